@@ -1,0 +1,115 @@
+//===- LGNOps.td - lgn operations --------------------------*- tablegen -*-===//
+//
+// Part of lgc.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_DIALECT_LGN_LGNOPS_TD
+#define LGC_DIALECT_LGN_LGNOPS_TD
+
+include "lgc/Dialect/LGN/LGN.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/IR/OpAsmInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+
+def LGN_NetOp : LGN_Op<"net", [IsolatedFromAbove, Symbol, SingleBlock]> {
+  let summary = "A logic gate network with GroupSum outputs";
+  let description = [{
+    The single block's arguments are the input bits (i1). The terminator
+    `lgn.output` lists the output bits in GroupSum order: `classes`
+    consecutive groups of equal size; a class's score is its group's popcount
+    divided by `tau`.
+
+    The optional input encoding maps raw features to input bits:
+    bit i = feature[`bit_features`[i]] > `bit_thresholds`[i], over `features`
+    raw features. Without it, bit i is feature i > 0.5.
+    `metadata` holds free key/value strings (alternating), in order.
+
+    ```mlir
+    lgn.net @net classes 2 tau 1.0 {
+    ^bb0(%a: i1, %b: i1):
+      %0 = lgn.gate and %a, %b
+      %1 = lgn.gate xor %a, %b
+      lgn.output %0, %1
+    }
+    ```
+  }];
+  let arguments = (ins
+    SymbolNameAttr:$sym_name,
+    ConfinedAttr<I32Attr, [IntPositive]>:$classes,
+    F64Attr:$tau,
+    OptionalAttr<I32Attr>:$features,
+    OptionalAttr<DenseI32ArrayAttr>:$bit_features,
+    OptionalAttr<DenseF32ArrayAttr>:$bit_thresholds,
+    OptionalAttr<StrArrayAttr>:$metadata
+  );
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $sym_name `classes` $classes `tau` $tau attr-dict-with-keyword $body
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    mlir::Block &getBodyBlock() { return getBody().front(); }
+    unsigned getNumInputs() { return getBodyBlock().getNumArguments(); }
+    class OutputOp getOutputOp();
+  }];
+}
+
+def LGN_GateOp : LGN_Op<"gate", [Pure]> {
+  let summary = "A two-input boolean function";
+  let description = [{
+    `kind` is the truth table, printed by name (`and`, `not_implies`, ...;
+    difflogic's order). A one-input function (`not_a`) reads its operand
+    twice. `layer` records the trained layer the gate came from.
+
+    ```mlir
+    %5 = lgn.gate xor %1, %3
+    ```
+  }];
+  let arguments = (ins LGN_GateKind:$kind, I1:$lhs, I1:$rhs,
+                       OptionalAttr<I32Attr>:$layer);
+  let results = (outs I1:$result);
+  let assemblyFormat = [{
+    $kind $lhs `,` $rhs (`layer` $layer^)? attr-dict
+  }];
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+  let hasVerifier = 1;
+  let builders = [
+    OpBuilder<(ins "GateKind":$kind, "mlir::Value":$lhs, "mlir::Value":$rhs), [{
+      build($_builder, $_state, $_builder.getI1Type(), kind, lhs, rhs,
+            mlir::IntegerAttr());
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// The truth table as a 4-bit number.
+    unsigned getTable() { return static_cast<unsigned>(getKind()); }
+    /// True for the canonical NOT: not_a with both operands the same.
+    bool isNot() { return getKind() == GateKind::NotA && getLhs() == getRhs(); }
+  }];
+}
+
+def LGN_ConstantOp : LGN_Op<"constant", [ConstantLike, Pure]> {
+  let summary = "A constant bit";
+  let arguments = (ins BoolAttr:$value);
+  let results = (outs I1:$result);
+  let assemblyFormat = "$value attr-dict";
+  let hasFolder = 1;
+  let builders = [
+    OpBuilder<(ins "bool":$value), [{
+      build($_builder, $_state, $_builder.getI1Type(),
+            $_builder.getBoolAttr(value));
+    }]>
+  ];
+}
+
+def LGN_OutputOp : LGN_Op<"output", [Terminator, HasParent<"NetOp">, Pure,
+                                     ReturnLike]> {
+  let summary = "The net's output bits in GroupSum order";
+  let arguments = (ins Variadic<I1>:$bits);
+  let assemblyFormat = "$bits attr-dict";
+}
+
+#endif // LGC_DIALECT_LGN_LGNOPS_TD

@@ -1,0 +1,43 @@
+//===- Passes.h - lgn passes and the default pipeline -----------*- C++ -*-===//
+//
+// Part of lgc.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_DIALECT_LGN_PASSES_H
+#define LGC_DIALECT_LGN_PASSES_H
+
+#include "lgc/Dialect/LGN/LGNOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class OpPassManager;
+} // namespace mlir
+
+namespace lgc::lgn {
+
+#define GEN_PASS_DECL
+#include "lgc/Dialect/LGN/Passes.h.inc"
+
+/// Options of the default optimisation pipeline.
+struct PipelineOptions {
+  /// 0: nothing; 1 and above: fold, hash, remove dead gates to a fixed point.
+  unsigned optLevel = 1;
+  /// Print lgn-print-stats before and after.
+  bool printStats = false;
+};
+
+/// Adds the default pipeline (used by lgc at -O1 and above) to a pass
+/// manager anchored on builtin.module.
+void buildDefaultPipeline(mlir::OpPassManager &pm, const PipelineOptions &opts);
+
+/// Registers the passes and the "lgn-optimize" pipeline with the global
+/// registry (for lgc-opt).
+void registerPasses();
+
+#define GEN_PASS_REGISTRATION
+#include "lgc/Dialect/LGN/Passes.h.inc"
+
+} // namespace lgc::lgn
+
+#endif // LGC_DIALECT_LGN_PASSES_H

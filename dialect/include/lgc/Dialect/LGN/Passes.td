@@ -1,0 +1,59 @@
+//===- Passes.td - lgn passes ------------------------------*- tablegen -*-===//
+//
+// Part of lgc.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_DIALECT_LGN_PASSES_TD
+#define LGC_DIALECT_LGN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def RemoveDeadGates : Pass<"lgn-remove-dead-gates", "lgc::lgn::NetOp"> {
+  let summary = "Erase gates and constants that reach no output";
+  let description = [{
+    Walks the net backwards from its outputs and erases every gate and
+    constant whose result is unused, in one pass. Input bits are part of the
+    interface and are kept even when unused; with `report-unused-inputs` the
+    pass emits a remark counting them.
+  }];
+  let options = [
+    Option<"reportUnusedInputs", "report-unused-inputs", "bool", "false",
+           "Emit a remark listing how many inputs no gate reads">
+  ];
+  let statistics = [
+    Statistic<"numErased", "erased-ops", "Number of gates and constants erased">,
+    Statistic<"numUnusedInputs", "unused-inputs", "Number of inputs no op reads">
+  ];
+}
+
+def StructuralHash : Pass<"lgn-structural-hash", "lgc::lgn::NetOp"> {
+  let summary = "Merge gates that compute the same function of the same operands";
+  let description = [{
+    Hashes every gate on (truth table, operands) after normalising operand
+    order and looking through NOT gates, so `and(x, y)`, `and(y, x)` and
+    `not_implies(x, not(y))` all meet. A gate that computes the complement
+    of an earlier one becomes a NOT of it, which canonicalization then
+    absorbs into its consumers. One walk in topological order.
+  }];
+  let statistics = [
+    Statistic<"numMerged", "merged-gates", "Number of gates replaced by an equal one">,
+    Statistic<"numComplemented", "complemented-gates",
+              "Number of gates replaced by a NOT of an earlier gate">
+  ];
+}
+
+def PrintStats : Pass<"lgn-print-stats", "lgc::lgn::NetOp"> {
+  let summary = "Print gate counts per kind and per layer, and the depth";
+  let description = [{
+    Prints to stderr: inputs (and how many are unused), gates, constants,
+    outputs, logic depth (longest input-to-output path in gates, NOTs
+    included), the count of each kind and the gates per layer.
+  }];
+  let options = [
+    Option<"title", "title", "std::string", "\"\"",
+           "A label printed in the header, e.g. 'before' or 'after'">
+  ];
+}
+
+#endif // LGC_DIALECT_LGN_PASSES_TD

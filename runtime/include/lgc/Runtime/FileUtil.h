@@ -1,0 +1,26 @@
+//===- FileUtil.h - Whole-file reads and atomic writes ----------*- C++ -*-===//
+//
+// Part of lgc.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_RUNTIME_FILEUTIL_H
+#define LGC_RUNTIME_FILEUTIL_H
+
+#include "lgc/Runtime/Status.h"
+
+#include <string>
+#include <string_view>
+
+namespace lgc {
+
+/// Reads a whole file into `out`; "-" reads standard input.
+Status readFile(const std::string &path, std::string &out);
+
+/// Writes `data` to a temporary file beside `path` and renames it over `path`.
+/// "-" writes to standard output.
+Status writeFileAtomic(const std::string &path, std::string_view data);
+
+} // namespace lgc
+
+#endif // LGC_RUNTIME_FILEUTIL_H

@@ -1,0 +1,127 @@
+//===- Net.h - In-memory logic gate network ---------------------*- C++ -*-===//
+//
+// Part of lgc. The gate graph shared by every component: the .lgn reader and
+// writer, the reference interpreter, the trainer and the compiler's importer.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_RUNTIME_NET_H
+#define LGC_RUNTIME_NET_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lgc {
+
+/// A gate kind is its truth table, read with f(0,0) as the most significant
+/// bit: kind = f(0,0)<<3 | f(0,1)<<2 | f(1,0)<<1 | f(1,1). This is difflogic's
+/// order, so a difflogic net's argmax indices are lgc kinds unchanged.
+enum class GateKind : uint8_t {
+  Zero = 0,
+  And = 1,
+  NotImplies = 2,
+  A = 3,
+  NotImpliedBy = 4,
+  B = 5,
+  Xor = 6,
+  Or = 7,
+  NotOr = 8,
+  NotXor = 9,
+  NotB = 10,
+  ImpliedBy = 11,
+  NotA = 12,
+  Implies = 13,
+  NotAnd = 14,
+  One = 15,
+};
+
+constexpr unsigned kNumGateKinds = 16;
+
+/// The difflogic name of a kind ("and", "not_implies", ...).
+std::string_view gateKindName(unsigned kind);
+
+/// Parses a kind given by name or as a decimal number 0..15.
+std::optional<unsigned> parseGateKind(std::string_view text);
+
+/// Evaluates a kind on one pair of bits.
+inline bool evalGate(unsigned kind, bool a, bool b) {
+  return (kind >> (3 - (unsigned(a) * 2 + unsigned(b)))) & 1;
+}
+
+/// Evaluates a kind on 64 independent samples at once. Each minterm of the
+/// truth table is selected by a mask, which keeps this obviously right.
+inline uint64_t evalGateWord(unsigned kind, uint64_t a, uint64_t b) {
+  uint64_t r = 0;
+  if (kind & 8)
+    r |= ~a & ~b;
+  if (kind & 4)
+    r |= ~a & b;
+  if (kind & 2)
+    r |= a & ~b;
+  if (kind & 1)
+    r |= a & b;
+  return r;
+}
+
+struct Gate {
+  uint8_t kind = 0;
+  /// Node ids of the operands: ids 0..numInputs-1 are the input bits, id
+  /// numInputs + i is gate i. Operands always name earlier nodes.
+  uint32_t a = 0;
+  uint32_t b = 0;
+  bool operator==(const Gate &o) const {
+    return kind == o.kind && a == o.a && b == o.b;
+  }
+};
+
+/// How one input bit is computed from the raw features: bit = x[feature] >
+/// threshold.
+struct InputBit {
+  uint32_t feature = 0;
+  float threshold = 0.5f;
+  bool operator==(const InputBit &o) const {
+    return feature == o.feature && threshold == o.threshold;
+  }
+};
+
+struct Net {
+  uint32_t numInputs = 0;
+  /// Number of raw features the encoding reads; equals numInputs when the
+  /// encoding is the identity.
+  uint32_t numFeatures = 0;
+  /// One entry per input bit, or empty: then bit i = feature i > 0.5.
+  std::vector<InputBit> encoding;
+  std::vector<Gate> gates;
+  /// Gate indices where a new layer starts (ascending; first is 0 if present).
+  std::vector<uint32_t> layerStarts;
+  /// Output node ids in GroupSum order: group c is the c-th run of
+  /// outputs.size() / numClasses consecutive entries.
+  std::vector<uint32_t> outputs;
+  uint32_t numClasses = 1;
+  double tau = 1.0;
+  /// Free key/value pairs (data set, accuracy, training config), in order.
+  std::vector<std::pair<std::string, std::string>> metadata;
+
+  uint32_t numNodes() const { return numInputs + uint32_t(gates.size()); }
+  uint32_t groupSize() const {
+    return numClasses ? uint32_t(outputs.size() / numClasses) : 0;
+  }
+  /// The encoding of input bit i, with the identity default made explicit.
+  InputBit inputBit(uint32_t i) const {
+    return encoding.empty() ? InputBit{i, 0.5f} : encoding[i];
+  }
+  bool operator==(const Net &o) const;
+};
+
+/// Checks the structural invariants the reader enforces (operands refer to
+/// earlier nodes, outputs divisible by classes, ...). Returns an empty string
+/// when the net is valid, otherwise a description of the first violation.
+std::string verifyNet(const Net &net);
+
+} // namespace lgc
+
+#endif // LGC_RUNTIME_NET_H

@@ -1,0 +1,123 @@
+//===- Flags.h - Command-line flags for the runtime-only tools --*- C++ -*-===//
+//
+// Part of lgc. lgn-gen and lgn-run must not link LLVM, so they cannot use
+// llvm::cl; this is the small subset they need: --name=value, --name value,
+// positionals, typed values with clear errors.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_TOOLS_FLAGS_H
+#define LGC_TOOLS_FLAGS_H
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lgc::tools {
+
+class Flags {
+public:
+  /// `known` lists the accepted --names; `boolean` the ones that take no
+  /// value.
+  Flags(const char *tool, std::vector<std::string> known,
+        std::vector<std::string> boolean = {})
+      : tool(tool), known(std::move(known)), boolean(std::move(boolean)) {}
+
+  /// Returns false (after printing an error) on an unknown or malformed flag.
+  bool parse(int argc, char **argv) {
+    for (int i = 1; i < argc; ++i) {
+      std::string arg = argv[i];
+      if (arg == "--") {
+        for (++i; i < argc; ++i)
+          positionals.push_back(argv[i]);
+        break;
+      }
+      if (arg.size() < 2 || arg[0] != '-' || arg == "-") {
+        positionals.push_back(arg);
+        continue;
+      }
+      std::string name = arg.substr(arg[1] == '-' ? 2 : 1), value;
+      size_t eq = name.find('=');
+      bool hasValue = eq != std::string::npos;
+      if (hasValue) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+      }
+      if (!contains(known, name) && !contains(boolean, name))
+        return fail("unknown option '" + arg + "' (try --help)");
+      if (contains(boolean, name)) {
+        if (hasValue)
+          return fail("option '--" + name + "' takes no value");
+        values[name] = "1";
+        continue;
+      }
+      if (!hasValue) {
+        if (i + 1 >= argc)
+          return fail("option '--" + name + "' needs a value");
+        value = argv[++i];
+      }
+      values[name] = value;
+    }
+    return true;
+  }
+
+  bool has(const std::string &name) const { return values.count(name) != 0; }
+  std::string str(const std::string &name, std::string def = "") const {
+    auto it = values.find(name);
+    return it == values.end() ? def : it->second;
+  }
+  /// Parses an unsigned flag; prints an error and sets `ok` false if invalid.
+  uint64_t u64(const std::string &name, uint64_t def, bool &ok,
+               uint64_t min = 0, uint64_t max = UINT64_MAX) const {
+    auto it = values.find(name);
+    if (it == values.end())
+      return def;
+    uint64_t v = 0;
+    const std::string &s = it->second;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || v < min || v > max) {
+      ok = fail("invalid value '" + s + "' for --" + name + " (expected an integer in [" +
+                std::to_string(min) + ", " + std::to_string(max) + "])");
+      return def;
+    }
+    return v;
+  }
+  double real(const std::string &name, double def, bool &ok) const {
+    auto it = values.find(name);
+    if (it == values.end())
+      return def;
+    const std::string &s = it->second;
+    double v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v)) {
+      ok = fail("invalid value '" + s + "' for --" + name + " (expected a number)");
+      return def;
+    }
+    return v;
+  }
+  bool fail(const std::string &msg) const {
+    std::fprintf(stderr, "%s: error: %s\n", tool, msg.c_str());
+    return false;
+  }
+
+  std::vector<std::string> positionals;
+
+private:
+  static bool contains(const std::vector<std::string> &v, const std::string &s) {
+    for (const auto &x : v)
+      if (x == s)
+        return true;
+    return false;
+  }
+  const char *tool;
+  std::vector<std::string> known, boolean;
+  std::map<std::string, std::string> values;
+};
+
+} // namespace lgc::tools
+
+#endif // LGC_TOOLS_FLAGS_H

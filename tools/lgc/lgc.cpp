@@ -1,0 +1,145 @@
+//===- lgc.cpp - The lgc compiler driver ----------------------------------===//
+//
+// Part of lgc. Reads a net (.lgn, or .mlir holding one lgn.net), runs the
+// optimisation pipeline and emits the requested form:
+//   lgc net.lgn --emit=mlir -o net.mlir
+//   lgc net.lgn -O2 --emit=lgn -o small.lgn
+//
+//===----------------------------------------------------------------------===//
+
+#include "lgc/Compiler/LGNImportExport.h"
+#include "lgc/Dialect/LGN/Passes.h"
+#include "lgc/Runtime/FileUtil.h"
+#include "lgc/Runtime/Format.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+#include "mlir/Support/FileUtilities.h"
+
+using namespace mlir;
+using namespace llvm;
+
+namespace {
+enum class Emit { None, LGN, MLIR };
+enum class InputKind { Auto, LGN, MLIR };
+} // namespace
+
+static cl::OptionCategory lgcCategory("lgc options");
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .lgn|.mlir>"),
+                                      cl::init("-"), cl::cat(lgcCategory));
+static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
+                                       cl::value_desc("file"), cl::init(""),
+                                       cl::cat(lgcCategory));
+static cl::opt<Emit> emitKind(
+    "emit", cl::desc("What to write (default: from the -o extension)"),
+    cl::init(Emit::None),
+    cl::values(clEnumValN(Emit::LGN, "lgn", "the optimised net as .lgn"),
+               clEnumValN(Emit::MLIR, "mlir", "the optimised lgn dialect")),
+    cl::cat(lgcCategory));
+static cl::opt<InputKind> inputKind(
+    "x", cl::desc("Input language (default: from the extension)"),
+    cl::init(InputKind::Auto),
+    cl::values(clEnumValN(InputKind::LGN, "lgn", ".lgn text"),
+               clEnumValN(InputKind::MLIR, "mlir", "lgn dialect MLIR")),
+    cl::cat(lgcCategory));
+static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level (0-2)"),
+                                  cl::Prefix, cl::init(1), cl::cat(lgcCategory));
+static cl::opt<bool> printStats("print-stats",
+                                cl::desc("Print gate statistics before and after"),
+                                cl::init(false), cl::cat(lgcCategory));
+
+static bool endsWith(StringRef s, StringRef suffix) { return s.ends_with(suffix); }
+
+static int fail(const Twine &msg) {
+  WithColor::error(errs(), "lgc") << msg << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM y(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
+  cl::HideUnrelatedOptions(lgcCategory);
+  cl::ParseCommandLineOptions(argc, argv, "lgc: logic gate network compiler\n");
+
+  if (optLevel > 2)
+    return fail("invalid optimisation level -O" + Twine(optLevel) + " (0-2)");
+  Emit emit = emitKind;
+  if (emit == Emit::None) {
+    if (endsWith(outputFile, ".lgn"))
+      emit = Emit::LGN;
+    else if (endsWith(outputFile, ".mlir"))
+      emit = Emit::MLIR;
+    else
+      return fail("cannot infer the output kind from '" + outputFile +
+                  "'; give --emit=lgn or --emit=mlir");
+  }
+  std::string out = outputFile.empty() ? "-" : outputFile.getValue();
+  InputKind kind = inputKind;
+  if (kind == InputKind::Auto)
+    kind = endsWith(inputFile, ".mlir") ? InputKind::MLIR : InputKind::LGN;
+
+  MLIRContext context;
+  context.getOrLoadDialect<lgc::lgn::LGNDialect>();
+  SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module;
+  if (kind == InputKind::LGN) {
+    lgc::Net net;
+    if (lgc::Status s = lgc::readNetFile(inputFile, net); !s) {
+      errs() << s.message() << "\n";
+      return 1;
+    }
+    module = lgc::importNet(net, &context, inputFile);
+  } else {
+    std::string errorMessage;
+    auto file = openInputFile(inputFile, &errorMessage);
+    if (!file)
+      return fail(errorMessage);
+    sourceMgr.AddNewSourceBuffer(std::move(file), SMLoc());
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+    if (!module)
+      return 1;
+  }
+  FailureOr<lgc::lgn::NetOp> netOp = lgc::getSingleNet(*module);
+  if (failed(netOp))
+    return 1;
+
+  PassManager pm(&context);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return fail("invalid pass manager options");
+  applyDefaultTimingPassManagerCLOptions(pm);
+  lgc::lgn::PipelineOptions pipeline;
+  pipeline.optLevel = optLevel;
+  pipeline.printStats = printStats;
+  lgc::lgn::buildDefaultPipeline(pm, pipeline);
+  if (failed(pm.run(*module)))
+    return 1;
+
+  std::string text;
+  if (emit == Emit::MLIR) {
+    raw_string_ostream os(text);
+    module->print(os);
+  } else {
+    lgc::Net result;
+    if (failed(lgc::exportNet(*netOp, result)))
+      return 1;
+    text = lgc::writeNet(result);
+  }
+  if (lgc::Status s = lgc::writeFileAtomic(out, text); !s) {
+    errs() << s.message() << "\n";
+    return 1;
+  }
+  return 0;
+}

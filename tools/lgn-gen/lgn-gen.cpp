@@ -1,0 +1,112 @@
+//===- lgn-gen.cpp - Random logic gate nets -------------------------------===//
+//
+// Part of lgc. Writes random nets of a given shape for tests and benchmarks:
+//   lgn-gen --inputs 784 --layers 6x8000 --classes 10 --seed 1 -o net.lgn
+//
+//===----------------------------------------------------------------------===//
+
+#include "../common/Flags.h"
+#include "lgc/Runtime/Format.h"
+#include "lgc/Runtime/Generate.h"
+
+#include <fmt/core.h>
+
+using namespace lgc;
+
+static const char *kUsage = R"(usage: lgn-gen [options] -o FILE
+  --inputs N          input bits (default 784)
+  --layers SPEC       widths: "6x8000", "2000,2000" or "4x2000,1000" (default 2x2000)
+  --classes K         GroupSum classes; the last width must divide (default 10)
+  --tau T             GroupSum temperature (default 1)
+  --seed S            random seed (default 1)
+  --connections C     random | unique (difflogic's schemes; default random)
+  --pass-through P    share of pass-through/constant gates in [0,1]
+                      (default: all 16 kinds uniform)
+  -o FILE             output .lgn ("-" for stdout)
+)";
+
+/// Parses "6x8000", "2000,1000" and mixes such as "4x2000,1000".
+static bool parseLayers(const std::string &spec, std::vector<uint32_t> &out) {
+  out.clear();
+  size_t start = 0;
+  while (start <= spec.size()) {
+    size_t comma = spec.find(',', start);
+    std::string part = spec.substr(start, comma == std::string::npos ? std::string::npos
+                                                                     : comma - start);
+    uint64_t count = 1, width = 0;
+    size_t x = part.find('x');
+    std::string w = part;
+    if (x != std::string::npos) {
+      std::string c = part.substr(0, x);
+      w = part.substr(x + 1);
+      auto [p, ec] = std::from_chars(c.data(), c.data() + c.size(), count);
+      if (c.empty() || ec != std::errc() || p != c.data() + c.size() || count == 0 ||
+          count > 4096)
+        return false;
+    }
+    auto [p, ec] = std::from_chars(w.data(), w.data() + w.size(), width);
+    if (w.empty() || ec != std::errc() || p != w.data() + w.size() || width == 0 ||
+        width > (1u << 26))
+      return false;
+    for (uint64_t i = 0; i < count; ++i)
+      out.push_back(uint32_t(width));
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return !out.empty();
+}
+
+int main(int argc, char **argv) {
+  tools::Flags flags("lgn-gen",
+                     {"inputs", "layers", "classes", "tau", "seed", "connections",
+                      "pass-through", "o"},
+                     {"help", "h"});
+  if (!flags.parse(argc, argv))
+    return 1;
+  if (flags.has("help") || flags.has("h")) {
+    fmt::print("{}", kUsage);
+    return 0;
+  }
+  if (!flags.positionals.empty())
+    return flags.fail("unexpected argument '" + flags.positionals[0] + "'"), 1;
+  bool ok = true;
+  GenerateOptions opts;
+  opts.inputs = uint32_t(flags.u64("inputs", 784, ok, 1, 1u << 24));
+  opts.classes = uint32_t(flags.u64("classes", 10, ok, 1, 1u << 24));
+  opts.tau = flags.real("tau", 1.0, ok);
+  opts.seed = flags.u64("seed", 1, ok);
+  opts.passThroughShare = flags.real("pass-through", -1.0, ok);
+  if (!ok)
+    return 1;
+  if (flags.has("pass-through") && (opts.passThroughShare < 0 || opts.passThroughShare > 1))
+    return flags.fail("--pass-through must be in [0, 1]"), 1;
+  if (!(opts.tau > 0))
+    return flags.fail("--tau must be positive"), 1;
+  std::string conn = flags.str("connections", "random");
+  if (conn == "random")
+    opts.connections = Connections::Random;
+  else if (conn == "unique")
+    opts.connections = Connections::Unique;
+  else
+    return flags.fail("--connections must be 'random' or 'unique', not '" + conn + "'"), 1;
+  if (!parseLayers(flags.str("layers", "2x2000"), opts.widths))
+    return flags.fail("invalid --layers '" + flags.str("layers") +
+                      "' (expected e.g. 6x8000 or 2000,1000)"),
+           1;
+  if (!flags.has("o"))
+    return flags.fail("no output file (-o FILE)"), 1;
+  Net net;
+  if (Status s = generateNet(opts, net); !s) {
+    fmt::print(stderr, "lgn-gen: {}\n", s.message());
+    return 1;
+  }
+  net.metadata.emplace_back("generator", "lgn-gen");
+  net.metadata.emplace_back("seed", std::to_string(opts.seed));
+  net.metadata.emplace_back("connections", conn);
+  if (Status s = writeNetFile(flags.str("o"), net); !s) {
+    fmt::print(stderr, "lgn-gen: {}\n", s.message());
+    return 1;
+  }
+  return 0;
+}
