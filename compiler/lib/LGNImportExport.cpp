@@ -126,8 +126,8 @@ LogicalResult lgc::exportNet(NetOp op, Net &net) {
       return inner.emitOpError("cannot be written to .lgn");
     uint32_t a = idOf(gate.getLhs()), b = idOf(gate.getRhs());
     std::optional<int64_t> layer;
-    if (auto attr = gate.getLayer())
-      layer = *attr;
+    if (IntegerAttr attr = gate.getLayerAttr())
+      layer = attr.getInt();
     if (layer && layer != currentLayer)
       net.layerStarts.push_back(uint32_t(net.gates.size()));
     currentLayer = layer;

@@ -54,7 +54,7 @@ LogicalResult NetOp::verify() {
   if (bitFeatures) {
     if (!getFeatures())
       return emitOpError("expects 'features' with an input encoding");
-    int64_t features = *getFeatures();
+    int64_t features = getFeaturesAttr().getInt();
     if (features <= 0)
       return emitOpError("expects a positive 'features', found ") << features;
     if (bitFeatures->size() != bitThresholds->size())
@@ -109,8 +109,10 @@ LogicalResult NetOp::verifyRegions() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult GateOp::verify() {
-  if (auto layer = getLayer(); layer && *layer < 0)
-    return emitOpError("expects a non-negative layer, found ") << *layer;
+  // I32Attr reads back unsigned; the sign lives in the stored APInt.
+  if (IntegerAttr layer = getLayerAttr(); layer && layer.getInt() < 0)
+    return emitOpError("expects a non-negative layer, found ")
+           << layer.getInt();
   return success();
 }
 

@@ -372,12 +372,6 @@ Status Parser::handleLine() {
       return s;
     if (declaredOutputs == 0)
       return errorAt(toks[1], "a net needs at least one output");
-    // Every output id takes at least 2 bytes ("0 ").
-    if (declaredOutputs > bytesLeft() / 2 + 1)
-      return errorAt(toks[1], "output count " + std::string(toks[1].text) +
-                                  " cannot fit in the " +
-                                  std::to_string(bytesLeft()) +
-                                  " bytes left in the file");
     if (Status s = parseU32(toks[3], kMaxGates, "class count", net.numClasses); !s)
       return s;
     if (net.numClasses == 0)
@@ -390,6 +384,12 @@ Status Parser::handleLine() {
       return s;
     if (!(net.tau > 0) || !std::isfinite(net.tau))
       return errorAt(toks[5], "tau must be positive and finite");
+    // Every output id takes at least 2 bytes ("0 ").
+    if (declaredOutputs > bytesLeft() / 2 + 1)
+      return errorAt(toks[1], "output count " + std::string(toks[1].text) +
+                                  " cannot fit in the " +
+                                  std::to_string(bytesLeft()) +
+                                  " bytes left in the file");
     net.outputs.reserve(declaredOutputs);
     sawOutputs = true;
     return Status::success();
@@ -430,11 +430,13 @@ Status Parser::run() {
       }
       if (c == '#' && toks.empty())
         break; // A comment line.
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-        return error(unsigned(i) + 1, "unexpected control character");
       size_t start = i;
-      while (i < line.size() && line[i] != ' ' && line[i] != '\t')
+      while (i < line.size() && line[i] != ' ' && line[i] != '\t') {
+        unsigned char u = static_cast<unsigned char>(line[i]);
+        if (u < 0x20 || u == 0x7f)
+          return error(unsigned(i) + 1, "unexpected control character");
         ++i;
+      }
       toks.push_back(Token{line.substr(start, i - start), unsigned(start) + 1});
     }
     if (toks.empty())
@@ -442,9 +444,11 @@ Status Parser::run() {
     if (Status s = handleLine(); !s)
       return s;
   }
-  if (!sawHeader)
+  if (!sawHeader) {
+    lineNo = 1;
     return error(1, "empty file: expected the header 'lgn " +
                         std::to_string(kLgnFormatVersion) + "'");
+  }
   if (!sawEnd) {
     ++lineNo;
     std::string what = !sawInputs    ? "'inputs'"
@@ -538,9 +542,11 @@ std::string lgc::writeNet(const Net &net) {
   std::vector<float> thresholds;
   if (asThermometer(net, thresholds)) {
     o << "thresholds";
-    for (float t : thresholds)
-      o.real(t) << ' ';
-    o.buf.back() = '\n';
+    for (float t : thresholds) {
+      o << ' ';
+      o.real(t);
+    }
+    o << '\n';
   } else {
     for (const InputBit &bit : net.encoding) {
       o << "bit " << bit.feature << ' ';

@@ -32,7 +32,8 @@ struct PrintStatsPass : lgc::lgn::impl::PrintStatsBase<PrintStatsPass> {
 
     uint64_t gates = 0, constants = 0;
     uint64_t perKind[16] = {};
-    std::map<int64_t, uint64_t> perLayer; // -1: no layer attribute
+    std::map<int64_t, uint64_t> perLayer; // kNoLayer: no layer attribute
+    constexpr int64_t kNoLayer = INT64_MAX;
     llvm::DenseMap<Operation *, unsigned> depth;
     depth.reserve(body.getOperations().size());
     auto depthOf = [&](Value v) -> unsigned {
@@ -47,7 +48,7 @@ struct PrintStatsPass : lgc::lgn::impl::PrintStatsBase<PrintStatsPass> {
       auto gate = cast<GateOp>(op);
       ++gates;
       ++perKind[gate.getTable()];
-      ++perLayer[gate.getLayer() ? int64_t(*gate.getLayer()) : -1];
+      ++perLayer[gate.getLayerAttr() ? gate.getLayerAttr().getInt() : kNoLayer];
       depth[&op] = 1 + std::max(depthOf(gate.getLhs()), depthOf(gate.getRhs()));
     }
     unsigned maxDepth = 0;
@@ -72,10 +73,10 @@ struct PrintStatsPass : lgc::lgn::impl::PrintStatsBase<PrintStatsPass> {
         os << " " << stringifyGateKind(static_cast<GateKind>(k)) << "="
            << perKind[k];
     os << "\n";
-    if (perLayer.size() > 1 || !perLayer.count(-1)) {
+    if (perLayer.size() > 1 || !perLayer.count(kNoLayer)) {
       os << "layers:   ";
       for (auto [layer, count] : perLayer) {
-        if (layer < 0)
+        if (layer == kNoLayer)
           os << " none=" << count;
         else
           os << " " << layer << "=" << count;

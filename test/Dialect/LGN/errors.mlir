@@ -1,0 +1,177 @@
+// RUN: lgc-opt %s -split-input-file -verify-diagnostics -allow-unregistered-dialect
+
+// expected-error@+1 {{'lgn.net' op expects a positive, finite tau, found -1}}
+lgn.net @bad_tau classes 1 tau -1.0 {
+^bb0(%x: i1):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{attribute 'classes' failed to satisfy constraint}}
+lgn.net @no_classes classes 0 tau 1.0 {
+^bb0(%x: i1):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{expects 'bit_features' and 'bit_thresholds' to be given together}}
+lgn.net @half_encoding classes 1 tau 1.0 attributes {features = 1 : i32, bit_features = array<i32: 0>} {
+^bb0(%x: i1):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{expects 'features' only with an input encoding}}
+lgn.net @stray_features classes 1 tau 1.0 attributes {features = 1 : i32} {
+^bb0(%x: i1):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{expects 'features' with an input encoding}}
+lgn.net @no_features classes 1 tau 1.0 attributes {bit_features = array<i32: 0>, bit_thresholds = array<f32: 0.5>} {
+^bb0(%x: i1):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{expects a positive 'features', found 0}}
+lgn.net @zero_features classes 1 tau 1.0 attributes {features = 0 : i32, bit_features = array<i32: 0>, bit_thresholds = array<f32: 0.5>} {
+^bb0(%x: i1):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{expects 'bit_features' (2) and 'bit_thresholds' (1) of equal length}}
+lgn.net @ragged classes 1 tau 1.0 attributes {features = 2 : i32, bit_features = array<i32: 0, 1>, bit_thresholds = array<f32: 0.5>} {
+^bb0(%x: i1, %y: i1):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{input bit 1 reads feature 5 of 2}}
+lgn.net @feature_range classes 1 tau 1.0 attributes {features = 2 : i32, bit_features = array<i32: 0, 5>, bit_thresholds = array<f32: 0.5, 0.5>} {
+^bb0(%x: i1, %y: i1):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{input bit 0 has a NaN threshold}}
+lgn.net @nan_threshold classes 1 tau 1.0 attributes {features = 1 : i32, bit_features = array<i32: 0>, bit_thresholds = array<f32: 0x7FC00000>} {
+^bb0(%x: i1):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{expects 'metadata' as key/value pairs, found 3 strings}}
+lgn.net @odd_metadata classes 1 tau 1.0 attributes {metadata = ["a", "b", "c"]} {
+^bb0(%x: i1):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{has an encoding for 1 input bits but 2 inputs}}
+lgn.net @encoding_size classes 1 tau 1.0 attributes {features = 1 : i32, bit_features = array<i32: 0>, bit_thresholds = array<f32: 0.5>} {
+^bb0(%x: i1, %y: i1):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{expects at least one input bit}}
+lgn.net @no_inputs classes 1 tau 1.0 {
+  %c = lgn.constant true
+  lgn.output %c
+}
+
+// -----
+
+// expected-error@+1 {{expects i1 input bits, found 'i32' for input 1}}
+lgn.net @wide_input classes 1 tau 1.0 {
+^bb0(%x: i1, %y: i32):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{expects its body to end in 'lgn.output'}}
+lgn.net @foreign_terminator classes 1 tau 1.0 {
+^bb0(%x: i1):
+  "foreign.yield"(%x) : (i1) -> ()
+}
+
+// -----
+
+lgn.net @foreign_op classes 1 tau 1.0 {
+^bb0(%x: i1):
+  // expected-error@+1 {{'foreign.op' op is not allowed inside 'lgn.net'}}
+  "foreign.op"() : () -> ()
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{expects at least one output bit}}
+lgn.net @no_outputs classes 1 tau 1.0 {
+^bb0(%x: i1):
+  lgn.output
+}
+
+// -----
+
+// expected-error@+1 {{has 3 output bits, not divisible into 2 classes}}
+lgn.net @indivisible classes 2 tau 1.0 {
+^bb0(%x: i1):
+  lgn.output %x, %x, %x
+}
+
+// -----
+
+lgn.net @negative_layer classes 1 tau 1.0 {
+^bb0(%x: i1):
+  // expected-error@+1 {{'lgn.gate' op expects a non-negative layer, found -2}}
+  %0 = lgn.gate and %x, %x layer -2
+  lgn.output %0
+}
+
+// -----
+
+lgn.net @wide_operand classes 1 tau 1.0 {
+^bb0(%x: i1, %y: i32):
+  // expected-error@+1 {{operand #1 must be 1-bit signless integer}}
+  %0 = "lgn.gate"(%x, %y) <{kind = 1 : i32}> : (i1, i32) -> i1
+  lgn.output %0
+}
+
+// -----
+
+lgn.net @kind_range classes 1 tau 1.0 {
+^bb0(%x: i1):
+  // expected-error@+1 {{Invalid attribute `kind` in property conversion}}
+  %0 = "lgn.gate"(%x, %x) <{kind = 16 : i32}> : (i1, i1) -> i1
+  lgn.output %0
+}
+
+// -----
+
+lgn.net @unknown_kind classes 1 tau 1.0 {
+^bb0(%x: i1):
+  // expected-error@+1 {{expected string or keyword containing one of the following enum values for attribute 'kind'}}
+  %0 = lgn.gate nand %x, %x
+  lgn.output %0
+}
+
+// -----
+
+// expected-error@+1 {{'lgn.output' op expects parent op 'lgn.net'}}
+lgn.output

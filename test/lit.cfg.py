@@ -1,0 +1,36 @@
+# -*- Python -*- lit configuration for lgc.
+import os
+import shutil
+
+import lit.formats
+
+config.name = "lgc"
+config.test_format = lit.formats.ShTest(True)
+config.suffixes = [".mlir", ".test", ".lgn"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit"]
+
+if not hasattr(config, "lgc_obj_root"):
+    # Run on a source path directly (as ctest does, one file per test): load
+    # the site configuration CMake wrote, which sets the paths and loads this
+    # file again.
+    site = lit_config.params.get("lgc_site_config") or os.environ.get("LGC_LIT_SITE_CONFIG")
+    if not site:
+        lit_config.fatal("run lit on the build tree's test/ or pass --param lgc_site_config=...")
+    lit_config.load_config(config, site)
+else:
+    config.test_source_root = os.path.dirname(__file__)
+    config.test_exec_root = os.path.join(config.lgc_obj_root, "test")
+    config.environment["PATH"] = os.pathsep.join(
+        [config.lgc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+    config.substitutions.append(("%PATH%", config.environment["PATH"]))
+    config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+
+    def have(tool):
+        return shutil.which(tool, path=config.environment["PATH"]) is not None
+
+    for tool, feature in [("verilator", "verilator"), ("iverilog", "iverilog"),
+                          ("yosys", "yosys"), ("ptxas", "ptxas")]:
+        if have(tool) or (tool == "ptxas" and os.path.exists("/usr/local/cuda/bin/ptxas")):
+            config.available_features.add(feature)
+    if os.path.exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"):
+        config.available_features.add("fashion-mnist")
