@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything lgc needs on Debian 12 (bookworm) and configures and
+# builds it in build/. Used by the README's commands and by CI.
+#   LGC_SKIP_APT=1     skip apt-get (packages already present)
+#   LGC_BUILD_DIR=dir  build directory (default build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  cmake ninja-build ccache python3
+  clang-19 lld-19 llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools libclang-rt-19-dev
+  libfmt-dev zlib1g-dev libgtest-dev googletest libbenchmark-dev
+  dataset-fashion-mnist python3-sklearn
+)
+
+if [ "${LGC_SKIP_APT:-0}" != 1 ]; then
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  echo "== apt: installing ${#PACKAGES[@]} packages"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
+fi
+
+BUILD="${LGC_BUILD_DIR:-build}"
+echo "== configure ($BUILD)"
+cmake -G Ninja -S . -B "$BUILD" \
+  -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
+  -DMLIR_DIR=/usr/lib/llvm-19/lib/cmake/mlir \
+  -DLGC_ENABLE_FUZZ=ON ${LGC_CMAKE_ARGS:-} >/dev/null
+echo "== build"
+start=$(date +%s)
+cmake --build "$BUILD"
+echo "== built in $(( $(date +%s) - start )) s"
