@@ -131,6 +131,18 @@ OpFoldResult GateOp::fold(FoldAdaptor adaptor) {
   return getResult();
 }
 
+Value lgc::lgn::matchNotOfSingleUseGate(GateOp notGate) {
+  if (!notGate.isNot())
+    return {};
+  auto producer = notGate.getLhs().getDefiningOp<GateOp>();
+  if (!producer || producer.isNot())
+    return {};
+  for (Operation *user : producer->getUsers())
+    if (user != notGate.getOperation())
+      return {};
+  return producer.getResult();
+}
+
 namespace {
 /// not(f(x, y)) -> (~f)(x, y) when the NOT is the only user of f: the
 /// negation moves into f's table and one gate disappears.
@@ -138,19 +150,15 @@ struct MergeNotIntoProducer : OpRewritePattern<GateOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(GateOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!op.isNot())
+    Value merged = matchNotOfSingleUseGate(op);
+    if (!merged)
       return failure();
-    auto producer = op.getLhs().getDefiningOp<GateOp>();
-    if (!producer || producer.isNot())
-      return failure();
-    for (Operation *user : producer->getUsers())
-      if (user != op.getOperation())
-        return failure();
+    auto producer = merged.getDefiningOp<GateOp>();
     rewriter.modifyOpInPlace(producer, [&] {
       producer.setKind(
           static_cast<GateKind>(tt::negateOutput(producer.getTable())));
     });
-    rewriter.replaceOp(op, producer.getResult());
+    rewriter.replaceOp(op, merged);
     return success();
   }
 };

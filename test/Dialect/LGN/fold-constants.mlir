@@ -1,4 +1,5 @@
 // RUN: lgc-opt %s --canonicalize | FileCheck %s
+// RUN: lgc-opt %s --lgn-simplify --lgn-remove-dead-gates | FileCheck %s
 
 // f(c1, c2) -> constant
 // CHECK-LABEL: lgn.net @both_constant

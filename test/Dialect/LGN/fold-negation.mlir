@@ -1,4 +1,5 @@
 // RUN: lgc-opt %s --canonicalize | FileCheck %s
+// RUN: lgc-opt %s --lgn-simplify --lgn-remove-dead-gates | FileCheck %s
 
 // not(not(x)) -> x
 // CHECK-LABEL: lgn.net @double_not

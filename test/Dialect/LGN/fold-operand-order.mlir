@@ -1,4 +1,5 @@
 // RUN: lgc-opt %s --canonicalize | FileCheck %s
+// RUN: lgc-opt %s --lgn-simplify --lgn-remove-dead-gates | FileCheck %s
 
 // and(y, x) -> and(x, y): block arguments in argument order
 // CHECK-LABEL: lgn.net @commutative

@@ -1,4 +1,5 @@
 // RUN: lgc-opt %s --canonicalize | FileCheck %s
+// RUN: lgc-opt %s --lgn-simplify --lgn-remove-dead-gates | FileCheck %s
 
 // a(x, y) -> x; b(x, y) -> y
 // CHECK-LABEL: lgn.net @wires

@@ -22,4 +22,11 @@
 #define GET_OP_CLASSES
 #include "lgc/Dialect/LGN/LGNOps.h.inc"
 
+namespace lgc::lgn {
+/// not(f(x, y)) -> (~f)(x, y) when the NOT is f's only user. Returns the
+/// producer's result that replaces `notGate`, or null when the rule does not
+/// apply. Shared by the canonicalization pattern and lgn-simplify.
+mlir::Value matchNotOfSingleUseGate(GateOp notGate);
+} // namespace lgc::lgn
+
 #endif // LGC_DIALECT_LGN_LGNOPS_H

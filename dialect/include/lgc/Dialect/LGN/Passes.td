@@ -27,6 +27,28 @@ def RemoveDeadGates : Pass<"lgn-remove-dead-gates", "lgc::lgn::NetOp"> {
   ];
 }
 
+def Simplify : Pass<"lgn-simplify", "lgc::lgn::NetOp"> {
+  let summary = "Apply the gate folds and canonicalizations in topological sweeps";
+  let description = [{
+    The same rewrites as `--canonicalize` on a net (GateOp's folder and its
+    canonicalization patterns), applied in block order: a gate's operands are
+    final before the gate is visited, so one sweep nearly always reaches the
+    fixed point and a second confirms it. Unlike the greedy driver, it never
+    revisits `lgn.output`, whose operand list is as long as the last layer;
+    that keeps it linear on 384k-gate nets. Dead gates are left for
+    `lgn-remove-dead-gates`.
+  }];
+  let options = [
+    Option<"maxSweeps", "max-sweeps", "unsigned", "8",
+           "Stop after this many sweeps even if the last one changed something">
+  ];
+  let statistics = [
+    Statistic<"numFolded", "folded-gates", "Number of gates replaced by a value or constant">,
+    Statistic<"numUpdated", "updated-gates", "Number of in-place gate rewrites">,
+    Statistic<"numSweeps", "sweeps", "Number of sweeps over the net">
+  ];
+}
+
 def StructuralHash : Pass<"lgn-structural-hash", "lgc::lgn::NetOp"> {
   let summary = "Merge gates that compute the same function of the same operands";
   let description = [{
