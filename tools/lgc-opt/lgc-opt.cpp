@@ -4,7 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lgc/Conversion/Passes.h"
 #include "lgc/Dialect/LGN/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -12,7 +15,8 @@
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  registry.insert<lgc::lgn::LGNDialect>();
+  registry.insert<lgc::lgn::LGNDialect, mlir::LLVM::LLVMDialect>();
+  lgc::registerLGCConversionPasses();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   lgc::lgn::registerPasses();

@@ -11,6 +11,7 @@
 #include "lgc/Dialect/LGN/Passes.h"
 #include "lgc/Runtime/FileUtil.h"
 #include "lgc/Runtime/Format.h"
+#include "lgc/Target/CPU/CPUTarget.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -28,7 +29,7 @@ using namespace mlir;
 using namespace llvm;
 
 namespace {
-enum class Emit { None, LGN, MLIR };
+enum class Emit { None, LGN, MLIR, LLVMDialect, LLVM, Asm, Obj, SharedLib };
 enum class InputKind { Auto, LGN, MLIR };
 } // namespace
 
@@ -43,7 +44,14 @@ static cl::opt<Emit> emitKind(
     "emit", cl::desc("What to write (default: from the -o extension)"),
     cl::init(Emit::None),
     cl::values(clEnumValN(Emit::LGN, "lgn", "the optimised net as .lgn"),
-               clEnumValN(Emit::MLIR, "mlir", "the optimised lgn dialect")),
+               clEnumValN(Emit::MLIR, "mlir", "the optimised lgn dialect"),
+               clEnumValN(Emit::LLVMDialect, "llvm-mlir",
+                          "the net lowered to MLIR's LLVM dialect"),
+               clEnumValN(Emit::LLVM, "llvm", "LLVM IR"),
+               clEnumValN(Emit::Asm, "asm", "assembly for the CPU"),
+               clEnumValN(Emit::Obj, "obj", "an object file"),
+               clEnumValN(Emit::SharedLib, "so",
+                          "a shared library with the lgc_net C ABI")),
     cl::cat(lgcCategory));
 static cl::opt<InputKind> inputKind(
     "x", cl::desc("Input language (default: from the extension)"),
@@ -56,6 +64,27 @@ static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level (0-2)"),
 static cl::opt<bool> printStats("print-stats",
                                 cl::desc("Print gate statistics before and after"),
                                 cl::init(false), cl::cat(lgcCategory));
+
+static cl::opt<std::string> mcpu("mcpu",
+                                 cl::desc("Target CPU: native (default) or an "
+                                          "LLVM CPU name such as x86-64-v2"),
+                                 cl::init("native"), cl::cat(lgcCategory));
+static cl::opt<std::string> mattr("mattr",
+                                  cl::desc("Extra target features, e.g. -avx512f"),
+                                  cl::init(""), cl::cat(lgcCategory));
+static cl::opt<unsigned> vectorBits(
+    "vector-bits",
+    cl::desc("Samples per kernel call: 64, 128, 256 or 512 (default: the "
+             "widest vectors of the CPU)"),
+    cl::init(0), cl::cat(lgcCategory));
+static cl::opt<unsigned> gatesPerFunction(
+    "gates-per-function",
+    cl::desc("Split the generated code into functions of this many gates"),
+    cl::init(10000), cl::cat(lgcCategory));
+static cl::opt<std::string>
+    supportLib("support-lib",
+               cl::desc("Path of libLGCNetSupport.a (default: ../lib beside lgc)"),
+               cl::init(""), cl::cat(lgcCategory));
 
 static bool endsWith(StringRef s, StringRef suffix) { return s.ends_with(suffix); }
 
@@ -81,10 +110,26 @@ int main(int argc, char **argv) {
       emit = Emit::LGN;
     else if (endsWith(outputFile, ".mlir"))
       emit = Emit::MLIR;
+    else if (endsWith(outputFile, ".so"))
+      emit = Emit::SharedLib;
+    else if (endsWith(outputFile, ".o"))
+      emit = Emit::Obj;
+    else if (endsWith(outputFile, ".ll"))
+      emit = Emit::LLVM;
+    else if (endsWith(outputFile, ".s"))
+      emit = Emit::Asm;
     else
       return fail("cannot infer the output kind from '" + outputFile +
-                  "'; give --emit=lgn or --emit=mlir");
+                  "'; give --emit=lgn|mlir|llvm-mlir|llvm|asm|obj|so");
   }
+  if (vectorBits && vectorBits != 64 && vectorBits != 128 && vectorBits != 256 &&
+      vectorBits != 512)
+    return fail("invalid --vector-bits=" + Twine(vectorBits) +
+                " (64, 128, 256 or 512)");
+  if (gatesPerFunction == 0)
+    return fail("--gates-per-function must be positive");
+  if (emit == Emit::SharedLib && outputFile.empty())
+    return fail("a shared library needs an output file (-o net.so)");
   std::string out = outputFile.empty() ? "-" : outputFile.getValue();
   InputKind kind = inputKind;
   if (kind == InputKind::Auto)
@@ -116,7 +161,7 @@ int main(int argc, char **argv) {
   if (failed(netOp))
     return 1;
 
-  PassManager pm(&context);
+  mlir::PassManager pm(&context);
   if (failed(applyPassManagerCLOptions(pm)))
     return fail("invalid pass manager options");
   applyDefaultTimingPassManagerCLOptions(pm);
@@ -131,11 +176,51 @@ int main(int argc, char **argv) {
   if (emit == Emit::MLIR) {
     raw_string_ostream os(text);
     module->print(os);
-  } else {
+  } else if (emit == Emit::LGN) {
     lgc::Net result;
     if (failed(lgc::exportNet(*netOp, result)))
       return 1;
     text = lgc::writeNet(result);
+  } else {
+    lgc::CPUTargetOptions target;
+    target.cpu = mcpu;
+    target.features = mattr;
+    target.vectorBits = vectorBits;
+    target.codegenLevel = optLevel;
+    target.gatesPerFunction = gatesPerFunction;
+    std::string error;
+    std::unique_ptr<TargetMachine> tm = lgc::createCPUTargetMachine(target, error);
+    if (!tm)
+      return fail(error);
+    unsigned words = lgc::chooseVectorWords(*tm, target);
+    if (failed(lgc::lowerToLLVMDialect(*module, words, gatesPerFunction)))
+      return 1;
+    if (emit == Emit::LLVMDialect) {
+      raw_string_ostream os(text);
+      module->print(os);
+    } else {
+      LLVMContext llvmContext;
+      std::unique_ptr<Module> llvmModule =
+          lgc::translateToLLVMIR(*module, llvmContext, *tm);
+      if (!llvmModule)
+        return fail("translation to LLVM IR failed");
+      if (emit == Emit::LLVM) {
+        raw_string_ostream os(text);
+        llvmModule->print(os, nullptr);
+      } else if (!lgc::emitMachineCode(*llvmModule, *tm, emit == Emit::Asm, text,
+                                       error)) {
+        return fail(error);
+      }
+      if (emit == Emit::SharedLib) {
+        std::string lib = supportLib.empty()
+                              ? lgc::defaultSupportLibraryPath(
+                                    argv[0], reinterpret_cast<void *>(&fail))
+                              : supportLib.getValue();
+        if (!lgc::linkSharedLibrary(text, out, lib, error))
+          return fail(error);
+        return 0;
+      }
+    }
   }
   if (lgc::Status s = lgc::writeFileAtomic(out, text); !s) {
     errs() << s.message() << "\n";

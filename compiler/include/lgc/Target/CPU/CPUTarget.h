@@ -1,0 +1,76 @@
+//===- CPUTarget.h - From lowered LLVM dialect to net.so --------*- C++ -*-===//
+//
+// Part of lgc. The CPU backend's stages, as named functions: pick the target
+// machine, lower lgn to the LLVM dialect, translate to LLVM IR, emit an
+// object with LLVM's code generator, link it with the net support library
+// into a shared library.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_TARGET_CPU_CPUTARGET_H
+#define LGC_TARGET_CPU_CPUTARGET_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <memory>
+#include <string>
+
+namespace lgc {
+
+struct CPUTargetOptions {
+  /// "native" (the host CPU and its features) or an LLVM CPU name such as
+  /// x86-64-v2, x86-64-v3, skylake-avx512.
+  std::string cpu = "native";
+  /// Extra LLVM target features ("+avx2,-avx512f").
+  std::string features;
+  /// Vector width in bits (64, 128, 256, 512); 0 picks the widest the CPU has.
+  unsigned vectorBits = 0;
+  /// LLVM code generation level 0-3.
+  unsigned codegenLevel = 2;
+  unsigned gatesPerFunction = 10000;
+};
+
+/// Creates the target machine for the host triple; errors go to `error`.
+std::unique_ptr<llvm::TargetMachine>
+createCPUTargetMachine(const CPUTargetOptions &opts, std::string &error);
+
+/// 64-bit words per vector for `tm` (8 with AVX-512, 4 with AVX2, 2 with
+/// SSE2 or NEON, else 1), unless opts.vectorBits says otherwise.
+unsigned chooseVectorWords(const llvm::TargetMachine &tm,
+                           const CPUTargetOptions &opts);
+
+/// Runs convert-lgn-to-llvm on the module.
+mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
+                                       unsigned vectorWords,
+                                       unsigned gatesPerFunction);
+
+/// Translates a module in the LLVM dialect to LLVM IR for `tm`.
+std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
+                                                llvm::LLVMContext &context,
+                                                llvm::TargetMachine &tm);
+
+/// Emits an object file (or assembly) for the module into `out`.
+bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
+                     bool assembly, std::string &out, std::string &error);
+
+/// Links an object with the net support library into a shared library at
+/// `outPath` (through a temporary file and a rename). `supportLibrary` is
+/// the path of libLGCNetSupport.a; empty looks beside the running program.
+bool linkSharedLibrary(const std::string &object, const std::string &outPath,
+                       const std::string &supportLibrary, std::string &error);
+
+/// All CPU stages for a module holding one (optimised) lgn.net: lower,
+/// translate, emit an object, link `outPath`.
+bool compileToSharedLibrary(mlir::ModuleOp module, const CPUTargetOptions &opts,
+                            const std::string &supportLibrary,
+                            const std::string &outPath, std::string &error);
+
+/// Where libLGCNetSupport.a is expected relative to the running program.
+std::string defaultSupportLibraryPath(const char *argv0, void *mainAddr);
+
+} // namespace lgc
+
+#endif // LGC_TARGET_CPU_CPUTARGET_H

@@ -1,0 +1,243 @@
+//===- CPUTarget.cpp - From lowered LLVM dialect to net.so ----------------===//
+//
+// Part of lgc.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lgc/Target/CPU/CPUTarget.h"
+#include "lgc/Conversion/LGNToLLVM/LGNToLLVM.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+using namespace lgc;
+
+std::unique_ptr<llvm::TargetMachine>
+lgc::createCPUTargetMachine(const CPUTargetOptions &opts, std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  std::string triple = llvm::sys::getDefaultTargetTriple();
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = opts.cpu;
+  std::string features;
+  if (cpu == "native") {
+    cpu = llvm::sys::getHostCPUName().str();
+    for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
+      features += (features.empty() ? "" : ",") + std::string(enabled ? "+" : "-") +
+                  name.str();
+  }
+  if (!opts.features.empty())
+    features += (features.empty() ? "" : ",") + opts.features;
+  // An unknown CPU name would silently give a generic target: check first.
+  std::unique_ptr<llvm::MCSubtargetInfo> probe(
+      target->createMCSubtargetInfo(triple, cpu, ""));
+  if (!probe || !probe->isCPUStringValid(cpu)) {
+    error = "unknown CPU '" + opts.cpu + "' for " + triple;
+    return nullptr;
+  }
+  llvm::CodeGenOptLevel level =
+      opts.codegenLevel == 0   ? llvm::CodeGenOptLevel::None
+      : opts.codegenLevel == 1 ? llvm::CodeGenOptLevel::Less
+      : opts.codegenLevel == 2 ? llvm::CodeGenOptLevel::Default
+                               : llvm::CodeGenOptLevel::Aggressive;
+  llvm::TargetOptions to;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features, to, llvm::Reloc::PIC_, std::nullopt, level));
+  if (!tm)
+    error = "cannot create a target machine for " + triple;
+  return tm;
+}
+
+unsigned lgc::chooseVectorWords(const llvm::TargetMachine &tm,
+                                const CPUTargetOptions &opts) {
+  if (opts.vectorBits)
+    return std::max(1u, opts.vectorBits / 64);
+  const llvm::MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
+  auto has = [&](const char *feature) {
+    return sti->checkFeatures(std::string("+") + feature);
+  };
+  if (tm.getTargetTriple().isX86()) {
+    if (has("avx512f") && has("evex512"))
+      return 8;
+    if (has("avx2"))
+      return 4;
+    return 2; // SSE2 is part of x86-64
+  }
+  if (tm.getTargetTriple().isAArch64())
+    return 2;
+  return 1;
+}
+
+LogicalResult lgc::lowerToLLVMDialect(ModuleOp module, unsigned vectorWords,
+                                      unsigned gatesPerFunction) {
+  PassManager pm(module.getContext());
+  ConvertLGNToLLVMOptions opts;
+  opts.vectorWords = vectorWords;
+  opts.gatesPerFunction = gatesPerFunction;
+  pm.addPass(createConvertLGNToLLVM(opts));
+  return pm.run(module);
+}
+
+std::unique_ptr<llvm::Module> lgc::translateToLLVMIR(ModuleOp module,
+                                                     llvm::LLVMContext &context,
+                                                     llvm::TargetMachine &tm) {
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  module.getContext()->appendDialectRegistry(registry);
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context, "net");
+  if (!llvmModule)
+    return nullptr;
+  llvmModule->setDataLayout(tm.createDataLayout());
+  llvmModule->setTargetTriple(tm.getTargetTriple().str());
+  return llvmModule;
+}
+
+bool lgc::emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
+                          bool assembly, std::string &out, std::string &error) {
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr,
+                             assembly ? llvm::CodeGenFileType::AssemblyFile
+                                      : llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit this file type";
+    return false;
+  }
+  pm.run(module);
+  out.assign(buffer.begin(), buffer.end());
+  return true;
+}
+
+std::string lgc::defaultSupportLibraryPath(const char *argv0, void *mainAddr) {
+  std::string exe = llvm::sys::fs::getMainExecutable(argv0, mainAddr);
+  llvm::SmallString<256> path(llvm::sys::path::parent_path(exe));
+  llvm::sys::path::append(path, "..", "lib", "libLGCNetSupport.a");
+  return std::string(path);
+}
+
+/// ld.lld from LLVM 19 first, then any lld, then the system compiler driver.
+static std::string findLinker(bool &isCompilerDriver) {
+  isCompilerDriver = false;
+  for (const char *name : {"/usr/lib/llvm-19/bin/ld.lld", "ld.lld-19", "ld.lld"}) {
+    if (auto path = llvm::sys::findProgramByName(name))
+      return *path;
+    if (llvm::sys::fs::can_execute(name))
+      return name;
+  }
+  for (const char *name : {"cc", "gcc", "clang"})
+    if (auto path = llvm::sys::findProgramByName(name)) {
+      isCompilerDriver = true;
+      return *path;
+    }
+  return {};
+}
+
+bool lgc::linkSharedLibrary(const std::string &object, const std::string &outPath,
+                            const std::string &supportLibrary, std::string &error) {
+  if (!llvm::sys::fs::exists(supportLibrary)) {
+    error = "net support library not found at '" + supportLibrary +
+            "' (give --support-lib)";
+    return false;
+  }
+  llvm::SmallString<128> objPath, scriptPath;
+  int fd;
+  if (auto ec = llvm::sys::fs::createTemporaryFile("lgc-net", "o", fd, objPath)) {
+    error = "cannot create a temporary file: " + ec.message();
+    return false;
+  }
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << object;
+  }
+  if (auto ec = llvm::sys::fs::createTemporaryFile("lgc-net", "map", fd, scriptPath)) {
+    llvm::sys::fs::remove(objPath);
+    error = "cannot create a temporary file: " + ec.message();
+    return false;
+  }
+  {
+    // Only the documented ABI leaves the library.
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os << "{ global: lgc_net_*; local: *; };\n";
+  }
+  std::string tmpOut = outPath + ".tmp" + std::to_string(llvm::sys::Process::getProcessId());
+  bool driver;
+  std::string linker = findLinker(driver);
+  if (linker.empty()) {
+    error = "no linker found (install lld-19)";
+    return false;
+  }
+  std::vector<std::string> args = {linker};
+  auto wl = [&](const std::string &flag) {
+    args.push_back(driver ? "-Wl," + flag : flag);
+  };
+  if (driver)
+    args.push_back("-nostdlib");
+  args.push_back("-shared");
+  wl("--version-script=" + std::string(scriptPath));
+  wl("--gc-sections");
+  wl("-znoexecstack");
+  args.insert(args.end(), {"-o", tmpOut, std::string(objPath)});
+  // Nothing in the kernel refers to the ABI functions: pull them in whole.
+  wl("--whole-archive");
+  args.push_back(supportLibrary);
+  wl("--no-whole-archive");
+  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(linker, argRefs, std::nullopt, {}, 0, 0,
+                                     &message);
+  llvm::sys::fs::remove(objPath);
+  llvm::sys::fs::remove(scriptPath);
+  if (rc != 0) {
+    llvm::sys::fs::remove(tmpOut);
+    error = "linking " + outPath + " failed (" + linker + ")" +
+            (message.empty() ? "" : ": " + message);
+    return false;
+  }
+  if (auto ec = llvm::sys::fs::rename(tmpOut, outPath)) {
+    llvm::sys::fs::remove(tmpOut);
+    error = "cannot write " + outPath + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+bool lgc::compileToSharedLibrary(ModuleOp module, const CPUTargetOptions &opts,
+                                 const std::string &supportLibrary,
+                                 const std::string &outPath, std::string &error) {
+  std::unique_ptr<llvm::TargetMachine> tm = createCPUTargetMachine(opts, error);
+  if (!tm)
+    return false;
+  if (failed(lowerToLLVMDialect(module, chooseVectorWords(*tm, opts),
+                                opts.gatesPerFunction))) {
+    error = "lowering to the LLVM dialect failed";
+    return false;
+  }
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> llvmModule = translateToLLVMIR(module, context, *tm);
+  if (!llvmModule) {
+    error = "translation to LLVM IR failed";
+    return false;
+  }
+  std::string object;
+  return emitMachineCode(*llvmModule, *tm, /*assembly=*/false, object, error) &&
+         linkSharedLibrary(object, outPath, supportLibrary, error);
+}

@@ -1,0 +1,169 @@
+//===- CPUBackendTest.cpp - net.so against the reference interpreter ------===//
+//
+// Part of lgc. Random nets of many shapes are compiled to shared libraries,
+// loaded through the runtime and run on random packed bits, 8-bit and float
+// features, with batch sizes that are not multiples of the vector width, on
+// 1 and several threads; every count and class must equal the interpreter's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lgc/Compiler/LGNImportExport.h"
+#include "lgc/Dialect/LGN/Passes.h"
+#include "lgc/Runtime/Generate.h"
+#include "lgc/Runtime/Interpreter.h"
+#include "lgc/Runtime/NetLibrary.h"
+#include "lgc/Target/CPU/CPUTarget.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+using namespace lgc;
+
+namespace {
+
+struct Case {
+  const char *name;
+  uint32_t inputs;
+  std::vector<uint32_t> widths;
+  uint32_t classes;
+  Connections connections;
+  double passThrough;
+  unsigned optLevel;
+  unsigned vectorBits; // 0: the host's widest
+  unsigned gatesPerFunction;
+};
+
+class TempDir {
+public:
+  TempDir() {
+    char tmpl[] = "/tmp/lgc-cpu-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+  std::string path;
+};
+
+std::unique_ptr<NetLibrary> compile(const Net &net, const Case &c,
+                                    const std::string &dir) {
+  mlir::MLIRContext context;
+  context.disableMultithreading();
+  auto module = importNet(net, &context);
+  mlir::PassManager pm(&context);
+  lgn::PipelineOptions popts;
+  popts.optLevel = c.optLevel;
+  lgn::buildDefaultPipeline(pm, popts);
+  EXPECT_TRUE(mlir::succeeded(pm.run(*module)));
+  CPUTargetOptions opts;
+  opts.vectorBits = c.vectorBits;
+  opts.gatesPerFunction = c.gatesPerFunction;
+  opts.codegenLevel = 1;
+  std::string path = dir + "/" + c.name + ".so", error;
+  bool ok = compileToSharedLibrary(*module, opts, LGC_SUPPORT_LIB, path, error);
+  EXPECT_TRUE(ok) << error;
+  std::unique_ptr<NetLibrary> lib;
+  if (ok) {
+    Status s = NetLibrary::open(path, lib);
+    EXPECT_TRUE(s.ok()) << s.message();
+  }
+  return lib;
+}
+
+TEST(CPUBackend, BitExactAgainstInterpreter) {
+  const std::vector<Case> cases = {
+      {"tiny", 8, {8, 8}, 2, Connections::Random, -1, 1, 0, 10000},
+      {"one_class", 20, {50, 33}, 1, Connections::Random, -1, 1, 0, 10000},
+      {"many_classes", 40, {120, 100}, 50, Connections::Unique, 0.4, 2, 0, 10000},
+      {"odd_widths", 37, {101, 77, 65}, 13, Connections::Random, 0.45, 1, 256, 40},
+      {"deep_split", 64, {64, 64, 64, 64, 64, 64, 64, 64}, 4, Connections::Unique, 0.2, 1, 128, 100},
+      {"unoptimised", 30, {90, 90, 60}, 6, Connections::Random, -1, 0, 64, 10000},
+      {"wide", 784, {1000, 1000}, 10, Connections::Random, 0.45, 1, 0, 700},
+  };
+  TempDir dir;
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.name);
+    GenerateOptions g;
+    g.inputs = c.inputs;
+    g.widths = c.widths;
+    g.classes = c.classes;
+    g.connections = c.connections;
+    g.passThroughShare = c.passThrough;
+    g.seed = 11;
+    Net net;
+    ASSERT_TRUE(generateNet(g, net).ok());
+    // A thermometer encoding over half the inputs when the width allows.
+    if (net.numInputs % 2 == 0) {
+      net.numFeatures = net.numInputs / 2;
+      for (uint32_t j = 0; j < 2; ++j)
+        for (uint32_t f = 0; f < net.numFeatures; ++f)
+          net.encoding.push_back(InputBit{f, j ? 0.7f : 0.3f});
+    }
+    std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
+    ASSERT_TRUE(lib);
+    EXPECT_EQ(lib->info().inputs, net.numInputs);
+    EXPECT_EQ(lib->info().classes, net.numClasses);
+    EXPECT_EQ(lib->info().features, net.numFeatures);
+    EXPECT_EQ(lib->info().tau, net.tau);
+
+    Rng rng(7);
+    for (size_t n : {size_t(1), size_t(63), size_t(64), size_t(65), size_t(700),
+                     size_t(1537)}) {
+      SCOPED_TRACE(n);
+      std::vector<uint8_t> px(n * net.numFeatures);
+      std::vector<float> fx(n * net.numFeatures);
+      for (size_t i = 0; i < px.size(); ++i) {
+        px[i] = uint8_t(rng.below(256));
+        // Include exact threshold values and the ends of the range.
+        uint64_t r = rng.below(8);
+        fx[i] = r == 0 ? 0.3f : r == 1 ? 0.7f : r == 2 ? 0.5f : float(rng.uniform());
+      }
+      std::vector<uint64_t> packed(numBlocks(n) * net.numInputs);
+      for (uint64_t &w : packed)
+        w = rng.next();
+      struct Input {
+        const char *kind;
+        std::vector<uint64_t> words;
+      } inputs[] = {{"u8", packFeaturesU8(net, px.data(), n)},
+                    {"f32", packFeatures(net, fx.data(), n)},
+                    {"packed", packed}};
+      for (const Input &in : inputs) {
+        SCOPED_TRACE(in.kind);
+        std::vector<uint32_t> wantCounts(n * net.numClasses), wantClasses(n);
+        interpret(net, in.words.data(), n, wantCounts.data(), wantClasses.data());
+        for (unsigned threads : {1u, 3u}) {
+          std::vector<uint32_t> counts(n * net.numClasses, 999), classes(n, 999);
+          Status s = std::string(in.kind) == "u8"
+                         ? lib->runU8(px.data(), n, counts.data(), classes.data(), threads)
+                     : std::string(in.kind) == "f32"
+                         ? lib->runF32(fx.data(), n, counts.data(), classes.data(), threads)
+                         : lib->runPacked(packed.data(), n, counts.data(), classes.data(),
+                                          threads);
+          ASSERT_TRUE(s.ok()) << s.message();
+          EXPECT_EQ(counts, wantCounts) << "threads " << threads;
+          EXPECT_EQ(classes, wantClasses) << "threads " << threads;
+        }
+      }
+    }
+  }
+}
+
+TEST(CPUBackend, LoaderErrors) {
+  TempDir dir;
+  std::unique_ptr<NetLibrary> lib;
+  Status missing = NetLibrary::open(dir.path + "/absent.so", lib);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.message().find("cannot load net library"), std::string::npos);
+  // A shared library that is not a net: the runtime's own C API library.
+  Status notNet = NetLibrary::open(LGC_RUNTIME_SO, lib);
+  ASSERT_FALSE(notNet.ok());
+  EXPECT_NE(notNet.message().find("not an lgc net library"), std::string::npos)
+      << notNet.message();
+  std::string text = dir.path + "/text.so";
+  ASSERT_EQ(std::system(("echo hello > '" + text + "'").c_str()), 0);
+  EXPECT_FALSE(NetLibrary::open(text, lib).ok());
+}
+
+} // namespace
