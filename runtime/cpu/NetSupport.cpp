@@ -2,10 +2,18 @@
 //
 // Part of lgc. Linked by lgc into each net.so next to the generated kernel.
 // It implements the C ABI of lgc_net.h on top of the generated symbols
-// described in lgc/Conversion/LGNToLLVM/LGNToLLVM.h: thresholding and bit
-// packing of raw features (SSE2 compares and movemask, then 64x64 bit
-// transposes), the kernel call per block, and a bit-sliced argmax over the
-// count planes.
+// described in lgc/Conversion/LGNToLLVM/LGNToLLVM.h:
+//  - thresholding and bit packing of raw features: vector compares give
+//    sample-major bit rows, 64x64 bit transposes turn them into one word per
+//    input bit;
+//  - the kernel call per block of 64 x vector_words samples;
+//  - GroupSum: per class, a Harley-Seal carry-save adder over the output
+//    vectors gives the counts as bit planes; a bit-sliced comparison keeps
+//    the running maximum and its class (lowest index on ties).
+//
+// It is built once per x86-64 ISA level (baseline, v3 = AVX2, v4 = AVX-512)
+// and lgc links the variant matching the CPU it compiles for, so the
+// vector code here is as wide as the kernel's.
 //
 // Freestanding on purpose: no C++ runtime (no new, no exceptions, no static
 // guards), only malloc/free/memset from libc, so the .so links with a plain
@@ -18,8 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
 #endif
 
 extern "C" {
@@ -27,7 +35,8 @@ extern const uint32_t __lgc_gen_shape[10];
 extern const double __lgc_gen_tau;
 extern const uint32_t __lgc_gen_bit_feature[];
 extern const float __lgc_gen_bit_threshold[];
-void __lgc_gen_eval(const uint64_t *in, uint64_t *scratch, uint64_t *planes);
+extern const int32_t __lgc_gen_outputs[];
+void __lgc_gen_eval(const uint64_t *in, uint64_t *scratch);
 }
 
 namespace {
@@ -45,7 +54,14 @@ enum Shape {
   kEncoding
 };
 
-uint32_t shape(Shape s) { return __lgc_gen_shape[s]; }
+inline uint32_t shape(Shape s) { return __lgc_gen_shape[s]; }
+
+constexpr int32_t kConstZero = INT32_MIN, kConstOne = INT32_MIN + 1;
+constexpr unsigned kMaxPlanes = 32;
+alignas(64) const uint64_t kZeroVector[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+alignas(64) const uint64_t kOnesVector[8] = {~0ull, ~0ull, ~0ull, ~0ull,
+                                             ~0ull, ~0ull, ~0ull, ~0ull};
+
 
 lgc_net_info info;
 
@@ -61,15 +77,25 @@ __attribute__((constructor)) void initInfo() {
   info.tau = __lgc_gen_tau;
 }
 
-/// out[i] bit s = in[s] bit i (in place).
-void transpose64(uint64_t a[64]) {
-  uint64_t m = 0x00000000FFFFFFFFull;
-  for (unsigned j = 32; j != 0; j >>= 1, m ^= (m << j)) {
-    for (unsigned k = 0; k < 64; k = ((k | j) + 1) & ~j) {
-      uint64_t t = ((a[k] >> j) ^ a[k | j]) & m;
-      a[k] ^= t << j;
-      a[k | j] ^= t;
-    }
+//===----------------------------------------------------------------------===//
+// Packing
+//===----------------------------------------------------------------------===//
+
+/// out[i] bit s = in[s] bit i, in place. Written as runs of contiguous words
+/// so the compiler vectorises the wide stages.
+void transpose64(uint64_t *a) {
+  static const uint64_t masks[6] = {
+      0x00000000FFFFFFFFull, 0x0000FFFF0000FFFFull, 0x00FF00FF00FF00FFull,
+      0x0F0F0F0F0F0F0F0Full, 0x3333333333333333ull, 0x5555555555555555ull};
+  unsigned j = 32;
+  for (unsigned stage = 0; stage < 6; ++stage, j >>= 1) {
+    uint64_t m = masks[stage];
+    for (unsigned base = 0; base < 64; base += 2 * j)
+      for (unsigned k = base; k < base + j; ++k) {
+        uint64_t t = ((a[k] >> j) ^ a[k + j]) & m;
+        a[k] ^= t << j;
+        a[k + j] ^= t;
+      }
   }
 }
 
@@ -82,31 +108,41 @@ unsigned byteThreshold(float t) {
   return 256;
 }
 
-/// ORs `count` (<= 16) bits of `bits` into a bit row at bit offset `at`.
+/// ORs up to 64 bits into a bit row at bit offset `at`.
 inline void orBits(uint64_t *row, size_t at, uint64_t bits) {
   size_t w = at / 64, sh = at % 64;
   row[w] |= bits << sh;
-  if (sh > 48 && (bits >> (64 - sh)))
+  if (sh)
     row[w + 1] |= bits >> (64 - sh);
 }
 
 struct Buffers {
   uint64_t *in = nullptr, *scratch = nullptr, *planes = nullptr;
-  uint64_t *rows = nullptr;   // 64 rows of rowWords words: sample-major bits
-  uint16_t *byteT = nullptr;  // per threshold (thermometer) or per bit
+  uint64_t *rows = nullptr; // 64 rows of rowWords words: sample-major bits
+  uint16_t *byteT = nullptr; // per threshold (thermometer) or per bit
+  const uint64_t **outputs = nullptr; // where each output vector is
   size_t rowWords = 0;
 
-  bool allocate() {
+  bool allocate(bool wantCounts) {
     uint32_t V = shape(kVectorWords);
     rowWords = (shape(kInputs) + 63) / 64 + 1;
     size_t levels = shape(kEncoding) ? shape(kLevels) : shape(kInputs);
     in = alloc(size_t(shape(kInputs)) * V);
-    scratch = alloc(shape(kScratchWords) ? shape(kScratchWords) : 1);
-    planes = alloc(size_t(shape(kClasses)) * shape(kPlanes) * V);
+    scratch = alloc(shape(kScratchWords));
+    planes = alloc(wantCounts ? size_t(shape(kClasses)) * shape(kPlanes) * V : 1);
     rows = alloc(64 * rowWords);
     byteT = static_cast<uint16_t *>(malloc(sizeof(uint16_t) * (levels + 1)));
-    if (!in || !scratch || !planes || !rows || !byteT)
+    outputs = static_cast<const uint64_t **>(
+        malloc(sizeof(uint64_t *) * (shape(kOutputs) + 1)));
+    if (!in || !scratch || !planes || !rows || !byteT || !outputs)
       return false;
+    for (uint32_t k = 0; k < shape(kOutputs); ++k) {
+      int32_t home = __lgc_gen_outputs[k];
+      outputs[k] = home >= 0             ? scratch + size_t(home) * V
+                   : home == kConstZero ? kZeroVector
+                   : home == kConstOne  ? kOnesVector
+                                        : in + size_t(-1 - home) * V;
+    }
     for (size_t j = 0; j < levels; ++j)
       byteT[j] = uint16_t(byteThreshold(
           shape(kEncoding) ? __lgc_gen_bit_threshold[j * shape(kFeatures)]
@@ -125,10 +161,11 @@ struct Buffers {
     free(planes);
     free(rows);
     free(byteT);
+    free(outputs);
   }
 };
 
-/// Thresholds one sample into a sample-major bit row.
+/// Thresholds one sample of 8-bit features into a sample-major bit row.
 void rowBitsU8(const uint8_t *x, const Buffers &buf, uint64_t *row) {
   uint32_t F = shape(kFeatures);
   memset(row, 0, buf.rowWords * 8);
@@ -144,15 +181,27 @@ void rowBitsU8(const uint8_t *x, const Buffers &buf, uint64_t *row) {
       continue;
     size_t base = size_t(j) * F;
     uint32_t f = 0;
-#if defined(__SSE2__)
+#if defined(__AVX512BW__)
+    __m512i tv = _mm512_set1_epi8(char(T));
+    for (; f + 64 <= F; f += 64)
+      orBits(row, base + f,
+             _mm512_cmpge_epu8_mask(
+                 _mm512_loadu_si512(reinterpret_cast<const void *>(x + f)), tv));
+#elif defined(__AVX2__)
+    __m256i tv = _mm256_set1_epi8(char(T));
+    for (; f + 32 <= F; f += 32) {
+      __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + f));
+      // x >= T  <=>  max(x, T) == x, unsigned.
+      orBits(row, base + f,
+             uint32_t(_mm256_movemask_epi8(
+                 _mm256_cmpeq_epi8(_mm256_max_epu8(v, tv), v))));
+    }
+#elif defined(__SSE2__)
     __m128i tv = _mm_set1_epi8(char(T));
     for (; f + 16 <= F; f += 16) {
       __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(x + f));
-      // x >= T  <=>  max(x, T) == x, unsigned.
-      unsigned mask = unsigned(
-          _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, tv), v)));
-      if (mask)
-        orBits(row, base + f, mask);
+      orBits(row, base + f,
+             unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, tv), v))));
     }
 #endif
     for (; f < F; ++f)
@@ -161,6 +210,7 @@ void rowBitsU8(const uint8_t *x, const Buffers &buf, uint64_t *row) {
   }
 }
 
+/// Thresholds one sample of float features into a sample-major bit row.
 void rowBitsF32(const float *x, const Buffers &buf, uint64_t *row) {
   uint32_t F = shape(kFeatures);
   memset(row, 0, buf.rowWords * 8);
@@ -174,17 +224,22 @@ void rowBitsF32(const float *x, const Buffers &buf, uint64_t *row) {
     float t = __lgc_gen_bit_threshold[j * F];
     size_t base = size_t(j) * F;
     uint32_t f = 0;
-#if defined(__SSE2__)
+#if defined(__AVX512F__)
+    __m512 tv = _mm512_set1_ps(t);
+    for (; f + 16 <= F; f += 16)
+      orBits(row, base + f,
+             _mm512_cmp_ps_mask(_mm512_loadu_ps(x + f), tv, _CMP_GT_OQ));
+#elif defined(__AVX__)
+    __m256 tv = _mm256_set1_ps(t);
+    for (; f + 8 <= F; f += 8)
+      orBits(row, base + f,
+             unsigned(_mm256_movemask_ps(
+                 _mm256_cmp_ps(_mm256_loadu_ps(x + f), tv, _CMP_GT_OQ))));
+#elif defined(__SSE2__)
     __m128 tv = _mm_set1_ps(t);
-    for (; f + 16 <= F; f += 16) {
-      unsigned mask = 0;
-      for (unsigned q = 0; q < 4; ++q)
-        mask |= unsigned(_mm_movemask_ps(
-                    _mm_cmpgt_ps(_mm_loadu_ps(x + f + 4 * q), tv)))
-                << (4 * q);
-      if (mask)
-        orBits(row, base + f, mask);
-    }
+    for (; f + 4 <= F; f += 4)
+      orBits(row, base + f,
+             unsigned(_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(x + f), tv))));
 #endif
     for (; f < F; ++f)
       if (x[f] > t)
@@ -194,8 +249,8 @@ void rowBitsF32(const float *x, const Buffers &buf, uint64_t *row) {
 
 /// Fills word v of every input vector for samples [first, first + count).
 template <typename T, typename RowFn>
-void packWord(const T *x, size_t first, size_t count, unsigned v,
-              Buffers &buf, RowFn rowBits) {
+void packWord(const T *x, size_t first, size_t count, unsigned v, Buffers &buf,
+              RowFn rowBits) {
   uint32_t inputs = shape(kInputs), V = shape(kVectorWords);
   uint64_t *rows = buf.rows;
   for (size_t s = 0; s < 64; ++s) {
@@ -205,67 +260,194 @@ void packWord(const T *x, size_t first, size_t count, unsigned v,
     else
       memset(row, 0, buf.rowWords * 8);
   }
-  uint64_t tile[64];
+  alignas(64) uint64_t tile[64];
   for (uint32_t w = 0; w * 64 < inputs; ++w) {
     for (unsigned s = 0; s < 64; ++s)
       tile[s] = rows[s * buf.rowWords + w];
     transpose64(tile);
-    for (unsigned i = 0; i < 64 && w * 64 + i < inputs; ++i)
+    uint32_t n = inputs - w * 64 < 64 ? inputs - w * 64 : 64;
+    for (unsigned i = 0; i < n; ++i)
       buf.in[size_t(w * 64 + i) * V + v] = tile[i];
   }
 }
 
-/// Reads counts and argmax classes of samples [first, first + count) from
-/// word v of the planes.
-void decodeWord(const uint64_t *planes, size_t first, size_t count, unsigned v,
-                uint32_t *counts, uint32_t *classes) {
-  uint32_t C = shape(kClasses), K = shape(kPlanes), V = shape(kVectorWords);
-  auto plane = [&](uint32_t c, uint32_t j) {
-    return planes[(size_t(c) * K + j) * V + v];
-  };
-  if (classes) {
-    // Bit-sliced running maximum; strict comparison keeps the lowest index.
-    uint64_t best[32], idx[32];
-    unsigned idxBits = 0;
-    while ((1u << idxBits) < C)
-      ++idxBits;
-    for (uint32_t j = 0; j < K; ++j)
-      best[j] = plane(0, j);
-    for (unsigned m = 0; m < idxBits; ++m)
-      idx[m] = 0;
-    for (uint32_t c = 1; c < C; ++c) {
-      uint64_t gt = 0, eq = ~uint64_t(0);
-      for (uint32_t j = K; j-- > 0;) {
-        uint64_t a = plane(c, j), b = best[j];
-        gt |= eq & a & ~b;
-        eq &= ~(a ^ b);
-      }
-      for (uint32_t j = 0; j < K; ++j)
-        best[j] = (gt & plane(c, j)) | (~gt & best[j]);
-      for (unsigned m = 0; m < idxBits; ++m)
-        idx[m] = (gt & ((c >> m) & 1 ? ~uint64_t(0) : 0)) | (~gt & idx[m]);
+//===----------------------------------------------------------------------===//
+// GroupSum and argmax, bit-sliced over V-word vectors
+//===----------------------------------------------------------------------===//
+
+template <unsigned V> struct Vec {
+  uint64_t w[V];
+};
+
+template <unsigned V> inline Vec<V> operator&(Vec<V> a, Vec<V> b) {
+  for (unsigned i = 0; i < V; ++i)
+    a.w[i] &= b.w[i];
+  return a;
+}
+template <unsigned V> inline Vec<V> operator|(Vec<V> a, Vec<V> b) {
+  for (unsigned i = 0; i < V; ++i)
+    a.w[i] |= b.w[i];
+  return a;
+}
+template <unsigned V> inline Vec<V> operator^(Vec<V> a, Vec<V> b) {
+  for (unsigned i = 0; i < V; ++i)
+    a.w[i] ^= b.w[i];
+  return a;
+}
+template <unsigned V> inline Vec<V> operator~(Vec<V> a) {
+  for (unsigned i = 0; i < V; ++i)
+    a.w[i] = ~a.w[i];
+  return a;
+}
+template <unsigned V> inline Vec<V> splat(uint64_t x) {
+  Vec<V> r;
+  for (unsigned i = 0; i < V; ++i)
+    r.w[i] = x;
+  return r;
+}
+
+/// Carry-save adder: a + b + c = 2 * high + low, lane-wise.
+template <unsigned V>
+inline void csa(Vec<V> &high, Vec<V> &low, Vec<V> a, Vec<V> b, Vec<V> c) {
+  Vec<V> u = a ^ b;
+  high = (a & b) | (u & c);
+  low = u ^ c;
+}
+
+/// Adds x (a vector of bits of weight 2^w) into the K-plane counter.
+template <unsigned V>
+inline void addAt(Vec<V> *acc, unsigned K, unsigned w, Vec<V> x) {
+  for (unsigned j = w; j < K; ++j) {
+    Vec<V> t = acc[j] & x;
+    acc[j] = acc[j] ^ x;
+    x = t;
+  }
+}
+
+/// The output vectors of one block, resolved to pointers once per call so
+/// the counting loop does not branch on where each bit lives.
+template <unsigned V> struct Group {
+  const uint64_t *const *ptr;
+  Vec<V> bit(uint32_t k) const { return *reinterpret_cast<const Vec<V> *>(ptr[k]); }
+};
+
+/// Counts the set bits of `n` output vectors, as K bit planes (Harley-Seal:
+/// 16 bits at a time through a carry-save tree, one ripple add per 16).
+template <unsigned V>
+void countGroup(const Group<V> &g, uint32_t homes, uint32_t n, Vec<V> *acc,
+                unsigned K) {
+  for (unsigned j = 0; j < K; ++j)
+    acc[j] = splat<V>(0);
+  Vec<V> ones = splat<V>(0), twos = ones, fours = ones, eights = ones;
+  uint32_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    uint32_t h0 = homes + i;
+    auto h = [&](unsigned k) { return h0 + k; };
+    Vec<V> twosA, twosB, foursA, foursB, eightsA, eightsB, sixteens;
+    csa(twosA, ones, ones, g.bit(h(0)), g.bit(h(1)));
+    csa(twosB, ones, ones, g.bit(h(2)), g.bit(h(3)));
+    csa(foursA, twos, twos, twosA, twosB);
+    csa(twosA, ones, ones, g.bit(h(4)), g.bit(h(5)));
+    csa(twosB, ones, ones, g.bit(h(6)), g.bit(h(7)));
+    csa(foursB, twos, twos, twosA, twosB);
+    csa(eightsA, fours, fours, foursA, foursB);
+    csa(twosA, ones, ones, g.bit(h(8)), g.bit(h(9)));
+    csa(twosB, ones, ones, g.bit(h(10)), g.bit(h(11)));
+    csa(foursA, twos, twos, twosA, twosB);
+    csa(twosA, ones, ones, g.bit(h(12)), g.bit(h(13)));
+    csa(twosB, ones, ones, g.bit(h(14)), g.bit(h(15)));
+    csa(foursB, twos, twos, twosA, twosB);
+    csa(eightsB, fours, fours, foursA, foursB);
+    csa(sixteens, eights, eights, eightsA, eightsB);
+    addAt(acc, K, 4, sixteens);
+  }
+  for (; i < n; ++i)
+    addAt(acc, K, 0, g.bit(homes + i));
+  addAt(acc, K, 0, ones);
+  addAt(acc, K, 1, twos);
+  addAt(acc, K, 2, fours);
+  addAt(acc, K, 3, eights);
+}
+
+/// GroupSum, argmax and decoding for one block.
+template <unsigned V>
+void groupSum(const Buffers &buf, size_t first, size_t n, uint32_t *counts,
+              uint32_t *classes) {
+  uint32_t C = shape(kClasses), K = shape(kPlanes);
+  uint32_t group = shape(kOutputs) / C;
+  Group<V> g{buf.outputs};
+  Vec<V> acc[kMaxPlanes], best[kMaxPlanes], idx[kMaxPlanes];
+  unsigned idxBits = 0;
+  while ((1u << idxBits) < C)
+    ++idxBits;
+  for (unsigned m = 0; m < idxBits; ++m)
+    idx[m] = splat<V>(0);
+  for (uint32_t c = 0; c < C; ++c) {
+    countGroup<V>(g, c * group, group, acc, K);
+    if (counts)
+      for (unsigned j = 0; j < K; ++j)
+        reinterpret_cast<Vec<V> *>(buf.planes)[size_t(c) * K + j] = acc[j];
+    if (!classes)
+      continue;
+    if (c == 0) {
+      for (unsigned j = 0; j < K; ++j)
+        best[j] = acc[j];
+      continue;
     }
-    for (size_t s = 0; s < count; ++s) {
+    // Strictly greater keeps the lowest index on ties.
+    Vec<V> gt = splat<V>(0), eq = splat<V>(~uint64_t(0));
+    for (unsigned j = K; j-- > 0;) {
+      gt = gt | (eq & acc[j] & ~best[j]);
+      eq = eq & ~(acc[j] ^ best[j]);
+    }
+    for (unsigned j = 0; j < K; ++j)
+      best[j] = (gt & acc[j]) | (~gt & best[j]);
+    for (unsigned m = 0; m < idxBits; ++m)
+      if ((c >> m) & 1)
+        idx[m] = idx[m] | gt;
+      else
+        idx[m] = idx[m] & ~gt;
+  }
+  for (size_t s = 0; s < n; ++s) {
+    unsigned v = unsigned(s / 64), bit = unsigned(s % 64);
+    if (classes) {
       uint32_t cls = 0;
       for (unsigned m = 0; m < idxBits; ++m)
-        cls |= uint32_t((idx[m] >> s) & 1) << m;
+        cls |= uint32_t((idx[m].w[v] >> bit) & 1) << m;
       classes[first + s] = cls;
     }
-  }
-  if (counts)
-    for (size_t s = 0; s < count; ++s)
+    if (counts) {
+      const Vec<V> *planes = reinterpret_cast<const Vec<V> *>(buf.planes);
       for (uint32_t c = 0; c < C; ++c) {
-        uint32_t n = 0;
-        for (uint32_t j = 0; j < K; ++j)
-          n |= uint32_t((plane(c, j) >> s) & 1) << j;
-        counts[(first + s) * C + c] = n;
+        uint32_t count = 0;
+        for (unsigned j = 0; j < K; ++j)
+          count |= uint32_t((planes[size_t(c) * K + j].w[v] >> bit) & 1) << j;
+        counts[(first + s) * C + c] = count;
       }
+    }
+  }
+}
+
+void groupSumAnyWidth(const Buffers &buf, size_t first, size_t n,
+                      uint32_t *counts, uint32_t *classes) {
+  switch (shape(kVectorWords)) {
+  case 1:
+    return groupSum<1>(buf, first, n, counts, classes);
+  case 2:
+    return groupSum<2>(buf, first, n, counts, classes);
+  case 4:
+    return groupSum<4>(buf, first, n, counts, classes);
+  default:
+    return groupSum<8>(buf, first, n, counts, classes);
+  }
 }
 
 template <typename Pack>
 int runBlocks(size_t n, uint32_t *counts, uint32_t *classes, Pack pack) {
+  if (shape(kPlanes) > kMaxPlanes)
+    return LGC_ERR_ARGUMENT;
   Buffers buf;
-  if (!buf.allocate())
+  if (!buf.allocate(counts != nullptr))
     return LGC_ERR_MEMORY;
   uint32_t V = shape(kVectorWords);
   size_t block = size_t(64) * V;
@@ -275,14 +457,9 @@ int runBlocks(size_t n, uint32_t *counts, uint32_t *classes, Pack pack) {
       size_t count = first < n ? (n - first < 64 ? n - first : 64) : 0;
       pack(first, count, v, buf);
     }
-    __lgc_gen_eval(buf.in, buf.scratch, buf.planes);
-    for (unsigned v = 0; v < V; ++v) {
-      size_t first = start + size_t(64) * v;
-      if (first >= n)
-        break;
-      size_t count = n - first < 64 ? n - first : 64;
-      decodeWord(buf.planes, first, count, v, counts, classes);
-    }
+    __lgc_gen_eval(buf.in, buf.scratch);
+    groupSumAnyWidth(buf, start, n - start < block ? n - start : block, counts,
+                     classes);
   }
   return LGC_OK;
 }

@@ -80,11 +80,15 @@ static cl::opt<unsigned> vectorBits(
 static cl::opt<unsigned> gatesPerFunction(
     "gates-per-function",
     cl::desc("Split the generated code into functions of this many gates"),
-    cl::init(10000), cl::cat(lgcCategory));
-static cl::opt<std::string>
-    supportLib("support-lib",
-               cl::desc("Path of libLGCNetSupport.a (default: ../lib beside lgc)"),
-               cl::init(""), cl::cat(lgcCategory));
+    cl::init(3000), cl::cat(lgcCategory));
+static cl::opt<bool> machineScheduler(
+    "machine-scheduler",
+    cl::desc("Run LLVM's machine instruction scheduler (slower compiles)"),
+    cl::init(false), cl::cat(lgcCategory));
+static cl::opt<std::string> supportLibDir(
+    "support-lib-dir",
+    cl::desc("Directory of libLGCNetSupport*.a (default: ../lib beside lgc)"),
+    cl::init(""), cl::cat(lgcCategory));
 
 static bool endsWith(StringRef s, StringRef suffix) { return s.ends_with(suffix); }
 
@@ -188,6 +192,7 @@ int main(int argc, char **argv) {
     target.vectorBits = vectorBits;
     target.codegenLevel = optLevel;
     target.gatesPerFunction = gatesPerFunction;
+    target.machineScheduler = machineScheduler;
     std::string error;
     std::unique_ptr<TargetMachine> tm = lgc::createCPUTargetMachine(target, error);
     if (!tm)
@@ -212,11 +217,12 @@ int main(int argc, char **argv) {
         return fail(error);
       }
       if (emit == Emit::SharedLib) {
-        std::string lib = supportLib.empty()
-                              ? lgc::defaultSupportLibraryPath(
+        std::string dir = supportLibDir.empty()
+                              ? lgc::defaultSupportLibraryDir(
                                     argv[0], reinterpret_cast<void *>(&fail))
-                              : supportLib.getValue();
-        if (!lgc::linkSharedLibrary(text, out, lib, error))
+                              : supportLibDir.getValue();
+        if (!lgc::linkSharedLibrary(text, out, lgc::supportLibraryFor(*tm, dir),
+                                    error))
           return fail(error);
         return 0;
       }

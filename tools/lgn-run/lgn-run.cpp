@@ -2,7 +2,8 @@
 //
 // Part of lgc. Prints accuracy and throughput:
 //   lgn-run net.lgn --data fashion-mnist --split test
-// A .lgn runs on the reference interpreter.
+// A .lgn runs on the reference interpreter, a .so (from `lgc -o net.so`)
+// through the runtime.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,21 +11,26 @@
 #include "lgc/Runtime/Dataset.h"
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Interpreter.h"
+#include "lgc/Runtime/NetLibrary.h"
 
 #include <chrono>
 #include <fmt/core.h>
 
 using namespace lgc;
 
-static const char *kUsage = R"(usage: lgn-run NET.lgn [options]
+static const char *kUsage = R"(usage: lgn-run NET.lgn|NET.so [options]
   --data SPEC     fashion-mnist[:DIR] | mnist[:DIR] | csv:FILE (default fashion-mnist)
   --split S       train | test | all (default test)
   --limit N       use only the first N samples
   --repeat R      evaluate R times for a steadier images/s (default 1)
+  --threads T     threads for a .so (default 1; 0: all cores)
+  --input KIND    u8 (8-bit pixels; the default where the data has them) or
+                  f32 (features scaled to [0, 1])
 )";
 
 int main(int argc, char **argv) {
-  tools::Flags flags("lgn-run", {"data", "split", "limit", "repeat"}, {"help", "h"});
+  tools::Flags flags("lgn-run", {"data", "split", "limit", "repeat", "threads", "input"},
+                     {"help", "h"});
   if (!flags.parse(argc, argv))
     return 1;
   if (flags.has("help") || flags.has("h")) {
@@ -39,10 +45,34 @@ int main(int argc, char **argv) {
   if (!ok)
     return 1;
 
-  Net net;
-  if (Status s = readNetFile(flags.positionals[0], net); !s) {
-    fmt::print(stderr, "{}\n", s.message());
+  uint64_t threads = flags.u64("threads", 1, ok, 0, 1024);
+  if (!ok)
     return 1;
+  const std::string &path = flags.positionals[0];
+  bool isLibrary = path.size() > 3 && path.compare(path.size() - 3, 3, ".so") == 0;
+
+  Net net;
+  std::unique_ptr<NetLibrary> lib;
+  uint32_t numFeatures, numClasses, numInputs;
+  uint64_t numGates;
+  if (isLibrary) {
+    if (Status s = NetLibrary::open(path, lib); !s) {
+      fmt::print(stderr, "{}\n", s.message());
+      return 1;
+    }
+    numFeatures = lib->info().features;
+    numClasses = lib->info().classes;
+    numInputs = lib->info().inputs;
+    numGates = lib->info().gates;
+  } else {
+    if (Status s = readNetFile(path, net); !s) {
+      fmt::print(stderr, "{}\n", s.message());
+      return 1;
+    }
+    numFeatures = net.numFeatures;
+    numClasses = net.numClasses;
+    numInputs = net.numInputs;
+    numGates = net.gates.size();
   }
   Dataset data;
   if (Status s = loadDataset(flags.str("data", "fashion-mnist"),
@@ -51,34 +81,57 @@ int main(int argc, char **argv) {
     fmt::print(stderr, "lgn-run: {}\n", s.message());
     return 1;
   }
-  if (data.numFeatures != net.numFeatures) {
+  if (data.numFeatures != numFeatures) {
     fmt::print(stderr,
                "lgn-run: error: the net reads {} features, but {} has {}\n",
-               net.numFeatures, data.name, data.numFeatures);
+               numFeatures, data.name, data.numFeatures);
     return 1;
   }
   size_t n = std::min<uint64_t>(data.size(), limit);
-  std::vector<uint32_t> classes(n);
   bool fromPixels = !data.pixels.empty();
+  std::string input = flags.str("input", fromPixels ? "u8" : "f32");
+  if (input != "u8" && input != "f32")
+    return flags.fail("--input must be u8 or f32, not '" + input + "'"), 1;
+  if (input == "u8" && !fromPixels)
+    return flags.fail(data.name + " has no 8-bit pixels; use --input f32"), 1;
+
+  std::vector<uint32_t> classes(n);
   auto start = std::chrono::steady_clock::now();
   for (uint64_t r = 0; r < repeat; ++r) {
-    std::vector<uint64_t> words =
-        fromPixels ? packFeaturesU8(net, data.pixels.data(), n)
-                   : packFeatures(net, data.features.data(), n);
-    interpret(net, words.data(), n, nullptr, classes.data());
+    if (isLibrary) {
+      Status s = input == "u8"
+                     ? lib->runU8(data.pixels.data(), n, nullptr, classes.data(),
+                                  unsigned(threads))
+                     : lib->runF32(data.features.data(), n, nullptr, classes.data(),
+                                   unsigned(threads));
+      if (!s) {
+        fmt::print(stderr, "{}\n", s.message());
+        return 1;
+      }
+    } else {
+      std::vector<uint64_t> words =
+          input == "u8" ? packFeaturesU8(net, data.pixels.data(), n)
+                        : packFeatures(net, data.features.data(), n);
+      interpret(net, words.data(), n, nullptr, classes.data());
+    }
   }
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   size_t correct = 0;
   for (size_t i = 0; i < n; ++i)
     correct += classes[i] == data.labels[i];
-  fmt::print("net: {} ({} inputs, {} gates, {} classes)\n", flags.positionals[0],
-             net.numInputs, net.gates.size(), net.numClasses);
+  fmt::print("net: {} ({} inputs, {} gates, {} classes)\n", path, numInputs,
+             numGates, numClasses);
   fmt::print("data: {} ({} samples)\n", data.name, n);
-  fmt::print("backend: reference interpreter\n");
+  if (isLibrary)
+    fmt::print("backend: compiled library ({}-bit vectors), {} input, {} thread{}\n",
+               lib->info().vector_bits, input, threads,
+               threads == 1 ? "" : "s");
+  else
+    fmt::print("backend: reference interpreter\n");
   fmt::print("accuracy: {:.2f}% ({}/{})\n", 100.0 * double(correct) / double(n),
              correct, n);
-  fmt::print("throughput: {:.3f} M images/s (end to end, 1 thread)\n",
+  fmt::print("throughput: {:.3f} M images/s (end to end)\n",
              double(n) * double(repeat) / secs / 1e6);
   return 0;
 }

@@ -35,6 +35,7 @@ struct Case {
   unsigned optLevel;
   unsigned vectorBits; // 0: the host's widest
   unsigned gatesPerFunction;
+  const char *cpu = "native";
 };
 
 class TempDir {
@@ -59,10 +60,11 @@ std::unique_ptr<NetLibrary> compile(const Net &net, const Case &c,
   EXPECT_TRUE(mlir::succeeded(pm.run(*module)));
   CPUTargetOptions opts;
   opts.vectorBits = c.vectorBits;
+  opts.cpu = c.cpu;
   opts.gatesPerFunction = c.gatesPerFunction;
   opts.codegenLevel = 1;
   std::string path = dir + "/" + c.name + ".so", error;
-  bool ok = compileToSharedLibrary(*module, opts, LGC_SUPPORT_LIB, path, error);
+  bool ok = compileToSharedLibrary(*module, opts, LGC_SUPPORT_LIB_DIR, path, error);
   EXPECT_TRUE(ok) << error;
   std::unique_ptr<NetLibrary> lib;
   if (ok) {
@@ -81,6 +83,11 @@ TEST(CPUBackend, BitExactAgainstInterpreter) {
       {"deep_split", 64, {64, 64, 64, 64, 64, 64, 64, 64}, 4, Connections::Unique, 0.2, 1, 128, 100},
       {"unoptimised", 30, {90, 90, 60}, 6, Connections::Random, -1, 0, 64, 10000},
       {"wide", 784, {1000, 1000}, 10, Connections::Random, 0.45, 1, 0, 700},
+      // Portable targets: SSE2 (baseline support library) and AVX2 (v3).
+      {"portable", 100, {200, 120}, 6, Connections::Random, 0.45, 1, 0, 10000,
+       "x86-64-v2"},
+      {"avx2", 100, {200, 120}, 6, Connections::Unique, 0.45, 1, 0, 10000,
+       "x86-64-v3"},
   };
   TempDir dir;
   for (const Case &c : cases) {

@@ -20,7 +20,7 @@ def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
   let options = [
     Option<"vectorWords", "vector-words", "unsigned", "4",
            "64-bit words per vector (1, 2, 4 or 8)">,
-    Option<"gatesPerFunction", "gates-per-function", "unsigned", "10000",
+    Option<"gatesPerFunction", "gates-per-function", "unsigned", "3000",
            "Split the gates into functions of at most this many">
   ];
 }

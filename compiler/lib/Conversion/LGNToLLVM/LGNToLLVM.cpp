@@ -10,8 +10,8 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
-#include <deque>
 
 namespace lgc {
 #define GEN_PASS_DEF_CONVERTLGNTOLLVM
@@ -56,7 +56,6 @@ private:
   Value allOnes();
   Value zeros();
   Value lowerGate(GateOp gate, Value a, Value b);
-  void lowerCounter(unsigned cls, unsigned group, Value planes);
   void createGlobals(unsigned planesPerClass, unsigned scratchWords,
                      unsigned gateCount);
 
@@ -191,57 +190,6 @@ Value NetLowering::lowerGate(GateOp gate, Value x, Value y) {
   llvm_unreachable("unknown gate kind");
 }
 
-/// Counts the group's bits per sample with a carry-save adder tree: bits of
-/// equal weight are reduced three at a time by full adders (sum stays,
-/// carry moves up a weight) until one bit per weight is left: those are the
-/// planes of the count.
-void NetLowering::lowerCounter(unsigned cls, unsigned group, Value planes) {
-  auto outputs = net.getOutputOp().getBits();
-  // Sized up front: `col` below must stay valid while carries are added.
-  std::vector<std::deque<Value>> weights;
-  weights.reserve(40);
-  weights.emplace_back();
-  for (unsigned j = 0; j < group; ++j) {
-    Value bit = outputs[cls * group + j];
-    Home home = homes.lookup(bit);
-    if (home.kind == Home::Constant && home.index == 0)
-      continue; // a constant 0 adds nothing
-    weights[0].push_back(use(bit));
-  }
-  for (size_t w = 0; w < weights.size(); ++w) {
-    std::deque<Value> &col = weights[w];
-    while (col.size() >= 2) {
-      Value p = col.front();
-      col.pop_front();
-      Value q = col.front();
-      col.pop_front();
-      Value carry;
-      if (!col.empty()) {
-        Value r = col.front();
-        col.pop_front();
-        Value pq = b.create<LLVM::XOrOp>(loc, p, q);
-        col.push_back(b.create<LLVM::XOrOp>(loc, pq, r));
-        carry = b.create<LLVM::OrOp>(loc, b.create<LLVM::AndOp>(loc, p, q),
-                                     b.create<LLVM::AndOp>(loc, pq, r));
-      } else {
-        col.push_back(b.create<LLVM::XOrOp>(loc, p, q));
-        carry = b.create<LLVM::AndOp>(loc, p, q);
-      }
-      if (w + 1 == weights.size())
-        weights.emplace_back();
-      weights[w + 1].push_back(carry);
-    }
-  }
-  unsigned planesPerClass = 0;
-  while ((1u << planesPerClass) <= group)
-    ++planesPerClass;
-  for (unsigned j = 0; j < planesPerClass; ++j) {
-    Value plane = j < weights.size() && !weights[j].empty() ? weights[j].front()
-                                                             : zeros();
-    store(plane, planes, int32_t(cls * planesPerClass + j));
-  }
-}
-
 void NetLowering::createGlobals(unsigned planesPerClass, unsigned scratchWords,
                                 unsigned gateCount) {
   MLIRContext *ctx = b.getContext();
@@ -285,6 +233,28 @@ void NetLowering::createGlobals(unsigned planesPerClass, unsigned scratchWords,
                              /*isConstant=*/true, LLVM::Linkage::External,
                              name, value);
   };
+  // Where each output bit lives: a scratch slot (>= 0), input i (-1 - i),
+  // or a constant (kConstZero, kConstOne).
+  SmallVector<int32_t> outputHomes;
+  for (Value v : outputs) {
+    Home home = homes.lookup(v);
+    switch (home.kind) {
+    case Home::Scratch:
+      outputHomes.push_back(home.index);
+      break;
+    case Home::Input:
+      outputHomes.push_back(-1 - home.index);
+      break;
+    case Home::Constant:
+      outputHomes.push_back(home.index ? INT32_MIN + 1 : INT32_MIN);
+      break;
+    }
+  }
+  arrayGlobal("__lgc_gen_outputs", i32,
+              DenseIntElementsAttr::get(
+                  RankedTensorType::get({int64_t(outputHomes.size())}, i32),
+                  outputHomes),
+              outputHomes.size());
   arrayGlobal("__lgc_gen_shape", i32,
               DenseIntElementsAttr::get(
                   RankedTensorType::get({int64_t(shape.size())}, i32), shape),
@@ -317,15 +287,39 @@ LogicalResult NetLowering::run() {
   // crosses a function boundary (or feeds an output) a home.
   for (BlockArgument arg : body.getArguments())
     homes[arg] = Home{Home::Input, int32_t(arg.getArgNumber())};
+  for (ConstantOp c : body.getOps<ConstantOp>())
+    homes[c.getResult()] = Home{Home::Constant, c.getValue() ? 1 : 0};
+  // Gates in depth-first post-order from the outputs: each value is computed
+  // close to its first use, which shortens live ranges (fewer spills) and
+  // keeps the cut between functions small. Dead gates are not emitted.
+  std::vector<GateOp> order;
+  order.reserve(body.getOperations().size());
+  {
+    llvm::DenseSet<Operation *> visited;
+    SmallVector<std::pair<GateOp, unsigned>> stack;
+    for (Value root : outputs) {
+      auto gate = root.getDefiningOp<GateOp>();
+      if (!gate || !visited.insert(gate).second)
+        continue;
+      stack.push_back({gate, 0});
+      while (!stack.empty()) {
+        auto &[g, next] = stack.back();
+        if (next < 2) {
+          Value operand = g->getOperand(next++);
+          auto child = operand.getDefiningOp<GateOp>();
+          if (child && visited.insert(child).second)
+            stack.push_back({child, 0});
+          continue;
+        }
+        order.push_back(g);
+        stack.pop_back();
+      }
+    }
+  }
   llvm::DenseMap<Operation *, unsigned> chunkOf;
   std::vector<std::vector<GateOp>> chunks;
   unsigned gateCount = 0;
-  for (Operation &op : body.without_terminator()) {
-    if (auto c = dyn_cast<ConstantOp>(op)) {
-      homes[c.getResult()] = Home{Home::Constant, c.getValue() ? 1 : 0};
-      continue;
-    }
-    auto gate = cast<GateOp>(op);
+  for (GateOp gate : order) {
     if (gateCount % std::max(1u, opts.gatesPerFunction) == 0)
       chunks.emplace_back();
     chunks.back().push_back(gate);
@@ -361,17 +355,10 @@ LogicalResult NetLowering::run() {
   unsigned planesPerClass = 0;
   while ((1u << planesPerClass) <= group)
     ++planesPerClass;
-  for (unsigned c = 0; c < classes; ++c) {
-    OpBuilder::InsertionGuard guard(b);
-    callees.push_back(createFunction(("__lgc_gen_count_" + Twine(c)).str(), 3,
-                                     LLVM::Linkage::Internal));
-    lowerCounter(c, group, b.getInsertionBlock()->getArgument(2));
-    b.create<LLVM::ReturnOp>(loc, ValueRange{});
-  }
   {
     OpBuilder::InsertionGuard guard(b);
     LLVM::LLVMFuncOp eval =
-        createFunction("__lgc_gen_eval", 3, LLVM::Linkage::External);
+        createFunction("__lgc_gen_eval", 2, LLVM::Linkage::External);
     auto args = eval.getBody().front().getArguments();
     for (LLVM::LLVMFuncOp callee : callees) {
       SmallVector<Value> operands(args.begin(),

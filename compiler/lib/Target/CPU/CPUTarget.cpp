@@ -17,6 +17,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/Process.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -27,8 +28,16 @@
 using namespace mlir;
 using namespace lgc;
 
+/// Sets one of LLVM's global code generation options (llc's flags).
+static void setLLVMOption(llvm::StringRef name, llvm::StringRef value) {
+  llvm::StringMap<llvm::cl::Option *> &options = llvm::cl::getRegisteredOptions();
+  if (llvm::cl::Option *option = options.lookup(name))
+    option->addOccurrence(0, name, value);
+}
+
 std::unique_ptr<llvm::TargetMachine>
 lgc::createCPUTargetMachine(const CPUTargetOptions &opts, std::string &error) {
+  setLLVMOption("enable-misched", opts.machineScheduler ? "true" : "false");
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   std::string triple = llvm::sys::getDefaultTargetTriple();
@@ -127,10 +136,31 @@ bool lgc::emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
   return true;
 }
 
-std::string lgc::defaultSupportLibraryPath(const char *argv0, void *mainAddr) {
+std::string lgc::defaultSupportLibraryDir(const char *argv0, void *mainAddr) {
   std::string exe = llvm::sys::fs::getMainExecutable(argv0, mainAddr);
   llvm::SmallString<256> path(llvm::sys::path::parent_path(exe));
-  llvm::sys::path::append(path, "..", "lib", "libLGCNetSupport.a");
+  llvm::sys::path::append(path, "..", "lib");
+  return std::string(path);
+}
+
+std::string lgc::supportLibraryFor(const llvm::TargetMachine &tm,
+                                   const std::string &dir) {
+  const llvm::MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
+  auto hasAll = [&](std::initializer_list<const char *> features) {
+    for (const char *f : features)
+      if (!sti->checkFeatures(std::string("+") + f))
+        return false;
+    return true;
+  };
+  std::string suffix;
+  if (tm.getTargetTriple().isX86() && tm.getTargetTriple().isArch64Bit() &&
+      hasAll({"avx2", "bmi", "bmi2", "fma", "lzcnt", "movbe", "f16c"}))
+    suffix = hasAll({"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl",
+                     "evex512"})
+                 ? "-v4"
+                 : "-v3";
+  llvm::SmallString<256> path(dir);
+  llvm::sys::path::append(path, "libLGCNetSupport" + suffix + ".a");
   return std::string(path);
 }
 
@@ -155,7 +185,7 @@ bool lgc::linkSharedLibrary(const std::string &object, const std::string &outPat
                             const std::string &supportLibrary, std::string &error) {
   if (!llvm::sys::fs::exists(supportLibrary)) {
     error = "net support library not found at '" + supportLibrary +
-            "' (give --support-lib)";
+            "' (give --support-lib-dir)";
     return false;
   }
   llvm::SmallString<128> objPath, scriptPath;
@@ -221,7 +251,7 @@ bool lgc::linkSharedLibrary(const std::string &object, const std::string &outPat
 }
 
 bool lgc::compileToSharedLibrary(ModuleOp module, const CPUTargetOptions &opts,
-                                 const std::string &supportLibrary,
+                                 const std::string &supportDir,
                                  const std::string &outPath, std::string &error) {
   std::unique_ptr<llvm::TargetMachine> tm = createCPUTargetMachine(opts, error);
   if (!tm)
@@ -239,5 +269,6 @@ bool lgc::compileToSharedLibrary(ModuleOp module, const CPUTargetOptions &opts,
   }
   std::string object;
   return emitMachineCode(*llvmModule, *tm, /*assembly=*/false, object, error) &&
-         linkSharedLibrary(object, outPath, supportLibrary, error);
+         linkSharedLibrary(object, outPath, supportLibraryFor(*tm, supportDir),
+                           error);
 }

@@ -2,18 +2,23 @@
 //
 // Part of lgc. A net becomes LLVM dialect functions that evaluate it on
 // 64 x vectorWords samples at once: every i1 is a vector of 64-bit words,
-// one bit per sample, every gate one or two bitwise ops. GroupSum is a
-// carry-save adder tree per class producing the counts as bit planes. The
-// support library (runtime/cpu) packs inputs and reads classes from planes.
+// one bit per sample, every gate one or two bitwise ops. Values that cross a
+// function boundary, and every output bit, go to a scratch buffer. The
+// support library (runtime/cpu) packs inputs, counts the output bits per
+// class (bit-sliced carry-save adders, compiled for the same ISA level) and
+// takes the argmax: keeping GroupSum out of the generated code keeps LLVM's
+// compile time to the gates.
 //
 // Symbols defined (the internal contract with runtime/cpu/NetSupport.cpp):
-//   void __lgc_gen_eval(ptr in, ptr scratch, ptr planes)
+//   void __lgc_gen_eval(ptr in, ptr scratch)
 //     in:      inputs x vectorWords words (input bit i at in[i])
-//     scratch: scratch_words words of cut values between functions
-//     planes:  classes x planes_per_class vectors, class c's plane j (bit j
-//              of its count) at planes[c * planes_per_class + j]
+//     scratch: scratch_words words: cut values and outputs
+//   const int32_t __lgc_gen_outputs[outputs]: where output bit k lives:
+//     scratch vector s (s >= 0), input i (-1 - i), constant 0 (INT32_MIN)
+//     or constant 1 (INT32_MIN + 1)
 //   const uint32_t __lgc_gen_shape[10] = {inputs, features, classes, outputs,
-//     gates, vector_words, planes_per_class, scratch_words, thresholds,
+//     gates, vector_words, planes_per_class (bits of a class count),
+//     scratch_words, thresholds,
 //     encoding}  (encoding 1: thermometer over `thresholds` values, 0:
 //     explicit per-bit)
 //   const double   __lgc_gen_tau
@@ -36,7 +41,7 @@ struct LGNToLLVMOptions {
   /// Gates per generated function: LLVM's code generation is superlinear
   /// in function size, so large nets are split, passing cut values through
   /// the scratch buffer.
-  unsigned gatesPerFunction = 10000;
+  unsigned gatesPerFunction = 3000;
 };
 
 /// Adds the pattern that replaces each lgn.net by its LLVM functions and

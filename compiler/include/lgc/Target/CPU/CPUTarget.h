@@ -30,7 +30,10 @@ struct CPUTargetOptions {
   unsigned vectorBits = 0;
   /// LLVM code generation level 0-3.
   unsigned codegenLevel = 2;
-  unsigned gatesPerFunction = 10000;
+  unsigned gatesPerFunction = 3000;
+  /// LLVM's machine instruction scheduler is half of the code generation
+  /// time on gate nets and gains little on them; off unless asked for.
+  bool machineScheduler = false;
 };
 
 /// Creates the target machine for the host triple; errors go to `error`.
@@ -56,20 +59,28 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
 bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
                      bool assembly, std::string &out, std::string &error);
 
-/// Links an object with the net support library into a shared library at
-/// `outPath` (through a temporary file and a rename). `supportLibrary` is
-/// the path of libLGCNetSupport.a; empty looks beside the running program.
+/// The net support library variant for `tm`: libLGCNetSupport.a (x86-64
+/// baseline or other architectures), -v3.a (AVX2) or -v4.a (AVX-512), in
+/// `dir`.
+std::string supportLibraryFor(const llvm::TargetMachine &tm,
+                              const std::string &dir);
+
+/// Links an object with the net support library (a path from
+/// supportLibraryFor) into a shared library at `outPath`, through a
+/// temporary file and a rename.
 bool linkSharedLibrary(const std::string &object, const std::string &outPath,
                        const std::string &supportLibrary, std::string &error);
 
 /// All CPU stages for a module holding one (optimised) lgn.net: lower,
-/// translate, emit an object, link `outPath`.
+/// translate, emit an object, link `outPath` with the support library
+/// variant from `supportDir`.
 bool compileToSharedLibrary(mlir::ModuleOp module, const CPUTargetOptions &opts,
-                            const std::string &supportLibrary,
+                            const std::string &supportDir,
                             const std::string &outPath, std::string &error);
 
-/// Where libLGCNetSupport.a is expected relative to the running program.
-std::string defaultSupportLibraryPath(const char *argv0, void *mainAddr);
+/// The directory of the support libraries relative to the running program
+/// (../lib beside bin/).
+std::string defaultSupportLibraryDir(const char *argv0, void *mainAddr);
 
 } // namespace lgc
 
