@@ -187,6 +187,14 @@ void rowBitsU8(const uint8_t *x, const Buffers &buf, uint64_t *row) {
       orBits(row, base + f,
              _mm512_cmpge_epu8_mask(
                  _mm512_loadu_si512(reinterpret_cast<const void *>(x + f)), tv));
+    if (f < F) {
+      // The tail in one masked load: bytes past F are neither read nor set.
+      __mmask64 live = (~0ull) >> (64 - (F - f));
+      orBits(row, base + f,
+             _mm512_mask_cmpge_epu8_mask(live, _mm512_maskz_loadu_epi8(live, x + f),
+                                         tv));
+      f = F;
+    }
 #elif defined(__AVX2__)
     __m256i tv = _mm256_set1_epi8(char(T));
     for (; f + 32 <= F; f += 32) {
@@ -253,8 +261,16 @@ void packWord(const T *x, size_t first, size_t count, unsigned v, Buffers &buf,
               RowFn rowBits) {
   uint32_t inputs = shape(kInputs), V = shape(kVectorWords);
   uint64_t *rows = buf.rows;
+  size_t rowBytes = size_t(shape(kFeatures)) * sizeof(T);
   for (size_t s = 0; s < 64; ++s) {
     uint64_t *row = rows + s * buf.rowWords;
+    // Samples stream from memory once: fetch a few rows ahead.
+    if (s + 4 < count) {
+      const char *next = reinterpret_cast<const char *>(x + (first + s + 4) *
+                                                                shape(kFeatures));
+      for (size_t b = 0; b < rowBytes; b += 64)
+        __builtin_prefetch(next + b);
+    }
     if (s < count)
       rowBits(x + (first + s) * shape(kFeatures), buf, row);
     else
@@ -275,50 +291,31 @@ void packWord(const T *x, size_t first, size_t count, unsigned v, Buffers &buf,
 // GroupSum and argmax, bit-sliced over V-word vectors
 //===----------------------------------------------------------------------===//
 
-template <unsigned V> struct Vec {
-  uint64_t w[V];
+/// V 64-bit lanes as one vector of the compiler's: bitwise operators map to
+/// single vector instructions (and fuse into vpternlog on AVX-512).
+template <unsigned V> struct VecOf {
+  typedef uint64_t type __attribute__((vector_size(8 * V)));
 };
+template <unsigned V> using Vec = typename VecOf<V>::type;
 
-template <unsigned V> inline Vec<V> operator&(Vec<V> a, Vec<V> b) {
-  for (unsigned i = 0; i < V; ++i)
-    a.w[i] &= b.w[i];
-  return a;
-}
-template <unsigned V> inline Vec<V> operator|(Vec<V> a, Vec<V> b) {
-  for (unsigned i = 0; i < V; ++i)
-    a.w[i] |= b.w[i];
-  return a;
-}
-template <unsigned V> inline Vec<V> operator^(Vec<V> a, Vec<V> b) {
-  for (unsigned i = 0; i < V; ++i)
-    a.w[i] ^= b.w[i];
-  return a;
-}
-template <unsigned V> inline Vec<V> operator~(Vec<V> a) {
-  for (unsigned i = 0; i < V; ++i)
-    a.w[i] = ~a.w[i];
-  return a;
-}
 template <unsigned V> inline Vec<V> splat(uint64_t x) {
   Vec<V> r;
   for (unsigned i = 0; i < V; ++i)
-    r.w[i] = x;
+    r[i] = x;
   return r;
 }
 
 /// Carry-save adder: a + b + c = 2 * high + low, lane-wise.
-template <unsigned V>
-inline void csa(Vec<V> &high, Vec<V> &low, Vec<V> a, Vec<V> b, Vec<V> c) {
-  Vec<V> u = a ^ b;
+template <typename T> inline void csa(T &high, T &low, T a, T b, T c) {
+  T u = a ^ b;
   high = (a & b) | (u & c);
   low = u ^ c;
 }
 
 /// Adds x (a vector of bits of weight 2^w) into the K-plane counter.
-template <unsigned V>
-inline void addAt(Vec<V> *acc, unsigned K, unsigned w, Vec<V> x) {
+template <typename T> inline void addAt(T *acc, unsigned K, unsigned w, T x) {
   for (unsigned j = w; j < K; ++j) {
-    Vec<V> t = acc[j] & x;
+    T t = acc[j] & x;
     acc[j] = acc[j] ^ x;
     x = t;
   }
@@ -413,7 +410,7 @@ void groupSum(const Buffers &buf, size_t first, size_t n, uint32_t *counts,
     if (classes) {
       uint32_t cls = 0;
       for (unsigned m = 0; m < idxBits; ++m)
-        cls |= uint32_t((idx[m].w[v] >> bit) & 1) << m;
+        cls |= uint32_t((idx[m][v] >> bit) & 1) << m;
       classes[first + s] = cls;
     }
     if (counts) {
@@ -421,7 +418,7 @@ void groupSum(const Buffers &buf, size_t first, size_t n, uint32_t *counts,
       for (uint32_t c = 0; c < C; ++c) {
         uint32_t count = 0;
         for (unsigned j = 0; j < K; ++j)
-          count |= uint32_t((planes[size_t(c) * K + j].w[v] >> bit) & 1) << j;
+          count |= uint32_t((planes[size_t(c) * K + j][v] >> bit) & 1) << j;
         counts[(first + s) * C + c] = count;
       }
     }
