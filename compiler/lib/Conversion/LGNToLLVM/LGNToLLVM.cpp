@@ -399,12 +399,18 @@ struct ConvertLGNToLLVMPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     unsigned nets = 0;
-    for (auto net : module.getOps<NetOp>())
+    for (auto net : module.getOps<NetOp>()) {
+      if (vectorWords == 0 || vectorWords > 8 || (vectorWords & (vectorWords - 1))) {
+        net.emitOpError("cannot be lowered with ")
+            << unsigned(vectorWords) << " words per vector (1, 2, 4 or 8)";
+        return signalPassFailure();
+      }
       if (++nets > 1) {
         net.emitOpError("is the second net in this module; lower one net "
                         "per module");
         return signalPassFailure();
       }
+    }
     LGNToLLVMOptions opts;
     opts.vectorWords = vectorWords;
     opts.gatesPerFunction = gatesPerFunction;
