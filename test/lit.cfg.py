@@ -24,6 +24,7 @@ else:
         [config.lgc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
     config.substitutions.append(("%PATH%", config.environment["PATH"]))
     config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+    config.substitutions.append(("%lgc_libdir", os.path.join(config.lgc_obj_root, "lib")))
 
     def have(tool):
         return shutil.which(tool, path=config.environment["PATH"]) is not None
