@@ -30,6 +30,16 @@ public:
   /// A random permutation of 0..n-1.
   std::vector<uint32_t> permutation(uint32_t n);
 
+  /// The full state, for checkpoints that resume bit-exactly.
+  void getState(uint64_t out[4]) const {
+    for (int i = 0; i < 4; ++i)
+      out[i] = s[i];
+  }
+  void setState(const uint64_t in[4]) {
+    for (int i = 0; i < 4; ++i)
+      s[i] = in[i];
+  }
+
 private:
   uint64_t s[4];
 };

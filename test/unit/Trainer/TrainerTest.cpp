@@ -1,0 +1,322 @@
+//===- TrainerTest.cpp - Model math, training, checkpoints ----------------===//
+//
+// Part of lgc.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lgc/Runtime/FileUtil.h"
+#include "lgc/Runtime/Format.h"
+#include "lgc/Runtime/Interpreter.h"
+#include "lgc/Trainer/Trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace lgc;
+using namespace lgc::train;
+
+namespace {
+
+TEST(Model, FourCoefficientsEqualSixteenTerms) {
+  Rng rng(3);
+  for (unsigned k = 0; k < 16; ++k)
+    for (int i = 0; i < 50; ++i) {
+      double a = rng.uniform(), b = rng.uniform();
+      const float *c = kRelaxation[k];
+      EXPECT_NEAR(c[0] + c[1] * a + c[2] * b + c[3] * a * b, relaxedGate(k, a, b), 1e-6)
+          << gateKindName(k);
+    }
+  // On {0,1} the relaxations are the boolean functions.
+  for (unsigned k = 0; k < 16; ++k)
+    for (int a = 0; a < 2; ++a)
+      for (int b = 0; b < 2; ++b)
+        EXPECT_EQ(relaxedGate(k, a, b), evalGate(k, a, b) ? 1.0 : 0.0);
+  // A softmax mixture of the 16 terms equals the folded coefficients.
+  ModelConfig cfg;
+  cfg.features = 4;
+  cfg.widths = {3};
+  cfg.classes = 1;
+  Model model;
+  ASSERT_TRUE(model.init(cfg).ok());
+  std::vector<float> coeffs(12), probs(48);
+  model.computeCoefficients(coeffs, probs, 0, 3);
+  for (unsigned g = 0; g < 3; ++g) {
+    double a = rng.uniform(), b = rng.uniform(), mix = 0, psum = 0;
+    const float *w = &model.weights[g * 16];
+    double z = 0;
+    for (int k = 0; k < 16; ++k)
+      z += std::exp(double(w[k]));
+    for (int k = 0; k < 16; ++k) {
+      mix += std::exp(double(w[k])) / z * relaxedGate(k, a, b);
+      psum += probs[g * 16 + k];
+    }
+    const float *c = &coeffs[g * 4];
+    EXPECT_NEAR(c[0] + c[1] * a + c[2] * b + c[3] * a * b, mix, 1e-5);
+    EXPECT_NEAR(psum, 1.0, 1e-5);
+  }
+}
+
+/// Loss of `model` on fixed real-valued inputs, and its weight gradient.
+double lossAndGradient(const Model &model, const std::vector<float> &x,
+                       const std::vector<uint32_t> &labels, std::vector<float> *grad) {
+  uint32_t n = uint32_t(labels.size()), G = model.numGates();
+  Workspace ws;
+  ws.allocate(model, n);
+  for (uint32_t i = 0; i < model.config().inputs(); ++i)
+    for (uint32_t s = 0; s < n; ++s)
+      ws.inputs()[i * ws.stride() + s] = x[s * model.config().inputs() + i];
+  std::vector<float> coeffs(G * 4), probs(G * 16);
+  model.computeCoefficients(coeffs, probs, 0, G);
+  ws.forward(model, coeffs.data(), n);
+  uint32_t correct = 0;
+  double loss = ws.lossAndGrad(model, labels.data(), n, 1.0f / float(n), correct);
+  if (grad) {
+    std::vector<double> cg(G * 4, 0.0);
+    ws.backward(model, coeffs.data(), n, cg.data());
+    grad->assign(G * 16, 0);
+    weightGradients(probs, coeffs, cg.data(), 0, G, grad->data());
+  }
+  return loss / n;
+}
+
+void checkGradients(Model &model, const std::vector<float> &x,
+                    const std::vector<uint32_t> &labels, const std::string &what) {
+  std::vector<float> grad;
+  lossAndGradient(model, x, labels, &grad);
+  const float eps = 1e-2f;
+  for (size_t k = 0; k < model.weights.size(); ++k) {
+    float saved = model.weights[k];
+    model.weights[k] = saved + eps;
+    double up = lossAndGradient(model, x, labels, nullptr);
+    model.weights[k] = saved - eps;
+    double down = lossAndGradient(model, x, labels, nullptr);
+    model.weights[k] = saved;
+    double fd = (up - down) / (2 * eps);
+    EXPECT_NEAR(grad[k], fd, 2e-4 + 1e-2 * std::fabs(fd))
+        << what << ": weight " << k << " (gate " << k / 16 << ", kind " << k % 16 << ")";
+  }
+}
+
+TEST(Model, GradientsMatchFiniteDifferences) {
+  ModelConfig cfg;
+  cfg.features = 6;
+  cfg.widths = {8, 6, 4};
+  cfg.classes = 2;
+  cfg.tau = 2.0;
+  cfg.connections = Connections::Random;
+  Model model;
+  ASSERT_TRUE(model.init(cfg).ok());
+  Rng rng(5);
+  std::vector<float> x(5 * 6);
+  for (float &v : x)
+    v = float(rng.uniform());
+  checkGradients(model, x, {0, 1, 1, 0, 1}, "random weights");
+}
+
+TEST(Model, GradientsThroughEveryKind) {
+  // The second layer's gates are made to prefer kind k, so the first
+  // layer's gradients flow through k's relaxation.
+  for (unsigned k = 0; k < 16; ++k) {
+    ModelConfig cfg;
+    cfg.features = 4;
+    cfg.widths = {4, 2};
+    cfg.classes = 2;
+    cfg.tau = 1.0;
+    cfg.connections = Connections::Random;
+    cfg.seed = 10 + k;
+    Model model;
+    ASSERT_TRUE(model.init(cfg).ok());
+    for (uint32_t g = 4; g < 6; ++g)
+      for (unsigned j = 0; j < 16; ++j)
+        model.weights[g * 16 + j] = j == k ? 3.0f : 0.0f;
+    Rng rng(k);
+    std::vector<float> x(4 * 4);
+    for (float &v : x)
+      v = float(rng.uniform());
+    checkGradients(model, x, {0, 1, 0, 1}, std::string(gateKindName(k)));
+  }
+}
+
+TEST(Model, GroupSumGradient) {
+  // One layer whose gates are the outputs: the GroupSum/cross-entropy part
+  // is most of the gradient. Larger groups and a non-unit tau.
+  ModelConfig cfg;
+  cfg.features = 8;
+  cfg.widths = {12};
+  cfg.classes = 3;
+  cfg.tau = 0.7;
+  cfg.connections = Connections::Random;
+  Model model;
+  ASSERT_TRUE(model.init(cfg).ok());
+  Rng rng(9);
+  std::vector<float> x(6 * 8);
+  for (float &v : x)
+    v = float(rng.uniform());
+  checkGradients(model, x, {0, 1, 2, 2, 1, 0}, "groupsum");
+}
+
+Dataset smallFashion(size_t n, const char *split) {
+  Dataset d;
+  Status s = loadDataset("fashion-mnist", split, d);
+  if (!s.ok())
+    return Dataset();
+  d.labels.resize(n);
+  d.features.resize(n * d.numFeatures);
+  d.pixels.resize(n * d.numFeatures);
+  return d;
+}
+
+TrainOptions smallOptions() {
+  TrainOptions o;
+  o.model.features = 784;
+  o.model.widths = {1000, 1000};
+  o.model.classes = 10;
+  o.model.tau = 10;
+  o.batch = 100;
+  o.evalEvery = 0;
+  o.threads = 2;
+  o.progress = false;
+  return o;
+}
+
+class TempDir {
+public:
+  TempDir() {
+    char tmpl[] = "/tmp/lgc-train-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+  std::string path;
+};
+
+TEST(Trainer, LearnsFashionMnistAndMatchesTheInterpreter) {
+  Dataset train = smallFashion(10000, "train"), test = smallFashion(2000, "test");
+  if (train.size() == 0)
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  TempDir dir;
+  TrainOptions o = smallOptions();
+  o.iterations = 600;
+  o.output = dir.path + "/net.lgn";
+  o.log = dir.path + "/log.csv";
+  o.plot = dir.path + "/plot.svg";
+  Trainer t;
+  ASSERT_TRUE(t.setup(o, train, test).ok());
+  ASSERT_TRUE(t.run().ok());
+  ASSERT_FALSE(t.history.empty());
+  double acc = t.history.back().testDiscrete;
+  // Chance is 10 %; 600 steps of a 2 x 1000 net reach well above 60 %.
+  EXPECT_GT(acc, 0.6);
+  EXPECT_GT(t.history.back().testRelaxed, 0.6);
+  // The written net, read back and run on the interpreter from the raw
+  // features through its own encoding, scores exactly the same.
+  Net net;
+  ASSERT_TRUE(readNetFile(o.output, net).ok());
+  std::vector<uint64_t> words = packFeaturesU8(net, test.pixels.data(), test.size());
+  std::vector<uint32_t> classes(test.size());
+  interpret(net, words.data(), test.size(), nullptr, classes.data());
+  size_t right = 0;
+  for (size_t s = 0; s < test.size(); ++s)
+    right += classes[s] == test.labels[s];
+  EXPECT_EQ(double(right) / double(test.size()), acc);
+  bool hasAccuracy = false;
+  for (auto &[k, v] : net.metadata)
+    hasAccuracy |= k == "test_accuracy";
+  EXPECT_TRUE(hasAccuracy);
+  struct stat st;
+  EXPECT_EQ(::stat(o.log.c_str(), &st), 0);
+  EXPECT_EQ(::stat(o.plot.c_str(), &st), 0);
+}
+
+TEST(Trainer, DeterministicAndResumable) {
+  Dataset train = smallFashion(3000, "train"), test = smallFashion(500, "test");
+  if (train.size() == 0)
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  TempDir dir;
+  TrainOptions o = smallOptions();
+  o.model.widths = {400, 400};
+  o.iterations = 70; // crosses an epoch boundary (30 batches per epoch)
+  Trainer straight, again;
+  ASSERT_TRUE(straight.setup(o, train, test).ok());
+  ASSERT_TRUE(straight.run().ok());
+  ASSERT_TRUE(again.setup(o, train, test).ok());
+  ASSERT_TRUE(again.run().ok());
+  EXPECT_EQ(straight.model.weights, again.model.weights);
+
+  TrainOptions first = o;
+  first.iterations = 45;
+  first.checkpoint = dir.path + "/ck";
+  Trainer a;
+  ASSERT_TRUE(a.setup(first, train, test).ok());
+  ASSERT_TRUE(a.run().ok());
+  TrainOptions second = o;
+  second.resume = dir.path + "/ck";
+  Trainer b;
+  Status s = b.setup(second, train, test);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(b.iteration, 45u);
+  ASSERT_TRUE(b.run().ok());
+  EXPECT_EQ(b.iteration, 70u);
+  EXPECT_EQ(b.model.weights, straight.model.weights);
+
+  // A checkpoint for another model, or a damaged one, is refused.
+  TrainOptions other = o;
+  other.model.widths = {400, 500};
+  other.resume = dir.path + "/ck";
+  Trainer c;
+  Status wrong = c.setup(other, train, test);
+  EXPECT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.message().find("different model"), std::string::npos) << wrong.message();
+  std::string bytes;
+  ASSERT_TRUE(readFile(dir.path + "/ck", bytes).ok());
+  bytes[bytes.size() / 2] ^= 1;
+  ASSERT_TRUE(writeFileAtomic(dir.path + "/bad", bytes).ok());
+  second.resume = dir.path + "/bad";
+  Trainer d;
+  Status corrupt = d.setup(second, train, test);
+  EXPECT_FALSE(corrupt.ok());
+  EXPECT_NE(corrupt.message().find("corrupt"), std::string::npos) << corrupt.message();
+}
+
+TEST(Trainer, RejectsBadSetups) {
+  Dataset d;
+  d.numFeatures = 4;
+  d.numClasses = 2;
+  d.features = {0, 1, 0, 1, 1, 0, 1, 0};
+  d.labels = {0, 1};
+  TrainOptions o;
+  o.model.features = 4;
+  o.model.widths = {8, 4};
+  o.model.classes = 2;
+  o.progress = false;
+  {
+    Trainer t;
+    TrainOptions bad = o;
+    bad.model.features = 5;
+    EXPECT_FALSE(t.setup(bad, d, d).ok());
+  }
+  {
+    Trainer t;
+    TrainOptions bad = o;
+    bad.model.widths = {8, 5};
+    Status s = t.setup(bad, d, d);
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("not divisible"), std::string::npos);
+  }
+  {
+    Trainer t;
+    Dataset wrong = d;
+    wrong.labels = {0, 7};
+    EXPECT_FALSE(t.setup(o, wrong, d).ok());
+  }
+  {
+    Trainer t;
+    TrainOptions bad = o;
+    bad.resume = "/nonexistent/ck";
+    EXPECT_FALSE(t.setup(bad, d, d).ok());
+  }
+}
+
+} // namespace

@@ -1,0 +1,202 @@
+//===- lgn-train.cpp - Train a logic gate network -------------------------===//
+//
+// Part of lgc. difflogic-compatible training on the CPU, writing the
+// discretised net as .lgn:
+//   lgn-train --data fashion-mnist --layers 4x4000 --minutes 10 -o net.lgn
+//
+//===----------------------------------------------------------------------===//
+
+#include "../common/Flags.h"
+#include "lgc/Trainer/Trainer.h"
+
+#include <charconv>
+#include <chrono>
+#include <thread>
+#include <fmt/core.h>
+
+using namespace lgc;
+using namespace lgc::train;
+
+static const char *kUsage = R"(usage: lgn-train [options] -o NET.lgn
+  --data SPEC          fashion-mnist[:DIR] | mnist[:DIR] | csv:FILE (default fashion-mnist)
+  --layers SPEC        widths, e.g. 4x4000 or 2000,1000 (default 4x4000)
+  --tau T              GroupSum temperature (default 10)
+  --thresholds LIST    input thresholds, e.g. 0.5 or 0.25,0.5,0.75 (default 0.5)
+  --connections C      unique | random (difflogic's schemes; default unique)
+  --lr LR              Adam learning rate (default 0.01)
+  --batch B            batch size (default 100)
+  --iterations N       stop after N iterations
+  --minutes M          stop after M minutes of training
+  --eval-every K       evaluate on the test split every K iterations (default 1000)
+  --seed S             seed for wiring, weights and batches (default 1)
+  --threads T          CPU threads (default 0: all cores)
+  --device D           auto | cpu | cuda (default auto)
+  --limit-train N      use only the first N training samples
+  --log FILE.csv       loss and accuracy per evaluation
+  --plot FILE.svg      loss and accuracy curves
+  --checkpoint FILE    write checkpoints (atomically) to FILE
+  --checkpoint-every K also every K iterations (default: only at the end)
+  --resume FILE        continue from a checkpoint (same flags as the first run)
+  --bench              time the iterations only: print it/s, write nothing
+  --quiet              no progress bar
+  -o FILE              the discretised net (.lgn)
+)";
+
+static bool parseList(const std::string &s, std::vector<float> &out) {
+  out.clear();
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    std::string part = s.substr(start, comma == std::string::npos ? std::string::npos
+                                                                  : comma - start);
+    float v;
+    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (part.empty() || ec != std::errc() || p != part.data() + part.size() ||
+        !(v >= 0 && v <= 1))
+      return false;
+    out.push_back(v);
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return !out.empty();
+}
+
+static bool parseLayers(const std::string &spec, std::vector<uint32_t> &out) {
+  out.clear();
+  size_t start = 0;
+  while (start <= spec.size()) {
+    size_t comma = spec.find(',', start);
+    std::string part = spec.substr(start, comma == std::string::npos ? std::string::npos
+                                                                     : comma - start);
+    uint64_t count = 1, width = 0;
+    std::string w = part;
+    if (size_t x = part.find('x'); x != std::string::npos) {
+      std::string c = part.substr(0, x);
+      w = part.substr(x + 1);
+      auto [p, ec] = std::from_chars(c.data(), c.data() + c.size(), count);
+      if (c.empty() || ec != std::errc() || p != c.data() + c.size() || !count ||
+          count > 1024)
+        return false;
+    }
+    auto [p, ec] = std::from_chars(w.data(), w.data() + w.size(), width);
+    if (w.empty() || ec != std::errc() || p != w.data() + w.size() || !width ||
+        width > (1u << 24))
+      return false;
+    out.insert(out.end(), count, uint32_t(width));
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return !out.empty();
+}
+
+int main(int argc, char **argv) {
+  tools::Flags flags(
+      "lgn-train",
+      {"data", "layers", "tau", "thresholds", "connections", "lr", "batch",
+       "iterations", "minutes", "eval-every", "seed", "threads", "device",
+       "limit-train", "log", "plot", "checkpoint", "checkpoint-every", "resume", "o"},
+      {"bench", "quiet", "help", "h"});
+  if (!flags.parse(argc, argv))
+    return 1;
+  if (flags.has("help") || flags.has("h")) {
+    fmt::print("{}", kUsage);
+    return 0;
+  }
+  if (!flags.positionals.empty())
+    return flags.fail("unexpected argument '" + flags.positionals[0] + "'"), 1;
+  bool ok = true;
+  TrainOptions opts;
+  opts.model.tau = flags.real("tau", 10.0, ok);
+  opts.lr = float(flags.real("lr", 0.01, ok));
+  opts.batch = uint32_t(flags.u64("batch", 100, ok, 1, 1000000));
+  opts.iterations = flags.u64("iterations", 0, ok);
+  opts.minutes = flags.real("minutes", 0, ok);
+  opts.evalEvery = flags.u64("eval-every", 1000, ok);
+  opts.model.seed = flags.u64("seed", 1, ok);
+  opts.threads = unsigned(flags.u64("threads", 0, ok, 0, 1024));
+  opts.checkpointEvery = flags.u64("checkpoint-every", 0, ok);
+  uint64_t limitTrain = flags.u64("limit-train", 0, ok);
+  if (!ok)
+    return 1;
+  if (!(opts.model.tau > 0))
+    return flags.fail("--tau must be positive"), 1;
+  if (!(opts.lr > 0))
+    return flags.fail("--lr must be positive"), 1;
+  if (opts.minutes < 0)
+    return flags.fail("--minutes must not be negative"), 1;
+  if (!parseLayers(flags.str("layers", "4x4000"), opts.model.widths))
+    return flags.fail("invalid --layers '" + flags.str("layers") +
+                      "' (expected e.g. 4x4000 or 2000,1000)"),
+           1;
+  if (!parseList(flags.str("thresholds", "0.5"), opts.model.thresholds))
+    return flags.fail("invalid --thresholds '" + flags.str("thresholds") +
+                      "' (numbers in [0, 1], comma-separated)"),
+           1;
+  std::string conn = flags.str("connections", "unique");
+  if (conn != "unique" && conn != "random")
+    return flags.fail("--connections must be 'unique' or 'random', not '" + conn + "'"), 1;
+  opts.model.connections = conn == "unique" ? Connections::Unique : Connections::Random;
+  std::string device = flags.str("device", "auto");
+  if (device != "auto" && device != "cpu" && device != "cuda")
+    return flags.fail("--device must be auto, cpu or cuda, not '" + device + "'"), 1;
+  if (device == "cuda")
+    return flags.fail("this build of lgn-train has no CUDA trainer yet; use "
+                      "--device cpu"),
+           1;
+  bool bench = flags.has("bench");
+  if (!bench && !flags.has("o"))
+    return flags.fail("no output file (-o NET.lgn)"), 1;
+  if (!bench && !opts.iterations && !(opts.minutes > 0))
+    return flags.fail("give --iterations N or --minutes M"), 1;
+  opts.output = bench ? "" : flags.str("o");
+  opts.log = flags.str("log");
+  opts.plot = flags.str("plot");
+  opts.checkpoint = flags.str("checkpoint");
+  opts.resume = flags.str("resume");
+  opts.progress = !flags.has("quiet") && !bench;
+
+  std::string spec = flags.str("data", "fashion-mnist");
+  opts.dataName = spec;
+  Dataset train, test;
+  if (Status s = loadDataset(spec, "train", train); !s)
+    return fmt::print(stderr, "lgn-train: {}\n", s.message()), 1;
+  if (Status s = loadDataset(spec, "test", test); !s)
+    return fmt::print(stderr, "lgn-train: {}\n", s.message()), 1;
+  if (limitTrain && limitTrain < train.size()) {
+    train.labels.resize(limitTrain);
+    train.features.resize(limitTrain * train.numFeatures);
+    train.pixels.clear();
+  }
+  opts.model.features = train.numFeatures;
+  opts.model.classes = std::max(train.numClasses, test.numClasses);
+
+  Trainer trainer;
+  if (bench) {
+    opts.evalEvery = 0;
+    if (Status s = trainer.setup(opts, train, test); !s)
+      return fmt::print(stderr, "lgn-train: {}\n", s.message()), 1;
+    uint64_t n = opts.iterations ? opts.iterations : 200;
+    for (int i = 0; i < 5; ++i)
+      trainer.step(); // warm up
+    auto start = std::chrono::steady_clock::now();
+    for (uint64_t i = 0; i < n; ++i)
+      trainer.step();
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    fmt::print("{}: {} gates, batch {}, {} threads: {:.1f} it/s\n",
+               opts.model.describe(), trainer.model.numGates(), opts.batch,
+               opts.threads ? opts.threads : std::thread::hardware_concurrency(),
+               double(n) / secs);
+    return 0;
+  }
+  if (Status s = trainer.setup(opts, train, test); !s)
+    return fmt::print(stderr, "lgn-train: {}\n", s.message()), 1;
+  fmt::print(stderr, "lgn-train: {} on {} ({} train / {} test), {} gates\n",
+             opts.model.describe(), spec, train.size(), test.size(),
+             trainer.model.numGates());
+  if (Status s = trainer.run(); !s)
+    return fmt::print(stderr, "lgn-train: {}\n", s.message()), 1;
+  return 0;
+}

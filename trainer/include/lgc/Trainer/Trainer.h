@@ -1,0 +1,112 @@
+//===- Trainer.h - Training loop, evaluation, checkpoints -------*- C++ -*-===//
+//
+// Part of lgc. Adam on the gate weights, cross-entropy on the GroupSum
+// scores, batches from shuffled epochs; the CPU path splits each batch over
+// a thread pool with a fixed reduction order, so a seed and a thread count
+// give the same net every time, and a resumed run equals an uninterrupted
+// one.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_TRAINER_TRAINER_H
+#define LGC_TRAINER_TRAINER_H
+
+#include "lgc/Runtime/Dataset.h"
+#include "lgc/Trainer/Model.h"
+
+#include <functional>
+#include <memory>
+
+namespace lgc::train {
+
+struct TrainOptions {
+  ModelConfig model;
+  float lr = 0.01f;
+  uint32_t batch = 100;
+  uint64_t iterations = 0; // 0: until `minutes` run out
+  double minutes = 0;      // 0: no time limit
+  uint64_t evalEvery = 1000;
+  unsigned threads = 0; // 0: all cores
+  std::string output;   // .lgn written at the end
+  std::string log;      // CSV
+  std::string plot;     // SVG
+  std::string checkpoint;
+  uint64_t checkpointEvery = 0;
+  std::string resume;
+  bool progress = true;
+  std::string dataName;
+};
+
+/// Inputs thresholded to 0/1, sample-major, plus labels.
+struct BitData {
+  uint32_t inputs = 0;
+  std::vector<uint8_t> bits;
+  std::vector<uint32_t> labels;
+  std::vector<uint64_t> packed; // the interpreter's layout, for discrete eval
+  size_t size() const { return labels.size(); }
+};
+
+/// Thresholds a data set with the model's encoding (x > t, as the .lgn
+/// encoding and every backend do).
+BitData binarize(const Dataset &data, const ModelConfig &cfg);
+
+struct EvalResult {
+  double relaxedAccuracy = 0;
+  double discreteAccuracy = 0;
+  double loss = 0;
+};
+
+struct HistoryRow {
+  uint64_t iteration;
+  double seconds, trainLoss, trainAccuracy, testRelaxed, testDiscrete;
+};
+
+class ThreadPool;
+
+class Trainer {
+public:
+  Trainer();
+  ~Trainer();
+
+  Status setup(const TrainOptions &opts, const Dataset &train,
+               const Dataset &test);
+  /// The whole run: iterations, evaluation, logs, checkpoints, output.
+  Status run();
+
+  /// One Adam step on the next batch; returns the batch's mean loss.
+  double step(uint32_t *correct = nullptr);
+  EvalResult evaluate(const BitData &data);
+
+  /// `elapsed`: training seconds so far, kept for the log on resume.
+  Status saveCheckpoint(const std::string &path, double elapsed) const;
+  Status loadCheckpoint(const std::string &path);
+
+  Model model;
+  uint64_t iteration = 0;
+  std::vector<HistoryRow> history;
+
+private:
+  std::vector<uint32_t> nextBatch();
+  Status writeOutputs(const EvalResult &last, double seconds);
+
+  TrainOptions opts;
+  BitData trainData, testData;
+  std::unique_ptr<ThreadPool> pool;
+  unsigned numThreads = 1;
+  std::vector<Workspace> workspaces;
+  std::vector<std::vector<double>> coeffGrads; // per thread
+  std::vector<float> coeffs, probs, weightGrad, adamM, adamV;
+  uint64_t adamStep = 0;
+  Rng rng{1};
+  std::vector<uint32_t> epochOrder;
+  uint64_t epochPos = 0;
+  double elapsedBefore = 0; // seconds of earlier runs (resume)
+};
+
+/// Writes an SVG with the loss and accuracy curves.
+std::string plotHistory(const std::vector<HistoryRow> &history,
+                        const std::string &title);
+
+} // namespace lgc::train
+
+#endif // LGC_TRAINER_TRAINER_H
