@@ -10,7 +10,7 @@ PACKAGES=(
   cmake ninja-build ccache python3
   clang-19 lld-19 llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools libclang-rt-19-dev
   libfmt-dev zlib1g-dev libgtest-dev googletest libbenchmark-dev
-  dataset-fashion-mnist python3-sklearn
+  dataset-fashion-mnist python3-sklearn verilator iverilog yosys
 )
 
 if [ "${LGC_SKIP_APT:-0}" != 1 ]; then

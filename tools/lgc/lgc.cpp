@@ -11,13 +11,18 @@
 #include "lgc/Dialect/LGN/Passes.h"
 #include "lgc/Runtime/FileUtil.h"
 #include "lgc/Runtime/Format.h"
+#include "lgc/Runtime/Dataset.h"
+#include "lgc/Runtime/Generate.h"
+#include "lgc/Runtime/Interpreter.h"
 #include "lgc/Target/CPU/CPUTarget.h"
+#include "lgc/Target/Verilog/ExportVerilog.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
@@ -29,7 +34,18 @@ using namespace mlir;
 using namespace llvm;
 
 namespace {
-enum class Emit { None, LGN, MLIR, LLVMDialect, LLVM, Asm, Obj, SharedLib };
+enum class Emit {
+  None,
+  LGN,
+  MLIR,
+  LLVMDialect,
+  LLVM,
+  Asm,
+  Obj,
+  SharedLib,
+  Verilog,
+  VerilogTestbench
+};
 enum class InputKind { Auto, LGN, MLIR };
 } // namespace
 
@@ -51,7 +67,11 @@ static cl::opt<Emit> emitKind(
                clEnumValN(Emit::Asm, "asm", "assembly for the CPU"),
                clEnumValN(Emit::Obj, "obj", "an object file"),
                clEnumValN(Emit::SharedLib, "so",
-                          "a shared library with the lgc_net C ABI")),
+                          "a shared library with the lgc_net C ABI"),
+               clEnumValN(Emit::Verilog, "verilog", "a Verilog-2005 module"),
+               clEnumValN(Emit::VerilogTestbench, "verilog-testbench",
+                          "a self-checking testbench for --emit=verilog with "
+                          "the same flags, and its vectors (--tb-hex)")),
     cl::cat(lgcCategory));
 static cl::opt<InputKind> inputKind(
     "x", cl::desc("Input language (default: from the extension)"),
@@ -90,6 +110,31 @@ static cl::opt<std::string> supportLibDir(
     cl::desc("Directory of libLGCNetSupport*.a (default: ../lib beside lgc)"),
     cl::init(""), cl::cat(lgcCategory));
 
+static cl::opt<unsigned> pipelineLevels(
+    "pipeline",
+    cl::desc("Verilog: registers every N logic levels (0: combinational)"),
+    cl::init(0), cl::cat(lgcCategory));
+static cl::opt<std::string> verilogOutputs(
+    "verilog-outputs",
+    cl::desc("Verilog output ports: counts,class (default), counts or class"),
+    cl::init("counts,class"), cl::cat(lgcCategory));
+static cl::opt<std::string> verilogModule("verilog-module",
+                                          cl::desc("Verilog module name"),
+                                          cl::init(""), cl::cat(lgcCategory));
+static cl::opt<unsigned> tbVectors("tb-vectors",
+                                   cl::desc("Testbench vectors (default 1000)"),
+                                   cl::init(1000), cl::cat(lgcCategory));
+static cl::opt<uint64_t> tbSeed("tb-seed", cl::desc("Seed of random vectors"),
+                                cl::init(1), cl::cat(lgcCategory));
+static cl::opt<std::string> tbData(
+    "tb-data",
+    cl::desc("Testbench vectors from a data set's test split through the "
+             "net's input encoding (e.g. fashion-mnist) instead of random bits"),
+    cl::init(""), cl::cat(lgcCategory));
+static cl::opt<std::string> tbHex(
+    "tb-hex", cl::desc("Where the testbench vectors go (default: <output>.hex)"),
+    cl::init(""), cl::cat(lgcCategory));
+
 static bool endsWith(StringRef s, StringRef suffix) { return s.ends_with(suffix); }
 
 static int fail(const Twine &msg) {
@@ -122,6 +167,8 @@ int main(int argc, char **argv) {
       emit = Emit::LLVM;
     else if (endsWith(outputFile, ".s"))
       emit = Emit::Asm;
+    else if (endsWith(outputFile, ".v"))
+      emit = Emit::Verilog;
     else
       return fail("cannot infer the output kind from '" + outputFile +
                   "'; give --emit=lgn|mlir|llvm-mlir|llvm|asm|obj|so");
@@ -134,6 +181,23 @@ int main(int argc, char **argv) {
     return fail("--gates-per-function must be positive");
   if (emit == Emit::SharedLib && outputFile.empty())
     return fail("a shared library needs an output file (-o net.so)");
+  lgc::VerilogOptions verilog;
+  verilog.pipeline = pipelineLevels;
+  verilog.moduleName = verilogModule;
+  verilog.emitCounts = verilog.emitClass = false;
+  for (StringRef part : llvm::split(StringRef(verilogOutputs), ',')) {
+    if (part == "counts")
+      verilog.emitCounts = true;
+    else if (part == "class")
+      verilog.emitClass = true;
+    else
+      return fail("invalid --verilog-outputs entry '" + part +
+                  "' (counts, class)");
+  }
+  if (emit == Emit::VerilogTestbench && outputFile.empty())
+    return fail("a testbench needs an output file (-o net_tb.v)");
+  if (emit == Emit::VerilogTestbench && tbVectors == 0)
+    return fail("--tb-vectors must be positive");
   std::string out = outputFile.empty() ? "-" : outputFile.getValue();
   InputKind kind = inputKind;
   if (kind == InputKind::Auto)
@@ -165,6 +229,12 @@ int main(int argc, char **argv) {
   if (failed(netOp))
     return 1;
 
+  // The reference for testbenches: the net as read, before optimisation, so
+  // the simulation also checks the optimiser.
+  lgc::Net reference;
+  if (emit == Emit::VerilogTestbench && failed(lgc::exportNet(*netOp, reference)))
+    return 1;
+
   mlir::PassManager pm(&context);
   if (failed(applyPassManagerCLOptions(pm)))
     return fail("invalid pass manager options");
@@ -180,6 +250,40 @@ int main(int argc, char **argv) {
   if (emit == Emit::MLIR) {
     raw_string_ostream os(text);
     module->print(os);
+  } else if (emit == Emit::Verilog) {
+    raw_string_ostream os(text);
+    if (failed(lgc::exportVerilog(*netOp, verilog, os)))
+      return 1;
+  } else if (emit == Emit::VerilogTestbench) {
+    std::vector<uint64_t> words;
+    size_t n = tbVectors;
+    if (!tbData.empty()) {
+      lgc::Dataset data;
+      if (lgc::Status s = lgc::loadDataset(tbData, "test", data); !s)
+        return fail(s.message());
+      if (data.numFeatures != reference.numFeatures)
+        return fail("the net reads " + Twine(reference.numFeatures) +
+                    " features, " + data.name + " has " + Twine(data.numFeatures));
+      n = std::min<size_t>(n, data.size());
+      words = data.pixels.empty()
+                  ? lgc::packFeatures(reference, data.features.data(), n)
+                  : lgc::packFeaturesU8(reference, data.pixels.data(), n);
+    } else {
+      lgc::Rng rng(tbSeed);
+      words.resize(lgc::numBlocks(n) * reference.numInputs);
+      for (uint64_t &w : words)
+        w = rng.next();
+    }
+    std::string hexPath = tbHex.empty() ? out + ".hex" : tbHex.getValue();
+    std::string hex;
+    raw_string_ostream os(text);
+    if (failed(lgc::exportVerilogTestbench(*netOp, reference, verilog, words, n,
+                                           hexPath, os, hex)))
+      return 1;
+    if (lgc::Status s = lgc::writeFileAtomic(hexPath, hex); !s) {
+      errs() << s.message() << "\n";
+      return 1;
+    }
   } else if (emit == Emit::LGN) {
     lgc::Net result;
     if (failed(lgc::exportNet(*netOp, result)))

@@ -1,0 +1,451 @@
+//===- ExportVerilog.cpp - lgn nets as synthesizable Verilog --------------===//
+//
+// Part of lgc. Every value is a signal with the pipeline stage it is
+// computed in; a consumer in a later stage reads a registered copy, made
+// once per (signal, stage) and chained one register per stage. Levels are
+// counted across gates, then the adder tree, then the argmax tree, and a
+// stage ends after every `pipeline` levels.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lgc/Target/Verilog/ExportVerilog.h"
+#include "lgc/Runtime/Interpreter.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/Format.h"
+
+#include <map>
+
+using namespace mlir;
+using namespace lgc;
+using namespace lgc::lgn;
+
+namespace {
+
+constexpr unsigned kAlways = ~0u; // constants exist in every stage
+
+struct Signal {
+  std::string name;
+  unsigned width;
+  unsigned stage;
+};
+
+unsigned bitsFor(uint64_t maxValue) {
+  unsigned w = 1;
+  while (w < 64 && (uint64_t(1) << w) <= maxValue)
+    ++w;
+  return w;
+}
+
+std::string range(unsigned width) {
+  return width == 1 ? "" : "[" + std::to_string(width - 1) + ":0] ";
+}
+
+/// Verilog identifiers: letters, digits, '_', not starting with a digit.
+std::string legalName(llvm::StringRef name) {
+  std::string out;
+  for (char c : name)
+    out += (isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  if (out.empty() || isdigit(static_cast<unsigned char>(out[0])))
+    out = "net_" + out;
+  return out;
+}
+
+class Emitter {
+public:
+  explicit Emitter(const VerilogOptions &opts) : opts(opts) {}
+
+  int add(std::string name, unsigned width, unsigned stage) {
+    signals.push_back({std::move(name), width, stage});
+    return int(signals.size() - 1);
+  }
+  unsigned stageOfLevel(unsigned level) const {
+    return opts.pipeline == 0 || level == 0 ? 0 : (level - 1) / opts.pipeline;
+  }
+  /// The name of signal `id` as seen in `stage` (a register chain when the
+  /// signal was computed in an earlier stage).
+  std::string at(int id, unsigned stage) {
+    const Signal &s = signals[id];
+    if (s.stage == kAlways || stage <= s.stage)
+      return s.name;
+    auto key = std::make_pair(id, stage);
+    if (auto it = delayed.find(key); it != delayed.end())
+      return it->second;
+    std::string prev = at(id, stage - 1);
+    std::string base = s.name;
+    for (char &c : base)
+      if (c == '[' || c == ']')
+        c = '_';
+    std::string reg = base + "_s" + std::to_string(stage);
+    regDecls += "  reg " + range(s.width) + reg + ";\n";
+    regAssigns += "    " + reg + " <= " + prev + ";\n";
+    delayed[key] = reg;
+    return reg;
+  }
+  void wire(const std::string &name, unsigned width, const std::string &expr) {
+    body += "  wire " + range(width) + name + " = " + expr + ";\n";
+  }
+
+  const VerilogOptions &opts;
+  std::vector<Signal> signals;
+  std::map<std::pair<int, unsigned>, std::string> delayed;
+  std::string body, regDecls, regAssigns;
+};
+
+std::string gateExpr(lgn::GateKind kind, const std::string &a, const std::string &b) {
+  switch (kind) {
+  case lgn::GateKind::Zero: return "1'b0";
+  case lgn::GateKind::And: return a + " & " + b;
+  case lgn::GateKind::NotImplies: return a + " & ~" + b;
+  case lgn::GateKind::A: return a;
+  case lgn::GateKind::NotImpliedBy: return "~" + a + " & " + b;
+  case lgn::GateKind::B: return b;
+  case lgn::GateKind::Xor: return a + " ^ " + b;
+  case lgn::GateKind::Or: return a + " | " + b;
+  case lgn::GateKind::NotOr: return "~(" + a + " | " + b + ")";
+  case lgn::GateKind::NotXor: return "~(" + a + " ^ " + b + ")";
+  case lgn::GateKind::NotB: return "~" + b;
+  case lgn::GateKind::ImpliedBy: return a + " | ~" + b;
+  case lgn::GateKind::NotA: return "~" + a;
+  case lgn::GateKind::Implies: return "~" + a + " | " + b;
+  case lgn::GateKind::NotAnd: return "~(" + a + " & " + b + ")";
+  case lgn::GateKind::One: return "1'b1";
+  }
+  return "1'b0";
+}
+
+} // namespace
+
+LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
+                                 llvm::raw_ostream &os, VerilogShape *shapeOut) {
+  if (!opts.emitCounts && !opts.emitClass)
+    return net.emitOpError("cannot be exported to Verilog with neither counts nor class outputs");
+  Block &body = net.getBodyBlock();
+  auto outputs = net.getOutputOp().getBits();
+  unsigned inputs = body.getNumArguments(), classes = net.getClasses();
+  unsigned group = unsigned(outputs.size()) / classes;
+  VerilogShape shape;
+  shape.module = legalName(opts.moduleName.empty() ? net.getSymName() : opts.moduleName);
+  shape.inputs = inputs;
+  shape.classes = classes;
+  shape.countWidth = bitsFor(group);
+  shape.classWidth = classes > 1 ? bitsFor(classes - 1) : 1;
+  shape.counts = opts.emitCounts;
+  shape.classOut = opts.emitClass;
+
+  Emitter e(opts);
+  llvm::DenseMap<Value, int> sig;
+  llvm::DenseMap<Value, unsigned> level;
+  for (BlockArgument arg : body.getArguments()) {
+    sig[arg] = e.add("in_bits[" + std::to_string(arg.getArgNumber()) + "]", 1, 0);
+    level[arg] = 0;
+  }
+  // Gates in block order (topological), one assign each.
+  unsigned maxGateLevel = 0, gates = 0;
+  for (Operation &op : body.without_terminator()) {
+    if (auto c = dyn_cast<ConstantOp>(op)) {
+      sig[c.getResult()] = e.add(c.getValue() ? "1'b1" : "1'b0", 1, kAlways);
+      level[c.getResult()] = 0;
+      continue;
+    }
+    auto gate = cast<GateOp>(op);
+    unsigned lv = 1 + std::max(level[gate.getLhs()], level[gate.getRhs()]);
+    level[gate.getResult()] = lv;
+    maxGateLevel = std::max(maxGateLevel, lv);
+    unsigned stage = e.stageOfLevel(lv);
+    std::string name = "g" + std::to_string(gates++);
+    e.wire(name, 1,
+           gateExpr(gate.getKind(), e.at(sig[gate.getLhs()], stage),
+                    e.at(sig[gate.getRhs()], stage)));
+    sig[gate.getResult()] = e.add(name, 1, stage);
+  }
+  shape.gates = gates;
+
+  // GroupSum: a balanced adder tree per class; a level adds pairs, each sum
+  // one bit wider than its widest operand (capped at the count's width).
+  std::vector<int> countSig(classes);
+  unsigned adderDepth = 0;
+  for (unsigned c = 0; c < classes; ++c) {
+    std::vector<int> cur;
+    for (unsigned k = 0; k < group; ++k)
+      cur.push_back(sig[outputs[c * group + k]]);
+    unsigned lv = maxGateLevel;
+    while (cur.size() > 1) {
+      ++lv;
+      unsigned stage = e.stageOfLevel(lv);
+      std::vector<int> next;
+      for (size_t i = 0; i + 1 < cur.size(); i += 2) {
+        unsigned w = std::min(shape.countWidth,
+                              std::max(e.signals[cur[i]].width, e.signals[cur[i + 1]].width) + 1);
+        std::string name = "c" + std::to_string(c) + "_l" + std::to_string(lv - maxGateLevel) +
+                           "_" + std::to_string(i / 2);
+        e.wire(name, w, e.at(cur[i], stage) + " + " + e.at(cur[i + 1], stage));
+        next.push_back(e.add(name, w, stage));
+      }
+      if (cur.size() % 2)
+        next.push_back(cur.back());
+      cur.swap(next);
+    }
+    countSig[c] = cur.front();
+    adderDepth = std::max(adderDepth, lv - maxGateLevel);
+  }
+  unsigned lastLevel = maxGateLevel + adderDepth;
+
+  // Argmax: a tournament over classes in index order; the right side wins
+  // only when strictly greater, so ties go to the lowest index.
+  int classSig = -1;
+  if (opts.emitClass) {
+    struct Node {
+      int count, index;
+    };
+    std::vector<Node> cur;
+    for (unsigned c = 0; c < classes; ++c) {
+      std::string idx = std::to_string(shape.classWidth) + "'d" + std::to_string(c);
+      cur.push_back({countSig[c], e.add(idx, shape.classWidth, kAlways)});
+    }
+    unsigned lv = lastLevel, round = 0;
+    while (cur.size() > 1) {
+      ++lv;
+      ++round;
+      unsigned stage = e.stageOfLevel(lv);
+      std::vector<Node> next;
+      for (size_t i = 0; i + 1 < cur.size(); i += 2) {
+        std::string p = "m" + std::to_string(round) + "_" + std::to_string(i / 2);
+        std::string lc = e.at(cur[i].count, stage), rc = e.at(cur[i + 1].count, stage);
+        e.wire(p + "_gt", 1, rc + " > " + lc);
+        e.wire(p + "_count", shape.countWidth, p + "_gt ? " + rc + " : " + lc);
+        e.wire(p + "_index", shape.classWidth,
+               p + "_gt ? " + e.at(cur[i + 1].index, stage) + " : " +
+                   e.at(cur[i].index, stage));
+        next.push_back({e.add(p + "_count", shape.countWidth, stage),
+                        e.add(p + "_index", shape.classWidth, stage)});
+      }
+      if (cur.size() % 2)
+        next.push_back(cur.back());
+      cur.swap(next);
+    }
+    classSig = cur.front().index;
+    lastLevel = lv;
+  }
+  unsigned finalStage = e.stageOfLevel(lastLevel);
+  shape.levels = lastLevel;
+  shape.latency = opts.pipeline ? finalStage : 0;
+  shape.clocked = opts.pipeline > 0;
+
+  std::string assigns;
+  if (opts.emitCounts)
+    for (unsigned c = 0; c < classes; ++c)
+      assigns += "  assign counts[" + std::to_string(c * shape.countWidth) + " +: " +
+                 std::to_string(shape.countWidth) + "] = " + e.at(countSig[c], finalStage) +
+                 ";\n";
+  if (opts.emitClass)
+    assigns += "  assign class_out = " + e.at(classSig, finalStage) + ";\n";
+
+  // Header and ports.
+  os << "// Generated by lgc from lgn.net @" << net.getSymName() << ".\n";
+  os << "// Net: " << inputs << " input bits, " << gates << " gates, " << outputs.size()
+     << " output bits in " << classes << " classes of " << group << " (GroupSum tau "
+     << llvm::format("%g", net.getTau().convertToDouble()) << ").\n";
+  os << "// Logic levels: " << maxGateLevel << " gate, " << adderDepth << " adder"
+     << (opts.emitClass ? ", " + std::to_string(lastLevel - maxGateLevel - adderDepth) + " argmax"
+                        : std::string())
+     << ".\n";
+  if (opts.pipeline)
+    os << "// Pipeline: registers every " << opts.pipeline << " levels; latency "
+       << shape.latency << " cycles from in_valid to out_valid.\n";
+  else
+    os << "// Combinational: no registers.\n";
+  os << "// Ports:\n";
+  if (opts.pipeline)
+    os << "//   clk, rst (synchronous, clears out_valid), in_valid, out_valid\n";
+  os << "//   in_bits[" << inputs - 1 << ":0]  input bit i = in_bits[i]\n";
+  if (opts.emitCounts)
+    os << "//   counts[" << classes * shape.countWidth - 1 << ":0]  class c's count = counts[c*"
+       << shape.countWidth << " +: " << shape.countWidth << "]\n";
+  if (opts.emitClass)
+    os << "//   class_out[" << shape.classWidth - 1
+       << ":0]  argmax of the counts, ties to the lowest class\n";
+  os << "module " << shape.module << " (\n";
+  std::vector<std::string> ports;
+  if (opts.pipeline) {
+    ports.push_back("  input  wire clk");
+    ports.push_back("  input  wire rst");
+    ports.push_back("  input  wire in_valid");
+  }
+  ports.push_back("  input  wire [" + std::to_string(inputs - 1) + ":0] in_bits");
+  if (opts.pipeline)
+    ports.push_back("  output wire out_valid");
+  if (opts.emitCounts)
+    ports.push_back("  output wire [" + std::to_string(classes * shape.countWidth - 1) +
+                    ":0] counts");
+  if (opts.emitClass)
+    ports.push_back("  output wire [" + std::to_string(shape.classWidth - 1) + ":0] class_out");
+  for (size_t i = 0; i < ports.size(); ++i)
+    os << ports[i] << (i + 1 < ports.size() ? ",\n" : "\n");
+  os << ");\n";
+  os << e.regDecls << e.body;
+  if (!e.regAssigns.empty())
+    os << "  always @(posedge clk) begin\n" << e.regAssigns << "  end\n";
+  if (opts.pipeline) {
+    if (shape.latency == 0) {
+      os << "  assign out_valid = in_valid;\n";
+    } else {
+      os << "  reg [" << shape.latency - 1 << ":0] valid_sr;\n";
+      os << "  always @(posedge clk)\n    if (rst)\n      valid_sr <= "
+         << shape.latency << "'d0;\n    else\n      valid_sr <= ";
+      if (shape.latency == 1)
+        os << "in_valid;\n";
+      else
+        os << "{valid_sr[" << shape.latency - 2 << ":0], in_valid};\n";
+      os << "  assign out_valid = valid_sr[" << shape.latency - 1 << "];\n";
+    }
+  }
+  os << assigns << "endmodule\n";
+  if (shapeOut)
+    *shapeOut = shape;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Testbench
+//===----------------------------------------------------------------------===//
+
+/// Appends `width` bits of `value` (LSB first) to a bit string.
+static void pushBits(std::vector<bool> &bits, uint64_t value, unsigned width) {
+  for (unsigned i = 0; i < width; ++i)
+    bits.push_back((value >> i) & 1);
+}
+
+static std::string toHex(const std::vector<bool> &bits) {
+  static const char digits[] = "0123456789abcdef";
+  size_t n = (bits.size() + 3) / 4;
+  std::string out(n, '0');
+  for (size_t d = 0; d < n; ++d) {
+    unsigned v = 0;
+    for (unsigned b = 0; b < 4; ++b)
+      if (d * 4 + b < bits.size() && bits[d * 4 + b])
+        v |= 1u << b;
+    out[n - 1 - d] = digits[v];
+  }
+  return out;
+}
+
+LogicalResult lgc::exportVerilogTestbench(NetOp net, const Net &reference,
+                                          const VerilogOptions &opts,
+                                          const std::vector<uint64_t> &vectors,
+                                          size_t n, const std::string &hexPath,
+                                          llvm::raw_ostream &tb, std::string &hex) {
+  VerilogShape shape;
+  std::string discard;
+  llvm::raw_string_ostream null(discard);
+  if (failed(exportVerilog(net, opts, null, &shape)))
+    return failure();
+  if (reference.numInputs != shape.inputs || reference.numClasses != shape.classes)
+    return net.emitOpError("does not match the reference net of the testbench");
+  std::vector<uint32_t> counts(n * shape.classes), classes(n);
+  interpret(reference, vectors.data(), n, counts.data(), classes.data());
+  unsigned CW = shape.counts ? shape.classes * shape.countWidth : 0;
+  unsigned CL = shape.classOut ? shape.classWidth : 0;
+  unsigned W = shape.inputs + CW + CL;
+  hex.clear();
+  for (size_t s = 0; s < n; ++s) {
+    std::vector<bool> bits;
+    if (CL)
+      pushBits(bits, classes[s], CL);
+    if (CW)
+      for (unsigned c = 0; c < shape.classes; ++c)
+        pushBits(bits, counts[s * shape.classes + c], shape.countWidth);
+    const uint64_t *block = vectors.data() + (s / 64) * shape.inputs;
+    for (unsigned i = 0; i < shape.inputs; ++i)
+      bits.push_back((block[i] >> (s % 64)) & 1);
+    hex += toHex(bits) + "\n";
+  }
+
+  std::string m = shape.module;
+  tb << "// Self-checking testbench for " << m << ", generated by lgc.\n"
+     << "// Vectors and expected outputs (reference interpreter) are read from\n"
+     << "// " << hexPath << ": one line per sample, {in_bits"
+     << (CW ? ", counts" : "") << (CL ? ", class" : "") << "} in hex.\n"
+     << "// Prints \"PASS: <n> vectors\" or a FAIL line per mismatch.\n"
+     << "`timescale 1ns/1ps\n"
+     << "module " << m << "_tb;\n"
+     << "  localparam N = " << n << ", IN = " << shape.inputs << ", CW = " << CW
+     << ", CL = " << CL << ", W = " << W << ";\n"
+     << "  reg [W-1:0] vectors [0:N-1];\n"
+     << "  reg [IN-1:0] in_bits;\n";
+  if (CW)
+    tb << "  wire [CW-1:0] counts;\n";
+  if (CL)
+    tb << "  wire [CL-1:0] class_out;\n";
+  tb << "  integer i, checked, errors;\n";
+  std::string conns = ".in_bits(in_bits)";
+  if (CW)
+    conns += ", .counts(counts)";
+  if (CL)
+    conns += ", .class_out(class_out)";
+  // Compares the outputs with vector `idx`.
+  std::string check = "  task check(input integer idx);\n    begin\n";
+  if (CW)
+    check += "      if (counts !== vectors[idx][CW+CL-1:CL]) begin\n"
+             "        errors = errors + 1;\n"
+             "        $display(\"FAIL: vector %0d: counts %h, expected %h\", idx, counts, "
+             "vectors[idx][CW+CL-1:CL]);\n      end\n";
+  if (CL)
+    check += "      if (class_out !== vectors[idx][CL-1:0]) begin\n"
+             "        errors = errors + 1;\n"
+             "        $display(\"FAIL: vector %0d: class %0d, expected %0d\", idx, class_out, "
+             "vectors[idx][CL-1:0]);\n      end\n";
+  check += "      checked = checked + 1;\n    end\n  endtask\n";
+  std::string finish = "      if (errors == 0)\n        $display(\"PASS: %0d vectors\", checked);\n"
+                       "      else\n        $display(\"FAIL: %0d mismatches in %0d vectors\", "
+                       "errors, checked);\n      $finish;\n";
+  if (!shape.clocked) {
+    tb << "  " << m << " dut(" << conns << ");\n" << check
+       << "  initial begin\n"
+       << "    $readmemh(\"" << hexPath << "\", vectors);\n"
+     << "    if (^vectors[N-1] === 1'bx) begin\n"
+     << "      $display(\"FAIL: cannot read %0d vectors from " << hexPath << "\", N);\n"
+     << "      $finish;\n    end\n"
+       << "    checked = 0;\n    errors = 0;\n"
+       << "    for (i = 0; i < N; i = i + 1) begin\n"
+       << "      in_bits = vectors[i][W-1:W-IN];\n"
+       << "      #1;\n      check(i);\n    end\n"
+       << "    begin\n" << finish << "    end\n  end\nendmodule\n";
+    return success();
+  }
+  tb << "  reg clk, rst, in_valid;\n  wire out_valid;\n  integer cycle;\n"
+     << "  " << m << " dut(.clk(clk), .rst(rst), .in_valid(in_valid), .out_valid(out_valid), "
+     << conns << ");\n"
+     << check << "  always #5 clk = ~clk;\n"
+     << "  initial begin\n"
+     << "    $readmemh(\"" << hexPath << "\", vectors);\n"
+     << "    if (^vectors[N-1] === 1'bx) begin\n"
+     << "      $display(\"FAIL: cannot read %0d vectors from " << hexPath << "\", N);\n"
+     << "      $finish;\n    end\n"
+     << "    clk = 0;\n    rst = 1;\n    in_valid = 0;\n    in_bits = 0;\n"
+     << "    checked = 0;\n    errors = 0;\n    i = 0;\n    cycle = 0;\n"
+     << "    @(posedge clk);\n    @(posedge clk);\n    #1 rst = 0;\n"
+     << "    // One vector per cycle, with a bubble every 7th to exercise in_valid.\n"
+     << "    while (i < N) begin\n"
+     << "      if (cycle % 7 == 6) begin\n"
+     << "        in_valid = 0;\n"
+     << "      end else begin\n"
+     << "        in_valid = 1;\n        in_bits = vectors[i][W-1:W-IN];\n        i = i + 1;\n"
+     << "      end\n"
+     << "      cycle = cycle + 1;\n"
+     << "      @(posedge clk);\n      #1;\n"
+     << "    end\n"
+     << "    in_valid = 0;\n"
+     << "  end\n"
+     << "  // Outputs come out in order: compare each valid one with the next vector.\n"
+     << "  always @(posedge clk) begin\n"
+     << "    #2;\n"
+     << "    if (!rst && out_valid) begin\n"
+     << "      check(checked);\n"
+     << "      if (checked == N) begin\n" << finish << "      end\n"
+     << "    end\n  end\n"
+     << "  initial begin\n    #" << (20 * (n + 10) + 10 * shape.latency + 100) << ";\n"
+     << "    $display(\"FAIL: timeout after %0d of %0d vectors\", checked, N);\n"
+     << "    $finish;\n  end\nendmodule\n";
+  return success();
+}
