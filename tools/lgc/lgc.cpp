@@ -15,6 +15,7 @@
 #include "lgc/Runtime/Generate.h"
 #include "lgc/Runtime/Interpreter.h"
 #include "lgc/Target/CPU/CPUTarget.h"
+#include "lgc/Target/GPU/GPUTarget.h"
 #include "lgc/Target/Verilog/ExportVerilog.h"
 
 #include "mlir/IR/AsmState.h"
@@ -44,7 +45,10 @@ enum class Emit {
   Obj,
   SharedLib,
   Verilog,
-  VerilogTestbench
+  VerilogTestbench,
+  GPUMLIR,
+  GPULLVM,
+  PTX
 };
 enum class InputKind { Auto, LGN, MLIR };
 } // namespace
@@ -71,7 +75,11 @@ static cl::opt<Emit> emitKind(
                clEnumValN(Emit::Verilog, "verilog", "a Verilog-2005 module"),
                clEnumValN(Emit::VerilogTestbench, "verilog-testbench",
                           "a self-checking testbench for --emit=verilog with "
-                          "the same flags, and its vectors (--tb-hex)")),
+                          "the same flags, and its vectors (--tb-hex)"),
+               clEnumValN(Emit::GPUMLIR, "gpu-mlir",
+                          "the GPU kernels in the LLVM and NVVM dialects"),
+               clEnumValN(Emit::GPULLVM, "gpu-llvm", "the GPU kernels as LLVM IR"),
+               clEnumValN(Emit::PTX, "ptx", "PTX for the CUDA driver")),
     cl::cat(lgcCategory));
 static cl::opt<InputKind> inputKind(
     "x", cl::desc("Input language (default: from the extension)"),
@@ -135,6 +143,13 @@ static cl::opt<std::string> tbHex(
     "tb-hex", cl::desc("Where the testbench vectors go (default: <output>.hex)"),
     cl::init(""), cl::cat(lgcCategory));
 
+static cl::opt<std::string> gpuArch("gpu-arch",
+                                    cl::desc("GPU architecture for --emit=ptx"),
+                                    cl::init("sm_90"), cl::cat(lgcCategory));
+static cl::opt<std::string> ptxFeatures(
+    "ptx-features", cl::desc("NVPTX features, e.g. +ptx80 (default: LLVM's)"),
+    cl::init(""), cl::cat(lgcCategory));
+
 static bool endsWith(StringRef s, StringRef suffix) { return s.ends_with(suffix); }
 
 static int fail(const Twine &msg) {
@@ -169,6 +184,8 @@ int main(int argc, char **argv) {
       emit = Emit::Asm;
     else if (endsWith(outputFile, ".v"))
       emit = Emit::Verilog;
+    else if (endsWith(outputFile, ".ptx"))
+      emit = Emit::PTX;
     else
       return fail("cannot infer the output kind from '" + outputFile +
                   "'; give --emit=lgn|mlir|llvm-mlir|llvm|asm|obj|so");
@@ -250,6 +267,28 @@ int main(int argc, char **argv) {
   if (emit == Emit::MLIR) {
     raw_string_ostream os(text);
     module->print(os);
+  } else if (emit == Emit::GPUMLIR || emit == Emit::GPULLVM || emit == Emit::PTX) {
+    std::string error;
+    std::unique_ptr<TargetMachine> tm =
+        lgc::createNVPTXTargetMachine(gpuArch, ptxFeatures, error);
+    if (!tm)
+      return fail(error);
+    if (failed(lgc::lowerToNVVM(*module, gatesPerFunction, /*hostMode=*/false)))
+      return 1;
+    raw_string_ostream os(text);
+    if (emit == Emit::GPUMLIR) {
+      module->print(os);
+    } else {
+      LLVMContext llvmContext;
+      std::unique_ptr<Module> llvmModule =
+          lgc::translateGPUModule(*module, llvmContext, *tm);
+      if (!llvmModule)
+        return fail("translation to LLVM IR failed");
+      if (emit == Emit::GPULLVM)
+        llvmModule->print(os, nullptr);
+      else if (!lgc::emitMachineCode(*llvmModule, *tm, /*assembly=*/true, text, error))
+        return fail(error);
+    }
   } else if (emit == Emit::Verilog) {
     raw_string_ostream os(text);
     if (failed(lgc::exportVerilog(*netOp, verilog, os)))

@@ -7,7 +7,10 @@
 #ifndef LGC_CONVERSION_PASSES_H
 #define LGC_CONVERSION_PASSES_H
 
+#include "lgc/Conversion/LGNToGPU/LGNToGPU.h"
 #include "lgc/Conversion/LGNToLLVM/LGNToLLVM.h"
+
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 
 namespace lgc {
 #define GEN_PASS_REGISTRATION

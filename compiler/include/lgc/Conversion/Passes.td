@@ -25,4 +25,22 @@ def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
   ];
 }
 
+def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
+  let summary = "Lower an lgn.net to GPU kernels in the LLVM and NVVM dialects";
+  let description = [{
+    Replaces the module's lgn.net by the kernels `lgc_pack_u8` and `lgc_net`
+    (marked nvvm.kernel) and the device functions they call; see
+    LGNToGPU.h for the launch ABI. With `host-mode` the kernels are left out
+    and the per-thread functions are exported, to run the same code on the
+    CPU in tests.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::NVVM::NVVMDialect"];
+  let options = [
+    Option<"gatesPerFunction", "gates-per-function", "unsigned", "3000",
+           "Split the gates into device functions of at most this many">,
+    Option<"hostMode", "host-mode", "bool", "false",
+           "Per-thread functions for the host instead of kernels">
+  ];
+}
+
 #endif // LGC_CONVERSION_PASSES_TD

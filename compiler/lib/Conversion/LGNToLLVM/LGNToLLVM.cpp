@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Conversion/LGNToLLVM/LGNToLLVM.h"
+#include "lgc/Conversion/GateLowering.h"
 #include "lgc/Dialect/LGN/LGNOps.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -55,7 +56,6 @@ private:
   void store(Value value, Value base, int32_t index);
   Value allOnes();
   Value zeros();
-  Value lowerGate(GateOp gate, Value a, Value b);
   void createGlobals(unsigned planesPerClass, unsigned scratchWords,
                      unsigned gateCount);
 
@@ -148,78 +148,17 @@ Value NetLowering::use(Value v) {
   return result;
 }
 
-Value NetLowering::lowerGate(GateOp gate, Value x, Value y) {
-  auto notV = [&](Value v) { return b.create<LLVM::XOrOp>(loc, v, allOnes()); };
-  auto andV = [&](Value p, Value q) { return b.create<LLVM::AndOp>(loc, p, q); };
-  auto orV = [&](Value p, Value q) { return b.create<LLVM::OrOp>(loc, p, q); };
-  auto xorV = [&](Value p, Value q) { return b.create<LLVM::XOrOp>(loc, p, q); };
-  switch (gate.getKind()) {
-  case GateKind::Zero:
-    return zeros();
-  case GateKind::And:
-    return andV(x, y);
-  case GateKind::NotImplies:
-    return andV(x, notV(y));
-  case GateKind::A:
-    return x;
-  case GateKind::NotImpliedBy:
-    return andV(notV(x), y);
-  case GateKind::B:
-    return y;
-  case GateKind::Xor:
-    return xorV(x, y);
-  case GateKind::Or:
-    return orV(x, y);
-  case GateKind::NotOr:
-    return notV(orV(x, y));
-  case GateKind::NotXor:
-    return notV(xorV(x, y));
-  case GateKind::NotB:
-    return notV(y);
-  case GateKind::ImpliedBy:
-    return orV(x, notV(y));
-  case GateKind::NotA:
-    return notV(x);
-  case GateKind::Implies:
-    return orV(notV(x), y);
-  case GateKind::NotAnd:
-    return notV(andV(x, y));
-  case GateKind::One:
-    return allOnes();
-  }
-  llvm_unreachable("unknown gate kind");
-}
-
 void NetLowering::createGlobals(unsigned planesPerClass, unsigned scratchWords,
                                 unsigned gateCount) {
   MLIRContext *ctx = b.getContext();
   Type i32 = b.getI32Type();
   unsigned inputs = net.getNumInputs();
-  // Thermometer detection mirrors the .lgn writer's: bit j*F + f reads
-  // feature f against threshold j.
-  SmallVector<int32_t> features;
-  SmallVector<float> thresholds;
-  uint32_t numFeatures = inputs;
-  if (auto bf = net.getBitFeatures()) {
-    features.assign(bf->begin(), bf->end());
-    thresholds.assign(net.getBitThresholds()->begin(),
-                      net.getBitThresholds()->end());
-    numFeatures = uint32_t(net.getFeaturesAttr().getInt());
-  } else {
-    for (unsigned i = 0; i < inputs; ++i) {
-      features.push_back(int32_t(i));
-      thresholds.push_back(0.5f);
-    }
-  }
-  bool thermometer = inputs % numFeatures == 0;
-  SmallVector<float> levels;
-  for (unsigned j = 0; thermometer && j < inputs / numFeatures; ++j) {
-    float t = thresholds[j * numFeatures];
-    for (unsigned f = 0; f < numFeatures && thermometer; ++f)
-      thermometer = features[j * numFeatures + f] == int32_t(f) &&
-                    thresholds[j * numFeatures + f] == t;
-    levels.push_back(t);
-  }
+  EncodingTables enc = encodingTables(net);
+  const SmallVector<int32_t> &features = enc.features;
+  const SmallVector<float> &thresholds = enc.thresholds;
+  uint32_t numFeatures = enc.numFeatures;
+  bool thermometer = enc.thermometer;
+  const SmallVector<float> &levels = enc.levels;
   auto outputs = net.getOutputOp().getBits();
   SmallVector<int32_t> shape = {
       int32_t(inputs),         int32_t(numFeatures),
@@ -292,30 +231,7 @@ LogicalResult NetLowering::run() {
   // Gates in depth-first post-order from the outputs: each value is computed
   // close to its first use, which shortens live ranges (fewer spills) and
   // keeps the cut between functions small. Dead gates are not emitted.
-  std::vector<GateOp> order;
-  order.reserve(body.getOperations().size());
-  {
-    llvm::DenseSet<Operation *> visited;
-    SmallVector<std::pair<GateOp, unsigned>> stack;
-    for (Value root : outputs) {
-      auto gate = root.getDefiningOp<GateOp>();
-      if (!gate || !visited.insert(gate).second)
-        continue;
-      stack.push_back({gate, 0});
-      while (!stack.empty()) {
-        auto &[g, next] = stack.back();
-        if (next < 2) {
-          Value operand = g->getOperand(next++);
-          auto child = operand.getDefiningOp<GateOp>();
-          if (child && visited.insert(child).second)
-            stack.push_back({child, 0});
-          continue;
-        }
-        order.push_back(g);
-        stack.pop_back();
-      }
-    }
-  }
+  std::vector<GateOp> order = liveGatesDepthFirst(net);
   llvm::DenseMap<Operation *, unsigned> chunkOf;
   std::vector<std::vector<GateOp>> chunks;
   unsigned gateCount = 0;
@@ -344,7 +260,9 @@ LogicalResult NetLowering::run() {
     callees.push_back(createFunction(("__lgc_gen_gates_" + Twine(k)).str(), 2,
                                      LLVM::Linkage::Internal));
     for (GateOp gate : chunks[k]) {
-      Value result = lowerGate(gate, use(gate.getLhs()), use(gate.getRhs()));
+      Value result = lowerGateOp(b, loc, gate.getKind(), use(gate.getLhs()),
+                                 use(gate.getRhs()), [&] { return allOnes(); },
+                                 [&] { return zeros(); });
       local[gate.getResult()] = result;
       Home home = homes.lookup(gate.getResult());
       if (homes.count(gate.getResult()) && home.kind == Home::Scratch)
@@ -428,4 +346,107 @@ struct ConvertLGNToLLVMPass
 void lgc::populateLGNToLLVMConversionPatterns(RewritePatternSet &patterns,
                                               const LGNToLLVMOptions &options) {
   patterns.add<NetOpLowering>(patterns.getContext(), options);
+}
+
+//===----------------------------------------------------------------------===//
+// Shared with the GPU lowering
+//===----------------------------------------------------------------------===//
+
+Value lgc::lowerGateOp(OpBuilder &b, Location loc, GateKind kind, Value x,
+                       Value y, llvm::function_ref<Value()> ones,
+                       llvm::function_ref<Value()> zeros) {
+  auto notV = [&](Value v) { return b.create<LLVM::XOrOp>(loc, v, ones()); };
+  auto andV = [&](Value p, Value q) { return b.create<LLVM::AndOp>(loc, p, q); };
+  auto orV = [&](Value p, Value q) { return b.create<LLVM::OrOp>(loc, p, q); };
+  auto xorV = [&](Value p, Value q) { return b.create<LLVM::XOrOp>(loc, p, q); };
+  switch (kind) {
+  case GateKind::Zero:
+    return zeros();
+  case GateKind::And:
+    return andV(x, y);
+  case GateKind::NotImplies:
+    return andV(x, notV(y));
+  case GateKind::A:
+    return x;
+  case GateKind::NotImpliedBy:
+    return andV(notV(x), y);
+  case GateKind::B:
+    return y;
+  case GateKind::Xor:
+    return xorV(x, y);
+  case GateKind::Or:
+    return orV(x, y);
+  case GateKind::NotOr:
+    return notV(orV(x, y));
+  case GateKind::NotXor:
+    return notV(xorV(x, y));
+  case GateKind::NotB:
+    return notV(y);
+  case GateKind::ImpliedBy:
+    return orV(x, notV(y));
+  case GateKind::NotA:
+    return notV(x);
+  case GateKind::Implies:
+    return orV(notV(x), y);
+  case GateKind::NotAnd:
+    return notV(andV(x, y));
+  case GateKind::One:
+    return ones();
+  }
+  llvm_unreachable("unknown gate kind");
+}
+
+std::vector<GateOp> lgc::liveGatesDepthFirst(NetOp net) {
+  std::vector<GateOp> order;
+  order.reserve(net.getBodyBlock().getOperations().size());
+  llvm::DenseSet<Operation *> visited;
+  SmallVector<std::pair<GateOp, unsigned>> stack;
+  for (Value root : net.getOutputOp().getBits()) {
+    auto gate = root.getDefiningOp<GateOp>();
+    if (!gate || !visited.insert(gate).second)
+      continue;
+    stack.push_back({gate, 0});
+    while (!stack.empty()) {
+      auto &[g, next] = stack.back();
+      if (next < 2) {
+        Value operand = g->getOperand(next++);
+        auto child = operand.getDefiningOp<GateOp>();
+        if (child && visited.insert(child).second)
+          stack.push_back({child, 0});
+        continue;
+      }
+      order.push_back(g);
+      stack.pop_back();
+    }
+  }
+  return order;
+}
+
+EncodingTables lgc::encodingTables(NetOp net) {
+  EncodingTables t;
+  unsigned inputs = net.getNumInputs();
+  t.numFeatures = inputs;
+  if (auto bf = net.getBitFeatures()) {
+    t.features.assign(bf->begin(), bf->end());
+    t.thresholds.assign(net.getBitThresholds()->begin(), net.getBitThresholds()->end());
+    t.numFeatures = uint32_t(net.getFeaturesAttr().getInt());
+  } else {
+    for (unsigned i = 0; i < inputs; ++i) {
+      t.features.push_back(int32_t(i));
+      t.thresholds.push_back(0.5f);
+    }
+  }
+  // Thermometer detection mirrors the .lgn writer's: bit j*F + f reads
+  // feature f against threshold j.
+  t.thermometer = inputs % t.numFeatures == 0;
+  for (unsigned j = 0; t.thermometer && j < inputs / t.numFeatures; ++j) {
+    float level = t.thresholds[j * t.numFeatures];
+    for (unsigned f = 0; f < t.numFeatures && t.thermometer; ++f)
+      t.thermometer = t.features[j * t.numFeatures + f] == int32_t(f) &&
+                      t.thresholds[j * t.numFeatures + f] == level;
+    t.levels.push_back(level);
+  }
+  if (!t.thermometer)
+    t.levels.clear();
+  return t;
 }

@@ -182,8 +182,9 @@ static std::string findLinker(bool &isCompilerDriver) {
 }
 
 bool lgc::linkSharedLibrary(const std::string &object, const std::string &outPath,
-                            const std::string &supportLibrary, std::string &error) {
-  if (!llvm::sys::fs::exists(supportLibrary)) {
+                            const std::string &supportLibrary, std::string &error,
+                            const std::string &exports) {
+  if (!supportLibrary.empty() && !llvm::sys::fs::exists(supportLibrary)) {
     error = "net support library not found at '" + supportLibrary +
             "' (give --support-lib-dir)";
     return false;
@@ -206,7 +207,7 @@ bool lgc::linkSharedLibrary(const std::string &object, const std::string &outPat
   {
     // Only the documented ABI leaves the library.
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
-    os << "{ global: lgc_net_*; local: *; };\n";
+    os << "{ global: " << exports << "; local: *; };\n";
   }
   std::string tmpOut = outPath + ".tmp" + std::to_string(llvm::sys::Process::getProcessId());
   bool driver;
@@ -227,9 +228,11 @@ bool lgc::linkSharedLibrary(const std::string &object, const std::string &outPat
   wl("-znoexecstack");
   args.insert(args.end(), {"-o", tmpOut, std::string(objPath)});
   // Nothing in the kernel refers to the ABI functions: pull them in whole.
-  wl("--whole-archive");
-  args.push_back(supportLibrary);
-  wl("--no-whole-archive");
+  if (!supportLibrary.empty()) {
+    wl("--whole-archive");
+    args.push_back(supportLibrary);
+    wl("--no-whole-archive");
+  }
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(linker, argRefs, std::nullopt, {}, 0, 0,

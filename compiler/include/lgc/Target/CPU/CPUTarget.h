@@ -68,8 +68,11 @@ std::string supportLibraryFor(const llvm::TargetMachine &tm,
 /// Links an object with the net support library (a path from
 /// supportLibraryFor) into a shared library at `outPath`, through a
 /// temporary file and a rename.
+/// `exports` is the version-script pattern of the symbols left visible; an
+/// empty `supportLibrary` links the object alone.
 bool linkSharedLibrary(const std::string &object, const std::string &outPath,
-                       const std::string &supportLibrary, std::string &error);
+                       const std::string &supportLibrary, std::string &error,
+                       const std::string &exports = "lgc_net_*");
 
 /// All CPU stages for a module holding one (optimised) lgn.net: lower,
 /// translate, emit an object, link `outPath` with the support library

@@ -1,0 +1,81 @@
+//===- GPUTarget.cpp - lgn nets to PTX through LLVM's NVPTX target --------===//
+//
+// Part of lgc.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lgc/Target/GPU/GPUTarget.h"
+#include "lgc/Conversion/LGNToGPU/LGNToGPU.h"
+
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+
+extern "C" {
+void LLVMInitializeNVPTXTargetInfo();
+void LLVMInitializeNVPTXTarget();
+void LLVMInitializeNVPTXTargetMC();
+void LLVMInitializeNVPTXAsmPrinter();
+}
+
+using namespace mlir;
+using namespace lgc;
+
+std::unique_ptr<llvm::TargetMachine>
+lgc::createNVPTXTargetMachine(const std::string &arch, const std::string &features,
+                              std::string &error) {
+  LLVMInitializeNVPTXTargetInfo();
+  LLVMInitializeNVPTXTarget();
+  LLVMInitializeNVPTXTargetMC();
+  LLVMInitializeNVPTXAsmPrinter();
+  const std::string triple = "nvptx64-nvidia-cuda";
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::unique_ptr<llvm::MCSubtargetInfo> probe(
+      target->createMCSubtargetInfo(triple, arch, ""));
+  if (!probe || !probe->isCPUStringValid(arch)) {
+    error = "unknown GPU architecture '" + arch + "' (sm_80 .. sm_90a)";
+    return nullptr;
+  }
+  llvm::TargetOptions to;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, arch, features, to, std::nullopt, std::nullopt,
+      llvm::CodeGenOptLevel::Default));
+  if (!tm)
+    error = "cannot create the NVPTX target machine";
+  return tm;
+}
+
+LogicalResult lgc::lowerToNVVM(ModuleOp module, unsigned gatesPerFunction,
+                               bool hostMode) {
+  PassManager pm(module.getContext());
+  ConvertLGNToNVVMOptions opts;
+  opts.gatesPerFunction = gatesPerFunction;
+  opts.hostMode = hostMode;
+  pm.addPass(createConvertLGNToNVVM(opts));
+  return pm.run(module);
+}
+
+std::unique_ptr<llvm::Module> lgc::translateGPUModule(ModuleOp module,
+                                                      llvm::LLVMContext &context,
+                                                      llvm::TargetMachine &tm) {
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  module.getContext()->appendDialectRegistry(registry);
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context, "net");
+  if (!llvmModule)
+    return nullptr;
+  llvmModule->setDataLayout(tm.createDataLayout());
+  llvmModule->setTargetTriple(tm.getTargetTriple().str());
+  return llvmModule;
+}

@@ -1,0 +1,127 @@
+//===- GPUKernelTest.cpp - The GPU kernels' code, run on the CPU ----------===//
+//
+// Part of lgc. The kernels' per-thread functions come from the same lowering
+// (convert-lgn-to-nvvm) in host mode; compiled for the CPU, they run here
+// over the whole grid and must match the reference interpreter bit for bit.
+// Only the launch itself waits for a GPU (scripts/gpu-check.sh).
+//
+//===----------------------------------------------------------------------===//
+
+#include "lgc/Compiler/LGNImportExport.h"
+#include "lgc/Dialect/LGN/Passes.h"
+#include "lgc/Runtime/Generate.h"
+#include "lgc/Runtime/Interpreter.h"
+#include "lgc/Target/CPU/CPUTarget.h"
+#include "lgc/Target/GPU/GPUTarget.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <gtest/gtest.h>
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+using namespace lgc;
+
+namespace {
+
+using ThreadFn = void (*)(const uint64_t *, uint64_t *, uint64_t *, uint32_t *,
+                          int64_t, int64_t);
+using PackFn = void (*)(const uint8_t *, int64_t, uint64_t *, int64_t, int64_t);
+
+TEST(GPUKernel, HostModeMatchesInterpreter) {
+  struct Case {
+    uint32_t inputs;
+    std::vector<uint32_t> widths;
+    uint32_t classes;
+    double pass;
+    unsigned gatesPerFunction;
+  } cases[] = {{8, {8, 8}, 2, -1, 3000},
+               {60, {120, 90}, 9, 0.45, 50},
+               {100, {300, 300, 300}, 10, 0.3, 3000},
+               {33, {70}, 1, -1, 7}};
+  char dir[] = "/tmp/lgc-gpu-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  int index = 0;
+  for (const Case &c : cases) {
+    SCOPED_TRACE(index);
+    GenerateOptions g;
+    g.inputs = c.inputs;
+    g.widths = c.widths;
+    g.classes = c.classes;
+    g.passThroughShare = c.pass;
+    g.seed = 21 + index;
+    Net net;
+    ASSERT_TRUE(generateNet(g, net).ok());
+    if (net.numInputs % 2 == 0) {
+      net.numFeatures = net.numInputs / 2;
+      for (uint32_t j = 0; j < 2; ++j)
+        for (uint32_t f = 0; f < net.numFeatures; ++f)
+          net.encoding.push_back(InputBit{f, j ? 0.62f : 0.2f});
+    }
+    mlir::MLIRContext context;
+    context.disableMultithreading();
+    auto module = importNet(net, &context);
+    mlir::PassManager pm(&context);
+    lgn::buildDefaultPipeline(pm, lgn::PipelineOptions());
+    ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
+    ASSERT_TRUE(mlir::succeeded(lowerToNVVM(*module, c.gatesPerFunction, true)));
+    std::string error, object;
+    CPUTargetOptions copts;
+    auto tm = createCPUTargetMachine(copts, error);
+    ASSERT_TRUE(tm) << error;
+    llvm::LLVMContext llvmContext;
+    auto llvmModule = translateToLLVMIR(*module, llvmContext, *tm);
+    ASSERT_TRUE(llvmModule);
+    ASSERT_TRUE(emitMachineCode(*llvmModule, *tm, false, object, error)) << error;
+    std::string so = std::string(dir) + "/k" + std::to_string(index++) + ".so";
+    ASSERT_TRUE(linkSharedLibrary(object, so, "", error, "__lgc_*")) << error;
+    void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+    ASSERT_NE(h, nullptr) << dlerror();
+    auto thread = reinterpret_cast<ThreadFn>(dlsym(h, "__lgc_gpu_thread"));
+    auto pack = reinterpret_cast<PackFn>(dlsym(h, "__lgc_gpu_pack_u8"));
+    auto shape = static_cast<const int32_t *>(dlsym(h, "__lgc_gen_shape"));
+    ASSERT_TRUE(thread && pack && shape);
+    EXPECT_EQ(uint32_t(shape[0]), net.numInputs);
+    EXPECT_EQ(uint32_t(shape[1]), net.numFeatures);
+    EXPECT_EQ(uint32_t(shape[2]), net.numClasses);
+    int64_t K = shape[5], slots = shape[6];
+
+    for (size_t n : {size_t(1), size_t(64), size_t(200)}) {
+      Rng rng(n);
+      std::vector<uint8_t> x(n * net.numFeatures);
+      for (uint8_t &v : x)
+        v = uint8_t(rng.below(256));
+      int64_t words = int64_t((n + 63) / 64);
+      std::vector<uint64_t> in(net.numInputs * words, ~0ull);
+      std::vector<uint64_t> scratch(std::max<int64_t>(1, slots) * words);
+      std::vector<uint64_t> planes(net.numClasses * K * words);
+      std::vector<uint32_t> classes(words * 64, 999);
+      for (int64_t gid = 0; gid < int64_t(net.numInputs) * words; ++gid)
+        pack(x.data(), int64_t(n), in.data(), words, gid);
+      for (int64_t t = 0; t < words; ++t)
+        thread(in.data(), scratch.data(), planes.data(), classes.data(), words, t);
+      std::vector<uint64_t> want = packFeaturesU8(net, x.data(), n);
+      // The device packing equals the interpreter's (word-major there).
+      for (uint32_t i = 0; i < net.numInputs; ++i)
+        for (int64_t t = 0; t < words; ++t)
+          ASSERT_EQ(in[i * words + t], want[t * net.numInputs + i]) << i << " " << t;
+      std::vector<uint32_t> wantCounts(n * net.numClasses), wantClasses(n);
+      interpret(net, want.data(), n, wantCounts.data(), wantClasses.data());
+      for (size_t s = 0; s < n; ++s) {
+        ASSERT_EQ(classes[s], wantClasses[s]) << "sample " << s;
+        for (uint32_t cl = 0; cl < net.numClasses; ++cl) {
+          uint32_t count = 0;
+          for (int64_t j = 0; j < K; ++j)
+            count |= uint32_t((planes[(cl * K + j) * words + s / 64] >> (s % 64)) & 1) << j;
+          ASSERT_EQ(count, wantCounts[s * net.numClasses + cl]) << "sample " << s;
+        }
+      }
+    }
+    dlclose(h);
+  }
+  std::system(("rm -rf '" + std::string(dir) + "'").c_str());
+}
+
+} // namespace
