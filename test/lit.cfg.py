@@ -21,7 +21,8 @@ else:
     config.test_source_root = os.path.dirname(__file__)
     config.test_exec_root = os.path.join(config.lgc_obj_root, "test")
     config.environment["PATH"] = os.pathsep.join(
-        [config.lgc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+        [config.lgc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", ""),
+         "/usr/local/cuda/bin"])
     config.substitutions.append(("%PATH%", config.environment["PATH"]))
     config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
     config.substitutions.append(("%lgc_libdir", os.path.join(config.lgc_obj_root, "lib")))

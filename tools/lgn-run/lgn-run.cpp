@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../common/Flags.h"
+#include "lgc/Runtime/CudaNet.h"
 #include "lgc/Runtime/Dataset.h"
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Interpreter.h"
@@ -24,12 +25,60 @@ static const char *kUsage = R"(usage: lgn-run NET.lgn|NET.so [options]
   --limit N       use only the first N samples
   --repeat R      evaluate R times for a steadier images/s (default 1)
   --threads T     threads for a .so (default 1; 0: all cores)
+  --device D      cpu (default) or cuda: a .ptx (from lgc --emit=ptx) runs on
+                  the GPU through the CUDA driver
   --input KIND    u8 (8-bit pixels; the default where the data has them) or
                   f32 (features scaled to [0, 1])
 )";
 
+/// A .ptx through the CUDA driver: packing, gates, GroupSum and argmax on
+/// the device.
+static int runOnGPU(const tools::Flags &flags, const std::string &path,
+                    uint64_t limit, uint64_t repeat) {
+  std::unique_ptr<CudaNet> net;
+  if (Status s = CudaNet::open(path, net); !s) {
+    fmt::print(stderr, "{}\n", s.message());
+    return 1;
+  }
+  Dataset data;
+  if (Status s = loadDataset(flags.str("data", "fashion-mnist"), flags.str("split", "test"),
+                             data);
+      !s) {
+    fmt::print(stderr, "lgn-run: {}\n", s.message());
+    return 1;
+  }
+  if (data.numFeatures != net->features() || data.pixels.empty()) {
+    fmt::print(stderr, "lgn-run: error: the GPU path needs 8-bit data with {} features\n",
+               net->features());
+    return 1;
+  }
+  size_t n = std::min<uint64_t>(data.size(), limit);
+  std::vector<uint32_t> classes(n);
+  auto start = std::chrono::steady_clock::now();
+  double deviceSeconds = 0;
+  if (Status s = net->runU8(data.pixels.data(), n, classes.data(), nullptr, &deviceSeconds,
+                            unsigned(repeat));
+      !s) {
+    fmt::print(stderr, "{}\n", s.message());
+    return 1;
+  }
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  size_t correct = 0;
+  for (size_t i = 0; i < n; ++i)
+    correct += classes[i] == data.labels[i];
+  fmt::print("net: {} ({} inputs, {} gates, {} classes)\n", path, net->inputs(),
+             net->gates(), net->classes());
+  fmt::print("data: {} ({} samples)\n", data.name, n);
+  fmt::print("backend: cuda ({})\n", net->deviceName());
+  fmt::print("accuracy: {:.2f}% ({}/{})\n", 100.0 * double(correct) / double(n), correct, n);
+  fmt::print("throughput: {:.3f} M images/s on the device, {:.3f} M images/s with transfers\n",
+             double(n) / deviceSeconds / 1e6, double(n) / secs / 1e6);
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  tools::Flags flags("lgn-run", {"data", "split", "limit", "repeat", "threads", "input"},
+  tools::Flags flags("lgn-run", {"data", "split", "limit", "repeat", "threads", "input", "device"},
                      {"help", "h"});
   if (!flags.parse(argc, argv))
     return 1;
@@ -50,6 +99,16 @@ int main(int argc, char **argv) {
     return 1;
   const std::string &path = flags.positionals[0];
   bool isLibrary = path.size() > 3 && path.compare(path.size() - 3, 3, ".so") == 0;
+  bool isPTX = path.size() > 4 && path.compare(path.size() - 4, 4, ".ptx") == 0;
+  std::string device = flags.str("device", isPTX ? "cuda" : "cpu");
+  if (device != "cpu" && device != "cuda")
+    return flags.fail("--device must be cpu or cuda, not '" + device + "'"), 1;
+  if (device == "cuda" && !isPTX)
+    return flags.fail("--device cuda runs a .ptx from lgc --emit=ptx"), 1;
+  if (device == "cpu" && isPTX)
+    return flags.fail("a .ptx runs on the GPU only (--device cuda)"), 1;
+  if (isPTX)
+    return runOnGPU(flags, path, limit, repeat);
 
   Net net;
   std::unique_ptr<NetLibrary> lib;

@@ -9,6 +9,7 @@
 
 #include "lgc/Compiler/LGNImportExport.h"
 #include "lgc/Dialect/LGN/Passes.h"
+#include "lgc/Runtime/CudaNet.h"
 #include "lgc/Runtime/Generate.h"
 #include "lgc/Runtime/Interpreter.h"
 #include "lgc/Target/CPU/CPUTarget.h"
@@ -122,6 +123,62 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     dlclose(h);
   }
   std::system(("rm -rf '" + std::string(dir) + "'").c_str());
+}
+
+} // namespace
+
+namespace {
+
+/// The PTX through the CUDA driver, bit-exact against the interpreter. Where
+/// there is no GPU the test checks the runtime's clean error and reports
+/// itself skipped.
+TEST(GPUKernel, CudaDriverRun) {
+  GenerateOptions g;
+  g.inputs = 784;
+  g.widths = {1000, 1000};
+  g.classes = 10;
+  g.passThroughShare = 0.45;
+  Net net;
+  ASSERT_TRUE(generateNet(g, net).ok());
+  mlir::MLIRContext context;
+  auto module = importNet(net, &context);
+  mlir::PassManager pm(&context);
+  lgn::buildDefaultPipeline(pm, lgn::PipelineOptions());
+  ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
+  ASSERT_TRUE(mlir::succeeded(lowerToNVVM(*module, 3000, false)));
+  std::string error, ptx;
+  auto tm = createNVPTXTargetMachine("sm_80", "", error);
+  ASSERT_TRUE(tm) << error;
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = translateGPUModule(*module, llvmContext, *tm);
+  ASSERT_TRUE(llvmModule);
+  ASSERT_TRUE(emitMachineCode(*llvmModule, *tm, true, ptx, error)) << error;
+  char path[] = "/tmp/lgc-ptx-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, ptx.data(), ptx.size()), ssize_t(ptx.size()));
+  close(fd);
+  std::unique_ptr<CudaNet> gpu;
+  Status s = CudaNet::open(path, gpu);
+  unlink(path);
+  if (!s.ok()) {
+    bool clean = s.message().find("no CUDA driver") != std::string::npos ||
+                 s.message().find("no CUDA device") != std::string::npos;
+    EXPECT_TRUE(clean) << s.message();
+    GTEST_SKIP() << s.message();
+  }
+  const size_t n = 3000;
+  Rng rng(77);
+  std::vector<uint8_t> x(n * 784);
+  for (uint8_t &v : x)
+    v = uint8_t(rng.below(256));
+  std::vector<uint32_t> classes(n), counts(n * 10);
+  ASSERT_TRUE(gpu->runU8(x.data(), n, classes.data(), counts.data()).ok());
+  std::vector<uint64_t> words = packFeaturesU8(net, x.data(), n);
+  std::vector<uint32_t> wantClasses(n), wantCounts(n * 10);
+  interpret(net, words.data(), n, wantCounts.data(), wantClasses.data());
+  EXPECT_EQ(classes, wantClasses);
+  EXPECT_EQ(counts, wantCounts);
 }
 
 } // namespace
