@@ -22,12 +22,17 @@ if [ "${LGC_SKIP_APT:-0}" != 1 ]; then
 fi
 
 BUILD="${LGC_BUILD_DIR:-build}"
+# CUDA code builds wherever nvcc is (no GPU needed to build).
+CUDA_ARGS=()
+if [ -x /usr/local/cuda/bin/nvcc ]; then
+  CUDA_ARGS=(-DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc)
+fi
 echo "== configure ($BUILD)"
 cmake -G Ninja -S . -B "$BUILD" \
   -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
   -DMLIR_DIR=/usr/lib/llvm-19/lib/cmake/mlir \
-  -DLGC_ENABLE_FUZZ=ON ${LGC_CMAKE_ARGS:-} >/dev/null
+  -DLGC_ENABLE_FUZZ=ON "${CUDA_ARGS[@]}" ${LGC_CMAKE_ARGS:-} >/dev/null
 echo "== build"
 start=$(date +%s)
 cmake --build "$BUILD"

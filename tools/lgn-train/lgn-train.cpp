@@ -30,7 +30,7 @@ static const char *kUsage = R"(usage: lgn-train [options] -o NET.lgn
   --eval-every K       evaluate on the test split every K iterations (default 1000)
   --seed S             seed for wiring, weights and batches (default 1)
   --threads T          CPU threads (default 0: all cores)
-  --device D           auto | cpu | cuda (default auto)
+  --device D           auto | cpu | cuda (default auto: cuda where there is a GPU)
   --limit-train N      use only the first N training samples
   --log FILE.csv       loss and accuracy per evaluation
   --plot FILE.svg      loss and accuracy curves
@@ -141,10 +141,7 @@ int main(int argc, char **argv) {
   std::string device = flags.str("device", "auto");
   if (device != "auto" && device != "cpu" && device != "cuda")
     return flags.fail("--device must be auto, cpu or cuda, not '" + device + "'"), 1;
-  if (device == "cuda")
-    return flags.fail("this build of lgn-train has no CUDA trainer yet; use "
-                      "--device cpu"),
-           1;
+  opts.device = device;
   bool bench = flags.has("bench");
   if (!bench && !flags.has("o"))
     return flags.fail("no output file (-o NET.lgn)"), 1;
@@ -185,17 +182,16 @@ int main(int argc, char **argv) {
       trainer.step();
     double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    fmt::print("{}: {} gates, batch {}, {} threads: {:.1f} it/s\n",
-               opts.model.describe(), trainer.model.numGates(), opts.batch,
-               opts.threads ? opts.threads : std::thread::hardware_concurrency(),
+    fmt::print("{}: {} gates, batch {}, {}: {:.1f} it/s\n", opts.model.describe(),
+               trainer.model.numGates(), opts.batch, trainer.deviceName(),
                double(n) / secs);
     return 0;
   }
   if (Status s = trainer.setup(opts, train, test); !s)
     return fmt::print(stderr, "lgn-train: {}\n", s.message()), 1;
-  fmt::print(stderr, "lgn-train: {} on {} ({} train / {} test), {} gates\n",
+  fmt::print(stderr, "lgn-train: {} on {} ({} train / {} test), {} gates, {}\n",
              opts.model.describe(), spec, train.size(), test.size(),
-             trainer.model.numGates());
+             trainer.model.numGates(), trainer.deviceName());
   if (Status s = trainer.run(); !s)
     return fmt::print(stderr, "lgn-train: {}\n", s.message()), 1;
   return 0;

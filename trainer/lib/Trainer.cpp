@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Trainer/Trainer.h"
+#include "lgc/Trainer/CudaTrainer.h"
 
 #include "lgc/Runtime/FileUtil.h"
 #include "lgc/Runtime/Format.h"
@@ -167,7 +168,27 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
   if (!opts.resume.empty())
     if (Status s = loadCheckpoint(opts.resume); !s)
       return s;
+  gpu.reset();
+  if (opts.device == "cuda" || opts.device == "auto") {
+    Status s = CudaTrainer::create(model, opts.batch, gpu);
+    if (!s && opts.device == "cuda")
+      return s;
+    if (s && !opts.resume.empty())
+      if (Status up = gpu->upload(model.weights, adamM, adamV); !up)
+        return up;
+  } else if (opts.device != "cpu") {
+    return Status::error("error: unknown device '" + opts.device + "'");
+  }
   return Status::success();
+}
+
+std::string Trainer::deviceName() const {
+  return gpu ? "cuda (" + gpu->deviceName() + ")"
+             : "cpu (" + std::to_string(numThreads) + " threads)";
+}
+
+Status Trainer::syncFromDevice() {
+  return gpu ? gpu->download(model.weights, adamM, adamV) : Status::success();
 }
 
 std::vector<uint32_t> Trainer::nextBatch() {
@@ -192,6 +213,29 @@ static std::pair<uint32_t, uint32_t> part(uint32_t total, unsigned t, unsigned n
 double Trainer::step(uint32_t *correctOut) {
   std::vector<uint32_t> batch = nextBatch();
   uint32_t G = model.numGates(), B = opts.batch, inputs = trainData.inputs;
+  if (gpu) {
+    // Unit-major inputs, as the kernels read them.
+    gpuInputs.resize(size_t(inputs) * B);
+    std::vector<uint32_t> labels(B);
+    for (uint32_t s = 0; s < B; ++s) {
+      const uint8_t *row = &trainData.bits[size_t(batch[s]) * inputs];
+      for (uint32_t i = 0; i < inputs; ++i)
+        gpuInputs[size_t(i) * B + s] = row[i];
+      labels[s] = trainData.labels[batch[s]];
+    }
+    double loss = 0;
+    uint32_t correct = 0;
+    Status s = gpu->step(gpuInputs.data(), labels.data(), B, opts.lr, ++adamStep, loss,
+                         correct);
+    if (!s) {
+      std::fprintf(stderr, "lgn-train: %s\n", s.message().c_str());
+      std::abort();
+    }
+    ++iteration;
+    if (correctOut)
+      *correctOut = correct;
+    return loss / B;
+  }
   std::vector<double> losses(numThreads, 0);
   std::vector<uint32_t> corrects(numThreads, 0);
   pool->run([&](unsigned t) {
@@ -253,6 +297,10 @@ EvalResult Trainer::evaluate(const BitData &data) {
   EvalResult r;
   if (data.size() == 0)
     return r;
+  if (Status s = syncFromDevice(); !s) {
+    std::fprintf(stderr, "lgn-train: %s\n", s.message().c_str());
+    std::abort();
+  }
   uint32_t G = model.numGates(), inputs = data.inputs;
   pool->run([&](unsigned t) {
     auto [g0, g1] = part(G, t, numThreads);
@@ -510,9 +558,12 @@ Status Trainer::run() {
       lossCount = correctSum = 0;
     }
     if (opts.checkpointEvery && !opts.checkpoint.empty() &&
-        iteration % opts.checkpointEvery == 0)
+        iteration % opts.checkpointEvery == 0) {
+      if (Status s = syncFromDevice(); !s)
+        return s;
       if (Status s = saveCheckpoint(opts.checkpoint, elapsedBefore + now()); !s)
         return s;
+    }
     double t = now();
     if (opts.progress && (t - lastPrint > (tty ? 0.25 : 10.0) || evalNow)) {
       lastPrint = t;
@@ -549,6 +600,8 @@ Status Trainer::run() {
     last.discreteAccuracy = history.back().testDiscrete;
   }
   double seconds = elapsedBefore + now();
+  if (Status s = syncFromDevice(); !s)
+    return s;
   if (!opts.checkpoint.empty())
     if (Status s = saveCheckpoint(opts.checkpoint, seconds); !s)
       return s;

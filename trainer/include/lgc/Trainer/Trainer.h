@@ -35,6 +35,8 @@ struct TrainOptions {
   std::string resume;
   bool progress = true;
   std::string dataName;
+  /// cpu, cuda, or auto (cuda where there is a GPU, else cpu).
+  std::string device = "cpu";
 };
 
 /// Inputs thresholded to 0/1, sample-major, plus labels.
@@ -62,6 +64,7 @@ struct HistoryRow {
 };
 
 class ThreadPool;
+class CudaTrainer;
 
 class Trainer {
 public:
@@ -81,12 +84,17 @@ public:
   Status saveCheckpoint(const std::string &path, double elapsed) const;
   Status loadCheckpoint(const std::string &path);
 
+  /// The device the steps run on ("cpu" or the GPU's name).
+  std::string deviceName() const;
+
   Model model;
   uint64_t iteration = 0;
   std::vector<HistoryRow> history;
 
 private:
   std::vector<uint32_t> nextBatch();
+  /// Copies weights and Adam state from the GPU, when training there.
+  Status syncFromDevice();
   Status writeOutputs(const EvalResult &last, double seconds);
 
   TrainOptions opts;
@@ -101,6 +109,8 @@ private:
   std::vector<uint32_t> epochOrder;
   uint64_t epochPos = 0;
   double elapsedBefore = 0; // seconds of earlier runs (resume)
+  std::unique_ptr<CudaTrainer> gpu;
+  std::vector<float> gpuInputs;
 };
 
 /// Writes an SVG with the loss and accuracy curves.

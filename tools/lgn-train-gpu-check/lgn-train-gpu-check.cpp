@@ -1,0 +1,94 @@
+//===- lgn-train-gpu-check.cpp - The CUDA trainer on a GPU machine --------===//
+//
+// Part of lgc. For 784 -> 6x8000 and 6x64000 nets: CPU and CUDA weight
+// gradients on the same batch must agree within 1e-4 (relative, as norms);
+// then CUDA iterations/s at batch 100 and 1,000. Part of the GPU bundle.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lgc/Trainer/CudaTrainer.h"
+#include "lgc/Trainer/Model.h"
+
+#include <chrono>
+#include <cmath>
+#include <fmt/core.h>
+
+using namespace lgc;
+using namespace lgc::train;
+
+int main() {
+  int failures = 0;
+  fmt::print("{:<12} {:>8} {:>14} {:>12} {:>12}\n", "net", "gates", "grad rel err",
+             "it/s b=100", "it/s b=1000");
+  for (uint32_t width : {8000u, 64000u}) {
+    ModelConfig cfg;
+    cfg.features = 784;
+    cfg.widths.assign(6, width);
+    cfg.classes = 10;
+    cfg.tau = width == 8000 ? 10 : 30;
+    Model model;
+    if (Status s = model.init(cfg); !s)
+      return fmt::print("{}\n", s.message()), 1;
+    std::unique_ptr<CudaTrainer> gpu;
+    if (Status s = CudaTrainer::create(model, 1000, gpu); !s) {
+      fmt::print("{}\n", s.message());
+      return 1;
+    }
+    const uint32_t inputs = cfg.inputs(), G = model.numGates();
+    Rng rng(width);
+    auto batch = [&](uint32_t n, std::vector<float> &x, std::vector<uint32_t> &labels) {
+      x.resize(size_t(inputs) * n);
+      labels.resize(n);
+      for (float &v : x)
+        v = float(rng.below(2));
+      for (uint32_t &l : labels)
+        l = uint32_t(rng.below(10));
+    };
+    // Gradients on one batch of 100, CPU (one thread) against CUDA.
+    std::vector<float> x;
+    std::vector<uint32_t> labels;
+    const uint32_t n = 100;
+    batch(n, x, labels);
+    Workspace ws;
+    ws.allocate(model, n);
+    for (uint32_t i = 0; i < inputs; ++i)
+      for (uint32_t s = 0; s < n; ++s)
+        ws.inputs()[size_t(i) * ws.stride() + s] = x[size_t(i) * n + s];
+    std::vector<float> coeffs(size_t(G) * 4), probs(size_t(G) * 16), want(size_t(G) * 16), got;
+    model.computeCoefficients(coeffs, probs, 0, G);
+    ws.forward(model, coeffs.data(), n);
+    uint32_t correct = 0;
+    ws.lossAndGrad(model, labels.data(), n, 1.0f / n, correct);
+    std::vector<double> cg(size_t(G) * 4, 0.0);
+    ws.backward(model, coeffs.data(), n, cg.data());
+    weightGradients(probs, coeffs, cg.data(), 0, G, want.data());
+    if (Status s = gpu->gradients(x.data(), labels.data(), n, got); !s)
+      return fmt::print("{}\n", s.message()), 1;
+    double diff = 0, norm = 0;
+    for (size_t k = 0; k < want.size(); ++k) {
+      diff += (double(got[k]) - want[k]) * (double(got[k]) - want[k]);
+      norm += double(want[k]) * want[k];
+    }
+    double rel = std::sqrt(diff / std::max(norm, 1e-300));
+    failures += !(rel < 1e-4);
+    double rates[2];
+    int r = 0;
+    for (uint32_t b : {100u, 1000u}) {
+      batch(b, x, labels);
+      double loss;
+      uint32_t right;
+      const int iters = width == 8000 ? 200 : 50;
+      (void)gpu->step(x.data(), labels.data(), b, 0.01f, 1, loss, right);
+      auto start = std::chrono::steady_clock::now();
+      for (int i = 0; i < iters; ++i)
+        (void)gpu->step(x.data(), labels.data(), b, 0.01f, uint64_t(i + 2), loss, right);
+      (void)gpu->synchronize();
+      rates[r++] = iters / std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                         start).count();
+    }
+    fmt::print("784-6x{:<6} {:>8} {:>14.2e} {:>12.1f} {:>12.1f}  ({})\n", width, G, rel,
+               rates[0], rates[1], gpu->deviceName());
+  }
+  fmt::print("{}\n", failures ? "FAIL" : "PASS");
+  return failures ? 1 : 0;
+}

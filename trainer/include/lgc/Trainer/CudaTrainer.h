@@ -1,0 +1,54 @@
+//===- CudaTrainer.h - The CUDA training path -------------------*- C++ -*-===//
+//
+// Part of lgc. The model's weights, Adam state and activations live on the
+// device; kernels are grid loops over the per-thread bodies in Kernels.h.
+// Built when nvcc is there; the program still starts without a GPU and
+// create() reports why there is none.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_TRAINER_CUDATRAINER_H
+#define LGC_TRAINER_CUDATRAINER_H
+
+#include "lgc/Trainer/Model.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lgc::train {
+
+class CudaTrainer {
+public:
+  /// Uploads the model; fails with a clear message without CUDA support in
+  /// this build, without a driver or without a device.
+  static Status create(const Model &model, uint32_t maxBatch,
+                       std::unique_ptr<CudaTrainer> &out);
+  ~CudaTrainer();
+
+  /// One Adam step on a batch: inputs are [inputs][n] floats (unit-major),
+  /// labels n. `loss` receives the summed loss, `correct` the right argmaxes.
+  Status step(const float *inputs, const uint32_t *labels, uint32_t n, float lr,
+              uint64_t adamStep, double &loss, uint32_t &correct);
+  /// dL/dw of the batch's mean loss, without an update.
+  Status gradients(const float *inputs, const uint32_t *labels, uint32_t n,
+                   std::vector<float> &grad);
+  /// Weights and Adam moments back to the host.
+  Status download(std::vector<float> &weights, std::vector<float> &m,
+                  std::vector<float> &v);
+  Status upload(const std::vector<float> &weights, const std::vector<float> &m,
+                const std::vector<float> &v);
+  /// Waits for the device (for timing).
+  Status synchronize();
+  const std::string &deviceName() const;
+
+  struct Impl;
+
+private:
+  CudaTrainer();
+  std::unique_ptr<Impl> impl;
+};
+
+} // namespace lgc::train
+
+#endif // LGC_TRAINER_CUDATRAINER_H

@@ -1,0 +1,151 @@
+//===- Kernels.h - Per-thread bodies of the CUDA training kernels -*- C++ -*-===//
+//
+// Part of lgc. Each CUDA kernel of the trainer is a one-line grid loop over
+// one of these functions, which compile for the host too: the CPU tests run
+// them over the whole grid and compare with the CPU trainer, so only the
+// launches wait for a GPU. Layouts as in Workspace: activations and their
+// gradients are [unit][stride] floats.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_TRAINER_KERNELS_H
+#define LGC_TRAINER_KERNELS_H
+
+#include <cmath>
+#include <cstdint>
+
+#if defined(__CUDACC__)
+#define LGC_HD __host__ __device__
+#else
+#define LGC_HD
+#endif
+
+namespace lgc::train::kernels {
+
+/// (c0, c1, c2, c3) of each relaxation (the SPEC's table).
+LGC_HD inline float relaxation(int kind, int j) {
+  const signed char table[16][4] = {
+      {0, 0, 0, 0},   {0, 0, 0, 1},  {0, 1, 0, -1},  {0, 1, 0, 0},
+      {0, 0, 1, -1},  {0, 0, 1, 0},  {0, 1, 1, -2},  {0, 1, 1, -1},
+      {1, -1, -1, 1}, {1, -1, -1, 2}, {1, 0, -1, 0}, {1, 0, -1, 1},
+      {1, -1, 0, 0},  {1, -1, 0, 1}, {1, 0, 0, -1},  {1, 0, 0, 0}};
+  return float(table[kind][j]);
+}
+
+#if defined(__CUDA_ARCH__)
+LGC_HD inline void addTo(float *p, float v) { atomicAdd(p, v); }
+#else
+LGC_HD inline void addTo(float *p, float v) { *p += v; }
+#endif
+
+/// Gate g: softmax of its 16 weights, folded into 4 coefficients.
+LGC_HD inline void coefficientsThread(const float *weights, float *probs,
+                                      float *coeffs, uint32_t g) {
+  const float *w = weights + size_t(g) * 16;
+  float *p = probs + size_t(g) * 16;
+  float m = w[0];
+  for (int k = 1; k < 16; ++k)
+    m = w[k] > m ? w[k] : m;
+  float sum = 0;
+  for (int k = 0; k < 16; ++k) {
+    p[k] = expf(w[k] - m);
+    sum += p[k];
+  }
+  float c[4] = {0, 0, 0, 0};
+  for (int k = 0; k < 16; ++k) {
+    p[k] /= sum;
+    for (int j = 0; j < 4; ++j)
+      c[j] += p[k] * relaxation(k, j);
+  }
+  for (int j = 0; j < 4; ++j)
+    coeffs[size_t(g) * 4 + j] = c[j];
+}
+
+/// Output of gate i for sample s.
+LGC_HD inline void forwardThread(const float *in, float *out, const uint32_t *a,
+                                 const uint32_t *b, const float *coeffs,
+                                 uint32_t stride, uint32_t i, uint32_t s) {
+  float x = in[size_t(a[i]) * stride + s], y = in[size_t(b[i]) * stride + s];
+  const float *c = coeffs + size_t(i) * 4;
+  out[size_t(i) * stride + s] = c[0] + c[1] * x + c[2] * y + c[3] * x * y;
+}
+
+/// GroupSum, softmax cross-entropy and the gradient on the last layer for
+/// sample s; returns the sample's loss and whether its argmax is right.
+LGC_HD inline float lossThread(const float *last, float *gradLast, const uint32_t *labels,
+                               uint32_t classes, uint32_t group, float invTau, float scale,
+                               uint32_t stride, uint32_t s, int *correct) {
+  float scores[64];
+  float m = -1e30f;
+  uint32_t best = 0;
+  for (uint32_t c = 0; c < classes; ++c) {
+    float sum = 0;
+    for (uint32_t k = 0; k < group; ++k)
+      sum += last[size_t(c * group + k) * stride + s];
+    scores[c] = sum * invTau;
+    if (scores[c] > m) {
+      m = scores[c];
+      best = c;
+    }
+  }
+  float z = 0;
+  for (uint32_t c = 0; c < classes; ++c)
+    z += expf(scores[c] - m);
+  uint32_t label = labels[s];
+  *correct = best == label;
+  for (uint32_t c = 0; c < classes; ++c) {
+    float d = (expf(scores[c] - m) / z - (c == label ? 1.0f : 0.0f)) * scale * invTau;
+    for (uint32_t k = 0; k < group; ++k)
+      gradLast[size_t(c * group + k) * stride + s] = d;
+  }
+  return -(scores[label] - m - logf(z));
+}
+
+/// Gate i: sums dL/dc over the n samples into coeffGrad[4 i ..], and (with
+/// gin) adds the gradient to its two inputs.
+LGC_HD inline void backwardThread(const float *in, const float *gout, float *gin,
+                                  const uint32_t *a, const uint32_t *b, const float *coeffs,
+                                  float *coeffGrad, uint32_t n, uint32_t stride, uint32_t i) {
+  const float *c = coeffs + size_t(i) * 4;
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (uint32_t s = 0; s < n; ++s) {
+    float g = gout[size_t(i) * stride + s];
+    float x = in[size_t(a[i]) * stride + s], y = in[size_t(b[i]) * stride + s];
+    s0 += g;
+    s1 += g * x;
+    s2 += g * y;
+    s3 += g * x * y;
+    if (gin) {
+      addTo(&gin[size_t(a[i]) * stride + s], g * (c[1] + c[3] * y));
+      addTo(&gin[size_t(b[i]) * stride + s], g * (c[2] + c[3] * x));
+    }
+  }
+  coeffGrad[size_t(i) * 4 + 0] = s0;
+  coeffGrad[size_t(i) * 4 + 1] = s1;
+  coeffGrad[size_t(i) * 4 + 2] = s2;
+  coeffGrad[size_t(i) * 4 + 3] = s3;
+}
+
+/// dL/dw for weight k of gate g (softmax Jacobian through the coefficients).
+LGC_HD inline float weightGradient(const float *probs, const float *coeffs,
+                                   const float *coeffGrad, uint32_t g, int k) {
+  float sum = 0;
+  for (int j = 0; j < 4; ++j)
+    sum += coeffGrad[size_t(g) * 4 + j] * (relaxation(k, j) - coeffs[size_t(g) * 4 + j]);
+  return probs[size_t(g) * 16 + k] * sum;
+}
+
+/// Adam on weight `index` (gate index / 16, kind index % 16).
+LGC_HD inline void adamThread(float *weights, float *m, float *v, const float *probs,
+                              const float *coeffs, const float *coeffGrad, float lr,
+                              float c1, float c2, size_t index) {
+  const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+  float g = weightGradient(probs, coeffs, coeffGrad, uint32_t(index / 16), int(index % 16));
+  m[index] = b1 * m[index] + (1 - b1) * g;
+  v[index] = b2 * v[index] + (1 - b2) * g * g;
+  weights[index] -= lr * (m[index] / c1) / (sqrtf(v[index] / c2) + eps);
+}
+
+} // namespace lgc::train::kernels
+
+#endif // LGC_TRAINER_KERNELS_H
