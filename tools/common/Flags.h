@@ -118,6 +118,36 @@ private:
   std::map<std::string, std::string> values;
 };
 
+/// Layer widths: "6x8000", "2000,1000" or mixes such as "4x2000,1000".
+inline bool parseLayerSpec(const std::string &spec, std::vector<uint32_t> &out,
+                           uint64_t maxWidth) {
+  out.clear();
+  size_t start = 0;
+  auto number = [](const std::string &s, uint64_t &v) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+  };
+  while (start <= spec.size()) {
+    size_t comma = spec.find(',', start);
+    std::string part = spec.substr(start, comma == std::string::npos ? std::string::npos
+                                                                     : comma - start);
+    uint64_t count = 1, width = 0;
+    std::string w = part;
+    if (size_t x = part.find('x'); x != std::string::npos) {
+      w = part.substr(x + 1);
+      if (!number(part.substr(0, x), count) || count == 0 || count > 4096)
+        return false;
+    }
+    if (!number(w, width) || width == 0 || width > maxWidth)
+      return false;
+    out.insert(out.end(), count, uint32_t(width));
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return !out.empty();
+}
+
 } // namespace lgc::tools
 
 #endif // LGC_TOOLS_FLAGS_H

@@ -281,7 +281,7 @@ int main(int argc, char **argv) {
     } else {
       LLVMContext llvmContext;
       std::unique_ptr<Module> llvmModule =
-          lgc::translateGPUModule(*module, llvmContext, *tm);
+          lgc::translateToLLVMIR(*module, llvmContext, *tm);
       if (!llvmModule)
         return fail("translation to LLVM IR failed");
       if (emit == Emit::GPULLVM)

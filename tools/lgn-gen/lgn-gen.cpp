@@ -25,38 +25,6 @@ static const char *kUsage = R"(usage: lgn-gen [options] -o FILE
   -o FILE             output .lgn ("-" for stdout)
 )";
 
-/// Parses "6x8000", "2000,1000" and mixes such as "4x2000,1000".
-static bool parseLayers(const std::string &spec, std::vector<uint32_t> &out) {
-  out.clear();
-  size_t start = 0;
-  while (start <= spec.size()) {
-    size_t comma = spec.find(',', start);
-    std::string part = spec.substr(start, comma == std::string::npos ? std::string::npos
-                                                                     : comma - start);
-    uint64_t count = 1, width = 0;
-    size_t x = part.find('x');
-    std::string w = part;
-    if (x != std::string::npos) {
-      std::string c = part.substr(0, x);
-      w = part.substr(x + 1);
-      auto [p, ec] = std::from_chars(c.data(), c.data() + c.size(), count);
-      if (c.empty() || ec != std::errc() || p != c.data() + c.size() || count == 0 ||
-          count > 4096)
-        return false;
-    }
-    auto [p, ec] = std::from_chars(w.data(), w.data() + w.size(), width);
-    if (w.empty() || ec != std::errc() || p != w.data() + w.size() || width == 0 ||
-        width > (1u << 26))
-      return false;
-    for (uint64_t i = 0; i < count; ++i)
-      out.push_back(uint32_t(width));
-    if (comma == std::string::npos)
-      break;
-    start = comma + 1;
-  }
-  return !out.empty();
-}
-
 int main(int argc, char **argv) {
   tools::Flags flags("lgn-gen",
                      {"inputs", "layers", "classes", "tau", "seed", "connections",
@@ -90,7 +58,7 @@ int main(int argc, char **argv) {
     opts.connections = Connections::Unique;
   else
     return flags.fail("--connections must be 'random' or 'unique', not '" + conn + "'"), 1;
-  if (!parseLayers(flags.str("layers", "2x2000"), opts.widths))
+  if (!tools::parseLayerSpec(flags.str("layers", "2x2000"), opts.widths, 1u << 26))
     return flags.fail("invalid --layers '" + flags.str("layers") +
                       "' (expected e.g. 6x8000 or 2000,1000)"),
            1;

@@ -62,35 +62,6 @@ static bool parseList(const std::string &s, std::vector<float> &out) {
   return !out.empty();
 }
 
-static bool parseLayers(const std::string &spec, std::vector<uint32_t> &out) {
-  out.clear();
-  size_t start = 0;
-  while (start <= spec.size()) {
-    size_t comma = spec.find(',', start);
-    std::string part = spec.substr(start, comma == std::string::npos ? std::string::npos
-                                                                     : comma - start);
-    uint64_t count = 1, width = 0;
-    std::string w = part;
-    if (size_t x = part.find('x'); x != std::string::npos) {
-      std::string c = part.substr(0, x);
-      w = part.substr(x + 1);
-      auto [p, ec] = std::from_chars(c.data(), c.data() + c.size(), count);
-      if (c.empty() || ec != std::errc() || p != c.data() + c.size() || !count ||
-          count > 1024)
-        return false;
-    }
-    auto [p, ec] = std::from_chars(w.data(), w.data() + w.size(), width);
-    if (w.empty() || ec != std::errc() || p != w.data() + w.size() || !width ||
-        width > (1u << 24))
-      return false;
-    out.insert(out.end(), count, uint32_t(width));
-    if (comma == std::string::npos)
-      break;
-    start = comma + 1;
-  }
-  return !out.empty();
-}
-
 int main(int argc, char **argv) {
   tools::Flags flags(
       "lgn-train",
@@ -126,7 +97,7 @@ int main(int argc, char **argv) {
     return flags.fail("--lr must be positive"), 1;
   if (opts.minutes < 0)
     return flags.fail("--minutes must not be negative"), 1;
-  if (!parseLayers(flags.str("layers", "4x4000"), opts.model.widths))
+  if (!tools::parseLayerSpec(flags.str("layers", "4x4000"), opts.model.widths, 1u << 24))
     return flags.fail("invalid --layers '" + flags.str("layers") +
                       "' (expected e.g. 4x4000 or 2000,1000)"),
            1;

@@ -17,6 +17,8 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 
+#include "../TestUtil.h"
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -38,15 +40,7 @@ struct Case {
   const char *cpu = "native";
 };
 
-class TempDir {
-public:
-  TempDir() {
-    char tmpl[] = "/tmp/lgc-cpu-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  std::string path;
-};
+using lgc::test::TempDir;
 
 std::unique_ptr<NetLibrary> compile(const Net &net, const Case &c,
                                     const std::string &dir) {

@@ -150,7 +150,7 @@ TEST(GPUKernel, CudaDriverRun) {
   auto tm = createNVPTXTargetMachine("sm_80", "", error);
   ASSERT_TRUE(tm) << error;
   llvm::LLVMContext llvmContext;
-  auto llvmModule = translateGPUModule(*module, llvmContext, *tm);
+  auto llvmModule = translateToLLVMIR(*module, llvmContext, *tm);
   ASSERT_TRUE(llvmModule);
   ASSERT_TRUE(emitMachineCode(*llvmModule, *tm, true, ptx, error)) << error;
   char path[] = "/tmp/lgc-ptx-XXXXXX";

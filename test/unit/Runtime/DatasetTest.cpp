@@ -8,6 +8,8 @@
 #include "lgc/Runtime/Dataset.h"
 #include "lgc/Runtime/FileUtil.h"
 
+#include "../TestUtil.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -19,16 +21,7 @@ using namespace lgc;
 
 namespace {
 
-class TempDir {
-public:
-  TempDir() {
-    char tmpl[] = "/tmp/lgc-data-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  std::string file(const std::string &name) const { return path + "/" + name; }
-  std::string path;
-};
+using lgc::test::TempDir;
 
 void writeGz(const std::string &path, const std::string &data) {
   gzFile f = gzopen(path.c_str(), "wb");

@@ -9,6 +9,8 @@
 #include "lgc/Runtime/Interpreter.h"
 #include "lgc/Trainer/Trainer.h"
 
+#include "../TestUtil.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -182,15 +184,7 @@ TrainOptions smallOptions() {
   return o;
 }
 
-class TempDir {
-public:
-  TempDir() {
-    char tmpl[] = "/tmp/lgc-train-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  std::string path;
-};
+using lgc::test::TempDir;
 
 TEST(Trainer, LearnsFashionMnistAndMatchesTheInterpreter) {
   Dataset train = smallFashion(10000, "train"), test = smallFashion(2000, "test");

@@ -9,10 +9,6 @@
 
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -61,21 +57,4 @@ LogicalResult lgc::lowerToNVVM(ModuleOp module, unsigned gatesPerFunction,
   opts.hostMode = hostMode;
   pm.addPass(createConvertLGNToNVVM(opts));
   return pm.run(module);
-}
-
-std::unique_ptr<llvm::Module> lgc::translateGPUModule(ModuleOp module,
-                                                      llvm::LLVMContext &context,
-                                                      llvm::TargetMachine &tm) {
-  DialectRegistry registry;
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  registerNVVMDialectTranslation(registry);
-  module.getContext()->appendDialectRegistry(registry);
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateModuleToLLVMIR(module, context, "net");
-  if (!llvmModule)
-    return nullptr;
-  llvmModule->setDataLayout(tm.createDataLayout());
-  llvmModule->setTargetTriple(tm.getTargetTriple().str());
-  return llvmModule;
 }

@@ -50,7 +50,8 @@ mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
                                        unsigned vectorWords,
                                        unsigned gatesPerFunction);
 
-/// Translates a module in the LLVM dialect to LLVM IR for `tm`.
+/// Translates a module in the LLVM (and NVVM) dialect to LLVM IR for `tm`,
+/// a CPU or an NVPTX target machine.
 std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
                                                 llvm::LLVMContext &context,
                                                 llvm::TargetMachine &tm);

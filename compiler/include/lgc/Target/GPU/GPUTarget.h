@@ -29,10 +29,8 @@ createNVPTXTargetMachine(const std::string &arch, const std::string &features,
 mlir::LogicalResult lowerToNVVM(mlir::ModuleOp module, unsigned gatesPerFunction,
                                 bool hostMode);
 
-/// Translates the LLVM + NVVM dialect module to LLVM IR for `tm`.
-std::unique_ptr<llvm::Module> translateGPUModule(mlir::ModuleOp module,
-                                                 llvm::LLVMContext &context,
-                                                 llvm::TargetMachine &tm);
+/// The LLVM IR and PTX stages are lgc::translateToLLVMIR and
+/// lgc::emitMachineCode (CPUTarget.h) with this target machine.
 
 } // namespace lgc
 
