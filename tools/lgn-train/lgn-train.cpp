@@ -32,6 +32,8 @@ static const char *kUsage = R"(usage: lgn-train [options] -o NET.lgn
   --threads T          CPU threads (default 0: all cores)
   --device D           auto | cpu | cuda (default auto: cuda where there is a GPU)
   --limit-train N      use only the first N training samples
+  --validation N       hold out the last N training samples for the evaluations
+                       during training (the test split is scored at the end)
   --log FILE.csv       loss and accuracy per evaluation
   --plot FILE.svg      loss and accuracy curves
   --checkpoint FILE    write checkpoints (atomically) to FILE
@@ -67,7 +69,7 @@ int main(int argc, char **argv) {
       "lgn-train",
       {"data", "layers", "tau", "thresholds", "connections", "lr", "batch",
        "iterations", "minutes", "eval-every", "seed", "threads", "device",
-       "limit-train", "log", "plot", "checkpoint", "checkpoint-every", "resume", "o"},
+       "limit-train", "validation", "log", "plot", "checkpoint", "checkpoint-every", "resume", "o"},
       {"bench", "quiet", "help", "h"});
   if (!flags.parse(argc, argv))
     return 1;
@@ -89,6 +91,7 @@ int main(int argc, char **argv) {
   opts.threads = unsigned(flags.u64("threads", 0, ok, 0, 1024));
   opts.checkpointEvery = flags.u64("checkpoint-every", 0, ok);
   uint64_t limitTrain = flags.u64("limit-train", 0, ok);
+  opts.validation = uint32_t(flags.u64("validation", 0, ok, 0, 1u << 30));
   if (!ok)
     return 1;
   if (!(opts.model.tau > 0))

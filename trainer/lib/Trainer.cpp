@@ -94,6 +94,8 @@ private:
 // Data
 //===----------------------------------------------------------------------===//
 
+static void packBits(BitData &data);
+
 BitData lgc::train::binarize(const Dataset &data, const ModelConfig &cfg) {
   BitData out;
   out.inputs = cfg.inputs();
@@ -106,13 +108,31 @@ BitData lgc::train::binarize(const Dataset &data, const ModelConfig &cfg) {
       for (uint32_t f = 0; f < cfg.features; ++f)
         row[j * cfg.features + f] = x[f] > cfg.thresholds[j];
   }
-  // The interpreter's packing, from the same thresholds.
-  out.packed.assign(numBlocks(data.size()) * out.inputs, 0);
-  for (size_t s = 0; s < data.size(); ++s)
-    for (uint32_t i = 0; i < out.inputs; ++i)
-      if (out.bits[s * out.inputs + i])
-        out.packed[(s / 64) * out.inputs + i] |= uint64_t(1) << (s % 64);
+  packBits(out);
   return out;
+}
+
+/// The interpreter's packing of `data.bits`.
+static void packBits(BitData &data) {
+  data.packed.assign(numBlocks(data.size()) * data.inputs, 0);
+  for (size_t s = 0; s < data.size(); ++s)
+    for (uint32_t i = 0; i < data.inputs; ++i)
+      if (data.bits[s * data.inputs + i])
+        data.packed[(s / 64) * data.inputs + i] |= uint64_t(1) << (s % 64);
+}
+
+/// Moves the last `count` samples of `from` into a new set.
+static BitData splitOff(BitData &from, size_t count) {
+  BitData tail;
+  tail.inputs = from.inputs;
+  size_t keep = from.size() - count;
+  tail.labels.assign(from.labels.begin() + keep, from.labels.end());
+  tail.bits.assign(from.bits.begin() + keep * from.inputs, from.bits.end());
+  from.labels.resize(keep);
+  from.bits.resize(keep * from.inputs);
+  packBits(from);
+  packBits(tail);
+  return tail;
 }
 
 //===----------------------------------------------------------------------===//
@@ -143,6 +163,13 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
     return s;
   trainData = binarize(train, opts.model);
   testData = binarize(test, opts.model);
+  if (opts.validation) {
+    if (opts.validation >= trainData.size())
+      return Status::error("error: --validation " + std::to_string(opts.validation) +
+                           " leaves no training samples (the set has " +
+                           std::to_string(trainData.size()) + ")");
+    valData = splitOff(trainData, opts.validation);
+  }
   numThreads = opts.threads ? opts.threads
                             : std::max(1u, std::thread::hardware_concurrency());
   numThreads = std::min<unsigned>(numThreads, opts.batch);
@@ -487,8 +514,9 @@ static std::string formatClock(double secs) {
 
 Status Trainer::writeOutputs(const EvalResult &last, double seconds) {
   if (!opts.log.empty()) {
-    std::string csv = "iteration,seconds,train_loss,train_accuracy,"
-                      "test_relaxed_accuracy,test_discrete_accuracy\n";
+    std::string csv = std::string("iteration,seconds,train_loss,train_accuracy,") +
+                      evalName() + "_relaxed_accuracy," + evalName() +
+                      "_discrete_accuracy\n";
     char line[256];
     for (const HistoryRow &h : history) {
       std::snprintf(line, sizeof line, "%llu,%.3f,%.6f,%.6f,%.6f,%.6f\n",
@@ -513,10 +541,12 @@ Status Trainer::writeOutputs(const EvalResult &last, double seconds) {
     net.metadata.emplace_back("optimizer", "adam lr=" + std::to_string(opts.lr) +
                                                " batch=" + std::to_string(opts.batch));
     net.metadata.emplace_back("iterations", std::to_string(iteration));
-    std::snprintf(acc, sizeof acc, "%.4f", last.discreteAccuracy);
+    std::snprintf(acc, sizeof acc, "%.4f", finalTestAccuracy);
     net.metadata.emplace_back("test_accuracy", acc);
+    std::snprintf(acc, sizeof acc, "%.4f", last.discreteAccuracy);
+    net.metadata.emplace_back(std::string(evalName()) + "_discrete_accuracy", acc);
     std::snprintf(acc, sizeof acc, "%.4f", last.relaxedAccuracy);
-    net.metadata.emplace_back("test_relaxed_accuracy", acc);
+    net.metadata.emplace_back(std::string(evalName()) + "_relaxed_accuracy", acc);
     std::snprintf(acc, sizeof acc, "%.1f", seconds);
     net.metadata.emplace_back("training_seconds", acc);
     if (Status s = writeNetFile(opts.output, net); !s)
@@ -549,7 +579,7 @@ Status Trainer::run() {
     ++lossCount;
     bool evalNow = opts.evalEvery && iteration % opts.evalEvery == 0;
     if (evalNow) {
-      last = evaluate(testData);
+      last = evaluate(evalData());
       evaluated = true;
       history.push_back({iteration, elapsedBefore + now(), lossSum / double(lossCount),
                          double(correctSum) / double(lossCount * opts.batch),
@@ -579,9 +609,9 @@ Status Trainer::run() {
                    bar.c_str(), (unsigned long long)iteration, rate,
                    formatClock(std::max(0.0, eta)).c_str());
       if (!history.empty())
-        std::fprintf(stderr, "  loss %.4f  train %.1f%%  test %.2f%% (relaxed %.2f%%)",
+        std::fprintf(stderr, "  loss %.4f  train %.1f%%  %s %.2f%% (relaxed %.2f%%)",
                      history.back().trainLoss, 100 * history.back().trainAccuracy,
-                     100 * history.back().testDiscrete,
+                     opts.validation ? "val" : "test", 100 * history.back().testDiscrete,
                      100 * history.back().testRelaxed);
       std::fprintf(stderr, "%s", tty ? "\x1b[K" : "\n");
       std::fflush(stderr);
@@ -590,7 +620,7 @@ Status Trainer::run() {
   if (opts.progress && tty)
     std::fprintf(stderr, "\n");
   if (!evaluated || history.empty() || history.back().iteration != iteration) {
-    last = evaluate(testData);
+    last = evaluate(evalData());
     history.push_back({iteration, elapsedBefore + now(),
                        lossCount ? lossSum / double(lossCount) : 0.0,
                        lossCount ? double(correctSum) / double(lossCount * opts.batch) : 0.0,
@@ -602,16 +632,19 @@ Status Trainer::run() {
   double seconds = elapsedBefore + now();
   if (Status s = syncFromDevice(); !s)
     return s;
+  finalTestAccuracy =
+      opts.validation ? evaluate(testData).discreteAccuracy : last.discreteAccuracy;
   if (!opts.checkpoint.empty())
     if (Status s = saveCheckpoint(opts.checkpoint, seconds); !s)
       return s;
   if (opts.progress)
     std::fprintf(stderr,
-                 "done: %llu iterations in %.1f s (%.1f it/s); test accuracy "
-                 "%.2f%% discretised, %.2f%% relaxed\n",
+                 "done: %llu iterations in %.1f s (%.1f it/s); %s accuracy "
+                 "%.2f%% discretised, %.2f%% relaxed; test accuracy %.2f%%\n",
                  (unsigned long long)iteration, seconds,
-                 double(iteration - startIteration) / std::max(now(), 1e-9),
-                 100 * last.discreteAccuracy, 100 * last.relaxedAccuracy);
+                 double(iteration - startIteration) / std::max(now(), 1e-9), evalName(),
+                 100 * last.discreteAccuracy, 100 * last.relaxedAccuracy,
+                 100 * finalTestAccuracy);
   return writeOutputs(last, seconds);
 }
 

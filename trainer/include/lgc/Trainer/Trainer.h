@@ -37,6 +37,9 @@ struct TrainOptions {
   std::string dataName;
   /// cpu, cuda, or auto (cuda where there is a GPU, else cpu).
   std::string device = "cpu";
+  /// Hold out the last `validation` training samples: the evaluations during
+  /// training use them, and the test split is scored once at the end.
+  uint32_t validation = 0;
 };
 
 /// Inputs thresholded to 0/1, sample-major, plus labels.
@@ -97,8 +100,13 @@ private:
   Status syncFromDevice();
   Status writeOutputs(const EvalResult &last, double seconds);
 
+  /// The set evaluated during training: validation if held out, else test.
+  const BitData &evalData() const { return opts.validation ? valData : testData; }
+  const char *evalName() const { return opts.validation ? "validation" : "test"; }
+
   TrainOptions opts;
-  BitData trainData, testData;
+  BitData trainData, testData, valData;
+  double finalTestAccuracy = -1;
   std::unique_ptr<ThreadPool> pool;
   unsigned numThreads = 1;
   std::vector<Workspace> workspaces;
