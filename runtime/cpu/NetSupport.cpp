@@ -99,6 +99,52 @@ void transpose64(uint64_t *a) {
   }
 }
 
+#if defined(__AVX512BW__)
+/// One in-register stage of the transpose: words k and k ^ J of each
+/// vector swap the bits selected by m (lanes with k & J == 0 are "low").
+template <int J>
+inline __m512i transposeStage(__m512i r, __m512i s, __m512i m, __mmask8 high) {
+  __m512i lo = _mm512_and_si512(_mm512_xor_si512(_mm512_srli_epi64(r, J), s), m);
+  __m512i hi = _mm512_and_si512(_mm512_xor_si512(_mm512_srli_epi64(s, J), r), m);
+  return _mm512_xor_si512(r, _mm512_mask_blend_epi64(high, _mm512_slli_epi64(lo, J), hi));
+}
+
+/// Words k and k + J of two vectors swap the bits selected by m.
+template <int J> inline void transposePair(__m512i &lo, __m512i &hi, __m512i m) {
+  __m512i t = _mm512_and_si512(_mm512_xor_si512(_mm512_srli_epi64(lo, J), hi), m);
+  lo = _mm512_xor_si512(lo, _mm512_slli_epi64(t, J));
+  hi = _mm512_xor_si512(hi, t);
+}
+
+/// transpose64 in eight zmm registers: the three wide stages pair
+/// registers, the three narrow ones permute lanes within a register.
+inline void transpose64Avx512(uint64_t *a) {
+  __m512i r[8];
+  for (int i = 0; i < 8; ++i)
+    r[i] = _mm512_loadu_si512(a + 8 * i);
+  __m512i m32 = _mm512_set1_epi64(0x00000000FFFFFFFFll);
+  __m512i m16 = _mm512_set1_epi64(0x0000FFFF0000FFFFll);
+  __m512i m8 = _mm512_set1_epi64(0x00FF00FF00FF00FFll);
+  for (int i = 0; i < 4; ++i)
+    transposePair<32>(r[i], r[i + 4], m32);
+  for (int i = 0; i < 8; ++i)
+    if (!(i & 2))
+      transposePair<16>(r[i], r[i + 2], m16);
+  for (int i = 0; i < 8; i += 2)
+    transposePair<8>(r[i], r[i + 1], m8);
+  __m512i m4 = _mm512_set1_epi64(0x0F0F0F0F0F0F0F0Fll);
+  __m512i m2 = _mm512_set1_epi64(0x3333333333333333ll);
+  __m512i m1 = _mm512_set1_epi64(0x5555555555555555ll);
+  for (int i = 0; i < 8; ++i) {
+    __m512i v = r[i];
+    v = transposeStage<4>(v, _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(1, 0, 3, 2)), m4, 0xF0);
+    v = transposeStage<2>(v, _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(2, 3, 0, 1)), m2, 0xCC);
+    v = transposeStage<1>(v, _mm512_permutex_epi64(v, _MM_SHUFFLE(2, 3, 0, 1)), m1, 0xAA);
+    _mm512_storeu_si512(a + 8 * i, v);
+  }
+}
+#endif
+
 /// The smallest 8-bit value v with v / 255.0f > t (256: none), so that the
 /// 8-bit path thresholds exactly as the float path and the interpreter do.
 unsigned byteThreshold(float t) {
@@ -280,12 +326,86 @@ void packWord(const T *x, size_t first, size_t count, unsigned v, Buffers &buf,
   for (uint32_t w = 0; w * 64 < inputs; ++w) {
     for (unsigned s = 0; s < 64; ++s)
       tile[s] = rows[s * buf.rowWords + w];
+#if defined(__AVX512BW__)
+    transpose64Avx512(tile);
+#else
     transpose64(tile);
+#endif
     uint32_t n = inputs - w * 64 < 64 ? inputs - w * 64 : 64;
     for (unsigned i = 0; i < n; ++i)
       buf.in[size_t(w * 64 + i) * V + v] = tile[i];
   }
 }
+
+#if defined(__AVX512BW__)
+/// packWord for 8-bit thermometer inputs on AVX-512: each 64-bit tile word is
+/// a few masked compares of feature bytes (one per threshold the tile's 64
+/// input bits cover), so no sample-major rows are written or gathered.
+void packWordThermometerU8(const uint8_t *x, size_t first, size_t count, unsigned v,
+                           Buffers &buf) {
+  uint32_t inputs = shape(kInputs), F = shape(kFeatures), V = shape(kVectorWords);
+  struct Segment {
+    uint32_t feature, shift;
+    __mmask64 mask;
+    __m512i threshold;
+    bool never;
+  } segments[65];
+  alignas(64) uint64_t tile[64];
+  for (uint32_t b0 = 0; b0 < inputs; b0 += 64) {
+    uint32_t bits = inputs - b0 < 64 ? inputs - b0 : 64;
+    // Runs of the tile's bits that read consecutive features against one
+    // threshold.
+    unsigned numSegments = 0;
+    for (uint32_t bit = b0; bit < b0 + bits;) {
+      uint32_t level = bit / F, f = bit % F;
+      uint32_t n = F - f < b0 + bits - bit ? F - f : b0 + bits - bit;
+      unsigned T = buf.byteT[level];
+      segments[numSegments++] = {f, bit - b0, n == 64 ? ~0ull : (1ull << n) - 1,
+                                 _mm512_set1_epi8(char(T)), T > 255};
+      bit += n;
+    }
+    if (numSegments <= 2) {
+      // The common case (features >= 64): one or two thresholds per tile,
+      // kept in registers.
+      const Segment &a = segments[0], &b = segments[numSegments - 1];
+      bool useA = !a.never, useB = numSegments == 2 && !b.never;
+      for (size_t s = 0; s < 64; ++s) {
+        uint64_t word = 0;
+        if (s < count) {
+          const uint8_t *row = x + (first + s) * F;
+          if (useA)
+            word = _mm512_mask_cmpge_epu8_mask(
+                a.mask, _mm512_maskz_loadu_epi8(a.mask, row + a.feature), a.threshold);
+          if (useB)
+            word |= uint64_t(_mm512_mask_cmpge_epu8_mask(
+                        b.mask, _mm512_maskz_loadu_epi8(b.mask, row + b.feature),
+                        b.threshold))
+                    << b.shift;
+        }
+        tile[s] = word;
+      }
+    } else for (size_t s = 0; s < 64; ++s) {
+      uint64_t word = 0;
+      if (s < count) {
+        const uint8_t *row = x + (first + s) * F;
+        for (unsigned g = 0; g < numSegments; ++g) {
+          const Segment &seg = segments[g];
+          if (seg.never)
+            continue;
+          word |= uint64_t(_mm512_mask_cmpge_epu8_mask(
+                      seg.mask, _mm512_maskz_loadu_epi8(seg.mask, row + seg.feature),
+                      seg.threshold))
+                  << seg.shift;
+        }
+      }
+      tile[s] = word;
+    }
+    transpose64Avx512(tile);
+    for (uint32_t i = 0; i < bits; ++i)
+      buf.in[size_t(b0 + i) * V + v] = tile[i];
+  }
+}
+#endif
 
 //===----------------------------------------------------------------------===//
 // GroupSum and argmax, bit-sliced over V-word vectors
@@ -475,6 +595,12 @@ int lgc_net_run_u8(const uint8_t *x, size_t n, uint32_t *counts,
     return LGC_ERR_ARGUMENT;
   return runBlocks(n, counts, classes,
                    [&](size_t first, size_t count, unsigned v, Buffers &buf) {
+#if defined(__AVX512BW__)
+                     if (shape(kEncoding)) {
+                       packWordThermometerU8(x, first, count, v, buf);
+                       return;
+                     }
+#endif
                      packWord(x, first, count, v, buf, rowBitsU8);
                    });
 }

@@ -77,6 +77,8 @@ TEST(CPUBackend, BitExactAgainstInterpreter) {
       {"deep_split", 64, {64, 64, 64, 64, 64, 64, 64, 64}, 4, Connections::Unique, 0.2, 1, 128, 100},
       {"unoptimised", 30, {90, 90, 60}, 6, Connections::Random, -1, 0, 64, 10000},
       {"wide", 784, {1000, 1000}, 10, Connections::Random, 0.45, 1, 0, 700},
+      // Many thresholds over few features: a 64-bit tile spans 4 of them.
+      {"thermometer", 120, {200, 100}, 5, Connections::Random, 0.3, 1, 0, 10000},
       // Portable targets: SSE2 (baseline support library) and AVX2 (v3).
       {"portable", 100, {200, 120}, 6, Connections::Random, 0.45, 1, 0, 10000,
        "x86-64-v2"},
@@ -95,12 +97,14 @@ TEST(CPUBackend, BitExactAgainstInterpreter) {
     g.seed = 11;
     Net net;
     ASSERT_TRUE(generateNet(g, net).ok());
-    // A thermometer encoding over half the inputs when the width allows.
-    if (net.numInputs % 2 == 0) {
-      net.numFeatures = net.numInputs / 2;
-      for (uint32_t j = 0; j < 2; ++j)
+    // A thermometer encoding: 8 levels over 15 features for "thermometer",
+    // else 2 levels over half the inputs when the width allows.
+    uint32_t levels = std::string(c.name) == "thermometer" ? 8 : 2;
+    if (net.numInputs % levels == 0) {
+      net.numFeatures = net.numInputs / levels;
+      for (uint32_t j = 0; j < levels; ++j)
         for (uint32_t f = 0; f < net.numFeatures; ++f)
-          net.encoding.push_back(InputBit{f, j ? 0.7f : 0.3f});
+          net.encoding.push_back(InputBit{f, 0.1f + 0.8f * float(j) / float(levels)});
     }
     std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
     ASSERT_TRUE(lib);
@@ -119,7 +123,7 @@ TEST(CPUBackend, BitExactAgainstInterpreter) {
         px[i] = uint8_t(rng.below(256));
         // Include exact threshold values and the ends of the range.
         uint64_t r = rng.below(8);
-        fx[i] = r == 0 ? 0.3f : r == 1 ? 0.7f : r == 2 ? 0.5f : float(rng.uniform());
+        fx[i] = r == 0 ? 0.1f : r == 1 ? 0.5f : r == 2 ? 0.9f : float(rng.uniform());
       }
       std::vector<uint64_t> packed(numBlocks(n) * net.numInputs);
       for (uint64_t &w : packed)
