@@ -54,7 +54,8 @@ static void BM_Interpret6x8000(benchmark::State &state) {
   Net net;
   (void)generateNet(opts, net);
   const size_t n = 6400;
-  std::vector<uint64_t> words(numBlocks(n) * net.numInputs, 0x0123456789abcdefull);
+  std::vector<uint64_t> words(numBlocks(n) * net.numInputs,
+                              0x0123456789abcdefull);
   std::vector<uint32_t> classes(n);
   for (auto _ : state)
     interpret(net, words.data(), n, nullptr, classes.data());

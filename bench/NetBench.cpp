@@ -26,8 +26,9 @@ template <typename Fn> static double rate(size_t n, double minSeconds, Fn fn) {
   do {
     fn();
     ++runs;
-    secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-               .count();
+    secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
   } while (secs < minSeconds);
   return double(n) * double(runs) / secs;
 }
@@ -35,7 +36,9 @@ template <typename Fn> static double rate(size_t n, double minSeconds, Fn fn) {
 int main(int argc, char **argv) {
   tools::Flags flags("lgc-net-bench", {"samples", "seconds"});
   if (!flags.parse(argc, argv) || flags.positionals.size() != 1)
-    return flags.fail("usage: lgc-net-bench net.so [--samples N] [--seconds S]"), 1;
+    return flags.fail(
+               "usage: lgc-net-bench net.so [--samples N] [--seconds S]"),
+           1;
   bool ok = true;
   size_t n = flags.u64("samples", 100000, ok, 1, 100000000);
   double seconds = flags.real("seconds", 2.0, ok);
@@ -69,9 +72,10 @@ int main(int argc, char **argv) {
   double u8all = rate(n, seconds, [&] {
     (void)lib->runU8(pixels.data(), n, nullptr, classes.data(), cores);
   });
-  fmt::print("{} gates, {}-bit vectors: u8 1 thread {:.2f} M/s, packed 1 thread "
-             "{:.2f} M/s, u8 {} threads {:.2f} M/s\n",
-             info.gates, info.vector_bits, u8one / 1e6, packedOne / 1e6, cores,
-             u8all / 1e6);
+  fmt::print(
+      "{} gates, {}-bit vectors: u8 1 thread {:.2f} M/s, packed 1 thread "
+      "{:.2f} M/s, u8 {} threads {:.2f} M/s\n",
+      info.gates, info.vector_bits, u8one / 1e6, packedOne / 1e6, cores,
+      u8all / 1e6);
   return 0;
 }

@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   lgc::Status s = lgc::parseNet(text, "fuzz.lgn", net);
   if (!s.ok()) {
     if (s.message().rfind("fuzz.lgn:", 0) != 0) {
-      std::fprintf(stderr, "error without a location: %s\n", s.message().c_str());
+      std::fprintf(stderr, "error without a location: %s\n",
+                   s.message().c_str());
       std::abort();
     }
     return 0;

@@ -22,11 +22,10 @@ OwningOpRef<ModuleOp> lgc::importNet(const Net &net, MLIRContext *context,
   OpBuilder b(context);
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
-  auto netOp = b.create<NetOp>(loc, b.getStringAttr(name),
-                               b.getI32IntegerAttr(int32_t(net.numClasses)),
-                               b.getF64FloatAttr(net.tau), IntegerAttr(),
-                               DenseI32ArrayAttr(), DenseF32ArrayAttr(),
-                               ArrayAttr());
+  auto netOp = b.create<NetOp>(
+      loc, b.getStringAttr(name), b.getI32IntegerAttr(int32_t(net.numClasses)),
+      b.getF64FloatAttr(net.tau), IntegerAttr(), DenseI32ArrayAttr(),
+      DenseF32ArrayAttr(), ArrayAttr());
   if (!net.encoding.empty()) {
     SmallVector<int32_t> features;
     SmallVector<float> thresholds;

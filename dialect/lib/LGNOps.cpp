@@ -98,9 +98,8 @@ LogicalResult NetOp::verifyRegions() {
   if (outputs == 0)
     return emitOpError("expects at least one output bit");
   if (outputs % getClasses())
-    return emitOpError("has ")
-           << outputs << " output bits, not divisible into " << getClasses()
-           << " classes";
+    return emitOpError("has ") << outputs << " output bits, not divisible into "
+                               << getClasses() << " classes";
   return success();
 }
 

@@ -62,7 +62,6 @@ alignas(64) const uint64_t kZeroVector[8] = {0, 0, 0, 0, 0, 0, 0, 0};
 alignas(64) const uint64_t kOnesVector[8] = {~0ull, ~0ull, ~0ull, ~0ull,
                                              ~0ull, ~0ull, ~0ull, ~0ull};
 
-
 lgc_net_info info;
 
 __attribute__((constructor)) void initInfo() {
@@ -104,14 +103,19 @@ void transpose64(uint64_t *a) {
 /// vector swap the bits selected by m (lanes with k & J == 0 are "low").
 template <int J>
 inline __m512i transposeStage(__m512i r, __m512i s, __m512i m, __mmask8 high) {
-  __m512i lo = _mm512_and_si512(_mm512_xor_si512(_mm512_srli_epi64(r, J), s), m);
-  __m512i hi = _mm512_and_si512(_mm512_xor_si512(_mm512_srli_epi64(s, J), r), m);
-  return _mm512_xor_si512(r, _mm512_mask_blend_epi64(high, _mm512_slli_epi64(lo, J), hi));
+  __m512i lo =
+      _mm512_and_si512(_mm512_xor_si512(_mm512_srli_epi64(r, J), s), m);
+  __m512i hi =
+      _mm512_and_si512(_mm512_xor_si512(_mm512_srli_epi64(s, J), r), m);
+  return _mm512_xor_si512(
+      r, _mm512_mask_blend_epi64(high, _mm512_slli_epi64(lo, J), hi));
 }
 
 /// Words k and k + J of two vectors swap the bits selected by m.
-template <int J> inline void transposePair(__m512i &lo, __m512i &hi, __m512i m) {
-  __m512i t = _mm512_and_si512(_mm512_xor_si512(_mm512_srli_epi64(lo, J), hi), m);
+template <int J>
+inline void transposePair(__m512i &lo, __m512i &hi, __m512i m) {
+  __m512i t =
+      _mm512_and_si512(_mm512_xor_si512(_mm512_srli_epi64(lo, J), hi), m);
   lo = _mm512_xor_si512(lo, _mm512_slli_epi64(t, J));
   hi = _mm512_xor_si512(hi, t);
 }
@@ -137,9 +141,12 @@ inline void transpose64Avx512(uint64_t *a) {
   __m512i m1 = _mm512_set1_epi64(0x5555555555555555ll);
   for (int i = 0; i < 8; ++i) {
     __m512i v = r[i];
-    v = transposeStage<4>(v, _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(1, 0, 3, 2)), m4, 0xF0);
-    v = transposeStage<2>(v, _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(2, 3, 0, 1)), m2, 0xCC);
-    v = transposeStage<1>(v, _mm512_permutex_epi64(v, _MM_SHUFFLE(2, 3, 0, 1)), m1, 0xAA);
+    v = transposeStage<4>(
+        v, _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(1, 0, 3, 2)), m4, 0xF0);
+    v = transposeStage<2>(
+        v, _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(2, 3, 0, 1)), m2, 0xCC);
+    v = transposeStage<1>(v, _mm512_permutex_epi64(v, _MM_SHUFFLE(2, 3, 0, 1)),
+                          m1, 0xAA);
     _mm512_storeu_si512(a + 8 * i, v);
   }
 }
@@ -164,7 +171,7 @@ inline void orBits(uint64_t *row, size_t at, uint64_t bits) {
 
 struct Buffers {
   uint64_t *in = nullptr, *scratch = nullptr, *planes = nullptr;
-  uint64_t *rows = nullptr; // 64 rows of rowWords words: sample-major bits
+  uint64_t *rows = nullptr;  // 64 rows of rowWords words: sample-major bits
   uint16_t *byteT = nullptr; // per threshold (thermometer) or per bit
   const uint64_t **outputs = nullptr; // where each output vector is
   size_t rowWords = 0;
@@ -175,7 +182,8 @@ struct Buffers {
     size_t levels = shape(kEncoding) ? shape(kLevels) : shape(kInputs);
     in = alloc(size_t(shape(kInputs)) * V);
     scratch = alloc(shape(kScratchWords));
-    planes = alloc(wantCounts ? size_t(shape(kClasses)) * shape(kPlanes) * V : 1);
+    planes =
+        alloc(wantCounts ? size_t(shape(kClasses)) * shape(kPlanes) * V : 1);
     rows = alloc(64 * rowWords);
     byteT = static_cast<uint16_t *>(malloc(sizeof(uint16_t) * (levels + 1)));
     outputs = static_cast<const uint64_t **>(
@@ -184,7 +192,7 @@ struct Buffers {
       return false;
     for (uint32_t k = 0; k < shape(kOutputs); ++k) {
       int32_t home = __lgc_gen_outputs[k];
-      outputs[k] = home >= 0             ? scratch + size_t(home) * V
+      outputs[k] = home >= 0            ? scratch + size_t(home) * V
                    : home == kConstZero ? kZeroVector
                    : home == kConstOne  ? kOnesVector
                                         : in + size_t(-1 - home) * V;
@@ -230,15 +238,16 @@ void rowBitsU8(const uint8_t *x, const Buffers &buf, uint64_t *row) {
 #if defined(__AVX512BW__)
     __m512i tv = _mm512_set1_epi8(char(T));
     for (; f + 64 <= F; f += 64)
-      orBits(row, base + f,
-             _mm512_cmpge_epu8_mask(
-                 _mm512_loadu_si512(reinterpret_cast<const void *>(x + f)), tv));
+      orBits(
+          row, base + f,
+          _mm512_cmpge_epu8_mask(
+              _mm512_loadu_si512(reinterpret_cast<const void *>(x + f)), tv));
     if (f < F) {
       // The tail in one masked load: bytes past F are neither read nor set.
       __mmask64 live = (~0ull) >> (64 - (F - f));
       orBits(row, base + f,
-             _mm512_mask_cmpge_epu8_mask(live, _mm512_maskz_loadu_epi8(live, x + f),
-                                         tv));
+             _mm512_mask_cmpge_epu8_mask(
+                 live, _mm512_maskz_loadu_epi8(live, x + f), tv));
       f = F;
     }
 #elif defined(__AVX2__)
@@ -254,8 +263,9 @@ void rowBitsU8(const uint8_t *x, const Buffers &buf, uint64_t *row) {
     __m128i tv = _mm_set1_epi8(char(T));
     for (; f + 16 <= F; f += 16) {
       __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(x + f));
-      orBits(row, base + f,
-             unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, tv), v))));
+      orBits(
+          row, base + f,
+          unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, tv), v))));
     }
 #endif
     for (; f < F; ++f)
@@ -312,8 +322,8 @@ void packWord(const T *x, size_t first, size_t count, unsigned v, Buffers &buf,
     uint64_t *row = rows + s * buf.rowWords;
     // Samples stream from memory once: fetch a few rows ahead.
     if (s + 4 < count) {
-      const char *next = reinterpret_cast<const char *>(x + (first + s + 4) *
-                                                                shape(kFeatures));
+      const char *next = reinterpret_cast<const char *>(
+          x + (first + s + 4) * shape(kFeatures));
       for (size_t b = 0; b < rowBytes; b += 64)
         __builtin_prefetch(next + b);
     }
@@ -341,9 +351,10 @@ void packWord(const T *x, size_t first, size_t count, unsigned v, Buffers &buf,
 /// packWord for 8-bit thermometer inputs on AVX-512: each 64-bit tile word is
 /// a few masked compares of feature bytes (one per threshold the tile's 64
 /// input bits cover), so no sample-major rows are written or gathered.
-void packWordThermometerU8(const uint8_t *x, size_t first, size_t count, unsigned v,
-                           Buffers &buf) {
-  uint32_t inputs = shape(kInputs), F = shape(kFeatures), V = shape(kVectorWords);
+void packWordThermometerU8(const uint8_t *x, size_t first, size_t count,
+                           unsigned v, Buffers &buf) {
+  uint32_t inputs = shape(kInputs), F = shape(kFeatures),
+           V = shape(kVectorWords);
   struct Segment {
     uint32_t feature, shift;
     __mmask64 mask;
@@ -375,31 +386,35 @@ void packWordThermometerU8(const uint8_t *x, size_t first, size_t count, unsigne
           const uint8_t *row = x + (first + s) * F;
           if (useA)
             word = _mm512_mask_cmpge_epu8_mask(
-                a.mask, _mm512_maskz_loadu_epi8(a.mask, row + a.feature), a.threshold);
+                a.mask, _mm512_maskz_loadu_epi8(a.mask, row + a.feature),
+                a.threshold);
           if (useB)
-            word |= uint64_t(_mm512_mask_cmpge_epu8_mask(
-                        b.mask, _mm512_maskz_loadu_epi8(b.mask, row + b.feature),
-                        b.threshold))
-                    << b.shift;
+            word |=
+                uint64_t(_mm512_mask_cmpge_epu8_mask(
+                    b.mask, _mm512_maskz_loadu_epi8(b.mask, row + b.feature),
+                    b.threshold))
+                << b.shift;
         }
         tile[s] = word;
       }
-    } else for (size_t s = 0; s < 64; ++s) {
-      uint64_t word = 0;
-      if (s < count) {
-        const uint8_t *row = x + (first + s) * F;
-        for (unsigned g = 0; g < numSegments; ++g) {
-          const Segment &seg = segments[g];
-          if (seg.never)
-            continue;
-          word |= uint64_t(_mm512_mask_cmpge_epu8_mask(
-                      seg.mask, _mm512_maskz_loadu_epi8(seg.mask, row + seg.feature),
-                      seg.threshold))
-                  << seg.shift;
+    } else
+      for (size_t s = 0; s < 64; ++s) {
+        uint64_t word = 0;
+        if (s < count) {
+          const uint8_t *row = x + (first + s) * F;
+          for (unsigned g = 0; g < numSegments; ++g) {
+            const Segment &seg = segments[g];
+            if (seg.never)
+              continue;
+            word |= uint64_t(_mm512_mask_cmpge_epu8_mask(
+                        seg.mask,
+                        _mm512_maskz_loadu_epi8(seg.mask, row + seg.feature),
+                        seg.threshold))
+                    << seg.shift;
+          }
         }
+        tile[s] = word;
       }
-      tile[s] = word;
-    }
     transpose64Avx512(tile);
     for (uint32_t i = 0; i < bits; ++i)
       buf.in[size_t(b0 + i) * V + v] = tile[i];
@@ -445,7 +460,9 @@ template <typename T> inline void addAt(T *acc, unsigned K, unsigned w, T x) {
 /// the counting loop does not branch on where each bit lives.
 template <unsigned V> struct Group {
   const uint64_t *const *ptr;
-  Vec<V> bit(uint32_t k) const { return *reinterpret_cast<const Vec<V> *>(ptr[k]); }
+  Vec<V> bit(uint32_t k) const {
+    return *reinterpret_cast<const Vec<V> *>(ptr[k]);
+  }
 };
 
 /// Counts the set bits of `n` output vectors, as K bit planes (Harley-Seal:

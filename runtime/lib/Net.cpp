@@ -13,9 +13,10 @@
 using namespace lgc;
 
 static constexpr std::string_view kKindNames[kNumGateKinds] = {
-    "zero", "and",        "not_implies", "a",     "not_implied_by", "b",
-    "xor",  "or",         "not_or",      "not_xor", "not_b",        "implied_by",
-    "not_a", "implies",   "not_and",     "one"};
+    "zero",           "and",     "not_implies", "a",
+    "not_implied_by", "b",       "xor",         "or",
+    "not_or",         "not_xor", "not_b",       "implied_by",
+    "not_a",          "implies", "not_and",     "one"};
 
 std::string_view lgc::gateKindName(unsigned kind) {
   return kind < kNumGateKinds ? kKindNames[kind] : std::string_view("?");
@@ -26,7 +27,8 @@ std::optional<unsigned> lgc::parseGateKind(std::string_view text) {
     if (text == kKindNames[i])
       return i;
   unsigned value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec == std::errc() && end == text.data() + text.size() &&
       value < kNumGateKinds)
     return value;
@@ -86,8 +88,8 @@ std::string lgc::verifyNet(const Net &net) {
     return "net has no outputs";
   if (net.outputs.size() % net.numClasses)
     return std::to_string(net.outputs.size()) +
-           " outputs are not divisible into " +
-           std::to_string(net.numClasses) + " classes";
+           " outputs are not divisible into " + std::to_string(net.numClasses) +
+           " classes";
   for (uint32_t o : net.outputs)
     if (o >= net.numNodes())
       return "output " + std::to_string(o) + " is not a node";
@@ -98,7 +100,8 @@ std::string lgc::verifyNet(const Net &net) {
       return "empty metadata key";
     for (char c : key)
       if (!isKeyChar(c))
-        return "metadata key '" + key + "' has a character outside [A-Za-z0-9_.-]";
+        return "metadata key '" + key +
+               "' has a character outside [A-Za-z0-9_.-]";
     for (char c : value)
       if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f)
         return "metadata value of '" + key + "' has a control character";

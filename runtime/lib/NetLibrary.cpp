@@ -15,7 +15,8 @@
 
 using namespace lgc;
 
-Status NetLibrary::open(const std::string &path, std::unique_ptr<NetLibrary> &out) {
+Status NetLibrary::open(const std::string &path,
+                        std::unique_ptr<NetLibrary> &out) {
   // dlopen searches the library path for names without a slash.
   std::string name = path.find('/') == std::string::npos ? "./" + path : path;
   void *handle = ::dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -27,20 +28,25 @@ Status NetLibrary::open(const std::string &path, std::unique_ptr<NetLibrary> &ou
   std::unique_ptr<NetLibrary> lib(new NetLibrary());
   lib->handle = handle;
   lib->path = path;
-  auto version = reinterpret_cast<uint32_t (*)()>(::dlsym(handle, "lgc_net_abi_version"));
-  auto getInfo =
-      reinterpret_cast<const lgc_net_info *(*)()>(::dlsym(handle, "lgc_net_get_info"));
+  auto version =
+      reinterpret_cast<uint32_t (*)()>(::dlsym(handle, "lgc_net_abi_version"));
+  auto getInfo = reinterpret_cast<const lgc_net_info *(*)()>(
+      ::dlsym(handle, "lgc_net_get_info"));
   if (!version || !getInfo)
-    return Status::error(path + ": error: not an lgc net library (no lgc_net_abi_version)");
+    return Status::error(
+        path + ": error: not an lgc net library (no lgc_net_abi_version)");
   if (version() != LGC_NET_ABI_VERSION)
     return Status::error(path + ": error: net library has ABI version " +
                          std::to_string(version()) + ", this runtime needs " +
-                         std::to_string(LGC_NET_ABI_VERSION) + " (recompile it with lgc)");
+                         std::to_string(LGC_NET_ABI_VERSION) +
+                         " (recompile it with lgc)");
   lib->netInfo = getInfo();
-  lib->runU8Fn = reinterpret_cast<decltype(lib->runU8Fn)>(::dlsym(handle, "lgc_net_run_u8"));
-  lib->runF32Fn = reinterpret_cast<decltype(lib->runF32Fn)>(::dlsym(handle, "lgc_net_run_f32"));
-  lib->runPackedFn =
-      reinterpret_cast<decltype(lib->runPackedFn)>(::dlsym(handle, "lgc_net_run_packed"));
+  lib->runU8Fn = reinterpret_cast<decltype(lib->runU8Fn)>(
+      ::dlsym(handle, "lgc_net_run_u8"));
+  lib->runF32Fn = reinterpret_cast<decltype(lib->runF32Fn)>(
+      ::dlsym(handle, "lgc_net_run_f32"));
+  lib->runPackedFn = reinterpret_cast<decltype(lib->runPackedFn)>(
+      ::dlsym(handle, "lgc_net_run_packed"));
   if (!lib->netInfo || !lib->runU8Fn || !lib->runF32Fn || !lib->runPackedFn)
     return Status::error(path + ": error: net library lacks part of the ABI");
   out = std::move(lib);
@@ -53,7 +59,8 @@ NetLibrary::~NetLibrary() {
 }
 
 template <typename Fn>
-Status NetLibrary::split(size_t n, size_t align, unsigned threads, Fn fn) const {
+Status NetLibrary::split(size_t n, size_t align, unsigned threads,
+                         Fn fn) const {
   if (threads == 0)
     threads = std::max(1u, std::thread::hardware_concurrency());
   size_t chunks = std::min<size_t>(threads, (n + align - 1) / align);
@@ -87,19 +94,23 @@ Status NetLibrary::split(size_t n, size_t align, unsigned threads, Fn fn) const 
 Status NetLibrary::runU8(const uint8_t *x, size_t n, uint32_t *counts,
                          uint32_t *classes, unsigned threads) const {
   size_t F = netInfo->features, C = netInfo->classes;
-  return split(n, netInfo->vector_bits, threads, [&](size_t first, size_t count) {
-    return runU8Fn(x + first * F, count, counts ? counts + first * C : nullptr,
-                   classes ? classes + first : nullptr);
-  });
+  return split(n, netInfo->vector_bits, threads,
+               [&](size_t first, size_t count) {
+                 return runU8Fn(x + first * F, count,
+                                counts ? counts + first * C : nullptr,
+                                classes ? classes + first : nullptr);
+               });
 }
 
 Status NetLibrary::runF32(const float *x, size_t n, uint32_t *counts,
                           uint32_t *classes, unsigned threads) const {
   size_t F = netInfo->features, C = netInfo->classes;
-  return split(n, netInfo->vector_bits, threads, [&](size_t first, size_t count) {
-    return runF32Fn(x + first * F, count, counts ? counts + first * C : nullptr,
-                    classes ? classes + first : nullptr);
-  });
+  return split(n, netInfo->vector_bits, threads,
+               [&](size_t first, size_t count) {
+                 return runF32Fn(x + first * F, count,
+                                 counts ? counts + first * C : nullptr,
+                                 classes ? classes + first : nullptr);
+               });
 }
 
 Status NetLibrary::runPacked(const uint64_t *bits, size_t n, uint32_t *counts,
@@ -149,8 +160,8 @@ extern "C" const lgc_net_info *lgc_rt_info(const lgc_rt_net *net) {
 }
 
 extern "C" int lgc_rt_run_u8(const lgc_rt_net *net, const uint8_t *x, size_t n,
-                             uint32_t *counts, uint32_t *classes, unsigned threads,
-                             char *error, size_t size) {
+                             uint32_t *counts, uint32_t *classes,
+                             unsigned threads, char *error, size_t size) {
   if (!net || (n && !x)) {
     copyError(Status::error("error: null argument"), error, size);
     return LGC_ERR_ARGUMENT;
@@ -161,8 +172,8 @@ extern "C" int lgc_rt_run_u8(const lgc_rt_net *net, const uint8_t *x, size_t n,
 }
 
 extern "C" int lgc_rt_run_f32(const lgc_rt_net *net, const float *x, size_t n,
-                              uint32_t *counts, uint32_t *classes, unsigned threads,
-                              char *error, size_t size) {
+                              uint32_t *counts, uint32_t *classes,
+                              unsigned threads, char *error, size_t size) {
   if (!net || (n && !x)) {
     copyError(Status::error("error: null argument"), error, size);
     return LGC_ERR_ARGUMENT;

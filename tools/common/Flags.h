@@ -80,8 +80,9 @@ public:
     const std::string &s = it->second;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || p != s.data() + s.size() || v < min || v > max) {
-      ok = fail("invalid value '" + s + "' for --" + name + " (expected an integer in [" +
-                std::to_string(min) + ", " + std::to_string(max) + "])");
+      ok = fail("invalid value '" + s + "' for --" + name +
+                " (expected an integer in [" + std::to_string(min) + ", " +
+                std::to_string(max) + "])");
       return def;
     }
     return v;
@@ -94,7 +95,8 @@ public:
     double v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v)) {
-      ok = fail("invalid value '" + s + "' for --" + name + " (expected a number)");
+      ok = fail("invalid value '" + s + "' for --" + name +
+                " (expected a number)");
       return def;
     }
     return v;
@@ -107,7 +109,8 @@ public:
   std::vector<std::string> positionals;
 
 private:
-  static bool contains(const std::vector<std::string> &v, const std::string &s) {
+  static bool contains(const std::vector<std::string> &v,
+                       const std::string &s) {
     for (const auto &x : v)
       if (x == s)
         return true;
@@ -129,8 +132,8 @@ inline bool parseLayerSpec(const std::string &spec, std::vector<uint32_t> &out,
   };
   while (start <= spec.size()) {
     size_t comma = spec.find(',', start);
-    std::string part = spec.substr(start, comma == std::string::npos ? std::string::npos
-                                                                     : comma - start);
+    std::string part = spec.substr(
+        start, comma == std::string::npos ? std::string::npos : comma - start);
     uint64_t count = 1, width = 0;
     std::string w = part;
     if (size_t x = part.find('x'); x != std::string::npos) {

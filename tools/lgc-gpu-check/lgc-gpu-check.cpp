@@ -31,8 +31,8 @@ static bool readBinary(const std::string &path, std::string &out) {
 
 /// Writes the interpreter's classes then counts (u32 each) for the first n
 /// images.
-static int expect(const std::string &netPath, const std::string &imagesPath, size_t n,
-                  const std::string &out) {
+static int expect(const std::string &netPath, const std::string &imagesPath,
+                  size_t n, const std::string &out) {
   Net net;
   std::string pixels;
   if (Status s = readNetFile(netPath, net); !s)
@@ -46,7 +46,8 @@ static int expect(const std::string &netPath, const std::string &imagesPath, siz
   std::vector<uint32_t> classes(n), counts(n * net.numClasses);
   interpret(net, words.data(), n, counts.data(), classes.data());
   std::string bytes(reinterpret_cast<const char *>(classes.data()), n * 4);
-  bytes.append(reinterpret_cast<const char *>(counts.data()), counts.size() * 4);
+  bytes.append(reinterpret_cast<const char *>(counts.data()),
+               counts.size() * 4);
   if (Status s = writeFileAtomic(out, bytes); !s)
     return fmt::print(stderr, "{}\n", s.message()), 1;
   return 0;
@@ -54,20 +55,22 @@ static int expect(const std::string &netPath, const std::string &imagesPath, siz
 
 int main(int argc, char **argv) {
   if (argc == 6 && std::string(argv[1]) == "--expect")
-    return expect(argv[2], argv[3], std::strtoull(argv[4], nullptr, 10), argv[5]);
+    return expect(argv[2], argv[3], std::strtoull(argv[4], nullptr, 10),
+                  argv[5]);
   if (argc != 2) {
     fmt::print(stderr, "usage: lgc-gpu-check BUNDLE_DIR\n");
     return 2;
   }
   std::string dir = argv[1];
   std::string manifest, pixels;
-  if (!readBinary(dir + "/manifest.txt", manifest) || !readBinary(dir + "/images.u8", pixels))
+  if (!readBinary(dir + "/manifest.txt", manifest) ||
+      !readBinary(dir + "/images.u8", pixels))
     return 1;
   int failures = 0;
   std::istringstream lines(manifest);
   std::string line;
-  fmt::print("{:<34} {:>8} {:>10} {:>14} {:>14}  {}\n", "net (ptx)", "gates", "samples",
-             "device M/s", "with copy M/s", "bit-exact");
+  fmt::print("{:<34} {:>8} {:>10} {:>14} {:>14}  {}\n", "net (ptx)", "gates",
+             "samples", "device M/s", "with copy M/s", "bit-exact");
   while (std::getline(lines, line)) {
     std::istringstream fields(line);
     std::string kind, name;
@@ -86,13 +89,17 @@ int main(int argc, char **argv) {
     std::vector<uint8_t> x(n * F);
     for (size_t s = 0; s < n; ++s)
       std::memcpy(&x[s * F], &pixels[(s % available) * F], F);
-    std::vector<uint32_t> classes(n), counts(kind == "check" ? n * net->classes() : 0);
+    std::vector<uint32_t> classes(n),
+        counts(kind == "check" ? n * net->classes() : 0);
     double device = 0;
     auto start = std::chrono::steady_clock::now();
     unsigned repeat = kind == "bench" ? 20 : 1;
-    Status s = net->runU8(x.data(), n, classes.data(), counts.empty() ? nullptr : counts.data(),
-                          &device, repeat);
-    double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    Status s =
+        net->runU8(x.data(), n, classes.data(),
+                   counts.empty() ? nullptr : counts.data(), &device, repeat);
+    double total =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     if (!s) {
       fmt::print("{}\n", s.message());
       ++failures;
@@ -106,14 +113,16 @@ int main(int argc, char **argv) {
       size_t want = n * 4 + n * net->classes() * 4;
       bool same = expected.size() == want &&
                   std::memcmp(expected.data(), classes.data(), n * 4) == 0 &&
-                  std::memcmp(expected.data() + n * 4, counts.data(), counts.size() * 4) == 0;
+                  std::memcmp(expected.data() + n * 4, counts.data(),
+                              counts.size() * 4) == 0;
       exact = same ? "yes" : "NO";
       failures += !same;
     }
     // With copies: one upload, `repeat` launches, one download.
     double withCopy = total - device * (repeat - 1);
-    fmt::print("{:<34} {:>8} {:>10} {:>14.1f} {:>14.1f}  {}\n", name, net->gates(), n,
-               double(n) / device / 1e6, double(n) / withCopy / 1e6, exact);
+    fmt::print("{:<34} {:>8} {:>10} {:>14.1f} {:>14.1f}  {}\n", name,
+               net->gates(), n, double(n) / device / 1e6,
+               double(n) / withCopy / 1e6, exact);
   }
   fmt::print("{}\n", failures ? "FAIL" : "PASS");
   return failures ? 1 : 0;

@@ -9,9 +9,9 @@
 
 #include "lgc/Compiler/LGNImportExport.h"
 #include "lgc/Dialect/LGN/Passes.h"
+#include "lgc/Runtime/Dataset.h"
 #include "lgc/Runtime/FileUtil.h"
 #include "lgc/Runtime/Format.h"
-#include "lgc/Runtime/Dataset.h"
 #include "lgc/Runtime/Generate.h"
 #include "lgc/Runtime/Interpreter.h"
 #include "lgc/Target/CPU/CPUTarget.h"
@@ -22,6 +22,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -29,7 +30,6 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
-#include "mlir/Support/FileUtilities.h"
 
 using namespace mlir;
 using namespace llvm;
@@ -55,7 +55,8 @@ enum class InputKind { Auto, LGN, MLIR };
 
 static cl::OptionCategory lgcCategory("lgc options");
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .lgn|.mlir>"),
+static cl::opt<std::string> inputFile(cl::Positional,
+                                      cl::desc("<input .lgn|.mlir>"),
                                       cl::init("-"), cl::cat(lgcCategory));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init(""),
@@ -78,7 +79,8 @@ static cl::opt<Emit> emitKind(
                           "the same flags, and its vectors (--tb-hex)"),
                clEnumValN(Emit::GPUMLIR, "gpu-mlir",
                           "the GPU kernels in the LLVM and NVVM dialects"),
-               clEnumValN(Emit::GPULLVM, "gpu-llvm", "the GPU kernels as LLVM IR"),
+               clEnumValN(Emit::GPULLVM, "gpu-llvm",
+                          "the GPU kernels as LLVM IR"),
                clEnumValN(Emit::PTX, "ptx", "PTX for the CUDA driver")),
     cl::cat(lgcCategory));
 static cl::opt<InputKind> inputKind(
@@ -88,18 +90,20 @@ static cl::opt<InputKind> inputKind(
                clEnumValN(InputKind::MLIR, "mlir", "lgn dialect MLIR")),
     cl::cat(lgcCategory));
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level (0-2)"),
-                                  cl::Prefix, cl::init(1), cl::cat(lgcCategory));
-static cl::opt<bool> printStats("print-stats",
-                                cl::desc("Print gate statistics before and after"),
-                                cl::init(false), cl::cat(lgcCategory));
+                                  cl::Prefix, cl::init(1),
+                                  cl::cat(lgcCategory));
+static cl::opt<bool>
+    printStats("print-stats",
+               cl::desc("Print gate statistics before and after"),
+               cl::init(false), cl::cat(lgcCategory));
 
 static cl::opt<std::string> mcpu("mcpu",
                                  cl::desc("Target CPU: native (default) or an "
                                           "LLVM CPU name such as x86-64-v2"),
                                  cl::init("native"), cl::cat(lgcCategory));
-static cl::opt<std::string> mattr("mattr",
-                                  cl::desc("Extra target features, e.g. -avx512f"),
-                                  cl::init(""), cl::cat(lgcCategory));
+static cl::opt<std::string>
+    mattr("mattr", cl::desc("Extra target features, e.g. -avx512f"),
+          cl::init(""), cl::cat(lgcCategory));
 static cl::opt<unsigned> vectorBits(
     "vector-bits",
     cl::desc("Samples per kernel call: 64, 128, 256 or 512 (default: the "
@@ -136,21 +140,26 @@ static cl::opt<uint64_t> tbSeed("tb-seed", cl::desc("Seed of random vectors"),
                                 cl::init(1), cl::cat(lgcCategory));
 static cl::opt<std::string> tbData(
     "tb-data",
-    cl::desc("Testbench vectors from a data set's test split through the "
-             "net's input encoding (e.g. fashion-mnist) instead of random bits"),
+    cl::desc(
+        "Testbench vectors from a data set's test split through the "
+        "net's input encoding (e.g. fashion-mnist) instead of random bits"),
     cl::init(""), cl::cat(lgcCategory));
-static cl::opt<std::string> tbHex(
-    "tb-hex", cl::desc("Where the testbench vectors go (default: <output>.hex)"),
-    cl::init(""), cl::cat(lgcCategory));
+static cl::opt<std::string>
+    tbHex("tb-hex",
+          cl::desc("Where the testbench vectors go (default: <output>.hex)"),
+          cl::init(""), cl::cat(lgcCategory));
 
 static cl::opt<std::string> gpuArch("gpu-arch",
                                     cl::desc("GPU architecture for --emit=ptx"),
                                     cl::init("sm_90"), cl::cat(lgcCategory));
-static cl::opt<std::string> ptxFeatures(
-    "ptx-features", cl::desc("NVPTX features, e.g. +ptx80 (default: LLVM's)"),
-    cl::init(""), cl::cat(lgcCategory));
+static cl::opt<std::string>
+    ptxFeatures("ptx-features",
+                cl::desc("NVPTX features, e.g. +ptx80 (default: LLVM's)"),
+                cl::init(""), cl::cat(lgcCategory));
 
-static bool endsWith(StringRef s, StringRef suffix) { return s.ends_with(suffix); }
+static bool endsWith(StringRef s, StringRef suffix) {
+  return s.ends_with(suffix);
+}
 
 static int fail(const Twine &msg) {
   WithColor::error(errs(), "lgc") << msg << "\n";
@@ -190,8 +199,8 @@ int main(int argc, char **argv) {
       return fail("cannot infer the output kind from '" + outputFile +
                   "'; give --emit=lgn|mlir|llvm-mlir|llvm|asm|obj|so");
   }
-  if (vectorBits && vectorBits != 64 && vectorBits != 128 && vectorBits != 256 &&
-      vectorBits != 512)
+  if (vectorBits && vectorBits != 64 && vectorBits != 128 &&
+      vectorBits != 256 && vectorBits != 512)
     return fail("invalid --vector-bits=" + Twine(vectorBits) +
                 " (64, 128, 256 or 512)");
   if (gatesPerFunction == 0)
@@ -249,7 +258,8 @@ int main(int argc, char **argv) {
   // The reference for testbenches: the net as read, before optimisation, so
   // the simulation also checks the optimiser.
   lgc::Net reference;
-  if (emit == Emit::VerilogTestbench && failed(lgc::exportNet(*netOp, reference)))
+  if (emit == Emit::VerilogTestbench &&
+      failed(lgc::exportNet(*netOp, reference)))
     return 1;
 
   mlir::PassManager pm(&context);
@@ -267,7 +277,8 @@ int main(int argc, char **argv) {
   if (emit == Emit::MLIR) {
     raw_string_ostream os(text);
     module->print(os);
-  } else if (emit == Emit::GPUMLIR || emit == Emit::GPULLVM || emit == Emit::PTX) {
+  } else if (emit == Emit::GPUMLIR || emit == Emit::GPULLVM ||
+             emit == Emit::PTX) {
     std::string error;
     std::unique_ptr<TargetMachine> tm =
         lgc::createNVPTXTargetMachine(gpuArch, ptxFeatures, error);
@@ -286,7 +297,8 @@ int main(int argc, char **argv) {
         return fail("translation to LLVM IR failed");
       if (emit == Emit::GPULLVM)
         llvmModule->print(os, nullptr);
-      else if (!lgc::emitMachineCode(*llvmModule, *tm, /*assembly=*/true, text, error))
+      else if (!lgc::emitMachineCode(*llvmModule, *tm, /*assembly=*/true, text,
+                                     error))
         return fail(error);
     }
   } else if (emit == Emit::Verilog) {
@@ -302,7 +314,8 @@ int main(int argc, char **argv) {
         return fail(s.message());
       if (data.numFeatures != reference.numFeatures)
         return fail("the net reads " + Twine(reference.numFeatures) +
-                    " features, " + data.name + " has " + Twine(data.numFeatures));
+                    " features, " + data.name + " has " +
+                    Twine(data.numFeatures));
       n = std::min<size_t>(n, data.size());
       words = data.pixels.empty()
                   ? lgc::packFeatures(reference, data.features.data(), n)
@@ -337,7 +350,8 @@ int main(int argc, char **argv) {
     target.gatesPerFunction = gatesPerFunction;
     target.machineScheduler = machineScheduler;
     std::string error;
-    std::unique_ptr<TargetMachine> tm = lgc::createCPUTargetMachine(target, error);
+    std::unique_ptr<TargetMachine> tm =
+        lgc::createCPUTargetMachine(target, error);
     if (!tm)
       return fail(error);
     unsigned words = lgc::chooseVectorWords(*tm, target);
@@ -355,8 +369,8 @@ int main(int argc, char **argv) {
       if (emit == Emit::LLVM) {
         raw_string_ostream os(text);
         llvmModule->print(os, nullptr);
-      } else if (!lgc::emitMachineCode(*llvmModule, *tm, emit == Emit::Asm, text,
-                                       error)) {
+      } else if (!lgc::emitMachineCode(*llvmModule, *tm, emit == Emit::Asm,
+                                       text, error)) {
         return fail(error);
       }
       if (emit == Emit::SharedLib) {

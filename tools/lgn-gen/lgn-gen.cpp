@@ -27,8 +27,8 @@ static const char *kUsage = R"(usage: lgn-gen [options] -o FILE
 
 int main(int argc, char **argv) {
   tools::Flags flags("lgn-gen",
-                     {"inputs", "layers", "classes", "tau", "seed", "connections",
-                      "pass-through", "o"},
+                     {"inputs", "layers", "classes", "tau", "seed",
+                      "connections", "pass-through", "o"},
                      {"help", "h"});
   if (!flags.parse(argc, argv))
     return 1;
@@ -47,7 +47,8 @@ int main(int argc, char **argv) {
   opts.passThroughShare = flags.real("pass-through", -1.0, ok);
   if (!ok)
     return 1;
-  if (flags.has("pass-through") && (opts.passThroughShare < 0 || opts.passThroughShare > 1))
+  if (flags.has("pass-through") &&
+      (opts.passThroughShare < 0 || opts.passThroughShare > 1))
     return flags.fail("--pass-through must be in [0, 1]"), 1;
   if (!(opts.tau > 0))
     return flags.fail("--tau must be positive"), 1;
@@ -57,8 +58,11 @@ int main(int argc, char **argv) {
   else if (conn == "unique")
     opts.connections = Connections::Unique;
   else
-    return flags.fail("--connections must be 'random' or 'unique', not '" + conn + "'"), 1;
-  if (!tools::parseLayerSpec(flags.str("layers", "2x2000"), opts.widths, 1u << 26))
+    return flags.fail("--connections must be 'random' or 'unique', not '" +
+                      conn + "'"),
+           1;
+  if (!tools::parseLayerSpec(flags.str("layers", "2x2000"), opts.widths,
+                             1u << 26))
     return flags.fail("invalid --layers '" + flags.str("layers") +
                       "' (expected e.g. 6x8000 or 2000,1000)"),
            1;

@@ -41,29 +41,32 @@ static int runOnGPU(const tools::Flags &flags, const std::string &path,
     return 1;
   }
   Dataset data;
-  if (Status s = loadDataset(flags.str("data", "fashion-mnist"), flags.str("split", "test"),
-                             data);
+  if (Status s = loadDataset(flags.str("data", "fashion-mnist"),
+                             flags.str("split", "test"), data);
       !s) {
     fmt::print(stderr, "lgn-run: {}\n", s.message());
     return 1;
   }
   if (data.numFeatures != net->features() || data.pixels.empty()) {
-    fmt::print(stderr, "lgn-run: error: the GPU path needs 8-bit data with {} features\n",
-               net->features());
+    fmt::print(
+        stderr,
+        "lgn-run: error: the GPU path needs 8-bit data with {} features\n",
+        net->features());
     return 1;
   }
   size_t n = std::min<uint64_t>(data.size(), limit);
   std::vector<uint32_t> classes(n);
   auto start = std::chrono::steady_clock::now();
   double deviceSeconds = 0;
-  if (Status s = net->runU8(data.pixels.data(), n, classes.data(), nullptr, &deviceSeconds,
-                            unsigned(repeat));
+  if (Status s = net->runU8(data.pixels.data(), n, classes.data(), nullptr,
+                            &deviceSeconds, unsigned(repeat));
       !s) {
     fmt::print(stderr, "{}\n", s.message());
     return 1;
   }
   double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   size_t correct = 0;
   for (size_t i = 0; i < n; ++i)
     correct += classes[i] == data.labels[i];
@@ -71,15 +74,19 @@ static int runOnGPU(const tools::Flags &flags, const std::string &path,
              net->gates(), net->classes());
   fmt::print("data: {} ({} samples)\n", data.name, n);
   fmt::print("backend: cuda ({})\n", net->deviceName());
-  fmt::print("accuracy: {:.2f}% ({}/{})\n", 100.0 * double(correct) / double(n), correct, n);
-  fmt::print("throughput: {:.3f} M images/s on the device, {:.3f} M images/s with transfers\n",
+  fmt::print("accuracy: {:.2f}% ({}/{})\n", 100.0 * double(correct) / double(n),
+             correct, n);
+  fmt::print("throughput: {:.3f} M images/s on the device, {:.3f} M images/s "
+             "with transfers\n",
              double(n) / deviceSeconds / 1e6, double(n) / secs / 1e6);
   return 0;
 }
 
 int main(int argc, char **argv) {
-  tools::Flags flags("lgn-run", {"data", "split", "limit", "repeat", "threads", "input", "device"},
-                     {"help", "h"});
+  tools::Flags flags(
+      "lgn-run",
+      {"data", "split", "limit", "repeat", "threads", "input", "device"},
+      {"help", "h"});
   if (!flags.parse(argc, argv))
     return 1;
   if (flags.has("help") || flags.has("h")) {
@@ -98,7 +105,8 @@ int main(int argc, char **argv) {
   if (!ok)
     return 1;
   const std::string &path = flags.positionals[0];
-  bool isLibrary = path.size() > 3 && path.compare(path.size() - 3, 3, ".so") == 0;
+  bool isLibrary =
+      path.size() > 3 && path.compare(path.size() - 3, 3, ".so") == 0;
   bool isPTX = path.size() > 4 && path.compare(path.size() - 4, 4, ".ptx") == 0;
   std::string device = flags.str("device", isPTX ? "cuda" : "cpu");
   if (device != "cpu" && device != "cuda")
@@ -158,11 +166,10 @@ int main(int argc, char **argv) {
   auto start = std::chrono::steady_clock::now();
   for (uint64_t r = 0; r < repeat; ++r) {
     if (isLibrary) {
-      Status s = input == "u8"
-                     ? lib->runU8(data.pixels.data(), n, nullptr, classes.data(),
-                                  unsigned(threads))
-                     : lib->runF32(data.features.data(), n, nullptr, classes.data(),
-                                   unsigned(threads));
+      Status s = input == "u8" ? lib->runU8(data.pixels.data(), n, nullptr,
+                                            classes.data(), unsigned(threads))
+                               : lib->runF32(data.features.data(), n, nullptr,
+                                             classes.data(), unsigned(threads));
       if (!s) {
         fmt::print(stderr, "{}\n", s.message());
         return 1;
@@ -175,7 +182,8 @@ int main(int argc, char **argv) {
     }
   }
   double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   size_t correct = 0;
   for (size_t i = 0; i < n; ++i)
     correct += classes[i] == data.labels[i];
@@ -183,9 +191,9 @@ int main(int argc, char **argv) {
              numGates, numClasses);
   fmt::print("data: {} ({} samples)\n", data.name, n);
   if (isLibrary)
-    fmt::print("backend: compiled library ({}-bit vectors), {} input, {} thread{}\n",
-               lib->info().vector_bits, input, threads,
-               threads == 1 ? "" : "s");
+    fmt::print(
+        "backend: compiled library ({}-bit vectors), {} input, {} thread{}\n",
+        lib->info().vector_bits, input, threads, threads == 1 ? "" : "s");
   else
     fmt::print("backend: reference interpreter\n");
   fmt::print("accuracy: {:.2f}% ({}/{})\n", 100.0 * double(correct) / double(n),

@@ -18,8 +18,8 @@ using namespace lgc::train;
 
 int main() {
   int failures = 0;
-  fmt::print("{:<12} {:>8} {:>14} {:>12} {:>12}\n", "net", "gates", "grad rel err",
-             "it/s b=100", "it/s b=1000");
+  fmt::print("{:<12} {:>8} {:>14} {:>12} {:>12}\n", "net", "gates",
+             "grad rel err", "it/s b=100", "it/s b=1000");
   for (uint32_t width : {8000u, 64000u}) {
     ModelConfig cfg;
     cfg.features = 784;
@@ -36,7 +36,8 @@ int main() {
     }
     const uint32_t inputs = cfg.inputs(), G = model.numGates();
     Rng rng(width);
-    auto batch = [&](uint32_t n, std::vector<float> &x, std::vector<uint32_t> &labels) {
+    auto batch = [&](uint32_t n, std::vector<float> &x,
+                     std::vector<uint32_t> &labels) {
       x.resize(size_t(inputs) * n);
       labels.resize(n);
       for (float &v : x)
@@ -54,7 +55,8 @@ int main() {
     for (uint32_t i = 0; i < inputs; ++i)
       for (uint32_t s = 0; s < n; ++s)
         ws.inputs()[size_t(i) * ws.stride() + s] = x[size_t(i) * n + s];
-    std::vector<float> coeffs(size_t(G) * 4), probs(size_t(G) * 16), want(size_t(G) * 16), got;
+    std::vector<float> coeffs(size_t(G) * 4), probs(size_t(G) * 16),
+        want(size_t(G) * 16), got;
     model.computeCoefficients(coeffs, probs, 0, G);
     ws.forward(model, coeffs.data(), n);
     uint32_t correct = 0;
@@ -81,13 +83,15 @@ int main() {
       (void)gpu->step(x.data(), labels.data(), b, 0.01f, 1, loss, right);
       auto start = std::chrono::steady_clock::now();
       for (int i = 0; i < iters; ++i)
-        (void)gpu->step(x.data(), labels.data(), b, 0.01f, uint64_t(i + 2), loss, right);
+        (void)gpu->step(x.data(), labels.data(), b, 0.01f, uint64_t(i + 2),
+                        loss, right);
       (void)gpu->synchronize();
-      rates[r++] = iters / std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                         start).count();
+      rates[r++] = iters / std::chrono::duration<double>(
+                               std::chrono::steady_clock::now() - start)
+                               .count();
     }
-    fmt::print("784-6x{:<6} {:>8} {:>14.2e} {:>12.1f} {:>12.1f}  ({})\n", width, G, rel,
-               rates[0], rates[1], gpu->deviceName());
+    fmt::print("784-6x{:<6} {:>8} {:>14.2e} {:>12.1f} {:>12.1f}  ({})\n", width,
+               G, rel, rates[0], rates[1], gpu->deviceName());
   }
   fmt::print("{}\n", failures ? "FAIL" : "PASS");
   return failures ? 1 : 0;

@@ -11,8 +11,8 @@
 
 #include <charconv>
 #include <chrono>
-#include <thread>
 #include <fmt/core.h>
+#include <thread>
 
 using namespace lgc;
 using namespace lgc::train;
@@ -49,8 +49,8 @@ static bool parseList(const std::string &s, std::vector<float> &out) {
   size_t start = 0;
   while (start <= s.size()) {
     size_t comma = s.find(',', start);
-    std::string part = s.substr(start, comma == std::string::npos ? std::string::npos
-                                                                  : comma - start);
+    std::string part = s.substr(
+        start, comma == std::string::npos ? std::string::npos : comma - start);
     float v;
     auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
     if (part.empty() || ec != std::errc() || p != part.data() + part.size() ||
@@ -67,9 +67,11 @@ static bool parseList(const std::string &s, std::vector<float> &out) {
 int main(int argc, char **argv) {
   tools::Flags flags(
       "lgn-train",
-      {"data", "layers", "tau", "thresholds", "connections", "lr", "batch",
-       "iterations", "minutes", "eval-every", "seed", "threads", "device",
-       "limit-train", "validation", "log", "plot", "checkpoint", "checkpoint-every", "resume", "o"},
+      {"data", "layers",  "tau",        "thresholds",       "connections",
+       "lr",   "batch",   "iterations", "minutes",          "eval-every",
+       "seed", "threads", "device",     "limit-train",      "validation",
+       "log",  "plot",    "checkpoint", "checkpoint-every", "resume",
+       "o"},
       {"bench", "quiet", "help", "h"});
   if (!flags.parse(argc, argv))
     return 1;
@@ -100,7 +102,8 @@ int main(int argc, char **argv) {
     return flags.fail("--lr must be positive"), 1;
   if (opts.minutes < 0)
     return flags.fail("--minutes must not be negative"), 1;
-  if (!tools::parseLayerSpec(flags.str("layers", "4x4000"), opts.model.widths, 1u << 24))
+  if (!tools::parseLayerSpec(flags.str("layers", "4x4000"), opts.model.widths,
+                             1u << 24))
     return flags.fail("invalid --layers '" + flags.str("layers") +
                       "' (expected e.g. 4x4000 or 2000,1000)"),
            1;
@@ -110,11 +113,16 @@ int main(int argc, char **argv) {
            1;
   std::string conn = flags.str("connections", "unique");
   if (conn != "unique" && conn != "random")
-    return flags.fail("--connections must be 'unique' or 'random', not '" + conn + "'"), 1;
-  opts.model.connections = conn == "unique" ? Connections::Unique : Connections::Random;
+    return flags.fail("--connections must be 'unique' or 'random', not '" +
+                      conn + "'"),
+           1;
+  opts.model.connections =
+      conn == "unique" ? Connections::Unique : Connections::Random;
   std::string device = flags.str("device", "auto");
   if (device != "auto" && device != "cpu" && device != "cuda")
-    return flags.fail("--device must be auto, cpu or cuda, not '" + device + "'"), 1;
+    return flags.fail("--device must be auto, cpu or cuda, not '" + device +
+                      "'"),
+           1;
   opts.device = device;
   bool bench = flags.has("bench");
   if (!bench && !flags.has("o"))
@@ -155,10 +163,11 @@ int main(int argc, char **argv) {
     for (uint64_t i = 0; i < n; ++i)
       trainer.step();
     double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    fmt::print("{}: {} gates, batch {}, {}: {:.1f} it/s\n", opts.model.describe(),
-               trainer.model.numGates(), opts.batch, trainer.deviceName(),
-               double(n) / secs);
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    fmt::print("{}: {} gates, batch {}, {}: {:.1f} it/s\n",
+               opts.model.describe(), trainer.model.numGates(), opts.batch,
+               trainer.deviceName(), double(n) / secs);
     return 0;
   }
   if (Status s = trainer.setup(opts, train, test); !s)

@@ -15,51 +15,57 @@ using namespace lgc::train;
 
 namespace {
 
-__global__ void coefficientsKernel(const float *w, float *p, float *c, uint32_t gates) {
+__global__ void coefficientsKernel(const float *w, float *p, float *c,
+                                   uint32_t gates) {
   uint32_t g = blockIdx.x * blockDim.x + threadIdx.x;
   if (g < gates)
     kernels::coefficientsThread(w, p, c, g);
 }
 
 __global__ void forwardKernel(const float *in, float *out, const uint32_t *a,
-                              const uint32_t *b, const float *coeffs, uint32_t gates,
-                              uint32_t n, uint32_t stride) {
+                              const uint32_t *b, const float *coeffs,
+                              uint32_t gates, uint32_t n, uint32_t stride) {
   uint64_t idx = uint64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (idx < uint64_t(gates) * n)
     kernels::forwardThread(in, out, a, b, coeffs, stride, uint32_t(idx / n),
                            uint32_t(idx % n));
 }
 
-__global__ void lossKernel(const float *last, float *gradLast, const uint32_t *labels,
-                           uint32_t classes, uint32_t group, float invTau, float scale,
-                           uint32_t stride, uint32_t n, float *losses, int *correct) {
+__global__ void lossKernel(const float *last, float *gradLast,
+                           const uint32_t *labels, uint32_t classes,
+                           uint32_t group, float invTau, float scale,
+                           uint32_t stride, uint32_t n, float *losses,
+                           int *correct) {
   uint32_t s = blockIdx.x * blockDim.x + threadIdx.x;
   if (s < n)
-    losses[s] = kernels::lossThread(last, gradLast, labels, classes, group, invTau, scale,
-                                    stride, s, &correct[s]);
+    losses[s] = kernels::lossThread(last, gradLast, labels, classes, group,
+                                    invTau, scale, stride, s, &correct[s]);
 }
 
 __global__ void backwardKernel(const float *in, const float *gout, float *gin,
-                               const uint32_t *a, const uint32_t *b, const float *coeffs,
-                               float *coeffGrad, uint32_t gates, uint32_t n,
-                               uint32_t stride) {
+                               const uint32_t *a, const uint32_t *b,
+                               const float *coeffs, float *coeffGrad,
+                               uint32_t gates, uint32_t n, uint32_t stride) {
   uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i < gates)
-    kernels::backwardThread(in, gout, gin, a, b, coeffs, coeffGrad, n, stride, i);
+    kernels::backwardThread(in, gout, gin, a, b, coeffs, coeffGrad, n, stride,
+                            i);
 }
 
-__global__ void adamKernel(float *w, float *m, float *v, const float *p, const float *c,
-                           const float *cg, float lr, float c1, float c2, size_t count) {
+__global__ void adamKernel(float *w, float *m, float *v, const float *p,
+                           const float *c, const float *cg, float lr, float c1,
+                           float c2, size_t count) {
   size_t idx = size_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (idx < count)
     kernels::adamThread(w, m, v, p, c, cg, lr, c1, c2, idx);
 }
 
-__global__ void gradientKernel(const float *p, const float *c, const float *cg, float *out,
-                               size_t count) {
+__global__ void gradientKernel(const float *p, const float *c, const float *cg,
+                               float *out, size_t count) {
   size_t idx = size_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (idx < count)
-    out[idx] = kernels::weightGradient(p, c, cg, uint32_t(idx / 16), int(idx % 16));
+    out[idx] =
+        kernels::weightGradient(p, c, cg, uint32_t(idx / 16), int(idx % 16));
 }
 
 unsigned blocks(uint64_t threads, unsigned size) {
@@ -74,7 +80,8 @@ struct CudaTrainer::Impl {
   uint32_t cap = 0, gates = 0;
   std::vector<float *> act, grad;
   std::vector<uint32_t *> a, b;
-  float *w = nullptr, *m = nullptr, *v = nullptr, *p = nullptr, *c = nullptr, *cg = nullptr;
+  float *w = nullptr, *m = nullptr, *v = nullptr, *p = nullptr, *c = nullptr,
+        *cg = nullptr;
   float *losses = nullptr, *scratch = nullptr;
   int *correct = nullptr;
   uint32_t *labels = nullptr;
@@ -95,24 +102,25 @@ struct CudaTrainer::Impl {
 
   /// Forward, loss and backward; leaves dL/dc (of the loss times `scale`)
   /// in cg.
-  cudaError_t forwardBackward(const float *inputs, const uint32_t *hostLabels, uint32_t n,
-                              float scale) {
+  cudaError_t forwardBackward(const float *inputs, const uint32_t *hostLabels,
+                              uint32_t n, float scale) {
     const Model &mdl = *model;
     uint32_t inputsCount = mdl.config().inputs();
-    cudaMemcpy2D(act[0], size_t(cap) * 4, inputs, size_t(n) * 4, size_t(n) * 4, inputsCount,
-                 cudaMemcpyHostToDevice);
+    cudaMemcpy2D(act[0], size_t(cap) * 4, inputs, size_t(n) * 4, size_t(n) * 4,
+                 inputsCount, cudaMemcpyHostToDevice);
     cudaMemcpy(labels, hostLabels, size_t(n) * 4, cudaMemcpyHostToDevice);
     coefficientsKernel<<<blocks(gates, 256), 256>>>(w, p, c, gates);
     const auto &layers = mdl.layers();
     for (size_t l = 0; l < layers.size(); ++l) {
       const Layer &layer = layers[l];
       forwardKernel<<<blocks(uint64_t(layer.outDim) * n, 256), 256>>>(
-          act[l], act[l + 1], a[l], b[l], c + size_t(layer.offset) * 4, layer.outDim, n, cap);
+          act[l], act[l + 1], a[l], b[l], c + size_t(layer.offset) * 4,
+          layer.outDim, n, cap);
     }
     uint32_t C = mdl.config().classes, group = layers.back().outDim / C;
-    lossKernel<<<blocks(n, 128), 128>>>(act.back(), grad.back(), labels, C, group,
-                                        float(1.0 / mdl.config().tau), scale, cap, n, losses,
-                                        correct);
+    lossKernel<<<blocks(n, 128), 128>>>(act.back(), grad.back(), labels, C,
+                                        group, float(1.0 / mdl.config().tau),
+                                        scale, cap, n, losses, correct);
     for (size_t l = layers.size(); l-- > 0;) {
       const Layer &layer = layers[l];
       float *gin = nullptr;
@@ -134,17 +142,20 @@ CudaTrainer::~CudaTrainer() = default;
 static Status cudaStatus(cudaError_t rc, const char *what) {
   if (rc == cudaSuccess)
     return Status::success();
-  return Status::error(std::string("error: ") + what + ": " + cudaGetErrorString(rc));
+  return Status::error(std::string("error: ") + what + ": " +
+                       cudaGetErrorString(rc));
 }
 
 Status CudaTrainer::create(const Model &model, uint32_t maxBatch,
                            std::unique_ptr<CudaTrainer> &out) {
   int count = 0;
   cudaError_t rc = cudaGetDeviceCount(&count);
-  if (rc == cudaErrorInsufficientDriver || rc == cudaErrorNoDevice || count == 0)
-    return Status::error("error: no CUDA device (" +
-                         std::string(rc == cudaSuccess ? "none found" : cudaGetErrorString(rc)) +
-                         ")");
+  if (rc == cudaErrorInsufficientDriver || rc == cudaErrorNoDevice ||
+      count == 0)
+    return Status::error(
+        "error: no CUDA device (" +
+        std::string(rc == cudaSuccess ? "none found" : cudaGetErrorString(rc)) +
+        ")");
   if (Status s = cudaStatus(rc, "cudaGetDeviceCount"); !s)
     return s;
   if (model.config().classes > 64)
@@ -160,7 +171,8 @@ Status CudaTrainer::create(const Model &model, uint32_t maxBatch,
   const auto &layers = model.layers();
   I.act.resize(layers.size() + 1);
   I.grad.resize(layers.size() + 1, nullptr);
-  cudaError_t err = I.alloc(I.act[0], size_t(model.config().inputs()) * maxBatch);
+  cudaError_t err =
+      I.alloc(I.act[0], size_t(model.config().inputs()) * maxBatch);
   for (size_t l = 0; l < layers.size() && err == cudaSuccess; ++l) {
     err = I.alloc(I.act[l + 1], size_t(layers[l].outDim) * maxBatch);
     if (err == cudaSuccess)
@@ -171,8 +183,10 @@ Status CudaTrainer::create(const Model &model, uint32_t maxBatch,
     if (err == cudaSuccess)
       err = I.alloc(pb, layers[l].outDim);
     if (err == cudaSuccess) {
-      cudaMemcpy(pa, layers[l].a.data(), layers[l].outDim * 4, cudaMemcpyHostToDevice);
-      cudaMemcpy(pb, layers[l].b.data(), layers[l].outDim * 4, cudaMemcpyHostToDevice);
+      cudaMemcpy(pa, layers[l].a.data(), layers[l].outDim * 4,
+                 cudaMemcpyHostToDevice);
+      cudaMemcpy(pb, layers[l].b.data(), layers[l].outDim * 4,
+                 cudaMemcpyHostToDevice);
     }
     I.a.push_back(pa);
     I.b.push_back(pb);
@@ -202,17 +216,23 @@ Status CudaTrainer::create(const Model &model, uint32_t maxBatch,
   return Status::success();
 }
 
-Status CudaTrainer::step(const float *inputs, const uint32_t *labels, uint32_t n, float lr,
-                         uint64_t adamStep, double &loss, uint32_t &correct) {
+Status CudaTrainer::step(const float *inputs, const uint32_t *labels,
+                         uint32_t n, float lr, uint64_t adamStep, double &loss,
+                         uint32_t &correct) {
   Impl &I = *impl;
   if (n > I.cap)
-    return Status::error("error: batch larger than the CUDA trainer's capacity");
-  if (Status s = cudaStatus(I.forwardBackward(inputs, labels, n, 1.0f / float(n)), "forward/backward");
+    return Status::error(
+        "error: batch larger than the CUDA trainer's capacity");
+  if (Status s =
+          cudaStatus(I.forwardBackward(inputs, labels, n, 1.0f / float(n)),
+                     "forward/backward");
       !s)
     return s;
-  float c1 = 1.0f - powf(0.9f, float(adamStep)), c2 = 1.0f - powf(0.999f, float(adamStep));
+  float c1 = 1.0f - powf(0.9f, float(adamStep)),
+        c2 = 1.0f - powf(0.999f, float(adamStep));
   size_t W = size_t(I.gates) * 16;
-  adamKernel<<<blocks(W, 256), 256>>>(I.w, I.m, I.v, I.p, I.c, I.cg, lr, c1, c2, W);
+  adamKernel<<<blocks(W, 256), 256>>>(I.w, I.m, I.v, I.p, I.c, I.cg, lr, c1, c2,
+                                      W);
   std::vector<float> losses(n);
   std::vector<int> right(n);
   cudaMemcpy(losses.data(), I.losses, size_t(n) * 4, cudaMemcpyDeviceToHost);
@@ -224,19 +244,23 @@ Status CudaTrainer::step(const float *inputs, const uint32_t *labels, uint32_t n
   return cudaStatus(cudaGetLastError(), "training step");
 }
 
-Status CudaTrainer::gradients(const float *inputs, const uint32_t *labels, uint32_t n,
-                              std::vector<float> &grad) {
+Status CudaTrainer::gradients(const float *inputs, const uint32_t *labels,
+                              uint32_t n, std::vector<float> &grad) {
   Impl &I = *impl;
   if (n > I.cap)
-    return Status::error("error: batch larger than the CUDA trainer's capacity");
-  if (Status s = cudaStatus(I.forwardBackward(inputs, labels, n, 1.0f / float(n)), "forward/backward");
+    return Status::error(
+        "error: batch larger than the CUDA trainer's capacity");
+  if (Status s =
+          cudaStatus(I.forwardBackward(inputs, labels, n, 1.0f / float(n)),
+                     "forward/backward");
       !s)
     return s;
   size_t W = size_t(I.gates) * 16;
   gradientKernel<<<blocks(W, 256), 256>>>(I.p, I.c, I.cg, I.scratch, W);
   grad.resize(W);
-  return cudaStatus(cudaMemcpy(grad.data(), I.scratch, W * 4, cudaMemcpyDeviceToHost),
-                    "copying gradients");
+  return cudaStatus(
+      cudaMemcpy(grad.data(), I.scratch, W * 4, cudaMemcpyDeviceToHost),
+      "copying gradients");
 }
 
 Status CudaTrainer::download(std::vector<float> &weights, std::vector<float> &m,
@@ -248,10 +272,12 @@ Status CudaTrainer::download(std::vector<float> &weights, std::vector<float> &m,
   v.resize(W);
   cudaMemcpy(weights.data(), I.w, W * 4, cudaMemcpyDeviceToHost);
   cudaMemcpy(m.data(), I.m, W * 4, cudaMemcpyDeviceToHost);
-  return cudaStatus(cudaMemcpy(v.data(), I.v, W * 4, cudaMemcpyDeviceToHost), "download");
+  return cudaStatus(cudaMemcpy(v.data(), I.v, W * 4, cudaMemcpyDeviceToHost),
+                    "download");
 }
 
-Status CudaTrainer::upload(const std::vector<float> &weights, const std::vector<float> &m,
+Status CudaTrainer::upload(const std::vector<float> &weights,
+                           const std::vector<float> &m,
                            const std::vector<float> &v) {
   Impl &I = *impl;
   size_t W = size_t(I.gates) * 16;
@@ -259,7 +285,8 @@ Status CudaTrainer::upload(const std::vector<float> &weights, const std::vector<
     return Status::error("error: upload of a different model");
   cudaMemcpy(I.w, weights.data(), W * 4, cudaMemcpyHostToDevice);
   cudaMemcpy(I.m, m.data(), W * 4, cudaMemcpyHostToDevice);
-  return cudaStatus(cudaMemcpy(I.v, v.data(), W * 4, cudaMemcpyHostToDevice), "upload");
+  return cudaStatus(cudaMemcpy(I.v, v.data(), W * 4, cudaMemcpyHostToDevice),
+                    "upload");
 }
 
 Status CudaTrainer::synchronize() {

@@ -15,7 +15,8 @@ using namespace lgc::train;
 // The hot loops are compiled for several ISA levels and picked at load time,
 // so one binary is fast on AVX-512 and still runs on any x86-64.
 #if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
-#define LGC_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#define LGC_MULTIVERSION                                                       \
+  __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define LGC_MULTIVERSION
 #endif
@@ -41,22 +42,38 @@ const float lgc::train::kRelaxation[16][4] = {
 
 double lgc::train::relaxedGate(unsigned kind, double a, double b) {
   switch (kind) {
-  case 0: return 0;
-  case 1: return a * b;
-  case 2: return a - a * b;
-  case 3: return a;
-  case 4: return b - a * b;
-  case 5: return b;
-  case 6: return a + b - 2 * a * b;
-  case 7: return a + b - a * b;
-  case 8: return 1 - (a + b - a * b);
-  case 9: return 1 - (a + b - 2 * a * b);
-  case 10: return 1 - b;
-  case 11: return 1 - b + a * b;
-  case 12: return 1 - a;
-  case 13: return 1 - a + a * b;
-  case 14: return 1 - a * b;
-  case 15: return 1;
+  case 0:
+    return 0;
+  case 1:
+    return a * b;
+  case 2:
+    return a - a * b;
+  case 3:
+    return a;
+  case 4:
+    return b - a * b;
+  case 5:
+    return b;
+  case 6:
+    return a + b - 2 * a * b;
+  case 7:
+    return a + b - a * b;
+  case 8:
+    return 1 - (a + b - a * b);
+  case 9:
+    return 1 - (a + b - 2 * a * b);
+  case 10:
+    return 1 - b;
+  case 11:
+    return 1 - b + a * b;
+  case 12:
+    return 1 - a;
+  case 13:
+    return 1 - a + a * b;
+  case 14:
+    return 1 - a * b;
+  case 15:
+    return 1;
   }
   return 0;
 }
@@ -69,17 +86,17 @@ Status ModelConfig::validate() const {
   if (widths.empty())
     return Status::error("error: at least one layer is needed");
   if (classes == 0 || widths.back() % classes)
-    return Status::error("error: the last layer's width " +
-                         std::to_string(widths.back()) +
-                         " is not divisible into " + std::to_string(classes) +
-                         " classes");
+    return Status::error(
+        "error: the last layer's width " + std::to_string(widths.back()) +
+        " is not divisible into " + std::to_string(classes) + " classes");
   if (!(tau > 0) || !std::isfinite(tau))
     return Status::error("error: tau must be positive");
   uint64_t total = 0;
   for (uint32_t w : widths)
     total += w;
   if (total > (1u << 26))
-    return Status::error("error: too many gates (" + std::to_string(total) + ")");
+    return Status::error("error: too many gates (" + std::to_string(total) +
+                         ")");
   uint32_t prev = inputs();
   for (uint32_t w : widths) {
     if (w == 0)
@@ -87,7 +104,8 @@ Status ModelConfig::validate() const {
     if (connections == Connections::Unique && uint64_t(w) * 2 < prev)
       return Status::error("error: 'unique' connections need 2 x width >= the "
                            "previous width (" +
-                           std::to_string(w) + " x 2 < " + std::to_string(prev) +
+                           std::to_string(w) + " x 2 < " +
+                           std::to_string(prev) +
                            "); use --connections random or wider layers");
     prev = w;
   }
@@ -121,7 +139,9 @@ Status Model::init(const ModelConfig &config) {
     layer.inDim = prev;
     layer.outDim = w;
     layer.offset = totalGates;
-    if (Status s = makeConnections(cfg.connections, prev, w, rng, layer.a, layer.b); !s)
+    if (Status s =
+            makeConnections(cfg.connections, prev, w, rng, layer.a, layer.b);
+        !s)
       return s;
     layerList.push_back(std::move(layer));
     totalGates += w;
@@ -178,7 +198,8 @@ Net Model::discretize() const {
       for (uint8_t k = 1; k < 16; ++k)
         if (w[k] > w[best])
           best = k;
-      net.gates.push_back(Gate{best, prevBase + layer.a[i], prevBase + layer.b[i]});
+      net.gates.push_back(
+          Gate{best, prevBase + layer.a[i], prevBase + layer.b[i]});
     }
     prevBase = base;
   }
@@ -222,8 +243,9 @@ static void forwardLayer(const float *__restrict in, float *__restrict out,
 void Workspace::forward(const Model &model, const float *coeffs, uint32_t n) {
   for (size_t l = 0; l < model.layers().size(); ++l) {
     const Layer &layer = model.layers()[l];
-    forwardLayer(act[l].data(), act[l + 1].data(), layer.a.data(), layer.b.data(),
-                 coeffs + size_t(layer.offset) * 4, layer.outDim, n, cap);
+    forwardLayer(act[l].data(), act[l + 1].data(), layer.a.data(),
+                 layer.b.data(), coeffs + size_t(layer.offset) * 4,
+                 layer.outDim, n, cap);
   }
   // GroupSum: class c's score is the sum of its group over tau.
   const std::vector<float> &last = act.back();
@@ -264,7 +286,8 @@ double Workspace::lossAndGrad(const Model &model, const uint32_t *labels,
       p[c] = std::exp(scoreBuf[size_t(c) * cap + s] - m);
       sum += p[c];
     }
-    loss += -(double(scoreBuf[size_t(labels[s]) * cap + s] - m) - std::log(sum));
+    loss +=
+        -(double(scoreBuf[size_t(labels[s]) * cap + s] - m) - std::log(sum));
     for (uint32_t c = 0; c < C; ++c)
       dscore[size_t(c) * n + s] =
           (float(p[c] / sum) - (c == labels[s] ? 1.0f : 0.0f)) * scale * invTau;

@@ -152,9 +152,9 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
   if (train.size() == 0)
     return Status::error("error: the training set is empty");
   if (train.numFeatures != opts.model.features)
-    return Status::error("error: the data has " + std::to_string(train.numFeatures) +
-                         " features, the model " +
-                         std::to_string(opts.model.features));
+    return Status::error(
+        "error: the data has " + std::to_string(train.numFeatures) +
+        " features, the model " + std::to_string(opts.model.features));
   for (uint32_t l : train.labels)
     if (l >= opts.model.classes)
       return Status::error("error: label " + std::to_string(l) + " but only " +
@@ -165,7 +165,8 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
   testData = binarize(test, opts.model);
   if (opts.validation) {
     if (opts.validation >= trainData.size())
-      return Status::error("error: --validation " + std::to_string(opts.validation) +
+      return Status::error("error: --validation " +
+                           std::to_string(opts.validation) +
                            " leaves no training samples (the set has " +
                            std::to_string(trainData.size()) + ")");
     valData = splitOff(trainData, opts.validation);
@@ -232,7 +233,8 @@ std::vector<uint32_t> Trainer::nextBatch() {
 }
 
 /// [begin, end) of part t of n.
-static std::pair<uint32_t, uint32_t> part(uint32_t total, unsigned t, unsigned n) {
+static std::pair<uint32_t, uint32_t> part(uint32_t total, unsigned t,
+                                          unsigned n) {
   uint64_t begin = uint64_t(total) * t / n, end = uint64_t(total) * (t + 1) / n;
   return {uint32_t(begin), uint32_t(end)};
 }
@@ -252,8 +254,8 @@ double Trainer::step(uint32_t *correctOut) {
     }
     double loss = 0;
     uint32_t correct = 0;
-    Status s = gpu->step(gpuInputs.data(), labels.data(), B, opts.lr, ++adamStep, loss,
-                         correct);
+    Status s = gpu->step(gpuInputs.data(), labels.data(), B, opts.lr,
+                         ++adamStep, loss, correct);
     if (!s) {
       std::fprintf(stderr, "lgn-train: %s\n", s.message().c_str());
       std::abort();
@@ -287,7 +289,8 @@ double Trainer::step(uint32_t *correctOut) {
       labels[s] = trainData.labels[batch[s0 + s]];
     }
     ws.forward(model, coeffs.data(), n);
-    losses[t] = ws.lossAndGrad(model, labels.data(), n, 1.0f / float(B), corrects[t]);
+    losses[t] =
+        ws.lossAndGrad(model, labels.data(), n, 1.0f / float(B), corrects[t]);
     ws.backward(model, coeffs.data(), n, cg.data());
   });
   ++adamStep;
@@ -346,7 +349,8 @@ EvalResult Trainer::evaluate(const BitData &data) {
         for (uint32_t i = 0; i < inputs; ++i)
           in[size_t(i) * chunk + s] = data.bits[(first + s) * inputs + i];
       ws.forward(model, coeffs.data(), n);
-      losses[t] += ws.lossAndGrad(model, &data.labels[first], n, 0.0f, corrects[t]);
+      losses[t] +=
+          ws.lossAndGrad(model, &data.labels[first], n, 0.0f, corrects[t]);
     }
   });
   uint32_t correct = 0;
@@ -514,9 +518,9 @@ static std::string formatClock(double secs) {
 
 Status Trainer::writeOutputs(const EvalResult &last, double seconds) {
   if (!opts.log.empty()) {
-    std::string csv = std::string("iteration,seconds,train_loss,train_accuracy,") +
-                      evalName() + "_relaxed_accuracy," + evalName() +
-                      "_discrete_accuracy\n";
+    std::string csv =
+        std::string("iteration,seconds,train_loss,train_accuracy,") +
+        evalName() + "_relaxed_accuracy," + evalName() + "_discrete_accuracy\n";
     char line[256];
     for (const HistoryRow &h : history) {
       std::snprintf(line, sizeof line, "%llu,%.3f,%.6f,%.6f,%.6f,%.6f\n",
@@ -528,7 +532,8 @@ Status Trainer::writeOutputs(const EvalResult &last, double seconds) {
       return s;
   }
   if (!opts.plot.empty())
-    if (Status s = writeFileAtomic(opts.plot, plotHistory(history, opts.model.describe()));
+    if (Status s = writeFileAtomic(opts.plot,
+                                   plotHistory(history, opts.model.describe()));
         !s)
       return s;
   if (!opts.output.empty()) {
@@ -538,15 +543,18 @@ Status Trainer::writeOutputs(const EvalResult &last, double seconds) {
     if (!opts.dataName.empty())
       net.metadata.emplace_back("dataset", opts.dataName);
     net.metadata.emplace_back("config", opts.model.describe());
-    net.metadata.emplace_back("optimizer", "adam lr=" + std::to_string(opts.lr) +
-                                               " batch=" + std::to_string(opts.batch));
+    net.metadata.emplace_back("optimizer",
+                              "adam lr=" + std::to_string(opts.lr) +
+                                  " batch=" + std::to_string(opts.batch));
     net.metadata.emplace_back("iterations", std::to_string(iteration));
     std::snprintf(acc, sizeof acc, "%.4f", finalTestAccuracy);
     net.metadata.emplace_back("test_accuracy", acc);
     std::snprintf(acc, sizeof acc, "%.4f", last.discreteAccuracy);
-    net.metadata.emplace_back(std::string(evalName()) + "_discrete_accuracy", acc);
+    net.metadata.emplace_back(std::string(evalName()) + "_discrete_accuracy",
+                              acc);
     std::snprintf(acc, sizeof acc, "%.4f", last.relaxedAccuracy);
-    net.metadata.emplace_back(std::string(evalName()) + "_relaxed_accuracy", acc);
+    net.metadata.emplace_back(std::string(evalName()) + "_relaxed_accuracy",
+                              acc);
     std::snprintf(acc, sizeof acc, "%.1f", seconds);
     net.metadata.emplace_back("training_seconds", acc);
     if (Status s = writeNetFile(opts.output, net); !s)
@@ -558,7 +566,8 @@ Status Trainer::writeOutputs(const EvalResult &last, double seconds) {
 Status Trainer::run() {
   auto start = std::chrono::steady_clock::now();
   auto now = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
         .count();
   };
   uint64_t target = opts.iterations ? opts.iterations : UINT64_MAX;
@@ -581,7 +590,8 @@ Status Trainer::run() {
     if (evalNow) {
       last = evaluate(evalData());
       evaluated = true;
-      history.push_back({iteration, elapsedBefore + now(), lossSum / double(lossCount),
+      history.push_back({iteration, elapsedBefore + now(),
+                         lossSum / double(lossCount),
                          double(correctSum) / double(lossCount * opts.batch),
                          last.relaxedAccuracy, last.discreteAccuracy});
       lossSum = 0;
@@ -598,21 +608,24 @@ Status Trainer::run() {
     if (opts.progress && (t - lastPrint > (tty ? 0.25 : 10.0) || evalNow)) {
       lastPrint = t;
       double rate = double(iteration - startIteration) / std::max(t, 1e-9);
-      double eta = target != UINT64_MAX ? double(target - iteration) / std::max(rate, 1e-9)
-                                        : limit - t;
+      double eta = target != UINT64_MAX
+                       ? double(target - iteration) / std::max(rate, 1e-9)
+                       : limit - t;
       uint64_t total = target != UINT64_MAX ? target : 0;
-      int width = 24, filled = total ? int(double(iteration) / double(total) * width)
-                                     : int(std::min(1.0, t / limit) * width);
+      int width = 24,
+          filled = total ? int(double(iteration) / double(total) * width)
+                         : int(std::min(1.0, t / limit) * width);
       std::string bar(size_t(filled), '#');
       bar.resize(size_t(width), '-');
       std::fprintf(stderr, "%s[%s] %llu it  %.1f it/s  ETA %s", tty ? "\r" : "",
                    bar.c_str(), (unsigned long long)iteration, rate,
                    formatClock(std::max(0.0, eta)).c_str());
       if (!history.empty())
-        std::fprintf(stderr, "  loss %.4f  train %.1f%%  %s %.2f%% (relaxed %.2f%%)",
-                     history.back().trainLoss, 100 * history.back().trainAccuracy,
-                     opts.validation ? "val" : "test", 100 * history.back().testDiscrete,
-                     100 * history.back().testRelaxed);
+        std::fprintf(
+            stderr, "  loss %.4f  train %.1f%%  %s %.2f%% (relaxed %.2f%%)",
+            history.back().trainLoss, 100 * history.back().trainAccuracy,
+            opts.validation ? "val" : "test", 100 * history.back().testDiscrete,
+            100 * history.back().testRelaxed);
       std::fprintf(stderr, "%s", tty ? "\x1b[K" : "\n");
       std::fflush(stderr);
     }
@@ -621,10 +634,11 @@ Status Trainer::run() {
     std::fprintf(stderr, "\n");
   if (!evaluated || history.empty() || history.back().iteration != iteration) {
     last = evaluate(evalData());
-    history.push_back({iteration, elapsedBefore + now(),
-                       lossCount ? lossSum / double(lossCount) : 0.0,
-                       lossCount ? double(correctSum) / double(lossCount * opts.batch) : 0.0,
-                       last.relaxedAccuracy, last.discreteAccuracy});
+    history.push_back(
+        {iteration, elapsedBefore + now(),
+         lossCount ? lossSum / double(lossCount) : 0.0,
+         lossCount ? double(correctSum) / double(lossCount * opts.batch) : 0.0,
+         last.relaxedAccuracy, last.discreteAccuracy});
   } else {
     last.relaxedAccuracy = history.back().testRelaxed;
     last.discreteAccuracy = history.back().testDiscrete;
@@ -632,8 +646,8 @@ Status Trainer::run() {
   double seconds = elapsedBefore + now();
   if (Status s = syncFromDevice(); !s)
     return s;
-  finalTestAccuracy =
-      opts.validation ? evaluate(testData).discreteAccuracy : last.discreteAccuracy;
+  finalTestAccuracy = opts.validation ? evaluate(testData).discreteAccuracy
+                                      : last.discreteAccuracy;
   if (!opts.checkpoint.empty())
     if (Status s = saveCheckpoint(opts.checkpoint, seconds); !s)
       return s;
@@ -642,9 +656,9 @@ Status Trainer::run() {
                  "done: %llu iterations in %.1f s (%.1f it/s); %s accuracy "
                  "%.2f%% discretised, %.2f%% relaxed; test accuracy %.2f%%\n",
                  (unsigned long long)iteration, seconds,
-                 double(iteration - startIteration) / std::max(now(), 1e-9), evalName(),
-                 100 * last.discreteAccuracy, 100 * last.relaxedAccuracy,
-                 100 * finalTestAccuracy);
+                 double(iteration - startIteration) / std::max(now(), 1e-9),
+                 evalName(), 100 * last.discreteAccuracy,
+                 100 * last.relaxedAccuracy, 100 * finalTestAccuracy);
   return writeOutputs(last, seconds);
 }
 
@@ -660,48 +674,56 @@ std::string lgc::train::plotHistory(const std::vector<HistoryRow> &history,
                     "\" font-family=\"sans-serif\" font-size=\"12\">\n";
   std::string safeTitle;
   for (char c : title)
-    safeTitle += c == '<' ? std::string("&lt;") : c == '&' ? std::string("&amp;") : std::string(1, c);
-  uint64_t maxIt = history.empty() ? 1 : std::max<uint64_t>(1, history.back().iteration);
-  auto panel = [&](int y0, const char *name, double lo, double hi,
-                   std::vector<std::pair<const char *, double HistoryRow::*>> series) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf,
-                  "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
-                  "stroke=\"#888\"/>\n<text x=\"%d\" y=\"%d\">%s</text>\n",
-                  L, y0 + T, W - L - R, H - T - Bm, L, y0 + T - 8, name);
-    svg += buf;
-    std::snprintf(buf, sizeof buf,
-                  "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.3g</text>\n"
-                  "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.3g</text>\n"
-                  "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%llu it</text>\n",
-                  L - 4, y0 + T + 10, hi, L - 4, y0 + H - Bm, lo, W - R,
-                  y0 + H - Bm + 16, (unsigned long long)maxIt);
-    svg += buf;
-    const char *colors[] = {"#d62728", "#1f77b4", "#2ca02c"};
-    int ci = 0;
-    for (auto &[label, field] : series) {
-      std::string pts;
-      for (const HistoryRow &h : history) {
-        double x = L + double(h.iteration) / double(maxIt) * (W - L - R);
-        double v = std::min(hi, std::max(lo, h.*field));
-        double y = y0 + H - Bm - (v - lo) / (hi - lo) * (H - T - Bm);
-        std::snprintf(buf, sizeof buf, "%.1f,%.1f ", x, y);
-        pts += buf;
-      }
-      svg += "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" +
-             std::string(colors[ci % 3]) + "\" points=\"" + pts + "\"/>\n";
-      std::snprintf(buf, sizeof buf,
-                    "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>\n",
-                    L + 10 + 170 * ci, y0 + H - 8, colors[ci % 3], label);
-      svg += buf;
-      ++ci;
-    }
-  };
+    safeTitle += c == '<'   ? std::string("&lt;")
+                 : c == '&' ? std::string("&amp;")
+                            : std::string(1, c);
+  uint64_t maxIt =
+      history.empty() ? 1 : std::max<uint64_t>(1, history.back().iteration);
+  auto panel =
+      [&](int y0, const char *name, double lo, double hi,
+          std::vector<std::pair<const char *, double HistoryRow::*>> series) {
+        char buf[256];
+        std::snprintf(
+            buf, sizeof buf,
+            "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
+            "stroke=\"#888\"/>\n<text x=\"%d\" y=\"%d\">%s</text>\n",
+            L, y0 + T, W - L - R, H - T - Bm, L, y0 + T - 8, name);
+        svg += buf;
+        std::snprintf(
+            buf, sizeof buf,
+            "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.3g</text>\n"
+            "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.3g</text>\n"
+            "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%llu it</text>\n",
+            L - 4, y0 + T + 10, hi, L - 4, y0 + H - Bm, lo, W - R,
+            y0 + H - Bm + 16, (unsigned long long)maxIt);
+        svg += buf;
+        const char *colors[] = {"#d62728", "#1f77b4", "#2ca02c"};
+        int ci = 0;
+        for (auto &[label, field] : series) {
+          std::string pts;
+          for (const HistoryRow &h : history) {
+            double x = L + double(h.iteration) / double(maxIt) * (W - L - R);
+            double v = std::min(hi, std::max(lo, h.*field));
+            double y = y0 + H - Bm - (v - lo) / (hi - lo) * (H - T - Bm);
+            std::snprintf(buf, sizeof buf, "%.1f,%.1f ", x, y);
+            pts += buf;
+          }
+          svg += "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" +
+                 std::string(colors[ci % 3]) + "\" points=\"" + pts + "\"/>\n";
+          std::snprintf(buf, sizeof buf,
+                        "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>\n",
+                        L + 10 + 170 * ci, y0 + H - 8, colors[ci % 3], label);
+          svg += buf;
+          ++ci;
+        }
+      };
   double maxLoss = 0.1;
   for (const HistoryRow &h : history)
     maxLoss = std::max(maxLoss, h.trainLoss);
-  svg += "<text x=\"" + std::to_string(L) + "\" y=\"14\">" + safeTitle + "</text>\n";
-  panel(0, "training loss", 0, maxLoss, {{"train loss", &HistoryRow::trainLoss}});
+  svg += "<text x=\"" + std::to_string(L) + "\" y=\"14\">" + safeTitle +
+         "</text>\n";
+  panel(0, "training loss", 0, maxLoss,
+        {{"train loss", &HistoryRow::trainLoss}});
   panel(H, "accuracy", 0, 1,
         {{"train (relaxed)", &HistoryRow::trainAccuracy},
          {"test (relaxed)", &HistoryRow::testRelaxed},

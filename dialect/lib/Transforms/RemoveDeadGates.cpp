@@ -38,8 +38,7 @@ struct RemoveDeadGatesPass
     numUnusedInputs += unused;
     if (reportUnusedInputs && unused)
       getOperation().emitRemark()
-          << unused << " of " << body.getNumArguments()
-          << " inputs are unused";
+          << unused << " of " << body.getNumArguments() << " inputs are unused";
   }
 };
 } // namespace

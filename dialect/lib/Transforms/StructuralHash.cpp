@@ -45,7 +45,8 @@ static Key normalize(GateOp gate) {
   return Key(t, a.getAsOpaquePointer(), b.getAsOpaquePointer());
 }
 
-struct StructuralHashPass : lgc::lgn::impl::StructuralHashBase<StructuralHashPass> {
+struct StructuralHashPass
+    : lgc::lgn::impl::StructuralHashBase<StructuralHashPass> {
   using StructuralHashBase::StructuralHashBase;
 
   void runOnOperation() override {
@@ -55,7 +56,8 @@ struct StructuralHashPass : lgc::lgn::impl::StructuralHashBase<StructuralHashPas
     OpBuilder builder(&getContext());
     // Topological order: when a gate is merged, its users (all later) hash
     // with the surviving value, so merges cascade in one walk.
-    for (Operation &op : llvm::make_early_inc_range(body.without_terminator())) {
+    for (Operation &op :
+         llvm::make_early_inc_range(body.without_terminator())) {
       auto gate = dyn_cast<GateOp>(op);
       if (!gate)
         continue;

@@ -34,15 +34,15 @@ enum {
 };
 
 typedef struct lgc_net_info {
-  uint32_t abi_version;  /* LGC_NET_ABI_VERSION */
-  uint32_t inputs;       /* input bits */
-  uint32_t features;     /* raw features per sample */
-  uint32_t classes;      /* GroupSum classes */
-  uint32_t outputs;      /* output bits (classes x group size) */
-  uint32_t gates;        /* gates after optimisation */
-  uint32_t vector_bits;  /* samples evaluated per kernel call */
+  uint32_t abi_version; /* LGC_NET_ABI_VERSION */
+  uint32_t inputs;      /* input bits */
+  uint32_t features;    /* raw features per sample */
+  uint32_t classes;     /* GroupSum classes */
+  uint32_t outputs;     /* output bits (classes x group size) */
+  uint32_t gates;       /* gates after optimisation */
+  uint32_t vector_bits; /* samples evaluated per kernel call */
   uint32_t reserved;
-  double tau;            /* GroupSum temperature: score = count / tau */
+  double tau; /* GroupSum temperature: score = count / tau */
 } lgc_net_info;
 
 /* The ABI version of this library; check it before anything else. */

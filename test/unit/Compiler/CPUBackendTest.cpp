@@ -58,7 +58,8 @@ std::unique_ptr<NetLibrary> compile(const Net &net, const Case &c,
   opts.gatesPerFunction = c.gatesPerFunction;
   opts.codegenLevel = 1;
   std::string path = dir + "/" + c.name + ".so", error;
-  bool ok = compileToSharedLibrary(*module, opts, LGC_SUPPORT_LIB_DIR, path, error);
+  bool ok =
+      compileToSharedLibrary(*module, opts, LGC_SUPPORT_LIB_DIR, path, error);
   EXPECT_TRUE(ok) << error;
   std::unique_ptr<NetLibrary> lib;
   if (ok) {
@@ -72,17 +73,73 @@ TEST(CPUBackend, BitExactAgainstInterpreter) {
   const std::vector<Case> cases = {
       {"tiny", 8, {8, 8}, 2, Connections::Random, -1, 1, 0, 10000},
       {"one_class", 20, {50, 33}, 1, Connections::Random, -1, 1, 0, 10000},
-      {"many_classes", 40, {120, 100}, 50, Connections::Unique, 0.4, 2, 0, 10000},
-      {"odd_widths", 37, {101, 77, 65}, 13, Connections::Random, 0.45, 1, 256, 40},
-      {"deep_split", 64, {64, 64, 64, 64, 64, 64, 64, 64}, 4, Connections::Unique, 0.2, 1, 128, 100},
-      {"unoptimised", 30, {90, 90, 60}, 6, Connections::Random, -1, 0, 64, 10000},
+      {"many_classes",
+       40,
+       {120, 100},
+       50,
+       Connections::Unique,
+       0.4,
+       2,
+       0,
+       10000},
+      {"odd_widths",
+       37,
+       {101, 77, 65},
+       13,
+       Connections::Random,
+       0.45,
+       1,
+       256,
+       40},
+      {"deep_split",
+       64,
+       {64, 64, 64, 64, 64, 64, 64, 64},
+       4,
+       Connections::Unique,
+       0.2,
+       1,
+       128,
+       100},
+      {"unoptimised",
+       30,
+       {90, 90, 60},
+       6,
+       Connections::Random,
+       -1,
+       0,
+       64,
+       10000},
       {"wide", 784, {1000, 1000}, 10, Connections::Random, 0.45, 1, 0, 700},
       // Many thresholds over few features: a 64-bit tile spans 4 of them.
-      {"thermometer", 120, {200, 100}, 5, Connections::Random, 0.3, 1, 0, 10000},
+      {"thermometer",
+       120,
+       {200, 100},
+       5,
+       Connections::Random,
+       0.3,
+       1,
+       0,
+       10000},
       // Portable targets: SSE2 (baseline support library) and AVX2 (v3).
-      {"portable", 100, {200, 120}, 6, Connections::Random, 0.45, 1, 0, 10000,
+      {"portable",
+       100,
+       {200, 120},
+       6,
+       Connections::Random,
+       0.45,
+       1,
+       0,
+       10000,
        "x86-64-v2"},
-      {"avx2", 100, {200, 120}, 6, Connections::Unique, 0.45, 1, 0, 10000,
+      {"avx2",
+       100,
+       {200, 120},
+       6,
+       Connections::Unique,
+       0.45,
+       1,
+       0,
+       10000,
        "x86-64-v3"},
   };
   TempDir dir;
@@ -104,7 +161,8 @@ TEST(CPUBackend, BitExactAgainstInterpreter) {
       net.numFeatures = net.numInputs / levels;
       for (uint32_t j = 0; j < levels; ++j)
         for (uint32_t f = 0; f < net.numFeatures; ++f)
-          net.encoding.push_back(InputBit{f, 0.1f + 0.8f * float(j) / float(levels)});
+          net.encoding.push_back(
+              InputBit{f, 0.1f + 0.8f * float(j) / float(levels)});
     }
     std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
     ASSERT_TRUE(lib);
@@ -123,7 +181,10 @@ TEST(CPUBackend, BitExactAgainstInterpreter) {
         px[i] = uint8_t(rng.below(256));
         // Include exact threshold values and the ends of the range.
         uint64_t r = rng.below(8);
-        fx[i] = r == 0 ? 0.1f : r == 1 ? 0.5f : r == 2 ? 0.9f : float(rng.uniform());
+        fx[i] = r == 0   ? 0.1f
+                : r == 1 ? 0.5f
+                : r == 2 ? 0.9f
+                         : float(rng.uniform());
       }
       std::vector<uint64_t> packed(numBlocks(n) * net.numInputs);
       for (uint64_t &w : packed)
@@ -137,15 +198,19 @@ TEST(CPUBackend, BitExactAgainstInterpreter) {
       for (const Input &in : inputs) {
         SCOPED_TRACE(in.kind);
         std::vector<uint32_t> wantCounts(n * net.numClasses), wantClasses(n);
-        interpret(net, in.words.data(), n, wantCounts.data(), wantClasses.data());
+        interpret(net, in.words.data(), n, wantCounts.data(),
+                  wantClasses.data());
         for (unsigned threads : {1u, 3u}) {
-          std::vector<uint32_t> counts(n * net.numClasses, 999), classes(n, 999);
+          std::vector<uint32_t> counts(n * net.numClasses, 999),
+              classes(n, 999);
           Status s = std::string(in.kind) == "u8"
-                         ? lib->runU8(px.data(), n, counts.data(), classes.data(), threads)
+                         ? lib->runU8(px.data(), n, counts.data(),
+                                      classes.data(), threads)
                      : std::string(in.kind) == "f32"
-                         ? lib->runF32(fx.data(), n, counts.data(), classes.data(), threads)
-                         : lib->runPacked(packed.data(), n, counts.data(), classes.data(),
-                                          threads);
+                         ? lib->runF32(fx.data(), n, counts.data(),
+                                       classes.data(), threads)
+                         : lib->runPacked(packed.data(), n, counts.data(),
+                                          classes.data(), threads);
           ASSERT_TRUE(s.ok()) << s.message();
           EXPECT_EQ(counts, wantCounts) << "threads " << threads;
           EXPECT_EQ(classes, wantClasses) << "threads " << threads;
@@ -160,7 +225,8 @@ TEST(CPUBackend, LoaderErrors) {
   std::unique_ptr<NetLibrary> lib;
   Status missing = NetLibrary::open(dir.path + "/absent.so", lib);
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.message().find("cannot load net library"), std::string::npos);
+  EXPECT_NE(missing.message().find("cannot load net library"),
+            std::string::npos);
   // A shared library that is not a net: the runtime's own C API library.
   Status notNet = NetLibrary::open(LGC_RUNTIME_SO, lib);
   ASSERT_FALSE(notNet.ok());

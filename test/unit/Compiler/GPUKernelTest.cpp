@@ -67,7 +67,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     mlir::PassManager pm(&context);
     lgn::buildDefaultPipeline(pm, lgn::PipelineOptions());
     ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
-    ASSERT_TRUE(mlir::succeeded(lowerToNVVM(*module, c.gatesPerFunction, true)));
+    ASSERT_TRUE(
+        mlir::succeeded(lowerToNVVM(*module, c.gatesPerFunction, true)));
     std::string error, object;
     CPUTargetOptions copts;
     auto tm = createCPUTargetMachine(copts, error);
@@ -75,7 +76,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     llvm::LLVMContext llvmContext;
     auto llvmModule = translateToLLVMIR(*module, llvmContext, *tm);
     ASSERT_TRUE(llvmModule);
-    ASSERT_TRUE(emitMachineCode(*llvmModule, *tm, false, object, error)) << error;
+    ASSERT_TRUE(emitMachineCode(*llvmModule, *tm, false, object, error))
+        << error;
     std::string so = std::string(dir) + "/k" + std::to_string(index++) + ".so";
     ASSERT_TRUE(linkSharedLibrary(object, so, "", error, "__lgc_*")) << error;
     void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -102,12 +104,14 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       for (int64_t gid = 0; gid < int64_t(net.numInputs) * words; ++gid)
         pack(x.data(), int64_t(n), in.data(), words, gid);
       for (int64_t t = 0; t < words; ++t)
-        thread(in.data(), scratch.data(), planes.data(), classes.data(), words, t);
+        thread(in.data(), scratch.data(), planes.data(), classes.data(), words,
+               t);
       std::vector<uint64_t> want = packFeaturesU8(net, x.data(), n);
       // The device packing equals the interpreter's (word-major there).
       for (uint32_t i = 0; i < net.numInputs; ++i)
         for (int64_t t = 0; t < words; ++t)
-          ASSERT_EQ(in[i * words + t], want[t * net.numInputs + i]) << i << " " << t;
+          ASSERT_EQ(in[i * words + t], want[t * net.numInputs + i])
+              << i << " " << t;
       std::vector<uint32_t> wantCounts(n * net.numClasses), wantClasses(n);
       interpret(net, want.data(), n, wantCounts.data(), wantClasses.data());
       for (size_t s = 0; s < n; ++s) {
@@ -115,8 +119,12 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
         for (uint32_t cl = 0; cl < net.numClasses; ++cl) {
           uint32_t count = 0;
           for (int64_t j = 0; j < K; ++j)
-            count |= uint32_t((planes[(cl * K + j) * words + s / 64] >> (s % 64)) & 1) << j;
-          ASSERT_EQ(count, wantCounts[s * net.numClasses + cl]) << "sample " << s;
+            count |=
+                uint32_t((planes[(cl * K + j) * words + s / 64] >> (s % 64)) &
+                         1)
+                << j;
+          ASSERT_EQ(count, wantCounts[s * net.numClasses + cl])
+              << "sample " << s;
         }
       }
     }

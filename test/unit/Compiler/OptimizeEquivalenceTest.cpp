@@ -30,8 +30,8 @@ struct Shape {
   double passThrough;
 };
 
-std::vector<uint32_t> countsOf(const Net &net, const std::vector<uint64_t> &words,
-                               size_t n) {
+std::vector<uint32_t> countsOf(const Net &net,
+                               const std::vector<uint64_t> &words, size_t n) {
   std::vector<uint32_t> counts(n * net.numClasses);
   interpret(net, words.data(), n, counts.data(), nullptr);
   return counts;
@@ -84,7 +84,8 @@ TEST(OptimizeEquivalence, RandomNetsKeepEveryCount) {
       std::vector<uint64_t> words(numBlocks(n) * net.numInputs);
       for (uint64_t &w : words)
         w = rng.next();
-      // Clear padding bits: the interpreter ignores them, but keep inputs clean.
+      // Clear padding bits: the interpreter ignores them, but keep inputs
+      // clean.
       std::vector<uint32_t> expected = countsOf(net, words, n);
       for (unsigned level : {1u, 2u}) {
         Net opt = optimize(net, level);

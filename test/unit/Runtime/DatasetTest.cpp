@@ -34,7 +34,8 @@ std::string be32(uint32_t v) {
   return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
 }
 
-std::string idxImages(uint32_t n, uint32_t rows, uint32_t cols, uint32_t magic = 0x803) {
+std::string idxImages(uint32_t n, uint32_t rows, uint32_t cols,
+                      uint32_t magic = 0x803) {
   std::string d = be32(magic) + be32(n) + be32(rows) + be32(cols);
   for (uint32_t i = 0; i < n * rows * cols; ++i)
     d.push_back(char(i * 37));
@@ -130,7 +131,8 @@ TEST(Dataset, MnistJson) {
     for (int i = 0; i < 5 * 784; ++i)
       json += (i ? "," : "") + std::to_string(digit / 10.0);
     json += "]}\n";
-    ASSERT_TRUE(writeFileAtomic(dir.file(std::to_string(digit) + ".json"), json).ok());
+    ASSERT_TRUE(
+        writeFileAtomic(dir.file(std::to_string(digit) + ".json"), json).ok());
   }
   ASSERT_TRUE(loadDataset("mnist:" + dir.path, "all", d).ok());
   EXPECT_EQ(d.size(), 50u);
@@ -147,10 +149,12 @@ TEST(Dataset, MnistJson) {
     ASSERT_FALSE(s.ok()) << json;
     EXPECT_NE(s.message().find(needle), std::string::npos) << s.message();
   };
-  expectError("{\"data\": [0, 0.5,", "3.json:1:18: error: unexpected end of file");
+  expectError("{\"data\": [0, 0.5,",
+              "3.json:1:18: error: unexpected end of file");
   expectError("{\"data\": [0, 1]}", "not a whole number of 784-pixel images");
   expectError("{\"data\": [0, 2]}", "outside [0, 1]");
-  expectError("{\"pixels\": []}", "3.json:1:2: error: expected the key \"data\"");
+  expectError("{\"pixels\": []}",
+              "3.json:1:2: error: expected the key \"data\"");
   expectError("{\"data\": [0 0]}", "expected ',' or ']'");
   ::unlink(dir.file("5.json").c_str());
   Status s = loadMnistJson(dir.path, "all", d);
@@ -172,7 +176,9 @@ TEST(Dataset, MnistFromNpmPackageWhenInstalled) {
 TEST(Dataset, CsvWithHeaderAndScaling) {
   TempDir dir;
   std::string path = dir.file("d.csv");
-  ASSERT_TRUE(writeFileAtomic(path, "3,2,low,high\n1.0,10,0\n3.0,10,1\n2.0,10,1\n").ok());
+  ASSERT_TRUE(
+      writeFileAtomic(path, "3,2,low,high\n1.0,10,0\n3.0,10,1\n2.0,10,1\n")
+          .ok());
   Dataset d;
   Status s = loadCsv(path, -1, d);
   ASSERT_TRUE(s.ok()) << s.message();
@@ -198,7 +204,8 @@ TEST(Dataset, CsvWithHeaderAndScaling) {
 }
 
 TEST(Dataset, SklearnIrisWhenInstalled) {
-  std::string path = "/usr/lib/python3/dist-packages/sklearn/datasets/data/iris.csv";
+  std::string path =
+      "/usr/lib/python3/dist-packages/sklearn/datasets/data/iris.csv";
   if (!exists(path))
     GTEST_SKIP() << "python3-sklearn is not installed";
   Dataset all, train, test;

@@ -94,12 +94,18 @@ TEST(Format, LocatedErrors) {
   const std::vector<ErrorCase> cases = {
       {"empty file", "", "net.lgn:1:1: error: empty file"},
       {"only comments", "# nothing\n\n", "net.lgn:1:1: error: empty file"},
-      {"bad header", "lgm 1\n", "net.lgn:1:1: error: expected the header 'lgn 1'"},
-      {"bad version", "lgn 2\n", "net.lgn:1:5: error: unsupported format version 2"},
-      {"version junk", "lgn one\n", "net.lgn:1:5: error: expected format version"},
-      {"unknown directive", "lgn 1\nfoo 3\n", "net.lgn:2:1: error: unknown directive 'foo'"},
-      {"unknown kind", head + "g nand 0 1\n", "net.lgn:4:3: error: unknown gate kind 'nand'"},
-      {"kind out of range", head + "g 16 0 1\n", "net.lgn:4:3: error: unknown gate kind '16'"},
+      {"bad header", "lgm 1\n",
+       "net.lgn:1:1: error: expected the header 'lgn 1'"},
+      {"bad version", "lgn 2\n",
+       "net.lgn:1:5: error: unsupported format version 2"},
+      {"version junk", "lgn one\n",
+       "net.lgn:1:5: error: expected format version"},
+      {"unknown directive", "lgn 1\nfoo 3\n",
+       "net.lgn:2:1: error: unknown directive 'foo'"},
+      {"unknown kind", head + "g nand 0 1\n",
+       "net.lgn:4:3: error: unknown gate kind 'nand'"},
+      {"kind out of range", head + "g 16 0 1\n",
+       "net.lgn:4:3: error: unknown gate kind '16'"},
       {"forward operand", head + "g and 0 5\n",
        "net.lgn:4:9: error: gate operand 5 refers to a later node"},
       {"self operand", head + "g and 4 1\n",
@@ -110,8 +116,10 @@ TEST(Format, LocatedErrors) {
        "net.lgn:4:7: error: expected gate operand as a non-negative integer"},
       {"overflowing operand", head + "g and 99999999999999999999 0\n",
        "net.lgn:4:7: error: gate operand 99999999999999999999 is out of range"},
-      {"missing operand", head + "g and 0\n", "net.lgn:4:8: error: 'g' expects 3 arguments"},
-      {"extra operand", head + "g and 0 1 2\n", "net.lgn:4:11: error: unexpected '2'"},
+      {"missing operand", head + "g and 0\n",
+       "net.lgn:4:8: error: 'g' expects 3 arguments"},
+      {"extra operand", head + "g and 0 1 2\n",
+       "net.lgn:4:11: error: unexpected '2'"},
       {"too many gates", head + "g and 0 1\ng and 0 1\ng and 0 1\n",
        "net.lgn:6:1: error: more gates than the 2 declared"},
       {"too few gates", head + "g and 0 1\noutputs 1 classes 1 tau 1\n",
@@ -121,7 +129,8 @@ TEST(Format, LocatedErrors) {
       {"outputs not divisible",
        head + "g and 0 1\ng or 0 1\noutputs 3 classes 2 tau 1\n",
        "net.lgn:6:9: error: 3 outputs are not divisible into 2 classes"},
-      {"zero classes", head + "g and 0 1\ng or 0 1\noutputs 2 classes 0 tau 1\n",
+      {"zero classes",
+       head + "g and 0 1\ng or 0 1\noutputs 2 classes 0 tau 1\n",
        "net.lgn:6:19: error: a net needs at least one class"},
       {"bad tau", head + "g and 0 1\ng or 0 1\noutputs 2 classes 1 tau -1\n",
        "net.lgn:6:25: error: tau must be positive and finite"},
@@ -134,12 +143,16 @@ TEST(Format, LocatedErrors) {
        head + "g and 0 1\ng or 0 1\noutputs 1 classes 1 tau 1\no 4 5\n",
        "net.lgn:7:5: error: more output nodes than the 1 declared"},
       {"truncated in gates", head + "g and 0 1\n",
-       "net.lgn:5:1: error: unexpected end of file (truncated?): expected more gates"},
+       "net.lgn:5:1: error: unexpected end of file (truncated?): expected more "
+       "gates"},
       {"truncated in outputs",
        head + "g and 0 1\ng or 0 1\noutputs 2 classes 1 tau 1\no 4\n",
-       "net.lgn:8:1: error: unexpected end of file (truncated?): expected more output nodes"},
-      {"missing end", head + "g and 0 1\ng or 0 1\noutputs 1 classes 1 tau 1\no 4\n",
-       "net.lgn:8:1: error: unexpected end of file (truncated?): expected 'end'"},
+       "net.lgn:8:1: error: unexpected end of file (truncated?): expected more "
+       "output nodes"},
+      {"missing end",
+       head + "g and 0 1\ng or 0 1\noutputs 1 classes 1 tau 1\no 4\n",
+       "net.lgn:8:1: error: unexpected end of file (truncated?): expected "
+       "'end'"},
       {"short outputs at end",
        head + "g and 0 1\ng or 0 1\noutputs 2 classes 1 tau 1\no 4\nend\n",
        "net.lgn:8:1: error: 'outputs' declared 2 nodes, but 1 are listed"},
@@ -150,14 +163,17 @@ TEST(Format, LocatedErrors) {
        "net.lgn:2:9: error: unexpected control character"},
       {"absurd inputs", "lgn 1\ninputs 4000000000\n",
        "net.lgn:2:8: error: input count 4000000000 is out of range"},
-      {"zero inputs", "lgn 1\ninputs 0\n", "net.lgn:2:8: error: a net needs at least one input"},
+      {"zero inputs", "lgn 1\ninputs 0\n",
+       "net.lgn:2:8: error: a net needs at least one input"},
       {"absurd gate count", "lgn 1\ninputs 2\ngates 100000000\n",
        "net.lgn:3:7: error: gate count 100000000 cannot fit"},
       {"gate count over limit", "lgn 1\ninputs 2\ngates 300000000\n",
        "net.lgn:3:7: error: gate count 300000000 is out of range"},
-      {"absurd output count", "lgn 1\ninputs 2\ngates 0\noutputs 100000000 classes 1 tau 1\n",
+      {"absurd output count",
+       "lgn 1\ninputs 2\ngates 0\noutputs 100000000 classes 1 tau 1\n",
        "net.lgn:4:9: error: output count 100000000 cannot fit"},
-      {"duplicate inputs", "lgn 1\ninputs 2\ninputs 2\n", "net.lgn:3:1: error: duplicate 'inputs'"},
+      {"duplicate inputs", "lgn 1\ninputs 2\ninputs 2\n",
+       "net.lgn:3:1: error: duplicate 'inputs'"},
       {"thresholds mismatch", "lgn 1\ninputs 5\nthresholds 0.2 0.4\n",
        "net.lgn:3:1: error: 2 thresholds over 2 features give 4 bits"},
       {"bad threshold", "lgn 1\ninputs 2\nthresholds x\n",
@@ -172,8 +188,10 @@ TEST(Format, LocatedErrors) {
        "net.lgn:3:6: error: duplicate metadata key 'a'"},
       {"bad meta key", "lgn 1\nmeta a/b 1\n",
        "net.lgn:2:6: error: metadata key 'a/b' has a character outside"},
-      {"empty layer", head + "layer\nlayer\n", "net.lgn:5:1: error: empty layer"},
-      {"trailing layer", head + "g and 0 1\ng or 0 1\nlayer\noutputs 1 classes 1 tau 1\n",
+      {"empty layer", head + "layer\nlayer\n",
+       "net.lgn:5:1: error: empty layer"},
+      {"trailing layer",
+       head + "g and 0 1\ng or 0 1\nlayer\noutputs 1 classes 1 tau 1\n",
        "net.lgn:7:1: error: empty layer"},
   };
   for (const ErrorCase &c : cases) {
@@ -219,14 +237,16 @@ TEST(Format, RoundTripsRandomNets) {
     if (seed % 3 == 0) {
       net.numFeatures = 7;
       for (uint32_t i = 0; i < net.numInputs; ++i)
-        net.encoding.push_back(InputBit{uint32_t(rng.below(7)), float(rng.uniform())});
+        net.encoding.push_back(
+            InputBit{uint32_t(rng.below(7)), float(rng.uniform())});
     } else if (seed % 3 == 1 && net.numInputs % 2 == 0) {
       net.numFeatures = net.numInputs / 2;
       for (uint32_t j = 0; j < 2; ++j)
         for (uint32_t f = 0; f < net.numFeatures; ++f)
           net.encoding.push_back(InputBit{f, j ? 0.75f : 0.1f});
     }
-    net.metadata.emplace_back("note", "seed " + std::to_string(seed) + " # not a comment");
+    net.metadata.emplace_back("note", "seed " + std::to_string(seed) +
+                                          " # not a comment");
     net.metadata.emplace_back("empty", "");
     ASSERT_EQ(verifyNet(net), "");
     std::string text = writeNet(net);
@@ -251,7 +271,8 @@ TEST(Format, WriteFileIsAtomicAndRefusesInvalidNets) {
   net.gates[0].b = 99; // reads a later node
   Status s = writeNetFile(path, net);
   EXPECT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("refusing to write an invalid net"), std::string::npos);
+  EXPECT_NE(s.message().find("refusing to write an invalid net"),
+            std::string::npos);
   ASSERT_TRUE(readNetFile(path, back).ok()); // the old file is intact
   Status missing = writeNetFile(std::string(dir) + "/no/such/dir/n.lgn", back);
   EXPECT_FALSE(missing.ok());

@@ -4,8 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Generate.h"
+#include "lgc/Runtime/Format.h"
 
 #include <gtest/gtest.h>
 

@@ -4,8 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Interpreter.h"
+#include "lgc/Runtime/Format.h"
 
 #include <gtest/gtest.h>
 
@@ -16,22 +16,38 @@ namespace {
 /// The SPEC's table, written out by hand rather than derived from the index.
 bool specGate(unsigned kind, bool a, bool b) {
   switch (kind) {
-  case 0: return false;
-  case 1: return a && b;
-  case 2: return a && !b;
-  case 3: return a;
-  case 4: return !a && b;
-  case 5: return b;
-  case 6: return a != b;
-  case 7: return a || b;
-  case 8: return !(a || b);
-  case 9: return a == b;
-  case 10: return !b;
-  case 11: return a || !b;
-  case 12: return !a;
-  case 13: return !a || b;
-  case 14: return !(a && b);
-  case 15: return true;
+  case 0:
+    return false;
+  case 1:
+    return a && b;
+  case 2:
+    return a && !b;
+  case 3:
+    return a;
+  case 4:
+    return !a && b;
+  case 5:
+    return b;
+  case 6:
+    return a != b;
+  case 7:
+    return a || b;
+  case 8:
+    return !(a || b);
+  case 9:
+    return a == b;
+  case 10:
+    return !b;
+  case 11:
+    return a || !b;
+  case 12:
+    return !a;
+  case 13:
+    return !a || b;
+  case 14:
+    return !(a && b);
+  case 15:
+    return true;
   }
   return false;
 }
@@ -78,7 +94,8 @@ TEST(Interpreter, GroupSumCountsAndTies) {
       words[i] |= uint64_t(bits[s][i]) << s;
   std::vector<uint32_t> counts(12), classes(4);
   interpret(net, words.data(), 4, counts.data(), classes.data());
-  EXPECT_EQ(counts, (std::vector<uint32_t>{1, 2, 0, 1, 1, 1, 0, 0, 2, 0, 1, 1}));
+  EXPECT_EQ(counts,
+            (std::vector<uint32_t>{1, 2, 0, 1, 1, 1, 0, 0, 2, 0, 1, 1}));
   EXPECT_EQ(classes, (std::vector<uint32_t>{1, 0, 2, 1}));
 }
 

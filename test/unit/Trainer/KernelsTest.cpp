@@ -50,9 +50,11 @@ TEST(Kernels, GridEmulationMatchesCpuTrainer) {
   std::vector<float> want(G * 16);
   weightGradients(probs, coeffs, cg.data(), 0, G, want.data());
 
-  // The kernels, thread by thread (stride = n, as the CUDA trainer at capacity).
+  // The kernels, thread by thread (stride = n, as the CUDA trainer at
+  // capacity).
   const auto &layers = model.layers();
-  std::vector<std::vector<float>> act(layers.size() + 1), grad(layers.size() + 1);
+  std::vector<std::vector<float>> act(layers.size() + 1),
+      grad(layers.size() + 1);
   act[0] = x;
   for (size_t l = 0; l < layers.size(); ++l) {
     act[l + 1].assign(size_t(layers[l].outDim) * n, 0);
@@ -66,16 +68,17 @@ TEST(Kernels, GridEmulationMatchesCpuTrainer) {
   for (size_t l = 0; l < layers.size(); ++l)
     for (uint32_t i = 0; i < layers[l].outDim; ++i)
       for (uint32_t s = 0; s < n; ++s)
-        kernels::forwardThread(act[l].data(), act[l + 1].data(), layers[l].a.data(),
-                               layers[l].b.data(), kc.data() + layers[l].offset * 4, n, i, s);
+        kernels::forwardThread(act[l].data(), act[l + 1].data(),
+                               layers[l].a.data(), layers[l].b.data(),
+                               kc.data() + layers[l].offset * 4, n, i, s);
   double kloss = 0;
   int kcorrect = 0;
   uint32_t group = layers.back().outDim / cfg.classes;
   for (uint32_t s = 0; s < n; ++s) {
     int right = 0;
-    kloss += kernels::lossThread(act.back().data(), grad.back().data(), labels.data(),
-                                 cfg.classes, group, float(1 / cfg.tau), 1.0f / n, n, s,
-                                 &right);
+    kloss += kernels::lossThread(act.back().data(), grad.back().data(),
+                                 labels.data(), cfg.classes, group,
+                                 float(1 / cfg.tau), 1.0f / n, n, s, &right);
     kcorrect += right;
   }
   EXPECT_NEAR(kloss, loss, 1e-4 * std::fabs(loss));
@@ -85,14 +88,16 @@ TEST(Kernels, GridEmulationMatchesCpuTrainer) {
     if (gin)
       std::fill(grad[l].begin(), grad[l].end(), 0.0f);
     for (uint32_t i = 0; i < layers[l].outDim; ++i)
-      kernels::backwardThread(act[l].data(), grad[l + 1].data(), gin, layers[l].a.data(),
-                              layers[l].b.data(), kc.data() + layers[l].offset * 4,
+      kernels::backwardThread(act[l].data(), grad[l + 1].data(), gin,
+                              layers[l].a.data(), layers[l].b.data(),
+                              kc.data() + layers[l].offset * 4,
                               kcg.data() + layers[l].offset * 4, n, n, i);
   }
   double diff = 0, norm = 0;
   for (uint32_t g = 0; g < G; ++g)
     for (int k = 0; k < 16; ++k) {
-      float got = kernels::weightGradient(kp.data(), kc.data(), kcg.data(), g, k);
+      float got =
+          kernels::weightGradient(kp.data(), kc.data(), kcg.data(), g, k);
       diff += (got - want[g * 16 + k]) * double(got - want[g * 16 + k]);
       norm += double(want[g * 16 + k]) * want[g * 16 + k];
     }
@@ -102,8 +107,8 @@ TEST(Kernels, GridEmulationMatchesCpuTrainer) {
   // One Adam step moves each weight against its gradient by about lr.
   std::vector<float> w = model.weights, m(G * 16, 0), v(G * 16, 0);
   for (size_t k = 0; k < w.size(); ++k)
-    kernels::adamThread(w.data(), m.data(), v.data(), kp.data(), kc.data(), kcg.data(), 0.01f,
-                        0.1f, 0.001f, k);
+    kernels::adamThread(w.data(), m.data(), v.data(), kp.data(), kc.data(),
+                        kcg.data(), 0.01f, 0.1f, 0.001f, k);
   for (size_t k = 0; k < w.size(); k += 97) {
     float g = want[k];
     if (std::fabs(g) > 1e-6f)

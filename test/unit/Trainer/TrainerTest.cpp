@@ -4,10 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lgc/Trainer/Trainer.h"
 #include "lgc/Runtime/FileUtil.h"
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Interpreter.h"
-#include "lgc/Trainer/Trainer.h"
 
 #include "../TestUtil.h"
 
@@ -28,7 +28,8 @@ TEST(Model, FourCoefficientsEqualSixteenTerms) {
     for (int i = 0; i < 50; ++i) {
       double a = rng.uniform(), b = rng.uniform();
       const float *c = kRelaxation[k];
-      EXPECT_NEAR(c[0] + c[1] * a + c[2] * b + c[3] * a * b, relaxedGate(k, a, b), 1e-6)
+      EXPECT_NEAR(c[0] + c[1] * a + c[2] * b + c[3] * a * b,
+                  relaxedGate(k, a, b), 1e-6)
           << gateKindName(k);
     }
   // On {0,1} the relaxations are the boolean functions.
@@ -63,7 +64,8 @@ TEST(Model, FourCoefficientsEqualSixteenTerms) {
 
 /// Loss of `model` on fixed real-valued inputs, and its weight gradient.
 double lossAndGradient(const Model &model, const std::vector<float> &x,
-                       const std::vector<uint32_t> &labels, std::vector<float> *grad) {
+                       const std::vector<uint32_t> &labels,
+                       std::vector<float> *grad) {
   uint32_t n = uint32_t(labels.size()), G = model.numGates();
   Workspace ws;
   ws.allocate(model, n);
@@ -74,7 +76,8 @@ double lossAndGradient(const Model &model, const std::vector<float> &x,
   model.computeCoefficients(coeffs, probs, 0, G);
   ws.forward(model, coeffs.data(), n);
   uint32_t correct = 0;
-  double loss = ws.lossAndGrad(model, labels.data(), n, 1.0f / float(n), correct);
+  double loss =
+      ws.lossAndGrad(model, labels.data(), n, 1.0f / float(n), correct);
   if (grad) {
     std::vector<double> cg(G * 4, 0.0);
     ws.backward(model, coeffs.data(), n, cg.data());
@@ -85,7 +88,8 @@ double lossAndGradient(const Model &model, const std::vector<float> &x,
 }
 
 void checkGradients(Model &model, const std::vector<float> &x,
-                    const std::vector<uint32_t> &labels, const std::string &what) {
+                    const std::vector<uint32_t> &labels,
+                    const std::string &what) {
   std::vector<float> grad;
   lossAndGradient(model, x, labels, &grad);
   const float eps = 1e-2f;
@@ -98,7 +102,8 @@ void checkGradients(Model &model, const std::vector<float> &x,
     model.weights[k] = saved;
     double fd = (up - down) / (2 * eps);
     EXPECT_NEAR(grad[k], fd, 2e-4 + 1e-2 * std::fabs(fd))
-        << what << ": weight " << k << " (gate " << k / 16 << ", kind " << k % 16 << ")";
+        << what << ": weight " << k << " (gate " << k / 16 << ", kind "
+        << k % 16 << ")";
   }
 }
 
@@ -187,7 +192,8 @@ TrainOptions smallOptions() {
 using lgc::test::TempDir;
 
 TEST(Trainer, LearnsFashionMnistAndMatchesTheInterpreter) {
-  Dataset train = smallFashion(10000, "train"), test = smallFashion(2000, "test");
+  Dataset train = smallFashion(10000, "train"),
+          test = smallFashion(2000, "test");
   if (train.size() == 0)
     GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   TempDir dir;
@@ -208,7 +214,8 @@ TEST(Trainer, LearnsFashionMnistAndMatchesTheInterpreter) {
   // features through its own encoding, scores exactly the same.
   Net net;
   ASSERT_TRUE(readNetFile(o.output, net).ok());
-  std::vector<uint64_t> words = packFeaturesU8(net, test.pixels.data(), test.size());
+  std::vector<uint64_t> words =
+      packFeaturesU8(net, test.pixels.data(), test.size());
   std::vector<uint32_t> classes(test.size());
   interpret(net, words.data(), test.size(), nullptr, classes.data());
   size_t right = 0;
@@ -262,7 +269,8 @@ TEST(Trainer, DeterministicAndResumable) {
   Trainer c;
   Status wrong = c.setup(other, train, test);
   EXPECT_FALSE(wrong.ok());
-  EXPECT_NE(wrong.message().find("different model"), std::string::npos) << wrong.message();
+  EXPECT_NE(wrong.message().find("different model"), std::string::npos)
+      << wrong.message();
   std::string bytes;
   ASSERT_TRUE(readFile(dir.path + "/ck", bytes).ok());
   bytes[bytes.size() / 2] ^= 1;
@@ -271,7 +279,8 @@ TEST(Trainer, DeterministicAndResumable) {
   Trainer d;
   Status corrupt = d.setup(second, train, test);
   EXPECT_FALSE(corrupt.ok());
-  EXPECT_NE(corrupt.message().find("corrupt"), std::string::npos) << corrupt.message();
+  EXPECT_NE(corrupt.message().find("corrupt"), std::string::npos)
+      << corrupt.message();
 }
 
 TEST(Trainer, RejectsBadSetups) {

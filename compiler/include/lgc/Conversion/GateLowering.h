@@ -1,4 +1,5 @@
-//===- GateLowering.h - Pieces shared by the CPU and GPU lowerings -*- C++ -*-===//
+//===- GateLowering.h - Pieces shared by the CPU and GPU lowerings -*- C++
+//-*-===//
 //
 // Part of lgc.
 //

@@ -73,7 +73,9 @@ private:
   Value global(StringRef name) {
     Value p = b.create<LLVM::AddressOfOp>(
         loc, LLVM::LLVMPointerType::get(b.getContext(), globalSpace), name);
-    return globalSpace ? b.create<LLVM::AddrSpaceCastOp>(loc, ptr, p).getResult() : p;
+    return globalSpace
+               ? b.create<LLVM::AddrSpaceCastOp>(loc, ptr, p).getResult()
+               : p;
   }
   void globals(unsigned K, int64_t scratchSlots, unsigned gates);
   void counterAndArgmax(Value planes, Value classes, unsigned K);
@@ -113,7 +115,8 @@ Value GPULowering::use(Value v) {
     result = home.index ? ones() : zeros();
   else
     result = b.create<LLVM::LoadOp>(
-        loc, i64, element(home.kind == Home::Input ? inArg : scratchArg, home.index), 8);
+        loc, i64,
+        element(home.kind == Home::Input ? inArg : scratchArg, home.index), 8);
   local[v] = result;
   return result;
 }
@@ -133,22 +136,29 @@ void GPULowering::globals(unsigned K, int64_t scratchSlots, unsigned gates) {
     thresholdU8.push_back(T);
   }
   auto outputs = net.getOutputOp().getBits();
-  SmallVector<int32_t> shape = {int32_t(inputs),        int32_t(enc.numFeatures),
-                                int32_t(net.getClasses()), int32_t(outputs.size()),
-                                int32_t(gates),         int32_t(K),
-                                int32_t(scratchSlots),  0, 0, 0};
+  SmallVector<int32_t> shape = {int32_t(inputs),
+                                int32_t(enc.numFeatures),
+                                int32_t(net.getClasses()),
+                                int32_t(outputs.size()),
+                                int32_t(gates),
+                                int32_t(K),
+                                int32_t(scratchSlots),
+                                0,
+                                0,
+                                0};
   auto array = [&](StringRef name, Type elem, ArrayRef<int32_t> values) {
     auto tensor = RankedTensorType::get({int64_t(values.size())}, elem);
     b.create<LLVM::GlobalOp>(loc, LLVM::LLVMArrayType::get(elem, values.size()),
                              /*isConstant=*/true, LLVM::Linkage::External, name,
-                             DenseIntElementsAttr::get(tensor, values), 0, globalSpace);
+                             DenseIntElementsAttr::get(tensor, values), 0,
+                             globalSpace);
   };
   array("__lgc_gen_shape", i32, shape);
   array("__lgc_gen_bit_feature", i32, enc.features);
   array("__lgc_gen_bit_threshold_u8", i32, thresholdU8);
   b.create<LLVM::GlobalOp>(loc, b.getF64Type(), /*isConstant=*/true,
-                           LLVM::Linkage::External, "__lgc_gen_tau", net.getTauAttr(),
-                           0, globalSpace);
+                           LLVM::Linkage::External, "__lgc_gen_tau",
+                           net.getTauAttr(), 0, globalSpace);
 }
 
 /// GroupSum as carry-save adder trees, then a running bit-sliced argmax;
@@ -156,9 +166,15 @@ void GPULowering::globals(unsigned K, int64_t scratchSlots, unsigned gates) {
 void GPULowering::counterAndArgmax(Value planes, Value classes, unsigned K) {
   auto outputs = net.getOutputOp().getBits();
   unsigned C = net.getClasses(), group = unsigned(outputs.size()) / C;
-  auto x = [&](Value p, Value q) { return b.create<LLVM::XOrOp>(loc, p, q).getResult(); };
-  auto a = [&](Value p, Value q) { return b.create<LLVM::AndOp>(loc, p, q).getResult(); };
-  auto o = [&](Value p, Value q) { return b.create<LLVM::OrOp>(loc, p, q).getResult(); };
+  auto x = [&](Value p, Value q) {
+    return b.create<LLVM::XOrOp>(loc, p, q).getResult();
+  };
+  auto a = [&](Value p, Value q) {
+    return b.create<LLVM::AndOp>(loc, p, q).getResult();
+  };
+  auto o = [&](Value p, Value q) {
+    return b.create<LLVM::OrOp>(loc, p, q).getResult();
+  };
   auto n = [&](Value p) { return x(p, ones()); };
   unsigned idxBits = 0;
   while ((1u << idxBits) < C)
@@ -196,7 +212,8 @@ void GPULowering::counterAndArgmax(Value planes, Value classes, unsigned K) {
     for (unsigned j = 0; j < K; ++j) {
       Value plane = weights[j].empty() ? zeros() : weights[j].front();
       count.push_back(plane);
-      b.create<LLVM::StoreOp>(loc, plane, element(planes, int64_t(c) * K + j), 8);
+      b.create<LLVM::StoreOp>(loc, plane, element(planes, int64_t(c) * K + j),
+                              8);
     }
     if (c == 0) {
       best = count;
@@ -217,13 +234,16 @@ void GPULowering::counterAndArgmax(Value planes, Value classes, unsigned K) {
   for (unsigned s = 0; s < 64; ++s) {
     Value cls = b.create<LLVM::ConstantOp>(loc, i32, b.getI32IntegerAttr(0));
     for (unsigned m = 0; m < idxBits; ++m) {
-      Value bit = a(b.create<LLVM::LShrOp>(loc, idx[m], constI64(s)), constI64(1));
+      Value bit =
+          a(b.create<LLVM::LShrOp>(loc, idx[m], constI64(s)), constI64(1));
       Value shifted = b.create<LLVM::ShlOp>(loc, bit, constI64(m));
-      cls = b.create<LLVM::OrOp>(loc, cls, b.create<LLVM::TruncOp>(loc, i32, shifted));
+      cls = b.create<LLVM::OrOp>(loc, cls,
+                                 b.create<LLVM::TruncOp>(loc, i32, shifted));
     }
     Value at = b.create<LLVM::AddOp>(loc, base, constI64(s));
-    b.create<LLVM::StoreOp>(loc, cls,
-                            b.create<LLVM::GEPOp>(loc, ptr, i32, classes, ValueRange{at}), 4);
+    b.create<LLVM::StoreOp>(
+        loc, cls, b.create<LLVM::GEPOp>(loc, ptr, i32, classes, ValueRange{at}),
+        4);
   }
 }
 
@@ -234,12 +254,14 @@ void GPULowering::packFunction() {
                                  opts.hostMode ? LLVM::Linkage::External
                                                : LLVM::Linkage::Internal);
   auto args = fn.getBody().front().getArguments();
-  Value x = args[0], n = args[1], in = args[2], numWords = args[3], gid = args[4];
+  Value x = args[0], n = args[1], in = args[2], numWords = args[3],
+        gid = args[4];
   Value i = b.create<LLVM::UDivOp>(loc, gid, numWords);
   Value t = b.create<LLVM::URemOp>(loc, gid, numWords);
   auto loadTable = [&](StringRef name) {
     Value p = b.create<LLVM::GEPOp>(loc, ptr, i32, global(name), ValueRange{i});
-    return b.create<LLVM::ZExtOp>(loc, i64, b.create<LLVM::LoadOp>(loc, i32, p, 4));
+    return b.create<LLVM::ZExtOp>(loc, i64,
+                                  b.create<LLVM::LoadOp>(loc, i32, p, 4));
   };
   Value feature = loadTable("__lgc_gen_bit_feature");
   Value threshold = loadTable("__lgc_gen_bit_threshold_u8");
@@ -248,34 +270,46 @@ void GPULowering::packFunction() {
   Value word = constI64(0);
   for (unsigned s = 0; s < 64; ++s) {
     Value sample = b.create<LLVM::AddOp>(loc, first, constI64(s));
-    Value valid = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ult, sample, n);
+    Value valid =
+        b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ult, sample, n);
     // Samples past n read sample 0 (always in bounds) and are masked off.
     Value safe = b.create<LLVM::SelectOp>(loc, valid, sample, constI64(0));
-    Value offset = b.create<LLVM::AddOp>(loc, b.create<LLVM::MulOp>(loc, safe, F), feature);
+    Value offset = b.create<LLVM::AddOp>(
+        loc, b.create<LLVM::MulOp>(loc, safe, F), feature);
     Value byte = b.create<LLVM::LoadOp>(
         loc, i8, b.create<LLVM::GEPOp>(loc, ptr, i8, x, ValueRange{offset}), 1);
     Value value = b.create<LLVM::ZExtOp>(loc, i64, byte);
     Value on = b.create<LLVM::AndOp>(
-        loc, valid, b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::uge, value, threshold));
-    Value bit = b.create<LLVM::ShlOp>(loc, b.create<LLVM::ZExtOp>(loc, i64, on), constI64(s));
+        loc, valid,
+        b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::uge, value,
+                               threshold));
+    Value bit = b.create<LLVM::ShlOp>(loc, b.create<LLVM::ZExtOp>(loc, i64, on),
+                                      constI64(s));
     word = b.create<LLVM::OrOp>(loc, word, bit);
   }
-  Value at = b.create<LLVM::AddOp>(loc, b.create<LLVM::MulOp>(loc, i, numWords), t);
-  b.create<LLVM::StoreOp>(loc, word, b.create<LLVM::GEPOp>(loc, ptr, i64, in, ValueRange{at}), 8);
+  Value at =
+      b.create<LLVM::AddOp>(loc, b.create<LLVM::MulOp>(loc, i, numWords), t);
+  b.create<LLVM::StoreOp>(
+      loc, word, b.create<LLVM::GEPOp>(loc, ptr, i64, in, ValueRange{at}), 8);
   b.create<LLVM::ReturnOp>(loc, ValueRange{});
 }
 
 /// The kernels: a global thread id, a bounds check, the per-thread call.
 void GPULowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packFn) {
-  auto kernel = [&](StringRef name, ArrayRef<Type> args, auto limit, auto call) {
+  auto kernel = [&](StringRef name, ArrayRef<Type> args, auto limit,
+                    auto call) {
     OpBuilder::InsertionGuard guard(b);
     LLVM::LLVMFuncOp fn = function(name, args, LLVM::Linkage::External);
     fn->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), b.getUnitAttr());
     Block *entry = &fn.getBody().front();
-    Value tid = b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::ThreadIdXOp>(loc, i32));
-    Value bid = b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
-    Value bdim = b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::BlockDimXOp>(loc, i32));
-    Value gid = b.create<LLVM::AddOp>(loc, b.create<LLVM::MulOp>(loc, bid, bdim), tid);
+    Value tid =
+        b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::ThreadIdXOp>(loc, i32));
+    Value bid =
+        b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
+    Value bdim =
+        b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::BlockDimXOp>(loc, i32));
+    Value gid =
+        b.create<LLVM::AddOp>(loc, b.create<LLVM::MulOp>(loc, bid, bdim), tid);
     Value inRange = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ult, gid,
                                            limit(entry->getArguments()));
     Block *body = b.createBlock(&fn.getBody());
@@ -289,19 +323,23 @@ void GPULowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packFn) {
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
   };
   unsigned inputs = net.getNumInputs();
-  kernel("lgc_pack_u8", {ptr, i64, ptr, i64},
-         [&](auto args) {
-           return b.create<LLVM::MulOp>(loc, args[3], constI64(inputs)).getResult();
-         },
-         [&](auto args, Value gid) {
-           b.create<LLVM::CallOp>(loc, packFn,
-                                  ValueRange{args[0], args[1], args[2], args[3], gid});
-         });
-  kernel("lgc_net", {ptr, ptr, ptr, ptr, i64}, [&](auto args) { return args[4]; },
-         [&](auto args, Value gid) {
-           b.create<LLVM::CallOp>(
-               loc, threadFn, ValueRange{args[0], args[1], args[2], args[3], args[4], gid});
-         });
+  kernel(
+      "lgc_pack_u8", {ptr, i64, ptr, i64},
+      [&](auto args) {
+        return b.create<LLVM::MulOp>(loc, args[3], constI64(inputs))
+            .getResult();
+      },
+      [&](auto args, Value gid) {
+        b.create<LLVM::CallOp>(
+            loc, packFn, ValueRange{args[0], args[1], args[2], args[3], gid});
+      });
+  kernel(
+      "lgc_net", {ptr, ptr, ptr, ptr, i64}, [&](auto args) { return args[4]; },
+      [&](auto args, Value gid) {
+        b.create<LLVM::CallOp>(
+            loc, threadFn,
+            ValueRange{args[0], args[1], args[2], args[3], args[4], gid});
+      });
 }
 
 LogicalResult GPULowering::run() {
@@ -335,8 +373,9 @@ LogicalResult GPULowering::run() {
   SmallVector<LLVM::LLVMFuncOp> chunks;
   for (size_t first = 0; first < order.size(); first += per) {
     OpBuilder::InsertionGuard guard(b);
-    LLVM::LLVMFuncOp fn = function(("__lgc_gpu_gates_" + Twine(chunks.size())).str(),
-                                   {ptr, ptr, i64, i64}, LLVM::Linkage::Internal);
+    LLVM::LLVMFuncOp fn =
+        function(("__lgc_gpu_gates_" + Twine(chunks.size())).str(),
+                 {ptr, ptr, i64, i64}, LLVM::Linkage::Internal);
     auto args = fn.getBody().front().getArguments();
     inArg = args[0];
     scratchArg = args[1];
@@ -344,13 +383,13 @@ LogicalResult GPULowering::run() {
     thread = args[3];
     for (size_t k = first; k < std::min(order.size(), first + per); ++k) {
       GateOp gate = order[k];
-      Value result = lowerGateOp(b, loc, gate.getKind(), use(gate.getLhs()),
-                                 use(gate.getRhs()), [&] { return ones(); },
-                                 [&] { return zeros(); });
+      Value result = lowerGateOp(
+          b, loc, gate.getKind(), use(gate.getLhs()), use(gate.getRhs()),
+          [&] { return ones(); }, [&] { return zeros(); });
       local[gate.getResult()] = result;
       if (homes.count(gate.getResult()))
-        b.create<LLVM::StoreOp>(loc, result,
-                                element(scratchArg, homes[gate.getResult()].index), 8);
+        b.create<LLVM::StoreOp>(
+            loc, result, element(scratchArg, homes[gate.getResult()].index), 8);
     }
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
     chunks.push_back(fn);
@@ -367,7 +406,8 @@ LogicalResult GPULowering::run() {
     words = args[4];
     thread = args[5];
     for (LLVM::LLVMFuncOp chunk : chunks)
-      b.create<LLVM::CallOp>(loc, chunk, ValueRange{inArg, scratchArg, words, thread});
+      b.create<LLVM::CallOp>(loc, chunk,
+                             ValueRange{inArg, scratchArg, words, thread});
     counterAndArgmax(args[2], args[3], K);
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
   }
@@ -386,8 +426,9 @@ namespace {
 struct NetToGPULowering : OpConversionPattern<NetOp> {
   NetToGPULowering(MLIRContext *ctx, const LGNToGPUOptions &opts)
       : OpConversionPattern(ctx), opts(opts) {}
-  LogicalResult matchAndRewrite(NetOp net, OpAdaptor,
-                                ConversionPatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(NetOp net, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     OpBuilder builder(net.getContext());
     if (failed(GPULowering(net, builder, opts).run()))
       return failure();
@@ -397,14 +438,16 @@ struct NetToGPULowering : OpConversionPattern<NetOp> {
   LGNToGPUOptions opts;
 };
 
-struct ConvertLGNToNVVMPass : lgc::impl::ConvertLGNToNVVMBase<ConvertLGNToNVVMPass> {
+struct ConvertLGNToNVVMPass
+    : lgc::impl::ConvertLGNToNVVMBase<ConvertLGNToNVVMPass> {
   using ConvertLGNToNVVMBase::ConvertLGNToNVVMBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     unsigned nets = 0;
     for (auto net : module.getOps<NetOp>())
       if (++nets > 1) {
-        net.emitOpError("is the second net in this module; lower one net per module");
+        net.emitOpError(
+            "is the second net in this module; lower one net per module");
         return signalPassFailure();
       }
     LGNToGPUOptions opts;

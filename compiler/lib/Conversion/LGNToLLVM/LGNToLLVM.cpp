@@ -13,7 +13,6 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 
-
 namespace lgc {
 #define GEN_PASS_DEF_CONVERTLGNTOLLVM
 #include "lgc/Conversion/Passes.h.inc"
@@ -48,7 +47,7 @@ private:
   };
 
   LLVM::LLVMFuncOp createFunction(StringRef name, unsigned numPtrArgs,
-                                   LLVM::Linkage linkage);
+                                  LLVM::Linkage linkage);
   /// The value of `v` inside the function being built: from the SSA map,
   /// or loaded from its home (once per function).
   Value use(Value v);
@@ -115,16 +114,18 @@ void NetLowering::store(Value value, Value base, int32_t index) {
 Value NetLowering::allOnes() {
   if (!onesCache)
     onesCache = b.create<LLVM::ConstantOp>(
-        loc, vecTy, DenseElementsAttr::get(cast<ShapedType>(vecTy),
-                                           b.getI64IntegerAttr(-1).getValue()));
+        loc, vecTy,
+        DenseElementsAttr::get(cast<ShapedType>(vecTy),
+                               b.getI64IntegerAttr(-1).getValue()));
   return onesCache;
 }
 
 Value NetLowering::zeros() {
   if (!zerosCache)
     zerosCache = b.create<LLVM::ConstantOp>(
-        loc, vecTy, DenseElementsAttr::get(cast<ShapedType>(vecTy),
-                                           b.getI64IntegerAttr(0).getValue()));
+        loc, vecTy,
+        DenseElementsAttr::get(cast<ShapedType>(vecTy),
+                               b.getI64IntegerAttr(0).getValue()));
   return zerosCache;
 }
 
@@ -160,17 +161,21 @@ void NetLowering::createGlobals(unsigned planesPerClass, unsigned scratchWords,
   bool thermometer = enc.thermometer;
   const SmallVector<float> &levels = enc.levels;
   auto outputs = net.getOutputOp().getBits();
-  SmallVector<int32_t> shape = {
-      int32_t(inputs),         int32_t(numFeatures),
-      int32_t(net.getClasses()), int32_t(outputs.size()),
-      int32_t(gateCount),      int32_t(opts.vectorWords),
-      int32_t(planesPerClass), int32_t(scratchWords),
-      int32_t(thermometer ? levels.size() : 0), int32_t(thermometer ? 1 : 0)};
+  SmallVector<int32_t> shape = {int32_t(inputs),
+                                int32_t(numFeatures),
+                                int32_t(net.getClasses()),
+                                int32_t(outputs.size()),
+                                int32_t(gateCount),
+                                int32_t(opts.vectorWords),
+                                int32_t(planesPerClass),
+                                int32_t(scratchWords),
+                                int32_t(thermometer ? levels.size() : 0),
+                                int32_t(thermometer ? 1 : 0)};
   auto arrayGlobal = [&](StringRef name, Type elem, Attribute value,
                          size_t size) {
     b.create<LLVM::GlobalOp>(loc, LLVM::LLVMArrayType::get(elem, size),
-                             /*isConstant=*/true, LLVM::Linkage::External,
-                             name, value);
+                             /*isConstant=*/true, LLVM::Linkage::External, name,
+                             value);
   };
   // Where each output bit lives: a scratch slot (>= 0), input i (-1 - i),
   // or a constant (kConstZero, kConstOne).
@@ -260,9 +265,9 @@ LogicalResult NetLowering::run() {
     callees.push_back(createFunction(("__lgc_gen_gates_" + Twine(k)).str(), 2,
                                      LLVM::Linkage::Internal));
     for (GateOp gate : chunks[k]) {
-      Value result = lowerGateOp(b, loc, gate.getKind(), use(gate.getLhs()),
-                                 use(gate.getRhs()), [&] { return allOnes(); },
-                                 [&] { return zeros(); });
+      Value result = lowerGateOp(
+          b, loc, gate.getKind(), use(gate.getLhs()), use(gate.getRhs()),
+          [&] { return allOnes(); }, [&] { return zeros(); });
       local[gate.getResult()] = result;
       Home home = homes.lookup(gate.getResult());
       if (homes.count(gate.getResult()) && home.kind == Home::Scratch)
@@ -318,7 +323,8 @@ struct ConvertLGNToLLVMPass
     ModuleOp module = getOperation();
     unsigned nets = 0;
     for (auto net : module.getOps<NetOp>()) {
-      if (vectorWords == 0 || vectorWords > 8 || (vectorWords & (vectorWords - 1))) {
+      if (vectorWords == 0 || vectorWords > 8 ||
+          (vectorWords & (vectorWords - 1))) {
         net.emitOpError("cannot be lowered with ")
             << unsigned(vectorWords) << " words per vector (1, 2, 4 or 8)";
         return signalPassFailure();
@@ -356,9 +362,13 @@ Value lgc::lowerGateOp(OpBuilder &b, Location loc, GateKind kind, Value x,
                        Value y, llvm::function_ref<Value()> ones,
                        llvm::function_ref<Value()> zeros) {
   auto notV = [&](Value v) { return b.create<LLVM::XOrOp>(loc, v, ones()); };
-  auto andV = [&](Value p, Value q) { return b.create<LLVM::AndOp>(loc, p, q); };
+  auto andV = [&](Value p, Value q) {
+    return b.create<LLVM::AndOp>(loc, p, q);
+  };
   auto orV = [&](Value p, Value q) { return b.create<LLVM::OrOp>(loc, p, q); };
-  auto xorV = [&](Value p, Value q) { return b.create<LLVM::XOrOp>(loc, p, q); };
+  auto xorV = [&](Value p, Value q) {
+    return b.create<LLVM::XOrOp>(loc, p, q);
+  };
   switch (kind) {
   case GateKind::Zero:
     return zeros();
@@ -428,7 +438,8 @@ EncodingTables lgc::encodingTables(NetOp net) {
   t.numFeatures = inputs;
   if (auto bf = net.getBitFeatures()) {
     t.features.assign(bf->begin(), bf->end());
-    t.thresholds.assign(net.getBitThresholds()->begin(), net.getBitThresholds()->end());
+    t.thresholds.assign(net.getBitThresholds()->begin(),
+                        net.getBitThresholds()->end());
     t.numFeatures = uint32_t(net.getFeaturesAttr().getInt());
   } else {
     for (unsigned i = 0; i < inputs; ++i) {

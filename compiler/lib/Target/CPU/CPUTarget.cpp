@@ -17,10 +17,10 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
-#include "llvm/Support/Process.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -31,7 +31,8 @@ using namespace lgc;
 
 /// Sets one of LLVM's global code generation options (llc's flags).
 static void setLLVMOption(llvm::StringRef name, llvm::StringRef value) {
-  llvm::StringMap<llvm::cl::Option *> &options = llvm::cl::getRegisteredOptions();
+  llvm::StringMap<llvm::cl::Option *> &options =
+      llvm::cl::getRegisteredOptions();
   if (llvm::cl::Option *option = options.lookup(name))
     option->addOccurrence(0, name, value);
 }
@@ -42,7 +43,8 @@ lgc::createCPUTargetMachine(const CPUTargetOptions &opts, std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   std::string triple = llvm::sys::getDefaultTargetTriple();
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return nullptr;
   std::string cpu = opts.cpu;
@@ -50,8 +52,8 @@ lgc::createCPUTargetMachine(const CPUTargetOptions &opts, std::string &error) {
   if (cpu == "native") {
     cpu = llvm::sys::getHostCPUName().str();
     for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
-      features += (features.empty() ? "" : ",") + std::string(enabled ? "+" : "-") +
-                  name.str();
+      features += (features.empty() ? "" : ",") +
+                  std::string(enabled ? "+" : "-") + name.str();
   }
   if (!opts.features.empty())
     features += (features.empty() ? "" : ",") + opts.features;
@@ -170,7 +172,8 @@ std::string lgc::supportLibraryFor(const llvm::TargetMachine &tm,
 /// ld.lld from LLVM 19 first, then any lld, then the system compiler driver.
 static std::string findLinker(bool &isCompilerDriver) {
   isCompilerDriver = false;
-  for (const char *name : {"/usr/lib/llvm-19/bin/ld.lld", "ld.lld-19", "ld.lld"}) {
+  for (const char *name :
+       {"/usr/lib/llvm-19/bin/ld.lld", "ld.lld-19", "ld.lld"}) {
     if (auto path = llvm::sys::findProgramByName(name))
       return *path;
     if (llvm::sys::fs::can_execute(name))
@@ -184,9 +187,10 @@ static std::string findLinker(bool &isCompilerDriver) {
   return {};
 }
 
-bool lgc::linkSharedLibrary(const std::string &object, const std::string &outPath,
-                            const std::string &supportLibrary, std::string &error,
-                            const std::string &exports) {
+bool lgc::linkSharedLibrary(const std::string &object,
+                            const std::string &outPath,
+                            const std::string &supportLibrary,
+                            std::string &error, const std::string &exports) {
   if (!supportLibrary.empty() && !llvm::sys::fs::exists(supportLibrary)) {
     error = "net support library not found at '" + supportLibrary +
             "' (give --support-lib-dir)";
@@ -194,7 +198,8 @@ bool lgc::linkSharedLibrary(const std::string &object, const std::string &outPat
   }
   llvm::SmallString<128> objPath, scriptPath;
   int fd;
-  if (auto ec = llvm::sys::fs::createTemporaryFile("lgc-net", "o", fd, objPath)) {
+  if (auto ec =
+          llvm::sys::fs::createTemporaryFile("lgc-net", "o", fd, objPath)) {
     error = "cannot create a temporary file: " + ec.message();
     return false;
   }
@@ -202,7 +207,8 @@ bool lgc::linkSharedLibrary(const std::string &object, const std::string &outPat
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os << object;
   }
-  if (auto ec = llvm::sys::fs::createTemporaryFile("lgc-net", "map", fd, scriptPath)) {
+  if (auto ec = llvm::sys::fs::createTemporaryFile("lgc-net", "map", fd,
+                                                   scriptPath)) {
     llvm::sys::fs::remove(objPath);
     error = "cannot create a temporary file: " + ec.message();
     return false;
@@ -212,7 +218,8 @@ bool lgc::linkSharedLibrary(const std::string &object, const std::string &outPat
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os << "{ global: " << exports << "; local: *; };\n";
   }
-  std::string tmpOut = outPath + ".tmp" + std::to_string(llvm::sys::Process::getProcessId());
+  std::string tmpOut =
+      outPath + ".tmp" + std::to_string(llvm::sys::Process::getProcessId());
   bool driver;
   std::string linker = findLinker(driver);
   if (linker.empty()) {
@@ -258,7 +265,8 @@ bool lgc::linkSharedLibrary(const std::string &object, const std::string &outPat
 
 bool lgc::compileToSharedLibrary(ModuleOp module, const CPUTargetOptions &opts,
                                  const std::string &supportDir,
-                                 const std::string &outPath, std::string &error) {
+                                 const std::string &outPath,
+                                 std::string &error) {
   std::unique_ptr<llvm::TargetMachine> tm = createCPUTargetMachine(opts, error);
   if (!tm)
     return false;
@@ -268,7 +276,8 @@ bool lgc::compileToSharedLibrary(ModuleOp module, const CPUTargetOptions &opts,
     return false;
   }
   llvm::LLVMContext context;
-  std::unique_ptr<llvm::Module> llvmModule = translateToLLVMIR(module, context, *tm);
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateToLLVMIR(module, context, *tm);
   if (!llvmModule) {
     error = "translation to LLVM IR failed";
     return false;

@@ -24,14 +24,15 @@ using namespace mlir;
 using namespace lgc;
 
 std::unique_ptr<llvm::TargetMachine>
-lgc::createNVPTXTargetMachine(const std::string &arch, const std::string &features,
-                              std::string &error) {
+lgc::createNVPTXTargetMachine(const std::string &arch,
+                              const std::string &features, std::string &error) {
   LLVMInitializeNVPTXTargetInfo();
   LLVMInitializeNVPTXTarget();
   LLVMInitializeNVPTXTargetMC();
   LLVMInitializeNVPTXAsmPrinter();
   const std::string triple = "nvptx64-nvidia-cuda";
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return nullptr;
   std::unique_ptr<llvm::MCSubtargetInfo> probe(

@@ -92,24 +92,41 @@ public:
   std::string body, regDecls, regAssigns;
 };
 
-std::string gateExpr(lgn::GateKind kind, const std::string &a, const std::string &b) {
+std::string gateExpr(lgn::GateKind kind, const std::string &a,
+                     const std::string &b) {
   switch (kind) {
-  case lgn::GateKind::Zero: return "1'b0";
-  case lgn::GateKind::And: return a + " & " + b;
-  case lgn::GateKind::NotImplies: return a + " & ~" + b;
-  case lgn::GateKind::A: return a;
-  case lgn::GateKind::NotImpliedBy: return "~" + a + " & " + b;
-  case lgn::GateKind::B: return b;
-  case lgn::GateKind::Xor: return a + " ^ " + b;
-  case lgn::GateKind::Or: return a + " | " + b;
-  case lgn::GateKind::NotOr: return "~(" + a + " | " + b + ")";
-  case lgn::GateKind::NotXor: return "~(" + a + " ^ " + b + ")";
-  case lgn::GateKind::NotB: return "~" + b;
-  case lgn::GateKind::ImpliedBy: return a + " | ~" + b;
-  case lgn::GateKind::NotA: return "~" + a;
-  case lgn::GateKind::Implies: return "~" + a + " | " + b;
-  case lgn::GateKind::NotAnd: return "~(" + a + " & " + b + ")";
-  case lgn::GateKind::One: return "1'b1";
+  case lgn::GateKind::Zero:
+    return "1'b0";
+  case lgn::GateKind::And:
+    return a + " & " + b;
+  case lgn::GateKind::NotImplies:
+    return a + " & ~" + b;
+  case lgn::GateKind::A:
+    return a;
+  case lgn::GateKind::NotImpliedBy:
+    return "~" + a + " & " + b;
+  case lgn::GateKind::B:
+    return b;
+  case lgn::GateKind::Xor:
+    return a + " ^ " + b;
+  case lgn::GateKind::Or:
+    return a + " | " + b;
+  case lgn::GateKind::NotOr:
+    return "~(" + a + " | " + b + ")";
+  case lgn::GateKind::NotXor:
+    return "~(" + a + " ^ " + b + ")";
+  case lgn::GateKind::NotB:
+    return "~" + b;
+  case lgn::GateKind::ImpliedBy:
+    return a + " | ~" + b;
+  case lgn::GateKind::NotA:
+    return "~" + a;
+  case lgn::GateKind::Implies:
+    return "~" + a + " | " + b;
+  case lgn::GateKind::NotAnd:
+    return "~(" + a + " & " + b + ")";
+  case lgn::GateKind::One:
+    return "1'b1";
   }
   return "1'b0";
 }
@@ -117,15 +134,18 @@ std::string gateExpr(lgn::GateKind kind, const std::string &a, const std::string
 } // namespace
 
 LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
-                                 llvm::raw_ostream &os, VerilogShape *shapeOut) {
+                                 llvm::raw_ostream &os,
+                                 VerilogShape *shapeOut) {
   if (!opts.emitCounts && !opts.emitClass)
-    return net.emitOpError("cannot be exported to Verilog with neither counts nor class outputs");
+    return net.emitOpError(
+        "cannot be exported to Verilog with neither counts nor class outputs");
   Block &body = net.getBodyBlock();
   auto outputs = net.getOutputOp().getBits();
   unsigned inputs = body.getNumArguments(), classes = net.getClasses();
   unsigned group = unsigned(outputs.size()) / classes;
   VerilogShape shape;
-  shape.module = legalName(opts.moduleName.empty() ? net.getSymName() : opts.moduleName);
+  shape.module =
+      legalName(opts.moduleName.empty() ? net.getSymName() : opts.moduleName);
   shape.inputs = inputs;
   shape.classes = classes;
   shape.countWidth = bitsFor(group);
@@ -137,7 +157,8 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
   llvm::DenseMap<Value, int> sig;
   llvm::DenseMap<Value, unsigned> level;
   for (BlockArgument arg : body.getArguments()) {
-    sig[arg] = e.add("in_bits[" + std::to_string(arg.getArgNumber()) + "]", 1, 0);
+    sig[arg] =
+        e.add("in_bits[" + std::to_string(arg.getArgNumber()) + "]", 1, 0);
     level[arg] = 0;
   }
   // Gates in block order (topological), one assign each.
@@ -175,10 +196,12 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
       unsigned stage = e.stageOfLevel(lv);
       std::vector<int> next;
       for (size_t i = 0; i + 1 < cur.size(); i += 2) {
-        unsigned w = std::min(shape.countWidth,
-                              std::max(e.signals[cur[i]].width, e.signals[cur[i + 1]].width) + 1);
-        std::string name = "c" + std::to_string(c) + "_l" + std::to_string(lv - maxGateLevel) +
-                           "_" + std::to_string(i / 2);
+        unsigned w = std::min(
+            shape.countWidth,
+            std::max(e.signals[cur[i]].width, e.signals[cur[i + 1]].width) + 1);
+        std::string name = "c" + std::to_string(c) + "_l" +
+                           std::to_string(lv - maxGateLevel) + "_" +
+                           std::to_string(i / 2);
         e.wire(name, w, e.at(cur[i], stage) + " + " + e.at(cur[i + 1], stage));
         next.push_back(e.add(name, w, stage));
       }
@@ -200,7 +223,8 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
     };
     std::vector<Node> cur;
     for (unsigned c = 0; c < classes; ++c) {
-      std::string idx = std::to_string(shape.classWidth) + "'d" + std::to_string(c);
+      std::string idx =
+          std::to_string(shape.classWidth) + "'d" + std::to_string(c);
       cur.push_back({countSig[c], e.add(idx, shape.classWidth, kAlways)});
     }
     unsigned lv = lastLevel, round = 0;
@@ -210,8 +234,10 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
       unsigned stage = e.stageOfLevel(lv);
       std::vector<Node> next;
       for (size_t i = 0; i + 1 < cur.size(); i += 2) {
-        std::string p = "m" + std::to_string(round) + "_" + std::to_string(i / 2);
-        std::string lc = e.at(cur[i].count, stage), rc = e.at(cur[i + 1].count, stage);
+        std::string p =
+            "m" + std::to_string(round) + "_" + std::to_string(i / 2);
+        std::string lc = e.at(cur[i].count, stage),
+                    rc = e.at(cur[i + 1].count, stage);
         e.wire(p + "_gt", 1, rc + " > " + lc);
         e.wire(p + "_count", shape.countWidth, p + "_gt ? " + rc + " : " + lc);
         e.wire(p + "_index", shape.classWidth,
@@ -235,33 +261,40 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
   std::string assigns;
   if (opts.emitCounts)
     for (unsigned c = 0; c < classes; ++c)
-      assigns += "  assign counts[" + std::to_string(c * shape.countWidth) + " +: " +
-                 std::to_string(shape.countWidth) + "] = " + e.at(countSig[c], finalStage) +
-                 ";\n";
+      assigns += "  assign counts[" + std::to_string(c * shape.countWidth) +
+                 " +: " + std::to_string(shape.countWidth) +
+                 "] = " + e.at(countSig[c], finalStage) + ";\n";
   if (opts.emitClass)
     assigns += "  assign class_out = " + e.at(classSig, finalStage) + ";\n";
 
   // Header and ports.
   os << "// Generated by lgc from lgn.net @" << net.getSymName() << ".\n";
-  os << "// Net: " << inputs << " input bits, " << gates << " gates, " << outputs.size()
-     << " output bits in " << classes << " classes of " << group << " (GroupSum tau "
+  os << "// Net: " << inputs << " input bits, " << gates << " gates, "
+     << outputs.size() << " output bits in " << classes << " classes of "
+     << group << " (GroupSum tau "
      << llvm::format("%g", net.getTau().convertToDouble()) << ").\n";
-  os << "// Logic levels: " << maxGateLevel << " gate, " << adderDepth << " adder"
-     << (opts.emitClass ? ", " + std::to_string(lastLevel - maxGateLevel - adderDepth) + " argmax"
-                        : std::string())
+  os << "// Logic levels: " << maxGateLevel << " gate, " << adderDepth
+     << " adder"
+     << (opts.emitClass
+             ? ", " + std::to_string(lastLevel - maxGateLevel - adderDepth) +
+                   " argmax"
+             : std::string())
      << ".\n";
   if (opts.pipeline)
-    os << "// Pipeline: registers every " << opts.pipeline << " levels; latency "
-       << shape.latency << " cycles from in_valid to out_valid.\n";
+    os << "// Pipeline: registers every " << opts.pipeline
+       << " levels; latency " << shape.latency
+       << " cycles from in_valid to out_valid.\n";
   else
     os << "// Combinational: no registers.\n";
   os << "// Ports:\n";
   if (opts.pipeline)
-    os << "//   clk, rst (synchronous, clears out_valid), in_valid, out_valid\n";
+    os << "//   clk, rst (synchronous, clears out_valid), in_valid, "
+          "out_valid\n";
   os << "//   in_bits[" << inputs - 1 << ":0]  input bit i = in_bits[i]\n";
   if (opts.emitCounts)
-    os << "//   counts[" << classes * shape.countWidth - 1 << ":0]  class c's count = counts[c*"
-       << shape.countWidth << " +: " << shape.countWidth << "]\n";
+    os << "//   counts[" << classes * shape.countWidth - 1
+       << ":0]  class c's count = counts[c*" << shape.countWidth
+       << " +: " << shape.countWidth << "]\n";
   if (opts.emitClass)
     os << "//   class_out[" << shape.classWidth - 1
        << ":0]  argmax of the counts, ties to the lowest class\n";
@@ -272,14 +305,17 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
     ports.push_back("  input  wire rst");
     ports.push_back("  input  wire in_valid");
   }
-  ports.push_back("  input  wire [" + std::to_string(inputs - 1) + ":0] in_bits");
+  ports.push_back("  input  wire [" + std::to_string(inputs - 1) +
+                  ":0] in_bits");
   if (opts.pipeline)
     ports.push_back("  output wire out_valid");
   if (opts.emitCounts)
-    ports.push_back("  output wire [" + std::to_string(classes * shape.countWidth - 1) +
+    ports.push_back("  output wire [" +
+                    std::to_string(classes * shape.countWidth - 1) +
                     ":0] counts");
   if (opts.emitClass)
-    ports.push_back("  output wire [" + std::to_string(shape.classWidth - 1) + ":0] class_out");
+    ports.push_back("  output wire [" + std::to_string(shape.classWidth - 1) +
+                    ":0] class_out");
   for (size_t i = 0; i < ports.size(); ++i)
     os << ports[i] << (i + 1 < ports.size() ? ",\n" : "\n");
   os << ");\n";
@@ -334,13 +370,15 @@ LogicalResult lgc::exportVerilogTestbench(NetOp net, const Net &reference,
                                           const VerilogOptions &opts,
                                           const std::vector<uint64_t> &vectors,
                                           size_t n, const std::string &hexPath,
-                                          llvm::raw_ostream &tb, std::string &hex) {
+                                          llvm::raw_ostream &tb,
+                                          std::string &hex) {
   VerilogShape shape;
   std::string discard;
   llvm::raw_string_ostream null(discard);
   if (failed(exportVerilog(net, opts, null, &shape)))
     return failure();
-  if (reference.numInputs != shape.inputs || reference.numClasses != shape.classes)
+  if (reference.numInputs != shape.inputs ||
+      reference.numClasses != shape.classes)
     return net.emitOpError("does not match the reference net of the testbench");
   std::vector<uint32_t> counts(n * shape.classes), classes(n);
   interpret(reference, vectors.data(), n, counts.data(), classes.data());
@@ -363,7 +401,8 @@ LogicalResult lgc::exportVerilogTestbench(NetOp net, const Net &reference,
 
   std::string m = shape.module;
   tb << "// Self-checking testbench for " << m << ", generated by lgc.\n"
-     << "// Vectors and expected outputs (reference interpreter) are read from\n"
+     << "// Vectors and expected outputs (reference interpreter) are read "
+        "from\n"
      << "// " << hexPath << ": one line per sample, {in_bits"
      << (CW ? ", counts" : "") << (CL ? ", class" : "") << "} in hex.\n"
      << "// Prints \"PASS: <n> vectors\" or a FAIL line per mismatch.\n"
@@ -388,64 +427,79 @@ LogicalResult lgc::exportVerilogTestbench(NetOp net, const Net &reference,
   if (CW)
     check += "      if (counts !== vectors[idx][CW+CL-1:CL]) begin\n"
              "        errors = errors + 1;\n"
-             "        $display(\"FAIL: vector %0d: counts %h, expected %h\", idx, counts, "
+             "        $display(\"FAIL: vector %0d: counts %h, expected %h\", "
+             "idx, counts, "
              "vectors[idx][CW+CL-1:CL]);\n      end\n";
   if (CL)
     check += "      if (class_out !== vectors[idx][CL-1:0]) begin\n"
              "        errors = errors + 1;\n"
-             "        $display(\"FAIL: vector %0d: class %0d, expected %0d\", idx, class_out, "
+             "        $display(\"FAIL: vector %0d: class %0d, expected %0d\", "
+             "idx, class_out, "
              "vectors[idx][CL-1:0]);\n      end\n";
   check += "      checked = checked + 1;\n    end\n  endtask\n";
-  std::string finish = "      if (errors == 0)\n        $display(\"PASS: %0d vectors\", checked);\n"
-                       "      else\n        $display(\"FAIL: %0d mismatches in %0d vectors\", "
-                       "errors, checked);\n      $finish;\n";
+  std::string finish =
+      "      if (errors == 0)\n        $display(\"PASS: %0d vectors\", "
+      "checked);\n"
+      "      else\n        $display(\"FAIL: %0d mismatches in %0d vectors\", "
+      "errors, checked);\n      $finish;\n";
   if (!shape.clocked) {
-    tb << "  " << m << " dut(" << conns << ");\n" << check
-       << "  initial begin\n"
+    tb << "  " << m << " dut(" << conns << ");\n"
+       << check << "  initial begin\n"
        << "    $readmemh(\"" << hexPath << "\", vectors);\n"
-     << "    if (^vectors[N-1] === 1'bx) begin\n"
-     << "      $display(\"FAIL: cannot read %0d vectors from " << hexPath << "\", N);\n"
-     << "      $finish;\n    end\n"
+       << "    if (^vectors[N-1] === 1'bx) begin\n"
+       << "      $display(\"FAIL: cannot read %0d vectors from " << hexPath
+       << "\", N);\n"
+       << "      $finish;\n    end\n"
        << "    checked = 0;\n    errors = 0;\n"
        << "    for (i = 0; i < N; i = i + 1) begin\n"
        << "      in_bits = vectors[i][W-1:W-IN];\n"
        << "      #1;\n      check(i);\n    end\n"
-       << "    begin\n" << finish << "    end\n  end\nendmodule\n";
+       << "    begin\n"
+       << finish << "    end\n  end\nendmodule\n";
     return success();
   }
   tb << "  reg clk, rst, in_valid;\n  wire out_valid;\n  integer cycle;\n"
-     << "  " << m << " dut(.clk(clk), .rst(rst), .in_valid(in_valid), .out_valid(out_valid), "
+     << "  " << m
+     << " dut(.clk(clk), .rst(rst), .in_valid(in_valid), "
+        ".out_valid(out_valid), "
      << conns << ");\n"
      << check << "  always #5 clk = ~clk;\n"
      << "  initial begin\n"
      << "    $readmemh(\"" << hexPath << "\", vectors);\n"
      << "    if (^vectors[N-1] === 1'bx) begin\n"
-     << "      $display(\"FAIL: cannot read %0d vectors from " << hexPath << "\", N);\n"
+     << "      $display(\"FAIL: cannot read %0d vectors from " << hexPath
+     << "\", N);\n"
      << "      $finish;\n    end\n"
      << "    clk = 0;\n    rst = 1;\n    in_valid = 0;\n    in_bits = 0;\n"
      << "    checked = 0;\n    errors = 0;\n    i = 0;\n    cycle = 0;\n"
      << "    @(posedge clk);\n    @(posedge clk);\n    #1 rst = 0;\n"
-     << "    // One vector per cycle, with a bubble every 7th to exercise in_valid.\n"
+     << "    // One vector per cycle, with a bubble every 7th to exercise "
+        "in_valid.\n"
      << "    while (i < N) begin\n"
      << "      if (cycle % 7 == 6) begin\n"
      << "        in_valid = 0;\n"
      << "      end else begin\n"
-     << "        in_valid = 1;\n        in_bits = vectors[i][W-1:W-IN];\n        i = i + 1;\n"
+     << "        in_valid = 1;\n        in_bits = vectors[i][W-1:W-IN];\n      "
+        "  i = i + 1;\n"
      << "      end\n"
      << "      cycle = cycle + 1;\n"
      << "      @(posedge clk);\n      #1;\n"
      << "    end\n"
      << "    in_valid = 0;\n"
      << "  end\n"
-     << "  // Outputs come out in order: compare each valid one with the next vector.\n"
+     << "  // Outputs come out in order: compare each valid one with the next "
+        "vector.\n"
      << "  always @(posedge clk) begin\n"
      << "    #2;\n"
      << "    if (!rst && out_valid) begin\n"
      << "      check(checked);\n"
-     << "      if (checked == N) begin\n" << finish << "      end\n"
+     << "      if (checked == N) begin\n"
+     << finish << "      end\n"
      << "    end\n  end\n"
-     << "  initial begin\n    #" << (20 * (n + 10) + 10 * shape.latency + 100) << ";\n"
-     << "    $display(\"FAIL: timeout after %0d of %0d vectors\", checked, N);\n"
+     << "  initial begin\n    #" << (20 * (n + 10) + 10 * shape.latency + 100)
+     << ";\n"
+     << "    $display(\"FAIL: timeout after %0d of %0d vectors\", checked, "
+        "N);\n"
      << "    $finish;\n  end\nendmodule\n";
   return success();
 }

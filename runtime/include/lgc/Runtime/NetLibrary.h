@@ -44,7 +44,8 @@ private:
   const lgc_net_info *netInfo = nullptr;
   int (*runU8Fn)(const uint8_t *, size_t, uint32_t *, uint32_t *) = nullptr;
   int (*runF32Fn)(const float *, size_t, uint32_t *, uint32_t *) = nullptr;
-  int (*runPackedFn)(const uint64_t *, size_t, uint32_t *, uint32_t *) = nullptr;
+  int (*runPackedFn)(const uint64_t *, size_t, uint32_t *,
+                     uint32_t *) = nullptr;
 };
 
 } // namespace lgc

@@ -1,4 +1,5 @@
-//===- Kernels.h - Per-thread bodies of the CUDA training kernels -*- C++ -*-===//
+//===- Kernels.h - Per-thread bodies of the CUDA training kernels -*- C++
+//-*-===//
 //
 // Part of lgc. Each CUDA kernel of the trainer is a one-line grid loop over
 // one of these functions, which compile for the host too: the CPU tests run
@@ -25,10 +26,10 @@ namespace lgc::train::kernels {
 /// (c0, c1, c2, c3) of each relaxation (the SPEC's table).
 LGC_HD inline float relaxation(int kind, int j) {
   const signed char table[16][4] = {
-      {0, 0, 0, 0},   {0, 0, 0, 1},  {0, 1, 0, -1},  {0, 1, 0, 0},
-      {0, 0, 1, -1},  {0, 0, 1, 0},  {0, 1, 1, -2},  {0, 1, 1, -1},
+      {0, 0, 0, 0},   {0, 0, 0, 1},   {0, 1, 0, -1}, {0, 1, 0, 0},
+      {0, 0, 1, -1},  {0, 0, 1, 0},   {0, 1, 1, -2}, {0, 1, 1, -1},
       {1, -1, -1, 1}, {1, -1, -1, 2}, {1, 0, -1, 0}, {1, 0, -1, 1},
-      {1, -1, 0, 0},  {1, -1, 0, 1}, {1, 0, 0, -1},  {1, 0, 0, 0}};
+      {1, -1, 0, 0},  {1, -1, 0, 1},  {1, 0, 0, -1}, {1, 0, 0, 0}};
   return float(table[kind][j]);
 }
 
@@ -72,8 +73,9 @@ LGC_HD inline void forwardThread(const float *in, float *out, const uint32_t *a,
 
 /// GroupSum, softmax cross-entropy and the gradient on the last layer for
 /// sample s; returns the sample's loss and whether its argmax is right.
-LGC_HD inline float lossThread(const float *last, float *gradLast, const uint32_t *labels,
-                               uint32_t classes, uint32_t group, float invTau, float scale,
+LGC_HD inline float lossThread(const float *last, float *gradLast,
+                               const uint32_t *labels, uint32_t classes,
+                               uint32_t group, float invTau, float scale,
                                uint32_t stride, uint32_t s, int *correct) {
   float scores[64];
   float m = -1e30f;
@@ -94,7 +96,8 @@ LGC_HD inline float lossThread(const float *last, float *gradLast, const uint32_
   uint32_t label = labels[s];
   *correct = best == label;
   for (uint32_t c = 0; c < classes; ++c) {
-    float d = (expf(scores[c] - m) / z - (c == label ? 1.0f : 0.0f)) * scale * invTau;
+    float d =
+        (expf(scores[c] - m) / z - (c == label ? 1.0f : 0.0f)) * scale * invTau;
     for (uint32_t k = 0; k < group; ++k)
       gradLast[size_t(c * group + k) * stride + s] = d;
   }
@@ -103,9 +106,11 @@ LGC_HD inline float lossThread(const float *last, float *gradLast, const uint32_
 
 /// Gate i: sums dL/dc over the n samples into coeffGrad[4 i ..], and (with
 /// gin) adds the gradient to its two inputs.
-LGC_HD inline void backwardThread(const float *in, const float *gout, float *gin,
-                                  const uint32_t *a, const uint32_t *b, const float *coeffs,
-                                  float *coeffGrad, uint32_t n, uint32_t stride, uint32_t i) {
+LGC_HD inline void backwardThread(const float *in, const float *gout,
+                                  float *gin, const uint32_t *a,
+                                  const uint32_t *b, const float *coeffs,
+                                  float *coeffGrad, uint32_t n, uint32_t stride,
+                                  uint32_t i) {
   const float *c = coeffs + size_t(i) * 4;
   float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   for (uint32_t s = 0; s < n; ++s) {
@@ -131,16 +136,19 @@ LGC_HD inline float weightGradient(const float *probs, const float *coeffs,
                                    const float *coeffGrad, uint32_t g, int k) {
   float sum = 0;
   for (int j = 0; j < 4; ++j)
-    sum += coeffGrad[size_t(g) * 4 + j] * (relaxation(k, j) - coeffs[size_t(g) * 4 + j]);
+    sum += coeffGrad[size_t(g) * 4 + j] *
+           (relaxation(k, j) - coeffs[size_t(g) * 4 + j]);
   return probs[size_t(g) * 16 + k] * sum;
 }
 
 /// Adam on weight `index` (gate index / 16, kind index % 16).
-LGC_HD inline void adamThread(float *weights, float *m, float *v, const float *probs,
-                              const float *coeffs, const float *coeffGrad, float lr,
-                              float c1, float c2, size_t index) {
+LGC_HD inline void adamThread(float *weights, float *m, float *v,
+                              const float *probs, const float *coeffs,
+                              const float *coeffGrad, float lr, float c1,
+                              float c2, size_t index) {
   const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-  float g = weightGradient(probs, coeffs, coeffGrad, uint32_t(index / 16), int(index % 16));
+  float g = weightGradient(probs, coeffs, coeffGrad, uint32_t(index / 16),
+                           int(index % 16));
   m[index] = b1 * m[index] + (1 - b1) * g;
   v[index] = b2 * v[index] + (1 - b2) * g * g;
   weights[index] -= lr * (m[index] / c1) / (sqrtf(v[index] / c2) + eps);

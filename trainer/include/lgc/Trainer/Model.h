@@ -1,4 +1,5 @@
-//===- Model.h - Differentiable logic gate network ---------------*- C++ -*-===//
+//===- Model.h - Differentiable logic gate network ---------------*- C++
+//-*-===//
 //
 // Part of lgc. difflogic's model: LogicLayers whose gates are softmax
 // mixtures of the 16 relaxed boolean functions, then GroupSum. Every
@@ -64,8 +65,9 @@ public:
 
   /// Softmax of each gate's weights folded into (c0, c1, c2, c3); gates in
   /// [begin, end).
-  void computeCoefficients(std::vector<float> &coeffs, std::vector<float> &probs,
-                           uint32_t begin, uint32_t end) const;
+  void computeCoefficients(std::vector<float> &coeffs,
+                           std::vector<float> &probs, uint32_t begin,
+                           uint32_t end) const;
 
   /// The discretised net: each gate becomes its most likely kind (first index
   /// on ties), with the thermometer encoding and the last layer as outputs.
@@ -109,9 +111,9 @@ private:
 
 /// dL/dw from the summed dL/dc of each gate in [begin, end); coeffGrad holds
 /// 4 values per gate starting at gate `begin`.
-void weightGradients(const std::vector<float> &probs, const std::vector<float> &coeffs,
-                     const double *coeffGrad, uint32_t begin, uint32_t end,
-                     float *weightGrad);
+void weightGradients(const std::vector<float> &probs,
+                     const std::vector<float> &coeffs, const double *coeffGrad,
+                     uint32_t begin, uint32_t end, float *weightGrad);
 
 } // namespace lgc::train
 

@@ -101,8 +101,12 @@ private:
   Status writeOutputs(const EvalResult &last, double seconds);
 
   /// The set evaluated during training: validation if held out, else test.
-  const BitData &evalData() const { return opts.validation ? valData : testData; }
-  const char *evalName() const { return opts.validation ? "validation" : "test"; }
+  const BitData &evalData() const {
+    return opts.validation ? valData : testData;
+  }
+  const char *evalName() const {
+    return opts.validation ? "validation" : "test";
+  }
 
   TrainOptions opts;
   BitData trainData, testData, valData;

@@ -1,4 +1,5 @@
-//===- GPUTarget.h - lgn nets to PTX through LLVM's NVPTX target -*- C++ -*-===//
+//===- GPUTarget.h - lgn nets to PTX through LLVM's NVPTX target -*- C++
+//-*-===//
 //
 // Part of lgc. Stages, as Triton names them: lgn -> LLVM + NVVM dialects
 // (convert-lgn-to-nvvm) -> LLVM IR -> PTX (LLVM's NVPTX target; no
@@ -26,8 +27,8 @@ createNVPTXTargetMachine(const std::string &arch, const std::string &features,
                          std::string &error);
 
 /// Runs convert-lgn-to-nvvm.
-mlir::LogicalResult lowerToNVVM(mlir::ModuleOp module, unsigned gatesPerFunction,
-                                bool hostMode);
+mlir::LogicalResult lowerToNVVM(mlir::ModuleOp module,
+                                unsigned gatesPerFunction, bool hostMode);
 
 /// The LLVM IR and PTX stages are lgc::translateToLLVMIR and
 /// lgc::emitMachineCode (CPUTarget.h) with this target machine.
