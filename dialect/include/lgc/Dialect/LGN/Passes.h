@@ -21,7 +21,7 @@ namespace lgc::lgn {
 
 /// Options of the default optimisation pipeline.
 struct PipelineOptions {
-  /// 0: nothing; 1 and above: fold, hash, remove dead gates to a fixed point.
+  /// 0: nothing; 1: simplify, dead gates, one round of hashing; 2: two.
   unsigned optLevel = 1;
   /// Print lgn-print-stats before and after.
   bool printStats = false;
