@@ -179,25 +179,17 @@ int main(int argc, char **argv) {
     return fail("invalid optimisation level -O" + Twine(optLevel) + " (0-2)");
   Emit emit = emitKind;
   if (emit == Emit::None) {
-    if (endsWith(outputFile, ".lgn"))
-      emit = Emit::LGN;
-    else if (endsWith(outputFile, ".mlir"))
-      emit = Emit::MLIR;
-    else if (endsWith(outputFile, ".so"))
-      emit = Emit::SharedLib;
-    else if (endsWith(outputFile, ".o"))
-      emit = Emit::Obj;
-    else if (endsWith(outputFile, ".ll"))
-      emit = Emit::LLVM;
-    else if (endsWith(outputFile, ".s"))
-      emit = Emit::Asm;
-    else if (endsWith(outputFile, ".v"))
-      emit = Emit::Verilog;
-    else if (endsWith(outputFile, ".ptx"))
-      emit = Emit::PTX;
-    else
-      return fail("cannot infer the output kind from '" + outputFile +
-                  "'; give --emit=lgn|mlir|llvm-mlir|llvm|asm|obj|so");
+    static const std::pair<const char *, Emit> byExtension[] = {
+        {".lgn", Emit::LGN},   {".mlir", Emit::MLIR}, {".so", Emit::SharedLib},
+        {".o", Emit::Obj},     {".ll", Emit::LLVM},   {".s", Emit::Asm},
+        {".v", Emit::Verilog}, {".ptx", Emit::PTX}};
+    for (const auto &[extension, kind] : byExtension)
+      if (endsWith(outputFile, extension))
+        emit = kind;
+    if (emit == Emit::None)
+      return fail(
+          "cannot infer the output kind from '" + outputFile +
+          "'; give --emit=lgn|mlir|llvm-mlir|llvm|asm|obj|so|verilog|ptx");
   }
   if (vectorBits && vectorBits != 64 && vectorBits != 128 &&
       vectorBits != 256 && vectorBits != 512)

@@ -100,6 +100,9 @@ struct CudaTrainer::Impl {
       cudaFree(ptr);
   }
 
+  /// Forward, loss and backward of the batch's mean loss, with errors.
+  Status run(const float *inputs, const uint32_t *hostLabels, uint32_t n);
+
   /// Forward, loss and backward; leaves dL/dc (of the loss times `scale`)
   /// in cg.
   cudaError_t forwardBackward(const float *inputs, const uint32_t *hostLabels,
@@ -137,6 +140,18 @@ struct CudaTrainer::Impl {
 };
 
 CudaTrainer::CudaTrainer() : impl(std::make_unique<Impl>()) {}
+
+Status CudaTrainer::Impl::run(const float *inputs, const uint32_t *hostLabels,
+                              uint32_t n) {
+  if (n > cap)
+    return Status::error(
+        "error: batch larger than the CUDA trainer's capacity");
+  cudaError_t rc = forwardBackward(inputs, hostLabels, n, 1.0f / float(n));
+  if (rc == cudaSuccess)
+    return Status::success();
+  return Status::error(std::string("error: forward/backward: ") +
+                       cudaGetErrorString(rc));
+}
 CudaTrainer::~CudaTrainer() = default;
 
 static Status cudaStatus(cudaError_t rc, const char *what) {
@@ -220,13 +235,7 @@ Status CudaTrainer::step(const float *inputs, const uint32_t *labels,
                          uint32_t n, float lr, uint64_t adamStep, double &loss,
                          uint32_t &correct) {
   Impl &I = *impl;
-  if (n > I.cap)
-    return Status::error(
-        "error: batch larger than the CUDA trainer's capacity");
-  if (Status s =
-          cudaStatus(I.forwardBackward(inputs, labels, n, 1.0f / float(n)),
-                     "forward/backward");
-      !s)
+  if (Status s = I.run(inputs, labels, n); !s)
     return s;
   float c1 = 1.0f - powf(0.9f, float(adamStep)),
         c2 = 1.0f - powf(0.999f, float(adamStep));
@@ -247,13 +256,7 @@ Status CudaTrainer::step(const float *inputs, const uint32_t *labels,
 Status CudaTrainer::gradients(const float *inputs, const uint32_t *labels,
                               uint32_t n, std::vector<float> &grad) {
   Impl &I = *impl;
-  if (n > I.cap)
-    return Status::error(
-        "error: batch larger than the CUDA trainer's capacity");
-  if (Status s =
-          cudaStatus(I.forwardBackward(inputs, labels, n, 1.0f / float(n)),
-                     "forward/backward");
-      !s)
+  if (Status s = I.run(inputs, labels, n); !s)
     return s;
   size_t W = size_t(I.gates) * 16;
   gradientKernel<<<blocks(W, 256), 256>>>(I.p, I.c, I.cg, I.scratch, W);
