@@ -166,6 +166,25 @@ static int fail(const Twine &msg) {
   return 1;
 }
 
+/// Translates a module in the LLVM (and NVVM) dialect for `tm` and renders it
+/// as LLVM IR text, or else as assembly or an object.
+static bool renderLLVM(ModuleOp module, TargetMachine &tm, bool llvmIR,
+                       bool assembly, std::string &text, std::string &error) {
+  LLVMContext llvmContext;
+  std::unique_ptr<Module> llvmModule =
+      lgc::translateToLLVMIR(module, llvmContext, tm);
+  if (!llvmModule) {
+    error = "translation to LLVM IR failed";
+    return false;
+  }
+  if (llvmIR) {
+    raw_string_ostream os(text);
+    llvmModule->print(os, nullptr);
+    return true;
+  }
+  return lgc::emitMachineCode(*llvmModule, tm, assembly, text, error);
+}
+
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
   registerAsmPrinterCLOptions();
@@ -278,20 +297,12 @@ int main(int argc, char **argv) {
       return fail(error);
     if (failed(lgc::lowerToNVVM(*module, gatesPerFunction, /*hostMode=*/false)))
       return 1;
-    raw_string_ostream os(text);
     if (emit == Emit::GPUMLIR) {
+      raw_string_ostream os(text);
       module->print(os);
-    } else {
-      LLVMContext llvmContext;
-      std::unique_ptr<Module> llvmModule =
-          lgc::translateToLLVMIR(*module, llvmContext, *tm);
-      if (!llvmModule)
-        return fail("translation to LLVM IR failed");
-      if (emit == Emit::GPULLVM)
-        llvmModule->print(os, nullptr);
-      else if (!lgc::emitMachineCode(*llvmModule, *tm, /*assembly=*/true, text,
-                                     error))
-        return fail(error);
+    } else if (!renderLLVM(*module, *tm, emit == Emit::GPULLVM,
+                           /*assembly=*/true, text, error)) {
+      return fail(error);
     }
   } else if (emit == Emit::Verilog) {
     raw_string_ostream os(text);
@@ -353,18 +364,9 @@ int main(int argc, char **argv) {
       raw_string_ostream os(text);
       module->print(os);
     } else {
-      LLVMContext llvmContext;
-      std::unique_ptr<Module> llvmModule =
-          lgc::translateToLLVMIR(*module, llvmContext, *tm);
-      if (!llvmModule)
-        return fail("translation to LLVM IR failed");
-      if (emit == Emit::LLVM) {
-        raw_string_ostream os(text);
-        llvmModule->print(os, nullptr);
-      } else if (!lgc::emitMachineCode(*llvmModule, *tm, emit == Emit::Asm,
-                                       text, error)) {
+      if (!renderLLVM(*module, *tm, emit == Emit::LLVM, emit == Emit::Asm, text,
+                      error))
         return fail(error);
-      }
       if (emit == Emit::SharedLib) {
         std::string dir = supportLibDir.empty()
                               ? lgc::defaultSupportLibraryDir(

@@ -94,45 +94,26 @@ private:
 // Data
 //===----------------------------------------------------------------------===//
 
-static void packBits(BitData &data);
-
-BitData lgc::train::binarize(const Dataset &data, const ModelConfig &cfg) {
+BitData lgc::train::binarize(const Dataset &data, const ModelConfig &cfg,
+                             size_t begin, size_t end, bool packed) {
+  Net encoded;
+  encoded.numInputs = cfg.inputs();
+  encoded.numFeatures = cfg.features;
+  encoded.encoding = cfg.encoding();
   BitData out;
-  out.inputs = cfg.inputs();
-  out.labels = data.labels;
-  out.bits.resize(data.size() * out.inputs);
-  for (size_t s = 0; s < data.size(); ++s) {
+  out.inputs = encoded.numInputs;
+  out.labels.assign(data.labels.begin() + begin, data.labels.begin() + end);
+  out.bits.resize((end - begin) * out.inputs);
+  for (size_t s = begin; s < end; ++s) {
     const float *x = &data.features[s * data.numFeatures];
-    uint8_t *row = &out.bits[s * out.inputs];
-    for (size_t j = 0; j < cfg.thresholds.size(); ++j)
-      for (uint32_t f = 0; f < cfg.features; ++f)
-        row[j * cfg.features + f] = x[f] > cfg.thresholds[j];
+    uint8_t *row = &out.bits[(s - begin) * out.inputs];
+    for (uint32_t i = 0; i < out.inputs; ++i)
+      row[i] = x[encoded.encoding[i].feature] > encoded.encoding[i].threshold;
   }
-  packBits(out);
+  if (packed)
+    out.packed = packFeatures(encoded, &data.features[begin * data.numFeatures],
+                              end - begin);
   return out;
-}
-
-/// The interpreter's packing of `data.bits`.
-static void packBits(BitData &data) {
-  data.packed.assign(numBlocks(data.size()) * data.inputs, 0);
-  for (size_t s = 0; s < data.size(); ++s)
-    for (uint32_t i = 0; i < data.inputs; ++i)
-      if (data.bits[s * data.inputs + i])
-        data.packed[(s / 64) * data.inputs + i] |= uint64_t(1) << (s % 64);
-}
-
-/// Moves the last `count` samples of `from` into a new set.
-static BitData splitOff(BitData &from, size_t count) {
-  BitData tail;
-  tail.inputs = from.inputs;
-  size_t keep = from.size() - count;
-  tail.labels.assign(from.labels.begin() + keep, from.labels.end());
-  tail.bits.assign(from.bits.begin() + keep * from.inputs, from.bits.end());
-  from.labels.resize(keep);
-  from.bits.resize(keep * from.inputs);
-  packBits(from);
-  packBits(tail);
-  return tail;
 }
 
 //===----------------------------------------------------------------------===//
@@ -161,16 +142,19 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
                            std::to_string(opts.model.classes) + " classes");
   if (Status s = model.init(opts.model); !s)
     return s;
-  trainData = binarize(train, opts.model);
-  testData = binarize(test, opts.model);
   if (opts.validation) {
-    if (opts.validation >= trainData.size())
+    if (opts.validation >= train.size())
       return Status::error("error: --validation " +
                            std::to_string(opts.validation) +
                            " leaves no training samples (the set has " +
-                           std::to_string(trainData.size()) + ")");
-    valData = splitOff(trainData, opts.validation);
+                           std::to_string(train.size()) + ")");
+    valData = binarize(train, opts.model, train.size() - opts.validation,
+                       train.size(), true);
   }
+  // The training set is only ever run relaxed: no packing for it.
+  trainData =
+      binarize(train, opts.model, 0, train.size() - opts.validation, false);
+  testData = binarize(test, opts.model, 0, test.size(), true);
   numThreads = opts.threads ? opts.threads
                             : std::max(1u, std::thread::hardware_concurrency());
   numThreads = std::min<unsigned>(numThreads, opts.batch);

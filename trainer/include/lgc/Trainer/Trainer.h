@@ -51,9 +51,11 @@ struct BitData {
   size_t size() const { return labels.size(); }
 };
 
-/// Thresholds a data set with the model's encoding (x > t, as the .lgn
-/// encoding and every backend do).
-BitData binarize(const Dataset &data, const ModelConfig &cfg);
+/// Thresholds samples [begin, end) of a data set with the model's encoding
+/// (x > t, as the .lgn encoding and every backend do). With `packed`, also
+/// packs them for the reference interpreter (discretised evaluation).
+BitData binarize(const Dataset &data, const ModelConfig &cfg, size_t begin,
+                 size_t end, bool packed);
 
 struct EvalResult {
   double relaxedAccuracy = 0;
