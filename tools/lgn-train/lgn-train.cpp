@@ -172,9 +172,12 @@ int main(int argc, char **argv) {
   }
   if (Status s = trainer.setup(opts, train, test); !s)
     return fmt::print(stderr, "lgn-train: {}\n", s.message()), 1;
-  fmt::print(stderr, "lgn-train: {} on {} ({} train / {} test), {} gates, {}\n",
-             opts.model.describe(), spec, train.size(), test.size(),
-             trainer.model.numGates(), trainer.deviceName());
+  fmt::print(stderr,
+             "lgn-train: {} on {} ({} train / {} validation / {} test), {} "
+             "gates, {}\n",
+             opts.model.describe(), spec, train.size() - opts.validation,
+             opts.validation, test.size(), trainer.model.numGates(),
+             trainer.deviceName());
   if (Status s = trainer.run(); !s)
     return fmt::print(stderr, "lgn-train: {}\n", s.message()), 1;
   return 0;
