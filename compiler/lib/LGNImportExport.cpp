@@ -24,9 +24,12 @@ OwningOpRef<ModuleOp> lgc::importNet(const Net &net, MLIRContext *context,
   b.setInsertionPointToEnd(module->getBody());
   auto netOp = b.create<NetOp>(
       loc, b.getStringAttr(name), b.getI32IntegerAttr(int32_t(net.numClasses)),
-      b.getF64FloatAttr(net.tau), IntegerAttr(), DenseI32ArrayAttr(),
-      DenseF32ArrayAttr(), ArrayAttr());
-  if (!net.encoding.empty()) {
+      b.getF64FloatAttr(net.tau), IntegerAttr(), DenseF32ArrayAttr(),
+      DenseI32ArrayAttr(), DenseF32ArrayAttr(), ArrayAttr());
+  if (!net.levels.empty()) {
+    netOp.setFeaturesAttr(b.getI32IntegerAttr(int32_t(net.numFeatures)));
+    netOp.setLevelsAttr(b.getDenseF32ArrayAttr(net.levels));
+  } else if (!net.encoding.empty()) {
     SmallVector<int32_t> features;
     SmallVector<float> thresholds;
     for (const InputBit &bit : net.encoding) {
@@ -84,7 +87,10 @@ LogicalResult lgc::exportNet(NetOp op, Net &net) {
   net.numInputs = body.getNumArguments();
   net.numClasses = op.getClasses();
   net.tau = op.getTau().convertToDouble();
-  if (auto features = op.getBitFeatures()) {
+  if (auto levels = op.getLevels()) {
+    net.numFeatures = uint32_t(*op.getFeatures());
+    net.levels.assign(levels->begin(), levels->end());
+  } else if (auto features = op.getBitFeatures()) {
     net.numFeatures = uint32_t(*op.getFeatures());
     auto thresholds = *op.getBitThresholds();
     for (size_t i = 0; i < features->size(); ++i)

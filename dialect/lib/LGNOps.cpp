@@ -49,8 +49,24 @@ LogicalResult NetOp::verify() {
   if (bitFeatures.has_value() != bitThresholds.has_value())
     return emitOpError(
         "expects 'bit_features' and 'bit_thresholds' to be given together");
-  if (getFeatures() && !bitFeatures)
+  auto levels = getLevels();
+  if (levels && bitFeatures)
+    return emitOpError("expects either 'levels' or 'bit_features' and "
+                       "'bit_thresholds', not both");
+  if (getFeatures() && !bitFeatures && !levels)
     return emitOpError("expects 'features' only with an input encoding");
+  if (levels) {
+    if (!getFeatures())
+      return emitOpError("expects 'features' with an input encoding");
+    int64_t features = getFeaturesAttr().getInt();
+    if (features <= 0)
+      return emitOpError("expects a positive 'features', found ") << features;
+    if (levels->empty())
+      return emitOpError("expects at least one level");
+    for (auto [j, t] : llvm::enumerate(*levels))
+      if (std::isnan(t))
+        return emitOpError("level ") << j << " is NaN";
+  }
   if (bitFeatures) {
     if (!getFeatures())
       return emitOpError("expects 'features' with an input encoding");
@@ -88,6 +104,12 @@ LogicalResult NetOp::verifyRegions() {
     return emitOpError("has an encoding for ")
            << bitFeatures->size() << " input bits but "
            << body.getNumArguments() << " inputs";
+  if (auto levels = getLevels();
+      levels && int64_t(levels->size()) * getFeaturesAttr().getInt() !=
+                    int64_t(body.getNumArguments()))
+    return emitOpError("has ")
+           << levels->size() << " levels over " << getFeaturesAttr().getInt()
+           << " features for " << body.getNumArguments() << " inputs";
   if (body.empty() || !isa<OutputOp>(body.back()))
     return emitOpError("expects its body to end in 'lgn.output'");
   for (Operation &op : body.without_terminator())

@@ -2,7 +2,7 @@
 //
 // Part of lgc. Linked by lgc into each net.so next to the generated kernel.
 // It implements the C ABI of lgc_net.h on top of the generated symbols
-// described in lgc/Conversion/LGNToLLVM/LGNToLLVM.h:
+// of lgc/Runtime/GeneratedABI.h:
 //  - thresholding and bit packing of raw features: vector compares give
 //    sample-major bit rows, 64x64 bit transposes turn them into one word per
 //    input bit;
@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lgc/Runtime/GeneratedABI.h"
 #include "lgc/lgc_net.h"
 
 #include <stdlib.h>
@@ -31,7 +32,7 @@
 #endif
 
 extern "C" {
-extern const uint32_t __lgc_gen_shape[10];
+extern const uint32_t __lgc_gen_shape[lgc::abi::kNumShapeSlots];
 extern const double __lgc_gen_tau;
 extern const uint32_t __lgc_gen_bit_feature[];
 extern const float __lgc_gen_bit_threshold[];
@@ -41,22 +42,10 @@ void __lgc_gen_eval(const uint64_t *in, uint64_t *scratch);
 
 namespace {
 
-enum Shape {
-  kInputs,
-  kFeatures,
-  kClasses,
-  kOutputs,
-  kGates,
-  kVectorWords,
-  kPlanes,
-  kScratchWords,
-  kLevels,
-  kEncoding
-};
+using namespace lgc::abi;
 
-inline uint32_t shape(Shape s) { return __lgc_gen_shape[s]; }
+inline uint32_t shape(ShapeSlot s) { return __lgc_gen_shape[s]; }
 
-constexpr int32_t kConstZero = INT32_MIN, kConstOne = INT32_MIN + 1;
 constexpr unsigned kMaxPlanes = 32;
 alignas(64) const uint64_t kZeroVector[8] = {0, 0, 0, 0, 0, 0, 0, 0};
 alignas(64) const uint64_t kOnesVector[8] = {~0ull, ~0ull, ~0ull, ~0ull,
@@ -152,15 +141,6 @@ inline void transpose64Avx512(uint64_t *a) {
 }
 #endif
 
-/// The smallest 8-bit value v with v / 255.0f > t (256: none), so that the
-/// 8-bit path thresholds exactly as the float path and the interpreter do.
-unsigned byteThreshold(float t) {
-  for (unsigned v = 0; v < 256; ++v)
-    if (float(v) / 255.0f > t)
-      return v;
-  return 256;
-}
-
 /// ORs up to 64 bits into a bit row at bit offset `at`.
 inline void orBits(uint64_t *row, size_t at, uint64_t bits) {
   size_t w = at / 64, sh = at % 64;
@@ -179,9 +159,9 @@ struct Buffers {
   bool allocate(bool wantCounts) {
     uint32_t V = shape(kVectorWords);
     rowWords = (shape(kInputs) + 63) / 64 + 1;
-    size_t levels = shape(kEncoding) ? shape(kLevels) : shape(kInputs);
+    size_t levels = shape(kLevels) ? shape(kLevels) : shape(kInputs);
     in = alloc(size_t(shape(kInputs)) * V);
-    scratch = alloc(shape(kScratchWords));
+    scratch = alloc(size_t(shape(kScratchSlots)) * V);
     planes =
         alloc(wantCounts ? size_t(shape(kClasses)) * shape(kPlanes) * V : 1);
     rows = alloc(64 * rowWords);
@@ -192,15 +172,16 @@ struct Buffers {
       return false;
     for (uint32_t k = 0; k < shape(kOutputs); ++k) {
       int32_t home = __lgc_gen_outputs[k];
-      outputs[k] = home >= 0            ? scratch + size_t(home) * V
-                   : home == kConstZero ? kZeroVector
-                   : home == kConstOne  ? kOnesVector
-                                        : in + size_t(-1 - home) * V;
+      outputs[k] = home >= 0                  ? scratch + size_t(home) * V
+                   : home == kOutputConstZero ? kZeroVector
+                   : home == kOutputConstOne
+                       ? kOnesVector
+                       : in + size_t(inputOfOutput(home)) * V;
     }
     for (size_t j = 0; j < levels; ++j)
       byteT[j] = uint16_t(byteThreshold(
-          shape(kEncoding) ? __lgc_gen_bit_threshold[j * shape(kFeatures)]
-                           : __lgc_gen_bit_threshold[j]));
+          shape(kLevels) ? __lgc_gen_bit_threshold[j * shape(kFeatures)]
+                         : __lgc_gen_bit_threshold[j]));
     return true;
   }
   static uint64_t *alloc(size_t words) {
@@ -223,7 +204,7 @@ struct Buffers {
 void rowBitsU8(const uint8_t *x, const Buffers &buf, uint64_t *row) {
   uint32_t F = shape(kFeatures);
   memset(row, 0, buf.rowWords * 8);
-  if (!shape(kEncoding)) {
+  if (!shape(kLevels)) {
     for (uint32_t i = 0; i < shape(kInputs); ++i)
       if (x[__lgc_gen_bit_feature[i]] >= buf.byteT[i])
         row[i / 64] |= uint64_t(1) << (i % 64);
@@ -278,7 +259,7 @@ void rowBitsU8(const uint8_t *x, const Buffers &buf, uint64_t *row) {
 void rowBitsF32(const float *x, const Buffers &buf, uint64_t *row) {
   uint32_t F = shape(kFeatures);
   memset(row, 0, buf.rowWords * 8);
-  if (!shape(kEncoding)) {
+  if (!shape(kLevels)) {
     for (uint32_t i = 0; i < shape(kInputs); ++i)
       if (x[__lgc_gen_bit_feature[i]] > __lgc_gen_bit_threshold[i])
         row[i / 64] |= uint64_t(1) << (i % 64);
@@ -613,7 +594,7 @@ int lgc_net_run_u8(const uint8_t *x, size_t n, uint32_t *counts,
   return runBlocks(n, counts, classes,
                    [&](size_t first, size_t count, unsigned v, Buffers &buf) {
 #if defined(__AVX512BW__)
-                     if (shape(kEncoding)) {
+                     if (shape(kLevels)) {
                        packWordThermometerU8(x, first, count, v, buf);
                        return;
                      }

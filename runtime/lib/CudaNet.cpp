@@ -7,7 +7,9 @@
 
 #include "lgc/Runtime/CudaNet.h"
 #include "lgc/Runtime/FileUtil.h"
+#include "lgc/Runtime/GeneratedABI.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <dlfcn.h>
@@ -150,19 +152,20 @@ Status CudaNet::open(const std::string &ptxPath,
                          (log[0] ? std::string(": ") + log.data() : ""));
   }
   if (Status s = net->check(
-          d.cuModuleGetFunction(&net->packKernel, net->module, "lgc_pack_u8"),
+          d.cuModuleGetFunction(&net->packKernel, net->module,
+                                abi::kPackKernel),
           "finding kernel lgc_pack_u8 (not an lgc PTX net?)");
       !s)
     return s;
   if (Status s = net->check(
-          d.cuModuleGetFunction(&net->netKernel, net->module, "lgc_net"),
+          d.cuModuleGetFunction(&net->netKernel, net->module, abi::kNetKernel),
           "finding kernel lgc_net");
       !s)
     return s;
   CUdeviceptr shapePtr;
   size_t bytes;
   if (Status s = net->check(d.cuModuleGetGlobal(&shapePtr, &bytes, net->module,
-                                                "__lgc_gen_shape"),
+                                                abi::kShapeSymbol),
                             "finding __lgc_gen_shape");
       !s)
     return s;
@@ -172,6 +175,12 @@ Status CudaNet::open(const std::string &ptxPath,
                             "reading the shape");
       !s)
     return s;
+  if (uint32_t(net->shape[abi::kABIVersion]) != abi::kGeneratedABIVersion)
+    return Status::error(
+        ptxPath + ": error: generated-code ABI version " +
+        std::to_string(net->shape[abi::kABIVersion]) + ", this runtime reads " +
+        std::to_string(abi::kGeneratedABIVersion) +
+        " (recompile the net with this lgc)");
   out = std::move(net);
   return Status::success();
 }
@@ -183,8 +192,8 @@ CudaNet::~CudaNet() {
     driver->cuDevicePrimaryCtxRelease(deviceId);
 }
 
-Status CudaNet::runU8(const uint8_t *x, size_t n, uint32_t *classesOut,
-                      uint32_t *countsOut, double *deviceSeconds,
+Status CudaNet::runU8(const uint8_t *x, size_t n, uint32_t *countsOut,
+                      uint32_t *classesOut, double *deviceSeconds,
                       unsigned repeat) {
   if (n == 0)
     return Status::success();
@@ -193,7 +202,8 @@ Status CudaNet::runU8(const uint8_t *x, size_t n, uint32_t *classesOut,
     return s;
   long long words = (long long)((n + 63) / 64);
   long long nn = (long long)n;
-  size_t K = size_t(shape[5]), slots = size_t(shape[6] ? shape[6] : 1);
+  size_t K = size_t(shape[abi::kPlanes]);
+  size_t slots = std::max<size_t>(1, shape[abi::kScratchSlots]);
   size_t sizes[5] = {n * size_t(features()), size_t(inputs()) * words * 8,
                      slots * words * 8, size_t(classes()) * K * words * 8,
                      size_t(words) * 64 * 4};

@@ -12,7 +12,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <unordered_set>
 
 using namespace lgc;
@@ -45,6 +47,24 @@ private:
   Status parseFloat(const Token &t, const char *what, T &out) const;
   Status expectCount(const Token &directive, size_t n) const;
   Status handleLine();
+  // One handler per directive; `d` is the directive's token.
+  Status parseHeader(const Token &d);
+  Status parseGate(const Token &d);
+  Status parseOutputList(const Token &d);
+  Status parseInputs(const Token &d);
+  Status parseFeatures(const Token &d);
+  Status parseThresholds(const Token &d);
+  Status parseBit(const Token &d);
+  Status parseMeta(const Token &d);
+  Status parseGates(const Token &d);
+  Status parseLayer(const Token &d);
+  Status parseOutputs(const Token &d);
+  Status parseEnd(const Token &d);
+  struct Directive {
+    std::string_view name;
+    Status (Parser::*parse)(const Token &d);
+  };
+  static const Directive kDirectives[];
   Status finishEncoding(const Token &at);
   size_t bytesLeft() const { return text.size() - pos; }
 
@@ -88,6 +108,20 @@ Status Parser::parseFloat(const Token &t, const char *what, T &out) const {
   T v{};
   const char *b = t.text.data(), *e = b + t.text.size();
   auto [end, ec] = std::from_chars(b, e, v);
+  if (ec == std::errc::result_out_of_range && end == e) {
+    // A well-formed number beyond the type's range: too large is an error,
+    // too small rounds to a zero of its sign, as strtof does.
+    long double wide = std::strtold(std::string(t.text).c_str(), nullptr);
+    if (std::fabs(wide) > 1)
+      return errorAt(t, std::string(what) + " " + std::string(t.text) +
+                            " is out of range for a " +
+                            std::to_string(8 * sizeof(T)) +
+                            "-bit float (magnitude at most " +
+                            std::to_string(std::numeric_limits<T>::max()) +
+                            ")");
+    out = std::signbit(wide) ? T(-0.0) : T(0.0);
+    return Status::success();
+  }
   if (ec != std::errc() || end != e || std::isnan(v))
     return errorAt(t, "expected " + std::string(what) +
                           " as a number, found '" + std::string(t.text) + "'");
@@ -119,7 +153,11 @@ Status Parser::finishEncoding(const Token &at) {
     return errorAt(at, "encoding lists " + std::to_string(net.encoding.size()) +
                            " 'bit' lines for " + std::to_string(net.numInputs) +
                            " inputs");
-  if (net.encoding.empty() && net.numFeatures != net.numInputs)
+  // An explicit encoding of thermometer shape is stored as levels, so no
+  // later stage has to rediscover the shape.
+  net.canonicalizeEncoding();
+  if (net.encoding.empty() && net.levels.empty() &&
+      net.numFeatures != net.numInputs)
     return errorAt(
         at, "'features " + std::to_string(net.numFeatures) +
                 "' differs from 'inputs " + std::to_string(net.numInputs) +
@@ -127,300 +165,325 @@ Status Parser::finishEncoding(const Token &at) {
   return Status::success();
 }
 
+/// The directives; gates first because they are nearly every line of a
+/// real file.
+const Parser::Directive Parser::kDirectives[] = {
+    {"g", &Parser::parseGate},
+    {"o", &Parser::parseOutputList},
+    {"inputs", &Parser::parseInputs},
+    {"features", &Parser::parseFeatures},
+    {"thresholds", &Parser::parseThresholds},
+    {"bit", &Parser::parseBit},
+    {"meta", &Parser::parseMeta},
+    {"gates", &Parser::parseGates},
+    {"layer", &Parser::parseLayer},
+    {"outputs", &Parser::parseOutputs},
+    {"end", &Parser::parseEnd},
+};
+
 Status Parser::handleLine() {
   const Token &d = toks[0];
-  std::string_view k = d.text;
-
-  if (!sawHeader) {
-    if (k != "lgn")
-      return errorAt(d, "expected the header 'lgn " +
-                            std::to_string(kLgnFormatVersion) + "', found '" +
-                            std::string(k) + "'");
-    if (Status s = expectCount(d, 2); !s)
-      return s;
-    uint32_t version;
-    if (Status s = parseU32(toks[1], 1u << 30, "format version", version); !s)
-      return s;
-    if (version != kLgnFormatVersion)
-      return errorAt(toks[1], "unsupported format version " +
-                                  std::to_string(version) +
-                                  " (this reader reads version " +
-                                  std::to_string(kLgnFormatVersion) + ")");
-    sawHeader = true;
-    return Status::success();
-  }
+  if (!sawHeader)
+    return parseHeader(d);
   if (sawEnd)
-    return errorAt(d, "unexpected '" + std::string(k) + "' after 'end'");
+    return errorAt(d, "unexpected '" + std::string(d.text) + "' after 'end'");
+  for (const Directive &directive : kDirectives)
+    if (d.text == directive.name)
+      return (this->*directive.parse)(d);
+  return errorAt(d, "unknown directive '" + std::string(d.text) + "'");
+}
 
-  // Gates come first: they are nearly every line of a real file.
-  if (k == "g") {
-    if (!sawGates)
-      return errorAt(d, "gate before the 'gates' count");
-    if (sawOutputs)
-      return errorAt(d, "gate after 'outputs'");
-    if (net.gates.size() >= declaredGates)
-      return errorAt(d, "more gates than the " + std::to_string(declaredGates) +
-                            " declared by 'gates'");
-    if (Status s = expectCount(d, 4); !s)
+Status Parser::parseHeader(const Token &d) {
+  if (d.text != "lgn")
+    return errorAt(d, "expected the header 'lgn " +
+                          std::to_string(kLgnFormatVersion) + "', found '" +
+                          std::string(d.text) + "'");
+  if (Status s = expectCount(d, 2); !s)
+    return s;
+  uint32_t version;
+  if (Status s = parseU32(toks[1], 1u << 30, "format version", version); !s)
+    return s;
+  if (version != kLgnFormatVersion)
+    return errorAt(toks[1], "unsupported format version " +
+                                std::to_string(version) +
+                                " (this reader reads version " +
+                                std::to_string(kLgnFormatVersion) + ")");
+  sawHeader = true;
+  return Status::success();
+}
+
+Status Parser::parseGate(const Token &d) {
+  if (!sawGates)
+    return errorAt(d, "gate before the 'gates' count");
+  if (sawOutputs)
+    return errorAt(d, "gate after 'outputs'");
+  if (net.gates.size() >= declaredGates)
+    return errorAt(d, "more gates than the " + std::to_string(declaredGates) +
+                          " declared by 'gates'");
+  if (Status s = expectCount(d, 4); !s)
+    return s;
+  std::optional<unsigned> kind = parseGateKind(toks[1].text);
+  if (!kind)
+    return errorAt(toks[1], "unknown gate kind '" +
+                                std::string(toks[1].text) +
+                                "' (expected a name such as 'xor' or 0..15)");
+  uint32_t self = net.numInputs + uint32_t(net.gates.size());
+  uint32_t total = net.numInputs + declaredGates;
+  uint32_t ops[2];
+  for (int i = 0; i < 2; ++i) {
+    const Token &t = toks[2 + i];
+    if (Status s = parseU32(t, UINT32_MAX, "gate operand", ops[i]); !s)
       return s;
-    std::optional<unsigned> kind = parseGateKind(toks[1].text);
-    if (!kind)
-      return errorAt(toks[1], "unknown gate kind '" +
-                                  std::string(toks[1].text) +
-                                  "' (expected a name such as 'xor' or 0..15)");
-    uint32_t self = net.numInputs + uint32_t(net.gates.size());
-    uint32_t total = net.numInputs + declaredGates;
-    uint32_t ops[2];
-    for (int i = 0; i < 2; ++i) {
-      const Token &t = toks[2 + i];
-      if (Status s = parseU32(t, UINT32_MAX, "gate operand", ops[i]); !s)
-        return s;
-      if (ops[i] >= total)
-        return errorAt(t, "gate operand " + std::string(t.text) +
-                              " is out of range (the net has " +
-                              std::to_string(total) + " nodes)");
-      if (ops[i] >= self)
-        return errorAt(t, "gate operand " + std::string(t.text) +
-                              " refers to a later node (this gate is node " +
-                              std::to_string(self) + ")");
-    }
-    net.gates.push_back(Gate{uint8_t(*kind), ops[0], ops[1]});
-    return Status::success();
+    if (ops[i] >= total)
+      return errorAt(t, "gate operand " + std::string(t.text) +
+                            " is out of range (the net has " +
+                            std::to_string(total) + " nodes)");
+    if (ops[i] >= self)
+      return errorAt(t, "gate operand " + std::string(t.text) +
+                            " refers to a later node (this gate is node " +
+                            std::to_string(self) + ")");
   }
-  if (k == "o") {
-    if (!sawOutputs)
-      return errorAt(d, "output list before 'outputs'");
-    if (toks.size() < 2)
-      return errorAt(d, "'o' expects at least one node id");
-    for (size_t i = 1; i < toks.size(); ++i) {
-      uint32_t id;
-      if (Status s = parseU32(toks[i], UINT32_MAX, "output node", id); !s)
-        return s;
-      if (id >= net.numNodes())
-        return errorAt(toks[i], "output node " + std::string(toks[i].text) +
-                                    " is out of range (the net has " +
-                                    std::to_string(net.numNodes()) + " nodes)");
-      if (net.outputs.size() >= declaredOutputs)
-        return errorAt(toks[i], "more output nodes than the " +
-                                    std::to_string(declaredOutputs) +
-                                    " declared by 'outputs'");
-      net.outputs.push_back(id);
-    }
-    return Status::success();
+  net.gates.push_back(Gate{uint8_t(*kind), ops[0], ops[1]});
+  return Status::success();
+}
+
+Status Parser::parseOutputList(const Token &d) {
+  if (!sawOutputs)
+    return errorAt(d, "output list before 'outputs'");
+  if (toks.size() < 2)
+    return errorAt(d, "'o' expects at least one node id");
+  for (size_t i = 1; i < toks.size(); ++i) {
+    uint32_t id;
+    if (Status s = parseU32(toks[i], UINT32_MAX, "output node", id); !s)
+      return s;
+    if (id >= net.numNodes())
+      return errorAt(toks[i], "output node " + std::string(toks[i].text) +
+                                  " is out of range (the net has " +
+                                  std::to_string(net.numNodes()) + " nodes)");
+    if (net.outputs.size() >= declaredOutputs)
+      return errorAt(toks[i], "more output nodes than the " +
+                                  std::to_string(declaredOutputs) +
+                                  " declared by 'outputs'");
+    net.outputs.push_back(id);
   }
-  if (k == "inputs") {
-    if (sawInputs)
-      return errorAt(d, "duplicate 'inputs'");
-    if (Status s = expectCount(d, 2); !s)
+  return Status::success();
+}
+
+Status Parser::parseInputs(const Token &d) {
+  if (sawInputs)
+    return errorAt(d, "duplicate 'inputs'");
+  if (Status s = expectCount(d, 2); !s)
+    return s;
+  if (Status s = parseU32(toks[1], kMaxInputs, "input count", net.numInputs);
+      !s)
+    return s;
+  if (net.numInputs == 0)
+    return errorAt(toks[1], "a net needs at least one input");
+  sawInputs = true;
+  return Status::success();
+}
+
+Status Parser::parseFeatures(const Token &d) {
+  if (!sawInputs)
+    return errorAt(d, "'features' before 'inputs'");
+  if (sawFeatures)
+    return errorAt(d, "duplicate 'features'");
+  if (sawThresholds || !net.encoding.empty() || encodingDone)
+    return errorAt(d,
+                   "'features' must come before the encoding and the gates");
+  if (Status s = expectCount(d, 2); !s)
+    return s;
+  if (Status s =
+          parseU32(toks[1], kMaxInputs, "feature count", net.numFeatures);
+      !s)
+    return s;
+  if (net.numFeatures == 0)
+    return errorAt(toks[1], "a net needs at least one feature");
+  sawFeatures = true;
+  return Status::success();
+}
+
+Status Parser::parseThresholds(const Token &d) {
+  if (!sawInputs)
+    return errorAt(d, "'thresholds' before 'inputs'");
+  if (sawThresholds || !net.encoding.empty() || !net.levels.empty())
+    return errorAt(d, "the encoding is given twice");
+  if (encodingDone)
+    return errorAt(d, "'thresholds' must come before the gates");
+  size_t count = toks.size() - 1;
+  if (count == 0)
+    return errorAt(d, "'thresholds' expects at least one threshold");
+  if (count > kMaxThresholds)
+    return errorAt(toks[kMaxThresholds + 1],
+                   "more than " + std::to_string(kMaxThresholds) +
+                       " thresholds");
+  uint32_t features =
+      sawFeatures ? net.numFeatures : uint32_t(net.numInputs / count);
+  if (uint64_t(features) * count != net.numInputs)
+    return errorAt(d, std::to_string(count) + " thresholds over " +
+                          std::to_string(features) + " features give " +
+                          std::to_string(uint64_t(features) * count) +
+                          " bits, but the net has " +
+                          std::to_string(net.numInputs) + " inputs");
+  net.numFeatures = features;
+  sawFeatures = true;
+  net.levels.resize(count);
+  for (size_t j = 0; j < count; ++j)
+    if (Status s = parseFloat(toks[1 + j], "threshold", net.levels[j]); !s)
       return s;
-    if (Status s = parseU32(toks[1], kMaxInputs, "input count", net.numInputs);
-        !s)
-      return s;
-    if (net.numInputs == 0)
-      return errorAt(toks[1], "a net needs at least one input");
-    sawInputs = true;
-    return Status::success();
+  sawThresholds = true;
+  return Status::success();
+}
+
+Status Parser::parseBit(const Token &d) {
+  if (!sawInputs)
+    return errorAt(d, "'bit' before 'inputs'");
+  if (sawThresholds)
+    return errorAt(d, "'bit' lines cannot follow 'thresholds'");
+  if (encodingDone)
+    return errorAt(d, "'bit' lines must come before the gates");
+  if (net.encoding.size() >= net.numInputs)
+    return errorAt(d, "more 'bit' lines than the " +
+                          std::to_string(net.numInputs) + " inputs");
+  if (Status s = expectCount(d, 3); !s)
+    return s;
+  uint32_t features = sawFeatures ? net.numFeatures : net.numInputs;
+  InputBit bit;
+  if (Status s = parseU32(toks[1], UINT32_MAX, "feature index", bit.feature);
+      !s)
+    return s;
+  if (bit.feature >= features)
+    return errorAt(toks[1], "feature index " + std::string(toks[1].text) +
+                                " is out of range (the net reads " +
+                                std::to_string(features) + " features)");
+  if (Status s = parseFloat(toks[2], "threshold", bit.threshold); !s)
+    return s;
+  if (net.encoding.empty())
+    net.encoding.reserve(
+        std::min<size_t>(net.numInputs, bytesLeft() / 4 + 1));
+  net.encoding.push_back(bit);
+  return Status::success();
+}
+
+Status Parser::parseMeta(const Token &d) {
+  if (toks.size() < 2)
+    return errorAt(d, "'meta' expects a key");
+  const Token &key = toks[1];
+  for (char c : key.text)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+          (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+      return errorAt(key, "metadata key '" + std::string(key.text) +
+                              "' has a character outside [A-Za-z0-9_.-]");
+  std::string keyStr(key.text);
+  if (!metaKeys.insert(keyStr).second)
+    return errorAt(key, "duplicate metadata key '" + keyStr + "'");
+  std::string_view value;
+  if (toks.size() > 2) {
+    size_t start = toks[2].col - 1;
+    value = line.substr(start);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+      value.remove_suffix(1);
   }
-  if (k == "features") {
-    if (!sawInputs)
-      return errorAt(d, "'features' before 'inputs'");
-    if (sawFeatures)
-      return errorAt(d, "duplicate 'features'");
-    if (sawThresholds || !net.encoding.empty() || encodingDone)
-      return errorAt(d,
-                     "'features' must come before the encoding and the gates");
-    if (Status s = expectCount(d, 2); !s)
-      return s;
-    if (Status s =
-            parseU32(toks[1], kMaxInputs, "feature count", net.numFeatures);
-        !s)
-      return s;
-    if (net.numFeatures == 0)
-      return errorAt(toks[1], "a net needs at least one feature");
-    sawFeatures = true;
-    return Status::success();
-  }
-  if (k == "thresholds") {
-    if (!sawInputs)
-      return errorAt(d, "'thresholds' before 'inputs'");
-    if (sawThresholds || !net.encoding.empty())
-      return errorAt(d, "the encoding is given twice");
-    if (encodingDone)
-      return errorAt(d, "'thresholds' must come before the gates");
-    size_t count = toks.size() - 1;
-    if (count == 0)
-      return errorAt(d, "'thresholds' expects at least one threshold");
-    if (count > kMaxThresholds)
-      return errorAt(toks[kMaxThresholds + 1],
-                     "more than " + std::to_string(kMaxThresholds) +
-                         " thresholds");
-    uint32_t features =
-        sawFeatures ? net.numFeatures : uint32_t(net.numInputs / count);
-    if (uint64_t(features) * count != net.numInputs)
-      return errorAt(d, std::to_string(count) + " thresholds over " +
-                            std::to_string(features) + " features give " +
-                            std::to_string(uint64_t(features) * count) +
-                            " bits, but the net has " +
-                            std::to_string(net.numInputs) + " inputs");
-    net.numFeatures = features;
-    sawFeatures = true;
-    net.encoding.resize(net.numInputs);
-    for (size_t j = 0; j < count; ++j) {
-      float t;
-      if (Status s = parseFloat(toks[1 + j], "threshold", t); !s)
-        return s;
-      for (uint32_t f = 0; f < features; ++f)
-        net.encoding[j * features + f] = InputBit{f, t};
-    }
-    sawThresholds = true;
-    return Status::success();
-  }
-  if (k == "bit") {
-    if (!sawInputs)
-      return errorAt(d, "'bit' before 'inputs'");
-    if (sawThresholds)
-      return errorAt(d, "'bit' lines cannot follow 'thresholds'");
-    if (encodingDone)
-      return errorAt(d, "'bit' lines must come before the gates");
-    if (net.encoding.size() >= net.numInputs)
-      return errorAt(d, "more 'bit' lines than the " +
-                            std::to_string(net.numInputs) + " inputs");
-    if (Status s = expectCount(d, 3); !s)
-      return s;
-    uint32_t features = sawFeatures ? net.numFeatures : net.numInputs;
-    InputBit bit;
-    if (Status s = parseU32(toks[1], UINT32_MAX, "feature index", bit.feature);
-        !s)
-      return s;
-    if (bit.feature >= features)
-      return errorAt(toks[1], "feature index " + std::string(toks[1].text) +
-                                  " is out of range (the net reads " +
-                                  std::to_string(features) + " features)");
-    if (Status s = parseFloat(toks[2], "threshold", bit.threshold); !s)
-      return s;
-    if (net.encoding.empty())
-      net.encoding.reserve(
-          std::min<size_t>(net.numInputs, bytesLeft() / 4 + 1));
-    net.encoding.push_back(bit);
-    return Status::success();
-  }
-  if (k == "meta") {
-    if (toks.size() < 2)
-      return errorAt(d, "'meta' expects a key");
-    const Token &key = toks[1];
-    for (char c : key.text)
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-            (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
-        return errorAt(key, "metadata key '" + std::string(key.text) +
-                                "' has a character outside [A-Za-z0-9_.-]");
-    std::string keyStr(key.text);
-    if (!metaKeys.insert(keyStr).second)
-      return errorAt(key, "duplicate metadata key '" + keyStr + "'");
-    std::string_view value;
-    if (toks.size() > 2) {
-      size_t start = toks[2].col - 1;
-      value = line.substr(start);
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
-        value.remove_suffix(1);
-    }
-    net.metadata.emplace_back(std::move(keyStr), std::string(value));
-    return Status::success();
-  }
-  if (k == "gates") {
-    if (!sawInputs)
-      return errorAt(d, "'gates' before 'inputs'");
-    if (sawGates)
-      return errorAt(d, "duplicate 'gates'");
-    if (Status s = expectCount(d, 2); !s)
-      return s;
-    if (Status s = parseU32(toks[1], kMaxGates, "gate count", declaredGates);
-        !s)
-      return s;
-    // Every gate line takes at least 8 bytes ("g 1 0 0\n").
-    if (declaredGates > bytesLeft() / 8 + 1)
-      return errorAt(toks[1], "gate count " + std::string(toks[1].text) +
-                                  " cannot fit in the " +
-                                  std::to_string(bytesLeft()) +
-                                  " bytes left in the file");
-    if (Status s = finishEncoding(d); !s)
-      return s;
-    net.gates.reserve(declaredGates);
-    sawGates = true;
-    return Status::success();
-  }
-  if (k == "layer") {
-    if (!sawGates)
-      return errorAt(d, "'layer' before 'gates'");
-    if (sawOutputs)
-      return errorAt(d, "'layer' after 'outputs'");
-    if (Status s = expectCount(d, 1); !s)
-      return s;
-    if (!net.layerStarts.empty() && net.layerStarts.back() == net.gates.size())
-      return errorAt(d, "empty layer");
-    net.layerStarts.push_back(uint32_t(net.gates.size()));
-    return Status::success();
-  }
-  if (k == "outputs") {
-    if (!sawGates)
-      return errorAt(d, "'outputs' before 'gates'");
-    if (sawOutputs)
-      return errorAt(d, "duplicate 'outputs'");
-    if (net.gates.size() != declaredGates)
-      return errorAt(d, "'gates' declared " + std::to_string(declaredGates) +
-                            " gates, but " + std::to_string(net.gates.size()) +
-                            " are listed");
-    if (!net.layerStarts.empty() && net.layerStarts.back() == net.gates.size())
-      return errorAt(d, "empty layer");
-    if (Status s = expectCount(d, 6); !s)
-      return s;
-    if (toks[2].text != "classes")
-      return errorAt(toks[2], "expected 'classes', found '" +
-                                  std::string(toks[2].text) + "'");
-    if (toks[4].text != "tau")
-      return errorAt(toks[4], "expected 'tau', found '" +
-                                  std::string(toks[4].text) + "'");
-    if (Status s =
-            parseU32(toks[1], kMaxGates, "output count", declaredOutputs);
-        !s)
-      return s;
-    if (declaredOutputs == 0)
-      return errorAt(toks[1], "a net needs at least one output");
-    if (Status s = parseU32(toks[3], kMaxGates, "class count", net.numClasses);
-        !s)
-      return s;
-    if (net.numClasses == 0)
-      return errorAt(toks[3], "a net needs at least one class");
-    if (declaredOutputs % net.numClasses)
-      return errorAt(toks[1], std::to_string(declaredOutputs) +
-                                  " outputs are not divisible into " +
-                                  std::to_string(net.numClasses) + " classes");
-    if (Status s = parseFloat(toks[5], "tau", net.tau); !s)
-      return s;
-    if (!(net.tau > 0) || !std::isfinite(net.tau))
-      return errorAt(toks[5], "tau must be positive and finite");
-    // Every output id takes at least 2 bytes ("0 ").
-    if (declaredOutputs > bytesLeft() / 2 + 1)
-      return errorAt(toks[1], "output count " + std::string(toks[1].text) +
-                                  " cannot fit in the " +
-                                  std::to_string(bytesLeft()) +
-                                  " bytes left in the file");
-    net.outputs.reserve(declaredOutputs);
-    sawOutputs = true;
-    return Status::success();
-  }
-  if (k == "end") {
-    if (Status s = expectCount(d, 1); !s)
-      return s;
-    if (!sawOutputs)
-      return errorAt(d, "'end' before 'outputs'");
-    if (net.outputs.size() != declaredOutputs)
-      return errorAt(d, "'outputs' declared " +
-                            std::to_string(declaredOutputs) + " nodes, but " +
-                            std::to_string(net.outputs.size()) + " are listed");
-    sawEnd = true;
-    return Status::success();
-  }
-  return errorAt(d, "unknown directive '" + std::string(k) + "'");
+  net.metadata.emplace_back(std::move(keyStr), std::string(value));
+  return Status::success();
+}
+
+Status Parser::parseGates(const Token &d) {
+  if (!sawInputs)
+    return errorAt(d, "'gates' before 'inputs'");
+  if (sawGates)
+    return errorAt(d, "duplicate 'gates'");
+  if (Status s = expectCount(d, 2); !s)
+    return s;
+  if (Status s = parseU32(toks[1], kMaxGates, "gate count", declaredGates);
+      !s)
+    return s;
+  // Every gate line takes at least 8 bytes ("g 1 0 0\n").
+  if (declaredGates > bytesLeft() / 8 + 1)
+    return errorAt(toks[1], "gate count " + std::string(toks[1].text) +
+                                " cannot fit in the " +
+                                std::to_string(bytesLeft()) +
+                                " bytes left in the file");
+  if (Status s = finishEncoding(d); !s)
+    return s;
+  net.gates.reserve(declaredGates);
+  sawGates = true;
+  return Status::success();
+}
+
+Status Parser::parseLayer(const Token &d) {
+  if (!sawGates)
+    return errorAt(d, "'layer' before 'gates'");
+  if (sawOutputs)
+    return errorAt(d, "'layer' after 'outputs'");
+  if (Status s = expectCount(d, 1); !s)
+    return s;
+  if (!net.layerStarts.empty() && net.layerStarts.back() == net.gates.size())
+    return errorAt(d, "empty layer");
+  net.layerStarts.push_back(uint32_t(net.gates.size()));
+  return Status::success();
+}
+
+Status Parser::parseOutputs(const Token &d) {
+  if (!sawGates)
+    return errorAt(d, "'outputs' before 'gates'");
+  if (sawOutputs)
+    return errorAt(d, "duplicate 'outputs'");
+  if (net.gates.size() != declaredGates)
+    return errorAt(d, "'gates' declared " + std::to_string(declaredGates) +
+                          " gates, but " + std::to_string(net.gates.size()) +
+                          " are listed");
+  if (!net.layerStarts.empty() && net.layerStarts.back() == net.gates.size())
+    return errorAt(d, "empty layer");
+  if (Status s = expectCount(d, 6); !s)
+    return s;
+  if (toks[2].text != "classes")
+    return errorAt(toks[2], "expected 'classes', found '" +
+                                std::string(toks[2].text) + "'");
+  if (toks[4].text != "tau")
+    return errorAt(toks[4], "expected 'tau', found '" +
+                                std::string(toks[4].text) + "'");
+  if (Status s =
+          parseU32(toks[1], kMaxGates, "output count", declaredOutputs);
+      !s)
+    return s;
+  if (declaredOutputs == 0)
+    return errorAt(toks[1], "a net needs at least one output");
+  if (Status s = parseU32(toks[3], kMaxGates, "class count", net.numClasses);
+      !s)
+    return s;
+  if (net.numClasses == 0)
+    return errorAt(toks[3], "a net needs at least one class");
+  if (declaredOutputs % net.numClasses)
+    return errorAt(toks[1], std::to_string(declaredOutputs) +
+                                " outputs are not divisible into " +
+                                std::to_string(net.numClasses) + " classes");
+  if (Status s = parseFloat(toks[5], "tau", net.tau); !s)
+    return s;
+  if (!(net.tau > 0) || !std::isfinite(net.tau))
+    return errorAt(toks[5], "tau must be positive and finite");
+  // Every output id takes at least 2 bytes ("0 ").
+  if (declaredOutputs > bytesLeft() / 2 + 1)
+    return errorAt(toks[1], "output count " + std::string(toks[1].text) +
+                                " cannot fit in the " +
+                                std::to_string(bytesLeft()) +
+                                " bytes left in the file");
+  net.outputs.reserve(declaredOutputs);
+  sawOutputs = true;
+  return Status::success();
+}
+
+Status Parser::parseEnd(const Token &d) {
+  if (Status s = expectCount(d, 1); !s)
+    return s;
+  if (!sawOutputs)
+    return errorAt(d, "'end' before 'outputs'");
+  if (net.outputs.size() != declaredOutputs)
+    return errorAt(d, "'outputs' declared " +
+                          std::to_string(declaredOutputs) + " nodes, but " +
+                          std::to_string(net.outputs.size()) + " are listed");
+  sawEnd = true;
+  return Status::success();
 }
 
 Status Parser::run() {
@@ -524,38 +587,20 @@ public:
 };
 } // namespace
 
-/// Returns the thresholds when the encoding is thermometer-shaped: bit
-/// j*F + f reads feature f against threshold j.
-static bool asThermometer(const Net &net, std::vector<float> &thresholds) {
-  uint32_t f = net.numFeatures;
-  if (net.encoding.empty() || net.numInputs % f)
-    return false;
-  uint32_t count = net.numInputs / f;
-  thresholds.clear();
-  for (uint32_t j = 0; j < count; ++j) {
-    float t = net.encoding[size_t(j) * f].threshold;
-    for (uint32_t i = 0; i < f; ++i) {
-      const InputBit &bit = net.encoding[size_t(j) * f + i];
-      if (bit.feature != i || !(bit.threshold == t) ||
-          std::signbit(bit.threshold) != std::signbit(t))
-        return false;
-    }
-    thresholds.push_back(t);
-  }
-  return true;
-}
-
 std::string lgc::writeNet(const Net &net) {
   Out o;
   o.buf.reserve(64 + net.gates.size() * 20 + net.outputs.size() * 8);
   o << "lgn " << uint32_t(kLgnFormatVersion) << '\n';
   o << "inputs " << net.numInputs << '\n';
-  if (!net.encoding.empty() || net.numFeatures != net.numInputs)
+  // An explicit encoding of thermometer shape is written as 'thresholds'.
+  std::vector<float> levels =
+      net.levels.empty() ? thermometerShape(net) : net.levels;
+  if (!levels.empty() || !net.encoding.empty() ||
+      net.numFeatures != net.numInputs)
     o << "features " << net.numFeatures << '\n';
-  std::vector<float> thresholds;
-  if (asThermometer(net, thresholds)) {
+  if (!levels.empty()) {
     o << "thresholds";
-    for (float t : thresholds) {
+    for (float t : levels) {
       o << ' ';
       o.real(t);
     }

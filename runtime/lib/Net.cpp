@@ -36,10 +36,46 @@ std::optional<unsigned> lgc::parseGateKind(std::string_view text) {
 }
 
 bool Net::operator==(const Net &o) const {
-  return numInputs == o.numInputs && numFeatures == o.numFeatures &&
-         encoding == o.encoding && gates == o.gates &&
+  if (numInputs != o.numInputs || numFeatures != o.numFeatures)
+    return false;
+  // Encodings compare by meaning: a thermometer equals the same thresholds
+  // listed per bit.
+  for (uint32_t i = 0; i < numInputs; ++i)
+    if (!(inputBit(i) == o.inputBit(i)))
+      return false;
+  return gates == o.gates &&
          layerStarts == o.layerStarts && outputs == o.outputs &&
          numClasses == o.numClasses && tau == o.tau && metadata == o.metadata;
+}
+
+std::vector<float> lgc::thermometerShape(const Net &net) {
+  uint32_t F = net.numFeatures;
+  if (net.encoding.empty() || F == 0 || net.numInputs % F ||
+      net.encoding.size() != net.numInputs)
+    return {};
+  std::vector<float> found;
+  for (uint32_t i = 0; i < net.numInputs; ++i) {
+    const InputBit &bit = net.encoding[i];
+    uint32_t j = i / F;
+    if (bit.feature != i % F)
+      return {};
+    if (j == found.size())
+      found.push_back(bit.threshold);
+    else if (!(bit.threshold == found[j]) ||
+             std::signbit(bit.threshold) != std::signbit(found[j]))
+      return {};
+  }
+  return found;
+}
+
+void Net::canonicalizeEncoding() {
+  if (!levels.empty())
+    return;
+  std::vector<float> found = thermometerShape(*this);
+  if (found.empty())
+    return;
+  levels = std::move(found);
+  encoding.clear();
 }
 
 static bool isKeyChar(char c) {
@@ -52,7 +88,17 @@ std::string lgc::verifyNet(const Net &net) {
     return "net has no inputs";
   if (net.numFeatures == 0)
     return "net has no features";
-  if (!net.encoding.empty()) {
+  if (!net.levels.empty()) {
+    if (!net.encoding.empty())
+      return "both thermometer levels and an explicit encoding are given";
+    if (uint64_t(net.levels.size()) * net.numFeatures != net.numInputs)
+      return std::to_string(net.levels.size()) + " thermometer levels over " +
+             std::to_string(net.numFeatures) + " features do not give " +
+             std::to_string(net.numInputs) + " inputs";
+    for (float level : net.levels)
+      if (std::isnan(level))
+        return "encoding threshold is NaN";
+  } else if (!net.encoding.empty()) {
     if (net.encoding.size() != net.numInputs)
       return "encoding has " + std::to_string(net.encoding.size()) +
              " entries for " + std::to_string(net.numInputs) + " inputs";

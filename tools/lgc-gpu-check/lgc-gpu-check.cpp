@@ -95,8 +95,8 @@ int main(int argc, char **argv) {
     auto start = std::chrono::steady_clock::now();
     unsigned repeat = kind == "bench" ? 20 : 1;
     Status s =
-        net->runU8(x.data(), n, classes.data(),
-                   counts.empty() ? nullptr : counts.data(), &device, repeat);
+        net->runU8(x.data(), n, counts.empty() ? nullptr : counts.data(),
+                   classes.data(), &device, repeat);
     double total =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();

@@ -3,16 +3,13 @@
 // Part of lgc. Prints accuracy and throughput:
 //   lgn-run net.lgn --data fashion-mnist --split test
 // A .lgn runs on the reference interpreter, a .so (from `lgc -o net.so`)
-// through the runtime.
+// through the runtime, a .ptx on the GPU: all through lgc::Runner.
 //
 //===----------------------------------------------------------------------===//
 
 #include "../common/Flags.h"
-#include "lgc/Runtime/CudaNet.h"
 #include "lgc/Runtime/Dataset.h"
-#include "lgc/Runtime/Format.h"
-#include "lgc/Runtime/Interpreter.h"
-#include "lgc/Runtime/NetLibrary.h"
+#include "lgc/Runtime/Runner.h"
 
 #include <chrono>
 #include <fmt/core.h>
@@ -30,57 +27,6 @@ static const char *kUsage = R"(usage: lgn-run NET.lgn|NET.so [options]
   --input KIND    u8 (8-bit pixels; the default where the data has them) or
                   f32 (features scaled to [0, 1])
 )";
-
-/// A .ptx through the CUDA driver: packing, gates, GroupSum and argmax on
-/// the device.
-static int runOnGPU(const tools::Flags &flags, const std::string &path,
-                    uint64_t limit, uint64_t repeat) {
-  std::unique_ptr<CudaNet> net;
-  if (Status s = CudaNet::open(path, net); !s) {
-    fmt::print(stderr, "{}\n", s.message());
-    return 1;
-  }
-  Dataset data;
-  if (Status s = loadDataset(flags.str("data", "fashion-mnist"),
-                             flags.str("split", "test"), data);
-      !s) {
-    fmt::print(stderr, "lgn-run: {}\n", s.message());
-    return 1;
-  }
-  if (data.numFeatures != net->features() || data.pixels.empty()) {
-    fmt::print(
-        stderr,
-        "lgn-run: error: the GPU path needs 8-bit data with {} features\n",
-        net->features());
-    return 1;
-  }
-  size_t n = std::min<uint64_t>(data.size(), limit);
-  std::vector<uint32_t> classes(n);
-  auto start = std::chrono::steady_clock::now();
-  double deviceSeconds = 0;
-  if (Status s = net->runU8(data.pixels.data(), n, classes.data(), nullptr,
-                            &deviceSeconds, unsigned(repeat));
-      !s) {
-    fmt::print(stderr, "{}\n", s.message());
-    return 1;
-  }
-  double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  size_t correct = 0;
-  for (size_t i = 0; i < n; ++i)
-    correct += classes[i] == data.labels[i];
-  fmt::print("net: {} ({} inputs, {} gates, {} classes)\n", path, net->inputs(),
-             net->gates(), net->classes());
-  fmt::print("data: {} ({} samples)\n", data.name, n);
-  fmt::print("backend: cuda ({})\n", net->deviceName());
-  fmt::print("accuracy: {:.2f}% ({}/{})\n", 100.0 * double(correct) / double(n),
-             correct, n);
-  fmt::print("throughput: {:.3f} M images/s on the device, {:.3f} M images/s "
-             "with transfers\n",
-             double(n) / deviceSeconds / 1e6, double(n) / secs / 1e6);
-  return 0;
-}
 
 int main(int argc, char **argv) {
   tools::Flags flags(
@@ -105,8 +51,6 @@ int main(int argc, char **argv) {
   if (!ok)
     return 1;
   const std::string &path = flags.positionals[0];
-  bool isLibrary =
-      path.size() > 3 && path.compare(path.size() - 3, 3, ".so") == 0;
   bool isPTX = path.size() > 4 && path.compare(path.size() - 4, 4, ".ptx") == 0;
   std::string device = flags.str("device", isPTX ? "cuda" : "cpu");
   if (device != "cpu" && device != "cuda")
@@ -115,32 +59,15 @@ int main(int argc, char **argv) {
     return flags.fail("--device cuda runs a .ptx from lgc --emit=ptx"), 1;
   if (device == "cpu" && isPTX)
     return flags.fail("a .ptx runs on the GPU only (--device cuda)"), 1;
-  if (isPTX)
-    return runOnGPU(flags, path, limit, repeat);
 
-  Net net;
-  std::unique_ptr<NetLibrary> lib;
-  uint32_t numFeatures, numClasses, numInputs;
-  uint64_t numGates;
-  if (isLibrary) {
-    if (Status s = NetLibrary::open(path, lib); !s) {
-      fmt::print(stderr, "{}\n", s.message());
-      return 1;
-    }
-    numFeatures = lib->info().features;
-    numClasses = lib->info().classes;
-    numInputs = lib->info().inputs;
-    numGates = lib->info().gates;
-  } else {
-    if (Status s = readNetFile(path, net); !s) {
-      fmt::print(stderr, "{}\n", s.message());
-      return 1;
-    }
-    numFeatures = net.numFeatures;
-    numClasses = net.numClasses;
-    numInputs = net.numInputs;
-    numGates = net.gates.size();
+  RunnerOptions options;
+  options.threads = unsigned(threads);
+  std::unique_ptr<Runner> runner;
+  if (Status s = Runner::open(path, options, runner); !s) {
+    fmt::print(stderr, "{}\n", s.message());
+    return 1;
   }
+  const RunnerInfo &info = runner->info();
   Dataset data;
   if (Status s = loadDataset(flags.str("data", "fashion-mnist"),
                              flags.str("split", "test"), data);
@@ -148,10 +75,10 @@ int main(int argc, char **argv) {
     fmt::print(stderr, "lgn-run: {}\n", s.message());
     return 1;
   }
-  if (data.numFeatures != numFeatures) {
+  if (data.numFeatures != info.features) {
     fmt::print(stderr,
                "lgn-run: error: the net reads {} features, but {} has {}\n",
-               numFeatures, data.name, data.numFeatures);
+               info.features, data.name, data.numFeatures);
     return 1;
   }
   size_t n = std::min<uint64_t>(data.size(), limit);
@@ -163,23 +90,19 @@ int main(int argc, char **argv) {
     return flags.fail(data.name + " has no 8-bit pixels; use --input f32"), 1;
 
   std::vector<uint32_t> classes(n);
+  double deviceSeconds = 0;
   auto start = std::chrono::steady_clock::now();
   for (uint64_t r = 0; r < repeat; ++r) {
-    if (isLibrary) {
-      Status s = input == "u8" ? lib->runU8(data.pixels.data(), n, nullptr,
-                                            classes.data(), unsigned(threads))
-                               : lib->runF32(data.features.data(), n, nullptr,
-                                             classes.data(), unsigned(threads));
-      if (!s) {
-        fmt::print(stderr, "{}\n", s.message());
-        return 1;
-      }
-    } else {
-      std::vector<uint64_t> words =
-          input == "u8" ? packFeaturesU8(net, data.pixels.data(), n)
-                        : packFeatures(net, data.features.data(), n);
-      interpret(net, words.data(), n, nullptr, classes.data());
+    Status s = input == "u8"
+                   ? runner->runU8(data.pixels.data(), n, nullptr,
+                                   classes.data())
+                   : runner->runF32(data.features.data(), n, nullptr,
+                                    classes.data());
+    if (!s) {
+      fmt::print(stderr, "{}\n", s.message());
+      return 1;
     }
+    deviceSeconds += runner->deviceSeconds();
   }
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -187,18 +110,19 @@ int main(int argc, char **argv) {
   size_t correct = 0;
   for (size_t i = 0; i < n; ++i)
     correct += classes[i] == data.labels[i];
-  fmt::print("net: {} ({} inputs, {} gates, {} classes)\n", path, numInputs,
-             numGates, numClasses);
+  fmt::print("net: {} ({} inputs, {} gates, {} classes)\n", path, info.inputs,
+             info.gates, info.classes);
   fmt::print("data: {} ({} samples)\n", data.name, n);
-  if (isLibrary)
-    fmt::print(
-        "backend: compiled library ({}-bit vectors), {} input, {} thread{}\n",
-        lib->info().vector_bits, input, threads, threads == 1 ? "" : "s");
-  else
-    fmt::print("backend: reference interpreter\n");
+  fmt::print("backend: {}, {} input\n", info.backend, input);
   fmt::print("accuracy: {:.2f}% ({}/{})\n", 100.0 * double(correct) / double(n),
              correct, n);
-  fmt::print("throughput: {:.3f} M images/s (end to end)\n",
-             double(n) * double(repeat) / secs / 1e6);
+  double images = double(n) * double(repeat);
+  if (runner->deviceSeconds() >= 0)
+    fmt::print("throughput: {:.3f} M images/s on the device, {:.3f} M "
+               "images/s with transfers\n",
+               images / deviceSeconds / 1e6, images / secs / 1e6);
+  else
+    fmt::print("throughput: {:.3f} M images/s (end to end)\n",
+               images / secs / 1e6);
   return 0;
 }

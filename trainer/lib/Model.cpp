@@ -112,15 +112,6 @@ Status ModelConfig::validate() const {
   return Status::success();
 }
 
-std::vector<InputBit> ModelConfig::encoding() const {
-  std::vector<InputBit> bits;
-  bits.reserve(inputs());
-  for (float t : thresholds)
-    for (uint32_t f = 0; f < features; ++f)
-      bits.push_back(InputBit{f, t});
-  return bits;
-}
-
 std::string ModelConfig::describe() const {
   std::string s = "features=" + std::to_string(features) + " thresholds=";
   for (size_t i = 0; i < thresholds.size(); ++i)
@@ -192,7 +183,7 @@ Net Model::discretize() const {
   Net net;
   net.numInputs = cfg.inputs();
   net.numFeatures = cfg.features;
-  net.encoding = cfg.encoding();
+  net.levels = cfg.thresholds;
   net.numClasses = cfg.classes;
   net.tau = cfg.tau;
   uint32_t prevBase = 0;

@@ -99,7 +99,7 @@ BitData lgc::train::binarize(const Dataset &data, const ModelConfig &cfg,
   Net encoded;
   encoded.numInputs = cfg.inputs();
   encoded.numFeatures = cfg.features;
-  encoded.encoding = cfg.encoding();
+  encoded.levels = cfg.thresholds;
   BitData out;
   out.inputs = encoded.numInputs;
   out.labels.assign(data.labels.begin() + begin, data.labels.begin() + end);
@@ -107,8 +107,10 @@ BitData lgc::train::binarize(const Dataset &data, const ModelConfig &cfg,
   for (size_t s = begin; s < end; ++s) {
     const float *x = &data.features[s * data.numFeatures];
     uint8_t *row = &out.bits[(s - begin) * out.inputs];
-    for (uint32_t i = 0; i < out.inputs; ++i)
-      row[i] = x[encoded.encoding[i].feature] > encoded.encoding[i].threshold;
+    for (uint32_t i = 0; i < out.inputs; ++i) {
+      InputBit bit = encoded.inputBit(i);
+      row[i] = x[bit.feature] > bit.threshold;
+    }
   }
   if (packed)
     out.packed = packFeatures(encoded, &data.features[begin * data.numFeatures],

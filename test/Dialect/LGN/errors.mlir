@@ -175,3 +175,43 @@ lgn.net @unknown_kind classes 1 tau 1.0 {
 
 // expected-error@+1 {{'lgn.output' op expects parent op 'lgn.net'}}
 lgn.output
+
+// -----
+
+// expected-error@+1 {{expects either 'levels' or 'bit_features' and 'bit_thresholds', not both}}
+lgn.net @two_encodings classes 1 tau 1.0 attributes {features = 1 : i32, levels = array<f32: 0.5>, bit_features = array<i32: 0>, bit_thresholds = array<f32: 0.5>} {
+^bb0(%x: i1):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{expects 'features' with an input encoding}}
+lgn.net @levels_no_features classes 1 tau 1.0 attributes {levels = array<f32: 0.5>} {
+^bb0(%x: i1):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{expects at least one level}}
+lgn.net @no_levels classes 1 tau 1.0 attributes {features = 1 : i32, levels = array<f32>} {
+^bb0(%x: i1):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{level 1 is NaN}}
+lgn.net @nan_level classes 1 tau 1.0 attributes {features = 1 : i32, levels = array<f32: 0.5, 0x7FC00000>} {
+^bb0(%x: i1, %y: i1):
+  lgn.output %x
+}
+
+// -----
+
+// expected-error@+1 {{has 2 levels over 2 features for 3 inputs}}
+lgn.net @levels_size classes 1 tau 1.0 attributes {features = 2 : i32, levels = array<f32: 0.25, 0.75>} {
+^bb0(%x: i1, %y: i1, %z: i1):
+  lgn.output %x
+}

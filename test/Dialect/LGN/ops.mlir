@@ -54,3 +54,12 @@ lgn.net @encoded classes 1 tau 0.5 attributes {features = 2 : i32, bit_features 
   %0 = lgn.gate xor %a, %b
   lgn.output %0
 }
+
+// CHECK-LABEL: lgn.net @thermometer classes 1 tau 1.000000e+00
+// CHECK-SAME:    features = 2 : i32
+// CHECK-SAME:    levels = array<f32: 2.500000e-01, 7.500000e-01>
+lgn.net @thermometer classes 1 tau 1.0 attributes {features = 2 : i32, levels = array<f32: 0.25, 0.75>} {
+^bb0(%a: i1, %b: i1, %c: i1, %d: i1):
+  %0 = lgn.gate xor %a, %d
+  lgn.output %0
+}

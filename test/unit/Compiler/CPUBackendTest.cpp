@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lgc/Compiler/Driver.h"
 #include "lgc/Compiler/LGNImportExport.h"
-#include "lgc/Dialect/LGN/Passes.h"
 #include "lgc/Runtime/Generate.h"
 #include "lgc/Runtime/Interpreter.h"
 #include "lgc/Runtime/NetLibrary.h"
@@ -47,20 +47,16 @@ std::unique_ptr<NetLibrary> compile(const Net &net, const Case &c,
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
-  mlir::PassManager pm(&context);
-  lgn::PipelineOptions popts;
-  popts.optLevel = c.optLevel;
-  lgn::buildDefaultPipeline(pm, popts);
-  EXPECT_TRUE(mlir::succeeded(pm.run(*module)));
-  CPUTargetOptions opts;
-  opts.vectorBits = c.vectorBits;
-  opts.cpu = c.cpu;
-  opts.gatesPerFunction = c.gatesPerFunction;
-  opts.codegenLevel = 1;
-  std::string path = dir + "/" + c.name + ".so", error;
-  bool ok =
-      compileToSharedLibrary(*module, opts, LGC_SUPPORT_LIB_DIR, path, error);
-  EXPECT_TRUE(ok) << error;
+  DriverOptions opts;
+  opts.optLevel = c.optLevel;
+  opts.cpu.vectorBits = c.vectorBits;
+  opts.cpu.cpu = c.cpu;
+  opts.cpu.gatesPerFunction = c.gatesPerFunction;
+  opts.supportLibDir = LGC_SUPPORT_LIB_DIR;
+  std::string path = dir + "/" + c.name + ".so";
+  bool ok = mlir::succeeded(
+      Driver(context, opts).run(*module, Stage::SharedLib, path));
+  EXPECT_TRUE(ok);
   std::unique_ptr<NetLibrary> lib;
   if (ok) {
     Status s = NetLibrary::open(path, lib);

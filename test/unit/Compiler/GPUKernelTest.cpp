@@ -7,8 +7,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lgc/Compiler/Driver.h"
 #include "lgc/Compiler/LGNImportExport.h"
+#include "lgc/Conversion/Passes.h"
 #include "lgc/Dialect/LGN/Passes.h"
+#include "lgc/Runtime/GeneratedABI.h"
 #include "lgc/Runtime/CudaNet.h"
 #include "lgc/Runtime/Generate.h"
 #include "lgc/Runtime/Interpreter.h"
@@ -67,29 +70,36 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     mlir::PassManager pm(&context);
     lgn::buildDefaultPipeline(pm, lgn::PipelineOptions());
     ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
-    ASSERT_TRUE(
-        mlir::succeeded(lowerToNVVM(*module, c.gatesPerFunction, true)));
-    std::string error, object;
-    CPUTargetOptions copts;
-    auto tm = createCPUTargetMachine(copts, error);
-    ASSERT_TRUE(tm) << error;
+    mlir::PassManager lower(&context);
+    ConvertLGNToNVVMOptions lowering;
+    lowering.gatesPerFunction = c.gatesPerFunction;
+    lowering.hostMode = true;
+    lower.addPass(createConvertLGNToNVVM(lowering));
+    ASSERT_TRUE(mlir::succeeded(lower.run(*module)));
+    std::string object;
+    mlir::Location loc = module->getLoc();
+    auto tm = createCPUTargetMachine(CPUTargetOptions(), loc);
+    ASSERT_TRUE(tm);
     llvm::LLVMContext llvmContext;
     auto llvmModule = translateToLLVMIR(*module, llvmContext, *tm);
     ASSERT_TRUE(llvmModule);
-    ASSERT_TRUE(emitMachineCode(*llvmModule, *tm, false, object, error))
-        << error;
+    ASSERT_TRUE(mlir::succeeded(
+        emitMachineCode(*llvmModule, *tm, false, object, loc)));
     std::string so = std::string(dir) + "/k" + std::to_string(index++) + ".so";
-    ASSERT_TRUE(linkSharedLibrary(object, so, "", error, "__lgc_*")) << error;
+    ASSERT_TRUE(
+        mlir::succeeded(linkSharedLibrary(object, so, "", loc, "__lgc_*")));
     void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
     ASSERT_NE(h, nullptr) << dlerror();
     auto thread = reinterpret_cast<ThreadFn>(dlsym(h, "__lgc_gpu_thread"));
     auto pack = reinterpret_cast<PackFn>(dlsym(h, "__lgc_gpu_pack_u8"));
     auto shape = static_cast<const int32_t *>(dlsym(h, "__lgc_gen_shape"));
     ASSERT_TRUE(thread && pack && shape);
-    EXPECT_EQ(uint32_t(shape[0]), net.numInputs);
-    EXPECT_EQ(uint32_t(shape[1]), net.numFeatures);
-    EXPECT_EQ(uint32_t(shape[2]), net.numClasses);
-    int64_t K = shape[5], slots = shape[6];
+    EXPECT_EQ(uint32_t(shape[lgc::abi::kABIVersion]), lgc::abi::kGeneratedABIVersion);
+    EXPECT_EQ(uint32_t(shape[lgc::abi::kInputs]), net.numInputs);
+    EXPECT_EQ(uint32_t(shape[lgc::abi::kFeatures]), net.numFeatures);
+    EXPECT_EQ(uint32_t(shape[lgc::abi::kClasses]), net.numClasses);
+    EXPECT_EQ(uint32_t(shape[lgc::abi::kLevels]), net.thermometerLevels().size());
+    int64_t K = shape[lgc::abi::kPlanes], slots = shape[lgc::abi::kScratchSlots];
 
     for (size_t n : {size_t(1), size_t(64), size_t(200)}) {
       Rng rng(n);
@@ -150,17 +160,11 @@ TEST(GPUKernel, CudaDriverRun) {
   ASSERT_TRUE(generateNet(g, net).ok());
   mlir::MLIRContext context;
   auto module = importNet(net, &context);
-  mlir::PassManager pm(&context);
-  lgn::buildDefaultPipeline(pm, lgn::PipelineOptions());
-  ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
-  ASSERT_TRUE(mlir::succeeded(lowerToNVVM(*module, 3000, false)));
-  std::string error, ptx;
-  auto tm = createNVPTXTargetMachine("sm_80", "", error);
-  ASSERT_TRUE(tm) << error;
-  llvm::LLVMContext llvmContext;
-  auto llvmModule = translateToLLVMIR(*module, llvmContext, *tm);
-  ASSERT_TRUE(llvmModule);
-  ASSERT_TRUE(emitMachineCode(*llvmModule, *tm, true, ptx, error)) << error;
+  DriverOptions opts;
+  opts.gpuArch = "sm_80";
+  std::string ptx;
+  ASSERT_TRUE(mlir::succeeded(
+      Driver(context, opts).compile(*module, Stage::PTX, "", ptx)));
   char path[] = "/tmp/lgc-ptx-XXXXXX";
   int fd = mkstemp(path);
   ASSERT_GE(fd, 0);
@@ -181,7 +185,7 @@ TEST(GPUKernel, CudaDriverRun) {
   for (uint8_t &v : x)
     v = uint8_t(rng.below(256));
   std::vector<uint32_t> classes(n), counts(n * 10);
-  ASSERT_TRUE(gpu->runU8(x.data(), n, classes.data(), counts.data()).ok());
+  ASSERT_TRUE(gpu->runU8(x.data(), n, counts.data(), classes.data()).ok());
   std::vector<uint64_t> words = packFeaturesU8(net, x.data(), n);
   std::vector<uint32_t> wantClasses(n), wantCounts(n * 10);
   interpret(net, words.data(), n, wantCounts.data(), wantClasses.data());

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <cstdio>
 #include <fstream>
 #include <unistd.h>
@@ -65,6 +67,27 @@ TEST(Format, KindsByNumberAndName) {
   EXPECT_EQ(gateKindName(2), "not_implies");
 }
 
+TEST(Format, ThresholdsOutOfFloatRange) {
+  Net net;
+  // Too large: a clear range error, not "expected a number".
+  Status s = parseNet("lgn 1\ninputs 2\nthresholds 1e39\n", "t.lgn", net);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("t.lgn:3:12: error: threshold 1e39 is out of "
+                             "range for a 32-bit float"),
+            std::string::npos)
+      << s.message();
+  // Too small: rounds to a zero of its sign, as strtof does.
+  ASSERT_TRUE(parseNet("lgn 1\ninputs 2\nfeatures 1\nthresholds 1e-50 "
+                       "-1e-50\ngates 0\noutputs 1 classes 1 tau 1\no 1\n"
+                       "end\n",
+                       "t.lgn", net)
+                  .ok());
+  ASSERT_EQ(net.levels.size(), 2u);
+  EXPECT_EQ(net.levels[0], 0.0f);
+  EXPECT_FALSE(std::signbit(net.levels[0]));
+  EXPECT_TRUE(std::signbit(net.levels[1]));
+}
+
 TEST(Format, ThermometerAndExplicitEncoding) {
   Net net;
   ASSERT_TRUE(parseNet("lgn 1\ninputs 6\nthresholds 0.25 0.75\ngates 0\n"
@@ -72,9 +95,25 @@ TEST(Format, ThermometerAndExplicitEncoding) {
                        "t.lgn", net)
                   .ok());
   EXPECT_EQ(net.numFeatures, 3u);
-  ASSERT_EQ(net.encoding.size(), 6u);
-  EXPECT_EQ(net.encoding[4].feature, 1u);
-  EXPECT_EQ(net.encoding[4].threshold, 0.75f);
+  // A thermometer is kept as its levels, not expanded per bit.
+  EXPECT_TRUE(net.encoding.empty());
+  EXPECT_EQ(net.levels, (std::vector<float>{0.25f, 0.75f}));
+  EXPECT_EQ(net.inputBit(4), (InputBit{1, 0.75f}));
+  // 'bit' lines of thermometer shape become levels too, so no later stage
+  // has to recognise the shape; a -0 among 0s keeps the explicit form.
+  ASSERT_TRUE(parseNet("lgn 1\ninputs 4\nfeatures 2\nbit 0 0.5\nbit 1 0.5\n"
+                       "bit 0 0.8\nbit 1 0.8\ngates 0\noutputs 1 classes 1 "
+                       "tau 1\no 3\nend\n",
+                       "t.lgn", net)
+                  .ok());
+  EXPECT_TRUE(net.encoding.empty());
+  EXPECT_EQ(net.levels, (std::vector<float>{0.5f, 0.8f}));
+  ASSERT_TRUE(parseNet("lgn 1\ninputs 2\nfeatures 2\nbit 0 0\nbit 1 -0\n"
+                       "gates 0\noutputs 1 classes 1 tau 1\no 1\nend\n",
+                       "t.lgn", net)
+                  .ok());
+  EXPECT_TRUE(net.levels.empty());
+  EXPECT_EQ(net.encoding.size(), 2u);
   ASSERT_TRUE(parseNet("lgn 1\ninputs 2\nfeatures 5\nbit 4 0.1\nbit 0 0.9\n"
                        "gates 0\noutputs 1 classes 1 tau 1\no 1\nend\n",
                        "t.lgn", net)

@@ -1,7 +1,17 @@
-//===- GateLowering.h - Pieces shared by the CPU and GPU lowerings -*- C++
-//-*-===//
+//===- GateLowering.h - The skeleton shared by the gate lowerings -*- C++ -*-===//
 //
-// Part of lgc.
+// Part of lgc. Both conversions (LGNToLLVM for CPUs, LGNToNVVM for GPUs)
+// lower an lgn.net the same way and differ only in what a "value" is (a
+// vector of 64-bit words on the CPU, one word per thread on the GPU) and in
+// how a value is loaded from or stored to memory. This file holds what they
+// share:
+//  - NetPartition: the live gates in depth-first order, cut into functions
+//    of at most gates-per-function gates, and the home (input, scratch slot,
+//    constant) of every value that crosses a function or feeds an output;
+//  - GateEmitter: the per-function value map, the gate-to-bitwise-op rules
+//    and the constant caches, over four target hooks;
+//  - the tables of generated-code ABI (shape slots, output homes, encoding;
+//    lgc/Runtime/GeneratedABI.h) computed once for both.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,34 +20,125 @@
 
 #include "lgc/Dialect/LGN/LGNOps.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
-#include "llvm/ADT/STLFunctionalExtras.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseMap.h"
 
 #include <vector>
 
 namespace lgc {
 
-/// One gate as LLVM dialect bitwise ops on words (or vectors of words);
-/// `ones` and `zeros` give the all-ones and all-zeros constants.
+/// Gates per generated function unless a pass option says otherwise. Code
+/// generation time grows faster than linearly with function size (LLVM's
+/// instruction scheduling and register allocation), so big nets are split,
+/// passing cut values through a scratch buffer.
+constexpr unsigned kDefaultGatesPerFunction = 3000;
+
+/// Where a value lives outside the function that computes it.
+struct ValueHome {
+  enum Kind { Input, Scratch, Constant } kind;
+  /// Input number, scratch slot, or the constant's bit.
+  int64_t index;
+};
+
+/// The gates of a net as generated functions.
+class NetPartition {
+public:
+  NetPartition(lgn::NetOp net, unsigned gatesPerFunction);
+
+  /// Gates of function k, in evaluation order.
+  llvm::ArrayRef<lgn::GateOp> chunk(unsigned k) const;
+  unsigned numChunks() const { return unsigned(chunkStarts.size()); }
+  /// Live gates (the ones reaching an output).
+  unsigned numGates() const { return unsigned(order.size()); }
+  int64_t numScratchSlots() const { return scratchSlots; }
+  /// The home of `v`; gates used only inside their own function have none.
+  std::optional<ValueHome> home(mlir::Value v) const;
+
+private:
+  std::vector<lgn::GateOp> order;
+  std::vector<size_t> chunkStarts;
+  llvm::DenseMap<mlir::Value, ValueHome> homes;
+  int64_t scratchSlots = 0;
+};
+
+/// Emits the bitwise code of gate functions. A subclass says how values are
+/// typed, loaded and stored; the rest (one load per value and function, the
+/// gate rules, the all-ones and all-zeros constants) is here.
+class GateEmitter {
+public:
+  GateEmitter(mlir::OpBuilder &b, mlir::Location loc,
+              const NetPartition &partition)
+      : b(b), loc(loc), partition(partition) {}
+  virtual ~GateEmitter() = default;
+
+  /// Starts a function: values of the previous one are no longer visible.
+  void beginFunction();
+  /// The value of `v` in the current function: computed here, or loaded from
+  /// its home once.
+  mlir::Value use(mlir::Value v);
+  /// Emits the gates of chunk k and stores those with a scratch home.
+  void emitChunk(unsigned k);
+  mlir::Value ones();
+  mlir::Value zeros();
+
+protected:
+  /// The target's hooks.
+  virtual mlir::Value constant(bool one) = 0;
+  virtual mlir::Value loadInput(int64_t input) = 0;
+  virtual mlir::Value loadScratch(int64_t slot) = 0;
+  virtual void storeScratch(mlir::Value value, int64_t slot) = 0;
+
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  const NetPartition &partition;
+
+private:
+  llvm::DenseMap<mlir::Value, mlir::Value> local;
+  mlir::Value onesCache, zerosCache;
+};
+
+/// One gate as LLVM dialect bitwise ops on `x` and `y` (words or vectors of
+/// words of any width).
 mlir::Value lowerGateOp(mlir::OpBuilder &b, mlir::Location loc,
                         lgn::GateKind kind, mlir::Value x, mlir::Value y,
                         llvm::function_ref<mlir::Value()> ones,
                         llvm::function_ref<mlir::Value()> zeros);
 
-/// The gates that reach an output, in depth-first post-order from the
-/// outputs (each value close to its first use).
-std::vector<lgn::GateOp> liveGatesDepthFirst(lgn::NetOp net);
-
-/// The input encoding as tables, with the identity default made explicit.
+/// The input encoding as per-bit tables, with the identity default made
+/// explicit, and its thermometer levels (`levels` attribute, {0.5} for the
+/// identity encoding, empty for an explicit encoding).
 struct EncodingTables {
   llvm::SmallVector<int32_t> features;
   llvm::SmallVector<float> thresholds;
   uint32_t numFeatures = 0;
-  /// Bit j*F + f reads feature f against levels[j].
-  bool thermometer = false;
   llvm::SmallVector<float> levels;
 };
 EncodingTables encodingTables(lgn::NetOp net);
+
+/// __lgc_gen_shape's slots (GeneratedABI.h ShapeSlot) for a partitioned net.
+llvm::SmallVector<int32_t> shapeTable(lgn::NetOp net,
+                                      const NetPartition &partition,
+                                      const EncodingTables &encoding,
+                                      unsigned vectorWords);
+
+/// __lgc_gen_outputs: the ABI code of each output bit's home.
+llvm::SmallVector<int32_t> outputHomeTable(lgn::NetOp net,
+                                           const NetPartition &partition);
+
+/// A constant array global (i32 or f32 elements) in `addressSpace`.
+void createConstantArray(mlir::OpBuilder &b, mlir::Location loc,
+                         llvm::StringRef name, llvm::ArrayRef<int32_t> values,
+                         unsigned addressSpace = 0);
+void createConstantArray(mlir::OpBuilder &b, mlir::Location loc,
+                         llvm::StringRef name, llvm::ArrayRef<float> values,
+                         unsigned addressSpace = 0);
+
+/// The one lgn.net of `module` that a conversion lowers (the generated
+/// symbols are fixed, so one net per module), or null when there is none;
+/// fails with a diagnostic on a second net.
+mlir::FailureOr<lgn::NetOp> netToLower(mlir::ModuleOp module);
 
 } // namespace lgc
 

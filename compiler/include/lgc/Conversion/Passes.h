@@ -7,8 +7,8 @@
 #ifndef LGC_CONVERSION_PASSES_H
 #define LGC_CONVERSION_PASSES_H
 
-#include "lgc/Conversion/LGNToGPU/LGNToGPU.h"
 #include "lgc/Conversion/LGNToLLVM/LGNToLLVM.h"
+#include "lgc/Conversion/LGNToNVVM/LGNToNVVM.h"
 
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 

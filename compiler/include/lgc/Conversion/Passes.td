@@ -12,15 +12,16 @@ include "mlir/Pass/PassBase.td"
 def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
   let summary = "Lower an lgn.net to bit-sliced LLVM dialect functions";
   let description = [{
-    Replaces the module's lgn.net by `__lgc_gen_eval` and the functions it
-    calls (gate chunks, then one GroupSum counter per class) plus the
-    constant globals describing the net; see LGNToLLVM.h for the contract.
+    Replaces the module's lgn.net by `__lgc_gen_eval`, the gate functions it
+    calls and the constant globals describing the net, as
+    lgc/Runtime/GeneratedABI.h specifies for the CPU.
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
   let options = [
     Option<"vectorWords", "vector-words", "unsigned", "4",
            "64-bit words per vector (1, 2, 4 or 8)">,
-    Option<"gatesPerFunction", "gates-per-function", "unsigned", "3000",
+    Option<"gatesPerFunction", "gates-per-function", "unsigned",
+           "lgc::kDefaultGatesPerFunction",
            "Split the gates into functions of at most this many">
   ];
 }
@@ -29,14 +30,15 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
   let summary = "Lower an lgn.net to GPU kernels in the LLVM and NVVM dialects";
   let description = [{
     Replaces the module's lgn.net by the kernels `lgc_pack_u8` and `lgc_net`
-    (marked nvvm.kernel) and the device functions they call; see
-    LGNToGPU.h for the launch ABI. With `host-mode` the kernels are left out
+    (marked nvvm.kernel) and the device functions they call, as
+    lgc/Runtime/GeneratedABI.h specifies for the GPU. With `host-mode` the kernels are left out
     and the per-thread functions are exported, to run the same code on the
     CPU in tests.
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::NVVM::NVVMDialect"];
   let options = [
-    Option<"gatesPerFunction", "gates-per-function", "unsigned", "3000",
+    Option<"gatesPerFunction", "gates-per-function", "unsigned",
+           "lgc::kDefaultGatesPerFunction",
            "Split the gates into device functions of at most this many">,
     Option<"hostMode", "host-mode", "bool", "false",
            "Per-thread functions for the host instead of kernels">

@@ -5,15 +5,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Target/CPU/CPUTarget.h"
-#include "lgc/Conversion/LGNToLLVM/LGNToLLVM.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Pass/PassManager.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -38,15 +38,18 @@ static void setLLVMOption(llvm::StringRef name, llvm::StringRef value) {
 }
 
 std::unique_ptr<llvm::TargetMachine>
-lgc::createCPUTargetMachine(const CPUTargetOptions &opts, std::string &error) {
+lgc::createCPUTargetMachine(const CPUTargetOptions &opts, Location loc) {
   setLLVMOption("enable-misched", opts.machineScheduler ? "true" : "false");
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   std::string triple = llvm::sys::getDefaultTargetTriple();
+  std::string error;
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
+  if (!target) {
+    emitError(loc) << error;
     return nullptr;
+  }
   std::string cpu = opts.cpu;
   std::string features;
   if (cpu == "native") {
@@ -61,7 +64,7 @@ lgc::createCPUTargetMachine(const CPUTargetOptions &opts, std::string &error) {
   std::unique_ptr<llvm::MCSubtargetInfo> probe(
       target->createMCSubtargetInfo(triple, cpu, ""));
   if (!probe || !probe->isCPUStringValid(cpu)) {
-    error = "unknown CPU '" + opts.cpu + "' for " + triple;
+    emitError(loc) << "unknown CPU '" << opts.cpu << "' for " << triple;
     return nullptr;
   }
   llvm::CodeGenOptLevel level =
@@ -73,7 +76,7 @@ lgc::createCPUTargetMachine(const CPUTargetOptions &opts, std::string &error) {
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, cpu, features, to, llvm::Reloc::PIC_, std::nullopt, level));
   if (!tm)
-    error = "cannot create a target machine for " + triple;
+    emitError(loc) << "cannot create a target machine for " << triple;
   return tm;
 }
 
@@ -97,16 +100,6 @@ unsigned lgc::chooseVectorWords(const llvm::TargetMachine &tm,
   return 1;
 }
 
-LogicalResult lgc::lowerToLLVMDialect(ModuleOp module, unsigned vectorWords,
-                                      unsigned gatesPerFunction) {
-  PassManager pm(module.getContext());
-  ConvertLGNToLLVMOptions opts;
-  opts.vectorWords = vectorWords;
-  opts.gatesPerFunction = gatesPerFunction;
-  pm.addPass(createConvertLGNToLLVM(opts));
-  return pm.run(module);
-}
-
 std::unique_ptr<llvm::Module> lgc::translateToLLVMIR(ModuleOp module,
                                                      llvm::LLVMContext &context,
                                                      llvm::TargetMachine &tm) {
@@ -125,20 +118,19 @@ std::unique_ptr<llvm::Module> lgc::translateToLLVMIR(ModuleOp module,
   return llvmModule;
 }
 
-bool lgc::emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
-                          bool assembly, std::string &out, std::string &error) {
+LogicalResult lgc::emitMachineCode(llvm::Module &module,
+                                   llvm::TargetMachine &tm, bool assembly,
+                                   std::string &out, Location loc) {
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream os(buffer);
   llvm::legacy::PassManager pm;
   if (tm.addPassesToEmitFile(pm, os, nullptr,
                              assembly ? llvm::CodeGenFileType::AssemblyFile
-                                      : llvm::CodeGenFileType::ObjectFile)) {
-    error = "the target cannot emit this file type";
-    return false;
-  }
+                                      : llvm::CodeGenFileType::ObjectFile))
+    return emitError(loc) << "the target cannot emit this file type";
   pm.run(module);
   out.assign(buffer.begin(), buffer.end());
-  return true;
+  return success();
 }
 
 std::string lgc::defaultSupportLibraryDir(const char *argv0, void *mainAddr) {
@@ -187,32 +179,38 @@ static std::string findLinker(bool &isCompilerDriver) {
   return {};
 }
 
-bool lgc::linkSharedLibrary(const std::string &object,
-                            const std::string &outPath,
-                            const std::string &supportLibrary,
-                            std::string &error, const std::string &exports) {
-  if (!supportLibrary.empty() && !llvm::sys::fs::exists(supportLibrary)) {
-    error = "net support library not found at '" + supportLibrary +
-            "' (give --support-lib-dir)";
-    return false;
-  }
+LogicalResult lgc::linkSharedLibrary(const std::string &object,
+                                     const std::string &outPath,
+                                     const std::string &supportLibrary,
+                                     Location loc, const std::string &exports) {
+  if (!supportLibrary.empty() && !llvm::sys::fs::exists(supportLibrary))
+    return emitError(loc) << "net support library not found at '"
+                          << supportLibrary << "' (give --support-lib-dir)";
+  // The linker first: nothing is written when there is none.
+  bool driver;
+  std::string linker = findLinker(driver);
+  if (linker.empty())
+    return emitError(loc) << "no linker found (install lld-19)";
   llvm::SmallString<128> objPath, scriptPath;
   int fd;
   if (auto ec =
-          llvm::sys::fs::createTemporaryFile("lgc-net", "o", fd, objPath)) {
-    error = "cannot create a temporary file: " + ec.message();
-    return false;
-  }
+          llvm::sys::fs::createTemporaryFile("lgc-net", "o", fd, objPath))
+    return emitError(loc) << "cannot create a temporary file: "
+                          << ec.message();
+  // Every path below removes the temporaries.
+  auto removeTemporaries = llvm::make_scope_exit([&] {
+    llvm::sys::fs::remove(objPath);
+    if (!scriptPath.empty())
+      llvm::sys::fs::remove(scriptPath);
+  });
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os << object;
   }
   if (auto ec = llvm::sys::fs::createTemporaryFile("lgc-net", "map", fd,
-                                                   scriptPath)) {
-    llvm::sys::fs::remove(objPath);
-    error = "cannot create a temporary file: " + ec.message();
-    return false;
-  }
+                                                   scriptPath))
+    return emitError(loc) << "cannot create a temporary file: "
+                          << ec.message();
   {
     // Only the documented ABI leaves the library.
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
@@ -220,12 +218,6 @@ bool lgc::linkSharedLibrary(const std::string &object,
   }
   std::string tmpOut =
       outPath + ".tmp" + std::to_string(llvm::sys::Process::getProcessId());
-  bool driver;
-  std::string linker = findLinker(driver);
-  if (linker.empty()) {
-    error = "no linker found (install lld-19)";
-    return false;
-  }
   std::vector<std::string> args = {linker};
   auto wl = [&](const std::string &flag) {
     args.push_back(driver ? "-Wl," + flag : flag);
@@ -247,43 +239,15 @@ bool lgc::linkSharedLibrary(const std::string &object,
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(linker, argRefs, std::nullopt, {}, 0, 0,
                                      &message);
-  llvm::sys::fs::remove(objPath);
-  llvm::sys::fs::remove(scriptPath);
   if (rc != 0) {
     llvm::sys::fs::remove(tmpOut);
-    error = "linking " + outPath + " failed (" + linker + ")" +
-            (message.empty() ? "" : ": " + message);
-    return false;
+    return emitError(loc) << "linking " << outPath << " failed (" << linker
+                          << ")" << (message.empty() ? "" : ": ") << message;
   }
   if (auto ec = llvm::sys::fs::rename(tmpOut, outPath)) {
     llvm::sys::fs::remove(tmpOut);
-    error = "cannot write " + outPath + ": " + ec.message();
-    return false;
+    return emitError(loc) << "cannot write " << outPath << ": "
+                          << ec.message();
   }
-  return true;
-}
-
-bool lgc::compileToSharedLibrary(ModuleOp module, const CPUTargetOptions &opts,
-                                 const std::string &supportDir,
-                                 const std::string &outPath,
-                                 std::string &error) {
-  std::unique_ptr<llvm::TargetMachine> tm = createCPUTargetMachine(opts, error);
-  if (!tm)
-    return false;
-  if (failed(lowerToLLVMDialect(module, chooseVectorWords(*tm, opts),
-                                opts.gatesPerFunction))) {
-    error = "lowering to the LLVM dialect failed";
-    return false;
-  }
-  llvm::LLVMContext context;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateToLLVMIR(module, context, *tm);
-  if (!llvmModule) {
-    error = "translation to LLVM IR failed";
-    return false;
-  }
-  std::string object;
-  return emitMachineCode(*llvmModule, *tm, /*assembly=*/false, object, error) &&
-         linkSharedLibrary(object, outPath, supportLibraryFor(*tm, supportDir),
-                           error);
+  return success();
 }

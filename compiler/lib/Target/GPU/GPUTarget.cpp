@@ -5,10 +5,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Target/GPU/GPUTarget.h"
-#include "lgc/Conversion/LGNToGPU/LGNToGPU.h"
 
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Pass/PassManager.h"
+#include "mlir/IR/Diagnostics.h"
 
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -25,20 +23,24 @@ using namespace lgc;
 
 std::unique_ptr<llvm::TargetMachine>
 lgc::createNVPTXTargetMachine(const std::string &arch,
-                              const std::string &features, std::string &error) {
+                              const std::string &features, Location loc) {
   LLVMInitializeNVPTXTargetInfo();
   LLVMInitializeNVPTXTarget();
   LLVMInitializeNVPTXTargetMC();
   LLVMInitializeNVPTXAsmPrinter();
   const std::string triple = "nvptx64-nvidia-cuda";
+  std::string error;
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
+  if (!target) {
+    emitError(loc) << error;
     return nullptr;
+  }
   std::unique_ptr<llvm::MCSubtargetInfo> probe(
       target->createMCSubtargetInfo(triple, arch, ""));
   if (!probe || !probe->isCPUStringValid(arch)) {
-    error = "unknown GPU architecture '" + arch + "' (sm_80 .. sm_90a)";
+    emitError(loc) << "unknown GPU architecture '" << arch
+                   << "' (sm_80 .. sm_90a)";
     return nullptr;
   }
   llvm::TargetOptions to;
@@ -46,16 +48,6 @@ lgc::createNVPTXTargetMachine(const std::string &arch,
       triple, arch, features, to, std::nullopt, std::nullopt,
       llvm::CodeGenOptLevel::Default));
   if (!tm)
-    error = "cannot create the NVPTX target machine";
+    emitError(loc) << "cannot create the NVPTX target machine";
   return tm;
-}
-
-LogicalResult lgc::lowerToNVVM(ModuleOp module, unsigned gatesPerFunction,
-                               bool hostMode) {
-  PassManager pm(module.getContext());
-  ConvertLGNToNVVMOptions opts;
-  opts.gatesPerFunction = gatesPerFunction;
-  opts.hostMode = hostMode;
-  pm.addPass(createConvertLGNToNVVM(opts));
-  return pm.run(module);
 }

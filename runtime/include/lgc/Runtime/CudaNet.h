@@ -9,6 +9,7 @@
 #ifndef LGC_RUNTIME_CUDANET_H
 #define LGC_RUNTIME_CUDANET_H
 
+#include "lgc/Runtime/GeneratedABI.h"
 #include "lgc/Runtime/Status.h"
 
 #include <cstdint>
@@ -23,17 +24,18 @@ public:
   static Status open(const std::string &ptxPath, std::unique_ptr<CudaNet> &out);
   ~CudaNet();
 
-  uint32_t inputs() const { return shape[0]; }
-  uint32_t features() const { return shape[1]; }
-  uint32_t classes() const { return shape[2]; }
-  uint32_t gates() const { return shape[4]; }
+  uint32_t inputs() const { return shape[abi::kInputs]; }
+  uint32_t features() const { return shape[abi::kFeatures]; }
+  uint32_t classes() const { return shape[abi::kClasses]; }
+  uint32_t gates() const { return shape[abi::kGates]; }
   const std::string &deviceName() const { return device; }
 
   /// Classifies n samples of 8-bit features: packing, gates, GroupSum and
-  /// argmax on the device. `counts` (n x classes) may be null.
-  /// `deviceSeconds`, if given, receives the time of the kernels alone
-  /// (averaged over `repeat` launches on the same uploaded data).
-  Status runU8(const uint8_t *x, size_t n, uint32_t *classes, uint32_t *counts,
+  /// argmax on the device. `counts` (n x classes) and `classes` may be
+  /// null (the argument order of lgc_net.h). `deviceSeconds`, if given,
+  /// receives the time of the kernels alone (averaged over `repeat` launches
+  /// on the same uploaded data).
+  Status runU8(const uint8_t *x, size_t n, uint32_t *counts, uint32_t *classes,
                double *deviceSeconds = nullptr, unsigned repeat = 1);
 
   struct Driver;
@@ -46,7 +48,7 @@ private:
   void *context = nullptr, *module = nullptr, *packKernel = nullptr,
        *netKernel = nullptr;
   int deviceId = 0;
-  int32_t shape[10] = {};
+  int32_t shape[abi::kNumShapeSlots] = {};
   std::string path, device;
 };
 

@@ -88,12 +88,24 @@ struct InputBit {
   }
 };
 
+/// The input encoding comes in one of three forms, exactly one of which a Net
+/// holds:
+///  - identity (`levels` and `encoding` empty): bit i = feature i > 0.5;
+///  - thermometer (`levels` non-empty): bit j * F + f = feature f >
+///    levels[j] (threshold-major, difflogic's stacking; see
+///    lgc/Runtime/GeneratedABI.h), the form the trainer and the .lgn
+///    'thresholds' line produce and the compiled packers are fastest on;
+///  - explicit (`encoding` non-empty): any feature and threshold per bit.
+/// canonicalizeEncoding() turns an explicit encoding of thermometer shape
+/// into `levels`, so that no later stage has to rediscover the shape.
 struct Net {
   uint32_t numInputs = 0;
   /// Number of raw features the encoding reads; equals numInputs when the
   /// encoding is the identity.
   uint32_t numFeatures = 0;
-  /// One entry per input bit, or empty: then bit i = feature i > 0.5.
+  /// Thermometer levels (see above), or empty.
+  std::vector<float> levels;
+  /// One entry per input bit (explicit encoding), or empty.
   std::vector<InputBit> encoding;
   std::vector<Gate> gates;
   /// Gate indices where a new layer starts (ascending; first is 0 if present).
@@ -110,12 +122,32 @@ struct Net {
   uint32_t groupSize() const {
     return numClasses ? uint32_t(outputs.size() / numClasses) : 0;
   }
-  /// The encoding of input bit i, with the identity default made explicit.
+  /// The encoding of input bit i, whatever form the encoding takes.
   InputBit inputBit(uint32_t i) const {
+    if (!levels.empty())
+      return InputBit{i % numFeatures, levels[i / numFeatures]};
     return encoding.empty() ? InputBit{i, 0.5f} : encoding[i];
   }
+  /// The thermometer levels the input bits follow: `levels`, {0.5} for the
+  /// identity encoding, or empty for an explicit encoding.
+  std::vector<float> thermometerLevels() const {
+    if (!levels.empty())
+      return levels;
+    if (encoding.empty())
+      return {0.5f};
+    return {};
+  }
+  /// Replaces an explicit encoding of thermometer shape by its levels (the
+  /// thresholds must be the same floats, sign of zero included, so that the
+  /// .lgn text round-trips exactly).
+  void canonicalizeEncoding();
   bool operator==(const Net &o) const;
 };
+
+/// The levels of an explicit encoding of thermometer shape (the same floats
+/// in every level, sign of zero included, so that text round-trips
+/// exactly), or empty. Net::canonicalizeEncoding and the .lgn writer use it.
+std::vector<float> thermometerShape(const Net &net);
 
 /// Checks the structural invariants the reader enforces (operands refer to
 /// earlier nodes, outputs divisible by classes, ...). Returns an empty string

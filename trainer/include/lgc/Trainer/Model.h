@@ -40,9 +40,6 @@ struct ModelConfig {
   uint64_t seed = 1;
 
   uint32_t inputs() const { return features * uint32_t(thresholds.size()); }
-  /// The thermometer encoding as one entry per input bit: bit j * features +
-  /// f reads feature f against thresholds[j].
-  std::vector<InputBit> encoding() const;
   /// Checks the shape; the error names the offending setting.
   Status validate() const;
   /// A one-line description stored in checkpoints and .lgn metadata.

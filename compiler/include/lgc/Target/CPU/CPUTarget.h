@@ -1,14 +1,17 @@
 //===- CPUTarget.h - From lowered LLVM dialect to net.so --------*- C++ -*-===//
 //
-// Part of lgc. The CPU backend's stages, as named functions: pick the target
-// machine, lower lgn to the LLVM dialect, translate to LLVM IR, emit an
-// object with LLVM's code generator, link it with the net support library
-// into a shared library.
+// Part of lgc. The CPU backend's pieces below the lowering: pick the target
+// machine, translate the LLVM dialect to LLVM IR, emit an object with LLVM's
+// code generator, link it with the net support library into a shared
+// library. lgc/Compiler/Driver.h strings them together as stages. Errors are
+// MLIR diagnostics at the given location.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef LGC_TARGET_CPU_CPUTARGET_H
 #define LGC_TARGET_CPU_CPUTARGET_H
+
+#include "lgc/Conversion/GateLowering.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/IR/LLVMContext.h"
@@ -30,25 +33,21 @@ struct CPUTargetOptions {
   unsigned vectorBits = 0;
   /// LLVM code generation level 0-3.
   unsigned codegenLevel = 2;
-  unsigned gatesPerFunction = 3000;
+  unsigned gatesPerFunction = kDefaultGatesPerFunction;
   /// LLVM's machine instruction scheduler is half of the code generation
   /// time on gate nets and gains little on them; off unless asked for.
   bool machineScheduler = false;
 };
 
-/// Creates the target machine for the host triple; errors go to `error`.
+/// Creates the target machine for the host triple, or reports why not at
+/// `loc` and returns null.
 std::unique_ptr<llvm::TargetMachine>
-createCPUTargetMachine(const CPUTargetOptions &opts, std::string &error);
+createCPUTargetMachine(const CPUTargetOptions &opts, mlir::Location loc);
 
 /// 64-bit words per vector for `tm` (8 with AVX-512, 4 with AVX2, 2 with
 /// SSE2 or NEON, else 1), unless opts.vectorBits says otherwise.
 unsigned chooseVectorWords(const llvm::TargetMachine &tm,
                            const CPUTargetOptions &opts);
-
-/// Runs convert-lgn-to-llvm on the module.
-mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
-                                       unsigned vectorWords,
-                                       unsigned gatesPerFunction);
 
 /// Translates a module in the LLVM (and NVVM) dialect to LLVM IR for `tm`,
 /// a CPU or an NVPTX target machine.
@@ -57,8 +56,9 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
                                                 llvm::TargetMachine &tm);
 
 /// Emits an object file (or assembly) for the module into `out`.
-bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
-                     bool assembly, std::string &out, std::string &error);
+mlir::LogicalResult emitMachineCode(llvm::Module &module,
+                                    llvm::TargetMachine &tm, bool assembly,
+                                    std::string &out, mlir::Location loc);
 
 /// The net support library variant for `tm`: libLGCNetSupport.a (x86-64
 /// baseline or other architectures), -v3.a (AVX2) or -v4.a (AVX-512), in
@@ -71,16 +71,11 @@ std::string supportLibraryFor(const llvm::TargetMachine &tm,
 /// temporary file and a rename.
 /// `exports` is the version-script pattern of the symbols left visible; an
 /// empty `supportLibrary` links the object alone.
-bool linkSharedLibrary(const std::string &object, const std::string &outPath,
-                       const std::string &supportLibrary, std::string &error,
-                       const std::string &exports = "lgc_net_*");
-
-/// All CPU stages for a module holding one (optimised) lgn.net: lower,
-/// translate, emit an object, link `outPath` with the support library
-/// variant from `supportDir`.
-bool compileToSharedLibrary(mlir::ModuleOp module, const CPUTargetOptions &opts,
-                            const std::string &supportDir,
-                            const std::string &outPath, std::string &error);
+mlir::LogicalResult linkSharedLibrary(const std::string &object,
+                                      const std::string &outPath,
+                                      const std::string &supportLibrary,
+                                      mlir::Location loc,
+                                      const std::string &exports = "lgc_net_*");
 
 /// The directory of the support libraries relative to the running program
 /// (../lib beside bin/).

@@ -1,9 +1,8 @@
-//===- GPUTarget.h - lgn nets to PTX through LLVM's NVPTX target -*- C++
-//-*-===//
+//===- GPUTarget.h - The NVPTX target machine -------------------*- C++ -*-===//
 //
-// Part of lgc. Stages, as Triton names them: lgn -> LLVM + NVVM dialects
-// (convert-lgn-to-nvvm) -> LLVM IR -> PTX (LLVM's NVPTX target; no
-// hand-written PTX).
+// Part of lgc. The GPU backend's target: PTX comes from LLVM's NVPTX target
+// (no hand-written PTX). lgc/Compiler/Driver.h runs the stages: lgn -> LLVM
+// + NVVM dialects (convert-lgn-to-nvvm) -> LLVM IR -> PTX.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,17 +20,11 @@
 namespace lgc {
 
 /// The NVPTX target machine for `arch` (sm_80 .. sm_90a); `features` such
-/// as "+ptx80" pick the PTX version (default: LLVM's for the arch).
+/// as "+ptx80" pick the PTX version (default: LLVM's for the arch). Reports
+/// errors at `loc` and returns null.
 std::unique_ptr<llvm::TargetMachine>
 createNVPTXTargetMachine(const std::string &arch, const std::string &features,
-                         std::string &error);
-
-/// Runs convert-lgn-to-nvvm.
-mlir::LogicalResult lowerToNVVM(mlir::ModuleOp module,
-                                unsigned gatesPerFunction, bool hostMode);
-
-/// The LLVM IR and PTX stages are lgc::translateToLLVMIR and
-/// lgc::emitMachineCode (CPUTarget.h) with this target machine.
+                         mlir::Location loc);
 
 } // namespace lgc
 

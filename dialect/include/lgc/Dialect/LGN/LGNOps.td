@@ -21,9 +21,12 @@ def LGN_NetOp : LGN_Op<"net", [IsolatedFromAbove, Symbol, SingleBlock]> {
     consecutive groups of equal size; a class's score is its group's popcount
     divided by `tau`.
 
-    The optional input encoding maps raw features to input bits:
-    bit i = feature[`bit_features`[i]] > `bit_thresholds`[i], over `features`
-    raw features. Without it, bit i is feature i > 0.5.
+    The optional input encoding maps raw features to input bits, over
+    `features` raw features, in one of two forms:
+    - thermometer: `levels` (L values), bit j * features + f = feature f >
+      `levels`[j] (what the trainer produces; backends pack it fastest);
+    - explicit: bit i = feature[`bit_features`[i]] > `bit_thresholds`[i].
+    Without either, bit i is feature i > 0.5.
     `metadata` holds free key/value strings (alternating), in order.
 
     ```mlir
@@ -40,6 +43,7 @@ def LGN_NetOp : LGN_Op<"net", [IsolatedFromAbove, Symbol, SingleBlock]> {
     ConfinedAttr<I32Attr, [IntPositive]>:$classes,
     F64Attr:$tau,
     OptionalAttr<I32Attr>:$features,
+    OptionalAttr<DenseF32ArrayAttr>:$levels,
     OptionalAttr<DenseI32ArrayAttr>:$bit_features,
     OptionalAttr<DenseF32ArrayAttr>:$bit_thresholds,
     OptionalAttr<StrArrayAttr>:$metadata

@@ -1,17 +1,18 @@
-//===- LGNToGPU.cpp - Lower lgn nets to GPU kernels (NVVM) ----------------===//
+//===- LGNToNVVM.cpp - Lower lgn nets to GPU kernels (NVVM) ---------------===//
 //
-// Part of lgc.
+// Part of lgc. The GPU side of the gate-lowering skeleton: a value is one
+// 64-bit word per thread, arrays are word-major (`x[k * words + t]`), and
+// the per-thread body adds GroupSum and argmax; the kernels wrap it and the
+// packing function with a global thread id and a bounds check.
 //
 //===----------------------------------------------------------------------===//
 
-#include "lgc/Conversion/LGNToGPU/LGNToGPU.h"
-#include "lgc/Conversion/GateLowering.h"
-#include "lgc/Dialect/LGN/LGNOps.h"
+#include "lgc/Conversion/LGNToNVVM/LGNToNVVM.h"
+#include "lgc/Runtime/GeneratedABI.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
-#include "llvm/ADT/DenseMap.h"
 
 #include <deque>
 
@@ -26,27 +27,35 @@ using namespace lgc::lgn;
 
 namespace {
 
-class GPULowering {
+class GPULowering : public GateEmitter {
 public:
-  GPULowering(NetOp net, OpBuilder &b, const LGNToGPUOptions &opts)
-      : net(net), b(b), opts(opts), loc(net.getLoc()) {
-    i1 = b.getI1Type();
+  GPULowering(NetOp net, OpBuilder &b, const NetPartition &partition,
+              bool hostMode)
+      : GateEmitter(b, net.getLoc(), partition), net(net),
+        hostMode(hostMode) {
     i8 = b.getI8Type();
     i32 = b.getI32Type();
     i64 = b.getI64Type();
     ptr = LLVM::LLVMPointerType::get(b.getContext());
     voidTy = LLVM::LLVMVoidType::get(b.getContext());
     // Device globals live in the global address space on NVPTX.
-    globalSpace = opts.hostMode ? 0 : 1;
+    globalSpace = hostMode ? 0 : 1;
   }
-  LogicalResult run();
+  void run();
+
+protected:
+  Value constant(bool one) override { return constI64(one ? -1 : 0); }
+  Value loadInput(int64_t input) override {
+    return b.create<LLVM::LoadOp>(loc, i64, element(inArg, input), 8);
+  }
+  Value loadScratch(int64_t slot) override {
+    return b.create<LLVM::LoadOp>(loc, i64, element(scratchArg, slot), 8);
+  }
+  void storeScratch(Value value, int64_t slot) override {
+    b.create<LLVM::StoreOp>(loc, value, element(scratchArg, slot), 8);
+  }
 
 private:
-  struct Home {
-    enum Kind { Input, Scratch, Constant } kind;
-    int64_t index;
-  };
-
   LLVM::LLVMFuncOp function(StringRef name, ArrayRef<Type> args,
                             LLVM::Linkage linkage);
   Value constI64(int64_t v) {
@@ -58,17 +67,6 @@ private:
         loc, b.create<LLVM::MulOp>(loc, constI64(index), words), thread);
     return b.create<LLVM::GEPOp>(loc, ptr, i64, base, ValueRange{off});
   }
-  Value use(Value v);
-  Value ones() {
-    if (!onesCache)
-      onesCache = constI64(-1);
-    return onesCache;
-  }
-  Value zeros() {
-    if (!zerosCache)
-      zerosCache = constI64(0);
-    return zerosCache;
-  }
   /// A generic pointer to a device global.
   Value global(StringRef name) {
     Value p = b.create<LLVM::AddressOfOp>(
@@ -77,20 +75,16 @@ private:
                ? b.create<LLVM::AddrSpaceCastOp>(loc, ptr, p).getResult()
                : p;
   }
-  void globals(unsigned K, int64_t scratchSlots, unsigned gates);
+  void globals(const EncodingTables &encoding);
   void counterAndArgmax(Value planes, Value classes, unsigned K);
-  void packFunction();
+  LLVM::LLVMFuncOp packFunction(const EncodingTables &encoding);
   void kernels(LLVM::LLVMFuncOp thread, LLVM::LLVMFuncOp pack);
 
   NetOp net;
-  OpBuilder &b;
-  const LGNToGPUOptions &opts;
-  Location loc;
-  Type i1, i8, i32, i64, ptr, voidTy;
+  bool hostMode;
+  Type i8, i32, i64, ptr, voidTy;
   unsigned globalSpace;
-  llvm::DenseMap<Value, Home> homes;
-  llvm::DenseMap<Value, Value> local;
-  Value inArg, scratchArg, words, thread, onesCache, zerosCache;
+  Value inArg, scratchArg, words, thread;
 };
 
 } // namespace
@@ -101,63 +95,23 @@ LLVM::LLVMFuncOp GPULowering::function(StringRef name, ArrayRef<Type> args,
       loc, name, LLVM::LLVMFunctionType::get(voidTy, args), linkage);
   fn.setPassthroughAttr(b.getArrayAttr({b.getStringAttr("nounwind")}));
   b.setInsertionPointToStart(fn.addEntryBlock(b));
-  local.clear();
-  onesCache = zerosCache = Value();
+  beginFunction();
   return fn;
 }
 
-Value GPULowering::use(Value v) {
-  if (auto it = local.find(v); it != local.end())
-    return it->second;
-  Home home = homes.lookup(v);
-  Value result;
-  if (home.kind == Home::Constant)
-    result = home.index ? ones() : zeros();
-  else
-    result = b.create<LLVM::LoadOp>(
-        loc, i64,
-        element(home.kind == Home::Input ? inArg : scratchArg, home.index), 8);
-  local[v] = result;
-  return result;
-}
-
-void GPULowering::globals(unsigned K, int64_t scratchSlots, unsigned gates) {
-  EncodingTables enc = encodingTables(net);
-  unsigned inputs = net.getNumInputs();
+void GPULowering::globals(const EncodingTables &encoding) {
   SmallVector<int32_t> thresholdU8;
-  for (float t : enc.thresholds) {
-    // The smallest 8-bit v with v / 255.0f > t, as the CPU path computes it.
-    int32_t T = 256;
-    for (int v = 0; v < 256; ++v)
-      if (float(v) / 255.0f > t) {
-        T = v;
-        break;
-      }
-    thresholdU8.push_back(T);
-  }
-  auto outputs = net.getOutputOp().getBits();
-  SmallVector<int32_t> shape = {int32_t(inputs),
-                                int32_t(enc.numFeatures),
-                                int32_t(net.getClasses()),
-                                int32_t(outputs.size()),
-                                int32_t(gates),
-                                int32_t(K),
-                                int32_t(scratchSlots),
-                                0,
-                                0,
-                                0};
-  auto array = [&](StringRef name, Type elem, ArrayRef<int32_t> values) {
-    auto tensor = RankedTensorType::get({int64_t(values.size())}, elem);
-    b.create<LLVM::GlobalOp>(loc, LLVM::LLVMArrayType::get(elem, values.size()),
-                             /*isConstant=*/true, LLVM::Linkage::External, name,
-                             DenseIntElementsAttr::get(tensor, values), 0,
-                             globalSpace);
-  };
-  array("__lgc_gen_shape", i32, shape);
-  array("__lgc_gen_bit_feature", i32, enc.features);
-  array("__lgc_gen_bit_threshold_u8", i32, thresholdU8);
+  for (float t : encoding.thresholds)
+    thresholdU8.push_back(int32_t(abi::byteThreshold(t)));
+  createConstantArray(b, loc, abi::kShapeSymbol,
+                      shapeTable(net, partition, encoding, /*vectorWords=*/1),
+                      globalSpace);
+  createConstantArray(b, loc, abi::kBitFeatureSymbol, encoding.features,
+                      globalSpace);
+  createConstantArray(b, loc, abi::kBitThresholdU8Symbol, thresholdU8,
+                      globalSpace);
   b.create<LLVM::GlobalOp>(loc, b.getF64Type(), /*isConstant=*/true,
-                           LLVM::Linkage::External, "__lgc_gen_tau",
+                           LLVM::Linkage::External, abi::kTauSymbol,
                            net.getTauAttr(), 0, globalSpace);
 }
 
@@ -184,8 +138,8 @@ void GPULowering::counterAndArgmax(Value planes, Value classes, unsigned K) {
     std::vector<std::deque<Value>> weights(K + 1);
     for (unsigned k = 0; k < group; ++k) {
       Value bit = outputs[c * group + k];
-      Home home = homes.lookup(bit);
-      if (home.kind == Home::Constant && home.index == 0)
+      std::optional<ValueHome> home = partition.home(bit);
+      if (home && home->kind == ValueHome::Constant && home->index == 0)
         continue;
       weights[0].push_back(use(bit));
     }
@@ -249,10 +203,11 @@ void GPULowering::counterAndArgmax(Value planes, Value classes, unsigned K) {
 
 /// __lgc_gpu_pack_u8(x, n, in, words, gid): input bit gid / words of the 64
 /// samples of word gid % words.
-void GPULowering::packFunction() {
-  LLVM::LLVMFuncOp fn = function("__lgc_gpu_pack_u8", {ptr, i64, ptr, i64, i64},
-                                 opts.hostMode ? LLVM::Linkage::External
-                                               : LLVM::Linkage::Internal);
+LLVM::LLVMFuncOp GPULowering::packFunction(const EncodingTables &encoding) {
+  LLVM::LLVMFuncOp fn = function(abi::kGpuPackFunction,
+                                 {ptr, i64, ptr, i64, i64},
+                                 hostMode ? LLVM::Linkage::External
+                                          : LLVM::Linkage::Internal);
   auto args = fn.getBody().front().getArguments();
   Value x = args[0], n = args[1], in = args[2], numWords = args[3],
         gid = args[4];
@@ -263,9 +218,9 @@ void GPULowering::packFunction() {
     return b.create<LLVM::ZExtOp>(loc, i64,
                                   b.create<LLVM::LoadOp>(loc, i32, p, 4));
   };
-  Value feature = loadTable("__lgc_gen_bit_feature");
-  Value threshold = loadTable("__lgc_gen_bit_threshold_u8");
-  Value F = constI64(encodingTables(net).numFeatures);
+  Value feature = loadTable(abi::kBitFeatureSymbol);
+  Value threshold = loadTable(abi::kBitThresholdU8Symbol);
+  Value F = constI64(encoding.numFeatures);
   Value first = b.create<LLVM::MulOp>(loc, t, constI64(64));
   Value word = constI64(0);
   for (unsigned s = 0; s < 64; ++s) {
@@ -292,6 +247,7 @@ void GPULowering::packFunction() {
   b.create<LLVM::StoreOp>(
       loc, word, b.create<LLVM::GEPOp>(loc, ptr, i64, in, ValueRange{at}), 8);
   b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  return fn;
 }
 
 /// The kernels: a global thread id, a bounds check, the per-thread call.
@@ -324,7 +280,7 @@ void GPULowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packFn) {
   };
   unsigned inputs = net.getNumInputs();
   kernel(
-      "lgc_pack_u8", {ptr, i64, ptr, i64},
+      abi::kPackKernel, {ptr, i64, ptr, i64},
       [&](auto args) {
         return b.create<LLVM::MulOp>(loc, args[3], constI64(inputs))
             .getResult();
@@ -334,7 +290,8 @@ void GPULowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packFn) {
             loc, packFn, ValueRange{args[0], args[1], args[2], args[3], gid});
       });
   kernel(
-      "lgc_net", {ptr, ptr, ptr, ptr, i64}, [&](auto args) { return args[4]; },
+      abi::kNetKernel, {ptr, ptr, ptr, ptr, i64},
+      [&](auto args) { return args[4]; },
       [&](auto args, Value gid) {
         b.create<LLVM::CallOp>(
             loc, threadFn,
@@ -342,64 +299,32 @@ void GPULowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packFn) {
       });
 }
 
-LogicalResult GPULowering::run() {
-  Block &body = net.getBodyBlock();
-  auto outputs = net.getOutputOp().getBits();
-  unsigned group = unsigned(outputs.size()) / net.getClasses();
-  unsigned K = 0;
-  while ((1u << K) <= group)
-    ++K;
-  for (BlockArgument arg : body.getArguments())
-    homes[arg] = Home{Home::Input, arg.getArgNumber()};
-  for (ConstantOp c : body.getOps<ConstantOp>())
-    homes[c.getResult()] = Home{Home::Constant, c.getValue() ? 1 : 0};
-  std::vector<GateOp> order = liveGatesDepthFirst(net);
-  unsigned per = std::max(1u, opts.gatesPerFunction);
-  llvm::DenseMap<Operation *, unsigned> chunkOf;
-  for (size_t k = 0; k < order.size(); ++k)
-    chunkOf[order[k]] = unsigned(k / per);
-  int64_t slots = 0;
-  for (GateOp gate : order) {
-    bool crosses = false;
-    for (Operation *user : gate->getUsers())
-      crosses |= isa<OutputOp>(user) || chunkOf.lookup(user) != chunkOf[gate];
-    if (crosses)
-      homes[gate.getResult()] = Home{Home::Scratch, slots++};
-  }
-
-  ModuleOp module = net->getParentOfType<ModuleOp>();
-  b.setInsertionPointToEnd(module.getBody());
-  globals(K, slots, unsigned(order.size()));
+void GPULowering::run() {
+  unsigned outputs = unsigned(net.getOutputOp().getBits().size());
+  unsigned K = abi::planesForGroup(outputs / net.getClasses());
+  EncodingTables encoding = encodingTables(net);
+  globals(encoding);
   SmallVector<LLVM::LLVMFuncOp> chunks;
-  for (size_t first = 0; first < order.size(); first += per) {
+  for (unsigned k = 0; k < partition.numChunks(); ++k) {
     OpBuilder::InsertionGuard guard(b);
     LLVM::LLVMFuncOp fn =
-        function(("__lgc_gpu_gates_" + Twine(chunks.size())).str(),
+        function((abi::kGpuGatesFunction + Twine(k)).str(),
                  {ptr, ptr, i64, i64}, LLVM::Linkage::Internal);
     auto args = fn.getBody().front().getArguments();
     inArg = args[0];
     scratchArg = args[1];
     words = args[2];
     thread = args[3];
-    for (size_t k = first; k < std::min(order.size(), first + per); ++k) {
-      GateOp gate = order[k];
-      Value result = lowerGateOp(
-          b, loc, gate.getKind(), use(gate.getLhs()), use(gate.getRhs()),
-          [&] { return ones(); }, [&] { return zeros(); });
-      local[gate.getResult()] = result;
-      if (homes.count(gate.getResult()))
-        b.create<LLVM::StoreOp>(
-            loc, result, element(scratchArg, homes[gate.getResult()].index), 8);
-    }
+    emitChunk(k);
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
     chunks.push_back(fn);
   }
   LLVM::LLVMFuncOp threadFn;
   {
     OpBuilder::InsertionGuard guard(b);
-    threadFn = function("__lgc_gpu_thread", {ptr, ptr, ptr, ptr, i64, i64},
-                        opts.hostMode ? LLVM::Linkage::External
-                                      : LLVM::Linkage::Internal);
+    threadFn = function(abi::kGpuThreadFunction, {ptr, ptr, ptr, ptr, i64, i64},
+                        hostMode ? LLVM::Linkage::External
+                                 : LLVM::Linkage::Internal);
     auto args = threadFn.getBody().front().getArguments();
     inArg = args[0];
     scratchArg = args[1];
@@ -414,57 +339,29 @@ LogicalResult GPULowering::run() {
   LLVM::LLVMFuncOp packFn;
   {
     OpBuilder::InsertionGuard guard(b);
-    packFunction();
-    packFn = cast<LLVM::LLVMFuncOp>(module.lookupSymbol("__lgc_gpu_pack_u8"));
+    packFn = packFunction(encoding);
   }
-  if (!opts.hostMode)
+  if (!hostMode)
     kernels(threadFn, packFn);
-  return success();
 }
 
 namespace {
-struct NetToGPULowering : OpConversionPattern<NetOp> {
-  NetToGPULowering(MLIRContext *ctx, const LGNToGPUOptions &opts)
-      : OpConversionPattern(ctx), opts(opts) {}
-  LogicalResult
-  matchAndRewrite(NetOp net, OpAdaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    OpBuilder builder(net.getContext());
-    if (failed(GPULowering(net, builder, opts).run()))
-      return failure();
-    rewriter.eraseOp(net);
-    return success();
-  }
-  LGNToGPUOptions opts;
-};
-
 struct ConvertLGNToNVVMPass
     : lgc::impl::ConvertLGNToNVVMBase<ConvertLGNToNVVMPass> {
   using ConvertLGNToNVVMBase::ConvertLGNToNVVMBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    unsigned nets = 0;
-    for (auto net : module.getOps<NetOp>())
-      if (++nets > 1) {
-        net.emitOpError(
-            "is the second net in this module; lower one net per module");
-        return signalPassFailure();
-      }
-    LGNToGPUOptions opts;
-    opts.gatesPerFunction = gatesPerFunction;
-    opts.hostMode = hostMode;
-    RewritePatternSet patterns(&getContext());
-    populateLGNToGPUConversionPatterns(patterns, opts);
-    ConversionTarget target(getContext());
-    target.addLegalDialect<LLVM::LLVMDialect, NVVM::NVVMDialect>();
-    target.addIllegalDialect<LGNDialect>();
-    if (failed(applyPartialConversion(module, target, std::move(patterns))))
-      signalPassFailure();
+    FailureOr<NetOp> net = netToLower(module);
+    if (failed(net))
+      return signalPassFailure();
+    if (!*net)
+      return;
+    OpBuilder b(module.getContext());
+    b.setInsertionPointToEnd(module.getBody());
+    NetPartition partition(*net, gatesPerFunction);
+    GPULowering(*net, b, partition, hostMode).run();
+    net->erase();
   }
 };
 } // namespace
-
-void lgc::populateLGNToGPUConversionPatterns(RewritePatternSet &patterns,
-                                             const LGNToGPUOptions &options) {
-  patterns.add<NetToGPULowering>(patterns.getContext(), options);
-}

@@ -2,7 +2,7 @@
 // RUN: lgc-opt %s --convert-lgn-to-nvvm=host-mode=true | FileCheck %s --check-prefix=HOST
 
 // Device tables live in the global address space.
-// CHECK: llvm.mlir.global external constant @__lgc_gen_shape(dense<[2, 2, 1, 2, 2, 2, 2, 0, 0, 0]> : tensor<10xi32>) {addr_space = 1 : i32}
+// CHECK: llvm.mlir.global external constant @__lgc_gen_shape(dense<[2, 2, 2, 1, 2, 2, 1, 2, 2, 1]> : tensor<10xi32>) {addr_space = 1 : i32}
 // CHECK: llvm.mlir.global external constant @__lgc_gen_bit_threshold_u8(dense<128> : tensor<2xi32>) {addr_space = 1 : i32}
 
 // Gates on i64 words; operands at in[i * words + t], coalesced across threads.

@@ -1,0 +1,141 @@
+//===- Driver.h - The staged compiler driver --------------------*- C++ -*-===//
+//
+// Part of lgc. The compiler as a list of named stages, as Triton's backends
+// are: a net goes lgn -> (optimised) lgn dialect -> one backend's stages,
+// and every `--emit=` value of the lgc tool is the name of the stage whose
+// result is written:
+//
+//   lgn, mlir                      the optimised net (.lgn text, lgn dialect)
+//   llvm-mlir -> llvm -> asm|obj -> so    the CPU backend (LGNToLLVM)
+//   gpu-mlir -> gpu-llvm -> ptx           the GPU backend (LGNToNVVM)
+//   verilog, verilog-testbench            the circuit backend
+//
+// Tools and tests use this one driver; none spells the sequence again.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_COMPILER_DRIVER_H
+#define LGC_COMPILER_DRIVER_H
+
+#include "lgc/Target/CPU/CPUTarget.h"
+#include "lgc/Target/Verilog/ExportVerilog.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace lgc {
+
+enum class Stage {
+  LGN,
+  MLIR,
+  LLVMMLIR,
+  LLVM,
+  Asm,
+  Obj,
+  SharedLib,
+  GPUMLIR,
+  GPULLVM,
+  PTX,
+  Verilog,
+  VerilogTestbench,
+};
+
+struct StageInfo {
+  Stage stage;
+  /// The --emit= name.
+  const char *name;
+  /// The output extension that selects this stage when --emit is not given
+  /// (empty: none).
+  const char *extension;
+  const char *description;
+};
+
+/// Every stage, in the order --help lists them.
+llvm::ArrayRef<StageInfo> stages();
+std::optional<Stage> stageByName(llvm::StringRef name);
+/// The stage an output path's extension asks for.
+std::optional<Stage> stageForOutput(llvm::StringRef path);
+const StageInfo &stageInfo(Stage stage);
+
+/// How the testbench stage chooses its vectors.
+struct TestbenchOptions {
+  unsigned vectors = 1000;
+  uint64_t seed = 1;
+  /// A data set (e.g. fashion-mnist) whose test split, through the net's
+  /// encoding, gives the vectors; empty: random bits.
+  std::string data;
+  /// Where the vectors go; empty: <output>.hex.
+  std::string hexPath;
+};
+
+struct DriverOptions {
+  /// Optimisation level of the lgn pipeline (0-2); also the CPU code
+  /// generation level.
+  unsigned optLevel = 1;
+  bool printStats = false;
+  /// CPU backend (cpu.gatesPerFunction also splits the GPU code).
+  CPUTargetOptions cpu;
+  /// Where libLGCNetSupport*.a are; empty: ../lib beside the running tool.
+  std::string supportLibDir;
+  /// GPU backend.
+  std::string gpuArch = "sm_90";
+  std::string ptxFeatures;
+  /// Circuit backend.
+  VerilogOptions verilog;
+  TestbenchOptions testbench;
+  /// Called on the optimisation pass manager before it runs (a tool applies
+  /// its command-line pass manager options here).
+  std::function<mlir::LogicalResult(mlir::PassManager &)> configurePasses;
+};
+
+/// Runs the stages. Every error is reported as an MLIR diagnostic on the
+/// context (with the input's location where there is one); functions return
+/// failure after reporting.
+class Driver {
+public:
+  Driver(mlir::MLIRContext &context, DriverOptions options);
+
+  /// Checks the options for `stage` (vector width, output file needs, ...).
+  mlir::LogicalResult validate(Stage stage, llvm::StringRef outPath);
+
+  /// Reads a .lgn file (or an .mlir file holding one lgn.net with `mlir`)
+  /// into a module. .mlir buffers are kept in `sourceMgr` for diagnostics.
+  mlir::OwningOpRef<mlir::ModuleOp> load(llvm::StringRef path, bool mlir,
+                                         llvm::SourceMgr &sourceMgr);
+
+  /// Optimises `module` and runs the stages up to `stage`, then writes the
+  /// result to `outPath` ("-": stdout) atomically: on failure no output
+  /// file is left behind.
+  mlir::LogicalResult run(mlir::ModuleOp module, Stage stage,
+                          llvm::StringRef outPath);
+
+  /// Runs the stages up to `stage` and returns the result (text or binary)
+  /// in `out`; stages that write files of their own (so, the testbench's
+  /// vectors) need `outPath`.
+  mlir::LogicalResult compile(mlir::ModuleOp module, Stage stage,
+                              llvm::StringRef outPath, std::string &out);
+
+private:
+  mlir::LogicalResult error(const llvm::Twine &message);
+  mlir::LogicalResult optimize(mlir::ModuleOp module);
+  mlir::LogicalResult cpuStages(mlir::ModuleOp module, Stage stage,
+                                llvm::StringRef outPath, std::string &out);
+  mlir::LogicalResult gpuStages(mlir::ModuleOp module, Stage stage,
+                                std::string &out);
+  mlir::LogicalResult testbench(mlir::ModuleOp module, const Net &reference,
+                                llvm::StringRef outPath, std::string &out);
+
+  mlir::MLIRContext &context;
+  DriverOptions opts;
+};
+
+} // namespace lgc
+
+#endif // LGC_COMPILER_DRIVER_H

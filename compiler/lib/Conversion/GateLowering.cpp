@@ -1,0 +1,291 @@
+//===- GateLowering.cpp - The skeleton shared by the gate lowerings -------===//
+//
+// Part of lgc.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lgc/Conversion/GateLowering.h"
+#include "lgc/Runtime/GeneratedABI.h"
+
+#include "llvm/ADT/DenseSet.h"
+
+using namespace mlir;
+using namespace lgc;
+using namespace lgc::lgn;
+
+//===----------------------------------------------------------------------===//
+// NetPartition
+//===----------------------------------------------------------------------===//
+
+/// The gates that reach an output in depth-first post-order from the
+/// outputs: each value is computed close to its first use, which shortens
+/// live ranges (fewer spills) and keeps the cut between functions small.
+/// Dead gates are left out.
+static std::vector<GateOp> liveGatesDepthFirst(NetOp net) {
+  std::vector<GateOp> order;
+  order.reserve(net.getBodyBlock().getOperations().size());
+  llvm::DenseSet<Operation *> visited;
+  SmallVector<std::pair<GateOp, unsigned>> stack;
+  for (Value root : net.getOutputOp().getBits()) {
+    auto gate = root.getDefiningOp<GateOp>();
+    if (!gate || !visited.insert(gate).second)
+      continue;
+    stack.push_back({gate, 0});
+    while (!stack.empty()) {
+      auto &[g, next] = stack.back();
+      if (next < 2) {
+        Value operand = g->getOperand(next++);
+        auto child = operand.getDefiningOp<GateOp>();
+        if (child && visited.insert(child).second)
+          stack.push_back({child, 0});
+        continue;
+      }
+      order.push_back(g);
+      stack.pop_back();
+    }
+  }
+  return order;
+}
+
+NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction) {
+  Block &body = net.getBodyBlock();
+  for (BlockArgument arg : body.getArguments())
+    homes[arg] = ValueHome{ValueHome::Input, arg.getArgNumber()};
+  for (ConstantOp c : body.getOps<ConstantOp>())
+    homes[c.getResult()] = ValueHome{ValueHome::Constant, c.getValue() ? 1 : 0};
+  order = liveGatesDepthFirst(net);
+  size_t per = std::max(1u, gatesPerFunction);
+  llvm::DenseMap<Operation *, size_t> chunkOf;
+  for (size_t k = 0; k < order.size(); ++k) {
+    if (k % per == 0)
+      chunkStarts.push_back(k);
+    chunkOf[order[k]] = k / per;
+  }
+  // A gate needs a home when a later function or the GroupSum reads it.
+  for (GateOp gate : order) {
+    bool crosses = false;
+    for (Operation *user : gate->getUsers())
+      crosses |= isa<OutputOp>(user) || chunkOf.lookup(user) != chunkOf[gate];
+    if (crosses)
+      homes[gate.getResult()] = ValueHome{ValueHome::Scratch, scratchSlots++};
+  }
+}
+
+ArrayRef<GateOp> NetPartition::chunk(unsigned k) const {
+  size_t end = k + 1 < chunkStarts.size() ? chunkStarts[k + 1] : order.size();
+  return ArrayRef<GateOp>(order).slice(chunkStarts[k], end - chunkStarts[k]);
+}
+
+std::optional<ValueHome> NetPartition::home(Value v) const {
+  if (auto it = homes.find(v); it != homes.end())
+    return it->second;
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// GateEmitter
+//===----------------------------------------------------------------------===//
+
+void GateEmitter::beginFunction() {
+  local.clear();
+  onesCache = zerosCache = Value();
+}
+
+Value GateEmitter::ones() {
+  if (!onesCache)
+    onesCache = constant(true);
+  return onesCache;
+}
+
+Value GateEmitter::zeros() {
+  if (!zerosCache)
+    zerosCache = constant(false);
+  return zerosCache;
+}
+
+Value GateEmitter::use(Value v) {
+  if (auto it = local.find(v); it != local.end())
+    return it->second;
+  std::optional<ValueHome> home = partition.home(v);
+  assert(home && "a value from another function must have a home");
+  Value result;
+  switch (home->kind) {
+  case ValueHome::Input:
+    result = loadInput(home->index);
+    break;
+  case ValueHome::Scratch:
+    result = loadScratch(home->index);
+    break;
+  case ValueHome::Constant:
+    result = home->index ? ones() : zeros();
+    break;
+  }
+  local[v] = result;
+  return result;
+}
+
+void GateEmitter::emitChunk(unsigned k) {
+  for (GateOp gate : partition.chunk(k)) {
+    Value result = lowerGateOp(
+        b, loc, gate.getKind(), use(gate.getLhs()), use(gate.getRhs()),
+        [&] { return ones(); }, [&] { return zeros(); });
+    local[gate.getResult()] = result;
+    if (std::optional<ValueHome> home = partition.home(gate.getResult()))
+      storeScratch(result, home->index);
+  }
+}
+
+Value lgc::lowerGateOp(OpBuilder &b, Location loc, GateKind kind, Value x,
+                       Value y, llvm::function_ref<Value()> ones,
+                       llvm::function_ref<Value()> zeros) {
+  auto notV = [&](Value v) { return b.create<LLVM::XOrOp>(loc, v, ones()); };
+  auto andV = [&](Value p, Value q) {
+    return b.create<LLVM::AndOp>(loc, p, q);
+  };
+  auto orV = [&](Value p, Value q) { return b.create<LLVM::OrOp>(loc, p, q); };
+  auto xorV = [&](Value p, Value q) {
+    return b.create<LLVM::XOrOp>(loc, p, q);
+  };
+  switch (kind) {
+  case GateKind::Zero:
+    return zeros();
+  case GateKind::And:
+    return andV(x, y);
+  case GateKind::NotImplies:
+    return andV(x, notV(y));
+  case GateKind::A:
+    return x;
+  case GateKind::NotImpliedBy:
+    return andV(notV(x), y);
+  case GateKind::B:
+    return y;
+  case GateKind::Xor:
+    return xorV(x, y);
+  case GateKind::Or:
+    return orV(x, y);
+  case GateKind::NotOr:
+    return notV(orV(x, y));
+  case GateKind::NotXor:
+    return notV(xorV(x, y));
+  case GateKind::NotB:
+    return notV(y);
+  case GateKind::ImpliedBy:
+    return orV(x, notV(y));
+  case GateKind::NotA:
+    return notV(x);
+  case GateKind::Implies:
+    return orV(notV(x), y);
+  case GateKind::NotAnd:
+    return notV(andV(x, y));
+  case GateKind::One:
+    return ones();
+  }
+  llvm_unreachable("unknown gate kind");
+}
+
+//===----------------------------------------------------------------------===//
+// ABI tables
+//===----------------------------------------------------------------------===//
+
+EncodingTables lgc::encodingTables(NetOp net) {
+  EncodingTables t;
+  unsigned inputs = net.getNumInputs();
+  if (auto levels = net.getLevels()) {
+    t.numFeatures = uint32_t(net.getFeaturesAttr().getInt());
+    t.levels.assign(levels->begin(), levels->end());
+    for (unsigned i = 0; i < inputs; ++i) {
+      t.features.push_back(
+          int32_t(abi::thermometerFeature(i, t.numFeatures)));
+      t.thresholds.push_back(t.levels[abi::thermometerLevel(i, t.numFeatures)]);
+    }
+  } else if (auto bitFeatures = net.getBitFeatures()) {
+    t.numFeatures = uint32_t(net.getFeaturesAttr().getInt());
+    t.features.assign(bitFeatures->begin(), bitFeatures->end());
+    t.thresholds.assign(net.getBitThresholds()->begin(),
+                        net.getBitThresholds()->end());
+  } else {
+    // The identity encoding is the one-level thermometer at 0.5.
+    t.numFeatures = inputs;
+    t.levels = {0.5f};
+    for (unsigned i = 0; i < inputs; ++i) {
+      t.features.push_back(int32_t(i));
+      t.thresholds.push_back(0.5f);
+    }
+  }
+  return t;
+}
+
+SmallVector<int32_t> lgc::shapeTable(NetOp net, const NetPartition &partition,
+                                     const EncodingTables &encoding,
+                                     unsigned vectorWords) {
+  unsigned outputs = unsigned(net.getOutputOp().getBits().size());
+  SmallVector<int32_t> shape(abi::kNumShapeSlots, 0);
+  shape[abi::kABIVersion] = int32_t(abi::kGeneratedABIVersion);
+  shape[abi::kInputs] = int32_t(net.getNumInputs());
+  shape[abi::kFeatures] = int32_t(encoding.numFeatures);
+  shape[abi::kClasses] = int32_t(net.getClasses());
+  shape[abi::kOutputs] = int32_t(outputs);
+  shape[abi::kGates] = int32_t(partition.numGates());
+  shape[abi::kVectorWords] = int32_t(vectorWords);
+  shape[abi::kPlanes] = int32_t(abi::planesForGroup(outputs / net.getClasses()));
+  shape[abi::kScratchSlots] = int32_t(partition.numScratchSlots());
+  shape[abi::kLevels] = int32_t(encoding.levels.size());
+  return shape;
+}
+
+SmallVector<int32_t> lgc::outputHomeTable(NetOp net,
+                                          const NetPartition &partition) {
+  SmallVector<int32_t> table;
+  for (Value v : net.getOutputOp().getBits()) {
+    ValueHome home = *partition.home(v);
+    switch (home.kind) {
+    case ValueHome::Scratch:
+      table.push_back(int32_t(home.index));
+      break;
+    case ValueHome::Input:
+      table.push_back(abi::outputFromInput(uint32_t(home.index)));
+      break;
+    case ValueHome::Constant:
+      table.push_back(home.index ? abi::kOutputConstOne
+                                 : abi::kOutputConstZero);
+      break;
+    }
+  }
+  return table;
+}
+
+template <typename T>
+static void constantArray(OpBuilder &b, Location loc, StringRef name,
+                          Type elem, ArrayRef<T> values,
+                          unsigned addressSpace) {
+  auto tensor = RankedTensorType::get({int64_t(values.size())}, elem);
+  Attribute value;
+  if constexpr (std::is_same_v<T, float>)
+    value = DenseFPElementsAttr::get(tensor, values);
+  else
+    value = DenseIntElementsAttr::get(tensor, values);
+  b.create<LLVM::GlobalOp>(loc, LLVM::LLVMArrayType::get(elem, values.size()),
+                           /*isConstant=*/true, LLVM::Linkage::External, name,
+                           value, /*alignment=*/0, addressSpace);
+}
+
+void lgc::createConstantArray(OpBuilder &b, Location loc, StringRef name,
+                              ArrayRef<int32_t> values, unsigned addressSpace) {
+  constantArray(b, loc, name, b.getI32Type(), values, addressSpace);
+}
+
+void lgc::createConstantArray(OpBuilder &b, Location loc, StringRef name,
+                              ArrayRef<float> values, unsigned addressSpace) {
+  constantArray(b, loc, name, b.getF32Type(), values, addressSpace);
+}
+
+FailureOr<NetOp> lgc::netToLower(ModuleOp module) {
+  NetOp found;
+  for (NetOp net : module.getOps<NetOp>()) {
+    if (found)
+      return net.emitOpError(
+          "is the second net in this module; lower one net per module");
+    found = net;
+  }
+  return found;
+}

@@ -1,0 +1,301 @@
+//===- Driver.cpp - The staged compiler driver ----------------------------===//
+//
+// Part of lgc.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lgc/Compiler/Driver.h"
+#include "lgc/Compiler/LGNImportExport.h"
+#include "lgc/Conversion/Passes.h"
+#include "lgc/Dialect/LGN/Passes.h"
+#include "lgc/Runtime/Dataset.h"
+#include "lgc/Runtime/FileUtil.h"
+#include "lgc/Runtime/Format.h"
+#include "lgc/Runtime/Generate.h"
+#include "lgc/Runtime/Interpreter.h"
+#include "lgc/Target/GPU/GPUTarget.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace lgc;
+
+static const StageInfo kStages[] = {
+    {Stage::LGN, "lgn", ".lgn", "the optimised net as .lgn"},
+    {Stage::MLIR, "mlir", ".mlir", "the optimised lgn dialect"},
+    {Stage::LLVMMLIR, "llvm-mlir", "", "the net lowered to MLIR's LLVM dialect"},
+    {Stage::LLVM, "llvm", ".ll", "LLVM IR"},
+    {Stage::Asm, "asm", ".s", "assembly for the CPU"},
+    {Stage::Obj, "obj", ".o", "an object file"},
+    {Stage::SharedLib, "so", ".so", "a shared library with the lgc_net C ABI"},
+    {Stage::GPUMLIR, "gpu-mlir", "",
+     "the GPU kernels in the LLVM and NVVM dialects"},
+    {Stage::GPULLVM, "gpu-llvm", "", "the GPU kernels as LLVM IR"},
+    {Stage::PTX, "ptx", ".ptx", "PTX for the CUDA driver"},
+    {Stage::Verilog, "verilog", ".v", "a Verilog-2005 module"},
+    {Stage::VerilogTestbench, "verilog-testbench", "",
+     "a self-checking testbench for --emit=verilog with the same flags, and "
+     "its vectors (--tb-hex)"},
+};
+
+ArrayRef<StageInfo> lgc::stages() { return kStages; }
+
+const StageInfo &lgc::stageInfo(Stage stage) {
+  for (const StageInfo &info : kStages)
+    if (info.stage == stage)
+      return info;
+  llvm_unreachable("every stage is in the table");
+}
+
+std::optional<Stage> lgc::stageByName(StringRef name) {
+  for (const StageInfo &info : kStages)
+    if (name == info.name)
+      return info.stage;
+  return std::nullopt;
+}
+
+std::optional<Stage> lgc::stageForOutput(StringRef path) {
+  for (const StageInfo &info : kStages)
+    if (*info.extension && path.ends_with(info.extension))
+      return info.stage;
+  return std::nullopt;
+}
+
+Driver::Driver(MLIRContext &context, DriverOptions options)
+    : context(context), opts(std::move(options)) {
+  context.getOrLoadDialect<lgn::LGNDialect>();
+}
+
+LogicalResult Driver::error(const Twine &message) {
+  return emitError(UnknownLoc::get(&context)) << message;
+}
+
+/// A runtime-layer Status already reads "where: error: what"; it is printed
+/// as it is rather than wrapped in a second diagnostic.
+static LogicalResult report(const Status &status) {
+  llvm::errs() << status.message() << "\n";
+  return failure();
+}
+
+LogicalResult Driver::validate(Stage stage, StringRef outPath) {
+  if (opts.optLevel > 2)
+    return error("invalid optimisation level -O" + Twine(opts.optLevel) +
+                 " (0-2)");
+  unsigned bits = opts.cpu.vectorBits;
+  if (bits && bits != 64 && bits != 128 && bits != 256 && bits != 512)
+    return error("invalid --vector-bits=" + Twine(bits) +
+                 " (64, 128, 256 or 512)");
+  if (opts.cpu.gatesPerFunction == 0)
+    return error("--gates-per-function must be positive");
+  bool toFile = !outPath.empty() && outPath != "-";
+  if (stage == Stage::SharedLib && !toFile)
+    return error("a shared library needs an output file (-o net.so)");
+  if (stage == Stage::VerilogTestbench && !toFile)
+    return error("a testbench needs an output file (-o net_tb.v)");
+  if (stage == Stage::VerilogTestbench && opts.testbench.vectors == 0)
+    return error("--tb-vectors must be positive");
+  return success();
+}
+
+OwningOpRef<ModuleOp> Driver::load(StringRef path, bool mlir,
+                                   llvm::SourceMgr &sourceMgr) {
+  if (!mlir) {
+    Net net;
+    if (Status s = readNetFile(path.str(), net); !s) {
+      (void)report(s);
+      return nullptr;
+    }
+    return importNet(net, &context, path);
+  }
+  std::string message;
+  auto file = openInputFile(path, &message);
+  if (!file) {
+    (void)error(message);
+    return nullptr;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  return parseSourceFile<ModuleOp>(sourceMgr, &context);
+}
+
+LogicalResult Driver::optimize(ModuleOp module) {
+  PassManager pm(&context);
+  if (opts.configurePasses && failed(opts.configurePasses(pm)))
+    return failure();
+  lgn::PipelineOptions pipeline;
+  pipeline.optLevel = opts.optLevel;
+  pipeline.printStats = opts.printStats;
+  lgn::buildDefaultPipeline(pm, pipeline);
+  return pm.run(module);
+}
+
+/// Renders a module in the LLVM (and NVVM) dialect as LLVM IR text or, with
+/// `machineCode`, as assembly or an object for `tm`.
+static LogicalResult renderLLVM(ModuleOp module, llvm::TargetMachine &tm,
+                                bool machineCode, bool assembly,
+                                std::string &out) {
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateToLLVMIR(module, llvmContext, tm);
+  if (!llvmModule)
+    return emitError(module.getLoc()) << "translation to LLVM IR failed";
+  if (!machineCode) {
+    llvm::raw_string_ostream os(out);
+    llvmModule->print(os, nullptr);
+    return success();
+  }
+  return emitMachineCode(*llvmModule, tm, assembly, out, module.getLoc());
+}
+
+static void print(ModuleOp module, std::string &out) {
+  llvm::raw_string_ostream os(out);
+  module.print(os);
+}
+
+LogicalResult Driver::cpuStages(ModuleOp module, Stage stage,
+                                StringRef outPath, std::string &out) {
+  CPUTargetOptions target = opts.cpu;
+  target.codegenLevel = opts.optLevel;
+  std::unique_ptr<llvm::TargetMachine> tm =
+      createCPUTargetMachine(target, module.getLoc());
+  if (!tm)
+    return failure();
+  PassManager pm(&context);
+  ConvertLGNToLLVMOptions lowering;
+  lowering.vectorWords = chooseVectorWords(*tm, target);
+  lowering.gatesPerFunction = target.gatesPerFunction;
+  pm.addPass(createConvertLGNToLLVM(lowering));
+  if (failed(pm.run(module)))
+    return failure();
+  if (stage == Stage::LLVMMLIR) {
+    print(module, out);
+    return success();
+  }
+  if (failed(renderLLVM(module, *tm, stage != Stage::LLVM, stage == Stage::Asm,
+                        out)))
+    return failure();
+  if (stage != Stage::SharedLib)
+    return success();
+  std::string dir = opts.supportLibDir;
+  if (dir.empty())
+    return error("the support library directory is not set");
+  std::string object = std::move(out);
+  out.clear();
+  return linkSharedLibrary(object, outPath.str(), supportLibraryFor(*tm, dir),
+                           module.getLoc());
+}
+
+LogicalResult Driver::gpuStages(ModuleOp module, Stage stage,
+                                std::string &out) {
+  std::unique_ptr<llvm::TargetMachine> tm =
+      createNVPTXTargetMachine(opts.gpuArch, opts.ptxFeatures, module.getLoc());
+  if (!tm)
+    return failure();
+  PassManager pm(&context);
+  ConvertLGNToNVVMOptions lowering;
+  lowering.gatesPerFunction = opts.cpu.gatesPerFunction;
+  pm.addPass(createConvertLGNToNVVM(lowering));
+  if (failed(pm.run(module)))
+    return failure();
+  if (stage == Stage::GPUMLIR) {
+    print(module, out);
+    return success();
+  }
+  return renderLLVM(module, *tm, stage == Stage::PTX, /*assembly=*/true, out);
+}
+
+LogicalResult Driver::testbench(ModuleOp module, const Net &reference,
+                                StringRef outPath, std::string &out) {
+  const TestbenchOptions &tb = opts.testbench;
+  std::vector<uint64_t> words;
+  size_t n = tb.vectors;
+  if (!tb.data.empty()) {
+    Dataset data;
+    if (Status s = loadDataset(tb.data, "test", data); !s)
+      return report(s);
+    if (data.numFeatures != reference.numFeatures)
+      return error("the net reads " + Twine(reference.numFeatures) +
+                   " features, " + data.name + " has " +
+                   Twine(data.numFeatures));
+    n = std::min<size_t>(n, data.size());
+    words = data.pixels.empty()
+                ? packFeatures(reference, data.features.data(), n)
+                : packFeaturesU8(reference, data.pixels.data(), n);
+  } else {
+    Rng rng(tb.seed);
+    words.resize(numBlocks(n) * reference.numInputs);
+    for (uint64_t &w : words)
+      w = rng.next();
+  }
+  std::string hexPath =
+      tb.hexPath.empty() ? (outPath + ".hex").str() : tb.hexPath;
+  std::string hex;
+  llvm::raw_string_ostream os(out);
+  FailureOr<lgn::NetOp> net = getSingleNet(module);
+  if (failed(net) ||
+      failed(exportVerilogTestbench(*net, reference, opts.verilog, words, n,
+                                    hexPath, os, hex)))
+    return failure();
+  if (Status s = writeFileAtomic(hexPath, hex); !s)
+    return report(s);
+  return success();
+}
+
+LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
+                              std::string &out) {
+  if (failed(validate(stage, outPath)) || failed(getSingleNet(module)))
+    return failure();
+  // The testbench's reference is the net as read, before optimisation, so
+  // the simulation also checks the optimiser.
+  Net reference;
+  if (stage == Stage::VerilogTestbench &&
+      failed(exportNet(*getSingleNet(module), reference)))
+    return failure();
+  if (failed(optimize(module)))
+    return failure();
+  lgn::NetOp net = *getSingleNet(module);
+  switch (stage) {
+  case Stage::LGN: {
+    Net result;
+    if (failed(exportNet(net, result)))
+      return failure();
+    out = writeNet(result);
+    return success();
+  }
+  case Stage::MLIR:
+    print(module, out);
+    return success();
+  case Stage::LLVMMLIR:
+  case Stage::LLVM:
+  case Stage::Asm:
+  case Stage::Obj:
+  case Stage::SharedLib:
+    return cpuStages(module, stage, outPath, out);
+  case Stage::GPUMLIR:
+  case Stage::GPULLVM:
+  case Stage::PTX:
+    return gpuStages(module, stage, out);
+  case Stage::Verilog: {
+    llvm::raw_string_ostream os(out);
+    return exportVerilog(net, opts.verilog, os);
+  }
+  case Stage::VerilogTestbench:
+    return testbench(module, reference, outPath, out);
+  }
+  llvm_unreachable("every stage is handled");
+}
+
+LogicalResult Driver::run(ModuleOp module, Stage stage, StringRef outPath) {
+  std::string out;
+  if (failed(compile(module, stage, outPath, out)))
+    return failure();
+  // The shared library stage links straight into its output.
+  if (stage == Stage::SharedLib)
+    return success();
+  std::string path = outPath.empty() ? "-" : outPath.str();
+  if (Status s = writeFileAtomic(path, out); !s)
+    return report(s);
+  return success();
+}

@@ -1,0 +1,139 @@
+//===- GeneratedABI.h - Contract between generated code and runtimes -*- C++ -*-===//
+//
+// Part of lgc. The one place that defines what lgc's code generators put into
+// a net.so or a PTX/cubin module and what the runtimes read back:
+//
+//   producers: compiler/lib/Conversion/LGNToLLVM (CPU), LGNToNVVM (GPU)
+//   consumers: runtime/cpu/NetSupport.cpp (linked into every net.so),
+//              runtime/lib/CudaNet.cpp (loads GPU modules)
+//
+// It is header-only, constexpr and freestanding (no C++ library), because
+// NetSupport.cpp is compiled without the C++ runtime. Anything that changes
+// a slot's meaning or a symbol's signature must bump kGeneratedABIVersion
+// (stored in the shape table and checked by both runtimes).
+//
+// Symbols of the CPU code (convert-lgn-to-llvm):
+//   void __lgc_gen_eval(const uint64_t *in, uint64_t *scratch)
+//     in:      inputs x vector_words words (input bit i at in[i * V])
+//     scratch: scratch_slots x vector_words words: cut values and outputs
+//   const int32_t  __lgc_gen_outputs[outputs]: where output bit k lives
+//     (see OutputHome below)
+//   const uint32_t __lgc_gen_shape[kNumShapeSlots]     (ShapeSlot)
+//   const double   __lgc_gen_tau
+//   const uint32_t __lgc_gen_bit_feature[inputs]
+//   const float    __lgc_gen_bit_threshold[inputs]
+//
+// Symbols of the GPU code (convert-lgn-to-nvvm), in the global address space:
+//   kernel lgc_pack_u8(ptr x, i64 n, ptr in, i64 words)
+//     grid over inputs x words threads: thresholds 8-bit features x (n x
+//     features, row-major) into in (inputs x words words, word-major) through
+//     the net's encoding; samples past n are 0.
+//   kernel lgc_net(ptr in, ptr scratch, ptr planes, ptr classes, i64 words)
+//     grid over `words` threads, 64 samples each: classes[64 t + s] (u32) is
+//     the argmax for sample 64 t + s (ties to the lowest class);
+//     planes[(c * K + j) * words + t] is bit j of class c's counts
+//     (K = shape[kPlanes]).
+//   __lgc_gen_shape (u32 x kNumShapeSlots), __lgc_gen_tau (f64),
+//   __lgc_gen_bit_feature (u32 x inputs), __lgc_gen_bit_threshold_u8
+//   (u32 x inputs: byteThreshold of each bit's threshold).
+//   In host mode (the same code run on the CPU by tests) the kernels are
+//   left out and __lgc_gpu_thread(in, scratch, planes, classes, words, t)
+//   and __lgc_gpu_pack_u8(x, n, in, words, gid) are exported instead.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_RUNTIME_GENERATEDABI_H
+#define LGC_RUNTIME_GENERATEDABI_H
+
+#include <stdint.h>
+
+namespace lgc::abi {
+
+/// Bumped whenever a slot, a symbol or a layout below changes meaning.
+constexpr uint32_t kGeneratedABIVersion = 2;
+
+//===----------------------------------------------------------------------===//
+// Symbols
+//===----------------------------------------------------------------------===//
+
+constexpr const char *kEvalSymbol = "__lgc_gen_eval";
+constexpr const char *kShapeSymbol = "__lgc_gen_shape";
+constexpr const char *kTauSymbol = "__lgc_gen_tau";
+constexpr const char *kOutputsSymbol = "__lgc_gen_outputs";
+constexpr const char *kBitFeatureSymbol = "__lgc_gen_bit_feature";
+constexpr const char *kBitThresholdSymbol = "__lgc_gen_bit_threshold";
+constexpr const char *kBitThresholdU8Symbol = "__lgc_gen_bit_threshold_u8";
+/// Internal functions of the CPU code: gate chunk k is `kGatesFunction<k>`.
+constexpr const char *kCpuGatesFunction = "__lgc_gen_gates_";
+/// GPU kernels and their host-mode per-thread equivalents.
+constexpr const char *kPackKernel = "lgc_pack_u8";
+constexpr const char *kNetKernel = "lgc_net";
+constexpr const char *kGpuGatesFunction = "__lgc_gpu_gates_";
+constexpr const char *kGpuThreadFunction = "__lgc_gpu_thread";
+constexpr const char *kGpuPackFunction = "__lgc_gpu_pack_u8";
+
+//===----------------------------------------------------------------------===//
+// The shape table (__lgc_gen_shape), the same slots on CPU and GPU
+//===----------------------------------------------------------------------===//
+
+enum ShapeSlot : uint32_t {
+  kABIVersion = 0,   ///< kGeneratedABIVersion
+  kInputs = 1,       ///< input bits
+  kFeatures = 2,     ///< raw features per sample
+  kClasses = 3,      ///< GroupSum classes
+  kOutputs = 4,      ///< output bits (classes x group size)
+  kGates = 5,        ///< gates emitted (after optimisation, live only)
+  kVectorWords = 6,  ///< 64-bit words per value: CPU vector width; 1 on GPU
+  kPlanes = 7,       ///< bits of a class count (planesPerClass)
+  kScratchSlots = 8, ///< values in the scratch buffer (each kVectorWords)
+  kLevels = 9,       ///< thermometer levels, 0 for an explicit encoding
+  kNumShapeSlots = 10
+};
+
+/// Bits needed to hold a class count of 0..group.
+constexpr uint32_t planesForGroup(uint32_t group) {
+  uint32_t planes = 0;
+  while (planes < 32 && (uint64_t(1) << planes) <= group)
+    ++planes;
+  return planes;
+}
+
+//===----------------------------------------------------------------------===//
+// Output homes (__lgc_gen_outputs)
+//===----------------------------------------------------------------------===//
+
+/// Output bit k lives in scratch slot s (s >= 0), in input i (-1 - i), or is
+/// a constant.
+constexpr int32_t kOutputConstZero = INT32_MIN;
+constexpr int32_t kOutputConstOne = INT32_MIN + 1;
+constexpr int32_t outputFromInput(uint32_t input) {
+  return -1 - int32_t(input);
+}
+constexpr uint32_t inputOfOutput(int32_t home) { return uint32_t(-1 - home); }
+
+//===----------------------------------------------------------------------===//
+// Input encoding
+//===----------------------------------------------------------------------===//
+
+/// The smallest 8-bit value v with v / 255.0f > t (256: none), so that the
+/// 8-bit paths threshold exactly as the float path and the interpreter do.
+constexpr uint32_t byteThreshold(float t) {
+  for (uint32_t v = 0; v < 256; ++v)
+    if (float(v) / 255.0f > t)
+      return v;
+  return 256;
+}
+
+/// The thermometer rule: with F features and L levels, input bit j * F + f
+/// is feature f > level j (threshold-major, difflogic's stacking). Returns
+/// the bit's feature and level index.
+constexpr uint32_t thermometerFeature(uint32_t bit, uint32_t features) {
+  return bit % features;
+}
+constexpr uint32_t thermometerLevel(uint32_t bit, uint32_t features) {
+  return bit / features;
+}
+
+} // namespace lgc::abi
+
+#endif // LGC_RUNTIME_GENERATEDABI_H

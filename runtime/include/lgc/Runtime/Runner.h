@@ -1,0 +1,59 @@
+//===- Runner.h - One interface over every way to run a net -----*- C++ -*-===//
+//
+// Part of lgc. The reference interpreter (a .lgn), a compiled library
+// (net.so, lgc_net.h) and a GPU module (net.ptx, CudaNet) behind one
+// interface, so tools run a net without caring which backend made it. The
+// argument order is lgc_net.h's everywhere: inputs, n, counts, classes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_RUNTIME_RUNNER_H
+#define LGC_RUNTIME_RUNNER_H
+
+#include "lgc/Runtime/Status.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace lgc {
+
+struct RunnerInfo {
+  uint32_t inputs = 0, features = 0, classes = 0;
+  uint64_t gates = 0;
+  /// What runs the net, for reports ("reference interpreter", ...).
+  std::string backend;
+};
+
+struct RunnerOptions {
+  /// Threads for the compiled library (0: all cores).
+  unsigned threads = 1;
+};
+
+class Runner {
+public:
+  virtual ~Runner() = default;
+
+  /// Opens a net by its extension: .so (compiled library), .ptx (GPU
+  /// module through the CUDA driver), anything else as .lgn (interpreter).
+  static Status open(const std::string &path, const RunnerOptions &options,
+                     std::unique_ptr<Runner> &out);
+
+  virtual const RunnerInfo &info() const = 0;
+
+  /// Classifies n samples of 8-bit or float features (`info().features`
+  /// per sample, row-major). `counts` (n x classes) and `classes` may be
+  /// null.
+  virtual Status runU8(const uint8_t *x, size_t n, uint32_t *counts,
+                       uint32_t *classes) = 0;
+  virtual Status runF32(const float *x, size_t n, uint32_t *counts,
+                        uint32_t *classes) = 0;
+
+  /// Seconds the last run spent on an accelerator alone (no transfers), or
+  /// a negative number for host backends.
+  virtual double deviceSeconds() const { return -1; }
+};
+
+} // namespace lgc
+
+#endif // LGC_RUNTIME_RUNNER_H

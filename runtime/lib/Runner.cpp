@@ -1,0 +1,128 @@
+//===- Runner.cpp - One interface over every way to run a net -------------===//
+//
+// Part of lgc.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lgc/Runtime/Runner.h"
+#include "lgc/Runtime/CudaNet.h"
+#include "lgc/Runtime/Format.h"
+#include "lgc/Runtime/Interpreter.h"
+#include "lgc/Runtime/NetLibrary.h"
+
+using namespace lgc;
+
+namespace {
+
+class InterpreterRunner : public Runner {
+public:
+  explicit InterpreterRunner(Net net) : net(std::move(net)) {
+    runnerInfo.inputs = this->net.numInputs;
+    runnerInfo.features = this->net.numFeatures;
+    runnerInfo.classes = this->net.numClasses;
+    runnerInfo.gates = this->net.gates.size();
+    runnerInfo.backend = "reference interpreter";
+  }
+  const RunnerInfo &info() const override { return runnerInfo; }
+  Status runU8(const uint8_t *x, size_t n, uint32_t *counts,
+               uint32_t *classes) override {
+    std::vector<uint64_t> words = packFeaturesU8(net, x, n);
+    interpret(net, words.data(), n, counts, classes);
+    return Status::success();
+  }
+  Status runF32(const float *x, size_t n, uint32_t *counts,
+                uint32_t *classes) override {
+    std::vector<uint64_t> words = packFeatures(net, x, n);
+    interpret(net, words.data(), n, counts, classes);
+    return Status::success();
+  }
+
+private:
+  Net net;
+  RunnerInfo runnerInfo;
+};
+
+class LibraryRunner : public Runner {
+public:
+  LibraryRunner(std::unique_ptr<NetLibrary> lib, unsigned threads)
+      : lib(std::move(lib)), threads(threads) {
+    const lgc_net_info &i = this->lib->info();
+    runnerInfo.inputs = i.inputs;
+    runnerInfo.features = i.features;
+    runnerInfo.classes = i.classes;
+    runnerInfo.gates = i.gates;
+    runnerInfo.backend = "compiled library (" + std::to_string(i.vector_bits) +
+                         "-bit vectors), " + std::to_string(threads) +
+                         " thread" + (threads == 1 ? "" : "s");
+  }
+  const RunnerInfo &info() const override { return runnerInfo; }
+  Status runU8(const uint8_t *x, size_t n, uint32_t *counts,
+               uint32_t *classes) override {
+    return lib->runU8(x, n, counts, classes, threads);
+  }
+  Status runF32(const float *x, size_t n, uint32_t *counts,
+                uint32_t *classes) override {
+    return lib->runF32(x, n, counts, classes, threads);
+  }
+
+private:
+  std::unique_ptr<NetLibrary> lib;
+  unsigned threads;
+  RunnerInfo runnerInfo;
+};
+
+class CudaRunner : public Runner {
+public:
+  explicit CudaRunner(std::unique_ptr<CudaNet> net) : net(std::move(net)) {
+    runnerInfo.inputs = this->net->inputs();
+    runnerInfo.features = this->net->features();
+    runnerInfo.classes = this->net->classes();
+    runnerInfo.gates = this->net->gates();
+    runnerInfo.backend = "cuda (" + this->net->deviceName() + ")";
+  }
+  const RunnerInfo &info() const override { return runnerInfo; }
+  Status runU8(const uint8_t *x, size_t n, uint32_t *counts,
+               uint32_t *classes) override {
+    return net->runU8(x, n, counts, classes, &lastDeviceSeconds);
+  }
+  Status runF32(const float *, size_t, uint32_t *, uint32_t *) override {
+    return Status::error("error: the GPU backend reads 8-bit features only "
+                         "(use --input u8)");
+  }
+  double deviceSeconds() const override { return lastDeviceSeconds; }
+
+private:
+  std::unique_ptr<CudaNet> net;
+  RunnerInfo runnerInfo;
+  double lastDeviceSeconds = 0;
+};
+
+bool endsWith(const std::string &s, const char *suffix) {
+  size_t n = std::char_traits<char>::length(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+} // namespace
+
+Status Runner::open(const std::string &path, const RunnerOptions &options,
+                    std::unique_ptr<Runner> &out) {
+  if (endsWith(path, ".so")) {
+    std::unique_ptr<NetLibrary> lib;
+    if (Status s = NetLibrary::open(path, lib); !s)
+      return s;
+    out = std::make_unique<LibraryRunner>(std::move(lib), options.threads);
+    return Status::success();
+  }
+  if (endsWith(path, ".ptx")) {
+    std::unique_ptr<CudaNet> net;
+    if (Status s = CudaNet::open(path, net); !s)
+      return s;
+    out = std::make_unique<CudaRunner>(std::move(net));
+    return Status::success();
+  }
+  Net net;
+  if (Status s = readNetFile(path, net); !s)
+    return s;
+  out = std::make_unique<InterpreterRunner>(std::move(net));
+  return Status::success();
+}
