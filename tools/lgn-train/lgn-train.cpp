@@ -10,7 +10,9 @@
 #include "lgc/Trainer/Trainer.h"
 
 #include <charconv>
+#include <algorithm>
 #include <chrono>
+#include <unistd.h>
 #include <fmt/core.h>
 #include <thread>
 
@@ -63,6 +65,56 @@ static bool parseList(const std::string &s, std::vector<float> &out) {
   }
   return !out.empty();
 }
+
+namespace {
+
+std::string formatClock(double secs) {
+  unsigned s = unsigned(secs + 0.5);
+  return fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+}
+
+/// A one-line progress bar on stderr: redrawn in place 4 times a second on
+/// a terminal, a new line every 10 s (and at each evaluation) otherwise.
+class ProgressBar {
+public:
+  void operator()(const Progress &p) {
+    bool tty = ::isatty(2);
+    if (!(p.seconds - lastPrint > (tty ? 0.25 : 10.0) || p.evaluated))
+      return;
+    lastPrint = p.seconds;
+    double rate =
+        double(p.iteration - p.startIteration) / std::max(p.seconds, 1e-9);
+    double eta =
+        p.targetIterations
+            ? double(p.targetIterations - p.iteration) / std::max(rate, 1e-9)
+            : p.secondsLimit - p.seconds;
+    const int width = 24;
+    int filled =
+        p.targetIterations
+            ? int(double(p.iteration) / double(p.targetIterations) * width)
+            : int(std::min(1.0, p.seconds / std::max(p.secondsLimit, 1e-9)) *
+                  width);
+    std::string bar(size_t(std::clamp(filled, 0, width)), '#');
+    bar.resize(size_t(width), '-');
+    std::string line =
+        fmt::format("[{}] {} it  {:.1f} it/s  ETA {}", bar, p.iteration, rate,
+                    formatClock(std::max(0.0, eta)));
+    if (p.latest)
+      line += fmt::format("  loss {:.4f}  train {:.1f}%  {} {:.2f}% (relaxed "
+                          "{:.2f}%)",
+                          p.latest->trainLoss, 100 * p.latest->trainAccuracy,
+                          std::string(p.evalName) == "test" ? "test" : "val",
+                          100 * p.latest->testDiscrete,
+                          100 * p.latest->testRelaxed);
+    fmt::print(stderr, "{}{}{}", tty ? "\r" : "", line, tty ? "\x1b[K" : "\n");
+    std::fflush(stderr);
+  }
+
+private:
+  double lastPrint = -1;
+};
+
+} // namespace
 
 int main(int argc, char **argv) {
   tools::Flags flags(
@@ -134,7 +186,9 @@ int main(int argc, char **argv) {
   opts.plot = flags.str("plot");
   opts.checkpoint = flags.str("checkpoint");
   opts.resume = flags.str("resume");
-  opts.progress = !flags.has("quiet") && !bench;
+  bool quiet = flags.has("quiet") || bench;
+  if (!quiet)
+    opts.onProgress = ProgressBar();
 
   std::string spec = flags.str("data", "fashion-mnist");
   opts.dataName = spec;
@@ -178,7 +232,21 @@ int main(int argc, char **argv) {
              opts.model.describe(), spec, train.size() - opts.validation,
              opts.validation, test.size(), trainer.model.numGates(),
              trainer.deviceName());
-  if (Status s = trainer.run(); !s)
+  RunSummary done;
+  if (Status s = trainer.run(&done); !s)
     return fmt::print(stderr, "lgn-train: {}\n", s.message()), 1;
+  if (!quiet && ::isatty(2))
+    fmt::print(stderr, "\n");
+  // The summary is printed with --quiet too: it is the run's result.
+  std::string eval = fmt::format("{:.2f}% discretised, {:.2f}% relaxed",
+                                 100 * done.evalDiscrete,
+                                 100 * done.evalRelaxed);
+  fmt::print(stderr, "done: {} iterations in {:.1f} s ({:.1f} it/s); ",
+             done.iterations, done.seconds, done.iterationsPerSecond);
+  if (std::string(done.evalName) == "test")
+    fmt::print(stderr, "test accuracy {}\n", eval);
+  else
+    fmt::print(stderr, "{} accuracy {}; test accuracy {:.2f}%\n",
+               done.evalName, eval, 100 * done.testAccuracy);
   return 0;
 }

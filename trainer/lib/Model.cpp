@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Trainer/Model.h"
+#include "lgc/Trainer/Relaxation.h"
 
 #include <algorithm>
 #include <cmath>
@@ -20,25 +21,6 @@ using namespace lgc::train;
 #else
 #define LGC_MULTIVERSION
 #endif
-
-const float lgc::train::kRelaxation[16][4] = {
-    {0, 0, 0, 0},   // zero
-    {0, 0, 0, 1},   // and: ab
-    {0, 1, 0, -1},  // not_implies: a - ab
-    {0, 1, 0, 0},   // a
-    {0, 0, 1, -1},  // not_implied_by: b - ab
-    {0, 0, 1, 0},   // b
-    {0, 1, 1, -2},  // xor: a + b - 2ab
-    {0, 1, 1, -1},  // or: a + b - ab
-    {1, -1, -1, 1}, // not_or: 1 - (a + b - ab)
-    {1, -1, -1, 2}, // not_xor: 1 - (a + b - 2ab)
-    {1, 0, -1, 0},  // not_b: 1 - b
-    {1, 0, -1, 1},  // implied_by: 1 - b + ab
-    {1, -1, 0, 0},  // not_a: 1 - a
-    {1, -1, 0, 1},  // implies: 1 - a + ab
-    {1, 0, 0, -1},  // not_and: 1 - ab
-    {1, 0, 0, 0},   // one
-};
 
 double lgc::train::relaxedGate(unsigned kind, double a, double b) {
   switch (kind) {
@@ -156,27 +138,9 @@ Status Model::init(const ModelConfig &config) {
 void Model::computeCoefficients(std::vector<float> &coeffs,
                                 std::vector<float> &probs, uint32_t begin,
                                 uint32_t end) const {
-  for (uint32_t g = begin; g < end; ++g) {
-    const float *w = &weights[size_t(g) * 16];
-    float *p = &probs[size_t(g) * 16];
-    float m = w[0];
-    for (int k = 1; k < 16; ++k)
-      m = std::max(m, w[k]);
-    float sum = 0;
-    for (int k = 0; k < 16; ++k) {
-      p[k] = std::exp(w[k] - m);
-      sum += p[k];
-    }
-    float inv = 1.0f / sum;
-    float c[4] = {0, 0, 0, 0};
-    for (int k = 0; k < 16; ++k) {
-      p[k] *= inv;
-      for (int j = 0; j < 4; ++j)
-        c[j] += p[k] * kRelaxation[k][j];
-    }
-    for (int j = 0; j < 4; ++j)
-      coeffs[size_t(g) * 4 + j] = c[j];
-  }
+  for (uint32_t g = begin; g < end; ++g)
+    softmaxCoefficients(&weights[size_t(g) * 16], &probs[size_t(g) * 16],
+                        &coeffs[size_t(g) * 4]);
 }
 
 Net Model::discretize() const {
@@ -367,7 +331,7 @@ void lgc::train::weightGradients(const std::vector<float> &probs,
     for (int k = 0; k < 16; ++k) {
       double sum = 0;
       for (int j = 0; j < 4; ++j)
-        sum += G[j] * (kRelaxation[k][j] - c[j]);
+        sum += G[j] * (relaxation(k, j) - c[j]);
       weightGrad[size_t(g) * 16 + k] = float(p[k] * sum);
     }
   }

@@ -1,6 +1,8 @@
-//===- Trainer.cpp - Training loop, evaluation, checkpoints ---------------===//
+//===- Trainer.cpp - Training loop and evaluation -------------------------===//
 //
-// Part of lgc.
+// Part of lgc. The steps (CPU thread pool or CUDA), evaluation and the run
+// loop; checkpoints are in Checkpoint.cpp, logs, plots and the trained net
+// in Report.cpp, the progress display in the tool (TrainOptions::onProgress).
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,84 +13,15 @@
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Interpreter.h"
 
+#include "lgc/Trainer/ThreadPool.h"
+
+#include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
-#include <cstdio>
 #include <cstring>
-#include <mutex>
-#include <thread>
-#include <unistd.h>
 
 using namespace lgc;
 using namespace lgc::train;
-
-//===----------------------------------------------------------------------===//
-// ThreadPool
-//===----------------------------------------------------------------------===//
-
-/// Runs fn(0) .. fn(n-1) on n threads (the caller is thread 0) and waits.
-class lgc::train::ThreadPool {
-public:
-  explicit ThreadPool(unsigned n) : size(n) {
-    for (unsigned t = 1; t < n; ++t)
-      workers.emplace_back([this, t] { loop(t); });
-  }
-  ~ThreadPool() {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      stop = true;
-      ++generation;
-    }
-    wake.notify_all();
-    for (std::thread &w : workers)
-      w.join();
-  }
-  void run(const std::function<void(unsigned)> &fn) {
-    if (size == 1) {
-      fn(0);
-      return;
-    }
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      task = &fn;
-      pending = size - 1;
-      ++generation;
-    }
-    wake.notify_all();
-    fn(0);
-    std::unique_lock<std::mutex> lock(mutex);
-    done.wait(lock, [&] { return pending == 0; });
-  }
-
-private:
-  void loop(unsigned t) {
-    uint64_t seen = 0;
-    for (;;) {
-      const std::function<void(unsigned)> *fn;
-      {
-        std::unique_lock<std::mutex> lock(mutex);
-        wake.wait(lock, [&] { return generation != seen; });
-        seen = generation;
-        if (stop)
-          return;
-        fn = task;
-      }
-      (*fn)(t);
-      std::lock_guard<std::mutex> lock(mutex);
-      if (--pending == 0)
-        done.notify_one();
-    }
-  }
-  unsigned size;
-  std::vector<std::thread> workers;
-  std::mutex mutex;
-  std::condition_variable wake, done;
-  const std::function<void(unsigned)> *task = nullptr;
-  unsigned pending = 0;
-  uint64_t generation = 0;
-  bool stop = false;
-};
 
 //===----------------------------------------------------------------------===//
 // Data
@@ -357,199 +290,10 @@ EvalResult Trainer::evaluate(const BitData &data) {
 }
 
 //===----------------------------------------------------------------------===//
-// Checkpoints
-//===----------------------------------------------------------------------===//
-
-namespace {
-constexpr char kMagic[8] = {'L', 'G', 'N', 'C', 'K', 'P', 'T', '1'};
-
-struct Writer {
-  std::string buf;
-  template <typename T> void put(const T &v) {
-    buf.append(reinterpret_cast<const char *>(&v), sizeof(T));
-  }
-  template <typename T> void putVec(const std::vector<T> &v) {
-    put(uint64_t(v.size()));
-    buf.append(reinterpret_cast<const char *>(v.data()), v.size() * sizeof(T));
-  }
-};
-
-struct Reader {
-  const std::string &buf;
-  size_t pos = 0;
-  bool ok = true;
-  template <typename T> T get() {
-    T v{};
-    if (pos + sizeof(T) > buf.size()) {
-      ok = false;
-      return v;
-    }
-    std::memcpy(&v, buf.data() + pos, sizeof(T));
-    pos += sizeof(T);
-    return v;
-  }
-  template <typename T> std::vector<T> getVec(size_t expected) {
-    uint64_t n = get<uint64_t>();
-    if (!ok || n != expected || pos + n * sizeof(T) > buf.size()) {
-      ok = false;
-      return {};
-    }
-    std::vector<T> v(n);
-    std::memcpy(v.data(), buf.data() + pos, n * sizeof(T));
-    pos += n * sizeof(T);
-    return v;
-  }
-};
-
-uint64_t fnv1a(const char *data, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; ++i)
-    h = (h ^ uint8_t(data[i])) * 0x100000001b3ull;
-  return h;
-}
-} // namespace
-
-Status Trainer::saveCheckpoint(const std::string &path, double elapsed) const {
-  Writer w;
-  w.buf.append(kMagic, 8);
-  std::string desc = opts.model.describe();
-  w.putVec(std::vector<char>(desc.begin(), desc.end()));
-  w.put(iteration);
-  w.put(adamStep);
-  w.put(opts.batch);
-  uint64_t state[4];
-  rng.getState(state);
-  for (uint64_t s : state)
-    w.put(s);
-  w.put(epochPos);
-  w.putVec(epochOrder);
-  w.putVec(model.weights);
-  w.putVec(adamM);
-  w.putVec(adamV);
-  w.putVec(history);
-  w.put(elapsed);
-  w.put(fnv1a(w.buf.data(), w.buf.size()));
-  return writeFileAtomic(path, w.buf);
-}
-
-Status Trainer::loadCheckpoint(const std::string &path) {
-  std::string buf;
-  if (Status s = readFile(path, buf); !s)
-    return s;
-  auto bad = [&](const std::string &why) {
-    return Status::error(path + ": error: " + why);
-  };
-  if (buf.size() < 16 || std::memcmp(buf.data(), kMagic, 8) != 0)
-    return bad("not an lgn-train checkpoint");
-  uint64_t stored;
-  std::memcpy(&stored, buf.data() + buf.size() - 8, 8);
-  if (stored != fnv1a(buf.data(), buf.size() - 8))
-    return bad("checkpoint is corrupt (checksum mismatch)");
-  Reader r{buf};
-  r.pos = 8;
-  uint64_t descLen = r.get<uint64_t>();
-  if (!r.ok || descLen > buf.size())
-    return bad("checkpoint is truncated");
-  std::string desc(buf.data() + r.pos, descLen);
-  r.pos += descLen;
-  if (desc != opts.model.describe())
-    return bad("checkpoint was written for a different model (" + desc +
-               "), not " + opts.model.describe());
-  uint64_t it = r.get<uint64_t>(), steps = r.get<uint64_t>();
-  uint32_t batch = r.get<uint32_t>();
-  if (r.ok && batch != opts.batch)
-    return bad("checkpoint was written with --batch " + std::to_string(batch));
-  uint64_t state[4];
-  for (uint64_t &s : state)
-    s = r.get<uint64_t>();
-  uint64_t pos = r.get<uint64_t>();
-  uint64_t orderLen = r.get<uint64_t>();
-  r.pos -= 8;
-  std::vector<uint32_t> order = r.getVec<uint32_t>(orderLen);
-  size_t W = model.weights.size();
-  std::vector<float> weights = r.getVec<float>(W);
-  std::vector<float> m = r.getVec<float>(W), v = r.getVec<float>(W);
-  uint64_t rows = r.get<uint64_t>();
-  r.pos -= 8;
-  std::vector<HistoryRow> hist = r.getVec<HistoryRow>(rows);
-  double elapsed = r.get<double>();
-  if (!r.ok || r.pos + 8 != buf.size())
-    return bad("checkpoint is truncated or does not match this model");
-  if (orderLen && orderLen != trainData.size())
-    return bad("checkpoint was written for a training set of " +
-               std::to_string(orderLen) + " samples");
-  iteration = it;
-  adamStep = steps;
-  rng.setState(state);
-  epochPos = pos;
-  epochOrder = std::move(order);
-  model.weights = std::move(weights);
-  adamM = std::move(m);
-  adamV = std::move(v);
-  history = std::move(hist);
-  elapsedBefore = elapsed;
-  return Status::success();
-}
-
-//===----------------------------------------------------------------------===//
 // The run
 //===----------------------------------------------------------------------===//
 
-static std::string formatClock(double secs) {
-  char b[32];
-  unsigned s = unsigned(secs + 0.5);
-  std::snprintf(b, sizeof b, "%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
-  return b;
-}
-
-Status Trainer::writeOutputs(const EvalResult &last, double seconds) {
-  if (!opts.log.empty()) {
-    std::string csv =
-        std::string("iteration,seconds,train_loss,train_accuracy,") +
-        evalName() + "_relaxed_accuracy," + evalName() + "_discrete_accuracy\n";
-    char line[256];
-    for (const HistoryRow &h : history) {
-      std::snprintf(line, sizeof line, "%llu,%.3f,%.6f,%.6f,%.6f,%.6f\n",
-                    (unsigned long long)h.iteration, h.seconds, h.trainLoss,
-                    h.trainAccuracy, h.testRelaxed, h.testDiscrete);
-      csv += line;
-    }
-    if (Status s = writeFileAtomic(opts.log, csv); !s)
-      return s;
-  }
-  if (!opts.plot.empty())
-    if (Status s = writeFileAtomic(opts.plot,
-                                   plotHistory(history, opts.model.describe()));
-        !s)
-      return s;
-  if (!opts.output.empty()) {
-    Net net = model.discretize();
-    char acc[64];
-    net.metadata.emplace_back("generator", "lgn-train");
-    if (!opts.dataName.empty())
-      net.metadata.emplace_back("dataset", opts.dataName);
-    net.metadata.emplace_back("config", opts.model.describe());
-    net.metadata.emplace_back("optimizer",
-                              "adam lr=" + std::to_string(opts.lr) +
-                                  " batch=" + std::to_string(opts.batch));
-    net.metadata.emplace_back("iterations", std::to_string(iteration));
-    std::snprintf(acc, sizeof acc, "%.4f", finalTestAccuracy);
-    net.metadata.emplace_back("test_accuracy", acc);
-    std::snprintf(acc, sizeof acc, "%.4f", last.discreteAccuracy);
-    net.metadata.emplace_back(std::string(evalName()) + "_discrete_accuracy",
-                              acc);
-    std::snprintf(acc, sizeof acc, "%.4f", last.relaxedAccuracy);
-    net.metadata.emplace_back(std::string(evalName()) + "_relaxed_accuracy",
-                              acc);
-    std::snprintf(acc, sizeof acc, "%.1f", seconds);
-    net.metadata.emplace_back("training_seconds", acc);
-    if (Status s = writeNetFile(opts.output, net); !s)
-      return s;
-  }
-  return Status::success();
-}
-
-Status Trainer::run() {
+Status Trainer::run(RunSummary *summary) {
   auto start = std::chrono::steady_clock::now();
   auto now = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() -
@@ -560,13 +304,16 @@ Status Trainer::run() {
   double limit = opts.minutes > 0 ? opts.minutes * 60 : 1e300;
   if (target == UINT64_MAX && limit >= 1e300)
     return Status::error("error: give --iterations or --minutes");
-  bool tty = ::isatty(2);
   double lossSum = 0;
   uint64_t lossCount = 0, correctSum = 0;
-  double lastPrint = -1;
   uint64_t startIteration = iteration;
   EvalResult last;
   bool evaluated = false;
+  Progress progress;
+  progress.startIteration = startIteration;
+  progress.targetIterations = opts.iterations;
+  progress.secondsLimit = opts.minutes > 0 ? opts.minutes * 60 : 0;
+  progress.evalName = evalName();
   while (iteration < target && now() < limit) {
     uint32_t correct = 0;
     lossSum += step(&correct);
@@ -590,34 +337,14 @@ Status Trainer::run() {
       if (Status s = saveCheckpoint(opts.checkpoint, elapsedBefore + now()); !s)
         return s;
     }
-    double t = now();
-    if (opts.progress && (t - lastPrint > (tty ? 0.25 : 10.0) || evalNow)) {
-      lastPrint = t;
-      double rate = double(iteration - startIteration) / std::max(t, 1e-9);
-      double eta = target != UINT64_MAX
-                       ? double(target - iteration) / std::max(rate, 1e-9)
-                       : limit - t;
-      uint64_t total = target != UINT64_MAX ? target : 0;
-      int width = 24,
-          filled = total ? int(double(iteration) / double(total) * width)
-                         : int(std::min(1.0, t / limit) * width);
-      std::string bar(size_t(filled), '#');
-      bar.resize(size_t(width), '-');
-      std::fprintf(stderr, "%s[%s] %llu it  %.1f it/s  ETA %s", tty ? "\r" : "",
-                   bar.c_str(), (unsigned long long)iteration, rate,
-                   formatClock(std::max(0.0, eta)).c_str());
-      if (!history.empty())
-        std::fprintf(
-            stderr, "  loss %.4f  train %.1f%%  %s %.2f%% (relaxed %.2f%%)",
-            history.back().trainLoss, 100 * history.back().trainAccuracy,
-            opts.validation ? "val" : "test", 100 * history.back().testDiscrete,
-            100 * history.back().testRelaxed);
-      std::fprintf(stderr, "%s", tty ? "\x1b[K" : "\n");
-      std::fflush(stderr);
+    if (opts.onProgress) {
+      progress.iteration = iteration;
+      progress.seconds = now();
+      progress.evaluated = evalNow;
+      progress.latest = history.empty() ? nullptr : &history.back();
+      opts.onProgress(progress);
     }
   }
-  if (opts.progress && tty)
-    std::fprintf(stderr, "\n");
   if (!evaluated || history.empty() || history.back().iteration != iteration) {
     last = evaluate(evalData());
     history.push_back(
@@ -637,83 +364,15 @@ Status Trainer::run() {
   if (!opts.checkpoint.empty())
     if (Status s = saveCheckpoint(opts.checkpoint, seconds); !s)
       return s;
-  if (opts.progress)
-    std::fprintf(stderr,
-                 "done: %llu iterations in %.1f s (%.1f it/s); %s accuracy "
-                 "%.2f%% discretised, %.2f%% relaxed; test accuracy %.2f%%\n",
-                 (unsigned long long)iteration, seconds,
-                 double(iteration - startIteration) / std::max(now(), 1e-9),
-                 evalName(), 100 * last.discreteAccuracy,
-                 100 * last.relaxedAccuracy, 100 * finalTestAccuracy);
+  if (summary) {
+    summary->iterations = iteration;
+    summary->seconds = seconds;
+    summary->iterationsPerSecond =
+        double(iteration - startIteration) / std::max(now(), 1e-9);
+    summary->evalName = evalName();
+    summary->evalDiscrete = last.discreteAccuracy;
+    summary->evalRelaxed = last.relaxedAccuracy;
+    summary->testAccuracy = finalTestAccuracy;
+  }
   return writeOutputs(last, seconds);
-}
-
-//===----------------------------------------------------------------------===//
-// Plot
-//===----------------------------------------------------------------------===//
-
-std::string lgc::train::plotHistory(const std::vector<HistoryRow> &history,
-                                    const std::string &title) {
-  const int W = 720, H = 300, L = 60, R = 20, T = 30, Bm = 40;
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-                    std::to_string(W) + "\" height=\"" + std::to_string(2 * H) +
-                    "\" font-family=\"sans-serif\" font-size=\"12\">\n";
-  std::string safeTitle;
-  for (char c : title)
-    safeTitle += c == '<'   ? std::string("&lt;")
-                 : c == '&' ? std::string("&amp;")
-                            : std::string(1, c);
-  uint64_t maxIt =
-      history.empty() ? 1 : std::max<uint64_t>(1, history.back().iteration);
-  auto panel =
-      [&](int y0, const char *name, double lo, double hi,
-          std::vector<std::pair<const char *, double HistoryRow::*>> series) {
-        char buf[256];
-        std::snprintf(
-            buf, sizeof buf,
-            "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
-            "stroke=\"#888\"/>\n<text x=\"%d\" y=\"%d\">%s</text>\n",
-            L, y0 + T, W - L - R, H - T - Bm, L, y0 + T - 8, name);
-        svg += buf;
-        std::snprintf(
-            buf, sizeof buf,
-            "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.3g</text>\n"
-            "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.3g</text>\n"
-            "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%llu it</text>\n",
-            L - 4, y0 + T + 10, hi, L - 4, y0 + H - Bm, lo, W - R,
-            y0 + H - Bm + 16, (unsigned long long)maxIt);
-        svg += buf;
-        const char *colors[] = {"#d62728", "#1f77b4", "#2ca02c"};
-        int ci = 0;
-        for (auto &[label, field] : series) {
-          std::string pts;
-          for (const HistoryRow &h : history) {
-            double x = L + double(h.iteration) / double(maxIt) * (W - L - R);
-            double v = std::min(hi, std::max(lo, h.*field));
-            double y = y0 + H - Bm - (v - lo) / (hi - lo) * (H - T - Bm);
-            std::snprintf(buf, sizeof buf, "%.1f,%.1f ", x, y);
-            pts += buf;
-          }
-          svg += "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" +
-                 std::string(colors[ci % 3]) + "\" points=\"" + pts + "\"/>\n";
-          std::snprintf(buf, sizeof buf,
-                        "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>\n",
-                        L + 10 + 170 * ci, y0 + H - 8, colors[ci % 3], label);
-          svg += buf;
-          ++ci;
-        }
-      };
-  double maxLoss = 0.1;
-  for (const HistoryRow &h : history)
-    maxLoss = std::max(maxLoss, h.trainLoss);
-  svg += "<text x=\"" + std::to_string(L) + "\" y=\"14\">" + safeTitle +
-         "</text>\n";
-  panel(0, "training loss", 0, maxLoss,
-        {{"train loss", &HistoryRow::trainLoss}});
-  panel(H, "accuracy", 0, 1,
-        {{"train (relaxed)", &HistoryRow::trainAccuracy},
-         {"test (relaxed)", &HistoryRow::testRelaxed},
-         {"test (discretised)", &HistoryRow::testDiscrete}});
-  svg += "</svg>\n";
-  return svg;
 }

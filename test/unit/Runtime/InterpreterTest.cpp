@@ -13,7 +13,8 @@ using namespace lgc;
 
 namespace {
 
-/// The SPEC's table, written out by hand rather than derived from the index.
+/// The gate table (docs/lgn-format.md), written out by hand rather than
+/// derived from the index.
 bool specGate(unsigned kind, bool a, bool b) {
   switch (kind) {
   case 0:

@@ -1,5 +1,4 @@
-//===- Kernels.h - Per-thread bodies of the CUDA training kernels -*- C++
-//-*-===//
+//===- Kernels.h - Per-thread bodies of the CUDA training kernels -*- C++ -*-===//
 //
 // Part of lgc. Each CUDA kernel of the trainer is a one-line grid loop over
 // one of these functions, which compile for the host too: the CPU tests run
@@ -12,26 +11,12 @@
 #ifndef LGC_TRAINER_KERNELS_H
 #define LGC_TRAINER_KERNELS_H
 
+#include "lgc/Trainer/Relaxation.h"
+
 #include <cmath>
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define LGC_HD __host__ __device__
-#else
-#define LGC_HD
-#endif
-
 namespace lgc::train::kernels {
-
-/// (c0, c1, c2, c3) of each relaxation (the SPEC's table).
-LGC_HD inline float relaxation(int kind, int j) {
-  const signed char table[16][4] = {
-      {0, 0, 0, 0},   {0, 0, 0, 1},   {0, 1, 0, -1}, {0, 1, 0, 0},
-      {0, 0, 1, -1},  {0, 0, 1, 0},   {0, 1, 1, -2}, {0, 1, 1, -1},
-      {1, -1, -1, 1}, {1, -1, -1, 2}, {1, 0, -1, 0}, {1, 0, -1, 1},
-      {1, -1, 0, 0},  {1, -1, 0, 1},  {1, 0, 0, -1}, {1, 0, 0, 0}};
-  return float(table[kind][j]);
-}
 
 #if defined(__CUDA_ARCH__)
 LGC_HD inline void addTo(float *p, float v) { atomicAdd(p, v); }
@@ -42,24 +27,8 @@ LGC_HD inline void addTo(float *p, float v) { *p += v; }
 /// Gate g: softmax of its 16 weights, folded into 4 coefficients.
 LGC_HD inline void coefficientsThread(const float *weights, float *probs,
                                       float *coeffs, uint32_t g) {
-  const float *w = weights + size_t(g) * 16;
-  float *p = probs + size_t(g) * 16;
-  float m = w[0];
-  for (int k = 1; k < 16; ++k)
-    m = w[k] > m ? w[k] : m;
-  float sum = 0;
-  for (int k = 0; k < 16; ++k) {
-    p[k] = expf(w[k] - m);
-    sum += p[k];
-  }
-  float c[4] = {0, 0, 0, 0};
-  for (int k = 0; k < 16; ++k) {
-    p[k] /= sum;
-    for (int j = 0; j < 4; ++j)
-      c[j] += p[k] * relaxation(k, j);
-  }
-  for (int j = 0; j < 4; ++j)
-    coeffs[size_t(g) * 4 + j] = c[j];
+  softmaxCoefficients(weights + size_t(g) * 16, probs + size_t(g) * 16,
+                      coeffs + size_t(g) * 4);
 }
 
 /// Output of gate i for sample s.

@@ -22,11 +22,8 @@
 
 namespace lgc::train {
 
-/// (c0, c1, c2, c3) of each kind's relaxation, in the SPEC's order.
-extern const float kRelaxation[16][4];
-
-/// The relaxed value of kind k on real inputs: the SPEC's table, written out
-/// term by term (used to check the 4-coefficient form).
+/// The relaxed value of kind k on real inputs, written out term by term: an
+/// independent statement of Relaxation.h's table, used to check it.
 double relaxedGate(unsigned kind, double a, double b);
 
 struct ModelConfig {

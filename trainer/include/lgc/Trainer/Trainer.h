@@ -19,6 +19,32 @@
 
 namespace lgc::train {
 
+struct HistoryRow;
+
+/// What the run reports after each step, for a progress display.
+struct Progress {
+  uint64_t iteration = 0, startIteration = 0;
+  /// 0: no iteration target (a time limit instead).
+  uint64_t targetIterations = 0;
+  double seconds = 0;
+  /// 0: no time limit.
+  double secondsLimit = 0;
+  /// True when an evaluation ran at this step.
+  bool evaluated = false;
+  /// The latest evaluation, or null before the first one.
+  const HistoryRow *latest = nullptr;
+  /// "validation" or "test".
+  const char *evalName = "test";
+};
+
+/// The end of a run, for the final summary line.
+struct RunSummary {
+  uint64_t iterations = 0;
+  double seconds = 0, iterationsPerSecond = 0;
+  const char *evalName = "test";
+  double evalDiscrete = 0, evalRelaxed = 0, testAccuracy = 0;
+};
+
 struct TrainOptions {
   ModelConfig model;
   float lr = 0.01f;
@@ -33,7 +59,8 @@ struct TrainOptions {
   std::string checkpoint;
   uint64_t checkpointEvery = 0;
   std::string resume;
-  bool progress = true;
+  /// Called after every step (the tool draws a progress bar).
+  std::function<void(const Progress &)> onProgress;
   std::string dataName;
   /// cpu, cuda, or auto (cuda where there is a GPU, else cpu).
   std::string device = "cpu";
@@ -79,7 +106,7 @@ public:
   Status setup(const TrainOptions &opts, const Dataset &train,
                const Dataset &test);
   /// The whole run: iterations, evaluation, logs, checkpoints, output.
-  Status run();
+  Status run(RunSummary *summary = nullptr);
 
   /// One Adam step on the next batch; returns the batch's mean loss.
   double step(uint32_t *correct = nullptr);
