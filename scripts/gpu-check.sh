@@ -6,13 +6,14 @@
 #       the interpreter, and copy everything the GPU machine needs into DIR
 #       (default build/gpu-bundle): lgc-gpu-check (glibc + driver only),
 #       nets, Fashion-MNIST test images, expected outputs, run.sh.
-#   DIR/run.sh                          there: bit-exact checks against the
-#       interpreter, then images/s for 784->6x8000 and 6x64000; then the
-#       trainer: CPU and CUDA gradients agree within 1e-4, CUDA it/s for
-#       6x8000 and 6x64000 at batch 100 and 1000.
-#
-# With the device tool: run scripts/gpu-check.sh bundle, then run
-# `build/gpu-bundle/run.sh` with carry ["build/gpu-bundle"].
+#   DIR/run.sh                          on any machine with an NVIDIA GPU and
+#       its driver (no CUDA toolkit, compiler or LLVM needed): copy DIR
+#       there (scp -r, a shared disk, ...) and run it. Bit-exact checks
+#       against the interpreter, then images/s for 784->6x8000 and 6x64000;
+#       then the trainer: CPU and CUDA gradients agree within 1e-4, CUDA it/s
+#       for 6x8000 and 6x64000 at batch 100 and 1000. Output is line-buffered
+#       and each program has a time limit (LGC_GPU_CHECK_TIMEOUT seconds,
+#       default 600), so a slow step cannot hide the results before it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${1:-}" = bundle ] || { echo "usage: scripts/gpu-check.sh bundle [DIR]" >&2; exit 2; }
@@ -60,9 +61,10 @@ set -eu
 cd "$(dirname "$0")"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null || true
 status=0
-./lgc-gpu-check . || status=1
+limit="${LGC_GPU_CHECK_TIMEOUT:-600}"
+timeout "$limit" stdbuf -oL -eL ./lgc-gpu-check . || status=1
 echo
-./lgn-train-gpu-check || status=1
+timeout "$limit" stdbuf -oL -eL ./lgn-train-gpu-check || status=1
 exit $status
 RUN
 chmod +x "$DIR/run.sh"

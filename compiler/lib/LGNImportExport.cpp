@@ -9,6 +9,33 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
 
+// The runtime's gate kinds and the dialect's are the same numbers (the truth
+// table, difflogic's order): the importer and exporter cast between them.
+#define LGC_SAME_KIND(name)                                                    \
+  static_assert(static_cast<unsigned>(lgc::GateKind::name) ==                  \
+                    static_cast<unsigned>(lgc::lgn::GateKind::name),           \
+                "lgc::GateKind and lgn::GateKind disagree on " #name)
+LGC_SAME_KIND(Zero);
+LGC_SAME_KIND(And);
+LGC_SAME_KIND(NotImplies);
+LGC_SAME_KIND(A);
+LGC_SAME_KIND(NotImpliedBy);
+LGC_SAME_KIND(B);
+LGC_SAME_KIND(Xor);
+LGC_SAME_KIND(Or);
+LGC_SAME_KIND(NotOr);
+LGC_SAME_KIND(NotXor);
+LGC_SAME_KIND(NotB);
+LGC_SAME_KIND(ImpliedBy);
+LGC_SAME_KIND(NotA);
+LGC_SAME_KIND(Implies);
+LGC_SAME_KIND(NotAnd);
+LGC_SAME_KIND(One);
+#undef LGC_SAME_KIND
+static_assert(lgc::kNumGateKinds ==
+                  static_cast<unsigned>(lgc::lgn::GateKind::One) + 1,
+              "a gate kind is missing from one of the enums");
+
 using namespace mlir;
 using namespace lgc;
 using namespace lgc::lgn;
