@@ -63,8 +63,7 @@ struct CudaNet::Driver {
     auto d = std::make_shared<Driver>();
     d->lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
     if (!d->lib)
-      return Status::error(
-          "error: no CUDA driver (libcuda.so.1 cannot be loaded)");
+      return Status::error("no CUDA driver (libcuda.so.1 cannot be loaded)");
     bool ok = true;
     auto sym = [&](auto &fn, const char *name) {
       fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
@@ -90,30 +89,31 @@ struct CudaNet::Driver {
     sym(d->cuLaunchKernel, "cuLaunchKernel");
     sym(d->cuGetErrorString, "cuGetErrorString");
     if (!ok)
-      return Status::error("error: libcuda.so.1 lacks driver API entry points");
+      return Status::error("libcuda.so.1 lacks driver API entry points");
     CUresult rc = d->cuInit(0);
     if (rc == CUDA_ERROR_STUB_LIBRARY)
-      return Status::error(
-          "error: no CUDA driver (only the stub libcuda is installed)");
+      return Status::error("no CUDA driver (only the stub libcuda is installed)");
     if (rc == CUDA_ERROR_NO_DEVICE)
-      return Status::error("error: no CUDA device");
+      return Status::error("no CUDA device");
     int count = 0;
     if (rc != CUDA_SUCCESS || d->cuDeviceGetCount(&count) != CUDA_SUCCESS ||
         count == 0)
-      return Status::error("error: no CUDA device (cuInit returned " +
+      return Status::error("no CUDA device (cuInit returned " +
                            std::to_string(rc) + ")");
     out = std::move(d);
     return Status::success();
   }
 };
 
-Status CudaNet::check(int rc, const char *what) const {
+Status CudaNet::check(int rc, const char *what,
+                      const std::string &detail) const {
   if (rc == CUDA_SUCCESS)
     return Status::success();
   const char *msg = nullptr;
   driver->cuGetErrorString(rc, &msg);
-  return Status::error(path + ": error: " + what + " failed: " +
-                       (msg ? msg : "?") + " (" + std::to_string(rc) + ")");
+  return Status::errorAt(path, std::string(what) + " failed: " +
+                                   (msg ? msg : "?") + " (" +
+                                   std::to_string(rc) + ")" + detail);
 }
 
 Status CudaNet::open(const std::string &ptxPath,
@@ -124,7 +124,7 @@ Status CudaNet::open(const std::string &ptxPath,
   std::unique_ptr<CudaNet> net(new CudaNet());
   net->path = ptxPath;
   if (Status s = Driver::load(net->driver); !s)
-    return Status::error(ptxPath + ": " + s.message());
+    return s.withContext(ptxPath + ": ");
   Driver &d = *net->driver;
   CUdevice dev;
   if (Status s = net->check(d.cuDeviceGet(&dev, 0), "cuDeviceGet"); !s)
@@ -146,11 +146,9 @@ Status CudaNet::open(const std::string &ptxPath,
   ptx.push_back('\0');
   CUresult rc =
       d.cuModuleLoadDataEx(&net->module, ptx.data(), 2, options, values);
-  if (rc != CUDA_SUCCESS) {
-    Status s = net->check(rc, "loading the PTX");
-    return Status::error(s.message() +
-                         (log[0] ? std::string(": ") + log.data() : ""));
-  }
+  if (rc != CUDA_SUCCESS)
+    return net->check(rc, "loading the PTX",
+                      log[0] ? std::string(": ") + log.data() : "");
   if (Status s = net->check(
           d.cuModuleGetFunction(&net->packKernel, net->module,
                                 abi::kPackKernel),
@@ -170,14 +168,14 @@ Status CudaNet::open(const std::string &ptxPath,
       !s)
     return s;
   if (bytes != sizeof(net->shape))
-    return Status::error(ptxPath + ": error: unexpected __lgc_gen_shape size");
+    return Status::errorAt(ptxPath, "unexpected __lgc_gen_shape size");
   if (Status s = net->check(d.cuMemcpyDtoH(net->shape, shapePtr, bytes),
                             "reading the shape");
       !s)
     return s;
   if (uint32_t(net->shape[abi::kABIVersion]) != abi::kGeneratedABIVersion)
-    return Status::error(
-        ptxPath + ": error: generated-code ABI version " +
+    return Status::errorAt(
+        ptxPath, "generated-code ABI version " +
         std::to_string(net->shape[abi::kABIVersion]) + ", this runtime reads " +
         std::to_string(abi::kGeneratedABIVersion) +
         " (recompile the net with this lgc)");

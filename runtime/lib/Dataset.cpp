@@ -25,8 +25,8 @@ static Status readMaybeGzip(const std::string &path, std::string &out) {
   out.clear();
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f)
-    return Status::error(path + ": error: cannot open file: " +
-                         std::strerror(errno ? errno : ENOENT));
+    return Status::errorAt(path, std::string("cannot open file: ") +
+                                     std::strerror(errno ? errno : ENOENT));
   char buf[1 << 16];
   for (;;) {
     int n = gzread(f, buf, sizeof(buf));
@@ -34,7 +34,7 @@ static Status readMaybeGzip(const std::string &path, std::string &out) {
       int code;
       std::string msg = gzerror(f, &code);
       gzclose(f);
-      return Status::error(path + ": error: corrupt compressed data: " + msg);
+      return Status::errorAt(path, "corrupt compressed data: " + msg);
     }
     if (n == 0)
       break;
@@ -47,7 +47,7 @@ static Status readMaybeGzip(const std::string &path, std::string &out) {
   std::string err = code != Z_OK && code != Z_STREAM_END ? msg : "";
   gzclose(f);
   if (!err.empty())
-    return Status::error(path + ": error: corrupt compressed data: " + err);
+    return Status::errorAt(path, "corrupt compressed data: " + err);
   return Status::success();
 }
 
@@ -66,42 +66,43 @@ Status lgc::loadIdx(const std::string &imagesPath,
   if (Status s = readMaybeGzip(labelsPath, lab); !s)
     return s;
   if (img.size() < 16)
-    return Status::error(imagesPath + ": error: truncated IDX header (" +
+    return Status::errorAt(imagesPath, "truncated IDX header (" +
                          std::to_string(img.size()) + " bytes)");
   if (be32(img, 0) != 0x00000803)
-    return Status::error(imagesPath + ": error: wrong magic number 0x" + [&] {
+    return Status::errorAt(imagesPath, "wrong magic number 0x" + [&] {
       char b[16];
       snprintf(b, sizeof b, "%08x", be32(img, 0));
       return std::string(b);
     }() + " (expected 0x00000803, 3-D unsigned bytes)");
   if (lab.size() < 8)
-    return Status::error(labelsPath + ": error: truncated IDX header (" +
+    return Status::errorAt(labelsPath, "truncated IDX header (" +
                          std::to_string(lab.size()) + " bytes)");
   if (be32(lab, 0) != 0x00000801)
-    return Status::error(labelsPath + ": error: wrong magic number (expected "
+    return Status::errorAt(labelsPath, "wrong magic number (expected "
                                       "0x00000801, 1-D unsigned bytes)");
   uint64_t n = be32(img, 4), rows = be32(img, 8), cols = be32(img, 12);
   uint64_t pixels = rows * cols;
   if (pixels == 0 || pixels > (1u << 24))
-    return Status::error(imagesPath + ": error: absurd image size " +
+    return Status::errorAt(imagesPath, "absurd image size " +
                          std::to_string(rows) + "x" + std::to_string(cols));
   if (img.size() - 16 != n * pixels)
-    return Status::error(
-        imagesPath + ": error: " +
-        (img.size() - 16 < n * pixels ? "truncated data" : "trailing data") +
+    return Status::errorAt(
+        imagesPath,
+        std::string(img.size() - 16 < n * pixels ? "truncated data"
+                                                 : "trailing data") +
         ": header promises " + std::to_string(n) + " images of " +
         std::to_string(pixels) + " bytes, file holds " +
         std::to_string(img.size() - 16) + " bytes");
   uint64_t nl = be32(lab, 4);
   if (lab.size() - 8 != nl)
-    return Status::error(
-        labelsPath + ": error: " +
-        (lab.size() - 8 < nl ? "truncated data" : "trailing data") +
+    return Status::errorAt(
+        labelsPath,
+        std::string(lab.size() - 8 < nl ? "truncated data" : "trailing data") +
         ": header promises " + std::to_string(nl) + " labels, file holds " +
         std::to_string(lab.size() - 8));
   if (nl != n)
-    return Status::error(
-        labelsPath + ": error: count mismatch: " + std::to_string(nl) +
+    return Status::errorAt(
+        labelsPath, "count mismatch: " + std::to_string(nl) +
         " labels for " + std::to_string(n) + " images in " + imagesPath);
   out = Dataset();
   out.numFeatures = uint32_t(pixels);
@@ -110,7 +111,7 @@ Status lgc::loadIdx(const std::string &imagesPath,
   for (uint64_t i = 0; i < n; ++i) {
     uint8_t l = uint8_t(lab[8 + i]);
     if (l >= numClasses)
-      return Status::error(labelsPath + ": error: label " + std::to_string(l) +
+      return Status::errorAt(labelsPath, "label " + std::to_string(l) +
                            " of sample " + std::to_string(i) +
                            " is out of range (" + std::to_string(numClasses) +
                            " classes)");
@@ -131,7 +132,7 @@ Status lgc::loadFashionMnist(const std::string &dir, const std::string &split,
   else if (split == "test")
     prefix = "t10k";
   else
-    return Status::error("error: Fashion-MNIST has splits 'train' and 'test', "
+    return Status::error("Fashion-MNIST has splits 'train' and 'test', "
                          "not '" +
                          split + "'");
   std::string base = dir + "/" + prefix;
@@ -171,7 +172,7 @@ static Status parseDigitJson(const std::string &path, const std::string &t,
                              std::vector<float> &values) {
   size_t i = 0;
   auto fail = [&](const std::string &msg) {
-    return Status::error(where(path, t, i) + ": error: " + msg);
+    return Status::errorAt(where(path, t, i), msg);
   };
   skipSpace(t, i);
   if (i >= t.size() || t[i] != '{')
@@ -232,7 +233,7 @@ static Status parseDigitJson(const std::string &path, const std::string &t,
 Status lgc::loadMnistJson(const std::string &dir, const std::string &split,
                           Dataset &out) {
   if (split != "train" && split != "test" && split != "all")
-    return Status::error("error: MNIST has splits 'train', 'test' and 'all', "
+    return Status::error("MNIST has splits 'train', 'test' and 'all', "
                          "not '" +
                          split + "'");
   out = Dataset();
@@ -248,8 +249,8 @@ Status lgc::loadMnistJson(const std::string &dir, const std::string &split,
     if (Status s = parseDigitJson(path, text, values); !s)
       return s;
     if (values.size() % 784)
-      return Status::error(
-          path + ": error: " + std::to_string(values.size()) +
+      return Status::errorAt(
+          path, std::to_string(values.size()) +
           " values are not a whole number of 784-pixel images");
     size_t count = values.size() / 784;
     size_t trainCount = count * 8 / 10;
@@ -324,28 +325,31 @@ Status lgc::loadCsv(const std::string &path, int labelColumn, Dataset &out) {
       if (!numeric && out.labels.empty() && lineNo == 1)
         continue; // A header row.
       if (fields.size() < 2)
-        return Status::error(loc + "1: error: a CSV row needs at least one "
-                                   "feature and a label");
+        return Status::errorAt(loc + "1", "a CSV row needs at least one "
+                                          "feature and a label");
       columns = fields.size();
       long lc = labelColumn < 0 ? long(columns) + labelColumn : labelColumn;
       if (lc < 0 || size_t(lc) >= columns)
-        return Status::error(
-            loc + "1: error: label column " + std::to_string(labelColumn) +
-            " is out of range (" + std::to_string(columns) + " columns)");
+        return Status::errorAt(loc + "1", "label column " +
+                                              std::to_string(labelColumn) +
+                                              " is out of range (" +
+                                              std::to_string(columns) +
+                                              " columns)");
       labelCol = size_t(lc);
     }
     if (!numeric)
-      return Status::error(loc + std::to_string(badCol) +
-                           ": error: expected a number");
+      return Status::errorAt(loc + std::to_string(badCol),
+                             "expected a number");
     if (fields.size() != columns)
-      return Status::error(loc + "1: error: row has " +
-                           std::to_string(fields.size()) +
-                           " fields, expected " + std::to_string(columns));
+      return Status::errorAt(loc + "1", "row has " +
+                                            std::to_string(fields.size()) +
+                                            " fields, expected " +
+                                            std::to_string(columns));
     double l = fields[labelCol];
     if (l < 0 || l != std::floor(l) || l >= 65536)
-      return Status::error(loc + std::to_string(cols[labelCol]) +
-                           ": error: label " + std::to_string(l) +
-                           " is not an integer in [0, 65535]");
+      return Status::errorAt(loc + std::to_string(cols[labelCol]),
+                             "label " + std::to_string(l) +
+                                 " is not an integer in [0, 65535]");
     out.labels.push_back(uint32_t(l));
     maxLabel = std::max(maxLabel, uint32_t(l));
     for (size_t c = 0; c < columns; ++c)
@@ -353,7 +357,7 @@ Status lgc::loadCsv(const std::string &path, int labelColumn, Dataset &out) {
         raw.push_back(fields[c]);
   }
   if (out.labels.empty())
-    return Status::error(path + ": error: no data rows");
+    return Status::errorAt(path, "no data rows");
   out.numFeatures = uint32_t(columns - 1);
   out.numClasses = maxLabel + 1;
   // Min-max scale each feature column to [0, 1]; constant columns become 0.
@@ -394,7 +398,7 @@ Status lgc::loadDataset(const std::string &spec, const std::string &split,
   if (is("csv") || csvSuffix) {
     std::string path = is("csv") ? arg("csv") : spec;
     if (split != "all" && split != "train" && split != "test")
-      return Status::error("error: unknown split '" + split + "'");
+      return Status::error("unknown split '" + split + "'");
     Dataset all;
     if (Status s = loadCsv(path, -1, all); !s)
       return s;
@@ -418,7 +422,7 @@ Status lgc::loadDataset(const std::string &spec, const std::string &split,
     }
     return Status::success();
   }
-  return Status::error("error: unknown data set '" + spec +
+  return Status::error("unknown data set '" + spec +
                        "' (expected fashion-mnist[:DIR], mnist[:DIR], "
                        "csv:FILE or FILE.csv)");
 }

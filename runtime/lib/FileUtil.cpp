@@ -16,7 +16,7 @@
 using namespace lgc;
 
 static Status ioError(const std::string &path, const char *what) {
-  return Status::error(path + ": error: " + what + ": " + std::strerror(errno));
+  return Status::errorAt(path, std::string(what) + ": " + std::strerror(errno));
 }
 
 Status lgc::readFile(const std::string &path, std::string &out) {
@@ -27,7 +27,7 @@ Status lgc::readFile(const std::string &path, std::string &out) {
   struct stat st;
   if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     ::close(fd);
-    return Status::error(path + ": error: is a directory");
+    return Status::errorAt(path, "is a directory");
   }
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
     out.reserve(size_t(st.st_size));

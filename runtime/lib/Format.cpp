@@ -35,8 +35,9 @@ public:
 
 private:
   Status error(unsigned col, const std::string &msg) const {
-    return Status::error(std::string(name) + ":" + std::to_string(lineNo) +
-                         ":" + std::to_string(col) + ": error: " + msg);
+    return Status::errorAt(std::string(name) + ":" + std::to_string(lineNo) +
+                               ":" + std::to_string(col),
+                           msg);
   }
   Status errorAt(const Token &t, const std::string &msg) const {
     return error(t.col, msg);
@@ -644,7 +645,6 @@ std::string lgc::writeNet(const Net &net) {
 
 Status lgc::writeNetFile(const std::string &path, const Net &net) {
   if (std::string err = verifyNet(net); !err.empty())
-    return Status::error(path +
-                         ": error: refusing to write an invalid net: " + err);
+    return Status::errorAt(path, "refusing to write an invalid net: " + err);
   return writeFileAtomic(path, writeNet(net));
 }

@@ -67,7 +67,7 @@ Status lgc::makeConnections(Connections scheme, uint32_t inDim, uint32_t outDim,
   a.clear();
   b.clear();
   if (inDim == 0 || outDim == 0)
-    return Status::error("error: a layer needs a non-zero width");
+    return Status::error("a layer needs a non-zero width");
   if (scheme == Connections::Random) {
     // c = randperm(2 out) mod in; c = randperm(in)[c]; A, B = halves of c.
     std::vector<uint32_t> c = rng.permutation(2 * outDim);
@@ -79,7 +79,7 @@ Status lgc::makeConnections(Connections scheme, uint32_t inDim, uint32_t outDim,
     return Status::success();
   }
   if (uint64_t(outDim) * 2 < inDim)
-    return Status::error("error: 'unique' connections need 2 x width >= the "
+    return Status::error("'unique' connections need 2 x width >= the "
                          "previous width (" +
                          std::to_string(outDim) + " x 2 < " +
                          std::to_string(inDim) + ")");
@@ -92,7 +92,7 @@ Status lgc::makeConnections(Connections scheme, uint32_t inDim, uint32_t outDim,
     for (uint32_t i = 0; i + off < inDim && a.size() < outDim; ++i)
       a.push_back(i), b.push_back(i + off);
   if (a.size() < outDim)
-    return Status::error("error: 'unique' connections cannot wire " +
+    return Status::error("'unique' connections cannot wire " +
                          std::to_string(outDim) + " gates to " +
                          std::to_string(inDim) + " inputs");
   std::vector<uint32_t> perm = rng.permutation(outDim);
@@ -110,18 +110,17 @@ static const uint8_t kRealKinds[] = {1, 2, 4, 6, 7, 8, 9, 11, 13, 14};
 Status lgc::generateNet(const GenerateOptions &opts, Net &net) {
   net = Net();
   if (opts.inputs == 0)
-    return Status::error("error: a net needs at least one input");
+    return Status::error("a net needs at least one input");
   if (opts.widths.empty())
-    return Status::error("error: a net needs at least one layer");
+    return Status::error("a net needs at least one layer");
   if (opts.classes == 0 || opts.widths.back() % opts.classes)
-    return Status::error(
-        "error: the last layer's width " + std::to_string(opts.widths.back()) +
+    return Status::error("the last layer's width " + std::to_string(opts.widths.back()) +
         " is not divisible into " + std::to_string(opts.classes) + " classes");
   uint64_t total = 0;
   for (uint32_t w : opts.widths)
     total += w;
   if (total > (1u << 28))
-    return Status::error("error: too many gates");
+    return Status::error("too many gates");
   Rng rng(opts.seed);
   net.numInputs = net.numFeatures = opts.inputs;
   net.numClasses = opts.classes;

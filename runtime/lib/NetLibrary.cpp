@@ -22,7 +22,7 @@ Status NetLibrary::open(const std::string &path,
   void *handle = ::dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char *err = ::dlerror();
-    return Status::error(path + ": error: cannot load net library: " +
+    return Status::errorAt(path, std::string("cannot load net library: ") +
                          (err ? err : "unknown error"));
   }
   std::unique_ptr<NetLibrary> lib(new NetLibrary());
@@ -33,10 +33,10 @@ Status NetLibrary::open(const std::string &path,
   auto getInfo = reinterpret_cast<const lgc_net_info *(*)()>(
       ::dlsym(handle, "lgc_net_get_info"));
   if (!version || !getInfo)
-    return Status::error(
-        path + ": error: not an lgc net library (no lgc_net_abi_version)");
+    return Status::errorAt(
+        path, "not an lgc net library (no lgc_net_abi_version)");
   if (version() != LGC_NET_ABI_VERSION)
-    return Status::error(path + ": error: net library has ABI version " +
+    return Status::errorAt(path, "net library has ABI version " +
                          std::to_string(version()) + ", this runtime needs " +
                          std::to_string(LGC_NET_ABI_VERSION) +
                          " (recompile it with lgc)");
@@ -48,7 +48,7 @@ Status NetLibrary::open(const std::string &path,
   lib->runPackedFn = reinterpret_cast<decltype(lib->runPackedFn)>(
       ::dlsym(handle, "lgc_net_run_packed"));
   if (!lib->netInfo || !lib->runU8Fn || !lib->runF32Fn || !lib->runPackedFn)
-    return Status::error(path + ": error: net library lacks part of the ABI");
+    return Status::errorAt(path, "net library lacks part of the ABI");
   out = std::move(lib);
   return Status::success();
 }
@@ -66,7 +66,7 @@ Status NetLibrary::split(size_t n, size_t align, unsigned threads,
   size_t chunks = std::min<size_t>(threads, (n + align - 1) / align);
   if (chunks <= 1) {
     int rc = fn(size_t(0), n);
-    return rc ? Status::error(path + ": error: net library returned status " +
+    return rc ? Status::errorAt(path, "net library returned status " +
                               std::to_string(rc))
               : Status::success();
   }
@@ -86,7 +86,7 @@ Status NetLibrary::split(size_t n, size_t align, unsigned threads,
     th.join();
   for (int rc : rcs)
     if (rc)
-      return Status::error(path + ": error: net library returned status " +
+      return Status::errorAt(path, "net library returned status " +
                            std::to_string(rc));
   return Status::success();
 }
@@ -142,7 +142,7 @@ static void copyError(const Status &s, char *error, size_t size) {
 
 extern "C" lgc_rt_net *lgc_rt_open(const char *path, char *error, size_t size) {
   if (!path) {
-    copyError(Status::error("error: no path"), error, size);
+    copyError(Status::error("no path"), error, size);
     return nullptr;
   }
   std::unique_ptr<NetLibrary> lib;
@@ -163,7 +163,7 @@ extern "C" int lgc_rt_run_u8(const lgc_rt_net *net, const uint8_t *x, size_t n,
                              uint32_t *counts, uint32_t *classes,
                              unsigned threads, char *error, size_t size) {
   if (!net || (n && !x)) {
-    copyError(Status::error("error: null argument"), error, size);
+    copyError(Status::error("null argument"), error, size);
     return LGC_ERR_ARGUMENT;
   }
   Status s = net->lib->runU8(x, n, counts, classes, threads);
@@ -175,7 +175,7 @@ extern "C" int lgc_rt_run_f32(const lgc_rt_net *net, const float *x, size_t n,
                               uint32_t *counts, uint32_t *classes,
                               unsigned threads, char *error, size_t size) {
   if (!net || (n && !x)) {
-    copyError(Status::error("error: null argument"), error, size);
+    copyError(Status::error("null argument"), error, size);
     return LGC_ERR_ARGUMENT;
   }
   Status s = net->lib->runF32(x, n, counts, classes, threads);

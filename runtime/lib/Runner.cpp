@@ -86,7 +86,7 @@ public:
     return net->runU8(x, n, counts, classes, &lastDeviceSeconds);
   }
   Status runF32(const float *, size_t, uint32_t *, uint32_t *) override {
-    return Status::error("error: the GPU backend reads 8-bit features only "
+    return Status::error("the GPU backend reads 8-bit features only "
                          "(use --input u8)");
   }
   double deviceSeconds() const override { return lastDeviceSeconds; }

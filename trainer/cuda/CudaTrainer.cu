@@ -144,12 +144,11 @@ CudaTrainer::CudaTrainer() : impl(std::make_unique<Impl>()) {}
 Status CudaTrainer::Impl::run(const float *inputs, const uint32_t *hostLabels,
                               uint32_t n) {
   if (n > cap)
-    return Status::error(
-        "error: batch larger than the CUDA trainer's capacity");
+    return Status::error("batch larger than the CUDA trainer's capacity");
   cudaError_t rc = forwardBackward(inputs, hostLabels, n, 1.0f / float(n));
   if (rc == cudaSuccess)
     return Status::success();
-  return Status::error(std::string("error: forward/backward: ") +
+  return Status::error(std::string("forward/backward: ") +
                        cudaGetErrorString(rc));
 }
 CudaTrainer::~CudaTrainer() = default;
@@ -157,8 +156,7 @@ CudaTrainer::~CudaTrainer() = default;
 static Status cudaStatus(cudaError_t rc, const char *what) {
   if (rc == cudaSuccess)
     return Status::success();
-  return Status::error(std::string("error: ") + what + ": " +
-                       cudaGetErrorString(rc));
+  return Status::error(std::string(what) + ": " + cudaGetErrorString(rc));
 }
 
 Status CudaTrainer::create(const Model &model, uint32_t maxBatch,
@@ -167,14 +165,13 @@ Status CudaTrainer::create(const Model &model, uint32_t maxBatch,
   cudaError_t rc = cudaGetDeviceCount(&count);
   if (rc == cudaErrorInsufficientDriver || rc == cudaErrorNoDevice ||
       count == 0)
-    return Status::error(
-        "error: no CUDA device (" +
+    return Status::error("no CUDA device (" +
         std::string(rc == cudaSuccess ? "none found" : cudaGetErrorString(rc)) +
         ")");
   if (Status s = cudaStatus(rc, "cudaGetDeviceCount"); !s)
     return s;
   if (model.config().classes > 64)
-    return Status::error("error: the CUDA trainer handles at most 64 classes");
+    return Status::error("the CUDA trainer handles at most 64 classes");
   std::unique_ptr<CudaTrainer> t(new CudaTrainer());
   Impl &I = *t->impl;
   cudaDeviceProp prop;
@@ -285,7 +282,7 @@ Status CudaTrainer::upload(const std::vector<float> &weights,
   Impl &I = *impl;
   size_t W = size_t(I.gates) * 16;
   if (weights.size() != W || m.size() != W || v.size() != W)
-    return Status::error("error: upload of a different model");
+    return Status::error("upload of a different model");
   cudaMemcpy(I.w, weights.data(), W * 4, cudaMemcpyHostToDevice);
   cudaMemcpy(I.m, m.data(), W * 4, cudaMemcpyHostToDevice);
   return cudaStatus(cudaMemcpy(I.v, v.data(), W * 4, cudaMemcpyHostToDevice),

@@ -95,7 +95,7 @@ Status Trainer::loadCheckpoint(const std::string &path) {
   if (Status s = readFile(path, buf); !s)
     return s;
   auto bad = [&](const std::string &why) {
-    return Status::error(path + ": error: " + why);
+    return Status::errorAt(path, why);
   };
   if (buf.size() < 16 || std::memcmp(buf.data(), kMagic, 8) != 0)
     return bad("not an lgn-train checkpoint");

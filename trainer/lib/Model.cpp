@@ -62,29 +62,28 @@ double lgc::train::relaxedGate(unsigned kind, double a, double b) {
 
 Status ModelConfig::validate() const {
   if (features == 0)
-    return Status::error("error: the data has no features");
+    return Status::error("the data has no features");
   if (thresholds.empty())
-    return Status::error("error: at least one threshold is needed");
+    return Status::error("at least one threshold is needed");
   if (widths.empty())
-    return Status::error("error: at least one layer is needed");
+    return Status::error("at least one layer is needed");
   if (classes == 0 || widths.back() % classes)
-    return Status::error(
-        "error: the last layer's width " + std::to_string(widths.back()) +
+    return Status::error("the last layer's width " + std::to_string(widths.back()) +
         " is not divisible into " + std::to_string(classes) + " classes");
   if (!(tau > 0) || !std::isfinite(tau))
-    return Status::error("error: tau must be positive");
+    return Status::error("tau must be positive");
   uint64_t total = 0;
   for (uint32_t w : widths)
     total += w;
   if (total > (1u << 26))
-    return Status::error("error: too many gates (" + std::to_string(total) +
+    return Status::error("too many gates (" + std::to_string(total) +
                          ")");
   uint32_t prev = inputs();
   for (uint32_t w : widths) {
     if (w == 0)
-      return Status::error("error: a layer needs a non-zero width");
+      return Status::error("a layer needs a non-zero width");
     if (connections == Connections::Unique && uint64_t(w) * 2 < prev)
-      return Status::error("error: 'unique' connections need 2 x width >= the "
+      return Status::error("'unique' connections need 2 x width >= the "
                            "previous width (" +
                            std::to_string(w) + " x 2 < " +
                            std::to_string(prev) +

@@ -62,24 +62,23 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
                       const Dataset &test) {
   opts = o;
   if (opts.batch == 0)
-    return Status::error("error: --batch must be positive");
+    return Status::error("--batch must be positive");
   if (!(opts.lr > 0))
-    return Status::error("error: --lr must be positive");
+    return Status::error("--lr must be positive");
   if (train.size() == 0)
-    return Status::error("error: the training set is empty");
+    return Status::error("the training set is empty");
   if (train.numFeatures != opts.model.features)
-    return Status::error(
-        "error: the data has " + std::to_string(train.numFeatures) +
+    return Status::error("the data has " + std::to_string(train.numFeatures) +
         " features, the model " + std::to_string(opts.model.features));
   for (uint32_t l : train.labels)
     if (l >= opts.model.classes)
-      return Status::error("error: label " + std::to_string(l) + " but only " +
+      return Status::error("label " + std::to_string(l) + " but only " +
                            std::to_string(opts.model.classes) + " classes");
   if (Status s = model.init(opts.model); !s)
     return s;
   if (opts.validation) {
     if (opts.validation >= train.size())
-      return Status::error("error: --validation " +
+      return Status::error("--validation " +
                            std::to_string(opts.validation) +
                            " leaves no training samples (the set has " +
                            std::to_string(train.size()) + ")");
@@ -124,7 +123,7 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
       if (Status up = gpu->upload(model.weights, adamM, adamV); !up)
         return up;
   } else if (opts.device != "cpu") {
-    return Status::error("error: unknown device '" + opts.device + "'");
+    return Status::error("unknown device '" + opts.device + "'");
   }
   return Status::success();
 }
@@ -303,7 +302,7 @@ Status Trainer::run(RunSummary *summary) {
   uint64_t target = opts.iterations ? opts.iterations : UINT64_MAX;
   double limit = opts.minutes > 0 ? opts.minutes * 60 : 1e300;
   if (target == UINT64_MAX && limit >= 1e300)
-    return Status::error("error: give --iterations or --minutes");
+    return Status::error("give --iterations or --minutes");
   double lossSum = 0;
   uint64_t lossCount = 0, correctSum = 0;
   uint64_t startIteration = iteration;

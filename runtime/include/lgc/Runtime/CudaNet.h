@@ -42,7 +42,8 @@ public:
 
 private:
   CudaNet() = default;
-  Status check(int rc, const char *what) const;
+  /// A failed driver call as "path: error: what failed: ...detail".
+  Status check(int rc, const char *what, const std::string &detail = "") const;
 
   std::shared_ptr<Driver> driver;
   void *context = nullptr, *module = nullptr, *packKernel = nullptr,

@@ -1,7 +1,10 @@
 //===- Status.h - Error reporting without exceptions ------------*- C++ -*-===//
 //
-// Part of lgc. The runtime is built without exceptions (LLVM's flags) and must
-// never abort on user input, so fallible calls return a Status.
+// Part of lgc. The runtime and the trainer are built without exceptions
+// (LLVM's flags) and must never abort on user input, so fallible calls
+// return a Status. A failed Status holds one complete diagnostic line,
+// "where: error: what" (where = file, or file:line:col) or "error: what";
+// the two constructors below are the only places that spell "error: ".
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,11 +19,17 @@ namespace lgc {
 class [[nodiscard]] Status {
 public:
   static Status success() { return Status(); }
-  static Status error(std::string message) {
-    Status s;
-    s.failed = true;
-    s.msg = std::move(message);
-    return s;
+  /// An error without a location: "error: what".
+  static Status error(const std::string &what) {
+    return failure("error: " + what);
+  }
+  /// An error at `where` (a path, or path:line:col): "where: error: what".
+  static Status errorAt(const std::string &where, const std::string &what) {
+    return failure(where + ": error: " + what);
+  }
+  /// The same failure with `context` in front ("net.ptx: " + message).
+  Status withContext(const std::string &context) const {
+    return failed ? failure(context + msg) : *this;
   }
   bool ok() const { return !failed; }
   explicit operator bool() const { return !failed; }
@@ -28,6 +37,12 @@ public:
   const std::string &message() const { return msg; }
 
 private:
+  static Status failure(std::string message) {
+    Status s;
+    s.failed = true;
+    s.msg = std::move(message);
+    return s;
+  }
   bool failed = false;
   std::string msg;
 };
