@@ -149,9 +149,16 @@ static LogicalResult renderLLVM(ModuleOp module, llvm::TargetMachine &tm,
   return emitMachineCode(*llvmModule, tm, assembly, out, module.getLoc());
 }
 
-static void print(ModuleOp module, std::string &out) {
+static LogicalResult print(ModuleOp module, std::string &out) {
   llvm::raw_string_ostream os(out);
   module.print(os);
+  return success();
+}
+
+LogicalResult Driver::convert(ModuleOp module, std::unique_ptr<Pass> pass) {
+  PassManager pm(&context);
+  pm.addPass(std::move(pass));
+  return pm.run(module);
 }
 
 LogicalResult Driver::cpuStages(ModuleOp module, Stage stage,
@@ -162,17 +169,13 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage,
       createCPUTargetMachine(target, module.getLoc());
   if (!tm)
     return failure();
-  PassManager pm(&context);
   ConvertLGNToLLVMOptions lowering;
   lowering.vectorWords = chooseVectorWords(*tm, target);
   lowering.gatesPerFunction = target.gatesPerFunction;
-  pm.addPass(createConvertLGNToLLVM(lowering));
-  if (failed(pm.run(module)))
+  if (failed(convert(module, createConvertLGNToLLVM(lowering))))
     return failure();
-  if (stage == Stage::LLVMMLIR) {
-    print(module, out);
-    return success();
-  }
+  if (stage == Stage::LLVMMLIR)
+    return print(module, out);
   if (failed(renderLLVM(module, *tm, stage != Stage::LLVM, stage == Stage::Asm,
                         out)))
     return failure();
@@ -193,16 +196,12 @@ LogicalResult Driver::gpuStages(ModuleOp module, Stage stage,
       createNVPTXTargetMachine(opts.gpuArch, opts.ptxFeatures, module.getLoc());
   if (!tm)
     return failure();
-  PassManager pm(&context);
   ConvertLGNToNVVMOptions lowering;
   lowering.gatesPerFunction = opts.cpu.gatesPerFunction;
-  pm.addPass(createConvertLGNToNVVM(lowering));
-  if (failed(pm.run(module)))
+  if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();
-  if (stage == Stage::GPUMLIR) {
-    print(module, out);
-    return success();
-  }
+  if (stage == Stage::GPUMLIR)
+    return print(module, out);
   return renderLLVM(module, *tm, stage == Stage::PTX, /*assembly=*/true, out);
 }
 
@@ -265,8 +264,7 @@ LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
     return success();
   }
   case Stage::MLIR:
-    print(module, out);
-    return success();
+    return print(module, out);
   case Stage::LLVMMLIR:
   case Stage::LLVM:
   case Stage::Asm:

@@ -53,14 +53,15 @@ LogicalResult NetOp::verify() {
   if (levels && bitFeatures)
     return emitOpError("expects either 'levels' or 'bit_features' and "
                        "'bit_thresholds', not both");
-  if (getFeatures() && !bitFeatures && !levels)
+  bool encoded = levels || bitFeatures;
+  if (getFeatures() && !encoded)
     return emitOpError("expects 'features' only with an input encoding");
+  if (encoded && !getFeatures())
+    return emitOpError("expects 'features' with an input encoding");
+  int64_t features = encoded ? getFeaturesAttr().getInt() : 0;
+  if (encoded && features <= 0)
+    return emitOpError("expects a positive 'features', found ") << features;
   if (levels) {
-    if (!getFeatures())
-      return emitOpError("expects 'features' with an input encoding");
-    int64_t features = getFeaturesAttr().getInt();
-    if (features <= 0)
-      return emitOpError("expects a positive 'features', found ") << features;
     if (levels->empty())
       return emitOpError("expects at least one level");
     for (auto [j, t] : llvm::enumerate(*levels))
@@ -68,11 +69,6 @@ LogicalResult NetOp::verify() {
         return emitOpError("level ") << j << " is NaN";
   }
   if (bitFeatures) {
-    if (!getFeatures())
-      return emitOpError("expects 'features' with an input encoding");
-    int64_t features = getFeaturesAttr().getInt();
-    if (features <= 0)
-      return emitOpError("expects a positive 'features', found ") << features;
     if (bitFeatures->size() != bitThresholds->size())
       return emitOpError("expects 'bit_features' (")
              << bitFeatures->size() << ") and 'bit_thresholds' ("

@@ -101,6 +101,29 @@ public:
     }
     return v;
   }
+  /// The start every tool shares: parses, prints `usage` for --help or -h,
+  /// and checks the number of positionals. Returns -1 to go on, otherwise
+  /// the exit code (0 after --help, 1 after an error).
+  int start(int argc, char **argv, const char *usage, size_t minPositionals,
+            size_t maxPositionals) {
+    if (!parse(argc, argv))
+      return 1;
+    if (has("help") || has("h")) {
+      std::fputs(usage, stdout);
+      return 0;
+    }
+    if (positionals.size() > maxPositionals)
+      return fail("unexpected argument '" + positionals[maxPositionals] +
+                  "' (try --help)"),
+             1;
+    if (positionals.size() < minPositionals)
+      return fail("expected " + std::to_string(minPositionals) +
+                  " file argument" + (minPositionals == 1 ? "" : "s") +
+                  " (try --help)"),
+             1;
+    return -1;
+  }
+
   bool fail(const std::string &msg) const {
     std::fprintf(stderr, "%s: error: %s\n", tool, msg.c_str());
     return false;

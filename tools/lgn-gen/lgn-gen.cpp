@@ -30,14 +30,8 @@ int main(int argc, char **argv) {
                      {"inputs", "layers", "classes", "tau", "seed",
                       "connections", "pass-through", "o"},
                      {"help", "h"});
-  if (!flags.parse(argc, argv))
-    return 1;
-  if (flags.has("help") || flags.has("h")) {
-    fmt::print("{}", kUsage);
-    return 0;
-  }
-  if (!flags.positionals.empty())
-    return flags.fail("unexpected argument '" + flags.positionals[0] + "'"), 1;
+  if (int rc = flags.start(argc, argv, kUsage, 0, 0); rc >= 0)
+    return rc;
   bool ok = true;
   GenerateOptions opts;
   opts.inputs = uint32_t(flags.u64("inputs", 784, ok, 1, 1u << 24));

@@ -33,14 +33,8 @@ int main(int argc, char **argv) {
       "lgn-run",
       {"data", "split", "limit", "repeat", "threads", "input", "device"},
       {"help", "h"});
-  if (!flags.parse(argc, argv))
-    return 1;
-  if (flags.has("help") || flags.has("h")) {
-    fmt::print("{}", kUsage);
-    return 0;
-  }
-  if (flags.positionals.size() != 1)
-    return flags.fail("expected exactly one net file (try --help)"), 1;
+  if (int rc = flags.start(argc, argv, kUsage, 1, 1); rc >= 0)
+    return rc;
   bool ok = true;
   uint64_t limit = flags.u64("limit", UINT64_MAX, ok, 1);
   uint64_t repeat = flags.u64("repeat", 1, ok, 1, 1000000);

@@ -125,14 +125,8 @@ int main(int argc, char **argv) {
        "log",  "plot",    "checkpoint", "checkpoint-every", "resume",
        "o"},
       {"bench", "quiet", "help", "h"});
-  if (!flags.parse(argc, argv))
-    return 1;
-  if (flags.has("help") || flags.has("h")) {
-    fmt::print("{}", kUsage);
-    return 0;
-  }
-  if (!flags.positionals.empty())
-    return flags.fail("unexpected argument '" + flags.positionals[0] + "'"), 1;
+  if (int rc = flags.start(argc, argv, kUsage, 0, 0); rc >= 0)
+    return rc;
   bool ok = true;
   TrainOptions opts;
   opts.model.tau = flags.real("tau", 10.0, ok);

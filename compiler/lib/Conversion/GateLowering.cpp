@@ -279,7 +279,9 @@ void lgc::createConstantArray(OpBuilder &b, Location loc, StringRef name,
   constantArray(b, loc, name, b.getF32Type(), values, addressSpace);
 }
 
-FailureOr<NetOp> lgc::netToLower(ModuleOp module) {
+LogicalResult
+lgc::lowerOnlyNet(ModuleOp module,
+                  llvm::function_ref<LogicalResult(NetOp, OpBuilder &)> lower) {
   NetOp found;
   for (NetOp net : module.getOps<NetOp>()) {
     if (found)
@@ -287,5 +289,12 @@ FailureOr<NetOp> lgc::netToLower(ModuleOp module) {
           "is the second net in this module; lower one net per module");
     found = net;
   }
-  return found;
+  if (!found)
+    return success();
+  OpBuilder b(module.getContext());
+  b.setInsertionPointToEnd(module.getBody());
+  if (failed(lower(found, b)))
+    return failure();
+  found.erase();
+  return success();
 }

@@ -125,6 +125,9 @@ public:
 private:
   mlir::LogicalResult error(const llvm::Twine &message);
   mlir::LogicalResult optimize(mlir::ModuleOp module);
+  /// Runs one conversion pass on the module.
+  mlir::LogicalResult convert(mlir::ModuleOp module,
+                              std::unique_ptr<mlir::Pass> pass);
   mlir::LogicalResult cpuStages(mlir::ModuleOp module, Stage stage,
                                 llvm::StringRef outPath, std::string &out);
   mlir::LogicalResult gpuStages(mlir::ModuleOp module, Stage stage,

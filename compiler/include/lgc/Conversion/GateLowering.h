@@ -135,10 +135,14 @@ void createConstantArray(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::StringRef name, llvm::ArrayRef<float> values,
                          unsigned addressSpace = 0);
 
-/// The one lgn.net of `module` that a conversion lowers (the generated
-/// symbols are fixed, so one net per module), or null when there is none;
-/// fails with a diagnostic on a second net.
-mlir::FailureOr<lgn::NetOp> netToLower(mlir::ModuleOp module);
+/// The frame of both conversion passes: finds the module's lgn.net (the
+/// generated symbols are fixed, so one net per module; a second one is an
+/// error), calls `lower` with a builder at the end of the module, and erases
+/// the net. A module without a net is left as it is.
+mlir::LogicalResult lowerOnlyNet(
+    mlir::ModuleOp module,
+    llvm::function_ref<mlir::LogicalResult(lgn::NetOp, mlir::OpBuilder &)>
+        lower);
 
 } // namespace lgc
 

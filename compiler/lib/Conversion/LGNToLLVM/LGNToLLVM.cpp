@@ -90,12 +90,10 @@ LLVM::LLVMFuncOp CPUGateEmitter::createFunction(StringRef name,
   return fn;
 }
 
-/// Appends the CPU code of `net` to the end of `module`.
-static void lowerNet(NetOp net, ModuleOp module, unsigned vectorWords,
+/// Appends the CPU code of `net` at `b`'s insertion point.
+static void lowerNet(NetOp net, OpBuilder &b, unsigned vectorWords,
                      unsigned gatesPerFunction) {
   Location loc = net.getLoc();
-  OpBuilder b(module.getContext());
-  b.setInsertionPointToEnd(module.getBody());
   NetPartition partition(net, gatesPerFunction);
   CPUGateEmitter emitter(b, loc, partition, vectorWords);
 
@@ -135,20 +133,16 @@ struct ConvertLGNToLLVMPass
   using ConvertLGNToLLVMBase::ConvertLGNToLLVMBase;
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    FailureOr<NetOp> net = netToLower(module);
-    if (failed(net))
-      return signalPassFailure();
-    if (!*net)
-      return;
-    if (vectorWords == 0 || vectorWords > 8 ||
-        (vectorWords & (vectorWords - 1))) {
-      net->emitOpError("cannot be lowered with ")
-          << unsigned(vectorWords) << " words per vector (1, 2, 4 or 8)";
-      return signalPassFailure();
-    }
-    lowerNet(*net, module, vectorWords, gatesPerFunction);
-    net->erase();
+    auto lower = [&](NetOp net, OpBuilder &b) -> LogicalResult {
+      if (vectorWords == 0 || vectorWords > 8 ||
+          (vectorWords & (vectorWords - 1)))
+        return net.emitOpError("cannot be lowered with ")
+               << unsigned(vectorWords) << " words per vector (1, 2, 4 or 8)";
+      lowerNet(net, b, vectorWords, gatesPerFunction);
+      return success();
+    };
+    if (failed(lowerOnlyNet(getOperation(), lower)))
+      signalPassFailure();
   }
 };
 } // namespace

@@ -351,17 +351,13 @@ struct ConvertLGNToNVVMPass
   using ConvertLGNToNVVMBase::ConvertLGNToNVVMBase;
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    FailureOr<NetOp> net = netToLower(module);
-    if (failed(net))
-      return signalPassFailure();
-    if (!*net)
-      return;
-    OpBuilder b(module.getContext());
-    b.setInsertionPointToEnd(module.getBody());
-    NetPartition partition(*net, gatesPerFunction);
-    GPULowering(*net, b, partition, hostMode).run();
-    net->erase();
+    auto lower = [&](NetOp net, OpBuilder &b) -> LogicalResult {
+      NetPartition partition(net, gatesPerFunction);
+      GPULowering(net, b, partition, hostMode).run();
+      return success();
+    };
+    if (failed(lowerOnlyNet(getOperation(), lower)))
+      signalPassFailure();
   }
 };
 } // namespace

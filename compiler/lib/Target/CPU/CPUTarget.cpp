@@ -37,12 +37,9 @@ static void setLLVMOption(llvm::StringRef name, llvm::StringRef value) {
     option->addOccurrence(0, name, value);
 }
 
-std::unique_ptr<llvm::TargetMachine>
-lgc::createCPUTargetMachine(const CPUTargetOptions &opts, Location loc) {
-  setLLVMOption("enable-misched", opts.machineScheduler ? "true" : "false");
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  std::string triple = llvm::sys::getDefaultTargetTriple();
+const llvm::Target *lgc::lookupTarget(const std::string &triple,
+                                      const std::string &cpu, Location loc,
+                                      const llvm::Twine &what) {
   std::string error;
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
@@ -50,6 +47,21 @@ lgc::createCPUTargetMachine(const CPUTargetOptions &opts, Location loc) {
     emitError(loc) << error;
     return nullptr;
   }
+  std::unique_ptr<llvm::MCSubtargetInfo> probe(
+      target->createMCSubtargetInfo(triple, cpu, ""));
+  if (!probe || !probe->isCPUStringValid(cpu)) {
+    emitError(loc) << what;
+    return nullptr;
+  }
+  return target;
+}
+
+std::unique_ptr<llvm::TargetMachine>
+lgc::createCPUTargetMachine(const CPUTargetOptions &opts, Location loc) {
+  setLLVMOption("enable-misched", opts.machineScheduler ? "true" : "false");
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  std::string triple = llvm::sys::getDefaultTargetTriple();
   std::string cpu = opts.cpu;
   std::string features;
   if (cpu == "native") {
@@ -60,13 +72,10 @@ lgc::createCPUTargetMachine(const CPUTargetOptions &opts, Location loc) {
   }
   if (!opts.features.empty())
     features += (features.empty() ? "" : ",") + opts.features;
-  // An unknown CPU name would silently give a generic target: check first.
-  std::unique_ptr<llvm::MCSubtargetInfo> probe(
-      target->createMCSubtargetInfo(triple, cpu, ""));
-  if (!probe || !probe->isCPUStringValid(cpu)) {
-    emitError(loc) << "unknown CPU '" << opts.cpu << "' for " << triple;
+  const llvm::Target *target = lookupTarget(
+      triple, cpu, loc, "unknown CPU '" + opts.cpu + "' for " + triple);
+  if (!target)
     return nullptr;
-  }
   llvm::CodeGenOptLevel level =
       opts.codegenLevel == 0   ? llvm::CodeGenOptLevel::None
       : opts.codegenLevel == 1 ? llvm::CodeGenOptLevel::Less

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Target/GPU/GPUTarget.h"
+#include "lgc/Target/CPU/CPUTarget.h"
 
 #include "mlir/IR/Diagnostics.h"
 
@@ -29,20 +30,11 @@ lgc::createNVPTXTargetMachine(const std::string &arch,
   LLVMInitializeNVPTXTargetMC();
   LLVMInitializeNVPTXAsmPrinter();
   const std::string triple = "nvptx64-nvidia-cuda";
-  std::string error;
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target) {
-    emitError(loc) << error;
+  const llvm::Target *target = lookupTarget(
+      triple, arch, loc,
+      "unknown GPU architecture '" + arch + "' (sm_80 .. sm_90a)");
+  if (!target)
     return nullptr;
-  }
-  std::unique_ptr<llvm::MCSubtargetInfo> probe(
-      target->createMCSubtargetInfo(triple, arch, ""));
-  if (!probe || !probe->isCPUStringValid(arch)) {
-    emitError(loc) << "unknown GPU architecture '" << arch
-                   << "' (sm_80 .. sm_90a)";
-    return nullptr;
-  }
   llvm::TargetOptions to;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, arch, features, to, std::nullopt, std::nullopt,

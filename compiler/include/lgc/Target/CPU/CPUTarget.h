@@ -44,6 +44,14 @@ struct CPUTargetOptions {
 std::unique_ptr<llvm::TargetMachine>
 createCPUTargetMachine(const CPUTargetOptions &opts, mlir::Location loc);
 
+/// The LLVM target for `triple` with `cpu` checked to be one of its CPU
+/// names (an unknown name would silently give a generic target); reports
+/// `what` (e.g. "unknown CPU 'x'") at `loc` and returns null otherwise.
+/// Shared by the CPU and GPU target machines.
+const llvm::Target *lookupTarget(const std::string &triple,
+                                 const std::string &cpu, mlir::Location loc,
+                                 const llvm::Twine &what);
+
 /// 64-bit words per vector for `tm` (8 with AVX-512, 4 with AVX2, 2 with
 /// SSE2 or NEON, else 1), unless opts.vectorBits says otherwise.
 unsigned chooseVectorWords(const llvm::TargetMachine &tm,
