@@ -34,6 +34,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     std::fprintf(stderr, "round trip failed\n");
     std::abort();
   }
+  // The reader stores the encoding in one canonical form (levels for a
+  // thermometer), so the written text is a fixed point.
+  if (back.levels != net.levels || lgc::writeNet(back) != written) {
+    std::fprintf(stderr, "the written form is not canonical\n");
+    std::abort();
+  }
   if (net.numNodes() < 100000) {
     std::vector<uint64_t> words(net.numInputs, 0x5555aaaa3333ccccull);
     std::vector<uint32_t> counts(64 * net.numClasses), classes(64);

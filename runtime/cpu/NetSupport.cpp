@@ -19,6 +19,11 @@
 // guards), only malloc/free/memset from libc, so the .so links with a plain
 // `ld.lld -shared`.
 //
+// One file (over 600 lines) on purpose: it is compiled once per ISA level
+// into its own archive, and its packing, counting and ABI parts share the
+// ISA-specific helpers and the Buffers layout; split, each piece would need
+// the same per-level build and the helpers in a header of their own.
+//
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Runtime/GeneratedABI.h"
