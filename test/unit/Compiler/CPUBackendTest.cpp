@@ -11,7 +11,9 @@
 #include "lgc/Compiler/LGNImportExport.h"
 #include "lgc/Runtime/Generate.h"
 #include "lgc/Runtime/Interpreter.h"
+#include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/NetLibrary.h"
+#include "lgc/Runtime/Runner.h"
 #include "lgc/Target/CPU/CPUTarget.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -139,7 +141,8 @@ TEST(CPUBackend, BitExactAgainstInterpreter) {
        "x86-64-v3"},
   };
   TempDir dir;
-  for (const Case &c : cases) {
+  for (size_t index = 0; index < cases.size(); ++index) {
+    const Case &c = cases[index];
     SCOPED_TRACE(c.name);
     GenerateOptions g;
     g.inputs = c.inputs;
@@ -159,6 +162,11 @@ TEST(CPUBackend, BitExactAgainstInterpreter) {
         for (uint32_t f = 0; f < net.numFeatures; ++f)
           net.encoding.push_back(
               InputBit{f, 0.1f + 0.8f * float(j) / float(levels)});
+      // Half the cases keep the encoding explicit (per-bit tables in the
+      // generated code), half give it as levels (the per-level packers).
+      if (index % 2 == 0)
+        net.canonicalizeEncoding();
+      ASSERT_EQ(net.levels.empty(), index % 2 != 0);
     }
     std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
     ASSERT_TRUE(lib);
@@ -214,6 +222,56 @@ TEST(CPUBackend, BitExactAgainstInterpreter) {
       }
     }
   }
+}
+
+TEST(CPUBackend, RunnersAgree) {
+  // lgc::Runner over a .lgn (interpreter) and the net.so compiled from it.
+  GenerateOptions g;
+  g.inputs = 60;
+  g.widths = {300, 200};
+  g.classes = 4;
+  g.passThroughShare = 0.3;
+  Net net;
+  ASSERT_TRUE(generateNet(g, net).ok());
+  net.numFeatures = 20;
+  net.levels = {0.2f, 0.5f, 0.7f};
+  TempDir dir;
+  ASSERT_TRUE(writeNetFile(dir.file("net.lgn"), net).ok());
+  Case c{"runner", 0, {}, 0, Connections::Random, 0, 2, 0, 100};
+  ASSERT_TRUE(compile(net, c, dir.path));
+  RunnerOptions options;
+  options.threads = 2;
+  std::unique_ptr<Runner> interp, lib;
+  ASSERT_TRUE(Runner::open(dir.file("net.lgn"), options, interp).ok());
+  ASSERT_TRUE(Runner::open(dir.file("runner.so"), options, lib).ok());
+  EXPECT_EQ(interp->info().backend, "reference interpreter");
+  EXPECT_EQ(lib->info().features, 20u);
+  EXPECT_EQ(lib->info().classes, 4u);
+  EXPECT_LT(lib->deviceSeconds(), 0);
+  const size_t n = 333;
+  Rng rng(5);
+  std::vector<uint8_t> px(n * 20);
+  std::vector<float> fx(n * 20);
+  for (size_t i = 0; i < px.size(); ++i) {
+    px[i] = uint8_t(rng.below(256));
+    fx[i] = float(rng.uniform());
+  }
+  for (bool u8 : {true, false}) {
+    std::vector<uint32_t> c1(n * 4), k1(n), c2(n * 4, 9), k2(n, 9);
+    auto run = [&](Runner &r, uint32_t *counts, uint32_t *classes) {
+      return u8 ? r.runU8(px.data(), n, counts, classes)
+                : r.runF32(fx.data(), n, counts, classes);
+    };
+    ASSERT_TRUE(run(*interp, c1.data(), k1.data()).ok());
+    ASSERT_TRUE(run(*lib, c2.data(), k2.data()).ok());
+    EXPECT_EQ(c1, c2) << (u8 ? "u8" : "f32");
+    EXPECT_EQ(k1, k2) << (u8 ? "u8" : "f32");
+  }
+  std::unique_ptr<Runner> missing;
+  Status s = Runner::open(dir.file("absent.lgn"), options, missing);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message().rfind(dir.file("absent.lgn") + ": error: ", 0), 0u)
+      << s.message();
 }
 
 TEST(CPUBackend, LoaderErrors) {
