@@ -69,6 +69,9 @@ Driver::Driver(MLIRContext &context, DriverOptions options)
   context.getOrLoadDialect<lgn::LGNDialect>();
 }
 
+/// Errors about options and the environment have no place in the input:
+/// they are reported at an unknown location (a tool prints them with its
+/// name).
 LogicalResult Driver::error(const Twine &message) {
   return emitError(UnknownLoc::get(&context)) << message;
 }
@@ -166,7 +169,7 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage,
   CPUTargetOptions target = opts.cpu;
   target.codegenLevel = opts.optLevel;
   std::unique_ptr<llvm::TargetMachine> tm =
-      createCPUTargetMachine(target, module.getLoc());
+      createCPUTargetMachine(target, UnknownLoc::get(&context));
   if (!tm)
     return failure();
   ConvertLGNToLLVMOptions lowering;
@@ -187,13 +190,14 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage,
   std::string object = std::move(out);
   out.clear();
   return linkSharedLibrary(object, outPath.str(), supportLibraryFor(*tm, dir),
-                           module.getLoc());
+                           UnknownLoc::get(&context));
 }
 
 LogicalResult Driver::gpuStages(ModuleOp module, Stage stage,
                                 std::string &out) {
   std::unique_ptr<llvm::TargetMachine> tm =
-      createNVPTXTargetMachine(opts.gpuArch, opts.ptxFeatures, module.getLoc());
+      createNVPTXTargetMachine(opts.gpuArch, opts.ptxFeatures,
+                               UnknownLoc::get(&context));
   if (!tm)
     return failure();
   ConvertLGNToNVVMOptions lowering;

@@ -192,6 +192,14 @@ int main(int argc, char **argv) {
   MLIRContext context;
   SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  // Diagnostics without a location (bad options, a missing linker) read as
+  // the tool's own errors; located ones show their source line.
+  ScopedDiagnosticHandler unlocated(&context, [](Diagnostic &d) {
+    if (!isa<UnknownLoc>(d.getLocation()))
+      return failure();
+    WithColor::error(errs(), "lgc") << d.str() << "\n";
+    return success();
+  });
   lgc::Driver driver(context, std::move(opts));
   std::string out = outputFile.empty() ? "-" : outputFile.getValue();
   if (failed(driver.validate(*stage, out)))
