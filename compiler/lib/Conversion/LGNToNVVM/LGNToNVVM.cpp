@@ -27,9 +27,9 @@ using namespace lgc::lgn;
 
 namespace {
 
-class GPULowering : public GateEmitter {
+class NVVMLowering : public GateEmitter {
 public:
-  GPULowering(NetOp net, OpBuilder &b, const NetPartition &partition,
+  NVVMLowering(NetOp net, OpBuilder &b, const NetPartition &partition,
               bool hostMode)
       : GateEmitter(b, net.getLoc(), partition), net(net),
         hostMode(hostMode) {
@@ -89,7 +89,7 @@ private:
 
 } // namespace
 
-LLVM::LLVMFuncOp GPULowering::function(StringRef name, ArrayRef<Type> args,
+LLVM::LLVMFuncOp NVVMLowering::function(StringRef name, ArrayRef<Type> args,
                                        LLVM::Linkage linkage) {
   auto fn = b.create<LLVM::LLVMFuncOp>(
       loc, name, LLVM::LLVMFunctionType::get(voidTy, args), linkage);
@@ -99,7 +99,7 @@ LLVM::LLVMFuncOp GPULowering::function(StringRef name, ArrayRef<Type> args,
   return fn;
 }
 
-void GPULowering::globals(const EncodingTables &encoding) {
+void NVVMLowering::globals(const EncodingTables &encoding) {
   SmallVector<int32_t> thresholdU8;
   for (float t : encoding.thresholds)
     thresholdU8.push_back(int32_t(abi::byteThreshold(t)));
@@ -117,7 +117,7 @@ void GPULowering::globals(const EncodingTables &encoding) {
 
 /// GroupSum as carry-save adder trees, then a running bit-sliced argmax;
 /// the class of each of the thread's 64 samples is stored as a u32.
-void GPULowering::counterAndArgmax(Value planes, Value classes, unsigned K) {
+void NVVMLowering::counterAndArgmax(Value planes, Value classes, unsigned K) {
   auto outputs = net.getOutputOp().getBits();
   unsigned C = net.getClasses(), group = unsigned(outputs.size()) / C;
   auto x = [&](Value p, Value q) {
@@ -203,7 +203,7 @@ void GPULowering::counterAndArgmax(Value planes, Value classes, unsigned K) {
 
 /// __lgc_gpu_pack_u8(x, n, in, words, gid): input bit gid / words of the 64
 /// samples of word gid % words.
-LLVM::LLVMFuncOp GPULowering::packFunction(const EncodingTables &encoding) {
+LLVM::LLVMFuncOp NVVMLowering::packFunction(const EncodingTables &encoding) {
   LLVM::LLVMFuncOp fn = function(abi::kGpuPackFunction,
                                  {ptr, i64, ptr, i64, i64},
                                  hostMode ? LLVM::Linkage::External
@@ -251,7 +251,7 @@ LLVM::LLVMFuncOp GPULowering::packFunction(const EncodingTables &encoding) {
 }
 
 /// The kernels: a global thread id, a bounds check, the per-thread call.
-void GPULowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packFn) {
+void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packFn) {
   auto kernel = [&](StringRef name, ArrayRef<Type> args, auto limit,
                     auto call) {
     OpBuilder::InsertionGuard guard(b);
@@ -299,7 +299,7 @@ void GPULowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packFn) {
       });
 }
 
-void GPULowering::run() {
+void NVVMLowering::run() {
   unsigned outputs = unsigned(net.getOutputOp().getBits().size());
   unsigned K = abi::planesForGroup(outputs / net.getClasses());
   EncodingTables encoding = encodingTables(net);
@@ -353,7 +353,7 @@ struct ConvertLGNToNVVMPass
   void runOnOperation() override {
     auto lower = [&](NetOp net, OpBuilder &b) -> LogicalResult {
       NetPartition partition(net, gatesPerFunction);
-      GPULowering(net, b, partition, hostMode).run();
+      NVVMLowering(net, b, partition, hostMode).run();
       return success();
     };
     if (failed(lowerOnlyNet(getOperation(), lower)))
