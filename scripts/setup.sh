@@ -11,6 +11,7 @@ PACKAGES=(
   clang-19 lld-19 llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools libclang-rt-19-dev
   libfmt-dev zlib1g-dev libgtest-dev googletest libbenchmark-dev
   dataset-fashion-mnist python3-sklearn verilator iverilog yosys
+  python3-numpy python3-pytest python3-torch python3-setuptools python3-wheel python3-venv
 )
 
 if [ "${LGC_SKIP_APT:-0}" != 1 ]; then

@@ -173,6 +173,17 @@ Status CudaNet::open(const std::string &ptxPath,
                             "reading the shape");
       !s)
     return s;
+  CUdeviceptr tauPtr;
+  if (Status s = net->check(d.cuModuleGetGlobal(&tauPtr, &bytes, net->module,
+                                                abi::kTauSymbol),
+                            "finding __lgc_gen_tau");
+      !s)
+    return s;
+  if (bytes == sizeof(double))
+    if (Status s = net->check(d.cuMemcpyDtoH(&net->tauValue, tauPtr, bytes),
+                              "reading tau");
+        !s)
+      return s;
   if (uint32_t(net->shape[abi::kABIVersion]) != abi::kGeneratedABIVersion)
     return Status::errorAt(
         ptxPath, "generated-code ABI version " +

@@ -5,7 +5,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Runtime/NetLibrary.h"
-#include "lgc/lgc_runtime.h"
 
 #include <algorithm>
 #include <cstring>
@@ -127,58 +126,3 @@ Status NetLibrary::runPacked(const uint64_t *bits, size_t n, uint32_t *counts,
 //===----------------------------------------------------------------------===//
 // C API
 //===----------------------------------------------------------------------===//
-
-struct lgc_rt_net {
-  std::unique_ptr<NetLibrary> lib;
-};
-
-static void copyError(const Status &s, char *error, size_t size) {
-  if (!error || !size)
-    return;
-  size_t n = std::min(size - 1, s.message().size());
-  std::memcpy(error, s.message().data(), n);
-  error[n] = 0;
-}
-
-extern "C" lgc_rt_net *lgc_rt_open(const char *path, char *error, size_t size) {
-  if (!path) {
-    copyError(Status::error("no path"), error, size);
-    return nullptr;
-  }
-  std::unique_ptr<NetLibrary> lib;
-  if (Status s = NetLibrary::open(path, lib); !s) {
-    copyError(s, error, size);
-    return nullptr;
-  }
-  return new lgc_rt_net{std::move(lib)};
-}
-
-extern "C" void lgc_rt_close(lgc_rt_net *net) { delete net; }
-
-extern "C" const lgc_net_info *lgc_rt_info(const lgc_rt_net *net) {
-  return net ? &net->lib->info() : nullptr;
-}
-
-extern "C" int lgc_rt_run_u8(const lgc_rt_net *net, const uint8_t *x, size_t n,
-                             uint32_t *counts, uint32_t *classes,
-                             unsigned threads, char *error, size_t size) {
-  if (!net || (n && !x)) {
-    copyError(Status::error("null argument"), error, size);
-    return LGC_ERR_ARGUMENT;
-  }
-  Status s = net->lib->runU8(x, n, counts, classes, threads);
-  copyError(s, error, size);
-  return s ? LGC_OK : LGC_ERR_ARGUMENT;
-}
-
-extern "C" int lgc_rt_run_f32(const lgc_rt_net *net, const float *x, size_t n,
-                              uint32_t *counts, uint32_t *classes,
-                              unsigned threads, char *error, size_t size) {
-  if (!net || (n && !x)) {
-    copyError(Status::error("null argument"), error, size);
-    return LGC_ERR_ARGUMENT;
-  }
-  Status s = net->lib->runF32(x, n, counts, classes, threads);
-  copyError(s, error, size);
-  return s ? LGC_OK : LGC_ERR_ARGUMENT;
-}

@@ -20,18 +20,20 @@ public:
     runnerInfo.inputs = this->net.numInputs;
     runnerInfo.features = this->net.numFeatures;
     runnerInfo.classes = this->net.numClasses;
+    runnerInfo.outputs = uint32_t(this->net.outputs.size());
     runnerInfo.gates = this->net.gates.size();
+    runnerInfo.tau = this->net.tau;
     runnerInfo.backend = "reference interpreter";
   }
   const RunnerInfo &info() const override { return runnerInfo; }
-  Status runU8(const uint8_t *x, size_t n, uint32_t *counts,
-               uint32_t *classes) override {
+  Status runU8(const uint8_t *x, size_t n, uint32_t *counts, uint32_t *classes,
+               unsigned) override {
     std::vector<uint64_t> words = packFeaturesU8(net, x, n);
     interpret(net, words.data(), n, counts, classes);
     return Status::success();
   }
-  Status runF32(const float *x, size_t n, uint32_t *counts,
-                uint32_t *classes) override {
+  Status runF32(const float *x, size_t n, uint32_t *counts, uint32_t *classes,
+                unsigned) override {
     std::vector<uint64_t> words = packFeatures(net, x, n);
     interpret(net, words.data(), n, counts, classes);
     return Status::success();
@@ -44,30 +46,31 @@ private:
 
 class LibraryRunner : public Runner {
 public:
-  LibraryRunner(std::unique_ptr<NetLibrary> lib, unsigned threads)
-      : lib(std::move(lib)), threads(threads) {
+  explicit LibraryRunner(std::unique_ptr<NetLibrary> lib)
+      : lib(std::move(lib)) {
     const lgc_net_info &i = this->lib->info();
     runnerInfo.inputs = i.inputs;
     runnerInfo.features = i.features;
     runnerInfo.classes = i.classes;
+    runnerInfo.outputs = i.outputs;
     runnerInfo.gates = i.gates;
-    runnerInfo.backend = "compiled library (" + std::to_string(i.vector_bits) +
-                         "-bit vectors), " + std::to_string(threads) +
-                         " thread" + (threads == 1 ? "" : "s");
+    runnerInfo.vectorBits = i.vector_bits;
+    runnerInfo.tau = i.tau;
+    runnerInfo.backend =
+        "compiled library (" + std::to_string(i.vector_bits) + "-bit vectors)";
   }
   const RunnerInfo &info() const override { return runnerInfo; }
-  Status runU8(const uint8_t *x, size_t n, uint32_t *counts,
-               uint32_t *classes) override {
+  Status runU8(const uint8_t *x, size_t n, uint32_t *counts, uint32_t *classes,
+               unsigned threads) override {
     return lib->runU8(x, n, counts, classes, threads);
   }
-  Status runF32(const float *x, size_t n, uint32_t *counts,
-                uint32_t *classes) override {
+  Status runF32(const float *x, size_t n, uint32_t *counts, uint32_t *classes,
+                unsigned threads) override {
     return lib->runF32(x, n, counts, classes, threads);
   }
 
 private:
   std::unique_ptr<NetLibrary> lib;
-  unsigned threads;
   RunnerInfo runnerInfo;
 };
 
@@ -77,15 +80,18 @@ public:
     runnerInfo.inputs = this->net->inputs();
     runnerInfo.features = this->net->features();
     runnerInfo.classes = this->net->classes();
+    runnerInfo.outputs = this->net->outputs();
     runnerInfo.gates = this->net->gates();
+    runnerInfo.tau = this->net->tau();
     runnerInfo.backend = "cuda (" + this->net->deviceName() + ")";
   }
   const RunnerInfo &info() const override { return runnerInfo; }
-  Status runU8(const uint8_t *x, size_t n, uint32_t *counts,
-               uint32_t *classes) override {
+  Status runU8(const uint8_t *x, size_t n, uint32_t *counts, uint32_t *classes,
+               unsigned) override {
     return net->runU8(x, n, counts, classes, &lastDeviceSeconds);
   }
-  Status runF32(const float *, size_t, uint32_t *, uint32_t *) override {
+  Status runF32(const float *, size_t, uint32_t *, uint32_t *,
+                unsigned) override {
     return Status::error("the GPU backend reads 8-bit features only "
                          "(use --input u8)");
   }
@@ -104,13 +110,12 @@ bool endsWith(const std::string &s, const char *suffix) {
 
 } // namespace
 
-Status Runner::open(const std::string &path, const RunnerOptions &options,
-                    std::unique_ptr<Runner> &out) {
+Status Runner::open(const std::string &path, std::unique_ptr<Runner> &out) {
   if (endsWith(path, ".so")) {
     std::unique_ptr<NetLibrary> lib;
     if (Status s = NetLibrary::open(path, lib); !s)
       return s;
-    out = std::make_unique<LibraryRunner>(std::move(lib), options.threads);
+    out = std::make_unique<LibraryRunner>(std::move(lib));
     return Status::success();
   }
   if (endsWith(path, ".ptx")) {

@@ -9,6 +9,7 @@
 
 #include "../common/Flags.h"
 #include "lgc/Runtime/Dataset.h"
+#include "lgc/Runtime/FileUtil.h"
 #include "lgc/Runtime/Runner.h"
 
 #include <chrono>
@@ -16,7 +17,7 @@
 
 using namespace lgc;
 
-static const char *kUsage = R"(usage: lgn-run NET.lgn|NET.so [options]
+static const char *kUsage = R"(usage: lgn-run NET.lgn|NET.so|NET.ptx [options]
   --data SPEC     fashion-mnist[:DIR] | mnist[:DIR] | csv:FILE (default fashion-mnist)
   --split S       train | test | all (default test)
   --limit N       use only the first N samples
@@ -26,12 +27,16 @@ static const char *kUsage = R"(usage: lgn-run NET.lgn|NET.so [options]
                   the GPU through the CUDA driver
   --input KIND    u8 (8-bit pixels; the default where the data has them) or
                   f32 (features scaled to [0, 1])
+  --predictions F write one CSV row per sample: index, label, class and the
+                  class counts
+  --json F        write a summary (accuracy, images/s, the net's shape) as JSON
 )";
 
 int main(int argc, char **argv) {
   tools::Flags flags(
       "lgn-run",
-      {"data", "split", "limit", "repeat", "threads", "input", "device"},
+      {"data", "split", "limit", "repeat", "threads", "input", "device",
+       "predictions", "json"},
       {"help", "h"});
   if (int rc = flags.start(argc, argv, kUsage, 1, 1); rc >= 0)
     return rc;
@@ -54,10 +59,11 @@ int main(int argc, char **argv) {
   if (device == "cpu" && isPTX)
     return flags.fail("a .ptx runs on the GPU only (--device cuda)"), 1;
 
-  RunnerOptions options;
-  options.threads = unsigned(threads);
+  std::string predictions = flags.str("predictions");
+  std::string json = flags.str("json");
+
   std::unique_ptr<Runner> runner;
-  if (Status s = Runner::open(path, options, runner); !s) {
+  if (Status s = Runner::open(path, runner); !s) {
     fmt::print(stderr, "{}\n", s.message());
     return 1;
   }
@@ -83,15 +89,20 @@ int main(int argc, char **argv) {
   if (input == "u8" && !fromPixels)
     return flags.fail(data.name + " has no 8-bit pixels; use --input f32"), 1;
 
-  std::vector<uint32_t> classes(n);
+  // Counts only when they are written: the runners skip GroupSum's decoding
+  // otherwise.
+  std::vector<uint32_t> classes(n), counts;
+  if (!predictions.empty())
+    counts.resize(n * info.classes);
+  uint32_t *countsOut = counts.empty() ? nullptr : counts.data();
   double deviceSeconds = 0;
   auto start = std::chrono::steady_clock::now();
   for (uint64_t r = 0; r < repeat; ++r) {
     Status s = input == "u8"
-                   ? runner->runU8(data.pixels.data(), n, nullptr,
-                                   classes.data())
-                   : runner->runF32(data.features.data(), n, nullptr,
-                                    classes.data());
+                   ? runner->runU8(data.pixels.data(), n, countsOut,
+                                   classes.data(), unsigned(threads))
+                   : runner->runF32(data.features.data(), n, countsOut,
+                                    classes.data(), unsigned(threads));
     if (!s) {
       fmt::print(stderr, "{}\n", s.message());
       return 1;
@@ -104,14 +115,66 @@ int main(int argc, char **argv) {
   size_t correct = 0;
   for (size_t i = 0; i < n; ++i)
     correct += classes[i] == data.labels[i];
+  double accuracy = n ? double(correct) / double(n) : 0;
+  double images = double(n) * double(repeat);
+  bool onDevice = runner->deviceSeconds() >= 0;
+
+  if (!predictions.empty()) {
+    std::string csv = "index,label,class";
+    for (uint32_t c = 0; c < info.classes; ++c)
+      csv += fmt::format(",count_{}", c);
+    csv += "\n";
+    for (size_t i = 0; i < n; ++i) {
+      csv += fmt::format("{},{},{}", i, data.labels[i], classes[i]);
+      for (uint32_t c = 0; c < info.classes; ++c)
+        csv += fmt::format(",{}", counts[i * info.classes + c]);
+      csv += "\n";
+    }
+    if (Status s = writeFileAtomic(predictions, csv); !s) {
+      fmt::print(stderr, "lgn-run: {}\n", s.message());
+      return 1;
+    }
+  }
+  if (!json.empty()) {
+    auto quote = [](const std::string &text) {
+      std::string q = "\"";
+      for (char c : text) {
+        if (c == '"' || c == '\\')
+          q += '\\';
+        if (static_cast<unsigned char>(c) < 0x20)
+          q += fmt::format("\\u{:04x}", int(c));
+        else
+          q += c;
+      }
+      return q + "\"";
+    };
+    std::string text = fmt::format(
+        "{{\n  \"net\": {},\n  \"backend\": {},\n  \"data\": {},\n  "
+        "\"input\": \"{}\",\n  \"samples\": {},\n  \"correct\": {},\n  "
+        "\"accuracy\": {:.6f},\n  \"inputs\": {},\n  \"features\": {},\n  "
+        "\"classes\": {},\n  \"gates\": {},\n  \"threads\": {},\n  "
+        "\"repeat\": {},\n  \"seconds\": {:.6f},\n  \"images_per_second\": "
+        "{:.1f}",
+        quote(path), quote(info.backend), quote(data.name), input, n, correct,
+        accuracy, info.inputs, info.features, info.classes, info.gates,
+        threads, repeat, secs, images / secs);
+    if (onDevice)
+      text += fmt::format(",\n  \"device_images_per_second\": {:.1f}",
+                          images / deviceSeconds);
+    text += "\n}\n";
+    if (Status s = writeFileAtomic(json, text); !s) {
+      fmt::print(stderr, "lgn-run: {}\n", s.message());
+      return 1;
+    }
+  }
+
   fmt::print("net: {} ({} inputs, {} gates, {} classes)\n", path, info.inputs,
              info.gates, info.classes);
   fmt::print("data: {} ({} samples)\n", data.name, n);
-  fmt::print("backend: {}, {} input\n", info.backend, input);
-  fmt::print("accuracy: {:.2f}% ({}/{})\n", 100.0 * double(correct) / double(n),
-             correct, n);
-  double images = double(n) * double(repeat);
-  if (runner->deviceSeconds() >= 0)
+  fmt::print("backend: {}, {} input, {} thread{}\n", info.backend, input,
+             threads, threads == 1 ? "" : "s");
+  fmt::print("accuracy: {:.2f}% ({}/{})\n", 100.0 * accuracy, correct, n);
+  if (onDevice)
     fmt::print("throughput: {:.3f} M images/s on the device, {:.3f} M "
                "images/s with transfers\n",
                images / deviceSeconds / 1e6, images / secs / 1e6);

@@ -1,8 +1,12 @@
 /*===- lgc_runtime.h - C API of the lgc runtime (liblgcrt.so) ---*- C -*-===*
  *
- * Part of lgc. Loads compiled nets and runs large batches across threads;
- * usable from C and from Python's ctypes (see README.md). Functions return
- * 0 on success; on failure they write a message to `error` (if not NULL).
+ * Part of lgc. Loads a net and runs large batches across threads; usable
+ * from C and from Python's ctypes (the `lgc` Python package is built on it).
+ * lgc_rt_open takes a compiled net.so, a .lgn (run by the reference
+ * interpreter) or a .ptx (run on the GPU through the CUDA driver).
+ * Functions return 0 on success; on failure they write a message to `error`
+ * (if not NULL). Running is thread-safe; `threads` (0: all cores) splits a
+ * batch of a net.so, the other backends ignore it.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -20,12 +24,44 @@ typedef struct lgc_rt_net lgc_rt_net;
 lgc_rt_net *lgc_rt_open(const char *path, char *error, size_t error_size);
 void lgc_rt_close(lgc_rt_net *net);
 const lgc_net_info *lgc_rt_info(const lgc_rt_net *net);
+/* What runs the net ("compiled library (512-bit vectors)", "reference
+ * interpreter", "cuda (<device>)"); valid while the net is open. */
+const char *lgc_rt_backend(const lgc_rt_net *net);
 int lgc_rt_run_u8(const lgc_rt_net *net, const uint8_t *x, size_t n,
                   uint32_t *counts, uint32_t *classes, unsigned threads,
                   char *error, size_t error_size);
 int lgc_rt_run_f32(const lgc_rt_net *net, const float *x, size_t n,
                    uint32_t *counts, uint32_t *classes, unsigned threads,
                    char *error, size_t error_size);
+
+/* The .lgn format as arrays, for bindings that build or inspect nets (the
+ * Python package's read_lgn/write_lgn): the same reader and writer as every
+ * lgc tool, so the errors carry file:line:col. Node ids: 0 .. inputs-1 are
+ * the input bits, inputs + g is gate g. The encoding is thermometer
+ * (num_levels > 0: bit j*features + f = feature f > levels[j]), explicit
+ * (num_bits = inputs) or, with neither, the identity. */
+typedef struct lgc_lgn_net {
+  uint32_t inputs, features, classes;
+  uint32_t num_gates, num_outputs, num_levels, num_bits, num_layers;
+  uint32_t num_metadata; /* key/value pairs */
+  double tau;
+  const uint8_t *kinds;           /* num_gates */
+  const uint32_t *a, *b;          /* num_gates each */
+  const uint32_t *outputs;        /* num_outputs, GroupSum order */
+  const float *levels;            /* num_levels */
+  const uint32_t *bit_features;   /* num_bits */
+  const float *bit_thresholds;    /* num_bits */
+  const uint32_t *layer_starts;   /* num_layers, ascending gate indices */
+  const char *const *metadata;    /* 2 x num_metadata: key, value, ... */
+  void *owner; /* set by lgc_lgn_read for lgc_lgn_free; ignored on write */
+} lgc_lgn_net;
+
+/* Reads a .lgn file; free the result with lgc_lgn_free. */
+lgc_lgn_net *lgc_lgn_read(const char *path, char *error, size_t error_size);
+void lgc_lgn_free(lgc_lgn_net *net);
+/* Checks and writes a net (atomically: no partial file on failure). */
+int lgc_lgn_write(const char *path, const lgc_lgn_net *net, char *error,
+                  size_t error_size);
 
 #ifdef __cplusplus
 }

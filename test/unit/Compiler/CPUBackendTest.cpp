@@ -239,14 +239,14 @@ TEST(CPUBackend, RunnersAgree) {
   ASSERT_TRUE(writeNetFile(dir.file("net.lgn"), net).ok());
   Case c{"runner", 0, {}, 0, Connections::Random, 0, 2, 0, 100};
   ASSERT_TRUE(compile(net, c, dir.path));
-  RunnerOptions options;
-  options.threads = 2;
   std::unique_ptr<Runner> interp, lib;
-  ASSERT_TRUE(Runner::open(dir.file("net.lgn"), options, interp).ok());
-  ASSERT_TRUE(Runner::open(dir.file("runner.so"), options, lib).ok());
+  ASSERT_TRUE(Runner::open(dir.file("net.lgn"), interp).ok());
+  ASSERT_TRUE(Runner::open(dir.file("runner.so"), lib).ok());
   EXPECT_EQ(interp->info().backend, "reference interpreter");
   EXPECT_EQ(lib->info().features, 20u);
   EXPECT_EQ(lib->info().classes, 4u);
+  EXPECT_EQ(lib->info().tau, interp->info().tau);
+  EXPECT_EQ(lib->info().outputs, interp->info().outputs);
   EXPECT_LT(lib->deviceSeconds(), 0);
   const size_t n = 333;
   Rng rng(5);
@@ -259,8 +259,8 @@ TEST(CPUBackend, RunnersAgree) {
   for (bool u8 : {true, false}) {
     std::vector<uint32_t> c1(n * 4), k1(n), c2(n * 4, 9), k2(n, 9);
     auto run = [&](Runner &r, uint32_t *counts, uint32_t *classes) {
-      return u8 ? r.runU8(px.data(), n, counts, classes)
-                : r.runF32(fx.data(), n, counts, classes);
+      return u8 ? r.runU8(px.data(), n, counts, classes, 2)
+                : r.runF32(fx.data(), n, counts, classes, 2);
     };
     ASSERT_TRUE(run(*interp, c1.data(), k1.data()).ok());
     ASSERT_TRUE(run(*lib, c2.data(), k2.data()).ok());
@@ -268,7 +268,7 @@ TEST(CPUBackend, RunnersAgree) {
     EXPECT_EQ(k1, k2) << (u8 ? "u8" : "f32");
   }
   std::unique_ptr<Runner> missing;
-  Status s = Runner::open(dir.file("absent.lgn"), options, missing);
+  Status s = Runner::open(dir.file("absent.lgn"), missing);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.message().rfind(dir.file("absent.lgn") + ": error: ", 0), 0u)
       << s.message();

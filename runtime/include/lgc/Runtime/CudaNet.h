@@ -27,7 +27,9 @@ public:
   uint32_t inputs() const { return shape[abi::kInputs]; }
   uint32_t features() const { return shape[abi::kFeatures]; }
   uint32_t classes() const { return shape[abi::kClasses]; }
+  uint32_t outputs() const { return shape[abi::kOutputs]; }
   uint32_t gates() const { return shape[abi::kGates]; }
+  double tau() const { return tauValue; }
   const std::string &deviceName() const { return device; }
 
   /// Classifies n samples of 8-bit features: packing, gates, GroupSum and
@@ -50,6 +52,7 @@ private:
        *netKernel = nullptr;
   int deviceId = 0;
   int32_t shape[abi::kNumShapeSlots] = {};
+  double tauValue = 1;
   std::string path, device;
 };
 

@@ -19,15 +19,14 @@
 namespace lgc {
 
 struct RunnerInfo {
-  uint32_t inputs = 0, features = 0, classes = 0;
+  uint32_t inputs = 0, features = 0, classes = 0, outputs = 0;
   uint64_t gates = 0;
+  /// Samples one evaluation step handles (the vector width of a net.so).
+  uint32_t vectorBits = 64;
+  /// GroupSum temperature: score = count / tau.
+  double tau = 1;
   /// What runs the net, for reports ("reference interpreter", ...).
   std::string backend;
-};
-
-struct RunnerOptions {
-  /// Threads for the compiled library (0: all cores).
-  unsigned threads = 1;
 };
 
 class Runner {
@@ -36,18 +35,18 @@ public:
 
   /// Opens a net by its extension: .so (compiled library), .ptx (GPU
   /// module through the CUDA driver), anything else as .lgn (interpreter).
-  static Status open(const std::string &path, const RunnerOptions &options,
-                     std::unique_ptr<Runner> &out);
+  static Status open(const std::string &path, std::unique_ptr<Runner> &out);
 
   virtual const RunnerInfo &info() const = 0;
 
   /// Classifies n samples of 8-bit or float features (`info().features`
   /// per sample, row-major). `counts` (n x classes) and `classes` may be
-  /// null.
+  /// null. `threads` splits the batch on the host (0: all cores) where the
+  /// backend can; the interpreter and the GPU ignore it.
   virtual Status runU8(const uint8_t *x, size_t n, uint32_t *counts,
-                       uint32_t *classes) = 0;
+                       uint32_t *classes, unsigned threads = 1) = 0;
   virtual Status runF32(const float *x, size_t n, uint32_t *counts,
-                        uint32_t *classes) = 0;
+                        uint32_t *classes, unsigned threads = 1) = 0;
 
   /// Seconds the last run spent on an accelerator alone (no transfers), or
   /// a negative number for host backends.
