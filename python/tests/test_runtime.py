@@ -122,7 +122,8 @@ def test_lgn_run_json(workdir, thermometer_net):
     rows = np.column_stack([rng.random((50, 40)), rng.integers(0, 5, 50)])
     np.savetxt(csv, rows, delimiter=",", fmt="%.3f")
     out = workdir / "summary.json"
-    subprocess.run([tool("lgn-run"), str(lgn), "--data", f"csv:{csv}", "--json", str(out)],
+    subprocess.run([tool("lgn-run"), str(lgn), "--data", f"csv:{csv}", "--split", "all",
+                    "--json", str(out)],
                    check=True, capture_output=True)
     summary = json.loads(out.read_text())
     assert summary["samples"] == 50 and summary["classes"] == 5

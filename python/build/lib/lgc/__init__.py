@@ -1,0 +1,188 @@
+"""lgc for Python: run, compile and import logic gate networks.
+
+    net = lgc.load("net.so")          # a compiled net; "net.lgn" runs on the
+                                      # reference interpreter
+    classes = net.predict(x)          # x: (n, features) uint8 or float32
+    counts = net.counts(x)            # (n, classes) uint32
+    lgc.compile("net.lgn", "net.so")  # the lgc tool
+    lgn = lgc.read_lgn("net.lgn")     # the format as numpy arrays
+    lgn = lgc.from_difflogic(model, thresholds=[0.5])
+
+Everything runs in lgc's C runtime (liblgcrt) through ctypes: contiguous
+numpy arrays are passed without a copy and batches of a net.so are split
+across threads there.
+"""
+import ctypes
+import os
+import subprocess
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _native
+from .errors import LgcError
+from .lgn import KIND_NAMES, LgnNet, read_lgn, write_lgn
+
+__all__ = [
+    "LgcError", "Net", "NetInfo", "LgnNet", "KIND_NAMES", "load", "compile",
+    "read_lgn", "write_lgn", "from_difflogic", "to_difflogic_state",
+]
+
+
+@dataclass(frozen=True)
+class NetInfo:
+    path: str
+    backend: str
+    inputs: int
+    features: int
+    classes: int
+    outputs: int
+    gates: int
+    vector_bits: int
+    tau: float
+
+
+class Net:
+    """A net opened by the C runtime: a net.so, a .lgn or a .ptx."""
+
+    def __init__(self, path, threads=0):
+        path = os.fspath(path)
+        if not os.path.exists(path):
+            raise FileNotFoundError(path)
+        if not isinstance(threads, int) or threads < 0:
+            raise ValueError(f"threads must be a non-negative integer, not {threads!r}")
+        self._lib = _native.lib()
+        err = _native.error_buffer()
+        self._handle = self._lib.lgc_rt_open(path.encode(), err, len(err))
+        if not self._handle:
+            raise LgcError(_native.message(err))
+        raw = self._lib.lgc_rt_info(self._handle).contents
+        self.threads = threads
+        self.info = NetInfo(
+            path=path,
+            backend=self._lib.lgc_rt_backend(self._handle).decode(),
+            inputs=raw.inputs, features=raw.features, classes=raw.classes,
+            outputs=raw.outputs, gates=raw.gates, vector_bits=raw.vector_bits,
+            tau=raw.tau)
+
+    def close(self):
+        if getattr(self, "_handle", None):
+            self._lib.lgc_rt_close(self._handle)
+            self._handle = None
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        i = self.info
+        return (f"lgc.Net({i.path!r}, {i.features} features -> {i.classes} classes, "
+                f"{i.gates} gates, {i.backend})")
+
+    def _samples(self, x):
+        """x as a C-contiguous (n, features) uint8 or float32 array (no copy
+        when it already is one)."""
+        if not isinstance(x, np.ndarray):
+            x = np.asarray(x)
+        if x.dtype == np.uint8:
+            dtype = np.uint8
+        elif x.dtype.kind == "f":
+            dtype = np.float32
+        elif x.dtype == np.bool_:
+            x, dtype = x.astype(np.float32), np.float32
+        else:
+            raise TypeError(f"samples must be uint8 (0..255) or float (0..1), not {x.dtype}")
+        features = self.info.features
+        if x.ndim == 1:
+            if x.shape[0] != features:
+                raise ValueError(f"a sample has {x.shape[0]} features, the net reads {features}")
+            x = x.reshape(1, features)
+        elif x.ndim >= 2:
+            per = int(np.prod(x.shape[1:]))
+            if per != features:
+                raise ValueError(
+                    f"samples of shape {x.shape[1:]} have {per} features, the net reads {features}")
+            x = x.reshape(x.shape[0], features)
+        else:
+            raise ValueError("samples must be an array of shape (n, features)")
+        return np.ascontiguousarray(x, dtype=dtype)
+
+    def run(self, x, want_counts=True, want_classes=True, threads=None):
+        """(classes, counts) for samples x; either may be None if not wanted."""
+        if not self._handle:
+            raise LgcError("the net is closed")
+        x = self._samples(x)
+        n = x.shape[0]
+        threads = self.threads if threads is None else threads
+        if not isinstance(threads, int) or threads < 0:
+            raise ValueError(f"threads must be a non-negative integer, not {threads!r}")
+        classes = np.empty(n, dtype=np.uint32) if want_classes else None
+        counts = np.empty((n, self.info.classes), dtype=np.uint32) if want_counts else None
+        fn = self._lib.lgc_rt_run_u8 if x.dtype == np.uint8 else self._lib.lgc_rt_run_f32
+        err = _native.error_buffer()
+        rc = fn(self._handle, x.ctypes.data if n else None, n,
+                counts.ctypes.data if counts is not None and n else None,
+                classes.ctypes.data if classes is not None and n else None,
+                threads, err, len(err))
+        if rc != 0:
+            raise LgcError(_native.message(err))
+        return classes, counts
+
+    def predict(self, x, threads=None):
+        """The predicted class of each sample (argmax of the counts, lowest
+        class on ties), as uint32."""
+        return self.run(x, want_counts=False, threads=threads)[0]
+
+    def counts(self, x, threads=None):
+        """Each sample's per-class counts (GroupSum popcounts), (n, classes)."""
+        return self.run(x, want_classes=False, threads=threads)[1]
+
+    def scores(self, x, threads=None):
+        """GroupSum scores: counts / tau, as float64."""
+        return self.counts(x, threads).astype(np.float64) / self.info.tau
+
+
+def load(path, threads=0):
+    """Opens a net.so (from lgc), a .lgn (the reference interpreter) or a
+    .ptx (the GPU). `threads`: host threads per batch of a net.so, 0 for all
+    cores."""
+    return Net(path, threads)
+
+
+def compile(source, output, opt=2, target=None, emit=None, extra=()):
+    """Runs the lgc tool: `lgc -O<opt> source -o output`, `--mcpu=<target>`
+    for a CPU other than this one, `--emit=<stage>` to force the output kind.
+    Returns the output path; raises LgcError with lgc's message."""
+    source, output = os.fspath(source), os.fspath(output)
+    if opt not in (0, 1, 2):
+        raise ValueError(f"opt must be 0, 1 or 2, not {opt!r}")
+    cmd = [_native.find_tool("lgc"), f"-O{opt}", source, "-o", output]
+    if target:
+        cmd.append(f"--mcpu={target}")
+    if emit:
+        cmd.append(f"--emit={emit}")
+    cmd += list(extra)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise LgcError(proc.stderr.strip() or f"lgc failed ({proc.returncode})")
+    return output
+
+
+def from_difflogic(*args, **kwargs):
+    """See lgc.difflogic.from_difflogic."""
+    from .difflogic import from_difflogic as impl
+    return impl(*args, **kwargs)
+
+
+def to_difflogic_state(*args, **kwargs):
+    """See lgc.difflogic.to_difflogic_state."""
+    from .difflogic import to_difflogic_state as impl
+    return impl(*args, **kwargs)
+
+
+del ctypes
