@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import lgc
+import lgc.difflogic
 
 torch = pytest.importorskip("torch")
 
@@ -161,3 +162,43 @@ def test_command_line(workdir):
     subprocess.run([sys.executable, "-m", "lgc.importer", "to-difflogic", str(out), "-o",
                     str(back)], check=True)
     assert torch.load(back)["k"] == 3
+
+
+def test_checkpoint_to_difflogic(workdir):
+    """An lgn-train run's checkpoint exports its trained weights; difflogic's
+    eval-mode forward of them gives the lgc net's counts."""
+    from conftest import tool
+    csv = workdir / "train.csv"
+    rng = np.random.default_rng(0)
+    x = rng.random((400, 12))
+    y = (x[:, 0] + x[:, 1] > 1).astype(int)
+    np.savetxt(csv, np.column_stack([x, y]), delimiter=",", fmt="%.4f")
+    ck, out = workdir / "ck.bin", workdir / "trained.lgn"
+    subprocess.run([tool("lgn-train"), "--data", f"csv:{csv}", "--layers", "2x40",
+                    "--thresholds", "0.3,0.7", "--iterations", "30", "--quiet",
+                    "--checkpoint", str(ck), "-o", str(out)], check=True, capture_output=True)
+    state = lgc.to_difflogic_state(out, checkpoint=ck)
+    weights = lgc.difflogic.read_checkpoint_weights(ck)
+    assert weights.shape == (80, 16)
+    # Trained weights, not one-hot ones: the run moved them off their init.
+    w0 = state["state_dict"]["0.weights"]
+    assert w0.shape == (40, 16) and float(w0.std()) > 0.1
+    assert state["thresholds"] == pytest.approx([0.3, 0.7])
+    layers = [torch.nn.Flatten()]
+    for i, (din, dout) in enumerate(zip(state["in_dim"], state["out_dim"])):
+        layer = LogicLayer(din, dout, "random", torch.Generator().manual_seed(1))
+        layer.weights.data.copy_(state["state_dict"][f"{i}.weights"])
+        layer.indices = state["indices"][i]
+        layers.append(layer)
+    layers.append(GroupSum(state["k"], state["tau"]))
+    model = torch.nn.Sequential(*layers).eval()
+    px = rng.integers(0, 256, (300, 12), dtype=np.uint8)
+    with torch.no_grad():
+        scores = model(binarize(px, state["thresholds"]))
+    with lgc.load(out) as net:
+        counts = net.counts(px)
+    np.testing.assert_array_equal(torch.round(scores * state["tau"]).numpy(), counts)
+    bad = workdir / "bad.ck"
+    bad.write_bytes(ck.read_bytes()[:-1] + b"x")
+    with pytest.raises(lgc.LgcError, match="checksum"):
+        lgc.to_difflogic_state(out, checkpoint=bad)
