@@ -7,6 +7,7 @@
 #include "lgc/Compiler/Driver.h"
 #include "lgc/Compiler/LGNImportExport.h"
 #include "lgc/Conversion/Passes.h"
+#include "lgc/Dialect/LGN/NetStats.h"
 #include "lgc/Dialect/LGN/Passes.h"
 #include "lgc/Runtime/Dataset.h"
 #include "lgc/Runtime/FileUtil.h"
@@ -18,6 +19,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -256,9 +258,24 @@ LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
   if (stage == Stage::VerilogTestbench &&
       failed(exportNet(*getSingleNet(module), reference)))
     return failure();
+  std::optional<lgn::NetStats> before;
+  if (!opts.statsJson.empty())
+    before = lgn::computeNetStats(*getSingleNet(module));
   if (failed(optimize(module)))
     return failure();
   lgn::NetOp net = *getSingleNet(module);
+  if (before) {
+    llvm::json::Object stats{
+        {"net", net.getSymName()},
+        {"opt_level", int64_t(opts.optLevel)},
+        {"before", lgn::netStatsToJSON(*before)},
+        {"after", lgn::netStatsToJSON(lgn::computeNetStats(net))}};
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << llvm::formatv("{0:2}", llvm::json::Value(std::move(stats))) << "\n";
+    if (Status s = writeFileAtomic(opts.statsJson, os.str()); !s)
+      return report(s);
+  }
   switch (stage) {
   case Stage::LGN: {
     Net result;

@@ -64,6 +64,13 @@ static cl::opt<bool>
                cl::desc("Print gate statistics before and after"),
                cl::init(false), cl::cat(lgcCategory));
 
+static cl::opt<std::string>
+    statsJson("print-stats-json",
+              cl::desc("Write the net's statistics before and after "
+                       "optimisation (gates per kind and layer, depth, "
+                       "fan-out) to this JSON file"),
+              cl::value_desc("file"), cl::init(""), cl::cat(lgcCategory));
+
 static cl::opt<std::string> mcpu("mcpu",
                                  cl::desc("Target CPU: native (default) or an "
                                           "LLVM CPU name such as x86-64-v2"),
@@ -154,6 +161,7 @@ int main(int argc, char **argv) {
   lgc::DriverOptions opts;
   opts.optLevel = optLevel;
   opts.printStats = printStats;
+  opts.statsJson = statsJson;
   opts.cpu.cpu = mcpu;
   opts.cpu.features = mattr;
   opts.cpu.vectorBits = vectorBits;

@@ -8,6 +8,12 @@
 // CHECK-NEXT:  depth:     3
 // CHECK-NEXT:  kinds:     and=2 xor=1 not_a=1
 // CHECK-NEXT:  layers:    0=2 1=1 none=1
+// CHECK-NEXT:    layer 0: and=1 xor=1
+// CHECK-NEXT:    layer 1: and=1
+// CHECK-NEXT:    layer none: not_a=1
+// Readers per input or gate: z none, %0 %1 %3 one, x y and %2 (both of
+// not_a's operands) two.
+// CHECK-NEXT:  fan-out:   0=1 1=3 2=3 (max 2)
 lgn.net @stats classes 2 tau 1.0 {
 ^bb0(%x: i1, %y: i1, %z: i1):
   %0 = lgn.gate and %x, %y layer 0

@@ -80,6 +80,9 @@ struct DriverOptions {
   /// generation level.
   unsigned optLevel = 1;
   bool printStats = false;
+  /// Where to write the net's statistics before and after optimisation as
+  /// JSON (lgc/Dialect/LGN/NetStats.h); empty: nowhere.
+  std::string statsJson;
   /// CPU backend (cpu.gatesPerFunction also splits the GPU code).
   CPUTargetOptions cpu;
   /// Where libLGCNetSupport*.a are; empty: ../lib beside the running tool.

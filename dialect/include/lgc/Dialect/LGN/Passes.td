@@ -66,11 +66,13 @@ def StructuralHash : Pass<"lgn-structural-hash", "lgc::lgn::NetOp"> {
 }
 
 def PrintStats : Pass<"lgn-print-stats", "lgc::lgn::NetOp"> {
-  let summary = "Print gate counts per kind and per layer, and the depth";
+  let summary = "Print gate counts per kind and per layer, depth, fan-out";
   let description = [{
     Prints to stderr: inputs (and how many are unused), gates, constants,
     outputs, logic depth (longest input-to-output path in gates, NOTs
-    included), the count of each kind and the gates per layer.
+    included), the count of each kind, the gates per layer and by kind
+    within each layer, and a histogram of fan-out (readers per input or
+    gate). See lgc/Dialect/LGN/NetStats.h.
   }];
   let options = [
     Option<"title", "title", "std::string", "\"\"",
