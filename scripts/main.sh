@@ -15,15 +15,16 @@ MINUTES="${LGC_TRAIN_MINUTES:-10}"
 
 echo "== lgn-train: Fashion-MNIST, ${MINUTES} minutes on the CPU"
 "$BIN/lgn-train" --data fashion-mnist --layers 4x8000 --thresholds 0.25,0.5,0.75 \
-  --tau 10 --minutes "$MINUTES" --eval-every 5000 ${LGC_TRAIN_ARGS:-} \
-  --log "$OUT/train.csv" --plot "$OUT/train.svg" -o "$OUT/net.lgn"
+  --tau 10 --minutes "$MINUTES" ${LGC_TRAIN_ARGS:-} \
+  --log "$OUT/train.csv" --plot "$OUT/train.png" -o "$OUT/net.lgn"
 echo "== lgc -O2 net.lgn -o net.so"
 TIMEFORMAT="compile: %R s"
-time ("$BIN/lgc" -O2 --print-stats "$OUT/net.lgn" -o "$OUT/net.so" 2>&1 | grep -E "===|gates:|depth:")
-echo "== lgn-run net.so (1 thread, from 8-bit pixels)"
-"$BIN/lgn-run" "$OUT/net.so" --data fashion-mnist --split test --repeat 10
+time ("$BIN/lgc" -O2 --print-stats --print-stats-json "$OUT/stats.json" "$OUT/net.lgn" -o "$OUT/net.so" 2>&1 | grep -E "===|gates:|depth:|fan-out:")
+echo "== lgn-run net.so (1 thread, from 8-bit pixels): per-class accuracy and confusion matrix"
+"$BIN/lgn-run" "$OUT/net.so" --data fashion-mnist --split test --repeat 10 --report \
+  --confusion "$OUT/confusion.csv" --json "$OUT/run.json"
 echo "== lgn-run net.so (all cores)"
 "$BIN/lgn-run" "$OUT/net.so" --data fashion-mnist --split test --repeat 10 --threads 0 | tail -2
 echo "== lgn-run net.lgn (reference interpreter: the same accuracy)"
 "$BIN/lgn-run" "$OUT/net.lgn" --data fashion-mnist --split test | tail -2
-echo "== outputs: $OUT/net.lgn, $OUT/net.so, $OUT/train.csv, $OUT/train.svg"
+echo "== outputs: $OUT/net.lgn, $OUT/net.so, $OUT/train.csv, $OUT/train.png, $OUT/confusion.csv, $OUT/run.json"

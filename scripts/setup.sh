@@ -12,6 +12,7 @@ PACKAGES=(
   libfmt-dev zlib1g-dev libgtest-dev googletest libbenchmark-dev
   dataset-fashion-mnist python3-sklearn verilator iverilog yosys
   python3-numpy python3-pytest python3-torch python3-setuptools python3-wheel python3-venv
+  python3-matplotlib
 )
 
 if [ "${LGC_SKIP_APT:-0}" != 1 ]; then

@@ -6,7 +6,7 @@
 Two panels: the training loss, and the accuracies (train relaxed, and the
 evaluation set's relaxed and discretised accuracy) on axes scaled to the
 data, with ticks, a grid and a legend; the run's configuration (lgn-train
-writes it into the log's comment lines) as a subtitle. Needs matplotlib
+passes it as --subtitle; a log's '#' comment lines serve too) as a subtitle. Needs matplotlib
 (Debian: python3-matplotlib).
 """
 import argparse
@@ -62,7 +62,7 @@ def _is_number(text):
         return False
 
 
-def plot(log, output, title=None):
+def plot(log, output, title=None, subtitle=None):
     """Writes the curves of `log` to `output` (.png, .svg or .pdf)."""
     header, rows, comments = read_log(log)
     try:
@@ -97,23 +97,19 @@ def plot(log, output, title=None):
     pad = max(0.5, 0.08 * (hi - lo))
     acc_ax.set_ylim(max(0, lo - pad), min(100, hi + pad))
     acc_ax.set_ylabel("accuracy (%)")
-    acc_ax.set_xlabel("iteration")
-    best = max(cols[header[5]])
-    acc_ax.axhline(100 * best, color="#9467bd", linewidth=0.8, alpha=0.5)
-    acc_ax.annotate(f"best {eval_set} {100 * best:.2f} %", xy=(it[-1], 100 * best),
-                    xytext=(-4, 4), textcoords="offset points", ha="right", fontsize=9,
-                    color="#9467bd")
+    # The run's summary goes into the axis label, where no curve can be.
+    best = max(range(len(it)), key=lambda i: cols[header[5]][i])
+    acc_ax.set_xlabel(
+        f"iteration   ({int(it[-1])} in {cols['seconds'][-1]:.0f} s; best {eval_set} "
+        f"discretised {100 * cols[header[5]][best]:.2f} % at {int(it[best])})")
     for ax in (loss_ax, acc_ax):
         ax.grid(True, alpha=0.3)
         ax.legend(loc="best", fontsize=9)
     heading = title or "lgn-train: " + os.path.basename(log)
     fig.suptitle(heading, fontsize=12)
-    config = "; ".join(comments)
+    config = "; ".join([subtitle] if subtitle else comments)
     if config:
         loss_ax.set_title("\n".join(textwrap.wrap(config, 110)), fontsize=8, color="#555555")
-    secs = cols["seconds"][-1]
-    acc_ax.text(0.01, 0.02, f"{int(it[-1])} iterations in {secs:.0f} s",
-                transform=acc_ax.transAxes, fontsize=8, color="#555555")
     fig.savefig(output, dpi=120)
     plt.close(fig)
     return output
@@ -125,12 +121,14 @@ def main(argv=None):
     ap.add_argument("log", help="the CSV that lgn-train --log writes")
     ap.add_argument("-o", "--output", required=True, help="the picture (.png, .svg, .pdf)")
     ap.add_argument("--title", help="the heading (default: the log's name)")
+    ap.add_argument("--subtitle", help="the run's configuration, under the heading "
+                    "(default: the log's # comment lines)")
     args = ap.parse_args(argv)
     if not args.output.lower().endswith((".png", ".svg", ".pdf")):
         print("lgc.plot: error: the output must end in .png, .svg or .pdf", file=sys.stderr)
         return 1
     try:
-        plot(args.log, args.output, args.title)
+        plot(args.log, args.output, args.title, args.subtitle)
     except LgcError as e:
         print(f"lgc.plot: {e}", file=sys.stderr)
         return 1

@@ -29,15 +29,19 @@ static const char *kUsage = R"(usage: lgn-run NET.lgn|NET.so|NET.ptx [options]
                   f32 (features scaled to [0, 1])
   --predictions F write one CSV row per sample: index, label, class and the
                   class counts
-  --json F        write a summary (accuracy, images/s, the net's shape) as JSON
+  --json F        write a summary (accuracy, images/s, the net's shape) as JSON;
+                  with --report it also holds the per-class figures
+  --report        print each class's accuracy and the confusion matrix
+  --confusion F   write the confusion matrix as CSV (rows: labels, columns:
+                  predicted classes)
 )";
 
 int main(int argc, char **argv) {
   tools::Flags flags(
       "lgn-run",
       {"data", "split", "limit", "repeat", "threads", "input", "device",
-       "predictions", "json"},
-      {"help", "h"});
+       "predictions", "json", "confusion"},
+      {"help", "h", "report"});
   if (int rc = flags.start(argc, argv, kUsage, 1, 1); rc >= 0)
     return rc;
   bool ok = true;
@@ -116,6 +120,39 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < n; ++i)
     correct += classes[i] == data.labels[i];
   double accuracy = n ? double(correct) / double(n) : 0;
+
+  // Confusion matrix: labels (rows) by predicted classes (columns), over as
+  // many classes as the net or the labels have.
+  uint32_t K = info.classes;
+  for (size_t i = 0; i < n; ++i)
+    K = std::max(K, data.labels[i] + 1);
+  std::vector<uint64_t> confusion(size_t(K) * K, 0);
+  for (size_t i = 0; i < n; ++i)
+    ++confusion[size_t(data.labels[i]) * K + classes[i]];
+  auto labelCount = [&](uint32_t c) {
+    uint64_t total = 0;
+    for (uint32_t p = 0; p < K; ++p)
+      total += confusion[size_t(c) * K + p];
+    return total;
+  };
+  bool report = flags.has("report");
+  std::string confusionPath = flags.str("confusion");
+  if (!confusionPath.empty()) {
+    std::string csv = "label";
+    for (uint32_t p = 0; p < K; ++p)
+      csv += fmt::format(",predicted_{}", p);
+    csv += "\n";
+    for (uint32_t c = 0; c < K; ++c) {
+      csv += std::to_string(c);
+      for (uint32_t p = 0; p < K; ++p)
+        csv += fmt::format(",{}", confusion[size_t(c) * K + p]);
+      csv += "\n";
+    }
+    if (Status s = writeFileAtomic(confusionPath, csv); !s) {
+      fmt::print(stderr, "lgn-run: {}\n", s.message());
+      return 1;
+    }
+  }
   double images = double(n) * double(repeat);
   bool onDevice = runner->deviceSeconds() >= 0;
 
@@ -161,6 +198,24 @@ int main(int argc, char **argv) {
     if (onDevice)
       text += fmt::format(",\n  \"device_images_per_second\": {:.1f}",
                           images / deviceSeconds);
+    if (report) {
+      text += ",\n  \"per_class\": [";
+      for (uint32_t c = 0; c < K; ++c) {
+        uint64_t total = labelCount(c), right = confusion[size_t(c) * K + c];
+        text += fmt::format("{}\n    {{\"class\": {}, \"samples\": {}, "
+                            "\"correct\": {}, \"accuracy\": {:.6f}}}",
+                            c ? "," : "", c, total, right,
+                            total ? double(right) / double(total) : 0.0);
+      }
+      text += "\n  ],\n  \"confusion\": [";
+      for (uint32_t c = 0; c < K; ++c) {
+        text += c ? ",\n    [" : "\n    [";
+        for (uint32_t p = 0; p < K; ++p)
+          text += fmt::format("{}{}", p ? ", " : "", confusion[size_t(c) * K + p]);
+        text += "]";
+      }
+      text += "\n  ]";
+    }
     text += "\n}\n";
     if (Status s = writeFileAtomic(json, text); !s) {
       fmt::print(stderr, "lgn-run: {}\n", s.message());
@@ -174,6 +229,29 @@ int main(int argc, char **argv) {
   fmt::print("backend: {}, {} input, {} thread{}\n", info.backend, input,
              threads, threads == 1 ? "" : "s");
   fmt::print("accuracy: {:.2f}% ({}/{})\n", 100.0 * accuracy, correct, n);
+  if (report) {
+    fmt::print("per class (label: accuracy, correct/samples):\n");
+    for (uint32_t c = 0; c < K; ++c) {
+      uint64_t total = labelCount(c), right = confusion[size_t(c) * K + c];
+      fmt::print("  {:>3}: {:6.2f}% ({}/{})\n", c,
+                 total ? 100.0 * double(right) / double(total) : 0.0, right,
+                 total);
+    }
+    fmt::print("confusion matrix (rows: label, columns: predicted class):\n");
+    size_t width = 3;
+    for (uint64_t v : confusion)
+      width = std::max(width, std::to_string(v).size());
+    fmt::print("{:>5}", "");
+    for (uint32_t p = 0; p < K; ++p)
+      fmt::print(" {:>{}}", p, width);
+    fmt::print("\n");
+    for (uint32_t c = 0; c < K; ++c) {
+      fmt::print("  {:>3}", c);
+      for (uint32_t p = 0; p < K; ++p)
+        fmt::print(" {:>{}}", confusion[size_t(c) * K + p], width);
+      fmt::print("\n");
+    }
+  }
   if (onDevice)
     fmt::print("throughput: {:.3f} M images/s on the device, {:.3f} M "
                "images/s with transfers\n",

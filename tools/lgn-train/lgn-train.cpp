@@ -7,12 +7,19 @@
 //===----------------------------------------------------------------------===//
 
 #include "../common/Flags.h"
+#include "lgc/Runtime/FileUtil.h"
 #include "lgc/Trainer/Trainer.h"
 
 #include <charconv>
 #include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 #include <fmt/core.h>
 #include <thread>
 
@@ -29,7 +36,8 @@ static const char *kUsage = R"(usage: lgn-train [options] -o NET.lgn
   --batch B            batch size (default 100)
   --iterations N       stop after N iterations
   --minutes M          stop after M minutes of training
-  --eval-every K       evaluate on the test split every K iterations (default 1000)
+  --eval-every K       evaluate on the test split every K iterations (default:
+                       every 1000 or 5 % of the budget, whichever is sooner)
   --seed S             seed for wiring, weights and batches (default 1)
   --threads T          CPU threads (default 0: all cores)
   --device D           auto | cpu | cuda (default auto: cuda where there is a GPU)
@@ -37,7 +45,9 @@ static const char *kUsage = R"(usage: lgn-train [options] -o NET.lgn
   --validation N       hold out the last N training samples for the evaluations
                        during training (the test split is scored at the end)
   --log FILE.csv       loss and accuracy per evaluation
-  --plot FILE.svg      loss and accuracy curves
+  --plot FILE          loss and accuracy curves (.png, .svg or .pdf) drawn by
+                       python3 -m lgc.plot (matplotlib) where it runs; else
+                       a built-in SVG (.svg only)
   --checkpoint FILE    write checkpoints (atomically) to FILE
   --checkpoint-every K also every K iterations (default: only at the end)
   --resume FILE        continue from a checkpoint (same flags as the first run)
@@ -67,6 +77,95 @@ static bool parseList(const std::string &s, std::vector<float> &out) {
 }
 
 namespace {
+
+bool endsWith(const std::string &s, const char *suffix) {
+  size_t n = std::strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+/// Runs `python args...` with the lgc package on PYTHONPATH (from
+/// LGC_PYTHON_DIR or the source tree this tool was built from); returns its
+/// exit status, -1 when it could not run. `quiet` sends its stderr to
+/// /dev/null.
+int runPython(const std::string &python, std::vector<std::string> args,
+              bool quiet) {
+  const char *dir = std::getenv("LGC_PYTHON_DIR");
+  std::string path = dir && *dir ? dir : LGC_PYTHON_PACKAGE_DIR;
+  if (const char *old = std::getenv("PYTHONPATH"); old && *old)
+    path += std::string(":") + old;
+  std::vector<std::string> env;
+  for (char **e = environ; *e; ++e)
+    if (std::strncmp(*e, "PYTHONPATH=", 11) != 0)
+      env.push_back(*e);
+  env.push_back("PYTHONPATH=" + path);
+  args.insert(args.begin(), python);
+  auto pointers = [](std::vector<std::string> &v) {
+    std::vector<char *> p;
+    for (std::string &s : v)
+      p.push_back(s.data());
+    p.push_back(nullptr);
+    return p;
+  };
+  std::vector<char *> argv = pointers(args), envp = pointers(env);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (quiet)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid;
+  int started = posix_spawnp(&pid, python.c_str(), &actions, nullptr,
+                             argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (started != 0)
+    return -1;
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+    return -1;
+  return WEXITSTATUS(status);
+}
+
+/// The first Python (LGC_PYTHON, else python3 on the PATH, else the
+/// system's /usr/bin/python3) that can import matplotlib and lgc.plot, or
+/// "" when none can.
+std::string findPlotPython() {
+  std::vector<std::string> candidates;
+  if (const char *p = std::getenv("LGC_PYTHON"); p && *p)
+    candidates.push_back(p);
+  else
+    candidates = {"python3", "/usr/bin/python3"};
+  for (const std::string &python : candidates)
+    if (runPython(python, {"-c", "import matplotlib, lgc.plot"}, true) == 0)
+      return python;
+  return "";
+}
+
+/// The curves: matplotlib where a Python with it is present (`python`);
+/// otherwise the built-in SVG, which can only be an .svg.
+Status drawPlot(const std::string &python, const std::string &plot,
+                const std::vector<HistoryRow> &history,
+                const std::string &evalName, const std::string &subtitle) {
+  if (!python.empty()) {
+    char csv[] = "/tmp/lgn-train-log-XXXXXX";
+    int fd = mkstemp(csv);
+    if (fd < 0)
+      return Status::error("cannot create a temporary file for the plot");
+    close(fd);
+    Status written = writeFileAtomic(csv, historyCSV(history, evalName));
+    int rc = written ? runPython(python,
+                                 {"-m", "lgc.plot", csv, "-o", plot, "--title",
+                                  "lgn-train", "--subtitle", subtitle},
+                                 false)
+                     : -1;
+    std::remove(csv);
+    if (rc == 0)
+      return Status::success();
+    if (!endsWith(plot, ".svg"))
+      return Status::errorAt(plot, "python3 -m lgc.plot failed");
+  }
+  fmt::print(stderr, "lgn-train: note: matplotlib is not available, writing "
+                     "the built-in SVG plot\n");
+  return writeFileAtomic(plot, plotHistory(history, "lgn-train: " + subtitle,
+                                           evalName));
+}
 
 std::string formatClock(double secs) {
   unsigned s = unsigned(secs + 0.5);
@@ -134,7 +233,8 @@ int main(int argc, char **argv) {
   opts.batch = uint32_t(flags.u64("batch", 100, ok, 1, 1000000));
   opts.iterations = flags.u64("iterations", 0, ok);
   opts.minutes = flags.real("minutes", 0, ok);
-  opts.evalEvery = flags.u64("eval-every", 1000, ok);
+  if (flags.has("eval-every"))
+    opts.evalEvery = flags.u64("eval-every", 1000, ok);
   opts.model.seed = flags.u64("seed", 1, ok);
   opts.threads = unsigned(flags.u64("threads", 0, ok, 0, 1024));
   opts.checkpointEvery = flags.u64("checkpoint-every", 0, ok);
@@ -177,7 +277,19 @@ int main(int argc, char **argv) {
     return flags.fail("give --iterations N or --minutes M"), 1;
   opts.output = bench ? "" : flags.str("o");
   opts.log = flags.str("log");
-  opts.plot = flags.str("plot");
+  // The tool draws the plot itself after the run (matplotlib or the
+  // built-in SVG), so the trainer writes none.
+  std::string plot = flags.str("plot");
+  if (!plot.empty() && !endsWith(plot, ".svg") && !endsWith(plot, ".png") &&
+      !endsWith(plot, ".pdf"))
+    return flags.fail("--plot must end in .svg, .png or .pdf"), 1;
+  // Checked before training: a .png or .pdf needs matplotlib.
+  std::string plotPython = plot.empty() ? "" : findPlotPython();
+  if (!plot.empty() && plotPython.empty() && !endsWith(plot, ".svg"))
+    return flags.fail("--plot " + plot +
+                      " needs python3 with matplotlib (Debian: "
+                      "python3-matplotlib); use an .svg for the built-in plot"),
+           1;
   opts.checkpoint = flags.str("checkpoint");
   opts.resume = flags.str("resume");
   bool quiet = flags.has("quiet") || bench;
@@ -242,5 +354,12 @@ int main(int argc, char **argv) {
   else
     fmt::print(stderr, "{} accuracy {}; test accuracy {:.2f}%\n",
                done.evalName, eval, 100 * done.testAccuracy);
+  if (!plot.empty())
+    if (Status s = drawPlot(plotPython, plot, trainer.history, done.evalName,
+                            opts.model.describe() + "; adam lr=" +
+                                fmt::format("{}", opts.lr) +
+                                " batch=" + std::to_string(opts.batch));
+        !s)
+      return fmt::print(stderr, "lgn-train: {}\n", s.message()), 1;
   return 0;
 }

@@ -313,12 +313,28 @@ Status Trainer::run(RunSummary *summary) {
   progress.targetIterations = opts.iterations;
   progress.secondsLimit = opts.minutes > 0 ? opts.minutes * 60 : 0;
   progress.evalName = evalName();
+  // The evaluation schedule: a fixed interval, or (auto) every 1,000
+  // iterations or 5 % of the budget, whichever comes sooner.
+  uint64_t every = opts.evalEvery;
+  double evalSeconds = 0, nextEvalAt = 0;
+  if (every == TrainOptions::kAutoEval) {
+    every = opts.iterations
+                ? std::clamp<uint64_t>(opts.iterations / 20, 1, 1000)
+                : 1000;
+    if (opts.minutes > 0)
+      nextEvalAt = evalSeconds = opts.minutes * 60 / 20;
+  }
   while (iteration < target && now() < limit) {
     uint32_t correct = 0;
     lossSum += step(&correct);
     correctSum += correct;
     ++lossCount;
-    bool evalNow = opts.evalEvery && iteration % opts.evalEvery == 0;
+    bool evalNow = every && iteration % every == 0;
+    if (evalSeconds > 0 && now() >= nextEvalAt) {
+      evalNow = true;
+      while (nextEvalAt <= now())
+        nextEvalAt += evalSeconds;
+    }
     if (evalNow) {
       last = evaluate(evalData());
       evaluated = true;

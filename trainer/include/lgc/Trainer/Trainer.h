@@ -51,7 +51,11 @@ struct TrainOptions {
   uint32_t batch = 100;
   uint64_t iterations = 0; // 0: until `minutes` run out
   double minutes = 0;      // 0: no time limit
-  uint64_t evalEvery = 1000;
+  /// Evaluate every this many iterations; 0: never during the run (once at
+  /// the end); kAutoEval: every 1,000 iterations or 5 % of the budget
+  /// (iterations or time), whichever comes sooner, so a curve has points.
+  static constexpr uint64_t kAutoEval = UINT64_MAX;
+  uint64_t evalEvery = kAutoEval;
   unsigned threads = 0; // 0: all cores
   std::string output;   // .lgn written at the end
   std::string log;      // CSV
@@ -154,9 +158,20 @@ private:
   std::vector<float> gpuInputs;
 };
 
-/// Writes an SVG with the loss and accuracy curves.
+/// The log lgn-train --log writes: a header line, then one line per
+/// evaluation (iteration, seconds, train loss and accuracy, the evaluation
+/// set's relaxed and discretised accuracy).
+std::string historyCSV(const std::vector<HistoryRow> &history,
+                       const std::string &evalName);
+
+/// An SVG of the loss and accuracy curves, drawn without any library:
+/// axes scaled to the data, ticks with labels, a grid, axis titles, a
+/// legend, and the title wrapped to the canvas. `evalName` names the
+/// evaluation set ("test" or "validation"). lgn-train --plot uses it where
+/// Python's matplotlib (python3 -m lgc.plot) is not available.
 std::string plotHistory(const std::vector<HistoryRow> &history,
-                        const std::string &title);
+                        const std::string &title,
+                        const std::string &evalName = "test");
 
 } // namespace lgc::train
 
