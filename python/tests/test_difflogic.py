@@ -79,7 +79,7 @@ def binarize(x_u8, thresholds):
     ("random", [0.5]), ("unique", [0.25, 0.5, 0.75]), ("random", [0.2, 0.6])])
 def test_same_classes_and_counts_as_pytorch(workdir, fashion_test, connections, thresholds):
     x, _ = fashion_test
-    n = 3000
+    n = len(x)  # every test image
     tau = 10.0
     model = make_model(784 * len(thresholds), [2000, 1000], 10, tau, connections,
                        seed=len(thresholds))

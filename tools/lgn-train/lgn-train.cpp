@@ -141,6 +141,7 @@ std::string findPlotPython() {
 /// The curves: matplotlib where a Python with it is present (`python`);
 /// otherwise the built-in SVG, which can only be an .svg.
 Status drawPlot(const std::string &python, const std::string &plot,
+                const std::string &title,
                 const std::vector<HistoryRow> &history,
                 const std::string &evalName, const std::string &subtitle) {
   if (!python.empty()) {
@@ -152,7 +153,7 @@ Status drawPlot(const std::string &python, const std::string &plot,
     Status written = writeFileAtomic(csv, historyCSV(history, evalName));
     int rc = written ? runPython(python,
                                  {"-m", "lgc.plot", csv, "-o", plot, "--title",
-                                  "lgn-train", "--subtitle", subtitle},
+                                  title, "--subtitle", subtitle},
                                  false)
                      : -1;
     std::remove(csv);
@@ -163,8 +164,35 @@ Status drawPlot(const std::string &python, const std::string &plot,
   }
   fmt::print(stderr, "lgn-train: note: matplotlib is not available, writing "
                      "the built-in SVG plot\n");
-  return writeFileAtomic(plot, plotHistory(history, "lgn-train: " + subtitle,
-                                           evalName));
+  return writeFileAtomic(plot,
+                         plotHistory(history, title + ": " + subtitle, evalName));
+}
+
+/// The run in words, for the plot's subtitle.
+std::string describeRun(const TrainOptions &opts, const RunSummary &done,
+                        const std::string &device) {
+  const ModelConfig &m = opts.model;
+  std::string levels;
+  for (float t : m.thresholds)
+    levels += (levels.empty() ? "" : ", ") + fmt::format("{}", t);
+  std::string widths;
+  for (size_t i = 0; i < m.widths.size();) {
+    size_t j = i;
+    while (j < m.widths.size() && m.widths[j] == m.widths[i])
+      ++j;
+    widths += (widths.empty() ? "" : ", ") +
+              (j - i > 1 ? fmt::format("{} x {}", j - i, m.widths[i])
+                         : std::to_string(m.widths[i]));
+    i = j;
+  }
+  return fmt::format(
+      "{} features x {} threshold{} ({}) -> {} gates -> {} classes, tau {}, "
+      "{} connections, seed {}; Adam lr {}, batch {}; {} iterations in {:.0f} "
+      "s on {}",
+      m.features, m.thresholds.size(), m.thresholds.size() == 1 ? "" : "s",
+      levels, widths, m.classes, m.tau,
+      m.connections == Connections::Unique ? "unique" : "random", m.seed,
+      opts.lr, opts.batch, done.iterations, done.seconds, device);
 }
 
 std::string formatClock(double secs) {
@@ -355,10 +383,9 @@ int main(int argc, char **argv) {
     fmt::print(stderr, "{} accuracy {}; test accuracy {:.2f}%\n",
                done.evalName, eval, 100 * done.testAccuracy);
   if (!plot.empty())
-    if (Status s = drawPlot(plotPython, plot, trainer.history, done.evalName,
-                            opts.model.describe() + "; adam lr=" +
-                                fmt::format("{}", opts.lr) +
-                                " batch=" + std::to_string(opts.batch));
+    if (Status s = drawPlot(plotPython, plot, "lgn-train on " + spec,
+                            trainer.history, done.evalName,
+                            describeRun(opts, done, trainer.deviceName()));
         !s)
       return fmt::print(stderr, "lgn-train: {}\n", s.message()), 1;
   return 0;

@@ -60,6 +60,8 @@ const char *tickFormat(const std::vector<double> &ticks) {
                                                                   : "%.3g";
 }
 
+/// Lines of at most `width` characters, broken at spaces, and inside words
+/// longer than a line (a path).
 std::vector<std::string> wrap(const std::string &text, size_t width) {
   std::vector<std::string> lines(1);
   size_t start = 0;
@@ -67,11 +69,13 @@ std::vector<std::string> wrap(const std::string &text, size_t width) {
     size_t end = text.find(' ', start);
     if (end == std::string::npos)
       end = text.size();
+    if (end - start > width)
+      end = start + width;
     std::string word = text.substr(start, end - start);
     if (!lines.back().empty() && lines.back().size() + 1 + word.size() > width)
       lines.emplace_back();
     lines.back() += (lines.back().empty() ? "" : " ") + word;
-    start = end + 1;
+    start = end < text.size() && text[end] == ' ' ? end + 1 : end;
   }
   return lines;
 }
@@ -89,9 +93,9 @@ std::string lgc::train::plotHistory(const std::vector<HistoryRow> &history,
                                     const std::string &title,
                                     const std::string &evalName) {
   int plotWidth = kWidth - kLeft - kRight;
-  // Bold 13 px text is about 8 px a character.
+  // Bold 13 px text is about 8 px a character; 9 leaves a margin.
   std::vector<std::string> titleLines =
-      wrap(title, size_t(double(kWidth - kLeft - kRight) / 8.0));
+      wrap(title, size_t(double(kWidth - kLeft - kRight) / 9.0));
   int top = 16 + kTitleLine * int(titleLines.size()) + 34;
   int height = top + 2 * kPanelHeight + 2 * kPanelGap - 24;
   std::string svg =
@@ -111,7 +115,8 @@ std::string lgc::train::plotHistory(const std::vector<HistoryRow> &history,
   std::vector<double> xTicks = niceTicks(xLo, xHi);
 
   auto panel = [&](int y0, const std::string &name, const std::string &unit,
-                   const std::vector<Series> &series, bool fromZero) {
+                   const std::vector<Series> &series, bool fromZero,
+                   double ceiling) {
     double lo = 1e300, hi = -1e300;
     for (const Series &s : series)
       for (const HistoryRow &h : history) {
@@ -121,8 +126,8 @@ std::string lgc::train::plotHistory(const std::vector<HistoryRow> &history,
     if (history.empty())
       lo = 0, hi = 1;
     double pad = std::max(0.02 * std::abs(hi), 0.08 * (hi - lo));
-    lo = fromZero ? 0 : lo - pad;
-    hi += pad;
+    lo = fromZero ? 0 : std::max(0.0, lo - pad);
+    hi = std::min(ceiling, hi + pad);
     std::vector<double> yTicks = niceTicks(lo, hi);
     const char *yFormat = tickFormat(yTicks);
     auto X = [&](double x) { return kLeft + (x - xLo) / (xHi - xLo) * plotWidth; };
@@ -188,12 +193,12 @@ std::string lgc::train::plotHistory(const std::vector<HistoryRow> &history,
   };
   panel(top, "training loss (mean since the previous evaluation)",
         "cross-entropy", {{"train loss", &HistoryRow::trainLoss, 1, false}},
-        true);
+        true, 1e300);
   panel(top + kPanelHeight + kPanelGap, "accuracy", "accuracy (%)",
         {{"train (relaxed)", &HistoryRow::trainAccuracy, 100, false},
          {evalName + " (relaxed)", &HistoryRow::testRelaxed, 100, true},
          {evalName + " (discretised)", &HistoryRow::testDiscrete, 100, false}},
-        false);
+        false, 100);
   svg += "</svg>\n";
   return svg;
 }

@@ -316,24 +316,30 @@ Status Trainer::run(RunSummary *summary) {
   // The evaluation schedule: a fixed interval, or (auto) every 1,000
   // iterations or 5 % of the budget, whichever comes sooner.
   uint64_t every = opts.evalEvery;
-  double evalSeconds = 0, nextEvalAt = 0;
-  if (every == TrainOptions::kAutoEval) {
+  bool autoEval = every == TrainOptions::kAutoEval;
+  double evalSeconds = 0, lastEvalTime = 0;
+  uint64_t lastEvalIteration = iteration;
+  if (autoEval) {
     every = opts.iterations
                 ? std::clamp<uint64_t>(opts.iterations / 20, 1, 1000)
                 : 1000;
     if (opts.minutes > 0)
-      nextEvalAt = evalSeconds = opts.minutes * 60 / 20;
+      evalSeconds = opts.minutes * 60 / 20;
   }
   while (iteration < target && now() < limit) {
     uint32_t correct = 0;
     lossSum += step(&correct);
     correctSum += correct;
     ++lossCount;
-    bool evalNow = every && iteration % every == 0;
-    if (evalSeconds > 0 && now() >= nextEvalAt) {
-      evalNow = true;
-      while (nextEvalAt <= now())
-        nextEvalAt += evalSeconds;
+    // A fixed interval counts from iteration 0; the auto schedule counts
+    // from the last evaluation, so its two triggers never fire in pairs.
+    bool evalNow = autoEval ? iteration - lastEvalIteration >= every ||
+                                  (evalSeconds > 0 &&
+                                   now() - lastEvalTime >= evalSeconds)
+                            : every && iteration % every == 0;
+    if (evalNow) {
+      lastEvalIteration = iteration;
+      lastEvalTime = now();
     }
     if (evalNow) {
       last = evaluate(evalData());

@@ -169,13 +169,60 @@ def from_difflogic(model, thresholds=None, features=None, indices=None,
     )
 
 
-def to_difflogic_state(net, logit=10.0):
+def read_checkpoint_weights(path):
+    """The 16 weights per gate of an lgn-train checkpoint, [gates, 16]
+    float32, in the model's gate order (the order of the .lgn it writes).
+
+    The checkpoint (trainer/lib/Checkpoint.cpp) is: "LGNCKPT1", the model's
+    description (u64 length + bytes), iteration (u64), Adam step (u64),
+    batch (u32), random state (4 x u64), epoch position (u64), the epoch
+    order (u64 count + u32s), the weights (u64 count + f32s), ..., and an
+    FNV-1a checksum of everything before it.
+    """
+    with open(path, "rb") as f:
+        buf = f.read()
+    if len(buf) < 16 or buf[:8] != b"LGNCKPT1":
+        raise LgcError(f"{path}: error: not an lgn-train checkpoint")
+    h = 0xcbf29ce484222325
+    for byte in buf[:-8]:
+        h = ((h ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    if h != int.from_bytes(buf[-8:], "little"):
+        raise LgcError(f"{path}: error: checkpoint is corrupt (checksum mismatch)")
+    pos = 8
+
+    def u64():
+        nonlocal pos
+        if pos + 8 > len(buf):
+            raise LgcError(f"{path}: error: checkpoint is truncated")
+        v = int.from_bytes(buf[pos:pos + 8], "little")
+        pos += 8
+        return v
+
+    skip = u64()                   # description
+    pos += skip
+    u64(), u64()                   # iteration, Adam step
+    pos += 4                       # batch
+    for _ in range(4):             # random state
+        u64()
+    u64()                          # epoch position
+    skip = 4 * u64()               # epoch order
+    pos += skip
+    count = u64()
+    if count % 16 or pos + 4 * count > len(buf):
+        raise LgcError(f"{path}: error: checkpoint is truncated")
+    return np.frombuffer(buf, dtype="<f4", count=count, offset=pos).reshape(-1, 16).copy()
+
+
+def to_difflogic_state(net, logit=10.0, checkpoint=None):
     """The other direction: a layered lgc net (from lgn-train, or any .lgn
     whose layers read only the layer before) as difflogic state.
 
-    Returns a dict with `state_dict` ({"<i>.weights": [out, 16] tensors, the
-    chosen kind at `logit`, the others at 0, so eval-mode argmax gives the
-    kind}), `indices` ([(a, b)] per layer, relative to the previous layer),
+    Returns a dict with `state_dict` ({"<i>.weights": [out, 16] tensors:
+    with `checkpoint` (the lgn-train checkpoint of the run that wrote the
+    net), the trained weights themselves, so training can go on in
+    difflogic; otherwise the chosen kind at `logit` and the others at 0, so
+    eval-mode argmax gives the kind}), `indices` ([(a, b)] per layer,
+    relative to the previous layer),
     `in_dim`/`out_dim` per layer, `k`, `tau` and `thresholds`. Build
     LogicLayer(in_dim, out_dim) modules, load the state, set each layer's
     indices, and difflogic's eval-mode forward gives lgc's counts.
@@ -187,6 +234,15 @@ def to_difflogic_state(net, logit=10.0):
     if starts[0] != 0:
         raise LgcError("the net's first layer does not start at gate 0")
     bounds = starts + [net.num_gates]
+    trained = None
+    if checkpoint is not None:
+        trained = read_checkpoint_weights(checkpoint)
+        if trained.shape[0] != net.num_gates:
+            raise LgcError(f"the checkpoint holds {trained.shape[0]} gates, the net "
+                           f"{net.num_gates}: not the net this run wrote")
+        if not np.array_equal(np.argmax(trained, axis=1), net.kinds):
+            raise LgcError("the checkpoint's weights do not give the net's gate kinds: "
+                           "not the net this run wrote")
     state, indices, dims = {}, [], []
     prev_base, prev_width = 0, net.inputs
     for i in range(len(starts)):
@@ -196,8 +252,11 @@ def to_difflogic_state(net, logit=10.0):
         if len(a) and (min(a.min(), b.min()) < 0 or max(a.max(), b.max()) >= prev_width):
             raise LgcError(f"layer {i} reads nodes outside the layer before it: "
                            "difflogic layers read only their predecessor")
-        w = torch.zeros(hi - lo, 16)
-        w[torch.arange(hi - lo), torch.as_tensor(net.kinds[lo:hi].astype(np.int64))] = logit
+        if trained is not None:
+            w = torch.from_numpy(trained[lo:hi].copy())
+        else:
+            w = torch.zeros(hi - lo, 16)
+            w[torch.arange(hi - lo), torch.as_tensor(net.kinds[lo:hi].astype(np.int64))] = logit
         state[f"{i}.weights"] = w
         indices.append((torch.as_tensor(a), torch.as_tensor(b)))
         dims.append((prev_width, hi - lo))

@@ -2,7 +2,7 @@
 
     lgn-import difflogic model.pt --thresholds 0.25,0.5,0.75 -o net.lgn
     lgn-import difflogic state.pt --indices indices.pt --classes 10 --tau 10 -o net.lgn
-    lgn-import to-difflogic net.lgn -o state.pt
+    lgn-import to-difflogic net.lgn [--checkpoint ck] -o state.pt
 
 model.pt is a whole module saved with torch.save(model) (its classes must be
 importable, e.g. difflogic installed), or a state_dict saved with
@@ -37,6 +37,8 @@ def main(argv=None):
     d.add_argument("-o", "--output", required=True, help="the .lgn to write")
     t = sub.add_parser("to-difflogic", help=".lgn -> difflogic state (weights and indices)")
     t.add_argument("net", help="a .lgn whose layers read only the layer before (lgn-train's)")
+    t.add_argument("--checkpoint", help="the lgn-train checkpoint of the run that wrote the "
+                   "net: export its trained weights instead of one-hot ones")
     t.add_argument("-o", "--output", required=True, help="the .pt to write (torch.save)")
     args = ap.parse_args(argv)
     try:
@@ -54,7 +56,7 @@ def main(argv=None):
                                  metadata=[("source", args.model)])
             write_lgn(args.output, net)
         else:
-            state = to_difflogic_state(args.net)
+            state = to_difflogic_state(args.net, checkpoint=args.checkpoint)
             torch.save(state, args.output)
     except (LgcError, FileNotFoundError, ValueError, TypeError) as e:
         print(f"lgn-import: error: {e}", file=sys.stderr)
