@@ -11,7 +11,10 @@ if ! "$py" -m venv --system-site-packages "$tmp/venv" >/dev/null 2>&1; then
   echo "python3 -m venv is not available (Debian: python3-venv); skipped"
   exit 77
 fi
-"$tmp/venv/bin/pip" install --quiet --no-index --no-build-isolation "$here"
+# From a copy: building writes build/ and *.egg-info beside the sources.
+mkdir "$tmp/src"
+cp -r "$here/pyproject.toml" "$here/README.md" "$here/lgc" "$tmp/src/"
+"$tmp/venv/bin/pip" install --quiet --no-index --no-build-isolation "$tmp/src"
 cd "$tmp"
 "$LGC_BUILD_DIR/bin/lgn-gen" --inputs 20 --layers 2x60 --classes 3 -o net.lgn
 "$tmp/venv/bin/python" - <<'PY'
