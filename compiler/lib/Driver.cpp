@@ -28,7 +28,8 @@ using namespace lgc;
 static const StageInfo kStages[] = {
     {Stage::LGN, "lgn", ".lgn", "the optimised net as .lgn"},
     {Stage::MLIR, "mlir", ".mlir", "the optimised lgn dialect"},
-    {Stage::LLVMMLIR, "llvm-mlir", "", "the net lowered to MLIR's LLVM dialect"},
+    {Stage::LLVMMLIR, "llvm-mlir", "",
+     "the net lowered to MLIR's LLVM dialect"},
     {Stage::LLVM, "llvm", ".ll", "LLVM IR"},
     {Stage::Asm, "asm", ".s", "assembly for the CPU"},
     {Stage::Obj, "obj", ".o", "an object file"},
@@ -166,8 +167,8 @@ LogicalResult Driver::convert(ModuleOp module, std::unique_ptr<Pass> pass) {
   return pm.run(module);
 }
 
-LogicalResult Driver::cpuStages(ModuleOp module, Stage stage,
-                                StringRef outPath, std::string &out) {
+LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
+                                std::string &out) {
   CPUTargetOptions target = opts.cpu;
   target.codegenLevel = opts.optLevel;
   std::unique_ptr<llvm::TargetMachine> tm =
@@ -197,9 +198,8 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage,
 
 LogicalResult Driver::gpuStages(ModuleOp module, Stage stage,
                                 std::string &out) {
-  std::unique_ptr<llvm::TargetMachine> tm =
-      createNVPTXTargetMachine(opts.gpuArch, opts.ptxFeatures,
-                               UnknownLoc::get(&context));
+  std::unique_ptr<llvm::TargetMachine> tm = createNVPTXTargetMachine(
+      opts.gpuArch, opts.ptxFeatures, UnknownLoc::get(&context));
   if (!tm)
     return failure();
   ConvertLGNToNVVMOptions lowering;

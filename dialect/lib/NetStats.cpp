@@ -53,8 +53,8 @@ NetStats lgc::lgn::computeNetStats(NetOp net) {
     ++s.gates;
     unsigned kind = gate.getTable();
     ++s.perKind[kind];
-    int64_t layer = gate.getLayerAttr() ? gate.getLayerAttr().getInt()
-                                        : NetStats::kNoLayer;
+    int64_t layer =
+        gate.getLayerAttr() ? gate.getLayerAttr().getInt() : NetStats::kNoLayer;
     ++s.perLayer[layer][kind];
     depth[&op] = 1 + std::max(depthOf(gate.getLhs()), depthOf(gate.getRhs()));
     countFanOut(gate.getResult());

@@ -34,7 +34,8 @@ static void copyError(const Status &s, char *error, size_t size) {
   error[n] = 0;
 }
 
-extern "C" LGC_RT_EXPORT lgc_rt_net *lgc_rt_open(const char *path, char *error, size_t size) {
+extern "C" LGC_RT_EXPORT lgc_rt_net *lgc_rt_open(const char *path, char *error,
+                                                 size_t size) {
   if (!path) {
     copyError(Status::error("no path"), error, size);
     return nullptr;
@@ -60,7 +61,8 @@ extern "C" LGC_RT_EXPORT lgc_rt_net *lgc_rt_open(const char *path, char *error, 
 
 extern "C" LGC_RT_EXPORT void lgc_rt_close(lgc_rt_net *net) { delete net; }
 
-extern "C" LGC_RT_EXPORT const lgc_net_info *lgc_rt_info(const lgc_rt_net *net) {
+extern "C" LGC_RT_EXPORT const lgc_net_info *
+lgc_rt_info(const lgc_rt_net *net) {
   return net ? &net->info : nullptr;
 }
 
@@ -70,8 +72,7 @@ extern "C" LGC_RT_EXPORT const char *lgc_rt_backend(const lgc_rt_net *net) {
 
 template <typename T>
 static int run(const lgc_rt_net *net, const T *x, size_t n, uint32_t *counts,
-               uint32_t *classes, unsigned threads, char *error,
-               size_t size) {
+               uint32_t *classes, unsigned threads, char *error, size_t size) {
   if (!net || (n && !x)) {
     copyError(Status::error("null argument"), error, size);
     return LGC_ERR_ARGUMENT;
@@ -85,15 +86,19 @@ static int run(const lgc_rt_net *net, const T *x, size_t n, uint32_t *counts,
   return s ? LGC_OK : LGC_ERR_ARGUMENT;
 }
 
-extern "C" LGC_RT_EXPORT int lgc_rt_run_u8(const lgc_rt_net *net, const uint8_t *x, size_t n,
-                             uint32_t *counts, uint32_t *classes,
-                             unsigned threads, char *error, size_t size) {
+extern "C" LGC_RT_EXPORT int lgc_rt_run_u8(const lgc_rt_net *net,
+                                           const uint8_t *x, size_t n,
+                                           uint32_t *counts, uint32_t *classes,
+                                           unsigned threads, char *error,
+                                           size_t size) {
   return run(net, x, n, counts, classes, threads, error, size);
 }
 
-extern "C" LGC_RT_EXPORT int lgc_rt_run_f32(const lgc_rt_net *net, const float *x, size_t n,
-                              uint32_t *counts, uint32_t *classes,
-                              unsigned threads, char *error, size_t size) {
+extern "C" LGC_RT_EXPORT int lgc_rt_run_f32(const lgc_rt_net *net,
+                                            const float *x, size_t n,
+                                            uint32_t *counts, uint32_t *classes,
+                                            unsigned threads, char *error,
+                                            size_t size) {
   return run(net, x, n, counts, classes, threads, error, size);
 }
 

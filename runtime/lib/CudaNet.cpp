@@ -92,7 +92,8 @@ struct CudaNet::Driver {
       return Status::error("libcuda.so.1 lacks driver API entry points");
     CUresult rc = d->cuInit(0);
     if (rc == CUDA_ERROR_STUB_LIBRARY)
-      return Status::error("no CUDA driver (only the stub libcuda is installed)");
+      return Status::error(
+          "no CUDA driver (only the stub libcuda is installed)");
     if (rc == CUDA_ERROR_NO_DEVICE)
       return Status::error("no CUDA device");
     int count = 0;
@@ -111,8 +112,8 @@ Status CudaNet::check(int rc, const char *what,
     return Status::success();
   const char *msg = nullptr;
   driver->cuGetErrorString(rc, &msg);
-  return Status::errorAt(path, std::string(what) + " failed: " +
-                                   (msg ? msg : "?") + " (" +
+  return Status::errorAt(path, std::string(what) +
+                                   " failed: " + (msg ? msg : "?") + " (" +
                                    std::to_string(rc) + ")" + detail);
 }
 
@@ -149,10 +150,9 @@ Status CudaNet::open(const std::string &ptxPath,
   if (rc != CUDA_SUCCESS)
     return net->check(rc, "loading the PTX",
                       log[0] ? std::string(": ") + log.data() : "");
-  if (Status s = net->check(
-          d.cuModuleGetFunction(&net->packKernel, net->module,
-                                abi::kPackKernel),
-          "finding kernel lgc_pack_u8 (not an lgc PTX net?)");
+  if (Status s = net->check(d.cuModuleGetFunction(&net->packKernel, net->module,
+                                                  abi::kPackKernel),
+                            "finding kernel lgc_pack_u8 (not an lgc PTX net?)");
       !s)
     return s;
   if (Status s = net->check(
@@ -160,38 +160,40 @@ Status CudaNet::open(const std::string &ptxPath,
           "finding kernel lgc_net");
       !s)
     return s;
-  CUdeviceptr shapePtr;
-  size_t bytes;
-  if (Status s = net->check(d.cuModuleGetGlobal(&shapePtr, &bytes, net->module,
-                                                abi::kShapeSymbol),
-                            "finding __lgc_gen_shape");
+  if (Status s =
+          net->readGlobal(abi::kShapeSymbol, net->shape, sizeof(net->shape));
       !s)
     return s;
-  if (bytes != sizeof(net->shape))
-    return Status::errorAt(ptxPath, "unexpected __lgc_gen_shape size");
-  if (Status s = net->check(d.cuMemcpyDtoH(net->shape, shapePtr, bytes),
-                            "reading the shape");
+  if (Status s = net->readGlobal(abi::kTauSymbol, &net->tauValue,
+                                 sizeof(net->tauValue));
       !s)
     return s;
-  CUdeviceptr tauPtr;
-  if (Status s = net->check(d.cuModuleGetGlobal(&tauPtr, &bytes, net->module,
-                                                abi::kTauSymbol),
-                            "finding __lgc_gen_tau");
-      !s)
-    return s;
-  if (bytes == sizeof(double))
-    if (Status s = net->check(d.cuMemcpyDtoH(&net->tauValue, tauPtr, bytes),
-                              "reading tau");
-        !s)
-      return s;
   if (uint32_t(net->shape[abi::kABIVersion]) != abi::kGeneratedABIVersion)
-    return Status::errorAt(
-        ptxPath, "generated-code ABI version " +
-        std::to_string(net->shape[abi::kABIVersion]) + ", this runtime reads " +
-        std::to_string(abi::kGeneratedABIVersion) +
-        " (recompile the net with this lgc)");
+    return Status::errorAt(ptxPath,
+                           "generated-code ABI version " +
+                               std::to_string(net->shape[abi::kABIVersion]) +
+                               ", this runtime reads " +
+                               std::to_string(abi::kGeneratedABIVersion) +
+                               " (recompile the net with this lgc)");
   out = std::move(net);
   return Status::success();
+}
+
+Status CudaNet::readGlobal(const char *name, void *out, size_t size) const {
+  CUdeviceptr ptr;
+  size_t bytes;
+  std::string what = std::string("finding ") + name;
+  if (Status s = check(driver->cuModuleGetGlobal(&ptr, &bytes, module, name),
+                       what.c_str());
+      !s)
+    return s;
+  if (bytes != size)
+    return Status::errorAt(path, std::string("unexpected size of ") + name +
+                                     " (" + std::to_string(bytes) +
+                                     " bytes, expected " +
+                                     std::to_string(size) + ")");
+  what = std::string("reading ") + name;
+  return check(driver->cuMemcpyDtoH(out, ptr, size), what.c_str());
 }
 
 CudaNet::~CudaNet() {

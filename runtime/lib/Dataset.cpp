@@ -67,43 +67,47 @@ Status lgc::loadIdx(const std::string &imagesPath,
     return s;
   if (img.size() < 16)
     return Status::errorAt(imagesPath, "truncated IDX header (" +
-                         std::to_string(img.size()) + " bytes)");
+                                           std::to_string(img.size()) +
+                                           " bytes)");
   if (be32(img, 0) != 0x00000803)
-    return Status::errorAt(imagesPath, "wrong magic number 0x" + [&] {
-      char b[16];
-      snprintf(b, sizeof b, "%08x", be32(img, 0));
-      return std::string(b);
-    }() + " (expected 0x00000803, 3-D unsigned bytes)");
+    return Status::errorAt(
+        imagesPath, "wrong magic number 0x" + [&] {
+          char b[16];
+          snprintf(b, sizeof b, "%08x", be32(img, 0));
+          return std::string(b);
+        }() + " (expected 0x00000803, 3-D unsigned bytes)");
   if (lab.size() < 8)
     return Status::errorAt(labelsPath, "truncated IDX header (" +
-                         std::to_string(lab.size()) + " bytes)");
+                                           std::to_string(lab.size()) +
+                                           " bytes)");
   if (be32(lab, 0) != 0x00000801)
     return Status::errorAt(labelsPath, "wrong magic number (expected "
-                                      "0x00000801, 1-D unsigned bytes)");
+                                       "0x00000801, 1-D unsigned bytes)");
   uint64_t n = be32(img, 4), rows = be32(img, 8), cols = be32(img, 12);
   uint64_t pixels = rows * cols;
   if (pixels == 0 || pixels > (1u << 24))
     return Status::errorAt(imagesPath, "absurd image size " +
-                         std::to_string(rows) + "x" + std::to_string(cols));
+                                           std::to_string(rows) + "x" +
+                                           std::to_string(cols));
   if (img.size() - 16 != n * pixels)
     return Status::errorAt(
         imagesPath,
         std::string(img.size() - 16 < n * pixels ? "truncated data"
                                                  : "trailing data") +
-        ": header promises " + std::to_string(n) + " images of " +
-        std::to_string(pixels) + " bytes, file holds " +
-        std::to_string(img.size() - 16) + " bytes");
+            ": header promises " + std::to_string(n) + " images of " +
+            std::to_string(pixels) + " bytes, file holds " +
+            std::to_string(img.size() - 16) + " bytes");
   uint64_t nl = be32(lab, 4);
   if (lab.size() - 8 != nl)
     return Status::errorAt(
         labelsPath,
         std::string(lab.size() - 8 < nl ? "truncated data" : "trailing data") +
-        ": header promises " + std::to_string(nl) + " labels, file holds " +
-        std::to_string(lab.size() - 8));
+            ": header promises " + std::to_string(nl) + " labels, file holds " +
+            std::to_string(lab.size() - 8));
   if (nl != n)
-    return Status::errorAt(
-        labelsPath, "count mismatch: " + std::to_string(nl) +
-        " labels for " + std::to_string(n) + " images in " + imagesPath);
+    return Status::errorAt(labelsPath, "count mismatch: " + std::to_string(nl) +
+                                           " labels for " + std::to_string(n) +
+                                           " images in " + imagesPath);
   out = Dataset();
   out.numFeatures = uint32_t(pixels);
   out.numClasses = numClasses;
@@ -111,10 +115,10 @@ Status lgc::loadIdx(const std::string &imagesPath,
   for (uint64_t i = 0; i < n; ++i) {
     uint8_t l = uint8_t(lab[8 + i]);
     if (l >= numClasses)
-      return Status::errorAt(labelsPath, "label " + std::to_string(l) +
-                           " of sample " + std::to_string(i) +
-                           " is out of range (" + std::to_string(numClasses) +
-                           " classes)");
+      return Status::errorAt(labelsPath,
+                             "label " + std::to_string(l) + " of sample " +
+                                 std::to_string(i) + " is out of range (" +
+                                 std::to_string(numClasses) + " classes)");
     out.labels[i] = l;
   }
   out.pixels.assign(img.begin() + 16, img.end());
@@ -251,7 +255,7 @@ Status lgc::loadMnistJson(const std::string &dir, const std::string &split,
     if (values.size() % 784)
       return Status::errorAt(
           path, std::to_string(values.size()) +
-          " values are not a whole number of 784-pixel images");
+                    " values are not a whole number of 784-pixel images");
     size_t count = values.size() / 784;
     size_t trainCount = count * 8 / 10;
     size_t begin = split == "test" ? trainCount : 0;
@@ -330,21 +334,18 @@ Status lgc::loadCsv(const std::string &path, int labelColumn, Dataset &out) {
       columns = fields.size();
       long lc = labelColumn < 0 ? long(columns) + labelColumn : labelColumn;
       if (lc < 0 || size_t(lc) >= columns)
-        return Status::errorAt(loc + "1", "label column " +
-                                              std::to_string(labelColumn) +
-                                              " is out of range (" +
-                                              std::to_string(columns) +
-                                              " columns)");
+        return Status::errorAt(loc + "1",
+                               "label column " + std::to_string(labelColumn) +
+                                   " is out of range (" +
+                                   std::to_string(columns) + " columns)");
       labelCol = size_t(lc);
     }
     if (!numeric)
-      return Status::errorAt(loc + std::to_string(badCol),
-                             "expected a number");
+      return Status::errorAt(loc + std::to_string(badCol), "expected a number");
     if (fields.size() != columns)
-      return Status::errorAt(loc + "1", "row has " +
-                                            std::to_string(fields.size()) +
-                                            " fields, expected " +
-                                            std::to_string(columns));
+      return Status::errorAt(
+          loc + "1", "row has " + std::to_string(fields.size()) +
+                         " fields, expected " + std::to_string(columns));
     double l = fields[labelCol];
     if (l < 0 || l != std::floor(l) || l >= 65536)
       return Status::errorAt(loc + std::to_string(cols[labelCol]),

@@ -114,12 +114,11 @@ Status Parser::parseFloat(const Token &t, const char *what, T &out) const {
     // too small rounds to a zero of its sign, as strtof does.
     long double wide = std::strtold(std::string(t.text).c_str(), nullptr);
     if (std::fabs(wide) > 1)
-      return errorAt(t, std::string(what) + " " + std::string(t.text) +
-                            " is out of range for a " +
-                            std::to_string(8 * sizeof(T)) +
-                            "-bit float (magnitude at most " +
-                            std::to_string(std::numeric_limits<T>::max()) +
-                            ")");
+      return errorAt(
+          t, std::string(what) + " " + std::string(t.text) +
+                 " is out of range for a " + std::to_string(8 * sizeof(T)) +
+                 "-bit float (magnitude at most " +
+                 std::to_string(std::numeric_limits<T>::max()) + ")");
     out = std::signbit(wide) ? T(-0.0) : T(0.0);
     return Status::success();
   }
@@ -225,8 +224,7 @@ Status Parser::parseGate(const Token &d) {
     return s;
   std::optional<unsigned> kind = parseGateKind(toks[1].text);
   if (!kind)
-    return errorAt(toks[1], "unknown gate kind '" +
-                                std::string(toks[1].text) +
+    return errorAt(toks[1], "unknown gate kind '" + std::string(toks[1].text) +
                                 "' (expected a name such as 'xor' or 0..15)");
   uint32_t self = net.numInputs + uint32_t(net.gates.size());
   uint32_t total = net.numInputs + declaredGates;
@@ -290,8 +288,7 @@ Status Parser::parseFeatures(const Token &d) {
   if (sawFeatures)
     return errorAt(d, "duplicate 'features'");
   if (sawThresholds || !net.encoding.empty() || encodingDone)
-    return errorAt(d,
-                   "'features' must come before the encoding and the gates");
+    return errorAt(d, "'features' must come before the encoding and the gates");
   if (Status s = expectCount(d, 2); !s)
     return s;
   if (Status s =
@@ -360,8 +357,7 @@ Status Parser::parseBit(const Token &d) {
   if (Status s = parseFloat(toks[2], "threshold", bit.threshold); !s)
     return s;
   if (net.encoding.empty())
-    net.encoding.reserve(
-        std::min<size_t>(net.numInputs, bytesLeft() / 4 + 1));
+    net.encoding.reserve(std::min<size_t>(net.numInputs, bytesLeft() / 4 + 1));
   net.encoding.push_back(bit);
   return Status::success();
 }
@@ -396,8 +392,7 @@ Status Parser::parseGates(const Token &d) {
     return errorAt(d, "duplicate 'gates'");
   if (Status s = expectCount(d, 2); !s)
     return s;
-  if (Status s = parseU32(toks[1], kMaxGates, "gate count", declaredGates);
-      !s)
+  if (Status s = parseU32(toks[1], kMaxGates, "gate count", declaredGates); !s)
     return s;
   // Every gate line takes at least 8 bytes ("g 1 0 0\n").
   if (declaredGates > bytesLeft() / 8 + 1)
@@ -442,10 +437,9 @@ Status Parser::parseOutputs(const Token &d) {
     return errorAt(toks[2], "expected 'classes', found '" +
                                 std::string(toks[2].text) + "'");
   if (toks[4].text != "tau")
-    return errorAt(toks[4], "expected 'tau', found '" +
-                                std::string(toks[4].text) + "'");
-  if (Status s =
-          parseU32(toks[1], kMaxGates, "output count", declaredOutputs);
+    return errorAt(toks[4],
+                   "expected 'tau', found '" + std::string(toks[4].text) + "'");
+  if (Status s = parseU32(toks[1], kMaxGates, "output count", declaredOutputs);
       !s)
     return s;
   if (declaredOutputs == 0)
@@ -480,9 +474,9 @@ Status Parser::parseEnd(const Token &d) {
   if (!sawOutputs)
     return errorAt(d, "'end' before 'outputs'");
   if (net.outputs.size() != declaredOutputs)
-    return errorAt(d, "'outputs' declared " +
-                          std::to_string(declaredOutputs) + " nodes, but " +
-                          std::to_string(net.outputs.size()) + " are listed");
+    return errorAt(d, "'outputs' declared " + std::to_string(declaredOutputs) +
+                          " nodes, but " + std::to_string(net.outputs.size()) +
+                          " are listed");
   sawEnd = true;
   return Status::success();
 }

@@ -114,7 +114,8 @@ Status lgc::generateNet(const GenerateOptions &opts, Net &net) {
   if (opts.widths.empty())
     return Status::error("a net needs at least one layer");
   if (opts.classes == 0 || opts.widths.back() % opts.classes)
-    return Status::error("the last layer's width " + std::to_string(opts.widths.back()) +
+    return Status::error(
+        "the last layer's width " + std::to_string(opts.widths.back()) +
         " is not divisible into " + std::to_string(opts.classes) + " classes");
   uint64_t total = 0;
   for (uint32_t w : opts.widths)

@@ -43,9 +43,9 @@ bool Net::operator==(const Net &o) const {
   for (uint32_t i = 0; i < numInputs; ++i)
     if (!(inputBit(i) == o.inputBit(i)))
       return false;
-  return gates == o.gates &&
-         layerStarts == o.layerStarts && outputs == o.outputs &&
-         numClasses == o.numClasses && tau == o.tau && metadata == o.metadata;
+  return gates == o.gates && layerStarts == o.layerStarts &&
+         outputs == o.outputs && numClasses == o.numClasses && tau == o.tau &&
+         metadata == o.metadata;
 }
 
 std::vector<float> lgc::thermometerShape(const Net &net) {

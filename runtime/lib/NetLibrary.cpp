@@ -22,7 +22,7 @@ Status NetLibrary::open(const std::string &path,
   if (!handle) {
     const char *err = ::dlerror();
     return Status::errorAt(path, std::string("cannot load net library: ") +
-                         (err ? err : "unknown error"));
+                                     (err ? err : "unknown error"));
   }
   std::unique_ptr<NetLibrary> lib(new NetLibrary());
   lib->handle = handle;
@@ -32,13 +32,14 @@ Status NetLibrary::open(const std::string &path,
   auto getInfo = reinterpret_cast<const lgc_net_info *(*)()>(
       ::dlsym(handle, "lgc_net_get_info"));
   if (!version || !getInfo)
-    return Status::errorAt(
-        path, "not an lgc net library (no lgc_net_abi_version)");
+    return Status::errorAt(path,
+                           "not an lgc net library (no lgc_net_abi_version)");
   if (version() != LGC_NET_ABI_VERSION)
     return Status::errorAt(path, "net library has ABI version " +
-                         std::to_string(version()) + ", this runtime needs " +
-                         std::to_string(LGC_NET_ABI_VERSION) +
-                         " (recompile it with lgc)");
+                                     std::to_string(version()) +
+                                     ", this runtime needs " +
+                                     std::to_string(LGC_NET_ABI_VERSION) +
+                                     " (recompile it with lgc)");
   lib->netInfo = getInfo();
   lib->runU8Fn = reinterpret_cast<decltype(lib->runU8Fn)>(
       ::dlsym(handle, "lgc_net_run_u8"));
@@ -66,7 +67,7 @@ Status NetLibrary::split(size_t n, size_t align, unsigned threads,
   if (chunks <= 1) {
     int rc = fn(size_t(0), n);
     return rc ? Status::errorAt(path, "net library returned status " +
-                              std::to_string(rc))
+                                          std::to_string(rc))
               : Status::success();
   }
   // Chunks of whole `align` blocks so packed input splits on word
@@ -86,7 +87,7 @@ Status NetLibrary::split(size_t n, size_t align, unsigned threads,
   for (int rc : rcs)
     if (rc)
       return Status::errorAt(path, "net library returned status " +
-                           std::to_string(rc));
+                                       std::to_string(rc));
   return Status::success();
 }
 

@@ -94,9 +94,8 @@ int main(int argc, char **argv) {
     double device = 0;
     auto start = std::chrono::steady_clock::now();
     unsigned repeat = kind == "bench" ? 20 : 1;
-    Status s =
-        net->runU8(x.data(), n, counts.empty() ? nullptr : counts.data(),
-                   classes.data(), &device, repeat);
+    Status s = net->runU8(x.data(), n, counts.empty() ? nullptr : counts.data(),
+                          classes.data(), &device, repeat);
     double total =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();

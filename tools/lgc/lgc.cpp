@@ -47,8 +47,7 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init(""),
                                        cl::cat(lgcCategory));
 static cl::opt<lgc::Stage, false, StageParser>
-    emitKind("emit",
-             cl::desc("What to write (default: from the -o extension)"),
+    emitKind("emit", cl::desc("What to write (default: from the -o extension)"),
              cl::cat(lgcCategory));
 static cl::opt<InputKind> inputKind(
     "x", cl::desc("Input language (default: from the extension)"),
@@ -167,11 +166,10 @@ int main(int argc, char **argv) {
   opts.cpu.vectorBits = vectorBits;
   opts.cpu.gatesPerFunction = gatesPerFunction;
   opts.cpu.machineScheduler = machineScheduler;
-  opts.supportLibDir =
-      supportLibDir.empty()
-          ? lgc::defaultSupportLibraryDir(argv[0],
-                                          reinterpret_cast<void *>(&fail))
-          : supportLibDir.getValue();
+  opts.supportLibDir = supportLibDir.empty()
+                           ? lgc::defaultSupportLibraryDir(
+                                 argv[0], reinterpret_cast<void *>(&fail))
+                           : supportLibDir.getValue();
   opts.gpuArch = gpuArch;
   opts.ptxFeatures = ptxFeatures;
   opts.verilog.pipeline = pipelineLevels;

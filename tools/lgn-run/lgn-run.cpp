@@ -37,11 +37,10 @@ static const char *kUsage = R"(usage: lgn-run NET.lgn|NET.so|NET.ptx [options]
 )";
 
 int main(int argc, char **argv) {
-  tools::Flags flags(
-      "lgn-run",
-      {"data", "split", "limit", "repeat", "threads", "input", "device",
-       "predictions", "json", "confusion"},
-      {"help", "h", "report"});
+  tools::Flags flags("lgn-run",
+                     {"data", "split", "limit", "repeat", "threads", "input",
+                      "device", "predictions", "json", "confusion"},
+                     {"help", "h", "report"});
   if (int rc = flags.start(argc, argv, kUsage, 1, 1); rc >= 0)
     return rc;
   bool ok = true;
@@ -193,8 +192,8 @@ int main(int argc, char **argv) {
         "\"repeat\": {},\n  \"seconds\": {:.6f},\n  \"images_per_second\": "
         "{:.1f}",
         quote(path), quote(info.backend), quote(data.name), input, n, correct,
-        accuracy, info.inputs, info.features, info.classes, info.gates,
-        threads, repeat, secs, images / secs);
+        accuracy, info.inputs, info.features, info.classes, info.gates, threads,
+        repeat, secs, images / secs);
     if (onDevice)
       text += fmt::format(",\n  \"device_images_per_second\": {:.1f}",
                           images / deviceSeconds);
@@ -211,7 +210,8 @@ int main(int argc, char **argv) {
       for (uint32_t c = 0; c < K; ++c) {
         text += c ? ",\n    [" : "\n    [";
         for (uint32_t p = 0; p < K; ++p)
-          text += fmt::format("{}{}", p ? ", " : "", confusion[size_t(c) * K + p]);
+          text +=
+              fmt::format("{}{}", p ? ", " : "", confusion[size_t(c) * K + p]);
         text += "]";
       }
       text += "\n  ]";

@@ -10,8 +10,8 @@
 #include "lgc/Runtime/FileUtil.h"
 #include "lgc/Trainer/Trainer.h"
 
-#include <charconv>
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
@@ -164,8 +164,8 @@ Status drawPlot(const std::string &python, const std::string &plot,
   }
   fmt::print(stderr, "lgn-train: note: matplotlib is not available, writing "
                      "the built-in SVG plot\n");
-  return writeFileAtomic(plot,
-                         plotHistory(history, title + ": " + subtitle, evalName));
+  return writeFileAtomic(
+      plot, plotHistory(history, title + ": " + subtitle, evalName));
 }
 
 /// The run in words, for the plot's subtitle.
@@ -211,10 +211,9 @@ public:
     lastPrint = p.seconds;
     double rate =
         double(p.iteration - p.startIteration) / std::max(p.seconds, 1e-9);
-    double eta =
-        p.targetIterations
-            ? double(p.targetIterations - p.iteration) / std::max(rate, 1e-9)
-            : p.secondsLimit - p.seconds;
+    double eta = p.targetIterations ? double(p.targetIterations - p.iteration) /
+                                          std::max(rate, 1e-9)
+                                    : p.secondsLimit - p.seconds;
     const int width = 24;
     int filled =
         p.targetIterations
@@ -372,16 +371,16 @@ int main(int argc, char **argv) {
   if (!quiet && ::isatty(2))
     fmt::print(stderr, "\n");
   // The summary is printed with --quiet too: it is the run's result.
-  std::string eval = fmt::format("{:.2f}% discretised, {:.2f}% relaxed",
-                                 100 * done.evalDiscrete,
-                                 100 * done.evalRelaxed);
+  std::string eval =
+      fmt::format("{:.2f}% discretised, {:.2f}% relaxed",
+                  100 * done.evalDiscrete, 100 * done.evalRelaxed);
   fmt::print(stderr, "done: {} iterations in {:.1f} s ({:.1f} it/s); ",
              done.iterations, done.seconds, done.iterationsPerSecond);
   if (std::string(done.evalName) == "test")
     fmt::print(stderr, "test accuracy {}\n", eval);
   else
-    fmt::print(stderr, "{} accuracy {}; test accuracy {:.2f}%\n",
-               done.evalName, eval, 100 * done.testAccuracy);
+    fmt::print(stderr, "{} accuracy {}; test accuracy {:.2f}%\n", done.evalName,
+               eval, 100 * done.testAccuracy);
   if (!plot.empty())
     if (Status s = drawPlot(plotPython, plot, "lgn-train on " + spec,
                             trainer.history, done.evalName,

@@ -165,7 +165,8 @@ Status CudaTrainer::create(const Model &model, uint32_t maxBatch,
   cudaError_t rc = cudaGetDeviceCount(&count);
   if (rc == cudaErrorInsufficientDriver || rc == cudaErrorNoDevice ||
       count == 0)
-    return Status::error("no CUDA device (" +
+    return Status::error(
+        "no CUDA device (" +
         std::string(rc == cudaSuccess ? "none found" : cudaGetErrorString(rc)) +
         ")");
   if (Status s = cudaStatus(rc, "cudaGetDeviceCount"); !s)

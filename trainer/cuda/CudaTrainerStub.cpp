@@ -19,7 +19,7 @@ CudaTrainer::~CudaTrainer() = default;
 Status CudaTrainer::create(const Model &, uint32_t,
                            std::unique_ptr<CudaTrainer> &) {
   return Status::error("this build of lgc has no CUDA trainer (configure with "
-      "nvcc available, -DLGC_ENABLE_CUDA=ON)");
+                       "nvcc available, -DLGC_ENABLE_CUDA=ON)");
 }
 Status CudaTrainer::step(const float *, const uint32_t *, uint32_t, float,
                          uint64_t, double &, uint32_t &) {
@@ -38,7 +38,5 @@ Status CudaTrainer::upload(const std::vector<float> &,
                            const std::vector<float> &) {
   return Status::error("no CUDA trainer");
 }
-Status CudaTrainer::synchronize() {
-  return Status::error("no CUDA trainer");
-}
+Status CudaTrainer::synchronize() { return Status::error("no CUDA trainer"); }
 const std::string &CudaTrainer::deviceName() const { return impl->name; }

@@ -94,9 +94,7 @@ Status Trainer::loadCheckpoint(const std::string &path) {
   std::string buf;
   if (Status s = readFile(path, buf); !s)
     return s;
-  auto bad = [&](const std::string &why) {
-    return Status::errorAt(path, why);
-  };
+  auto bad = [&](const std::string &why) { return Status::errorAt(path, why); };
   if (buf.size() < 16 || std::memcmp(buf.data(), kMagic, 8) != 0)
     return bad("not an lgn-train checkpoint");
   uint64_t stored;
@@ -148,4 +146,3 @@ Status Trainer::loadCheckpoint(const std::string &path) {
   elapsedBefore = elapsed;
   return Status::success();
 }
-

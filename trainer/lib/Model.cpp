@@ -68,7 +68,8 @@ Status ModelConfig::validate() const {
   if (widths.empty())
     return Status::error("at least one layer is needed");
   if (classes == 0 || widths.back() % classes)
-    return Status::error("the last layer's width " + std::to_string(widths.back()) +
+    return Status::error(
+        "the last layer's width " + std::to_string(widths.back()) +
         " is not divisible into " + std::to_string(classes) + " classes");
   if (!(tau > 0) || !std::isfinite(tau))
     return Status::error("tau must be positive");
@@ -76,8 +77,7 @@ Status ModelConfig::validate() const {
   for (uint32_t w : widths)
     total += w;
   if (total > (1u << 26))
-    return Status::error("too many gates (" + std::to_string(total) +
-                         ")");
+    return Status::error("too many gates (" + std::to_string(total) + ")");
   uint32_t prev = inputs();
   for (uint32_t w : widths) {
     if (w == 0)

@@ -27,8 +27,10 @@ const char *const kColors[] = {"#d62728", "#1f77b4", "#2ca02c", "#9467bd"};
 std::string escape(const std::string &text) {
   std::string out;
   for (char c : text)
-    out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;"
-                                                            : std::string(1, c);
+    out += c == '<'   ? "&lt;"
+           : c == '>' ? "&gt;"
+           : c == '&' ? "&amp;"
+                      : std::string(1, c);
   return out;
 }
 
@@ -56,8 +58,10 @@ std::vector<double> niceTicks(double &lo, double &hi) {
 /// The fewest decimals that tell the ticks apart.
 const char *tickFormat(const std::vector<double> &ticks) {
   double step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1;
-  return step >= 1 ? "%.0f" : step >= 0.1 ? "%.1f" : step >= 0.01 ? "%.2f"
-                                                                  : "%.3g";
+  return step >= 1      ? "%.0f"
+         : step >= 0.1  ? "%.1f"
+         : step >= 0.01 ? "%.2f"
+                        : "%.3g";
 }
 
 /// Lines of at most `width` characters, broken at spaces, and inside words
@@ -98,16 +102,16 @@ std::string lgc::train::plotHistory(const std::vector<HistoryRow> &history,
       wrap(title, size_t(double(kWidth - kLeft - kRight) / 9.0));
   int top = 16 + kTitleLine * int(titleLines.size()) + 34;
   int height = top + 2 * kPanelHeight + 2 * kPanelGap - 24;
-  std::string svg =
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-      std::to_string(kWidth) + "\" height=\"" + std::to_string(height) +
-      "\" font-family=\"sans-serif\" font-size=\"12\">\n"
-      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+                    std::to_string(kWidth) + "\" height=\"" +
+                    std::to_string(height) +
+                    "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+                    "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   for (size_t i = 0; i < titleLines.size(); ++i)
     svg += "<text x=\"" + std::to_string(kLeft) + "\" y=\"" +
            std::to_string(16 + kTitleLine * int(i + 1) - 4) +
-           "\" font-size=\"13\" font-weight=\"bold\">" +
-           escape(titleLines[i]) + "</text>\n";
+           "\" font-size=\"13\" font-weight=\"bold\">" + escape(titleLines[i]) +
+           "</text>\n";
 
   double xLo = 0, xHi = 1;
   for (const HistoryRow &h : history)
@@ -130,7 +134,9 @@ std::string lgc::train::plotHistory(const std::vector<HistoryRow> &history,
     hi = std::min(ceiling, hi + pad);
     std::vector<double> yTicks = niceTicks(lo, hi);
     const char *yFormat = tickFormat(yTicks);
-    auto X = [&](double x) { return kLeft + (x - xLo) / (xHi - xLo) * plotWidth; };
+    auto X = [&](double x) {
+      return kLeft + (x - xLo) / (xHi - xLo) * plotWidth;
+    };
     auto Y = [&](double y) {
       return y0 + kPanelHeight - (y - lo) / (hi - lo) * kPanelHeight;
     };
@@ -143,8 +149,8 @@ std::string lgc::train::plotHistory(const std::vector<HistoryRow> &history,
              "\" y=\"" + fmt("%.1f", Y(t) + 4) + "\" text-anchor=\"end\">" +
              fmt(yFormat, t) + "</text>\n";
     for (double t : xTicks)
-      svg += "<line x1=\"" + fmt("%.1f", X(t)) + "\" x2=\"" + fmt("%.1f", X(t)) +
-             "\" y1=\"" + std::to_string(y0) + "\" y2=\"" +
+      svg += "<line x1=\"" + fmt("%.1f", X(t)) + "\" x2=\"" +
+             fmt("%.1f", X(t)) + "\" y1=\"" + std::to_string(y0) + "\" y2=\"" +
              std::to_string(y0 + kPanelHeight) +
              "\" stroke=\"#e4e4e4\"/>\n<text x=\"" + fmt("%.1f", X(t)) +
              "\" y=\"" + std::to_string(y0 + kPanelHeight + 16) +
@@ -174,9 +180,10 @@ std::string lgc::train::plotHistory(const std::vector<HistoryRow> &history,
       for (const HistoryRow &h : history)
         points += fmt("%.1f,", X(double(h.iteration))) +
                   fmt("%.1f ", Y(h.*(s.field) * s.scale));
-      svg += std::string("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"") +
-             color + "\"" + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") +
-             " points=\"" + points + "\"/>\n";
+      svg +=
+          std::string("<polyline fill=\"none\" stroke-width=\"2\" stroke=\"") +
+          color + "\"" + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") +
+          " points=\"" + points + "\"/>\n";
       for (const HistoryRow &h : history)
         svg += "<circle r=\"2.5\" fill=\"" + std::string(color) + "\" cx=\"" +
                fmt("%.1f", X(double(h.iteration))) + "\" cy=\"" +
@@ -184,10 +191,11 @@ std::string lgc::train::plotHistory(const std::vector<HistoryRow> &history,
       int y = y0 + kPanelHeight + 52;
       svg += "<line x1=\"" + std::to_string(legendX) + "\" x2=\"" +
              std::to_string(legendX + 22) + "\" y1=\"" + std::to_string(y - 4) +
-             "\" y2=\"" + std::to_string(y - 4) + "\" stroke-width=\"2\" stroke=\"" +
-             color + "\"" + (s.dashed ? " stroke-dasharray=\"6 4\"" : "") +
-             "/>\n<text x=\"" + std::to_string(legendX + 28) + "\" y=\"" +
-             std::to_string(y) + "\">" + escape(s.label) + "</text>\n";
+             "\" y2=\"" + std::to_string(y - 4) +
+             "\" stroke-width=\"2\" stroke=\"" + color + "\"" +
+             (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>\n<text x=\"" +
+             std::to_string(legendX + 28) + "\" y=\"" + std::to_string(y) +
+             "\">" + escape(s.label) + "</text>\n";
       legendX += 28 + int(double(s.label.size()) * kCharWidth) + 24;
     }
   };

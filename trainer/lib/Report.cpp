@@ -37,8 +37,8 @@ Status Trainer::writeOutputs(const EvalResult &last, double seconds) {
         !s)
       return s;
   if (!opts.plot.empty())
-    if (Status s = writeFileAtomic(opts.plot,
-                                   plotHistory(history, opts.model.describe(), evalName()));
+    if (Status s = writeFileAtomic(
+            opts.plot, plotHistory(history, opts.model.describe(), evalName()));
         !s)
       return s;
   if (!opts.output.empty()) {

@@ -69,7 +69,8 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
     return Status::error("the training set is empty");
   if (train.numFeatures != opts.model.features)
     return Status::error("the data has " + std::to_string(train.numFeatures) +
-        " features, the model " + std::to_string(opts.model.features));
+                         " features, the model " +
+                         std::to_string(opts.model.features));
   for (uint32_t l : train.labels)
     if (l >= opts.model.classes)
       return Status::error("label " + std::to_string(l) + " but only " +
@@ -78,8 +79,7 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
     return s;
   if (opts.validation) {
     if (opts.validation >= train.size())
-      return Status::error("--validation " +
-                           std::to_string(opts.validation) +
+      return Status::error("--validation " + std::to_string(opts.validation) +
                            " leaves no training samples (the set has " +
                            std::to_string(train.size()) + ")");
     valData = binarize(train, opts.model, train.size() - opts.validation,
@@ -333,10 +333,10 @@ Status Trainer::run(RunSummary *summary) {
     ++lossCount;
     // A fixed interval counts from iteration 0; the auto schedule counts
     // from the last evaluation, so its two triggers never fire in pairs.
-    bool evalNow = autoEval ? iteration - lastEvalIteration >= every ||
-                                  (evalSeconds > 0 &&
-                                   now() - lastEvalTime >= evalSeconds)
-                            : every && iteration % every == 0;
+    bool evalNow =
+        autoEval ? iteration - lastEvalIteration >= every ||
+                       (evalSeconds > 0 && now() - lastEvalTime >= evalSeconds)
+                 : every && iteration % every == 0;
     if (evalNow) {
       lastEvalIteration = iteration;
       lastEvalTime = now();

@@ -194,8 +194,7 @@ EncodingTables lgc::encodingTables(NetOp net) {
     t.numFeatures = uint32_t(net.getFeaturesAttr().getInt());
     t.levels.assign(levels->begin(), levels->end());
     for (unsigned i = 0; i < inputs; ++i) {
-      t.features.push_back(
-          int32_t(abi::thermometerFeature(i, t.numFeatures)));
+      t.features.push_back(int32_t(abi::thermometerFeature(i, t.numFeatures)));
       t.thresholds.push_back(t.levels[abi::thermometerLevel(i, t.numFeatures)]);
     }
   } else if (auto bitFeatures = net.getBitFeatures()) {
@@ -227,7 +226,8 @@ SmallVector<int32_t> lgc::shapeTable(NetOp net, const NetPartition &partition,
   shape[abi::kOutputs] = int32_t(outputs);
   shape[abi::kGates] = int32_t(partition.numGates());
   shape[abi::kVectorWords] = int32_t(vectorWords);
-  shape[abi::kPlanes] = int32_t(abi::planesForGroup(outputs / net.getClasses()));
+  shape[abi::kPlanes] =
+      int32_t(abi::planesForGroup(outputs / net.getClasses()));
   shape[abi::kScratchSlots] = int32_t(partition.numScratchSlots());
   shape[abi::kLevels] = int32_t(encoding.levels.size());
   return shape;
@@ -255,9 +255,8 @@ SmallVector<int32_t> lgc::outputHomeTable(NetOp net,
 }
 
 template <typename T>
-static void constantArray(OpBuilder &b, Location loc, StringRef name,
-                          Type elem, ArrayRef<T> values,
-                          unsigned addressSpace) {
+static void constantArray(OpBuilder &b, Location loc, StringRef name, Type elem,
+                          ArrayRef<T> values, unsigned addressSpace) {
   auto tensor = RankedTensorType::get({int64_t(values.size())}, elem);
   Attribute value;
   if constexpr (std::is_same_v<T, float>)

@@ -45,14 +45,14 @@ typedef struct lgc_lgn_net {
   uint32_t num_gates, num_outputs, num_levels, num_bits, num_layers;
   uint32_t num_metadata; /* key/value pairs */
   double tau;
-  const uint8_t *kinds;           /* num_gates */
-  const uint32_t *a, *b;          /* num_gates each */
-  const uint32_t *outputs;        /* num_outputs, GroupSum order */
-  const float *levels;            /* num_levels */
-  const uint32_t *bit_features;   /* num_bits */
-  const float *bit_thresholds;    /* num_bits */
-  const uint32_t *layer_starts;   /* num_layers, ascending gate indices */
-  const char *const *metadata;    /* 2 x num_metadata: key, value, ... */
+  const uint8_t *kinds;         /* num_gates */
+  const uint32_t *a, *b;        /* num_gates each */
+  const uint32_t *outputs;      /* num_outputs, GroupSum order */
+  const float *levels;          /* num_levels */
+  const uint32_t *bit_features; /* num_bits */
+  const float *bit_thresholds;  /* num_bits */
+  const uint32_t *layer_starts; /* num_layers, ascending gate indices */
+  const char *const *metadata;  /* 2 x num_metadata: key, value, ... */
   void *owner; /* set by lgc_lgn_read for lgc_lgn_free; ignored on write */
 } lgc_lgn_net;
 

@@ -9,9 +9,9 @@
 
 #include "lgc/Compiler/Driver.h"
 #include "lgc/Compiler/LGNImportExport.h"
+#include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Generate.h"
 #include "lgc/Runtime/Interpreter.h"
-#include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/NetLibrary.h"
 #include "lgc/Runtime/Runner.h"
 #include "lgc/Target/CPU/CPUTarget.h"

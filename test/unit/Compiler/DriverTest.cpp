@@ -106,7 +106,8 @@ TEST(Driver, EachStageProducesItsForm) {
       {Stage::LLVMMLIR, "llvm.func @__lgc_gen_eval"},
       {Stage::LLVM, "define void @__lgc_gen_eval"},
       {Stage::Asm, "__lgc_gen_eval:"},
-      {Stage::Obj, "\x7f" "ELF"},
+      {Stage::Obj, "\x7f"
+                   "ELF"},
       {Stage::GPUMLIR, "nvvm.kernel"},
       {Stage::GPULLVM, "!{ptr @lgc_net, !\"kernel\", i32 1}"},
       {Stage::PTX, ".entry lgc_net"},

@@ -11,9 +11,9 @@
 #include "lgc/Compiler/LGNImportExport.h"
 #include "lgc/Conversion/Passes.h"
 #include "lgc/Dialect/LGN/Passes.h"
-#include "lgc/Runtime/GeneratedABI.h"
 #include "lgc/Runtime/CudaNet.h"
 #include "lgc/Runtime/Generate.h"
+#include "lgc/Runtime/GeneratedABI.h"
 #include "lgc/Runtime/Interpreter.h"
 #include "lgc/Target/CPU/CPUTarget.h"
 #include "lgc/Target/GPU/GPUTarget.h"
@@ -83,8 +83,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     llvm::LLVMContext llvmContext;
     auto llvmModule = translateToLLVMIR(*module, llvmContext, *tm);
     ASSERT_TRUE(llvmModule);
-    ASSERT_TRUE(mlir::succeeded(
-        emitMachineCode(*llvmModule, *tm, false, object, loc)));
+    ASSERT_TRUE(
+        mlir::succeeded(emitMachineCode(*llvmModule, *tm, false, object, loc)));
     std::string so = std::string(dir) + "/k" + std::to_string(index++) + ".so";
     ASSERT_TRUE(
         mlir::succeeded(linkSharedLibrary(object, so, "", loc, "__lgc_*")));
@@ -94,12 +94,15 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     auto pack = reinterpret_cast<PackFn>(dlsym(h, "__lgc_gpu_pack_u8"));
     auto shape = static_cast<const int32_t *>(dlsym(h, "__lgc_gen_shape"));
     ASSERT_TRUE(thread && pack && shape);
-    EXPECT_EQ(uint32_t(shape[lgc::abi::kABIVersion]), lgc::abi::kGeneratedABIVersion);
+    EXPECT_EQ(uint32_t(shape[lgc::abi::kABIVersion]),
+              lgc::abi::kGeneratedABIVersion);
     EXPECT_EQ(uint32_t(shape[lgc::abi::kInputs]), net.numInputs);
     EXPECT_EQ(uint32_t(shape[lgc::abi::kFeatures]), net.numFeatures);
     EXPECT_EQ(uint32_t(shape[lgc::abi::kClasses]), net.numClasses);
-    EXPECT_EQ(uint32_t(shape[lgc::abi::kLevels]), net.thermometerLevels().size());
-    int64_t K = shape[lgc::abi::kPlanes], slots = shape[lgc::abi::kScratchSlots];
+    EXPECT_EQ(uint32_t(shape[lgc::abi::kLevels]),
+              net.thermometerLevels().size());
+    int64_t K = shape[lgc::abi::kPlanes],
+            slots = shape[lgc::abi::kScratchSlots];
 
     for (size_t n : {size_t(1), size_t(64), size_t(200)}) {
       Rng rng(n);

@@ -4,11 +4,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "lgc/Trainer/Relaxation.h"
 #include "lgc/Trainer/Trainer.h"
 #include "lgc/Runtime/FileUtil.h"
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Interpreter.h"
+#include "lgc/Trainer/Relaxation.h"
 
 #include "../TestUtil.h"
 

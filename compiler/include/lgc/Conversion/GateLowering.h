@@ -1,4 +1,5 @@
-//===- GateLowering.h - The skeleton shared by the gate lowerings -*- C++ -*-===//
+//===- GateLowering.h - The skeleton shared by the gate lowerings -*- C++
+//-*-===//
 //
 // Part of lgc. Both conversions (LGNToLLVM for CPUs, LGNToNVVM for GPUs)
 // lower an lgn.net the same way and differ only in what a "value" is (a

@@ -30,9 +30,8 @@ namespace {
 class NVVMLowering : public GateEmitter {
 public:
   NVVMLowering(NetOp net, OpBuilder &b, const NetPartition &partition,
-              bool hostMode)
-      : GateEmitter(b, net.getLoc(), partition), net(net),
-        hostMode(hostMode) {
+               bool hostMode)
+      : GateEmitter(b, net.getLoc(), partition), net(net), hostMode(hostMode) {
     i8 = b.getI8Type();
     i32 = b.getI32Type();
     i64 = b.getI64Type();
@@ -90,7 +89,7 @@ private:
 } // namespace
 
 LLVM::LLVMFuncOp NVVMLowering::function(StringRef name, ArrayRef<Type> args,
-                                       LLVM::Linkage linkage) {
+                                        LLVM::Linkage linkage) {
   auto fn = b.create<LLVM::LLVMFuncOp>(
       loc, name, LLVM::LLVMFunctionType::get(voidTy, args), linkage);
   fn.setPassthroughAttr(b.getArrayAttr({b.getStringAttr("nounwind")}));
@@ -204,10 +203,9 @@ void NVVMLowering::counterAndArgmax(Value planes, Value classes, unsigned K) {
 /// __lgc_gpu_pack_u8(x, n, in, words, gid): input bit gid / words of the 64
 /// samples of word gid % words.
 LLVM::LLVMFuncOp NVVMLowering::packFunction(const EncodingTables &encoding) {
-  LLVM::LLVMFuncOp fn = function(abi::kGpuPackFunction,
-                                 {ptr, i64, ptr, i64, i64},
-                                 hostMode ? LLVM::Linkage::External
-                                          : LLVM::Linkage::Internal);
+  LLVM::LLVMFuncOp fn =
+      function(abi::kGpuPackFunction, {ptr, i64, ptr, i64, i64},
+               hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
   auto args = fn.getBody().front().getArguments();
   Value x = args[0], n = args[1], in = args[2], numWords = args[3],
         gid = args[4];
@@ -322,9 +320,9 @@ void NVVMLowering::run() {
   LLVM::LLVMFuncOp threadFn;
   {
     OpBuilder::InsertionGuard guard(b);
-    threadFn = function(abi::kGpuThreadFunction, {ptr, ptr, ptr, ptr, i64, i64},
-                        hostMode ? LLVM::Linkage::External
-                                 : LLVM::Linkage::Internal);
+    threadFn =
+        function(abi::kGpuThreadFunction, {ptr, ptr, ptr, ptr, i64, i64},
+                 hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
     auto args = threadFn.getBody().front().getArguments();
     inArg = args[0];
     scratchArg = args[1];

@@ -202,10 +202,8 @@ LogicalResult lgc::linkSharedLibrary(const std::string &object,
     return emitError(loc) << "no linker found (install lld-19)";
   llvm::SmallString<128> objPath, scriptPath;
   int fd;
-  if (auto ec =
-          llvm::sys::fs::createTemporaryFile("lgc-net", "o", fd, objPath))
-    return emitError(loc) << "cannot create a temporary file: "
-                          << ec.message();
+  if (auto ec = llvm::sys::fs::createTemporaryFile("lgc-net", "o", fd, objPath))
+    return emitError(loc) << "cannot create a temporary file: " << ec.message();
   // Every path below removes the temporaries.
   auto removeTemporaries = llvm::make_scope_exit([&] {
     llvm::sys::fs::remove(objPath);
@@ -216,10 +214,9 @@ LogicalResult lgc::linkSharedLibrary(const std::string &object,
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os << object;
   }
-  if (auto ec = llvm::sys::fs::createTemporaryFile("lgc-net", "map", fd,
-                                                   scriptPath))
-    return emitError(loc) << "cannot create a temporary file: "
-                          << ec.message();
+  if (auto ec =
+          llvm::sys::fs::createTemporaryFile("lgc-net", "map", fd, scriptPath))
+    return emitError(loc) << "cannot create a temporary file: " << ec.message();
   {
     // Only the documented ABI leaves the library.
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
@@ -255,8 +252,7 @@ LogicalResult lgc::linkSharedLibrary(const std::string &object,
   }
   if (auto ec = llvm::sys::fs::rename(tmpOut, outPath)) {
     llvm::sys::fs::remove(tmpOut);
-    return emitError(loc) << "cannot write " << outPath << ": "
-                          << ec.message();
+    return emitError(loc) << "cannot write " << outPath << ": " << ec.message();
   }
   return success();
 }

@@ -30,9 +30,9 @@ lgc::createNVPTXTargetMachine(const std::string &arch,
   LLVMInitializeNVPTXTargetMC();
   LLVMInitializeNVPTXAsmPrinter();
   const std::string triple = "nvptx64-nvidia-cuda";
-  const llvm::Target *target = lookupTarget(
-      triple, arch, loc,
-      "unknown GPU architecture '" + arch + "' (sm_80 .. sm_90a)");
+  const llvm::Target *target =
+      lookupTarget(triple, arch, loc,
+                   "unknown GPU architecture '" + arch + "' (sm_80 .. sm_90a)");
   if (!target)
     return nullptr;
   llvm::TargetOptions to;

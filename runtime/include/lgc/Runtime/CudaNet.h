@@ -46,6 +46,8 @@ private:
   CudaNet() = default;
   /// A failed driver call as "path: error: what failed: ...detail".
   Status check(int rc, const char *what, const std::string &detail = "") const;
+  /// Copies the module's global `name` (exactly `size` bytes) to `out`.
+  Status readGlobal(const char *name, void *out, size_t size) const;
 
   std::shared_ptr<Driver> driver;
   void *context = nullptr, *module = nullptr, *packKernel = nullptr,

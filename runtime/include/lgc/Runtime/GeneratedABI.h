@@ -1,4 +1,5 @@
-//===- GeneratedABI.h - Contract between generated code and runtimes -*- C++ -*-===//
+//===- GeneratedABI.h - Contract between generated code and runtimes -*- C++
+//-*-===//
 //
 // Part of lgc. The one place that defines what lgc's code generators put into
 // a net.so or a PTX/cubin module and what the runtimes read back:

@@ -1,4 +1,5 @@
-//===- Kernels.h - Per-thread bodies of the CUDA training kernels -*- C++ -*-===//
+//===- Kernels.h - Per-thread bodies of the CUDA training kernels -*- C++
+//-*-===//
 //
 // Part of lgc. Each CUDA kernel of the trainer is a one-line grid loop over
 // one of these functions, which compile for the host too: the CPU tests run

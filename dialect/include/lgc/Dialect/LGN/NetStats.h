@@ -1,4 +1,5 @@
-//===- NetStats.h - Gate statistics of a net ---------------------*- C++ -*-===//
+//===- NetStats.h - Gate statistics of a net ---------------------*- C++
+//-*-===//
 //
 // Part of lgc. What a hardware engineer asks of a net: gates per kind, per
 // layer and per kind within each layer, the logic depth, how many inputs go
