@@ -14,6 +14,7 @@
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Generate.h"
 #include "lgc/Runtime/Interpreter.h"
+#include "lgc/Target/C/ExportC.h"
 #include "lgc/Target/GPU/GPUTarget.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -42,6 +43,8 @@ static const StageInfo kStages[] = {
     {Stage::VerilogTestbench, "verilog-testbench", "",
      "a self-checking testbench for --emit=verilog with the same flags, and "
      "its vectors (--tb-hex)"},
+    {Stage::C, "c", ".c",
+     "portable C99 with the lgc_net C ABI (cc -shared -fPIC net.c)"},
 };
 
 ArrayRef<StageInfo> lgc::stages() { return kStages; }
@@ -302,6 +305,10 @@ LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
   }
   case Stage::VerilogTestbench:
     return testbench(module, reference, outPath, out);
+  case Stage::C: {
+    llvm::raw_string_ostream os(out);
+    return exportC(net, opts.cpu.gatesPerFunction, os);
+  }
   }
   llvm_unreachable("every stage is handled");
 }

@@ -32,6 +32,7 @@ TEST(Driver, StageTable) {
   EXPECT_EQ(stageForOutput("net.so"), Stage::SharedLib);
   EXPECT_EQ(stageForOutput("dir/net.ptx"), Stage::PTX);
   EXPECT_EQ(stageForOutput("net.v"), Stage::Verilog);
+  EXPECT_EQ(stageForOutput("net.c"), Stage::C);
   EXPECT_EQ(stageForOutput("net.txt"), std::nullopt);
   EXPECT_EQ(stageByName("spirv"), std::nullopt);
 }
@@ -112,6 +113,7 @@ TEST(Driver, EachStageProducesItsForm) {
       {Stage::GPULLVM, "!{ptr @lgc_net, !\"kernel\", i32 1}"},
       {Stage::PTX, ".entry lgc_net"},
       {Stage::Verilog, "module net"},
+      {Stage::C, "int lgc_net_run_u8(const uint8_t *x"},
   };
   for (const Want &w : wants) {
     SCOPED_TRACE(stageInfo(w.stage).name);

@@ -9,6 +9,7 @@
 //   llvm-mlir -> llvm -> asm|obj -> so    the CPU backend (LGNToLLVM)
 //   gpu-mlir -> gpu-llvm -> ptx           the GPU backend (LGNToNVVM)
 //   verilog, verilog-testbench            the circuit backend
+//   c                                     portable C99 with the net.so ABI
 //
 // Tools and tests use this one driver; none spells the sequence again.
 //
@@ -45,6 +46,7 @@ enum class Stage {
   PTX,
   Verilog,
   VerilogTestbench,
+  C,
 };
 
 struct StageInfo {
