@@ -17,6 +17,7 @@
 #include "mlir/IR/MLIRContext.h"
 
 #include "../TestUtil.h"
+#include "LibraryCheck.h"
 
 #include <gtest/gtest.h>
 
@@ -73,8 +74,8 @@ TEST(CBackend, BitExactAgainstInterpreter) {
     opts.cpu.gatesPerFunction = c.gatesPerFunction;
     std::string cPath = dir.file(std::string(c.name) + ".c");
     std::string so = dir.file(std::string(c.name) + ".so");
-    ASSERT_TRUE(mlir::succeeded(
-        Driver(context, opts).run(*module, Stage::C, cPath)));
+    ASSERT_TRUE(
+        mlir::succeeded(Driver(context, opts).run(*module, Stage::C, cPath)));
     std::string cmd = "cc -std=c99 -O1 -Wall -Wextra -Werror -pedantic "
                       "-shared -fPIC -o '" +
                       so + "' '" + cPath + "'";
@@ -85,43 +86,7 @@ TEST(CBackend, BitExactAgainstInterpreter) {
     EXPECT_EQ(lib->info().features, net.numFeatures);
     EXPECT_EQ(lib->info().tau, net.tau);
 
-    Rng rng(7);
-    for (size_t n : {size_t(1), size_t(63), size_t(64), size_t(65),
-                     size_t(300)}) {
-      SCOPED_TRACE(n);
-      std::vector<uint8_t> px(n * net.numFeatures);
-      std::vector<float> fx(n * net.numFeatures);
-      for (size_t i = 0; i < px.size(); ++i) {
-        px[i] = uint8_t(rng.below(256));
-        fx[i] = float(rng.uniform());
-      }
-      std::vector<uint64_t> packed(numBlocks(n) * net.numInputs);
-      for (uint64_t &w : packed)
-        w = rng.next();
-      struct Input {
-        const char *kind;
-        std::vector<uint64_t> words;
-      } inputs[] = {{"u8", packFeaturesU8(net, px.data(), n)},
-                    {"f32", packFeatures(net, fx.data(), n)},
-                    {"packed", packed}};
-      for (const Input &in : inputs) {
-        SCOPED_TRACE(in.kind);
-        std::vector<uint32_t> want(n * net.numClasses), wantClasses(n);
-        interpret(net, in.words.data(), n, want.data(), wantClasses.data());
-        std::vector<uint32_t> counts(n * net.numClasses, 9), classes(n, 9);
-        std::string kind = in.kind;
-        Status s = kind == "u8" ? lib->runU8(px.data(), n, counts.data(),
-                                             classes.data(), 2)
-                   : kind == "f32"
-                       ? lib->runF32(fx.data(), n, counts.data(),
-                                     classes.data(), 2)
-                       : lib->runPacked(packed.data(), n, counts.data(),
-                                        classes.data(), 2);
-        ASSERT_TRUE(s.ok()) << s.message();
-        EXPECT_EQ(counts, want);
-        EXPECT_EQ(classes, wantClasses);
-      }
-    }
+    test::checkAgainstInterpreter(net, *lib, {1, 63, 64, 65, 300}, {2});
   }
 }
 

@@ -20,6 +20,7 @@
 #include "mlir/Pass/PassManager.h"
 
 #include "../TestUtil.h"
+#include "LibraryCheck.h"
 
 #include <gtest/gtest.h>
 
@@ -175,52 +176,8 @@ TEST(CPUBackend, BitExactAgainstInterpreter) {
     EXPECT_EQ(lib->info().features, net.numFeatures);
     EXPECT_EQ(lib->info().tau, net.tau);
 
-    Rng rng(7);
-    for (size_t n : {size_t(1), size_t(63), size_t(64), size_t(65), size_t(700),
-                     size_t(1537)}) {
-      SCOPED_TRACE(n);
-      std::vector<uint8_t> px(n * net.numFeatures);
-      std::vector<float> fx(n * net.numFeatures);
-      for (size_t i = 0; i < px.size(); ++i) {
-        px[i] = uint8_t(rng.below(256));
-        // Include exact threshold values and the ends of the range.
-        uint64_t r = rng.below(8);
-        fx[i] = r == 0   ? 0.1f
-                : r == 1 ? 0.5f
-                : r == 2 ? 0.9f
-                         : float(rng.uniform());
-      }
-      std::vector<uint64_t> packed(numBlocks(n) * net.numInputs);
-      for (uint64_t &w : packed)
-        w = rng.next();
-      struct Input {
-        const char *kind;
-        std::vector<uint64_t> words;
-      } inputs[] = {{"u8", packFeaturesU8(net, px.data(), n)},
-                    {"f32", packFeatures(net, fx.data(), n)},
-                    {"packed", packed}};
-      for (const Input &in : inputs) {
-        SCOPED_TRACE(in.kind);
-        std::vector<uint32_t> wantCounts(n * net.numClasses), wantClasses(n);
-        interpret(net, in.words.data(), n, wantCounts.data(),
-                  wantClasses.data());
-        for (unsigned threads : {1u, 3u}) {
-          std::vector<uint32_t> counts(n * net.numClasses, 999),
-              classes(n, 999);
-          Status s = std::string(in.kind) == "u8"
-                         ? lib->runU8(px.data(), n, counts.data(),
-                                      classes.data(), threads)
-                     : std::string(in.kind) == "f32"
-                         ? lib->runF32(fx.data(), n, counts.data(),
-                                       classes.data(), threads)
-                         : lib->runPacked(packed.data(), n, counts.data(),
-                                          classes.data(), threads);
-          ASSERT_TRUE(s.ok()) << s.message();
-          EXPECT_EQ(counts, wantCounts) << "threads " << threads;
-          EXPECT_EQ(classes, wantClasses) << "threads " << threads;
-        }
-      }
-    }
+    test::checkAgainstInterpreter(net, *lib, {1, 63, 64, 65, 700, 1537},
+                                  {1, 3});
   }
 }
 

@@ -119,8 +119,7 @@ LogicalResult lgc::exportC(NetOp net, unsigned gatesPerFunction,
     byteThresholds.push_back(int32_t(abi::byteThreshold(t)));
   table<int32_t>(os, "uint32_t", "bit_feature", encoding.features,
                  [](int32_t v) { return std::to_string(v); });
-  table<float>(os, "float", "bit_threshold", encoding.thresholds,
-               floatLiteral);
+  table<float>(os, "float", "bit_threshold", encoding.thresholds, floatLiteral);
   // 256: no 8-bit value is above the threshold.
   table<int32_t>(os, "uint16_t", "byte_threshold", byteThresholds,
                  [](int32_t v) { return std::to_string(v); });
@@ -156,8 +155,8 @@ LogicalResult lgc::exportC(NetOp net, unsigned gatesPerFunction,
     };
     unsigned next = 0;
     for (GateOp gate : partition.chunk(k)) {
-      std::string expr =
-          gateExpression(gate.getKind(), name(gate.getLhs()), name(gate.getRhs()));
+      std::string expr = gateExpression(gate.getKind(), name(gate.getLhs()),
+                                        name(gate.getRhs()));
       unsigned id = next++;
       os << "  const uint64_t v" << id << " = " << expr << ";\n";
       local[gate.getResult()] = id;
