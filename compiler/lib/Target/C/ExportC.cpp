@@ -13,6 +13,7 @@
 #include "lgc/Target/C/ExportC.h"
 #include "lgc/Conversion/GateLowering.h"
 #include "lgc/Runtime/GeneratedABI.h"
+#include "lgc/Target/GateExpression.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/Format.h"
@@ -23,46 +24,6 @@
 using namespace mlir;
 using namespace lgc;
 using namespace lgc::lgn;
-
-/// Gate `kind` on the C expressions `a` and `b`.
-static std::string gateExpression(GateKind kind, const std::string &a,
-                                  const std::string &b) {
-  switch (kind) {
-  case GateKind::Zero:
-    return "UINT64_C(0)";
-  case GateKind::And:
-    return a + " & " + b;
-  case GateKind::NotImplies:
-    return a + " & ~" + b;
-  case GateKind::A:
-    return a;
-  case GateKind::NotImpliedBy:
-    return "~" + a + " & " + b;
-  case GateKind::B:
-    return b;
-  case GateKind::Xor:
-    return a + " ^ " + b;
-  case GateKind::Or:
-    return a + " | " + b;
-  case GateKind::NotOr:
-    return "~(" + a + " | " + b + ")";
-  case GateKind::NotXor:
-    return "~(" + a + " ^ " + b + ")";
-  case GateKind::NotB:
-    return "~" + b;
-  case GateKind::ImpliedBy:
-    return a + " | ~" + b;
-  case GateKind::NotA:
-    return "~" + a;
-  case GateKind::Implies:
-    return "~" + a + " | " + b;
-  case GateKind::NotAnd:
-    return "~(" + a + " & " + b + ")";
-  case GateKind::One:
-    return "~UINT64_C(0)";
-  }
-  llvm_unreachable("unknown gate kind");
-}
 
 /// The shortest decimal text that reads back as the same float.
 static std::string floatLiteral(float v) {
@@ -155,8 +116,9 @@ LogicalResult lgc::exportC(NetOp net, unsigned gatesPerFunction,
     };
     unsigned next = 0;
     for (GateOp gate : partition.chunk(k)) {
-      std::string expr = gateExpression(gate.getKind(), name(gate.getLhs()),
-                                        name(gate.getRhs()));
+      std::string expr =
+          gateExpression(gate.getKind(), name(gate.getLhs()),
+                         name(gate.getRhs()), "UINT64_C(0)", "~UINT64_C(0)");
       unsigned id = next++;
       os << "  const uint64_t v" << id << " = " << expr << ";\n";
       local[gate.getResult()] = id;

@@ -10,6 +10,7 @@
 
 #include "lgc/Target/Verilog/ExportVerilog.h"
 #include "lgc/Runtime/Interpreter.h"
+#include "lgc/Target/GateExpression.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/Format.h"
@@ -92,45 +93,6 @@ public:
   std::string body, regDecls, regAssigns;
 };
 
-std::string gateExpr(lgn::GateKind kind, const std::string &a,
-                     const std::string &b) {
-  switch (kind) {
-  case lgn::GateKind::Zero:
-    return "1'b0";
-  case lgn::GateKind::And:
-    return a + " & " + b;
-  case lgn::GateKind::NotImplies:
-    return a + " & ~" + b;
-  case lgn::GateKind::A:
-    return a;
-  case lgn::GateKind::NotImpliedBy:
-    return "~" + a + " & " + b;
-  case lgn::GateKind::B:
-    return b;
-  case lgn::GateKind::Xor:
-    return a + " ^ " + b;
-  case lgn::GateKind::Or:
-    return a + " | " + b;
-  case lgn::GateKind::NotOr:
-    return "~(" + a + " | " + b + ")";
-  case lgn::GateKind::NotXor:
-    return "~(" + a + " ^ " + b + ")";
-  case lgn::GateKind::NotB:
-    return "~" + b;
-  case lgn::GateKind::ImpliedBy:
-    return a + " | ~" + b;
-  case lgn::GateKind::NotA:
-    return "~" + a;
-  case lgn::GateKind::Implies:
-    return "~" + a + " | " + b;
-  case lgn::GateKind::NotAnd:
-    return "~(" + a + " & " + b + ")";
-  case lgn::GateKind::One:
-    return "1'b1";
-  }
-  return "1'b0";
-}
-
 } // namespace
 
 LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
@@ -176,8 +138,8 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
     unsigned stage = e.stageOfLevel(lv);
     std::string name = "g" + std::to_string(gates++);
     e.wire(name, 1,
-           gateExpr(gate.getKind(), e.at(sig[gate.getLhs()], stage),
-                    e.at(sig[gate.getRhs()], stage)));
+           gateExpression(gate.getKind(), e.at(sig[gate.getLhs()], stage),
+                          e.at(sig[gate.getRhs()], stage), "1'b0", "1'b1"));
     sig[gate.getResult()] = e.add(name, 1, stage);
   }
   shape.gates = gates;
