@@ -214,7 +214,7 @@ LogicalResult Driver::gpuStages(ModuleOp module, Stage stage,
   return renderLLVM(module, *tm, stage == Stage::PTX, /*assembly=*/true, out);
 }
 
-LogicalResult Driver::testbench(ModuleOp module, const Net &reference,
+LogicalResult Driver::testbench(lgn::NetOp net, const Net &reference,
                                 StringRef outPath, std::string &out) {
   const TestbenchOptions &tb = opts.testbench;
   std::vector<uint64_t> words;
@@ -241,9 +241,7 @@ LogicalResult Driver::testbench(ModuleOp module, const Net &reference,
       tb.hexPath.empty() ? (outPath + ".hex").str() : tb.hexPath;
   std::string hex;
   llvm::raw_string_ostream os(out);
-  FailureOr<lgn::NetOp> net = getSingleNet(module);
-  if (failed(net) ||
-      failed(exportVerilogTestbench(*net, reference, opts.verilog, words, n,
+  if (failed(exportVerilogTestbench(net, reference, opts.verilog, words, n,
                                     hexPath, os, hex)))
     return failure();
   if (Status s = writeFileAtomic(hexPath, hex); !s)
@@ -253,20 +251,22 @@ LogicalResult Driver::testbench(ModuleOp module, const Net &reference,
 
 LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
                               std::string &out) {
-  if (failed(validate(stage, outPath)) || failed(getSingleNet(module)))
+  FailureOr<lgn::NetOp> single = getSingleNet(module);
+  if (failed(validate(stage, outPath)) || failed(single))
     return failure();
+  // The passes run on the net itself (nested on lgn.net), so this handle
+  // stays valid through optimisation.
+  lgn::NetOp net = *single;
   // The testbench's reference is the net as read, before optimisation, so
   // the simulation also checks the optimiser.
   Net reference;
-  if (stage == Stage::VerilogTestbench &&
-      failed(exportNet(*getSingleNet(module), reference)))
+  if (stage == Stage::VerilogTestbench && failed(exportNet(net, reference)))
     return failure();
   std::optional<lgn::NetStats> before;
   if (!opts.statsJson.empty())
-    before = lgn::computeNetStats(*getSingleNet(module));
+    before = lgn::computeNetStats(net);
   if (failed(optimize(module)))
     return failure();
-  lgn::NetOp net = *getSingleNet(module);
   if (before) {
     llvm::json::Object stats{
         {"net", net.getSymName()},
@@ -304,7 +304,7 @@ LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
     return exportVerilog(net, opts.verilog, os);
   }
   case Stage::VerilogTestbench:
-    return testbench(module, reference, outPath, out);
+    return testbench(net, reference, outPath, out);
   case Stage::C: {
     llvm::raw_string_ostream os(out);
     return exportC(net, opts.cpu.gatesPerFunction, os);

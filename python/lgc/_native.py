@@ -64,14 +64,14 @@ def _checkout_build_dir():
     return os.path.join(root, "build")
 
 
-def _candidates(env_file, env_dir_sub):
-    if os.environ.get(env_file):
+def _candidates(env_file, relative):
+    """The file named by the environment variable `env_file` if set, else
+    `relative` in LGC_BUILD_DIR and in the checkout's build tree."""
+    if env_file and os.environ.get(env_file):
         return [os.environ[env_file]]
-    dirs = []
-    if os.environ.get("LGC_BUILD_DIR"):
-        dirs.append(os.environ["LGC_BUILD_DIR"])
+    dirs = [os.environ["LGC_BUILD_DIR"]] if os.environ.get("LGC_BUILD_DIR") else []
     dirs.append(_checkout_build_dir())
-    return [os.path.join(d, env_dir_sub) for d in dirs]
+    return [os.path.join(d, relative) for d in dirs]
 
 
 def find_runtime_library():
@@ -90,9 +90,7 @@ def find_runtime_library():
 def find_tool(name="lgc"):
     """The path of an lgc tool (lgc, lgn-run, ...)."""
     env = "LGC_TOOL" if name == "lgc" else None
-    subdir = os.path.join("bin", name)
-    paths = [os.environ[env]] if env and os.environ.get(env) else _candidates("", subdir)
-    for path in paths:
+    for path in _candidates(env, os.path.join("bin", name)):
         if os.path.exists(path) and os.access(path, os.X_OK):
             return path
     found = shutil.which(name)

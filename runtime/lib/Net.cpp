@@ -56,8 +56,8 @@ std::vector<float> lgc::thermometerShape(const Net &net) {
   std::vector<float> found;
   for (uint32_t i = 0; i < net.numInputs; ++i) {
     const InputBit &bit = net.encoding[i];
-    uint32_t j = i / F;
-    if (bit.feature != i % F)
+    uint32_t j = abi::thermometerLevel(i, F);
+    if (bit.feature != abi::thermometerFeature(i, F))
       return {};
     if (j == found.size())
       found.push_back(bit.threshold);

@@ -7,7 +7,6 @@
 #include "lgc/Runtime/NetLibrary.h"
 
 #include <algorithm>
-#include <cstring>
 #include <dlfcn.h>
 #include <thread>
 #include <vector>
@@ -123,7 +122,3 @@ Status NetLibrary::runPacked(const uint64_t *bits, size_t n, uint32_t *counts,
                                     classes ? classes + first : nullptr);
                });
 }
-
-//===----------------------------------------------------------------------===//
-// C API
-//===----------------------------------------------------------------------===//

@@ -139,24 +139,31 @@ std::string findPlotPython() {
 }
 
 /// The curves: matplotlib where a Python with it is present (`python`);
-/// otherwise the built-in SVG, which can only be an .svg.
+/// otherwise the built-in SVG, which can only be an .svg. matplotlib reads
+/// the run's --log when there is one, else a temporary copy of it.
 Status drawPlot(const std::string &python, const std::string &plot,
-                const std::string &title,
+                const std::string &title, const std::string &log,
                 const std::vector<HistoryRow> &history,
                 const std::string &evalName, const std::string &subtitle) {
   if (!python.empty()) {
-    char csv[] = "/tmp/lgn-train-log-XXXXXX";
-    int fd = mkstemp(csv);
-    if (fd < 0)
-      return Status::error("cannot create a temporary file for the plot");
-    close(fd);
-    Status written = writeFileAtomic(csv, historyCSV(history, evalName));
+    char temporary[] = "/tmp/lgn-train-log-XXXXXX";
+    std::string csv = log;
+    Status written = Status::success();
+    if (csv.empty()) {
+      int fd = mkstemp(temporary);
+      if (fd < 0)
+        return Status::error("cannot create a temporary file for the plot");
+      close(fd);
+      csv = temporary;
+      written = writeFileAtomic(csv, historyCSV(history, evalName));
+    }
     int rc = written ? runPython(python,
                                  {"-m", "lgc.plot", csv, "-o", plot, "--title",
                                   title, "--subtitle", subtitle},
                                  false)
                      : -1;
-    std::remove(csv);
+    if (log.empty())
+      std::remove(temporary);
     if (rc == 0)
       return Status::success();
     if (!endsWith(plot, ".svg"))
@@ -382,7 +389,7 @@ int main(int argc, char **argv) {
     fmt::print(stderr, "{} accuracy {}; test accuracy {:.2f}%\n", done.evalName,
                eval, 100 * done.testAccuracy);
   if (!plot.empty())
-    if (Status s = drawPlot(plotPython, plot, "lgn-train on " + spec,
+    if (Status s = drawPlot(plotPython, plot, "lgn-train on " + spec, opts.log,
                             trainer.history, done.evalName,
                             describeRun(opts, done, trainer.deviceName()));
         !s)

@@ -137,7 +137,7 @@ private:
                                 llvm::StringRef outPath, std::string &out);
   mlir::LogicalResult gpuStages(mlir::ModuleOp module, Stage stage,
                                 std::string &out);
-  mlir::LogicalResult testbench(mlir::ModuleOp module, const Net &reference,
+  mlir::LogicalResult testbench(lgn::NetOp net, const Net &reference,
                                 llvm::StringRef outPath, std::string &out);
 
   mlir::MLIRContext &context;

@@ -1,5 +1,4 @@
-//===- GeneratedABI.h - Contract between generated code and runtimes -*- C++
-//-*-===//
+//===- GeneratedABI.h - Generated code <-> runtimes contract ----*- C++ -*-===//
 //
 // Part of lgc. The one place that defines what lgc's code generators put into
 // a net.so or a PTX/cubin module and what the runtimes read back:
@@ -11,7 +10,8 @@
 // It is header-only, constexpr and freestanding (no C++ library), because
 // NetSupport.cpp is compiled without the C++ runtime. Anything that changes
 // a slot's meaning or a symbol's signature must bump kGeneratedABIVersion
-// (stored in the shape table and checked by both runtimes).
+// (stored in the shape table; CudaNet checks it when it loads a module, and
+// a net.so carries the NetSupport of the same lgc, so it cannot differ).
 //
 // Symbols of the CPU code (convert-lgn-to-llvm):
 //   void __lgc_gen_eval(const uint64_t *in, uint64_t *scratch)

@@ -8,6 +8,8 @@
 #ifndef LGC_RUNTIME_NET_H
 #define LGC_RUNTIME_NET_H
 
+#include "lgc/Runtime/GeneratedABI.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -125,7 +127,8 @@ struct Net {
   /// The encoding of input bit i, whatever form the encoding takes.
   InputBit inputBit(uint32_t i) const {
     if (!levels.empty())
-      return InputBit{i % numFeatures, levels[i / numFeatures]};
+      return InputBit{abi::thermometerFeature(i, numFeatures),
+                      levels[abi::thermometerLevel(i, numFeatures)]};
     return encoding.empty() ? InputBit{i, 0.5f} : encoding[i];
   }
   /// The thermometer levels the input bits follow: `levels`, {0.5} for the

@@ -59,7 +59,7 @@ struct TrainOptions {
   unsigned threads = 0; // 0: all cores
   std::string output;   // .lgn written at the end
   std::string log;      // CSV
-  std::string plot;     // SVG
+  std::string plot;     // built-in SVG (plotHistory); lgn-train draws its own
   std::string checkpoint;
   uint64_t checkpointEvery = 0;
   std::string resume;
