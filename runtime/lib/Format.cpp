@@ -12,6 +12,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -113,12 +114,15 @@ Status Parser::parseFloat(const Token &t, const char *what, T &out) const {
     // A well-formed number beyond the type's range: too large is an error,
     // too small rounds to a zero of its sign, as strtof does.
     long double wide = std::strtold(std::string(t.text).c_str(), nullptr);
-    if (std::fabs(wide) > 1)
-      return errorAt(
-          t, std::string(what) + " " + std::string(t.text) +
-                 " is out of range for a " + std::to_string(8 * sizeof(T)) +
-                 "-bit float (magnitude at most " +
-                 std::to_string(std::numeric_limits<T>::max()) + ")");
+    if (std::fabs(wide) > 1) {
+      char limit[32];
+      std::snprintf(limit, sizeof limit, "%.2g",
+                    double(std::numeric_limits<T>::max()));
+      return errorAt(t, std::string(what) + " " + std::string(t.text) +
+                            " is out of range for a " +
+                            std::to_string(8 * sizeof(T)) +
+                            "-bit float (magnitude at most " + limit + ")");
+    }
     out = std::signbit(wide) ? T(-0.0) : T(0.0);
     return Status::success();
   }

@@ -73,7 +73,8 @@ TEST(Format, ThresholdsOutOfFloatRange) {
   Status s = parseNet("lgn 1\ninputs 2\nthresholds 1e39\n", "t.lgn", net);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("t.lgn:3:12: error: threshold 1e39 is out of "
-                             "range for a 32-bit float"),
+                             "range for a 32-bit float (magnitude at most "
+                             "3.4e+38)"),
             std::string::npos)
       << s.message();
   // Too small: rounds to a zero of its sign, as strtof does.
