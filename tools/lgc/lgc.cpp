@@ -90,6 +90,10 @@ static cl::opt<bool> machineScheduler(
     "machine-scheduler",
     cl::desc("Run LLVM's machine instruction scheduler (slower compiles)"),
     cl::init(false), cl::cat(lgcCategory));
+static cl::opt<bool> postRAScheduler(
+    "post-ra-scheduler",
+    cl::desc("Run LLVM's post-RA list scheduler (quadratic in block size)"),
+    cl::init(false), cl::cat(lgcCategory));
 static cl::opt<std::string> supportLibDir(
     "support-lib-dir",
     cl::desc("Directory of libLGCNetSupport*.a (default: ../lib beside lgc)"),
@@ -166,6 +170,7 @@ int main(int argc, char **argv) {
   opts.cpu.vectorBits = vectorBits;
   opts.cpu.gatesPerFunction = gatesPerFunction;
   opts.cpu.machineScheduler = machineScheduler;
+  opts.cpu.postRAScheduler = postRAScheduler;
   opts.supportLibDir = supportLibDir.empty()
                            ? lgc::defaultSupportLibraryDir(
                                  argv[0], reinterpret_cast<void *>(&fail))

@@ -29,12 +29,14 @@
 using namespace mlir;
 using namespace lgc;
 
-/// Sets one of LLVM's global code generation options (llc's flags).
+/// Sets one of LLVM's global code generation options (llc's flags). The
+/// position is non-zero because some passes (the post-RA scheduler) only
+/// let an option override the subtarget's choice when it has a position.
 static void setLLVMOption(llvm::StringRef name, llvm::StringRef value) {
   llvm::StringMap<llvm::cl::Option *> &options =
       llvm::cl::getRegisteredOptions();
   if (llvm::cl::Option *option = options.lookup(name))
-    option->addOccurrence(0, name, value);
+    option->addOccurrence(/*pos=*/1, name, value);
 }
 
 const llvm::Target *lgc::lookupTarget(const std::string &triple,
@@ -59,6 +61,7 @@ const llvm::Target *lgc::lookupTarget(const std::string &triple,
 std::unique_ptr<llvm::TargetMachine>
 lgc::createCPUTargetMachine(const CPUTargetOptions &opts, Location loc) {
   setLLVMOption("enable-misched", opts.machineScheduler ? "true" : "false");
+  setLLVMOption("post-RA-scheduler", opts.postRAScheduler ? "true" : "false");
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   std::string triple = llvm::sys::getDefaultTargetTriple();
