@@ -181,6 +181,7 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
   ConvertLGNToLLVMOptions lowering;
   lowering.vectorWords = chooseVectorWords(*tm, target);
   lowering.gatesPerFunction = target.gatesPerFunction;
+  lowering.registerWindow = target.registerWindow;
   if (failed(convert(module, createConvertLGNToLLVM(lowering))))
     return failure();
   if (stage == Stage::LLVMMLIR)

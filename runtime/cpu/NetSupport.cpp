@@ -154,12 +154,29 @@ inline void orBits(uint64_t *row, size_t at, uint64_t bits) {
     row[w + 1] |= bits >> (64 - sh);
 }
 
+#if defined(__AVX512BW__)
+/// A run of one 64-bit tile's input bits that reads consecutive features
+/// against one byte threshold: bits [shift, shift + n) of word `tile` are
+/// x[feature + i] >= threshold.
+struct ThermometerSegment {
+  uint32_t tile, feature, shift;
+  __mmask64 mask;
+  __m512i threshold;
+};
+
+size_t thermometerSegments(const uint16_t *byteT, ThermometerSegment *out);
+#endif
+
 struct Buffers {
   uint64_t *in = nullptr, *scratch = nullptr, *planes = nullptr;
   uint64_t *rows = nullptr;  // 64 rows of rowWords words: sample-major bits
   uint16_t *byteT = nullptr; // per threshold (thermometer) or per bit
   const uint64_t **outputs = nullptr; // where each output vector is
   size_t rowWords = 0;
+#if defined(__AVX512BW__)
+  ThermometerSegment *segments = nullptr; // thermometer encodings only
+  size_t numSegments = 0;
+#endif
 
   bool allocate(bool wantCounts) {
     uint32_t V = shape(kVectorWords);
@@ -187,6 +204,16 @@ struct Buffers {
       byteT[j] = uint16_t(byteThreshold(
           shape(kLevels) ? __lgc_gen_bit_threshold[j * shape(kFeatures)]
                          : __lgc_gen_bit_threshold[j]));
+#if defined(__AVX512BW__)
+    if (shape(kLevels)) {
+      void *p = nullptr;
+      size_t most = (shape(kInputs) + 63) / 64 + shape(kLevels) + 1;
+      if (posix_memalign(&p, 64, most * sizeof(ThermometerSegment)) != 0)
+        return false;
+      segments = static_cast<ThermometerSegment *>(p);
+      numSegments = thermometerSegments(byteT, segments);
+    }
+#endif
     return true;
   }
   static uint64_t *alloc(size_t words) {
@@ -202,6 +229,9 @@ struct Buffers {
     free(rows);
     free(byteT);
     free(outputs);
+#if defined(__AVX512BW__)
+    free(segments);
+#endif
   }
 };
 
@@ -334,76 +364,59 @@ void packWord(const T *x, size_t first, size_t count, unsigned v, Buffers &buf,
 }
 
 #if defined(__AVX512BW__)
-/// packWord for 8-bit thermometer inputs on AVX-512: each 64-bit tile word is
-/// a few masked compares of feature bytes (one per threshold the tile's 64
-/// input bits cover), so no sample-major rows are written or gathered.
+/// The segments of every tile of a thermometer encoding, in tile order;
+/// thresholds no byte reaches give no segment (their bits stay 0). Returns
+/// the number written to `out` (at most inputs / 64 + levels + 1).
+size_t thermometerSegments(const uint16_t *byteT, ThermometerSegment *out) {
+  uint32_t inputs = shape(kInputs), F = shape(kFeatures);
+  size_t n = 0;
+  for (uint32_t bit = 0; bit < inputs;) {
+    uint32_t tile = bit / 64, level = bit / F, f = bit % F;
+    uint32_t tileEnd = (tile + 1) * 64 < inputs ? (tile + 1) * 64 : inputs;
+    uint32_t len = F - f < tileEnd - bit ? F - f : tileEnd - bit;
+    unsigned T = byteT[level];
+    if (T <= 255)
+      out[n++] = {tile, f, bit % 64, len == 64 ? ~0ull : (1ull << len) - 1,
+                  _mm512_set1_epi8(char(T))};
+    bit += len;
+  }
+  return n;
+}
+
+/// packWord for 8-bit thermometer inputs on AVX-512. Samples are read once,
+/// front to back (a masked compare per segment gives up to 64 input bits of
+/// one sample), into sample-major tiles that stay in L1; a 64x64 transpose
+/// per tile then gives one word per input bit. Reading tile by tile instead
+/// would walk all 64 samples once per tile, through L2.
 void packWordThermometerU8(const uint8_t *x, size_t first, size_t count,
                            unsigned v, Buffers &buf) {
   uint32_t inputs = shape(kInputs), F = shape(kFeatures),
            V = shape(kVectorWords);
-  struct Segment {
-    uint32_t feature, shift;
-    __mmask64 mask;
-    __m512i threshold;
-    bool never;
-  } segments[65];
-  alignas(64) uint64_t tile[64];
-  for (uint32_t b0 = 0; b0 < inputs; b0 += 64) {
-    uint32_t bits = inputs - b0 < 64 ? inputs - b0 : 64;
-    // Runs of the tile's bits that read consecutive features against one
-    // threshold.
-    unsigned numSegments = 0;
-    for (uint32_t bit = b0; bit < b0 + bits;) {
-      uint32_t level = bit / F, f = bit % F;
-      uint32_t n = F - f < b0 + bits - bit ? F - f : b0 + bits - bit;
-      unsigned T = buf.byteT[level];
-      segments[numSegments++] = {f, bit - b0, n == 64 ? ~0ull : (1ull << n) - 1,
-                                 _mm512_set1_epi8(char(T)), T > 255};
-      bit += n;
+  uint32_t tiles = (inputs + 63) / 64;
+  const ThermometerSegment *seg = buf.segments;
+  size_t numSegments = buf.numSegments;
+  uint64_t *words = buf.rows; // tile t, sample s at words[t * 64 + s]
+  memset(words, 0, size_t(tiles) * 64 * 8);
+  for (size_t s = 0; s < count; ++s) {
+    const uint8_t *row = x + (first + s) * F;
+    // Samples stream from memory once: fetch a few rows ahead.
+    if (s + 4 < count)
+      for (size_t b = 0; b < F; b += 64)
+        __builtin_prefetch(row + 4 * size_t(F) + b);
+    for (size_t g = 0; g < numSegments; ++g) {
+      const ThermometerSegment &sg = seg[g];
+      uint64_t bits = _mm512_mask_cmpge_epu8_mask(
+          sg.mask, _mm512_maskz_loadu_epi8(sg.mask, row + sg.feature),
+          sg.threshold);
+      words[sg.tile * 64 + s] |= bits << sg.shift;
     }
-    if (numSegments <= 2) {
-      // The common case (features >= 64): one or two thresholds per tile,
-      // kept in registers.
-      const Segment &a = segments[0], &b = segments[numSegments - 1];
-      bool useA = !a.never, useB = numSegments == 2 && !b.never;
-      for (size_t s = 0; s < 64; ++s) {
-        uint64_t word = 0;
-        if (s < count) {
-          const uint8_t *row = x + (first + s) * F;
-          if (useA)
-            word = _mm512_mask_cmpge_epu8_mask(
-                a.mask, _mm512_maskz_loadu_epi8(a.mask, row + a.feature),
-                a.threshold);
-          if (useB)
-            word |=
-                uint64_t(_mm512_mask_cmpge_epu8_mask(
-                    b.mask, _mm512_maskz_loadu_epi8(b.mask, row + b.feature),
-                    b.threshold))
-                << b.shift;
-        }
-        tile[s] = word;
-      }
-    } else
-      for (size_t s = 0; s < 64; ++s) {
-        uint64_t word = 0;
-        if (s < count) {
-          const uint8_t *row = x + (first + s) * F;
-          for (unsigned g = 0; g < numSegments; ++g) {
-            const Segment &seg = segments[g];
-            if (seg.never)
-              continue;
-            word |= uint64_t(_mm512_mask_cmpge_epu8_mask(
-                        seg.mask,
-                        _mm512_maskz_loadu_epi8(seg.mask, row + seg.feature),
-                        seg.threshold))
-                    << seg.shift;
-          }
-        }
-        tile[s] = word;
-      }
+  }
+  for (uint32_t t = 0; t < tiles; ++t) {
+    uint64_t *tile = words + size_t(t) * 64;
     transpose64Avx512(tile);
+    uint32_t bits = inputs - t * 64 < 64 ? inputs - t * 64 : 64;
     for (uint32_t i = 0; i < bits; ++i)
-      buf.in[size_t(b0 + i) * V + v] = tile[i];
+      buf.in[size_t(t * 64 + i) * V + v] = tile[i];
   }
 }
 #endif

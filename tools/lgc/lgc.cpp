@@ -86,6 +86,11 @@ static cl::opt<unsigned> gatesPerFunction(
     "gates-per-function",
     cl::desc("Split the generated code into functions of this many gates"),
     cl::init(lgc::kDefaultGatesPerFunction), cl::cat(lgcCategory));
+static cl::opt<unsigned> registerWindow(
+    "register-window",
+    cl::desc("CPU: reload a value used more than this many gates after it "
+             "was computed or loaded"),
+    cl::init(lgc::kDefaultRegisterWindow), cl::cat(lgcCategory));
 static cl::opt<bool> machineScheduler(
     "machine-scheduler",
     cl::desc("Run LLVM's machine instruction scheduler (slower compiles)"),
@@ -169,6 +174,7 @@ int main(int argc, char **argv) {
   opts.cpu.features = mattr;
   opts.cpu.vectorBits = vectorBits;
   opts.cpu.gatesPerFunction = gatesPerFunction;
+  opts.cpu.registerWindow = registerWindow;
   opts.cpu.machineScheduler = machineScheduler;
   opts.cpu.postRAScheduler = postRAScheduler;
   opts.supportLibDir = supportLibDir.empty()

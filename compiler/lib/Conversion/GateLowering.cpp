@@ -47,7 +47,9 @@ static std::vector<GateOp> liveGatesDepthFirst(NetOp net) {
   return order;
 }
 
-NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction) {
+NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
+                           unsigned window)
+    : windowSize(window) {
   Block &body = net.getBodyBlock();
   for (BlockArgument arg : body.getArguments())
     homes[arg] = ValueHome{ValueHome::Input, arg.getArgNumber()};
@@ -55,19 +57,67 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction) {
     homes[c.getResult()] = ValueHome{ValueHome::Constant, c.getValue() ? 1 : 0};
   order = liveGatesDepthFirst(net);
   size_t per = std::max(1u, gatesPerFunction);
-  llvm::DenseMap<Operation *, size_t> chunkOf;
+  llvm::DenseMap<Operation *, size_t> position;
+  position.reserve(order.size());
   for (size_t k = 0; k < order.size(); ++k) {
     if (k % per == 0)
       chunkStarts.push_back(k);
-    chunkOf[order[k]] = k / per;
+    position[order[k]] = k;
   }
-  // A gate needs a home when a later function or the GroupSum reads it.
-  for (GateOp gate : order) {
-    bool crosses = false;
-    for (Operation *user : gate->getUsers())
-      crosses |= isa<OutputOp>(user) || chunkOf.lookup(user) != chunkOf[gate];
-    if (crosses)
-      homes[gate.getResult()] = ValueHome{ValueHome::Scratch, scratchSlots++};
+
+  // A gate needs a home when the GroupSum, a later function, or a use
+  // beyond the window reads it; its slot is free after its last use.
+  constexpr size_t kNever = ~size_t(0);
+  std::vector<size_t> lastUse(order.size());
+  std::vector<bool> needsHome(order.size());
+  for (size_t p = 0; p < order.size(); ++p) {
+    size_t last = p;
+    bool home = false;
+    for (Operation *user : order[p]->getUsers()) {
+      if (isa<OutputOp>(user)) {
+        home = true;
+        last = kNever;
+        continue;
+      }
+      auto it = position.find(user);
+      if (it == position.end())
+        continue; // a dead gate
+      size_t q = it->second;
+      home |= q / per != p / per || q - p > window;
+      if (last != kNever)
+        last = std::max(last, q);
+    }
+    lastUse[p] = last;
+    needsHome[p] = home;
+  }
+  // Slots are handed out last-freed first, so a reused slot is likely still
+  // in the cache.
+  SmallVector<int64_t> freeSlots;
+  for (size_t p = 0; p < order.size(); ++p) {
+    GateOp gate = order[p];
+    if (needsHome[p]) {
+      int64_t slot;
+      if (freeSlots.empty()) {
+        slot = scratchSlots++;
+      } else {
+        slot = freeSlots.back();
+        freeSlots.pop_back();
+      }
+      homes[gate.getResult()] = ValueHome{ValueHome::Scratch, slot};
+    }
+    // Freed after this gate's own slot is taken: a gate never overwrites
+    // its operands, whatever order the target emits loads and stores in.
+    SmallVector<Value, 2> operands{gate.getLhs()};
+    if (gate.getRhs() != gate.getLhs())
+      operands.push_back(gate.getRhs());
+    for (Value operand : operands) {
+      auto producer = operand.getDefiningOp<GateOp>();
+      if (!producer)
+        continue;
+      size_t q = position.lookup(producer);
+      if (lastUse[q] == p && needsHome[q])
+        freeSlots.push_back(homes.lookup(operand).index);
+    }
   }
 }
 
@@ -103,11 +153,12 @@ Value GateEmitter::zeros() {
   return zerosCache;
 }
 
-Value GateEmitter::use(Value v) {
-  if (auto it = local.find(v); it != local.end())
-    return it->second;
+Value GateEmitter::use(Value v, size_t at) {
+  auto it = local.find(v);
+  if (it != local.end() && at - it->second.at <= partition.window())
+    return it->second.value;
   std::optional<ValueHome> home = partition.home(v);
-  assert(home && "a value from another function must have a home");
+  assert(home && "a value used beyond its window must have a home");
   Value result;
   switch (home->kind) {
   case ValueHome::Input:
@@ -117,21 +168,22 @@ Value GateEmitter::use(Value v) {
     result = loadScratch(home->index);
     break;
   case ValueHome::Constant:
-    result = home->index ? ones() : zeros();
-    break;
+    return home->index ? ones() : zeros();
   }
-  local[v] = result;
+  local[v] = Local{result, at};
   return result;
 }
 
 void GateEmitter::emitChunk(unsigned k) {
+  size_t at = partition.chunkStart(k);
   for (GateOp gate : partition.chunk(k)) {
     Value result = lowerGateOp(
-        b, loc, gate.getKind(), use(gate.getLhs()), use(gate.getRhs()),
+        b, loc, gate.getKind(), use(gate.getLhs(), at), use(gate.getRhs(), at),
         [&] { return ones(); }, [&] { return zeros(); });
-    local[gate.getResult()] = result;
+    local[gate.getResult()] = Local{result, at};
     if (std::optional<ValueHome> home = partition.home(gate.getResult()))
       storeScratch(result, home->index);
+    ++at;
   }
 }
 

@@ -32,9 +32,18 @@ namespace lgc {
 
 /// Gates per generated function unless a pass option says otherwise. Code
 /// generation time grows faster than linearly with function size (LLVM's
-/// instruction scheduling and register allocation), so big nets are split,
+/// instruction selection and register allocation), so big nets are split,
 /// passing cut values through a scratch buffer.
 constexpr unsigned kDefaultGatesPerFunction = 3000;
+
+/// The CPU lowering's register window unless a pass option says otherwise:
+/// a value is kept in a register for this many gates after it is computed
+/// or loaded, and reloaded from memory after that. 32 vector registers hold
+/// the window's values with room for the gates' operands.
+constexpr unsigned kDefaultRegisterWindow = 16;
+/// No window: a value, once computed or loaded, is reused for the rest of
+/// its function (the GPU lowering, where ptxas allocates registers).
+constexpr unsigned kUnlimitedWindow = ~0u;
 
 /// Where a value lives outside the function that computes it.
 struct ValueHome {
@@ -43,18 +52,32 @@ struct ValueHome {
   int64_t index;
 };
 
-/// The gates of a net as generated functions.
+/// The gates of a net as generated functions, and the memory they share.
+///
+/// Gates are evaluated in one global order (depth-first from the outputs)
+/// and cut into functions of at most gatesPerFunction gates. A gate gets a
+/// scratch home when a later function or the GroupSum reads it, or when a
+/// use is more than `window` gates after it: such a value is stored once
+/// and reloaded where it is used instead of being held in a register (where
+/// LLVM would spill it to the stack anyway). Scratch slots are reused: a
+/// slot is free again after the last use of its value, so the scratch
+/// buffer, the gate loop's working set, is as large as the most values live
+/// at once rather than one slot per cut value.
 class NetPartition {
 public:
-  NetPartition(lgn::NetOp net, unsigned gatesPerFunction);
+  NetPartition(lgn::NetOp net, unsigned gatesPerFunction,
+               unsigned window = kUnlimitedWindow);
 
   /// Gates of function k, in evaluation order.
   llvm::ArrayRef<lgn::GateOp> chunk(unsigned k) const;
+  /// Global position of the first gate of function k.
+  size_t chunkStart(unsigned k) const { return chunkStarts[k]; }
   unsigned numChunks() const { return unsigned(chunkStarts.size()); }
   /// Live gates (the ones reaching an output).
   unsigned numGates() const { return unsigned(order.size()); }
   int64_t numScratchSlots() const { return scratchSlots; }
-  /// The home of `v`; gates used only inside their own function have none.
+  unsigned window() const { return windowSize; }
+  /// The home of `v`; gates used only near their definition have none.
   std::optional<ValueHome> home(mlir::Value v) const;
 
 private:
@@ -62,11 +85,13 @@ private:
   std::vector<size_t> chunkStarts;
   llvm::DenseMap<mlir::Value, ValueHome> homes;
   int64_t scratchSlots = 0;
+  unsigned windowSize;
 };
 
 /// Emits the bitwise code of gate functions. A subclass says how values are
-/// typed, loaded and stored; the rest (one load per value and function, the
-/// gate rules, the all-ones and all-zeros constants) is here.
+/// typed, loaded and stored; the rest (which value is reused and which is
+/// reloaded, per the partition's window; the gate rules; the all-ones and
+/// all-zeros constants) is here.
 class GateEmitter {
 public:
   GateEmitter(mlir::OpBuilder &b, mlir::Location loc,
@@ -76,9 +101,9 @@ public:
 
   /// Starts a function: values of the previous one are no longer visible.
   void beginFunction();
-  /// The value of `v` in the current function: computed here, or loaded from
-  /// its home once.
-  mlir::Value use(mlir::Value v);
+  /// The value of `v` at global position `at` of the current function:
+  /// computed or loaded at most a window before, or loaded from its home.
+  mlir::Value use(mlir::Value v, size_t at);
   /// Emits the gates of chunk k and stores those with a scratch home.
   void emitChunk(unsigned k);
   mlir::Value ones();
@@ -96,7 +121,12 @@ protected:
   const NetPartition &partition;
 
 private:
-  llvm::DenseMap<mlir::Value, mlir::Value> local;
+  struct Local {
+    mlir::Value value;
+    /// Where it was computed or loaded.
+    size_t at;
+  };
+  llvm::DenseMap<mlir::Value, Local> local;
   mlir::Value onesCache, zerosCache;
 };
 

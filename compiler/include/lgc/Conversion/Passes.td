@@ -22,7 +22,11 @@ def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
            "64-bit words per vector (1, 2, 4 or 8)">,
     Option<"gatesPerFunction", "gates-per-function", "unsigned",
            "lgc::kDefaultGatesPerFunction",
-           "Split the gates into functions of at most this many">
+           "Split the gates into functions of at most this many">,
+    Option<"registerWindow", "register-window", "unsigned",
+           "lgc::kDefaultRegisterWindow",
+           "Reload a value from memory when it is used more than this many "
+           "gates after it was computed or loaded">
   ];
 }
 

@@ -92,9 +92,9 @@ LLVM::LLVMFuncOp CPUGateEmitter::createFunction(StringRef name,
 
 /// Appends the CPU code of `net` at `b`'s insertion point.
 static void lowerNet(NetOp net, OpBuilder &b, unsigned vectorWords,
-                     unsigned gatesPerFunction) {
+                     unsigned gatesPerFunction, unsigned registerWindow) {
   Location loc = net.getLoc();
-  NetPartition partition(net, gatesPerFunction);
+  NetPartition partition(net, gatesPerFunction, registerWindow);
   CPUGateEmitter emitter(b, loc, partition, vectorWords);
 
   SmallVector<LLVM::LLVMFuncOp> chunks;
@@ -138,7 +138,7 @@ struct ConvertLGNToLLVMPass
           (vectorWords & (vectorWords - 1)))
         return net.emitOpError("cannot be lowered with ")
                << unsigned(vectorWords) << " words per vector (1, 2, 4 or 8)";
-      lowerNet(net, b, vectorWords, gatesPerFunction);
+      lowerNet(net, b, vectorWords, gatesPerFunction, registerWindow);
       return success();
     };
     if (failed(lowerOnlyNet(getOperation(), lower)))

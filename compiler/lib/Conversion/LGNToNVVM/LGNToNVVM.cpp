@@ -140,7 +140,7 @@ void NVVMLowering::counterAndArgmax(Value planes, Value classes, unsigned K) {
       std::optional<ValueHome> home = partition.home(bit);
       if (home && home->kind == ValueHome::Constant && home->index == 0)
         continue;
-      weights[0].push_back(use(bit));
+      weights[0].push_back(use(bit, /*at=*/0));
     }
     for (unsigned w = 0; w < K; ++w) {
       std::deque<Value> &col = weights[w];

@@ -34,6 +34,8 @@ struct CPUTargetOptions {
   /// LLVM code generation level 0-3.
   unsigned codegenLevel = 2;
   unsigned gatesPerFunction = kDefaultGatesPerFunction;
+  /// Gates a value stays in a register before it is reloaded (GateLowering.h).
+  unsigned registerWindow = kDefaultRegisterWindow;
   /// LLVM's machine instruction scheduler is half of the code generation
   /// time on gate nets and gains little on them; off unless asked for.
   bool machineScheduler = false;
