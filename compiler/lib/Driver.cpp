@@ -18,10 +18,14 @@
 #include "lgc/Target/GPU/GPUTarget.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <sys/resource.h>
 
 using namespace mlir;
 using namespace lgc;
@@ -71,8 +75,44 @@ std::optional<Stage> lgc::stageForOutput(StringRef path) {
 }
 
 Driver::Driver(MLIRContext &context, DriverOptions options)
-    : context(context), opts(std::move(options)) {
+    : context(context), opts(std::move(options)),
+      stepStart(std::chrono::steady_clock::now()) {
   context.getOrLoadDialect<lgn::LGNDialect>();
+}
+
+/// The process's peak resident set so far.
+static uint64_t peakResidentBytes() {
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) != 0)
+    return 0;
+#if defined(__APPLE__)
+  return uint64_t(usage.ru_maxrss); // bytes there, KiB on Linux
+#else
+  return uint64_t(usage.ru_maxrss) * 1024;
+#endif
+}
+
+void Driver::endStep(StringRef name) {
+  auto now = std::chrono::steady_clock::now();
+  steps.push_back({name.str(),
+                   std::chrono::duration<double>(now - stepStart).count(),
+                   peakResidentBytes()});
+  stepStart = now;
+}
+
+void Driver::printStepTimes(llvm::raw_ostream &os) const {
+  double total = 0;
+  for (const StepTime &step : steps)
+    total += step.seconds;
+  std::string rule = "===" + std::string(73, '-') + "===\n";
+  os << rule << "                          lgc compilation steps\n"
+     << rule << llvm::formatv("  Total wall time: {0:f3} s\n\n", total)
+     << "   ---Wall Time---   --Peak Memory--  --- Step ---\n";
+  for (const StepTime &step : steps)
+    os << llvm::formatv("  {0,8:f3} ({1,5:f1}%)  {2,10:f1} MiB  {3}\n",
+                        step.seconds,
+                        total > 0 ? 100 * step.seconds / total : 0.0,
+                        double(step.peakBytes) / (1 << 20), step.name);
 }
 
 /// Errors about options and the environment have no place in the input:
@@ -117,7 +157,10 @@ OwningOpRef<ModuleOp> Driver::load(StringRef path, bool mlir,
       (void)report(s);
       return nullptr;
     }
-    return importNet(net, &context, path);
+    endStep("read");
+    OwningOpRef<ModuleOp> module = importNet(net, &context, path);
+    endStep("import");
+    return module;
   }
   std::string message;
   auto file = openInputFile(path, &message);
@@ -126,7 +169,9 @@ OwningOpRef<ModuleOp> Driver::load(StringRef path, bool mlir,
     return nullptr;
   }
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  return parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  endStep("parse");
+  return module;
 }
 
 LogicalResult Driver::optimize(ModuleOp module) {
@@ -137,7 +182,12 @@ LogicalResult Driver::optimize(ModuleOp module) {
   pipeline.optLevel = opts.optLevel;
   pipeline.printStats = opts.printStats;
   lgn::buildDefaultPipeline(pm, pipeline);
-  return pm.run(module);
+  // The pipeline's result is verified once; every pass's, on request.
+  pm.enableVerifier(opts.verifyEach);
+  if (failed(pm.run(module)) || failed(verify(module)))
+    return failure();
+  endStep("optimise");
+  return success();
 }
 
 /// Renders a module in the LLVM (and NVVM) dialect as LLVM IR text or, with
@@ -174,8 +224,8 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
                                 std::string &out) {
   CPUTargetOptions target = opts.cpu;
   target.codegenLevel = opts.optLevel;
-  std::unique_ptr<llvm::TargetMachine> tm =
-      createCPUTargetMachine(target, UnknownLoc::get(&context));
+  Location loc = UnknownLoc::get(&context);
+  std::unique_ptr<llvm::TargetMachine> tm = createCPUTargetMachine(target, loc);
   if (!tm)
     return failure();
   ConvertLGNToLLVMOptions lowering;
@@ -184,20 +234,53 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
   lowering.registerWindow = target.registerWindow;
   if (failed(convert(module, createConvertLGNToLLVM(lowering))))
     return failure();
+  endStep("lower to LLVM dialect");
   if (stage == Stage::LLVMMLIR)
     return print(module, out);
-  if (failed(renderLLVM(module, *tm, stage != Stage::LLVM, stage == Stage::Asm,
-                        out)))
-    return failure();
-  if (stage != Stage::SharedLib)
+  if (stage != Stage::SharedLib) {
+    if (failed(renderLLVM(module, *tm, stage != Stage::LLVM,
+                          stage == Stage::Asm, out)))
+      return failure();
+    endStep("translate and generate code");
     return success();
+  }
   std::string dir = opts.supportLibDir;
   if (dir.empty())
     return error("the support library directory is not set");
-  std::string object = std::move(out);
-  out.clear();
-  return linkSharedLibrary(object, outPath.str(), supportLibraryFor(*tm, dir),
-                           UnknownLoc::get(&context));
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateToLLVMIR(module, llvmContext, *tm);
+  if (!llvmModule)
+    return emitError(module.getLoc()) << "translation to LLVM IR failed";
+  endStep("translate to LLVM IR");
+  // One part per thread, but never more parts than gate functions.
+  unsigned jobs =
+      target.jobs
+          ? target.jobs
+          : unsigned(llvm::hardware_concurrency().compute_thread_count());
+  unsigned functions = 0;
+  for (llvm::Function &f : *llvmModule)
+    functions += !f.isDeclaration() && f.hasLocalLinkage();
+  unsigned parts = std::max(1u, std::min(jobs, functions));
+  std::vector<std::unique_ptr<llvm::TargetMachine>> owned;
+  std::vector<llvm::TargetMachine *> machines = {tm.get()};
+  for (unsigned p = 1; p < parts; ++p) {
+    owned.push_back(createCPUTargetMachine(target, loc));
+    if (!owned.back())
+      return failure();
+    machines.push_back(owned.back().get());
+  }
+  std::vector<std::string> objects;
+  if (failed(emitObjectsInParallel(*llvmModule, machines, objects,
+                                   module.getLoc())))
+    return failure();
+  endStep(parts == 1 ? "generate code"
+                     : ("generate code (" + Twine(parts) + " threads)").str());
+  if (failed(linkSharedLibrary(objects, outPath.str(),
+                               supportLibraryFor(*tm, dir), loc)))
+    return failure();
+  endStep("link");
+  return success();
 }
 
 LogicalResult Driver::gpuStages(ModuleOp module, Stage stage,
@@ -210,9 +293,14 @@ LogicalResult Driver::gpuStages(ModuleOp module, Stage stage,
   lowering.gatesPerFunction = opts.cpu.gatesPerFunction;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();
+  endStep("lower to NVVM");
   if (stage == Stage::GPUMLIR)
     return print(module, out);
-  return renderLLVM(module, *tm, stage == Stage::PTX, /*assembly=*/true, out);
+  if (failed(
+          renderLLVM(module, *tm, stage == Stage::PTX, /*assembly=*/true, out)))
+    return failure();
+  endStep("translate and generate PTX");
+  return success();
 }
 
 LogicalResult Driver::testbench(lgn::NetOp net, const Net &reference,
@@ -324,5 +412,6 @@ LogicalResult Driver::run(ModuleOp module, Stage stage, StringRef outPath) {
   std::string path = outPath.empty() ? "-" : outPath.str();
   if (Status s = writeFileAtomic(path, out); !s)
     return report(s);
+  endStep("write");
   return success();
 }

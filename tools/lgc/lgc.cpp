@@ -99,6 +99,20 @@ static cl::opt<bool> postRAScheduler(
     "post-ra-scheduler",
     cl::desc("Run LLVM's post-RA list scheduler (quadratic in block size)"),
     cl::init(false), cl::cat(lgcCategory));
+static cl::opt<unsigned>
+    jobs("j", cl::Prefix,
+         cl::desc("Threads of code generation for a shared library "
+                  "(default 0: one per core)"),
+         cl::value_desc("N"), cl::init(0), cl::cat(lgcCategory));
+static cl::opt<bool>
+    timeSteps("time-steps",
+              cl::desc("Print the wall time and peak memory of each "
+                       "compilation step"),
+              cl::init(false), cl::cat(lgcCategory));
+static cl::opt<bool> verifyEach(
+    "verify-each",
+    cl::desc("Verify the IR after every optimisation pass (default: once)"),
+    cl::init(false), cl::cat(lgcCategory));
 static cl::opt<std::string> supportLibDir(
     "support-lib-dir",
     cl::desc("Directory of libLGCNetSupport*.a (default: ../lib beside lgc)"),
@@ -177,6 +191,8 @@ int main(int argc, char **argv) {
   opts.cpu.registerWindow = registerWindow;
   opts.cpu.machineScheduler = machineScheduler;
   opts.cpu.postRAScheduler = postRAScheduler;
+  opts.cpu.jobs = jobs;
+  opts.verifyEach = verifyEach;
   opts.supportLibDir = supportLibDir.empty()
                            ? lgc::defaultSupportLibraryDir(
                                  argv[0], reinterpret_cast<void *>(&fail))
@@ -229,5 +245,8 @@ int main(int argc, char **argv) {
       driver.load(inputFile, kind == InputKind::MLIR, sourceMgr);
   if (!module)
     return 1;
-  return failed(driver.run(*module, *stage, out)) ? 1 : 0;
+  bool ok = succeeded(driver.run(*module, *stage, out));
+  if (timeSteps)
+    driver.printStepTimes(errs());
+  return ok ? 0 : 1;
 }

@@ -42,6 +42,7 @@ struct Case {
   unsigned gatesPerFunction;
   const char *cpu = "native";
   unsigned registerWindow = kDefaultRegisterWindow;
+  unsigned jobs = 0; // one code generation thread per core
 };
 
 using lgc::test::TempDir;
@@ -57,6 +58,7 @@ std::unique_ptr<NetLibrary> compile(const Net &net, const Case &c,
   opts.cpu.cpu = c.cpu;
   opts.cpu.gatesPerFunction = c.gatesPerFunction;
   opts.cpu.registerWindow = c.registerWindow;
+  opts.cpu.jobs = c.jobs;
   opts.supportLibDir = LGC_SUPPORT_LIB_DIR;
   std::string path = dir + "/" + c.name + ".so";
   bool ok = mlir::succeeded(
@@ -209,6 +211,30 @@ TEST(CPUBackend, RegisterWindowsAndSlotReuse) {
       ASSERT_TRUE(lib);
       test::checkAgainstInterpreter(net, *lib, {1, 700}, {1});
     }
+}
+
+TEST(CPUBackend, ParallelCodeGeneration) {
+  // The gate functions spread over 1, 2 and 5 threads (more than this
+  // machine may have cores: the parts are still compiled and linked): each
+  // library computes the interpreter's counts and classes.
+  GenerateOptions g;
+  g.inputs = 70;
+  g.widths = {500, 400, 300};
+  g.classes = 6;
+  g.passThroughShare = 0.2;
+  g.seed = 9;
+  Net net;
+  ASSERT_TRUE(generateNet(g, net).ok());
+  TempDir dir;
+  for (unsigned jobs : {1u, 2u, 5u}) {
+    std::string name = "j" + std::to_string(jobs);
+    SCOPED_TRACE(name);
+    Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 2, 0, 60};
+    c.jobs = jobs;
+    std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
+    ASSERT_TRUE(lib);
+    test::checkAgainstInterpreter(net, *lib, {1, 513, 1500}, {1, 2});
+  }
 }
 
 TEST(CPUBackend, RunnersAgree) {

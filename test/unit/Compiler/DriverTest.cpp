@@ -124,4 +124,32 @@ TEST(Driver, EachStageProducesItsForm) {
   }
 }
 
+TEST(Driver, StepTimesFollowTheStages) {
+  GenerateOptions g;
+  g.inputs = 16;
+  g.widths = {40, 20};
+  g.classes = 2;
+  Net net;
+  ASSERT_TRUE(generateNet(g, net).ok());
+  mlir::MLIRContext context;
+  auto module = importNet(net, &context, "small.lgn");
+  Driver driver(context, DriverOptions());
+  std::string out;
+  ASSERT_TRUE(mlir::succeeded(driver.compile(*module, Stage::Asm, "", out)));
+  std::vector<std::string> names;
+  for (const StepTime &step : driver.stepTimes()) {
+    names.push_back(step.name);
+    EXPECT_GE(step.seconds, 0);
+    EXPECT_GT(step.peakBytes, 0u);
+  }
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"optimise", "lower to LLVM dialect",
+                                      "translate and generate code"}));
+  std::string table;
+  llvm::raw_string_ostream os(table);
+  driver.printStepTimes(os);
+  EXPECT_NE(table.find("lower to LLVM dialect"), std::string::npos) << table;
+  EXPECT_NE(table.find("MiB"), std::string::npos) << table;
+}
+
 } // namespace

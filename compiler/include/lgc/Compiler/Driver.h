@@ -27,6 +27,7 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -98,6 +99,18 @@ struct DriverOptions {
   /// Called on the optimisation pass manager before it runs (a tool applies
   /// its command-line pass manager options here).
   std::function<mlir::LogicalResult(mlir::PassManager &)> configurePasses;
+  /// Verify the IR after every pass of the optimisation pipeline, not only
+  /// once after it (lgc-opt always does; on big nets each verification
+  /// costs as much as a pass).
+  bool verifyEach = false;
+};
+
+/// The wall time of one step of a compilation and the process's peak
+/// resident memory at its end.
+struct StepTime {
+  std::string name;
+  double seconds;
+  uint64_t peakBytes;
 };
 
 /// Runs the stages. Every error is reported as an MLIR diagnostic on the
@@ -127,8 +140,16 @@ public:
   mlir::LogicalResult compile(mlir::ModuleOp module, Stage stage,
                               llvm::StringRef outPath, std::string &out);
 
+  /// The steps run so far (read, optimise, lower, translate, codegen,
+  /// link, write, ...), in order.
+  llvm::ArrayRef<StepTime> stepTimes() const { return steps; }
+  /// stepTimes() as a table in the style of -time-passes.
+  void printStepTimes(llvm::raw_ostream &os) const;
+
 private:
   mlir::LogicalResult error(const llvm::Twine &message);
+  /// Ends the current step: its time runs from the end of the previous one.
+  void endStep(llvm::StringRef name);
   mlir::LogicalResult optimize(mlir::ModuleOp module);
   /// Runs one conversion pass on the module.
   mlir::LogicalResult convert(mlir::ModuleOp module,
@@ -142,6 +163,8 @@ private:
 
   mlir::MLIRContext &context;
   DriverOptions opts;
+  std::vector<StepTime> steps;
+  std::chrono::steady_clock::time_point stepStart;
 };
 
 } // namespace lgc

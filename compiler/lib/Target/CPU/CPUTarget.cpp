@@ -14,6 +14,8 @@
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -23,8 +25,11 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ThreadPool.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 
 using namespace mlir;
 using namespace lgc;
@@ -145,6 +150,97 @@ LogicalResult lgc::emitMachineCode(llvm::Module &module,
   return success();
 }
 
+/// The part of the module each function definition goes to: gate
+/// functions (the bulk of the code) are spread over `parts` by size, the
+/// largest first onto the least loaded part; everything else stays in part 0.
+static llvm::DenseMap<const llvm::GlobalValue *, unsigned>
+assignParts(llvm::Module &module, unsigned parts) {
+  llvm::DenseMap<const llvm::GlobalValue *, unsigned> owner;
+  std::vector<std::pair<size_t, llvm::Function *>> bySize;
+  for (llvm::Function &f : module)
+    if (!f.isDeclaration() && f.hasLocalLinkage())
+      bySize.push_back({f.getInstructionCount(), &f});
+  std::stable_sort(
+      bySize.begin(), bySize.end(),
+      [](const auto &a, const auto &b) { return a.first > b.first; });
+  std::vector<size_t> load(parts, 0);
+  for (auto &[size, f] : bySize) {
+    unsigned best =
+        unsigned(std::min_element(load.begin(), load.end()) - load.begin());
+    owner[f] = best;
+    load[best] += size;
+  }
+  return owner;
+}
+
+LogicalResult
+lgc::emitObjectsInParallel(llvm::Module &module,
+                           llvm::ArrayRef<llvm::TargetMachine *> machines,
+                           std::vector<std::string> &objects, Location loc) {
+  unsigned parts = unsigned(machines.size());
+  if (parts <= 1) {
+    objects.resize(1);
+    return emitMachineCode(module, *machines[0], /*assembly=*/false, objects[0],
+                           loc);
+  }
+  llvm::DenseMap<const llvm::GlobalValue *, unsigned> owner =
+      assignParts(module, parts);
+  // A function called from another part must be visible to the linker, but
+  // not outside the library.
+  for (llvm::Function &f : module)
+    if (!f.isDeclaration() && f.hasLocalLinkage()) {
+      f.setLinkage(llvm::GlobalValue::ExternalLinkage);
+      f.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    }
+  // Each part is cloned here (one thread owns a context) and travels as
+  // bitcode into a context of its own, where its thread compiles it.
+  std::vector<llvm::SmallVector<char, 0>> bitcode(parts);
+  for (unsigned p = 0; p < parts; ++p) {
+    llvm::ValueToValueMapTy map;
+    std::unique_ptr<llvm::Module> part =
+        llvm::CloneModule(module, map, [&](const llvm::GlobalValue *gv) {
+          auto it = owner.find(gv);
+          return (it == owner.end() ? 0u : it->second) == p;
+        });
+    llvm::raw_svector_ostream os(bitcode[p]);
+    llvm::WriteBitcodeToFile(*part, os);
+  }
+  objects.assign(parts, std::string());
+  std::vector<std::string> errors(parts);
+  {
+    llvm::DefaultThreadPool pool(llvm::hardware_concurrency(parts));
+    for (unsigned p = 0; p < parts; ++p)
+      pool.async([&, p] {
+        llvm::LLVMContext context;
+        llvm::Expected<std::unique_ptr<llvm::Module>> part =
+            llvm::parseBitcodeFile(
+                llvm::MemoryBufferRef(
+                    llvm::StringRef(bitcode[p].data(), bitcode[p].size()),
+                    "part"),
+                context);
+        if (!part) {
+          errors[p] = llvm::toString(part.takeError());
+          return;
+        }
+        llvm::SmallVector<char, 0> buffer;
+        llvm::raw_svector_ostream os(buffer);
+        llvm::legacy::PassManager pm;
+        if (machines[p]->addPassesToEmitFile(
+                pm, os, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+          errors[p] = "the target cannot emit object files";
+          return;
+        }
+        pm.run(**part);
+        objects[p].assign(buffer.begin(), buffer.end());
+      });
+    pool.wait();
+  }
+  for (const std::string &error : errors)
+    if (!error.empty())
+      return emitError(loc) << "parallel code generation: " << error;
+  return success();
+}
+
 std::string lgc::defaultSupportLibraryDir(const char *argv0, void *mainAddr) {
   std::string exe = llvm::sys::fs::getMainExecutable(argv0, mainAddr);
   llvm::SmallString<256> path(llvm::sys::path::parent_path(exe));
@@ -191,7 +287,7 @@ static std::string findLinker(bool &isCompilerDriver) {
   return {};
 }
 
-LogicalResult lgc::linkSharedLibrary(const std::string &object,
+LogicalResult lgc::linkSharedLibrary(llvm::ArrayRef<std::string> objects,
                                      const std::string &outPath,
                                      const std::string &supportLibrary,
                                      Location loc, const std::string &exports) {
@@ -203,17 +299,23 @@ LogicalResult lgc::linkSharedLibrary(const std::string &object,
   std::string linker = findLinker(driver);
   if (linker.empty())
     return emitError(loc) << "no linker found (install lld-19)";
-  llvm::SmallString<128> objPath, scriptPath;
+  llvm::SmallVector<llvm::SmallString<128>> objPaths;
+  llvm::SmallString<128> scriptPath;
   int fd;
-  if (auto ec = llvm::sys::fs::createTemporaryFile("lgc-net", "o", fd, objPath))
-    return emitError(loc) << "cannot create a temporary file: " << ec.message();
   // Every path below removes the temporaries.
   auto removeTemporaries = llvm::make_scope_exit([&] {
-    llvm::sys::fs::remove(objPath);
+    for (const auto &path : objPaths)
+      llvm::sys::fs::remove(path);
     if (!scriptPath.empty())
       llvm::sys::fs::remove(scriptPath);
   });
-  {
+  for (const std::string &object : objects) {
+    llvm::SmallString<128> objPath;
+    if (auto ec =
+            llvm::sys::fs::createTemporaryFile("lgc-net", "o", fd, objPath))
+      return emitError(loc)
+             << "cannot create a temporary file: " << ec.message();
+    objPaths.push_back(objPath);
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os << object;
   }
@@ -237,7 +339,9 @@ LogicalResult lgc::linkSharedLibrary(const std::string &object,
   wl("--version-script=" + std::string(scriptPath));
   wl("--gc-sections");
   wl("-znoexecstack");
-  args.insert(args.end(), {"-o", tmpOut, std::string(objPath)});
+  args.insert(args.end(), {"-o", tmpOut});
+  for (const auto &path : objPaths)
+    args.push_back(std::string(path));
   // Nothing in the kernel refers to the ABI functions: pull them in whole.
   if (!supportLibrary.empty()) {
     wl("--whole-archive");

@@ -44,6 +44,8 @@ struct CPUTargetOptions {
   /// a 3000-gate function it is 85 % of code generation, and the gate loop
   /// runs no faster with it. Off unless asked for.
   bool postRAScheduler = false;
+  /// Threads of code generation for a shared library; 0: one per core.
+  unsigned jobs = 0;
 };
 
 /// Creates the target machine for the host triple, or reports why not at
@@ -81,12 +83,21 @@ mlir::LogicalResult emitMachineCode(llvm::Module &module,
 std::string supportLibraryFor(const llvm::TargetMachine &tm,
                               const std::string &dir);
 
-/// Links an object with the net support library (a path from
+/// Compiles `module` to one object per target machine, the parts on as many
+/// threads: the gate functions are spread over the parts by size, the rest
+/// stays in the first; functions called across parts become hidden
+/// externals. The machines must be distinct (one per thread).
+mlir::LogicalResult
+emitObjectsInParallel(llvm::Module &module,
+                      llvm::ArrayRef<llvm::TargetMachine *> machines,
+                      std::vector<std::string> &objects, mlir::Location loc);
+
+/// Links objects with the net support library (a path from
 /// supportLibraryFor) into a shared library at `outPath`, through a
 /// temporary file and a rename.
 /// `exports` is the version-script pattern of the symbols left visible; an
-/// empty `supportLibrary` links the object alone.
-mlir::LogicalResult linkSharedLibrary(const std::string &object,
+/// empty `supportLibrary` links the objects alone.
+mlir::LogicalResult linkSharedLibrary(llvm::ArrayRef<std::string> objects,
                                       const std::string &outPath,
                                       const std::string &supportLibrary,
                                       mlir::Location loc,
