@@ -252,6 +252,9 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
       translateToLLVMIR(module, llvmContext, *tm);
   if (!llvmModule)
     return emitError(module.getLoc()) << "translation to LLVM IR failed";
+  // Nothing reads the lowered module again; big nets need the memory.
+  Location moduleLoc = module.getLoc();
+  module.getBody()->clear();
   endStep("translate to LLVM IR");
   // One part per thread, but never more parts than gate functions.
   unsigned jobs =
@@ -271,8 +274,8 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
     machines.push_back(owned.back().get());
   }
   std::vector<std::string> objects;
-  if (failed(emitObjectsInParallel(*llvmModule, machines, objects,
-                                   module.getLoc())))
+  if (failed(emitObjectsInParallel(std::move(llvmModule), machines, objects,
+                                   moduleLoc)))
     return failure();
   endStep(parts == 1 ? "generate code"
                      : ("generate code (" + Twine(parts) + " threads)").str());

@@ -136,7 +136,8 @@ public:
 
   /// Runs the stages up to `stage` and returns the result (text or binary)
   /// in `out`; stages that write files of their own (so, the testbench's
-  /// vectors) need `outPath`.
+  /// vectors) need `outPath`. The module is lowered in place (and emptied
+  /// once a shared library's LLVM IR is made from it).
   mlir::LogicalResult compile(mlir::ModuleOp module, Stage stage,
                               llvm::StringRef outPath, std::string &out);
 

@@ -174,9 +174,10 @@ assignParts(llvm::Module &module, unsigned parts) {
 }
 
 LogicalResult
-lgc::emitObjectsInParallel(llvm::Module &module,
+lgc::emitObjectsInParallel(std::unique_ptr<llvm::Module> owned,
                            llvm::ArrayRef<llvm::TargetMachine *> machines,
                            std::vector<std::string> &objects, Location loc) {
+  llvm::Module &module = *owned;
   unsigned parts = unsigned(machines.size());
   if (parts <= 1) {
     objects.resize(1);
@@ -205,6 +206,8 @@ lgc::emitObjectsInParallel(llvm::Module &module,
     llvm::raw_svector_ostream os(bitcode[p]);
     llvm::WriteBitcodeToFile(*part, os);
   }
+  // The parts hold everything now; big nets need the memory.
+  owned.reset();
   objects.assign(parts, std::string());
   std::vector<std::string> errors(parts);
   {

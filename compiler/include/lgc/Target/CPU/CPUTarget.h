@@ -86,9 +86,10 @@ std::string supportLibraryFor(const llvm::TargetMachine &tm,
 /// Compiles `module` to one object per target machine, the parts on as many
 /// threads: the gate functions are spread over the parts by size, the rest
 /// stays in the first; functions called across parts become hidden
-/// externals. The machines must be distinct (one per thread).
+/// externals. The machines must be distinct (one per thread). The module is
+/// freed as soon as the parts are cut from it.
 mlir::LogicalResult
-emitObjectsInParallel(llvm::Module &module,
+emitObjectsInParallel(std::unique_ptr<llvm::Module> module,
                       llvm::ArrayRef<llvm::TargetMachine *> machines,
                       std::vector<std::string> &objects, mlir::Location loc);
 
