@@ -3,10 +3,12 @@
 
 // Gates become bitwise ops on <4 x i64> (64 samples per word), emitted
 // depth-first from the outputs; every output bit goes to the scratch buffer.
-// CHECK-LABEL: llvm.func internal @__lgc_gen_gates_0(%arg0: !llvm.ptr, %arg1: !llvm.ptr)
+// Inputs and scratch never overlap, and inputs are loaded as invariant
+// (not ordered after the stores to scratch).
+// CHECK-LABEL: llvm.func internal @__lgc_gen_gates_0(%arg0: !llvm.ptr {llvm.noalias}, %arg1: !llvm.ptr {llvm.noalias})
 // CHECK-SAME:    passthrough = ["nounwind", ["min-legal-vector-width", "256"]
 // CHECK:         %[[P0:.*]] = llvm.getelementptr %arg0[0] : (!llvm.ptr) -> !llvm.ptr, vector<4xi64>
-// CHECK-NEXT:    %[[A:.*]] = llvm.load %[[P0]] {alignment = 32 : i64} : !llvm.ptr -> vector<4xi64>
+// CHECK-NEXT:    %[[A:.*]] = llvm.load %[[P0]] invariant {alignment = 32 : i64} : !llvm.ptr -> vector<4xi64>
 // CHECK:         %[[B:.*]] = llvm.load {{.*}} : !llvm.ptr -> vector<4xi64>
 // CHECK-NEXT:    %[[AND:.*]] = llvm.and %[[A]], %[[B]] : vector<4xi64>
 // not_implies(a, c) = a & ~c
@@ -19,7 +21,7 @@
 // CHECK:         llvm.return
 
 // The entry point calls each chunk.
-// CHECK-LABEL: llvm.func @__lgc_gen_eval(%arg0: !llvm.ptr, %arg1: !llvm.ptr)
+// CHECK-LABEL: llvm.func @__lgc_gen_eval(%arg0: !llvm.ptr {llvm.noalias}, %arg1: !llvm.ptr {llvm.noalias})
 // CHECK:         llvm.call @__lgc_gen_gates_0(%arg0, %arg1)
 // CHECK-NEXT:    llvm.return
 
