@@ -396,19 +396,25 @@ void packWordThermometerU8(const uint8_t *x, size_t first, size_t count,
   const ThermometerSegment *seg = buf.segments;
   size_t numSegments = buf.numSegments;
   uint64_t *words = buf.rows; // tile t, sample s at words[t * 64 + s]
-  memset(words, 0, size_t(tiles) * 64 * 8);
-  for (size_t s = 0; s < count; ++s) {
-    const uint8_t *row = x + (first + s) * F;
+  for (size_t s = 0; s < 64; ++s) {
+    const uint8_t *row = s < count ? x + (first + s) * F : nullptr;
     // Samples stream from memory once: fetch a few rows ahead.
     if (s + 4 < count)
       for (size_t b = 0; b < F; b += 64)
         __builtin_prefetch(row + 4 * size_t(F) + b);
-    for (size_t g = 0; g < numSegments; ++g) {
-      const ThermometerSegment &sg = seg[g];
-      uint64_t bits = _mm512_mask_cmpge_epu8_mask(
-          sg.mask, _mm512_maskz_loadu_epi8(sg.mask, row + sg.feature),
-          sg.threshold);
-      words[sg.tile * 64 + s] |= bits << sg.shift;
+    // Every word is written (0 past `count` and for tiles whose thresholds
+    // no byte reaches), so the tiles need no clearing.
+    size_t g = 0;
+    for (uint32_t t = 0; t < tiles; ++t) {
+      uint64_t word = 0;
+      for (; s < count && g < numSegments && seg[g].tile == t; ++g) {
+        const ThermometerSegment &sg = seg[g];
+        word |= uint64_t(_mm512_mask_cmpge_epu8_mask(
+                    sg.mask, _mm512_maskz_loadu_epi8(sg.mask, row + sg.feature),
+                    sg.threshold))
+                << sg.shift;
+      }
+      words[t * 64 + s] = word;
     }
   }
   for (uint32_t t = 0; t < tiles; ++t) {
