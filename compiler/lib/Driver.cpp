@@ -232,6 +232,8 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
   lowering.vectorWords = chooseVectorWords(*tm, target);
   lowering.gatesPerFunction = target.gatesPerFunction;
   lowering.registerWindow = target.registerWindow;
+  lowering.ternaryLogic =
+      target.ternaryLogic && hasTernaryLogic(*tm, lowering.vectorWords);
   if (failed(convert(module, createConvertLGNToLLVM(lowering))))
     return failure();
   endStep("lower to LLVM dialect");

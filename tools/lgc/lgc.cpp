@@ -91,6 +91,11 @@ static cl::opt<unsigned> registerWindow(
     cl::desc("CPU: reload a value used more than this many gates after it "
              "was computed or loaded"),
     cl::init(lgc::kDefaultRegisterWindow), cl::cat(lgcCategory));
+static cl::opt<bool> ternaryLogic(
+    "ternary-logic",
+    cl::desc("CPU: each gate as one AVX-512 vpternlogq where the CPU has it "
+             "(default on; =false leaves and/or/xor to LLVM)"),
+    cl::init(true), cl::cat(lgcCategory));
 static cl::opt<bool> machineScheduler(
     "machine-scheduler",
     cl::desc("Run LLVM's machine instruction scheduler (slower compiles)"),
@@ -189,6 +194,7 @@ int main(int argc, char **argv) {
   opts.cpu.vectorBits = vectorBits;
   opts.cpu.gatesPerFunction = gatesPerFunction;
   opts.cpu.registerWindow = registerWindow;
+  opts.cpu.ternaryLogic = ternaryLogic;
   opts.cpu.machineScheduler = machineScheduler;
   opts.cpu.postRAScheduler = postRAScheduler;
   opts.cpu.jobs = jobs;

@@ -6,6 +6,7 @@
 
 #include "lgc/Conversion/GateLowering.h"
 #include "lgc/Runtime/GeneratedABI.h"
+#include "lgc/Runtime/Net.h"
 
 #include "llvm/ADT/DenseSet.h"
 
@@ -155,9 +156,11 @@ Value GateEmitter::zeros() {
 
 Value GateEmitter::use(Value v, size_t at) {
   auto it = local.find(v);
-  if (it != local.end() && at - it->second.at <= partition.window())
-    return it->second.value;
   std::optional<ValueHome> home = partition.home(v);
+  // A value without a home stays in its register (a fused gate may read
+  // its operands a little later than the partition planned).
+  if (it != local.end() && (at - it->second.at <= partition.window() || !home))
+    return it->second.value;
   assert(home && "a value used beyond its window must have a home");
   Value result;
   switch (home->kind) {
@@ -174,12 +177,62 @@ Value GateEmitter::use(Value v, size_t at) {
   return result;
 }
 
+Value GateEmitter::gate(lgn::GateKind kind, Value x, Value y) {
+  return lowerGateOp(
+      b, loc, kind, x, y, [&] { return ones(); }, [&] { return zeros(); });
+}
+
+/// The truth table of `outer(inner(a, b), c)` (or `outer(c, inner(a, b))`
+/// with `innerFirst` false) as a three-input table.
+static unsigned fusedTable(lgn::GateKind outer, lgn::GateKind inner,
+                           bool innerFirst) {
+  unsigned table = 0;
+  for (unsigned i = 0; i < 8; ++i) {
+    bool a = (i >> 2) & 1, b = (i >> 1) & 1, c = i & 1;
+    bool in = evalGate(unsigned(inner), a, b);
+    bool out = innerFirst ? evalGate(unsigned(outer), in, c)
+                          : evalGate(unsigned(outer), c, in);
+    table |= unsigned(out) << i;
+  }
+  return table;
+}
+
 void GateEmitter::emitChunk(unsigned k) {
+  ArrayRef<GateOp> gates = partition.chunk(k);
+  // With ternary logic, a gate may absorb the gate just before it when
+  // that one has no other use and no home; an absorbing gate is not
+  // absorbed itself (that would be four inputs). Only the gate just before:
+  // the partition freed the absorbed gate's operands' slots after it, and
+  // only the absorbing gate's own store may follow.
+  llvm::DenseMap<Operation *, GateOp> absorbs;
+  llvm::DenseSet<Operation *> absorbed;
+  if (hasTernary())
+    for (size_t i = 1; i < gates.size(); ++i) {
+      GateOp gate = gates[i], inner = gates[i - 1];
+      Value v = inner.getResult();
+      if ((gate.getLhs() == v) != (gate.getRhs() == v) && v.hasOneUse() &&
+          !partition.home(v) && !absorbs.count(inner)) {
+        absorbs[gate] = inner;
+        absorbed.insert(inner);
+      }
+    }
   size_t at = partition.chunkStart(k);
-  for (GateOp gate : partition.chunk(k)) {
-    Value result = lowerGateOp(
-        b, loc, gate.getKind(), use(gate.getLhs(), at), use(gate.getRhs(), at),
-        [&] { return ones(); }, [&] { return zeros(); });
+  for (GateOp gate : gates) {
+    if (absorbed.contains(gate)) {
+      ++at;
+      continue;
+    }
+    Value result;
+    if (GateOp inner = absorbs.lookup(gate)) {
+      bool innerFirst = gate.getLhs() == inner.getResult();
+      Value other = innerFirst ? gate.getRhs() : gate.getLhs();
+      result = ternary(fusedTable(gate.getKind(), inner.getKind(), innerFirst),
+                       use(inner.getLhs(), at), use(inner.getRhs(), at),
+                       use(other, at));
+    } else {
+      result = this->gate(gate.getKind(), use(gate.getLhs(), at),
+                          use(gate.getRhs(), at));
+    }
     local[gate.getResult()] = Local{result, at};
     if (std::optional<ValueHome> home = partition.home(gate.getResult()))
       storeScratch(result, home->index);
@@ -187,7 +240,7 @@ void GateEmitter::emitChunk(unsigned k) {
   }
 }
 
-Value lgc::lowerGateOp(OpBuilder &b, Location loc, GateKind kind, Value x,
+Value lgc::lowerGateOp(OpBuilder &b, Location loc, lgn::GateKind kind, Value x,
                        Value y, llvm::function_ref<Value()> ones,
                        llvm::function_ref<Value()> zeros) {
   auto notV = [&](Value v) { return b.create<LLVM::XOrOp>(loc, v, ones()); };
@@ -199,37 +252,37 @@ Value lgc::lowerGateOp(OpBuilder &b, Location loc, GateKind kind, Value x,
     return b.create<LLVM::XOrOp>(loc, p, q);
   };
   switch (kind) {
-  case GateKind::Zero:
+  case lgn::GateKind::Zero:
     return zeros();
-  case GateKind::And:
+  case lgn::GateKind::And:
     return andV(x, y);
-  case GateKind::NotImplies:
+  case lgn::GateKind::NotImplies:
     return andV(x, notV(y));
-  case GateKind::A:
+  case lgn::GateKind::A:
     return x;
-  case GateKind::NotImpliedBy:
+  case lgn::GateKind::NotImpliedBy:
     return andV(notV(x), y);
-  case GateKind::B:
+  case lgn::GateKind::B:
     return y;
-  case GateKind::Xor:
+  case lgn::GateKind::Xor:
     return xorV(x, y);
-  case GateKind::Or:
+  case lgn::GateKind::Or:
     return orV(x, y);
-  case GateKind::NotOr:
+  case lgn::GateKind::NotOr:
     return notV(orV(x, y));
-  case GateKind::NotXor:
+  case lgn::GateKind::NotXor:
     return notV(xorV(x, y));
-  case GateKind::NotB:
+  case lgn::GateKind::NotB:
     return notV(y);
-  case GateKind::ImpliedBy:
+  case lgn::GateKind::ImpliedBy:
     return orV(x, notV(y));
-  case GateKind::NotA:
+  case lgn::GateKind::NotA:
     return notV(x);
-  case GateKind::Implies:
+  case lgn::GateKind::Implies:
     return orV(notV(x), y);
-  case GateKind::NotAnd:
+  case lgn::GateKind::NotAnd:
     return notV(andV(x, y));
-  case GateKind::One:
+  case lgn::GateKind::One:
     return ones();
   }
   llvm_unreachable("unknown gate kind");

@@ -112,6 +112,17 @@ public:
 
 protected:
   /// The target's hooks.
+  /// One gate; by default bitwise ops (lowerGateOp).
+  virtual mlir::Value gate(lgn::GateKind kind, mlir::Value x, mlir::Value y);
+  /// Targets with a three-input logic instruction: a gate whose operand is
+  /// a gate used nowhere else (and kept in no memory) is emitted with it as
+  /// one function of three inputs, `ternary(table, a, b, c)`, where bit
+  /// (a << 2 | b << 1 | c) of `table` is the result.
+  virtual bool hasTernary() const { return false; }
+  virtual mlir::Value ternary(unsigned table, mlir::Value a, mlir::Value b,
+                              mlir::Value c) {
+    llvm_unreachable("the target has no ternary logic");
+  }
   virtual mlir::Value constant(bool one) = 0;
   virtual mlir::Value loadInput(int64_t input) = 0;
   virtual mlir::Value loadScratch(int64_t slot) = 0;

@@ -26,7 +26,10 @@ def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
     Option<"registerWindow", "register-window", "unsigned",
            "lgc::kDefaultRegisterWindow",
            "Reload a value from memory when it is used more than this many "
-           "gates after it was computed or loaded">
+           "gates after it was computed or loaded">,
+    Option<"ternaryLogic", "ternary-logic", "bool", "false",
+           "Each gate as one AVX-512 vpternlogq intrinsic (the target must "
+           "have AVX-512F, and AVX-512VL below 512-bit vectors)">
   ];
 }
 

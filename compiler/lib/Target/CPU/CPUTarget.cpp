@@ -117,6 +117,16 @@ unsigned lgc::chooseVectorWords(const llvm::TargetMachine &tm,
   return 1;
 }
 
+bool lgc::hasTernaryLogic(const llvm::TargetMachine &tm, unsigned vectorWords) {
+  const llvm::MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
+  if (!tm.getTargetTriple().isX86() || !sti->checkFeatures("+avx512f"))
+    return false;
+  if (vectorWords == 8)
+    return sti->checkFeatures("+evex512");
+  return (vectorWords == 4 || vectorWords == 2) &&
+         sti->checkFeatures("+avx512vl");
+}
+
 std::unique_ptr<llvm::Module> lgc::translateToLLVMIR(ModuleOp module,
                                                      llvm::LLVMContext &context,
                                                      llvm::TargetMachine &tm) {

@@ -44,6 +44,9 @@ struct CPUTargetOptions {
   /// a 3000-gate function it is 85 % of code generation, and the gate loop
   /// runs no faster with it. Off unless asked for.
   bool postRAScheduler = false;
+  /// Each gate as one vpternlogq where the CPU has AVX-512 (AVX-512VL below
+  /// 512-bit vectors); else and/or/xor for LLVM to combine.
+  bool ternaryLogic = true;
   /// Threads of code generation for a shared library; 0: one per core.
   unsigned jobs = 0;
 };
@@ -65,6 +68,9 @@ const llvm::Target *lookupTarget(const std::string &triple,
 /// SSE2 or NEON, else 1), unless opts.vectorBits says otherwise.
 unsigned chooseVectorWords(const llvm::TargetMachine &tm,
                            const CPUTargetOptions &opts);
+
+/// Whether `tm` has AVX-512 ternary logic for vectors of `vectorWords`.
+bool hasTernaryLogic(const llvm::TargetMachine &tm, unsigned vectorWords);
 
 /// Translates a module in the LLVM (and NVVM) dialect to LLVM IR for `tm`,
 /// a CPU or an NVPTX target machine.
