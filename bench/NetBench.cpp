@@ -73,8 +73,8 @@ int main(int argc, char **argv) {
     (void)lib->runU8(pixels.data(), n, nullptr, classes.data(), cores);
   });
   fmt::print(
-      "{} gates, {}-bit vectors: u8 1 thread {:.2f} M/s, packed 1 thread "
-      "{:.2f} M/s, u8 {} threads {:.2f} M/s\n",
+      "{} gates, {}-bit vectors: u8 1 thread {:.4f} M/s, packed 1 thread "
+      "{:.4f} M/s, u8 {} threads {:.4f} M/s\n",
       info.gates, info.vector_bits, u8one / 1e6, packedOne / 1e6, cores,
       u8all / 1e6);
   return 0;
