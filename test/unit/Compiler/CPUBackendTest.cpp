@@ -240,6 +240,34 @@ TEST(CPUBackend, ParallelCodeGeneration) {
   }
 }
 
+TEST(CPUBackend, LargerNetOnAllCores) {
+  // A net two orders of magnitude above the other cases (784 inputs, 60,000
+  // gates before optimisation, about 20,000 after: 20 gate functions over
+  // all cores), so that slot reuse, the window and the parallel split meet
+  // real cuts.
+  GenerateOptions g;
+  g.inputs = 784;
+  g.widths = {20000, 20000, 12000, 8000};
+  g.classes = 10;
+  g.seed = 3;
+  Net net;
+  ASSERT_TRUE(generateNet(g, net).ok());
+  TempDir dir;
+  Case c{"larger",
+         0,
+         {},
+         0,
+         Connections::Random,
+         0,
+         2,
+         0,
+         kDefaultGatesPerFunction};
+  std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
+  ASSERT_TRUE(lib);
+  EXPECT_GT(lib->info().gates, 15000u);
+  test::checkAgainstInterpreter(net, *lib, {1000}, {2});
+}
+
 TEST(CPUBackend, RunnersAgree) {
   // lgc::Runner over a .lgn (interpreter) and the net.so compiled from it.
   GenerateOptions g;
