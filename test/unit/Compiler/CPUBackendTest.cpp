@@ -189,54 +189,68 @@ TEST(CPUBackend, BitExactAgainstInterpreter) {
   }
 }
 
+/// A random net of the given shape.
+Net randomNet(uint32_t inputs, std::vector<uint32_t> widths, uint32_t classes,
+              double passThrough, uint64_t seed) {
+  GenerateOptions g;
+  g.inputs = inputs;
+  g.widths = std::move(widths);
+  g.classes = classes;
+  g.passThroughShare = passThrough;
+  g.seed = seed;
+  Net net;
+  EXPECT_TRUE(generateNet(g, net).ok());
+  return net;
+}
+
+/// Options of one compilation in the tests below: the rest as `Case`'s
+/// defaults, -O`optLevel`, `perFunction` gates per function. `name` must
+/// outlive the Case.
+Case variant(const char *name, unsigned optLevel, unsigned perFunction) {
+  return Case{name, 0, {}, 0, Connections::Random, 0, optLevel, 0, perFunction};
+}
+
+/// Compiles `net` as `c` says and checks it against the interpreter.
+void compileAndCheck(const Net &net, const Case &c, const TempDir &dir,
+                     const std::vector<size_t> &sizes,
+                     const std::vector<unsigned> &threads) {
+  std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
+  ASSERT_TRUE(lib);
+  test::checkAgainstInterpreter(net, *lib, sizes, threads);
+}
+
 TEST(CPUBackend, RegisterWindowsAndSlotReuse) {
   // The register window decides which values are reloaded and, with the
   // function size, which get scratch slots (reused after their last use);
   // ternary logic (on AVX-512 hosts) fuses gates: every combination must
   // compute the same net.
-  GenerateOptions g;
-  g.inputs = 90;
-  g.widths = {400, 300, 200, 100};
-  g.classes = 5;
-  g.passThroughShare = 0.3;
-  g.seed = 5;
-  Net net;
-  ASSERT_TRUE(generateNet(g, net).ok());
+  Net net = randomNet(90, {400, 300, 200, 100}, 5, 0.3, 5);
   TempDir dir;
   for (unsigned window : {0u, 1u, 5u, kDefaultRegisterWindow, kUnlimitedWindow})
-    for (unsigned perFunction : {37u, 10000u}) {
-      std::string name =
-          "w" + std::to_string(window) + "_g" + std::to_string(perFunction);
-      SCOPED_TRACE(name);
-      Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 1, 0, perFunction};
-      c.registerWindow = window;
-      std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
-      ASSERT_TRUE(lib);
-      test::checkAgainstInterpreter(net, *lib, {1, 700}, {1});
-    }
+    for (unsigned perFunction : {37u, 10000u})
+      for (bool ternary : {false, true}) {
+        std::string name = "w" + std::to_string(window) + "_g" +
+                           std::to_string(perFunction) + (ternary ? "_t" : "");
+        SCOPED_TRACE(name);
+        Case c = variant(name.c_str(), 1, perFunction);
+        c.registerWindow = window;
+        c.ternaryLogic = ternary;
+        compileAndCheck(net, c, dir, {1, 700}, {1});
+      }
 }
 
 TEST(CPUBackend, ParallelCodeGeneration) {
   // The gate functions spread over 1, 2 and 5 threads (more than this
   // machine may have cores: the parts are still compiled and linked): each
   // library computes the interpreter's counts and classes.
-  GenerateOptions g;
-  g.inputs = 70;
-  g.widths = {500, 400, 300};
-  g.classes = 6;
-  g.passThroughShare = 0.2;
-  g.seed = 9;
-  Net net;
-  ASSERT_TRUE(generateNet(g, net).ok());
+  Net net = randomNet(70, {500, 400, 300}, 6, 0.2, 9);
   TempDir dir;
   for (unsigned jobs : {1u, 2u, 5u}) {
     std::string name = "j" + std::to_string(jobs);
     SCOPED_TRACE(name);
-    Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 2, 0, 60};
+    Case c = variant(name.c_str(), 2, 60);
     c.jobs = jobs;
-    std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
-    ASSERT_TRUE(lib);
-    test::checkAgainstInterpreter(net, *lib, {1, 513, 1500}, {1, 2});
+    compileAndCheck(net, c, dir, {1, 513, 1500}, {1, 2});
   }
 }
 
@@ -245,23 +259,9 @@ TEST(CPUBackend, LargerNetOnAllCores) {
   // gates before optimisation, about 20,000 after: 20 gate functions over
   // all cores), so that slot reuse, the window and the parallel split meet
   // real cuts.
-  GenerateOptions g;
-  g.inputs = 784;
-  g.widths = {20000, 20000, 12000, 8000};
-  g.classes = 10;
-  g.seed = 3;
-  Net net;
-  ASSERT_TRUE(generateNet(g, net).ok());
+  Net net = randomNet(784, {20000, 20000, 12000, 8000}, 10, -1, 3);
   TempDir dir;
-  Case c{"larger",
-         0,
-         {},
-         0,
-         Connections::Random,
-         0,
-         2,
-         0,
-         kDefaultGatesPerFunction};
+  Case c = variant("larger", 2, kDefaultGatesPerFunction);
   std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
   ASSERT_TRUE(lib);
   EXPECT_GT(lib->info().gates, 15000u);

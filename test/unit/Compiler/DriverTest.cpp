@@ -43,14 +43,20 @@ struct Result {
   bool ok;
   std::string out, diagnostics;
 };
-Result compileSmall(DriverOptions opts, Stage stage,
-                    const std::string &outPath = "") {
+/// A small random net: 16 inputs, 40 and 20 gates, 2 classes.
+Net smallNet() {
   GenerateOptions g;
   g.inputs = 16;
   g.widths = {40, 20};
   g.classes = 2;
   Net net;
   EXPECT_TRUE(generateNet(g, net).ok());
+  return net;
+}
+
+Result compileSmall(DriverOptions opts, Stage stage,
+                    const std::string &outPath = "") {
+  Net net = smallNet();
   mlir::MLIRContext context;
   Result r;
   mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
@@ -125,14 +131,8 @@ TEST(Driver, EachStageProducesItsForm) {
 }
 
 TEST(Driver, StepTimesFollowTheStages) {
-  GenerateOptions g;
-  g.inputs = 16;
-  g.widths = {40, 20};
-  g.classes = 2;
-  Net net;
-  ASSERT_TRUE(generateNet(g, net).ok());
   mlir::MLIRContext context;
-  auto module = importNet(net, &context, "small.lgn");
+  auto module = importNet(smallNet(), &context, "small.lgn");
   Driver driver(context, DriverOptions());
   std::string out;
   ASSERT_TRUE(mlir::succeeded(driver.compile(*module, Stage::Asm, "", out)));
