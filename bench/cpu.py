@@ -11,11 +11,13 @@ gates after -O2). Everything a row compares is measured in the same run:
                    each net measured with both builds one after the other;
   --baseline PY    a difflogic-style C baseline (one statement per gate,
                    gcc -O1, bool input) on nets up to --baseline-gates
-                   gates, and lgc's end-to-end ratio to it.
+                   gates, and lgc's end-to-end ratio to it;
+  --repeat N       each library run N times, the builds alternating, and
+                   each rate's best kept (this machine's speed drifts).
 
     python3 bench/cpu.py [--build build] [--nets 4x2000,6x8000,6x64000]
                          [--big] [--huge] [--jobs N] [--before BUILD]
-                         [--baseline path/to/dlbaseline.py]
+                         [--baseline path/to/dlbaseline.py] [--repeat N]
 
 --big adds the 1M-gate net (4x250000), --huge the 10M-gate net
 (4x2500000; minutes of compile and several GiB).
@@ -42,18 +44,23 @@ def run_measured(cmd):
     return wall, usage.ru_maxrss / 1024
 
 
-def lgc_row(build, lgn, so, extra, seconds):
+def lgc_compile(build, lgn, so, extra):
     b = os.path.join(build, "bin")
     compile_s, peak = run_measured([os.path.join(b, "lgc"), "-O2", lgn, "-o", so] + extra)
-    out = subprocess.run([os.path.join(b, "lgc-net-bench"), so, "--seconds", str(seconds)],
-                         check=True, capture_output=True, text=True).stdout
+    return {"compile": compile_s, "peak": peak}
+
+
+def lgc_run(build, so, seconds, row):
+    """Runs lgc-net-bench on so; keeps the best rate of each kind in row."""
+    out = subprocess.run([os.path.join(build, "bin", "lgc-net-bench"), so, "--seconds",
+                          str(seconds)], check=True, capture_output=True, text=True).stdout
     m = re.search(r"(\d+) gates, (\d+)-bit vectors: u8 1 thread ([0-9.]+) M/s, "
                   r"packed 1 thread ([0-9.]+) M/s, u8 (\d+) threads ([0-9.]+) M/s", out)
     if not m:
         sys.exit("unexpected lgc-net-bench output: " + out)
-    return {"gates": int(m.group(1)), "bits": int(m.group(2)), "compile": compile_s,
-            "peak": peak, "u8": float(m.group(3)), "packed": float(m.group(4)),
-            "cores": int(m.group(5)), "u8all": float(m.group(6))}
+    row.update(gates=int(m.group(1)), bits=int(m.group(2)), cores=int(m.group(5)))
+    for key, group in (("u8", 3), ("packed", 4), ("u8all", 6)):
+        row[key] = max(row.get(key, 0.0), float(m.group(group)))
 
 
 def baseline_row(script, lgn):
@@ -75,6 +82,9 @@ def main():
     ap.add_argument("--jobs", type=int, default=0, help="lgc -j (0: one per core)")
     ap.add_argument("--extra", default="", help="more lgc flags")
     ap.add_argument("--seconds", type=float, default=2.0, help="per lgc-net-bench phase")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run each library this many times, builds alternating, "
+                         "and keep each rate's best (the machine's speed drifts)")
     ap.add_argument("--before", help="a second lgc build to measure on the same nets")
     ap.add_argument("--before-gates", type=int, default=400000,
                     help="run --before on nets of at most this many gates")
@@ -97,16 +107,21 @@ def main():
             subprocess.run([os.path.join(args.build, "bin", "lgn-gen"), "--layers", layers,
                             "--classes", "10", "--seed", "1", "-o", lgn], check=True)
             n, w = layers.split("x")
+            runs = []
             for label, build in builds:
                 if label == "before" and int(n) * int(w) > args.before_gates:
                     continue
                 so = os.path.join(tmp, f"{layers}-{label}.so")
                 # The flags a build does not know are left to the newer one.
                 flags = extra if label == "lgc" else args.extra.split()
-                r = lgc_row(build, lgn, so, flags, args.seconds)
-                rows.append((f"784-{layers}", label, r))
+                runs.append((label, build, so, lgc_compile(build, lgn, so, flags)))
+            for _ in range(max(1, args.repeat)):
+                for label, build, so, row in runs:
+                    lgc_run(build, so, args.seconds, row)
+            for label, build, so, row in runs:
+                rows.append((f"784-{layers}", label, row))
                 os.remove(so)
-                print(f"  {layers} {label}: {r}", file=sys.stderr, flush=True)
+                print(f"  {layers} {label}: {row}", file=sys.stderr, flush=True)
             if args.baseline and int(n) * int(w) <= args.baseline_gates:
                 rows.append((f"784-{layers}", "baseline", baseline_row(args.baseline, lgn)))
                 print(f"  {layers} baseline: {rows[-1][2]}", file=sys.stderr, flush=True)
