@@ -22,7 +22,6 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <sys/resource.h>
@@ -258,29 +257,16 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
   Location moduleLoc = module.getLoc();
   module.getBody()->clear();
   endStep("translate to LLVM IR");
-  // One part per thread, but never more parts than gate functions.
-  unsigned jobs =
-      target.jobs
-          ? target.jobs
-          : unsigned(llvm::hardware_concurrency().compute_thread_count());
-  unsigned functions = 0;
-  for (llvm::Function &f : *llvmModule)
-    functions += !f.isDeclaration() && f.hasLocalLinkage();
-  unsigned parts = std::max(1u, std::min(jobs, functions));
-  std::vector<std::unique_ptr<llvm::TargetMachine>> owned;
-  std::vector<llvm::TargetMachine *> machines = {tm.get()};
-  for (unsigned p = 1; p < parts; ++p) {
-    owned.push_back(createCPUTargetMachine(target, loc));
-    if (!owned.back())
-      return failure();
-    machines.push_back(owned.back().get());
-  }
   std::vector<std::string> objects;
-  if (failed(emitObjectsInParallel(std::move(llvmModule), machines, objects,
-                                   moduleLoc)))
+  if (failed(emitObjectsInParallel(
+          std::move(llvmModule), *tm, target.jobs,
+          [&] { return createCPUTargetMachine(target, loc); }, objects,
+          moduleLoc)))
     return failure();
-  endStep(parts == 1 ? "generate code"
-                     : ("generate code (" + Twine(parts) + " threads)").str());
+  endStep(
+      objects.size() == 1
+          ? "generate code"
+          : ("generate code (" + Twine(objects.size()) + " threads)").str());
   if (failed(linkSharedLibrary(objects, outPath.str(),
                                supportLibraryFor(*tm, dir), loc)))
     return failure();

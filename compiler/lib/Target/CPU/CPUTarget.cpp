@@ -145,19 +145,36 @@ std::unique_ptr<llvm::Module> lgc::translateToLLVMIR(ModuleOp module,
   return llvmModule;
 }
 
-LogicalResult lgc::emitMachineCode(llvm::Module &module,
-                                   llvm::TargetMachine &tm, bool assembly,
-                                   std::string &out, Location loc) {
+/// Runs LLVM's code generator on `module` into `out`; false when the target
+/// cannot emit that file type. Safe on any thread that owns the module's
+/// context and the target machine.
+static bool generateCode(llvm::Module &module, llvm::TargetMachine &tm,
+                         llvm::CodeGenFileType type, std::string &out) {
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream os(buffer);
   llvm::legacy::PassManager pm;
-  if (tm.addPassesToEmitFile(pm, os, nullptr,
-                             assembly ? llvm::CodeGenFileType::AssemblyFile
-                                      : llvm::CodeGenFileType::ObjectFile))
-    return emitError(loc) << "the target cannot emit this file type";
+  if (tm.addPassesToEmitFile(pm, os, nullptr, type))
+    return false;
   pm.run(module);
   out.assign(buffer.begin(), buffer.end());
+  return true;
+}
+
+LogicalResult lgc::emitMachineCode(llvm::Module &module,
+                                   llvm::TargetMachine &tm, bool assembly,
+                                   std::string &out, Location loc) {
+  if (!generateCode(module, tm,
+                    assembly ? llvm::CodeGenFileType::AssemblyFile
+                             : llvm::CodeGenFileType::ObjectFile,
+                    out))
+    return emitError(loc) << "the target cannot emit this file type";
   return success();
+}
+
+/// The gate functions: the module's defined functions of local linkage
+/// (the entry point and the tables are external).
+static bool isGateFunction(const llvm::Function &f) {
+  return !f.isDeclaration() && f.hasLocalLinkage();
 }
 
 /// The part of the module each function definition goes to: gate
@@ -168,7 +185,7 @@ assignParts(llvm::Module &module, unsigned parts) {
   llvm::DenseMap<const llvm::GlobalValue *, unsigned> owner;
   std::vector<std::pair<size_t, llvm::Function *>> bySize;
   for (llvm::Function &f : module)
-    if (!f.isDeclaration() && f.hasLocalLinkage())
+    if (isGateFunction(f))
       bySize.push_back({f.getInstructionCount(), &f});
   std::stable_sort(
       bySize.begin(), bySize.end(),
@@ -183,23 +200,36 @@ assignParts(llvm::Module &module, unsigned parts) {
   return owner;
 }
 
-LogicalResult
-lgc::emitObjectsInParallel(std::unique_ptr<llvm::Module> owned,
-                           llvm::ArrayRef<llvm::TargetMachine *> machines,
-                           std::vector<std::string> &objects, Location loc) {
+LogicalResult lgc::emitObjectsInParallel(
+    std::unique_ptr<llvm::Module> owned, llvm::TargetMachine &tm, unsigned jobs,
+    llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
+    std::vector<std::string> &objects, Location loc) {
   llvm::Module &module = *owned;
-  unsigned parts = unsigned(machines.size());
-  if (parts <= 1) {
+  // One part per thread, but never more parts than gate functions.
+  if (!jobs)
+    jobs = unsigned(llvm::hardware_concurrency().compute_thread_count());
+  unsigned parts = unsigned(llvm::count_if(module, isGateFunction));
+  parts = std::max(1u, std::min(jobs, parts));
+  if (parts == 1) {
     objects.resize(1);
-    return emitMachineCode(module, *machines[0], /*assembly=*/false, objects[0],
-                           loc);
+    return emitMachineCode(module, tm, /*assembly=*/false, objects[0], loc);
+  }
+  // A target machine per thread, made here: making one sets LLVM's global
+  // options, which the threads read.
+  std::vector<std::unique_ptr<llvm::TargetMachine>> more;
+  std::vector<llvm::TargetMachine *> machines = {&tm};
+  for (unsigned p = 1; p < parts; ++p) {
+    more.push_back(makeMachine());
+    if (!more.back())
+      return failure();
+    machines.push_back(more.back().get());
   }
   llvm::DenseMap<const llvm::GlobalValue *, unsigned> owner =
       assignParts(module, parts);
   // A function called from another part must be visible to the linker, but
   // not outside the library.
   for (llvm::Function &f : module)
-    if (!f.isDeclaration() && f.hasLocalLinkage()) {
+    if (isGateFunction(f)) {
       f.setLinkage(llvm::GlobalValue::ExternalLinkage);
       f.setVisibility(llvm::GlobalValue::HiddenVisibility);
     }
@@ -235,16 +265,9 @@ lgc::emitObjectsInParallel(std::unique_ptr<llvm::Module> owned,
           errors[p] = llvm::toString(part.takeError());
           return;
         }
-        llvm::SmallVector<char, 0> buffer;
-        llvm::raw_svector_ostream os(buffer);
-        llvm::legacy::PassManager pm;
-        if (machines[p]->addPassesToEmitFile(
-                pm, os, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+        if (!generateCode(**part, *machines[p],
+                          llvm::CodeGenFileType::ObjectFile, objects[p]))
           errors[p] = "the target cannot emit object files";
-          return;
-        }
-        pm.run(**part);
-        objects[p].assign(buffer.begin(), buffer.end());
       });
     pool.wait();
   }

@@ -89,15 +89,18 @@ mlir::LogicalResult emitMachineCode(llvm::Module &module,
 std::string supportLibraryFor(const llvm::TargetMachine &tm,
                               const std::string &dir);
 
-/// Compiles `module` to one object per target machine, the parts on as many
-/// threads: the gate functions are spread over the parts by size, the rest
-/// stays in the first; functions called across parts become hidden
-/// externals. The machines must be distinct (one per thread). The module is
-/// freed as soon as the parts are cut from it.
-mlir::LogicalResult
-emitObjectsInParallel(std::unique_ptr<llvm::Module> module,
-                      llvm::ArrayRef<llvm::TargetMachine *> machines,
-                      std::vector<std::string> &objects, mlir::Location loc);
+/// Compiles `module` to objects on up to `jobs` threads (0: one per core),
+/// one part per thread and never more parts than gate functions: the gate
+/// functions are spread over the parts by size, the rest stays in the
+/// first; functions called across parts become hidden externals. `tm`
+/// compiles the first part, `makeMachine` makes one more target machine per
+/// further part. The module is freed as soon as the parts are cut from it;
+/// `objects` gets one object per part.
+mlir::LogicalResult emitObjectsInParallel(
+    std::unique_ptr<llvm::Module> module, llvm::TargetMachine &tm,
+    unsigned jobs,
+    llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
+    std::vector<std::string> &objects, mlir::Location loc);
 
 /// Links objects with the net support library (a path from
 /// supportLibraryFor) into a shared library at `outPath`, through a
