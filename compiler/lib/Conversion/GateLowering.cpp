@@ -177,24 +177,27 @@ Value GateEmitter::use(Value v, size_t at) {
   return result;
 }
 
-Value GateEmitter::gate(lgn::GateKind kind, Value x, Value y) {
-  return lowerGateOp(
-      b, loc, kind, x, y, [&] { return ones(); }, [&] { return zeros(); });
+/// `f` as a three-input table: bit (a << 2 | b << 1 | c) is f(a, b, c).
+static unsigned ternaryTable(llvm::function_ref<bool(bool, bool, bool)> f) {
+  unsigned table = 0;
+  for (unsigned i = 0; i < 8; ++i)
+    table |= unsigned(f((i >> 2) & 1, (i >> 1) & 1, i & 1)) << i;
+  return table;
 }
 
-/// The truth table of `outer(inner(a, b), c)` (or `outer(c, inner(a, b))`
-/// with `innerFirst` false) as a three-input table.
-static unsigned fusedTable(lgn::GateKind outer, lgn::GateKind inner,
-                           bool innerFirst) {
-  unsigned table = 0;
-  for (unsigned i = 0; i < 8; ++i) {
-    bool a = (i >> 2) & 1, b = (i >> 1) & 1, c = i & 1;
-    bool in = evalGate(unsigned(inner), a, b);
-    bool out = innerFirst ? evalGate(unsigned(outer), in, c)
-                          : evalGate(unsigned(outer), c, in);
-    table |= unsigned(out) << i;
-  }
-  return table;
+Value GateEmitter::gate(lgn::GateKind kind, Value x, Value y) {
+  bool wire = kind == lgn::GateKind::A || kind == lgn::GateKind::B ||
+              kind == lgn::GateKind::Zero || kind == lgn::GateKind::One;
+  if (!hasTernary() || wire)
+    return lowerGateOp(
+        b, loc, kind, x, y, [&] { return ones(); }, [&] { return zeros(); });
+  // ternary(x, y, y): the gate of (a, b), whatever c. Passing y twice lets
+  // the code generator read either copy from memory ((x, x, y) gave 28 %
+  // more loads on AVX-512).
+  return ternary(ternaryTable([&](bool a, bool b, bool) {
+                   return evalGate(unsigned(kind), a, b);
+                 }),
+                 x, y, y);
 }
 
 void GateEmitter::emitChunk(unsigned k) {
@@ -226,8 +229,13 @@ void GateEmitter::emitChunk(unsigned k) {
     if (GateOp inner = absorbs.lookup(gate)) {
       bool innerFirst = gate.getLhs() == inner.getResult();
       Value other = innerFirst ? gate.getRhs() : gate.getLhs();
-      result = ternary(fusedTable(gate.getKind(), inner.getKind(), innerFirst),
-                       use(inner.getLhs(), at), use(inner.getRhs(), at),
+      // outer(inner(a, b), c), or outer(c, inner(a, b)).
+      unsigned table = ternaryTable([&](bool a, bool b, bool c) {
+        bool in = evalGate(unsigned(inner.getKind()), a, b);
+        return innerFirst ? evalGate(unsigned(gate.getKind()), in, c)
+                          : evalGate(unsigned(gate.getKind()), c, in);
+      });
+      result = ternary(table, use(inner.getLhs(), at), use(inner.getRhs(), at),
                        use(other, at));
     } else {
       result = this->gate(gate.getKind(), use(gate.getLhs(), at),

@@ -112,12 +112,12 @@ public:
 
 protected:
   /// The target's hooks.
-  /// One gate; by default bitwise ops (lowerGateOp).
-  virtual mlir::Value gate(lgn::GateKind kind, mlir::Value x, mlir::Value y);
-  /// Targets with a three-input logic instruction: a gate whose operand is
-  /// a gate used nowhere else (and kept in no memory) is emitted with it as
-  /// one function of three inputs, `ternary(table, a, b, c)`, where bit
-  /// (a << 2 | b << 1 | c) of `table` is the result.
+  /// Targets with a three-input logic instruction: each gate other than a
+  /// wire or a constant is one `ternary(table, a, b, c)`, where bit
+  /// (a << 2 | b << 1 | c) of `table` is the result, and a gate whose
+  /// operand is the gate just before it, used nowhere else and kept in no
+  /// memory, is emitted together with it as one. Otherwise gates are bitwise
+  /// ops (lowerGateOp).
   virtual bool hasTernary() const { return false; }
   virtual mlir::Value ternary(unsigned table, mlir::Value a, mlir::Value b,
                               mlir::Value c) {
@@ -133,6 +133,9 @@ protected:
   const NetPartition &partition;
 
 private:
+  /// One gate: a ternary, or bitwise ops.
+  mlir::Value gate(lgn::GateKind kind, mlir::Value x, mlir::Value y);
+
   struct Local {
     mlir::Value value;
     /// Where it was computed or loaded.

@@ -8,7 +8,6 @@
 
 #include "lgc/Conversion/LGNToLLVM/LGNToLLVM.h"
 #include "lgc/Runtime/GeneratedABI.h"
-#include "lgc/Runtime/Net.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -41,22 +40,9 @@ public:
   LLVM::LLVMFuncOp createFunction(StringRef name, LLVM::Linkage linkage);
 
 protected:
-  /// With ternary logic, a gate is one vpternlogq(x, y, y, imm): imm bit
-  /// (a << 2 | b << 1 | c) is the gate of (a, b), whatever c. (Passing y
-  /// twice lets the code generator read either copy from memory; (x, x, y)
-  /// gave 28 % more loads.) LLVM's own
-  /// fusion of and/or/xor/not into vpternlog needs its DAG combiner, the
-  /// bulk of code generation time; the intrinsic leaves it nothing to do.
-  Value gate(lgn::GateKind kind, Value x, Value y) override {
-    if (!ternaryLogic || kind == lgn::GateKind::A || kind == lgn::GateKind::B ||
-        kind == lgn::GateKind::Zero || kind == lgn::GateKind::One)
-      return GateEmitter::gate(kind, x, y);
-    unsigned table = 0;
-    for (unsigned i = 0; i < 8; ++i)
-      table |= unsigned(evalGate(unsigned(kind), (i >> 2) & 1, (i >> 1) & 1))
-               << i;
-    return ternary(table, x, y, y);
-  }
+  /// With ternary logic each gate is one vpternlogq. LLVM's own fusion of
+  /// and/or/xor/not into vpternlog needs its DAG combiner, the bulk of code
+  /// generation time; the intrinsic leaves it nothing to do.
   bool hasTernary() const override { return ternaryLogic; }
   Value ternary(unsigned table, Value a, Value b2, Value c) override {
     Value imm = b.create<LLVM::ConstantOp>(loc, b.getI32Type(),
