@@ -7,9 +7,14 @@
 #ifndef LGC_TEST_UNIT_TESTUTIL_H
 #define LGC_TEST_UNIT_TESTUTIL_H
 
+#include "lgc/Runtime/Generate.h"
+
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 namespace lgc::test {
 
@@ -24,6 +29,22 @@ public:
   std::string file(const std::string &name) const { return path + "/" + name; }
   std::string path;
 };
+
+/// A random net of the given shape (lgn-gen's generator; a negative
+/// pass-through share keeps the generator's default).
+inline Net randomNet(uint32_t inputs, std::vector<uint32_t> widths,
+                     uint32_t classes, double passThrough = -1,
+                     uint64_t seed = 1) {
+  GenerateOptions g;
+  g.inputs = inputs;
+  g.widths = std::move(widths);
+  g.classes = classes;
+  g.passThroughShare = passThrough;
+  g.seed = seed;
+  Net net;
+  EXPECT_TRUE(generateNet(g, net).ok());
+  return net;
+}
 
 } // namespace lgc::test
 

@@ -49,14 +49,7 @@ TEST(CBackend, BitExactAgainstInterpreter) {
   test::TempDir dir;
   for (const Case &c : cases) {
     SCOPED_TRACE(c.name);
-    GenerateOptions g;
-    g.inputs = c.inputs;
-    g.widths = c.widths;
-    g.classes = c.classes;
-    g.passThroughShare = c.passThrough;
-    g.seed = 3;
-    Net net;
-    ASSERT_TRUE(generateNet(g, net).ok());
+    Net net = test::randomNet(c.inputs, c.widths, c.classes, c.passThrough, 3);
     if (c.encoding == 1) {
       net.numFeatures = c.inputs / 3;
       net.levels = {0.2f, 0.5f, 0.8f};

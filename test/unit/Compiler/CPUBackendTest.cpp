@@ -46,6 +46,7 @@ struct Case {
   bool ternaryLogic = true;
 };
 
+using lgc::test::randomNet;
 using lgc::test::TempDir;
 
 std::unique_ptr<NetLibrary> compile(const Net &net, const Case &c,
@@ -189,20 +190,6 @@ TEST(CPUBackend, BitExactAgainstInterpreter) {
   }
 }
 
-/// A random net of the given shape.
-Net randomNet(uint32_t inputs, std::vector<uint32_t> widths, uint32_t classes,
-              double passThrough, uint64_t seed) {
-  GenerateOptions g;
-  g.inputs = inputs;
-  g.widths = std::move(widths);
-  g.classes = classes;
-  g.passThroughShare = passThrough;
-  g.seed = seed;
-  Net net;
-  EXPECT_TRUE(generateNet(g, net).ok());
-  return net;
-}
-
 /// Options of one compilation in the tests below: the rest as `Case`'s
 /// defaults, -O`optLevel`, `perFunction` gates per function. `name` must
 /// outlive the Case.
@@ -270,13 +257,7 @@ TEST(CPUBackend, LargerNetOnAllCores) {
 
 TEST(CPUBackend, RunnersAgree) {
   // lgc::Runner over a .lgn (interpreter) and the net.so compiled from it.
-  GenerateOptions g;
-  g.inputs = 60;
-  g.widths = {300, 200};
-  g.classes = 4;
-  g.passThroughShare = 0.3;
-  Net net;
-  ASSERT_TRUE(generateNet(g, net).ok());
+  Net net = randomNet(60, {300, 200}, 4, 0.3);
   net.numFeatures = 20;
   net.levels = {0.2f, 0.5f, 0.7f};
   TempDir dir;

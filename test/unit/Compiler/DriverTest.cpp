@@ -9,6 +9,8 @@
 #include "lgc/Compiler/LGNImportExport.h"
 #include "lgc/Runtime/Generate.h"
 
+#include "../TestUtil.h"
+
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 
@@ -44,15 +46,7 @@ struct Result {
   std::string out, diagnostics;
 };
 /// A small random net: 16 inputs, 40 and 20 gates, 2 classes.
-Net smallNet() {
-  GenerateOptions g;
-  g.inputs = 16;
-  g.widths = {40, 20};
-  g.classes = 2;
-  Net net;
-  EXPECT_TRUE(generateNet(g, net).ok());
-  return net;
-}
+Net smallNet() { return test::randomNet(16, {40, 20}, 2); }
 
 Result compileSmall(DriverOptions opts, Stage stage,
                     const std::string &outPath = "") {

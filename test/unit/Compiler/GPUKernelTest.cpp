@@ -18,6 +18,8 @@
 #include "lgc/Target/CPU/CPUTarget.h"
 #include "lgc/Target/GPU/GPUTarget.h"
 
+#include "../TestUtil.h"
+
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -154,13 +156,7 @@ namespace {
 /// there is no GPU the test checks the runtime's clean error and reports
 /// itself skipped.
 TEST(GPUKernel, CudaDriverRun) {
-  GenerateOptions g;
-  g.inputs = 784;
-  g.widths = {1000, 1000};
-  g.classes = 10;
-  g.passThroughShare = 0.45;
-  Net net;
-  ASSERT_TRUE(generateNet(g, net).ok());
+  Net net = test::randomNet(784, {1000, 1000}, 10, 0.45);
   mlir::MLIRContext context;
   auto module = importNet(net, &context);
   DriverOptions opts;

@@ -12,6 +12,8 @@
 #include "lgc/Runtime/Generate.h"
 #include "lgc/Runtime/Interpreter.h"
 
+#include "../TestUtil.h"
+
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
@@ -108,12 +110,7 @@ TEST(OptimizeEquivalence, RandomNetsKeepEveryCount) {
 }
 
 TEST(OptimizeEquivalence, ImportExportIsExact) {
-  GenerateOptions opts;
-  opts.inputs = 50;
-  opts.widths = {60, 40};
-  opts.classes = 4;
-  Net net;
-  ASSERT_TRUE(generateNet(opts, net).ok());
+  Net net = test::randomNet(50, {60, 40}, 4);
   net.numFeatures = 25;
   for (uint32_t j = 0; j < 2; ++j)
     for (uint32_t f = 0; f < 25; ++f)
