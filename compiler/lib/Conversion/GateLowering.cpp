@@ -156,10 +156,12 @@ Value GateEmitter::zeros() {
 
 Value GateEmitter::use(Value v, size_t at) {
   auto it = local.find(v);
+  if (it != local.end() && at - it->second.at <= partition.window())
+    return it->second.value;
   std::optional<ValueHome> home = partition.home(v);
   // A value without a home stays in its register (a fused gate may read
   // its operands a little later than the partition planned).
-  if (it != local.end() && (at - it->second.at <= partition.window() || !home))
+  if (it != local.end() && !home)
     return it->second.value;
   assert(home && "a value used beyond its window must have a home");
   Value result;
