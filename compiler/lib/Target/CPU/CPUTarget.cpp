@@ -14,6 +14,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -233,20 +234,20 @@ LogicalResult lgc::emitObjectsInParallel(
       f.setLinkage(llvm::GlobalValue::ExternalLinkage);
       f.setVisibility(llvm::GlobalValue::HiddenVisibility);
     }
-  // Each part is cloned here (one thread owns a context) and travels as
-  // bitcode into a context of its own, where its thread compiles it.
-  std::vector<llvm::SmallVector<char, 0>> bitcode(parts);
-  for (unsigned p = 0; p < parts; ++p) {
-    llvm::ValueToValueMapTy map;
-    std::unique_ptr<llvm::Module> part =
-        llvm::CloneModule(module, map, [&](const llvm::GlobalValue *gv) {
-          auto it = owner.find(gv);
-          return (it == owner.end() ? 0u : it->second) == p;
-        });
-    llvm::raw_svector_ostream os(bitcode[p]);
-    llvm::WriteBitcodeToFile(*part, os);
+  // The module travels as one bitcode image into a context per thread
+  // (a context belongs to one thread); each thread loads it lazily and
+  // keeps only its own definitions. Cloning a module per part here instead
+  // was half of the parallel step, on one thread.
+  std::vector<std::vector<std::string>> names(parts);
+  for (llvm::Function &f : module)
+    if (!f.isDeclaration())
+      names[owner.lookup(&f)].push_back(f.getName().str());
+  llvm::SmallVector<char, 0> bitcode;
+  {
+    llvm::raw_svector_ostream os(bitcode);
+    llvm::WriteBitcodeToFile(module, os);
   }
-  // The parts hold everything now; big nets need the memory.
+  // The bitcode holds everything now; big nets need the memory.
   owned.reset();
   objects.assign(parts, std::string());
   std::vector<std::string> errors(parts);
@@ -256,13 +257,29 @@ LogicalResult lgc::emitObjectsInParallel(
       pool.async([&, p] {
         llvm::LLVMContext context;
         llvm::Expected<std::unique_ptr<llvm::Module>> part =
-            llvm::parseBitcodeFile(
+            llvm::getLazyBitcodeModule(
                 llvm::MemoryBufferRef(
-                    llvm::StringRef(bitcode[p].data(), bitcode[p].size()),
-                    "part"),
+                    llvm::StringRef(bitcode.data(), bitcode.size()), "net"),
                 context);
         if (!part) {
           errors[p] = llvm::toString(part.takeError());
+          return;
+        }
+        // Other parts' definitions become declarations; the data tables
+        // are defined in part 0 only.
+        llvm::StringSet<> mine;
+        for (const std::string &name : names[p])
+          mine.insert(name);
+        for (llvm::Function &f : **part)
+          if (!f.isDeclaration() && !mine.contains(f.getName()))
+            f.deleteBody();
+        if (p != 0)
+          for (llvm::GlobalVariable &g : (*part)->globals()) {
+            g.setInitializer(nullptr);
+            g.setLinkage(llvm::GlobalValue::ExternalLinkage);
+          }
+        if (llvm::Error e = (*part)->materializeAll()) {
+          errors[p] = llvm::toString(std::move(e));
           return;
         }
         if (!generateCode(**part, *machines[p],
