@@ -94,8 +94,9 @@ std::string supportLibraryFor(const llvm::TargetMachine &tm,
 /// functions are spread over the parts by size, the rest stays in the
 /// first; functions called across parts become hidden externals. `tm`
 /// compiles the first part, `makeMachine` makes one more target machine per
-/// further part. The module is freed as soon as the parts are cut from it;
-/// `objects` gets one object per part.
+/// further part. The module goes to the threads as one bitcode image, each
+/// thread loading it lazily and keeping its own definitions; it is freed
+/// once written. `objects` gets one object per part.
 mlir::LogicalResult emitObjectsInParallel(
     std::unique_ptr<llvm::Module> module, llvm::TargetMachine &tm,
     unsigned jobs,
