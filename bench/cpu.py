@@ -88,7 +88,8 @@ def main():
     ap.add_argument("--before", help="a second lgc build to measure on the same nets")
     ap.add_argument("--before-gates", type=int, default=400000,
                     help="run --before on nets of at most this many gates")
-    ap.add_argument("--baseline", help="dlbaseline.py, the difflogic-style C baseline")
+    ap.add_argument("--baseline", help="a difflogic-style C baseline script, run as "
+                    "'PY NET.lgn', printing 'N gates, L lines, CC -Ok S s, R M images/s'")
     ap.add_argument("--baseline-gates", type=int, default=60000,
                     help="run the baseline on nets of at most this many gates")
     args = ap.parse_args()
