@@ -21,7 +21,9 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <sys/resource.h>
@@ -42,6 +44,12 @@ static const StageInfo kStages[] = {
      "the GPU kernels in the LLVM and NVVM dialects"},
     {Stage::GPULLVM, "gpu-llvm", "", "the GPU kernels as LLVM IR"},
     {Stage::PTX, "ptx", ".ptx", "PTX for the CUDA driver"},
+    {Stage::Cubin, "cubin", ".cubin",
+     "a device binary for one GPU architecture (needs the CUDA Toolkit's "
+     "ptxas and nvlink)"},
+    {Stage::Fatbin, "fatbin", ".fatbin",
+     "device binaries for every --gpu-arch in one file (needs the CUDA "
+     "Toolkit)"},
     {Stage::Verilog, "verilog", ".v", "a Verilog-2005 module"},
     {Stage::VerilogTestbench, "verilog-testbench", "",
      "a self-checking testbench for --emit=verilog with the same flags, and "
@@ -294,6 +302,71 @@ LogicalResult Driver::gpuStages(ModuleOp module, Stage stage,
   return success();
 }
 
+LogicalResult Driver::gpuBinary(ModuleOp module, Stage stage,
+                                std::string &out) {
+  Location loc = UnknownLoc::get(&context);
+  SmallVector<std::string> archs;
+  for (StringRef arch : llvm::split(opts.gpuArch, ','))
+    archs.push_back(arch.trim().str());
+  if (stage == Stage::Cubin && archs.size() != 1)
+    return error("--emit=cubin is for one architecture (--gpu-arch=" +
+                 opts.gpuArch + "); use --emit=fatbin for several");
+  // Everything that can fail early does, before minutes of compilation.
+  FailureOr<CudaToolkit> toolkit = findCudaToolkit(opts.cudaPath, loc);
+  if (failed(toolkit))
+    return failure();
+  std::vector<std::unique_ptr<llvm::TargetMachine>> machines;
+  for (const std::string &arch : archs) {
+    machines.push_back(createNVPTXTargetMachine(arch, opts.ptxFeatures, loc));
+    if (!machines.back())
+      return failure();
+  }
+  ConvertLGNToNVVMOptions lowering;
+  lowering.gatesPerFunction = opts.cpu.gatesPerFunction;
+  if (failed(convert(module, createConvertLGNToNVVM(lowering))))
+    return failure();
+  endStep("lower to NVVM");
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateToLLVMIR(module, llvmContext, *machines[0]);
+  if (!llvmModule)
+    return emitError(module.getLoc()) << "translation to LLVM IR failed";
+  // Nothing reads the lowered module again; big nets need the memory.
+  Location moduleLoc = module.getLoc();
+  module.getBody()->clear();
+  endStep("translate to LLVM IR");
+  CubinOptions cubinOptions;
+  cubinOptions.jobs = opts.cpu.jobs;
+  cubinOptions.ptxasLevel = opts.ptxasLevel;
+  cubinOptions.ptxasArgs = opts.ptxasArgs;
+  std::vector<std::string> cubins(archs.size());
+  for (size_t i = 0; i < archs.size(); ++i) {
+    // The last architecture takes the module itself, the others a copy.
+    std::unique_ptr<llvm::Module> part = i + 1 < archs.size()
+                                             ? llvm::CloneModule(*llvmModule)
+                                             : std::move(llvmModule);
+    const std::string &arch = archs[i];
+    std::string log;
+    LogicalResult result = emitCubin(
+        std::move(part), *machines[i],
+        [&] { return createNVPTXTargetMachine(arch, opts.ptxFeatures, loc); },
+        *toolkit, cubinOptions, cubins[i], log, moduleLoc);
+    if (opts.toolLog)
+      *opts.toolLog << log;
+    if (failed(result))
+      return failure();
+    endStep("generate PTX and assemble (" + arch + ")");
+  }
+  if (stage == Stage::Cubin) {
+    out = std::move(cubins[0]);
+    return success();
+  }
+  if (failed(createFatbin(*toolkit, archs, cubins, out, loc)))
+    return failure();
+  endStep("fatbinary");
+  return success();
+}
+
 LogicalResult Driver::testbench(lgn::NetOp net, const Net &reference,
                                 StringRef outPath, std::string &out) {
   const TestbenchOptions &tb = opts.testbench;
@@ -379,6 +452,9 @@ LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
   case Stage::GPULLVM:
   case Stage::PTX:
     return gpuStages(module, stage, out);
+  case Stage::Cubin:
+  case Stage::Fatbin:
+    return gpuBinary(module, stage, out);
   case Stage::Verilog: {
     llvm::raw_string_ostream os(out);
     return exportVerilog(net, opts.verilog, os);

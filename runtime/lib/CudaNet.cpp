@@ -119,6 +119,9 @@ Status CudaNet::check(int rc, const char *what,
 
 Status CudaNet::open(const std::string &ptxPath,
                      std::unique_ptr<CudaNet> &out) {
+  // PTX is text the driver compiles (JIT); a cubin or fatbin (from
+  // lgc --emit=cubin|fatbin) loads as it is. cuModuleLoadDataEx tells them
+  // apart by their headers; PTX needs its terminating NUL.
   std::string ptx;
   if (Status s = readFile(ptxPath, ptx); !s)
     return s;
@@ -148,11 +151,17 @@ Status CudaNet::open(const std::string &ptxPath,
   CUresult rc =
       d.cuModuleLoadDataEx(&net->module, ptx.data(), 2, options, values);
   if (rc != CUDA_SUCCESS)
-    return net->check(rc, "loading the PTX",
+    return net->check(rc, "loading the module",
                       log[0] ? std::string(": ") + log.data() : "");
   if (Status s = net->check(d.cuModuleGetFunction(&net->packKernel, net->module,
                                                   abi::kPackKernel),
-                            "finding kernel lgc_pack_u8 (not an lgc PTX net?)");
+                            "finding kernel lgc_pack_u8 (not an lgc GPU net?)");
+      !s)
+    return s;
+  if (Status s = net->check(d.cuModuleGetFunction(&net->packBitsKernel,
+                                                  net->module,
+                                                  abi::kPackBitsKernel),
+                            "finding kernel lgc_pack_bits");
       !s)
     return s;
   if (Status s = net->check(
@@ -203,21 +212,51 @@ CudaNet::~CudaNet() {
     driver->cuDevicePrimaryCtxRelease(deviceId);
 }
 
-Status CudaNet::runU8(const uint8_t *x, size_t n, uint32_t *countsOut,
-                      uint32_t *classesOut, double *deviceSeconds,
+Status CudaNet::runU8(const uint8_t *x, size_t n, uint32_t *counts,
+                      uint32_t *classes, double *deviceSeconds,
                       unsigned repeat) {
+  return run(Input::U8, x, 0, n, counts, classes, deviceSeconds, repeat);
+}
+
+Status CudaNet::runPacked(const uint64_t *bits, size_t n, uint32_t *counts,
+                          uint32_t *classes, double *deviceSeconds,
+                          unsigned repeat) {
+  return run(Input::Packed, bits, 0, n, counts, classes, deviceSeconds,
+             repeat);
+}
+
+Status CudaNet::runOnDevice(Input form, uint64_t input, size_t n,
+                            uint32_t *counts, uint32_t *classes,
+                            double *deviceSeconds, unsigned repeat) {
+  if (!input && n)
+    return Status::errorAt(path, "null device input");
+  return run(form, nullptr, input, n, counts, classes, deviceSeconds, repeat);
+}
+
+size_t CudaNet::inputBytes(Input form, size_t n) const {
+  return form == Input::U8 ? n * size_t(features())
+                           : (n + 63) / 64 * size_t(inputs()) * 8;
+}
+
+Status CudaNet::run(Input form, const void *hostInput, uint64_t deviceInput,
+                    size_t n, uint32_t *countsOut, uint32_t *classesOut,
+                    double *deviceSeconds, unsigned repeat) {
   if (n == 0)
     return Status::success();
+  if (!hostInput && !deviceInput)
+    return Status::errorAt(path, "null input");
   Driver &d = *driver;
   if (Status s = check(d.cuCtxSetCurrent(context), "cuCtxSetCurrent"); !s)
     return s;
-  long long words = (long long)((n + 63) / 64);
+  // Whole tiles of threads (GeneratedABI.h): the arrays are tile-major.
+  long long words = (long long)abi::gpuWords(n);
   long long nn = (long long)n;
   size_t K = size_t(shape[abi::kPlanes]);
   size_t slots = std::max<size_t>(1, shape[abi::kScratchSlots]);
-  size_t sizes[5] = {n * size_t(features()), size_t(inputs()) * words * 8,
-                     slots * words * 8, size_t(classes()) * K * words * 8,
-                     size_t(words) * 64 * 4};
+  size_t planeRows = size_t(classes()) * K;
+  size_t sizes[5] = {hostInput ? inputBytes(form, n) : 0,
+                     size_t(inputs()) * words * 8, slots * words * 8,
+                     planeRows * words * 8, size_t(words) * 64 * 4};
   CUdeviceptr buf[5] = {};
   Status status = Status::success();
   auto release = [&] {
@@ -226,17 +265,24 @@ Status CudaNet::runU8(const uint8_t *x, size_t n, uint32_t *countsOut,
         d.cuMemFree(p);
   };
   for (int i = 0; i < 5 && status; ++i)
-    status =
-        check(d.cuMemAlloc(&buf[i], sizes[i] ? sizes[i] : 8), "cuMemAlloc");
-  if (status)
-    status = check(d.cuMemcpyHtoD(buf[0], x, sizes[0]), "copying the input");
+    if (i != 0 || hostInput)
+      status =
+          check(d.cuMemAlloc(&buf[i], sizes[i] ? sizes[i] : 8), "cuMemAlloc");
+  if (status && hostInput)
+    status = check(d.cuMemcpyHtoD(buf[0], hostInput, sizes[0]),
+                   "copying the input");
+  CUdeviceptr input = hostInput ? buf[0] : CUdeviceptr(deviceInput);
+  void *pack = form == Input::U8 ? packKernel : packBitsKernel;
+  const char *packName =
+      form == Input::U8 ? "launching lgc_pack_u8" : "launching lgc_pack_bits";
   auto launch = [&]() -> Status {
     long long packThreads = (long long)inputs() * words;
-    void *packArgs[] = {&buf[0], &nn, &buf[1], &words};
-    if (Status s = check(
-            d.cuLaunchKernel(packKernel, unsigned((packThreads + 255) / 256), 1,
-                             1, 256, 1, 1, 0, nullptr, packArgs, nullptr),
-            "launching lgc_pack_u8");
+    void *packArgs[] = {&input, &nn, &buf[1], &words};
+    if (Status s = check(d.cuLaunchKernel(pack,
+                                          unsigned((packThreads + 255) / 256),
+                                          1, 1, 256, 1, 1, 0, nullptr,
+                                          packArgs, nullptr),
+                         packName);
         !s)
       return s;
     void *netArgs[] = {&buf[1], &buf[2], &buf[3], &buf[4], &words};
@@ -271,9 +317,11 @@ Status CudaNet::runU8(const uint8_t *x, size_t n, uint32_t *countsOut,
       for (uint32_t c = 0; c < classes(); ++c) {
         uint32_t count = 0;
         for (size_t j = 0; j < K; ++j)
-          count |=
-              uint32_t((planes[(c * K + j) * words + s / 64] >> (s % 64)) & 1)
-              << j;
+          count |= uint32_t((planes[abi::gpuTileIndex(planeRows, c * K + j,
+                                                      s / 64)] >>
+                             (s % 64)) &
+                            1)
+                   << j;
         countsOut[s * classes() + c] = count;
       }
   }

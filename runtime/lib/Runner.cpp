@@ -110,6 +110,11 @@ bool endsWith(const std::string &s, const char *suffix) {
 
 } // namespace
 
+bool lgc::isGpuModulePath(const std::string &path) {
+  return endsWith(path, ".ptx") || endsWith(path, ".cubin") ||
+         endsWith(path, ".fatbin");
+}
+
 Status Runner::open(const std::string &path, std::unique_ptr<Runner> &out) {
   if (endsWith(path, ".so")) {
     std::unique_ptr<NetLibrary> lib;
@@ -118,7 +123,7 @@ Status Runner::open(const std::string &path, std::unique_ptr<Runner> &out) {
     out = std::make_unique<LibraryRunner>(std::move(lib));
     return Status::success();
   }
-  if (endsWith(path, ".ptx")) {
+  if (isGpuModulePath(path)) {
     std::unique_ptr<CudaNet> net;
     if (Status s = CudaNet::open(path, net); !s)
       return s;

@@ -106,8 +106,8 @@ static cl::opt<bool> postRAScheduler(
     cl::init(false), cl::cat(lgcCategory));
 static cl::opt<unsigned>
     jobs("j", cl::Prefix,
-         cl::desc("Threads of code generation for a shared library "
-                  "(default 0: one per core)"),
+         cl::desc("Threads of code generation for a shared library or a "
+                  "device binary (default 0: one per core)"),
          cl::value_desc("N"), cl::init(0), cl::cat(lgcCategory));
 static cl::opt<bool>
     timeSteps("time-steps",
@@ -150,9 +150,24 @@ static cl::opt<std::string>
           cl::desc("Where the testbench vectors go (default: <output>.hex)"),
           cl::init(""), cl::cat(lgcCategory));
 
-static cl::opt<std::string> gpuArch("gpu-arch",
-                                    cl::desc("GPU architecture for --emit=ptx"),
-                                    cl::init("sm_90"), cl::cat(lgcCategory));
+static cl::opt<std::string> gpuArch(
+    "gpu-arch",
+    cl::desc("GPU architecture (sm_80 .. sm_90a); for --emit=fatbin a "
+             "comma-separated list"),
+    cl::init("sm_90"), cl::cat(lgcCategory));
+static cl::opt<std::string>
+    cudaPath("cuda-path",
+             cl::desc("ptxas, or the CUDA Toolkit directory, for "
+                      "--emit=cubin|fatbin (default: $CUDA_HOME, $CUDA_PATH, "
+                      "PATH, /usr/local/cuda)"),
+             cl::init(""), cl::cat(lgcCategory));
+static cl::opt<unsigned>
+    ptxasLevel("ptxas-O", cl::desc("ptxas optimisation level (0-3)"),
+               cl::value_desc("N"), cl::init(3), cl::cat(lgcCategory));
+static cl::opt<bool> ptxasVerbose(
+    "ptxas-verbose",
+    cl::desc("Print ptxas's resource report (registers, spills) per part"),
+    cl::init(false), cl::cat(lgcCategory));
 static cl::opt<std::string>
     ptxFeatures("ptx-features",
                 cl::desc("NVPTX features, e.g. +ptx80 (default: LLVM's)"),
@@ -205,6 +220,14 @@ int main(int argc, char **argv) {
                            : supportLibDir.getValue();
   opts.gpuArch = gpuArch;
   opts.ptxFeatures = ptxFeatures;
+  opts.cudaPath = cudaPath;
+  if (ptxasLevel > 3)
+    return fail("invalid --ptxas-O=" + Twine(ptxasLevel) + " (0-3)");
+  opts.ptxasLevel = ptxasLevel;
+  if (ptxasVerbose) {
+    opts.ptxasArgs.push_back("-v");
+    opts.toolLog = &errs();
+  }
   opts.verilog.pipeline = pipelineLevels;
   opts.verilog.moduleName = verilogModule;
   opts.verilog.emitCounts = opts.verilog.emitClass = false;

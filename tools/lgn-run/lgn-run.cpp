@@ -3,7 +3,8 @@
 // Part of lgc. Prints accuracy and throughput:
 //   lgn-run net.lgn --data fashion-mnist --split test
 // A .lgn runs on the reference interpreter, a .so (from `lgc -o net.so`)
-// through the runtime, a .ptx on the GPU: all through lgc::Runner.
+// through the runtime, a .ptx, .cubin or .fatbin on the GPU: all
+// through lgc::Runner.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,14 +18,15 @@
 
 using namespace lgc;
 
-static const char *kUsage = R"(usage: lgn-run NET.lgn|NET.so|NET.ptx [options]
+static const char *kUsage = R"(usage: lgn-run NET.lgn|NET.so|NET.ptx|NET.cubin|NET.fatbin [options]
   --data SPEC     fashion-mnist[:DIR] | mnist[:DIR] | csv:FILE (default fashion-mnist)
   --split S       train | test | all (default test)
   --limit N       use only the first N samples
   --repeat R      evaluate R times for a steadier images/s (default 1)
   --threads T     threads for a .so (default 1; 0: all cores)
-  --device D      cpu (default) or cuda: a .ptx (from lgc --emit=ptx) runs on
-                  the GPU through the CUDA driver
+  --device D      cpu (default) or cuda: a .ptx, .cubin or .fatbin (from lgc
+                  --emit=ptx|cubin|fatbin) runs on the GPU through the CUDA
+                  driver
   --input KIND    u8 (8-bit pixels; the default where the data has them) or
                   f32 (features scaled to [0, 1])
   --predictions F write one CSV row per sample: index, label, class and the
@@ -53,14 +55,18 @@ int main(int argc, char **argv) {
   if (!ok)
     return 1;
   const std::string &path = flags.positionals[0];
-  bool isPTX = path.size() > 4 && path.compare(path.size() - 4, 4, ".ptx") == 0;
-  std::string device = flags.str("device", isPTX ? "cuda" : "cpu");
+  bool isGpu = isGpuModulePath(path);
+  std::string device = flags.str("device", isGpu ? "cuda" : "cpu");
   if (device != "cpu" && device != "cuda")
     return flags.fail("--device must be cpu or cuda, not '" + device + "'"), 1;
-  if (device == "cuda" && !isPTX)
-    return flags.fail("--device cuda runs a .ptx from lgc --emit=ptx"), 1;
-  if (device == "cpu" && isPTX)
-    return flags.fail("a .ptx runs on the GPU only (--device cuda)"), 1;
+  if (device == "cuda" && !isGpu)
+    return flags.fail("--device cuda runs a .ptx, .cubin or .fatbin from lgc "
+                      "--emit=ptx|cubin|fatbin"),
+           1;
+  if (device == "cpu" && isGpu)
+    return flags.fail("a .ptx, .cubin or .fatbin runs on the GPU only "
+                      "(--device cuda)"),
+           1;
 
   std::string predictions = flags.str("predictions");
   std::string json = flags.str("json");

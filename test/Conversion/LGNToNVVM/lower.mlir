@@ -2,22 +2,63 @@
 // RUN: lgc-opt %s --convert-lgn-to-nvvm=host-mode=true | FileCheck %s --check-prefix=HOST
 
 // Device tables live in the global address space.
-// CHECK: llvm.mlir.global external constant @__lgc_gen_shape(dense<[2, 2, 2, 1, 2, 2, 1, 2, 2, 1]> : tensor<10xi32>) {addr_space = 1 : i32}
+// CHECK: llvm.mlir.global external constant @__lgc_gen_shape(dense<[3, 2, 2, 1, 2, 2, 1, 2, 2, 1]> : tensor<10xi32>) {addr_space = 1 : i32}
 // CHECK: llvm.mlir.global external constant @__lgc_gen_bit_threshold_u8(dense<128> : tensor<2xi32>) {addr_space = 1 : i32}
 
-// Gates on i64 words; operands at in[i * words + t], coalesced across threads.
-// CHECK-LABEL: llvm.func internal @__lgc_gpu_gates_0(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: i64, %arg3: i64)
-// CHECK:         %[[I:.*]] = llvm.mul {{.*}}, %arg2 : i64
-// CHECK-NEXT:    %[[OFF:.*]] = llvm.add %[[I]], %arg3 : i64
-// CHECK-NEXT:    llvm.getelementptr %arg0[%[[OFF]]] : (!llvm.ptr, i64) -> !llvm.ptr, i64
-// CHECK:         llvm.and {{.*}} : i64
-// CHECK:         llvm.xor {{.*}} : i64
-// CHECK:         llvm.store {{.*}} : i64, !llvm.ptr
+// Gates on i64 words. The arguments are the thread's tile bases of the input
+// and scratch arrays: row k is k * 32 words further (tile-major, a warp per
+// tile), a constant offset, no address arithmetic.
+// CHECK-LABEL: llvm.func internal @__lgc_gpu_gates_0(%arg0: !llvm.ptr, %arg1: !llvm.ptr)
+// CHECK-NEXT:    llvm.getelementptr %arg0[0] : (!llvm.ptr) -> !llvm.ptr, i64
+// CHECK-NEXT:    llvm.load
+// CHECK-NEXT:    llvm.getelementptr %arg0[32] : (!llvm.ptr) -> !llvm.ptr, i64
+// CHECK-NEXT:    llvm.load
+// CHECK-NEXT:    llvm.and {{.*}} : i64
+// CHECK-NEXT:    llvm.getelementptr %arg1[0] : (!llvm.ptr) -> !llvm.ptr, i64
+// CHECK-NEXT:    llvm.store {{.*}} : i64, !llvm.ptr
+// CHECK-NEXT:    llvm.xor {{.*}} : i64
+// CHECK-NEXT:    llvm.getelementptr %arg1[32] : (!llvm.ptr) -> !llvm.ptr, i64
+// CHECK-NEXT:    llvm.store {{.*}} : i64, !llvm.ptr
+// CHECK-NEXT:    llvm.return
 
-// The per-thread body: gates, counters, argmax, 64 class stores.
-// CHECK-LABEL: llvm.func internal @__lgc_gpu_thread
-// CHECK:         llvm.call @__lgc_gpu_gates_0
+// The per-thread body: tile bases ((t / 32) * rows * 32 + t % 32; 2 inputs,
+// 2 scratch slots, 1 class x 2 planes), gates, counters, argmax, 64 class
+// stores.
+// CHECK-LABEL: llvm.func internal @__lgc_gpu_thread(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: i64)
+// CHECK:         %[[TILE:.*]] = llvm.udiv %arg4, %{{.*}} : i64
+// CHECK-NEXT:    %[[LANE:.*]] = llvm.urem %arg4, %{{.*}} : i64
+// CHECK-NEXT:    %[[ROWS:.*]] = llvm.mlir.constant(64 : i64) : i64
+// CHECK-NEXT:    %[[FIRST:.*]] = llvm.mul %[[TILE]], %[[ROWS]] : i64
+// CHECK-NEXT:    %[[OFF:.*]] = llvm.add %[[FIRST]], %[[LANE]] : i64
+// CHECK-NEXT:    %[[IN:.*]] = llvm.getelementptr %arg0[%[[OFF]]]
+// CHECK:         %[[SCRATCH:.*]] = llvm.getelementptr %arg1[
+// CHECK:         %[[PLANES:.*]] = llvm.getelementptr %arg2[
+// CHECK:         llvm.call @__lgc_gpu_gates_0(%[[IN]], %[[SCRATCH]])
+// The class count: sum and carry of the two outputs, to planes rows 0 and 1.
+// CHECK:         %[[SUM:.*]] = llvm.xor
+// CHECK-NEXT:    %[[CARRY:.*]] = llvm.and
+// CHECK-NEXT:    %[[P0:.*]] = llvm.getelementptr %[[PLANES]][0]
+// CHECK-NEXT:    llvm.store %[[SUM]], %[[P0]]
+// CHECK-NEXT:    %[[P1:.*]] = llvm.getelementptr %[[PLANES]][32]
+// CHECK-NEXT:    llvm.store %[[CARRY]], %[[P1]]
 // CHECK-COUNT-64: llvm.store {{.*}} : i32, !llvm.ptr
+
+// Packing: consecutive threads take consecutive input bits (i = gid % 2,
+// word t = gid / 2), stored at row i of word t's tile.
+// CHECK-LABEL: llvm.func internal @__lgc_gpu_pack_u8
+// CHECK-NEXT:    %[[INPUTS:.*]] = llvm.mlir.constant(2 : i64) : i64
+// CHECK-NEXT:    %[[I:.*]] = llvm.urem %arg4, %[[INPUTS]] : i64
+// CHECK-NEXT:    %[[INPUTS2:.*]] = llvm.mlir.constant(2 : i64) : i64
+// CHECK-NEXT:    %[[T:.*]] = llvm.udiv %arg4, %[[INPUTS2]] : i64
+// CHECK:         %[[BASE:.*]] = llvm.getelementptr %arg2[
+// CHECK:         %[[ROW:.*]] = llvm.mul %[[I]], %{{.*}} : i64
+// CHECK-NEXT:    %[[AT:.*]] = llvm.getelementptr %[[BASE]][%[[ROW]]]
+// CHECK-COUNT-64: llvm.load {{.*}} : !llvm.ptr -> i8
+// CHECK:         llvm.store {{.*}}, %[[AT]] {{.*}} : i64, !llvm.ptr
+// CHECK-LABEL: llvm.func internal @__lgc_gpu_pack_bits
+// CHECK:         llvm.load {{.*}} : !llvm.ptr -> i64
+// CHECK:         llvm.lshr
+// CHECK:         llvm.store
 
 // The kernels: global thread id, bounds check, call.
 // CHECK-LABEL: llvm.func @lgc_pack_u8(%arg0: !llvm.ptr, %arg1: i64, %arg2: !llvm.ptr, %arg3: i64)
@@ -27,6 +68,9 @@
 // CHECK:         nvvm.read.ptx.sreg.ntid.x : i32
 // CHECK:         llvm.cond_br
 // CHECK:         llvm.call @__lgc_gpu_pack_u8
+// CHECK-LABEL: llvm.func @lgc_pack_bits(%arg0: !llvm.ptr, %arg1: i64, %arg2: !llvm.ptr, %arg3: i64)
+// CHECK-SAME:    nvvm.kernel
+// CHECK:         llvm.call @__lgc_gpu_pack_bits
 // CHECK-LABEL: llvm.func @lgc_net(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: i64)
 // CHECK-SAME:    nvvm.kernel
 // CHECK:         llvm.call @__lgc_gpu_thread
@@ -34,6 +78,7 @@
 // In host mode the per-thread functions are exported and there are no kernels.
 // HOST-LABEL: llvm.func @__lgc_gpu_thread
 // HOST-LABEL: llvm.func @__lgc_gpu_pack_u8
+// HOST-LABEL: llvm.func @__lgc_gpu_pack_bits
 // HOST-NOT:   nvvm
 lgn.net @net classes 1 tau 1.0 {
 ^bb0(%a: i1, %b: i1):

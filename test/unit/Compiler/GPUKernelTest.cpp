@@ -33,8 +33,10 @@ using namespace lgc;
 namespace {
 
 using ThreadFn = void (*)(const uint64_t *, uint64_t *, uint64_t *, uint32_t *,
-                          int64_t, int64_t);
+                          int64_t);
 using PackFn = void (*)(const uint8_t *, int64_t, uint64_t *, int64_t, int64_t);
+using PackBitsFn = void (*)(const uint64_t *, int64_t, uint64_t *, int64_t,
+                            int64_t);
 
 TEST(GPUKernel, HostModeMatchesInterpreter) {
   struct Case {
@@ -94,8 +96,10 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     ASSERT_NE(h, nullptr) << dlerror();
     auto thread = reinterpret_cast<ThreadFn>(dlsym(h, "__lgc_gpu_thread"));
     auto pack = reinterpret_cast<PackFn>(dlsym(h, "__lgc_gpu_pack_u8"));
+    auto packBits = reinterpret_cast<PackBitsFn>(
+        dlsym(h, lgc::abi::kGpuPackBitsFunction));
     auto shape = static_cast<const int32_t *>(dlsym(h, "__lgc_gen_shape"));
-    ASSERT_TRUE(thread && pack && shape);
+    ASSERT_TRUE(thread && pack && packBits && shape);
     EXPECT_EQ(uint32_t(shape[lgc::abi::kABIVersion]),
               lgc::abi::kGeneratedABIVersion);
     EXPECT_EQ(uint32_t(shape[lgc::abi::kInputs]), net.numInputs);
@@ -106,27 +110,47 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     int64_t K = shape[lgc::abi::kPlanes],
             slots = shape[lgc::abi::kScratchSlots];
 
-    for (size_t n : {size_t(1), size_t(64), size_t(200)}) {
+    // Up to three tiles, the last one partly used.
+    for (size_t n : {size_t(1), size_t(64), size_t(200), size_t(4100)}) {
+      SCOPED_TRACE(n);
       Rng rng(n);
       std::vector<uint8_t> x(n * net.numFeatures);
       for (uint8_t &v : x)
         v = uint8_t(rng.below(256));
-      int64_t words = int64_t((n + 63) / 64);
+      int64_t words = int64_t(lgc::abi::gpuWords(n));
+      ASSERT_EQ(words % lgc::abi::kGpuTileWords, 0);
+      ASSERT_GE(words * 64, int64_t(n));
+      auto at = [&](uint64_t rows, uint64_t row, uint64_t t) {
+        return lgc::abi::gpuTileIndex(rows, row, t);
+      };
       std::vector<uint64_t> in(net.numInputs * words, ~0ull);
       std::vector<uint64_t> scratch(std::max<int64_t>(1, slots) * words);
       std::vector<uint64_t> planes(net.numClasses * K * words);
       std::vector<uint32_t> classes(words * 64, 999);
-      for (int64_t gid = 0; gid < int64_t(net.numInputs) * words; ++gid)
+      // Packing threads in reverse order: no thread relies on another.
+      for (int64_t gid = int64_t(net.numInputs) * words; gid-- > 0;)
         pack(x.data(), int64_t(n), in.data(), words, gid);
-      for (int64_t t = 0; t < words; ++t)
-        thread(in.data(), scratch.data(), planes.data(), classes.data(), words,
-               t);
       std::vector<uint64_t> want = packFeaturesU8(net, x.data(), n);
-      // The device packing equals the interpreter's (word-major there).
+      size_t blocks = want.size() / std::max<uint32_t>(1, net.numInputs);
+      // The device packing equals the interpreter's, in the tile layout;
+      // words past the data are zero.
       for (uint32_t i = 0; i < net.numInputs; ++i)
         for (int64_t t = 0; t < words; ++t)
-          ASSERT_EQ(in[i * words + t], want[t * net.numInputs + i])
+          ASSERT_EQ(in[at(net.numInputs, i, t)],
+                    size_t(t) < blocks ? want[t * net.numInputs + i] : 0)
               << i << " " << t;
+      // Already-packed bits give the same array, bits past n cleared even
+      // where the caller left them set.
+      std::vector<uint64_t> dirty = want;
+      if (n % 64)
+        for (uint32_t i = 0; i < net.numInputs; ++i)
+          dirty[(blocks - 1) * net.numInputs + i] |= ~0ull << (n % 64);
+      std::vector<uint64_t> fromBits(in.size(), 0x5555);
+      for (int64_t gid = 0; gid < int64_t(net.numInputs) * words; ++gid)
+        packBits(dirty.data(), int64_t(n), fromBits.data(), words, gid);
+      ASSERT_EQ(fromBits, in);
+      for (int64_t t = words; t-- > 0;)
+        thread(in.data(), scratch.data(), planes.data(), classes.data(), t);
       std::vector<uint32_t> wantCounts(n * net.numClasses), wantClasses(n);
       interpret(net, want.data(), n, wantCounts.data(), wantClasses.data());
       for (size_t s = 0; s < n; ++s) {
@@ -134,10 +158,11 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
         for (uint32_t cl = 0; cl < net.numClasses; ++cl) {
           uint32_t count = 0;
           for (int64_t j = 0; j < K; ++j)
-            count |=
-                uint32_t((planes[(cl * K + j) * words + s / 64] >> (s % 64)) &
-                         1)
-                << j;
+            count |= uint32_t((planes[at(net.numClasses * K, cl * K + j,
+                                         s / 64)] >>
+                               (s % 64)) &
+                              1)
+                     << j;
           ASSERT_EQ(count, wantCounts[s * net.numClasses + cl])
               << "sample " << s;
         }

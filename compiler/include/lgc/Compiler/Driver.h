@@ -7,7 +7,8 @@
 //
 //   lgn, mlir                      the optimised net (.lgn text, lgn dialect)
 //   llvm-mlir -> llvm -> asm|obj -> so    the CPU backend (LGNToLLVM)
-//   gpu-mlir -> gpu-llvm -> ptx           the GPU backend (LGNToNVVM)
+//   gpu-mlir -> gpu-llvm -> ptx -> cubin -> fatbin   the GPU backend
+//                                         (LGNToNVVM; binaries by ptxas)
 //   verilog, verilog-testbench            the circuit backend
 //   c                                     portable C99 with the net.so ABI
 //
@@ -45,6 +46,8 @@ enum class Stage {
   GPUMLIR,
   GPULLVM,
   PTX,
+  Cubin,
+  Fatbin,
   Verilog,
   VerilogTestbench,
   C,
@@ -90,9 +93,18 @@ struct DriverOptions {
   CPUTargetOptions cpu;
   /// Where libLGCNetSupport*.a are; empty: ../lib beside the running tool.
   std::string supportLibDir;
-  /// GPU backend.
+  /// GPU backend: the architecture (a comma-separated list for fatbin).
   std::string gpuArch = "sm_90";
   std::string ptxFeatures;
+  /// Where ptxas is (its path or the toolkit's directory); empty: search
+  /// (lgc/Target/GPU/GPUTarget.h findCudaToolkit).
+  std::string cudaPath;
+  /// ptxas's optimisation level and extra arguments.
+  unsigned ptxasLevel = 3;
+  std::vector<std::string> ptxasArgs;
+  /// Where the toolkit programs' messages go (ptxas -v's resource report);
+  /// null: dropped.
+  llvm::raw_ostream *toolLog = nullptr;
   /// Circuit backend.
   VerilogOptions verilog;
   TestbenchOptions testbench;
@@ -158,6 +170,8 @@ private:
   mlir::LogicalResult cpuStages(mlir::ModuleOp module, Stage stage,
                                 llvm::StringRef outPath, std::string &out);
   mlir::LogicalResult gpuStages(mlir::ModuleOp module, Stage stage,
+                                std::string &out);
+  mlir::LogicalResult gpuBinary(mlir::ModuleOp module, Stage stage,
                                 std::string &out);
   mlir::LogicalResult testbench(lgn::NetOp net, const Net &reference,
                                 llvm::StringRef outPath, std::string &out);

@@ -1,9 +1,13 @@
 //===- LGNToNVVM.cpp - Lower lgn nets to GPU kernels (NVVM) ---------------===//
 //
 // Part of lgc. The GPU side of the gate-lowering skeleton: a value is one
-// 64-bit word per thread, arrays are word-major (`x[k * words + t]`), and
-// the per-thread body adds GroupSum and argmax; the kernels wrap it and the
-// packing function with a global thread id and a bounds check.
+// 64-bit word per thread (64 samples), arrays are tile-major (GeneratedABI.h:
+// row k of thread t at `x[((t / T) * rows + k) * T + t % T]`, T = a warp),
+// so a warp's access to one row is one contiguous 256-byte segment and every
+// access of a thread is its tile base plus a constant: no address arithmetic
+// per gate, for the GPU or for LLVM's and ptxas's optimisers. The per-thread
+// body adds GroupSum and argmax; the kernels wrap it and the packing
+// functions with a global thread id and a bounds check.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,7 +18,7 @@
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 
-#include <deque>
+#include <functional>
 
 namespace lgc {
 #define GEN_PASS_DEF_CONVERTLGNTONVVM
@@ -45,13 +49,13 @@ public:
 protected:
   Value constant(bool one) override { return constI64(one ? -1 : 0); }
   Value loadInput(int64_t input) override {
-    return b.create<LLVM::LoadOp>(loc, i64, element(inArg, input), 8);
+    return b.create<LLVM::LoadOp>(loc, i64, element(inBase, input), 8);
   }
   Value loadScratch(int64_t slot) override {
-    return b.create<LLVM::LoadOp>(loc, i64, element(scratchArg, slot), 8);
+    return b.create<LLVM::LoadOp>(loc, i64, element(scratchBase, slot), 8);
   }
   void storeScratch(Value value, int64_t slot) override {
-    b.create<LLVM::StoreOp>(loc, value, element(scratchArg, slot), 8);
+    b.create<LLVM::StoreOp>(loc, value, element(scratchBase, slot), 8);
   }
 
 private:
@@ -60,11 +64,24 @@ private:
   Value constI64(int64_t v) {
     return b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(v));
   }
-  /// &base[index * words + t] for 64-bit elements.
-  Value element(Value base, int64_t index) {
+  /// Row `row` of a thread whose tile base is `base` (64-bit elements).
+  Value element(Value base, int64_t row) {
+    int64_t index = row * abi::kGpuTileWords;
+    if (index > INT32_MAX)
+      return b.create<LLVM::GEPOp>(loc, ptr, i64, base,
+                                   ValueRange{constI64(index)});
+    return b.create<LLVM::GEPOp>(loc, ptr, i64, base,
+                                 ArrayRef<LLVM::GEPArg>{int32_t(index)});
+  }
+  /// Thread t's tile base in an array of `rows` rows: row 0 of t.
+  Value tileBase(Value array, int64_t rows, Value t) {
+    Value T = constI64(abi::kGpuTileWords);
+    Value tile = b.create<LLVM::UDivOp>(loc, t, T);
+    Value lane = b.create<LLVM::URemOp>(loc, t, T);
     Value off = b.create<LLVM::AddOp>(
-        loc, b.create<LLVM::MulOp>(loc, constI64(index), words), thread);
-    return b.create<LLVM::GEPOp>(loc, ptr, i64, base, ValueRange{off});
+        loc, b.create<LLVM::MulOp>(loc, tile, constI64(rows * abi::kGpuTileWords)),
+        lane);
+    return b.create<LLVM::GEPOp>(loc, ptr, i64, array, ValueRange{off});
   }
   /// A generic pointer to a device global.
   Value global(StringRef name) {
@@ -75,15 +92,22 @@ private:
                : p;
   }
   void globals(const EncodingTables &encoding);
-  void counterAndArgmax(Value planes, Value classes, unsigned K);
-  LLVM::LLVMFuncOp packFunction(const EncodingTables &encoding);
-  void kernels(LLVM::LLVMFuncOp thread, LLVM::LLVMFuncOp pack);
+  void counterAndArgmax(Value planes, Value classes, Value t, unsigned K);
+  /// Input bit i and word t of packing thread `gid` (consecutive threads
+  /// take consecutive bits of one word), and the address of that word in
+  /// the tile-major input array.
+  std::pair<Value, Value> packThread(Value gid, Value in, Value &at);
+  LLVM::LLVMFuncOp packU8Function(const EncodingTables &encoding);
+  LLVM::LLVMFuncOp packBitsFunction();
+  void kernels(LLVM::LLVMFuncOp thread, LLVM::LLVMFuncOp packU8,
+               LLVM::LLVMFuncOp packBits);
 
   NetOp net;
   bool hostMode;
   Type i8, i32, i64, ptr, voidTy;
   unsigned globalSpace;
-  Value inArg, scratchArg, words, thread;
+  /// The current thread's tile bases of the input and scratch arrays.
+  Value inBase, scratchBase;
 };
 
 } // namespace
@@ -116,7 +140,8 @@ void NVVMLowering::globals(const EncodingTables &encoding) {
 
 /// GroupSum as carry-save adder trees, then a running bit-sliced argmax;
 /// the class of each of the thread's 64 samples is stored as a u32.
-void NVVMLowering::counterAndArgmax(Value planes, Value classes, unsigned K) {
+void NVVMLowering::counterAndArgmax(Value planes, Value classes, Value t,
+                                    unsigned K) {
   auto outputs = net.getOutputOp().getBits();
   unsigned C = net.getClasses(), group = unsigned(outputs.size()) / C;
   auto x = [&](Value p, Value q) {
@@ -134,36 +159,43 @@ void NVVMLowering::counterAndArgmax(Value planes, Value classes, unsigned K) {
     ++idxBits;
   SmallVector<Value> best, idx(idxBits, zeros());
   for (unsigned c = 0; c < C; ++c) {
-    std::vector<std::deque<Value>> weights(K + 1);
+    // A carry-save counter that adds eagerly: as soon as a column holds
+    // three bits they become one full adder's sum (kept) and carry (passed
+    // on), so no column ever holds more than two bits and the values live
+    // at once are O(K) rather than the whole group (a tree over all the
+    // group's bits kept every output bit live and spilled kilobytes per
+    // thread). Counts never exceed the group, so nothing carries out of
+    // column K - 1.
+    std::vector<SmallVector<Value, 3>> columns(K);
+    std::function<void(unsigned, Value)> add = [&](unsigned w, Value v) {
+      if (w >= K)
+        return;
+      SmallVector<Value, 3> &col = columns[w];
+      col.push_back(v);
+      if (col.size() < 3)
+        return;
+      Value p = col[0], q = col[1], r = col[2];
+      Value pq = x(p, q);
+      col.assign({x(pq, r)});
+      add(w + 1, o(a(p, q), a(pq, r)));
+    };
     for (unsigned k = 0; k < group; ++k) {
       Value bit = outputs[c * group + k];
       std::optional<ValueHome> home = partition.home(bit);
       if (home && home->kind == ValueHome::Constant && home->index == 0)
         continue;
-      weights[0].push_back(use(bit, /*at=*/0));
+      add(0, use(bit, /*at=*/0));
     }
-    for (unsigned w = 0; w < K; ++w) {
-      std::deque<Value> &col = weights[w];
-      while (col.size() >= 2) {
-        Value p = col.front();
-        col.pop_front();
-        Value q = col.front();
-        col.pop_front();
-        Value pq = x(p, q);
-        if (!col.empty()) {
-          Value r = col.front();
-          col.pop_front();
-          col.push_back(x(pq, r));
-          weights[w + 1].push_back(o(a(p, q), a(pq, r)));
-        } else {
-          col.push_back(pq);
-          weights[w + 1].push_back(a(p, q));
-        }
+    // Two bits left in a column: a half adder.
+    for (unsigned w = 0; w < K; ++w)
+      if (columns[w].size() == 2) {
+        Value p = columns[w][0], q = columns[w][1];
+        columns[w].assign({x(p, q)});
+        add(w + 1, a(p, q));
       }
-    }
     SmallVector<Value> count;
     for (unsigned j = 0; j < K; ++j) {
-      Value plane = weights[j].empty() ? zeros() : weights[j].front();
+      Value plane = columns[j].empty() ? zeros() : columns[j].front();
       count.push_back(plane);
       b.create<LLVM::StoreOp>(loc, plane, element(planes, int64_t(c) * K + j),
                               8);
@@ -183,7 +215,7 @@ void NVVMLowering::counterAndArgmax(Value planes, Value classes, unsigned K) {
     for (unsigned m = 0; m < idxBits; ++m)
       idx[m] = ((c >> m) & 1) ? o(idx[m], gt) : a(idx[m], n(gt));
   }
-  Value base = b.create<LLVM::MulOp>(loc, thread, constI64(64));
+  Value base = b.create<LLVM::MulOp>(loc, t, constI64(64));
   for (unsigned s = 0; s < 64; ++s) {
     Value cls = b.create<LLVM::ConstantOp>(loc, i32, b.getI32IntegerAttr(0));
     for (unsigned m = 0; m < idxBits; ++m) {
@@ -200,17 +232,30 @@ void NVVMLowering::counterAndArgmax(Value planes, Value classes, unsigned K) {
   }
 }
 
-/// __lgc_gpu_pack_u8(x, n, in, words, gid): input bit gid / words of the 64
-/// samples of word gid % words.
-LLVM::LLVMFuncOp NVVMLowering::packFunction(const EncodingTables &encoding) {
+std::pair<Value, Value> NVVMLowering::packThread(Value gid, Value in,
+                                                 Value &at) {
+  int64_t inputs = net.getNumInputs();
+  Value i = b.create<LLVM::URemOp>(loc, gid, constI64(inputs));
+  Value t = b.create<LLVM::UDivOp>(loc, gid, constI64(inputs));
+  at = b.create<LLVM::GEPOp>(
+      loc, ptr, i64, tileBase(in, inputs, t),
+      ValueRange{b.create<LLVM::MulOp>(loc, i, constI64(abi::kGpuTileWords))});
+  return {i, t};
+}
+
+/// __lgc_gpu_pack_u8(x, n, in, words, gid): input bit i of the 64 samples of
+/// word t. Consecutive threads take consecutive bits, whose features are
+/// consecutive bytes of a sample (GeneratedABI.h), so a warp's 64 loads
+/// each read one or two 32-byte sectors of one sample instead of 32 sectors
+/// of 32 samples.
+LLVM::LLVMFuncOp NVVMLowering::packU8Function(const EncodingTables &encoding) {
   LLVM::LLVMFuncOp fn =
       function(abi::kGpuPackFunction, {ptr, i64, ptr, i64, i64},
                hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
   auto args = fn.getBody().front().getArguments();
-  Value x = args[0], n = args[1], in = args[2], numWords = args[3],
-        gid = args[4];
-  Value i = b.create<LLVM::UDivOp>(loc, gid, numWords);
-  Value t = b.create<LLVM::URemOp>(loc, gid, numWords);
+  Value x = args[0], n = args[1], in = args[2], gid = args[4];
+  Value at, i, t;
+  std::tie(i, t) = packThread(gid, in, at);
   auto loadTable = [&](StringRef name) {
     Value p = b.create<LLVM::GEPOp>(loc, ptr, i32, global(name), ValueRange{i});
     return b.create<LLVM::ZExtOp>(loc, i64,
@@ -240,16 +285,53 @@ LLVM::LLVMFuncOp NVVMLowering::packFunction(const EncodingTables &encoding) {
                                       constI64(s));
     word = b.create<LLVM::OrOp>(loc, word, bit);
   }
-  Value at =
-      b.create<LLVM::AddOp>(loc, b.create<LLVM::MulOp>(loc, i, numWords), t);
-  b.create<LLVM::StoreOp>(
-      loc, word, b.create<LLVM::GEPOp>(loc, ptr, i64, in, ValueRange{at}), 8);
+  b.create<LLVM::StoreOp>(loc, word, at, 8);
+  b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  return fn;
+}
+
+/// __lgc_gpu_pack_bits(bits, n, in, words, gid): word t of input bit i from
+/// the interpreter's layout (bits[t * inputs + i]), samples past n cleared,
+/// words past the last block zero.
+LLVM::LLVMFuncOp NVVMLowering::packBitsFunction() {
+  LLVM::LLVMFuncOp fn =
+      function(abi::kGpuPackBitsFunction, {ptr, i64, ptr, i64, i64},
+               hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
+  auto args = fn.getBody().front().getArguments();
+  Value bits = args[0], n = args[1], in = args[2], gid = args[4];
+  Value at;
+  auto [i, t] = packThread(gid, in, at);
+  Value first = b.create<LLVM::MulOp>(loc, t, constI64(64));
+  Value any = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ult, first, n);
+  // Blocks past the data read block 0 (always in bounds) and are cleared.
+  Value block = b.create<LLVM::SelectOp>(loc, any, t, constI64(0));
+  Value word = b.create<LLVM::LoadOp>(
+      loc, i64,
+      b.create<LLVM::GEPOp>(
+          loc, ptr, i64, bits,
+          ValueRange{b.create<LLVM::AddOp>(
+              loc,
+              b.create<LLVM::MulOp>(loc, block,
+                                    constI64(net.getNumInputs())),
+              i)}),
+      8);
+  // The samples of this word below n: all 64, or the low n - first bits.
+  Value left = b.create<LLVM::SubOp>(loc, n, first);
+  Value full =
+      b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::uge, left, constI64(64));
+  Value shift = b.create<LLVM::SelectOp>(loc, full, constI64(0),
+                                         b.create<LLVM::SubOp>(
+                                             loc, constI64(64), left));
+  Value mask = b.create<LLVM::SelectOp>(
+      loc, any, b.create<LLVM::LShrOp>(loc, ones(), shift), constI64(0));
+  b.create<LLVM::StoreOp>(loc, b.create<LLVM::AndOp>(loc, word, mask), at, 8);
   b.create<LLVM::ReturnOp>(loc, ValueRange{});
   return fn;
 }
 
 /// The kernels: a global thread id, a bounds check, the per-thread call.
-void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packFn) {
+void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8,
+                           LLVM::LLVMFuncOp packBits) {
   auto kernel = [&](StringRef name, ArrayRef<Type> args, auto limit,
                     auto call) {
     OpBuilder::InsertionGuard guard(b);
@@ -277,23 +359,25 @@ void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packFn) {
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
   };
   unsigned inputs = net.getNumInputs();
-  kernel(
-      abi::kPackKernel, {ptr, i64, ptr, i64},
-      [&](auto args) {
-        return b.create<LLVM::MulOp>(loc, args[3], constI64(inputs))
-            .getResult();
-      },
-      [&](auto args, Value gid) {
-        b.create<LLVM::CallOp>(
-            loc, packFn, ValueRange{args[0], args[1], args[2], args[3], gid});
-      });
+  for (auto [name, fn] : {std::pair{abi::kPackKernel, packU8},
+                          std::pair{abi::kPackBitsKernel, packBits}})
+    kernel(
+        name, {ptr, i64, ptr, i64},
+        [&](auto args) {
+          return b.create<LLVM::MulOp>(loc, args[3], constI64(inputs))
+              .getResult();
+        },
+        [&, fn = fn](auto args, Value gid) {
+          b.create<LLVM::CallOp>(
+              loc, fn, ValueRange{args[0], args[1], args[2], args[3], gid});
+        });
   kernel(
       abi::kNetKernel, {ptr, ptr, ptr, ptr, i64},
       [&](auto args) { return args[4]; },
       [&](auto args, Value gid) {
         b.create<LLVM::CallOp>(
             loc, threadFn,
-            ValueRange{args[0], args[1], args[2], args[3], args[4], gid});
+            ValueRange{args[0], args[1], args[2], args[3], gid});
       });
 }
 
@@ -302,17 +386,16 @@ void NVVMLowering::run() {
   unsigned K = abi::planesForGroup(outputs / net.getClasses());
   EncodingTables encoding = encodingTables(net);
   globals(encoding);
+  int64_t slots = std::max<int64_t>(1, partition.numScratchSlots());
   SmallVector<LLVM::LLVMFuncOp> chunks;
   for (unsigned k = 0; k < partition.numChunks(); ++k) {
     OpBuilder::InsertionGuard guard(b);
     LLVM::LLVMFuncOp fn =
-        function((abi::kGpuGatesFunction + Twine(k)).str(),
-                 {ptr, ptr, i64, i64}, LLVM::Linkage::Internal);
+        function((abi::kGpuGatesFunction + Twine(k)).str(), {ptr, ptr},
+                 LLVM::Linkage::Internal);
     auto args = fn.getBody().front().getArguments();
-    inArg = args[0];
-    scratchArg = args[1];
-    words = args[2];
-    thread = args[3];
+    inBase = args[0];
+    scratchBase = args[1];
     emitChunk(k);
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
     chunks.push_back(fn);
@@ -321,26 +404,29 @@ void NVVMLowering::run() {
   {
     OpBuilder::InsertionGuard guard(b);
     threadFn =
-        function(abi::kGpuThreadFunction, {ptr, ptr, ptr, ptr, i64, i64},
+        function(abi::kGpuThreadFunction, {ptr, ptr, ptr, ptr, i64},
                  hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
     auto args = threadFn.getBody().front().getArguments();
-    inArg = args[0];
-    scratchArg = args[1];
-    words = args[4];
-    thread = args[5];
+    Value t = args[4];
+    inBase = tileBase(args[0], net.getNumInputs(), t);
+    scratchBase = tileBase(args[1], slots, t);
+    Value planesBase = tileBase(args[2], int64_t(net.getClasses()) * K, t);
     for (LLVM::LLVMFuncOp chunk : chunks)
-      b.create<LLVM::CallOp>(loc, chunk,
-                             ValueRange{inArg, scratchArg, words, thread});
-    counterAndArgmax(args[2], args[3], K);
+      b.create<LLVM::CallOp>(loc, chunk, ValueRange{inBase, scratchBase});
+    counterAndArgmax(planesBase, args[3], t, K);
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
   }
-  LLVM::LLVMFuncOp packFn;
+  LLVM::LLVMFuncOp packU8, packBits;
   {
     OpBuilder::InsertionGuard guard(b);
-    packFn = packFunction(encoding);
+    packU8 = packU8Function(encoding);
+  }
+  {
+    OpBuilder::InsertionGuard guard(b);
+    packBits = packBitsFunction();
   }
   if (!hostMode)
-    kernels(threadFn, packFn);
+    kernels(threadFn, packU8, packBits);
 }
 
 namespace {

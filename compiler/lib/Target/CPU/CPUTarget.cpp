@@ -204,7 +204,8 @@ assignParts(llvm::Module &module, unsigned parts) {
 LogicalResult lgc::emitObjectsInParallel(
     std::unique_ptr<llvm::Module> owned, llvm::TargetMachine &tm, unsigned jobs,
     llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
-    std::vector<std::string> &objects, Location loc) {
+    std::vector<std::string> &objects, Location loc,
+    llvm::CodeGenFileType type, FinishPart finish) {
   llvm::Module &module = *owned;
   // One part per thread, but never more parts than gate functions.
   if (!jobs)
@@ -213,7 +214,12 @@ LogicalResult lgc::emitObjectsInParallel(
   parts = std::max(1u, std::min(jobs, parts));
   if (parts == 1) {
     objects.resize(1);
-    return emitMachineCode(module, tm, /*assembly=*/false, objects[0], loc);
+    if (!generateCode(module, tm, type, objects[0]))
+      return emitError(loc) << "the target cannot emit this file type";
+    if (finish)
+      if (std::string error = finish(0, 1, objects[0]); !error.empty())
+        return emitError(loc) << error;
+    return success();
   }
   // A target machine per thread, made here: making one sets LLVM's global
   // options, which the threads read.
@@ -282,15 +288,17 @@ LogicalResult lgc::emitObjectsInParallel(
           errors[p] = llvm::toString(std::move(e));
           return;
         }
-        if (!generateCode(**part, *machines[p],
-                          llvm::CodeGenFileType::ObjectFile, objects[p]))
-          errors[p] = "the target cannot emit object files";
+        if (!generateCode(**part, *machines[p], type, objects[p]))
+          errors[p] = "the target cannot emit this file type";
+        else if (finish)
+          errors[p] = finish(p, parts, objects[p]);
       });
     pool.wait();
   }
   for (const std::string &error : errors)
     if (!error.empty())
-      return emitError(loc) << "parallel code generation: " << error;
+      return emitError(loc) << (finish ? "" : "parallel code generation: ")
+                            << error;
   return success();
 }
 

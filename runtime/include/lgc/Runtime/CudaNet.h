@@ -2,7 +2,9 @@
 //
 // Part of lgc. No CUDA headers or libraries at build time: libcuda.so.1 is
 // opened at run time, so programs start (and report "no CUDA driver" or "no
-// CUDA device" cleanly) on machines without a GPU.
+// CUDA device" cleanly) on machines without a GPU. A net is a module from
+// lgc: PTX (JIT-compiled by the driver when loaded), or a cubin or fatbin
+// (loaded as they are).
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,7 +22,7 @@ namespace lgc {
 
 class CudaNet {
 public:
-  /// Loads `ptxPath` (from `lgc --emit=ptx`), JIT-compiles it for device 0.
+  /// Loads `ptxPath` (from `lgc --emit=ptx|cubin|fatbin`) on device 0.
   static Status open(const std::string &ptxPath, std::unique_ptr<CudaNet> &out);
   ~CudaNet();
 
@@ -39,6 +41,23 @@ public:
   /// on the same uploaded data).
   Status runU8(const uint8_t *x, size_t n, uint32_t *counts, uint32_t *classes,
                double *deviceSeconds = nullptr, unsigned repeat = 1);
+  /// The same from input bits already packed in lgc_net.h's layout
+  /// (bits[w * inputs + i] is input bit i of samples 64 w .. 64 w + 63):
+  /// inputs / 8 bytes per sample cross the bus instead of `features`.
+  Status runPacked(const uint64_t *bits, size_t n, uint32_t *counts,
+                   uint32_t *classes, double *deviceSeconds = nullptr,
+                   unsigned repeat = 1);
+
+  /// The input's form: 8-bit features, or packed bits as runPacked takes.
+  enum class Input { U8, Packed };
+  /// The same from input already in device memory (a CUdeviceptr of this
+  /// net's context, inputBytes(form, n) bytes), for callers whose data is on
+  /// the GPU: nothing is copied to the device.
+  Status runOnDevice(Input form, uint64_t input, size_t n, uint32_t *counts,
+                     uint32_t *classes, double *deviceSeconds = nullptr,
+                     unsigned repeat = 1);
+  /// Bytes of input for n samples in `form`.
+  size_t inputBytes(Input form, size_t n) const;
 
   struct Driver;
 
@@ -48,10 +67,14 @@ private:
   Status check(int rc, const char *what, const std::string &detail = "") const;
   /// Copies the module's global `name` (exactly `size` bytes) to `out`.
   Status readGlobal(const char *name, void *out, size_t size) const;
+  /// Runs the kernels on input from the host (`hostInput`) or the device.
+  Status run(Input form, const void *hostInput, uint64_t deviceInput,
+             size_t n, uint32_t *counts, uint32_t *classes,
+             double *deviceSeconds, unsigned repeat);
 
   std::shared_ptr<Driver> driver;
   void *context = nullptr, *module = nullptr, *packKernel = nullptr,
-       *netKernel = nullptr;
+       *packBitsKernel = nullptr, *netKernel = nullptr;
   int deviceId = 0;
   int32_t shape[abi::kNumShapeSlots] = {};
   double tauValue = 1;

@@ -24,22 +24,34 @@
 //   const uint32_t __lgc_gen_bit_feature[inputs]
 //   const float    __lgc_gen_bit_threshold[inputs]
 //
-// Symbols of the GPU code (convert-lgn-to-nvvm), in the global address space:
+// Symbols of the GPU code (convert-lgn-to-nvvm), in the global address space.
+// Arrays of words are tile-major: a tile is kGpuTileWords threads (one warp),
+// and row k of thread t in an array of R rows is at
+//   a[((t / kGpuTileWords) * R + k) * kGpuTileWords + t % kGpuTileWords]
+// (gpuTileIndex below), so `words`, the number of threads, is a multiple of
+// kGpuTileWords. Thread t holds samples 64 t .. 64 t + 63, sample 64 t + s in
+// bit s.
 //   kernel lgc_pack_u8(ptr x, i64 n, ptr in, i64 words)
-//     grid over inputs x words threads: thresholds 8-bit features x (n x
-//     features, row-major) into in (inputs x words words, word-major) through
-//     the net's encoding; samples past n are 0.
+//     grid over inputs x words threads (thread gid: bit gid % inputs of word
+//     gid / inputs): thresholds 8-bit features x (n x features, row-major)
+//     into in (inputs rows) through the net's encoding; samples past n are 0.
+//   kernel lgc_pack_bits(ptr bits, i64 n, ptr in, i64 words)
+//     the same grid: copies input bits in lgc_net.h's packed layout
+//     (bits[w * inputs + i], ceil(n / 64) blocks) into in; samples past n
+//     are 0.
 //   kernel lgc_net(ptr in, ptr scratch, ptr planes, ptr classes, i64 words)
-//     grid over `words` threads, 64 samples each: classes[64 t + s] (u32) is
-//     the argmax for sample 64 t + s (ties to the lowest class);
-//     planes[(c * K + j) * words + t] is bit j of class c's counts
-//     (K = shape[kPlanes]).
+//     grid over `words` threads: classes[64 t + s] (u32) is the argmax for
+//     sample 64 t + s (ties to the lowest class); row c * K + j of planes
+//     (classes x K rows, K = shape[kPlanes]) is bit j of class c's counts;
+//     scratch has max(1, shape[kScratchSlots]) rows.
 //   __lgc_gen_shape (u32 x kNumShapeSlots), __lgc_gen_tau (f64),
 //   __lgc_gen_bit_feature (u32 x inputs), __lgc_gen_bit_threshold_u8
 //   (u32 x inputs: byteThreshold of each bit's threshold).
 //   In host mode (the same code run on the CPU by tests) the kernels are
-//   left out and __lgc_gpu_thread(in, scratch, planes, classes, words, t)
-//   and __lgc_gpu_pack_u8(x, n, in, words, gid) are exported instead.
+//   left out and the per-thread functions are exported instead:
+//   __lgc_gpu_thread(in, scratch, planes, classes, t),
+//   __lgc_gpu_pack_u8(x, n, in, words, gid) and
+//   __lgc_gpu_pack_bits(bits, n, in, words, gid).
 //
 //===----------------------------------------------------------------------===//
 
@@ -51,7 +63,7 @@
 namespace lgc::abi {
 
 /// Bumped whenever a slot, a symbol or a layout below changes meaning.
-constexpr uint32_t kGeneratedABIVersion = 2;
+constexpr uint32_t kGeneratedABIVersion = 3;
 
 //===----------------------------------------------------------------------===//
 // Symbols
@@ -68,10 +80,31 @@ constexpr const char *kBitThresholdU8Symbol = "__lgc_gen_bit_threshold_u8";
 constexpr const char *kCpuGatesFunction = "__lgc_gen_gates_";
 /// GPU kernels and their host-mode per-thread equivalents.
 constexpr const char *kPackKernel = "lgc_pack_u8";
+constexpr const char *kPackBitsKernel = "lgc_pack_bits";
 constexpr const char *kNetKernel = "lgc_net";
 constexpr const char *kGpuGatesFunction = "__lgc_gpu_gates_";
 constexpr const char *kGpuThreadFunction = "__lgc_gpu_thread";
 constexpr const char *kGpuPackFunction = "__lgc_gpu_pack_u8";
+constexpr const char *kGpuPackBitsFunction = "__lgc_gpu_pack_bits";
+
+//===----------------------------------------------------------------------===//
+// GPU array layout
+//===----------------------------------------------------------------------===//
+
+/// Threads per tile of the GPU arrays: one warp, so that a warp's access to
+/// a row is one contiguous 256-byte segment.
+constexpr uint64_t kGpuTileWords = 32;
+
+/// Where row `row` of thread `t` lives in a GPU array of `rows` rows.
+constexpr uint64_t gpuTileIndex(uint64_t rows, uint64_t row, uint64_t t) {
+  return ((t / kGpuTileWords) * rows + row) * kGpuTileWords +
+         t % kGpuTileWords;
+}
+
+/// Threads (64-sample words) the GPU kernels run for n samples: whole tiles.
+constexpr uint64_t gpuWords(uint64_t n) {
+  return (n + 64 * kGpuTileWords - 1) / (64 * kGpuTileWords) * kGpuTileWords;
+}
 
 //===----------------------------------------------------------------------===//
 // The shape table (__lgc_gen_shape), the same slots on CPU and GPU

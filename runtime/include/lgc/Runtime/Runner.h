@@ -33,8 +33,9 @@ class Runner {
 public:
   virtual ~Runner() = default;
 
-  /// Opens a net by its extension: .so (compiled library), .ptx (GPU
-  /// module through the CUDA driver), anything else as .lgn (interpreter).
+  /// Opens a net by its extension: .so (compiled library), .ptx, .cubin or
+  /// .fatbin (GPU module through the CUDA driver), anything else as .lgn
+  /// (interpreter).
   static Status open(const std::string &path, std::unique_ptr<Runner> &out);
 
   virtual const RunnerInfo &info() const = 0;
@@ -52,6 +53,9 @@ public:
   /// a negative number for host backends.
   virtual double deviceSeconds() const { return -1; }
 };
+
+/// Whether `path` names a GPU module (.ptx, .cubin, .fatbin).
+bool isGpuModulePath(const std::string &path);
 
 } // namespace lgc
 

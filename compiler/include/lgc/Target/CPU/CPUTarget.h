@@ -18,6 +18,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Target/TargetMachine.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -97,11 +98,20 @@ std::string supportLibraryFor(const llvm::TargetMachine &tm,
 /// further part. The module goes to the threads as one bitcode image, each
 /// thread loading it lazily and keeping its own definitions; it is freed
 /// once written. `objects` gets one object per part.
+///
+/// `type` is what each part becomes (object files; the GPU backend asks for
+/// PTX), and `finish`, if given, runs on the part's thread right after: it
+/// may replace the output (the GPU backend assembles its PTX there) and
+/// returns an error message, or an empty string.
+using FinishPart = std::function<std::string(unsigned part, unsigned parts,
+                                             std::string &output)>;
 mlir::LogicalResult emitObjectsInParallel(
     std::unique_ptr<llvm::Module> module, llvm::TargetMachine &tm,
     unsigned jobs,
     llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
-    std::vector<std::string> &objects, mlir::Location loc);
+    std::vector<std::string> &objects, mlir::Location loc,
+    llvm::CodeGenFileType type = llvm::CodeGenFileType::ObjectFile,
+    FinishPart finish = nullptr);
 
 /// Links objects with the net support library (a path from
 /// supportLibraryFor) into a shared library at `outPath`, through a

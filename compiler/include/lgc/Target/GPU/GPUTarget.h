@@ -1,8 +1,11 @@
 //===- GPUTarget.h - The NVPTX target machine -------------------*- C++ -*-===//
 //
 // Part of lgc. The GPU backend's target: PTX comes from LLVM's NVPTX target
-// (no hand-written PTX). lgc/Compiler/Driver.h runs the stages: lgn -> LLVM
-// + NVVM dialects (convert-lgn-to-nvvm) -> LLVM IR -> PTX.
+// (no hand-written PTX); device binaries (cubin, fatbin) from the CUDA
+// Toolkit's own assembler and linker (ptxas, nvlink, fatbinary), run on the
+// PTX of independent parts of the net at once. lgc/Compiler/Driver.h runs
+// the stages: lgn -> LLVM + NVVM dialects (convert-lgn-to-nvvm) -> LLVM IR
+// -> PTX -> cubin -> fatbin.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +19,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace lgc {
 
@@ -25,6 +29,47 @@ namespace lgc {
 std::unique_ptr<llvm::TargetMachine>
 createNVPTXTargetMachine(const std::string &arch, const std::string &features,
                          mlir::Location loc);
+
+/// The CUDA Toolkit programs the binary stages run.
+struct CudaToolkit {
+  std::string ptxas, nvlink, fatbinary;
+};
+
+/// Finds ptxas and, beside it, nvlink and fatbinary: in `hint` (the path of
+/// ptxas or of a toolkit directory) when given, else in $CUDA_HOME/bin,
+/// $CUDA_PATH/bin, the PATH and /usr/local/cuda/bin. Reports what is
+/// missing at `loc`.
+mlir::FailureOr<CudaToolkit> findCudaToolkit(const std::string &hint,
+                                             mlir::Location loc);
+
+/// How device binaries are made.
+struct CubinOptions {
+  /// Threads (0: one per core); the module is cut into as many parts.
+  unsigned jobs = 0;
+  /// ptxas -O level (0-3).
+  unsigned ptxasLevel = 3;
+  /// Extra ptxas arguments (e.g. -v).
+  std::vector<std::string> ptxasArgs;
+};
+
+/// Compiles a GPU module (from convert-lgn-to-nvvm, translated for `tm`) to
+/// a cubin for tm's architecture: its device functions are spread over
+/// parts as the CPU backend's are, each part becomes PTX and is assembled by
+/// ptxas on its own thread (relocatable when there are several), and nvlink
+/// links the parts. `log` receives ptxas's and nvlink's messages.
+mlir::LogicalResult
+emitCubin(std::unique_ptr<llvm::Module> module, llvm::TargetMachine &tm,
+          llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()>
+              makeMachine,
+          const CudaToolkit &toolkit, const CubinOptions &options,
+          std::string &cubin, std::string &log, mlir::Location loc);
+
+/// Packs cubins, one per architecture (`archs[i]`, sm_XX), into one fat
+/// binary with fatbinary.
+mlir::LogicalResult createFatbin(const CudaToolkit &toolkit,
+                                 llvm::ArrayRef<std::string> archs,
+                                 llvm::ArrayRef<std::string> cubins,
+                                 std::string &fatbin, mlir::Location loc);
 
 } // namespace lgc
 
