@@ -290,6 +290,7 @@ LogicalResult Driver::gpuStages(ModuleOp module, Stage stage,
     return failure();
   ConvertLGNToNVVMOptions lowering;
   lowering.gatesPerFunction = opts.cpu.gatesPerFunction;
+  lowering.registerWindow = opts.gpuRegisterWindow;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();
   endStep("lower to NVVM");
@@ -323,6 +324,7 @@ LogicalResult Driver::gpuBinary(ModuleOp module, Stage stage,
   }
   ConvertLGNToNVVMOptions lowering;
   lowering.gatesPerFunction = opts.cpu.gatesPerFunction;
+  lowering.registerWindow = opts.gpuRegisterWindow;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();
   endStep("lower to NVVM");

@@ -164,6 +164,12 @@ static cl::opt<std::string>
 static cl::opt<unsigned>
     ptxasLevel("ptxas-O", cl::desc("ptxas optimisation level (0-3)"),
                cl::value_desc("N"), cl::init(3), cl::cat(lgcCategory));
+static cl::opt<unsigned> gpuRegisterWindow(
+    "gpu-register-window",
+    cl::desc("GPU: reload values used more than N gates after they were "
+             "computed (default 128; 4294967295: never)"),
+    cl::value_desc("N"), cl::init(lgc::kDefaultGpuRegisterWindow),
+    cl::cat(lgcCategory));
 static cl::opt<bool> ptxasVerbose(
     "ptxas-verbose",
     cl::desc("Print ptxas's resource report (registers, spills) per part"),
@@ -221,6 +227,7 @@ int main(int argc, char **argv) {
   opts.gpuArch = gpuArch;
   opts.ptxFeatures = ptxFeatures;
   opts.cudaPath = cudaPath;
+  opts.gpuRegisterWindow = gpuRegisterWindow;
   if (ptxasLevel > 3)
     return fail("invalid --ptxas-O=" + Twine(ptxasLevel) + " (0-3)");
   opts.ptxasLevel = ptxasLevel;

@@ -1,5 +1,6 @@
 // RUN: lgc-opt %s --convert-lgn-to-nvvm | FileCheck %s
 // RUN: lgc-opt %s --convert-lgn-to-nvvm=host-mode=true | FileCheck %s --check-prefix=HOST
+// RUN: lgc-opt %s --convert-lgn-to-nvvm=gates-per-function=1 | FileCheck %s --check-prefix=SPLIT
 
 // Device tables live in the global address space.
 // CHECK: llvm.mlir.global external constant @__lgc_gen_shape(dense<[3, 2, 2, 1, 2, 2, 1, 2, 2, 1]> : tensor<10xi32>) {addr_space = 1 : i32}
@@ -21,9 +22,20 @@
 // CHECK-NEXT:    llvm.store {{.*}} : i64, !llvm.ptr
 // CHECK-NEXT:    llvm.return
 
+// GroupSum in functions of output bits: the class count (sum and carry of
+// the two outputs) to planes rows 0 and 1.
+// CHECK-LABEL: llvm.func internal @__lgc_gpu_count_0(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr)
+// CHECK:         %[[SUM:.*]] = llvm.xor
+// CHECK-NEXT:    %[[CARRY:.*]] = llvm.and
+// CHECK-NEXT:    %[[P0:.*]] = llvm.getelementptr %arg2[0]
+// CHECK-NEXT:    llvm.store %[[SUM]], %[[P0]]
+// CHECK-NEXT:    %[[P1:.*]] = llvm.getelementptr %arg2[32]
+// CHECK-NEXT:    llvm.store %[[CARRY]], %[[P1]]
+// CHECK-NEXT:    llvm.return
+
 // The per-thread body: tile bases ((t / 32) * rows * 32 + t % 32; 2 inputs,
-// 2 scratch slots, 1 class x 2 planes), gates, counters, argmax, 64 class
-// stores.
+// 2 scratch slots, 1 class x 2 planes), gates, counts, argmax from the
+// planes, 64 class stores.
 // CHECK-LABEL: llvm.func internal @__lgc_gpu_thread(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: i64)
 // CHECK:         %[[TILE:.*]] = llvm.udiv %arg4, %{{.*}} : i64
 // CHECK-NEXT:    %[[LANE:.*]] = llvm.urem %arg4, %{{.*}} : i64
@@ -34,13 +46,11 @@
 // CHECK:         %[[SCRATCH:.*]] = llvm.getelementptr %arg1[
 // CHECK:         %[[PLANES:.*]] = llvm.getelementptr %arg2[
 // CHECK:         llvm.call @__lgc_gpu_gates_0(%[[IN]], %[[SCRATCH]])
-// The class count: sum and carry of the two outputs, to planes rows 0 and 1.
-// CHECK:         %[[SUM:.*]] = llvm.xor
-// CHECK-NEXT:    %[[CARRY:.*]] = llvm.and
-// CHECK-NEXT:    %[[P0:.*]] = llvm.getelementptr %[[PLANES]][0]
-// CHECK-NEXT:    llvm.store %[[SUM]], %[[P0]]
-// CHECK-NEXT:    %[[P1:.*]] = llvm.getelementptr %[[PLANES]][32]
-// CHECK-NEXT:    llvm.store %[[CARRY]], %[[P1]]
+// CHECK-NEXT:    llvm.call @__lgc_gpu_count_0(%[[IN]], %[[SCRATCH]], %[[PLANES]])
+// CHECK:         llvm.getelementptr %[[PLANES]][0]
+// CHECK-NEXT:    llvm.load
+// CHECK-NEXT:    llvm.getelementptr %[[PLANES]][32]
+// CHECK-NEXT:    llvm.load
 // CHECK-COUNT-64: llvm.store {{.*}} : i32, !llvm.ptr
 
 // Packing: consecutive threads take consecutive input bits (i = gid % 2,
@@ -74,6 +84,23 @@
 // CHECK-LABEL: llvm.func @lgc_net(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: i64)
 // CHECK-SAME:    nvvm.kernel
 // CHECK:         llvm.call @__lgc_gpu_thread
+
+// One output bit per count function: the second adds its bit to the count
+// the first stored (plane j enters column j).
+// SPLIT-LABEL: llvm.func internal @__lgc_gpu_count_0(
+// SPLIT-NOT:     llvm.func
+// SPLIT:         llvm.store
+// SPLIT-LABEL: llvm.func internal @__lgc_gpu_count_1(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr)
+// SPLIT-NEXT:    llvm.getelementptr %arg2[0]
+// SPLIT-NEXT:    %[[C0:.*]] = llvm.load
+// SPLIT-NEXT:    llvm.getelementptr %arg2[32]
+// SPLIT-NEXT:    %[[C1:.*]] = llvm.load
+// SPLIT-NEXT:    llvm.getelementptr %arg1[32]
+// SPLIT-NEXT:    %[[BIT:.*]] = llvm.load
+// SPLIT:         llvm.xor %[[C0]], %[[BIT]]
+// SPLIT-LABEL: llvm.func internal @__lgc_gpu_thread
+// SPLIT:         llvm.call @__lgc_gpu_count_0
+// SPLIT-NEXT:    llvm.call @__lgc_gpu_count_1
 
 // In host mode the per-thread functions are exported and there are no kernels.
 // HOST-LABEL: llvm.func @__lgc_gpu_thread

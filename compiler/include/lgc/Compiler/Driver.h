@@ -96,6 +96,8 @@ struct DriverOptions {
   /// GPU backend: the architecture (a comma-separated list for fatbin).
   std::string gpuArch = "sm_90";
   std::string ptxFeatures;
+  /// The GPU lowering's register window (GateLowering.h).
+  unsigned gpuRegisterWindow = kDefaultGpuRegisterWindow;
   /// Where ptxas is (its path or the toolkit's directory); empty: search
   /// (lgc/Target/GPU/GPUTarget.h findCudaToolkit).
   std::string cudaPath;

@@ -43,8 +43,13 @@ constexpr unsigned kDefaultGatesPerFunction = 1000;
 /// the window's values with room for the gates' operands.
 constexpr unsigned kDefaultRegisterWindow = 16;
 /// No window: a value, once computed or loaded, is reused for the rest of
-/// its function (the GPU lowering, where ptxas allocates registers).
+/// its function.
 constexpr unsigned kUnlimitedWindow = ~0u;
+/// The GPU lowering's window. Unlimited, ptxas spilled up to 1.2 KB per
+/// thread in half the gate functions of a 6x8000 net (10.5 KB of spill
+/// stores in all, ptxas -v); with 128 it spills 56 bytes in one function,
+/// for 8 more scratch slots (of 4,871) and as many instructions.
+constexpr unsigned kDefaultGpuRegisterWindow = 128;
 
 /// Where a value lives outside the function that computes it.
 struct ValueHome {

@@ -46,7 +46,12 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
   let options = [
     Option<"gatesPerFunction", "gates-per-function", "unsigned",
            "lgc::kDefaultGatesPerFunction",
-           "Split the gates into device functions of at most this many">,
+           "Split the gates (and the GroupSum's output bits) into device "
+           "functions of at most this many">,
+    Option<"registerWindow", "register-window", "unsigned",
+           "lgc::kDefaultGpuRegisterWindow",
+           "Reload a value used more than this many gates after it was "
+           "computed or loaded">,
     Option<"hostMode", "host-mode", "bool", "false",
            "Per-thread functions for the host instead of kernels">
   ];

@@ -34,8 +34,9 @@ namespace {
 class NVVMLowering : public GateEmitter {
 public:
   NVVMLowering(NetOp net, OpBuilder &b, const NetPartition &partition,
-               bool hostMode)
-      : GateEmitter(b, net.getLoc(), partition), net(net), hostMode(hostMode) {
+               unsigned bitsPerFunction, bool hostMode)
+      : GateEmitter(b, net.getLoc(), partition), net(net),
+        bitsPerFunction(bitsPerFunction), hostMode(hostMode) {
     i8 = b.getI8Type();
     i32 = b.getI32Type();
     i64 = b.getI64Type();
@@ -92,7 +93,8 @@ private:
                : p;
   }
   void globals(const EncodingTables &encoding);
-  void counterAndArgmax(Value planes, Value classes, Value t, unsigned K);
+  SmallVector<LLVM::LLVMFuncOp> countFunctions(unsigned K);
+  void argmax(Value planes, Value classes, Value t, unsigned K);
   /// Input bit i and word t of packing thread `gid` (consecutive threads
   /// take consecutive bits of one word), and the address of that word in
   /// the tile-major input array.
@@ -103,6 +105,7 @@ private:
                LLVM::LLVMFuncOp packBits);
 
   NetOp net;
+  unsigned bitsPerFunction;
   bool hostMode;
   Type i8, i32, i64, ptr, voidTy;
   unsigned globalSpace;
@@ -138,12 +141,87 @@ void NVVMLowering::globals(const EncodingTables &encoding) {
                            net.getTauAttr(), 0, globalSpace);
 }
 
-/// GroupSum as carry-save adder trees, then a running bit-sliced argmax;
-/// the class of each of the thread's 64 samples is stored as a u32.
-void NVVMLowering::counterAndArgmax(Value planes, Value classes, Value t,
-                                    unsigned K) {
+/// GroupSum: the count of each class as bit planes, in functions of at
+/// most `bitsPerFunction` output bits (the group of a big net is thousands
+/// of bits per class; one function over all of them took ptxas minutes).
+/// Each function adds its bits to the planes the previous one stored.
+SmallVector<LLVM::LLVMFuncOp> NVVMLowering::countFunctions(unsigned K) {
   auto outputs = net.getOutputOp().getBits();
   unsigned C = net.getClasses(), group = unsigned(outputs.size()) / C;
+  unsigned step = std::max(1u, bitsPerFunction);
+  SmallVector<LLVM::LLVMFuncOp> fns;
+  for (unsigned c = 0; c < C; ++c)
+    for (unsigned first = 0; first < std::max(group, 1u); first += step) {
+      OpBuilder::InsertionGuard guard(b);
+      LLVM::LLVMFuncOp fn = function(
+          (abi::kGpuCountFunction + Twine(fns.size())).str(), {ptr, ptr, ptr},
+          LLVM::Linkage::Internal);
+      auto args = fn.getBody().front().getArguments();
+      inBase = args[0];
+      scratchBase = args[1];
+      Value planes = args[2];
+      auto x = [&](Value p, Value q) {
+        return b.create<LLVM::XOrOp>(loc, p, q).getResult();
+      };
+      auto a = [&](Value p, Value q) {
+        return b.create<LLVM::AndOp>(loc, p, q).getResult();
+      };
+      auto o = [&](Value p, Value q) {
+        return b.create<LLVM::OrOp>(loc, p, q).getResult();
+      };
+      // A carry-save counter that adds eagerly: as soon as a column holds
+      // three bits they become one full adder's sum (kept) and carry (passed
+      // on), so no column ever holds more than two bits and the values live
+      // at once are O(K) rather than the whole group (a tree over all the
+      // group's bits kept every output bit live and spilled kilobytes per
+      // thread). Counts never exceed the group, so nothing carries out of
+      // column K - 1.
+      std::vector<SmallVector<Value, 3>> columns(K);
+      std::function<void(unsigned, Value)> add = [&](unsigned w, Value v) {
+        if (w >= K)
+          return;
+        SmallVector<Value, 3> &col = columns[w];
+        col.push_back(v);
+        if (col.size() < 3)
+          return;
+        Value p = col[0], q = col[1], r = col[2];
+        Value pq = x(p, q);
+        col.assign({x(pq, r)});
+        add(w + 1, o(a(p, q), a(pq, r)));
+      };
+      // The count so far is bit j of weight 2^j: it enters column j.
+      if (first > 0)
+        for (unsigned j = 0; j < K; ++j)
+          add(j, b.create<LLVM::LoadOp>(
+                     loc, i64, element(planes, int64_t(c) * K + j), 8));
+      for (unsigned k = first; k < std::min(group, first + step); ++k) {
+        Value bit = outputs[c * group + k];
+        std::optional<ValueHome> home = partition.home(bit);
+        if (home && home->kind == ValueHome::Constant && home->index == 0)
+          continue;
+        add(0, use(bit, /*at=*/0));
+      }
+      // Two bits left in a column: a half adder.
+      for (unsigned w = 0; w < K; ++w)
+        if (columns[w].size() == 2) {
+          Value p = columns[w][0], q = columns[w][1];
+          columns[w].assign({x(p, q)});
+          add(w + 1, a(p, q));
+        }
+      for (unsigned j = 0; j < K; ++j)
+        b.create<LLVM::StoreOp>(
+            loc, columns[j].empty() ? zeros() : columns[j].front(),
+            element(planes, int64_t(c) * K + j), 8);
+      b.create<LLVM::ReturnOp>(loc, ValueRange{});
+      fns.push_back(fn);
+    }
+  return fns;
+}
+
+/// The argmax of the counts in `planes`, bit-sliced over the thread's 64
+/// samples; the class of each is stored as a u32.
+void NVVMLowering::argmax(Value planes, Value classes, Value t, unsigned K) {
+  unsigned C = net.getClasses();
   auto x = [&](Value p, Value q) {
     return b.create<LLVM::XOrOp>(loc, p, q).getResult();
   };
@@ -159,47 +237,10 @@ void NVVMLowering::counterAndArgmax(Value planes, Value classes, Value t,
     ++idxBits;
   SmallVector<Value> best, idx(idxBits, zeros());
   for (unsigned c = 0; c < C; ++c) {
-    // A carry-save counter that adds eagerly: as soon as a column holds
-    // three bits they become one full adder's sum (kept) and carry (passed
-    // on), so no column ever holds more than two bits and the values live
-    // at once are O(K) rather than the whole group (a tree over all the
-    // group's bits kept every output bit live and spilled kilobytes per
-    // thread). Counts never exceed the group, so nothing carries out of
-    // column K - 1.
-    std::vector<SmallVector<Value, 3>> columns(K);
-    std::function<void(unsigned, Value)> add = [&](unsigned w, Value v) {
-      if (w >= K)
-        return;
-      SmallVector<Value, 3> &col = columns[w];
-      col.push_back(v);
-      if (col.size() < 3)
-        return;
-      Value p = col[0], q = col[1], r = col[2];
-      Value pq = x(p, q);
-      col.assign({x(pq, r)});
-      add(w + 1, o(a(p, q), a(pq, r)));
-    };
-    for (unsigned k = 0; k < group; ++k) {
-      Value bit = outputs[c * group + k];
-      std::optional<ValueHome> home = partition.home(bit);
-      if (home && home->kind == ValueHome::Constant && home->index == 0)
-        continue;
-      add(0, use(bit, /*at=*/0));
-    }
-    // Two bits left in a column: a half adder.
-    for (unsigned w = 0; w < K; ++w)
-      if (columns[w].size() == 2) {
-        Value p = columns[w][0], q = columns[w][1];
-        columns[w].assign({x(p, q)});
-        add(w + 1, a(p, q));
-      }
     SmallVector<Value> count;
-    for (unsigned j = 0; j < K; ++j) {
-      Value plane = columns[j].empty() ? zeros() : columns[j].front();
-      count.push_back(plane);
-      b.create<LLVM::StoreOp>(loc, plane, element(planes, int64_t(c) * K + j),
-                              8);
-    }
+    for (unsigned j = 0; j < K; ++j)
+      count.push_back(b.create<LLVM::LoadOp>(
+          loc, i64, element(planes, int64_t(c) * K + j), 8));
     if (c == 0) {
       best = count;
       continue;
@@ -400,6 +441,7 @@ void NVVMLowering::run() {
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
     chunks.push_back(fn);
   }
+  SmallVector<LLVM::LLVMFuncOp> counts = countFunctions(K);
   LLVM::LLVMFuncOp threadFn;
   {
     OpBuilder::InsertionGuard guard(b);
@@ -413,7 +455,10 @@ void NVVMLowering::run() {
     Value planesBase = tileBase(args[2], int64_t(net.getClasses()) * K, t);
     for (LLVM::LLVMFuncOp chunk : chunks)
       b.create<LLVM::CallOp>(loc, chunk, ValueRange{inBase, scratchBase});
-    counterAndArgmax(planesBase, args[3], t, K);
+    for (LLVM::LLVMFuncOp count : counts)
+      b.create<LLVM::CallOp>(loc, count,
+                             ValueRange{inBase, scratchBase, planesBase});
+    argmax(planesBase, args[3], t, K);
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
   }
   LLVM::LLVMFuncOp packU8, packBits;
@@ -436,8 +481,8 @@ struct ConvertLGNToNVVMPass
 
   void runOnOperation() override {
     auto lower = [&](NetOp net, OpBuilder &b) -> LogicalResult {
-      NetPartition partition(net, gatesPerFunction);
-      NVVMLowering(net, b, partition, hostMode).run();
+      NetPartition partition(net, gatesPerFunction, registerWindow);
+      NVVMLowering(net, b, partition, gatesPerFunction, hostMode).run();
       return success();
     };
     if (failed(lowerOnlyNet(getOperation(), lower)))

@@ -83,6 +83,7 @@ constexpr const char *kPackKernel = "lgc_pack_u8";
 constexpr const char *kPackBitsKernel = "lgc_pack_bits";
 constexpr const char *kNetKernel = "lgc_net";
 constexpr const char *kGpuGatesFunction = "__lgc_gpu_gates_";
+constexpr const char *kGpuCountFunction = "__lgc_gpu_count_";
 constexpr const char *kGpuThreadFunction = "__lgc_gpu_thread";
 constexpr const char *kGpuPackFunction = "__lgc_gpu_pack_u8";
 constexpr const char *kGpuPackBitsFunction = "__lgc_gpu_pack_bits";
