@@ -51,6 +51,13 @@ struct CudaNet::Driver {
                              unsigned, unsigned, unsigned, void *, void **,
                              void **);
   CUresult (*cuGetErrorString)(CUresult, const char **);
+  CUresult (*cuMemAllocHost)(void **, size_t);
+  CUresult (*cuMemFreeHost)(void *);
+  CUresult (*cuStreamCreate)(void **, unsigned);
+  CUresult (*cuStreamDestroy)(void *);
+  CUresult (*cuStreamSynchronize)(void *);
+  CUresult (*cuMemcpyHtoDAsync)(CUdeviceptr, const void *, size_t, void *);
+  CUresult (*cuMemcpyDtoHAsync)(void *, CUdeviceptr, size_t, void *);
 
   ~Driver() {
     if (lib)
@@ -88,6 +95,13 @@ struct CudaNet::Driver {
     sym(d->cuMemcpyDtoH, "cuMemcpyDtoH_v2");
     sym(d->cuLaunchKernel, "cuLaunchKernel");
     sym(d->cuGetErrorString, "cuGetErrorString");
+    sym(d->cuMemAllocHost, "cuMemAllocHost_v2");
+    sym(d->cuMemFreeHost, "cuMemFreeHost");
+    sym(d->cuStreamCreate, "cuStreamCreate");
+    sym(d->cuStreamDestroy, "cuStreamDestroy_v2");
+    sym(d->cuStreamSynchronize, "cuStreamSynchronize");
+    sym(d->cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
+    sym(d->cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
     if (!ok)
       return Status::error("libcuda.so.1 lacks driver API entry points");
     CUresult rc = d->cuInit(0);
@@ -327,4 +341,146 @@ Status CudaNet::run(Input form, const void *hostInput, uint64_t deviceInput,
   }
   release();
   return status;
+}
+
+Status CudaNet::allocatePinned(size_t bytes, void **out) {
+  *out = nullptr;
+  if (Status s = check(driver->cuCtxSetCurrent(context), "cuCtxSetCurrent"); !s)
+    return s;
+  return check(driver->cuMemAllocHost(out, bytes ? bytes : 1),
+               "allocating pinned host memory");
+}
+
+void CudaNet::freePinned(void *p) {
+  if (p)
+    driver->cuMemFreeHost(p);
+}
+
+Status CudaNet::stream(Input form, const void *input, size_t n,
+                       uint32_t *classesOut, size_t chunk, double *seconds) {
+  if (n == 0)
+    return Status::success();
+  if (!input || !classesOut)
+    return Status::errorAt(path, "null input or output");
+  Driver &d = *driver;
+  if (Status s = check(d.cuCtxSetCurrent(context), "cuCtxSetCurrent"); !s)
+    return s;
+  // Chunks of whole tiles, so that packed input (64-sample blocks) and the
+  // classes of one chunk start where the previous one ended.
+  const size_t tileSamples = 64 * abi::kGpuTileWords;
+  chunk = std::max(tileSamples, chunk / tileSamples * tileSamples);
+  chunk = std::min(chunk, (n + tileSamples - 1) / tileSamples * tileSamples);
+  long long words = (long long)abi::gpuWords(chunk);
+  size_t K = size_t(shape[abi::kPlanes]);
+  size_t slots = std::max<size_t>(1, shape[abi::kScratchSlots]);
+  size_t sizes[5] = {inputBytes(form, chunk), size_t(inputs()) * words * 8,
+                     slots * words * 8, size_t(classes()) * K * words * 8,
+                     size_t(words) * 64 * 4};
+  constexpr int kSlots = 2;
+  CUdeviceptr buf[kSlots][5] = {};
+  void *streams[kSlots] = {};
+  void *pinnedOut[kSlots] = {};
+  Status status = Status::success();
+  for (int k = 0; k < kSlots && status; ++k) {
+    for (int i = 0; i < 5 && status; ++i)
+      status = check(d.cuMemAlloc(&buf[k][i], sizes[i] ? sizes[i] : 8),
+                     "cuMemAlloc");
+    if (status)
+      status = check(d.cuStreamCreate(&streams[k], 0), "cuStreamCreate");
+    if (status)
+      status = check(d.cuMemAllocHost(&pinnedOut[k], sizes[4]),
+                     "allocating pinned host memory");
+  }
+  // The classes of a finished chunk, from its pinned buffer to the caller.
+  std::vector<size_t> pending(kSlots, SIZE_MAX);
+  auto finish = [&](int k) -> Status {
+    if (pending[k] == SIZE_MAX)
+      return Status::success();
+    if (Status s = check(d.cuStreamSynchronize(streams[k]), "running a chunk");
+        !s)
+      return s;
+    size_t first = pending[k];
+    std::memcpy(classesOut + first, pinnedOut[k],
+                std::min(chunk, n - first) * 4);
+    pending[k] = SIZE_MAX;
+    return Status::success();
+  };
+  auto start = std::chrono::steady_clock::now();
+  const char *bytes = static_cast<const char *>(input);
+  size_t index = 0;
+  for (size_t first = 0; first < n && status; first += chunk, ++index) {
+    int k = int(index % kSlots);
+    // The slot's previous chunk must be done before its buffers are reused;
+    // meanwhile the other slot's copies and kernels run.
+    status = finish(k);
+    if (!status)
+      break;
+    size_t count = std::min(chunk, n - first);
+    long long nn = (long long)count;
+    status = check(d.cuMemcpyHtoDAsync(buf[k][0],
+                                       bytes + inputBytes(form, first),
+                                       inputBytes(form, count), streams[k]),
+                   "copying a chunk to the device");
+    long long packThreads = (long long)inputs() * words;
+    void *packArgs[] = {&buf[k][0], &nn, &buf[k][1], &words};
+    if (status)
+      status = check(d.cuLaunchKernel(form == Input::U8 ? packKernel
+                                                        : packBitsKernel,
+                                      unsigned((packThreads + 255) / 256), 1,
+                                      1, 256, 1, 1, 0, streams[k], packArgs,
+                                      nullptr),
+                     "launching the packing kernel");
+    void *netArgs[] = {&buf[k][1], &buf[k][2], &buf[k][3], &buf[k][4], &words};
+    if (status)
+      status = check(d.cuLaunchKernel(netKernel, unsigned((words + 127) / 128),
+                                      1, 1, 128, 1, 1, 0, streams[k], netArgs,
+                                      nullptr),
+                     "launching lgc_net");
+    if (status)
+      status = check(d.cuMemcpyDtoHAsync(pinnedOut[k], buf[k][4], count * 4,
+                                         streams[k]),
+                     "copying classes back");
+    if (status)
+      pending[k] = first;
+  }
+  for (int k = 0; k < kSlots && status; ++k)
+    status = finish(k);
+  if (seconds)
+    *seconds = std::chrono::duration<double>(
+                   std::chrono::steady_clock::now() - start)
+                   .count();
+  for (int k = 0; k < kSlots; ++k) {
+    if (streams[k])
+      d.cuStreamSynchronize(streams[k]);
+    for (CUdeviceptr p : buf[k])
+      if (p)
+        d.cuMemFree(p);
+    if (streams[k])
+      d.cuStreamDestroy(streams[k]);
+    if (pinnedOut[k])
+      d.cuMemFreeHost(pinnedOut[k]);
+  }
+  return status;
+}
+
+Status CudaNet::upload(const void *data, size_t bytes, uint64_t *out) {
+  *out = 0;
+  if (Status s = check(driver->cuCtxSetCurrent(context), "cuCtxSetCurrent"); !s)
+    return s;
+  CUdeviceptr p = 0;
+  if (Status s = check(driver->cuMemAlloc(&p, bytes ? bytes : 8), "cuMemAlloc");
+      !s)
+    return s;
+  if (Status s = check(driver->cuMemcpyHtoD(p, data, bytes), "uploading");
+      !s) {
+    driver->cuMemFree(p);
+    return s;
+  }
+  *out = p;
+  return Status::success();
+}
+
+void CudaNet::freeDevice(uint64_t p) {
+  if (p)
+    driver->cuMemFree(CUdeviceptr(p));
 }

@@ -25,6 +25,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -45,10 +46,13 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     uint32_t classes;
     double pass;
     unsigned gatesPerFunction;
-  } cases[] = {{8, {8, 8}, 2, -1, 3000},
-               {60, {120, 90}, 9, 0.45, 50},
-               {100, {300, 300, 300}, 10, 0.3, 3000},
-               {33, {70}, 1, -1, 7}};
+    /// Register window: values reloaded from scratch beyond it.
+    unsigned window;
+  } cases[] = {{8, {8, 8}, 2, -1, 3000, kDefaultGpuRegisterWindow},
+               {60, {120, 90}, 9, 0.45, 50, 4},
+               {100, {300, 300, 300}, 10, 0.3, 3000, kUnlimitedWindow},
+               {100, {300, 300, 300}, 10, 0.3, 3000, 1},
+               {33, {70}, 1, -1, 7, kDefaultGpuRegisterWindow}};
   char dir[] = "/tmp/lgc-gpu-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   int index = 0;
@@ -77,6 +81,7 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     mlir::PassManager lower(&context);
     ConvertLGNToNVVMOptions lowering;
     lowering.gatesPerFunction = c.gatesPerFunction;
+    lowering.registerWindow = c.window;
     lowering.hostMode = true;
     lower.addPass(createConvertLGNToNVVM(lowering));
     ASSERT_TRUE(mlir::succeeded(lower.run(*module)));
@@ -215,6 +220,35 @@ TEST(GPUKernel, CudaDriverRun) {
   interpret(net, words.data(), n, wantCounts.data(), wantClasses.data());
   EXPECT_EQ(classes, wantClasses);
   EXPECT_EQ(counts, wantCounts);
+
+  // Already-packed bits, input already on the device, and the streamed,
+  // double-buffered path (chunks of one tile, from pinned memory): the
+  // same classes.
+  std::vector<uint32_t> got(n, 999);
+  ASSERT_TRUE(gpu->runPacked(words.data(), n, nullptr, got.data()).ok());
+  EXPECT_EQ(got, wantClasses);
+  uint64_t onDevice = 0;
+  ASSERT_TRUE(gpu->upload(x.data(), x.size(), &onDevice).ok());
+  std::fill(got.begin(), got.end(), 999);
+  ASSERT_TRUE(gpu->runOnDevice(CudaNet::Input::U8, onDevice, n, nullptr,
+                               got.data())
+                  .ok());
+  gpu->freeDevice(onDevice);
+  EXPECT_EQ(got, wantClasses);
+  for (CudaNet::Input form : {CudaNet::Input::U8, CudaNet::Input::Packed}) {
+    size_t bytes = gpu->inputBytes(form, n);
+    void *pinned = nullptr;
+    ASSERT_TRUE(gpu->allocatePinned(bytes, &pinned).ok());
+    std::memcpy(pinned,
+                form == CudaNet::Input::U8 ? static_cast<const void *>(x.data())
+                                           : words.data(),
+                bytes);
+    std::fill(got.begin(), got.end(), 999);
+    Status st = gpu->stream(form, pinned, n, got.data(), 2048);
+    gpu->freePinned(pinned);
+    ASSERT_TRUE(st.ok()) << st.message();
+    EXPECT_EQ(got, wantClasses);
+  }
 }
 
 } // namespace

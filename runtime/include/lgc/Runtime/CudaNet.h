@@ -59,6 +59,23 @@ public:
   /// Bytes of input for n samples in `form`.
   size_t inputBytes(Input form, size_t n) const;
 
+  /// Classifies n samples from host memory end to end, in chunks of about
+  /// `chunk` samples (whole tiles of 2,048) on two streams: while one
+  /// chunk's input is copied to the device, the other's kernels run and its
+  /// classes come back, so copies and compute overlap. Input in pinned
+  /// memory (allocatePinned) is copied by DMA at the bus's speed; other
+  /// memory works too, through the driver's staging. `seconds` receives the
+  /// wall time of the whole run, copies included.
+  Status stream(Input form, const void *input, size_t n, uint32_t *classes,
+                size_t chunk = size_t(1) << 20, double *seconds = nullptr);
+  /// Device memory of this net's context holding a copy of `data` (for
+  /// runOnDevice); freeDevice releases it.
+  Status upload(const void *data, size_t bytes, uint64_t *devicePtr);
+  void freeDevice(uint64_t devicePtr);
+  /// Page-locked host memory of this net's context, for stream()'s input.
+  Status allocatePinned(size_t bytes, void **out);
+  void freePinned(void *p);
+
   struct Driver;
 
 private:
