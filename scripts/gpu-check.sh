@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # The GPU check, in two halves.
 #
-#   scripts/gpu-check.sh bundle [DIR]   here (no GPU needed): build lgc, make
-#       test nets and their PTX (sm_80 and sm_90), the reference outputs from
-#       the interpreter, and copy everything the GPU machine needs into DIR
-#       (default build/gpu-bundle): lgc-gpu-check (glibc + driver only),
-#       nets, Fashion-MNIST test images, expected outputs, run.sh.
-#   DIR/run.sh                          on any machine with an NVIDIA GPU and
-#       its driver (no CUDA toolkit, compiler or LLVM needed): copy DIR
-#       there (scp -r, a shared disk, ...) and run it. Bit-exact checks
-#       against the interpreter, then images/s for 784->6x8000 and 6x64000;
-#       then the trainer: CPU and CUDA gradients agree within 1e-4, CUDA it/s
-#       for 6x8000 and 6x64000 at batch 100 and 1000. Output is line-buffered
-#       and each program has a time limit (LGC_GPU_CHECK_TIMEOUT seconds,
-#       default 600), so a slow step cannot hide the results before it.
+#   scripts/gpu-check.sh bundle [DIR]   here (no GPU needed; the CUDA
+#       Toolkit's ptxas, nvlink and fatbinary for the device binaries): build
+#       lgc, make test nets as cubins, fat binaries and PTX, the reference
+#       outputs from the interpreter, the benchmark nets' net.so, and copy
+#       everything the GPU machine needs into DIR (default build/gpu-bundle):
+#       lgc-gpu-check (glibc + driver only), nets, Fashion-MNIST test images,
+#       expected outputs, run.sh.
+#   DIR/run.sh                          on any machine with an NVIDIA GPU
+#       (sm_90: H100, H200) and its driver (no CUDA toolkit, compiler or LLVM
+#       needed): copy DIR there (scp -r, a shared disk, ...) and run it.
+#       Bit-exact checks against the interpreter through every input path,
+#       then images/s for 784->6x8000 and 6x64000 (device, with copies, the
+#       CPU backend on the same host), a summary table; then the trainer: CPU
+#       and CUDA gradients agree within 1e-4, CUDA it/s for 6x8000 and
+#       6x64000 at batch 100 and 1000. Output is line-buffered and each net
+#       has its own time limit (LGC_GPU_CHECK_TIMEOUT seconds, default 120),
+#       so a slow step cannot hide the results before it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${1:-}" = bundle ] || { echo "usage: scripts/gpu-check.sh bundle [DIR]" >&2; exit 2; }
@@ -30,8 +34,11 @@ raw = gzip.open("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz").r
 open(f"{d}/images.u8", "wb").write(raw[16:])
 PY
 manifest="$DIR/manifest.txt"
-echo "# kind name samples" > "$manifest"
-# Bit-exact checks: several shapes, both architectures, 10,000 real images.
+echo "# kind name module samples [cpu-library]" > "$manifest"
+step() { echo "[$(date +%T)] $*"; }
+# Bit-exact checks: several shapes, 10,000 real images, every form of module:
+# cubins for sm_90 (H100, H200), fat binaries (sm_80 + sm_90) and PTX for the
+# driver's JIT.
 i=0
 for spec in "2x1000 10 0.45" "4x2000 10 -1" "3x600 25 0.2" "2x500 1 0.6"; do
   set -- $spec
@@ -39,32 +46,48 @@ for spec in "2x1000 10 0.45" "4x2000 10 -1" "3x600 25 0.2" "2x500 1 0.6"; do
   pass=()
   [ "$3" != -1 ] && pass=(--pass-through "$3")
   "$B/lgn-gen" --inputs 784 --layers "$1" --classes "$2" --seed "$i" "${pass[@]}" -o "$DIR/check$i.lgn"
-  for arch in sm_80 sm_90; do
-    name="check${i}_$arch"
-    "$B/lgc" -O2 "$DIR/check$i.lgn" --gpu-arch=$arch -o "$DIR/$name.ptx"
+  for form in cubin fatbin ptx; do
+    name="check${i}_$form"
+    step "$name"
+    "$B/lgc" -O2 "$DIR/check$i.lgn" --emit=$form --gpu-arch=$([ $form = fatbin ] && echo sm_80,sm_90 || echo sm_90) -o "$DIR/$name.$form"
     "$B/lgc-gpu-check" --expect "$DIR/check$i.lgn" "$DIR/images.u8" 10000 "$DIR/$name.expected"
-    echo "check $name 10000" >> "$manifest"
+    echo "check $name $name.$form 10000" >> "$manifest"
   done
 done
-# Throughput: the issue's nets, 1M and 4M samples.
+# Throughput: the issue's nets, 4M and 1M samples, as sm_90 cubins, with the
+# CPU backend's net.so (portable x86-64-v3) to compare with on the GPU host.
 for spec in "6x8000 4000000" "6x64000 1000000"; do
   set -- $spec
   "$B/lgn-gen" --inputs 784 --layers "$1" --classes 10 --seed 1 --pass-through 0.45 -o "$DIR/bench_$1.lgn"
-  "$B/lgc" -O2 "$DIR/bench_$1.lgn" --gpu-arch=sm_90 -o "$DIR/bench_${1}_sm_90.ptx"
-  echo "bench bench_${1}_sm_90 $2" >> "$manifest"
+  step "bench_$1: cubin"
+  "$B/lgc" -O2 "$DIR/bench_$1.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps -o "$DIR/bench_$1.cubin"
+  step "bench_$1: net.so"
+  "$B/lgc" -O2 "$DIR/bench_$1.lgn" --mcpu=x86-64-v3 -o "$DIR/bench_$1.so"
+  echo "bench bench_$1 bench_$1.cubin $2 bench_$1.so" >> "$manifest"
 done
 rm -f "$DIR"/*.lgn
 cat > "$DIR/run.sh" <<'RUN'
 #!/usr/bin/env bash
-# Runs on the GPU machine: bit-exact checks, then throughput.
-set -eu
+# Runs on the GPU machine: each net of the manifest with its own time limit
+# (LGC_GPU_CHECK_TIMEOUT seconds, default 120), every figure printed as it
+# is measured, then the summary table; then the trainer's check.
+set -u
 cd "$(dirname "$0")"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null || true
 status=0
-limit="${LGC_GPU_CHECK_TIMEOUT:-600}"
-timeout "$limit" stdbuf -oL -eL ./lgc-gpu-check . || status=1
+limit="${LGC_GPU_CHECK_TIMEOUT:-120}"
+rm -f results.tsv
+for name in $(awk '!/^#/ {print $2}' manifest.txt); do
+  if ! timeout "$limit" stdbuf -oL -eL ./lgc-gpu-check . "$name"; then
+    echo "$name: FAILED or over ${limit} s"
+    status=1
+  fi
+done
 echo
-timeout "$limit" stdbuf -oL -eL ./lgn-train-gpu-check || status=1
+./lgc-gpu-check --summary . || status=1
+echo
+timeout "${LGC_GPU_CHECK_TIMEOUT:-600}" stdbuf -oL -eL ./lgn-train-gpu-check || status=1
+[ $status = 0 ] && echo PASS || echo FAIL
 exit $status
 RUN
 chmod +x "$DIR/run.sh"

@@ -484,3 +484,10 @@ void CudaNet::freeDevice(uint64_t p) {
   if (p)
     driver->cuMemFree(CUdeviceptr(p));
 }
+
+Status CudaNet::encoding(uint32_t *feature, uint32_t *thresholdU8) const {
+  size_t bytes = size_t(inputs()) * 4;
+  if (Status s = readGlobal(abi::kBitFeatureSymbol, feature, bytes); !s)
+    return s;
+  return readGlobal(abi::kBitThresholdU8Symbol, thresholdU8, bytes);
+}

@@ -1,12 +1,18 @@
 //===- lgc-gpu-check.cpp - Bit-exact checks and throughput on a GPU -------===//
 //
 // Part of lgc. Runs on the GPU machine from the bundle scripts/gpu-check.sh
-// makes: for each `check` net, classes and counts from the PTX must equal the
-// reference interpreter's (computed where the bundle was made); for each
-// `bench` net it prints images/s on the device and with transfers.
-//   lgc-gpu-check BUNDLE_DIR
+// makes (nets as cubins, fatbins or PTX, images, expected outputs):
+//   lgc-gpu-check BUNDLE_DIR [NAME]  runs the manifest's entries (or the one
+//       named), prints each figure as soon as it is measured and appends the
+//       entry's row to BUNDLE_DIR/results.tsv
+//   lgc-gpu-check --summary BUNDLE_DIR   the table of results.tsv
 //   lgc-gpu-check --expect NET.lgn IMAGES.u8 N OUT   (when making the bundle)
-// Needs nothing but glibc and the CUDA driver.
+// A `check` entry must equal the reference interpreter's classes and counts
+// (computed where the bundle was made) through every input path: 8-bit
+// pixels, packed bits, and the streamed path. A `bench` entry times them
+// and, where the bundle has its net.so, the CPU backend on this host's cores,
+// whose classes the GPU's must equal. Needs nothing but glibc and the CUDA
+// driver.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,8 +20,10 @@
 #include "lgc/Runtime/FileUtil.h"
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Interpreter.h"
+#include "lgc/Runtime/NetLibrary.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fmt/core.h>
 #include <sstream>
@@ -53,76 +61,269 @@ static int expect(const std::string &netPath, const std::string &imagesPath,
   return 0;
 }
 
+static double since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+/// The columns of results.tsv and of the summary.
+static const char *kColumns[] = {"net",
+                                 "gates",
+                                 "samples",
+                                 "load s",
+                                 "u8 device M/s",
+                                 "bits device M/s",
+                                 "u8 +copies M/s",
+                                 "bits +copies M/s",
+                                 "bits +copies GB/s",
+                                 "CPU .so M/s",
+                                 "bit-exact"};
+constexpr size_t kNumColumns = sizeof(kColumns) / sizeof(kColumns[0]);
+
+static int summary(const std::string &dir) {
+  std::string text;
+  if (!readBinary(dir + "/results.tsv", text))
+    return 1;
+  std::vector<std::vector<std::string>> rows = {
+      std::vector<std::string>(kColumns, kColumns + kNumColumns)};
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::vector<std::string> row;
+    std::istringstream fields(line);
+    std::string field;
+    while (std::getline(fields, field, '\t'))
+      row.push_back(field);
+    row.resize(kNumColumns, "-");
+    rows.push_back(row);
+  }
+  std::vector<size_t> width(kNumColumns, 0);
+  for (const auto &row : rows)
+    for (size_t i = 0; i < kNumColumns; ++i)
+      width[i] = std::max(width[i], row[i].size());
+  bool failed = false;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    std::string out = "|";
+    for (size_t i = 0; i < kNumColumns; ++i)
+      out += " " + rows[r][i] + std::string(width[i] - rows[r][i].size(), ' ') +
+             " |";
+    fmt::print("{}\n", out);
+    if (r == 0) {
+      std::string rule = "|";
+      for (size_t i = 0; i < kNumColumns; ++i)
+        rule += std::string(width[i] + 2, '-') + "|";
+      fmt::print("{}\n", rule);
+    }
+    failed |= r > 0 && rows[r].back() == "NO";
+  }
+  return failed ? 1 : 0;
+}
+
+/// Runs one manifest entry; returns false when a figure could not be
+/// measured or a comparison failed.
+static bool runEntry(const std::string &dir, const std::string &kind,
+                     const std::string &name, const std::string &module,
+                     size_t n, const std::string &library,
+                     const std::string &pixels) {
+  std::vector<std::string> row(kNumColumns, "-");
+  row[0] = name;
+  row[2] = std::to_string(n);
+  bool ok = true;
+  auto say = [&](const std::string &what) {
+    fmt::print("{}: {}\n", name, what);
+    std::fflush(stdout);
+  };
+  auto done = [&] {
+    std::string line;
+    for (size_t i = 0; i < kNumColumns; ++i)
+      line += (i ? "\t" : "") + row[i];
+    std::FILE *f = std::fopen((dir + "/results.tsv").c_str(), "a");
+    if (f) {
+      std::fprintf(f, "%s\n", line.c_str());
+      std::fclose(f);
+    }
+    return ok;
+  };
+  auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<CudaNet> net;
+  if (Status s = CudaNet::open(dir + "/" + module, net); !s) {
+    say(s.message());
+    row.back() = "NO";
+    ok = false;
+    return done();
+  }
+  row[3] = fmt::format("{:.3f}", since(start));
+  row[1] = std::to_string(net->gates());
+  say(fmt::format("{} loaded in {} s on {} ({} gates)", module, row[3],
+                  net->deviceName(), net->gates()));
+  size_t F = net->features(), available = pixels.size() / F;
+  // Inputs: the bundle's images, repeated up to n samples, and their bits.
+  std::vector<uint8_t> x(n * F);
+  for (size_t s = 0; s < n; ++s)
+    std::memcpy(&x[s * F], &pixels[(s % available) * F], F);
+  std::vector<uint32_t> classes(n),
+      counts(kind == "check" ? n * net->classes() : 0);
+  unsigned repeat = kind == "bench" ? 20 : 1;
+  double device = 0;
+  if (Status s = net->runU8(x.data(), n, counts.empty() ? nullptr
+                                                        : counts.data(),
+                            classes.data(), &device, repeat);
+      !s) {
+    say(s.message());
+    row.back() = "NO";
+    ok = false;
+    return done();
+  }
+  row[4] = fmt::format("{:.1f}", double(n) / device / 1e6);
+  say(fmt::format("u8 on the device: {} M images/s", row[4]));
+  // The reference: the interpreter's outputs for check entries, the CPU
+  // backend's classes for bench entries (where the bundle has the .so).
+  std::vector<uint32_t> want;
+  bool exact = true;
+  if (kind == "check") {
+    std::string expected;
+    if (!readBinary(dir + "/" + name + ".expected", expected) ||
+        expected.size() != n * 4 + counts.size() * 4) {
+      say("missing or short .expected");
+      ok = false;
+      row.back() = "NO";
+      return done();
+    }
+    want.resize(n);
+    std::memcpy(want.data(), expected.data(), n * 4);
+    exact &= std::memcmp(expected.data() + n * 4, counts.data(),
+                         counts.size() * 4) == 0;
+  } else if (!library.empty()) {
+    std::unique_ptr<NetLibrary> lib;
+    if (Status s = NetLibrary::open(dir + "/" + library, lib); !s) {
+      say(s.message());
+    } else {
+      want.resize(n);
+      auto t = std::chrono::steady_clock::now();
+      if (Status s = lib->runU8(x.data(), n, nullptr, want.data(), 0); !s) {
+        say(s.message());
+        want.clear();
+      } else {
+        row[9] = fmt::format("{:.1f}", double(n) / since(t) / 1e6);
+        say(fmt::format("CPU backend, all host cores: {} M images/s", row[9]));
+      }
+    }
+  }
+  auto compare = [&](const std::vector<uint32_t> &got, const char *path) {
+    if (want.empty())
+      return;
+    bool same = got == want;
+    exact &= same;
+    if (!same)
+      say(fmt::format("classes differ ({})", path));
+  };
+  compare(classes, "u8");
+  // Packed bits: inputs / 8 bytes per sample instead of `features`.
+  std::vector<uint64_t> bits;
+  {
+    // The bits from the module's own encoding tables (input bit i: feature
+    // f(i) >= its 8-bit threshold), the rule every backend packs by.
+    std::vector<uint32_t> feature(net->inputs()), threshold(net->inputs());
+    if (Status s = net->encoding(feature.data(), threshold.data()); !s) {
+      say(s.message());
+      ok = false;
+    } else {
+      size_t blocks = (n + 63) / 64;
+      bits.assign(blocks * net->inputs(), 0);
+      for (size_t s = 0; s < n; ++s)
+        for (uint32_t i = 0; i < net->inputs(); ++i)
+          if (x[s * F + feature[i]] >= threshold[i])
+            bits[(s / 64) * net->inputs() + i] |= uint64_t(1) << (s % 64);
+    }
+  }
+  if (!bits.empty()) {
+    std::vector<uint32_t> got(n);
+    if (Status s = net->runPacked(bits.data(), n, nullptr, got.data(), &device,
+                                  repeat);
+        !s) {
+      say(s.message());
+      ok = false;
+    } else {
+      row[5] = fmt::format("{:.1f}", double(n) / device / 1e6);
+      say(fmt::format("packed bits on the device: {} M images/s", row[5]));
+      compare(got, "packed");
+    }
+  }
+  // End to end from pinned host memory, copies overlapped with kernels.
+  for (CudaNet::Input form : {CudaNet::Input::U8, CudaNet::Input::Packed}) {
+    if (form == CudaNet::Input::Packed && bits.empty())
+      continue;
+    size_t bytes = net->inputBytes(form, n);
+    void *pinned = nullptr;
+    if (Status s = net->allocatePinned(bytes, &pinned); !s) {
+      say(s.message());
+      ok = false;
+      continue;
+    }
+    std::memcpy(pinned,
+                form == CudaNet::Input::U8 ? static_cast<const void *>(x.data())
+                                           : bits.data(),
+                bytes);
+    std::vector<uint32_t> got(n);
+    double seconds = 0;
+    // Once to warm up, then timed.
+    Status s = net->stream(form, pinned, n, got.data());
+    if (s)
+      s = net->stream(form, pinned, n, got.data(), size_t(1) << 20, &seconds);
+    net->freePinned(pinned);
+    if (!s) {
+      say(s.message());
+      ok = false;
+      continue;
+    }
+    bool u8 = form == CudaNet::Input::U8;
+    row[u8 ? 6 : 7] = fmt::format("{:.1f}", double(n) / seconds / 1e6);
+    if (!u8)
+      row[8] = fmt::format("{:.1f}", double(bytes) / seconds / 1e9);
+    say(fmt::format("{} from pinned memory, with copies: {} M images/s ({:.1f} "
+                    "GB/s of input)",
+                    u8 ? "u8" : "packed bits", row[u8 ? 6 : 7],
+                    double(bytes) / seconds / 1e9));
+    compare(got, u8 ? "streamed u8" : "streamed packed");
+  }
+  if (!want.empty()) {
+    row.back() = exact ? "yes" : "NO";
+    ok &= exact;
+  }
+  return done();
+}
+
 int main(int argc, char **argv) {
   if (argc == 6 && std::string(argv[1]) == "--expect")
     return expect(argv[2], argv[3], std::strtoull(argv[4], nullptr, 10),
                   argv[5]);
-  if (argc != 2) {
-    fmt::print(stderr, "usage: lgc-gpu-check BUNDLE_DIR\n");
+  if (argc == 3 && std::string(argv[1]) == "--summary")
+    return summary(argv[2]);
+  if (argc != 2 && argc != 3) {
+    fmt::print(stderr, "usage: lgc-gpu-check BUNDLE_DIR [NAME]\n"
+                       "       lgc-gpu-check --summary BUNDLE_DIR\n");
     return 2;
   }
-  std::string dir = argv[1];
+  std::string dir = argv[1], only = argc == 3 ? argv[2] : "";
   std::string manifest, pixels;
   if (!readBinary(dir + "/manifest.txt", manifest) ||
       !readBinary(dir + "/images.u8", pixels))
     return 1;
-  int failures = 0;
+  int failures = 0, found = 0;
   std::istringstream lines(manifest);
   std::string line;
-  fmt::print("{:<34} {:>8} {:>10} {:>14} {:>14}  {}\n", "net (ptx)", "gates",
-             "samples", "device M/s", "with copy M/s", "bit-exact");
   while (std::getline(lines, line)) {
+    // kind name module samples [library]
     std::istringstream fields(line);
-    std::string kind, name;
+    std::string kind, name, module, library;
     size_t n = 0;
-    fields >> kind >> name >> n;
-    if (kind.empty() || kind[0] == '#')
+    fields >> kind >> name >> module >> n >> library;
+    if (kind.empty() || kind[0] == '#' || (!only.empty() && name != only))
       continue;
-    std::unique_ptr<CudaNet> net;
-    if (Status s = CudaNet::open(dir + "/" + name + ".ptx", net); !s) {
-      fmt::print("{}\n", s.message());
-      ++failures;
-      continue;
-    }
-    size_t F = net->features(), available = pixels.size() / F;
-    // Inputs: the bundle's images, repeated up to n samples.
-    std::vector<uint8_t> x(n * F);
-    for (size_t s = 0; s < n; ++s)
-      std::memcpy(&x[s * F], &pixels[(s % available) * F], F);
-    std::vector<uint32_t> classes(n),
-        counts(kind == "check" ? n * net->classes() : 0);
-    double device = 0;
-    auto start = std::chrono::steady_clock::now();
-    unsigned repeat = kind == "bench" ? 20 : 1;
-    Status s = net->runU8(x.data(), n, counts.empty() ? nullptr : counts.data(),
-                          classes.data(), &device, repeat);
-    double total =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-            .count();
-    if (!s) {
-      fmt::print("{}\n", s.message());
-      ++failures;
-      continue;
-    }
-    std::string exact = "-";
-    if (kind == "check") {
-      std::string expected;
-      if (!readBinary(dir + "/" + name + ".expected", expected))
-        return 1;
-      size_t want = n * 4 + n * net->classes() * 4;
-      bool same = expected.size() == want &&
-                  std::memcmp(expected.data(), classes.data(), n * 4) == 0 &&
-                  std::memcmp(expected.data() + n * 4, counts.data(),
-                              counts.size() * 4) == 0;
-      exact = same ? "yes" : "NO";
-      failures += !same;
-    }
-    // With copies: one upload, `repeat` launches, one download.
-    double withCopy = total - device * (repeat - 1);
-    fmt::print("{:<34} {:>8} {:>10} {:>14.1f} {:>14.1f}  {}\n", name,
-               net->gates(), n, double(n) / device / 1e6,
-               double(n) / withCopy / 1e6, exact);
+    ++found;
+    failures += !runEntry(dir, kind, name, module, n, library, pixels);
   }
-  fmt::print("{}\n", failures ? "FAIL" : "PASS");
+  if (!only.empty() && !found)
+    return fmt::print(stderr, "no entry '{}' in the manifest\n", only), 2;
   return failures ? 1 : 0;
 }

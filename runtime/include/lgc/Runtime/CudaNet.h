@@ -56,6 +56,9 @@ public:
   Status runOnDevice(Input form, uint64_t input, size_t n, uint32_t *counts,
                      uint32_t *classes, double *deviceSeconds = nullptr,
                      unsigned repeat = 1);
+  /// The input encoding baked into the module: input bit i is feature
+  /// feature[i] >= thresholdU8[i] (inputs() entries each).
+  Status encoding(uint32_t *feature, uint32_t *thresholdU8) const;
   /// Bytes of input for n samples in `form`.
   size_t inputBytes(Input form, size_t n) const;
 
