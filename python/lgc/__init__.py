@@ -43,7 +43,7 @@ class NetInfo:
 
 
 class Net:
-    """A net opened by the C runtime: a net.so, a .lgn or a .ptx."""
+    """A net opened by the C runtime: a net.so, a .lgn or a GPU module."""
 
     def __init__(self, path, threads=0):
         path = os.fspath(path)
@@ -149,8 +149,8 @@ class Net:
 
 def load(path, threads=0):
     """Opens a net.so (from lgc), a .lgn (the reference interpreter) or a
-    .ptx (the GPU). `threads`: host threads per batch of a net.so, 0 for all
-    cores."""
+    .ptx, .cubin or .fatbin (the GPU). `threads`: host threads per batch of
+    a net.so, 0 for all cores."""
     return Net(path, threads)
 
 

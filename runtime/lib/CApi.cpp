@@ -1,8 +1,9 @@
 //===- CApi.cpp - The C API of liblgcrt -----------------------------------===//
 //
 // Part of lgc. lgc_runtime.h over lgc::Runner: C programs and Python's ctypes
-// open a net.so, a .lgn (the reference interpreter) or a .ptx (the GPU) the
-// same way. Errors come back as status codes and messages, never aborts.
+// open a net.so, a .lgn (the reference interpreter) or a .ptx, .cubin or
+// .fatbin (the GPU) the same way. Errors come back as status codes and
+// messages, never aborts.
 //
 //===----------------------------------------------------------------------===//
 

@@ -172,10 +172,10 @@ Status CudaNet::open(const std::string &ptxPath,
                             "finding kernel lgc_pack_u8 (not an lgc GPU net?)");
       !s)
     return s;
-  if (Status s = net->check(d.cuModuleGetFunction(&net->packBitsKernel,
-                                                  net->module,
-                                                  abi::kPackBitsKernel),
-                            "finding kernel lgc_pack_bits");
+  if (Status s =
+          net->check(d.cuModuleGetFunction(&net->packBitsKernel, net->module,
+                                           abi::kPackBitsKernel),
+                     "finding kernel lgc_pack_bits");
       !s)
     return s;
   if (Status s = net->check(
@@ -235,8 +235,7 @@ Status CudaNet::runU8(const uint8_t *x, size_t n, uint32_t *counts,
 Status CudaNet::runPacked(const uint64_t *bits, size_t n, uint32_t *counts,
                           uint32_t *classes, double *deviceSeconds,
                           unsigned repeat) {
-  return run(Input::Packed, bits, 0, n, counts, classes, deviceSeconds,
-             repeat);
+  return run(Input::Packed, bits, 0, n, counts, classes, deviceSeconds, repeat);
 }
 
 Status CudaNet::runOnDevice(Input form, uint64_t input, size_t n,
@@ -283,8 +282,8 @@ Status CudaNet::run(Input form, const void *hostInput, uint64_t deviceInput,
       status =
           check(d.cuMemAlloc(&buf[i], sizes[i] ? sizes[i] : 8), "cuMemAlloc");
   if (status && hostInput)
-    status = check(d.cuMemcpyHtoD(buf[0], hostInput, sizes[0]),
-                   "copying the input");
+    status =
+        check(d.cuMemcpyHtoD(buf[0], hostInput, sizes[0]), "copying the input");
   CUdeviceptr input = hostInput ? buf[0] : CUdeviceptr(deviceInput);
   void *pack = form == Input::U8 ? packKernel : packBitsKernel;
   const char *packName =
@@ -292,11 +291,10 @@ Status CudaNet::run(Input form, const void *hostInput, uint64_t deviceInput,
   auto launch = [&]() -> Status {
     long long packThreads = (long long)inputs() * words;
     void *packArgs[] = {&input, &nn, &buf[1], &words};
-    if (Status s = check(d.cuLaunchKernel(pack,
-                                          unsigned((packThreads + 255) / 256),
-                                          1, 1, 256, 1, 1, 0, nullptr,
-                                          packArgs, nullptr),
-                         packName);
+    if (Status s =
+            check(d.cuLaunchKernel(pack, unsigned((packThreads + 255) / 256), 1,
+                                   1, 256, 1, 1, 0, nullptr, packArgs, nullptr),
+                  packName);
         !s)
       return s;
     void *netArgs[] = {&buf[1], &buf[2], &buf[3], &buf[4], &words};
@@ -331,11 +329,12 @@ Status CudaNet::run(Input form, const void *hostInput, uint64_t deviceInput,
       for (uint32_t c = 0; c < classes(); ++c) {
         uint32_t count = 0;
         for (size_t j = 0; j < K; ++j)
-          count |= uint32_t((planes[abi::gpuTileIndex(planeRows, c * K + j,
-                                                      s / 64)] >>
-                             (s % 64)) &
-                            1)
-                   << j;
+          count |=
+              uint32_t(
+                  (planes[abi::gpuTileIndex(planeRows, c * K + j, s / 64)] >>
+                   (s % 64)) &
+                  1)
+              << j;
         countsOut[s * classes() + c] = count;
       }
   }
@@ -417,38 +416,37 @@ Status CudaNet::stream(Input form, const void *input, size_t n,
       break;
     size_t count = std::min(chunk, n - first);
     long long nn = (long long)count;
-    status = check(d.cuMemcpyHtoDAsync(buf[k][0],
-                                       bytes + inputBytes(form, first),
-                                       inputBytes(form, count), streams[k]),
-                   "copying a chunk to the device");
+    status =
+        check(d.cuMemcpyHtoDAsync(buf[k][0], bytes + inputBytes(form, first),
+                                  inputBytes(form, count), streams[k]),
+              "copying a chunk to the device");
     long long packThreads = (long long)inputs() * words;
     void *packArgs[] = {&buf[k][0], &nn, &buf[k][1], &words};
     if (status)
-      status = check(d.cuLaunchKernel(form == Input::U8 ? packKernel
-                                                        : packBitsKernel,
-                                      unsigned((packThreads + 255) / 256), 1,
-                                      1, 256, 1, 1, 0, streams[k], packArgs,
-                                      nullptr),
-                     "launching the packing kernel");
+      status = check(
+          d.cuLaunchKernel(form == Input::U8 ? packKernel : packBitsKernel,
+                           unsigned((packThreads + 255) / 256), 1, 1, 256, 1, 1,
+                           0, streams[k], packArgs, nullptr),
+          "launching the packing kernel");
     void *netArgs[] = {&buf[k][1], &buf[k][2], &buf[k][3], &buf[k][4], &words};
     if (status)
-      status = check(d.cuLaunchKernel(netKernel, unsigned((words + 127) / 128),
-                                      1, 1, 128, 1, 1, 0, streams[k], netArgs,
-                                      nullptr),
-                     "launching lgc_net");
+      status =
+          check(d.cuLaunchKernel(netKernel, unsigned((words + 127) / 128), 1, 1,
+                                 128, 1, 1, 0, streams[k], netArgs, nullptr),
+                "launching lgc_net");
     if (status)
-      status = check(d.cuMemcpyDtoHAsync(pinnedOut[k], buf[k][4], count * 4,
-                                         streams[k]),
-                     "copying classes back");
+      status = check(
+          d.cuMemcpyDtoHAsync(pinnedOut[k], buf[k][4], count * 4, streams[k]),
+          "copying classes back");
     if (status)
       pending[k] = first;
   }
   for (int k = 0; k < kSlots && status; ++k)
     status = finish(k);
   if (seconds)
-    *seconds = std::chrono::duration<double>(
-                   std::chrono::steady_clock::now() - start)
-                   .count();
+    *seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
   for (int k = 0; k < kSlots; ++k) {
     if (streams[k])
       d.cuStreamSynchronize(streams[k]);
@@ -471,8 +469,7 @@ Status CudaNet::upload(const void *data, size_t bytes, uint64_t *out) {
   if (Status s = check(driver->cuMemAlloc(&p, bytes ? bytes : 8), "cuMemAlloc");
       !s)
     return s;
-  if (Status s = check(driver->cuMemcpyHtoD(p, data, bytes), "uploading");
-      !s) {
+  if (Status s = check(driver->cuMemcpyHtoD(p, data, bytes), "uploading"); !s) {
     driver->cuMemFree(p);
     return s;
   }

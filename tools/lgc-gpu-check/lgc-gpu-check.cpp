@@ -165,9 +165,9 @@ static bool runEntry(const std::string &dir, const std::string &kind,
       counts(kind == "check" ? n * net->classes() : 0);
   unsigned repeat = kind == "bench" ? 20 : 1;
   double device = 0;
-  if (Status s = net->runU8(x.data(), n, counts.empty() ? nullptr
-                                                        : counts.data(),
-                            classes.data(), &device, repeat);
+  if (Status s =
+          net->runU8(x.data(), n, counts.empty() ? nullptr : counts.data(),
+                     classes.data(), &device, repeat);
       !s) {
     say(s.message());
     row.back() = "NO";

@@ -150,20 +150,21 @@ static cl::opt<std::string>
           cl::desc("Where the testbench vectors go (default: <output>.hex)"),
           cl::init(""), cl::cat(lgcCategory));
 
-static cl::opt<std::string> gpuArch(
-    "gpu-arch",
-    cl::desc("GPU architecture (sm_80 .. sm_90a); for --emit=fatbin a "
-             "comma-separated list"),
-    cl::init("sm_90"), cl::cat(lgcCategory));
+static cl::opt<std::string>
+    gpuArch("gpu-arch",
+            cl::desc("GPU architecture (sm_80 .. sm_90a); for --emit=fatbin a "
+                     "comma-separated list"),
+            cl::init("sm_90"), cl::cat(lgcCategory));
 static cl::opt<std::string>
     cudaPath("cuda-path",
              cl::desc("ptxas, or the CUDA Toolkit directory, for "
                       "--emit=cubin|fatbin (default: $CUDA_HOME, $CUDA_PATH, "
                       "PATH, /usr/local/cuda)"),
              cl::init(""), cl::cat(lgcCategory));
-static cl::opt<unsigned>
-    ptxasLevel("ptxas-O", cl::desc("ptxas optimisation level (0-3)"),
-               cl::value_desc("N"), cl::init(3), cl::cat(lgcCategory));
+static cl::opt<unsigned> ptxasLevel("ptxas-O",
+                                    cl::desc("ptxas optimisation level (0-3)"),
+                                    cl::value_desc("N"), cl::init(3),
+                                    cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuRegisterWindow(
     "gpu-register-window",
     cl::desc("GPU: reload values used more than N gates after they were "

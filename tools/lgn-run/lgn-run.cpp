@@ -18,7 +18,8 @@
 
 using namespace lgc;
 
-static const char *kUsage = R"(usage: lgn-run NET.lgn|NET.so|NET.ptx|NET.cubin|NET.fatbin [options]
+static const char *kUsage =
+    R"(usage: lgn-run NET.lgn|NET.so|NET.ptx|NET.cubin|NET.fatbin [options]
   --data SPEC     fashion-mnist[:DIR] | mnist[:DIR] | csv:FILE (default fashion-mnist)
   --split S       train | test | all (default test)
   --limit N       use only the first N samples

@@ -3,7 +3,8 @@
  * Part of lgc. Loads a net and runs large batches across threads; usable
  * from C and from Python's ctypes (the `lgc` Python package is built on it).
  * lgc_rt_open takes a compiled net.so, a .lgn (run by the reference
- * interpreter) or a .ptx (run on the GPU through the CUDA driver).
+ * interpreter) or a .ptx, .cubin or .fatbin (run on the GPU through the
+ * CUDA driver).
  * Functions return 0 on success; on failure they write a message to `error`
  * (if not NULL). Running is thread-safe; `threads` (0: all cores) splits a
  * batch of a net.so, the other backends ignore it.

@@ -101,8 +101,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     ASSERT_NE(h, nullptr) << dlerror();
     auto thread = reinterpret_cast<ThreadFn>(dlsym(h, "__lgc_gpu_thread"));
     auto pack = reinterpret_cast<PackFn>(dlsym(h, "__lgc_gpu_pack_u8"));
-    auto packBits = reinterpret_cast<PackBitsFn>(
-        dlsym(h, lgc::abi::kGpuPackBitsFunction));
+    auto packBits =
+        reinterpret_cast<PackBitsFn>(dlsym(h, lgc::abi::kGpuPackBitsFunction));
     auto shape = static_cast<const int32_t *>(dlsym(h, "__lgc_gen_shape"));
     ASSERT_TRUE(thread && pack && packBits && shape);
     EXPECT_EQ(uint32_t(shape[lgc::abi::kABIVersion]),
@@ -163,11 +163,11 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
         for (uint32_t cl = 0; cl < net.numClasses; ++cl) {
           uint32_t count = 0;
           for (int64_t j = 0; j < K; ++j)
-            count |= uint32_t((planes[at(net.numClasses * K, cl * K + j,
-                                         s / 64)] >>
-                               (s % 64)) &
-                              1)
-                     << j;
+            count |=
+                uint32_t((planes[at(net.numClasses * K, cl * K + j, s / 64)] >>
+                          (s % 64)) &
+                         1)
+                << j;
           ASSERT_EQ(count, wantCounts[s * net.numClasses + cl])
               << "sample " << s;
         }
@@ -230,9 +230,9 @@ TEST(GPUKernel, CudaDriverRun) {
   uint64_t onDevice = 0;
   ASSERT_TRUE(gpu->upload(x.data(), x.size(), &onDevice).ok());
   std::fill(got.begin(), got.end(), 999);
-  ASSERT_TRUE(gpu->runOnDevice(CudaNet::Input::U8, onDevice, n, nullptr,
-                               got.data())
-                  .ok());
+  ASSERT_TRUE(
+      gpu->runOnDevice(CudaNet::Input::U8, onDevice, n, nullptr, got.data())
+          .ok());
   gpu->freeDevice(onDevice);
   EXPECT_EQ(got, wantClasses);
   for (CudaNet::Input form : {CudaNet::Input::U8, CudaNet::Input::Packed}) {

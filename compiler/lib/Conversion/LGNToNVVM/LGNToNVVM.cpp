@@ -80,7 +80,8 @@ private:
     Value tile = b.create<LLVM::UDivOp>(loc, t, T);
     Value lane = b.create<LLVM::URemOp>(loc, t, T);
     Value off = b.create<LLVM::AddOp>(
-        loc, b.create<LLVM::MulOp>(loc, tile, constI64(rows * abi::kGpuTileWords)),
+        loc,
+        b.create<LLVM::MulOp>(loc, tile, constI64(rows * abi::kGpuTileWords)),
         lane);
     return b.create<LLVM::GEPOp>(loc, ptr, i64, array, ValueRange{off});
   }
@@ -153,9 +154,9 @@ SmallVector<LLVM::LLVMFuncOp> NVVMLowering::countFunctions(unsigned K) {
   for (unsigned c = 0; c < C; ++c)
     for (unsigned first = 0; first < std::max(group, 1u); first += step) {
       OpBuilder::InsertionGuard guard(b);
-      LLVM::LLVMFuncOp fn = function(
-          (abi::kGpuCountFunction + Twine(fns.size())).str(), {ptr, ptr, ptr},
-          LLVM::Linkage::Internal);
+      LLVM::LLVMFuncOp fn =
+          function((abi::kGpuCountFunction + Twine(fns.size())).str(),
+                   {ptr, ptr, ptr}, LLVM::Linkage::Internal);
       auto args = fn.getBody().front().getArguments();
       inBase = args[0];
       scratchBase = args[1];
@@ -352,17 +353,15 @@ LLVM::LLVMFuncOp NVVMLowering::packBitsFunction() {
           loc, ptr, i64, bits,
           ValueRange{b.create<LLVM::AddOp>(
               loc,
-              b.create<LLVM::MulOp>(loc, block,
-                                    constI64(net.getNumInputs())),
+              b.create<LLVM::MulOp>(loc, block, constI64(net.getNumInputs())),
               i)}),
       8);
   // The samples of this word below n: all 64, or the low n - first bits.
   Value left = b.create<LLVM::SubOp>(loc, n, first);
   Value full =
       b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::uge, left, constI64(64));
-  Value shift = b.create<LLVM::SelectOp>(loc, full, constI64(0),
-                                         b.create<LLVM::SubOp>(
-                                             loc, constI64(64), left));
+  Value shift = b.create<LLVM::SelectOp>(
+      loc, full, constI64(0), b.create<LLVM::SubOp>(loc, constI64(64), left));
   Value mask = b.create<LLVM::SelectOp>(
       loc, any, b.create<LLVM::LShrOp>(loc, ones(), shift), constI64(0));
   b.create<LLVM::StoreOp>(loc, b.create<LLVM::AndOp>(loc, word, mask), at, 8);
@@ -417,8 +416,7 @@ void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8,
       [&](auto args) { return args[4]; },
       [&](auto args, Value gid) {
         b.create<LLVM::CallOp>(
-            loc, threadFn,
-            ValueRange{args[0], args[1], args[2], args[3], gid});
+            loc, threadFn, ValueRange{args[0], args[1], args[2], args[3], gid});
       });
 }
 
@@ -431,9 +429,8 @@ void NVVMLowering::run() {
   SmallVector<LLVM::LLVMFuncOp> chunks;
   for (unsigned k = 0; k < partition.numChunks(); ++k) {
     OpBuilder::InsertionGuard guard(b);
-    LLVM::LLVMFuncOp fn =
-        function((abi::kGpuGatesFunction + Twine(k)).str(), {ptr, ptr},
-                 LLVM::Linkage::Internal);
+    LLVM::LLVMFuncOp fn = function((abi::kGpuGatesFunction + Twine(k)).str(),
+                                   {ptr, ptr}, LLVM::Linkage::Internal);
     auto args = fn.getBody().front().getArguments();
     inBase = args[0];
     scratchBase = args[1];

@@ -204,8 +204,8 @@ assignParts(llvm::Module &module, unsigned parts) {
 LogicalResult lgc::emitObjectsInParallel(
     std::unique_ptr<llvm::Module> owned, llvm::TargetMachine &tm, unsigned jobs,
     llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
-    std::vector<std::string> &objects, Location loc,
-    llvm::CodeGenFileType type, FinishPart finish) {
+    std::vector<std::string> &objects, Location loc, llvm::CodeGenFileType type,
+    FinishPart finish) {
   llvm::Module &module = *owned;
   // One part per thread, but never more parts than gate functions.
   if (!jobs)
@@ -297,8 +297,8 @@ LogicalResult lgc::emitObjectsInParallel(
   }
   for (const std::string &error : errors)
     if (!error.empty())
-      return emitError(loc) << (finish ? "" : "parallel code generation: ")
-                            << error;
+      return emitError(loc)
+             << (finish ? "" : "parallel code generation: ") << error;
   return success();
 }
 

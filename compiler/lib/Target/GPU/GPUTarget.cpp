@@ -169,12 +169,11 @@ static std::string readOutput(llvm::StringRef path, std::string &out) {
   return {};
 }
 
-LogicalResult
-lgc::emitCubin(std::unique_ptr<llvm::Module> module, llvm::TargetMachine &tm,
-               llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()>
-                   makeMachine,
-               const CudaToolkit &toolkit, const CubinOptions &options,
-               std::string &cubin, std::string &log, Location loc) {
+LogicalResult lgc::emitCubin(
+    std::unique_ptr<llvm::Module> module, llvm::TargetMachine &tm,
+    llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
+    const CudaToolkit &toolkit, const CubinOptions &options, std::string &cubin,
+    std::string &log, Location loc) {
   std::string arch = tm.getTargetCPU().str();
   std::vector<std::string> logs;
   std::mutex logMutex;
@@ -210,10 +209,9 @@ lgc::emitCubin(std::unique_ptr<llvm::Module> module, llvm::TargetMachine &tm,
     return readOutput(out, ptx);
   };
   std::vector<std::string> parts;
-  if (failed(emitObjectsInParallel(std::move(module), tm, options.jobs,
-                                   makeMachine, parts, loc,
-                                   llvm::CodeGenFileType::AssemblyFile,
-                                   assemble)))
+  if (failed(emitObjectsInParallel(
+          std::move(module), tm, options.jobs, makeMachine, parts, loc,
+          llvm::CodeGenFileType::AssemblyFile, assemble)))
     return failure();
   for (const std::string &text : logs)
     log += text;
@@ -253,8 +251,7 @@ LogicalResult lgc::createFatbin(const CudaToolkit &toolkit,
   std::string out = temps.create("fatbin", "", error);
   if (out.empty())
     return emitError(loc) << error;
-  std::vector<std::string> args = {toolkit.fatbinary, "-64",
-                                   "--create=" + out};
+  std::vector<std::string> args = {toolkit.fatbinary, "-64", "--create=" + out};
   for (size_t i = 0; i < archs.size(); ++i) {
     std::string path = temps.create("cubin", cubins[i], error);
     if (path.empty())

@@ -88,9 +88,9 @@ private:
   /// Copies the module's global `name` (exactly `size` bytes) to `out`.
   Status readGlobal(const char *name, void *out, size_t size) const;
   /// Runs the kernels on input from the host (`hostInput`) or the device.
-  Status run(Input form, const void *hostInput, uint64_t deviceInput,
-             size_t n, uint32_t *counts, uint32_t *classes,
-             double *deviceSeconds, unsigned repeat);
+  Status run(Input form, const void *hostInput, uint64_t deviceInput, size_t n,
+             uint32_t *counts, uint32_t *classes, double *deviceSeconds,
+             unsigned repeat);
 
   std::shared_ptr<Driver> driver;
   void *context = nullptr, *module = nullptr, *packKernel = nullptr,

@@ -98,8 +98,7 @@ constexpr uint64_t kGpuTileWords = 32;
 
 /// Where row `row` of thread `t` lives in a GPU array of `rows` rows.
 constexpr uint64_t gpuTileIndex(uint64_t rows, uint64_t row, uint64_t t) {
-  return ((t / kGpuTileWords) * rows + row) * kGpuTileWords +
-         t % kGpuTileWords;
+  return ((t / kGpuTileWords) * rows + row) * kGpuTileWords + t % kGpuTileWords;
 }
 
 /// Threads (64-sample words) the GPU kernels run for n samples: whole tiles.

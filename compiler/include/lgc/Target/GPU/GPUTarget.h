@@ -57,12 +57,11 @@ struct CubinOptions {
 /// parts as the CPU backend's are, each part becomes PTX and is assembled by
 /// ptxas on its own thread (relocatable when there are several), and nvlink
 /// links the parts. `log` receives ptxas's and nvlink's messages.
-mlir::LogicalResult
-emitCubin(std::unique_ptr<llvm::Module> module, llvm::TargetMachine &tm,
-          llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()>
-              makeMachine,
-          const CudaToolkit &toolkit, const CubinOptions &options,
-          std::string &cubin, std::string &log, mlir::Location loc);
+mlir::LogicalResult emitCubin(
+    std::unique_ptr<llvm::Module> module, llvm::TargetMachine &tm,
+    llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
+    const CudaToolkit &toolkit, const CubinOptions &options, std::string &cubin,
+    std::string &log, mlir::Location loc);
 
 /// Packs cubins, one per architecture (`archs[i]`, sm_XX), into one fat
 /// binary with fatbinary.
