@@ -24,6 +24,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/IR/Value.h"
 
 #include <vector>
 
@@ -94,26 +95,28 @@ private:
   unsigned windowSize;
 };
 
-/// Emits the bitwise code of gate functions. A subclass says how values are
-/// typed, loaded and stored; the rest (which value is reused and which is
-/// reloaded, per the partition's window; the gate rules; the all-ones and
+/// Emits the bitwise code of gate functions, as values of type V (MLIR's
+/// LLVM dialect values, or LLVM IR values for code emitted straight to LLVM
+/// IR). A subclass says how values are typed, loaded, stored and combined;
+/// the rest (which value is reused and which is reloaded, per the
+/// partition's window; which gates become one ternary; the all-ones and
 /// all-zeros constants) is here.
-class GateEmitter {
+template <typename V> class GateEmitterBase {
 public:
-  GateEmitter(mlir::OpBuilder &b, mlir::Location loc,
-              const NetPartition &partition)
-      : b(b), loc(loc), partition(partition) {}
-  virtual ~GateEmitter() = default;
+  explicit GateEmitterBase(const NetPartition &partition)
+      : partition(partition) {}
+  virtual ~GateEmitterBase() = default;
 
   /// Starts a function: values of the previous one are no longer visible.
   void beginFunction();
-  /// The value of `v` at global position `at` of the current function:
-  /// computed or loaded at most a window before, or loaded from its home.
-  mlir::Value use(mlir::Value v, size_t at);
+  /// The value of net value `v` at global position `at` of the current
+  /// function: computed or loaded at most a window before, or loaded from
+  /// its home.
+  V use(mlir::Value v, size_t at);
   /// Emits the gates of chunk k and stores those with a scratch home.
   void emitChunk(unsigned k);
-  mlir::Value ones();
-  mlir::Value zeros();
+  V ones();
+  V zeros();
 
 protected:
   /// The target's hooks.
@@ -121,34 +124,89 @@ protected:
   /// wire or a constant is one `ternary(table, a, b, c)`, where bit
   /// (a << 2 | b << 1 | c) of `table` is the result, and a gate whose
   /// operand is the gate just before it, used nowhere else and kept in no
-  /// memory, is emitted together with it as one. Otherwise gates are bitwise
-  /// ops (lowerGateOp).
+  /// memory, is emitted together with it as one. Otherwise gates are
+  /// bitwise ops (`bitwise`).
   virtual bool hasTernary() const { return false; }
-  virtual mlir::Value ternary(unsigned table, mlir::Value a, mlir::Value b,
-                              mlir::Value c) {
+  virtual V ternary(unsigned table, V a, V b, V c) {
     llvm_unreachable("the target has no ternary logic");
   }
-  virtual mlir::Value constant(bool one) = 0;
-  virtual mlir::Value loadInput(int64_t input) = 0;
-  virtual mlir::Value loadScratch(int64_t slot) = 0;
-  virtual void storeScratch(mlir::Value value, int64_t slot) = 0;
+  /// One gate as and/or/xor/not (lowerGate).
+  virtual V bitwise(lgn::GateKind kind, V x, V y) = 0;
+  virtual V constant(bool one) = 0;
+  virtual V loadInput(int64_t input) = 0;
+  virtual V loadScratch(int64_t slot) = 0;
+  virtual void storeScratch(V value, int64_t slot) = 0;
 
-  mlir::OpBuilder &b;
-  mlir::Location loc;
   const NetPartition &partition;
 
 private:
   /// One gate: a ternary, or bitwise ops.
-  mlir::Value gate(lgn::GateKind kind, mlir::Value x, mlir::Value y);
+  V gate(lgn::GateKind kind, V x, V y);
 
   struct Local {
-    mlir::Value value;
+    V value;
     /// Where it was computed or loaded.
     size_t at;
   };
   llvm::DenseMap<mlir::Value, Local> local;
-  mlir::Value onesCache, zerosCache;
+  V onesCache = V(), zerosCache = V();
 };
+
+/// The gate emitter of the conversion passes, building LLVM dialect ops.
+class GateEmitter : public GateEmitterBase<mlir::Value> {
+public:
+  GateEmitter(mlir::OpBuilder &b, mlir::Location loc,
+              const NetPartition &partition)
+      : GateEmitterBase(partition), b(b), loc(loc) {}
+
+protected:
+  mlir::Value bitwise(lgn::GateKind kind, mlir::Value x,
+                      mlir::Value y) override;
+
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+};
+
+/// One gate as bitwise operations of any value type: `ops` has
+/// and_(p, q), or_(p, q), xor_(p, q), not_(p), ones() and zeros().
+template <typename V, typename Ops>
+V lowerGate(lgn::GateKind kind, V x, V y, Ops &ops) {
+  switch (kind) {
+  case lgn::GateKind::Zero:
+    return ops.zeros();
+  case lgn::GateKind::And:
+    return ops.and_(x, y);
+  case lgn::GateKind::NotImplies:
+    return ops.and_(x, ops.not_(y));
+  case lgn::GateKind::A:
+    return x;
+  case lgn::GateKind::NotImpliedBy:
+    return ops.and_(ops.not_(x), y);
+  case lgn::GateKind::B:
+    return y;
+  case lgn::GateKind::Xor:
+    return ops.xor_(x, y);
+  case lgn::GateKind::Or:
+    return ops.or_(x, y);
+  case lgn::GateKind::NotOr:
+    return ops.not_(ops.or_(x, y));
+  case lgn::GateKind::NotXor:
+    return ops.not_(ops.xor_(x, y));
+  case lgn::GateKind::NotB:
+    return ops.not_(y);
+  case lgn::GateKind::ImpliedBy:
+    return ops.or_(x, ops.not_(y));
+  case lgn::GateKind::NotA:
+    return ops.not_(x);
+  case lgn::GateKind::Implies:
+    return ops.or_(ops.not_(x), y);
+  case lgn::GateKind::NotAnd:
+    return ops.not_(ops.and_(x, y));
+  case lgn::GateKind::One:
+    return ops.ones();
+  }
+  llvm_unreachable("unknown gate kind");
+}
 
 /// One gate as LLVM dialect bitwise ops on `x` and `y` (words or vectors of
 /// words of any width).
