@@ -15,6 +15,7 @@
 #include "lgc/Runtime/Generate.h"
 #include "lgc/Runtime/Interpreter.h"
 #include "lgc/Target/C/ExportC.h"
+#include "lgc/Target/CPU/EmitLLVMIR.h"
 #include "lgc/Target/GPU/GPUTarget.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -241,40 +242,74 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
   lowering.registerWindow = target.registerWindow;
   lowering.ternaryLogic =
       target.ternaryLogic && hasTernaryLogic(*tm, lowering.vectorWords);
-  if (failed(convert(module, createConvertLGNToLLVM(lowering))))
-    return failure();
-  endStep("lower to LLVM dialect");
-  if (stage == Stage::LLVMMLIR)
-    return print(module, out);
-  if (stage != Stage::SharedLib) {
-    if (failed(renderLLVM(module, *tm, stage != Stage::LLVM,
-                          stage == Stage::Asm, out)))
-      return failure();
-    endStep("translate and generate code");
-    return success();
-  }
   std::string dir = opts.supportLibDir;
-  if (dir.empty())
+  if (stage == Stage::SharedLib && dir.empty())
     return error("the support library directory is not set");
-  llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateToLLVMIR(module, llvmContext, *tm);
-  if (!llvmModule)
-    return emitError(module.getLoc()) << "translation to LLVM IR failed";
-  // Nothing reads the lowered module again; big nets need the memory.
-  Location moduleLoc = module.getLoc();
-  module.getBody()->clear();
-  endStep("translate to LLVM IR");
+  auto makeMachine = [&] { return createCPUTargetMachine(target, loc); };
   std::vector<std::string> objects;
-  if (failed(emitObjectsInParallel(
-          std::move(llvmModule), *tm, target.jobs,
-          [&] { return createCPUTargetMachine(target, loc); }, objects,
-          moduleLoc)))
-    return failure();
-  endStep(
-      objects.size() == 1
-          ? "generate code"
-          : ("generate code (" + Twine(objects.size()) + " threads)").str());
+  if (stage != Stage::LLVMMLIR && !opts.viaLLVMDialect) {
+    // Straight to LLVM IR, in parallel for a library (EmitLLVMIR.h).
+    FailureOr<lgn::NetOp> net = getSingleNet(module);
+    if (failed(net))
+      return failure();
+    NetLoweringOptions direct;
+    direct.vectorWords = lowering.vectorWords;
+    direct.gatesPerFunction = lowering.gatesPerFunction;
+    direct.registerWindow = lowering.registerWindow;
+    direct.ternaryLogic = lowering.ternaryLogic;
+    if (stage != Stage::SharedLib) {
+      llvm::LLVMContext llvmContext;
+      std::unique_ptr<llvm::Module> llvmModule =
+          emitNetModule(*net, direct, *tm, llvmContext);
+      endStep("lower to LLVM IR");
+      if (stage == Stage::LLVM) {
+        llvm::raw_string_ostream os(out);
+        llvmModule->print(os, nullptr);
+        return success();
+      }
+      if (failed(emitMachineCode(*llvmModule, *tm, stage == Stage::Asm, out,
+                                 module.getLoc())))
+        return failure();
+      endStep("generate code");
+      return success();
+    }
+    if (failed(emitNetObjects(*net, direct, target.jobs, makeMachine, objects,
+                              module.getLoc())))
+      return failure();
+    endStep(objects.size() == 1 ? "lower to LLVM IR and generate code"
+                                : ("lower to LLVM IR and generate code (" +
+                                   Twine(objects.size()) + " threads)")
+                                      .str());
+  } else {
+    if (failed(convert(module, createConvertLGNToLLVM(lowering))))
+      return failure();
+    endStep("lower to LLVM dialect");
+    if (stage == Stage::LLVMMLIR)
+      return print(module, out);
+    if (stage != Stage::SharedLib) {
+      if (failed(renderLLVM(module, *tm, stage != Stage::LLVM,
+                            stage == Stage::Asm, out)))
+        return failure();
+      endStep("translate and generate code");
+      return success();
+    }
+    llvm::LLVMContext llvmContext;
+    std::unique_ptr<llvm::Module> llvmModule =
+        translateToLLVMIR(module, llvmContext, *tm);
+    if (!llvmModule)
+      return emitError(module.getLoc()) << "translation to LLVM IR failed";
+    // Nothing reads the lowered module again; big nets need the memory.
+    Location moduleLoc = module.getLoc();
+    module.getBody()->clear();
+    endStep("translate to LLVM IR");
+    if (failed(emitObjectsInParallel(std::move(llvmModule), *tm, target.jobs,
+                                     makeMachine, objects, moduleLoc)))
+      return failure();
+    endStep(
+        objects.size() == 1
+            ? "generate code"
+            : ("generate code (" + Twine(objects.size()) + " threads)").str());
+  }
   if (failed(linkSharedLibrary(objects, outPath.str(),
                                supportLibraryFor(*tm, dir), loc)))
     return failure();

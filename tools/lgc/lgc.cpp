@@ -109,6 +109,12 @@ static cl::opt<unsigned>
          cl::desc("Threads of code generation for a shared library or a "
                   "device binary (default 0: one per core)"),
          cl::value_desc("N"), cl::init(0), cl::cat(lgcCategory));
+static cl::opt<bool> viaLLVMDialect(
+    "via-llvm-dialect",
+    cl::desc("CPU: lower through the convert-lgn-to-llvm pass and MLIR's "
+             "LLVM IR translation instead of straight to LLVM IR (same code, "
+             "slower to make)"),
+    cl::init(false), cl::cat(lgcCategory));
 static cl::opt<bool>
     timeSteps("time-steps",
               cl::desc("Print the wall time and peak memory of each "
@@ -221,6 +227,7 @@ int main(int argc, char **argv) {
   opts.cpu.postRAScheduler = postRAScheduler;
   opts.cpu.jobs = jobs;
   opts.verifyEach = verifyEach;
+  opts.viaLLVMDialect = viaLLVMDialect;
   opts.supportLibDir = supportLibDir.empty()
                            ? lgc::defaultSupportLibraryDir(
                                  argv[0], reinterpret_cast<void *>(&fail))

@@ -187,8 +187,7 @@ static unsigned ternaryTable(llvm::function_ref<bool(bool, bool, bool)> f) {
   return table;
 }
 
-template <typename V>
-V GateEmitterBase<V>::gate(lgn::GateKind kind, V x, V y) {
+template <typename V> V GateEmitterBase<V>::gate(lgn::GateKind kind, V x, V y) {
   bool wire = kind == lgn::GateKind::A || kind == lgn::GateKind::B ||
               kind == lgn::GateKind::Zero || kind == lgn::GateKind::One;
   if (!hasTernary() || wire)

@@ -44,6 +44,9 @@ struct Case {
   unsigned registerWindow = kDefaultRegisterWindow;
   unsigned jobs = 0; // one code generation thread per core
   bool ternaryLogic = true;
+  /// Through the conversion pass and MLIR's translation (else straight to
+  /// LLVM IR).
+  bool viaLLVMDialect = false;
 };
 
 using lgc::test::randomNet;
@@ -62,6 +65,7 @@ std::unique_ptr<NetLibrary> compile(const Net &net, const Case &c,
   opts.cpu.registerWindow = c.registerWindow;
   opts.cpu.jobs = c.jobs;
   opts.cpu.ternaryLogic = c.ternaryLogic;
+  opts.viaLLVMDialect = c.viaLLVMDialect;
   opts.supportLibDir = LGC_SUPPORT_LIB_DIR;
   std::string path = dir + "/" + c.name + ".so";
   bool ok = mlir::succeeded(
@@ -215,30 +219,37 @@ TEST(CPUBackend, RegisterWindowsAndSlotReuse) {
   TempDir dir;
   for (unsigned window : {0u, 1u, 5u, kDefaultRegisterWindow, kUnlimitedWindow})
     for (unsigned perFunction : {37u, 10000u})
-      for (bool ternary : {false, true}) {
-        std::string name = "w" + std::to_string(window) + "_g" +
-                           std::to_string(perFunction) + (ternary ? "_t" : "");
-        SCOPED_TRACE(name);
-        Case c = variant(name.c_str(), 1, perFunction);
-        c.registerWindow = window;
-        c.ternaryLogic = ternary;
-        compileAndCheck(net, c, dir, {1, 700}, {1});
-      }
+      for (bool ternary : {false, true})
+        for (bool via : {false, true}) {
+          std::string name = "w" + std::to_string(window) + "_g" +
+                             std::to_string(perFunction) +
+                             (ternary ? "_t" : "") + (via ? "_mlir" : "");
+          SCOPED_TRACE(name);
+          Case c = variant(name.c_str(), 1, perFunction);
+          c.registerWindow = window;
+          c.ternaryLogic = ternary;
+          c.viaLLVMDialect = via;
+          compileAndCheck(net, c, dir, {1, 700}, {1});
+        }
 }
 
 TEST(CPUBackend, ParallelCodeGeneration) {
   // The gate functions spread over 1, 2 and 5 threads (more than this
   // machine may have cores: the parts are still compiled and linked): each
   // library computes the interpreter's counts and classes.
+  // Both ways to LLVM IR: straight from the skeleton, each part built on
+  // its thread, or through the LLVM dialect, split after translation.
   Net net = randomNet(70, {500, 400, 300}, 6, 0.2, 9);
   TempDir dir;
-  for (unsigned jobs : {1u, 2u, 5u}) {
-    std::string name = "j" + std::to_string(jobs);
-    SCOPED_TRACE(name);
-    Case c = variant(name.c_str(), 2, 60);
-    c.jobs = jobs;
-    compileAndCheck(net, c, dir, {1, 513, 1500}, {1, 2});
-  }
+  for (bool via : {false, true})
+    for (unsigned jobs : {1u, 2u, 5u}) {
+      std::string name = "j" + std::to_string(jobs) + (via ? "_mlir" : "");
+      SCOPED_TRACE(name);
+      Case c = variant(name.c_str(), 2, 60);
+      c.jobs = jobs;
+      c.viaLLVMDialect = via;
+      compileAndCheck(net, c, dir, {1, 513, 1500}, {1, 2});
+    }
 }
 
 TEST(CPUBackend, LargerNetOnAllCores) {

@@ -113,6 +113,10 @@ struct DriverOptions {
   /// Called on the optimisation pass manager before it runs (a tool applies
   /// its command-line pass manager options here).
   std::function<mlir::LogicalResult(mlir::PassManager &)> configurePasses;
+  /// CPU code through the convert-lgn-to-llvm pass and MLIR's translation
+  /// to LLVM IR, instead of straight to LLVM IR (lgc/Target/CPU/EmitLLVMIR.h)
+  /// from the same skeleton; slower, single-threaded up to code generation.
+  bool viaLLVMDialect = false;
   /// Verify the IR after every pass of the optimisation pipeline, not only
   /// once after it (lgc-opt always does; on big nets each verification
   /// costs as much as a pass).

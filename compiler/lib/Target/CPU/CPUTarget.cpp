@@ -146,11 +146,8 @@ std::unique_ptr<llvm::Module> lgc::translateToLLVMIR(ModuleOp module,
   return llvmModule;
 }
 
-/// Runs LLVM's code generator on `module` into `out`; false when the target
-/// cannot emit that file type. Safe on any thread that owns the module's
-/// context and the target machine.
-static bool generateCode(llvm::Module &module, llvm::TargetMachine &tm,
-                         llvm::CodeGenFileType type, std::string &out) {
+bool lgc::generateCode(llvm::Module &module, llvm::TargetMachine &tm,
+                       llvm::CodeGenFileType type, std::string &out) {
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream os(buffer);
   llvm::legacy::PassManager pm;

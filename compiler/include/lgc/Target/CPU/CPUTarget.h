@@ -79,6 +79,12 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
                                                 llvm::LLVMContext &context,
                                                 llvm::TargetMachine &tm);
 
+/// Runs LLVM's code generator on `module` into `out`; false if the target
+/// cannot emit that file type. Safe on any thread that owns the module's
+/// context and the target machine.
+bool generateCode(llvm::Module &module, llvm::TargetMachine &tm,
+                  llvm::CodeGenFileType type, std::string &out);
+
 /// Emits an object file (or assembly) for the module into `out`.
 mlir::LogicalResult emitMachineCode(llvm::Module &module,
                                     llvm::TargetMachine &tm, bool assembly,

@@ -1,0 +1,282 @@
+//===- EmitLLVMIR.cpp - lgn nets straight to LLVM IR, in parallel ---------===//
+//
+// Part of lgc. The CPU hooks of the gate-lowering skeleton over LLVM IR
+// values; mirrors CPUGateEmitter in Conversion/LGNToLLVM (types, alignment,
+// attributes, invariant input loads, the vpternlogq intrinsic), which the
+// tests compare it with.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lgc/Target/CPU/EmitLLVMIR.h"
+#include "lgc/Conversion/GateLowering.h"
+#include "lgc/Runtime/GeneratedABI.h"
+#include "lgc/Target/CPU/CPUTarget.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/IntrinsicsX86.h"
+#include "llvm/Support/ThreadPool.h"
+#include "llvm/Support/Threading.h"
+
+#include <algorithm>
+
+using namespace lgc;
+using lgc::lgn::NetOp;
+
+namespace {
+
+/// The tables every part-0 module holds, computed once.
+struct NetTables {
+  EncodingTables encoding;
+  llvm::SmallVector<int32_t> outputs, shape;
+  double tau;
+};
+
+/// Gate functions over vectors as LLVM IR: `void f(ptr in, ptr scratch)`.
+class IRGateEmitter : public GateEmitterBase<llvm::Value *> {
+public:
+  IRGateEmitter(llvm::Module &module, const NetPartition &partition,
+                const NetLoweringOptions &options)
+      : GateEmitterBase(partition), module(module), b(module.getContext()),
+        words(options.vectorWords), ternaryLogic(options.ternaryLogic) {
+    llvm::LLVMContext &ctx = module.getContext();
+    vecTy = llvm::FixedVectorType::get(llvm::Type::getInt64Ty(ctx), words);
+    ptrTy = llvm::PointerType::get(ctx, 0);
+    fnTy = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptrTy, ptrTy},
+                                   false);
+    align = llvm::Align(8 * words);
+    invariant = llvm::MDNode::get(ctx, {});
+  }
+
+  /// Declares `void name(ptr noalias in, ptr noalias scratch)` with the
+  /// attributes of the conversion pass.
+  llvm::Function *declare(llvm::StringRef name,
+                          llvm::GlobalValue::LinkageTypes linkage) {
+    llvm::Function *fn = llvm::Function::Create(fnTy, linkage, name, module);
+    fn->addFnAttr(llvm::Attribute::NoUnwind);
+    // Explicit 512-bit types must stay 512-bit even where the CPU model
+    // prefers 256-bit vectors for auto-vectorisation.
+    std::string width = std::to_string(64 * words);
+    fn->addFnAttr("min-legal-vector-width", width);
+    fn->addFnAttr("prefer-vector-width", width);
+    fn->addParamAttr(0, llvm::Attribute::NoAlias);
+    fn->addParamAttr(1, llvm::Attribute::NoAlias);
+    return fn;
+  }
+  /// Starts the body of `fn`.
+  void define(llvm::Function *fn) {
+    b.SetInsertPoint(llvm::BasicBlock::Create(module.getContext(), "", fn));
+    beginFunction();
+    inArg = fn->getArg(0);
+    scratchArg = fn->getArg(1);
+  }
+  llvm::IRBuilder<> &builder() { return b; }
+
+protected:
+  bool hasTernary() const override { return ternaryLogic; }
+  llvm::Value *ternary(unsigned table, llvm::Value *x, llvm::Value *y,
+                       llvm::Value *z) override {
+    if (!ternFn) {
+      llvm::Intrinsic::ID id =
+          words == 2   ? llvm::Intrinsic::x86_avx512_pternlog_q_128
+          : words == 4 ? llvm::Intrinsic::x86_avx512_pternlog_q_256
+                       : llvm::Intrinsic::x86_avx512_pternlog_q_512;
+      ternFn = llvm::Intrinsic::getDeclaration(&module, id);
+    }
+    return b.CreateCall(ternFn, {x, y, z, b.getInt32(table)});
+  }
+  llvm::Value *bitwise(lgn::GateKind kind, llvm::Value *x,
+                       llvm::Value *y) override {
+    struct {
+      IRGateEmitter &e;
+      llvm::Value *not_(llvm::Value *v) { return e.b.CreateXor(v, e.ones()); }
+      llvm::Value *and_(llvm::Value *p, llvm::Value *q) {
+        return e.b.CreateAnd(p, q);
+      }
+      llvm::Value *or_(llvm::Value *p, llvm::Value *q) {
+        return e.b.CreateOr(p, q);
+      }
+      llvm::Value *xor_(llvm::Value *p, llvm::Value *q) {
+        return e.b.CreateXor(p, q);
+      }
+      llvm::Value *ones() { return e.ones(); }
+      llvm::Value *zeros() { return e.zeros(); }
+    } ops{*this};
+    return lowerGate(kind, x, y, ops);
+  }
+  llvm::Value *constant(bool one) override {
+    return one ? llvm::Constant::getAllOnesValue(vecTy)
+               : llvm::Constant::getNullValue(vecTy);
+  }
+  /// Invariant, as in the conversion pass (see CPUGateEmitter::loadInput).
+  llvm::Value *loadInput(int64_t input) override {
+    llvm::LoadInst *load =
+        b.CreateAlignedLoad(vecTy, element(inArg, input), align);
+    load->setMetadata(llvm::LLVMContext::MD_invariant_load, invariant);
+    return load;
+  }
+  llvm::Value *loadScratch(int64_t slot) override {
+    return b.CreateAlignedLoad(vecTy, element(scratchArg, slot), align);
+  }
+  void storeScratch(llvm::Value *value, int64_t slot) override {
+    b.CreateAlignedStore(value, element(scratchArg, slot), align);
+  }
+
+private:
+  llvm::Value *element(llvm::Value *base, int64_t index) {
+    return b.CreateConstGEP1_32(vecTy, base, unsigned(index));
+  }
+
+  llvm::Module &module;
+  llvm::IRBuilder<> b;
+  unsigned words;
+  bool ternaryLogic;
+  llvm::Type *vecTy, *ptrTy;
+  llvm::FunctionType *fnTy;
+  llvm::Align align;
+  llvm::MDNode *invariant;
+  llvm::Function *ternFn = nullptr;
+  llvm::Value *inArg = nullptr, *scratchArg = nullptr;
+};
+
+template <typename T>
+void constantArray(llvm::Module &m, llvm::StringRef name,
+                   llvm::ArrayRef<T> values) {
+  llvm::Constant *init = llvm::ConstantDataArray::get(m.getContext(), values);
+  new llvm::GlobalVariable(m, init->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, init, name);
+}
+
+/// Part `part` of the net's module: the gate functions `owner` gives it,
+/// and in part 0 the entry point (calling every gate function in order)
+/// and the tables. With one part it is the whole net.
+std::unique_ptr<llvm::Module>
+buildPart(const NetPartition &partition, const NetTables &tables,
+          const NetLoweringOptions &options, llvm::ArrayRef<unsigned> owner,
+          unsigned part, unsigned parts, llvm::TargetMachine &tm,
+          llvm::LLVMContext &context) {
+  auto module = std::make_unique<llvm::Module>("net", context);
+  module->setDataLayout(tm.createDataLayout());
+  module->setTargetTriple(tm.getTargetTriple().str());
+  IRGateEmitter emitter(*module, partition, options);
+  std::vector<llvm::Function *> chunks(partition.numChunks(), nullptr);
+  for (unsigned k = 0; k < partition.numChunks(); ++k) {
+    if (owner[k] != part)
+      continue;
+    // A function called from another part is visible to the linker only.
+    chunks[k] = emitter.declare((abi::kCpuGatesFunction + llvm::Twine(k)).str(),
+                                parts == 1 || part == 0
+                                    ? llvm::GlobalValue::InternalLinkage
+                                    : llvm::GlobalValue::ExternalLinkage);
+    if (parts > 1 && part != 0)
+      chunks[k]->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    emitter.define(chunks[k]);
+    emitter.emitChunk(k);
+    emitter.builder().CreateRetVoid();
+  }
+  if (part != 0)
+    return module;
+  llvm::Function *eval =
+      emitter.declare(abi::kEvalSymbol, llvm::GlobalValue::ExternalLinkage);
+  emitter.define(eval);
+  for (unsigned k = 0; k < partition.numChunks(); ++k) {
+    llvm::Function *callee = chunks[k];
+    if (!callee) {
+      callee = emitter.declare((abi::kCpuGatesFunction + llvm::Twine(k)).str(),
+                               llvm::GlobalValue::ExternalLinkage);
+      callee->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    }
+    emitter.builder().CreateCall(callee, {eval->getArg(0), eval->getArg(1)});
+  }
+  emitter.builder().CreateRetVoid();
+  auto u32 = [](llvm::ArrayRef<int32_t> v) {
+    return std::vector<uint32_t>(v.begin(), v.end());
+  };
+  constantArray<uint32_t>(*module, abi::kOutputsSymbol, u32(tables.outputs));
+  constantArray<uint32_t>(*module, abi::kShapeSymbol, u32(tables.shape));
+  constantArray<uint32_t>(*module, abi::kBitFeatureSymbol,
+                          u32(tables.encoding.features));
+  constantArray<float>(*module, abi::kBitThresholdSymbol,
+                       tables.encoding.thresholds);
+  new llvm::GlobalVariable(
+      *module, llvm::Type::getDoubleTy(context), /*isConstant=*/true,
+      llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantFP::get(llvm::Type::getDoubleTy(context), tables.tau),
+      abi::kTauSymbol);
+  return module;
+}
+
+NetTables netTables(NetOp net, const NetPartition &partition,
+                    unsigned vectorWords) {
+  NetTables tables;
+  tables.encoding = encodingTables(net);
+  tables.outputs = outputHomeTable(net, partition);
+  tables.shape = shapeTable(net, partition, tables.encoding, vectorWords);
+  tables.tau = net.getTau().convertToDouble();
+  return tables;
+}
+
+} // namespace
+
+std::unique_ptr<llvm::Module>
+lgc::emitNetModule(NetOp net, const NetLoweringOptions &options,
+                   llvm::TargetMachine &tm, llvm::LLVMContext &context) {
+  NetPartition partition(net, options.gatesPerFunction, options.registerWindow);
+  NetTables tables = netTables(net, partition, options.vectorWords);
+  std::vector<unsigned> owner(partition.numChunks(), 0);
+  return buildPart(partition, tables, options, owner, 0, 1, tm, context);
+}
+
+mlir::LogicalResult lgc::emitNetObjects(
+    NetOp net, const NetLoweringOptions &options, unsigned jobs,
+    llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
+    std::vector<std::string> &objects, mlir::Location loc) {
+  NetPartition partition(net, options.gatesPerFunction, options.registerWindow);
+  NetTables tables = netTables(net, partition, options.vectorWords);
+  if (!jobs)
+    jobs = unsigned(llvm::hardware_concurrency().compute_thread_count());
+  unsigned parts = std::max(1u, std::min(jobs, partition.numChunks()));
+  // Chunks to parts, the largest first onto the least loaded part.
+  std::vector<unsigned> owner(partition.numChunks(), 0), order;
+  for (unsigned k = 0; k < partition.numChunks(); ++k)
+    order.push_back(k);
+  std::stable_sort(order.begin(), order.end(), [&](unsigned a, unsigned b) {
+    return partition.chunk(a).size() > partition.chunk(b).size();
+  });
+  std::vector<size_t> load(parts, 0);
+  for (unsigned k : order) {
+    unsigned best =
+        unsigned(std::min_element(load.begin(), load.end()) - load.begin());
+    owner[k] = best;
+    load[best] += partition.chunk(k).size();
+  }
+  // A target machine per thread, made here: making one sets LLVM's global
+  // options, which the threads read.
+  std::vector<std::unique_ptr<llvm::TargetMachine>> machines;
+  for (unsigned p = 0; p < parts; ++p) {
+    machines.push_back(makeMachine());
+    if (!machines.back())
+      return mlir::failure();
+  }
+  objects.assign(parts, std::string());
+  std::vector<char> failed(parts, 0);
+  auto run = [&](unsigned p) {
+    llvm::LLVMContext context;
+    std::unique_ptr<llvm::Module> module = buildPart(
+        partition, tables, options, owner, p, parts, *machines[p], context);
+    failed[p] = !generateCode(*module, *machines[p],
+                              llvm::CodeGenFileType::ObjectFile, objects[p]);
+  };
+  if (parts == 1) {
+    run(0);
+  } else {
+    llvm::DefaultThreadPool pool(llvm::hardware_concurrency(parts));
+    for (unsigned p = 0; p < parts; ++p)
+      pool.async([&, p] { run(p); });
+    pool.wait();
+  }
+  if (llvm::is_contained(failed, 1))
+    return mlir::emitError(loc) << "the target cannot emit object files";
+  return mlir::success();
+}
