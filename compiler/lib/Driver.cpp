@@ -317,18 +317,24 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
   return success();
 }
 
-LogicalResult Driver::gpuStages(ModuleOp module, Stage stage,
-                                std::string &out) {
-  std::unique_ptr<llvm::TargetMachine> tm = createNVPTXTargetMachine(
-      opts.gpuArch, opts.ptxFeatures, UnknownLoc::get(&context));
-  if (!tm)
-    return failure();
+LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   ConvertLGNToNVVMOptions lowering;
   lowering.gatesPerFunction = opts.cpu.gatesPerFunction;
   lowering.registerWindow = opts.gpuRegisterWindow;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();
   endStep("lower to NVVM");
+  return success();
+}
+
+LogicalResult Driver::gpuStages(ModuleOp module, Stage stage,
+                                std::string &out) {
+  std::unique_ptr<llvm::TargetMachine> tm = createNVPTXTargetMachine(
+      opts.gpuArch, opts.ptxFeatures, UnknownLoc::get(&context));
+  if (!tm)
+    return failure();
+  if (failed(lowerToNVVM(module)))
+    return failure();
   if (stage == Stage::GPUMLIR)
     return print(module, out);
   if (failed(
@@ -357,12 +363,8 @@ LogicalResult Driver::gpuBinary(ModuleOp module, Stage stage,
     if (!machines.back())
       return failure();
   }
-  ConvertLGNToNVVMOptions lowering;
-  lowering.gatesPerFunction = opts.cpu.gatesPerFunction;
-  lowering.registerWindow = opts.gpuRegisterWindow;
-  if (failed(convert(module, createConvertLGNToNVVM(lowering))))
+  if (failed(lowerToNVVM(module)))
     return failure();
-  endStep("lower to NVVM");
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateToLLVMIR(module, llvmContext, *machines[0]);

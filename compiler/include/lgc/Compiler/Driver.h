@@ -175,6 +175,8 @@ private:
                               std::unique_ptr<mlir::Pass> pass);
   mlir::LogicalResult cpuStages(mlir::ModuleOp module, Stage stage,
                                 llvm::StringRef outPath, std::string &out);
+  /// The GPU lowering (convert-lgn-to-nvvm with the driver's options).
+  mlir::LogicalResult lowerToNVVM(mlir::ModuleOp module);
   mlir::LogicalResult gpuStages(mlir::ModuleOp module, Stage stage,
                                 std::string &out);
   mlir::LogicalResult gpuBinary(mlir::ModuleOp module, Stage stage,

@@ -62,6 +62,10 @@ protected:
 private:
   LLVM::LLVMFuncOp function(StringRef name, ArrayRef<Type> args,
                             LLVM::Linkage linkage);
+  // Bitwise ops of the GroupSum and the argmax.
+  Value x(Value p, Value q) { return b.create<LLVM::XOrOp>(loc, p, q); }
+  Value a(Value p, Value q) { return b.create<LLVM::AndOp>(loc, p, q); }
+  Value o(Value p, Value q) { return b.create<LLVM::OrOp>(loc, p, q); }
   Value constI64(int64_t v) {
     return b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(v));
   }
@@ -161,15 +165,6 @@ SmallVector<LLVM::LLVMFuncOp> NVVMLowering::countFunctions(unsigned K) {
       inBase = args[0];
       scratchBase = args[1];
       Value planes = args[2];
-      auto x = [&](Value p, Value q) {
-        return b.create<LLVM::XOrOp>(loc, p, q).getResult();
-      };
-      auto a = [&](Value p, Value q) {
-        return b.create<LLVM::AndOp>(loc, p, q).getResult();
-      };
-      auto o = [&](Value p, Value q) {
-        return b.create<LLVM::OrOp>(loc, p, q).getResult();
-      };
       // A carry-save counter that adds eagerly: as soon as a column holds
       // three bits they become one full adder's sum (kept) and carry (passed
       // on), so no column ever holds more than two bits and the values live
@@ -223,15 +218,6 @@ SmallVector<LLVM::LLVMFuncOp> NVVMLowering::countFunctions(unsigned K) {
 /// samples; the class of each is stored as a u32.
 void NVVMLowering::argmax(Value planes, Value classes, Value t, unsigned K) {
   unsigned C = net.getClasses();
-  auto x = [&](Value p, Value q) {
-    return b.create<LLVM::XOrOp>(loc, p, q).getResult();
-  };
-  auto a = [&](Value p, Value q) {
-    return b.create<LLVM::AndOp>(loc, p, q).getResult();
-  };
-  auto o = [&](Value p, Value q) {
-    return b.create<LLVM::OrOp>(loc, p, q).getResult();
-  };
   auto n = [&](Value p) { return x(p, ones()); };
   unsigned idxBits = 0;
   while ((1u << idxBits) < C)
