@@ -330,7 +330,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
 LogicalResult Driver::gpuStages(ModuleOp module, Stage stage,
                                 std::string &out) {
   std::unique_ptr<llvm::TargetMachine> tm = createNVPTXTargetMachine(
-      opts.gpuArch, opts.ptxFeatures, UnknownLoc::get(&context));
+      opts.gpuArch, opts.ptxFeatures, UnknownLoc::get(&context), opts.ptxLevel);
   if (!tm)
     return failure();
   if (failed(lowerToNVVM(module)))
@@ -359,7 +359,8 @@ LogicalResult Driver::gpuBinary(ModuleOp module, Stage stage,
     return failure();
   std::vector<std::unique_ptr<llvm::TargetMachine>> machines;
   for (const std::string &arch : archs) {
-    machines.push_back(createNVPTXTargetMachine(arch, opts.ptxFeatures, loc));
+    machines.push_back(
+        createNVPTXTargetMachine(arch, opts.ptxFeatures, loc, opts.ptxLevel));
     if (!machines.back())
       return failure();
   }
@@ -388,7 +389,10 @@ LogicalResult Driver::gpuBinary(ModuleOp module, Stage stage,
     std::string log;
     LogicalResult result = emitCubin(
         std::move(part), *machines[i],
-        [&] { return createNVPTXTargetMachine(arch, opts.ptxFeatures, loc); },
+        [&] {
+          return createNVPTXTargetMachine(arch, opts.ptxFeatures, loc,
+                                          opts.ptxLevel);
+        },
         *toolkit, cubinOptions, cubins[i], log, moduleLoc);
     if (opts.toolLog)
       *opts.toolLog << log;

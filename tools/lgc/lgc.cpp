@@ -167,6 +167,11 @@ static cl::opt<std::string>
                       "--emit=cubin|fatbin (default: $CUDA_HOME, $CUDA_PATH, "
                       "PATH, /usr/local/cuda)"),
              cl::init(""), cl::cat(lgcCategory));
+static cl::opt<unsigned>
+    ptxLevel("ptx-O",
+             cl::desc("LLVM's NVPTX code generation level (0-3, default 0: "
+                      "ptxas optimises the PTX)"),
+             cl::value_desc("N"), cl::init(0), cl::cat(lgcCategory));
 static cl::opt<unsigned> ptxasLevel("ptxas-O",
                                     cl::desc("ptxas optimisation level (0-3)"),
                                     cl::value_desc("N"), cl::init(3),
@@ -239,6 +244,9 @@ int main(int argc, char **argv) {
   if (ptxasLevel > 3)
     return fail("invalid --ptxas-O=" + Twine(ptxasLevel) + " (0-3)");
   opts.ptxasLevel = ptxasLevel;
+  if (ptxLevel > 3)
+    return fail("invalid --ptx-O=" + Twine(ptxLevel) + " (0-3)");
+  opts.ptxLevel = ptxLevel;
   if (ptxasVerbose) {
     opts.ptxasArgs.push_back("-v");
     opts.toolLog = &errs();

@@ -101,6 +101,11 @@ struct DriverOptions {
   /// Where ptxas is (its path or the toolkit's directory); empty: search
   /// (lgc/Target/GPU/GPUTarget.h findCudaToolkit).
   std::string cudaPath;
+  /// LLVM's NVPTX code generation level (0-3). PTX is virtual-register
+  /// code that ptxas (or the driver's JIT) optimises and allocates again,
+  /// so 0: on a 6x64,000 net it makes PTX in 10.7 instead of 18.7 s, and
+  /// the 6x8000 cubin has 0.5 % more instructions.
+  unsigned ptxLevel = 0;
   /// ptxas's optimisation level and extra arguments.
   unsigned ptxasLevel = 3;
   std::vector<std::string> ptxasArgs;

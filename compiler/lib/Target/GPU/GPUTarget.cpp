@@ -34,7 +34,8 @@ using namespace lgc;
 
 std::unique_ptr<llvm::TargetMachine>
 lgc::createNVPTXTargetMachine(const std::string &arch,
-                              const std::string &features, Location loc) {
+                              const std::string &features, Location loc,
+                              unsigned level) {
   LLVMInitializeNVPTXTargetInfo();
   LLVMInitializeNVPTXTarget();
   LLVMInitializeNVPTXTargetMC();
@@ -48,7 +49,8 @@ lgc::createNVPTXTargetMachine(const std::string &arch,
   llvm::TargetOptions to;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, arch, features, to, std::nullopt, std::nullopt,
-      llvm::CodeGenOptLevel::Default));
+      llvm::CodeGenOpt::getLevel(int(std::min(level, 3u)))
+          .value_or(llvm::CodeGenOptLevel::None)));
   if (!tm)
     emitError(loc) << "cannot create the NVPTX target machine";
   return tm;

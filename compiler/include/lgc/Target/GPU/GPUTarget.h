@@ -24,11 +24,12 @@
 namespace lgc {
 
 /// The NVPTX target machine for `arch` (sm_80 .. sm_90a); `features` such
-/// as "+ptx80" pick the PTX version (default: LLVM's for the arch). Reports
-/// errors at `loc` and returns null.
+/// as "+ptx80" pick the PTX version (default: LLVM's for the arch), `level`
+/// LLVM's code generation level (0-3). Reports errors at `loc` and returns
+/// null.
 std::unique_ptr<llvm::TargetMachine>
 createNVPTXTargetMachine(const std::string &arch, const std::string &features,
-                         mlir::Location loc);
+                         mlir::Location loc, unsigned level = 0);
 
 /// The CUDA Toolkit programs the binary stages run.
 struct CudaToolkit {
