@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <vector>
@@ -68,9 +69,13 @@ struct CudaNet::Driver {
   /// driver or no device.
   static Status load(std::shared_ptr<Driver> &out) {
     auto d = std::make_shared<Driver>();
-    d->lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    // LGC_CUDA_DRIVER names another library with the driver API (a driver
+    // outside the loader's path, or the tests' emulated one).
+    const char *name = std::getenv("LGC_CUDA_DRIVER");
+    std::string library = name && *name ? name : "libcuda.so.1";
+    d->lib = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!d->lib)
-      return Status::error("no CUDA driver (libcuda.so.1 cannot be loaded)");
+      return Status::error("no CUDA driver (" + library + " cannot be loaded)");
     bool ok = true;
     auto sym = [&](auto &fn, const char *name) {
       fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(

@@ -27,6 +27,7 @@
 
 #include <cstring>
 #include <dlfcn.h>
+#include <fstream>
 #include <unistd.h>
 
 using namespace lgc;
@@ -38,6 +39,38 @@ using ThreadFn = void (*)(const uint64_t *, uint64_t *, uint64_t *, uint32_t *,
 using PackFn = void (*)(const uint8_t *, int64_t, uint64_t *, int64_t, int64_t);
 using PackBitsFn = void (*)(const uint64_t *, int64_t, uint64_t *, int64_t,
                             int64_t);
+
+/// Compiles `net` (optimised) to the kernels' host-mode functions in a
+/// shared library at `so`.
+bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
+                          unsigned window, const std::string &so) {
+  mlir::MLIRContext context;
+  context.disableMultithreading();
+  auto module = importNet(net, &context);
+  mlir::PassManager pm(&context);
+  lgn::buildDefaultPipeline(pm, lgn::PipelineOptions());
+  if (mlir::failed(pm.run(*module)))
+    return false;
+  mlir::PassManager lower(&context);
+  ConvertLGNToNVVMOptions lowering;
+  lowering.gatesPerFunction = gatesPerFunction;
+  lowering.registerWindow = window;
+  lowering.hostMode = true;
+  lower.addPass(createConvertLGNToNVVM(lowering));
+  if (mlir::failed(lower.run(*module)))
+    return false;
+  std::string object;
+  mlir::Location loc = module->getLoc();
+  auto tm = createCPUTargetMachine(CPUTargetOptions(), loc);
+  if (!tm)
+    return false;
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = translateToLLVMIR(*module, llvmContext, *tm);
+  return llvmModule &&
+         mlir::succeeded(
+             emitMachineCode(*llvmModule, *tm, false, object, loc)) &&
+         mlir::succeeded(linkSharedLibrary(object, so, "", loc, "__lgc_*"));
+}
 
 TEST(GPUKernel, HostModeMatchesInterpreter) {
   struct Case {
@@ -72,31 +105,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
         for (uint32_t f = 0; f < net.numFeatures; ++f)
           net.encoding.push_back(InputBit{f, j ? 0.62f : 0.2f});
     }
-    mlir::MLIRContext context;
-    context.disableMultithreading();
-    auto module = importNet(net, &context);
-    mlir::PassManager pm(&context);
-    lgn::buildDefaultPipeline(pm, lgn::PipelineOptions());
-    ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
-    mlir::PassManager lower(&context);
-    ConvertLGNToNVVMOptions lowering;
-    lowering.gatesPerFunction = c.gatesPerFunction;
-    lowering.registerWindow = c.window;
-    lowering.hostMode = true;
-    lower.addPass(createConvertLGNToNVVM(lowering));
-    ASSERT_TRUE(mlir::succeeded(lower.run(*module)));
-    std::string object;
-    mlir::Location loc = module->getLoc();
-    auto tm = createCPUTargetMachine(CPUTargetOptions(), loc);
-    ASSERT_TRUE(tm);
-    llvm::LLVMContext llvmContext;
-    auto llvmModule = translateToLLVMIR(*module, llvmContext, *tm);
-    ASSERT_TRUE(llvmModule);
-    ASSERT_TRUE(
-        mlir::succeeded(emitMachineCode(*llvmModule, *tm, false, object, loc)));
     std::string so = std::string(dir) + "/k" + std::to_string(index++) + ".so";
-    ASSERT_TRUE(
-        mlir::succeeded(linkSharedLibrary(object, so, "", loc, "__lgc_*")));
+    ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window, so));
     void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
     ASSERT_NE(h, nullptr) << dlerror();
     auto thread = reinterpret_cast<ThreadFn>(dlsym(h, "__lgc_gpu_thread"));
@@ -176,6 +186,92 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     dlclose(h);
   }
   std::system(("rm -rf '" + std::string(dir) + "'").c_str());
+}
+
+/// CudaNet over the emulated driver (EmulatedCudaDriver.cpp), whose module
+/// is the kernels' host-mode functions: every run path of the runtime, bit
+/// for bit against the interpreter, without a GPU.
+TEST(GPUKernel, RuntimeOverEmulatedDriver) {
+  Net net = test::randomNet(120, {400, 300}, 6, 0.3, 5);
+  net.numFeatures = 40;
+  net.levels = {0.25f, 0.5f, 0.75f};
+  test::TempDir dir;
+  std::string so = dir.file("kernels.so"), module = dir.file("net.cubin");
+  ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so));
+  {
+    std::ofstream os(module);
+    os << "lgc-host-module:" << so;
+  }
+  ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+  std::unique_ptr<CudaNet> gpu;
+  Status s = CudaNet::open(module, gpu);
+  unsetenv("LGC_CUDA_DRIVER");
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(gpu->deviceName(), "emulated CUDA device");
+  EXPECT_EQ(gpu->inputs(), net.numInputs);
+  EXPECT_EQ(gpu->classes(), net.numClasses);
+  // Up to three tiles of 2,048 samples, the last one partly used.
+  for (size_t n : {size_t(1), size_t(100), size_t(5000)}) {
+    SCOPED_TRACE(n);
+    Rng rng(n);
+    std::vector<uint8_t> x(n * net.numFeatures);
+    for (uint8_t &v : x)
+      v = uint8_t(rng.below(256));
+    std::vector<uint64_t> bits = packFeaturesU8(net, x.data(), n);
+    std::vector<uint32_t> want(n), wantCounts(n * net.numClasses);
+    interpret(net, bits.data(), n, wantCounts.data(), want.data());
+    std::vector<uint32_t> got(n, 999), counts(n * net.numClasses, 999);
+    ASSERT_TRUE(gpu->runU8(x.data(), n, counts.data(), got.data()).ok());
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(counts, wantCounts);
+    std::fill(counts.begin(), counts.end(), 999);
+    ASSERT_TRUE(gpu->runPacked(bits.data(), n, counts.data(), got.data()).ok());
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(counts, wantCounts);
+    uint64_t onDevice = 0;
+    ASSERT_TRUE(gpu->upload(bits.data(), bits.size() * 8, &onDevice).ok());
+    std::fill(got.begin(), got.end(), 999);
+    ASSERT_TRUE(gpu->runOnDevice(CudaNet::Input::Packed, onDevice, n, nullptr,
+                                 got.data())
+                    .ok());
+    gpu->freeDevice(onDevice);
+    EXPECT_EQ(got, want);
+    // Streams of one-tile chunks (several in flight) and of one chunk.
+    for (size_t chunk : {size_t(2048), size_t(1) << 20})
+      for (CudaNet::Input form : {CudaNet::Input::U8, CudaNet::Input::Packed}) {
+        const void *input = form == CudaNet::Input::U8
+                                ? static_cast<const void *>(x.data())
+                                : bits.data();
+        std::fill(got.begin(), got.end(), 999);
+        double seconds = -1;
+        ASSERT_TRUE(
+            gpu->stream(form, input, n, got.data(), chunk, &seconds).ok());
+        EXPECT_EQ(got, want) << "chunk " << chunk;
+        EXPECT_GE(seconds, 0);
+      }
+  }
+  // The module's encoding tables, as lgc-gpu-check reads them.
+  std::vector<uint32_t> feature(net.numInputs), threshold(net.numInputs);
+  ASSERT_TRUE(gpu->encoding(feature.data(), threshold.data()).ok());
+  for (uint32_t i = 0; i < net.numInputs; ++i) {
+    EXPECT_EQ(feature[i], i % net.numFeatures);
+    EXPECT_EQ(threshold[i],
+              lgc::abi::byteThreshold(net.levels[i / net.numFeatures]));
+  }
+  // Errors stay errors: a null input, a module the driver rejects.
+  EXPECT_FALSE(gpu->runU8(nullptr, 10, nullptr, nullptr).ok());
+  EXPECT_FALSE(gpu->stream(CudaNet::Input::U8, nullptr, 10, nullptr).ok());
+  {
+    std::ofstream os(dir.file("bad.cubin"));
+    os << "not a module";
+  }
+  ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+  std::unique_ptr<CudaNet> bad;
+  s = CudaNet::open(dir.file("bad.cubin"), bad);
+  unsetenv("LGC_CUDA_DRIVER");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("loading the module failed"), std::string::npos)
+      << s.message();
 }
 
 } // namespace

@@ -2,7 +2,8 @@
 //
 // Part of lgc. No CUDA headers or libraries at build time: libcuda.so.1 is
 // opened at run time, so programs start (and report "no CUDA driver" or "no
-// CUDA device" cleanly) on machines without a GPU. A net is a module from
+// CUDA device" cleanly) on machines without a GPU. LGC_CUDA_DRIVER, if set,
+// names the library to open instead. A net is a module from
 // lgc: PTX (JIT-compiled by the driver when loaded), or a cubin or fatbin
 // (loaded as they are).
 //

@@ -1,0 +1,220 @@
+//===- EmulatedCudaDriver.cpp - The CUDA driver API over host memory
+//-------===//
+//
+// Part of lgc. A test stand-in for libcuda.so.1 (CudaNet opens it when
+// LGC_CUDA_DRIVER names it): the entry points CudaNet uses, over host
+// memory, one context, synchronous streams. A "module" is the text
+// "lgc-host-module:PATH", PATH a shared library of the GPU kernels' host-mode
+// functions (convert-lgn-to-nvvm host-mode=true); a launch runs the kernel's
+// grid on the calling thread with the kernel's own bounds check. So the
+// runtime's side of the GPU path (buffer sizes, grids, the tile layout of the
+// counts, packed and device input, chunked streams) is tested bit for bit
+// without a GPU; the kernels themselves are the generated code.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lgc/Runtime/GeneratedABI.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <string>
+
+using namespace lgc;
+
+namespace {
+using CUresult = int;
+using CUdeviceptr = unsigned long long;
+constexpr CUresult kSuccess = 0, kInvalidValue = 1, kNotFound = 500,
+                   kInvalidImage = 200;
+
+using ThreadFn = void (*)(const uint64_t *, uint64_t *, uint64_t *, uint32_t *,
+                          int64_t);
+using PackFn = void (*)(const void *, int64_t, uint64_t *, int64_t, int64_t);
+
+struct Module {
+  void *library;
+  ThreadFn thread;
+  PackFn packU8, packBits;
+  const uint32_t *shape;
+};
+
+struct Function {
+  Module *module;
+  enum { PackU8, PackBits, Net } kind;
+};
+
+int context;
+} // namespace
+
+extern "C" {
+
+CUresult cuInit(unsigned) { return kSuccess; }
+CUresult cuDeviceGetCount(int *count) {
+  *count = 1;
+  return kSuccess;
+}
+CUresult cuDeviceGet(int *device, int) {
+  *device = 0;
+  return kSuccess;
+}
+CUresult cuDeviceGetName(char *name, int size, int) {
+  std::strncpy(name, "emulated CUDA device", size_t(size));
+  return kSuccess;
+}
+CUresult cuDevicePrimaryCtxRetain(void **ctx, int) {
+  *ctx = &context;
+  return kSuccess;
+}
+CUresult cuDevicePrimaryCtxRelease_v2(int) { return kSuccess; }
+CUresult cuCtxSetCurrent(void *) { return kSuccess; }
+CUresult cuCtxSynchronize() { return kSuccess; }
+
+CUresult cuModuleLoadDataEx(void **out, const void *image, unsigned, int *,
+                            void **) {
+  const char *text = static_cast<const char *>(image);
+  const char prefix[] = "lgc-host-module:";
+  if (std::strncmp(text, prefix, sizeof(prefix) - 1) != 0)
+    return kInvalidImage;
+  std::string path(text + sizeof(prefix) - 1);
+  while (!path.empty() && (path.back() == '\n' || path.back() == '\0'))
+    path.pop_back();
+  void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!library)
+    return kInvalidImage;
+  auto *m = new Module{
+      library,
+      reinterpret_cast<ThreadFn>(dlsym(library, abi::kGpuThreadFunction)),
+      reinterpret_cast<PackFn>(dlsym(library, abi::kGpuPackFunction)),
+      reinterpret_cast<PackFn>(dlsym(library, abi::kGpuPackBitsFunction)),
+      static_cast<const uint32_t *>(dlsym(library, abi::kShapeSymbol))};
+  if (!m->thread || !m->packU8 || !m->packBits || !m->shape) {
+    dlclose(library);
+    delete m;
+    return kInvalidImage;
+  }
+  *out = m;
+  return kSuccess;
+}
+
+CUresult cuModuleUnload(void *module) {
+  auto *m = static_cast<Module *>(module);
+  dlclose(m->library);
+  delete m;
+  return kSuccess;
+}
+
+CUresult cuModuleGetFunction(void **out, void *module, const char *name) {
+  auto *m = static_cast<Module *>(module);
+  if (!std::strcmp(name, abi::kPackKernel))
+    *out = new Function{m, Function::PackU8};
+  else if (!std::strcmp(name, abi::kPackBitsKernel))
+    *out = new Function{m, Function::PackBits};
+  else if (!std::strcmp(name, abi::kNetKernel))
+    *out = new Function{m, Function::Net};
+  else
+    return kNotFound;
+  return kSuccess;
+}
+
+CUresult cuModuleGetGlobal_v2(CUdeviceptr *ptr, size_t *bytes, void *module,
+                              const char *name) {
+  auto *m = static_cast<Module *>(module);
+  void *p = dlsym(m->library, name);
+  if (!p)
+    return kNotFound;
+  *ptr = CUdeviceptr(uintptr_t(p));
+  if (!std::strcmp(name, abi::kShapeSymbol))
+    *bytes = abi::kNumShapeSlots * 4;
+  else if (!std::strcmp(name, abi::kTauSymbol))
+    *bytes = 8;
+  else
+    *bytes = size_t(m->shape[abi::kInputs]) * 4;
+  return kSuccess;
+}
+
+CUresult cuMemAlloc_v2(CUdeviceptr *ptr, size_t bytes) {
+  // Fresh device memory holds garbage, as on a GPU.
+  void *p = std::malloc(bytes);
+  if (!p)
+    return kInvalidValue;
+  std::memset(p, 0xa5, bytes);
+  *ptr = CUdeviceptr(uintptr_t(p));
+  return kSuccess;
+}
+CUresult cuMemFree_v2(CUdeviceptr ptr) {
+  std::free(reinterpret_cast<void *>(uintptr_t(ptr)));
+  return kSuccess;
+}
+CUresult cuMemAllocHost_v2(void **p, size_t bytes) {
+  *p = std::malloc(bytes);
+  return *p ? kSuccess : kInvalidValue;
+}
+CUresult cuMemFreeHost(void *p) {
+  std::free(p);
+  return kSuccess;
+}
+CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
+  std::memcpy(reinterpret_cast<void *>(uintptr_t(dst)), src, bytes);
+  return kSuccess;
+}
+CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
+  std::memcpy(dst, reinterpret_cast<const void *>(uintptr_t(src)), bytes);
+  return kSuccess;
+}
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t bytes,
+                              void *) {
+  return cuMemcpyHtoD_v2(dst, src, bytes);
+}
+CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t bytes,
+                              void *) {
+  return cuMemcpyDtoH_v2(dst, src, bytes);
+}
+CUresult cuStreamCreate(void **stream, unsigned) {
+  *stream = &context;
+  return kSuccess;
+}
+CUresult cuStreamDestroy_v2(void *) { return kSuccess; }
+CUresult cuStreamSynchronize(void *) { return kSuccess; }
+
+/// The kernels' grid: every thread id, each kernel's own bounds check.
+CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
+                        unsigned bx, unsigned by, unsigned bz, unsigned, void *,
+                        void **params, void **) {
+  if (gy != 1 || gz != 1 || by != 1 || bz != 1 || !bx)
+    return kInvalidValue;
+  auto *f = static_cast<Function *>(function);
+  auto ptr = [&](int i) {
+    return reinterpret_cast<void *>(
+        uintptr_t(*static_cast<CUdeviceptr *>(params[i])));
+  };
+  auto i64 = [&](int i) { return *static_cast<long long *>(params[i]); };
+  uint64_t threads = uint64_t(gx) * bx;
+  if (f->kind == Function::Net) {
+    int64_t words = i64(4);
+    for (uint64_t gid = 0; gid < threads; ++gid)
+      if (int64_t(gid) < words)
+        f->module->thread(static_cast<const uint64_t *>(ptr(0)),
+                          static_cast<uint64_t *>(ptr(1)),
+                          static_cast<uint64_t *>(ptr(2)),
+                          static_cast<uint32_t *>(ptr(3)), int64_t(gid));
+    return kSuccess;
+  }
+  PackFn pack =
+      f->kind == Function::PackU8 ? f->module->packU8 : f->module->packBits;
+  int64_t words = i64(3);
+  int64_t limit = words * int64_t(f->module->shape[abi::kInputs]);
+  for (uint64_t gid = 0; gid < threads; ++gid)
+    if (int64_t(gid) < limit)
+      pack(ptr(0), i64(1), static_cast<uint64_t *>(ptr(2)), words,
+           int64_t(gid));
+  return kSuccess;
+}
+
+CUresult cuGetErrorString(CUresult, const char **text) {
+  *text = "emulated driver error";
+  return kSuccess;
+}
+
+} // extern "C"
