@@ -12,6 +12,7 @@
 #include "lgc/Conversion/Passes.h"
 #include "lgc/Dialect/LGN/Passes.h"
 #include "lgc/Runtime/CudaNet.h"
+#include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Generate.h"
 #include "lgc/Runtime/GeneratedABI.h"
 #include "lgc/Runtime/Interpreter.h"
@@ -28,6 +29,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <fstream>
+#include <iterator>
 #include <unistd.h>
 
 using namespace lgc;
@@ -258,6 +260,55 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
     EXPECT_EQ(threshold[i],
               lgc::abi::byteThreshold(net.levels[i / net.numFeatures]));
   }
+  // The GPU check's program on this module: a check entry against the
+  // interpreter's expected outputs and a bench entry, then the summary.
+  {
+    size_t n = 3000;
+    Rng rng(3);
+    std::string pixels(n * net.numFeatures, '\0');
+    for (char &v : pixels)
+      v = char(rng.below(256));
+    std::ofstream(dir.file("images.u8"), std::ios::binary) << pixels;
+    ASSERT_TRUE(writeNetFile(dir.file("net.lgn"), net).ok());
+    std::ofstream(dir.file("manifest.txt"))
+        << "# kind name module samples\n"
+        << "check net net.cubin " << n << "\nbench big net.cubin 5000 net.so\n";
+    // The bench entry's reference: the CPU backend's net.so.
+    {
+      mlir::MLIRContext context;
+      auto module = importNet(net, &context);
+      DriverOptions opts;
+      opts.supportLibDir = LGC_SUPPORT_LIB_DIR;
+      ASSERT_TRUE(mlir::succeeded(
+          Driver(context, opts)
+              .run(*module, Stage::SharedLib, dir.file("net.so"))));
+    }
+    std::string tool = LGC_GPU_CHECK;
+    auto sh = [&](const std::string &args) {
+      return std::system(("LGC_CUDA_DRIVER='" LGC_EMULATED_CUDA_DRIVER "' '" +
+                          tool + "' " + args + " > '" + dir.file("out.txt") +
+                          "' 2>&1")
+                             .c_str());
+    };
+    ASSERT_EQ(sh("--expect '" + dir.file("net.lgn") + "' '" +
+                 dir.file("images.u8") + "' " + std::to_string(n) + " '" +
+                 dir.file("net.expected") + "'"),
+              0);
+    EXPECT_EQ(sh("'" + dir.path + "' net"), 0);
+    EXPECT_EQ(sh("'" + dir.path + "' big"), 0);
+    EXPECT_EQ(sh("--summary '" + dir.path + "'"), 0);
+    std::ifstream in(dir.file("out.txt"));
+    std::string summary((std::istreambuf_iterator<char>(in)),
+                        std::istreambuf_iterator<char>());
+    EXPECT_NE(summary.find("| net "), std::string::npos) << summary;
+    EXPECT_NE(summary.find("| yes"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("| big "), std::string::npos) << summary;
+    // Both rows bit-exact: against the interpreter and against the net.so.
+    size_t first = summary.find("| yes");
+    EXPECT_NE(summary.find("| yes", first + 1), std::string::npos) << summary;
+    EXPECT_EQ(summary.find("NO"), std::string::npos) << summary;
+  }
+
   // Errors stay errors: a null input, a module the driver rejects.
   EXPECT_FALSE(gpu->runU8(nullptr, 10, nullptr, nullptr).ok());
   EXPECT_FALSE(gpu->stream(CudaNet::Input::U8, nullptr, 10, nullptr).ok());
