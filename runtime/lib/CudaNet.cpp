@@ -251,6 +251,12 @@ Status CudaNet::runOnDevice(Input form, uint64_t input, size_t n,
   return run(form, nullptr, input, n, counts, classes, deviceSeconds, repeat);
 }
 
+uint64_t CudaNet::packRows(Input form) const {
+  return form == Input::U8
+             ? abi::gpuPackU8Rows(reinterpret_cast<const uint32_t *>(shape))
+             : inputs();
+}
+
 size_t CudaNet::inputBytes(Input form, size_t n) const {
   return form == Input::U8 ? n * size_t(features())
                            : (n + 63) / 64 * size_t(inputs()) * 8;
@@ -294,7 +300,7 @@ Status CudaNet::run(Input form, const void *hostInput, uint64_t deviceInput,
   const char *packName =
       form == Input::U8 ? "launching lgc_pack_u8" : "launching lgc_pack_bits";
   auto launch = [&]() -> Status {
-    long long packThreads = (long long)inputs() * words;
+    long long packThreads = (long long)packRows(form) * words;
     void *packArgs[] = {&input, &nn, &buf[1], &words};
     if (Status s =
             check(d.cuLaunchKernel(pack, unsigned((packThreads + 255) / 256), 1,
@@ -425,7 +431,7 @@ Status CudaNet::stream(Input form, const void *input, size_t n,
         check(d.cuMemcpyHtoDAsync(buf[k][0], bytes + inputBytes(form, first),
                                   inputBytes(form, count), streams[k]),
               "copying a chunk to the device");
-    long long packThreads = (long long)inputs() * words;
+    long long packThreads = (long long)packRows(form) * words;
     void *packArgs[] = {&buf[k][0], &nn, &buf[k][1], &words};
     if (status)
       status = check(

@@ -53,18 +53,10 @@
 // CHECK-NEXT:    llvm.load
 // CHECK-COUNT-64: llvm.store {{.*}} : i32, !llvm.ptr
 
-// Packing: consecutive threads take consecutive input bits (i = gid % 2,
-// word t = gid / 2), stored at row i of word t's tile.
+// Packing (the identity encoding: one level, packing.mlir has the rest).
 // CHECK-LABEL: llvm.func internal @__lgc_gpu_pack_u8
-// CHECK-NEXT:    %[[INPUTS:.*]] = llvm.mlir.constant(2 : i64) : i64
-// CHECK-NEXT:    %[[I:.*]] = llvm.urem %arg4, %[[INPUTS]] : i64
-// CHECK-NEXT:    %[[INPUTS2:.*]] = llvm.mlir.constant(2 : i64) : i64
-// CHECK-NEXT:    %[[T:.*]] = llvm.udiv %arg4, %[[INPUTS2]] : i64
-// CHECK:         %[[BASE:.*]] = llvm.getelementptr %arg2[
-// CHECK:         %[[ROW:.*]] = llvm.mul %[[I]], %{{.*}} : i64
-// CHECK-NEXT:    %[[AT:.*]] = llvm.getelementptr %[[BASE]][%[[ROW]]]
-// CHECK-COUNT-64: llvm.load {{.*}} : !llvm.ptr -> i8
-// CHECK:         llvm.store {{.*}}, %[[AT]] {{.*}} : i64, !llvm.ptr
+// CHECK-COUNT-128: llvm.load {{.*}} : !llvm.ptr -> i8
+// CHECK:         llvm.store {{.*}} : i64, !llvm.ptr
 // CHECK-LABEL: llvm.func internal @__lgc_gpu_pack_bits
 // CHECK:         llvm.load {{.*}} : !llvm.ptr -> i64
 // CHECK:         llvm.lshr

@@ -204,7 +204,9 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   PackFn pack =
       f->kind == Function::PackU8 ? f->module->packU8 : f->module->packBits;
   int64_t words = i64(3);
-  int64_t limit = words * int64_t(f->module->shape[abi::kInputs]);
+  int64_t limit = words * int64_t(f->kind == Function::PackU8
+                                      ? abi::gpuPackU8Rows(f->module->shape)
+                                      : f->module->shape[abi::kInputs]);
   for (uint64_t gid = 0; gid < threads; ++gid)
     if (int64_t(gid) < limit)
       pack(ptr(0), i64(1), static_cast<uint64_t *>(ptr(2)), words,

@@ -87,7 +87,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
                {60, {120, 90}, 9, 0.45, 50, 4},
                {100, {300, 300, 300}, 10, 0.3, 3000, kUnlimitedWindow},
                {100, {300, 300, 300}, 10, 0.3, 3000, 1},
-               {33, {70}, 1, -1, 7, kDefaultGpuRegisterWindow}};
+               {33, {70}, 1, -1, 7, kDefaultGpuRegisterWindow},
+               {90, {200, 100}, 5, 0.2, 100, kDefaultGpuRegisterWindow}};
   char dir[] = "/tmp/lgc-gpu-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   int index = 0;
@@ -101,7 +102,13 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     g.seed = 21 + index;
     Net net;
     ASSERT_TRUE(generateNet(g, net).ok());
-    if (net.numInputs % 2 == 0) {
+    // Encodings: three thermometer levels (90 inputs: one packing thread per
+    // feature and word), explicit bits (other even sizes: one per bit), the
+    // identity (odd sizes: the one-level thermometer).
+    if (net.numInputs == 90) {
+      net.numFeatures = 30;
+      net.levels = {0.1f, 0.5f, 0.93f};
+    } else if (net.numInputs % 2 == 0) {
       net.numFeatures = net.numInputs / 2;
       for (uint32_t j = 0; j < 2; ++j)
         for (uint32_t f = 0; f < net.numFeatures; ++f)
@@ -145,7 +152,9 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       std::vector<uint64_t> planes(net.numClasses * K * words);
       std::vector<uint32_t> classes(words * 64, 999);
       // Packing threads in reverse order: no thread relies on another.
-      for (int64_t gid = int64_t(net.numInputs) * words; gid-- > 0;)
+      int64_t packRows = int64_t(
+          lgc::abi::gpuPackU8Rows(reinterpret_cast<const uint32_t *>(shape)));
+      for (int64_t gid = packRows * words; gid-- > 0;)
         pack(x.data(), int64_t(n), in.data(), words, gid);
       std::vector<uint64_t> want = packFeaturesU8(net, x.data(), n);
       size_t blocks = want.size() / std::max<uint32_t>(1, net.numInputs);

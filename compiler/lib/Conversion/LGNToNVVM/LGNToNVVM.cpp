@@ -19,6 +19,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <functional>
+#include <tuple>
 
 namespace lgc {
 #define GEN_PASS_DEF_CONVERTLGNTONVVM
@@ -105,9 +106,11 @@ private:
   /// the tile-major input array.
   std::pair<Value, Value> packThread(Value gid, Value in, Value &at);
   LLVM::LLVMFuncOp packU8Function(const EncodingTables &encoding);
+  LLVM::LLVMFuncOp packU8Thermometer(const EncodingTables &encoding);
   LLVM::LLVMFuncOp packBitsFunction();
+  /// packU8Rows: threads per word of the u8 packing kernel.
   void kernels(LLVM::LLVMFuncOp thread, LLVM::LLVMFuncOp packU8,
-               LLVM::LLVMFuncOp packBits);
+               int64_t packU8Rows, LLVM::LLVMFuncOp packBits);
 
   NetOp net;
   unsigned bitsPerFunction;
@@ -277,6 +280,8 @@ std::pair<Value, Value> NVVMLowering::packThread(Value gid, Value in,
 /// each read one or two 32-byte sectors of one sample instead of 32 sectors
 /// of 32 samples.
 LLVM::LLVMFuncOp NVVMLowering::packU8Function(const EncodingTables &encoding) {
+  if (!encoding.levels.empty())
+    return packU8Thermometer(encoding);
   LLVM::LLVMFuncOp fn =
       function(abi::kGpuPackFunction, {ptr, i64, ptr, i64, i64},
                hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
@@ -314,6 +319,105 @@ LLVM::LLVMFuncOp NVVMLowering::packU8Function(const EncodingTables &encoding) {
     word = b.create<LLVM::OrOp>(loc, word, bit);
   }
   b.create<LLVM::StoreOp>(loc, word, at, 8);
+  b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  return fn;
+}
+
+/// __lgc_gpu_pack_u8 for a thermometer encoding (and the identity, its
+/// one-level case): thread gid makes the words of all L levels of feature
+/// f = gid % F for word t = gid / F (input bits j * F + f), so each sample's
+/// byte is loaded once, consecutive threads still read consecutive bytes,
+/// and the thresholds are immediates. A word whose 64 samples are all below
+/// n (all but the last) reads them at constant offsets from the thread's
+/// first byte, without a bounds check per sample. On a 784x3 net the PTX of
+/// that path is 833 instructions for 3 words; one thread per bit took 794
+/// per word.
+LLVM::LLVMFuncOp
+NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
+  LLVM::LLVMFuncOp fn =
+      function(abi::kGpuPackFunction, {ptr, i64, ptr, i64, i64},
+               hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
+  Block *entry = &fn.getBody().front();
+  auto args = entry->getArguments();
+  Value x = args[0], n = args[1], in = args[2], gid = args[4];
+  int64_t F = encoding.numFeatures, L = int64_t(encoding.levels.size());
+  Value f = b.create<LLVM::URemOp>(loc, gid, constI64(F));
+  Value t = b.create<LLVM::UDivOp>(loc, gid, constI64(F));
+  Value first = b.create<LLVM::MulOp>(loc, t, constI64(64));
+  Value full = b.create<LLVM::ICmpOp>(
+      loc, LLVM::ICmpPredicate::ule,
+      b.create<LLVM::AddOp>(loc, first, constI64(64)), n);
+  SmallVector<Type> wordTypes(L, i64);
+  Block *fast = b.createBlock(&fn.getBody());
+  Block *slow = b.createBlock(&fn.getBody());
+  Block *done = b.createBlock(&fn.getBody(), {}, wordTypes,
+                              SmallVector<Location>(L, loc));
+  b.setInsertionPointToEnd(entry);
+  b.create<LLVM::CondBrOp>(loc, full, fast, slow);
+  // Bits of sample s at every level into the words.
+  auto addSample = [&](SmallVector<Value> &words, Value byte, unsigned s,
+                       Value valid) {
+    Value value = b.create<LLVM::ZExtOp>(loc, i64, byte);
+    for (int64_t j = 0; j < L; ++j) {
+      Value on = b.create<LLVM::ICmpOp>(
+          loc, LLVM::ICmpPredicate::uge, value,
+          constI64(abi::byteThreshold(encoding.levels[j])));
+      if (valid)
+        on = b.create<LLVM::AndOp>(loc, valid, on);
+      Value bit = b.create<LLVM::ShlOp>(
+          loc, b.create<LLVM::ZExtOp>(loc, i64, on), constI64(s));
+      words[j] = b.create<LLVM::OrOp>(loc, words[j], bit);
+    }
+  };
+  auto loadByte = [&](Value base, Value offset) {
+    return b.create<LLVM::LoadOp>(
+        loc, i8, b.create<LLVM::GEPOp>(loc, ptr, i8, base, ValueRange{offset}),
+        1);
+  };
+  {
+    b.setInsertionPointToStart(fast);
+    SmallVector<Value> words(L, constI64(0));
+    Value base = b.create<LLVM::GEPOp>(
+        loc, ptr, i8, x,
+        ValueRange{b.create<LLVM::AddOp>(
+            loc, b.create<LLVM::MulOp>(loc, first, constI64(F)), f)});
+    for (unsigned s = 0; s < 64; ++s) {
+      Value byte = b.create<LLVM::LoadOp>(
+          loc, i8,
+          b.create<LLVM::GEPOp>(
+              loc, ptr, i8, base,
+              ArrayRef<LLVM::GEPArg>{int32_t(int64_t(s) * F)}),
+          1);
+      addSample(words, byte, s, Value());
+    }
+    b.create<LLVM::BrOp>(loc, words, done);
+  }
+  {
+    b.setInsertionPointToStart(slow);
+    SmallVector<Value> words(L, constI64(0));
+    for (unsigned s = 0; s < 64; ++s) {
+      Value sample = b.create<LLVM::AddOp>(loc, first, constI64(s));
+      Value valid =
+          b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ult, sample, n);
+      // Samples past n read sample 0 (always in bounds) and are masked off.
+      Value safe = b.create<LLVM::SelectOp>(loc, valid, sample, constI64(0));
+      Value byte = loadByte(
+          x, b.create<LLVM::AddOp>(
+                 loc, b.create<LLVM::MulOp>(loc, safe, constI64(F)), f));
+      addSample(words, byte, s, valid);
+    }
+    b.create<LLVM::BrOp>(loc, words, done);
+  }
+  b.setInsertionPointToStart(done);
+  Value base = tileBase(in, net.getNumInputs(), t);
+  for (int64_t j = 0; j < L; ++j) {
+    Value row = b.create<LLVM::AddOp>(loc, constI64(j * F), f);
+    Value at = b.create<LLVM::GEPOp>(
+        loc, ptr, i64, base,
+        ValueRange{
+            b.create<LLVM::MulOp>(loc, row, constI64(abi::kGpuTileWords))});
+    b.create<LLVM::StoreOp>(loc, done->getArgument(unsigned(j)), at, 8);
+  }
   b.create<LLVM::ReturnOp>(loc, ValueRange{});
   return fn;
 }
@@ -357,7 +461,7 @@ LLVM::LLVMFuncOp NVVMLowering::packBitsFunction() {
 
 /// The kernels: a global thread id, a bounds check, the per-thread call.
 void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8,
-                           LLVM::LLVMFuncOp packBits) {
+                           int64_t packU8Rows, LLVM::LLVMFuncOp packBits) {
   auto kernel = [&](StringRef name, ArrayRef<Type> args, auto limit,
                     auto call) {
     OpBuilder::InsertionGuard guard(b);
@@ -384,13 +488,14 @@ void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8,
     b.setInsertionPointToStart(exit);
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
   };
-  unsigned inputs = net.getNumInputs();
-  for (auto [name, fn] : {std::pair{abi::kPackKernel, packU8},
-                          std::pair{abi::kPackBitsKernel, packBits}})
+  for (auto [name, fn, rows] :
+       {std::tuple{abi::kPackKernel, packU8, packU8Rows},
+        std::tuple{abi::kPackBitsKernel, packBits,
+                   int64_t(net.getNumInputs())}})
     kernel(
         name, {ptr, i64, ptr, i64},
-        [&](auto args) {
-          return b.create<LLVM::MulOp>(loc, args[3], constI64(inputs))
+        [&, rows = rows](auto args) {
+          return b.create<LLVM::MulOp>(loc, args[3], constI64(rows))
               .getResult();
         },
         [&, fn = fn](auto args, Value gid) {
@@ -454,7 +559,10 @@ void NVVMLowering::run() {
     packBits = packBitsFunction();
   }
   if (!hostMode)
-    kernels(threadFn, packU8, packBits);
+    kernels(threadFn, packU8,
+            encoding.levels.empty() ? int64_t(net.getNumInputs())
+                                    : int64_t(encoding.numFeatures),
+            packBits);
 }
 
 namespace {

@@ -88,6 +88,8 @@ private:
   Status check(int rc, const char *what, const std::string &detail = "") const;
   /// Copies the module's global `name` (exactly `size` bytes) to `out`.
   Status readGlobal(const char *name, void *out, size_t size) const;
+  /// Threads per word of the packing kernel for `form`.
+  uint64_t packRows(Input form) const;
   /// Runs the kernels on input from the host (`hostInput`) or the device.
   Status run(Input form, const void *hostInput, uint64_t deviceInput, size_t n,
              uint32_t *counts, uint32_t *classes, double *deviceSeconds,

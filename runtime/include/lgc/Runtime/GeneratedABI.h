@@ -32,9 +32,11 @@
 // kGpuTileWords. Thread t holds samples 64 t .. 64 t + 63, sample 64 t + s in
 // bit s.
 //   kernel lgc_pack_u8(ptr x, i64 n, ptr in, i64 words)
-//     grid over inputs x words threads (thread gid: bit gid % inputs of word
-//     gid / inputs): thresholds 8-bit features x (n x features, row-major)
-//     into in (inputs rows) through the net's encoding; samples past n are 0.
+//     grid over gpuPackU8Rows(shape) x words threads: thresholds 8-bit
+//     features x (n x features, row-major) into in (inputs rows) through the
+//     net's encoding; samples past n are 0. With a thermometer encoding
+//     (shape[kLevels] > 0) thread gid makes every level of feature
+//     gid % features for word gid / features; else input bit gid % inputs.
 //   kernel lgc_pack_bits(ptr bits, i64 n, ptr in, i64 words)
 //     the same grid: copies input bits in lgc_net.h's packed layout
 //     (bits[w * inputs + i], ceil(n / 64) blocks) into in; samples past n
@@ -123,6 +125,12 @@ enum ShapeSlot : uint32_t {
   kLevels = 9,       ///< thermometer levels, 0 for an explicit encoding
   kNumShapeSlots = 10
 };
+
+/// Threads per word of lgc_pack_u8: one per feature with a thermometer
+/// encoding (all its levels), else one per input bit.
+constexpr uint64_t gpuPackU8Rows(const uint32_t *shape) {
+  return shape[kLevels] ? shape[kFeatures] : shape[kInputs];
+}
 
 /// Bits needed to hold a class count of 0..group.
 constexpr uint32_t planesForGroup(uint32_t group) {

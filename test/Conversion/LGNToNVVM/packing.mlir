@@ -1,0 +1,63 @@
+// RUN: lgc-opt %s --split-input-file --convert-lgn-to-nvvm | FileCheck %s
+
+// A thermometer encoding (3 features, levels 0.25 and 0.75): thread gid
+// makes both levels of feature f = gid % 3 for word t = gid / 3. A word
+// whose 64 samples are all below n reads them at constant offsets s * 3
+// from the thread's first byte; the last word takes the checked path. The
+// 8-bit thresholds (64, 192) are immediates; level j of feature f is input
+// row j * 3 + f of word t's tile.
+// CHECK-LABEL: llvm.func internal @__lgc_gpu_pack_u8
+// CHECK-NEXT:    %[[F3:.*]] = llvm.mlir.constant(3 : i64) : i64
+// CHECK-NEXT:    %[[F:.*]] = llvm.urem %arg4, %[[F3]] : i64
+// CHECK-NEXT:    %[[T3:.*]] = llvm.mlir.constant(3 : i64) : i64
+// CHECK-NEXT:    %[[T:.*]] = llvm.udiv %arg4, %[[T3]] : i64
+// CHECK:         %[[FULL:.*]] = llvm.icmp "ule" %{{.*}}, %arg1 : i64
+// CHECK-NEXT:    llvm.cond_br %[[FULL]], ^bb1, ^bb2
+// CHECK:       ^bb1:
+// CHECK:         %[[BASE:.*]] = llvm.getelementptr %arg0[
+// CHECK-NEXT:    %[[P0:.*]] = llvm.getelementptr %[[BASE]][0] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK-NEXT:    %[[B0:.*]] = llvm.load %[[P0]] {{.*}} : !llvm.ptr -> i8
+// CHECK-NEXT:    %[[V0:.*]] = llvm.zext %[[B0]] : i8 to i64
+// CHECK-NEXT:    %[[L0:.*]] = llvm.mlir.constant(64 : i64) : i64
+// CHECK-NEXT:    llvm.icmp "uge" %[[V0]], %[[L0]] : i64
+// CHECK:         %[[L1:.*]] = llvm.mlir.constant(192 : i64) : i64
+// CHECK-NEXT:    llvm.icmp "uge" %[[V0]], %[[L1]] : i64
+// CHECK:         llvm.getelementptr %[[BASE]][3] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK:         llvm.getelementptr %[[BASE]][189] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK:         llvm.br ^bb3(
+// CHECK:       ^bb2:
+// CHECK-COUNT-64: llvm.select
+// CHECK:         llvm.br ^bb3(
+// CHECK:       ^bb3(%[[W0:.*]]: i64, %[[W1:.*]]: i64):
+// CHECK-COUNT-2: llvm.store
+// CHECK-NEXT:    llvm.return
+// The kernel's grid: features x words threads.
+// CHECK-LABEL: llvm.func @lgc_pack_u8
+// CHECK:         %[[ROWS:.*]] = llvm.mlir.constant(3 : i64) : i64
+// CHECK-NEXT:    %[[LIMIT:.*]] = llvm.mul %arg3, %[[ROWS]] : i64
+// CHECK-NEXT:    llvm.icmp "ult" %{{.*}}, %[[LIMIT]] : i64
+lgn.net @thermometer classes 1 tau 1.0 attributes {features = 3 : i32, levels = array<f32: 0.25, 0.75>} {
+^bb0(%a0: i1, %a1: i1, %a2: i1, %b0: i1, %b1: i1, %b2: i1):
+  %0 = lgn.gate xor %a0, %b2
+  lgn.output %0
+}
+
+// -----
+
+// An explicit encoding: one thread per input bit (gid % 2) and word, 64
+// checked loads of the bit's feature, and the grid inputs x words.
+// CHECK-LABEL: llvm.func internal @__lgc_gpu_pack_u8
+// CHECK-NEXT:    %[[I2:.*]] = llvm.mlir.constant(2 : i64) : i64
+// CHECK-NEXT:    %[[I:.*]] = llvm.urem %arg4, %[[I2]] : i64
+// CHECK:         llvm.mlir.addressof @__lgc_gen_bit_feature
+// CHECK-NOT:     llvm.cond_br
+// CHECK-COUNT-64: llvm.load {{.*}} : !llvm.ptr -> i8
+// CHECK:         llvm.store {{.*}} : i64, !llvm.ptr
+// CHECK-LABEL: llvm.func @lgc_pack_u8
+// CHECK:         %[[ROWS:.*]] = llvm.mlir.constant(2 : i64) : i64
+// CHECK-NEXT:    llvm.mul %arg3, %[[ROWS]] : i64
+lgn.net @explicit classes 1 tau 1.0 attributes {features = 2 : i32, bit_features = array<i32: 1, 0>, bit_thresholds = array<f32: 0.25, 0.75>} {
+^bb0(%a: i1, %b: i1):
+  %0 = lgn.gate and %a, %b
+  lgn.output %0
+}
