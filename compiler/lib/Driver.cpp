@@ -23,7 +23,9 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 
@@ -513,6 +515,20 @@ LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
 }
 
 LogicalResult Driver::run(ModuleOp module, Stage stage, StringRef outPath) {
+  // An output that cannot be written is reported before the compilation
+  // (minutes for a big net), not after it.
+  if (!outPath.empty() && outPath != "-") {
+    StringRef dir = llvm::sys::path::parent_path(outPath);
+    if (dir.empty())
+      dir = ".";
+    if (!llvm::sys::fs::is_directory(dir))
+      return report(Status::errorAt(
+          outPath.str(), "cannot create file: no directory " + dir.str()));
+    if (llvm::sys::fs::access(dir, llvm::sys::fs::AccessMode::Write))
+      return report(
+          Status::errorAt(outPath.str(), "cannot create file: " + dir.str() +
+                                             " is not writable"));
+  }
   std::string out;
   if (failed(compile(module, stage, outPath, out)))
     return failure();
