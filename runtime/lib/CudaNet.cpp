@@ -251,6 +251,40 @@ Status CudaNet::runOnDevice(Input form, uint64_t input, size_t n,
   return run(form, nullptr, input, n, counts, classes, deviceSeconds, repeat);
 }
 
+void CudaNet::bufferSizes(size_t inputBytes, uint64_t words,
+                          size_t sizes[5]) const {
+  size_t slots = std::max<size_t>(1, shape[abi::kScratchSlots]);
+  size_t planeRows = size_t(classes()) * size_t(shape[abi::kPlanes]);
+  sizes[0] = inputBytes;
+  sizes[1] = size_t(inputs()) * words * 8;
+  sizes[2] = slots * words * 8;
+  sizes[3] = planeRows * words * 8;
+  sizes[4] = size_t(words) * 64 * 4;
+}
+
+Status CudaNet::launch(Input form, uint64_t input, size_t n,
+                       const unsigned long long buffers[5], uint64_t words,
+                       void *stream) {
+  long long nn = (long long)n, w = (long long)words;
+  CUdeviceptr in = input, packed = buffers[1], scratch = buffers[2],
+              planes = buffers[3], classOut = buffers[4];
+  long long packThreads = (long long)packRows(form) * w;
+  void *packArgs[] = {&in, &nn, &packed, &w};
+  if (Status s = check(driver->cuLaunchKernel(
+                           form == Input::U8 ? packKernel : packBitsKernel,
+                           unsigned((packThreads + 255) / 256), 1, 1, 256, 1, 1,
+                           0, stream, packArgs, nullptr),
+                       form == Input::U8 ? "launching lgc_pack_u8"
+                                         : "launching lgc_pack_bits");
+      !s)
+    return s;
+  void *netArgs[] = {&packed, &scratch, &planes, &classOut, &w};
+  return check(driver->cuLaunchKernel(netKernel, unsigned((w + 127) / 128), 1,
+                                      1, 128, 1, 1, 0, stream, netArgs,
+                                      nullptr),
+               "launching lgc_net");
+}
+
 uint64_t CudaNet::packRows(Input form) const {
   return form == Input::U8
              ? abi::gpuPackU8Rows(reinterpret_cast<const uint32_t *>(shape))
@@ -274,13 +308,10 @@ Status CudaNet::run(Input form, const void *hostInput, uint64_t deviceInput,
     return s;
   // Whole tiles of threads (GeneratedABI.h): the arrays are tile-major.
   long long words = (long long)abi::gpuWords(n);
-  long long nn = (long long)n;
   size_t K = size_t(shape[abi::kPlanes]);
-  size_t slots = std::max<size_t>(1, shape[abi::kScratchSlots]);
   size_t planeRows = size_t(classes()) * K;
-  size_t sizes[5] = {hostInput ? inputBytes(form, n) : 0,
-                     size_t(inputs()) * words * 8, slots * words * 8,
-                     planeRows * words * 8, size_t(words) * 64 * 4};
+  size_t sizes[5];
+  bufferSizes(hostInput ? inputBytes(form, n) : 0, uint64_t(words), sizes);
   CUdeviceptr buf[5] = {};
   Status status = Status::success();
   auto release = [&] {
@@ -295,28 +326,11 @@ Status CudaNet::run(Input form, const void *hostInput, uint64_t deviceInput,
   if (status && hostInput)
     status =
         check(d.cuMemcpyHtoD(buf[0], hostInput, sizes[0]), "copying the input");
-  CUdeviceptr input = hostInput ? buf[0] : CUdeviceptr(deviceInput);
-  void *pack = form == Input::U8 ? packKernel : packBitsKernel;
-  const char *packName =
-      form == Input::U8 ? "launching lgc_pack_u8" : "launching lgc_pack_bits";
-  auto launch = [&]() -> Status {
-    long long packThreads = (long long)packRows(form) * words;
-    void *packArgs[] = {&input, &nn, &buf[1], &words};
-    if (Status s =
-            check(d.cuLaunchKernel(pack, unsigned((packThreads + 255) / 256), 1,
-                                   1, 256, 1, 1, 0, nullptr, packArgs, nullptr),
-                  packName);
-        !s)
-      return s;
-    void *netArgs[] = {&buf[1], &buf[2], &buf[3], &buf[4], &words};
-    return check(d.cuLaunchKernel(netKernel, unsigned((words + 127) / 128), 1,
-                                  1, 128, 1, 1, 0, nullptr, netArgs, nullptr),
-                 "launching lgc_net");
-  };
+  uint64_t input = hostInput ? buf[0] : deviceInput;
   if (status) {
     auto start = std::chrono::steady_clock::now();
     for (unsigned r = 0; r < std::max(1u, repeat) && status; ++r)
-      status = launch();
+      status = launch(form, input, n, buf, uint64_t(words), nullptr);
     if (status)
       status = check(d.cuCtxSynchronize(), "running the kernels");
     if (deviceSeconds)
@@ -380,12 +394,9 @@ Status CudaNet::stream(Input form, const void *input, size_t n,
   const size_t tileSamples = 64 * abi::kGpuTileWords;
   chunk = std::max(tileSamples, chunk / tileSamples * tileSamples);
   chunk = std::min(chunk, (n + tileSamples - 1) / tileSamples * tileSamples);
-  long long words = (long long)abi::gpuWords(chunk);
-  size_t K = size_t(shape[abi::kPlanes]);
-  size_t slots = std::max<size_t>(1, shape[abi::kScratchSlots]);
-  size_t sizes[5] = {inputBytes(form, chunk), size_t(inputs()) * words * 8,
-                     slots * words * 8, size_t(classes()) * K * words * 8,
-                     size_t(words) * 64 * 4};
+  uint64_t words = abi::gpuWords(chunk);
+  size_t sizes[5];
+  bufferSizes(inputBytes(form, chunk), words, sizes);
   constexpr int kSlots = 2;
   CUdeviceptr buf[kSlots][5] = {};
   void *streams[kSlots] = {};
@@ -426,25 +437,12 @@ Status CudaNet::stream(Input form, const void *input, size_t n,
     if (!status)
       break;
     size_t count = std::min(chunk, n - first);
-    long long nn = (long long)count;
     status =
         check(d.cuMemcpyHtoDAsync(buf[k][0], bytes + inputBytes(form, first),
                                   inputBytes(form, count), streams[k]),
               "copying a chunk to the device");
-    long long packThreads = (long long)packRows(form) * words;
-    void *packArgs[] = {&buf[k][0], &nn, &buf[k][1], &words};
     if (status)
-      status = check(
-          d.cuLaunchKernel(form == Input::U8 ? packKernel : packBitsKernel,
-                           unsigned((packThreads + 255) / 256), 1, 1, 256, 1, 1,
-                           0, streams[k], packArgs, nullptr),
-          "launching the packing kernel");
-    void *netArgs[] = {&buf[k][1], &buf[k][2], &buf[k][3], &buf[k][4], &words};
-    if (status)
-      status =
-          check(d.cuLaunchKernel(netKernel, unsigned((words + 127) / 128), 1, 1,
-                                 128, 1, 1, 0, streams[k], netArgs, nullptr),
-                "launching lgc_net");
+      status = launch(form, buf[k][0], count, buf[k], words, streams[k]);
     if (status)
       status = check(
           d.cuMemcpyDtoHAsync(pinnedOut[k], buf[k][4], count * 4, streams[k]),

@@ -90,6 +90,14 @@ private:
   Status readGlobal(const char *name, void *out, size_t size) const;
   /// Threads per word of the packing kernel for `form`.
   uint64_t packRows(Input form) const;
+  /// Bytes of the device buffers for `words` threads: input (given), packed
+  /// input, scratch, planes, classes.
+  void bufferSizes(size_t inputBytes, uint64_t words, size_t sizes[5]) const;
+  /// Launches the packing kernel for `form` and lgc_net over n samples on
+  /// `stream` (null: the default one); buffers[1..4] as bufferSizes.
+  Status launch(Input form, uint64_t input, size_t n,
+                const unsigned long long buffers[5], uint64_t words,
+                void *stream);
   /// Runs the kernels on input from the host (`hostInput`) or the device.
   Status run(Input form, const void *hostInput, uint64_t deviceInput, size_t n,
              uint32_t *counts, uint32_t *classes, double *deviceSeconds,
