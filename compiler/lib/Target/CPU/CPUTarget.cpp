@@ -175,26 +175,54 @@ static bool isGateFunction(const llvm::Function &f) {
   return !f.isDeclaration() && f.hasLocalLinkage();
 }
 
-/// The part of the module each function definition goes to: gate
-/// functions (the bulk of the code) are spread over `parts` by size, the
-/// largest first onto the least loaded part; everything else stays in part 0.
-static llvm::DenseMap<const llvm::GlobalValue *, unsigned>
-assignParts(llvm::Module &module, unsigned parts) {
-  llvm::DenseMap<const llvm::GlobalValue *, unsigned> owner;
-  std::vector<std::pair<size_t, llvm::Function *>> bySize;
-  for (llvm::Function &f : module)
-    if (isGateFunction(f))
-      bySize.push_back({f.getInstructionCount(), &f});
-  std::stable_sort(
-      bySize.begin(), bySize.end(),
-      [](const auto &a, const auto &b) { return a.first > b.first; });
+unsigned lgc::partCount(unsigned jobs, size_t units) {
+  if (!jobs)
+    jobs = unsigned(llvm::hardware_concurrency().compute_thread_count());
+  return unsigned(std::max<size_t>(1, std::min<size_t>(jobs, units)));
+}
+
+std::vector<unsigned> lgc::spreadBySize(llvm::ArrayRef<size_t> sizes,
+                                        unsigned parts) {
+  std::vector<unsigned> order(sizes.size()), owner(sizes.size(), 0);
+  for (unsigned i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](unsigned a, unsigned b) { return sizes[a] > sizes[b]; });
   std::vector<size_t> load(parts, 0);
-  for (auto &[size, f] : bySize) {
+  for (unsigned i : order) {
     unsigned best =
         unsigned(std::min_element(load.begin(), load.end()) - load.begin());
-    owner[f] = best;
-    load[best] += size;
+    owner[i] = best;
+    load[best] += sizes[i];
   }
+  return owner;
+}
+
+void lgc::runParts(unsigned parts, llvm::function_ref<void(unsigned)> fn) {
+  if (parts == 1)
+    return fn(0);
+  llvm::DefaultThreadPool pool(llvm::hardware_concurrency(parts));
+  for (unsigned p = 0; p < parts; ++p)
+    pool.async([fn, p] { fn(p); });
+  pool.wait();
+}
+
+/// The part of the module each function definition goes to: gate
+/// functions (the bulk of the code) are spread over `parts` by size;
+/// everything else stays in part 0.
+static llvm::DenseMap<const llvm::GlobalValue *, unsigned>
+assignParts(llvm::Module &module, unsigned parts) {
+  std::vector<llvm::Function *> gates;
+  std::vector<size_t> sizes;
+  for (llvm::Function &f : module)
+    if (isGateFunction(f)) {
+      gates.push_back(&f);
+      sizes.push_back(f.getInstructionCount());
+    }
+  std::vector<unsigned> part = spreadBySize(sizes, parts);
+  llvm::DenseMap<const llvm::GlobalValue *, unsigned> owner;
+  for (size_t i = 0; i < gates.size(); ++i)
+    owner[gates[i]] = part[i];
   return owner;
 }
 
@@ -205,10 +233,7 @@ LogicalResult lgc::emitObjectsInParallel(
     FinishPart finish) {
   llvm::Module &module = *owned;
   // One part per thread, but never more parts than gate functions.
-  if (!jobs)
-    jobs = unsigned(llvm::hardware_concurrency().compute_thread_count());
-  unsigned parts = unsigned(llvm::count_if(module, isGateFunction));
-  parts = std::max(1u, std::min(jobs, parts));
+  unsigned parts = partCount(jobs, llvm::count_if(module, isGateFunction));
   if (parts == 1) {
     objects.resize(1);
     if (!generateCode(module, tm, type, objects[0]))
@@ -254,44 +279,39 @@ LogicalResult lgc::emitObjectsInParallel(
   owned.reset();
   objects.assign(parts, std::string());
   std::vector<std::string> errors(parts);
-  {
-    llvm::DefaultThreadPool pool(llvm::hardware_concurrency(parts));
-    for (unsigned p = 0; p < parts; ++p)
-      pool.async([&, p] {
-        llvm::LLVMContext context;
-        llvm::Expected<std::unique_ptr<llvm::Module>> part =
-            llvm::getLazyBitcodeModule(
-                llvm::MemoryBufferRef(
-                    llvm::StringRef(bitcode.data(), bitcode.size()), "net"),
-                context);
-        if (!part) {
-          errors[p] = llvm::toString(part.takeError());
-          return;
-        }
-        // Other parts' definitions become declarations; the data tables
-        // are defined in part 0 only.
-        llvm::StringSet<> mine;
-        for (const std::string &name : names[p])
-          mine.insert(name);
-        for (llvm::Function &f : **part)
-          if (!f.isDeclaration() && !mine.contains(f.getName()))
-            f.deleteBody();
-        if (p != 0)
-          for (llvm::GlobalVariable &g : (*part)->globals()) {
-            g.setInitializer(nullptr);
-            g.setLinkage(llvm::GlobalValue::ExternalLinkage);
-          }
-        if (llvm::Error e = (*part)->materializeAll()) {
-          errors[p] = llvm::toString(std::move(e));
-          return;
-        }
-        if (!generateCode(**part, *machines[p], type, objects[p]))
-          errors[p] = "the target cannot emit this file type";
-        else if (finish)
-          errors[p] = finish(p, parts, objects[p]);
-      });
-    pool.wait();
-  }
+  runParts(parts, [&](unsigned p) {
+    llvm::LLVMContext context;
+    llvm::Expected<std::unique_ptr<llvm::Module>> part =
+        llvm::getLazyBitcodeModule(
+            llvm::MemoryBufferRef(
+                llvm::StringRef(bitcode.data(), bitcode.size()), "net"),
+            context);
+    if (!part) {
+      errors[p] = llvm::toString(part.takeError());
+      return;
+    }
+    // Other parts' definitions become declarations; the data tables
+    // are defined in part 0 only.
+    llvm::StringSet<> mine;
+    for (const std::string &name : names[p])
+      mine.insert(name);
+    for (llvm::Function &f : **part)
+      if (!f.isDeclaration() && !mine.contains(f.getName()))
+        f.deleteBody();
+    if (p != 0)
+      for (llvm::GlobalVariable &g : (*part)->globals()) {
+        g.setInitializer(nullptr);
+        g.setLinkage(llvm::GlobalValue::ExternalLinkage);
+      }
+    if (llvm::Error e = (*part)->materializeAll()) {
+      errors[p] = llvm::toString(std::move(e));
+      return;
+    }
+    if (!generateCode(**part, *machines[p], type, objects[p]))
+      errors[p] = "the target cannot emit this file type";
+    else if (finish)
+      errors[p] = finish(p, parts, objects[p]);
+  });
   for (const std::string &error : errors)
     if (!error.empty())
       return emitError(loc)

@@ -16,10 +16,6 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/IntrinsicsX86.h"
-#include "llvm/Support/ThreadPool.h"
-#include "llvm/Support/Threading.h"
-
-#include <algorithm>
 
 using namespace lgc;
 using lgc::lgn::NetOp;
@@ -234,23 +230,11 @@ mlir::LogicalResult lgc::emitNetObjects(
     std::vector<std::string> &objects, mlir::Location loc) {
   NetPartition partition(net, options.gatesPerFunction, options.registerWindow);
   NetTables tables = netTables(net, partition, options.vectorWords);
-  if (!jobs)
-    jobs = unsigned(llvm::hardware_concurrency().compute_thread_count());
-  unsigned parts = std::max(1u, std::min(jobs, partition.numChunks()));
-  // Chunks to parts, the largest first onto the least loaded part.
-  std::vector<unsigned> owner(partition.numChunks(), 0), order;
+  unsigned parts = partCount(jobs, partition.numChunks());
+  std::vector<size_t> sizes;
   for (unsigned k = 0; k < partition.numChunks(); ++k)
-    order.push_back(k);
-  std::stable_sort(order.begin(), order.end(), [&](unsigned a, unsigned b) {
-    return partition.chunk(a).size() > partition.chunk(b).size();
-  });
-  std::vector<size_t> load(parts, 0);
-  for (unsigned k : order) {
-    unsigned best =
-        unsigned(std::min_element(load.begin(), load.end()) - load.begin());
-    owner[k] = best;
-    load[best] += partition.chunk(k).size();
-  }
+    sizes.push_back(partition.chunk(k).size());
+  std::vector<unsigned> owner = spreadBySize(sizes, parts);
   // A target machine per thread, made here: making one sets LLVM's global
   // options, which the threads read.
   std::vector<std::unique_ptr<llvm::TargetMachine>> machines;
@@ -261,21 +245,13 @@ mlir::LogicalResult lgc::emitNetObjects(
   }
   objects.assign(parts, std::string());
   std::vector<char> failed(parts, 0);
-  auto run = [&](unsigned p) {
+  runParts(parts, [&](unsigned p) {
     llvm::LLVMContext context;
     std::unique_ptr<llvm::Module> module = buildPart(
         partition, tables, options, owner, p, parts, *machines[p], context);
     failed[p] = !generateCode(*module, *machines[p],
                               llvm::CodeGenFileType::ObjectFile, objects[p]);
-  };
-  if (parts == 1) {
-    run(0);
-  } else {
-    llvm::DefaultThreadPool pool(llvm::hardware_concurrency(parts));
-    for (unsigned p = 0; p < parts; ++p)
-      pool.async([&, p] { run(p); });
-    pool.wait();
-  }
+  });
   if (llvm::is_contained(failed, 1))
     return mlir::emitError(loc) << "the target cannot emit object files";
   return mlir::success();

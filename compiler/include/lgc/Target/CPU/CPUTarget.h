@@ -96,6 +96,17 @@ mlir::LogicalResult emitMachineCode(llvm::Module &module,
 std::string supportLibraryFor(const llvm::TargetMachine &tm,
                               const std::string &dir);
 
+/// Parts for `units` pieces of work on up to `jobs` threads (0: one per
+/// core): at least one, never more than the pieces.
+unsigned partCount(unsigned jobs, size_t units);
+/// The part of each piece of work of the given sizes: the largest first
+/// onto the least loaded part.
+std::vector<unsigned> spreadBySize(llvm::ArrayRef<size_t> sizes,
+                                   unsigned parts);
+/// Runs fn(p) for every part p, each on a thread of its own (on this
+/// thread when there is one part).
+void runParts(unsigned parts, llvm::function_ref<void(unsigned)> fn);
+
 /// Compiles `module` to objects on up to `jobs` threads (0: one per core),
 /// one part per thread and never more parts than gate functions: the gate
 /// functions are spread over the parts by size, the rest stays in the
