@@ -254,15 +254,10 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
     FailureOr<lgn::NetOp> net = getSingleNet(module);
     if (failed(net))
       return failure();
-    NetLoweringOptions direct;
-    direct.vectorWords = lowering.vectorWords;
-    direct.gatesPerFunction = lowering.gatesPerFunction;
-    direct.registerWindow = lowering.registerWindow;
-    direct.ternaryLogic = lowering.ternaryLogic;
     if (stage != Stage::SharedLib) {
       llvm::LLVMContext llvmContext;
       std::unique_ptr<llvm::Module> llvmModule =
-          emitNetModule(*net, direct, *tm, llvmContext);
+          emitNetModule(*net, lowering, *tm, llvmContext);
       endStep("lower to LLVM IR");
       if (stage == Stage::LLVM) {
         llvm::raw_string_ostream os(out);
@@ -275,7 +270,7 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
       endStep("generate code");
       return success();
     }
-    if (failed(emitNetObjects(*net, direct, target.jobs, makeMachine, objects,
+    if (failed(emitNetObjects(*net, lowering, target.jobs, makeMachine, objects,
                               module.getLoc())))
       return failure();
     endStep(objects.size() == 1 ? "lower to LLVM IR and generate code"
@@ -297,15 +292,11 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
     }
     llvm::LLVMContext llvmContext;
     std::unique_ptr<llvm::Module> llvmModule =
-        translateToLLVMIR(module, llvmContext, *tm);
+        translateAndRelease(module, llvmContext, *tm);
     if (!llvmModule)
-      return emitError(module.getLoc()) << "translation to LLVM IR failed";
-    // Nothing reads the lowered module again; big nets need the memory.
-    Location moduleLoc = module.getLoc();
-    module.getBody()->clear();
-    endStep("translate to LLVM IR");
+      return failure();
     if (failed(emitObjectsInParallel(std::move(llvmModule), *tm, target.jobs,
-                                     makeMachine, objects, moduleLoc)))
+                                     makeMachine, objects, module.getLoc())))
       return failure();
     endStep(
         objects.size() == 1
@@ -317,6 +308,21 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
     return failure();
   endStep("link");
   return success();
+}
+
+std::unique_ptr<llvm::Module>
+Driver::translateAndRelease(ModuleOp module, llvm::LLVMContext &llvmContext,
+                            llvm::TargetMachine &tm) {
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateToLLVMIR(module, llvmContext, tm);
+  if (!llvmModule) {
+    emitError(module.getLoc()) << "translation to LLVM IR failed";
+    return nullptr;
+  }
+  // Nothing reads the lowered module again; big nets need the memory.
+  module.getBody()->clear();
+  endStep("translate to LLVM IR");
+  return llvmModule;
 }
 
 LogicalResult Driver::lowerToNVVM(ModuleOp module) {
@@ -370,13 +376,9 @@ LogicalResult Driver::gpuBinary(ModuleOp module, Stage stage,
     return failure();
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
-      translateToLLVMIR(module, llvmContext, *machines[0]);
+      translateAndRelease(module, llvmContext, *machines[0]);
   if (!llvmModule)
-    return emitError(module.getLoc()) << "translation to LLVM IR failed";
-  // Nothing reads the lowered module again; big nets need the memory.
-  Location moduleLoc = module.getLoc();
-  module.getBody()->clear();
-  endStep("translate to LLVM IR");
+    return failure();
   CubinOptions cubinOptions;
   cubinOptions.jobs = opts.cpu.jobs;
   cubinOptions.ptxasLevel = opts.ptxasLevel;
@@ -395,7 +397,7 @@ LogicalResult Driver::gpuBinary(ModuleOp module, Stage stage,
           return createNVPTXTargetMachine(arch, opts.ptxFeatures, loc,
                                           opts.ptxLevel);
         },
-        *toolkit, cubinOptions, cubins[i], log, moduleLoc);
+        *toolkit, cubinOptions, cubins[i], log, module.getLoc());
     if (opts.toolLog)
       *opts.toolLog << log;
     if (failed(result))

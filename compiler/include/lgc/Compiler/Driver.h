@@ -180,6 +180,11 @@ private:
                               std::unique_ptr<mlir::Pass> pass);
   mlir::LogicalResult cpuStages(mlir::ModuleOp module, Stage stage,
                                 llvm::StringRef outPath, std::string &out);
+  /// The lowered module as LLVM IR for `tm`; the module is emptied (nothing
+  /// reads it again). Null, after reporting, on failure.
+  std::unique_ptr<llvm::Module>
+  translateAndRelease(mlir::ModuleOp module, llvm::LLVMContext &llvmContext,
+                      llvm::TargetMachine &tm);
   /// The GPU lowering (convert-lgn-to-nvvm with the driver's options).
   mlir::LogicalResult lowerToNVVM(mlir::ModuleOp module);
   mlir::LogicalResult gpuStages(mlir::ModuleOp module, Stage stage,

@@ -33,7 +33,7 @@ struct NetTables {
 class IRGateEmitter : public GateEmitterBase<llvm::Value *> {
 public:
   IRGateEmitter(llvm::Module &module, const NetPartition &partition,
-                const NetLoweringOptions &options)
+                const ConvertLGNToLLVMOptions &options)
       : GateEmitterBase(partition), module(module), b(module.getContext()),
         words(options.vectorWords), ternaryLogic(options.ternaryLogic) {
     llvm::LLVMContext &ctx = module.getContext();
@@ -149,9 +149,9 @@ void constantArray(llvm::Module &m, llvm::StringRef name,
 /// and the tables. With one part it is the whole net.
 std::unique_ptr<llvm::Module>
 buildPart(const NetPartition &partition, const NetTables &tables,
-          const NetLoweringOptions &options, llvm::ArrayRef<unsigned> owner,
-          unsigned part, unsigned parts, llvm::TargetMachine &tm,
-          llvm::LLVMContext &context) {
+          const ConvertLGNToLLVMOptions &options,
+          llvm::ArrayRef<unsigned> owner, unsigned part, unsigned parts,
+          llvm::TargetMachine &tm, llvm::LLVMContext &context) {
   auto module = std::make_unique<llvm::Module>("net", context);
   module->setDataLayout(tm.createDataLayout());
   module->setTargetTriple(tm.getTargetTriple().str());
@@ -216,7 +216,7 @@ NetTables netTables(NetOp net, const NetPartition &partition,
 } // namespace
 
 std::unique_ptr<llvm::Module>
-lgc::emitNetModule(NetOp net, const NetLoweringOptions &options,
+lgc::emitNetModule(NetOp net, const ConvertLGNToLLVMOptions &options,
                    llvm::TargetMachine &tm, llvm::LLVMContext &context) {
   NetPartition partition(net, options.gatesPerFunction, options.registerWindow);
   NetTables tables = netTables(net, partition, options.vectorWords);
@@ -225,7 +225,7 @@ lgc::emitNetModule(NetOp net, const NetLoweringOptions &options,
 }
 
 mlir::LogicalResult lgc::emitNetObjects(
-    NetOp net, const NetLoweringOptions &options, unsigned jobs,
+    NetOp net, const ConvertLGNToLLVMOptions &options, unsigned jobs,
     llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
     std::vector<std::string> &objects, mlir::Location loc) {
   NetPartition partition(net, options.gatesPerFunction, options.registerWindow);

@@ -15,6 +15,7 @@
 #ifndef LGC_TARGET_CPU_EMITLLVMIR_H
 #define LGC_TARGET_CPU_EMITLLVMIR_H
 
+#include "lgc/Conversion/LGNToLLVM/LGNToLLVM.h"
 #include "lgc/Dialect/LGN/LGNOps.h"
 
 #include "mlir/IR/Location.h"
@@ -29,20 +30,11 @@
 
 namespace lgc {
 
-/// How the net is lowered (the options of convert-lgn-to-llvm).
-struct NetLoweringOptions {
-  unsigned vectorWords = 8;
-  unsigned gatesPerFunction = 1000;
-  unsigned registerWindow = 16;
-  bool ternaryLogic = false;
-};
-
 /// The whole net as one LLVM IR module for `tm` (what the conversion pass
-/// and the translation give, built directly).
-std::unique_ptr<llvm::Module> emitNetModule(lgn::NetOp net,
-                                            const NetLoweringOptions &options,
-                                            llvm::TargetMachine &tm,
-                                            llvm::LLVMContext &context);
+/// with the same `options` and the translation give, built directly).
+std::unique_ptr<llvm::Module>
+emitNetModule(lgn::NetOp net, const ConvertLGNToLLVMOptions &options,
+              llvm::TargetMachine &tm, llvm::LLVMContext &context);
 
 /// Compiles `net` to object files on up to `jobs` threads (0: one per
 /// core): the partition and the tables are made once, then each thread
@@ -50,7 +42,7 @@ std::unique_ptr<llvm::Module> emitNetModule(lgn::NetOp net,
 /// part 0 also has the entry point and the tables) with its target machine
 /// from `makeMachine` and generates its object. The net is only read.
 mlir::LogicalResult emitNetObjects(
-    lgn::NetOp net, const NetLoweringOptions &options, unsigned jobs,
+    lgn::NetOp net, const ConvertLGNToLLVMOptions &options, unsigned jobs,
     llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
     std::vector<std::string> &objects, mlir::Location loc);
 
