@@ -98,13 +98,20 @@ private:
                ? b.create<LLVM::AddrSpaceCastOp>(loc, ptr, p).getResult()
                : p;
   }
-  void globals(const EncodingTables &encoding);
+  void globals(const EncodingTables &encoding, ArrayRef<int32_t> shape);
   SmallVector<LLVM::LLVMFuncOp> countFunctions(unsigned K);
   void argmax(Value planes, Value classes, Value t, unsigned K);
   /// Input bit i and word t of packing thread `gid` (consecutive threads
   /// take consecutive bits of one word), and the address of that word in
   /// the tile-major input array.
   std::pair<Value, Value> packThread(Value gid, Value in, Value &at);
+  /// Byte `feature` of sample first + s of x (n x features), zero-extended;
+  /// `valid` is whether the sample is below n (else sample 0 is read).
+  Value checkedSample(Value x, Value n, Value first, unsigned s,
+                      int64_t features, Value feature, Value &valid);
+  /// word | (value >= threshold [and valid]) << s.
+  Value addBit(Value word, Value value, Value threshold, Value valid,
+               unsigned s);
   LLVM::LLVMFuncOp packU8Function(const EncodingTables &encoding);
   LLVM::LLVMFuncOp packU8Thermometer(const EncodingTables &encoding);
   LLVM::LLVMFuncOp packBitsFunction();
@@ -133,13 +140,12 @@ LLVM::LLVMFuncOp NVVMLowering::function(StringRef name, ArrayRef<Type> args,
   return fn;
 }
 
-void NVVMLowering::globals(const EncodingTables &encoding) {
+void NVVMLowering::globals(const EncodingTables &encoding,
+                           ArrayRef<int32_t> shape) {
   SmallVector<int32_t> thresholdU8;
   for (float t : encoding.thresholds)
     thresholdU8.push_back(int32_t(abi::byteThreshold(t)));
-  createConstantArray(b, loc, abi::kShapeSymbol,
-                      shapeTable(net, partition, encoding, /*vectorWords=*/1),
-                      globalSpace);
+  createConstantArray(b, loc, abi::kShapeSymbol, shape, globalSpace);
   createConstantArray(b, loc, abi::kBitFeatureSymbol, encoding.features,
                       globalSpace);
   createConstantArray(b, loc, abi::kBitThresholdU8Symbol, thresholdU8,
@@ -263,6 +269,31 @@ void NVVMLowering::argmax(Value planes, Value classes, Value t, unsigned K) {
   }
 }
 
+Value NVVMLowering::checkedSample(Value x, Value n, Value first, unsigned s,
+                                  int64_t features, Value feature,
+                                  Value &valid) {
+  Value sample = b.create<LLVM::AddOp>(loc, first, constI64(s));
+  valid = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ult, sample, n);
+  // Samples past n read sample 0 (always in bounds) and are masked off.
+  Value safe = b.create<LLVM::SelectOp>(loc, valid, sample, constI64(0));
+  Value offset = b.create<LLVM::AddOp>(
+      loc, b.create<LLVM::MulOp>(loc, safe, constI64(features)), feature);
+  Value byte = b.create<LLVM::LoadOp>(
+      loc, i8, b.create<LLVM::GEPOp>(loc, ptr, i8, x, ValueRange{offset}), 1);
+  return b.create<LLVM::ZExtOp>(loc, i64, byte);
+}
+
+Value NVVMLowering::addBit(Value word, Value value, Value threshold,
+                           Value valid, unsigned s) {
+  Value on =
+      b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::uge, value, threshold);
+  if (valid)
+    on = b.create<LLVM::AndOp>(loc, valid, on);
+  Value bit = b.create<LLVM::ShlOp>(loc, b.create<LLVM::ZExtOp>(loc, i64, on),
+                                    constI64(s));
+  return b.create<LLVM::OrOp>(loc, word, bit);
+}
+
 std::pair<Value, Value> NVVMLowering::packThread(Value gid, Value in,
                                                  Value &at) {
   int64_t inputs = net.getNumInputs();
@@ -296,27 +327,13 @@ LLVM::LLVMFuncOp NVVMLowering::packU8Function(const EncodingTables &encoding) {
   };
   Value feature = loadTable(abi::kBitFeatureSymbol);
   Value threshold = loadTable(abi::kBitThresholdU8Symbol);
-  Value F = constI64(encoding.numFeatures);
+  int64_t F = encoding.numFeatures;
   Value first = b.create<LLVM::MulOp>(loc, t, constI64(64));
   Value word = constI64(0);
   for (unsigned s = 0; s < 64; ++s) {
-    Value sample = b.create<LLVM::AddOp>(loc, first, constI64(s));
-    Value valid =
-        b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ult, sample, n);
-    // Samples past n read sample 0 (always in bounds) and are masked off.
-    Value safe = b.create<LLVM::SelectOp>(loc, valid, sample, constI64(0));
-    Value offset = b.create<LLVM::AddOp>(
-        loc, b.create<LLVM::MulOp>(loc, safe, F), feature);
-    Value byte = b.create<LLVM::LoadOp>(
-        loc, i8, b.create<LLVM::GEPOp>(loc, ptr, i8, x, ValueRange{offset}), 1);
-    Value value = b.create<LLVM::ZExtOp>(loc, i64, byte);
-    Value on = b.create<LLVM::AndOp>(
-        loc, valid,
-        b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::uge, value,
-                               threshold));
-    Value bit = b.create<LLVM::ShlOp>(loc, b.create<LLVM::ZExtOp>(loc, i64, on),
-                                      constI64(s));
-    word = b.create<LLVM::OrOp>(loc, word, bit);
+    Value valid;
+    Value value = checkedSample(x, n, first, s, F, feature, valid);
+    word = addBit(word, value, threshold, valid, s);
   }
   b.create<LLVM::StoreOp>(loc, word, at, 8);
   b.create<LLVM::ReturnOp>(loc, ValueRange{});
@@ -355,24 +372,12 @@ NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
   b.setInsertionPointToEnd(entry);
   b.create<LLVM::CondBrOp>(loc, full, fast, slow);
   // Bits of sample s at every level into the words.
-  auto addSample = [&](SmallVector<Value> &words, Value byte, unsigned s,
+  auto addSample = [&](SmallVector<Value> &words, Value value, unsigned s,
                        Value valid) {
-    Value value = b.create<LLVM::ZExtOp>(loc, i64, byte);
-    for (int64_t j = 0; j < L; ++j) {
-      Value on = b.create<LLVM::ICmpOp>(
-          loc, LLVM::ICmpPredicate::uge, value,
-          constI64(abi::byteThreshold(encoding.levels[j])));
-      if (valid)
-        on = b.create<LLVM::AndOp>(loc, valid, on);
-      Value bit = b.create<LLVM::ShlOp>(
-          loc, b.create<LLVM::ZExtOp>(loc, i64, on), constI64(s));
-      words[j] = b.create<LLVM::OrOp>(loc, words[j], bit);
-    }
-  };
-  auto loadByte = [&](Value base, Value offset) {
-    return b.create<LLVM::LoadOp>(
-        loc, i8, b.create<LLVM::GEPOp>(loc, ptr, i8, base, ValueRange{offset}),
-        1);
+    for (int64_t j = 0; j < L; ++j)
+      words[j] =
+          addBit(words[j], value,
+                 constI64(abi::byteThreshold(encoding.levels[j])), valid, s);
   };
   {
     b.setInsertionPointToStart(fast);
@@ -388,7 +393,7 @@ NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
               loc, ptr, i8, base,
               ArrayRef<LLVM::GEPArg>{int32_t(int64_t(s) * F)}),
           1);
-      addSample(words, byte, s, Value());
+      addSample(words, b.create<LLVM::ZExtOp>(loc, i64, byte), s, Value());
     }
     b.create<LLVM::BrOp>(loc, words, done);
   }
@@ -396,15 +401,9 @@ NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
     b.setInsertionPointToStart(slow);
     SmallVector<Value> words(L, constI64(0));
     for (unsigned s = 0; s < 64; ++s) {
-      Value sample = b.create<LLVM::AddOp>(loc, first, constI64(s));
-      Value valid =
-          b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ult, sample, n);
-      // Samples past n read sample 0 (always in bounds) and are masked off.
-      Value safe = b.create<LLVM::SelectOp>(loc, valid, sample, constI64(0));
-      Value byte = loadByte(
-          x, b.create<LLVM::AddOp>(
-                 loc, b.create<LLVM::MulOp>(loc, safe, constI64(F)), f));
-      addSample(words, byte, s, valid);
+      Value valid;
+      Value value = checkedSample(x, n, first, s, F, f, valid);
+      addSample(words, value, s, valid);
     }
     b.create<LLVM::BrOp>(loc, words, done);
   }
@@ -412,10 +411,10 @@ NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
   Value base = tileBase(in, net.getNumInputs(), t);
   for (int64_t j = 0; j < L; ++j) {
     Value row = b.create<LLVM::AddOp>(loc, constI64(j * F), f);
-    Value at = b.create<LLVM::GEPOp>(
-        loc, ptr, i64, base,
-        ValueRange{
-            b.create<LLVM::MulOp>(loc, row, constI64(abi::kGpuTileWords))});
+    Value at =
+        b.create<LLVM::GEPOp>(loc, ptr, i64, base,
+                              ValueRange{b.create<LLVM::MulOp>(
+                                  loc, row, constI64(abi::kGpuTileWords))});
     b.create<LLVM::StoreOp>(loc, done->getArgument(unsigned(j)), at, 8);
   }
   b.create<LLVM::ReturnOp>(loc, ValueRange{});
@@ -515,7 +514,9 @@ void NVVMLowering::run() {
   unsigned outputs = unsigned(net.getOutputOp().getBits().size());
   unsigned K = abi::planesForGroup(outputs / net.getClasses());
   EncodingTables encoding = encodingTables(net);
-  globals(encoding);
+  SmallVector<int32_t> shape =
+      shapeTable(net, partition, encoding, /*vectorWords=*/1);
+  globals(encoding, shape);
   int64_t slots = std::max<int64_t>(1, partition.numScratchSlots());
   SmallVector<LLVM::LLVMFuncOp> chunks;
   for (unsigned k = 0; k < partition.numChunks(); ++k) {
@@ -560,8 +561,8 @@ void NVVMLowering::run() {
   }
   if (!hostMode)
     kernels(threadFn, packU8,
-            encoding.levels.empty() ? int64_t(net.getNumInputs())
-                                    : int64_t(encoding.numFeatures),
+            int64_t(abi::gpuPackU8Rows(
+                reinterpret_cast<const uint32_t *>(shape.data()))),
             packBits);
 }
 
