@@ -162,12 +162,20 @@ static std::string commandLine(const std::vector<std::string> &args) {
   return line;
 }
 
-/// Reads a file written by a tool into `out`.
-static std::string readOutput(llvm::StringRef path, std::string &out) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
+/// Runs a toolkit program that writes `outPath` and reads that file into
+/// `result`; the program's messages go to `text`. Returns an error message
+/// ("<failure> (command, exit code N): messages"), or an empty string.
+static std::string runInto(const std::vector<std::string> &args,
+                           const std::string &failure, llvm::StringRef outPath,
+                           std::string &result, std::string &text) {
+  if (int rc = runTool(args, text); rc != 0)
+    return failure + " (" + commandLine(args) + ", exit code " +
+           std::to_string(rc) + "): " + text;
+  auto buffer = llvm::MemoryBuffer::getFile(outPath, /*IsText=*/false);
   if (!buffer)
-    return ("cannot read " + path + ": " + buffer.getError().message()).str();
-  out = (*buffer)->getBuffer().str();
+    return ("cannot read " + outPath + ": " + buffer.getError().message())
+        .str();
+  result = (*buffer)->getBuffer().str();
   return {};
 }
 
@@ -198,17 +206,12 @@ LogicalResult lgc::emitCubin(
     args.insert(args.end(), options.ptxasArgs.begin(), options.ptxasArgs.end());
     args.insert(args.end(), {in, "-o", out});
     std::string text;
-    int rc = runTool(args, text);
-    {
-      std::lock_guard<std::mutex> lock(logMutex);
-      if (!text.empty())
-        logs.push_back(text);
-    }
-    if (rc != 0)
-      return "ptxas failed on part " + std::to_string(part) + " (" +
-             commandLine(args) + ", exit code " + std::to_string(rc) +
-             "): " + text;
-    return readOutput(out, ptx);
+    std::string failed = runInto(
+        args, "ptxas failed on part " + std::to_string(part), out, ptx, text);
+    std::lock_guard<std::mutex> lock(logMutex);
+    if (!text.empty())
+      logs.push_back(text);
+    return failed;
   };
   std::vector<std::string> parts;
   if (failed(emitObjectsInParallel(
@@ -235,12 +238,10 @@ LogicalResult lgc::emitCubin(
     return emitError(loc) << error;
   args.insert(args.end(), {"-o", out});
   std::string text;
-  if (int rc = runTool(args, text); rc != 0)
-    return emitError(loc) << "nvlink failed (" << commandLine(args)
-                          << ", exit code " << rc << "): " << text;
+  if (std::string failed = runInto(args, "nvlink failed", out, cubin, text);
+      !failed.empty())
+    return emitError(loc) << failed;
   log += text;
-  if (std::string e = readOutput(out, cubin); !e.empty())
-    return emitError(loc) << e;
   return success();
 }
 
@@ -262,10 +263,8 @@ LogicalResult lgc::createFatbin(const CudaToolkit &toolkit,
     args.push_back(("--image3=kind=elf,sm=" + sm + ",file=" + path).str());
   }
   std::string text;
-  if (int rc = runTool(args, text); rc != 0)
-    return emitError(loc) << "fatbinary failed (" << commandLine(args)
-                          << ", exit code " << rc << "): " << text;
-  if (std::string e = readOutput(out, fatbin); !e.empty())
-    return emitError(loc) << e;
+  if (std::string failed = runInto(args, "fatbinary failed", out, fatbin, text);
+      !failed.empty())
+    return emitError(loc) << failed;
   return success();
 }
