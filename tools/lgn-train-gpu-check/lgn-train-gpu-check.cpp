@@ -63,7 +63,7 @@ int main() {
     ws.lossAndGrad(model, labels.data(), n, 1.0f / n, correct);
     std::vector<double> cg(size_t(G) * 4, 0.0);
     ws.backward(model, coeffs.data(), n, cg.data());
-    weightGradients(probs, coeffs, cg.data(), 0, G, want.data());
+    weightGradients(Parametrization::Softmax, probs, coeffs, cg.data(), 0, G, want.data());
     if (Status s = gpu->gradients(x.data(), labels.data(), n, got); !s)
       return fmt::print("{}\n", s.message()), 1;
     double diff = 0, norm = 0;

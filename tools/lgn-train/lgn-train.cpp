@@ -29,6 +29,16 @@ using namespace lgc::train;
 static const char *kUsage = R"(usage: lgn-train [options] -o NET.lgn
   --data SPEC          fashion-mnist[:DIR] | mnist[:DIR] | csv:FILE (default fashion-mnist)
   --layers SPEC        widths, e.g. 4x4000 or 2000,1000 (default 4x4000)
+  --arch SPEC          blocks instead of --layers, e.g. 'conv(16,k=3,p=1,d=3)
+                       pool(2) conv(32,k=3,p=1,d=3) pool(2) dense(8000)'
+                       (grammar: docs/architectures.md)
+  --image HxW[xC]      geometry of the features for conv and pool (default:
+                       a square one-channel image where the count is square)
+  --init I             gaussian | residual (default gaussian; residual: each
+                       gate starts as a pass-through, see --residual-logit)
+  --residual-logit Z   the pass-through's logit under --init residual (default 5)
+  --parametrization P  softmax (16 weights per gate, default) | input-wise
+                       (4 sigmoid truth-table entries per gate)
   --tau T              GroupSum temperature (default 10)
   --thresholds LIST    input thresholds, e.g. 0.5 or 0.25,0.5,0.75 (default 0.5)
   --connections C      unique | random (difflogic's schemes; default unique)
@@ -192,6 +202,8 @@ std::string describeRun(const TrainOptions &opts, const RunSummary &done,
                          : std::to_string(m.widths[i]));
     i = j;
   }
+  if (!m.arch.empty())
+    widths = formatArch(m.arch);
   return fmt::format(
       "{} features x {} threshold{} ({}) -> {} gates -> {} classes, tau {}, "
       "{} connections, seed {}; Adam lr {}, batch {}; {} iterations in {:.0f} "
@@ -256,6 +268,7 @@ int main(int argc, char **argv) {
        "lr",   "batch",   "iterations", "minutes",          "eval-every",
        "seed", "threads", "device",     "limit-train",      "validation",
        "log",  "plot",    "checkpoint", "checkpoint-every", "resume",
+       "arch", "image",   "init",       "residual-logit",   "parametrization",
        "o"},
       {"bench", "quiet", "help", "h"});
   if (int rc = flags.start(argc, argv, kUsage, 0, 0); rc >= 0)
@@ -291,6 +304,44 @@ int main(int argc, char **argv) {
     return flags.fail("invalid --thresholds '" + flags.str("thresholds") +
                       "' (numbers in [0, 1], comma-separated)"),
            1;
+  if (flags.has("arch")) {
+    if (flags.has("layers"))
+      return flags.fail("give --arch or --layers, not both"), 1;
+    if (Status s = parseArch(flags.str("arch"), opts.model.arch); !s)
+      return flags.fail(s.message()), 1;
+  }
+  if (flags.has("image")) {
+    std::string image = flags.str("image");
+    unsigned h = 0, w = 0, c = 1;
+    char tail = 0;
+    int n = std::sscanf(image.c_str(), "%ux%ux%u%c", &h, &w, &c, &tail);
+    if ((n != 2 && n != 3) || !h || !w || !c || h > (1u << 16) ||
+        w > (1u << 16) || c > (1u << 16))
+      return flags.fail("invalid --image '" + image +
+                        "' (expected HxW or HxWxC, e.g. 28x28)"),
+             1;
+    opts.model.imageHeight = h;
+    opts.model.imageWidth = w;
+    opts.model.imageChannels = c;
+  }
+  std::string init = flags.str("init", "gaussian");
+  if (init != "gaussian" && init != "residual")
+    return flags.fail("--init must be gaussian or residual, not '" + init +
+                      "'"),
+           1;
+  opts.model.init =
+      init == "residual" ? InitScheme::Residual : InitScheme::Gaussian;
+  opts.model.residualLogit = float(flags.real("residual-logit", 5.0, ok));
+  if (!ok || !(opts.model.residualLogit > 0))
+    return flags.fail("--residual-logit must be a positive number"), 1;
+  std::string param = flags.str("parametrization", "softmax");
+  if (param != "softmax" && param != "input-wise")
+    return flags.fail("--parametrization must be softmax or input-wise, not '" +
+                      param + "'"),
+           1;
+  opts.model.parametrization = param == "input-wise"
+                                   ? Parametrization::InputWise
+                                   : Parametrization::Softmax;
   std::string conn = flags.str("connections", "unique");
   if (conn != "unique" && conn != "random")
     return flags.fail("--connections must be 'unique' or 'random', not '" +

@@ -60,36 +60,91 @@ double lgc::train::relaxedGate(unsigned kind, double a, double b) {
   return 0;
 }
 
+std::vector<BlockSpec> ModelConfig::blocks() const {
+  if (!arch.empty())
+    return arch;
+  std::vector<BlockSpec> out;
+  for (uint32_t w : widths) {
+    BlockSpec b;
+    b.kind = BlockSpec::Dense;
+    b.width = w;
+    out.push_back(b);
+  }
+  return out;
+}
+
+Shape ModelConfig::inputShape() const {
+  uint32_t levels = uint32_t(thresholds.size());
+  if (imageHeight && imageWidth)
+    return Shape{levels * imageChannels, imageHeight, imageWidth};
+  uint32_t side = uint32_t(std::lround(std::sqrt(double(features))));
+  if (side * side == features)
+    return Shape{levels, side, side};
+  return Shape{inputs(), 0, 0};
+}
+
 Status ModelConfig::validate() const {
   if (features == 0)
     return Status::error("the data has no features");
   if (thresholds.empty())
     return Status::error("at least one threshold is needed");
-  if (widths.empty())
+  std::vector<BlockSpec> list = blocks();
+  if (list.empty())
     return Status::error("at least one layer is needed");
-  if (classes == 0 || widths.back() % classes)
-    return Status::error(
-        "the last layer's width " + std::to_string(widths.back()) +
-        " is not divisible into " + std::to_string(classes) + " classes");
   if (!(tau > 0) || !std::isfinite(tau))
     return Status::error("tau must be positive");
-  uint64_t total = 0;
-  for (uint32_t w : widths)
-    total += w;
-  if (total > (1u << 26))
-    return Status::error("too many gates (" + std::to_string(total) + ")");
-  uint32_t prev = inputs();
-  for (uint32_t w : widths) {
-    if (w == 0)
+  if (!(residualLogit > 0) || !std::isfinite(residualLogit))
+    return Status::error("the residual logit must be positive");
+  if ((imageHeight || imageWidth) &&
+      uint64_t(imageHeight) * imageWidth * imageChannels != features)
+    return Status::error(
+        "the image " + std::to_string(imageHeight) + "x" +
+        std::to_string(imageWidth) + "x" + std::to_string(imageChannels) +
+        " does not have the data's " + std::to_string(features) + " features");
+  Shape shape = inputShape();
+  uint64_t gates = 0, units = 0;
+  for (const BlockSpec &b : list) {
+    if (b.kind == BlockSpec::Dense && b.width == 0)
       return Status::error("a layer needs a non-zero width");
-    if (connections == Connections::Unique && uint64_t(w) * 2 < prev)
-      return Status::error("'unique' connections need 2 x width >= the "
-                           "previous width (" +
-                           std::to_string(w) + " x 2 < " +
-                           std::to_string(prev) +
-                           "); use --connections random or wider layers");
-    prev = w;
+    Shape out;
+    // Before any block, a flat input means the features have no geometry;
+    // after one, blockOutputShape says a dense layer came first.
+    if (b.kind != BlockSpec::Dense && !shape.spatial() && &b == &list[0])
+      return Status::errorAt(
+          "--arch:1:" + std::to_string(b.column),
+          std::string(b.kind == BlockSpec::Conv ? "conv" : "pool") +
+              " needs an image: the data's " + std::to_string(features) +
+              " features are not a square; give its geometry (--image "
+              "HxW[xC])");
+    if (Status s = blockOutputShape(b, shape, out); !s)
+      return s;
+    uint64_t prev = shape.units();
+    if (b.kind == BlockSpec::Dense) {
+      if (connections == Connections::Unique && uint64_t(b.width) * 2 < prev)
+        return Status::error("'unique' connections need 2 x width >= the "
+                             "previous width (" +
+                             std::to_string(b.width) + " x 2 < " +
+                             std::to_string(prev) +
+                             "); use --connections random or wider layers");
+      gates += b.width;
+      units += b.width;
+    } else if (b.kind == BlockSpec::Conv) {
+      gates += uint64_t(b.width) * ((1ull << b.depth) - 1);
+      units += out.units() * ((1ull << b.depth) - 1);
+    } else {
+      units += out.units();
+    }
+    shape = out;
   }
+  if (classes == 0 || shape.units() % classes)
+    return Status::error(
+        "the last layer's width " + std::to_string(shape.units()) +
+        " is not divisible into " + std::to_string(classes) + " classes");
+  if (gates > (1u << 26))
+    return Status::error("too many gates (" + std::to_string(gates) + ")");
+  if (units > (1u << 28))
+    return Status::error("too many units per sample (" + std::to_string(units) +
+                         ")");
   return Status::success();
 }
 
@@ -97,15 +152,173 @@ std::string ModelConfig::describe() const {
   std::string s = "features=" + std::to_string(features) + " thresholds=";
   for (size_t i = 0; i < thresholds.size(); ++i)
     s += (i ? "," : "") + std::to_string(thresholds[i]);
-  s += " layers=";
-  for (size_t i = 0; i < widths.size(); ++i)
-    s += (i ? "," : "") + std::to_string(widths[i]);
+  if (arch.empty()) {
+    s += " layers=";
+    for (size_t i = 0; i < widths.size(); ++i)
+      s += (i ? "," : "") + std::to_string(widths[i]);
+  } else {
+    s += " arch=" + formatArch(arch);
+  }
   s += " classes=" + std::to_string(classes) + " tau=" + std::to_string(tau) +
        " connections=" +
        (connections == Connections::Unique ? "unique" : "random") +
        " seed=" + std::to_string(seed);
+  // Settings added later are written only when they differ from the
+  // defaults, so older checkpoints still describe the same model.
+  if (imageHeight)
+    s += " image=" + std::to_string(imageHeight) + "x" +
+         std::to_string(imageWidth) + "x" + std::to_string(imageChannels);
+  if (parametrization == Parametrization::InputWise)
+    s += " parametrization=input-wise";
+  if (init == InitScheme::Residual)
+    s += " init=residual:" + std::to_string(residualLogit);
   return s;
 }
+
+namespace {
+
+/// Builds the layers of one block from `in`; appends to `layers`, counting
+/// gates from `gates`.
+class LayerBuilder {
+public:
+  LayerBuilder(const ModelConfig &cfg, Rng &rng, std::vector<Layer> &layers,
+               uint32_t &gates)
+      : cfg(cfg), rng(rng), layers(layers), gates(gates) {}
+
+  Status build(const BlockSpec &b, uint32_t blockIndex, const Shape &in,
+               const Shape &out) {
+    switch (b.kind) {
+    case BlockSpec::Dense:
+      return dense(b, blockIndex, in);
+    case BlockSpec::Conv:
+      conv(b, blockIndex, in, out);
+      return Status::success();
+    case BlockSpec::Pool:
+      pool(b, blockIndex, in, out);
+      return Status::success();
+    }
+    return Status::success();
+  }
+
+private:
+  Layer &newLayer(Layer::Kind kind, uint32_t blockIndex, uint64_t inDim,
+                  uint64_t outDim) {
+    Layer &l = layers.emplace_back();
+    l.kind = kind;
+    l.block = blockIndex;
+    l.inDim = uint32_t(inDim);
+    l.outDim = uint32_t(outDim);
+    l.offset = gates;
+    return l;
+  }
+
+  Status dense(const BlockSpec &b, uint32_t blockIndex, const Shape &in) {
+    Layer &l = newLayer(Layer::Logic, blockIndex, in.units(), b.width);
+    l.numParams = b.width;
+    gates += b.width;
+    return makeConnections(cfg.connections, l.inDim, l.outDim, rng, l.a, l.b);
+  }
+
+  /// The unit of `in` at channel c, row y, column x (padding: inDim).
+  static uint32_t at(const Shape &in, uint32_t c, int64_t y, int64_t x) {
+    if (y < 0 || x < 0 || y >= int64_t(in.height) || x >= int64_t(in.width))
+      return uint32_t(in.units());
+    return uint32_t((uint64_t(c) * in.height + uint64_t(y)) * in.width +
+                    uint64_t(x));
+  }
+
+  /// A logic tree per output channel, shared by every position: level 0
+  /// reads 2^depth leaves (channel, dy, dx) drawn once per tree; level l has
+  /// 2^(depth-1-l) gates per tree. Unit (j * K + o) * P + pos of a level is
+  /// gate j of channel o's tree at position pos, so the last level is the
+  /// channel-major K x H' x W' output.
+  void conv(const BlockSpec &b, uint32_t blockIndex, const Shape &in,
+            const Shape &out) {
+    const uint32_t K = b.width, P = out.height * out.width,
+                   leaves = 1u << b.depth, k = b.kernel;
+    const uint32_t group = b.channelGroup ? b.channelGroup : in.channels;
+    struct Leaf {
+      uint32_t c, dy, dx;
+    };
+    std::vector<Leaf> leaf(size_t(K) * leaves);
+    std::vector<uint32_t> channels(in.channels);
+    for (uint32_t o = 0; o < K; ++o) {
+      // The tree's channels: `group` distinct ones (partial shuffle).
+      for (uint32_t c = 0; c < in.channels; ++c)
+        channels[c] = c;
+      for (uint32_t i = 0; i < group; ++i)
+        std::swap(channels[i],
+                  channels[i + uint32_t(rng.below(in.channels - i))]);
+      for (uint32_t L = 0; L < leaves; ++L) {
+        Leaf &f = leaf[size_t(o) * leaves + L];
+        // Alternate the group's channels, so each first-level gate combines
+        // two channels where the group has two.
+        f.c = channels[L % group];
+        do {
+          f.dy = uint32_t(rng.below(k));
+          f.dx = uint32_t(rng.below(k));
+          // A gate's two leaves differ (the block validated that two
+          // distinct inputs exist).
+        } while (L % 2 == 1 && f.c == leaf[size_t(o) * leaves + L - 1].c &&
+                 f.dy == leaf[size_t(o) * leaves + L - 1].dy &&
+                 f.dx == leaf[size_t(o) * leaves + L - 1].dx);
+      }
+    }
+    uint64_t inDim = in.units();
+    for (uint32_t level = 0; level < b.depth; ++level) {
+      uint32_t nodes = 1u << (b.depth - 1 - level);
+      Layer &l =
+          newLayer(Layer::Logic, blockIndex, inDim, uint64_t(nodes) * K * P);
+      l.numParams = nodes * K;
+      gates += l.numParams;
+      l.a.resize(l.outDim);
+      l.b.resize(l.outDim);
+      l.param.resize(l.outDim);
+      for (uint32_t j = 0; j < nodes; ++j)
+        for (uint32_t o = 0; o < K; ++o)
+          for (uint32_t y = 0; y < out.height; ++y)
+            for (uint32_t x = 0; x < out.width; ++x) {
+              uint32_t pos = y * out.width + x;
+              size_t u = (size_t(j) * K + o) * P + pos;
+              l.param[u] = j * K + o;
+              if (level == 0) {
+                const Leaf &fa = leaf[size_t(o) * leaves + 2 * j];
+                const Leaf &fb = leaf[size_t(o) * leaves + 2 * j + 1];
+                int64_t y0 = int64_t(y) * b.stride - b.padding,
+                        x0 = int64_t(x) * b.stride - b.padding;
+                l.a[u] = at(in, fa.c, y0 + fa.dy, x0 + fa.dx);
+                l.b[u] = at(in, fb.c, y0 + fb.dy, x0 + fb.dx);
+              } else {
+                l.a[u] = uint32_t((size_t(2 * j) * K + o) * P + pos);
+                l.b[u] = uint32_t((size_t(2 * j + 1) * K + o) * P + pos);
+              }
+            }
+      inDim = l.outDim;
+    }
+  }
+
+  void pool(const BlockSpec &b, uint32_t blockIndex, const Shape &in,
+            const Shape &out) {
+    Layer &l = newLayer(Layer::OrPool, blockIndex, in.units(), out.units());
+    l.windowSize = b.kernel * b.kernel;
+    l.window.reserve(size_t(l.outDim) * l.windowSize);
+    for (uint32_t c = 0; c < out.channels; ++c)
+      for (uint32_t y = 0; y < out.height; ++y)
+        for (uint32_t x = 0; x < out.width; ++x)
+          for (uint32_t dy = 0; dy < b.kernel; ++dy)
+            for (uint32_t dx = 0; dx < b.kernel; ++dx)
+              l.window.push_back(at(in, c,
+                                    int64_t(y) * b.stride - b.padding + dy,
+                                    int64_t(x) * b.stride - b.padding + dx));
+  }
+
+  const ModelConfig &cfg;
+  Rng &rng;
+  std::vector<Layer> &layers;
+  uint32_t &gates;
+};
+
+} // namespace
 
 Status Model::init(const ModelConfig &config) {
   if (Status s = config.validate(); !s)
@@ -113,33 +326,88 @@ Status Model::init(const ModelConfig &config) {
   cfg = config;
   layerList.clear();
   Rng rng(cfg.seed);
-  uint32_t prev = cfg.inputs();
   totalGates = 0;
-  for (uint32_t w : cfg.widths) {
-    Layer layer;
-    layer.inDim = prev;
-    layer.outDim = w;
-    layer.offset = totalGates;
-    if (Status s =
-            makeConnections(cfg.connections, prev, w, rng, layer.a, layer.b);
-        !s)
+  LayerBuilder builder(cfg, rng, layerList, totalGates);
+  std::vector<BlockSpec> list = cfg.blocks();
+  Shape shape = cfg.inputShape();
+  for (uint32_t i = 0; i < list.size(); ++i) {
+    Shape out;
+    if (Status s = blockOutputShape(list[i], shape, out); !s)
       return s;
-    layerList.push_back(std::move(layer));
-    totalGates += w;
-    prev = w;
+    if (Status s = builder.build(list[i], i, shape, out); !s)
+      return s;
+    shape = out;
   }
-  weights.resize(size_t(totalGates) * 16);
-  for (float &w : weights)
-    w = float(rng.normal());
+  const uint32_t W = cfg.weightsPerGate();
+  weights.resize(size_t(totalGates) * W);
+  if (cfg.init == InitScheme::Gaussian) {
+    for (float &w : weights)
+      w = float(rng.normal());
+  } else {
+    const float z = cfg.residualLogit;
+    for (uint32_t g = 0; g < totalGates; ++g) {
+      float *w = &weights[size_t(g) * W];
+      if (W == 16) {
+        std::fill_n(w, 16, 0.0f);
+        w[unsigned(GateKind::A)] = z;
+      } else {
+        // The table of `a`: f(0,0) = f(0,1) = 0, f(1,0) = f(1,1) = 1.
+        w[0] = -z, w[1] = -z, w[2] = z, w[3] = z;
+      }
+    }
+  }
   return Status::success();
+}
+
+bool Model::isDenseSoftmax() const {
+  if (cfg.parametrization != Parametrization::Softmax)
+    return false;
+  for (const Layer &l : layerList)
+    if (l.kind != Layer::Logic || !l.param.empty())
+      return false;
+  return true;
+}
+
+/// Input-wise: entry m = 2a + b of the relaxed table is t_m = sigmoid(w_m),
+/// and f(a, b) = t0 (1-a)(1-b) + t1 (1-a) b + t2 a (1-b) + t3 a b.
+static void inputWiseCoefficients(const float *w, float *t, float *c) {
+  for (int m = 0; m < 4; ++m)
+    t[m] = 1.0f / (1.0f + std::exp(-w[m]));
+  c[0] = t[0];
+  c[1] = t[2] - t[0];
+  c[2] = t[1] - t[0];
+  c[3] = t[3] - t[2] - t[1] + t[0];
 }
 
 void Model::computeCoefficients(std::vector<float> &coeffs,
                                 std::vector<float> &probs, uint32_t begin,
                                 uint32_t end) const {
+  if (cfg.parametrization == Parametrization::InputWise) {
+    for (uint32_t g = begin; g < end; ++g)
+      inputWiseCoefficients(&weights[size_t(g) * 4], &probs[size_t(g) * 4],
+                            &coeffs[size_t(g) * 4]);
+    return;
+  }
   for (uint32_t g = begin; g < end; ++g)
     softmaxCoefficients(&weights[size_t(g) * 16], &probs[size_t(g) * 16],
                         &coeffs[size_t(g) * 4]);
+}
+
+unsigned Model::gateKind(uint32_t g) const {
+  if (cfg.parametrization == Parametrization::InputWise) {
+    // Bit 3 - m of the kind is table entry m (m = 2a + b).
+    const float *w = &weights[size_t(g) * 4];
+    unsigned kind = 0;
+    for (int m = 0; m < 4; ++m)
+      kind |= unsigned(w[m] > 0) << (3 - m);
+    return kind;
+  }
+  const float *w = &weights[size_t(g) * 16];
+  unsigned best = 0;
+  for (unsigned k = 1; k < 16; ++k)
+    if (w[k] > w[best])
+      best = k;
+  return best;
 }
 
 Net Model::discretize() const {
@@ -149,23 +417,66 @@ Net Model::discretize() const {
   net.levels = cfg.thresholds;
   net.numClasses = cfg.classes;
   net.tau = cfg.tau;
-  uint32_t prevBase = 0;
-  for (const Layer &layer : layerList) {
-    net.layerStarts.push_back(uint32_t(net.gates.size()));
-    uint32_t base = net.numNodes();
-    for (uint32_t i = 0; i < layer.outDim; ++i) {
-      const float *w = &weights[size_t(layer.offset + i) * 16];
-      uint8_t best = 0;
-      for (uint8_t k = 1; k < 16; ++k)
-        if (w[k] > w[best])
-          best = k;
-      net.gates.push_back(
-          Gate{best, prevBase + layer.a[i], prevBase + layer.b[i]});
+  // The node of each unit of the previous layer; padding reads one `zero`
+  // gate, made when first needed.
+  std::vector<uint32_t> prev(net.numInputs), cur;
+  for (uint32_t i = 0; i < net.numInputs; ++i)
+    prev[i] = i;
+  int64_t zeroNode = -1;
+  auto node = [&](const std::vector<uint32_t> &nodes, uint32_t unit) {
+    if (unit < nodes.size())
+      return nodes[unit];
+    if (zeroNode < 0) {
+      zeroNode = net.numNodes();
+      net.gates.push_back(Gate{uint8_t(GateKind::Zero), 0, 0});
     }
-    prevBase = base;
+    return uint32_t(zeroNode);
+  };
+  std::vector<uint8_t> kinds(totalGates);
+  for (uint32_t g = 0; g < totalGates; ++g)
+    kinds[g] = uint8_t(gateKind(g));
+  for (const Layer &layer : layerList) {
+    uint32_t before = uint32_t(net.gates.size());
+    cur.assign(layer.outDim, 0);
+    if (layer.kind == Layer::Logic) {
+      for (uint32_t i = 0; i < layer.outDim; ++i) {
+        uint32_t a = node(prev, layer.a[i]), b = node(prev, layer.b[i]);
+        cur[i] = net.numNodes();
+        net.gates.push_back(Gate{kinds[layer.gateOf(i)], a, b});
+      }
+    } else {
+      // OR of the window's nodes as a balanced tree; padding contributes
+      // nothing to an OR, so it is left out unless it is all there is.
+      std::vector<uint32_t> terms;
+      for (uint32_t i = 0; i < layer.outDim; ++i) {
+        terms.clear();
+        for (uint32_t k = 0; k < layer.windowSize; ++k) {
+          uint32_t u = layer.window[size_t(i) * layer.windowSize + k];
+          if (u < prev.size())
+            terms.push_back(prev[u]);
+        }
+        if (terms.empty())
+          terms.push_back(node(prev, layer.inDim));
+        while (terms.size() > 1) {
+          size_t half = 0;
+          for (size_t t = 0; t + 1 < terms.size(); t += 2) {
+            uint32_t id = net.numNodes();
+            net.gates.push_back(
+                Gate{uint8_t(GateKind::Or), terms[t], terms[t + 1]});
+            terms[half++] = id;
+          }
+          if (terms.size() % 2)
+            terms[half++] = terms.back();
+          terms.resize(half);
+        }
+        cur[i] = terms[0];
+      }
+    }
+    if (net.gates.size() > before)
+      net.layerStarts.push_back(before);
+    prev.swap(cur);
   }
-  for (uint32_t i = 0; i < layerList.back().outDim; ++i)
-    net.outputs.push_back(prevBase + i);
+  net.outputs = prev;
   return net;
 }
 
@@ -177,10 +488,11 @@ void Workspace::allocate(const Model &model, uint32_t maxSamples) {
   cap = maxSamples;
   act.assign(model.layers().size() + 1, {});
   grad.assign(model.layers().size() + 1, {});
-  act[0].assign(size_t(model.config().inputs()) * cap, 0.0f);
+  // One row past each activation: the constant 0 that padding reads.
+  act[0].assign(size_t(model.config().inputs() + 1) * cap, 0.0f);
   for (size_t l = 0; l < model.layers().size(); ++l) {
-    act[l + 1].assign(size_t(model.layers()[l].outDim) * cap, 0.0f);
-    grad[l + 1].assign(size_t(model.layers()[l].outDim) * cap, 0.0f);
+    act[l + 1].assign(size_t(model.layers()[l].outDim + 1) * cap, 0.0f);
+    grad[l + 1].assign(size_t(model.layers()[l].outDim + 1) * cap, 0.0f);
   }
   scoreBuf.assign(size_t(model.config().classes) * cap, 0.0f);
 }
@@ -188,25 +500,70 @@ void Workspace::allocate(const Model &model, uint32_t maxSamples) {
 LGC_MULTIVERSION
 static void forwardLayer(const float *__restrict in, float *__restrict out,
                          const uint32_t *a, const uint32_t *b,
-                         const float *coeffs, uint32_t gates, uint32_t n,
-                         uint32_t stride) {
+                         const uint32_t *param, const float *coeffs,
+                         uint32_t gates, uint32_t n, uint32_t stride) {
   for (uint32_t i = 0; i < gates; ++i) {
     const float *__restrict x = in + size_t(a[i]) * stride;
     const float *__restrict y = in + size_t(b[i]) * stride;
     float *__restrict o = out + size_t(i) * stride;
-    const float c0 = coeffs[4 * i], c1 = coeffs[4 * i + 1],
-                c2 = coeffs[4 * i + 2], c3 = coeffs[4 * i + 3];
+    const float *c = coeffs + size_t(param ? param[i] : i) * 4;
+    const float c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
     for (uint32_t s = 0; s < n; ++s)
       o[s] = c0 + c1 * x[s] + c2 * y[s] + c3 * x[s] * y[s];
+  }
+}
+
+/// OR pooling relaxed as the maximum over the window (the t-conorm the
+/// convolutional paper uses); exact on 0/1.
+LGC_MULTIVERSION
+static void poolForward(const float *__restrict in, float *__restrict out,
+                        const uint32_t *window, uint32_t windowSize,
+                        uint32_t units, uint32_t n, uint32_t stride) {
+  for (uint32_t i = 0; i < units; ++i) {
+    float *__restrict o = out + size_t(i) * stride;
+    const uint32_t *w = window + size_t(i) * windowSize;
+    const float *__restrict x0 = in + size_t(w[0]) * stride;
+    for (uint32_t s = 0; s < n; ++s)
+      o[s] = x0[s];
+    for (uint32_t k = 1; k < windowSize; ++k) {
+      const float *__restrict x = in + size_t(w[k]) * stride;
+      for (uint32_t s = 0; s < n; ++s)
+        o[s] = x[s] > o[s] ? x[s] : o[s];
+    }
+  }
+}
+
+/// The gradient of the maximum goes to the first window entry that attains
+/// it (the entry the forward pass kept).
+static void poolBackward(const float *in, const float *out, const float *g,
+                         float *gin, const uint32_t *window,
+                         uint32_t windowSize, uint32_t units, uint32_t n,
+                         uint32_t stride) {
+  for (uint32_t i = 0; i < units; ++i) {
+    const uint32_t *w = window + size_t(i) * windowSize;
+    const float *o = out + size_t(i) * stride;
+    const float *gi = g + size_t(i) * stride;
+    for (uint32_t s = 0; s < n; ++s) {
+      uint32_t k = 0;
+      while (k + 1 < windowSize && in[size_t(w[k]) * stride + s] != o[s])
+        ++k;
+      gin[size_t(w[k]) * stride + s] += gi[s];
+    }
   }
 }
 
 void Workspace::forward(const Model &model, const float *coeffs, uint32_t n) {
   for (size_t l = 0; l < model.layers().size(); ++l) {
     const Layer &layer = model.layers()[l];
+    if (layer.kind == Layer::OrPool) {
+      poolForward(act[l].data(), act[l + 1].data(), layer.window.data(),
+                  layer.windowSize, layer.outDim, n, cap);
+      continue;
+    }
     forwardLayer(act[l].data(), act[l + 1].data(), layer.a.data(),
-                 layer.b.data(), coeffs + size_t(layer.offset) * 4,
-                 layer.outDim, n, cap);
+                 layer.b.data(),
+                 layer.param.empty() ? nullptr : layer.param.data(),
+                 coeffs + size_t(layer.offset) * 4, layer.outDim, n, cap);
   }
   // GroupSum: class c's score is the sum of its group over tau.
   const std::vector<float> &last = act.back();
@@ -266,9 +623,9 @@ double Workspace::lossAndGrad(const Model &model, const uint32_t *labels,
 LGC_MULTIVERSION
 static void backwardLayer(const float *__restrict in, const float *__restrict g,
                           float *__restrict gin, const uint32_t *a,
-                          const uint32_t *b, const float *coeffs,
-                          double *coeffGrad, uint32_t gates, uint32_t n,
-                          uint32_t stride) {
+                          const uint32_t *b, const uint32_t *param,
+                          const float *coeffs, double *coeffGrad,
+                          uint32_t gates, uint32_t n, uint32_t stride) {
   for (uint32_t i = 0; i < gates; ++i) {
     const float *__restrict x = in + size_t(a[i]) * stride;
     const float *__restrict y = in + size_t(b[i]) * stride;
@@ -281,15 +638,17 @@ static void backwardLayer(const float *__restrict in, const float *__restrict g,
       s2 += gi[s] * y[s];
       s3 += gx * y[s];
     }
-    double *cg = coeffGrad + size_t(i) * 4;
+    // Positions of a conv tree share the gate: their sums add up.
+    const size_t p = param ? param[i] : i;
+    double *cg = coeffGrad + p * 4;
     cg[0] += s0;
     cg[1] += s1;
     cg[2] += s2;
     cg[3] += s3;
     if (!gin)
       continue;
-    const float c1 = coeffs[4 * i + 1], c2 = coeffs[4 * i + 2],
-                c3 = coeffs[4 * i + 3];
+    const float c1 = coeffs[4 * p + 1], c2 = coeffs[4 * p + 2],
+                c3 = coeffs[4 * p + 3];
     // a and b may be the same unit: accumulate one after the other.
     float *__restrict ga = gin + size_t(a[i]) * stride;
     for (uint32_t s = 0; s < n; ++s)
@@ -307,20 +666,43 @@ void Workspace::backward(const Model &model, const float *coeffs, uint32_t n,
     float *gin = nullptr;
     if (l > 0) {
       std::vector<float> &prev = grad[l];
-      for (uint32_t u = 0; u < layer.inDim; ++u)
+      // The padding row too: it collects gradients nobody reads.
+      for (uint32_t u = 0; u <= layer.inDim; ++u)
         std::fill_n(&prev[size_t(u) * cap], n, 0.0f);
       gin = prev.data();
     }
+    if (layer.kind == Layer::OrPool) {
+      if (gin)
+        poolBackward(act[l].data(), act[l + 1].data(), grad[l + 1].data(), gin,
+                     layer.window.data(), layer.windowSize, layer.outDim, n,
+                     cap);
+      continue;
+    }
     backwardLayer(act[l].data(), grad[l + 1].data(), gin, layer.a.data(),
-                  layer.b.data(), coeffs + size_t(layer.offset) * 4,
+                  layer.b.data(),
+                  layer.param.empty() ? nullptr : layer.param.data(),
+                  coeffs + size_t(layer.offset) * 4,
                   coeffGrad + size_t(layer.offset) * 4, layer.outDim, n, cap);
   }
 }
 
-void lgc::train::weightGradients(const std::vector<float> &probs,
+void lgc::train::weightGradients(Parametrization parametrization,
+                                 const std::vector<float> &probs,
                                  const std::vector<float> &coeffs,
                                  const double *coeffGrad, uint32_t begin,
                                  uint32_t end, float *weightGrad) {
+  if (parametrization == Parametrization::InputWise) {
+    // c = (t0, t2 - t0, t1 - t0, t3 - t2 - t1 + t0) and dt/dw = t (1 - t).
+    for (uint32_t g = begin; g < end; ++g) {
+      const float *t = &probs[size_t(g) * 4];
+      const double *G = coeffGrad + size_t(g - begin) * 4;
+      const double dt[4] = {G[0] - G[1] - G[2] + G[3], G[2] - G[3], G[1] - G[3],
+                            G[3]};
+      for (int m = 0; m < 4; ++m)
+        weightGrad[size_t(g) * 4 + m] = float(t[m] * (1 - t[m]) * dt[m]);
+    }
+    return;
+  }
   // c_j = sum_k p_k R_kj, dp_k/dw_m = p_k (delta_km - p_m), so
   // dL/dw_k = p_k * sum_j G_j (R_kj - c_j).
   for (uint32_t g = begin; g < end; ++g) {

@@ -97,13 +97,13 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
   workspaces.assign(numThreads, Workspace());
   for (Workspace &ws : workspaces)
     ws.allocate(model, std::max<uint32_t>(slice, 256));
-  uint32_t G = model.numGates();
+  uint32_t G = model.numGates(), W = opts.model.weightsPerGate();
   coeffGrads.assign(numThreads, std::vector<double>(size_t(G) * 4));
   coeffs.assign(size_t(G) * 4, 0);
-  probs.assign(size_t(G) * 16, 0);
-  weightGrad.assign(size_t(G) * 16, 0);
-  adamM.assign(size_t(G) * 16, 0);
-  adamV.assign(size_t(G) * 16, 0);
+  probs.assign(size_t(G) * W, 0);
+  weightGrad.assign(size_t(G) * W, 0);
+  adamM.assign(size_t(G) * W, 0);
+  adamV.assign(size_t(G) * W, 0);
   rng = Rng(opts.model.seed ^ 0x5eed5eed5eed5eedull);
   epochOrder.clear();
   epochPos = 0;
@@ -115,15 +115,21 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
     if (Status s = loadCheckpoint(opts.resume); !s)
       return s;
   gpu.reset();
-  if (opts.device == "cuda" || opts.device == "auto") {
+  if (opts.device != "cpu" && opts.device != "cuda" && opts.device != "auto")
+    return Status::error("unknown device '" + opts.device + "'");
+  if (opts.device == "cuda" && !model.isDenseSoftmax())
+    return Status::error("the CUDA trainer runs dense softmax layers only: "
+                         "conv and pool blocks and the input-wise "
+                         "parametrisation train with --device cpu");
+  // auto: such a model stays on the CPU.
+  if ((opts.device == "cuda" || opts.device == "auto") &&
+      model.isDenseSoftmax()) {
     Status s = CudaTrainer::create(model, opts.batch, gpu);
     if (!s && opts.device == "cuda")
       return s;
     if (s && !opts.resume.empty())
       if (Status up = gpu->upload(model.weights, adamM, adamV); !up)
         return up;
-  } else if (opts.device != "cpu") {
-    return Status::error("unknown device '" + opts.device + "'");
   }
   return Status::success();
 }
@@ -222,8 +228,10 @@ double Trainer::step(uint32_t *correctOut) {
     for (unsigned u = 0; u < numThreads; ++u)
       for (size_t k = 0; k < sum.size(); ++k)
         sum[k] += coeffGrads[u][size_t(g0) * 4 + k];
-    weightGradients(probs, coeffs, sum.data(), g0, g1, weightGrad.data());
-    for (size_t k = size_t(g0) * 16; k < size_t(g1) * 16; ++k) {
+    weightGradients(opts.model.parametrization, probs, coeffs, sum.data(), g0,
+                    g1, weightGrad.data());
+    const size_t W = opts.model.weightsPerGate();
+    for (size_t k = size_t(g0) * W; k < size_t(g1) * W; ++k) {
       float g = weightGrad[k];
       adamM[k] = b1 * adamM[k] + (1 - b1) * g;
       adamV[k] = b2 * adamV[k] + (1 - b2) * g * g;

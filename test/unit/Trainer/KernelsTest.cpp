@@ -48,7 +48,7 @@ TEST(Kernels, GridEmulationMatchesCpuTrainer) {
   std::vector<double> cg(G * 4, 0.0);
   ws.backward(model, coeffs.data(), n, cg.data());
   std::vector<float> want(G * 16);
-  weightGradients(probs, coeffs, cg.data(), 0, G, want.data());
+  weightGradients(Parametrization::Softmax, probs, coeffs, cg.data(), 0, G, want.data());
 
   // The kernels, thread by thread (stride = n, as the CUDA trainer at
   // capacity).

@@ -11,6 +11,7 @@
 #include "lgc/Trainer/Relaxation.h"
 
 #include "../TestUtil.h"
+#include "GradientCheck.h"
 
 #include <gtest/gtest.h>
 
@@ -20,6 +21,7 @@
 
 using namespace lgc;
 using namespace lgc::train;
+using namespace lgc::train::test;
 
 namespace {
 
@@ -62,51 +64,6 @@ TEST(Model, FourCoefficientsEqualSixteenTerms) {
     const float *c = &coeffs[g * 4];
     EXPECT_NEAR(c[0] + c[1] * a + c[2] * b + c[3] * a * b, mix, 1e-5);
     EXPECT_NEAR(psum, 1.0, 1e-5);
-  }
-}
-
-/// Loss of `model` on fixed real-valued inputs, and its weight gradient.
-double lossAndGradient(const Model &model, const std::vector<float> &x,
-                       const std::vector<uint32_t> &labels,
-                       std::vector<float> *grad) {
-  uint32_t n = uint32_t(labels.size()), G = model.numGates();
-  Workspace ws;
-  ws.allocate(model, n);
-  for (uint32_t i = 0; i < model.config().inputs(); ++i)
-    for (uint32_t s = 0; s < n; ++s)
-      ws.inputs()[i * ws.stride() + s] = x[s * model.config().inputs() + i];
-  std::vector<float> coeffs(G * 4), probs(G * 16);
-  model.computeCoefficients(coeffs, probs, 0, G);
-  ws.forward(model, coeffs.data(), n);
-  uint32_t correct = 0;
-  double loss =
-      ws.lossAndGrad(model, labels.data(), n, 1.0f / float(n), correct);
-  if (grad) {
-    std::vector<double> cg(G * 4, 0.0);
-    ws.backward(model, coeffs.data(), n, cg.data());
-    grad->assign(G * 16, 0);
-    weightGradients(probs, coeffs, cg.data(), 0, G, grad->data());
-  }
-  return loss / n;
-}
-
-void checkGradients(Model &model, const std::vector<float> &x,
-                    const std::vector<uint32_t> &labels,
-                    const std::string &what) {
-  std::vector<float> grad;
-  lossAndGradient(model, x, labels, &grad);
-  const float eps = 1e-2f;
-  for (size_t k = 0; k < model.weights.size(); ++k) {
-    float saved = model.weights[k];
-    model.weights[k] = saved + eps;
-    double up = lossAndGradient(model, x, labels, nullptr);
-    model.weights[k] = saved - eps;
-    double down = lossAndGradient(model, x, labels, nullptr);
-    model.weights[k] = saved;
-    double fd = (up - down) / (2 * eps);
-    EXPECT_NEAR(grad[k], fd, 2e-4 + 1e-2 * std::fabs(fd))
-        << what << ": weight " << k << " (gate " << k / 16 << ", kind "
-        << k % 16 << ")";
   }
 }
 

@@ -1,10 +1,12 @@
-//===- Model.h - Differentiable logic gate network ---------------*- C++
-//-*-===//
+//===- Model.h - Differentiable logic gate network --------------*- C++ -*-===//
 //
-// Part of lgc. difflogic's model: LogicLayers whose gates are softmax
-// mixtures of the 16 relaxed boolean functions, then GroupSum. Every
-// relaxation is c0 + c1 a + c2 b + c3 ab, so a gate's mixture is four
-// coefficients; forward and backward work on those.
+// Part of lgc. difflogic's model: layers of gates that are softmax mixtures
+// of the 16 relaxed boolean functions (or, input-wise, four sigmoid truth
+// table entries), then GroupSum. Every relaxation is c0 + c1 a + c2 b +
+// c3 ab, so a gate's mixture is four coefficients; forward and backward work
+// on those. Convolutional blocks are logic trees whose gates are shared by
+// every position: a layer's units name the gate (parameter set) they
+// evaluate, so sharing costs nothing in the loops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +16,7 @@
 #include "lgc/Runtime/Generate.h"
 #include "lgc/Runtime/Net.h"
 #include "lgc/Runtime/Status.h"
+#include "lgc/Trainer/Arch.h"
 
 #include <array>
 #include <cstdint>
@@ -26,6 +29,26 @@ namespace lgc::train {
 /// independent statement of Relaxation.h's table, used to check it.
 double relaxedGate(unsigned kind, double a, double b);
 
+/// How a gate's weights define its mixture.
+enum class Parametrization {
+  /// 16 logits, softmax over the 16 kinds (difflogic).
+  Softmax,
+  /// 4 logits, one per input combination; entry (a, b) of the relaxed truth
+  /// table is sigmoid(w_ab) (Light DLGN's input-wise parametrisation).
+  InputWise,
+};
+
+/// How gate weights start.
+enum class InitScheme {
+  /// Independent standard normals (difflogic).
+  Gaussian,
+  /// Every gate starts as a pass-through of its first operand with
+  /// probability ~0.9 (the convolutional paper's residual initialisation):
+  /// logit `residualLogit` on kind `a`, 0 elsewhere; input-wise, +-logit on
+  /// the table of `a`.
+  Residual,
+};
+
 struct ModelConfig {
   uint32_t features = 784;
   /// Thermometer thresholds: input bit j * features + f = x[f] > t_j.
@@ -35,18 +58,52 @@ struct ModelConfig {
   double tau = 10.0;
   Connections connections = Connections::Unique;
   uint64_t seed = 1;
+  /// The blocks; empty means dense layers of `widths`.
+  std::vector<BlockSpec> arch;
+  /// Geometry of the raw features for conv and pool blocks: channel-major
+  /// planes of height x width. 0: a square one-channel image when
+  /// `features` is a square number.
+  uint32_t imageHeight = 0, imageWidth = 0, imageChannels = 1;
+  Parametrization parametrization = Parametrization::Softmax;
+  InitScheme init = InitScheme::Gaussian;
+  float residualLogit = 5.0f;
 
   uint32_t inputs() const { return features * uint32_t(thresholds.size()); }
+  uint32_t weightsPerGate() const {
+    return parametrization == Parametrization::Softmax ? 16 : 4;
+  }
+  /// `arch`, or one dense block per width.
+  std::vector<BlockSpec> blocks() const;
+  /// The input bits as an activation: thermometer level j of image channel
+  /// c is channel j * imageChannels + c (threshold-major bits, so unit ids
+  /// are input bit ids); flat when there is no image geometry.
+  Shape inputShape() const;
   /// Checks the shape; the error names the offending setting.
   Status validate() const;
   /// A one-line description stored in checkpoints and .lgn metadata.
   std::string describe() const;
 };
 
+/// One layer of units computed from the previous layer's units. Unit index
+/// `inDim` of the previous layer is the constant 0 that padding reads.
 struct Layer {
+  enum Kind { Logic, OrPool };
+  Kind kind = Logic;
   uint32_t inDim = 0, outDim = 0;
-  std::vector<uint32_t> a, b; // connections into the previous layer
-  uint32_t offset = 0;        // index of the layer's first gate in the model
+  std::vector<uint32_t> a, b; // Logic: operands in the previous layer
+  /// Logic: unit i evaluates gate offset + param[i]; empty: offset + i.
+  std::vector<uint32_t> param;
+  uint32_t offset = 0;    // index of the layer's first gate in the model
+  uint32_t numParams = 0; // gates (parameter sets) this layer owns
+  /// OrPool: unit i is the OR (relaxed: max) of window[i * windowSize ..].
+  std::vector<uint32_t> window;
+  uint32_t windowSize = 0;
+  /// The block this layer belongs to (index into ModelConfig::blocks()).
+  uint32_t block = 0;
+
+  uint32_t gateOf(uint32_t i) const {
+    return offset + (param.empty() ? i : param[i]);
+  }
 };
 
 class Model {
@@ -55,19 +112,28 @@ public:
 
   const ModelConfig &config() const { return cfg; }
   const std::vector<Layer> &layers() const { return layerList; }
+  /// Trained gates (parameter sets); a conv tree's gates count once.
   uint32_t numGates() const { return totalGates; }
+  /// True when every layer is a plain dense logic layer with softmax gates
+  /// (what the CUDA trainer implements).
+  bool isDenseSoftmax() const;
 
-  /// 16 weights per gate, gates in layer order.
+  /// weightsPerGate() weights per gate, gates in layer order.
   std::vector<float> weights;
 
-  /// Softmax of each gate's weights folded into (c0, c1, c2, c3); gates in
-  /// [begin, end).
+  /// Each gate's weights folded into (c0, c1, c2, c3), for gates in
+  /// [begin, end); `probs` receives the softmax (16 per gate) or the
+  /// sigmoid table entries (4 per gate), which the weight gradient needs.
   void computeCoefficients(std::vector<float> &coeffs,
                            std::vector<float> &probs, uint32_t begin,
                            uint32_t end) const;
 
-  /// The discretised net: each gate becomes its most likely kind (first index
-  /// on ties), with the thermometer encoding and the last layer as outputs.
+  /// The most likely kind of gate g (first index on ties).
+  unsigned gateKind(uint32_t g) const;
+
+  /// The discretised net: each gate becomes its most likely kind, every
+  /// position of a conv tree one gate, an OR pool a tree of `or` gates;
+  /// with the thermometer encoding and the last layer as outputs.
   Net discretize() const;
 
 private:
@@ -108,7 +174,8 @@ private:
 
 /// dL/dw from the summed dL/dc of each gate in [begin, end); coeffGrad holds
 /// 4 values per gate starting at gate `begin`.
-void weightGradients(const std::vector<float> &probs,
+void weightGradients(Parametrization parametrization,
+                     const std::vector<float> &probs,
                      const std::vector<float> &coeffs, const double *coeffGrad,
                      uint32_t begin, uint32_t end, float *weightGrad);
 
