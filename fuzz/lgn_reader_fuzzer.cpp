@@ -15,7 +15,9 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string_view text(reinterpret_cast<const char *>(data), size);
   lgc::Net net;
-  lgc::Status s = lgc::parseNet(text, "fuzz.lgn", net);
+  // Blocks stay blocks: unrolled, a short file may stand for up to 2^28
+  // gates, which is the format's bound, not the fuzzer's memory limit.
+  lgc::Status s = lgc::parseNet(text, "fuzz.lgn", net, /*keepBlocks=*/true);
   if (!s.ok()) {
     if (s.message().rfind("fuzz.lgn:", 0) != 0) {
       std::fprintf(stderr, "error without a location: %s\n",
@@ -30,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   std::string written = lgc::writeNet(net);
   lgc::Net back;
-  if (!lgc::parseNet(written, "rt.lgn", back).ok() || !(back == net)) {
+  if (!lgc::parseNet(written, "rt.lgn", back, true).ok() || !(back == net)) {
     std::fprintf(stderr, "round trip failed\n");
     std::abort();
   }
@@ -47,6 +49,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (uint32_t c : classes)
       if (c >= net.numClasses)
         std::abort();
+    // Small blocks unrolled: the same counts as their definition.
+    uint64_t unrolled = 0;
+    for (const lgc::SharedBlock &b : net.blocks)
+      unrolled += b.unrolledGates();
+    if (!net.blocks.empty() && unrolled < 100000) {
+      lgc::Net flat = net;
+      lgc::unrollBlocks(flat);
+      std::vector<uint32_t> flatCounts(counts.size());
+      lgc::interpret(flat, words.data(), 64, flatCounts.data(), nullptr);
+      if (!lgc::verifyNet(flat).empty() || flatCounts != counts) {
+        std::fprintf(stderr, "unrolled blocks differ from their definition\n");
+        std::abort();
+      }
+    }
   }
   return 0;
 }

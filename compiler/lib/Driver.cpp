@@ -149,6 +149,9 @@ LogicalResult Driver::validate(Stage stage, StringRef outPath) {
                  " (64, 128, 256 or 512)");
   if (opts.cpu.gatesPerFunction == 0)
     return error("--gates-per-function must be positive");
+  if (opts.keepBlocks && stage != Stage::MLIR && stage != Stage::LGN)
+    return error("--keep-blocks needs --emit=mlir or --emit=lgn: every "
+                 "later stage needs the blocks unrolled to gates");
   bool toFile = !outPath.empty() && outPath != "-";
   if (stage == Stage::SharedLib && !toFile)
     return error("a shared library needs an output file (-o net.so)");
@@ -163,7 +166,9 @@ OwningOpRef<ModuleOp> Driver::load(StringRef path, bool mlir,
                                    llvm::SourceMgr &sourceMgr) {
   if (!mlir) {
     Net net;
-    if (Status s = readNetFile(path.str(), net); !s) {
+    // Shared blocks stay blocks: the importer makes lgn.conv and
+    // lgn.or_pool of them, which the pipeline folds and then unrolls.
+    if (Status s = readNetFile(path.str(), net, /*keepBlocks=*/true); !s) {
       (void)report(s);
       return nullptr;
     }
@@ -191,6 +196,7 @@ LogicalResult Driver::optimize(ModuleOp module) {
   lgn::PipelineOptions pipeline;
   pipeline.optLevel = opts.optLevel;
   pipeline.printStats = opts.printStats;
+  pipeline.unrollBlocks = !opts.keepBlocks;
   lgn::buildDefaultPipeline(pm, pipeline);
   // The pipeline's result is verified once; every pass's, on request.
   pm.enableVerifier(opts.verifyEach);

@@ -87,6 +87,50 @@ OwningOpRef<ModuleOp> lgc::importNet(const Net &net, MLIRContext *context,
   nodes.reserve(net.numNodes());
   for (BlockArgument arg : body->getArguments())
     nodes.push_back(arg);
+  // Shared blocks: one lgn.conv per output channel (all reading the block's
+  // whole input), or one lgn.or_pool; their results are the next nodes.
+  for (const SharedBlock &blk : net.blocks) {
+    SmallVector<Value> in(nodes.begin() + blk.input,
+                          nodes.begin() + blk.input + blk.inputSize());
+    auto i32 = [&](uint32_t v) { return b.getI32IntegerAttr(int32_t(v)); };
+    if (blk.kind == SharedBlock::OrPool) {
+      auto pool = b.create<OrPoolOp>(
+          loc, SmallVector<Type>(blk.numOutputs(), b.getI1Type()), in,
+          i32(blk.channels), i32(blk.height), i32(blk.width), i32(blk.kernel),
+          i32(blk.stride), i32(blk.padding));
+      nodes.insert(nodes.end(), pool.getResults().begin(),
+                   pool.getResults().end());
+      continue;
+    }
+    size_t positions = size_t(blk.outHeight()) * blk.outWidth();
+    for (uint32_t o = 0; o < blk.outChannels; ++o) {
+      SmallVector<int32_t> leaves;
+      for (uint32_t l = 0; l < blk.leaves; ++l) {
+        const TreeLeaf &f = blk.leaf[size_t(o) * blk.leaves + l];
+        leaves.append({int32_t(f.c), int32_t(f.dy), int32_t(f.dx)});
+      }
+      auto conv = b.create<ConvOp>(
+          loc, SmallVector<Type>(positions, b.getI1Type()), in,
+          i32(blk.channels), i32(blk.height), i32(blk.width), i32(blk.kernel),
+          i32(blk.stride), i32(blk.padding), b.getDenseI32ArrayAttr(leaves));
+      Block *tree = new Block();
+      conv.getBody().push_back(tree);
+      tree->addArguments(SmallVector<Type>(blk.leaves, b.getI1Type()),
+                         SmallVector<Location>(blk.leaves, loc));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToEnd(tree);
+      SmallVector<Value> local(tree->getArguments().begin(),
+                               tree->getArguments().end());
+      for (uint32_t j = 0; j + 1 < blk.leaves; ++j) {
+        const Gate &g = blk.tree[size_t(o) * (blk.leaves - 1) + j];
+        local.push_back(b.create<GateOp>(
+            loc, static_cast<lgn::GateKind>(g.kind), local[g.a], local[g.b]));
+      }
+      b.create<YieldOp>(loc, local.back());
+      nodes.insert(nodes.end(), conv.getResults().begin(),
+                   conv.getResults().end());
+    }
+  }
   size_t nextLayer = 0;
   IntegerAttr layerAttr;
   for (size_t i = 0; i < net.gates.size(); ++i) {
@@ -106,6 +150,92 @@ OwningOpRef<ModuleOp> lgc::importNet(const Net &net, MLIRContext *context,
     outputs.push_back(nodes[o]);
   b.create<OutputOp>(loc, outputs);
   return module;
+}
+
+/// Writes an lgn.conv or lgn.or_pool as a shared block: possible while its
+/// inputs are consecutive nodes, no gate comes before it and a conv's body
+/// is a tree of `leaves - 1` gates ending in its output. A conv reading the
+/// same inputs with the same geometry as the block before joins it as its
+/// next output channel.
+static LogicalResult exportBlock(Operation &op, Net &net,
+                                 llvm::DenseMap<Value, uint32_t> &ids) {
+  auto fail = [&](const Twine &why) {
+    return op.emitOpError("cannot be written to .lgn: ")
+           << why << "; unroll shared blocks first (--lgn-unroll-blocks)";
+  };
+  if (!net.gates.empty())
+    return fail("shared blocks must come before every gate");
+  OperandRange inputs = op.getOperands();
+  auto first = ids.find(inputs[0]);
+  if (first == ids.end())
+    return fail("it reads a constant");
+  for (auto [i, v] : llvm::enumerate(inputs)) {
+    auto it = ids.find(v);
+    if (it == ids.end() || it->second != first->second + i)
+      return fail("its inputs are not consecutive nodes");
+  }
+  SharedBlock b;
+  b.input = first->second;
+  auto geometry = [&](auto window) {
+    b.channels = window.getChannels();
+    b.height = window.getHeight();
+    b.width = window.getWidth();
+    b.kernel = window.getKernel();
+    b.stride = window.getStride();
+    b.padding = window.getPadding();
+  };
+  uint32_t firstOutput = net.firstGateNode();
+  if (auto pool = dyn_cast<OrPoolOp>(op)) {
+    b.kind = SharedBlock::OrPool;
+    geometry(pool);
+  } else {
+    auto conv = cast<ConvOp>(op);
+    geometry(conv);
+    b.kind = SharedBlock::Conv;
+    b.outChannels = 1;
+    Block &tree = conv.getBodyBlock();
+    b.leaves = tree.getNumArguments();
+    ArrayRef<int32_t> leaves = conv.getLeaves();
+    for (uint32_t l = 0; l < b.leaves; ++l)
+      b.leaf.push_back(TreeLeaf{uint32_t(leaves[3 * l]),
+                                uint32_t(leaves[3 * l + 1]),
+                                uint32_t(leaves[3 * l + 2])});
+    llvm::DenseMap<Value, uint32_t> local;
+    for (BlockArgument arg : tree.getArguments())
+      local[arg] = arg.getArgNumber();
+    for (Operation &inner : tree.without_terminator()) {
+      auto gate = dyn_cast<GateOp>(inner);
+      if (!gate)
+        return fail("its tree holds a constant");
+      local[gate.getResult()] = b.leaves + uint32_t(b.tree.size());
+      b.tree.push_back(Gate{uint8_t(gate.getTable()), local[gate.getLhs()],
+                            local[gate.getRhs()]});
+    }
+    if (b.leaves < 2 || b.tree.size() != b.leaves - 1 ||
+        local.lookup(conv.getYieldOp().getResult()) != 2 * b.leaves - 2)
+      return fail("its tree is not leaves - 1 gates ending in its output");
+    // The next output channel of the block before?
+    if (!net.blocks.empty()) {
+      SharedBlock &prev = net.blocks.back();
+      if (prev.kind == SharedBlock::Conv && prev.input == b.input &&
+          prev.channels == b.channels && prev.height == b.height &&
+          prev.width == b.width && prev.kernel == b.kernel &&
+          prev.stride == b.stride && prev.padding == b.padding &&
+          prev.leaves == b.leaves) {
+        firstOutput = net.firstGateNode();
+        prev.outChannels += 1;
+        prev.leaf.insert(prev.leaf.end(), b.leaf.begin(), b.leaf.end());
+        prev.tree.insert(prev.tree.end(), b.tree.begin(), b.tree.end());
+        for (auto [i, r] : llvm::enumerate(op.getResults()))
+          ids[r] = firstOutput + uint32_t(i);
+        return success();
+      }
+    }
+  }
+  net.blocks.push_back(std::move(b));
+  for (auto [i, r] : llvm::enumerate(op.getResults()))
+    ids[r] = firstOutput + uint32_t(i);
+  return success();
 }
 
 LogicalResult lgc::exportNet(NetOp op, Net &net) {
@@ -144,13 +274,18 @@ LogicalResult lgc::exportNet(NetOp op, Net &net) {
       return it->second;
     bool value = pendingConstants.lookup(v);
     net.gates.push_back(Gate{uint8_t(value ? 15 : 0), 0, 0});
-    uint32_t id = net.numInputs + uint32_t(net.gates.size()) - 1;
+    uint32_t id = net.numNodes() - 1;
     ids[v] = id;
     return id;
   };
   for (Operation &inner : body.without_terminator()) {
     if (auto constant = dyn_cast<ConstantOp>(inner)) {
       pendingConstants[constant.getResult()] = constant.getValue();
+      continue;
+    }
+    if (isa<ConvOp, OrPoolOp>(inner)) {
+      if (failed(exportBlock(inner, net, ids)))
+        return failure();
       continue;
     }
     auto gate = dyn_cast<GateOp>(inner);
@@ -164,7 +299,7 @@ LogicalResult lgc::exportNet(NetOp op, Net &net) {
       net.layerStarts.push_back(uint32_t(net.gates.size()));
     currentLayer = layer;
     net.gates.push_back(Gate{uint8_t(gate.getTable()), a, b});
-    ids[gate.getResult()] = net.numInputs + uint32_t(net.gates.size()) - 1;
+    ids[gate.getResult()] = net.numNodes() - 1;
   }
   for (Value v : op.getOutputOp().getBits())
     net.outputs.push_back(idOf(v));

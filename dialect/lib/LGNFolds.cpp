@@ -13,6 +13,7 @@
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/BitVector.h"
 
 using namespace mlir;
 using namespace lgc::lgn;
@@ -167,4 +168,83 @@ struct MergeNotIntoProducer : OpRewritePattern<GateOp> {
 void GateOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                          MLIRContext *context) {
   results.add<MergeNotIntoProducer>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// ConvOp
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// conv whose tree is a constant c -> c at every position: the tree ignores
+/// its window.
+struct ConvOfConstant : OpRewritePattern<ConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvOp op,
+                                PatternRewriter &rewriter) const override {
+    auto constant = op.getYieldOp().getResult().getDefiningOp<ConstantOp>();
+    if (!constant)
+      return failure();
+    Value bit = rewriter.create<ConstantOp>(op.getLoc(), constant.getValue());
+    rewriter.replaceOp(op, SmallVector<Value>(op.getNumResults(), bit));
+    return success();
+  }
+};
+
+/// conv whose tree is leaf l -> at each position, the input leaf l reads
+/// there (false on the padding): the tree is a shifted copy of one channel.
+struct ConvOfLeaf : OpRewritePattern<ConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvOp op,
+                                PatternRewriter &rewriter) const override {
+    auto leaf = dyn_cast<BlockArgument>(op.getYieldOp().getResult());
+    if (!leaf)
+      return failure();
+    Value zero;
+    SmallVector<Value> results;
+    results.reserve(op.getNumResults());
+    for (int64_t y = 0; y < op.getOutHeight(); ++y)
+      for (int64_t x = 0; x < op.getOutWidth(); ++x) {
+        Value in = op.getLeafInput(leaf.getArgNumber(), y, x);
+        if (!in) {
+          if (!zero)
+            zero = rewriter.create<ConstantOp>(op.getLoc(), false);
+          in = zero;
+        }
+        results.push_back(in);
+      }
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+/// conv with leaves the tree no longer reads (after folding its body) ->
+/// the same conv without them: fewer inputs per position once unrolled.
+struct DropUnusedLeaves : OpRewritePattern<ConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConvOp op,
+                                PatternRewriter &rewriter) const override {
+    Block &body = op.getBodyBlock();
+    llvm::BitVector unused(body.getNumArguments());
+    for (BlockArgument arg : body.getArguments())
+      if (arg.use_empty())
+        unused.set(arg.getArgNumber());
+    if (unused.none())
+      return failure();
+    SmallVector<int32_t> leaves;
+    ArrayRef<int32_t> old = op.getLeaves();
+    for (unsigned l = 0; l < body.getNumArguments(); ++l)
+      if (!unused.test(l))
+        leaves.append(old.begin() + 3 * l, old.begin() + 3 * l + 3);
+    rewriter.modifyOpInPlace(op, [&] {
+      body.eraseArguments(unused);
+      op.setLeaves(leaves);
+    });
+    return success();
+  }
+};
+} // namespace
+
+void ConvOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<ConvOfConstant, ConvOfLeaf, DropUnusedLeaves>(context);
 }

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <unordered_set>
 
@@ -62,6 +63,17 @@ private:
   Status parseLayer(const Token &d);
   Status parseOutputs(const Token &d);
   Status parseEnd(const Token &d);
+  Status parseConv(const Token &d);
+  Status parsePool(const Token &d);
+  Status parseTree(const Token &d);
+  Status parseLeaf(const Token &d);
+  Status parseTreeGate(const Token &d);
+  /// The geometry shared by 'conv' and 'pool' lines: `in N shape C H W`
+  /// from token `at`, then `kernel k stride s padding p` at `geometryAt`.
+  Status parseBlockGeometry(const Token &d, size_t geometryAt, SharedBlock &b);
+  /// Checks that the last conv block has all its trees.
+  Status finishBlock(const Token &at);
+  Status expectKeyword(size_t index, std::string_view word) const;
   struct Directive {
     std::string_view name;
     Status (Parser::*parse)(const Token &d);
@@ -82,6 +94,15 @@ private:
   bool sawThresholds = false, sawGates = false, sawOutputs = false;
   bool sawEnd = false, encodingDone = false;
   uint32_t declaredGates = 0, declaredOutputs = 0;
+  uint32_t version = 0;
+  /// Node id of gate 0, known once 'gates' is read.
+  uint32_t firstGate = 0;
+  /// Nodes and unrolled gates the blocks so far stand for.
+  uint64_t blockNodes = 0, unrolledGates = 0;
+  /// The tree being read in the last conv block: its index, leaves and
+  /// gates so far (trees == the block's outChannels when complete).
+  uint32_t trees = 0, treeLeaves = 0, treeGates = 0;
+  bool inTree = false;
   std::unordered_set<std::string> metaKeys;
 };
 
@@ -183,6 +204,10 @@ const Parser::Directive Parser::kDirectives[] = {
     {"layer", &Parser::parseLayer},
     {"outputs", &Parser::parseOutputs},
     {"end", &Parser::parseEnd},
+    {"leaf", &Parser::parseLeaf},
+    {"tree", &Parser::parseTree},
+    {"conv", &Parser::parseConv},
+    {"pool", &Parser::parsePool},
 };
 
 Status Parser::handleLine() {
@@ -191,6 +216,11 @@ Status Parser::handleLine() {
     return parseHeader(d);
   if (sawEnd)
     return errorAt(d, "unexpected '" + std::string(d.text) + "' after 'end'");
+  if (inTree && d.text == "g")
+    return parseTreeGate(d);
+  if (d.text != "leaf" && d.text != "tree")
+    if (Status s = finishBlock(d); !s)
+      return s;
   for (const Directive &directive : kDirectives)
     if (d.text == directive.name)
       return (this->*directive.parse)(d);
@@ -199,18 +229,16 @@ Status Parser::handleLine() {
 
 Status Parser::parseHeader(const Token &d) {
   if (d.text != "lgn")
-    return errorAt(d, "expected the header 'lgn " +
-                          std::to_string(kLgnFormatVersion) + "', found '" +
+    return errorAt(d, "expected the header 'lgn 1' or 'lgn 2', found '" +
                           std::string(d.text) + "'");
   if (Status s = expectCount(d, 2); !s)
     return s;
-  uint32_t version;
   if (Status s = parseU32(toks[1], 1u << 30, "format version", version); !s)
     return s;
-  if (version != kLgnFormatVersion)
+  if (version < 1 || version > kLgnFormatVersion)
     return errorAt(toks[1], "unsupported format version " +
                                 std::to_string(version) +
-                                " (this reader reads version " +
+                                " (this reader reads versions 1 to " +
                                 std::to_string(kLgnFormatVersion) + ")");
   sawHeader = true;
   return Status::success();
@@ -230,8 +258,8 @@ Status Parser::parseGate(const Token &d) {
   if (!kind)
     return errorAt(toks[1], "unknown gate kind '" + std::string(toks[1].text) +
                                 "' (expected a name such as 'xor' or 0..15)");
-  uint32_t self = net.numInputs + uint32_t(net.gates.size());
-  uint32_t total = net.numInputs + declaredGates;
+  uint32_t self = firstGate + uint32_t(net.gates.size());
+  uint32_t total = firstGate + declaredGates;
   uint32_t ops[2];
   for (int i = 0; i < 2; ++i) {
     const Token &t = toks[2 + i];
@@ -406,6 +434,9 @@ Status Parser::parseGates(const Token &d) {
                                 " bytes left in the file");
   if (Status s = finishEncoding(d); !s)
     return s;
+  firstGate = net.firstGateNode();
+  if (uint64_t(firstGate) + declaredGates > (uint64_t(1) << 31))
+    return errorAt(toks[1], "the net has more than 2^31 nodes");
   net.gates.reserve(declaredGates);
   sawGates = true;
   return Status::success();
@@ -472,6 +503,259 @@ Status Parser::parseOutputs(const Token &d) {
   return Status::success();
 }
 
+Status Parser::expectKeyword(size_t index, std::string_view word) const {
+  if (index >= toks.size())
+    return error(unsigned(line.size()) + 1,
+                 "expected '" + std::string(word) + "'");
+  if (toks[index].text != word)
+    return errorAt(toks[index], "expected '" + std::string(word) +
+                                    "', found '" +
+                                    std::string(toks[index].text) + "'");
+  return Status::success();
+}
+
+Status Parser::parseBlockGeometry(const Token &d, size_t geometryAt,
+                                  SharedBlock &b) {
+  if (version < 2)
+    return errorAt(d, "'" + std::string(d.text) +
+                          "' needs format version 2 (the header says 'lgn " +
+                          std::to_string(version) + "')");
+  if (!sawInputs)
+    return errorAt(d, "'" + std::string(d.text) + "' before 'inputs'");
+  if (sawGates)
+    return errorAt(d, "'" + std::string(d.text) +
+                          "' after 'gates': shared blocks come first");
+  if (Status s = finishEncoding(d); !s)
+    return s;
+  for (auto [i, word] : {std::pair<size_t, const char *>{1, "in"},
+                         {3, "shape"},
+                         {geometryAt, "kernel"},
+                         {geometryAt + 2, "stride"},
+                         {geometryAt + 4, "padding"}})
+    if (Status s = expectKeyword(i, word); !s)
+      return s;
+  uint64_t nodes = uint64_t(net.numInputs) + blockNodes;
+  if (Status s = parseU32(toks[2], UINT32_MAX, "block input", b.input); !s)
+    return s;
+  if (Status s = parseU32(toks[4], 1u << 16, "channel count", b.channels); !s)
+    return s;
+  if (Status s = parseU32(toks[5], 1u << 16, "height", b.height); !s)
+    return s;
+  if (Status s = parseU32(toks[6], 1u << 16, "width", b.width); !s)
+    return s;
+  if (Status s = parseU32(toks[geometryAt + 1], 64, "kernel", b.kernel); !s)
+    return s;
+  if (Status s = parseU32(toks[geometryAt + 3], 64, "stride", b.stride); !s)
+    return s;
+  if (Status s = parseU32(toks[geometryAt + 5], 64, "padding", b.padding); !s)
+    return s;
+  if (!b.channels || !b.height || !b.width)
+    return errorAt(toks[4], "the input shape needs positive sizes");
+  if (b.input + b.inputSize() > nodes)
+    return errorAt(toks[2], "the block reads nodes " + std::to_string(b.input) +
+                                " .. " +
+                                std::to_string(b.input + b.inputSize() - 1) +
+                                ", but only " + std::to_string(nodes) +
+                                " nodes come before it");
+  if (!b.kernel)
+    return errorAt(toks[geometryAt + 1], "the kernel must be positive");
+  if (!b.stride)
+    return errorAt(toks[geometryAt + 3], "the stride must be positive");
+  if (b.padding >= b.kernel)
+    return errorAt(toks[geometryAt + 5],
+                   "the padding must be smaller than the kernel");
+  if (b.height + 2 * b.padding < b.kernel || b.width + 2 * b.padding < b.kernel)
+    return errorAt(toks[geometryAt + 1],
+                   "the window does not fit the " + std::to_string(b.height) +
+                       "x" + std::to_string(b.width) + " input");
+  return Status::success();
+}
+
+/// Adds a block's size to the running totals: its outputs are nodes, and
+/// unrolled it must still fit the format's gate limit.
+static Status
+countBlock(const SharedBlock &b, uint64_t &nodes, uint64_t &gates,
+           uint32_t numInputs,
+           const std::function<Status(const std::string &)> &err) {
+  nodes += b.numOutputs();
+  gates += b.unrolledGates() + 1;
+  if (numInputs + nodes > (uint64_t(1) << 31))
+    return err("the blocks have more than 2^31 outputs");
+  if (gates > kMaxGates)
+    return err("unrolled, the blocks would exceed " +
+               std::to_string(kMaxGates) + " gates");
+  return Status::success();
+}
+
+Status Parser::parseConv(const Token &d) {
+  // conv in N shape C H W out K kernel k stride s padding p leaves L
+  if (toks.size() < 17)
+    if (Status s = expectCount(d, 17); !s)
+      return s;
+  SharedBlock b;
+  b.kind = SharedBlock::Conv;
+  if (Status s = parseBlockGeometry(d, 9, b); !s)
+    return s;
+  if (Status s = expectCount(d, 17); !s)
+    return s;
+  if (Status s = expectKeyword(7, "out"); !s)
+    return s;
+  if (Status s = expectKeyword(15, "leaves"); !s)
+    return s;
+  if (Status s =
+          parseU32(toks[8], 1u << 16, "output channel count", b.outChannels);
+      !s)
+    return s;
+  if (!b.outChannels)
+    return errorAt(toks[8], "a conv needs at least one output channel");
+  if (Status s = parseU32(toks[16], kMaxTreeLeaves, "leaf count", b.leaves); !s)
+    return s;
+  if (b.leaves < 2)
+    return errorAt(toks[16], "a tree needs at least 2 leaves");
+  // Every tree takes at least 9 bytes per leaf and gate line.
+  if (uint64_t(b.outChannels) * (2 * b.leaves - 1) > bytesLeft() / 9 + 1)
+    return errorAt(toks[8],
+                   std::to_string(b.outChannels) + " trees of " +
+                       std::to_string(b.leaves) + " leaves cannot fit in the " +
+                       std::to_string(bytesLeft()) + " bytes left in the file");
+  if (Status s =
+          countBlock(b, blockNodes, unrolledGates, net.numInputs,
+                     [&](const std::string &m) { return errorAt(toks[8], m); });
+      !s)
+    return s;
+  b.leaf.reserve(size_t(b.outChannels) * b.leaves);
+  b.tree.reserve(size_t(b.outChannels) * (b.leaves - 1));
+  net.blocks.push_back(std::move(b));
+  trees = 0;
+  inTree = false;
+  return Status::success();
+}
+
+Status Parser::parsePool(const Token &d) {
+  // pool in N shape C H W kernel k stride s padding p
+  if (toks.size() < 13)
+    if (Status s = expectCount(d, 13); !s)
+      return s;
+  SharedBlock b;
+  b.kind = SharedBlock::OrPool;
+  if (Status s = parseBlockGeometry(d, 7, b); !s)
+    return s;
+  if (Status s = expectCount(d, 13); !s)
+    return s;
+  if (Status s =
+          countBlock(b, blockNodes, unrolledGates, net.numInputs,
+                     [&](const std::string &m) { return errorAt(toks[8], m); });
+      !s)
+    return s;
+  net.blocks.push_back(std::move(b));
+  return Status::success();
+}
+
+Status Parser::finishBlock(const Token &at) {
+  if (net.blocks.empty() || net.blocks.back().kind != SharedBlock::Conv)
+    return Status::success();
+  const SharedBlock &b = net.blocks.back();
+  if (inTree && treeGates < b.leaves - 1)
+    return errorAt(at, "tree " + std::to_string(trees) + " has " +
+                           std::to_string(treeLeaves) + " of " +
+                           std::to_string(b.leaves) + " leaves and " +
+                           std::to_string(treeGates) + " of " +
+                           std::to_string(b.leaves - 1) + " gates");
+  if (trees < b.outChannels)
+    return errorAt(at, "the conv declared " + std::to_string(b.outChannels) +
+                           " trees, but " + std::to_string(trees) +
+                           " are listed");
+  return Status::success();
+}
+
+Status Parser::parseTree(const Token &d) {
+  if (net.blocks.empty() || net.blocks.back().kind != SharedBlock::Conv ||
+      sawGates)
+    return errorAt(d, "'tree' outside a conv block");
+  const SharedBlock &b = net.blocks.back();
+  if (inTree && treeGates < b.leaves - 1)
+    return finishBlock(d);
+  if (trees == b.outChannels)
+    return errorAt(d, "more trees than the " + std::to_string(b.outChannels) +
+                          " output channels of the conv");
+  if (Status s = expectCount(d, 2); !s)
+    return s;
+  uint32_t index;
+  if (Status s = parseU32(toks[1], UINT32_MAX, "tree index", index); !s)
+    return s;
+  if (index != trees)
+    return errorAt(toks[1], "expected tree " + std::to_string(trees) +
+                                ", found tree " + std::string(toks[1].text));
+  inTree = true;
+  treeLeaves = treeGates = 0;
+  return Status::success();
+}
+
+Status Parser::parseLeaf(const Token &d) {
+  if (!inTree)
+    return errorAt(d, "'leaf' outside a tree");
+  SharedBlock &b = net.blocks.back();
+  if (treeLeaves == b.leaves)
+    return errorAt(d, "more leaves than the " + std::to_string(b.leaves) +
+                          " the conv declared");
+  if (treeGates)
+    return errorAt(d, "'leaf' after the tree's gates");
+  if (Status s = expectCount(d, 4); !s)
+    return s;
+  TreeLeaf l;
+  if (Status s = parseU32(toks[1], UINT32_MAX, "leaf channel", l.c); !s)
+    return s;
+  if (l.c >= b.channels)
+    return errorAt(toks[1], "leaf channel " + std::string(toks[1].text) +
+                                " is out of range (the input has " +
+                                std::to_string(b.channels) + " channels)");
+  if (Status s = parseU32(toks[2], UINT32_MAX, "leaf row", l.dy); !s)
+    return s;
+  if (Status s = parseU32(toks[3], UINT32_MAX, "leaf column", l.dx); !s)
+    return s;
+  for (int i : {2, 3})
+    if ((i == 2 ? l.dy : l.dx) >= b.kernel)
+      return errorAt(toks[i], "leaf offset " + std::string(toks[i].text) +
+                                  " is outside the " +
+                                  std::to_string(b.kernel) + "x" +
+                                  std::to_string(b.kernel) + " window");
+  b.leaf.push_back(l);
+  ++treeLeaves;
+  return Status::success();
+}
+
+Status Parser::parseTreeGate(const Token &d) {
+  SharedBlock &b = net.blocks.back();
+  if (treeLeaves < b.leaves)
+    return errorAt(d, "tree gate before all " + std::to_string(b.leaves) +
+                          " leaves");
+  if (Status s = expectCount(d, 4); !s)
+    return s;
+  std::optional<unsigned> kind = parseGateKind(toks[1].text);
+  if (!kind)
+    return errorAt(toks[1], "unknown gate kind '" + std::string(toks[1].text) +
+                                "' (expected a name such as 'xor' or 0..15)");
+  uint32_t self = b.leaves + treeGates;
+  uint32_t ops[2];
+  for (int i = 0; i < 2; ++i) {
+    const Token &t = toks[2 + i];
+    if (Status s = parseU32(t, UINT32_MAX, "tree gate operand", ops[i]); !s)
+      return s;
+    if (ops[i] >= self)
+      return errorAt(t, "tree gate operand " + std::string(t.text) +
+                            " is not an earlier tree node (leaves 0 .. " +
+                            std::to_string(b.leaves - 1) +
+                            ", this gate is node " + std::to_string(self) +
+                            ")");
+  }
+  b.tree.push_back(Gate{uint8_t(*kind), ops[0], ops[1]});
+  if (++treeGates == b.leaves - 1) {
+    inTree = false;
+    ++trees;
+  }
+  return Status::success();
+}
+
 Status Parser::parseEnd(const Token &d) {
   if (Status s = expectCount(d, 1); !s)
     return s;
@@ -522,8 +806,7 @@ Status Parser::run() {
   }
   if (!sawHeader) {
     lineNo = 1;
-    return error(1, "empty file: expected the header 'lgn " +
-                        std::to_string(kLgnFormatVersion) + "'");
+    return error(1, "empty file: expected the header 'lgn 1' or 'lgn 2'");
   }
   if (!sawEnd) {
     ++lineNo;
@@ -540,13 +823,17 @@ Status Parser::run() {
 }
 
 Status lgc::parseNet(std::string_view text, std::string_view bufferName,
-                     Net &net) {
-  return Parser(text, bufferName, net).run();
+                     Net &net, bool keepBlocks) {
+  if (Status s = Parser(text, bufferName, net).run(); !s)
+    return s;
+  if (!keepBlocks)
+    unrollBlocks(net);
+  return Status::success();
 }
 
-Status lgc::readNetFile(const std::string &path, Net &net) {
+Status lgc::readNetFile(const std::string &path, Net &net, bool keepBlocks) {
   std::string text;
   if (Status s = readFile(path, text); !s)
     return s;
-  return parseNet(text, path == "-" ? "<stdin>" : path, net);
+  return parseNet(text, path == "-" ? "<stdin>" : path, net, keepBlocks);
 }

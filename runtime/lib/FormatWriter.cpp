@@ -49,7 +49,8 @@ public:
 std::string lgc::writeNet(const Net &net) {
   Out o;
   o.buf.reserve(64 + net.gates.size() * 20 + net.outputs.size() * 8);
-  o << "lgn " << uint32_t(kLgnFormatVersion) << '\n';
+  // Version 1 where it suffices, so flat nets read with older readers.
+  o << "lgn " << uint32_t(net.blocks.empty() ? 1 : 2) << '\n';
   o << "inputs " << net.numInputs << '\n';
   // An explicit encoding of thermometer shape is written as 'thresholds'.
   std::vector<float> levels =
@@ -75,6 +76,30 @@ std::string lgc::writeNet(const Net &net) {
     if (!value.empty())
       o << ' ' << value;
     o << '\n';
+  }
+  for (const SharedBlock &b : net.blocks) {
+    o << (b.kind == SharedBlock::Conv ? "conv" : "pool") << " in " << b.input
+      << " shape " << b.channels << ' ' << b.height << ' ' << b.width;
+    if (b.kind == SharedBlock::Conv)
+      o << " out " << b.outChannels;
+    o << " kernel " << b.kernel << " stride " << b.stride << " padding "
+      << b.padding;
+    if (b.kind == SharedBlock::OrPool) {
+      o << '\n';
+      continue;
+    }
+    o << " leaves " << b.leaves << '\n';
+    for (uint32_t t = 0; t < b.outChannels; ++t) {
+      o << "tree " << t << '\n';
+      for (uint32_t l = 0; l < b.leaves; ++l) {
+        const TreeLeaf &f = b.leaf[size_t(t) * b.leaves + l];
+        o << "leaf " << f.c << ' ' << f.dy << ' ' << f.dx << '\n';
+      }
+      for (uint32_t j = 0; j + 1 < b.leaves; ++j) {
+        const Gate &g = b.tree[size_t(t) * (b.leaves - 1) + j];
+        o << "g " << gateKindName(g.kind) << ' ' << g.a << ' ' << g.b << '\n';
+      }
+    }
   }
   o << "gates " << uint32_t(net.gates.size()) << '\n';
   size_t nextLayer = 0;

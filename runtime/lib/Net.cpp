@@ -35,6 +35,14 @@ std::optional<unsigned> lgc::parseGateKind(std::string_view text) {
   return std::nullopt;
 }
 
+bool SharedBlock::operator==(const SharedBlock &o) const {
+  return kind == o.kind && input == o.input && channels == o.channels &&
+         height == o.height && width == o.width && kernel == o.kernel &&
+         stride == o.stride && padding == o.padding &&
+         outChannels == o.outChannels && leaves == o.leaves && leaf == o.leaf &&
+         tree == o.tree;
+}
+
 bool Net::operator==(const Net &o) const {
   if (numInputs != o.numInputs || numFeatures != o.numFeatures)
     return false;
@@ -43,9 +51,9 @@ bool Net::operator==(const Net &o) const {
   for (uint32_t i = 0; i < numInputs; ++i)
     if (!(inputBit(i) == o.inputBit(i)))
       return false;
-  return gates == o.gates && layerStarts == o.layerStarts &&
-         outputs == o.outputs && numClasses == o.numClasses && tau == o.tau &&
-         metadata == o.metadata;
+  return blocks == o.blocks && gates == o.gates &&
+         layerStarts == o.layerStarts && outputs == o.outputs &&
+         numClasses == o.numClasses && tau == o.tau && metadata == o.metadata;
 }
 
 std::vector<float> lgc::thermometerShape(const Net &net) {
@@ -83,6 +91,46 @@ static bool isKeyChar(char c) {
          (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
 }
 
+/// The invariants of one block whose outputs start at node `first`.
+static std::string verifyBlock(const SharedBlock &b, uint64_t first) {
+  if (!b.channels || !b.height || !b.width)
+    return "empty input";
+  if (b.input + b.inputSize() > first)
+    return "input nodes " + std::to_string(b.input) + " .. " +
+           std::to_string(b.input + b.inputSize() - 1) +
+           " are not all earlier nodes";
+  if (!b.kernel || !b.stride)
+    return "kernel and stride must be positive";
+  if (b.padding >= b.kernel)
+    return "padding must be smaller than the kernel";
+  if (b.height + 2 * uint64_t(b.padding) < b.kernel ||
+      b.width + 2 * uint64_t(b.padding) < b.kernel)
+    return "the window does not fit the input";
+  if (b.kind == SharedBlock::OrPool)
+    return {};
+  if (b.kind != SharedBlock::Conv)
+    return "unknown kind";
+  if (!b.outChannels)
+    return "no output channels";
+  if (b.leaves < 2)
+    return "a tree needs at least 2 leaves";
+  if (b.leaf.size() != uint64_t(b.outChannels) * b.leaves ||
+      b.tree.size() != uint64_t(b.outChannels) * (b.leaves - 1))
+    return "tree sizes do not match the output channels and leaves";
+  for (const TreeLeaf &l : b.leaf)
+    if (l.c >= b.channels || l.dy >= b.kernel || l.dx >= b.kernel)
+      return "leaf outside the receptive field";
+  for (uint32_t o = 0; o < b.outChannels; ++o)
+    for (uint32_t j = 0; j + 1 < b.leaves; ++j) {
+      const Gate &g = b.tree[size_t(o) * (b.leaves - 1) + j];
+      if (g.kind >= kNumGateKinds)
+        return "tree gate has kind " + std::to_string(g.kind);
+      if (g.a >= b.leaves + j || g.b >= b.leaves + j)
+        return "tree gate reads a later node";
+    }
+  return {};
+}
+
 std::string lgc::verifyNet(const Net &net) {
   if (net.numInputs == 0)
     return "net has no inputs";
@@ -112,7 +160,14 @@ std::string lgc::verifyNet(const Net &net) {
   } else if (net.numFeatures != net.numInputs) {
     return "identity encoding needs as many features as inputs";
   }
-  uint32_t node = net.numInputs;
+  uint64_t node = net.numInputs;
+  for (size_t b = 0; b < net.blocks.size(); ++b) {
+    if (std::string e = verifyBlock(net.blocks[b], node); !e.empty())
+      return "block " + std::to_string(b) + ": " + e;
+    node += net.blocks[b].numOutputs();
+    if (node > (uint64_t(1) << 31))
+      return "block " + std::to_string(b) + ": too many nodes";
+  }
   for (const Gate &g : net.gates) {
     if (g.kind >= kNumGateKinds)
       return "gate " + std::to_string(node) + " has kind " +
@@ -156,4 +211,100 @@ std::string lgc::verifyNet(const Net &net) {
       return "metadata value of '" + key + "' has surrounding blanks";
   }
   return {};
+}
+
+void lgc::unrollBlocks(Net &net) {
+  if (net.blocks.empty())
+    return;
+  Net flat = net;
+  flat.blocks.clear();
+  flat.gates.clear();
+  flat.layerStarts.clear();
+  // map[id]: the flat node of structured node id (inputs map to themselves).
+  std::vector<uint32_t> map(net.numNodes());
+  for (uint32_t i = 0; i < net.numInputs; ++i)
+    map[i] = i;
+  int64_t zero = -1;
+  auto zeroNode = [&] {
+    if (zero < 0) {
+      zero = flat.numNodes();
+      flat.gates.push_back(Gate{uint8_t(GateKind::Zero), 0, 0});
+    }
+    return uint32_t(zero);
+  };
+  uint32_t next = net.numInputs; // structured id of the block's first output
+  std::vector<uint32_t> local, terms;
+  for (const SharedBlock &b : net.blocks) {
+    flat.layerStarts.push_back(uint32_t(flat.gates.size()));
+    const uint32_t H2 = b.outHeight(), W2 = b.outWidth();
+    // The input at (c, y, x), or padding's 0 (-1).
+    auto at = [&](uint32_t c, int64_t y, int64_t x) -> int64_t {
+      if (y < 0 || x < 0 || y >= b.height || x >= b.width)
+        return -1;
+      return map[b.input + (uint64_t(c) * b.height + uint64_t(y)) * b.width +
+                 uint64_t(x)];
+    };
+    for (uint32_t o = 0; o < b.outputChannels(); ++o)
+      for (uint32_t y = 0; y < H2; ++y)
+        for (uint32_t x = 0; x < W2; ++x) {
+          int64_t y0 = int64_t(y) * b.stride - b.padding,
+                  x0 = int64_t(x) * b.stride - b.padding;
+          uint32_t out;
+          if (b.kind == SharedBlock::Conv) {
+            local.assign(b.leaves + b.leaves - 1, 0);
+            for (uint32_t l = 0; l < b.leaves; ++l) {
+              const TreeLeaf &f = b.leaf[size_t(o) * b.leaves + l];
+              int64_t n = at(f.c, y0 + f.dy, x0 + f.dx);
+              local[l] = n < 0 ? zeroNode() : uint32_t(n);
+            }
+            for (uint32_t j = 0; j + 1 < b.leaves; ++j) {
+              const Gate &g = b.tree[size_t(o) * (b.leaves - 1) + j];
+              local[b.leaves + j] = flat.numNodes();
+              flat.gates.push_back(Gate{g.kind, local[g.a], local[g.b]});
+            }
+            out = local.back();
+          } else {
+            // A balanced OR tree; padding adds nothing to an OR.
+            terms.clear();
+            for (uint32_t dy = 0; dy < b.kernel; ++dy)
+              for (uint32_t dx = 0; dx < b.kernel; ++dx)
+                if (int64_t n = at(o, y0 + dy, x0 + dx); n >= 0)
+                  terms.push_back(uint32_t(n));
+            if (terms.empty())
+              terms.push_back(zeroNode());
+            while (terms.size() > 1) {
+              size_t half = 0;
+              for (size_t t = 0; t + 1 < terms.size(); t += 2) {
+                uint32_t id = flat.numNodes();
+                flat.gates.push_back(
+                    Gate{uint8_t(GateKind::Or), terms[t], terms[t + 1]});
+                terms[half++] = id;
+              }
+              if (terms.size() % 2)
+                terms[half++] = terms.back();
+              terms.resize(half);
+            }
+            out = terms[0];
+          }
+          map[next + (uint64_t(o) * H2 + y) * W2 + x] = out;
+        }
+    next += uint32_t(b.numOutputs());
+    if (flat.layerStarts.back() == flat.gates.size())
+      flat.layerStarts.pop_back(); // a block of pass-throughs (1x1 pools)
+  }
+  uint32_t firstGate = net.firstGateNode();
+  std::vector<size_t> starts(net.layerStarts.begin(), net.layerStarts.end());
+  size_t si = 0;
+  for (size_t g = 0; g < net.gates.size(); ++g) {
+    if (si < starts.size() && starts[si] == g) {
+      flat.layerStarts.push_back(uint32_t(flat.gates.size()));
+      ++si;
+    }
+    const Gate &gate = net.gates[g];
+    map[firstGate + g] = flat.numNodes();
+    flat.gates.push_back(Gate{gate.kind, map[gate.a], map[gate.b]});
+  }
+  for (uint32_t &o : flat.outputs)
+    o = map[o];
+  net = std::move(flat);
 }

@@ -58,6 +58,12 @@ static cl::opt<InputKind> inputKind(
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level (0-2)"),
                                   cl::Prefix, cl::init(1),
                                   cl::cat(lgcCategory));
+static cl::opt<bool> keepBlocks(
+    "keep-blocks",
+    cl::desc("Keep weight-shared conv and pool blocks as lgn.conv and "
+             "lgn.or_pool (--emit=mlir and --emit=lgn only; other stages "
+             "unroll them)"),
+    cl::init(false), cl::cat(lgcCategory));
 static cl::opt<bool>
     printStats("print-stats",
                cl::desc("Print gate statistics before and after"),
@@ -221,6 +227,7 @@ int main(int argc, char **argv) {
   lgc::DriverOptions opts;
   opts.optLevel = optLevel;
   opts.printStats = printStats;
+  opts.keepBlocks = keepBlocks;
   opts.statsJson = statsJson;
   opts.cpu.cpu = mcpu;
   opts.cpu.features = mattr;

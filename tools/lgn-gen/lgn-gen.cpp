@@ -8,6 +8,7 @@
 #include "../common/Flags.h"
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Generate.h"
+#include "lgc/Trainer/Model.h"
 
 #include <fmt/core.h>
 
@@ -22,13 +23,63 @@ static const char *kUsage = R"(usage: lgn-gen [options] -o FILE
   --connections C     random | unique (difflogic's schemes; default random)
   --pass-through P    share of pass-through/constant gates in [0,1]
                       (default: all 16 kinds uniform)
+  --arch SPEC         conv, pool and dense blocks instead of --layers (the
+                      trainer's spec, docs/architectures.md): a random net of
+                      that architecture, conv trees kept as shared blocks
+                      (.lgn version 2)
+  --image HxW         image geometry for --arch (default: square)
+  --thresholds LIST   thermometer levels for --arch (default 0.5); --inputs
+                      is then the feature count
   -o FILE             output .lgn ("-" for stdout)
 )";
+
+/// A random net of a conv architecture: the trainer's model with Gaussian
+/// weights, discretised (each gate the argmax of 16 normals: a uniform kind).
+static Status generateArchNet(const tools::Flags &flags,
+                              const GenerateOptions &opts, Net &net) {
+  train::ModelConfig cfg;
+  cfg.features = opts.inputs;
+  cfg.classes = opts.classes;
+  cfg.tau = opts.tau;
+  cfg.seed = opts.seed;
+  cfg.connections = opts.connections;
+  if (Status s = train::parseArch(flags.str("arch"), cfg.arch); !s)
+    return s;
+  cfg.thresholds.clear();
+  std::string list = flags.str("thresholds", "0.5");
+  for (size_t pos = 0; pos <= list.size();) {
+    size_t comma = std::min(list.find(',', pos), list.size());
+    std::string item = list.substr(pos, comma - pos);
+    char *end = nullptr;
+    float t = std::strtof(item.c_str(), &end);
+    if (item.empty() || *end || !(t >= 0 && t <= 1))
+      return Status::error("invalid --thresholds '" + list + "'");
+    cfg.thresholds.push_back(t);
+    pos = comma + 1;
+  }
+  if (flags.has("image")) {
+    unsigned h = 0, w = 0;
+    char tail = 0;
+    if (std::sscanf(flags.str("image").c_str(), "%ux%u%c", &h, &w, &tail) !=
+            2 ||
+        !h || !w)
+      return Status::error("invalid --image '" + flags.str("image") +
+                           "' (expected HxW)");
+    cfg.imageHeight = h;
+    cfg.imageWidth = w;
+  }
+  train::Model model;
+  if (Status s = model.init(cfg); !s)
+    return s;
+  net = model.discretize();
+  return Status::success();
+}
 
 int main(int argc, char **argv) {
   tools::Flags flags("lgn-gen",
                      {"inputs", "layers", "classes", "tau", "seed",
-                      "connections", "pass-through", "o"},
+                      "connections", "pass-through", "arch", "image",
+                      "thresholds", "o"},
                      {"help", "h"});
   if (int rc = flags.start(argc, argv, kUsage, 0, 0); rc >= 0)
     return rc;
@@ -62,8 +113,14 @@ int main(int argc, char **argv) {
            1;
   if (!flags.has("o"))
     return flags.fail("no output file (-o FILE)"), 1;
+  if (flags.has("arch") && (flags.has("layers") || flags.has("pass-through")))
+    return flags.fail("--arch replaces --layers and --pass-through"), 1;
+  if (!flags.has("arch") && (flags.has("image") || flags.has("thresholds")))
+    return flags.fail("--image and --thresholds need --arch"), 1;
   Net net;
-  if (Status s = generateNet(opts, net); !s) {
+  if (Status s = flags.has("arch") ? generateArchNet(flags, opts, net)
+                                   : generateNet(opts, net);
+      !s) {
     fmt::print(stderr, "lgn-gen: {}\n", s.message());
     return 1;
   }

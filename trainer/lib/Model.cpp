@@ -103,6 +103,7 @@ Status ModelConfig::validate() const {
         " does not have the data's " + std::to_string(features) + " features");
   Shape shape = inputShape();
   uint64_t gates = 0, units = 0;
+  Status unique = Status::success();
   for (const BlockSpec &b : list) {
     if (b.kind == BlockSpec::Dense && b.width == 0)
       return Status::error("a layer needs a non-zero width");
@@ -120,12 +121,14 @@ Status ModelConfig::validate() const {
       return s;
     uint64_t prev = shape.units();
     if (b.kind == BlockSpec::Dense) {
-      if (connections == Connections::Unique && uint64_t(b.width) * 2 < prev)
-        return Status::error("'unique' connections need 2 x width >= the "
-                             "previous width (" +
-                             std::to_string(b.width) + " x 2 < " +
-                             std::to_string(prev) +
-                             "); use --connections random or wider layers");
+      // Reported after the class count, which is the more basic mistake.
+      if (connections == Connections::Unique && uint64_t(b.width) * 2 < prev &&
+          unique.ok())
+        unique = Status::error("'unique' connections need 2 x width >= the "
+                               "previous width (" +
+                               std::to_string(b.width) + " x 2 < " +
+                               std::to_string(prev) +
+                               "); use --connections random or wider layers");
       gates += b.width;
       units += b.width;
     } else if (b.kind == BlockSpec::Conv) {
@@ -140,6 +143,8 @@ Status ModelConfig::validate() const {
     return Status::error(
         "the last layer's width " + std::to_string(shape.units()) +
         " is not divisible into " + std::to_string(classes) + " classes");
+  if (!unique)
+    return unique;
   if (gates > (1u << 26))
     return Status::error("too many gates (" + std::to_string(gates) + ")");
   if (units > (1u << 28))
@@ -182,8 +187,8 @@ namespace {
 class LayerBuilder {
 public:
   LayerBuilder(const ModelConfig &cfg, Rng &rng, std::vector<Layer> &layers,
-               uint32_t &gates)
-      : cfg(cfg), rng(rng), layers(layers), gates(gates) {}
+               uint32_t &gates, std::vector<TreeLeaf> &leaves)
+      : cfg(cfg), rng(rng), layers(layers), gates(gates), leaf(leaves) {}
 
   Status build(const BlockSpec &b, uint32_t blockIndex, const Shape &in,
                const Shape &out) {
@@ -237,10 +242,7 @@ private:
     const uint32_t K = b.width, P = out.height * out.width,
                    leaves = 1u << b.depth, k = b.kernel;
     const uint32_t group = b.channelGroup ? b.channelGroup : in.channels;
-    struct Leaf {
-      uint32_t c, dy, dx;
-    };
-    std::vector<Leaf> leaf(size_t(K) * leaves);
+    leaf.assign(size_t(K) * leaves, TreeLeaf());
     std::vector<uint32_t> channels(in.channels);
     for (uint32_t o = 0; o < K; ++o) {
       // The tree's channels: `group` distinct ones (partial shuffle).
@@ -250,7 +252,7 @@ private:
         std::swap(channels[i],
                   channels[i + uint32_t(rng.below(in.channels - i))]);
       for (uint32_t L = 0; L < leaves; ++L) {
-        Leaf &f = leaf[size_t(o) * leaves + L];
+        TreeLeaf &f = leaf[size_t(o) * leaves + L];
         // Alternate the group's channels, so each first-level gate combines
         // two channels where the group has two.
         f.c = channels[L % group];
@@ -282,8 +284,8 @@ private:
               size_t u = (size_t(j) * K + o) * P + pos;
               l.param[u] = j * K + o;
               if (level == 0) {
-                const Leaf &fa = leaf[size_t(o) * leaves + 2 * j];
-                const Leaf &fb = leaf[size_t(o) * leaves + 2 * j + 1];
+                const TreeLeaf &fa = leaf[size_t(o) * leaves + 2 * j];
+                const TreeLeaf &fb = leaf[size_t(o) * leaves + 2 * j + 1];
                 int64_t y0 = int64_t(y) * b.stride - b.padding,
                         x0 = int64_t(x) * b.stride - b.padding;
                 l.a[u] = at(in, fa.c, y0 + fa.dy, x0 + fa.dx);
@@ -316,6 +318,7 @@ private:
   Rng &rng;
   std::vector<Layer> &layers;
   uint32_t &gates;
+  std::vector<TreeLeaf> &leaf;
 };
 
 } // namespace
@@ -327,13 +330,14 @@ Status Model::init(const ModelConfig &config) {
   layerList.clear();
   Rng rng(cfg.seed);
   totalGates = 0;
-  LayerBuilder builder(cfg, rng, layerList, totalGates);
   std::vector<BlockSpec> list = cfg.blocks();
+  blockLeaves.assign(list.size(), {});
   Shape shape = cfg.inputShape();
   for (uint32_t i = 0; i < list.size(); ++i) {
     Shape out;
     if (Status s = blockOutputShape(list[i], shape, out); !s)
       return s;
+    LayerBuilder builder(cfg, rng, layerList, totalGates, blockLeaves[i]);
     if (Status s = builder.build(list[i], i, shape, out); !s)
       return s;
     shape = out;
@@ -351,8 +355,10 @@ Status Model::init(const ModelConfig &config) {
         std::fill_n(w, 16, 0.0f);
         w[unsigned(GateKind::A)] = z;
       } else {
-        // The table of `a`: f(0,0) = f(0,1) = 0, f(1,0) = f(1,1) = 1.
-        w[0] = -z, w[1] = -z, w[2] = z, w[3] = z;
+        // The table of `a`: f(0,0) = f(0,1) = 0, f(1,0) = f(1,1) = 1, each
+        // entry right with probability sigmoid(z / 2) (0.92 at z = 5, near
+        // the softmax's 0.91 for `a`; at +-z the sigmoids would saturate).
+        w[0] = -z / 2, w[1] = -z / 2, w[2] = z / 2, w[3] = z / 2;
       }
     }
   }
@@ -417,63 +423,77 @@ Net Model::discretize() const {
   net.levels = cfg.thresholds;
   net.numClasses = cfg.classes;
   net.tau = cfg.tau;
-  // The node of each unit of the previous layer; padding reads one `zero`
-  // gate, made when first needed.
-  std::vector<uint32_t> prev(net.numInputs), cur;
-  for (uint32_t i = 0; i < net.numInputs; ++i)
-    prev[i] = i;
-  int64_t zeroNode = -1;
-  auto node = [&](const std::vector<uint32_t> &nodes, uint32_t unit) {
-    if (unit < nodes.size())
-      return nodes[unit];
-    if (zeroNode < 0) {
-      zeroNode = net.numNodes();
-      net.gates.push_back(Gate{uint8_t(GateKind::Zero), 0, 0});
-    }
-    return uint32_t(zeroNode);
-  };
   std::vector<uint8_t> kinds(totalGates);
   for (uint32_t g = 0; g < totalGates; ++g)
     kinds[g] = uint8_t(gateKind(g));
-  for (const Layer &layer : layerList) {
-    uint32_t before = uint32_t(net.gates.size());
-    cur.assign(layer.outDim, 0);
-    if (layer.kind == Layer::Logic) {
-      for (uint32_t i = 0; i < layer.outDim; ++i) {
-        uint32_t a = node(prev, layer.a[i]), b = node(prev, layer.b[i]);
-        cur[i] = net.numNodes();
-        net.gates.push_back(Gate{kinds[layer.gateOf(i)], a, b});
+  // The node of each unit of the previous layer.
+  std::vector<uint32_t> prev(net.numInputs), cur;
+  for (uint32_t i = 0; i < net.numInputs; ++i)
+    prev[i] = i;
+  std::vector<BlockSpec> list = cfg.blocks();
+  Shape shape = cfg.inputShape();
+  size_t l = 0;
+  // Conv and pool blocks come before any dense layer (validate() sees to
+  // it): they become shared blocks reading the previous block's outputs,
+  // which are consecutive nodes.
+  while (l < layerList.size() &&
+         list[layerList[l].block].kind != BlockSpec::Dense) {
+    const uint32_t bi = layerList[l].block;
+    const BlockSpec &spec = list[bi];
+    Shape out;
+    (void)blockOutputShape(spec, shape, out);
+    SharedBlock b;
+    b.input = prev[0];
+    b.channels = shape.channels;
+    b.height = shape.height;
+    b.width = shape.width;
+    b.kernel = spec.kernel;
+    b.stride = spec.stride;
+    b.padding = spec.padding;
+    if (spec.kind == BlockSpec::Conv) {
+      b.kind = SharedBlock::Conv;
+      const uint32_t K = spec.width, L = 1u << spec.depth;
+      b.outChannels = K;
+      b.leaves = L;
+      b.leaf = blockLeaves[bi];
+      b.tree.resize(size_t(K) * (L - 1));
+      for (uint32_t o = 0; o < K; ++o) {
+        // Level `level`'s gate j is tree node `base + j`; it reads nodes
+        // 2j and 2j + 1 of the level below.
+        uint32_t below = 0, base = L, g = 0;
+        for (uint32_t level = 0; level < spec.depth; ++level) {
+          const Layer &layer = layerList[l + level];
+          uint32_t nodes = 1u << (spec.depth - 1 - level);
+          for (uint32_t j = 0; j < nodes; ++j)
+            b.tree[size_t(o) * (L - 1) + g++] =
+                Gate{kinds[layer.offset + j * K + o], below + 2 * j,
+                     below + 2 * j + 1};
+          below = base;
+          base += nodes;
+        }
       }
+      l += spec.depth;
     } else {
-      // OR of the window's nodes as a balanced tree; padding contributes
-      // nothing to an OR, so it is left out unless it is all there is.
-      std::vector<uint32_t> terms;
-      for (uint32_t i = 0; i < layer.outDim; ++i) {
-        terms.clear();
-        for (uint32_t k = 0; k < layer.windowSize; ++k) {
-          uint32_t u = layer.window[size_t(i) * layer.windowSize + k];
-          if (u < prev.size())
-            terms.push_back(prev[u]);
-        }
-        if (terms.empty())
-          terms.push_back(node(prev, layer.inDim));
-        while (terms.size() > 1) {
-          size_t half = 0;
-          for (size_t t = 0; t + 1 < terms.size(); t += 2) {
-            uint32_t id = net.numNodes();
-            net.gates.push_back(
-                Gate{uint8_t(GateKind::Or), terms[t], terms[t + 1]});
-            terms[half++] = id;
-          }
-          if (terms.size() % 2)
-            terms[half++] = terms.back();
-          terms.resize(half);
-        }
-        cur[i] = terms[0];
-      }
+      b.kind = SharedBlock::OrPool;
+      l += 1;
     }
-    if (net.gates.size() > before)
-      net.layerStarts.push_back(before);
+    uint32_t first = net.firstGateNode();
+    net.blocks.push_back(std::move(b));
+    prev.resize(out.units());
+    for (uint32_t u = 0; u < prev.size(); ++u)
+      prev[u] = first + u;
+    shape = out;
+  }
+  // Dense layers: gates. Their operands never read padding.
+  for (; l < layerList.size(); ++l) {
+    const Layer &layer = layerList[l];
+    net.layerStarts.push_back(uint32_t(net.gates.size()));
+    cur.resize(layer.outDim);
+    for (uint32_t i = 0; i < layer.outDim; ++i) {
+      cur[i] = net.numNodes();
+      net.gates.push_back(
+          Gate{kinds[layer.gateOf(i)], prev[layer.a[i]], prev[layer.b[i]]});
+    }
     prev.swap(cur);
   }
   net.outputs = prev;

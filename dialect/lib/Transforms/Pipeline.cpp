@@ -15,6 +15,13 @@ using namespace lgc::lgn;
 void lgc::lgn::buildDefaultPipeline(OpPassManager &pm,
                                     const PipelineOptions &opts) {
   OpPassManager &net = pm.nest<NetOp>();
+  // Shared blocks: their bodies fold once for every position, then they
+  // become gates for the rest of the pipeline.
+  if (opts.optLevel >= 1)
+    net.addPass(createSimplifyBlocks());
+  if (!opts.unrollBlocks)
+    return;
+  net.addPass(createUnrollBlocks());
   if (opts.printStats)
     net.addPass(createPrintStats(PrintStatsOptions{"before"}));
   if (opts.optLevel >= 1) {

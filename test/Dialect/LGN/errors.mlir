@@ -215,3 +215,106 @@ lgn.net @levels_size classes 1 tau 1.0 attributes {features = 2 : i32, levels = 
 ^bb0(%x: i1, %y: i1, %z: i1):
   lgn.output %x
 }
+
+// -----
+
+lgn.net @conv_inputs classes 1 tau 1.0 {
+^bb0(%a: i1, %b: i1, %c: i1):
+  // expected-error@+1 {{'lgn.conv' op expects 1x2x2 = 4 inputs, found 3}}
+  %r:1 = lgn.conv(%a, %b, %c) {channels = 1 : i32, height = 2 : i32, width = 2 : i32, kernel = 2 : i32, stride = 1 : i32, padding = 0 : i32, leaves = array<i32: 0, 0, 0, 0, 1, 1>} -> 1 {
+  ^bb0(%x: i1, %y: i1):
+    %g = lgn.gate and %x, %y
+    lgn.yield %g
+  }
+  lgn.output %r
+}
+
+// -----
+
+lgn.net @conv_results classes 1 tau 1.0 {
+^bb0(%a: i1, %b: i1, %c: i1, %d: i1):
+  // expected-error@+1 {{'lgn.conv' op expects 1 results (1x1x1), found 2}}
+  %r:2 = lgn.conv(%a, %b, %c, %d) {channels = 1 : i32, height = 2 : i32, width = 2 : i32, kernel = 2 : i32, stride = 1 : i32, padding = 0 : i32, leaves = array<i32: 0, 0, 0, 0, 1, 1>} -> 2 {
+  ^bb0(%x: i1, %y: i1):
+    %g = lgn.gate and %x, %y
+    lgn.yield %g
+  }
+  lgn.output %r#0
+}
+
+// -----
+
+lgn.net @conv_leaf classes 1 tau 1.0 {
+^bb0(%a: i1, %b: i1, %c: i1, %d: i1):
+  // expected-error@+1 {{'lgn.conv' op leaf 1 (0, 2, 1) is outside the 1x2x2 receptive field}}
+  %r:1 = lgn.conv(%a, %b, %c, %d) {channels = 1 : i32, height = 2 : i32, width = 2 : i32, kernel = 2 : i32, stride = 1 : i32, padding = 0 : i32, leaves = array<i32: 0, 0, 0, 0, 2, 1>} -> 1 {
+  ^bb0(%x: i1, %y: i1):
+    %g = lgn.gate and %x, %y
+    lgn.yield %g
+  }
+  lgn.output %r
+}
+
+// -----
+
+lgn.net @conv_arguments classes 1 tau 1.0 {
+^bb0(%a: i1, %b: i1, %c: i1, %d: i1):
+  // expected-error@+1 {{'lgn.conv' op has 1 leaf arguments for 2 leaves}}
+  %r:1 = lgn.conv(%a, %b, %c, %d) {channels = 1 : i32, height = 2 : i32, width = 2 : i32, kernel = 2 : i32, stride = 1 : i32, padding = 0 : i32, leaves = array<i32: 0, 0, 0, 0, 1, 1>} -> 1 {
+  ^bb0(%x: i1):
+    lgn.yield %x
+  }
+  lgn.output %r
+}
+
+// -----
+
+lgn.net @conv_padding classes 1 tau 1.0 {
+^bb0(%a: i1, %b: i1, %c: i1, %d: i1):
+  // expected-error@+1 {{'lgn.conv' op expects padding 2 smaller than the kernel 2}}
+  %r:1 = lgn.conv(%a, %b, %c, %d) {channels = 1 : i32, height = 2 : i32, width = 2 : i32, kernel = 2 : i32, stride = 1 : i32, padding = 2 : i32, leaves = array<i32: 0, 0, 0, 0, 1, 1>} -> 1 {
+  ^bb0(%x: i1, %y: i1):
+    %g = lgn.gate and %x, %y
+    lgn.yield %g
+  }
+  lgn.output %r
+}
+
+// -----
+
+lgn.net @conv_body classes 1 tau 1.0 {
+^bb0(%a: i1, %b: i1, %c: i1, %d: i1):
+  %r:1 = lgn.conv(%a, %b, %c, %d) {channels = 1 : i32, height = 2 : i32, width = 2 : i32, kernel = 2 : i32, stride = 1 : i32, padding = 0 : i32, leaves = array<i32: 0, 0, 0, 0, 1, 1>} -> 1 {
+  ^bb0(%x: i1, %y: i1):
+    // expected-error@+1 {{'lgn.or_pool' op is not allowed inside 'lgn.conv' (only lgn.gate and lgn.constant are)}}
+    %p = lgn.or_pool(%x) {channels = 1 : i32, height = 1 : i32, width = 1 : i32, kernel = 1 : i32, stride = 1 : i32, padding = 0 : i32} -> 1
+    lgn.yield %p
+  }
+  lgn.output %r
+}
+
+// -----
+
+lgn.net @yield_outside classes 1 tau 1.0 {
+^bb0(%a: i1):
+  // expected-error@+1 {{'lgn.yield' op expects parent op 'lgn.conv'}}
+  lgn.yield %a
+}
+
+// -----
+
+lgn.net @pool_window classes 1 tau 1.0 {
+^bb0(%a: i1, %b: i1):
+  // expected-error@+1 {{'lgn.or_pool' op has a 3x3 window that does not fit the 1x2 image}}
+  %p = lgn.or_pool(%a, %b) {channels = 1 : i32, height = 1 : i32, width = 2 : i32, kernel = 3 : i32, stride = 1 : i32, padding = 0 : i32} -> 1
+  lgn.output %p
+}
+
+// -----
+
+lgn.net @pool_results classes 1 tau 1.0 {
+^bb0(%a: i1, %b: i1, %c: i1, %d: i1):
+  // expected-error@+1 {{'lgn.or_pool' op expects 4 results (2x1x2), found 1}}
+  %p = lgn.or_pool(%a, %b, %c, %d) {channels = 2 : i32, height = 1 : i32, width = 2 : i32, kernel = 1 : i32, stride = 1 : i32, padding = 0 : i32} -> 1
+  lgn.output %p
+}

@@ -17,6 +17,7 @@
 #include "mlir/IR/MLIRContext.h"
 
 #include "../TestUtil.h"
+#include "ConvNets.h"
 #include "LibraryCheck.h"
 
 #include <gtest/gtest.h>
@@ -81,6 +82,28 @@ TEST(CBackend, BitExactAgainstInterpreter) {
 
     test::checkAgainstInterpreter(net, *lib, {1, 63, 64, 65, 300}, {2});
   }
+}
+
+/// A conv net's blocks, unrolled, as portable C.
+TEST(CBackend, ConvNetBitExact) {
+  if (!haveCompiler())
+    GTEST_SKIP() << "no C compiler (cc)";
+  test::TempDir dir;
+  Net net = test::randomConvNet(test::convNetSpecs()[0], 5);
+  mlir::MLIRContext context;
+  auto module = importNet(net, &context);
+  DriverOptions opts;
+  opts.optLevel = 2;
+  std::string cPath = dir.file("conv.c"), so = dir.file("conv.so");
+  ASSERT_TRUE(
+      mlir::succeeded(Driver(context, opts).run(*module, Stage::C, cPath)));
+  std::string cmd =
+      "cc -std=c99 -O1 -shared -fPIC -o '" + so + "' '" + cPath + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::unique_ptr<NetLibrary> lib;
+  Status open = NetLibrary::open(so, lib);
+  ASSERT_TRUE(open.ok()) << open.message();
+  test::checkAgainstInterpreter(net, *lib, {1, 64, 300}, {2});
 }
 
 } // namespace

@@ -20,6 +20,7 @@
 #include "mlir/Pass/PassManager.h"
 
 #include "../TestUtil.h"
+#include "ConvNets.h"
 #include "LibraryCheck.h"
 
 #include <gtest/gtest.h>
@@ -208,6 +209,27 @@ void compileAndCheck(const Net &net, const Case &c, const TempDir &dir,
   std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
   ASSERT_TRUE(lib);
   test::checkAgainstInterpreter(net, *lib, sizes, threads);
+}
+
+/// Nets with shared conv and pool blocks: imported as lgn.conv and
+/// lgn.or_pool, folded, unrolled and compiled; every count equals the
+/// interpreter's evaluation of the blocks from their definition.
+TEST(CPUBackend, ConvNetsBitExact) {
+  TempDir dir;
+  int index = 0;
+  for (const test::ConvNetSpec &spec : test::convNetSpecs())
+    for (int kinds : {0, 1})
+      for (unsigned opt : {0u, 2u}) {
+        SCOPED_TRACE(std::string(spec.arch) + " kinds " +
+                     std::to_string(kinds) + " -O" + std::to_string(opt));
+        Net net = test::randomConvNet(spec, 40 + index, kinds);
+        Case c{"conv", 0, {}, 0, Connections::Random, 0, opt, 0, 200};
+        std::string name = "conv" + std::to_string(index++);
+        c.name = name.c_str();
+        auto lib = compile(net, c, dir.path);
+        ASSERT_TRUE(lib);
+        test::checkAgainstInterpreter(net, *lib, {1, 64, 300}, {1, 2});
+      }
 }
 
 TEST(CPUBackend, RegisterWindowsAndSlotReuse) {

@@ -20,6 +20,7 @@
 #include "lgc/Target/GPU/GPUTarget.h"
 
 #include "../TestUtil.h"
+#include "ConvNets.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -83,12 +84,16 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     unsigned gatesPerFunction;
     /// Register window: values reloaded from scratch beyond it.
     unsigned window;
+    /// A conv net of this spec (test::convNetSpecs()) instead, when >= 0.
+    int conv = -1;
   } cases[] = {{8, {8, 8}, 2, -1, 3000, kDefaultGpuRegisterWindow},
                {60, {120, 90}, 9, 0.45, 50, 4},
                {100, {300, 300, 300}, 10, 0.3, 3000, kUnlimitedWindow},
                {100, {300, 300, 300}, 10, 0.3, 3000, 1},
                {33, {70}, 1, -1, 7, kDefaultGpuRegisterWindow},
-               {90, {200, 100}, 5, 0.2, 100, kDefaultGpuRegisterWindow}};
+               {90, {200, 100}, 5, 0.2, 100, kDefaultGpuRegisterWindow},
+               {0, {}, 0, -1, 100, kDefaultGpuRegisterWindow, 0},
+               {0, {}, 0, -1, 3000, 4, 2}};
   char dir[] = "/tmp/lgc-gpu-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   int index = 0;
@@ -101,11 +106,16 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     g.passThroughShare = c.pass;
     g.seed = 21 + index;
     Net net;
-    ASSERT_TRUE(generateNet(g, net).ok());
+    if (c.conv >= 0)
+      net = test::randomConvNet(test::convNetSpecs()[c.conv], 30 + index);
+    else
+      ASSERT_TRUE(generateNet(g, net).ok());
     // Encodings: three thermometer levels (90 inputs: one packing thread per
     // feature and word), explicit bits (other even sizes: one per bit), the
     // identity (odd sizes: the one-level thermometer).
-    if (net.numInputs == 90) {
+    if (c.conv >= 0) {
+      // The trainer's thermometer levels.
+    } else if (net.numInputs == 90) {
       net.numFeatures = 30;
       net.levels = {0.1f, 0.5f, 0.93f};
     } else if (net.numInputs % 2 == 0) {

@@ -13,6 +13,7 @@
 #include "lgc/Runtime/Interpreter.h"
 
 #include "../TestUtil.h"
+#include "ConvNets.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
@@ -107,6 +108,31 @@ TEST(OptimizeEquivalence, RandomNetsKeepEveryCount) {
   // Every shape here has a pass-through share of 10 % or more, and dead
   // gates follow from it: -O1 must remove at least 40 % overall.
   EXPECT_LT(after * 10, before * 6);
+}
+
+/// Conv nets: the block folds (a tree folded once, a constant or
+/// pass-through tree replaced, unused leaves dropped), the unrolling and the
+/// rest of the pipeline keep every count of the blocks' definition.
+TEST(OptimizeEquivalence, ConvNetsKeepEveryCount) {
+  int index = 0;
+  for (const test::ConvNetSpec &spec : test::convNetSpecs())
+    for (int kinds : {0, 1}) {
+      Net net = test::randomConvNet(spec, 70 + index++, kinds);
+      ASSERT_FALSE(net.blocks.empty());
+      Rng rng(index);
+      const size_t n = 200;
+      std::vector<uint64_t> words(numBlocks(n) * net.numInputs);
+      for (uint64_t &w : words)
+        w = rng.next();
+      std::vector<uint32_t> expected = countsOf(net, words, n);
+      for (unsigned level : {0u, 1u, 2u}) {
+        Net opt = optimize(net, level);
+        ASSERT_EQ(verifyNet(opt), "");
+        EXPECT_TRUE(opt.blocks.empty());
+        EXPECT_EQ(countsOf(opt, words, n), expected)
+            << spec.arch << " kinds " << kinds << " -O" << level;
+      }
+    }
 }
 
 TEST(OptimizeEquivalence, ImportExportIsExact) {

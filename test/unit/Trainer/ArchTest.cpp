@@ -231,14 +231,19 @@ std::vector<unsigned> hardenGates(Model &model, uint64_t seed) {
 
 /// The discretised net on the reference interpreter equals the relaxed
 /// model on 0/1 inputs once each gate is one kind: conv wiring, padding,
-/// shared trees and OR pooling unrolled to flat gates agree with the
-/// trainer's layers.
+/// shared trees and OR pooling agree with the trainer's layers, both as
+/// shared blocks (the interpreter evaluates them from their definition) and
+/// unrolled to flat gates.
 void checkDiscretization(Model &model, uint64_t seed) {
   std::vector<unsigned> kinds = hardenGates(model, seed);
   for (uint32_t g = 0; g < model.numGates(); ++g)
     ASSERT_EQ(model.gateKind(g), kinds[g]);
   Net net = model.discretize();
   ASSERT_EQ(verifyNet(net), "");
+  Net flat = net;
+  unrollBlocks(flat);
+  ASSERT_EQ(verifyNet(flat), "");
+  EXPECT_TRUE(flat.blocks.empty());
   const uint32_t n = 150, I = model.config().inputs(),
                  C = model.config().classes;
   Rng rng(seed + 1);
@@ -246,8 +251,10 @@ void checkDiscretization(Model &model, uint64_t seed) {
   for (float &v : features)
     v = float(rng.uniform());
   std::vector<uint64_t> packed = packFeatures(net, features.data(), n);
-  std::vector<uint32_t> counts(size_t(n) * C);
+  std::vector<uint32_t> counts(size_t(n) * C), flatCounts(size_t(n) * C);
   interpret(net, packed.data(), n, counts.data(), nullptr);
+  interpret(flat, packed.data(), n, flatCounts.data(), nullptr);
+  EXPECT_EQ(counts, flatCounts);
 
   Workspace ws;
   ws.allocate(model, n);
@@ -291,20 +298,34 @@ TEST(Arch, DiscretizedConvNetMatchesTheExactRelaxation) {
 }
 
 TEST(Arch, DiscretizedConvNetStructure) {
-  Model model = makeModel("conv(2, k=3, p=1, d=2) pool(2)", 4, 4, 2);
+  Model model = makeModel("conv(2, k=3, p=1, d=2) pool(2) dense(4)", 4, 4, 2);
   Net net = model.discretize();
-  // One `zero` gate for the padding, 3 tree gates at each of 2 x 16
-  // positions, 3 `or` gates for each of the 2 x 4 pooled units.
-  EXPECT_EQ(net.gates.size(), 1u + 2 * 16 * 3 + 2 * 4 * 3);
-  size_t zeros = 0;
-  for (const Gate &g : net.gates)
-    zeros += g.kind == uint8_t(GateKind::Zero) && g.a == 0 && g.b == 0;
-  EXPECT_GE(zeros, 1u);
-  EXPECT_EQ(net.outputs.size(), 8u);
-  size_t ors = 0;
-  for (const Gate &g : net.gates)
-    ors += g.kind == uint8_t(GateKind::Or);
-  EXPECT_GE(ors, 24u);
+  // The conv block is its two trees once, the pool a block, the dense
+  // layer gates reading the pool's outputs.
+  ASSERT_EQ(net.blocks.size(), 2u);
+  const SharedBlock &conv = net.blocks[0], &pool = net.blocks[1];
+  EXPECT_EQ(conv.kind, SharedBlock::Conv);
+  EXPECT_EQ(conv.input, 0u);
+  EXPECT_EQ(conv.channels, 2u);
+  EXPECT_EQ(conv.leaves, 4u);
+  EXPECT_EQ(conv.tree.size(), 2u * 3);
+  EXPECT_EQ(conv.numOutputs(), 2u * 16);
+  // Each tree: gates 0, 1 read leaf pairs, gate 2 (the root) reads them.
+  EXPECT_EQ(conv.tree[2].a, 4u);
+  EXPECT_EQ(conv.tree[2].b, 5u);
+  EXPECT_EQ(pool.kind, SharedBlock::OrPool);
+  EXPECT_EQ(pool.input, 32u);
+  EXPECT_EQ(pool.numOutputs(), 2u * 4);
+  EXPECT_EQ(net.firstGateNode(), 32u + 32 + 8);
+  EXPECT_EQ(net.gates.size(), 4u);
+  for (const Gate &g : net.gates) {
+    EXPECT_GE(g.a, 64u);
+    EXPECT_LT(g.a, 72u);
+  }
+  // Unrolled: 3 tree gates at each of 2 x 16 positions, 3 `or` gates for
+  // each of the 2 x 4 pooled units, padding's `zero`, the dense layer.
+  unrollBlocks(net);
+  EXPECT_EQ(net.gates.size(), 2u * 16 * 3 + 2 * 4 * 3 + 1 + 4);
   EXPECT_EQ(net.layerStarts.size(), 3u);
 }
 

@@ -86,6 +86,11 @@ struct DriverOptions {
   /// generation level.
   unsigned optLevel = 1;
   bool printStats = false;
+  /// Keep lgn.conv and lgn.or_pool ops (after folding their bodies) instead
+  /// of unrolling them; only the lgn dialect (--emit=mlir) and .lgn version
+  /// 2 (--emit=lgn, where the folded blocks still fit the format) hold
+  /// them, every later stage needs gates.
+  bool keepBlocks = false;
   /// Where to write the net's statistics before and after optimisation as
   /// JSON (lgc/Dialect/LGN/NetStats.h); empty: nowhere.
   std::string statsJson;

@@ -90,6 +90,62 @@ struct InputBit {
   }
 };
 
+/// One leaf of a conv tree: the input at channel c, offset (dy, dx) in the
+/// receptive field.
+struct TreeLeaf {
+  uint32_t c = 0, dy = 0, dx = 0;
+  bool operator==(const TreeLeaf &o) const {
+    return c == o.c && dy == o.dy && dx == o.dx;
+  }
+};
+
+/// A weight-shared block (.lgn version 2): the same small circuit at every
+/// position of a C x H x W input, read from the channel-major node range
+/// [input, input + C*H*W). Its outputs are K x H' x W', channel-major, with
+/// H' = (H + 2 padding - kernel) / stride + 1 (W' alike); positions outside
+/// the input (padding) read 0.
+///  - Conv: output channel o is a tree: `leaves` leaves leaf[o * leaves + l]
+///    and `leaves - 1` gates tree[o * (leaves - 1) + j], whose operands
+///    number the tree's own nodes (0 .. leaves-1 the leaves, leaves + j its
+///    gate j); the last gate is the output. Output (o, y, x) is the tree on
+///    the window whose top-left corner is (y stride - padding, x stride -
+///    padding).
+///  - OrPool: output (c, y, x) is the OR of channel c's kernel x kernel
+///    window.
+struct SharedBlock {
+  enum Kind : uint8_t { Conv, OrPool };
+  Kind kind = Conv;
+  uint32_t input = 0;
+  uint32_t channels = 0, height = 0, width = 0;
+  uint32_t kernel = 1, stride = 1, padding = 0;
+  /// Conv: output channels and leaves per tree (>= 2).
+  uint32_t outChannels = 0, leaves = 0;
+  std::vector<TreeLeaf> leaf;
+  std::vector<Gate> tree;
+
+  uint32_t outHeight() const {
+    return (height + 2 * padding - kernel) / stride + 1;
+  }
+  uint32_t outWidth() const {
+    return (width + 2 * padding - kernel) / stride + 1;
+  }
+  uint32_t outputChannels() const {
+    return kind == Conv ? outChannels : channels;
+  }
+  uint64_t numOutputs() const {
+    return uint64_t(outputChannels()) * outHeight() * outWidth();
+  }
+  uint64_t inputSize() const { return uint64_t(channels) * height * width; }
+  /// Gates this block becomes when unrolled (padding's constant excluded).
+  uint64_t unrolledGates() const {
+    uint64_t positions = uint64_t(outHeight()) * outWidth();
+    return kind == Conv
+               ? uint64_t(outChannels) * positions * (leaves - 1)
+               : uint64_t(channels) * positions * (kernel * kernel - 1);
+  }
+  bool operator==(const SharedBlock &o) const;
+};
+
 /// The input encoding comes in one of three forms, exactly one of which a Net
 /// holds:
 ///  - identity (`levels` and `encoding` empty): bit i = feature i > 0.5;
@@ -109,9 +165,21 @@ struct Net {
   std::vector<float> levels;
   /// One entry per input bit (explicit encoding), or empty.
   std::vector<InputBit> encoding;
+  /// Weight-shared blocks, before every gate: block b's outputs are the
+  /// nodes after the inputs and the blocks before it. Only readers asked to
+  /// keep them (and the trainer) make nets with blocks; unrollBlocks()
+  /// turns them into gates for every stage that expects a flat net.
+  std::vector<SharedBlock> blocks;
   std::vector<Gate> gates;
   /// Gate indices where a new layer starts (ascending; first is 0 if present).
   std::vector<uint32_t> layerStarts;
+  /// The node id of gate 0: inputs and block outputs come first.
+  uint32_t firstGateNode() const {
+    uint64_t n = numInputs;
+    for (const SharedBlock &b : blocks)
+      n += b.numOutputs();
+    return uint32_t(n);
+  }
   /// Output node ids in GroupSum order: group c is the c-th run of
   /// outputs.size() / numClasses consecutive entries.
   std::vector<uint32_t> outputs;
@@ -120,7 +188,7 @@ struct Net {
   /// Free key/value pairs (data set, accuracy, training config), in order.
   std::vector<std::pair<std::string, std::string>> metadata;
 
-  uint32_t numNodes() const { return numInputs + uint32_t(gates.size()); }
+  uint32_t numNodes() const { return firstGateNode() + uint32_t(gates.size()); }
   uint32_t groupSize() const {
     return numClasses ? uint32_t(outputs.size() / numClasses) : 0;
   }
@@ -151,6 +219,12 @@ struct Net {
 /// in every level, sign of zero included, so that text round-trips
 /// exactly), or empty. Net::canonicalizeEncoding and the .lgn writer use it.
 std::vector<float> thermometerShape(const Net &net);
+
+/// Replaces every shared block by the gates it stands for (block by block,
+/// output channel by channel, position by position; one `zero` gate for
+/// padding where a conv leaf reads it), renumbering the gates and outputs.
+/// The result computes the same function; layer starts mark each block.
+void unrollBlocks(Net &net);
 
 /// Checks the structural invariants the reader enforces (operands refer to
 /// earlier nodes, outputs divisible by classes, ...). Returns an empty string

@@ -44,8 +44,8 @@ enum class InitScheme {
   Gaussian,
   /// Every gate starts as a pass-through of its first operand with
   /// probability ~0.9 (the convolutional paper's residual initialisation):
-  /// logit `residualLogit` on kind `a`, 0 elsewhere; input-wise, +-logit on
-  /// the table of `a`.
+  /// logit `residualLogit` on kind `a`, 0 elsewhere; input-wise, +-logit/2
+  /// on the table of `a`.
   Residual,
 };
 
@@ -131,14 +131,18 @@ public:
   /// The most likely kind of gate g (first index on ties).
   unsigned gateKind(uint32_t g) const;
 
-  /// The discretised net: each gate becomes its most likely kind, every
-  /// position of a conv tree one gate, an OR pool a tree of `or` gates;
-  /// with the thermometer encoding and the last layer as outputs.
+  /// The discretised net: each gate becomes its most likely kind; conv and
+  /// pool blocks stay shared blocks (one tree per output channel, .lgn
+  /// version 2), dense layers are gates; with the thermometer encoding and
+  /// the last layer as outputs. unrollBlocks() gives the flat net.
   Net discretize() const;
 
 private:
   ModelConfig cfg;
   std::vector<Layer> layerList;
+  /// Per block: a conv block's tree leaves (output channel-major), else
+  /// empty.
+  std::vector<std::vector<TreeLeaf>> blockLeaves;
   uint32_t totalGates = 0;
 };
 

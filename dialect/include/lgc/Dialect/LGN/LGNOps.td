@@ -116,4 +116,99 @@ def LGN_OutputOp : LGN_Op<"output", [Terminator, HasParent<"NetOp">, Pure,
   let assemblyFormat = "$bits attr-dict";
 }
 
+def LGN_ConvOp : LGN_Op<"conv", [Pure, IsolatedFromAbove, SingleBlock]> {
+  let summary = "One logic tree evaluated at every position of an image";
+  let description = [{
+    The weight-shared output channel of a logic-tree convolution. `inputs`
+    is a channel-major `channels` x `height` x `width` image of bits; the
+    body is the tree, once: its block arguments are the leaves and
+    `lgn.yield` gives the tree's output. Leaf l reads channel
+    `leaves[3l]` at offset (`leaves[3l+1]`, `leaves[3l+2]`) inside the
+    `kernel` x `kernel` window. The op has one result per output position,
+    row-major over H' x W' with H' = (height + 2 padding - kernel) / stride
+    + 1 (W' alike): result (y, x) is the body on the window whose top-left
+    corner is (y stride - padding, x stride - padding); positions outside
+    the image read 0.
+
+    Folds act on the body once for every position (see
+    `lgn-simplify-blocks`); `lgn-unroll-blocks` turns the op into gates.
+
+    ```mlir
+    %r:16 = lgn.conv(%i0, %i1, ...) {channels = 1 : i32, height = 4 : i32,
+        width = 4 : i32, kernel = 2 : i32, stride = 1 : i32,
+        padding = 1 : i32, leaves = array<i32: 0, 0, 0, 0, 1, 1>} -> 16 {
+    ^bb0(%a: i1, %b: i1):
+      %0 = lgn.gate xor %a, %b
+      lgn.yield %0
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<I1>:$inputs,
+                       ConfinedAttr<I32Attr, [IntPositive]>:$channels,
+                       ConfinedAttr<I32Attr, [IntPositive]>:$height,
+                       ConfinedAttr<I32Attr, [IntPositive]>:$width,
+                       ConfinedAttr<I32Attr, [IntPositive]>:$kernel,
+                       ConfinedAttr<I32Attr, [IntPositive]>:$stride,
+                       ConfinedAttr<I32Attr, [IntNonNegative]>:$padding,
+                       DenseI32ArrayAttr:$leaves);
+  let results = (outs Variadic<I1>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let hasCanonicalizer = 1;
+  let extraClassDeclaration = [{
+    int64_t getOutHeight() {
+      return (int64_t(getHeight()) + 2 * int64_t(getPadding()) -
+              int64_t(getKernel())) / int64_t(getStride()) + 1;
+    }
+    int64_t getOutWidth() {
+      return (int64_t(getWidth()) + 2 * int64_t(getPadding()) -
+              int64_t(getKernel())) / int64_t(getStride()) + 1;
+    }
+    mlir::Block &getBodyBlock() { return getBody().front(); }
+    class YieldOp getYieldOp();
+    /// The input read by leaf `leaf` at output position (y, x), or null
+    /// where it falls on the padding.
+    mlir::Value getLeafInput(unsigned leaf, int64_t y, int64_t x);
+  }];
+}
+
+def LGN_YieldOp : LGN_Op<"yield", [Terminator, HasParent<"ConvOp">, Pure,
+                                   ReturnLike]> {
+  let summary = "The output bit of an lgn.conv body";
+  let arguments = (ins I1:$result);
+  let assemblyFormat = "$result attr-dict";
+}
+
+def LGN_OrPoolOp : LGN_Op<"or_pool", [Pure]> {
+  let summary = "OR over every kernel x kernel window of each channel";
+  let description = [{
+    `inputs` is a channel-major `channels` x `height` x `width` image of
+    bits. Result (c, y, x), channel-major over channels x H' x W' (as for
+    lgn.conv), is the OR of channel c's window at (y stride - padding,
+    x stride - padding); padding adds nothing.
+  }];
+  let arguments = (ins Variadic<I1>:$inputs,
+                       ConfinedAttr<I32Attr, [IntPositive]>:$channels,
+                       ConfinedAttr<I32Attr, [IntPositive]>:$height,
+                       ConfinedAttr<I32Attr, [IntPositive]>:$width,
+                       ConfinedAttr<I32Attr, [IntPositive]>:$kernel,
+                       ConfinedAttr<I32Attr, [IntPositive]>:$stride,
+                       ConfinedAttr<I32Attr, [IntNonNegative]>:$padding);
+  let results = (outs Variadic<I1>:$results);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getOutHeight() {
+      return (int64_t(getHeight()) + 2 * int64_t(getPadding()) -
+              int64_t(getKernel())) / int64_t(getStride()) + 1;
+    }
+    int64_t getOutWidth() {
+      return (int64_t(getWidth()) + 2 * int64_t(getPadding()) -
+              int64_t(getKernel())) / int64_t(getStride()) + 1;
+    }
+  }];
+}
+
 #endif // LGC_DIALECT_LGN_LGNOPS_TD

@@ -25,6 +25,9 @@ struct PipelineOptions {
   unsigned optLevel = 1;
   /// Print lgn-print-stats before and after.
   bool printStats = false;
+  /// Unroll lgn.conv and lgn.or_pool to gates (every pass after it and
+  /// every backend expects gates).
+  bool unrollBlocks = true;
 };
 
 /// Adds the default pipeline (used by lgc at -O1 and above) to a pass

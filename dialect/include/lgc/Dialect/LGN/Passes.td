@@ -80,4 +80,34 @@ def PrintStats : Pass<"lgn-print-stats", "lgc::lgn::NetOp"> {
   ];
 }
 
+def SimplifyBlocks : Pass<"lgn-simplify-blocks", "lgc::lgn::NetOp"> {
+  let summary = "Fold the shared bodies of lgn.conv ops once for all positions";
+  let description = [{
+    Applies the gate folds and canonicalizations to the body of every
+    `lgn.conv` (the tree is folded once, however many positions it runs
+    at), then the conv's own canonicalizations: a constant tree becomes that
+    constant, a tree that is one of its leaves becomes the inputs that leaf
+    reads, and leaves the folded tree no longer reads are dropped.
+  }];
+  let statistics = [
+    Statistic<"numReplaced", "replaced-convs",
+              "Number of lgn.conv ops replaced by constants or inputs">,
+    Statistic<"numLeavesDropped", "dropped-leaves",
+              "Number of unused leaves dropped">
+  ];
+}
+
+def UnrollBlocks : Pass<"lgn-unroll-blocks", "lgc::lgn::NetOp"> {
+  let summary = "Turn lgn.conv and lgn.or_pool into gates";
+  let description = [{
+    Replaces every `lgn.conv` by a copy of its body at each output position
+    (leaves bound to the inputs their window reads, `false` on the padding)
+    and every `lgn.or_pool` by a balanced tree of `or` gates per output. The
+    result is the flat net the backends and the other passes expect.
+  }];
+  let statistics = [
+    Statistic<"numGates", "unrolled-gates", "Number of gates created">
+  ];
+}
+
 #endif // LGC_DIALECT_LGN_PASSES_TD
