@@ -1,8 +1,10 @@
 //===- lgn-train-gpu-check.cpp - The CUDA trainer on a GPU machine --------===//
 //
-// Part of lgc. For 784 -> 6x8000 and 6x64000 nets: CPU and CUDA weight
-// gradients on the same batch must agree within 1e-4 (relative, as norms);
-// then CUDA iterations/s at batch 100 and 1,000. Part of the GPU bundle.
+// Part of lgc. For 784 -> 6x8000 and 6x64000 nets and a convolutional net
+// (logic-tree convolutions, OR pooling, input-wise gates): CPU and CUDA
+// weight gradients on the same batch must agree within 1e-4 (relative, as
+// norms); then CUDA iterations/s at batch 100 and 1,000. Part of the GPU
+// bundle.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,12 +22,25 @@ int main() {
   int failures = 0;
   fmt::print("{:<12} {:>8} {:>14} {:>12} {:>12}\n", "net", "gates",
              "grad rel err", "it/s b=100", "it/s b=1000");
-  for (uint32_t width : {8000u, 64000u}) {
+  // 0: the conv net (3 thresholds, residual init, input-wise gates).
+  for (uint32_t width : {8000u, 64000u, 0u}) {
     ModelConfig cfg;
     cfg.features = 784;
     cfg.widths.assign(6, width);
     cfg.classes = 10;
     cfg.tau = width == 8000 ? 10 : 30;
+    if (width == 0) {
+      cfg.thresholds = {0.25f, 0.5f, 0.75f};
+      cfg.tau = 10;
+      cfg.init = InitScheme::Residual;
+      cfg.parametrization = Parametrization::InputWise;
+      if (Status s = parseArch("conv(16,k=3,p=1,d=3) pool(2) "
+                               "conv(32,k=3,p=1,d=3) pool(2) dense(8000) "
+                               "dense(8000)",
+                               cfg.arch);
+          !s)
+        return fmt::print("{}\n", s.message()), 1;
+    }
     Model model;
     if (Status s = model.init(cfg); !s)
       return fmt::print("{}\n", s.message()), 1;
@@ -55,15 +70,17 @@ int main() {
     for (uint32_t i = 0; i < inputs; ++i)
       for (uint32_t s = 0; s < n; ++s)
         ws.inputs()[size_t(i) * ws.stride() + s] = x[size_t(i) * n + s];
-    std::vector<float> coeffs(size_t(G) * 4), probs(size_t(G) * 16),
-        want(size_t(G) * 16), got;
+    const size_t W = cfg.weightsPerGate();
+    std::vector<float> coeffs(size_t(G) * 4), probs(size_t(G) * W),
+        want(size_t(G) * W), got;
     model.computeCoefficients(coeffs, probs, 0, G);
     ws.forward(model, coeffs.data(), n);
     uint32_t correct = 0;
     ws.lossAndGrad(model, labels.data(), n, 1.0f / n, correct);
     std::vector<double> cg(size_t(G) * 4, 0.0);
     ws.backward(model, coeffs.data(), n, cg.data());
-    weightGradients(Parametrization::Softmax, probs, coeffs, cg.data(), 0, G, want.data());
+    weightGradients(cfg.parametrization, probs, coeffs, cg.data(), 0, G,
+                    want.data());
     if (Status s = gpu->gradients(x.data(), labels.data(), n, got); !s)
       return fmt::print("{}\n", s.message()), 1;
     double diff = 0, norm = 0;
@@ -79,7 +96,7 @@ int main() {
       batch(b, x, labels);
       double loss;
       uint32_t right;
-      const int iters = width == 8000 ? 200 : 50;
+      const int iters = width == 64000 ? 50 : 200;
       (void)gpu->step(x.data(), labels.data(), b, 0.01f, 1, loss, right);
       auto start = std::chrono::steady_clock::now();
       for (int i = 0; i < iters; ++i)
@@ -90,8 +107,9 @@ int main() {
                                std::chrono::steady_clock::now() - start)
                                .count();
     }
-    fmt::print("784-6x{:<6} {:>8} {:>14.2e} {:>12.1f} {:>12.1f}  ({})\n", width,
-               G, rel, rates[0], rates[1], gpu->deviceName());
+    std::string name = width ? fmt::format("784-6x{}", width) : "784x3-conv";
+    fmt::print("{:<12} {:>8} {:>14.2e} {:>12.1f} {:>12.1f}  ({})\n", name, G,
+               rel, rates[0], rates[1], gpu->deviceName());
   }
   fmt::print("{}\n", failures ? "FAIL" : "PASS");
   return failures ? 1 : 0;

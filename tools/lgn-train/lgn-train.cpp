@@ -37,6 +37,8 @@ static const char *kUsage = R"(usage: lgn-train [options] -o NET.lgn
   --init I             gaussian | residual (default gaussian; residual: each
                        gate starts as a pass-through, see --residual-logit)
   --residual-logit Z   the pass-through's logit under --init residual (default 5)
+  --pool-relaxation R  max (default, the paper's) | probabilistic (1 - prod(1 - x),
+                       the relaxed gates' semantics) for OR pooling in training
   --parametrization P  softmax (16 weights per gate, default) | input-wise
                        (4 sigmoid truth-table entries per gate)
   --tau T              GroupSum temperature (default 10)
@@ -262,15 +264,35 @@ private:
 } // namespace
 
 int main(int argc, char **argv) {
-  tools::Flags flags(
-      "lgn-train",
-      {"data", "layers",  "tau",        "thresholds",       "connections",
-       "lr",   "batch",   "iterations", "minutes",          "eval-every",
-       "seed", "threads", "device",     "limit-train",      "validation",
-       "log",  "plot",    "checkpoint", "checkpoint-every", "resume",
-       "arch", "image",   "init",       "residual-logit",   "parametrization",
-       "o"},
-      {"bench", "quiet", "help", "h"});
+  tools::Flags flags("lgn-train",
+                     {"data",
+                      "layers",
+                      "tau",
+                      "thresholds",
+                      "connections",
+                      "lr",
+                      "batch",
+                      "iterations",
+                      "minutes",
+                      "eval-every",
+                      "seed",
+                      "threads",
+                      "device",
+                      "limit-train",
+                      "validation",
+                      "log",
+                      "plot",
+                      "checkpoint",
+                      "checkpoint-every",
+                      "resume",
+                      "arch",
+                      "image",
+                      "init",
+                      "residual-logit",
+                      "parametrization",
+                      "pool-relaxation",
+                      "o"},
+                     {"bench", "quiet", "help", "h"});
   if (int rc = flags.start(argc, argv, kUsage, 0, 0); rc >= 0)
     return rc;
   bool ok = true;
@@ -334,6 +356,13 @@ int main(int argc, char **argv) {
   opts.model.residualLogit = float(flags.real("residual-logit", 5.0, ok));
   if (!ok || !(opts.model.residualLogit > 0))
     return flags.fail("--residual-logit must be a positive number"), 1;
+  std::string pool = flags.str("pool-relaxation", "max");
+  if (pool != "max" && pool != "probabilistic")
+    return flags.fail("--pool-relaxation must be max or probabilistic, not '" +
+                      pool + "'"),
+           1;
+  opts.model.poolRelaxation =
+      pool == "max" ? PoolRelaxation::Max : PoolRelaxation::Probabilistic;
   std::string param = flags.str("parametrization", "softmax");
   if (param != "softmax" && param != "input-wise")
     return flags.fail("--parametrization must be softmax or input-wise, not '" +

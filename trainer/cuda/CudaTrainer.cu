@@ -16,19 +16,42 @@ using namespace lgc::train;
 namespace {
 
 __global__ void coefficientsKernel(const float *w, float *p, float *c,
-                                   uint32_t gates) {
+                                   uint32_t gates, bool inputWise) {
   uint32_t g = blockIdx.x * blockDim.x + threadIdx.x;
   if (g < gates)
-    kernels::coefficientsThread(w, p, c, g);
+    kernels::coefficientsThread(w, p, c, g, inputWise);
 }
 
 __global__ void forwardKernel(const float *in, float *out, const uint32_t *a,
-                              const uint32_t *b, const float *coeffs,
-                              uint32_t gates, uint32_t n, uint32_t stride) {
+                              const uint32_t *b, const uint32_t *param,
+                              const float *coeffs, uint32_t units, uint32_t n,
+                              uint32_t stride) {
   uint64_t idx = uint64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (idx < uint64_t(gates) * n)
-    kernels::forwardThread(in, out, a, b, coeffs, stride, uint32_t(idx / n),
-                           uint32_t(idx % n));
+  if (idx < uint64_t(units) * n)
+    kernels::forwardThread(in, out, a, b, param, coeffs, stride,
+                           uint32_t(idx / n), uint32_t(idx % n));
+}
+
+__global__ void poolForwardKernel(const float *in, float *out,
+                                  const uint32_t *window, uint32_t windowSize,
+                                  bool probabilistic, uint32_t units,
+                                  uint32_t n, uint32_t stride) {
+  uint64_t idx = uint64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (idx < uint64_t(units) * n)
+    kernels::poolForwardThread(in, out, window, windowSize, probabilistic,
+                               stride, uint32_t(idx / n), uint32_t(idx % n));
+}
+
+__global__ void poolBackwardKernel(const float *in, const float *out,
+                                   const float *gout, float *gin,
+                                   const uint32_t *window, uint32_t windowSize,
+                                   bool probabilistic, uint32_t units,
+                                   uint32_t n, uint32_t stride) {
+  uint64_t idx = uint64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (idx < uint64_t(units) * n)
+    kernels::poolBackwardThread(in, out, gout, gin, window, windowSize,
+                                probabilistic, stride, uint32_t(idx / n),
+                                uint32_t(idx % n));
 }
 
 __global__ void lossKernel(const float *last, float *gradLast,
@@ -44,28 +67,30 @@ __global__ void lossKernel(const float *last, float *gradLast,
 
 __global__ void backwardKernel(const float *in, const float *gout, float *gin,
                                const uint32_t *a, const uint32_t *b,
-                               const float *coeffs, float *coeffGrad,
-                               uint32_t gates, uint32_t n, uint32_t stride) {
+                               const uint32_t *param, const float *coeffs,
+                               float *coeffGrad, uint32_t units, uint32_t n,
+                               uint32_t stride) {
   uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i < gates)
-    kernels::backwardThread(in, gout, gin, a, b, coeffs, coeffGrad, n, stride,
-                            i);
+  if (i < units)
+    kernels::backwardThread(in, gout, gin, a, b, param, coeffs, coeffGrad, n,
+                            stride, i);
 }
 
 __global__ void adamKernel(float *w, float *m, float *v, const float *p,
                            const float *c, const float *cg, float lr, float c1,
-                           float c2, size_t count) {
+                           float c2, size_t count, bool inputWise) {
   size_t idx = size_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (idx < count)
-    kernels::adamThread(w, m, v, p, c, cg, lr, c1, c2, idx);
+    kernels::adamThread(w, m, v, p, c, cg, lr, c1, c2, idx, inputWise);
 }
 
 __global__ void gradientKernel(const float *p, const float *c, const float *cg,
-                               float *out, size_t count) {
+                               float *out, size_t count, bool inputWise) {
   size_t idx = size_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  size_t W = inputWise ? 4 : 16;
   if (idx < count)
-    out[idx] =
-        kernels::weightGradient(p, c, cg, uint32_t(idx / 16), int(idx % 16));
+    out[idx] = kernels::weightGradient(p, c, cg, uint32_t(idx / W),
+                                       int(idx % W), inputWise);
 }
 
 unsigned blocks(uint64_t threads, unsigned size) {
@@ -78,8 +103,12 @@ struct CudaTrainer::Impl {
   std::string name;
   const Model *model = nullptr;
   uint32_t cap = 0, gates = 0;
+  /// Weights per gate (16, or 4 input-wise).
+  size_t perGate = 16;
+  bool inputWise = false, probabilisticPool = false;
   std::vector<float *> act, grad;
-  std::vector<uint32_t *> a, b;
+  /// Per layer: operands (or the pool's windows in `a`) and gate indices.
+  std::vector<uint32_t *> a, b, param;
   float *w = nullptr, *m = nullptr, *v = nullptr, *p = nullptr, *c = nullptr,
         *cg = nullptr;
   float *losses = nullptr, *scratch = nullptr;
@@ -112,28 +141,46 @@ struct CudaTrainer::Impl {
     cudaMemcpy2D(act[0], size_t(cap) * 4, inputs, size_t(n) * 4, size_t(n) * 4,
                  inputsCount, cudaMemcpyHostToDevice);
     cudaMemcpy(labels, hostLabels, size_t(n) * 4, cudaMemcpyHostToDevice);
-    coefficientsKernel<<<blocks(gates, 256), 256>>>(w, p, c, gates);
+    coefficientsKernel<<<blocks(gates, 256), 256>>>(w, p, c, gates,
+                                                    inputWise);
     const auto &layers = mdl.layers();
     for (size_t l = 0; l < layers.size(); ++l) {
       const Layer &layer = layers[l];
-      forwardKernel<<<blocks(uint64_t(layer.outDim) * n, 256), 256>>>(
-          act[l], act[l + 1], a[l], b[l], c + size_t(layer.offset) * 4,
-          layer.outDim, n, cap);
+      unsigned grid = blocks(uint64_t(layer.outDim) * n, 256);
+      if (layer.kind == Layer::OrPool)
+        poolForwardKernel<<<grid, 256>>>(act[l], act[l + 1], a[l],
+                                         layer.windowSize, probabilisticPool,
+                                         layer.outDim, n, cap);
+      else
+        forwardKernel<<<grid, 256>>>(act[l], act[l + 1], a[l], b[l], param[l],
+                                     c + size_t(layer.offset) * 4,
+                                     layer.outDim, n, cap);
     }
     uint32_t C = mdl.config().classes, group = layers.back().outDim / C;
     lossKernel<<<blocks(n, 128), 128>>>(act.back(), grad.back(), labels, C,
                                         group, float(1.0 / mdl.config().tau),
                                         scale, cap, n, losses, correct);
+    // Units of a conv tree add into their shared gate's sums.
+    cudaMemset(cg, 0, size_t(gates) * 4 * 4);
     for (size_t l = layers.size(); l-- > 0;) {
       const Layer &layer = layers[l];
       float *gin = nullptr;
       if (l > 0) {
         gin = grad[l];
-        cudaMemset(gin, 0, size_t(layer.inDim) * cap * 4);
+        // The padding row too: it collects gradients nobody reads.
+        cudaMemset(gin, 0, size_t(layer.inDim + 1) * cap * 4);
+      }
+      if (layer.kind == Layer::OrPool) {
+        if (gin)
+          poolBackwardKernel<<<blocks(uint64_t(layer.outDim) * n, 256), 256>>>(
+              act[l], act[l + 1], grad[l + 1], gin, a[l], layer.windowSize,
+              probabilisticPool, layer.outDim, n, cap);
+        continue;
       }
       backwardKernel<<<blocks(layer.outDim, 128), 128>>>(
-          act[l], grad[l + 1], gin, a[l], b[l], c + size_t(layer.offset) * 4,
-          cg + size_t(layer.offset) * 4, layer.outDim, n, cap);
+          act[l], grad[l + 1], gin, a[l], b[l], param[l],
+          c + size_t(layer.offset) * 4, cg + size_t(layer.offset) * 4,
+          layer.outDim, n, cap);
     }
     return cudaGetLastError();
   }
@@ -181,30 +228,45 @@ Status CudaTrainer::create(const Model &model, uint32_t maxBatch,
   I.model = &model;
   I.cap = maxBatch;
   I.gates = model.numGates();
+  I.perGate = model.config().weightsPerGate();
+  I.inputWise =
+      model.config().parametrization == Parametrization::InputWise;
+  I.probabilisticPool =
+      model.config().poolRelaxation == PoolRelaxation::Probabilistic;
   const auto &layers = model.layers();
   I.act.resize(layers.size() + 1);
   I.grad.resize(layers.size() + 1, nullptr);
-  cudaError_t err =
-      I.alloc(I.act[0], size_t(model.config().inputs()) * maxBatch);
+  // One row past each activation: the constant 0 that padding reads.
+  size_t inputRows = size_t(model.config().inputs()) + 1;
+  cudaError_t err = I.alloc(I.act[0], inputRows * maxBatch);
+  if (err == cudaSuccess)
+    err = cudaMemset(I.act[0], 0, inputRows * maxBatch * 4);
+  auto upload = [&](const std::vector<uint32_t> &host, uint32_t *&dev) {
+    dev = nullptr;
+    if (host.empty() || err != cudaSuccess)
+      return;
+    err = I.alloc(dev, host.size());
+    if (err == cudaSuccess)
+      err = cudaMemcpy(dev, host.data(), host.size() * 4,
+                       cudaMemcpyHostToDevice);
+  };
   for (size_t l = 0; l < layers.size() && err == cudaSuccess; ++l) {
-    err = I.alloc(I.act[l + 1], size_t(layers[l].outDim) * maxBatch);
+    size_t rows = size_t(layers[l].outDim) + 1;
+    err = I.alloc(I.act[l + 1], rows * maxBatch);
     if (err == cudaSuccess)
-      err = I.alloc(I.grad[l + 1], size_t(layers[l].outDim) * maxBatch);
-    uint32_t *pa = nullptr, *pb = nullptr;
+      err = cudaMemset(I.act[l + 1], 0, rows * maxBatch * 4);
     if (err == cudaSuccess)
-      err = I.alloc(pa, layers[l].outDim);
-    if (err == cudaSuccess)
-      err = I.alloc(pb, layers[l].outDim);
-    if (err == cudaSuccess) {
-      cudaMemcpy(pa, layers[l].a.data(), layers[l].outDim * 4,
-                 cudaMemcpyHostToDevice);
-      cudaMemcpy(pb, layers[l].b.data(), layers[l].outDim * 4,
-                 cudaMemcpyHostToDevice);
-    }
+      err = I.alloc(I.grad[l + 1], rows * maxBatch);
+    uint32_t *pa = nullptr, *pb = nullptr, *pp = nullptr;
+    upload(layers[l].kind == Layer::OrPool ? layers[l].window : layers[l].a,
+           pa);
+    upload(layers[l].b, pb);
+    upload(layers[l].param, pp);
     I.a.push_back(pa);
     I.b.push_back(pb);
+    I.param.push_back(pp);
   }
-  size_t W = size_t(I.gates) * 16;
+  size_t W = size_t(I.gates) * I.perGate;
   for (float **buf : {&I.w, &I.m, &I.v, &I.p, &I.scratch})
     if (err == cudaSuccess)
       err = I.alloc(*buf, W);
@@ -237,9 +299,9 @@ Status CudaTrainer::step(const float *inputs, const uint32_t *labels,
     return s;
   float c1 = 1.0f - powf(0.9f, float(adamStep)),
         c2 = 1.0f - powf(0.999f, float(adamStep));
-  size_t W = size_t(I.gates) * 16;
+  size_t W = size_t(I.gates) * I.perGate;
   adamKernel<<<blocks(W, 256), 256>>>(I.w, I.m, I.v, I.p, I.c, I.cg, lr, c1, c2,
-                                      W);
+                                      W, I.inputWise);
   std::vector<float> losses(n);
   std::vector<int> right(n);
   cudaMemcpy(losses.data(), I.losses, size_t(n) * 4, cudaMemcpyDeviceToHost);
@@ -256,8 +318,9 @@ Status CudaTrainer::gradients(const float *inputs, const uint32_t *labels,
   Impl &I = *impl;
   if (Status s = I.run(inputs, labels, n); !s)
     return s;
-  size_t W = size_t(I.gates) * 16;
-  gradientKernel<<<blocks(W, 256), 256>>>(I.p, I.c, I.cg, I.scratch, W);
+  size_t W = size_t(I.gates) * I.perGate;
+  gradientKernel<<<blocks(W, 256), 256>>>(I.p, I.c, I.cg, I.scratch, W,
+                                          I.inputWise);
   grad.resize(W);
   return cudaStatus(
       cudaMemcpy(grad.data(), I.scratch, W * 4, cudaMemcpyDeviceToHost),
@@ -267,7 +330,7 @@ Status CudaTrainer::gradients(const float *inputs, const uint32_t *labels,
 Status CudaTrainer::download(std::vector<float> &weights, std::vector<float> &m,
                              std::vector<float> &v) {
   Impl &I = *impl;
-  size_t W = size_t(I.gates) * 16;
+  size_t W = size_t(I.gates) * I.perGate;
   weights.resize(W);
   m.resize(W);
   v.resize(W);
@@ -281,7 +344,7 @@ Status CudaTrainer::upload(const std::vector<float> &weights,
                            const std::vector<float> &m,
                            const std::vector<float> &v) {
   Impl &I = *impl;
-  size_t W = size_t(I.gates) * 16;
+  size_t W = size_t(I.gates) * I.perGate;
   if (weights.size() != W || m.size() != W || v.size() != W)
     return Status::error("upload of a different model");
   cudaMemcpy(I.w, weights.data(), W * 4, cudaMemcpyHostToDevice);

@@ -177,6 +177,8 @@ std::string ModelConfig::describe() const {
     s += " parametrization=input-wise";
   if (init == InitScheme::Residual)
     s += " init=residual:" + std::to_string(residualLogit);
+  if (poolRelaxation == PoolRelaxation::Probabilistic)
+    s += " pool=probabilistic";
   return s;
 }
 
@@ -363,26 +365,6 @@ Status Model::init(const ModelConfig &config) {
     }
   }
   return Status::success();
-}
-
-bool Model::isDenseSoftmax() const {
-  if (cfg.parametrization != Parametrization::Softmax)
-    return false;
-  for (const Layer &l : layerList)
-    if (l.kind != Layer::Logic || !l.param.empty())
-      return false;
-  return true;
-}
-
-/// Input-wise: entry m = 2a + b of the relaxed table is t_m = sigmoid(w_m),
-/// and f(a, b) = t0 (1-a)(1-b) + t1 (1-a) b + t2 a (1-b) + t3 a b.
-static void inputWiseCoefficients(const float *w, float *t, float *c) {
-  for (int m = 0; m < 4; ++m)
-    t[m] = 1.0f / (1.0f + std::exp(-w[m]));
-  c[0] = t[0];
-  c[1] = t[2] - t[0];
-  c[2] = t[1] - t[0];
-  c[3] = t[3] - t[2] - t[1] + t[0];
 }
 
 void Model::computeCoefficients(std::vector<float> &coeffs,
@@ -572,12 +554,57 @@ static void poolBackward(const float *in, const float *out, const float *g,
   }
 }
 
+/// OR pooling relaxed as 1 - prod(1 - x) over the window.
+LGC_MULTIVERSION
+static void probPoolForward(const float *__restrict in, float *__restrict out,
+                            const uint32_t *window, uint32_t windowSize,
+                            uint32_t units, uint32_t n, uint32_t stride) {
+  for (uint32_t i = 0; i < units; ++i) {
+    float *__restrict o = out + size_t(i) * stride;
+    const uint32_t *w = window + size_t(i) * windowSize;
+    for (uint32_t s = 0; s < n; ++s)
+      o[s] = 1.0f;
+    for (uint32_t k = 0; k < windowSize; ++k) {
+      const float *__restrict x = in + size_t(w[k]) * stride;
+      for (uint32_t s = 0; s < n; ++s)
+        o[s] *= 1.0f - x[s];
+    }
+    for (uint32_t s = 0; s < n; ++s)
+      o[s] = 1.0f - o[s];
+  }
+}
+
+/// d/dx_k of 1 - prod(1 - x) is the product of the others' (1 - x_j):
+/// prefix and suffix products, so no division by a (1 - x_k) near 0.
+static void probPoolBackward(const float *in, const float *g, float *gin,
+                             const uint32_t *window, uint32_t windowSize,
+                             uint32_t units, uint32_t n, uint32_t stride) {
+  std::vector<float> suffix(windowSize + 1);
+  for (uint32_t i = 0; i < units; ++i) {
+    const uint32_t *w = window + size_t(i) * windowSize;
+    const float *gi = g + size_t(i) * stride;
+    for (uint32_t s = 0; s < n; ++s) {
+      suffix[windowSize] = 1.0f;
+      for (uint32_t k = windowSize; k-- > 0;)
+        suffix[k] = suffix[k + 1] * (1.0f - in[size_t(w[k]) * stride + s]);
+      float prefix = 1.0f;
+      for (uint32_t k = 0; k < windowSize; ++k) {
+        gin[size_t(w[k]) * stride + s] += gi[s] * prefix * suffix[k + 1];
+        prefix *= 1.0f - in[size_t(w[k]) * stride + s];
+      }
+    }
+  }
+}
+
 void Workspace::forward(const Model &model, const float *coeffs, uint32_t n) {
+  const bool probabilistic =
+      model.config().poolRelaxation == PoolRelaxation::Probabilistic;
   for (size_t l = 0; l < model.layers().size(); ++l) {
     const Layer &layer = model.layers()[l];
     if (layer.kind == Layer::OrPool) {
-      poolForward(act[l].data(), act[l + 1].data(), layer.window.data(),
-                  layer.windowSize, layer.outDim, n, cap);
+      (probabilistic ? probPoolForward : poolForward)(
+          act[l].data(), act[l + 1].data(), layer.window.data(),
+          layer.windowSize, layer.outDim, n, cap);
       continue;
     }
     forwardLayer(act[l].data(), act[l + 1].data(), layer.a.data(),
@@ -692,10 +719,14 @@ void Workspace::backward(const Model &model, const float *coeffs, uint32_t n,
       gin = prev.data();
     }
     if (layer.kind == Layer::OrPool) {
-      if (gin)
+      if (gin && model.config().poolRelaxation == PoolRelaxation::Max)
         poolBackward(act[l].data(), act[l + 1].data(), grad[l + 1].data(), gin,
                      layer.window.data(), layer.windowSize, layer.outDim, n,
                      cap);
+      else if (gin)
+        probPoolBackward(act[l].data(), grad[l + 1].data(), gin,
+                         layer.window.data(), layer.windowSize, layer.outDim, n,
+                         cap);
       continue;
     }
     backwardLayer(act[l].data(), grad[l + 1].data(), gin, layer.a.data(),

@@ -117,13 +117,7 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
   gpu.reset();
   if (opts.device != "cpu" && opts.device != "cuda" && opts.device != "auto")
     return Status::error("unknown device '" + opts.device + "'");
-  if (opts.device == "cuda" && !model.isDenseSoftmax())
-    return Status::error("the CUDA trainer runs dense softmax layers only: "
-                         "conv and pool blocks and the input-wise "
-                         "parametrisation train with --device cpu");
-  // auto: such a model stays on the CPU.
-  if ((opts.device == "cuda" || opts.device == "auto") &&
-      model.isDenseSoftmax()) {
+  if (opts.device == "cuda" || opts.device == "auto") {
     Status s = CudaTrainer::create(model, opts.batch, gpu);
     if (!s && opts.device == "cuda")
       return s;

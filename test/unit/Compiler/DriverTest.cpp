@@ -137,7 +137,7 @@ TEST(Driver, StepTimesFollowTheStages) {
     EXPECT_GT(step.peakBytes, 0u);
   }
   EXPECT_EQ(names, (std::vector<std::string>{"optimise", "lower to LLVM IR",
-                                              "generate code"}));
+                                             "generate code"}));
   std::string table;
   llvm::raw_string_ostream os(table);
   driver.printStepTimes(os);

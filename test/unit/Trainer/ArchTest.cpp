@@ -169,6 +169,18 @@ TEST(Arch, ConvGradientsMatchFiniteDifferences) {
   checkGradients(model, randomInputs(model, 4, 7), {0, 1, 1, 0}, "conv");
 }
 
+TEST(Arch, ProbabilisticPoolGradients) {
+  // 1 - prod(1 - x) over 3x3 windows with padding; then the discretised
+  // net is exact against it too (on 0/1 it is OR).
+  Model model =
+      makeModel("conv(3, k=2, p=1, d=2) pool(3, s=2, p=1) dense(6)", 5, 5, 2);
+  ModelConfig cfg = model.config();
+  cfg.poolRelaxation = PoolRelaxation::Probabilistic;
+  ASSERT_TRUE(model.init(cfg).ok());
+  checkGradients(model, randomInputs(model, 4, 12), {1, 0, 0, 1},
+                 "probabilistic pool");
+}
+
 TEST(Arch, StridedDeepTreeGradients) {
   // A depth-3 tree drawing from every channel, stride 2, no padding; the
   // conv output is the GroupSum directly.
@@ -294,6 +306,10 @@ TEST(Arch, DiscretizedConvNetMatchesTheExactRelaxation) {
       SCOPED_TRACE(spec);
       Model model = makeModel(spec, 7, 6, 5, p);
       checkDiscretization(model, 3);
+      ModelConfig cfg = model.config();
+      cfg.poolRelaxation = PoolRelaxation::Probabilistic;
+      ASSERT_TRUE(model.init(cfg).ok());
+      checkDiscretization(model, 4);
     }
 }
 

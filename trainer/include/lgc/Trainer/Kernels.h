@@ -25,20 +25,70 @@ LGC_HD inline void addTo(float *p, float v) { atomicAdd(p, v); }
 LGC_HD inline void addTo(float *p, float v) { *p += v; }
 #endif
 
-/// Gate g: softmax of its 16 weights, folded into 4 coefficients.
+/// Gate g: its weights folded into 4 coefficients: softmax of 16 weights,
+/// or (inputWise) sigmoids of 4 table entries.
 LGC_HD inline void coefficientsThread(const float *weights, float *probs,
-                                      float *coeffs, uint32_t g) {
-  softmaxCoefficients(weights + size_t(g) * 16, probs + size_t(g) * 16,
-                      coeffs + size_t(g) * 4);
+                                      float *coeffs, uint32_t g,
+                                      bool inputWise = false) {
+  if (inputWise)
+    inputWiseCoefficients(weights + size_t(g) * 4, probs + size_t(g) * 4,
+                          coeffs + size_t(g) * 4);
+  else
+    softmaxCoefficients(weights + size_t(g) * 16, probs + size_t(g) * 16,
+                        coeffs + size_t(g) * 4);
 }
 
-/// Output of gate i for sample s.
+/// Output of unit i for sample s; unit i evaluates gate param[i] (a conv
+/// tree's gate, shared by its positions) or, without `param`, gate i.
 LGC_HD inline void forwardThread(const float *in, float *out, const uint32_t *a,
-                                 const uint32_t *b, const float *coeffs,
-                                 uint32_t stride, uint32_t i, uint32_t s) {
+                                 const uint32_t *b, const uint32_t *param,
+                                 const float *coeffs, uint32_t stride,
+                                 uint32_t i, uint32_t s) {
   float x = in[size_t(a[i]) * stride + s], y = in[size_t(b[i]) * stride + s];
-  const float *c = coeffs + size_t(i) * 4;
+  const float *c = coeffs + size_t(param ? param[i] : i) * 4;
   out[size_t(i) * stride + s] = c[0] + c[1] * x + c[2] * y + c[3] * x * y;
+}
+
+/// OR pooling, unit i and sample s: the maximum over the window, or
+/// (probabilistic) 1 - prod(1 - x).
+LGC_HD inline void poolForwardThread(const float *in, float *out,
+                                     const uint32_t *window,
+                                     uint32_t windowSize, bool probabilistic,
+                                     uint32_t stride, uint32_t i, uint32_t s) {
+  const uint32_t *w = window + size_t(i) * windowSize;
+  float r = probabilistic ? 1.0f : in[size_t(w[0]) * stride + s];
+  for (uint32_t k = probabilistic ? 0 : 1; k < windowSize; ++k) {
+    float x = in[size_t(w[k]) * stride + s];
+    r = probabilistic ? r * (1.0f - x) : (x > r ? x : r);
+  }
+  out[size_t(i) * stride + s] = probabilistic ? 1.0f - r : r;
+}
+
+/// The pool's gradient for unit i and sample s, added to its inputs: to the
+/// first entry that attains the maximum, or to each entry times the others'
+/// (1 - x) (probabilistic).
+LGC_HD inline void poolBackwardThread(const float *in, const float *out,
+                                      const float *gout, float *gin,
+                                      const uint32_t *window,
+                                      uint32_t windowSize, bool probabilistic,
+                                      uint32_t stride, uint32_t i, uint32_t s) {
+  const uint32_t *w = window + size_t(i) * windowSize;
+  float g = gout[size_t(i) * stride + s];
+  if (!probabilistic) {
+    float o = out[size_t(i) * stride + s];
+    uint32_t k = 0;
+    while (k + 1 < windowSize && in[size_t(w[k]) * stride + s] != o)
+      ++k;
+    addTo(&gin[size_t(w[k]) * stride + s], g);
+    return;
+  }
+  for (uint32_t k = 0; k < windowSize; ++k) {
+    float others = 1.0f;
+    for (uint32_t j = 0; j < windowSize; ++j)
+      if (j != k)
+        others *= 1.0f - in[size_t(w[j]) * stride + s];
+    addTo(&gin[size_t(w[k]) * stride + s], g * others);
+  }
 }
 
 /// GroupSum, softmax cross-entropy and the gradient on the last layer for
@@ -74,14 +124,17 @@ LGC_HD inline float lossThread(const float *last, float *gradLast,
   return -(scores[label] - m - logf(z));
 }
 
-/// Gate i: sums dL/dc over the n samples into coeffGrad[4 i ..], and (with
-/// gin) adds the gradient to its two inputs.
+/// Unit i: adds dL/dc summed over the n samples to its gate's
+/// coeffGrad[4 p ..] (p = param[i], or i; positions of a conv tree share p,
+/// so the caller zeroes coeffGrad first), and (with gin) adds the gradient
+/// to its two inputs.
 LGC_HD inline void backwardThread(const float *in, const float *gout,
                                   float *gin, const uint32_t *a,
-                                  const uint32_t *b, const float *coeffs,
-                                  float *coeffGrad, uint32_t n, uint32_t stride,
-                                  uint32_t i) {
-  const float *c = coeffs + size_t(i) * 4;
+                                  const uint32_t *b, const uint32_t *param,
+                                  const float *coeffs, float *coeffGrad,
+                                  uint32_t n, uint32_t stride, uint32_t i) {
+  const size_t p = param ? param[i] : i;
+  const float *c = coeffs + p * 4;
   float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   for (uint32_t s = 0; s < n; ++s) {
     float g = gout[size_t(i) * stride + s];
@@ -95,15 +148,20 @@ LGC_HD inline void backwardThread(const float *in, const float *gout,
       addTo(&gin[size_t(b[i]) * stride + s], g * (c[2] + c[3] * x));
     }
   }
-  coeffGrad[size_t(i) * 4 + 0] = s0;
-  coeffGrad[size_t(i) * 4 + 1] = s1;
-  coeffGrad[size_t(i) * 4 + 2] = s2;
-  coeffGrad[size_t(i) * 4 + 3] = s3;
+  addTo(&coeffGrad[p * 4 + 0], s0);
+  addTo(&coeffGrad[p * 4 + 1], s1);
+  addTo(&coeffGrad[p * 4 + 2], s2);
+  addTo(&coeffGrad[p * 4 + 3], s3);
 }
 
-/// dL/dw for weight k of gate g (softmax Jacobian through the coefficients).
+/// dL/dw for weight k of gate g: the softmax Jacobian through the
+/// coefficients, or (inputWise) the sigmoid table's.
 LGC_HD inline float weightGradient(const float *probs, const float *coeffs,
-                                   const float *coeffGrad, uint32_t g, int k) {
+                                   const float *coeffGrad, uint32_t g, int k,
+                                   bool inputWise = false) {
+  if (inputWise)
+    return inputWiseWeightGradient(probs + size_t(g) * 4,
+                                   coeffGrad + size_t(g) * 4, k);
   float sum = 0;
   for (int j = 0; j < 4; ++j)
     sum += coeffGrad[size_t(g) * 4 + j] *
@@ -111,14 +169,16 @@ LGC_HD inline float weightGradient(const float *probs, const float *coeffs,
   return probs[size_t(g) * 16 + k] * sum;
 }
 
-/// Adam on weight `index` (gate index / 16, kind index % 16).
+/// Adam on weight `index` (gate index / W, weight index % W, W = 16, or 4
+/// input-wise).
 LGC_HD inline void adamThread(float *weights, float *m, float *v,
                               const float *probs, const float *coeffs,
                               const float *coeffGrad, float lr, float c1,
-                              float c2, size_t index) {
+                              float c2, size_t index, bool inputWise = false) {
   const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-  float g = weightGradient(probs, coeffs, coeffGrad, uint32_t(index / 16),
-                           int(index % 16));
+  const size_t W = inputWise ? 4 : 16;
+  float g = weightGradient(probs, coeffs, coeffGrad, uint32_t(index / W),
+                           int(index % W), inputWise);
   m[index] = b1 * m[index] + (1 - b1) * g;
   v[index] = b2 * v[index] + (1 - b2) * g * g;
   weights[index] -= lr * (m[index] / c1) / (sqrtf(v[index] / c2) + eps);

@@ -49,6 +49,16 @@ enum class InitScheme {
   Residual,
 };
 
+/// How OR pooling is relaxed during training (both are OR on 0/1).
+enum class PoolRelaxation {
+  /// max over the window: the t-conorm the convolutional paper uses.
+  Max,
+  /// 1 - prod(1 - x): the probability that some input is 1 when they are
+  /// independent, the same semantics as the relaxed gates (or(a, b) =
+  /// a + b - ab).
+  Probabilistic,
+};
+
 struct ModelConfig {
   uint32_t features = 784;
   /// Thermometer thresholds: input bit j * features + f = x[f] > t_j.
@@ -67,6 +77,7 @@ struct ModelConfig {
   Parametrization parametrization = Parametrization::Softmax;
   InitScheme init = InitScheme::Gaussian;
   float residualLogit = 5.0f;
+  PoolRelaxation poolRelaxation = PoolRelaxation::Max;
 
   uint32_t inputs() const { return features * uint32_t(thresholds.size()); }
   uint32_t weightsPerGate() const {
@@ -114,9 +125,6 @@ public:
   const std::vector<Layer> &layers() const { return layerList; }
   /// Trained gates (parameter sets); a conv tree's gates count once.
   uint32_t numGates() const { return totalGates; }
-  /// True when every layer is a plain dense logic layer with softmax gates
-  /// (what the CUDA trainer implements).
-  bool isDenseSoftmax() const;
 
   /// weightsPerGate() weights per gate, gates in layer order.
   std::vector<float> weights;

@@ -58,6 +58,29 @@ LGC_HD inline void softmaxCoefficients(const float *w, float *p, float *c) {
   }
 }
 
+/// One input-wise gate (Light DLGN's parametrisation): table entry m =
+/// 2a + b is t_m = sigmoid(w_m), and f(a, b) = t0 (1-a)(1-b) + t1 (1-a) b +
+/// t2 a (1-b) + t3 a b, so c = (t0, t2 - t0, t1 - t0, t3 - t2 - t1 + t0).
+LGC_HD inline void inputWiseCoefficients(const float *w, float *t, float *c) {
+  for (int m = 0; m < 4; ++m)
+    t[m] = 1.0f / (1.0f + expf(-w[m]));
+  c[0] = t[0];
+  c[1] = t[2] - t[0];
+  c[2] = t[1] - t[0];
+  c[3] = t[3] - t[2] - t[1] + t[0];
+}
+
+/// dL/dw_m of an input-wise gate from dL/dc (G) and its table t: the chain
+/// rule through c(t) above and dt/dw = t (1 - t).
+template <typename T>
+LGC_HD inline float inputWiseWeightGradient(const float *t, const T *G, int m) {
+  T dt = m == 0   ? G[0] - G[1] - G[2] + G[3]
+         : m == 1 ? G[2] - G[3]
+         : m == 2 ? G[1] - G[3]
+                  : G[3];
+  return float(t[m] * (1 - t[m]) * dt);
+}
+
 } // namespace lgc::train
 
 #endif // LGC_TRAINER_RELAXATION_H
