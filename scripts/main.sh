@@ -49,5 +49,6 @@ echo "== lgn-run conv.lgn (reference interpreter: the same accuracy)"
 echo
 echo "== both nets, ${MINUTES} minutes of training each (test split, discretised)"
 for net in net conv; do
-  printf '%-5s %s\n' "$net" "$("$BIN/lgn-run" "$OUT/$net.so" --data fashion-mnist --split test --repeat 10 | tr '\n' ' ')"
+  printf '%-5s %s\n' "$net" "$("$BIN/lgn-run" "$OUT/$net.so" --data fashion-mnist --split test --repeat 10 |
+    grep -E '^(net|accuracy|throughput):' | sed 's/^net: //; s/ data: .*//' | tr '\n' ' ')"
 done

@@ -488,6 +488,7 @@ Net Model::discretize() const {
 
 void Workspace::allocate(const Model &model, uint32_t maxSamples) {
   cap = maxSamples;
+  rowStride = cap;
   act.assign(model.layers().size() + 1, {});
   grad.assign(model.layers().size() + 1, {});
   // One row past each activation: the constant 0 that padding reads.
@@ -497,6 +498,12 @@ void Workspace::allocate(const Model &model, uint32_t maxSamples) {
     grad[l + 1].assign(size_t(model.layers()[l].outDim + 1) * cap, 0.0f);
   }
   scoreBuf.assign(size_t(model.config().classes) * cap, 0.0f);
+}
+
+void Workspace::setBatch(uint32_t n) {
+  // Rows of a multiple of 16 floats (64 bytes), no longer than the batch
+  // needs: a short row keeps the layer's working set in cache.
+  rowStride = uint32_t(std::min<uint64_t>(cap, (uint64_t(n) + 15) / 16 * 16));
 }
 
 LGC_MULTIVERSION
@@ -597,6 +604,11 @@ static void probPoolBackward(const float *in, const float *g, float *gin,
 }
 
 void Workspace::forward(const Model &model, const float *coeffs, uint32_t n) {
+  // The padding rows move with the row stride: zero them for this one.
+  std::fill_n(&act[0][size_t(model.config().inputs()) * rowStride], n, 0.0f);
+  for (size_t l = 0; l < model.layers().size(); ++l)
+    std::fill_n(&act[l + 1][size_t(model.layers()[l].outDim) * rowStride], n,
+                0.0f);
   const bool probabilistic =
       model.config().poolRelaxation == PoolRelaxation::Probabilistic;
   for (size_t l = 0; l < model.layers().size(); ++l) {
@@ -604,24 +616,24 @@ void Workspace::forward(const Model &model, const float *coeffs, uint32_t n) {
     if (layer.kind == Layer::OrPool) {
       (probabilistic ? probPoolForward : poolForward)(
           act[l].data(), act[l + 1].data(), layer.window.data(),
-          layer.windowSize, layer.outDim, n, cap);
+          layer.windowSize, layer.outDim, n, rowStride);
       continue;
     }
     forwardLayer(act[l].data(), act[l + 1].data(), layer.a.data(),
                  layer.b.data(),
                  layer.param.empty() ? nullptr : layer.param.data(),
-                 coeffs + size_t(layer.offset) * 4, layer.outDim, n, cap);
+                 coeffs + size_t(layer.offset) * 4, layer.outDim, n, rowStride);
   }
   // GroupSum: class c's score is the sum of its group over tau.
   const std::vector<float> &last = act.back();
   uint32_t C = model.config().classes, group = model.layers().back().outDim / C;
   float invTau = float(1.0 / model.config().tau);
   for (uint32_t c = 0; c < C; ++c) {
-    float *score = &scoreBuf[size_t(c) * cap];
+    float *score = &scoreBuf[size_t(c) * rowStride];
     for (uint32_t s = 0; s < n; ++s)
       score[s] = 0;
     for (uint32_t k = 0; k < group; ++k) {
-      const float *y = &last[size_t(c * group + k) * cap];
+      const float *y = &last[size_t(c * group + k) * rowStride];
       for (uint32_t s = 0; s < n; ++s)
         score[s] += y[s];
     }
@@ -641,18 +653,18 @@ double Workspace::lossAndGrad(const Model &model, const uint32_t *labels,
     float m = scoreBuf[s];
     uint32_t best = 0;
     for (uint32_t c = 1; c < C; ++c) {
-      float v = scoreBuf[size_t(c) * cap + s];
+      float v = scoreBuf[size_t(c) * rowStride + s];
       if (v > m)
         m = v, best = c;
     }
     correct += best == labels[s];
     double sum = 0;
     for (uint32_t c = 0; c < C; ++c) {
-      p[c] = std::exp(scoreBuf[size_t(c) * cap + s] - m);
+      p[c] = std::exp(scoreBuf[size_t(c) * rowStride + s] - m);
       sum += p[c];
     }
-    loss +=
-        -(double(scoreBuf[size_t(labels[s]) * cap + s] - m) - std::log(sum));
+    loss += -(double(scoreBuf[size_t(labels[s]) * rowStride + s] - m) -
+              std::log(sum));
     for (uint32_t c = 0; c < C; ++c)
       dscore[size_t(c) * n + s] =
           (float(p[c] / sum) - (c == labels[s] ? 1.0f : 0.0f)) * scale * invTau;
@@ -660,7 +672,7 @@ double Workspace::lossAndGrad(const Model &model, const uint32_t *labels,
   std::vector<float> &g = grad.back();
   for (uint32_t c = 0; c < C; ++c)
     for (uint32_t k = 0; k < group; ++k) {
-      float *row = &g[size_t(c * group + k) * cap];
+      float *row = &g[size_t(c * group + k) * rowStride];
       for (uint32_t s = 0; s < n; ++s)
         row[s] = dscore[size_t(c) * n + s];
     }
@@ -715,25 +727,25 @@ void Workspace::backward(const Model &model, const float *coeffs, uint32_t n,
       std::vector<float> &prev = grad[l];
       // The padding row too: it collects gradients nobody reads.
       for (uint32_t u = 0; u <= layer.inDim; ++u)
-        std::fill_n(&prev[size_t(u) * cap], n, 0.0f);
+        std::fill_n(&prev[size_t(u) * rowStride], n, 0.0f);
       gin = prev.data();
     }
     if (layer.kind == Layer::OrPool) {
       if (gin && model.config().poolRelaxation == PoolRelaxation::Max)
         poolBackward(act[l].data(), act[l + 1].data(), grad[l + 1].data(), gin,
                      layer.window.data(), layer.windowSize, layer.outDim, n,
-                     cap);
+                     rowStride);
       else if (gin)
         probPoolBackward(act[l].data(), grad[l + 1].data(), gin,
                          layer.window.data(), layer.windowSize, layer.outDim, n,
-                         cap);
+                         rowStride);
       continue;
     }
-    backwardLayer(act[l].data(), grad[l + 1].data(), gin, layer.a.data(),
-                  layer.b.data(),
-                  layer.param.empty() ? nullptr : layer.param.data(),
-                  coeffs + size_t(layer.offset) * 4,
-                  coeffGrad + size_t(layer.offset) * 4, layer.outDim, n, cap);
+    backwardLayer(
+        act[l].data(), grad[l + 1].data(), gin, layer.a.data(), layer.b.data(),
+        layer.param.empty() ? nullptr : layer.param.data(),
+        coeffs + size_t(layer.offset) * 4, coeffGrad + size_t(layer.offset) * 4,
+        layer.outDim, n, rowStride);
   }
 }
 

@@ -197,6 +197,7 @@ double Trainer::step(uint32_t *correctOut) {
     std::fill(cg.begin(), cg.end(), 0.0);
     if (n == 0)
       return;
+    ws.setBatch(n);
     float *in = ws.inputs().data();
     uint32_t stride = ws.stride();
     std::vector<uint32_t> labels(n);
@@ -260,6 +261,7 @@ EvalResult Trainer::evaluate(const BitData &data) {
   std::vector<double> losses(numThreads, 0);
   pool->run([&](unsigned t) {
     Workspace &ws = workspaces[t];
+    ws.setBatch(UINT32_MAX); // the whole capacity
     uint32_t chunk = ws.stride();
     for (size_t first = size_t(t) * chunk; first < data.size();
          first += size_t(numThreads) * chunk) {

@@ -176,10 +176,15 @@ public:
                 double *coeffGrad);
 
   std::vector<float> &inputs() { return act[0]; }
-  uint32_t stride() const { return cap; }
+  /// The distance between a unit's rows of samples: the capacity after
+  /// allocate(), the batch rounded up to 16 after setBatch().
+  uint32_t stride() const { return rowStride; }
+  /// Lays out the next forward/backward for n <= capacity samples; fill
+  /// inputs() with stride() after it.
+  void setBatch(uint32_t n);
 
 private:
-  uint32_t cap = 0;
+  uint32_t cap = 0, rowStride = 0;
   std::vector<std::vector<float>> act, grad;
   std::vector<float> scoreBuf;
 };
