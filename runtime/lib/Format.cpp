@@ -68,9 +68,13 @@ private:
   Status parseTree(const Token &d);
   Status parseLeaf(const Token &d);
   Status parseTreeGate(const Token &d);
-  /// The geometry shared by 'conv' and 'pool' lines: `in N shape C H W`
-  /// from token `at`, then `kernel k stride s padding p` at `geometryAt`.
-  Status parseBlockGeometry(const Token &d, size_t geometryAt, SharedBlock &b);
+  /// The geometry shared by 'conv' and 'pool' lines of `count` tokens:
+  /// `in N shape C H W`, then `kernel k stride s padding p` at `geometryAt`.
+  Status parseBlockGeometry(const Token &d, size_t count, size_t geometryAt,
+                            SharedBlock &b);
+  /// Counts a block against the format's limits (reported at `at`) and adds
+  /// it to the net.
+  Status addBlock(SharedBlock b, const Token &at);
   /// Checks that the last conv block has all its trees.
   Status finishBlock(const Token &at);
   Status expectKeyword(size_t index, std::string_view word) const;
@@ -514,8 +518,12 @@ Status Parser::expectKeyword(size_t index, std::string_view word) const {
   return Status::success();
 }
 
-Status Parser::parseBlockGeometry(const Token &d, size_t geometryAt,
-                                  SharedBlock &b) {
+Status Parser::parseBlockGeometry(const Token &d, size_t count,
+                                  size_t geometryAt, SharedBlock &b) {
+  // Too few tokens is reported after the keywords that are there.
+  if (toks.size() < count)
+    if (Status s = expectCount(d, count); !s)
+      return s;
   if (version < 2)
     return errorAt(d, "'" + std::string(d.text) +
                           "' needs format version 2 (the header says 'lgn " +
@@ -568,7 +576,7 @@ Status Parser::parseBlockGeometry(const Token &d, size_t geometryAt,
     return errorAt(toks[geometryAt + 1],
                    "the window does not fit the " + std::to_string(b.height) +
                        "x" + std::to_string(b.width) + " input");
-  return Status::success();
+  return expectCount(d, count);
 }
 
 /// Adds a block's size to the running totals: its outputs are nodes, and
@@ -587,16 +595,21 @@ countBlock(const SharedBlock &b, uint64_t &nodes, uint64_t &gates,
   return Status::success();
 }
 
+Status Parser::addBlock(SharedBlock b, const Token &at) {
+  if (Status s =
+          countBlock(b, blockNodes, unrolledGates, net.numInputs,
+                     [&](const std::string &m) { return errorAt(at, m); });
+      !s)
+    return s;
+  net.blocks.push_back(std::move(b));
+  return Status::success();
+}
+
 Status Parser::parseConv(const Token &d) {
   // conv in N shape C H W out K kernel k stride s padding p leaves L
-  if (toks.size() < 17)
-    if (Status s = expectCount(d, 17); !s)
-      return s;
   SharedBlock b;
   b.kind = SharedBlock::Conv;
-  if (Status s = parseBlockGeometry(d, 9, b); !s)
-    return s;
-  if (Status s = expectCount(d, 17); !s)
+  if (Status s = parseBlockGeometry(d, 17, 9, b); !s)
     return s;
   if (Status s = expectKeyword(7, "out"); !s)
     return s;
@@ -618,37 +631,20 @@ Status Parser::parseConv(const Token &d) {
                    std::to_string(b.outChannels) + " trees of " +
                        std::to_string(b.leaves) + " leaves cannot fit in the " +
                        std::to_string(bytesLeft()) + " bytes left in the file");
-  if (Status s =
-          countBlock(b, blockNodes, unrolledGates, net.numInputs,
-                     [&](const std::string &m) { return errorAt(toks[8], m); });
-      !s)
-    return s;
   b.leaf.reserve(size_t(b.outChannels) * b.leaves);
   b.tree.reserve(size_t(b.outChannels) * (b.leaves - 1));
-  net.blocks.push_back(std::move(b));
   trees = 0;
   inTree = false;
-  return Status::success();
+  return addBlock(std::move(b), toks[8]);
 }
 
 Status Parser::parsePool(const Token &d) {
   // pool in N shape C H W kernel k stride s padding p
-  if (toks.size() < 13)
-    if (Status s = expectCount(d, 13); !s)
-      return s;
   SharedBlock b;
   b.kind = SharedBlock::OrPool;
-  if (Status s = parseBlockGeometry(d, 7, b); !s)
+  if (Status s = parseBlockGeometry(d, 13, 7, b); !s)
     return s;
-  if (Status s = expectCount(d, 13); !s)
-    return s;
-  if (Status s =
-          countBlock(b, blockNodes, unrolledGates, net.numInputs,
-                     [&](const std::string &m) { return errorAt(toks[8], m); });
-      !s)
-    return s;
-  net.blocks.push_back(std::move(b));
-  return Status::success();
+  return addBlock(std::move(b), toks[8]);
 }
 
 Status Parser::finishBlock(const Token &at) {

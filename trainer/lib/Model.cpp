@@ -523,22 +523,30 @@ static void forwardLayer(const float *__restrict in, float *__restrict out,
 }
 
 /// OR pooling relaxed as the maximum over the window (the t-conorm the
-/// convolutional paper uses); exact on 0/1.
+/// convolutional paper uses) or, probabilistic, as 1 - prod(1 - x); both are
+/// OR on 0/1.
 LGC_MULTIVERSION
 static void poolForward(const float *__restrict in, float *__restrict out,
                         const uint32_t *window, uint32_t windowSize,
-                        uint32_t units, uint32_t n, uint32_t stride) {
+                        bool probabilistic, uint32_t units, uint32_t n,
+                        uint32_t stride) {
   for (uint32_t i = 0; i < units; ++i) {
     float *__restrict o = out + size_t(i) * stride;
     const uint32_t *w = window + size_t(i) * windowSize;
-    const float *__restrict x0 = in + size_t(w[0]) * stride;
     for (uint32_t s = 0; s < n; ++s)
-      o[s] = x0[s];
-    for (uint32_t k = 1; k < windowSize; ++k) {
+      o[s] = probabilistic ? 1.0f : 0.0f;
+    for (uint32_t k = 0; k < windowSize; ++k) {
       const float *__restrict x = in + size_t(w[k]) * stride;
-      for (uint32_t s = 0; s < n; ++s)
-        o[s] = x[s] > o[s] ? x[s] : o[s];
+      if (probabilistic)
+        for (uint32_t s = 0; s < n; ++s)
+          o[s] *= 1.0f - x[s];
+      else
+        for (uint32_t s = 0; s < n; ++s)
+          o[s] = x[s] > o[s] ? x[s] : o[s];
     }
+    if (probabilistic)
+      for (uint32_t s = 0; s < n; ++s)
+        o[s] = 1.0f - o[s];
   }
 }
 
@@ -558,26 +566,6 @@ static void poolBackward(const float *in, const float *out, const float *g,
         ++k;
       gin[size_t(w[k]) * stride + s] += gi[s];
     }
-  }
-}
-
-/// OR pooling relaxed as 1 - prod(1 - x) over the window.
-LGC_MULTIVERSION
-static void probPoolForward(const float *__restrict in, float *__restrict out,
-                            const uint32_t *window, uint32_t windowSize,
-                            uint32_t units, uint32_t n, uint32_t stride) {
-  for (uint32_t i = 0; i < units; ++i) {
-    float *__restrict o = out + size_t(i) * stride;
-    const uint32_t *w = window + size_t(i) * windowSize;
-    for (uint32_t s = 0; s < n; ++s)
-      o[s] = 1.0f;
-    for (uint32_t k = 0; k < windowSize; ++k) {
-      const float *__restrict x = in + size_t(w[k]) * stride;
-      for (uint32_t s = 0; s < n; ++s)
-        o[s] *= 1.0f - x[s];
-    }
-    for (uint32_t s = 0; s < n; ++s)
-      o[s] = 1.0f - o[s];
   }
 }
 
@@ -614,9 +602,8 @@ void Workspace::forward(const Model &model, const float *coeffs, uint32_t n) {
   for (size_t l = 0; l < model.layers().size(); ++l) {
     const Layer &layer = model.layers()[l];
     if (layer.kind == Layer::OrPool) {
-      (probabilistic ? probPoolForward : poolForward)(
-          act[l].data(), act[l + 1].data(), layer.window.data(),
-          layer.windowSize, layer.outDim, n, rowStride);
+      poolForward(act[l].data(), act[l + 1].data(), layer.window.data(),
+                  layer.windowSize, probabilistic, layer.outDim, n, rowStride);
       continue;
     }
     forwardLayer(act[l].data(), act[l + 1].data(), layer.a.data(),
