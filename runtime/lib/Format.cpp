@@ -49,6 +49,8 @@ private:
   template <typename T>
   Status parseFloat(const Token &t, const char *what, T &out) const;
   Status expectCount(const Token &directive, size_t n) const;
+  /// A gate kind by name or number.
+  Status parseKind(const Token &t, unsigned &kind) const;
   Status handleLine();
   // One handler per directive; `d` is the directive's token.
   Status parseHeader(const Token &d);
@@ -158,6 +160,15 @@ Status Parser::parseFloat(const Token &t, const char *what, T &out) const {
   return Status::success();
 }
 
+Status Parser::parseKind(const Token &t, unsigned &kind) const {
+  std::optional<unsigned> k = parseGateKind(t.text);
+  if (!k)
+    return errorAt(t, "unknown gate kind '" + std::string(t.text) +
+                          "' (expected a name such as 'xor' or 0..15)");
+  kind = *k;
+  return Status::success();
+}
+
 Status Parser::expectCount(const Token &directive, size_t n) const {
   if (toks.size() == n)
     return Status::success();
@@ -258,10 +269,9 @@ Status Parser::parseGate(const Token &d) {
                           " declared by 'gates'");
   if (Status s = expectCount(d, 4); !s)
     return s;
-  std::optional<unsigned> kind = parseGateKind(toks[1].text);
-  if (!kind)
-    return errorAt(toks[1], "unknown gate kind '" + std::string(toks[1].text) +
-                                "' (expected a name such as 'xor' or 0..15)");
+  unsigned kind;
+  if (Status s = parseKind(toks[1], kind); !s)
+    return s;
   uint32_t self = firstGate + uint32_t(net.gates.size());
   uint32_t total = firstGate + declaredGates;
   uint32_t ops[2];
@@ -278,7 +288,7 @@ Status Parser::parseGate(const Token &d) {
                             " refers to a later node (this gate is node " +
                             std::to_string(self) + ")");
   }
-  net.gates.push_back(Gate{uint8_t(*kind), ops[0], ops[1]});
+  net.gates.push_back(Gate{uint8_t(kind), ops[0], ops[1]});
   return Status::success();
 }
 
@@ -727,10 +737,9 @@ Status Parser::parseTreeGate(const Token &d) {
                           " leaves");
   if (Status s = expectCount(d, 4); !s)
     return s;
-  std::optional<unsigned> kind = parseGateKind(toks[1].text);
-  if (!kind)
-    return errorAt(toks[1], "unknown gate kind '" + std::string(toks[1].text) +
-                                "' (expected a name such as 'xor' or 0..15)");
+  unsigned kind;
+  if (Status s = parseKind(toks[1], kind); !s)
+    return s;
   uint32_t self = b.leaves + treeGates;
   uint32_t ops[2];
   for (int i = 0; i < 2; ++i) {
@@ -744,7 +753,7 @@ Status Parser::parseTreeGate(const Token &d) {
                             ", this gate is node " + std::to_string(self) +
                             ")");
   }
-  b.tree.push_back(Gate{uint8_t(*kind), ops[0], ops[1]});
+  b.tree.push_back(Gate{uint8_t(kind), ops[0], ops[1]});
   if (++treeGates == b.leaves - 1) {
     inTree = false;
     ++trees;
