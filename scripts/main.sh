@@ -18,7 +18,10 @@ BIN="$BUILD/bin"
 MINUTES="${LGC_TRAIN_MINUTES:-10}"
 
 echo "== lgn-train: Fashion-MNIST, ${MINUTES} minutes on the CPU"
-"$BIN/lgn-train" --data fashion-mnist --layers 4x8000 --thresholds 0.25,0.5,0.75 \
+# Seven thermometer levels: 88.6 % in 10 minutes on 2 cores, against 87.1 %
+# with three (docs/architectures.md).
+LEVELS=0.125,0.25,0.375,0.5,0.625,0.75,0.875
+"$BIN/lgn-train" --data fashion-mnist --layers 4x8000 --thresholds "$LEVELS" \
   --tau 10 --minutes "$MINUTES" ${LGC_TRAIN_ARGS:-} \
   --log "$OUT/train.csv" --plot "$OUT/train.png" -o "$OUT/net.lgn"
 echo "== lgc -O2 net.lgn -o net.so"
@@ -37,7 +40,7 @@ ARCH="${LGC_CONV_ARCH:-conv(16,k=3,p=1,d=2) pool(2) conv(32,k=3,p=1,d=2) pool(2)
 [ "$ARCH" = none ] && exit 0
 echo
 echo "== lgn-train --arch '$ARCH': Fashion-MNIST, ${MINUTES} minutes on the CPU"
-"$BIN/lgn-train" --data fashion-mnist --arch "$ARCH" --thresholds 0.25,0.5,0.75 \
+"$BIN/lgn-train" --data fashion-mnist --arch "$ARCH" --thresholds "$LEVELS" \
   --init residual --lr 0.03 --tau 10 --minutes "$MINUTES" ${LGC_CONV_ARGS:-} \
   --log "$OUT/conv-train.csv" --plot "$OUT/conv-train.png" -o "$OUT/conv.lgn"
 echo "== lgc -O2 conv.lgn -o conv.so (shared blocks folded once, then unrolled)"
