@@ -144,6 +144,58 @@ private:
   std::map<std::string, std::string> values;
 };
 
+/// Thermometer thresholds: comma-separated numbers in [0, 1], at least one.
+inline bool parseThresholdList(const std::string &s, std::vector<float> &out) {
+  out.clear();
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    std::string part = s.substr(
+        start, comma == std::string::npos ? std::string::npos : comma - start);
+    float v;
+    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (part.empty() || ec != std::errc() || p != part.data() + part.size() ||
+        !(v >= 0 && v <= 1))
+      return false;
+    out.push_back(v);
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return !out.empty();
+}
+
+/// Image geometry "HxW" or, where `channels` is given, also "HxWxC" (C
+/// defaults to 1); every size in 1 .. 65536.
+inline bool parseImageSpec(const std::string &s, uint32_t &height,
+                           uint32_t &width, uint32_t *channels) {
+  uint32_t sizes[3] = {0, 0, 1};
+  size_t count = 0, start = 0;
+  while (count < 3) {
+    size_t x = s.find('x', start);
+    std::string part =
+        s.substr(start, x == std::string::npos ? std::string::npos : x - start);
+    auto [p, ec] =
+        std::from_chars(part.data(), part.data() + part.size(), sizes[count]);
+    if (part.empty() || ec != std::errc() || p != part.data() + part.size() ||
+        sizes[count] == 0 || sizes[count] > (1u << 16))
+      return false;
+    ++count;
+    if (x == std::string::npos)
+      break;
+    start = x + 1;
+    if (count == 3)
+      return false; // a fourth size
+  }
+  if (count < 2 || (count == 3 && !channels))
+    return false;
+  height = sizes[0];
+  width = sizes[1];
+  if (channels)
+    *channels = sizes[2];
+  return true;
+}
+
 /// Layer widths: "6x8000", "2000,1000" or mixes such as "4x2000,1000".
 inline bool parseLayerSpec(const std::string &spec, std::vector<uint32_t> &out,
                            uint64_t maxWidth) {

@@ -45,29 +45,15 @@ static Status generateArchNet(const tools::Flags &flags,
   cfg.connections = opts.connections;
   if (Status s = train::parseArch(flags.str("arch"), cfg.arch); !s)
     return s;
-  cfg.thresholds.clear();
-  std::string list = flags.str("thresholds", "0.5");
-  for (size_t pos = 0; pos <= list.size();) {
-    size_t comma = std::min(list.find(',', pos), list.size());
-    std::string item = list.substr(pos, comma - pos);
-    char *end = nullptr;
-    float t = std::strtof(item.c_str(), &end);
-    if (item.empty() || *end || !(t >= 0 && t <= 1))
-      return Status::error("invalid --thresholds '" + list + "'");
-    cfg.thresholds.push_back(t);
-    pos = comma + 1;
-  }
-  if (flags.has("image")) {
-    unsigned h = 0, w = 0;
-    char tail = 0;
-    if (std::sscanf(flags.str("image").c_str(), "%ux%u%c", &h, &w, &tail) !=
-            2 ||
-        !h || !w)
-      return Status::error("invalid --image '" + flags.str("image") +
-                           "' (expected HxW)");
-    cfg.imageHeight = h;
-    cfg.imageWidth = w;
-  }
+  if (!tools::parseThresholdList(flags.str("thresholds", "0.5"),
+                                 cfg.thresholds))
+    return Status::error("invalid --thresholds '" + flags.str("thresholds") +
+                         "'");
+  if (flags.has("image") &&
+      !tools::parseImageSpec(flags.str("image"), cfg.imageHeight,
+                             cfg.imageWidth, nullptr))
+    return Status::error("invalid --image '" + flags.str("image") +
+                         "' (expected HxW)");
   train::Model model;
   if (Status s = model.init(cfg); !s)
     return s;

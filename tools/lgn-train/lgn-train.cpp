@@ -68,26 +68,6 @@ static const char *kUsage = R"(usage: lgn-train [options] -o NET.lgn
   -o FILE              the discretised net (.lgn)
 )";
 
-static bool parseList(const std::string &s, std::vector<float> &out) {
-  out.clear();
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t comma = s.find(',', start);
-    std::string part = s.substr(
-        start, comma == std::string::npos ? std::string::npos : comma - start);
-    float v;
-    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
-    if (part.empty() || ec != std::errc() || p != part.data() + part.size() ||
-        !(v >= 0 && v <= 1))
-      return false;
-    out.push_back(v);
-    if (comma == std::string::npos)
-      break;
-    start = comma + 1;
-  }
-  return !out.empty();
-}
-
 namespace {
 
 bool endsWith(const std::string &s, const char *suffix) {
@@ -322,7 +302,8 @@ int main(int argc, char **argv) {
     return flags.fail("invalid --layers '" + flags.str("layers") +
                       "' (expected e.g. 4x4000 or 2000,1000)"),
            1;
-  if (!parseList(flags.str("thresholds", "0.5"), opts.model.thresholds))
+  if (!tools::parseThresholdList(flags.str("thresholds", "0.5"),
+                                 opts.model.thresholds))
     return flags.fail("invalid --thresholds '" + flags.str("thresholds") +
                       "' (numbers in [0, 1], comma-separated)"),
            1;
@@ -332,20 +313,12 @@ int main(int argc, char **argv) {
     if (Status s = parseArch(flags.str("arch"), opts.model.arch); !s)
       return flags.fail(s.message()), 1;
   }
-  if (flags.has("image")) {
-    std::string image = flags.str("image");
-    unsigned h = 0, w = 0, c = 1;
-    char tail = 0;
-    int n = std::sscanf(image.c_str(), "%ux%ux%u%c", &h, &w, &c, &tail);
-    if ((n != 2 && n != 3) || !h || !w || !c || h > (1u << 16) ||
-        w > (1u << 16) || c > (1u << 16))
-      return flags.fail("invalid --image '" + image +
-                        "' (expected HxW or HxWxC, e.g. 28x28)"),
-             1;
-    opts.model.imageHeight = h;
-    opts.model.imageWidth = w;
-    opts.model.imageChannels = c;
-  }
+  if (flags.has("image") &&
+      !tools::parseImageSpec(flags.str("image"), opts.model.imageHeight,
+                             opts.model.imageWidth, &opts.model.imageChannels))
+    return flags.fail("invalid --image '" + flags.str("image") +
+                      "' (expected HxW or HxWxC, e.g. 28x28)"),
+           1;
   std::string init = flags.str("init", "gaussian");
   if (init != "gaussian" && init != "residual")
     return flags.fail("--init must be gaussian or residual, not '" + init +
