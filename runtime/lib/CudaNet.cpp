@@ -25,6 +25,7 @@ using CUdeviceptr = unsigned long long;
 constexpr CUresult CUDA_SUCCESS = 0;
 constexpr CUresult CUDA_ERROR_STUB_LIBRARY = 34;
 constexpr CUresult CUDA_ERROR_NO_DEVICE = 100;
+constexpr int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
 constexpr int CU_JIT_ERROR_LOG_BUFFER = 5;
 constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 } // namespace
@@ -59,6 +60,9 @@ struct CudaNet::Driver {
   CUresult (*cuStreamSynchronize)(void *);
   CUresult (*cuMemcpyHtoDAsync)(CUdeviceptr, const void *, size_t, void *);
   CUresult (*cuMemcpyDtoHAsync)(void *, CUdeviceptr, size_t, void *);
+  CUresult (*cuDeviceGetAttribute)(int *, int, int);
+  CUresult (*cuOccupancyMaxActiveBlocksPerMultiprocessor)(int *, void *, int,
+                                                          size_t);
 
   ~Driver() {
     if (lib)
@@ -107,6 +111,9 @@ struct CudaNet::Driver {
     sym(d->cuStreamSynchronize, "cuStreamSynchronize");
     sym(d->cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
     sym(d->cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
+    sym(d->cuDeviceGetAttribute, "cuDeviceGetAttribute");
+    sym(d->cuOccupancyMaxActiveBlocksPerMultiprocessor,
+        "cuOccupancyMaxActiveBlocksPerMultiprocessor");
     if (!ok)
       return Status::error("libcuda.so.1 lacks driver API entry points");
     CUresult rc = d->cuInit(0);
@@ -188,6 +195,24 @@ Status CudaNet::open(const std::string &ptxPath,
           "finding kernel lgc_net");
       !s)
     return s;
+  // One wave of lgc_net: the samples whose threads the GPU runs at once.
+  // A thread evaluates the whole net for its 64 samples, so a launch takes
+  // about as long for a few tiles as for a full wave: stream() cuts its
+  // input into waves.
+  int sms = 0, blocks = 0;
+  if (Status s =
+          net->check(d.cuDeviceGetAttribute(
+                         &sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev),
+                     "reading the multiprocessor count");
+      !s)
+    return s;
+  if (Status s = net->check(d.cuOccupancyMaxActiveBlocksPerMultiprocessor(
+                                &blocks, net->netKernel, kNetBlock, 0),
+                            "reading lgc_net's occupancy");
+      !s)
+    return s;
+  net->waveSamples =
+      size_t(std::max(1, sms)) * size_t(std::max(1, blocks)) * kNetBlock * 64;
   if (Status s =
           net->readGlobal(abi::kShapeSymbol, net->shape, sizeof(net->shape));
       !s)
@@ -243,6 +268,16 @@ Status CudaNet::runPacked(const uint64_t *bits, size_t n, uint32_t *counts,
   return run(Input::Packed, bits, 0, n, counts, classes, deviceSeconds, repeat);
 }
 
+Status CudaNet::timeKernels(Input form, const void *hostInput, size_t n,
+                            unsigned repeat, KernelTimes &times) {
+  // One launch of both first (module loading, caches), then each alone.
+  if (Status s =
+          run(form, hostInput, 0, n, nullptr, nullptr, nullptr, 1, &times);
+      !s)
+    return s;
+  return run(form, hostInput, 0, n, nullptr, nullptr, nullptr, repeat, &times);
+}
+
 Status CudaNet::runOnDevice(Input form, uint64_t input, size_t n,
                             uint32_t *counts, uint32_t *classes,
                             double *deviceSeconds, unsigned repeat) {
@@ -264,24 +299,27 @@ void CudaNet::bufferSizes(size_t inputBytes, uint64_t words,
 
 Status CudaNet::launch(Input form, uint64_t input, size_t n,
                        const unsigned long long buffers[5], uint64_t words,
-                       void *stream) {
+                       void *stream, bool pack, bool net) {
   long long nn = (long long)n, w = (long long)words;
   CUdeviceptr in = input, packed = buffers[1], scratch = buffers[2],
               planes = buffers[3], classOut = buffers[4];
   long long packThreads = (long long)packRows(form) * w;
   void *packArgs[] = {&in, &nn, &packed, &w};
-  if (Status s = check(driver->cuLaunchKernel(
-                           form == Input::U8 ? packKernel : packBitsKernel,
-                           unsigned((packThreads + 255) / 256), 1, 1, 256, 1, 1,
-                           0, stream, packArgs, nullptr),
-                       form == Input::U8 ? "launching lgc_pack_u8"
-                                         : "launching lgc_pack_bits");
-      !s)
-    return s;
+  if (pack)
+    if (Status s = check(driver->cuLaunchKernel(
+                             form == Input::U8 ? packKernel : packBitsKernel,
+                             unsigned((packThreads + 255) / 256), 1, 1, 256, 1,
+                             1, 0, stream, packArgs, nullptr),
+                         form == Input::U8 ? "launching lgc_pack_u8"
+                                           : "launching lgc_pack_bits");
+        !s)
+      return s;
   void *netArgs[] = {&packed, &scratch, &planes, &classOut, &w};
-  return check(driver->cuLaunchKernel(netKernel, unsigned((w + 127) / 128), 1,
-                                      1, 128, 1, 1, 0, stream, netArgs,
-                                      nullptr),
+  if (!net)
+    return Status::success();
+  return check(driver->cuLaunchKernel(
+                   netKernel, unsigned((w + kNetBlock - 1) / kNetBlock), 1, 1,
+                   kNetBlock, 1, 1, 0, stream, netArgs, nullptr),
                "launching lgc_net");
 }
 
@@ -298,7 +336,8 @@ size_t CudaNet::inputBytes(Input form, size_t n) const {
 
 Status CudaNet::run(Input form, const void *hostInput, uint64_t deviceInput,
                     size_t n, uint32_t *countsOut, uint32_t *classesOut,
-                    double *deviceSeconds, unsigned repeat) {
+                    double *deviceSeconds, unsigned repeat,
+                    KernelTimes *times) {
   if (n == 0)
     return Status::success();
   if (!hostInput && !deviceInput)
@@ -338,6 +377,20 @@ Status CudaNet::run(Input form, const void *hostInput, uint64_t deviceInput,
                            std::chrono::steady_clock::now() - start)
                            .count() /
                        std::max(1u, repeat);
+    // Each kernel alone: the packing kernel's output stays valid for the
+    // gate kernel's launches (the loops above left it in place).
+    for (int k = 0; times && k < 2 && status; ++k) {
+      auto t = std::chrono::steady_clock::now();
+      for (unsigned r = 0; r < std::max(1u, repeat) && status; ++r)
+        status = launch(form, input, n, buf, uint64_t(words), nullptr, k == 0,
+                        k == 1);
+      if (status)
+        status = check(d.cuCtxSynchronize(), "running the kernels");
+      (k == 0 ? times->pack : times->net) =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
+              .count() /
+          std::max(1u, repeat);
+    }
   }
   if (status && classesOut) {
     std::vector<uint32_t> padded(size_t(words) * 64);
@@ -392,6 +445,15 @@ Status CudaNet::stream(Input form, const void *input, size_t n,
   // Chunks of whole tiles, so that packed input (64-sample blocks) and the
   // classes of one chunk start where the previous one ended.
   const size_t tileSamples = 64 * abi::kGpuTileWords;
+  // By default one wave of the gate kernel. A launch of fewer samples takes
+  // about as long, so smaller chunks only pay where they let a copy
+  // overlap kernels: n of more than half a wave goes in at least two
+  // chunks. On an H200, 784-6x8000: 4M u8 images in one chunk 54 M
+  // images/s, in two 63 M/s; 16M packed in waves 452-461 M/s, in chunks of
+  // 1M 357-365 M/s; 784-6x64000, 1M packed in one chunk 75.5 M/s, in two
+  // 57.8 M/s.
+  if (chunk == 0)
+    chunk = n <= waveSamples / 2 ? n : std::min(waveSamples, (n + 1) / 2);
   chunk = std::max(tileSamples, chunk / tileSamples * tileSamples);
   chunk = std::min(chunk, (n + tileSamples - 1) / tileSamples * tileSamples);
   uint64_t words = abi::gpuWords(chunk);

@@ -185,9 +185,20 @@ static cl::opt<unsigned> ptxasLevel("ptxas-O",
 static cl::opt<unsigned> gpuRegisterWindow(
     "gpu-register-window",
     cl::desc("GPU: reload values used more than N gates after they were "
-             "computed (default 128; 4294967295: never)"),
+             "computed (default 4294967295: never; ptxas spills under "
+             "--gpu-max-registers instead)"),
     cl::value_desc("N"), cl::init(lgc::kDefaultGpuRegisterWindow),
     cl::cat(lgcCategory));
+static cl::opt<unsigned> gpuMaxRegisters(
+    "gpu-max-registers",
+    cl::desc("GPU: registers per thread ptxas may use in every kernel "
+             "(ptxas -maxrregcount; 0: ptxas decides; default " +
+             std::to_string(lgc::kDefaultGpuMaxRegisters) + ")"),
+    cl::value_desc("N"), cl::init(lgc::kDefaultGpuMaxRegisters),
+    cl::cat(lgcCategory));
+static cl::list<std::string>
+    xptxas("Xptxas", cl::desc("Pass ARG to every ptxas run (repeatable)"),
+           cl::value_desc("ARG"), cl::cat(lgcCategory));
 static cl::opt<bool> ptxasVerbose(
     "ptxas-verbose",
     cl::desc("Print ptxas's resource report (registers, spills) per part"),
@@ -254,6 +265,15 @@ int main(int argc, char **argv) {
   if (ptxLevel > 3)
     return fail("invalid --ptx-O=" + Twine(ptxLevel) + " (0-3)");
   opts.ptxLevel = ptxLevel;
+  // ptxas accepts 16..255; 0 leaves the choice to it.
+  if (gpuMaxRegisters && (gpuMaxRegisters < 16 || gpuMaxRegisters > 255))
+    return fail("invalid --gpu-max-registers=" + Twine(gpuMaxRegisters) +
+                " (0, or 16-255)");
+  if (gpuMaxRegisters)
+    opts.ptxasArgs.push_back("-maxrregcount=" +
+                             std::to_string(gpuMaxRegisters));
+  for (const std::string &arg : xptxas)
+    opts.ptxasArgs.push_back(arg);
   if (ptxasVerbose) {
     opts.ptxasArgs.push_back("-v");
     opts.toolLog = &errs();

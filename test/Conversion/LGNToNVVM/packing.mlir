@@ -61,3 +61,40 @@ lgn.net @explicit classes 1 tau 1.0 attributes {features = 2 : i32, bit_features
   %0 = lgn.gate and %a, %b
   lgn.output %0
 }
+
+// -----
+
+// Features in fours (8 features, one level): thread gid makes features
+// 4 * (gid % 2) .. + 3 for word gid / 2. A full word whose pixels are
+// 4-byte aligned loads each sample's four bytes as one i32 (at constant
+// offsets s * 8) and splits them with shifts; otherwise the checked path
+// loads bytes. The grid is features / 4 x words.
+// CHECK-LABEL: llvm.func internal @__lgc_gpu_pack_u8
+// CHECK-NEXT:    %[[R2:.*]] = llvm.mlir.constant(2 : i64) : i64
+// CHECK-NEXT:    %[[Q:.*]] = llvm.urem %arg4, %[[R2]] : i64
+// CHECK:         %[[F:.*]] = llvm.mul %[[Q]], %{{.*}} : i64
+// CHECK:         %[[FULL:.*]] = llvm.icmp "ule" %{{.*}}, %arg1 : i64
+// CHECK:         %[[ADDR:.*]] = llvm.ptrtoint %arg0 : !llvm.ptr to i64
+// CHECK:         %[[LOW:.*]] = llvm.and %[[ADDR]], %{{.*}} : i64
+// CHECK:         %[[ALIGNED:.*]] = llvm.icmp "eq" %[[LOW]], %{{.*}} : i64
+// CHECK-NEXT:    %[[BOTH:.*]] = llvm.and %[[FULL]], %[[ALIGNED]] : i1
+// CHECK-NEXT:    llvm.cond_br %[[BOTH]], ^bb1, ^bb2
+// CHECK:       ^bb1:
+// CHECK:         llvm.getelementptr %{{.*}}[8] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK-NEXT:    llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> i32
+// CHECK:         llvm.lshr
+// CHECK:         llvm.br ^bb3(
+// CHECK:       ^bb2:
+// CHECK-COUNT-256: llvm.load {{.*}} : !llvm.ptr -> i8
+// CHECK:         llvm.br ^bb3(
+// CHECK:       ^bb3(
+// CHECK-COUNT-4: llvm.store
+// CHECK-NEXT:    llvm.return
+// CHECK-LABEL: llvm.func @lgc_pack_u8
+// CHECK:         %[[ROWS:.*]] = llvm.mlir.constant(2 : i64) : i64
+// CHECK-NEXT:    llvm.mul %arg3, %[[ROWS]] : i64
+lgn.net @fours classes 1 tau 1.0 attributes {features = 8 : i32, levels = array<f32: 0.5>} {
+^bb0(%a0: i1, %a1: i1, %a2: i1, %a3: i1, %a4: i1, %a5: i1, %a6: i1, %a7: i1):
+  %0 = lgn.gate xor %a0, %a7
+  lgn.output %0
+}

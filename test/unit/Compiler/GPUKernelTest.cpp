@@ -91,7 +91,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
                {100, {300, 300, 300}, 10, 0.3, 3000, kUnlimitedWindow},
                {100, {300, 300, 300}, 10, 0.3, 3000, 1},
                {33, {70}, 1, -1, 7, kDefaultGpuRegisterWindow},
-               {90, {200, 100}, 5, 0.2, 100, kDefaultGpuRegisterWindow},
+               {96, {150, 80}, 4, 0.3, 60, kDefaultGpuRegisterWindow},
+               {90, {200, 100}, 5, 0.2, 100, 48},
                {0, {}, 0, -1, 100, kDefaultGpuRegisterWindow, 0},
                {0, {}, 0, -1, 3000, 4, 2}};
   char dir[] = "/tmp/lgc-gpu-XXXXXX";
@@ -118,6 +119,10 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     } else if (net.numInputs == 90) {
       net.numFeatures = 30;
       net.levels = {0.1f, 0.5f, 0.93f};
+    } else if (net.numInputs == 96) {
+      // Features in fours: a packing thread per four features.
+      net.numFeatures = 32;
+      net.levels = {0.3f, 0.6f, 0.9f};
     } else if (net.numInputs % 2 == 0) {
       net.numFeatures = net.numInputs / 2;
       for (uint32_t j = 0; j < 2; ++j)
@@ -167,6 +172,16 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       for (int64_t gid = packRows * words; gid-- > 0;)
         pack(x.data(), int64_t(n), in.data(), words, gid);
       std::vector<uint64_t> want = packFeaturesU8(net, x.data(), n);
+      // Pixels at an odd address take the checked path (no 32-bit loads
+      // of four features) and must pack the same.
+      {
+        std::vector<uint8_t> shifted(x.size() + 1);
+        std::copy(x.begin(), x.end(), shifted.begin() + 1);
+        std::vector<uint64_t> other(in.size(), 0x77);
+        for (int64_t gid = 0; gid < packRows * words; ++gid)
+          pack(shifted.data() + 1, int64_t(n), other.data(), words, gid);
+        ASSERT_EQ(other, in);
+      }
       size_t blocks = want.size() / std::max<uint32_t>(1, net.numInputs);
       // The device packing equals the interpreter's, in the tile layout;
       // words past the data are zero.
@@ -231,8 +246,10 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
   EXPECT_EQ(gpu->deviceName(), "emulated CUDA device");
   EXPECT_EQ(gpu->inputs(), net.numInputs);
   EXPECT_EQ(gpu->classes(), net.numClasses);
-  // Up to three tiles of 2,048 samples, the last one partly used.
-  for (size_t n : {size_t(1), size_t(100), size_t(5000)}) {
+  // Up to ten tiles of 2,048 samples, the last one partly used. The
+  // emulated device's wave is 16,384 samples, so the default chunks are one
+  // (n <= 8,192) or several.
+  for (size_t n : {size_t(1), size_t(100), size_t(5000), size_t(20000)}) {
     SCOPED_TRACE(n);
     Rng rng(n);
     std::vector<uint8_t> x(n * net.numFeatures);
@@ -257,8 +274,10 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
                     .ok());
     gpu->freeDevice(onDevice);
     EXPECT_EQ(got, want);
-    // Streams of one-tile chunks (several in flight) and of one chunk.
-    for (size_t chunk : {size_t(2048), size_t(1) << 20})
+    // Streams of one-tile chunks (several in flight), of one chunk, and of
+    // the default chunks.
+    EXPECT_EQ(gpu->samplesPerWave(), size_t(16384));
+    for (size_t chunk : {size_t(2048), size_t(1) << 20, size_t(0)})
       for (CudaNet::Input form : {CudaNet::Input::U8, CudaNet::Input::Packed}) {
         const void *input = form == CudaNet::Input::U8
                                 ? static_cast<const void *>(x.data())
@@ -270,6 +289,16 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
         EXPECT_EQ(got, want) << "chunk " << chunk;
         EXPECT_GE(seconds, 0);
       }
+    // Each kernel timed alone (the GPU check's pack and gate columns).
+    for (CudaNet::Input form : {CudaNet::Input::U8, CudaNet::Input::Packed}) {
+      CudaNet::KernelTimes times;
+      const void *input = form == CudaNet::Input::U8
+                              ? static_cast<const void *>(x.data())
+                              : bits.data();
+      ASSERT_TRUE(gpu->timeKernels(form, input, n, 2, times).ok());
+      EXPECT_GT(times.pack, 0);
+      EXPECT_GT(times.net, 0);
+    }
   }
   // The module's encoding tables, as lgc-gpu-check reads them.
   std::vector<uint32_t> feature(net.numInputs), threshold(net.numInputs);
@@ -331,6 +360,9 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
   // Errors stay errors: a null input, a module the driver rejects.
   EXPECT_FALSE(gpu->runU8(nullptr, 10, nullptr, nullptr).ok());
   EXPECT_FALSE(gpu->stream(CudaNet::Input::U8, nullptr, 10, nullptr).ok());
+  CudaNet::KernelTimes times;
+  EXPECT_FALSE(
+      gpu->timeKernels(CudaNet::Input::U8, nullptr, 10, 1, times).ok());
   {
     std::ofstream os(dir.file("bad.cubin"));
     os << "not a module";

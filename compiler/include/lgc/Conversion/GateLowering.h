@@ -46,11 +46,18 @@ constexpr unsigned kDefaultRegisterWindow = 16;
 /// No window: a value, once computed or loaded, is reused for the rest of
 /// its function.
 constexpr unsigned kUnlimitedWindow = ~0u;
-/// The GPU lowering's window. Unlimited, ptxas spilled up to 1.2 KB per
-/// thread in half the gate functions of a 6x8000 net (10.5 KB of spill
-/// stores in all, ptxas -v); with 128 it spills 56 bytes in one function,
-/// for 8 more scratch slots (of 4,871) and as many instructions.
-constexpr unsigned kDefaultGpuRegisterWindow = 128;
+/// The GPU lowering's window and ptxas's register cap, chosen together on
+/// an H200 (784-6x8000, 4M images, lgc_net alone, one run): no window and
+/// no cap 598 M images/s (222 registers: 2 blocks of 128 threads per SM,
+/// 12 % occupancy, a second partial wave); cap 128 with windows 48 / 32
+/// (cap 96) / 24 (cap 64) 985 / 960 / 951; cap 128 and no window 1,025.
+/// Under the cap ptxas spills to local memory, which is interleaved per
+/// thread and cached like the scratch array, so the window's reloads only
+/// add instructions there; the window stays for the CPU lowering.
+constexpr unsigned kDefaultGpuRegisterWindow = kUnlimitedWindow;
+/// Registers per thread the GPU kernels may use (ptxas -maxrregcount; 0:
+/// ptxas decides): 128 lets 4 blocks of 128 threads share an SM.
+constexpr unsigned kDefaultGpuMaxRegisters = 128;
 
 /// Where a value lives outside the function that computes it.
 struct ValueHome {

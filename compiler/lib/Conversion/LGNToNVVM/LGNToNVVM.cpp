@@ -341,14 +341,16 @@ LLVM::LLVMFuncOp NVVMLowering::packU8Function(const EncodingTables &encoding) {
 }
 
 /// __lgc_gpu_pack_u8 for a thermometer encoding (and the identity, its
-/// one-level case): thread gid makes the words of all L levels of feature
-/// f = gid % F for word t = gid / F (input bits j * F + f), so each sample's
-/// byte is loaded once, consecutive threads still read consecutive bytes,
-/// and the thresholds are immediates. A word whose 64 samples are all below
-/// n (all but the last) reads them at constant offsets from the thread's
-/// first byte, without a bounds check per sample. On a 784x3 net the PTX of
-/// that path is 833 instructions for 3 words; one thread per bit took 794
-/// per word.
+/// one-level case): thread gid makes the words of all L levels of V
+/// consecutive features (V = abi::gpuPackU8FeaturesPerThread: 4 where the
+/// features come in fours, else 1) for word t (input bits j * F + f), so
+/// each sample's bytes are loaded once, consecutive threads read
+/// consecutive bytes, and the thresholds are immediates. A word whose 64
+/// samples are all below n (all but the last) reads them at constant
+/// offsets from the thread's first byte, without a bounds check per sample,
+/// and with V = 4 as one 32-bit load per sample where x is 4-byte aligned:
+/// a warp's load is then 128 contiguous bytes instead of 32. On an H200
+/// (784 features, 4M images) one byte per load packed at 1.45 TB/s.
 LLVM::LLVMFuncOp
 NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
   LLVM::LLVMFuncOp fn =
@@ -358,65 +360,92 @@ NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
   auto args = entry->getArguments();
   Value x = args[0], n = args[1], in = args[2], gid = args[4];
   int64_t F = encoding.numFeatures, L = int64_t(encoding.levels.size());
-  Value f = b.create<LLVM::URemOp>(loc, gid, constI64(F));
-  Value t = b.create<LLVM::UDivOp>(loc, gid, constI64(F));
+  int64_t V =
+      int64_t(abi::gpuPackU8FeaturesPerThread(uint32_t(L), uint32_t(F)));
+  Value q = b.create<LLVM::URemOp>(loc, gid, constI64(F / V));
+  Value t = b.create<LLVM::UDivOp>(loc, gid, constI64(F / V));
+  Value f = V == 1 ? q : b.create<LLVM::MulOp>(loc, q, constI64(V));
   Value first = b.create<LLVM::MulOp>(loc, t, constI64(64));
   Value full = b.create<LLVM::ICmpOp>(
       loc, LLVM::ICmpPredicate::ule,
       b.create<LLVM::AddOp>(loc, first, constI64(64)), n);
-  SmallVector<Type> wordTypes(L, i64);
+  if (V == 4) {
+    // Whole 32-bit loads need x aligned (the runtime's buffers are; a
+    // caller's device pointer may not be): otherwise the checked path.
+    Value low = b.create<LLVM::AndOp>(
+        loc, b.create<LLVM::PtrToIntOp>(loc, i64, x), constI64(3));
+    full = b.create<LLVM::AndOp>(
+        loc, full,
+        b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, low, constI64(0)));
+  }
+  // Words of level j of feature f + k at index k * L + j.
+  SmallVector<Type> wordTypes(V * L, i64);
   Block *fast = b.createBlock(&fn.getBody());
   Block *slow = b.createBlock(&fn.getBody());
   Block *done = b.createBlock(&fn.getBody(), {}, wordTypes,
-                              SmallVector<Location>(L, loc));
+                              SmallVector<Location>(V * L, loc));
   b.setInsertionPointToEnd(entry);
   b.create<LLVM::CondBrOp>(loc, full, fast, slow);
-  // Bits of sample s at every level into the words.
-  auto addSample = [&](SmallVector<Value> &words, Value value, unsigned s,
-                       Value valid) {
+  // Bits of sample s of feature f + k at every level into the words.
+  auto addSample = [&](SmallVector<Value> &words, int64_t k, Value value,
+                       unsigned s, Value valid) {
     for (int64_t j = 0; j < L; ++j)
-      words[j] =
-          addBit(words[j], value,
+      words[k * L + j] =
+          addBit(words[k * L + j], value,
                  constI64(abi::byteThreshold(encoding.levels[j])), valid, s);
   };
   {
     b.setInsertionPointToStart(fast);
-    SmallVector<Value> words(L, constI64(0));
+    SmallVector<Value> words(V * L, constI64(0));
     Value base = b.create<LLVM::GEPOp>(
         loc, ptr, i8, x,
         ValueRange{b.create<LLVM::AddOp>(
             loc, b.create<LLVM::MulOp>(loc, first, constI64(F)), f)});
     for (unsigned s = 0; s < 64; ++s) {
-      Value byte = b.create<LLVM::LoadOp>(
-          loc, i8,
-          b.create<LLVM::GEPOp>(
-              loc, ptr, i8, base,
-              ArrayRef<LLVM::GEPArg>{int32_t(int64_t(s) * F)}),
-          1);
-      addSample(words, b.create<LLVM::ZExtOp>(loc, i64, byte), s, Value());
+      Value p = b.create<LLVM::GEPOp>(
+          loc, ptr, i8, base, ArrayRef<LLVM::GEPArg>{int32_t(int64_t(s) * F)});
+      if (V == 1) {
+        Value byte = b.create<LLVM::LoadOp>(loc, i8, p, 1);
+        addSample(words, 0, b.create<LLVM::ZExtOp>(loc, i64, byte), s, Value());
+        continue;
+      }
+      // Little-endian: byte k of the word is feature f + k.
+      Value four = b.create<LLVM::ZExtOp>(
+          loc, i64, b.create<LLVM::LoadOp>(loc, i32, p, 4));
+      for (int64_t k = 0; k < V; ++k) {
+        Value shifted =
+            k ? b.create<LLVM::LShrOp>(loc, four, constI64(8 * k)) : four;
+        addSample(words, k, b.create<LLVM::AndOp>(loc, shifted, constI64(255)),
+                  s, Value());
+      }
     }
     b.create<LLVM::BrOp>(loc, words, done);
   }
   {
     b.setInsertionPointToStart(slow);
-    SmallVector<Value> words(L, constI64(0));
-    for (unsigned s = 0; s < 64; ++s) {
-      Value valid;
-      Value value = checkedSample(x, n, first, s, F, f, valid);
-      addSample(words, value, s, valid);
-    }
+    SmallVector<Value> words(V * L, constI64(0));
+    for (unsigned s = 0; s < 64; ++s)
+      for (int64_t k = 0; k < V; ++k) {
+        Value valid;
+        Value feature =
+            k ? b.create<LLVM::AddOp>(loc, f, constI64(k)).getResult() : f;
+        Value value = checkedSample(x, n, first, s, F, feature, valid);
+        addSample(words, k, value, s, valid);
+      }
     b.create<LLVM::BrOp>(loc, words, done);
   }
   b.setInsertionPointToStart(done);
   Value base = tileBase(in, net.getNumInputs(), t);
-  for (int64_t j = 0; j < L; ++j) {
-    Value row = b.create<LLVM::AddOp>(loc, constI64(j * F), f);
-    Value at =
-        b.create<LLVM::GEPOp>(loc, ptr, i64, base,
-                              ValueRange{b.create<LLVM::MulOp>(
-                                  loc, row, constI64(abi::kGpuTileWords))});
-    b.create<LLVM::StoreOp>(loc, done->getArgument(unsigned(j)), at, 8);
-  }
+  for (int64_t k = 0; k < V; ++k)
+    for (int64_t j = 0; j < L; ++j) {
+      Value row = b.create<LLVM::AddOp>(loc, constI64(j * F + k), f);
+      Value at =
+          b.create<LLVM::GEPOp>(loc, ptr, i64, base,
+                                ValueRange{b.create<LLVM::MulOp>(
+                                    loc, row, constI64(abi::kGpuTileWords))});
+      b.create<LLVM::StoreOp>(loc, done->getArgument(unsigned(k * L + j)), at,
+                              8);
+    }
   b.create<LLVM::ReturnOp>(loc, ValueRange{});
   return fn;
 }

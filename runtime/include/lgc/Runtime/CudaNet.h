@@ -57,6 +57,15 @@ public:
   Status runOnDevice(Input form, uint64_t input, size_t n, uint32_t *counts,
                      uint32_t *classes, double *deviceSeconds = nullptr,
                      unsigned repeat = 1);
+  /// Each kernel's time alone on n samples of `form` from host memory, in
+  /// seconds per launch averaged over `repeat` launches after a warm-up:
+  /// the packing kernel, and lgc_net (gates, GroupSum, argmax). For
+  /// benchmarks that need the gate kernel's speed apart from the packing.
+  struct KernelTimes {
+    double pack = 0, net = 0;
+  };
+  Status timeKernels(Input form, const void *hostInput, size_t n,
+                     unsigned repeat, KernelTimes &times);
   /// The input encoding baked into the module: input bit i is feature
   /// feature[i] >= thresholdU8[i] (inputs() entries each).
   Status encoding(uint32_t *feature, uint32_t *thresholdU8) const;
@@ -64,14 +73,19 @@ public:
   size_t inputBytes(Input form, size_t n) const;
 
   /// Classifies n samples from host memory end to end, in chunks of about
-  /// `chunk` samples (whole tiles of 2,048) on two streams: while one
+  /// `chunk` samples (whole tiles of 2,048; 0: samplesPerWave(), at least
+  /// two chunks where n is over half a wave) on two streams: while one
   /// chunk's input is copied to the device, the other's kernels run and its
   /// classes come back, so copies and compute overlap. Input in pinned
   /// memory (allocatePinned) is copied by DMA at the bus's speed; other
   /// memory works too, through the driver's staging. `seconds` receives the
   /// wall time of the whole run, copies included.
   Status stream(Input form, const void *input, size_t n, uint32_t *classes,
-                size_t chunk = size_t(1) << 20, double *seconds = nullptr);
+                size_t chunk = 0, double *seconds = nullptr);
+  /// The samples of one full wave of the gate kernel on this device
+  /// (multiprocessors x resident blocks x threads x 64): smaller launches
+  /// take about as long, since each thread runs the whole net.
+  size_t samplesPerWave() const { return waveSamples; }
   /// Device memory of this net's context holding a copy of `data` (for
   /// runOnDevice); freeDevice releases it.
   Status upload(const void *data, size_t bytes, uint64_t *devicePtr);
@@ -95,13 +109,15 @@ private:
   void bufferSizes(size_t inputBytes, uint64_t words, size_t sizes[5]) const;
   /// Launches the packing kernel for `form` and lgc_net over n samples on
   /// `stream` (null: the default one); buffers[1..4] as bufferSizes.
+  /// `pack` or `net` false leaves that kernel out (timeKernels).
   Status launch(Input form, uint64_t input, size_t n,
                 const unsigned long long buffers[5], uint64_t words,
-                void *stream);
-  /// Runs the kernels on input from the host (`hostInput`) or the device.
+                void *stream, bool pack = true, bool net = true);
+  /// Runs the kernels on input from the host (`hostInput`) or the device;
+  /// with `times`, also each kernel alone.
   Status run(Input form, const void *hostInput, uint64_t deviceInput, size_t n,
              uint32_t *counts, uint32_t *classes, double *deviceSeconds,
-             unsigned repeat);
+             unsigned repeat, KernelTimes *times = nullptr);
 
   std::shared_ptr<Driver> driver;
   void *context = nullptr, *module = nullptr, *packKernel = nullptr,
@@ -109,6 +125,9 @@ private:
   int deviceId = 0;
   int32_t shape[abi::kNumShapeSlots] = {};
   double tauValue = 1;
+  size_t waveSamples = size_t(1) << 20;
+  /// Threads per block of lgc_net.
+  static constexpr unsigned kNetBlock = 128;
   std::string path, device;
 };
 

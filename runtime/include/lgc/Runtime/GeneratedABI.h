@@ -35,8 +35,10 @@
 //     grid over gpuPackU8Rows(shape) x words threads: thresholds 8-bit
 //     features x (n x features, row-major) into in (inputs rows) through the
 //     net's encoding; samples past n are 0. With a thermometer encoding
-//     (shape[kLevels] > 0) thread gid makes every level of feature
-//     gid % features for word gid / features; else input bit gid % inputs.
+//     (shape[kLevels] > 0) thread gid makes every level of V features
+//     (V = gpuPackU8FeaturesPerThread: 4 where features % 4 == 0, else 1),
+//     features V * (gid % (features / V)) .. + V - 1, for word
+//     gid / (features / V); else input bit gid % inputs.
 //   kernel lgc_pack_bits(ptr bits, i64 n, ptr in, i64 words)
 //     the same grid: copies input bits in lgc_net.h's packed layout
 //     (bits[w * inputs + i], ceil(n / 64) blocks) into in; samples past n
@@ -65,7 +67,7 @@
 namespace lgc::abi {
 
 /// Bumped whenever a slot, a symbol or a layout below changes meaning.
-constexpr uint32_t kGeneratedABIVersion = 3;
+constexpr uint32_t kGeneratedABIVersion = 4;
 
 //===----------------------------------------------------------------------===//
 // Symbols
@@ -126,10 +128,24 @@ enum ShapeSlot : uint32_t {
   kNumShapeSlots = 10
 };
 
-/// Threads per word of lgc_pack_u8: one per feature with a thermometer
-/// encoding (all its levels), else one per input bit.
+/// Features per thread of lgc_pack_u8 with a thermometer encoding: four
+/// where the features come in fours, so that a thread loads each sample's
+/// four bytes as one 32-bit word and a warp's load reads 128 contiguous
+/// bytes; else one.
+constexpr uint64_t gpuPackU8FeaturesPerThread(uint32_t levels,
+                                              uint32_t features) {
+  return levels && features % 4 == 0 ? 4 : 1;
+}
+constexpr uint64_t gpuPackU8FeaturesPerThread(const uint32_t *shape) {
+  return gpuPackU8FeaturesPerThread(shape[kLevels], shape[kFeatures]);
+}
+
+/// Threads per word of lgc_pack_u8: one per gpuPackU8FeaturesPerThread
+/// features with a thermometer encoding (all their levels), else one per
+/// input bit.
 constexpr uint64_t gpuPackU8Rows(const uint32_t *shape) {
-  return shape[kLevels] ? shape[kFeatures] : shape[kInputs];
+  return shape[kLevels] ? shape[kFeatures] / gpuPackU8FeaturesPerThread(shape)
+                        : shape[kInputs];
 }
 
 /// Bits needed to hold a class count of 0..group.
