@@ -12,12 +12,14 @@
 #       (sm_90: H100, H200) and its driver (no CUDA toolkit, compiler or LLVM
 #       needed): copy DIR there (scp -r, a shared disk, ...) and run it.
 #       Bit-exact checks against the interpreter through every input path,
-#       then images/s for 784->6x8000 and 6x64000 (device, with copies, the
-#       CPU backend on the same host), a summary table; then the trainer: CPU
-#       and CUDA gradients agree within 1e-4, CUDA it/s for 6x8000 and
-#       6x64000 at batch 100 and 1000. Output is line-buffered and each net
-#       has its own time limit (LGC_GPU_CHECK_TIMEOUT seconds, default 120),
-#       so a slow step cannot hide the results before it.
+#       then images/s for 784->6x8000 and 6x64000 (device, each kernel
+#       alone, with copies, the CPU backend on the same host; 6x8000 also
+#       with the earlier register defaults), a summary table; then the
+#       trainer: CPU and CUDA gradients agree within 1e-4, CUDA it/s for
+#       6x8000, 6x64000 and a conv net at batch 100 and 1000. Output is
+#       line-buffered and each net has its own time limit
+#       (LGC_GPU_CHECK_TIMEOUT seconds, default 120), so a slow step cannot
+#       hide the results before it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${1:-}" = bundle ] || { echo "usage: scripts/gpu-check.sh bundle [DIR]" >&2; exit 2; }
