@@ -50,6 +50,9 @@ static const char *kUsage = R"(usage: lgn-train [options] -o NET.lgn
   --minutes M          stop after M minutes of training
   --eval-every K       evaluate on the test split every K iterations (default:
                        every 1000 or 5 % of the budget, whichever is sooner)
+  --shift N            augment: move each training sample by up to N pixels
+                       along each axis, zeros entering (default 0; needs an image)
+  --flip               augment: mirror half of the training samples left to right
   --seed S             seed for wiring, weights and batches (default 1)
   --threads T          CPU threads (default 0: all cores)
   --device D           auto | cpu | cuda (default auto: cuda where there is a GPU)
@@ -186,14 +189,20 @@ std::string describeRun(const TrainOptions &opts, const RunSummary &done,
   }
   if (!m.arch.empty())
     widths = formatArch(m.arch);
+  std::string augment;
+  if (opts.shift || opts.flip)
+    augment = fmt::format("; augmented ({}{}{})",
+                          opts.shift ? fmt::format("shift {}", opts.shift) : "",
+                          opts.shift && opts.flip ? ", " : "",
+                          opts.flip ? "flip" : "");
   return fmt::format(
       "{} features x {} threshold{} ({}) -> {} gates -> {} classes, tau {}, "
-      "{} connections, seed {}; Adam lr {}, batch {}; {} iterations in {:.0f} "
-      "s on {}",
+      "{} connections, seed {}; Adam lr {}, batch {}{}; {} iterations in "
+      "{:.0f} s on {}",
       m.features, m.thresholds.size(), m.thresholds.size() == 1 ? "" : "s",
       levels, widths, m.classes, m.tau,
       m.connections == Connections::Unique ? "unique" : "random", m.seed,
-      opts.lr, opts.batch, done.iterations, done.seconds, device);
+      opts.lr, opts.batch, augment, done.iterations, done.seconds, device);
 }
 
 std::string formatClock(double secs) {
@@ -271,8 +280,9 @@ int main(int argc, char **argv) {
                       "residual-logit",
                       "parametrization",
                       "pool-relaxation",
+                      "shift",
                       "o"},
-                     {"bench", "quiet", "help", "h"});
+                     {"bench", "quiet", "flip", "help", "h"});
   if (int rc = flags.start(argc, argv, kUsage, 0, 0); rc >= 0)
     return rc;
   bool ok = true;
@@ -289,6 +299,8 @@ int main(int argc, char **argv) {
   opts.checkpointEvery = flags.u64("checkpoint-every", 0, ok);
   uint64_t limitTrain = flags.u64("limit-train", 0, ok);
   opts.validation = uint32_t(flags.u64("validation", 0, ok, 0, 1u << 30));
+  opts.shift = uint32_t(flags.u64("shift", 0, ok, 0, 1u << 16));
+  opts.flip = flags.has("flip");
   if (!ok)
     return 1;
   if (!(opts.model.tau > 0))

@@ -51,6 +51,10 @@ Status Trainer::writeOutputs(const EvalResult &last, double seconds) {
     net.metadata.emplace_back("optimizer",
                               "adam lr=" + std::to_string(opts.lr) +
                                   " batch=" + std::to_string(opts.batch));
+    if (opts.shift || opts.flip)
+      net.metadata.emplace_back("augment",
+                                "shift=" + std::to_string(opts.shift) +
+                                    (opts.flip ? " flip" : ""));
     net.metadata.emplace_back("iterations", std::to_string(iteration));
     std::snprintf(acc, sizeof acc, "%.4f", finalTestAccuracy);
     net.metadata.emplace_back("test_accuracy", acc);

@@ -105,6 +105,17 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
   adamM.assign(size_t(G) * W, 0);
   adamV.assign(size_t(G) * W, 0);
   rng = Rng(opts.model.seed ^ 0x5eed5eed5eed5eedull);
+  if (opts.shift || opts.flip) {
+    Shape shape = opts.model.inputShape();
+    if (!shape.spatial())
+      return Status::error("--shift and --flip need the inputs as an image "
+                           "(--image HxW)");
+    if (opts.shift >= std::min(shape.height, shape.width))
+      return Status::error("--shift " + std::to_string(opts.shift) +
+                           " moves the whole " + std::to_string(shape.height) +
+                           "x" + std::to_string(shape.width) +
+                           " image out of view");
+  }
   epochOrder.clear();
   epochPos = 0;
   iteration = 0;
@@ -157,15 +168,61 @@ static std::pair<uint32_t, uint32_t> part(uint32_t total, unsigned t,
   return {uint32_t(begin), uint32_t(end)};
 }
 
+void lgc::train::augmentBits(const uint8_t *in, const Shape &shape, int dx,
+                             int dy, bool flip, uint8_t *out) {
+  const int H = int(shape.height), W = int(shape.width);
+  for (uint32_t p = 0; p < shape.channels; ++p) {
+    const uint8_t *plane = in + size_t(p) * H * W;
+    uint8_t *to = out + size_t(p) * H * W;
+    for (int y = 0; y < H; ++y)
+      for (int x = 0; x < W; ++x) {
+        int sy = y - dy, sx = flip ? W - 1 - (x - dx) : x - dx;
+        to[y * W + x] = sy >= 0 && sy < H && sx >= 0 && sx < W
+                            ? plane[sy * W + sx]
+                            : uint8_t(0);
+      }
+  }
+}
+
 double Trainer::step(uint32_t *correctOut) {
   std::vector<uint32_t> batch = nextBatch();
   uint32_t G = model.numGates(), B = opts.batch, inputs = trainData.inputs;
+  // The batch's augmentation, drawn here in sample order (not in the
+  // threads) from a stream of its own that depends only on the seed and
+  // the iteration: batches are the same with and without it, and a resumed
+  // run draws what the uninterrupted one would.
+  Rng augmentRng(opts.model.seed ^ 0xa5a5a5a5a5a5a5a5ull ^
+                 (iteration + 1) * 0x9e3779b97f4a7c15ull);
+  struct Move {
+    int dx = 0, dy = 0;
+    bool flip = false;
+  };
+  const bool augment = opts.shift || opts.flip;
+  const Shape shape = opts.model.inputShape();
+  std::vector<Move> moves(augment ? B : 0);
+  for (Move &m : moves) {
+    int span = 2 * int(opts.shift) + 1;
+    m.dx = int(augmentRng.below(uint64_t(span))) - int(opts.shift);
+    m.dy = int(augmentRng.below(uint64_t(span))) - int(opts.shift);
+    m.flip = opts.flip && augmentRng.below(2);
+  }
+  // Sample s of the batch as the steps see it (in `scratch` if moved).
+  auto sampleBits = [&](uint32_t s, std::vector<uint8_t> &scratch) {
+    const uint8_t *row = &trainData.bits[size_t(batch[s]) * inputs];
+    if (!augment)
+      return row;
+    scratch.resize(inputs);
+    augmentBits(row, shape, moves[s].dx, moves[s].dy, moves[s].flip,
+                scratch.data());
+    return static_cast<const uint8_t *>(scratch.data());
+  };
   if (gpu) {
     // Unit-major inputs, as the kernels read them.
     gpuInputs.resize(size_t(inputs) * B);
     std::vector<uint32_t> labels(B);
+    std::vector<uint8_t> scratch;
     for (uint32_t s = 0; s < B; ++s) {
-      const uint8_t *row = &trainData.bits[size_t(batch[s]) * inputs];
+      const uint8_t *row = sampleBits(s, scratch);
       for (uint32_t i = 0; i < inputs; ++i)
         gpuInputs[size_t(i) * B + s] = row[i];
       labels[s] = trainData.labels[batch[s]];
@@ -201,8 +258,9 @@ double Trainer::step(uint32_t *correctOut) {
     float *in = ws.inputs().data();
     uint32_t stride = ws.stride();
     std::vector<uint32_t> labels(n);
+    std::vector<uint8_t> scratch;
     for (uint32_t s = 0; s < n; ++s) {
-      const uint8_t *row = &trainData.bits[size_t(batch[s0 + s]) * inputs];
+      const uint8_t *row = sampleBits(s0 + s, scratch);
       for (uint32_t i = 0; i < inputs; ++i)
         in[size_t(i) * stride + s] = row[i];
       labels[s] = trainData.labels[batch[s0 + s]];

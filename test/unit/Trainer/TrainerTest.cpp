@@ -242,6 +242,95 @@ TEST(Trainer, DeterministicAndResumable) {
       << corrupt.message();
 }
 
+TEST(Trainer, AugmentBits) {
+  // Two planes of 3 x 4, values 1..24 (0 marks "outside").
+  Shape shape{2, 3, 4};
+  std::vector<uint8_t> in(24), out(24);
+  for (size_t i = 0; i < in.size(); ++i)
+    in[i] = uint8_t(i + 1);
+  auto at = [&](uint32_t p, int y, int x) { return out[(p * 3 + y) * 4 + x]; };
+  augmentBits(in.data(), shape, 0, 0, false, out.data());
+  EXPECT_EQ(out, in);
+  // One right and one down: (y, x) comes from (y - 1, x - 1); zeros enter.
+  augmentBits(in.data(), shape, 1, 1, false, out.data());
+  EXPECT_EQ(at(0, 0, 0), 0);
+  EXPECT_EQ(at(0, 0, 3), 0);
+  EXPECT_EQ(at(0, 2, 0), 0);
+  EXPECT_EQ(at(0, 1, 1), in[0]);
+  EXPECT_EQ(at(1, 2, 3), in[12 + 1 * 4 + 2]);
+  // Left and up by two.
+  augmentBits(in.data(), shape, -2, -2, false, out.data());
+  EXPECT_EQ(at(0, 0, 0), in[2 * 4 + 2]);
+  EXPECT_EQ(at(0, 0, 2), 0);
+  EXPECT_EQ(at(0, 1, 0), 0);
+  // Mirrored: column x from column 3 - x, in every plane.
+  augmentBits(in.data(), shape, 0, 0, true, out.data());
+  for (uint32_t p = 0; p < 2; ++p)
+    for (int y = 0; y < 3; ++y)
+      for (int x = 0; x < 4; ++x)
+        EXPECT_EQ(at(p, y, x), in[(p * 3 + y) * 4 + 3 - x]);
+  // Mirrored, then moved right by one.
+  augmentBits(in.data(), shape, 1, 0, true, out.data());
+  EXPECT_EQ(at(0, 0, 0), 0);
+  EXPECT_EQ(at(0, 0, 1), in[3]);
+  EXPECT_EQ(at(0, 0, 3), in[1]);
+}
+
+TEST(Trainer, AugmentedRunsAreDeterministicAndResumable) {
+  Dataset train = smallFashion(2000, "train"), test = smallFashion(300, "test");
+  if (train.size() == 0)
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  TempDir dir;
+  TrainOptions o = smallOptions();
+  o.model.widths = {400, 400};
+  o.iterations = 30;
+  o.shift = 2;
+  o.flip = true;
+  Trainer straight, plain;
+  ASSERT_TRUE(straight.setup(o, train, test).ok());
+  ASSERT_TRUE(straight.run().ok());
+  TrainOptions none = o;
+  none.shift = 0;
+  none.flip = false;
+  ASSERT_TRUE(plain.setup(none, train, test).ok());
+  ASSERT_TRUE(plain.run().ok());
+  // The augmentation reaches the steps.
+  EXPECT_NE(straight.model.weights, plain.model.weights);
+  TrainOptions first = o;
+  first.iterations = 13;
+  first.checkpoint = dir.path + "/ck";
+  Trainer a, b;
+  ASSERT_TRUE(a.setup(first, train, test).ok());
+  ASSERT_TRUE(a.run().ok());
+  TrainOptions second = o;
+  second.resume = dir.path + "/ck";
+  ASSERT_TRUE(b.setup(second, train, test).ok());
+  ASSERT_TRUE(b.run().ok());
+  EXPECT_EQ(b.model.weights, straight.model.weights);
+  // Augmentation needs an image, and a shift that leaves some of it.
+  Dataset odd;
+  odd.numFeatures = 5;
+  odd.numClasses = 2;
+  odd.features = {0, 1, 0, 1, 1};
+  odd.labels = {0};
+  TrainOptions oddOptions;
+  oddOptions.model.features = 5;
+  oddOptions.model.widths = {8, 4};
+  oddOptions.model.classes = 2;
+  oddOptions.shift = 1;
+  Trainer c;
+  Status s = c.setup(oddOptions, odd, odd);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("need the inputs as an image"), std::string::npos)
+      << s.message();
+  TrainOptions far = o;
+  far.shift = 28;
+  Trainer d;
+  s = d.setup(far, train, test);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("out of view"), std::string::npos) << s.message();
+}
+
 TEST(Trainer, RejectsBadSetups) {
   Dataset d;
   d.numFeatures = 4;

@@ -71,7 +71,22 @@ struct TrainOptions {
   /// Hold out the last `validation` training samples: the evaluations during
   /// training use them, and the test split is scored once at the end.
   uint32_t validation = 0;
+  /// Data augmentation of the training samples (never of the evaluated
+  /// ones): each sample of a batch is moved by up to `shift` pixels along
+  /// each axis, zeros entering at the border, and with `flip` mirrored left
+  /// to right half of the time. Needs the inputs as an image
+  /// (ModelConfig::inputShape).
+  uint32_t shift = 0;
+  bool flip = false;
 };
+
+/// One sample's input bits, `shape.channels` planes of height x width
+/// (row-major), mirrored left to right if `flip`, then moved by dx pixels
+/// to the right and dy down, zeros entering at the border:
+/// out(p, y, x) = in(p, y - dy, x') with x' = x - dx, or width - 1 - (x -
+/// dx) with `flip`; 0 where that is outside the image.
+void augmentBits(const uint8_t *in, const Shape &shape, int dx, int dy,
+                 bool flip, uint8_t *out);
 
 /// Inputs thresholded to 0/1, sample-major, plus labels.
 struct BitData {
