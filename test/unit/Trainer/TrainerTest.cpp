@@ -190,6 +190,33 @@ TEST(Trainer, LearnsFashionMnistAndMatchesTheInterpreter) {
   EXPECT_EQ(::stat(o.plot.c_str(), &st), 0);
 }
 
+/// Trains `o` straight through, and again as two runs joined by a
+/// checkpoint (`ck`) after `split` iterations; both must end with the same
+/// weights, which `weights` receives.
+void expectResumeMatches(const TrainOptions &o, const Dataset &train,
+                         const Dataset &test, uint64_t split,
+                         const std::string &ck, std::vector<float> &weights) {
+  Trainer straight;
+  ASSERT_TRUE(straight.setup(o, train, test).ok());
+  ASSERT_TRUE(straight.run().ok());
+  weights = straight.model.weights;
+  TrainOptions first = o;
+  first.iterations = split;
+  first.checkpoint = ck;
+  Trainer a;
+  ASSERT_TRUE(a.setup(first, train, test).ok());
+  ASSERT_TRUE(a.run().ok());
+  TrainOptions second = o;
+  second.resume = ck;
+  Trainer b;
+  Status s = b.setup(second, train, test);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(b.iteration, split);
+  ASSERT_TRUE(b.run().ok());
+  EXPECT_EQ(b.iteration, o.iterations);
+  EXPECT_EQ(b.model.weights, weights);
+}
+
 TEST(Trainer, DeterministicAndResumable) {
   Dataset train = smallFashion(3000, "train"), test = smallFashion(500, "test");
   if (train.size() == 0)
@@ -198,28 +225,12 @@ TEST(Trainer, DeterministicAndResumable) {
   TrainOptions o = smallOptions();
   o.model.widths = {400, 400};
   o.iterations = 70; // crosses an epoch boundary (30 batches per epoch)
-  Trainer straight, again;
-  ASSERT_TRUE(straight.setup(o, train, test).ok());
-  ASSERT_TRUE(straight.run().ok());
+  std::vector<float> weights;
+  expectResumeMatches(o, train, test, 45, dir.path + "/ck", weights);
+  Trainer again;
   ASSERT_TRUE(again.setup(o, train, test).ok());
   ASSERT_TRUE(again.run().ok());
-  EXPECT_EQ(straight.model.weights, again.model.weights);
-
-  TrainOptions first = o;
-  first.iterations = 45;
-  first.checkpoint = dir.path + "/ck";
-  Trainer a;
-  ASSERT_TRUE(a.setup(first, train, test).ok());
-  ASSERT_TRUE(a.run().ok());
-  TrainOptions second = o;
-  second.resume = dir.path + "/ck";
-  Trainer b;
-  Status s = b.setup(second, train, test);
-  ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_EQ(b.iteration, 45u);
-  ASSERT_TRUE(b.run().ok());
-  EXPECT_EQ(b.iteration, 70u);
-  EXPECT_EQ(b.model.weights, straight.model.weights);
+  EXPECT_EQ(again.model.weights, weights);
 
   // A checkpoint for another model, or a damaged one, is refused.
   TrainOptions other = o;
@@ -234,12 +245,29 @@ TEST(Trainer, DeterministicAndResumable) {
   ASSERT_TRUE(readFile(dir.path + "/ck", bytes).ok());
   bytes[bytes.size() / 2] ^= 1;
   ASSERT_TRUE(writeFileAtomic(dir.path + "/bad", bytes).ok());
-  second.resume = dir.path + "/bad";
+  TrainOptions damaged = o;
+  damaged.resume = dir.path + "/bad";
   Trainer d;
-  Status corrupt = d.setup(second, train, test);
+  Status corrupt = d.setup(damaged, train, test);
   EXPECT_FALSE(corrupt.ok());
   EXPECT_NE(corrupt.message().find("corrupt"), std::string::npos)
       << corrupt.message();
+
+  // Augmented runs too (each iteration's moves are drawn from the seed and
+  // the iteration), and the augmentation reaches the steps.
+  TrainOptions augmented = o;
+  augmented.shift = 2;
+  augmented.flip = true;
+  std::vector<float> moved;
+  expectResumeMatches(augmented, train, test, 13, dir.path + "/ck2", moved);
+  EXPECT_NE(moved, weights);
+  // Augmentation needs a shift that leaves some of the image.
+  TrainOptions far = augmented;
+  far.shift = 28;
+  Trainer e;
+  Status s = e.setup(far, train, test);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("out of view"), std::string::npos) << s.message();
 }
 
 TEST(Trainer, AugmentBits) {
@@ -274,61 +302,6 @@ TEST(Trainer, AugmentBits) {
   EXPECT_EQ(at(0, 0, 0), 0);
   EXPECT_EQ(at(0, 0, 1), in[3]);
   EXPECT_EQ(at(0, 0, 3), in[1]);
-}
-
-TEST(Trainer, AugmentedRunsAreDeterministicAndResumable) {
-  Dataset train = smallFashion(2000, "train"), test = smallFashion(300, "test");
-  if (train.size() == 0)
-    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  TempDir dir;
-  TrainOptions o = smallOptions();
-  o.model.widths = {400, 400};
-  o.iterations = 30;
-  o.shift = 2;
-  o.flip = true;
-  Trainer straight, plain;
-  ASSERT_TRUE(straight.setup(o, train, test).ok());
-  ASSERT_TRUE(straight.run().ok());
-  TrainOptions none = o;
-  none.shift = 0;
-  none.flip = false;
-  ASSERT_TRUE(plain.setup(none, train, test).ok());
-  ASSERT_TRUE(plain.run().ok());
-  // The augmentation reaches the steps.
-  EXPECT_NE(straight.model.weights, plain.model.weights);
-  TrainOptions first = o;
-  first.iterations = 13;
-  first.checkpoint = dir.path + "/ck";
-  Trainer a, b;
-  ASSERT_TRUE(a.setup(first, train, test).ok());
-  ASSERT_TRUE(a.run().ok());
-  TrainOptions second = o;
-  second.resume = dir.path + "/ck";
-  ASSERT_TRUE(b.setup(second, train, test).ok());
-  ASSERT_TRUE(b.run().ok());
-  EXPECT_EQ(b.model.weights, straight.model.weights);
-  // Augmentation needs an image, and a shift that leaves some of it.
-  Dataset odd;
-  odd.numFeatures = 5;
-  odd.numClasses = 2;
-  odd.features = {0, 1, 0, 1, 1};
-  odd.labels = {0};
-  TrainOptions oddOptions;
-  oddOptions.model.features = 5;
-  oddOptions.model.widths = {8, 4};
-  oddOptions.model.classes = 2;
-  oddOptions.shift = 1;
-  Trainer c;
-  Status s = c.setup(oddOptions, odd, odd);
-  EXPECT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("need the inputs as an image"), std::string::npos)
-      << s.message();
-  TrainOptions far = o;
-  far.shift = 28;
-  Trainer d;
-  s = d.setup(far, train, test);
-  EXPECT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("out of view"), std::string::npos) << s.message();
 }
 
 TEST(Trainer, RejectsBadSetups) {
@@ -366,6 +339,22 @@ TEST(Trainer, RejectsBadSetups) {
     TrainOptions bad = o;
     bad.resume = "/nonexistent/ck";
     EXPECT_FALSE(t.setup(bad, d, d).ok());
+  }
+  {
+    // Five features are no square image: nothing to shift.
+    Trainer t;
+    Dataset five = d;
+    five.numFeatures = 5;
+    five.features = {0, 1, 0, 1, 1};
+    five.labels = {0};
+    TrainOptions bad = o;
+    bad.model.features = 5;
+    bad.shift = 1;
+    Status s = t.setup(bad, five, five);
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("need the inputs as an image"),
+              std::string::npos)
+        << s.message();
   }
 }
 
