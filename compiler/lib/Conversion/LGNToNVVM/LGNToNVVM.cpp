@@ -350,7 +350,8 @@ LLVM::LLVMFuncOp NVVMLowering::packU8Function(const EncodingTables &encoding) {
 /// offsets from the thread's first byte, without a bounds check per sample,
 /// and with V = 4 as one 32-bit load per sample where x is 4-byte aligned:
 /// a warp's load is then 128 contiguous bytes instead of 32. On an H200
-/// (784 features, 4M images) one byte per load packed at 1.45 TB/s.
+/// (784 features, 4M images) one byte per load packed at 1.45 TB/s, four
+/// at 2.64 TB/s (55 % of the DRAM's bandwidth).
 LLVM::LLVMFuncOp
 NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
   LLVM::LLVMFuncOp fn =
