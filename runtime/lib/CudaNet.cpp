@@ -367,29 +367,29 @@ Status CudaNet::run(Input form, const void *hostInput, uint64_t deviceInput,
         check(d.cuMemcpyHtoD(buf[0], hostInput, sizes[0]), "copying the input");
   uint64_t input = hostInput ? buf[0] : deviceInput;
   if (status) {
-    auto start = std::chrono::steady_clock::now();
-    for (unsigned r = 0; r < std::max(1u, repeat) && status; ++r)
-      status = launch(form, input, n, buf, uint64_t(words), nullptr);
-    if (status)
-      status = check(d.cuCtxSynchronize(), "running the kernels");
-    if (deviceSeconds)
-      *deviceSeconds = std::chrono::duration<double>(
-                           std::chrono::steady_clock::now() - start)
-                           .count() /
-                       std::max(1u, repeat);
-    // Each kernel alone: the packing kernel's output stays valid for the
-    // gate kernel's launches (the loops above left it in place).
-    for (int k = 0; times && k < 2 && status; ++k) {
-      auto t = std::chrono::steady_clock::now();
+    // Seconds per launch of the kernels (`pack`, `net`) over `repeat`
+    // launches.
+    auto timed = [&](bool pack, bool net) {
+      auto start = std::chrono::steady_clock::now();
       for (unsigned r = 0; r < std::max(1u, repeat) && status; ++r)
-        status = launch(form, input, n, buf, uint64_t(words), nullptr, k == 0,
-                        k == 1);
+        status =
+            launch(form, input, n, buf, uint64_t(words), nullptr, pack, net);
       if (status)
         status = check(d.cuCtxSynchronize(), "running the kernels");
-      (k == 0 ? times->pack : times->net) =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
-              .count() /
-          std::max(1u, repeat);
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                           start)
+                 .count() /
+             std::max(1u, repeat);
+    };
+    double both = timed(true, true);
+    if (deviceSeconds)
+      *deviceSeconds = both;
+    // Each kernel alone: the packing kernel's output stays valid for the
+    // gate kernel's launches (the launches above left it in place).
+    if (times && status) {
+      times->pack = timed(true, false);
+      if (status)
+        times->net = timed(false, true);
     }
   }
   if (status && classesOut) {

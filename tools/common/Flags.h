@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -99,6 +100,25 @@ public:
                 " (expected a number)");
       return def;
     }
+    return v;
+  }
+  /// The value of a flag that names one of `allowed` (or `def` when it is
+  /// absent); anything else prints "--name must be a, b or c, not 'v'" and
+  /// sets `ok` false.
+  std::string oneOf(const std::string &name, const std::string &def,
+                    std::initializer_list<const char *> allowed,
+                    bool &ok) const {
+    std::string v = str(name, def), list;
+    size_t k = 0;
+    for (const char *a : allowed) {
+      if (v == a)
+        return v;
+      if (k > 0)
+        list += k + 1 == allowed.size() ? " or " : ", ";
+      list += a;
+      ++k;
+    }
+    ok = fail("--" + name + " must be " + list + ", not '" + v + "'");
     return v;
   }
   /// The start every tool shares: parses, prints `usage` for --help or -h,

@@ -57,9 +57,10 @@ int main(int argc, char **argv) {
     return 1;
   const std::string &path = flags.positionals[0];
   bool isGpu = isGpuModulePath(path);
-  std::string device = flags.str("device", isGpu ? "cuda" : "cpu");
-  if (device != "cpu" && device != "cuda")
-    return flags.fail("--device must be cpu or cuda, not '" + device + "'"), 1;
+  std::string device =
+      flags.oneOf("device", isGpu ? "cuda" : "cpu", {"cpu", "cuda"}, ok);
+  if (!ok)
+    return 1;
   if (device == "cuda" && !isGpu)
     return flags.fail("--device cuda runs a .ptx, .cubin or .fatbin from lgc "
                       "--emit=ptx|cubin|fatbin"),
@@ -93,9 +94,10 @@ int main(int argc, char **argv) {
   }
   size_t n = std::min<uint64_t>(data.size(), limit);
   bool fromPixels = !data.pixels.empty();
-  std::string input = flags.str("input", fromPixels ? "u8" : "f32");
-  if (input != "u8" && input != "f32")
-    return flags.fail("--input must be u8 or f32, not '" + input + "'"), 1;
+  std::string input =
+      flags.oneOf("input", fromPixels ? "u8" : "f32", {"u8", "f32"}, ok);
+  if (!ok)
+    return 1;
   if (input == "u8" && !fromPixels)
     return flags.fail(data.name + " has no 8-bit pixels; use --input f32"), 1;
 

@@ -331,28 +331,23 @@ int main(int argc, char **argv) {
     return flags.fail("invalid --image '" + flags.str("image") +
                       "' (expected HxW or HxWxC, e.g. 28x28)"),
            1;
-  std::string init = flags.str("init", "gaussian");
-  if (init != "gaussian" && init != "residual")
-    return flags.fail("--init must be gaussian or residual, not '" + init +
-                      "'"),
-           1;
+  std::string init =
+      flags.oneOf("init", "gaussian", {"gaussian", "residual"}, ok);
+  std::string pool =
+      flags.oneOf("pool-relaxation", "max", {"max", "probabilistic"}, ok);
+  std::string param =
+      flags.oneOf("parametrization", "softmax", {"softmax", "input-wise"}, ok);
+  std::string device =
+      flags.oneOf("device", "auto", {"auto", "cpu", "cuda"}, ok);
+  if (!ok)
+    return 1;
   opts.model.init =
       init == "residual" ? InitScheme::Residual : InitScheme::Gaussian;
   opts.model.residualLogit = float(flags.real("residual-logit", 5.0, ok));
   if (!ok || !(opts.model.residualLogit > 0))
     return flags.fail("--residual-logit must be a positive number"), 1;
-  std::string pool = flags.str("pool-relaxation", "max");
-  if (pool != "max" && pool != "probabilistic")
-    return flags.fail("--pool-relaxation must be max or probabilistic, not '" +
-                      pool + "'"),
-           1;
   opts.model.poolRelaxation =
       pool == "max" ? PoolRelaxation::Max : PoolRelaxation::Probabilistic;
-  std::string param = flags.str("parametrization", "softmax");
-  if (param != "softmax" && param != "input-wise")
-    return flags.fail("--parametrization must be softmax or input-wise, not '" +
-                      param + "'"),
-           1;
   opts.model.parametrization = param == "input-wise"
                                    ? Parametrization::InputWise
                                    : Parametrization::Softmax;
@@ -363,11 +358,6 @@ int main(int argc, char **argv) {
            1;
   opts.model.connections =
       conn == "unique" ? Connections::Unique : Connections::Random;
-  std::string device = flags.str("device", "auto");
-  if (device != "auto" && device != "cpu" && device != "cuda")
-    return flags.fail("--device must be auto, cpu or cuda, not '" + device +
-                      "'"),
-           1;
   opts.device = device;
   bool bench = flags.has("bench");
   if (!bench && !flags.has("o"))
