@@ -152,6 +152,17 @@ LogicalResult Driver::validate(Stage stage, StringRef outPath) {
   if (opts.keepBlocks && stage != Stage::MLIR && stage != Stage::LGN)
     return error("--keep-blocks needs --emit=mlir or --emit=lgn: every "
                  "later stage needs the blocks unrolled to gates");
+  if (opts.blockLoops && opts.keepBlocks)
+    return error("--blocks=loop and --keep-blocks: choose one");
+  bool cpuStage = stage == Stage::LLVM || stage == Stage::Asm ||
+                  stage == Stage::Obj || stage == Stage::SharedLib;
+  if (opts.blockLoops && !(cpuStage || stage == Stage::MLIR))
+    return error("--blocks=loop is for the CPU backend (--emit=llvm, asm, "
+                 "obj, so) and --emit=mlir; --emit=" +
+                 Twine(stageInfo(stage).name) + " needs unrolled blocks");
+  if (opts.blockLoops && opts.viaLLVMDialect)
+    return error("--blocks=loop emits LLVM IR directly; it does not go "
+                 "through --via-llvm-dialect");
   bool toFile = !outPath.empty() && outPath != "-";
   if (stage == Stage::SharedLib && !toFile)
     return error("a shared library needs an output file (-o net.so)");
@@ -196,7 +207,8 @@ LogicalResult Driver::optimize(ModuleOp module) {
   lgn::PipelineOptions pipeline;
   pipeline.optLevel = opts.optLevel;
   pipeline.printStats = opts.printStats;
-  pipeline.unrollBlocks = !opts.keepBlocks;
+  pipeline.unrollBlocks = !opts.keepBlocks && !opts.blockLoops;
+  pipeline.optimizeAroundBlocks = opts.blockLoops;
   lgn::buildDefaultPipeline(pm, pipeline);
   // The pipeline's result is verified once; every pass's, on request.
   pm.enableVerifier(opts.verifyEach);
@@ -258,7 +270,7 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
   if (stage != Stage::LLVMMLIR && !opts.viaLLVMDialect) {
     // Straight to LLVM IR, in parallel for a library (EmitLLVMIR.h).
     FailureOr<lgn::NetOp> net = getSingleNet(module);
-    if (failed(net))
+    if (failed(net) || failed(checkBlocksAheadOfGates(*net)))
       return failure();
     if (stage != Stage::SharedLib) {
       llvm::LLVMContext llvmContext;

@@ -44,9 +44,44 @@ NetStats lgc::lgn::computeNetStats(NetOp net) {
     s.unusedInputs += arg.use_empty();
     countFanOut(arg);
   }
+  auto deepestInput = [&](OperandRange inputs) {
+    unsigned d = 0;
+    for (Value v : inputs)
+      d = std::max(d, depthOf(v));
+    return d;
+  };
   for (Operation &op : body.without_terminator()) {
     if (isa<ConstantOp>(op)) {
       ++s.constants;
+      continue;
+    }
+    if (auto conv = dyn_cast<ConvOp>(op)) {
+      ++s.convBlocks;
+      llvm::DenseMap<Value, unsigned> inTree;
+      unsigned tree = 0;
+      for (Operation &inner : conv.getBodyBlock()) {
+        auto gate = dyn_cast<GateOp>(inner);
+        if (!gate)
+          continue;
+        ++s.convTreeGates;
+        unsigned d = 1 + std::max(inTree.lookup(gate.getLhs()),
+                                  inTree.lookup(gate.getRhs()));
+        inTree[gate.getResult()] = d;
+        tree = std::max(tree, d);
+      }
+      depth[&op] = deepestInput(conv.getInputs()) + tree;
+      for (Value r : conv.getResults())
+        countFanOut(r);
+      continue;
+    }
+    if (auto pool = dyn_cast<OrPoolOp>(op)) {
+      ++s.poolBlocks;
+      // The OR of k * k values as a balanced tree (lgn-unroll-blocks).
+      depth[&op] =
+          deepestInput(pool.getInputs()) +
+          llvm::Log2_64_Ceil(uint64_t(pool.getKernel()) * pool.getKernel());
+      for (Value r : pool.getResults())
+        countFanOut(r);
       continue;
     }
     auto gate = cast<GateOp>(op);
@@ -72,6 +107,9 @@ void lgc::lgn::printNetStats(const NetStats &s, llvm::raw_ostream &os) {
   os << "inputs:    " << s.inputs << " (" << s.unusedInputs << " unused)\n";
   os << "gates:     " << s.gates << "\n";
   os << "constants: " << s.constants << "\n";
+  if (s.convBlocks || s.poolBlocks)
+    os << "blocks:    " << s.convBlocks << " conv (" << s.convTreeGates
+       << " tree gates), " << s.poolBlocks << " or_pool\n";
   os << "outputs:   " << s.outputs << " in " << s.classes << " classes\n";
   os << "depth:     " << s.depth << "\n";
   os << "kinds:    ";
@@ -140,6 +178,10 @@ llvm::json::Object lgc::lgn::netStatsToJSON(const NetStats &s) {
       {"inputs", int64_t(s.inputs)},
       {"unused_inputs", int64_t(s.unusedInputs)},
       {"gates", int64_t(s.gates)},
+      {"blocks",
+       llvm::json::Object{{"conv", int64_t(s.convBlocks)},
+                          {"conv_tree_gates", int64_t(s.convTreeGates)},
+                          {"or_pool", int64_t(s.poolBlocks)}}},
       {"constants", int64_t(s.constants)},
       {"outputs", int64_t(s.outputs)},
       {"classes", int64_t(s.classes)},

@@ -192,6 +192,11 @@ struct Buffers {
         malloc(sizeof(uint64_t *) * (shape(kOutputs) + 1)));
     if (!in || !scratch || !planes || !rows || !byteT || !outputs)
       return false;
+    // Generated code writes every slot before reading it (a block's zero
+    // frame included). All ones rather than whatever the allocator left:
+    // code that broke this rule would fail every run the same way, and the
+    // bit-exact tests would see it.
+    memset(scratch, 0xff, sizeof(uint64_t) * shape(kScratchSlots) * V);
     for (uint32_t k = 0; k < shape(kOutputs); ++k) {
       int32_t home = __lgc_gen_outputs[k];
       outputs[k] = home >= 0                  ? scratch + size_t(home) * V

@@ -64,6 +64,21 @@ static cl::opt<bool> keepBlocks(
              "lgn.or_pool (--emit=mlir and --emit=lgn only; other stages "
              "unroll them)"),
     cl::init(false), cl::cat(lgcCategory));
+enum class BlockCode { Unroll, Loop };
+static cl::opt<BlockCode> blockCode(
+    "blocks",
+    cl::desc("How the CPU backend runs weight-shared conv and pool blocks"),
+    cl::init(BlockCode::Unroll),
+    cl::values(
+        clEnumValN(BlockCode::Unroll, "unroll",
+                   "as gates, one per position, optimised with the rest "
+                   "(default: faster on the nets measured, "
+                   "docs/architectures.md)"),
+        clEnumValN(BlockCode::Loop, "loop",
+                   "as loops over positions running each tree once in the "
+                   "code (code size and compile time independent of the "
+                   "image size)")),
+    cl::cat(lgcCategory));
 static cl::opt<bool>
     printStats("print-stats",
                cl::desc("Print gate statistics before and after"),
@@ -251,6 +266,7 @@ int main(int argc, char **argv) {
   opts.cpu.jobs = jobs;
   opts.verifyEach = verifyEach;
   opts.viaLLVMDialect = viaLLVMDialect;
+  opts.blockLoops = blockCode == BlockCode::Loop;
   opts.supportLibDir = supportLibDir.empty()
                            ? lgc::defaultSupportLibraryDir(
                                  argv[0], reinterpret_cast<void *>(&fail))

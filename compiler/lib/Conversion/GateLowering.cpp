@@ -57,6 +57,7 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
   for (ConstantOp c : body.getOps<ConstantOp>())
     homes[c.getResult()] = ValueHome{ValueHome::Constant, c.getValue() ? 1 : 0};
   order = liveGatesDepthFirst(net);
+  planBlocks(net);
   size_t per = std::max(1u, gatesPerFunction);
   llvm::DenseMap<Operation *, size_t> position;
   position.reserve(order.size());
@@ -120,6 +121,115 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
         freeSlots.push_back(homes.lookup(operand).index);
     }
   }
+}
+
+/// The image a block reads and the zero border around it.
+struct WindowGeometry {
+  OperandRange inputs;
+  int64_t channels, height, width, padding;
+};
+
+static WindowGeometry windowGeometry(Operation *op) {
+  if (auto conv = dyn_cast<ConvOp>(op))
+    return {conv.getInputs(), conv.getChannels(), conv.getHeight(),
+            conv.getWidth(), conv.getPadding()};
+  auto pool = cast<OrPoolOp>(op);
+  return {pool.getInputs(), pool.getChannels(), pool.getHeight(),
+          pool.getWidth(), pool.getPadding()};
+}
+
+void NetPartition::planBlocks(NetOp net) {
+  SmallVector<Operation *> blockOps;
+  for (Operation &op : net.getBodyBlock())
+    if (isa<ConvOp, OrPoolOp>(op))
+      blockOps.push_back(&op);
+  if (blockOps.empty())
+    return;
+  // A block is live when the GroupSum, a live gate or a live block reads
+  // one of its results; blocks only read earlier ones, so one backward
+  // sweep finds them all.
+  llvm::DenseSet<Operation *> live;
+  for (GateOp gate : order)
+    live.insert(gate);
+  for (Operation *op : llvm::reverse(blockOps))
+    if (llvm::any_of(op->getUsers(), [&](Operation *user) {
+          return isa<OutputOp>(user) || live.contains(user);
+        }))
+      live.insert(op);
+  // Framed images made so far, by operands and padding.
+  llvm::DenseMap<llvm::hash_code, SmallVector<size_t, 1>> framed;
+  for (Operation *op : blockOps) {
+    if (!live.contains(op))
+      continue;
+    WindowGeometry g = windowGeometry(op);
+    BlockPlan plan{op, ValueHome::Scratch, 0, 0, 0, true, 0};
+    // In place: the operands are inputs (or an earlier block's results) at
+    // consecutive indices, and no border is needed.
+    std::optional<ValueHome> first = home(g.inputs[0]);
+    bool inPlace =
+        g.padding == 0 && first && first->kind != ValueHome::Constant;
+    for (size_t i = 1; inPlace && i < g.inputs.size(); ++i) {
+      std::optional<ValueHome> h = home(g.inputs[i]);
+      inPlace =
+          h && h->kind == first->kind && h->index == first->index + int64_t(i);
+    }
+    llvm::hash_code key = llvm::hash_combine(
+        llvm::hash_combine_range(g.inputs.begin(), g.inputs.end()), g.height,
+        g.width, g.padding);
+    const BlockPlan *same = nullptr;
+    if (!inPlace)
+      for (size_t k : framed.lookup(key)) {
+        WindowGeometry h = windowGeometry(blockPlans[k].op);
+        if (h.height == g.height && h.width == g.width &&
+            h.padding == g.padding && llvm::equal(h.inputs, g.inputs))
+          same = &blockPlans[k];
+      }
+    if (inPlace) {
+      plan.sourceKind = first->kind;
+      plan.sourceBase = first->index;
+      plan.rowStride = g.width;
+      plan.planeStride = g.height * g.width;
+      plan.gathered = false;
+    } else if (same) {
+      plan.sourceBase = same->sourceBase;
+      plan.rowStride = same->rowStride;
+      plan.planeStride = same->planeStride;
+      plan.gathered = false;
+    } else {
+      plan.sourceBase = scratchSlots;
+      plan.rowStride = g.width + 2 * g.padding;
+      plan.planeStride = (g.height + 2 * g.padding) * plan.rowStride;
+      scratchSlots += g.channels * plan.planeStride;
+      framed[key].push_back(blockPlans.size());
+    }
+    plan.outBase = scratchSlots;
+    for (OpResult r : op->getResults())
+      homes[r] = ValueHome{ValueHome::Scratch,
+                           plan.outBase + int64_t(r.getResultNumber())};
+    scratchSlots += op->getNumResults();
+    blockPlans.push_back(plan);
+  }
+}
+
+LogicalResult lgc::checkBlocksAheadOfGates(NetOp net) {
+  for (Operation &op : net.getBodyBlock()) {
+    if (!isa<ConvOp, OrPoolOp>(op))
+      continue;
+    for (Value v : windowGeometry(&op).inputs)
+      if (v.getDefiningOp<GateOp>())
+        return op.emitOpError("reads a gate: position loops evaluate the "
+                              "blocks ahead of every gate (unroll the blocks "
+                              "instead)");
+  }
+  return success();
+}
+
+LogicalResult lgc::checkNoBlocks(NetOp net, StringRef lowering) {
+  for (Operation &op : net.getBodyBlock())
+    if (isa<ConvOp, OrPoolOp>(op))
+      return op.emitOpError("must be unrolled to gates before ")
+             << lowering << " (lgn-unroll-blocks)";
+  return success();
 }
 
 ArrayRef<GateOp> NetPartition::chunk(unsigned k) const {

@@ -16,12 +16,14 @@ void lgc::lgn::buildDefaultPipeline(OpPassManager &pm,
                                     const PipelineOptions &opts) {
   OpPassManager &net = pm.nest<NetOp>();
   // Shared blocks: their bodies fold once for every position, then they
-  // become gates for the rest of the pipeline.
+  // become gates for the rest of the pipeline, or stay blocks between which
+  // the gates are optimised (a backend that loops over positions).
   if (opts.optLevel >= 1)
     net.addPass(createSimplifyBlocks());
-  if (!opts.unrollBlocks)
+  if (opts.unrollBlocks)
+    net.addPass(createUnrollBlocks());
+  else if (!opts.optimizeAroundBlocks)
     return;
-  net.addPass(createUnrollBlocks());
   if (opts.printStats)
     net.addPass(createPrintStats(PrintStatsOptions{"before"}));
   if (opts.optLevel >= 1) {

@@ -26,7 +26,9 @@ struct RemoveDeadGatesPass
     Operation *op = body.getTerminator()->getPrevNode();
     while (op) {
       Operation *prev = op->getPrevNode();
-      if (isa<GateOp, ConstantOp>(op) && op->use_empty()) {
+      // A block none of whose results is read goes too (a block partly
+      // read stays whole).
+      if (isa<GateOp, ConstantOp, ConvOp, OrPoolOp>(op) && op->use_empty()) {
         op->erase();
         ++numErased;
       }

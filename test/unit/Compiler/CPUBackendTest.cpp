@@ -48,6 +48,8 @@ struct Case {
   /// Through the conversion pass and MLIR's translation (else straight to
   /// LLVM IR).
   bool viaLLVMDialect = false;
+  /// Conv and pool blocks as loops over positions (lgc --blocks=loop).
+  bool blockLoops = false;
 };
 
 using lgc::test::randomNet;
@@ -67,6 +69,7 @@ std::unique_ptr<NetLibrary> compile(const Net &net, const Case &c,
   opts.cpu.jobs = c.jobs;
   opts.cpu.ternaryLogic = c.ternaryLogic;
   opts.viaLLVMDialect = c.viaLLVMDialect;
+  opts.blockLoops = c.blockLoops;
   opts.supportLibDir = LGC_SUPPORT_LIB_DIR;
   std::string path = dir + "/" + c.name + ".so";
   bool ok = mlir::succeeded(
@@ -230,6 +233,33 @@ TEST(CPUBackend, ConvNetsBitExact) {
         ASSERT_TRUE(lib);
         test::checkAgainstInterpreter(net, *lib, {1, 64, 300}, {1, 2});
       }
+}
+
+/// The same nets with every block kept and run as loops over positions:
+/// convs reading inputs in place (no padding) or from a zero-framed copy
+/// (padding), pools reading conv results mixed with the inputs and
+/// constants of folded trees (gathered one value at a time), nets whose
+/// outputs are pool results; 64-bit words and the host's widest vectors,
+/// small gate functions (many of them reading block results).
+TEST(CPUBackend, ConvNetLoopsBitExact) {
+  TempDir dir;
+  int index = 0;
+  for (const test::ConvNetSpec &spec : test::convNetSpecs())
+    for (int kinds : {0, 1})
+      for (unsigned opt : {0u, 2u})
+        for (unsigned bits : {64u, 0u}) {
+          SCOPED_TRACE(std::string(spec.arch) + " kinds " +
+                       std::to_string(kinds) + " -O" + std::to_string(opt) +
+                       " bits " + std::to_string(bits));
+          Net net = test::randomConvNet(spec, 40 + index / 2, kinds);
+          std::string name = "loop" + std::to_string(index++);
+          Case c{name.c_str(),    0, {}, 0, Connections::Random, 0, opt, bits,
+                 opt ? 17u : 200u};
+          c.blockLoops = true;
+          auto lib = compile(net, c, dir.path);
+          ASSERT_TRUE(lib);
+          test::checkAgainstInterpreter(net, *lib, {1, 64, 300}, {1, 2});
+        }
 }
 
 TEST(CPUBackend, RegisterWindowsAndSlotReuse) {

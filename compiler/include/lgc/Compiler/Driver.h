@@ -91,6 +91,11 @@ struct DriverOptions {
   /// 2 (--emit=lgn, where the folded blocks still fit the format) hold
   /// them, every later stage needs gates.
   bool keepBlocks = false;
+  /// Keep lgn.conv and lgn.or_pool ops through the CPU backend, which runs
+  /// each as a loop over its positions (lgc --blocks=loop); the gates
+  /// around them are optimised as usual. CPU stages straight to LLVM IR and
+  /// --emit=mlir only.
+  bool blockLoops = false;
   /// Where to write the net's statistics before and after optimisation as
   /// JSON (lgc/Dialect/LGN/NetStats.h); empty: nowhere.
   std::string statsJson;

@@ -66,6 +66,27 @@ struct ValueHome {
   int64_t index;
 };
 
+/// A weight-shared block (lgn.conv or lgn.or_pool) that a backend runs as a
+/// loop over positions instead of as unrolled gates (the CPU backend's
+/// `--blocks=loop`).
+struct BlockPlan {
+  mlir::Operation *op;
+  /// Where the block reads its input image: element (c, y, x) of the image
+  /// framed by its zero border (the op's padding), y and x counted from the
+  /// frame's top-left corner, is at sourceBase + c * planeStride +
+  /// y * rowStride + x of `in` (Input) or of the scratch array (Scratch).
+  ValueHome::Kind sourceKind;
+  int64_t sourceBase, planeStride, rowStride;
+  /// This block first copies its operands there, framed by zeros: they are
+  /// not one run of inputs or of an earlier block's results in image order,
+  /// or the op pads, and no earlier block made the same image (the channels
+  /// of a conv layer share one). Otherwise the block reads them where they
+  /// are.
+  bool gathered;
+  /// Result r is in scratch slot outBase + r.
+  int64_t outBase;
+};
+
 /// The gates of a net as generated functions, and the memory they share.
 ///
 /// Gates are evaluated in one global order (depth-first from the outputs)
@@ -79,8 +100,15 @@ struct ValueHome {
 /// at once rather than one slot per cut value.
 class NetPartition {
 public:
+  /// A net may keep lgn.conv and lgn.or_pool ops ahead of its gates
+  /// (checkBlocksAheadOfGates): each live one gets a BlockPlan, its results
+  /// (and its gathered input) scratch slots of their own, never reused, and
+  /// the gates read its results as they read inputs.
   NetPartition(lgn::NetOp net, unsigned gatesPerFunction,
                unsigned window = kUnlimitedWindow);
+
+  /// The live blocks in evaluation order (the net's order).
+  llvm::ArrayRef<BlockPlan> blocks() const { return blockPlans; }
 
   /// Gates of function k, in evaluation order.
   llvm::ArrayRef<lgn::GateOp> chunk(unsigned k) const;
@@ -95,12 +123,24 @@ public:
   std::optional<ValueHome> home(mlir::Value v) const;
 
 private:
+  void planBlocks(lgn::NetOp net);
+
   std::vector<lgn::GateOp> order;
+  std::vector<BlockPlan> blockPlans;
   std::vector<size_t> chunkStarts;
   llvm::DenseMap<mlir::Value, ValueHome> homes;
   int64_t scratchSlots = 0;
   unsigned windowSize;
 };
+
+/// Fails, with an error at the first offending op, unless every lgn.conv
+/// and lgn.or_pool of `net` reads only inputs, constants and other blocks'
+/// results: a lowering that loops over positions evaluates the blocks
+/// first, then the gates.
+mlir::LogicalResult checkBlocksAheadOfGates(lgn::NetOp net);
+/// Fails, with an error at the first lgn.conv or lgn.or_pool, when `net`
+/// has one: `lowering` handles gates only.
+mlir::LogicalResult checkNoBlocks(lgn::NetOp net, llvm::StringRef lowering);
 
 /// Emits the bitwise code of gate functions, as values of type V (MLIR's
 /// LLVM dialect values, or LLVM IR values for code emitted straight to LLVM

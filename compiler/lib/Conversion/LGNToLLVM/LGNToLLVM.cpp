@@ -172,6 +172,8 @@ struct ConvertLGNToLLVMPass
       if (ternaryLogic && vectorWords < 2)
         return net.emitOpError("ternary logic needs vectors of 2, 4 or 8 "
                                "words (128 to 512 bits)");
+      if (failed(checkNoBlocks(net, "convert-lgn-to-llvm")))
+        return failure();
       lowerNet(net, b, vectorWords, gatesPerFunction, registerWindow,
                ternaryLogic);
       return success();

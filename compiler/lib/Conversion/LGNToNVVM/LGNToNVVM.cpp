@@ -603,6 +603,8 @@ struct ConvertLGNToNVVMPass
 
   void runOnOperation() override {
     auto lower = [&](NetOp net, OpBuilder &b) -> LogicalResult {
+      if (failed(checkNoBlocks(net, "convert-lgn-to-nvvm")))
+        return failure();
       NetPartition partition(net, gatesPerFunction, registerWindow);
       NVVMLowering(net, b, partition, gatesPerFunction, hostMode).run();
       return success();

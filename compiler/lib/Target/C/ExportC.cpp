@@ -52,6 +52,8 @@ static void table(llvm::raw_ostream &os, const char *type, const char *name,
 
 LogicalResult lgc::exportC(NetOp net, unsigned gatesPerFunction,
                            llvm::raw_ostream &os) {
+  if (failed(checkNoBlocks(net, "the C export")))
+    return failure();
   NetPartition partition(net, gatesPerFunction);
   EncodingTables encoding = encodingTables(net);
   SmallVector<int32_t> outputs = outputHomeTable(net, partition);

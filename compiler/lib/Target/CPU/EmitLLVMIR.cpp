@@ -69,6 +69,19 @@ public:
   }
   llvm::IRBuilder<> &builder() { return b; }
 
+  /// The body of a block function: block `plan` as loops over its
+  /// positions (see BlockPlan), after copying its operands into their
+  /// zero-framed image where the plan gathers them.
+  void emitBlock(const BlockPlan &plan) {
+    if (plan.gathered)
+      emitGather(plan);
+    llvm::Value *src = plan.sourceKind == ValueHome::Input ? inArg : scratchArg;
+    if (auto conv = llvm::dyn_cast<lgn::ConvOp>(plan.op))
+      emitConv(conv, plan, src);
+    else
+      emitPool(llvm::cast<lgn::OrPoolOp>(plan.op), plan, src);
+  }
+
 protected:
   bool hasTernary() const override { return ternaryLogic; }
   llvm::Value *ternary(unsigned table, llvm::Value *x, llvm::Value *y,
@@ -123,6 +136,178 @@ private:
   llvm::Value *element(llvm::Value *base, int64_t index) {
     return b.CreateConstGEP1_32(vecTy, base, unsigned(index));
   }
+  llvm::Value *element(llvm::Value *base, llvm::Value *index) {
+    return b.CreateGEP(vecTy, base, index);
+  }
+  llvm::Value *i64(int64_t v) { return b.getInt64(uint64_t(v)); }
+  /// base + a * i (+ b * j): an index into a vector array.
+  llvm::Value *affine(int64_t base, int64_t a, llvm::Value *i, int64_t c = 0,
+                      llvm::Value *j = nullptr) {
+    llvm::Value *v = b.CreateAdd(i64(base), b.CreateMul(i64(a), i));
+    return j ? b.CreateAdd(v, b.CreateMul(i64(c), j)) : v;
+  }
+  llvm::Value *loadAt(llvm::Value *base, llvm::Value *index) {
+    llvm::LoadInst *load =
+        b.CreateAlignedLoad(vecTy, element(base, index), align);
+    if (base == inArg)
+      load->setMetadata(llvm::LLVMContext::MD_invariant_load, invariant);
+    return load;
+  }
+  void storeAt(llvm::Value *value, llvm::Value *index) {
+    b.CreateAlignedStore(value, element(scratchArg, index), align);
+  }
+
+  /// `for (i = 0; i < n; ++i) body(i)` at the insertion point, which then
+  /// follows the loop. A count of 0 emits nothing.
+  void loop(int64_t n, llvm::function_ref<void(llvm::Value *)> body) {
+    if (n <= 0)
+      return;
+    llvm::LLVMContext &ctx = module.getContext();
+    llvm::Function *fn = b.GetInsertBlock()->getParent();
+    llvm::BasicBlock *entry = b.GetInsertBlock();
+    auto *header = llvm::BasicBlock::Create(ctx, "loop", fn);
+    b.CreateBr(header);
+    b.SetInsertPoint(header);
+    llvm::PHINode *i = b.CreatePHI(b.getInt64Ty(), 2, "i");
+    i->addIncoming(i64(0), entry);
+    body(i);
+    llvm::Value *next = b.CreateAdd(i, i64(1), "", /*HasNUW=*/true,
+                                    /*HasNSW=*/true);
+    i->addIncoming(next, b.GetInsertBlock());
+    // Made after the body's blocks, so the text reads in program order.
+    auto *exit = llvm::BasicBlock::Create(ctx, "loop.end", fn);
+    b.CreateCondBr(b.CreateICmpULT(next, i64(n)), header, exit);
+    b.SetInsertPoint(exit);
+  }
+
+  /// The value of a block operand from its home.
+  llvm::Value *homeValue(mlir::Value v) {
+    ValueHome h = *partition.home(v);
+    switch (h.kind) {
+    case ValueHome::Input:
+      return loadInput(h.index);
+    case ValueHome::Scratch:
+      return loadScratch(h.index);
+    case ValueHome::Constant:
+      return constant(h.index != 0);
+    }
+    llvm_unreachable("unknown home");
+  }
+
+  /// Copies the operands into the plan's image and zeroes its frame: rows
+  /// of the frame are runs of stores, the columns a few per row.
+  void emitGather(const BlockPlan &plan) {
+    mlir::OperandRange inputs = plan.op->getOperands();
+    int64_t C = inputs.size(), H = 0, W = 0, p = 0;
+    if (auto conv = llvm::dyn_cast<lgn::ConvOp>(plan.op))
+      C = conv.getChannels(), H = conv.getHeight(), W = conv.getWidth(),
+      p = conv.getPadding();
+    else if (auto pool = llvm::dyn_cast<lgn::OrPoolOp>(plan.op))
+      C = pool.getChannels(), H = pool.getHeight(), W = pool.getWidth(),
+      p = pool.getPadding();
+    int64_t Wp = plan.rowStride, plane = plan.planeStride,
+            base = plan.sourceBase;
+    llvm::Value *zero = constant(false);
+    if (p > 0)
+      loop(C, [&](llvm::Value *c) {
+        loop(p * Wp, [&](llvm::Value *k) {
+          storeAt(zero, b.CreateAdd(affine(base, plane, c), k));
+          storeAt(zero, b.CreateAdd(affine(base + (p + H) * Wp, plane, c), k));
+        });
+        loop(H, [&](llvm::Value *y) {
+          llvm::Value *row = affine(base + p * Wp, plane, c, Wp, y);
+          for (int64_t k = 0; k < p; ++k) {
+            storeAt(zero, b.CreateAdd(row, i64(k)));
+            storeAt(zero, b.CreateAdd(row, i64(p + W + k)));
+          }
+        });
+      });
+    // One run of inputs or scratch slots in image order is copied by a
+    // loop; anything else (a pool reading folded trees: inputs, constants
+    // and conv results mixed) one value at a time.
+    std::optional<ValueHome> first = partition.home(inputs[0]);
+    bool run = first && first->kind != ValueHome::Constant;
+    for (size_t i = 1; run && i < inputs.size(); ++i) {
+      std::optional<ValueHome> h = partition.home(inputs[i]);
+      run =
+          h && h->kind == first->kind && h->index == first->index + int64_t(i);
+    }
+    if (run) {
+      llvm::Value *from = first->kind == ValueHome::Input ? inArg : scratchArg;
+      loop(C, [&](llvm::Value *c) {
+        loop(H, [&](llvm::Value *y) {
+          llvm::Value *to = affine(base + p * Wp + p, plane, c, Wp, y);
+          llvm::Value *src = affine(first->index, H * W, c, W, y);
+          loop(W, [&](llvm::Value *x) {
+            storeAt(loadAt(from, b.CreateAdd(src, x)), b.CreateAdd(to, x));
+          });
+        });
+      });
+      return;
+    }
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      int64_t c = int64_t(i) / (H * W), y = int64_t(i) / W % H,
+              x = int64_t(i) % W;
+      storeScratch(homeValue(inputs[i]),
+                   base + c * plane + (y + p) * Wp + x + p);
+    }
+  }
+
+  /// One tree per position: leaf (channel, dy, dx) of the window at
+  /// (y stride, x stride) in the framed image.
+  void emitConv(lgn::ConvOp conv, const BlockPlan &plan, llvm::Value *src) {
+    int64_t s = conv.getStride(), Wp = plan.rowStride,
+            Wout = conv.getOutWidth();
+    llvm::ArrayRef<int32_t> leaves = conv.getLeaves();
+    mlir::Block &body = conv.getBodyBlock();
+    loop(conv.getOutHeight(), [&](llvm::Value *y) {
+      loop(Wout, [&](llvm::Value *x) {
+        llvm::Value *corner = affine(0, s * Wp, y, s, x);
+        llvm::DenseMap<mlir::Value, llvm::Value *> values;
+        for (unsigned l = 0; l < body.getNumArguments(); ++l) {
+          int64_t offset = plan.sourceBase + leaves[3 * l] * plan.planeStride +
+                           leaves[3 * l + 1] * Wp + leaves[3 * l + 2];
+          values[body.getArgument(l)] =
+              loadAt(src, b.CreateAdd(corner, i64(offset)));
+        }
+        for (mlir::Operation &op : body) {
+          if (auto gate = llvm::dyn_cast<lgn::GateOp>(op))
+            values[gate.getResult()] =
+                bitwise(gate.getKind(), values.lookup(gate.getLhs()),
+                        values.lookup(gate.getRhs()));
+          else if (auto c = llvm::dyn_cast<lgn::ConstantOp>(op))
+            values[c.getResult()] = constant(c.getValue());
+          else if (auto yield = llvm::dyn_cast<lgn::YieldOp>(op))
+            storeAt(values.lookup(yield.getResult()),
+                    affine(plan.outBase, Wout, y, 1, x));
+        }
+      });
+    });
+  }
+
+  /// The OR of each channel's window; the frame's zeros add nothing.
+  void emitPool(lgn::OrPoolOp pool, const BlockPlan &plan, llvm::Value *src) {
+    int64_t s = pool.getStride(), k = pool.getKernel(), Wp = plan.rowStride,
+            Hout = pool.getOutHeight(), Wout = pool.getOutWidth();
+    loop(pool.getChannels(), [&](llvm::Value *c) {
+      loop(Hout, [&](llvm::Value *y) {
+        loop(Wout, [&](llvm::Value *x) {
+          llvm::Value *corner =
+              b.CreateAdd(affine(plan.sourceBase, plan.planeStride, c),
+                          affine(0, s * Wp, y, s, x));
+          llvm::Value *acc = nullptr;
+          for (int64_t dy = 0; dy < k; ++dy)
+            for (int64_t dx = 0; dx < k; ++dx) {
+              llvm::Value *v =
+                  loadAt(src, b.CreateAdd(corner, i64(dy * Wp + dx)));
+              acc = acc ? b.CreateOr(acc, v) : v;
+            }
+          storeAt(acc, b.CreateAdd(affine(plan.outBase, Hout * Wout, c),
+                                   affine(0, Wout, y, 1, x)));
+        });
+      });
+    });
+  }
 
   llvm::Module &module;
   llvm::IRBuilder<> b;
@@ -173,9 +358,21 @@ buildPart(const NetPartition &partition, const NetTables &tables,
   }
   if (part != 0)
     return module;
+  // Blocks, in part 0: the gates read their results.
+  std::vector<llvm::Function *> blocks;
+  for (const BlockPlan &plan : partition.blocks()) {
+    blocks.push_back(emitter.declare(
+        (abi::kCpuBlockFunction + llvm::Twine(blocks.size())).str(),
+        llvm::GlobalValue::InternalLinkage));
+    emitter.define(blocks.back());
+    emitter.emitBlock(plan);
+    emitter.builder().CreateRetVoid();
+  }
   llvm::Function *eval =
       emitter.declare(abi::kEvalSymbol, llvm::GlobalValue::ExternalLinkage);
   emitter.define(eval);
+  for (llvm::Function *block : blocks)
+    emitter.builder().CreateCall(block, {eval->getArg(0), eval->getArg(1)});
   for (unsigned k = 0; k < partition.numChunks(); ++k) {
     llvm::Function *callee = chunks[k];
     if (!callee) {

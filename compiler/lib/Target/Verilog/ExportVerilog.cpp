@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Target/Verilog/ExportVerilog.h"
+#include "lgc/Conversion/GateLowering.h"
 #include "lgc/Runtime/Interpreter.h"
 #include "lgc/Target/GateExpression.h"
 
@@ -101,6 +102,8 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
   if (!opts.emitCounts && !opts.emitClass)
     return net.emitOpError(
         "cannot be exported to Verilog with neither counts nor class outputs");
+  if (failed(checkNoBlocks(net, "the Verilog export")))
+    return failure();
   Block &body = net.getBodyBlock();
   auto outputs = net.getOutputOp().getBits();
   unsigned inputs = body.getNumArguments(), classes = net.getClasses();

@@ -80,8 +80,12 @@ constexpr const char *kOutputsSymbol = "__lgc_gen_outputs";
 constexpr const char *kBitFeatureSymbol = "__lgc_gen_bit_feature";
 constexpr const char *kBitThresholdSymbol = "__lgc_gen_bit_threshold";
 constexpr const char *kBitThresholdU8Symbol = "__lgc_gen_bit_threshold_u8";
-/// Internal functions of the CPU code: gate chunk k is `kGatesFunction<k>`.
+/// Internal functions of the CPU code: gate chunk k is `kGatesFunction<k>`;
+/// with position loops, block k (a conv or pool) is `kCpuBlockFunction<k>`,
+/// called before the gates. Blocks use scratch slots like gates do, so the
+/// runtime needs nothing more.
 constexpr const char *kCpuGatesFunction = "__lgc_gen_gates_";
+constexpr const char *kCpuBlockFunction = "__lgc_gen_block_";
 /// GPU kernels and their host-mode per-thread equivalents.
 constexpr const char *kPackKernel = "lgc_pack_u8";
 constexpr const char *kPackBitsKernel = "lgc_pack_bits";

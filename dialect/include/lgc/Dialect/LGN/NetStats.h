@@ -27,14 +27,19 @@ struct NetStats {
   static constexpr int64_t kNoLayer = INT64_MAX;
 
   uint64_t inputs = 0, unusedInputs = 0, gates = 0, constants = 0;
+  /// Weight-shared blocks kept as blocks: lgn.conv ops and the gates of
+  /// their trees (each counted once, not per position), lgn.or_pool ops.
+  /// `gates` and the per-kind and per-layer counts are the net's own gates.
+  uint64_t convBlocks = 0, convTreeGates = 0, poolBlocks = 0;
   uint64_t outputs = 0, classes = 0;
-  /// Longest input-to-output path, in gates.
+  /// Longest input-to-output path, in gates (through a block: its deepest
+  /// input, then its tree's depth or its OR tree's).
   unsigned depth = 0;
   std::array<uint64_t, 16> perKind{};
   /// layer -> gates of each kind in it.
   std::map<int64_t, std::array<uint64_t, 16>> perLayer;
-  /// Fan-out histogram over the inputs and gates: readers (gate operands and
-  /// output bits) -> how many values have that many; counts above
+  /// Fan-out histogram over the inputs, gates and block results: readers (gate
+  /// operands and output bits) -> how many values have that many; counts above
   /// kFanOutCap are pooled in the last bucket.
   static constexpr unsigned kFanOutCap = 16;
   std::array<uint64_t, kFanOutCap + 1> fanOut{};

@@ -28,6 +28,11 @@ struct PipelineOptions {
   /// Unroll lgn.conv and lgn.or_pool to gates (every pass after it and
   /// every backend expects gates).
   bool unrollBlocks = true;
+  /// Without unrolling, still optimise the gates around the blocks (for a
+  /// backend that loops over the blocks' positions); otherwise the pipeline
+  /// stops after folding the blocks' bodies, so that the .lgn writer finds
+  /// the gate layers as the blocks left them.
+  bool optimizeAroundBlocks = false;
 };
 
 /// Adds the default pipeline (used by lgc at -O1 and above) to a pass

@@ -10,10 +10,11 @@
 include "mlir/Pass/PassBase.td"
 
 def RemoveDeadGates : Pass<"lgn-remove-dead-gates", "lgc::lgn::NetOp"> {
-  let summary = "Erase gates and constants that reach no output";
+  let summary = "Erase gates, constants and blocks that reach no output";
   let description = [{
     Walks the net backwards from its outputs and erases every gate and
-    constant whose result is unused, in one pass. Input bits are part of the
+    constant whose result is unused, and every lgn.conv and lgn.or_pool none
+    of whose results is used, in one pass. Input bits are part of the
     interface and are kept even when unused; with `report-unused-inputs` the
     pass emits a remark counting them.
   }];

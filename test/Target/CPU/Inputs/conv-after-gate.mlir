@@ -1,0 +1,11 @@
+// A conv reading a gate: no order runs every block before every gate.
+lgn.net @conv_after_gate classes 1 tau 1.0 {
+^bb0(%i0: i1, %i1: i1, %i2: i1, %i3: i1):
+  %g = lgn.gate xor %i0, %i1
+  %r:1 = lgn.conv(%g, %i1, %i2, %i3) {channels = 1 : i32, height = 2 : i32, width = 2 : i32, kernel = 2 : i32, stride = 1 : i32, padding = 0 : i32, leaves = array<i32: 0, 0, 0, 0, 1, 1>} -> 1 {
+  ^bb0(%a: i1, %b: i1):
+    %x = lgn.gate and %a, %b
+    lgn.yield %x
+  }
+  lgn.output %r#0
+}
