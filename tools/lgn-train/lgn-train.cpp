@@ -45,6 +45,8 @@ static const char *kUsage = R"(usage: lgn-train [options] -o NET.lgn
   --thresholds LIST    input thresholds, e.g. 0.5 or 0.25,0.5,0.75 (default 0.5)
   --connections C      unique | random (difflogic's schemes; default unique)
   --lr LR              Adam learning rate (default 0.01)
+  --lr-schedule S      constant (default) | cosine (from LR down to 0 over the
+                       budget: --iterations, or the time of --minutes)
   --batch B            batch size (default 100)
   --iterations N       stop after N iterations
   --minutes M          stop after M minutes of training
@@ -197,12 +199,13 @@ std::string describeRun(const TrainOptions &opts, const RunSummary &done,
                           opts.flip ? "flip" : "");
   return fmt::format(
       "{} features x {} threshold{} ({}) -> {} gates -> {} classes, tau {}, "
-      "{} connections, seed {}; Adam lr {}, batch {}{}; {} iterations in "
+      "{} connections, seed {}; Adam lr {}{}, batch {}{}; {} iterations in "
       "{:.0f} s on {}",
       m.features, m.thresholds.size(), m.thresholds.size() == 1 ? "" : "s",
       levels, widths, m.classes, m.tau,
       m.connections == Connections::Unique ? "unique" : "random", m.seed,
-      opts.lr, opts.batch, augment, done.iterations, done.seconds, device);
+      opts.lr, opts.lrSchedule == LRSchedule::Cosine ? " (cosine to 0)" : "",
+      opts.batch, augment, done.iterations, done.seconds, device);
 }
 
 std::string formatClock(double secs) {
@@ -281,6 +284,7 @@ int main(int argc, char **argv) {
                       "parametrization",
                       "pool-relaxation",
                       "shift",
+                      "lr-schedule",
                       "o"},
                      {"bench", "quiet", "flip", "help", "h"});
   if (int rc = flags.start(argc, argv, kUsage, 0, 0); rc >= 0)
@@ -301,6 +305,10 @@ int main(int argc, char **argv) {
   opts.validation = uint32_t(flags.u64("validation", 0, ok, 0, 1u << 30));
   opts.shift = uint32_t(flags.u64("shift", 0, ok, 0, 1u << 16));
   opts.flip = flags.has("flip");
+  opts.lrSchedule = flags.oneOf("lr-schedule", "constant",
+                                {"constant", "cosine"}, ok) == "cosine"
+                        ? LRSchedule::Cosine
+                        : LRSchedule::Constant;
   if (!ok)
     return 1;
   if (!(opts.model.tau > 0))

@@ -48,9 +48,11 @@ Status Trainer::writeOutputs(const EvalResult &last, double seconds) {
     if (!opts.dataName.empty())
       net.metadata.emplace_back("dataset", opts.dataName);
     net.metadata.emplace_back("config", opts.model.describe());
-    net.metadata.emplace_back("optimizer",
-                              "adam lr=" + std::to_string(opts.lr) +
-                                  " batch=" + std::to_string(opts.batch));
+    net.metadata.emplace_back(
+        "optimizer",
+        "adam lr=" + std::to_string(opts.lr) +
+            " batch=" + std::to_string(opts.batch) +
+            (opts.lrSchedule == LRSchedule::Cosine ? " schedule=cosine" : ""));
     if (opts.shift || opts.flip)
       net.metadata.emplace_back("augment",
                                 "shift=" + std::to_string(opts.shift) +

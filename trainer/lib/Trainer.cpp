@@ -61,6 +61,7 @@ Trainer::~Trainer() = default;
 Status Trainer::setup(const TrainOptions &o, const Dataset &train,
                       const Dataset &test) {
   opts = o;
+  stepLR = opts.lr;
   if (opts.batch == 0)
     return Status::error("--batch must be positive");
   if (!(opts.lr > 0))
@@ -168,6 +169,17 @@ static std::pair<uint32_t, uint32_t> part(uint32_t total, unsigned t,
   return {uint32_t(begin), uint32_t(end)};
 }
 
+float lgc::train::scheduledLR(const TrainOptions &opts, double progress) {
+  progress = std::clamp(progress, 0.0, 1.0);
+  switch (opts.lrSchedule) {
+  case LRSchedule::Constant:
+    return opts.lr;
+  case LRSchedule::Cosine:
+    return float(opts.lr * 0.5 * (1.0 + std::cos(M_PI * progress)));
+  }
+  return opts.lr;
+}
+
 void lgc::train::augmentBits(const uint8_t *in, const Shape &shape, int dx,
                              int dy, bool flip, uint8_t *out) {
   const int H = int(shape.height), W = int(shape.width);
@@ -229,8 +241,8 @@ double Trainer::step(uint32_t *correctOut) {
     }
     double loss = 0;
     uint32_t correct = 0;
-    Status s = gpu->step(gpuInputs.data(), labels.data(), B, opts.lr,
-                         ++adamStep, loss, correct);
+    Status s = gpu->step(gpuInputs.data(), labels.data(), B, stepLR, ++adamStep,
+                         loss, correct);
     if (!s) {
       std::fprintf(stderr, "lgn-train: %s\n", s.message().c_str());
       std::abort();
@@ -289,7 +301,7 @@ double Trainer::step(uint32_t *correctOut) {
       adamM[k] = b1 * adamM[k] + (1 - b1) * g;
       adamV[k] = b2 * adamV[k] + (1 - b2) * g * g;
       model.weights[k] -=
-          opts.lr * (adamM[k] / c1) / (std::sqrt(adamV[k] / c2) + eps);
+          stepLR * (adamM[k] / c1) / (std::sqrt(adamV[k] / c2) + eps);
     }
   });
   ++iteration;
@@ -389,6 +401,10 @@ Status Trainer::run(RunSummary *summary) {
       evalSeconds = opts.minutes * 60 / 20;
   }
   while (iteration < target && now() < limit) {
+    double done =
+        std::max(opts.iterations ? double(iteration) / double(target) : 0.0,
+                 opts.minutes > 0 ? now() / limit : 0.0);
+    stepLR = scheduledLR(opts, done);
     uint32_t correct = 0;
     lossSum += step(&correct);
     correctSum += correct;

@@ -217,6 +217,21 @@ void expectResumeMatches(const TrainOptions &o, const Dataset &train,
   EXPECT_EQ(b.model.weights, weights);
 }
 
+TEST(Trainer, LearningRateSchedule) {
+  TrainOptions o;
+  o.lr = 0.02f;
+  EXPECT_EQ(scheduledLR(o, 0.0), 0.02f);
+  EXPECT_EQ(scheduledLR(o, 0.7), 0.02f);
+  o.lrSchedule = LRSchedule::Cosine;
+  EXPECT_FLOAT_EQ(scheduledLR(o, 0.0), 0.02f);
+  EXPECT_FLOAT_EQ(scheduledLR(o, 0.5), 0.01f);
+  EXPECT_NEAR(scheduledLR(o, 0.25), 0.01f * (1 + std::sqrt(0.5f)), 1e-7);
+  EXPECT_NEAR(scheduledLR(o, 1.0), 0.0f, 1e-9);
+  // Past the end (a time budget's last step) it stays at 0, not back up.
+  EXPECT_NEAR(scheduledLR(o, 1.3), 0.0f, 1e-9);
+  EXPECT_EQ(scheduledLR(o, -1.0), 0.02f);
+}
+
 TEST(Trainer, DeterministicAndResumable) {
   Dataset train = smallFashion(3000, "train"), test = smallFashion(500, "test");
   if (train.size() == 0)
@@ -261,6 +276,36 @@ TEST(Trainer, DeterministicAndResumable) {
   std::vector<float> moved;
   expectResumeMatches(augmented, train, test, 13, dir.path + "/ck2", moved);
   EXPECT_NE(moved, weights);
+  // A cosine schedule follows the whole budget, so the interrupted run is
+  // the full one, its checkpoint at iteration 45 kept (a killed run's last
+  // checkpoint); resumed with the same flags it ends where the straight run
+  // does, and the schedule changed the steps.
+  TrainOptions cosine = o;
+  cosine.lrSchedule = LRSchedule::Cosine;
+  Trainer annealed;
+  ASSERT_TRUE(annealed.setup(cosine, train, test).ok());
+  ASSERT_TRUE(annealed.run().ok());
+  EXPECT_NE(annealed.model.weights, weights);
+  TrainOptions killed = cosine;
+  killed.checkpoint = dir.path + "/ck3";
+  killed.checkpointEvery = 45;
+  std::string kept;
+  killed.onProgress = [&](const Progress &p) {
+    if (p.iteration == 45)
+      ASSERT_TRUE(readFile(killed.checkpoint, kept).ok());
+  };
+  Trainer k;
+  ASSERT_TRUE(k.setup(killed, train, test).ok());
+  ASSERT_TRUE(k.run().ok());
+  ASSERT_FALSE(kept.empty());
+  ASSERT_TRUE(writeFileAtomic(dir.path + "/ck45", kept).ok());
+  TrainOptions resumed = cosine;
+  resumed.resume = dir.path + "/ck45";
+  Trainer r;
+  ASSERT_TRUE(r.setup(resumed, train, test).ok());
+  EXPECT_EQ(r.iteration, 45u);
+  ASSERT_TRUE(r.run().ok());
+  EXPECT_EQ(r.model.weights, annealed.model.weights);
   // Augmentation needs a shift that leaves some of the image.
   TrainOptions far = augmented;
   far.shift = 28;

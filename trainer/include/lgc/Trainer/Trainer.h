@@ -45,9 +45,17 @@ struct RunSummary {
   double evalDiscrete = 0, evalRelaxed = 0, testAccuracy = 0;
 };
 
+/// How the learning rate moves over the run.
+enum class LRSchedule {
+  Constant,
+  /// From `lr` down to 0 along half a cosine over the budget.
+  Cosine,
+};
+
 struct TrainOptions {
   ModelConfig model;
   float lr = 0.01f;
+  LRSchedule lrSchedule = LRSchedule::Constant;
   uint32_t batch = 100;
   uint64_t iterations = 0; // 0: until `minutes` run out
   double minutes = 0;      // 0: no time limit
@@ -96,6 +104,11 @@ struct BitData {
   std::vector<uint64_t> packed; // the interpreter's layout, for discrete eval
   size_t size() const { return labels.size(); }
 };
+
+/// The learning rate at `progress` (0 at the start, 1 at the end of the
+/// budget: the iterations done of --iterations, or the seconds of
+/// --minutes, whichever is further).
+float scheduledLR(const TrainOptions &opts, double progress);
 
 /// Thresholds samples [begin, end) of a data set with the model's encoding
 /// (x > t, as the .lgn encoding and every backend do). With `packed`, also
@@ -165,6 +178,8 @@ private:
   std::vector<std::vector<double>> coeffGrads; // per thread
   std::vector<float> coeffs, probs, weightGrad, adamM, adamV;
   uint64_t adamStep = 0;
+  /// The learning rate of the next step (run() follows the schedule).
+  float stepLR = 0;
   Rng rng{1};
   std::vector<uint32_t> epochOrder;
   uint64_t epochPos = 0;
