@@ -123,13 +123,7 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
   }
 }
 
-/// The image a block reads and the zero border around it.
-struct WindowGeometry {
-  OperandRange inputs;
-  int64_t channels, height, width, padding;
-};
-
-static WindowGeometry windowGeometry(Operation *op) {
+WindowGeometry lgc::windowGeometry(Operation *op) {
   if (auto conv = dyn_cast<ConvOp>(op))
     return {conv.getInputs(), conv.getChannels(), conv.getHeight(),
             conv.getWidth(), conv.getPadding()};
@@ -165,14 +159,9 @@ void NetPartition::planBlocks(NetOp net) {
     BlockPlan plan{op, ValueHome::Scratch, 0, 0, 0, true, 0};
     // In place: the operands are inputs (or an earlier block's results) at
     // consecutive indices, and no border is needed.
-    std::optional<ValueHome> first = home(g.inputs[0]);
-    bool inPlace =
-        g.padding == 0 && first && first->kind != ValueHome::Constant;
-    for (size_t i = 1; inPlace && i < g.inputs.size(); ++i) {
-      std::optional<ValueHome> h = home(g.inputs[i]);
-      inPlace =
-          h && h->kind == first->kind && h->index == first->index + int64_t(i);
-    }
+    std::optional<ValueHome> first =
+        g.padding == 0 ? consecutiveHomes(g.inputs) : std::nullopt;
+    bool inPlace = first.has_value();
     llvm::hash_code key = llvm::hash_combine(
         llvm::hash_combine_range(g.inputs.begin(), g.inputs.end()), g.height,
         g.width, g.padding);
@@ -243,6 +232,21 @@ std::optional<ValueHome> NetPartition::home(Value v) const {
   return std::nullopt;
 }
 
+std::optional<ValueHome>
+NetPartition::consecutiveHomes(ValueRange values) const {
+  if (values.empty())
+    return std::nullopt;
+  std::optional<ValueHome> first = home(values[0]);
+  if (!first || first->kind == ValueHome::Constant)
+    return std::nullopt;
+  for (size_t i = 1; i < values.size(); ++i) {
+    std::optional<ValueHome> h = home(values[i]);
+    if (!h || h->kind != first->kind || h->index != first->index + int64_t(i))
+      return std::nullopt;
+  }
+  return first;
+}
+
 //===----------------------------------------------------------------------===//
 // GateEmitterBase
 //===----------------------------------------------------------------------===//
@@ -274,19 +278,23 @@ template <typename V> V GateEmitterBase<V>::use(Value v, size_t at) {
   if (it != local.end() && !home)
     return it->second.value;
   assert(home && "a value used beyond its window must have a home");
-  V result;
-  switch (home->kind) {
-  case ValueHome::Input:
-    result = loadInput(home->index);
-    break;
-  case ValueHome::Scratch:
-    result = loadScratch(home->index);
-    break;
-  case ValueHome::Constant:
-    return home->index ? ones() : zeros();
-  }
-  local[v] = Local{result, at};
+  V result = load(*home);
+  // Constants are cached by ones() and zeros() already.
+  if (home->kind != ValueHome::Constant)
+    local[v] = Local{result, at};
   return result;
+}
+
+template <typename V> V GateEmitterBase<V>::load(const ValueHome &home) {
+  switch (home.kind) {
+  case ValueHome::Input:
+    return loadInput(home.index);
+  case ValueHome::Scratch:
+    return loadScratch(home.index);
+  case ValueHome::Constant:
+    return home.index ? ones() : zeros();
+  }
+  llvm_unreachable("unknown home");
 }
 
 /// `f` as a three-input table: bit (a << 2 | b << 1 | c) is f(a, b, c).

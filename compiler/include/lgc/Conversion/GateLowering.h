@@ -66,6 +66,14 @@ struct ValueHome {
   int64_t index;
 };
 
+/// The image an lgn.conv or lgn.or_pool reads (channel-major, channels x
+/// height x width) and the zero border around it.
+struct WindowGeometry {
+  mlir::OperandRange inputs;
+  int64_t channels, height, width, padding;
+};
+WindowGeometry windowGeometry(mlir::Operation *block);
+
 /// A weight-shared block (lgn.conv or lgn.or_pool) that a backend runs as a
 /// loop over positions instead of as unrolled gates (the CPU backend's
 /// `--blocks=loop`).
@@ -121,6 +129,9 @@ public:
   unsigned window() const { return windowSize; }
   /// The home of `v`; gates used only near their definition have none.
   std::optional<ValueHome> home(mlir::Value v) const;
+  /// The home of values[0] when `values` are inputs, or scratch slots, at
+  /// consecutive indices (one run a loop can read); else none.
+  std::optional<ValueHome> consecutiveHomes(mlir::ValueRange values) const;
 
 private:
   void planBlocks(lgn::NetOp net);
@@ -183,6 +194,9 @@ protected:
   virtual V loadInput(int64_t input) = 0;
   virtual V loadScratch(int64_t slot) = 0;
   virtual void storeScratch(V value, int64_t slot) = 0;
+
+  /// The value at `home`: loaded, or the constant.
+  V load(const ValueHome &home);
 
   const NetPartition &partition;
 

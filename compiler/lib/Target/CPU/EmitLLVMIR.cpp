@@ -180,31 +180,11 @@ private:
     b.SetInsertPoint(exit);
   }
 
-  /// The value of a block operand from its home.
-  llvm::Value *homeValue(mlir::Value v) {
-    ValueHome h = *partition.home(v);
-    switch (h.kind) {
-    case ValueHome::Input:
-      return loadInput(h.index);
-    case ValueHome::Scratch:
-      return loadScratch(h.index);
-    case ValueHome::Constant:
-      return constant(h.index != 0);
-    }
-    llvm_unreachable("unknown home");
-  }
-
   /// Copies the operands into the plan's image and zeroes its frame: rows
   /// of the frame are runs of stores, the columns a few per row.
   void emitGather(const BlockPlan &plan) {
-    mlir::OperandRange inputs = plan.op->getOperands();
-    int64_t C = inputs.size(), H = 0, W = 0, p = 0;
-    if (auto conv = llvm::dyn_cast<lgn::ConvOp>(plan.op))
-      C = conv.getChannels(), H = conv.getHeight(), W = conv.getWidth(),
-      p = conv.getPadding();
-    else if (auto pool = llvm::dyn_cast<lgn::OrPoolOp>(plan.op))
-      C = pool.getChannels(), H = pool.getHeight(), W = pool.getWidth(),
-      p = pool.getPadding();
+    WindowGeometry g = windowGeometry(plan.op);
+    int64_t C = g.channels, H = g.height, W = g.width, p = g.padding;
     int64_t Wp = plan.rowStride, plane = plan.planeStride,
             base = plan.sourceBase;
     llvm::Value *zero = constant(false);
@@ -225,14 +205,7 @@ private:
     // One run of inputs or scratch slots in image order is copied by a
     // loop; anything else (a pool reading folded trees: inputs, constants
     // and conv results mixed) one value at a time.
-    std::optional<ValueHome> first = partition.home(inputs[0]);
-    bool run = first && first->kind != ValueHome::Constant;
-    for (size_t i = 1; run && i < inputs.size(); ++i) {
-      std::optional<ValueHome> h = partition.home(inputs[i]);
-      run =
-          h && h->kind == first->kind && h->index == first->index + int64_t(i);
-    }
-    if (run) {
+    if (std::optional<ValueHome> first = partition.consecutiveHomes(g.inputs)) {
       llvm::Value *from = first->kind == ValueHome::Input ? inArg : scratchArg;
       loop(C, [&](llvm::Value *c) {
         loop(H, [&](llvm::Value *y) {
@@ -245,10 +218,10 @@ private:
       });
       return;
     }
-    for (size_t i = 0; i < inputs.size(); ++i) {
+    for (size_t i = 0; i < g.inputs.size(); ++i) {
       int64_t c = int64_t(i) / (H * W), y = int64_t(i) / W % H,
               x = int64_t(i) % W;
-      storeScratch(homeValue(inputs[i]),
+      storeScratch(load(*partition.home(g.inputs[i])),
                    base + c * plane + (y + p) * Wp + x + p);
     }
   }
