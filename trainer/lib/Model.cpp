@@ -506,19 +506,26 @@ void Workspace::setBatch(uint32_t n) {
   rowStride = uint32_t(std::min<uint64_t>(cap, (uint64_t(n) + 15) / 16 * 16));
 }
 
+/// Gates read (and, backwards, add into) rows scattered over the previous
+/// layer, so each row starts with cache misses: the layer loops ask for
+/// the rows of the gate kPrefetchAhead ahead (8 measured as 4).
+constexpr uint32_t kPrefetchAhead = 4;
+template <int Write>
+static inline void prefetchRow(const float *row, uint32_t n) {
+  for (uint32_t s = 0; s < n; s += 16) // a 64-byte line per 16 floats
+    __builtin_prefetch(row + s, Write);
+}
+
 LGC_MULTIVERSION
 static void forwardLayer(const float *__restrict in, float *__restrict out,
                          const uint32_t *a, const uint32_t *b,
                          const uint32_t *param, const float *coeffs,
                          uint32_t gates, uint32_t n, uint32_t stride) {
-  // As in backwardLayer: the operand rows of a later gate, ahead.
-  constexpr uint32_t kAhead = 4;
   for (uint32_t i = 0; i < gates; ++i) {
-    if (i + kAhead < gates)
-      for (uint32_t s = 0; s < n; s += 16) {
-        __builtin_prefetch(in + size_t(a[i + kAhead]) * stride + s, 0);
-        __builtin_prefetch(in + size_t(b[i + kAhead]) * stride + s, 0);
-      }
+    if (uint32_t j = i + kPrefetchAhead; j < gates) {
+      prefetchRow<0>(in + size_t(a[j]) * stride, n);
+      prefetchRow<0>(in + size_t(b[j]) * stride, n);
+    }
     const float *__restrict x = in + size_t(a[i]) * stride;
     const float *__restrict y = in + size_t(b[i]) * stride;
     float *__restrict o = out + size_t(i) * stride;
@@ -679,24 +686,13 @@ static void backwardLayer(const float *__restrict in, const float *__restrict g,
                           const uint32_t *b, const uint32_t *param,
                           const float *coeffs, double *coeffGrad,
                           uint32_t gates, uint32_t n, uint32_t stride) {
-  // The rows a gate reads and writes are scattered over the layer, so each
-  // starts with cache misses: ask for a later gate's rows ahead.
-  constexpr uint32_t kAhead = 4;
-  auto prefetchRead = [&](const float *row) {
-    for (uint32_t s = 0; s < n; s += 16)
-      __builtin_prefetch(row + s, 0);
-  };
-  auto prefetchWrite = [&](const float *row) {
-    for (uint32_t s = 0; s < n; s += 16)
-      __builtin_prefetch(row + s, 1);
-  };
   for (uint32_t i = 0; i < gates; ++i) {
-    if (i + kAhead < gates) {
-      prefetchRead(in + size_t(a[i + kAhead]) * stride);
-      prefetchRead(in + size_t(b[i + kAhead]) * stride);
+    if (uint32_t j = i + kPrefetchAhead; j < gates) {
+      prefetchRow<0>(in + size_t(a[j]) * stride, n);
+      prefetchRow<0>(in + size_t(b[j]) * stride, n);
       if (gin) {
-        prefetchWrite(gin + size_t(a[i + kAhead]) * stride);
-        prefetchWrite(gin + size_t(b[i + kAhead]) * stride);
+        prefetchRow<1>(gin + size_t(a[j]) * stride, n);
+        prefetchRow<1>(gin + size_t(b[j]) * stride, n);
       }
     }
     const float *__restrict x = in + size_t(a[i]) * stride;
