@@ -55,6 +55,13 @@ static const char *kUsage = R"(usage: lgn-train [options] -o NET.lgn
   --shift N            augment: move each training sample by up to N pixels
                        along each axis, zeros entering (default 0; needs an image)
   --flip               augment: mirror half of the training samples left to right
+  --rotate DEG         augment: turn each training sample by up to DEG degrees
+                       (nearest pixel; default 0; needs an image)
+  --scale F            augment: zoom each training sample by a factor in
+                       [1 - F, 1 + F] (default 0; needs an image)
+  --elastic P          augment: bend each training sample by smooth random
+                       displacements of P pixels (standard deviation on a 4x4
+                       grid; default 0; needs an image)
   --seed S             seed for wiring, weights and batches (default 1)
   --threads T          CPU threads (default 0: all cores)
   --device D           auto | cpu | cuda (default auto: cuda where there is a GPU)
@@ -192,11 +199,23 @@ std::string describeRun(const TrainOptions &opts, const RunSummary &done,
   if (!m.arch.empty())
     widths = formatArch(m.arch);
   std::string augment;
-  if (opts.shift || opts.flip)
-    augment = fmt::format("; augmented ({}{}{})",
-                          opts.shift ? fmt::format("shift {}", opts.shift) : "",
-                          opts.shift && opts.flip ? ", " : "",
-                          opts.flip ? "flip" : "");
+  if (opts.augments()) {
+    std::vector<std::string> parts;
+    if (opts.shift)
+      parts.push_back(fmt::format("shift {}", opts.shift));
+    if (opts.flip)
+      parts.push_back("flip");
+    if (opts.rotate > 0)
+      parts.push_back(fmt::format("rotate {:g} deg", opts.rotate));
+    if (opts.scale > 0)
+      parts.push_back(fmt::format("scale {:g}", opts.scale));
+    if (opts.elastic > 0)
+      parts.push_back(fmt::format("elastic {:g} px", opts.elastic));
+    std::string list;
+    for (const std::string &part : parts)
+      list += (list.empty() ? "" : ", ") + part;
+    augment = "; augmented (" + list + ")";
+  }
   return fmt::format(
       "{} features x {} threshold{} ({}) -> {} gates -> {} classes, tau {}, "
       "{} connections, seed {}; Adam lr {}{}, batch {}{}; {} iterations in "
@@ -284,6 +303,9 @@ int main(int argc, char **argv) {
                       "parametrization",
                       "pool-relaxation",
                       "shift",
+                      "rotate",
+                      "scale",
+                      "elastic",
                       "lr-schedule",
                       "o"},
                      {"bench", "quiet", "flip", "help", "h"});
@@ -305,6 +327,9 @@ int main(int argc, char **argv) {
   opts.validation = uint32_t(flags.u64("validation", 0, ok, 0, 1u << 30));
   opts.shift = uint32_t(flags.u64("shift", 0, ok, 0, 1u << 16));
   opts.flip = flags.has("flip");
+  opts.rotate = flags.real("rotate", 0, ok);
+  opts.scale = flags.real("scale", 0, ok);
+  opts.elastic = flags.real("elastic", 0, ok);
   opts.lrSchedule = flags.oneOf("lr-schedule", "constant",
                                 {"constant", "cosine"}, ok) == "cosine"
                         ? LRSchedule::Cosine

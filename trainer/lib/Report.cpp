@@ -53,10 +53,25 @@ Status Trainer::writeOutputs(const EvalResult &last, double seconds) {
         "adam lr=" + std::to_string(opts.lr) +
             " batch=" + std::to_string(opts.batch) +
             (opts.lrSchedule == LRSchedule::Cosine ? " schedule=cosine" : ""));
-    if (opts.shift || opts.flip)
-      net.metadata.emplace_back("augment",
-                                "shift=" + std::to_string(opts.shift) +
-                                    (opts.flip ? " flip" : ""));
+    if (opts.augments()) {
+      std::string augment = "shift=" + std::to_string(opts.shift);
+      if (opts.flip)
+        augment += " flip";
+      char buf[64];
+      if (opts.rotate > 0) {
+        std::snprintf(buf, sizeof buf, " rotate=%g", opts.rotate);
+        augment += buf;
+      }
+      if (opts.scale > 0) {
+        std::snprintf(buf, sizeof buf, " scale=%g", opts.scale);
+        augment += buf;
+      }
+      if (opts.elastic > 0) {
+        std::snprintf(buf, sizeof buf, " elastic=%g", opts.elastic);
+        augment += buf;
+      }
+      net.metadata.emplace_back("augment", augment);
+    }
     net.metadata.emplace_back("iterations", std::to_string(iteration));
     std::snprintf(acc, sizeof acc, "%.4f", finalTestAccuracy);
     net.metadata.emplace_back("test_accuracy", acc);

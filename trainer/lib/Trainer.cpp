@@ -106,11 +106,18 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
   adamM.assign(size_t(G) * W, 0);
   adamV.assign(size_t(G) * W, 0);
   rng = Rng(opts.model.seed ^ 0x5eed5eed5eed5eedull);
-  if (opts.shift || opts.flip) {
+  if (!(opts.rotate >= 0 && opts.rotate <= 180))
+    return Status::error("--rotate takes degrees in [0, 180]");
+  if (!(opts.scale >= 0 && opts.scale < 1))
+    return Status::error("--scale takes a fraction in [0, 1)");
+  if (!(opts.elastic >= 0 && opts.elastic <= 1000))
+    return Status::error("--elastic takes pixels in [0, 1000]");
+  if (opts.augments()) {
     Shape shape = opts.model.inputShape();
     if (!shape.spatial())
-      return Status::error("--shift and --flip need the inputs as an image "
-                           "(--image HxW)");
+      return Status::error(
+          "--shift, --flip, --rotate, --scale and --elastic need "
+          "the inputs as an image (--image HxW)");
     if (opts.shift >= std::min(shape.height, shape.width))
       return Status::error("--shift " + std::to_string(opts.shift) +
                            " moves the whole " + std::to_string(shape.height) +
@@ -180,6 +187,62 @@ float lgc::train::scheduledLR(const TrainOptions &opts, double progress) {
   return opts.lr;
 }
 
+Warp Warp::turnAndZoom(double degrees, double zoom, int dx, int dy, bool flip) {
+  // Output pixels look up where they came from: turn back by the angle and
+  // shrink by the zoom. On the screen y points down, so a counter-clockwise
+  // turn by a is the matrix [cos a, sin a; -sin a, cos a].
+  double a = degrees * M_PI / 180, c = std::cos(a) / zoom,
+         s = std::sin(a) / zoom;
+  Warp w;
+  w.m00 = float(c);
+  w.m01 = float(-s);
+  w.m10 = float(s);
+  w.m11 = float(c);
+  w.dx = dx;
+  w.dy = dy;
+  w.flip = flip;
+  return w;
+}
+
+void lgc::train::warpBits(const uint8_t *in, const Shape &shape,
+                          const Warp &warp, uint8_t *out) {
+  const int H = int(shape.height), W = int(shape.width);
+  const float cx = float(W - 1) / 2, cy = float(H - 1) / 2;
+  // The source pixel of every output pixel, once for all planes.
+  std::vector<int32_t> from(size_t(H) * W);
+  for (int y = 0; y < H; ++y)
+    for (int x = 0; x < W; ++x) {
+      float u = float(x - warp.dx) - cx, v = float(y - warp.dy) - cy;
+      float sx = cx + warp.m00 * u + warp.m01 * v;
+      float sy = cy + warp.m10 * u + warp.m11 * v;
+      if (warp.bend) {
+        constexpr int G = Warp::kElasticGrid;
+        float gx = W > 1 ? float(x) * (G - 1) / float(W - 1) : 0;
+        float gy = H > 1 ? float(y) * (G - 1) / float(H - 1) : 0;
+        int x0 = std::min(int(gx), G - 2), y0 = std::min(int(gy), G - 2);
+        float fx = gx - float(x0), fy = gy - float(y0);
+        for (int c = 0; c < 2; ++c) {
+          float top = warp.grid[y0 * G + x0][c] * (1 - fx) +
+                      warp.grid[y0 * G + x0 + 1][c] * fx;
+          float bottom = warp.grid[(y0 + 1) * G + x0][c] * (1 - fx) +
+                         warp.grid[(y0 + 1) * G + x0 + 1][c] * fx;
+          (c == 0 ? sx : sy) += top * (1 - fy) + bottom * fy;
+        }
+      }
+      if (warp.flip)
+        sx = float(W - 1) - sx;
+      int ix = int(std::floor(sx + 0.5f)), iy = int(std::floor(sy + 0.5f));
+      from[size_t(y) * W + x] =
+          ix >= 0 && ix < W && iy >= 0 && iy < H ? iy * W + ix : -1;
+    }
+  for (uint32_t p = 0; p < shape.channels; ++p) {
+    const uint8_t *plane = in + size_t(p) * H * W;
+    uint8_t *to = out + size_t(p) * H * W;
+    for (size_t k = 0; k < size_t(H) * W; ++k)
+      to[k] = from[k] >= 0 ? plane[from[k]] : uint8_t(0);
+  }
+}
+
 void lgc::train::augmentBits(const uint8_t *in, const Shape &shape, int dx,
                              int dy, bool flip, uint8_t *out) {
   const int H = int(shape.height), W = int(shape.width);
@@ -205,18 +268,28 @@ double Trainer::step(uint32_t *correctOut) {
   // run draws what the uninterrupted one would.
   Rng augmentRng(opts.model.seed ^ 0xa5a5a5a5a5a5a5a5ull ^
                  (iteration + 1) * 0x9e3779b97f4a7c15ull);
-  struct Move {
-    int dx = 0, dy = 0;
-    bool flip = false;
-  };
-  const bool augment = opts.shift || opts.flip;
+  const bool augment = opts.augments();
+  const bool turn = opts.rotate > 0 || opts.scale > 0 || opts.elastic > 0;
   const Shape shape = opts.model.inputShape();
-  std::vector<Move> moves(augment ? B : 0);
-  for (Move &m : moves) {
+  std::vector<Warp> moves(augment ? B : 0);
+  for (Warp &m : moves) {
     int span = 2 * int(opts.shift) + 1;
     m.dx = int(augmentRng.below(uint64_t(span))) - int(opts.shift);
     m.dy = int(augmentRng.below(uint64_t(span))) - int(opts.shift);
     m.flip = opts.flip && augmentRng.below(2);
+    // Drawn only when asked for, so that runs without them keep the
+    // streams (and results) they had.
+    if (opts.rotate > 0 || opts.scale > 0) {
+      double degrees = (2 * augmentRng.uniform() - 1) * opts.rotate;
+      double zoom = 1 + (2 * augmentRng.uniform() - 1) * opts.scale;
+      m = Warp::turnAndZoom(degrees, zoom, m.dx, m.dy, m.flip);
+    }
+    if (opts.elastic > 0) {
+      m.bend = true;
+      for (auto &d : m.grid)
+        for (float &c : d)
+          c = float(augmentRng.normal() * opts.elastic);
+    }
   }
   // Sample s of the batch as the steps see it (in `scratch` if moved).
   auto sampleBits = [&](uint32_t s, std::vector<uint8_t> &scratch) {
@@ -224,8 +297,11 @@ double Trainer::step(uint32_t *correctOut) {
     if (!augment)
       return row;
     scratch.resize(inputs);
-    augmentBits(row, shape, moves[s].dx, moves[s].dy, moves[s].flip,
-                scratch.data());
+    if (turn)
+      warpBits(row, shape, moves[s], scratch.data());
+    else
+      augmentBits(row, shape, moves[s].dx, moves[s].dy, moves[s].flip,
+                  scratch.data());
     return static_cast<const uint8_t *>(scratch.data());
   };
   if (gpu) {

@@ -276,6 +276,14 @@ TEST(Trainer, DeterministicAndResumable) {
   std::vector<float> moved;
   expectResumeMatches(augmented, train, test, 13, dir.path + "/ck2", moved);
   EXPECT_NE(moved, weights);
+  // Turns, zooms and bends are drawn the same way, and change the steps.
+  TrainOptions bent = augmented;
+  bent.rotate = 15;
+  bent.scale = 0.1;
+  bent.elastic = 1;
+  std::vector<float> turned;
+  expectResumeMatches(bent, train, test, 13, dir.path + "/ck3", turned);
+  EXPECT_NE(turned, moved);
   // A cosine schedule follows the whole budget, so the interrupted run is
   // the full one, its checkpoint at iteration 45 kept (a killed run's last
   // checkpoint); resumed with the same flags it ends where the straight run
@@ -347,6 +355,78 @@ TEST(Trainer, AugmentBits) {
   EXPECT_EQ(at(0, 0, 0), 0);
   EXPECT_EQ(at(0, 0, 1), in[3]);
   EXPECT_EQ(at(0, 0, 3), in[1]);
+}
+
+TEST(Trainer, WarpBits) {
+  // With no turn or zoom the warp is the integer move, for every move and
+  // mirror and both parities of the sides (the centre is a pixel or a
+  // corner).
+  for (Shape shape : {Shape{2, 3, 4}, Shape{1, 5, 5}, Shape{3, 4, 6}}) {
+    size_t n = size_t(shape.channels) * shape.height * shape.width;
+    std::vector<uint8_t> in(n), a(n), b(n);
+    for (size_t i = 0; i < n; ++i)
+      in[i] = uint8_t(i + 1);
+    for (int dy = -3; dy <= 3; ++dy)
+      for (int dx = -3; dx <= 3; ++dx)
+        for (bool flip : {false, true}) {
+          augmentBits(in.data(), shape, dx, dy, flip, a.data());
+          warpBits(in.data(), shape, Warp::turnAndZoom(0, 1, dx, dy, flip),
+                   b.data());
+          EXPECT_EQ(a, b) << dx << " " << dy << " " << flip;
+        }
+  }
+  // A quarter turn of a 5 x 5 image counter-clockwise: the top row becomes
+  // the left column, read bottom to top.
+  Shape sq{1, 5, 5};
+  std::vector<uint8_t> in(25), out(25);
+  for (size_t i = 0; i < 25; ++i)
+    in[i] = uint8_t(i + 1);
+  warpBits(in.data(), sq, Warp::turnAndZoom(90, 1, 0, 0, false), out.data());
+  for (int y = 0; y < 5; ++y)
+    for (int x = 0; x < 5; ++x)
+      EXPECT_EQ(out[y * 5 + x], in[x * 5 + (4 - y)]) << y << " " << x;
+  // A half turn is the point mirror; moved right by one after it.
+  warpBits(in.data(), sq, Warp::turnAndZoom(180, 1, 1, 0, false), out.data());
+  for (int y = 0; y < 5; ++y)
+    for (int x = 0; x < 5; ++x)
+      EXPECT_EQ(out[y * 5 + x], x == 0 ? 0 : in[(4 - y) * 5 + (4 - (x - 1))]);
+  // Zoomed in by 2 the centre pixel covers its neighbours; zoomed out by 2
+  // the corners read from outside the picture (zeros) and (0, 0) reads the
+  // pixel two steps out from the centre at (-4, -4): outside.
+  warpBits(in.data(), sq, Warp::turnAndZoom(0, 2, 0, 0, false), out.data());
+  EXPECT_EQ(out[2 * 5 + 2], in[12]);
+  EXPECT_EQ(out[0], in[1 * 5 + 1]); // (0,0) -> centre + (-2,-2)/2 = (1,1)
+  EXPECT_EQ(out[4 * 5 + 4], in[3 * 5 + 3]);
+  warpBits(in.data(), sq, Warp::turnAndZoom(0, 0.5, 0, 0, false), out.data());
+  EXPECT_EQ(out[2 * 5 + 2], in[12]);
+  EXPECT_EQ(out[2 * 5 + 3], in[2 * 5 + 4]);
+  EXPECT_EQ(out[0], 0);
+  // A bend that displaces every grid point alike is a move: sources one
+  // pixel to the right and two up are the image moved left by one and down
+  // by two.
+  Warp even = Warp::turnAndZoom(0, 1, 0, 0, false);
+  even.bend = true;
+  for (auto &d : even.grid) {
+    d[0] = 1;
+    d[1] = -2;
+  }
+  std::vector<uint8_t> moved(25);
+  augmentBits(in.data(), sq, -1, 2, false, moved.data());
+  warpBits(in.data(), sq, even, out.data());
+  EXPECT_EQ(out, moved);
+  // A bend at one grid point fades bilinearly: the top-left corner reads
+  // two pixels to its right, (0, 1) (three quarters of the way to the
+  // next grid point) half a pixel, and pixels outside the first grid cell
+  // (x >= 4/3) are untouched.
+  Warp corner = Warp::turnAndZoom(0, 1, 0, 0, false);
+  corner.bend = true;
+  corner.grid[0][0] = 2;
+  warpBits(in.data(), sq, corner, out.data());
+  EXPECT_EQ(out[0], in[2]);
+  EXPECT_EQ(out[1], in[2]); // 1 + 0.5 rounds up
+  for (int y = 0; y < 5; ++y)
+    for (int x = 2; x < 5; ++x)
+      EXPECT_EQ(out[y * 5 + x], in[y * 5 + x]) << y << " " << x;
 }
 
 TEST(Trainer, RejectsBadSetups) {

@@ -86,6 +86,23 @@ struct TrainOptions {
   /// (ModelConfig::inputShape).
   uint32_t shift = 0;
   bool flip = false;
+  /// Also turn each sample by an angle drawn uniformly from [-rotate,
+  /// rotate] degrees and zoom it by a factor from [1 - scale, 1 + scale],
+  /// about the image's centre, sampling the nearest input pixel (0 outside).
+  /// Small turns and zooms are what handwriting varies by; the bits are
+  /// resampled, not the pixels, so one table of bits serves every epoch.
+  double rotate = 0;
+  double scale = 0;
+  /// And bend it: every pixel's source moves by a displacement interpolated
+  /// (bilinearly) from a Warp::kElasticGrid x kElasticGrid grid of normal
+  /// displacements with this standard deviation in pixels (elastic
+  /// distortion, as in Simard et al. 2003, with a coarse grid in place of a
+  /// smoothed field: the same slow bends at a fraction of the cost).
+  double elastic = 0;
+
+  bool augments() const {
+    return shift || flip || rotate > 0 || scale > 0 || elastic > 0;
+  }
 };
 
 /// One sample's input bits, `shape.channels` planes of height x width
@@ -95,6 +112,32 @@ struct TrainOptions {
 /// dx) with `flip`; 0 where that is outside the image.
 void augmentBits(const uint8_t *in, const Shape &shape, int dx, int dy,
                  bool flip, uint8_t *out);
+
+/// A sample's move as a map from output to input pixels: the output pixel
+/// (x, y) reads the input at c + M (x - dx - cx, y - dy - cy)^T with c the
+/// image's centre ((W - 1) / 2, (H - 1) / 2), mirrored left to right after
+/// that if `flip`, rounded to the nearest pixel.
+struct Warp {
+  float m00 = 1, m01 = 0, m10 = 0, m11 = 1;
+  int dx = 0, dy = 0;
+  bool flip = false;
+  /// Source displacements (x, y) in pixels at the points of a grid laid
+  /// over the image, corners on the corner pixels, row-major; added (after
+  /// bilinear interpolation) to every pixel's source before the mirror.
+  static constexpr int kElasticGrid = 4;
+  bool bend = false;
+  float grid[kElasticGrid * kElasticGrid][2] = {};
+
+  /// The inverse of turning by `degrees` (counter-clockwise on the screen)
+  /// and zooming by `zoom` (> 1: larger), then moving by (dx, dy).
+  static Warp turnAndZoom(double degrees, double zoom, int dx, int dy,
+                          bool flip);
+};
+
+/// augmentBits for any Warp; with the identity matrix it gives
+/// augmentBits's result exactly.
+void warpBits(const uint8_t *in, const Shape &shape, const Warp &warp,
+              uint8_t *out);
 
 /// Inputs thresholded to 0/1, sample-major, plus labels.
 struct BitData {
