@@ -208,8 +208,9 @@ void lgc::train::warpBits(const uint8_t *in, const Shape &shape,
                           const Warp &warp, uint8_t *out) {
   const int H = int(shape.height), W = int(shape.width);
   const float cx = float(W - 1) / 2, cy = float(H - 1) / 2;
-  // The source pixel of every output pixel, once for all planes.
-  std::vector<int32_t> from(size_t(H) * W);
+  const size_t planeSize = size_t(H) * W;
+  // Each output pixel's source once, copied in every plane (this runs for
+  // every sample of every step: no table, no allocation).
   for (int y = 0; y < H; ++y)
     for (int x = 0; x < W; ++x) {
       float u = float(x - warp.dx) - cx, v = float(y - warp.dy) - cy;
@@ -232,15 +233,11 @@ void lgc::train::warpBits(const uint8_t *in, const Shape &shape,
       if (warp.flip)
         sx = float(W - 1) - sx;
       int ix = int(std::floor(sx + 0.5f)), iy = int(std::floor(sy + 0.5f));
-      from[size_t(y) * W + x] =
-          ix >= 0 && ix < W && iy >= 0 && iy < H ? iy * W + ix : -1;
+      bool inside = ix >= 0 && ix < W && iy >= 0 && iy < H;
+      size_t to = size_t(y) * W + x, from = size_t(iy) * W + ix;
+      for (uint32_t p = 0; p < shape.channels; ++p)
+        out[p * planeSize + to] = inside ? in[p * planeSize + from] : 0;
     }
-  for (uint32_t p = 0; p < shape.channels; ++p) {
-    const uint8_t *plane = in + size_t(p) * H * W;
-    uint8_t *to = out + size_t(p) * H * W;
-    for (size_t k = 0; k < size_t(H) * W; ++k)
-      to[k] = from[k] >= 0 ? plane[from[k]] : uint8_t(0);
-  }
 }
 
 void lgc::train::augmentBits(const uint8_t *in, const Shape &shape, int dx,
