@@ -347,6 +347,8 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   ConvertLGNToNVVMOptions lowering;
   lowering.gatesPerFunction = opts.cpu.gatesPerFunction;
   lowering.registerWindow = opts.gpuRegisterWindow;
+  lowering.blockKernel = opts.gpuBlockKernel;
+  lowering.blockWords = opts.gpuBlockWords;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();
   endStep("lower to NVVM");

@@ -204,6 +204,19 @@ static cl::opt<unsigned> gpuRegisterWindow(
              "--gpu-max-registers instead)"),
     cl::value_desc("N"), cl::init(lgc::kDefaultGpuRegisterWindow),
     cl::cat(lgcCategory));
+static cl::opt<std::string> gpuKernel(
+    "gpu-kernel",
+    cl::desc("GPU: lgc_net's design: 'thread' (a thread per 64 samples, "
+             "values in registers and scratch memory; the default) or "
+             "'block' (a block's threads evaluate a level of gates at a time "
+             "for a few 64-sample words, values in shared memory)"),
+    cl::value_desc("thread|block"), cl::init("thread"), cl::cat(lgcCategory));
+static cl::opt<unsigned> gpuBlockWords(
+    "gpu-block-words",
+    cl::desc("GPU block kernel: 64-sample words per block (1, 2, 4 or 8; "
+             "default 0: the most whose shared memory leaves room for two "
+             "blocks per multiprocessor)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuMaxRegisters(
     "gpu-max-registers",
     cl::desc("GPU: registers per thread ptxas may use in every kernel "
@@ -275,6 +288,17 @@ int main(int argc, char **argv) {
   opts.ptxFeatures = ptxFeatures;
   opts.cudaPath = cudaPath;
   opts.gpuRegisterWindow = gpuRegisterWindow;
+  if (gpuKernel != "thread" && gpuKernel != "block")
+    return fail("invalid --gpu-kernel=" + Twine(gpuKernel) +
+                " (thread or block)");
+  opts.gpuBlockKernel = gpuKernel == "block";
+  if (gpuBlockWords != 0 && gpuBlockWords != 1 && gpuBlockWords != 2 &&
+      gpuBlockWords != 4 && gpuBlockWords != 8)
+    return fail("invalid --gpu-block-words=" + Twine(gpuBlockWords) +
+                " (0, 1, 2, 4 or 8)");
+  if (gpuBlockWords && !opts.gpuBlockKernel)
+    return fail("--gpu-block-words needs --gpu-kernel=block");
+  opts.gpuBlockWords = gpuBlockWords;
   if (ptxasLevel > 3)
     return fail("invalid --ptxas-O=" + Twine(ptxasLevel) + " (0-3)");
   opts.ptxasLevel = ptxasLevel;

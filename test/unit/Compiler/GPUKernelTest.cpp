@@ -43,10 +43,15 @@ using PackFn = void (*)(const uint8_t *, int64_t, uint64_t *, int64_t, int64_t);
 using PackBitsFn = void (*)(const uint64_t *, int64_t, uint64_t *, int64_t,
                             int64_t);
 
+using BlockPhaseFn = void (*)(const uint64_t *, uint64_t *, uint32_t *,
+                             uint64_t *, int64_t, int64_t, int64_t);
+
 /// Compiles `net` (optimised) to the kernels' host-mode functions in a
-/// shared library at `so`.
+/// shared library at `so`; with blockWords >= 0, lgc_net is the block
+/// kernel with that many words per block (0: its choice).
 bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
-                          unsigned window, const std::string &so) {
+                          unsigned window, const std::string &so,
+                          int blockWords = -1, unsigned blockThreads = 0) {
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
@@ -59,6 +64,12 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
   lowering.gatesPerFunction = gatesPerFunction;
   lowering.registerWindow = window;
   lowering.hostMode = true;
+  if (blockWords >= 0) {
+    lowering.blockKernel = true;
+    lowering.blockWords = unsigned(blockWords);
+    if (blockThreads)
+      lowering.blockThreads = blockThreads;
+  }
   lower.addPass(createConvertLGNToNVVM(lowering));
   if (mlir::failed(lower.run(*module)))
     return false;
@@ -86,15 +97,19 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     unsigned window;
     /// A conv net of this spec (test::convNetSpecs()) instead, when >= 0.
     int conv = -1;
-  } cases[] = {{8, {8, 8}, 2, -1, 3000, kDefaultGpuRegisterWindow},
-               {60, {120, 90}, 9, 0.45, 50, 4},
+    /// The block kernel's words per block (0: its choice) and threads per
+    /// block, also run against the interpreter.
+    int blockWords = 0;
+    unsigned blockThreads = 0;
+  } cases[] = {{8, {8, 8}, 2, -1, 3000, kDefaultGpuRegisterWindow, -1, 1, 32},
+               {60, {120, 90}, 9, 0.45, 50, 4, -1, 2, 64},
                {100, {300, 300, 300}, 10, 0.3, 3000, kUnlimitedWindow},
-               {100, {300, 300, 300}, 10, 0.3, 3000, 1},
-               {33, {70}, 1, -1, 7, kDefaultGpuRegisterWindow},
-               {96, {150, 80}, 4, 0.3, 60, kDefaultGpuRegisterWindow},
-               {90, {200, 100}, 5, 0.2, 100, 48},
+               {100, {300, 300, 300}, 10, 0.3, 3000, 1, -1, 4, 96},
+               {33, {70}, 1, -1, 7, kDefaultGpuRegisterWindow, -1, 8},
+               {96, {150, 80}, 4, 0.3, 60, kDefaultGpuRegisterWindow, -1, 1},
+               {90, {200, 100}, 5, 0.2, 100, 48, -1, 2, 33},
                {0, {}, 0, -1, 100, kDefaultGpuRegisterWindow, 0},
-               {0, {}, 0, -1, 3000, 4, 2}};
+               {0, {}, 0, -1, 3000, 4, 2, 1, 64}};
   char dir[] = "/tmp/lgc-gpu-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   int index = 0;
@@ -148,6 +163,29 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
               net.thermometerLevels().size());
     int64_t K = shape[lgc::abi::kPlanes],
             slots = shape[lgc::abi::kScratchSlots];
+    // The block kernel of the same net.
+    std::string blockSo = so + ".block.so";
+    ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window,
+                                     blockSo, c.blockWords, c.blockThreads));
+    void *hb = dlopen(blockSo.c_str(), RTLD_NOW | RTLD_LOCAL);
+    ASSERT_NE(hb, nullptr) << dlerror();
+    auto phase = reinterpret_cast<BlockPhaseFn>(
+        dlsym(hb, lgc::abi::kGpuBlockPhaseFunction));
+    auto blockShape = static_cast<const int32_t *>(dlsym(hb, "__lgc_gen_shape"));
+    ASSERT_TRUE(phase && blockShape);
+    ASSERT_EQ(dlsym(hb, "__lgc_gpu_thread"), nullptr);
+    int64_t S = blockShape[lgc::abi::kGpuBlockWords],
+            B = blockShape[lgc::abi::kGpuBlockThreads],
+            phases = blockShape[lgc::abi::kGpuBlockPhases],
+            sharedWords = blockShape[lgc::abi::kGpuSharedBytes] / 8;
+    if (c.blockWords > 0)
+      EXPECT_EQ(S, c.blockWords);
+    else
+      EXPECT_TRUE(S == 1 || S == 2 || S == 4 || S == 8) << S;
+    EXPECT_EQ(B, c.blockThreads ? int64_t(std::max(32u, c.blockThreads))
+                                : int64_t(kDefaultGpuBlockThreads));
+    EXPECT_EQ(blockShape[lgc::abi::kPlanes], K);
+    EXPECT_EQ(sharedWords % S, 0);
 
     // Up to three tiles, the last one partly used.
     for (size_t n : {size_t(1), size_t(64), size_t(200), size_t(4100)}) {
@@ -204,6 +242,27 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
         thread(in.data(), scratch.data(), planes.data(), classes.data(), t);
       std::vector<uint32_t> wantCounts(n * net.numClasses), wantClasses(n);
       interpret(net, want.data(), n, wantCounts.data(), wantClasses.data());
+      // The block kernel: every thread of a phase before any of the next
+      // (the barrier), shared memory starting as garbage, the threads of a
+      // phase in reverse and in forward order (a thread that read what
+      // another writes in the same phase would differ in one of them).
+      ASSERT_EQ(words % S, 0);
+      for (bool reverse : {true, false}) {
+        SCOPED_TRACE(reverse ? "threads in reverse" : "threads in order");
+        std::vector<uint64_t> blockPlanes(planes.size(), 0x3c3c);
+        std::vector<uint32_t> blockClasses(classes.size(), 777);
+        for (int64_t blk = lgc::abi::gpuBlockGrid(
+                 reinterpret_cast<const uint32_t *>(blockShape), words);
+             blk-- > 0;) {
+          std::vector<uint64_t> shared(sharedWords, 0xa5a5a5a5a5a5a5a5ull);
+          for (int64_t p = 0; p < phases; ++p)
+            for (int64_t i = 0; i < B; ++i)
+              phase(in.data(), blockPlanes.data(), blockClasses.data(),
+                    shared.data(), blk, reverse ? B - 1 - i : i, p);
+        }
+        ASSERT_EQ(blockPlanes, planes);
+        ASSERT_EQ(blockClasses, classes);
+      }
       for (size_t s = 0; s < n; ++s) {
         ASSERT_EQ(classes[s], wantClasses[s]) << "sample " << s;
         for (uint32_t cl = 0; cl < net.numClasses; ++cl) {
@@ -220,6 +279,7 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       }
     }
     dlclose(h);
+    dlclose(hb);
   }
   std::system(("rm -rf '" + std::string(dir) + "'").c_str());
 }

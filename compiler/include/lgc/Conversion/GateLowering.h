@@ -59,6 +59,17 @@ constexpr unsigned kDefaultGpuRegisterWindow = kUnlimitedWindow;
 /// ptxas decides): 128 lets 4 blocks of 128 threads share an SM.
 constexpr unsigned kDefaultGpuMaxRegisters = 128;
 
+/// The GPU block kernel's threads per block: eight warps share a level's
+/// gates and hide one another's shared-memory latency.
+constexpr unsigned kDefaultGpuBlockThreads = 256;
+/// Shared memory per block the block kernel's automatic words per block
+/// aims at: two blocks fit an H100/H200 multiprocessor (228 KB), so one
+/// block's barrier wait overlaps the other's work.
+constexpr unsigned kDefaultGpuBlockSharedTarget = 112 * 1024;
+/// The most dynamic shared memory a block may use on sm_90 (227 KB; sm_80
+/// allows 163 KB, which the runtime checks when it loads a module).
+constexpr unsigned kDefaultGpuBlockSharedLimit = 227 * 1024;
+
 /// Where a value lives outside the function that computes it.
 struct ValueHome {
   enum Kind { Input, Scratch, Constant } kind;

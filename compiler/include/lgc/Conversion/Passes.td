@@ -53,7 +53,24 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "Reload a value used more than this many gates after it was "
            "computed or loaded">,
     Option<"hostMode", "host-mode", "bool", "false",
-           "Per-thread functions for the host instead of kernels">
+           "Per-thread functions for the host instead of kernels">,
+    Option<"blockKernel", "block-kernel", "bool", "false",
+           "lgc_net as the block kernel: a block's threads evaluate the "
+           "gates of one level at a time for a few words, values in shared "
+           "memory (instead of a thread per word, values in registers and "
+           "scratch)">,
+    Option<"blockWords", "block-words", "unsigned", "0",
+           "Block kernel: words (64 samples each) per block, 1, 2, 4 or 8; "
+           "0: the most whose shared memory fits block-shared-target">,
+    Option<"blockThreads", "block-threads", "unsigned",
+           "lgc::kDefaultGpuBlockThreads", "Block kernel: threads per block">,
+    Option<"blockSharedTarget", "block-shared-target", "unsigned",
+           "lgc::kDefaultGpuBlockSharedTarget",
+           "Block kernel: bytes of shared memory per block that block-words=0 "
+           "aims at">,
+    Option<"blockSharedLimit", "block-shared-limit", "unsigned",
+           "lgc::kDefaultGpuBlockSharedLimit",
+           "Block kernel: the most shared memory a block may use (bytes)">
   ];
 }
 

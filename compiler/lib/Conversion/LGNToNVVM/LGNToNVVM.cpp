@@ -9,10 +9,16 @@
 // body adds GroupSum and argmax; the kernels wrap it and the packing
 // functions with a global thread id and a bounds check.
 //
+// The block kernel (block-kernel=true) is the other design: a block's
+// threads share a few words and evaluate one level of gates at a time,
+// reading a table of gates and keeping every live value in shared memory,
+// so a value crosses no function boundary through DRAM.
+//
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Conversion/LGNToNVVM/LGNToNVVM.h"
 #include "lgc/Runtime/GeneratedABI.h"
+#include "lgc/Runtime/Net.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -47,6 +53,9 @@ public:
     globalSpace = hostMode ? 0 : 1;
   }
   void run();
+  /// The block kernel instead of the thread kernel; fails (with an error at
+  /// the net) when the net's values do not fit the shared memory.
+  LogicalResult runBlock(const ConvertLGNToNVVMOptions &options);
 
 protected:
   Value constant(bool one) override { return constI64(one ? -1 : 0); }
@@ -101,6 +110,31 @@ private:
   void globals(const EncodingTables &encoding, ArrayRef<int32_t> shape);
   SmallVector<LLVM::LLVMFuncOp> countFunctions(unsigned K);
   void argmax(Value planes, Value classes, Value t, unsigned K);
+  /// The argmax of counts whose plane j of class c is `load(c, j)`, for
+  /// the 64 samples of word t.
+  void argmax(function_ref<Value(unsigned, unsigned)> load, Value classes,
+              Value t, unsigned K);
+  /// A carry-save counter over `bits` of the given weights (bit i of
+  /// weight 2^weights[i]), as K planes (planes past the top bit of the
+  /// sum would be zero, and nothing carries out of plane K - 1).
+  SmallVector<Value> count(ArrayRef<std::pair<unsigned, Value>> bits,
+                           unsigned K);
+  /// Loops and branches in the current function: `body(i)` for i = start,
+  /// start + step, ... while i < end (signed), then the insertion point
+  /// after the loop; `body()` where `cond` holds.
+  void loop(Value start, Value end, Value step,
+            function_ref<void(Value)> body);
+  void ifThen(Value cond, function_ref<void()> body);
+  Value i64Const(int64_t v) { return constI64(v); }
+  Value cmp(LLVM::ICmpPredicate p, Value l, Value r) {
+    return b.create<LLVM::ICmpOp>(loc, p, l, r);
+  }
+  /// Element `index` (i32) of the i32 table `table`, zero-extended.
+  Value tableAt(Value table, Value index) {
+    Value p = b.create<LLVM::GEPOp>(loc, ptr, i32, table, ValueRange{index});
+    return b.create<LLVM::ZExtOp>(loc, i64,
+                                  b.create<LLVM::LoadOp>(loc, i32, p, 4));
+  }
   /// Input bit i and word t of packing thread `gid` (consecutive threads
   /// take consecutive bits of one word), and the address of that word in
   /// the tile-major input array.
@@ -116,8 +150,11 @@ private:
   LLVM::LLVMFuncOp packU8Thermometer(const EncodingTables &encoding);
   LLVM::LLVMFuncOp packBitsFunction();
   /// packU8Rows: threads per word of the u8 packing kernel.
+  /// `netBody`, where given, is lgc_net's body instead of a thread per
+  /// word calling `thread`.
   void kernels(LLVM::LLVMFuncOp thread, LLVM::LLVMFuncOp packU8,
-               int64_t packU8Rows, LLVM::LLVMFuncOp packBits);
+               int64_t packU8Rows, LLVM::LLVMFuncOp packBits,
+               function_ref<void(ArrayRef<BlockArgument>)> netBody = nullptr);
 
   NetOp net;
   unsigned bitsPerFunction;
@@ -226,6 +263,16 @@ SmallVector<LLVM::LLVMFuncOp> NVVMLowering::countFunctions(unsigned K) {
 /// The argmax of the counts in `planes`, bit-sliced over the thread's 64
 /// samples; the class of each is stored as a u32.
 void NVVMLowering::argmax(Value planes, Value classes, Value t, unsigned K) {
+  argmax(
+      [&](unsigned c, unsigned j) -> Value {
+        return b.create<LLVM::LoadOp>(loc, i64,
+                                      element(planes, int64_t(c) * K + j), 8);
+      },
+      classes, t, K);
+}
+
+void NVVMLowering::argmax(function_ref<Value(unsigned, unsigned)> load,
+                          Value classes, Value t, unsigned K) {
   unsigned C = net.getClasses();
   auto n = [&](Value p) { return x(p, ones()); };
   unsigned idxBits = 0;
@@ -235,8 +282,7 @@ void NVVMLowering::argmax(Value planes, Value classes, Value t, unsigned K) {
   for (unsigned c = 0; c < C; ++c) {
     SmallVector<Value> count;
     for (unsigned j = 0; j < K; ++j)
-      count.push_back(b.create<LLVM::LoadOp>(
-          loc, i64, element(planes, int64_t(c) * K + j), 8));
+      count.push_back(load(c, j));
     if (c == 0) {
       best = count;
       continue;
@@ -489,8 +535,10 @@ LLVM::LLVMFuncOp NVVMLowering::packBitsFunction() {
 }
 
 /// The kernels: a global thread id, a bounds check, the per-thread call.
-void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8,
-                           int64_t packU8Rows, LLVM::LLVMFuncOp packBits) {
+void NVVMLowering::kernels(
+    LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8, int64_t packU8Rows,
+    LLVM::LLVMFuncOp packBits,
+    function_ref<void(ArrayRef<BlockArgument>)> netBody) {
   auto kernel = [&](StringRef name, ArrayRef<Type> args, auto limit,
                     auto call) {
     OpBuilder::InsertionGuard guard(b);
@@ -531,6 +579,15 @@ void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8,
           b.create<LLVM::CallOp>(
               loc, fn, ValueRange{args[0], args[1], args[2], args[3], gid});
         });
+  if (netBody) {
+    OpBuilder::InsertionGuard guard(b);
+    LLVM::LLVMFuncOp fn = function(abi::kNetKernel, {ptr, ptr, ptr, ptr, i64},
+                                   LLVM::Linkage::External);
+    fn->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), b.getUnitAttr());
+    netBody(llvm::to_vector(fn.getBody().front().getArguments()));
+    b.create<LLVM::ReturnOp>(loc, ValueRange{});
+    return;
+  }
   kernel(
       abi::kNetKernel, {ptr, ptr, ptr, ptr, i64},
       [&](auto args) { return args[4]; },
@@ -596,6 +653,450 @@ void NVVMLowering::run() {
             packBits);
 }
 
+//===----------------------------------------------------------------------===//
+// Loops, the counter and the argmax shared by both kernels
+//===----------------------------------------------------------------------===//
+
+void NVVMLowering::loop(Value start, Value end, Value step,
+                        function_ref<void(Value)> body) {
+  Region *region = b.getInsertionBlock()->getParent();
+  Block *header = new Block, *inner = new Block, *exit = new Block;
+  header->addArgument(i64, loc);
+  region->push_back(header);
+  region->push_back(inner);
+  region->push_back(exit);
+  b.create<LLVM::BrOp>(loc, ValueRange{start}, header);
+  b.setInsertionPointToStart(header);
+  Value i = header->getArgument(0);
+  b.create<LLVM::CondBrOp>(loc, cmp(LLVM::ICmpPredicate::slt, i, end), inner,
+                           exit);
+  // The all-ones and all-zeros caches hold values of one straight-line
+  // region: a value made in the body does not dominate the exit.
+  beginFunction();
+  b.setInsertionPointToStart(inner);
+  body(i);
+  b.create<LLVM::BrOp>(loc, ValueRange{b.create<LLVM::AddOp>(loc, i, step)},
+                       header);
+  b.setInsertionPointToStart(exit);
+  beginFunction();
+}
+
+void NVVMLowering::ifThen(Value cond, function_ref<void()> body) {
+  Region *region = b.getInsertionBlock()->getParent();
+  Block *then = new Block, *exit = new Block;
+  region->push_back(then);
+  region->push_back(exit);
+  b.create<LLVM::CondBrOp>(loc, cond, then, exit);
+  beginFunction();
+  b.setInsertionPointToStart(then);
+  body();
+  b.create<LLVM::BrOp>(loc, ValueRange{}, exit);
+  b.setInsertionPointToStart(exit);
+  beginFunction();
+}
+
+SmallVector<Value> NVVMLowering::count(ArrayRef<std::pair<unsigned, Value>> bits,
+                                       unsigned K) {
+  // Eager carry-save, as in countFunctions: a column of three bits becomes
+  // a full adder's sum (kept) and carry (passed on) at once.
+  std::vector<SmallVector<Value, 3>> columns(K);
+  std::function<void(unsigned, Value)> add = [&](unsigned w, Value v) {
+    if (w >= K)
+      return;
+    SmallVector<Value, 3> &col = columns[w];
+    col.push_back(v);
+    if (col.size() < 3)
+      return;
+    Value p = col[0], q = col[1], r = col[2];
+    Value pq = x(p, q);
+    col.assign({x(pq, r)});
+    add(w + 1, o(a(p, q), a(pq, r)));
+  };
+  for (auto [w, v] : bits)
+    add(w, v);
+  for (unsigned w = 0; w < K; ++w)
+    if (columns[w].size() == 2) {
+      Value p = columns[w][0], q = columns[w][1];
+      columns[w].assign({x(p, q)});
+      add(w + 1, a(p, q));
+    }
+  SmallVector<Value> planes;
+  for (unsigned j = 0; j < K; ++j)
+    planes.push_back(columns[j].empty() ? zeros() : columns[j].front());
+  return planes;
+}
+
+//===----------------------------------------------------------------------===//
+// The block kernel
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// What the block kernel's tables say: the live gates by level, every value
+/// in a shared-memory slot, and the GroupSum in chunks.
+///
+/// Level 0 is the inputs and constants; a gate's level is one more than its
+/// operands' highest. Phase 0 copies the used inputs to their slots, phase
+/// l evaluates level l (a barrier between phases), so a slot whose value
+/// was last read in level l is free for a gate of level l + 1 or later:
+/// shared memory holds the most values live across one level boundary, not
+/// one slot per gate. Slots 0 and 1 are the constants 0 and 1. The output
+/// bits stay live to the count: phase L + 1 counts each class's bits in
+/// chunks of Z (a thread per chunk, a carry-save counter in registers, K1
+/// planes to shared memory), phase L + 2 adds a class's chunks (a thread
+/// per class and word) into its K planes, phase L + 3 takes the argmax (a
+/// thread per word).
+struct BlockSchedule {
+  /// (input, slot) of each input read.
+  std::vector<int32_t> inputs;
+  /// (a | b << 16, result | table << 16) of each gate, level by level;
+  /// bit (2 x + y) of the table is the gate's value for a = x, b = y.
+  std::vector<int32_t> gates;
+  /// Gates of level l are entries levelStarts[l - 1] .. levelStarts[l] - 1.
+  std::vector<int32_t> levelStarts{0};
+  /// Class c's chunk q's bit k is in slot outputs[(c * Q + q) * Z + k]
+  /// (slot 0, the constant 0, past the group's end).
+  std::vector<int32_t> outputs;
+  unsigned values = 2, Z = 1, Q = 1, K1 = 1, K = 1;
+  unsigned levels() const { return unsigned(levelStarts.size()) - 1; }
+};
+
+BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order) {
+  BlockSchedule s;
+  llvm::DenseMap<Value, unsigned> level, lastUse, slot;
+  for (GateOp g : order) {
+    unsigned l = 1 + std::max(level.lookup(g.getLhs()), level.lookup(g.getRhs()));
+    level[g.getResult()] = l;
+    for (Value v : {g.getLhs(), g.getRhs()})
+      lastUse[v] = std::max(lastUse.lookup(v), l);
+  }
+  unsigned top = 0;
+  for (GateOp g : order)
+    top = std::max(top, level.lookup(g.getResult()));
+  auto outputs = net.getOutputOp().getBits();
+  for (Value v : outputs)
+    lastUse[v] = top + 1;
+  // Freed after the level that last reads them.
+  std::vector<std::vector<unsigned>> freedAfter(top + 2);
+  std::vector<unsigned> freeSlots;
+  auto take = [&](Value v) {
+    unsigned k;
+    if (freeSlots.empty()) {
+      k = s.values++;
+    } else {
+      k = freeSlots.back();
+      freeSlots.pop_back();
+    }
+    slot[v] = k;
+    freedAfter[lastUse.lookup(v)].push_back(k);
+  };
+  Block &body = net.getBodyBlock();
+  for (ConstantOp c : body.getOps<ConstantOp>())
+    slot[c.getResult()] = c.getValue() ? 1 : 0;
+  for (BlockArgument arg : body.getArguments())
+    if (lastUse.count(arg)) {
+      take(arg);
+      s.inputs.push_back(int32_t(arg.getArgNumber()));
+      s.inputs.push_back(int32_t(slot.lookup(arg)));
+    }
+  std::vector<std::vector<GateOp>> byLevel(top + 1);
+  for (GateOp g : order)
+    byLevel[level.lookup(g.getResult())].push_back(g);
+  for (unsigned l = 1; l <= top; ++l) {
+    freeSlots.insert(freeSlots.end(), freedAfter[l - 1].begin(),
+                     freedAfter[l - 1].end());
+    for (GateOp g : byLevel[l]) {
+      take(g.getResult());
+      unsigned table = 0;
+      for (unsigned xy = 0; xy < 4; ++xy)
+        table |= unsigned(evalGate(unsigned(g.getKind()), xy >> 1, xy & 1))
+                 << xy;
+      s.gates.push_back(
+          int32_t(slot.lookup(g.getLhs()) | slot.lookup(g.getRhs()) << 16));
+      s.gates.push_back(int32_t(slot.lookup(g.getResult()) | table << 16));
+    }
+    s.levelStarts.push_back(int32_t(s.gates.size() / 2));
+  }
+  unsigned C = net.getClasses(), group = unsigned(outputs.size()) / C;
+  // Chunks of 32 bits: a chunk's counter fits in registers and the chunks
+  // of all classes give the block's threads work.
+  s.Z = std::max(1u, std::min(group, 32u));
+  s.Q = std::max(1u, (group + s.Z - 1) / s.Z);
+  s.K1 = abi::planesForGroup(s.Z);
+  s.K = abi::planesForGroup(group);
+  for (unsigned c = 0; c < C; ++c)
+    for (unsigned k = 0; k < s.Q * s.Z; ++k)
+      s.outputs.push_back(
+          k < group ? int32_t(slot.lookup(outputs[c * group + k])) : 0);
+  return s;
+}
+} // namespace
+
+LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
+  std::vector<GateOp> order;
+  for (unsigned k = 0; k < partition.numChunks(); ++k)
+    llvm::append_range(order, partition.chunk(k));
+  BlockSchedule sched = scheduleBlocks(net, order);
+  unsigned C = net.getClasses(), K = sched.K, K1 = sched.K1, Z = sched.Z,
+           Q = sched.Q;
+  // Shared memory: values, chunk counts, class counts; S words per slot.
+  uint64_t partialBase = sched.values, finalBase = partialBase + C * Q * K1;
+  uint64_t slots = finalBase + C * K;
+  unsigned S = options.blockWords;
+  if (S == 0) {
+    S = 8;
+    while (S > 1 && slots * S * 8 > options.blockSharedTarget)
+      S /= 2;
+  }
+  if (S != 1 && S != 2 && S != 4 && S != 8)
+    return net.emitError() << "block-words must be 0, 1, 2, 4 or 8, not "
+                           << S;
+  uint64_t bytes = slots * S * 8;
+  if (bytes > options.blockSharedLimit)
+    return net.emitError()
+           << "the block kernel needs " << bytes
+           << " bytes of shared memory per block (" << sched.values
+           << " values live at once, " << S
+           << " words per block), more than the limit of "
+           << unsigned(options.blockSharedLimit)
+           << "; use the thread kernel";
+  unsigned B = std::max(32u, unsigned(options.blockThreads));
+  unsigned L = sched.levels(), phases = L + 4;
+
+  EncodingTables encoding = encodingTables(net);
+  SmallVector<int32_t> shape =
+      shapeTable(net, partition, encoding, /*vectorWords=*/1);
+  shape[abi::kScratchSlots] = 0;
+  shape[abi::kGpuBlockWords] = int32_t(S);
+  shape[abi::kGpuBlockThreads] = int32_t(B);
+  shape[abi::kGpuSharedBytes] = int32_t(bytes);
+  shape[abi::kGpuBlockPhases] = int32_t(phases);
+  globals(encoding, shape);
+  auto table = [&](StringRef name, std::vector<int32_t> values) {
+    if (values.empty())
+      values.push_back(0);
+    createConstantArray(b, loc, name, values, globalSpace);
+  };
+  table("__lgc_gen_block_inputs", sched.inputs);
+  table("__lgc_gen_block_gates", sched.gates);
+  table("__lgc_gen_block_levels", sched.levelStarts);
+  table("__lgc_gen_block_outputs", sched.outputs);
+  unsigned sharedSpace = hostMode ? 0 : 3;
+  Type sharedPtr = LLVM::LLVMPointerType::get(b.getContext(), sharedSpace);
+
+  LLVM::LLVMFuncOp phaseFn;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    phaseFn = function(abi::kGpuBlockPhaseFunction,
+                       {ptr, ptr, ptr, sharedPtr, i64, i64, i64},
+                       hostMode ? LLVM::Linkage::External
+                                : LLVM::Linkage::Internal);
+    auto args = phaseFn.getBody().front().getArguments();
+    Value in = args[0], planes = args[1], classes = args[2], shared = args[3],
+          block = args[4], tid = args[5], phase = args[6];
+    Value w0 = b.create<LLVM::MulOp>(loc, block, constI64(S));
+    Value tileFirst = b.create<LLVM::MulOp>(
+        loc, b.create<LLVM::UDivOp>(loc, w0, constI64(abi::kGpuTileWords)),
+        constI64(abi::kGpuTileWords));
+    Value lane0 =
+        b.create<LLVM::URemOp>(loc, w0, constI64(abi::kGpuTileWords));
+    Value step = constI64(B);
+    using P = LLVM::ICmpPredicate;
+    // Word s of slot k of shared memory.
+    auto sh = [&](Value k, Value s) {
+      Value at = b.create<LLVM::AddOp>(
+          loc, b.create<LLVM::MulOp>(loc, k, constI64(S)), s);
+      return b.create<LLVM::GEPOp>(loc, sharedPtr, i64, shared,
+                                   ValueRange{at});
+    };
+    auto load = [&](Value k, Value s) -> Value {
+      return b.create<LLVM::LoadOp>(loc, i64, sh(k, s), 8);
+    };
+    auto store = [&](Value v, Value k, Value s) {
+      b.create<LLVM::StoreOp>(loc, v, sh(k, s), 8);
+    };
+    // Row `row` of word w0 + s in a tile-major array of `rows` rows.
+    auto rowOf = [&](Value array, int64_t rows, Value row, Value s) {
+      Value at = b.create<LLVM::AddOp>(
+          loc,
+          b.create<LLVM::AddOp>(
+              loc, b.create<LLVM::MulOp>(loc, tileFirst, constI64(rows)),
+              b.create<LLVM::MulOp>(loc, row, constI64(abi::kGpuTileWords))),
+          b.create<LLVM::AddOp>(loc, lane0, s));
+      return b.create<LLVM::GEPOp>(loc, ptr, i64, array, ValueRange{at});
+    };
+    Value zero = constI64(0);
+
+    // Phase 0: the constants and the inputs read.
+    ifThen(cmp(P::eq, phase, zero), [&] {
+      ifThen(cmp(P::eq, tid, zero), [&] {
+        for (unsigned s = 0; s < S; ++s) {
+          store(zeros(), constI64(0), constI64(s));
+          store(ones(), constI64(1), constI64(s));
+        }
+      });
+      Value inTable = global("__lgc_gen_block_inputs");
+      loop(tid, constI64(int64_t(sched.inputs.size() / 2)), step,
+           [&](Value i) {
+             Value two = b.create<LLVM::MulOp>(loc, i, constI64(2));
+             Value input = tableAt(inTable, two);
+             Value k = tableAt(inTable,
+                               b.create<LLVM::AddOp>(loc, two, constI64(1)));
+             for (unsigned s = 0; s < S; ++s)
+               store(b.create<LLVM::LoadOp>(
+                         loc, i64,
+                         rowOf(in, net.getNumInputs(), input, constI64(s)),
+                         8),
+                     k, constI64(s));
+           });
+    });
+
+    // Phases 1 .. L: one level, its gates spread over the threads.
+    Value isLevel = b.create<LLVM::AndOp>(
+        loc, cmp(P::sge, phase, constI64(1)),
+        cmp(P::sle, phase, constI64(L)));
+    ifThen(isLevel, [&] {
+      Value levels = global("__lgc_gen_block_levels");
+      Value gates = global("__lgc_gen_block_gates");
+      Value first = tableAt(levels, b.create<LLVM::SubOp>(loc, phase,
+                                                          constI64(1)));
+      Value end = tableAt(levels, phase);
+      loop(b.create<LLVM::AddOp>(loc, first, tid), end, step, [&](Value e) {
+        Value two = b.create<LLVM::MulOp>(loc, e, constI64(2));
+        Value ab = tableAt(gates, two);
+        Value rt =
+            tableAt(gates, b.create<LLVM::AddOp>(loc, two, constI64(1)));
+        Value low = constI64(0xffff), sixteen = constI64(16);
+        Value ka = a(ab, low), kb = b.create<LLVM::LShrOp>(loc, ab, sixteen);
+        Value kr = a(rt, low), tt = b.create<LLVM::LShrOp>(loc, rt, sixteen);
+        // Minterm masks: all ones where the table has a 1.
+        Value m[4];
+        for (unsigned xy = 0; xy < 4; ++xy)
+          m[xy] = b.create<LLVM::SubOp>(
+              loc, zero,
+              a(b.create<LLVM::LShrOp>(loc, tt, constI64(xy)), constI64(1)));
+        // mux(sel, p, q) = sel ? p : q, bitwise (one LOP3 per 32 bits).
+        auto mux = [&](Value sel, Value p, Value q) {
+          return x(q, a(sel, x(p, q)));
+        };
+        for (unsigned s = 0; s < S; ++s) {
+          Value va = load(ka, constI64(s)), vb = load(kb, constI64(s));
+          Value r =
+              mux(va, mux(vb, m[3], m[2]), mux(vb, m[1], m[0]));
+          store(r, kr, constI64(s));
+        }
+      });
+    });
+
+    // Phase L + 1: the count of each chunk of Z output bits.
+    ifThen(cmp(P::eq, phase, constI64(L + 1)), [&] {
+      Value outTable = global("__lgc_gen_block_outputs");
+      loop(tid, constI64(C * Q), step, [&](Value j) {
+        Value first = b.create<LLVM::MulOp>(loc, j, constI64(Z));
+        SmallVector<Value> ks;
+        for (unsigned k = 0; k < Z; ++k)
+          ks.push_back(tableAt(
+              outTable, b.create<LLVM::AddOp>(loc, first, constI64(k))));
+        Value out = b.create<LLVM::AddOp>(
+            loc, constI64(int64_t(partialBase)),
+            b.create<LLVM::MulOp>(loc, j, constI64(K1)));
+        for (unsigned s = 0; s < S; ++s) {
+          SmallVector<std::pair<unsigned, Value>> bits;
+          for (Value k : ks)
+            bits.push_back({0u, load(k, constI64(s))});
+          SmallVector<Value> p = count(bits, K1);
+          for (unsigned q = 0; q < K1; ++q)
+            store(p[q], b.create<LLVM::AddOp>(loc, out, constI64(q)),
+                  constI64(s));
+        }
+      });
+    });
+
+    // Phase L + 2: a class's chunks added, for one word per thread.
+    ifThen(cmp(P::eq, phase, constI64(L + 2)), [&] {
+      loop(tid, constI64(C * S), step, [&](Value j) {
+        Value c = b.create<LLVM::UDivOp>(loc, j, constI64(S));
+        Value s = b.create<LLVM::URemOp>(loc, j, constI64(S));
+        Value in0 = b.create<LLVM::AddOp>(
+            loc, constI64(int64_t(partialBase)),
+            b.create<LLVM::MulOp>(loc, c, constI64(Q * K1)));
+        SmallVector<std::pair<unsigned, Value>> bits;
+        for (unsigned q = 0; q < Q; ++q)
+          for (unsigned w = 0; w < K1; ++w)
+            bits.push_back(
+                {w, load(b.create<LLVM::AddOp>(loc, in0,
+                                               constI64(q * K1 + w)),
+                         s)});
+        SmallVector<Value> p = count(bits, K);
+        Value row0 = b.create<LLVM::MulOp>(loc, c, constI64(K));
+        for (unsigned w = 0; w < K; ++w) {
+          Value row = b.create<LLVM::AddOp>(loc, row0, constI64(w));
+          store(p[w],
+                b.create<LLVM::AddOp>(loc, constI64(int64_t(finalBase)), row),
+                s);
+          b.create<LLVM::StoreOp>(loc, p[w],
+                                  rowOf(planes, int64_t(C) * K, row, s), 8);
+        }
+      });
+    });
+
+    // Phase L + 3: the argmax, a thread per word.
+    ifThen(cmp(P::eq, phase, constI64(L + 3)), [&] {
+      ifThen(cmp(P::ult, tid, constI64(S)), [&] {
+        Value t = b.create<LLVM::AddOp>(loc, w0, tid);
+        argmax(
+            [&](unsigned c, unsigned w) {
+              return load(constI64(int64_t(finalBase + c * K + w)), tid);
+            },
+            classes, t, K);
+      });
+    });
+    b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  }
+
+  LLVM::LLVMFuncOp packU8, packBits;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    packU8 = packU8Function(encoding);
+  }
+  {
+    OpBuilder::InsertionGuard guard(b);
+    packBits = packBitsFunction();
+  }
+  if (hostMode)
+    return success();
+  // Dynamic shared memory: the launch gives its size.
+  b.create<LLVM::GlobalOp>(loc, LLVM::LLVMArrayType::get(i64, 0),
+                           /*isConstant=*/false, LLVM::Linkage::External,
+                           "__lgc_block_shared", Attribute(),
+                           /*alignment=*/16, sharedSpace);
+  kernels(
+      LLVM::LLVMFuncOp(), packU8,
+      int64_t(abi::gpuPackU8Rows(
+          reinterpret_cast<const uint32_t *>(shape.data()))),
+      packBits, [&](ArrayRef<BlockArgument> args) {
+        Value tid = b.create<LLVM::ZExtOp>(
+            loc, i64, b.create<NVVM::ThreadIdXOp>(loc, i32));
+        Value bid = b.create<LLVM::ZExtOp>(
+            loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
+        Value shared =
+            b.create<LLVM::AddressOfOp>(loc, sharedPtr, "__lgc_block_shared");
+        // The grid is exact (words / S blocks); a block past it leaves
+        // before any barrier, as a whole.
+        Value inRange = cmp(LLVM::ICmpPredicate::ult,
+                            b.create<LLVM::MulOp>(loc, bid, constI64(S)),
+                            args[4]);
+        ifThen(inRange, [&] {
+          loop(constI64(0), constI64(phases), constI64(1), [&](Value p) {
+            b.create<LLVM::CallOp>(loc, phaseFn,
+                                   ValueRange{args[0], args[2], args[3], shared,
+                                              bid, tid, p});
+            b.create<NVVM::Barrier0Op>(loc);
+          });
+        });
+      });
+  return success();
+}
+
 namespace {
 struct ConvertLGNToNVVMPass
     : lgc::impl::ConvertLGNToNVVMBase<ConvertLGNToNVVMPass> {
@@ -606,7 +1107,16 @@ struct ConvertLGNToNVVMPass
       if (failed(checkNoBlocks(net, "convert-lgn-to-nvvm")))
         return failure();
       NetPartition partition(net, gatesPerFunction, registerWindow);
-      NVVMLowering(net, b, partition, gatesPerFunction, hostMode).run();
+      NVVMLowering lowering(net, b, partition, gatesPerFunction, hostMode);
+      if (blockKernel) {
+        ConvertLGNToNVVMOptions options;
+        options.blockWords = blockWords;
+        options.blockThreads = blockThreads;
+        options.blockSharedTarget = blockSharedTarget;
+        options.blockSharedLimit = blockSharedLimit;
+        return lowering.runBlock(options);
+      }
+      lowering.run();
       return success();
     };
     if (failed(lowerOnlyNet(getOperation(), lower)))

@@ -51,9 +51,18 @@
 //   __lgc_gen_shape (u32 x kNumShapeSlots), __lgc_gen_tau (f64),
 //   __lgc_gen_bit_feature (u32 x inputs), __lgc_gen_bit_threshold_u8
 //   (u32 x inputs: byteThreshold of each bit's threshold).
+//   With shape[kGpuBlockWords] = S > 0, lgc_net is the block kernel
+//   instead (lgc --gpu-kernel=block): the same arguments and results, a
+//   grid of words / S blocks of shape[kGpuBlockThreads] threads with
+//   shape[kGpuSharedBytes] bytes of dynamic shared memory; block k
+//   evaluates words k S .. k S + S - 1, the gates of one level at a time
+//   spread over its threads, the values in shared memory; scratch unused.
 //   In host mode (the same code run on the CPU by tests) the kernels are
 //   left out and the per-thread functions are exported instead:
-//   __lgc_gpu_thread(in, scratch, planes, classes, t),
+//   __lgc_gpu_thread(in, scratch, planes, classes, t), or for the block
+//   kernel __lgc_gpu_block_phase(in, planes, classes, shared, block, tid,
+//   phase), run for phases 0 .. shape[kGpuBlockPhases] - 1 in order, each
+//   for every thread of the block (the barrier),
 //   __lgc_gpu_pack_u8(x, n, in, words, gid) and
 //   __lgc_gpu_pack_bits(bits, n, in, words, gid).
 //
@@ -67,7 +76,7 @@
 namespace lgc::abi {
 
 /// Bumped whenever a slot, a symbol or a layout below changes meaning.
-constexpr uint32_t kGeneratedABIVersion = 4;
+constexpr uint32_t kGeneratedABIVersion = 5;
 
 //===----------------------------------------------------------------------===//
 // Symbols
@@ -93,6 +102,7 @@ constexpr const char *kNetKernel = "lgc_net";
 constexpr const char *kGpuGatesFunction = "__lgc_gpu_gates_";
 constexpr const char *kGpuCountFunction = "__lgc_gpu_count_";
 constexpr const char *kGpuThreadFunction = "__lgc_gpu_thread";
+constexpr const char *kGpuBlockPhaseFunction = "__lgc_gpu_block_phase";
 constexpr const char *kGpuPackFunction = "__lgc_gpu_pack_u8";
 constexpr const char *kGpuPackBitsFunction = "__lgc_gpu_pack_bits";
 
@@ -129,8 +139,24 @@ enum ShapeSlot : uint32_t {
   kPlanes = 7,       ///< bits of a class count (planesPerClass)
   kScratchSlots = 8, ///< values in the scratch buffer (each kVectorWords)
   kLevels = 9,       ///< thermometer levels, 0 for an explicit encoding
-  kNumShapeSlots = 10
+  /// GPU only (0 on the CPU and for the thread kernel): lgc_net is the
+  /// block kernel (see gpuBlockGrid), whose blocks of kGpuBlockThreads
+  /// threads evaluate kGpuBlockWords words together in kGpuSharedBytes of
+  /// dynamic shared memory, in kGpuBlockPhases phases with a barrier after
+  /// each.
+  kGpuBlockWords = 10,
+  kGpuBlockThreads = 11,
+  kGpuSharedBytes = 12,
+  kGpuBlockPhases = 13,
+  kNumShapeSlots = 14
 };
+
+/// Blocks of the block kernel for `words` threads' worth of samples (a
+/// multiple of kGpuTileWords; kGpuBlockWords divides kGpuTileWords, so a
+/// block's words lie in one tile).
+constexpr uint64_t gpuBlockGrid(const uint32_t *shape, uint64_t words) {
+  return words / shape[kGpuBlockWords];
+}
 
 /// Features per thread of lgc_pack_u8 with a thermometer encoding: four
 /// where the features come in fours, so that a thread loads each sample's
