@@ -26,6 +26,8 @@ constexpr CUresult CUDA_SUCCESS = 0;
 constexpr CUresult CUDA_ERROR_STUB_LIBRARY = 34;
 constexpr CUresult CUDA_ERROR_NO_DEVICE = 100;
 constexpr int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
+constexpr int CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97;
+constexpr int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 constexpr int CU_JIT_ERROR_LOG_BUFFER = 5;
 constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 } // namespace
@@ -63,6 +65,7 @@ struct CudaNet::Driver {
   CUresult (*cuDeviceGetAttribute)(int *, int, int);
   CUresult (*cuOccupancyMaxActiveBlocksPerMultiprocessor)(int *, void *, int,
                                                           size_t);
+  CUresult (*cuFuncSetAttribute)(void *, int, int);
 
   ~Driver() {
     if (lib)
@@ -114,6 +117,7 @@ struct CudaNet::Driver {
     sym(d->cuDeviceGetAttribute, "cuDeviceGetAttribute");
     sym(d->cuOccupancyMaxActiveBlocksPerMultiprocessor,
         "cuOccupancyMaxActiveBlocksPerMultiprocessor");
+    sym(d->cuFuncSetAttribute, "cuFuncSetAttribute");
     if (!ok)
       return Status::error("libcuda.so.1 lacks driver API entry points");
     CUresult rc = d->cuInit(0);
@@ -195,30 +199,9 @@ Status CudaNet::open(const std::string &ptxPath,
           "finding kernel lgc_net");
       !s)
     return s;
-  // One wave of lgc_net: the samples whose threads the GPU runs at once.
-  // A thread evaluates the whole net for its 64 samples, so a launch takes
-  // about as long for a few tiles as for a full wave: stream() cuts its
-  // input into waves.
-  int sms = 0, blocks = 0;
-  if (Status s =
-          net->check(d.cuDeviceGetAttribute(
-                         &sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev),
-                     "reading the multiprocessor count");
-      !s)
-    return s;
-  if (Status s = net->check(d.cuOccupancyMaxActiveBlocksPerMultiprocessor(
-                                &blocks, net->netKernel, kNetBlock, 0),
-                            "reading lgc_net's occupancy");
-      !s)
-    return s;
-  net->waveSamples =
-      size_t(std::max(1, sms)) * size_t(std::max(1, blocks)) * kNetBlock * 64;
-  if (Status s =
-          net->readGlobal(abi::kShapeSymbol, net->shape, sizeof(net->shape));
-      !s)
-    return s;
-  if (Status s = net->readGlobal(abi::kTauSymbol, &net->tauValue,
-                                 sizeof(net->tauValue));
+  // The ABI version first: an older module's shape table is shorter.
+  if (Status s = net->readGlobal(abi::kShapeSymbol, net->shape,
+                                 sizeof(net->shape[0]), /*prefix=*/true);
       !s)
     return s;
   if (uint32_t(net->shape[abi::kABIVersion]) != abi::kGeneratedABIVersion)
@@ -228,11 +211,68 @@ Status CudaNet::open(const std::string &ptxPath,
                                ", this runtime reads " +
                                std::to_string(abi::kGeneratedABIVersion) +
                                " (recompile the net with this lgc)");
+  if (Status s =
+          net->readGlobal(abi::kShapeSymbol, net->shape, sizeof(net->shape));
+      !s)
+    return s;
+  if (Status s = net->readGlobal(abi::kTauSymbol, &net->tauValue,
+                                 sizeof(net->tauValue));
+      !s)
+    return s;
+  // The block kernel's shared memory: more than 48 KB must be asked for,
+  // and the device must have it.
+  unsigned netThreads = net->netBlockThreads();
+  size_t sharedBytes = net->netSharedBytes();
+  if (net->blockKernel()) {
+    int optin = 0;
+    if (Status s = net->check(
+            d.cuDeviceGetAttribute(
+                &optin, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
+                dev),
+            "reading the shared memory per block");
+        !s)
+      return s;
+    if (sharedBytes > size_t(optin))
+      return Status::errorAt(
+          ptxPath, "the block kernel needs " + std::to_string(sharedBytes) +
+                       " bytes of shared memory per block, the device "
+                       "allows " +
+                       std::to_string(optin) +
+                       " (recompile with a smaller --gpu-block-words, or "
+                       "--gpu-kernel=thread)");
+    if (Status s = net->check(
+            d.cuFuncSetAttribute(net->netKernel,
+                                 CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                                 int(sharedBytes)),
+            "granting lgc_net its shared memory");
+        !s)
+      return s;
+  }
+  // One wave of lgc_net: the samples whose threads the GPU runs at once.
+  // A thread (a block, for the block kernel) evaluates the whole net for
+  // its samples, so a launch takes about as long for a few tiles as for a
+  // full wave: stream() cuts its input into waves.
+  int sms = 0, blocks = 0;
+  if (Status s =
+          net->check(d.cuDeviceGetAttribute(
+                         &sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev),
+                     "reading the multiprocessor count");
+      !s)
+    return s;
+  if (Status s = net->check(d.cuOccupancyMaxActiveBlocksPerMultiprocessor(
+                                &blocks, net->netKernel, int(netThreads),
+                                sharedBytes),
+                            "reading lgc_net's occupancy");
+      !s)
+    return s;
+  net->waveSamples = size_t(std::max(1, sms)) * size_t(std::max(1, blocks)) *
+                     net->netBlockWords() * 64;
   out = std::move(net);
   return Status::success();
 }
 
-Status CudaNet::readGlobal(const char *name, void *out, size_t size) const {
+Status CudaNet::readGlobal(const char *name, void *out, size_t size,
+                           bool prefix) const {
   CUdeviceptr ptr;
   size_t bytes;
   std::string what = std::string("finding ") + name;
@@ -240,7 +280,7 @@ Status CudaNet::readGlobal(const char *name, void *out, size_t size) const {
                        what.c_str());
       !s)
     return s;
-  if (bytes != size)
+  if (prefix ? bytes < size : bytes != size)
     return Status::errorAt(path, std::string("unexpected size of ") + name +
                                      " (" + std::to_string(bytes) +
                                      " bytes, expected " +
@@ -317,9 +357,14 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
   void *netArgs[] = {&packed, &scratch, &planes, &classOut, &w};
   if (!net)
     return Status::success();
-  return check(driver->cuLaunchKernel(
-                   netKernel, unsigned((w + kNetBlock - 1) / kNetBlock), 1, 1,
-                   kNetBlock, 1, 1, 0, stream, netArgs, nullptr),
+  unsigned threads = netBlockThreads();
+  uint64_t grid = blockKernel()
+                      ? abi::gpuBlockGrid(
+                            reinterpret_cast<const uint32_t *>(shape), words)
+                      : (words + threads - 1) / threads;
+  return check(driver->cuLaunchKernel(netKernel, unsigned(grid), 1, 1, threads,
+                                      1, 1, unsigned(netSharedBytes()), stream,
+                                      netArgs, nullptr),
                "launching lgc_net");
 }
 

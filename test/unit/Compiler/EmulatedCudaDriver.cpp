@@ -20,6 +20,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <string>
+#include <vector>
 
 using namespace lgc;
 
@@ -32,12 +33,18 @@ constexpr CUresult kSuccess = 0, kInvalidValue = 1, kNotFound = 500,
 using ThreadFn = void (*)(const uint64_t *, uint64_t *, uint64_t *, uint32_t *,
                           int64_t);
 using PackFn = void (*)(const void *, int64_t, uint64_t *, int64_t, int64_t);
+using BlockPhaseFn = void (*)(const uint64_t *, uint64_t *, uint32_t *,
+                              uint64_t *, int64_t, int64_t, int64_t);
 
 struct Module {
   void *library;
   ThreadFn thread;
   PackFn packU8, packBits;
   const uint32_t *shape;
+  /// The block kernel's phases (lgc_net is the block kernel), else null.
+  BlockPhaseFn blockPhase;
+  /// Shared memory granted with cuFuncSetAttribute.
+  int sharedGranted = 48 * 1024;
 };
 
 struct Function {
@@ -88,8 +95,11 @@ CUresult cuModuleLoadDataEx(void **out, const void *image, unsigned, int *,
       reinterpret_cast<ThreadFn>(dlsym(library, abi::kGpuThreadFunction)),
       reinterpret_cast<PackFn>(dlsym(library, abi::kGpuPackFunction)),
       reinterpret_cast<PackFn>(dlsym(library, abi::kGpuPackBitsFunction)),
-      static_cast<const uint32_t *>(dlsym(library, abi::kShapeSymbol))};
-  if (!m->thread || !m->packU8 || !m->packBits || !m->shape) {
+      static_cast<const uint32_t *>(dlsym(library, abi::kShapeSymbol)),
+      reinterpret_cast<BlockPhaseFn>(
+          dlsym(library, abi::kGpuBlockPhaseFunction))};
+  if (!(m->thread || m->blockPhase) || !m->packU8 || !m->packBits ||
+      !m->shape) {
     dlclose(library);
     delete m;
     return kInvalidImage;
@@ -99,14 +109,28 @@ CUresult cuModuleLoadDataEx(void **out, const void *image, unsigned, int *,
 }
 
 /// One multiprocessor running two blocks at a time: a wave of 16,384
-/// samples.
-CUresult cuDeviceGetAttribute(int *value, int, int) {
+/// samples (of the thread kernel); an H100's 227 KB of shared memory per
+/// block (LGC_EMULATED_SHARED_OPTIN: another size).
+CUresult cuDeviceGetAttribute(int *value, int attribute, int) {
   *value = 1;
+  if (attribute == 97) {
+    const char *optin = std::getenv("LGC_EMULATED_SHARED_OPTIN");
+    *value = optin && *optin ? std::atoi(optin) : 227 * 1024;
+  }
   return kSuccess;
 }
+CUresult cuFuncSetAttribute(void *function, int attribute, int value);
 CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int *blocks, void *, int,
                                                      size_t) {
   *blocks = 2;
+  return kSuccess;
+}
+
+CUresult cuFuncSetAttribute(void *function, int attribute, int value) {
+  auto *f = static_cast<Function *>(function);
+  if (attribute != 8 || value < 0 || value > 227 * 1024)
+    return kInvalidValue;
+  f->module->sharedGranted = value;
   return kSuccess;
 }
 
@@ -192,8 +216,8 @@ CUresult cuStreamSynchronize(void *) { return kSuccess; }
 
 /// The kernels' grid: every thread id, each kernel's own bounds check.
 CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
-                        unsigned bx, unsigned by, unsigned bz, unsigned, void *,
-                        void **params, void **) {
+                        unsigned bx, unsigned by, unsigned bz,
+                        unsigned sharedBytes, void *, void **params, void **) {
   if (gy != 1 || gz != 1 || by != 1 || bz != 1 || !bx)
     return kInvalidValue;
   auto *f = static_cast<Function *>(function);
@@ -203,7 +227,35 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   };
   auto i64 = [&](int i) { return *static_cast<long long *>(params[i]); };
   uint64_t threads = uint64_t(gx) * bx;
+  if (f->kind == Function::Net && f->module->blockPhase) {
+    // The block kernel: each block's phases in order, every thread of a
+    // phase before any of the next (the barrier); its own check drops
+    // blocks past the words. The launch must give the block size and the
+    // shared memory the module was made for, and have been granted it.
+    const uint32_t *shape = f->module->shape;
+    if (bx != shape[abi::kGpuBlockThreads] ||
+        sharedBytes != shape[abi::kGpuSharedBytes] ||
+        (sharedBytes > 48 * 1024 &&
+         int(sharedBytes) > f->module->sharedGranted))
+      return kInvalidValue;
+    int64_t words = i64(4), S = shape[abi::kGpuBlockWords];
+    std::vector<uint64_t> shared(sharedBytes / 8);
+    for (int64_t block = 0; block < int64_t(gx); ++block) {
+      if (block * S >= words)
+        continue;
+      std::fill(shared.begin(), shared.end(), 0xa5a5a5a5a5a5a5a5ull);
+      for (int64_t p = 0; p < int64_t(shape[abi::kGpuBlockPhases]); ++p)
+        for (int64_t tid = bx; tid-- > 0;)
+          f->module->blockPhase(static_cast<const uint64_t *>(ptr(0)),
+                                static_cast<uint64_t *>(ptr(2)),
+                                static_cast<uint32_t *>(ptr(3)), shared.data(),
+                                block, tid, p);
+    }
+    return kSuccess;
+  }
   if (f->kind == Function::Net) {
+    if (!f->module->thread)
+      return kInvalidValue;
     int64_t words = i64(4);
     for (uint64_t gid = 0; gid < threads; ++gid)
       if (int64_t(gid) < words)

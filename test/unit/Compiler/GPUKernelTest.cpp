@@ -284,6 +284,69 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
   std::system(("rm -rf '" + std::string(dir) + "'").c_str());
 }
 
+/// CudaNet with the block kernel over the emulated driver: its grid, block
+/// size and shared memory at launch (the emulator refuses any other), the
+/// shared memory granted, the wave, every input path; and the error where
+/// the device has less shared memory than the module needs.
+TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
+  Net net = test::randomNet(120, {400, 300}, 6, 0.3, 7);
+  net.numFeatures = 40;
+  net.levels = {0.25f, 0.5f, 0.75f};
+  test::TempDir dir;
+  std::string so = dir.file("kernels.so"), module = dir.file("net.cubin");
+  ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so,
+                                   /*blockWords=*/2, /*blockThreads=*/64));
+  {
+    std::ofstream os(module);
+    os << "lgc-host-module:" << so;
+  }
+  ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+  std::unique_ptr<CudaNet> gpu;
+  Status s = CudaNet::open(module, gpu);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(gpu->blockKernel());
+  EXPECT_EQ(gpu->netBlockThreads(), 64u);
+  EXPECT_EQ(gpu->netBlockWords(), 2u);
+  // One multiprocessor, two blocks of two words.
+  EXPECT_EQ(gpu->samplesPerWave(), size_t(2 * 2 * 64));
+  for (size_t n : {size_t(1), size_t(5000), size_t(20000)}) {
+    SCOPED_TRACE(n);
+    Rng rng(n + 1);
+    std::vector<uint8_t> x(n * net.numFeatures);
+    for (uint8_t &v : x)
+      v = uint8_t(rng.below(256));
+    std::vector<uint64_t> bits = packFeaturesU8(net, x.data(), n);
+    std::vector<uint32_t> want(n), wantCounts(n * net.numClasses);
+    interpret(net, bits.data(), n, wantCounts.data(), want.data());
+    std::vector<uint32_t> got(n, 999), counts(n * net.numClasses, 999);
+    ASSERT_TRUE(gpu->runU8(x.data(), n, counts.data(), got.data()).ok());
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(counts, wantCounts);
+    std::fill(counts.begin(), counts.end(), 999);
+    ASSERT_TRUE(gpu->runPacked(bits.data(), n, counts.data(), got.data()).ok());
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(counts, wantCounts);
+    for (size_t chunk : {size_t(2048), size_t(0)}) {
+      std::fill(got.begin(), got.end(), 999);
+      ASSERT_TRUE(gpu->stream(CudaNet::Input::Packed, bits.data(), n,
+                              got.data(), chunk, nullptr)
+                      .ok());
+      EXPECT_EQ(got, want) << "chunk " << chunk;
+    }
+  }
+  gpu.reset();
+  // A device with less shared memory per block than the module needs.
+  ASSERT_EQ(setenv("LGC_EMULATED_SHARED_OPTIN", "1024", 1), 0);
+  s = CudaNet::open(module, gpu);
+  unsetenv("LGC_EMULATED_SHARED_OPTIN");
+  unsetenv("LGC_CUDA_DRIVER");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("bytes of shared memory per block, the device "
+                             "allows 1024"),
+            std::string::npos)
+      << s.message();
+}
+
 /// CudaNet over the emulated driver (EmulatedCudaDriver.cpp), whose module
 /// is the kernels' host-mode functions: every run path of the runtime, bit
 /// for bit against the interpreter, without a GPU.

@@ -86,6 +86,19 @@ public:
   /// (multiprocessors x resident blocks x threads x 64): smaller launches
   /// take about as long, since each thread runs the whole net.
   size_t samplesPerWave() const { return waveSamples; }
+  /// Whether lgc_net is the block kernel (GeneratedABI.h); lgc_net's
+  /// threads per block, 64-sample words per block (one per thread for the
+  /// thread kernel) and dynamic shared memory.
+  bool blockKernel() const { return shape[abi::kGpuBlockWords] > 0; }
+  unsigned netBlockThreads() const {
+    return blockKernel() ? unsigned(shape[abi::kGpuBlockThreads]) : kNetBlock;
+  }
+  size_t netBlockWords() const {
+    return blockKernel() ? size_t(shape[abi::kGpuBlockWords]) : kNetBlock;
+  }
+  size_t netSharedBytes() const {
+    return blockKernel() ? size_t(shape[abi::kGpuSharedBytes]) : 0;
+  }
   /// Device memory of this net's context holding a copy of `data` (for
   /// runOnDevice); freeDevice releases it.
   Status upload(const void *data, size_t bytes, uint64_t *devicePtr);
@@ -100,8 +113,10 @@ private:
   CudaNet() = default;
   /// A failed driver call as "path: error: what failed: ...detail".
   Status check(int rc, const char *what, const std::string &detail = "") const;
-  /// Copies the module's global `name` (exactly `size` bytes) to `out`.
-  Status readGlobal(const char *name, void *out, size_t size) const;
+  /// Copies the module's global `name` (exactly `size` bytes, or its first
+  /// `size` bytes with `prefix`) to `out`.
+  Status readGlobal(const char *name, void *out, size_t size,
+                    bool prefix = false) const;
   /// Threads per word of the packing kernel for `form`.
   uint64_t packRows(Input form) const;
   /// Bytes of the device buffers for `words` threads: input (given), packed
