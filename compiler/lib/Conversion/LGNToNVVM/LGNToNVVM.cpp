@@ -844,7 +844,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   unsigned S = options.blockWords;
   if (S == 0) {
     S = 8;
-    while (S > 1 && slots * S * 8 > options.blockSharedTarget)
+    while (S > 1 && (slots * S * 8 > options.blockSharedTarget ||
+                     slots * S * 8 > options.blockSharedLimit))
       S /= 2;
   }
   if (S != 1 && S != 2 && S != 4 && S != 8)
@@ -854,9 +855,10 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   if (bytes > options.blockSharedLimit)
     return net.emitError()
            << "the block kernel needs " << bytes
-           << " bytes of shared memory per block (" << sched.values
-           << " values live at once, " << S
-           << " words per block), more than the limit of "
+           << " bytes of shared memory per block (" << slots
+           << " slots for values live at once and counts, " << S
+           << (S == 1 ? " word" : " words")
+           << " per block), more than the limit of "
            << unsigned(options.blockSharedLimit)
            << "; use the thread kernel";
   unsigned B = std::max(32u, unsigned(options.blockThreads));
