@@ -55,6 +55,12 @@ for spec in "2x1000 10 0.45" "4x2000 10 -1" "3x600 25 0.2" "2x500 1 0.6"; do
     "$B/lgc-gpu-check" --expect "$DIR/check$i.lgn" "$DIR/images.u8" 10000 "$DIR/$name.expected"
     echo "check $name $name.$form 10000" >> "$manifest"
   done
+  # The block kernel (--gpu-kernel=block), bit-exact on the same images.
+  name="check${i}_block"
+  step "$name"
+  "$B/lgc" -O2 "$DIR/check$i.lgn" --emit=cubin --gpu-arch=sm_90 --gpu-kernel=block -o "$DIR/$name.cubin"
+  cp "$DIR/check${i}_cubin.expected" "$DIR/$name.expected"
+  echo "check $name $name.cubin 10000" >> "$manifest"
 done
 # Throughput: the issue's nets, 4M and 1M samples, as sm_90 cubins, with the
 # CPU backend's net.so (portable x86-64-v3) to compare with on the GPU host.
@@ -75,6 +81,15 @@ step "bench_6x8000_old: cubin"
   --gpu-max-registers=0 --gpu-register-window=128 -o "$DIR/bench_6x8000_old.cubin"
 echo "bench bench_6x8000_old bench_6x8000_old.cubin 4000000 bench_6x8000.so" >> "$manifest"
 echo "bench bench_6x64000_4M bench_6x64000.cubin 4000000 bench_6x64000.so" >> "$manifest"
+# The block kernel on 6x8000: a word per block (its choice: 66 KB of shared
+# memory, three blocks per multiprocessor) and two (132 KB, one block).
+# 6x64000's values do not fit a block's shared memory.
+for words in 1 2; do
+  step "bench_6x8000_block$words: cubin"
+  "$B/lgc" -O2 "$DIR/bench_6x8000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
+    --gpu-kernel=block --gpu-block-words=$words -o "$DIR/bench_6x8000_block$words.cubin"
+  echo "bench bench_6x8000_block$words bench_6x8000_block$words.cubin 4000000 bench_6x8000.so" >> "$manifest"
+done
 rm -f "$DIR"/*.lgn
 cat > "$DIR/run.sh" <<'RUN'
 #!/usr/bin/env bash

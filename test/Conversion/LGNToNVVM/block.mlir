@@ -5,19 +5,22 @@
 // The block kernel's tables. Slots 0 and 1 are the constants, the inputs
 // read take 2-4; level 1 (%0, %1) takes 5 and 6; level 2 takes back slot
 // 4, whose input (%c) was last read in level 1 (freed last, taken first);
-// slot 2 (%a) stays live, %a being an output. Gates:
-// a | b << 16, result | table << 16 (and 8, xor 6, or 14); level starts
-// 0, 2, 3. Output chunks of Z = 2 bits: class 0 is slots 4 (%2) and
-// 2 (%a), class 1 slots 6 (%1) and 5 (%0).
-// Shape: ABI 5, ..., scratch 0, then 8 words per block (15 slots: 7
-// values, 2 classes x 2 chunk planes, 2 classes x 2 planes; 8 x 15 x 8 =
-// 960 bytes), 256 threads, 6 phases (inputs, 2 levels, chunks, classes,
-// argmax).
-// CHECK: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 960, 6]>
+// slot 2 (%a) stays live, %a being an output. Gates: a | b << 16,
+// result | table << 16 (and 8, xor 6, or 14); level starts 0, 2, 3.
+// Output chunks of Z = 2 bits: class 0 is slots 4 (%2) and 2 (%a), class 1
+// slots 6 (%1) and 5 (%0). The chunks' 2 x 2 planes take slot 3 (%b, free
+// since level 1) and three new ones; the classes' 2 x 2 planes take the
+// outputs' slots, read by then.
+// Shape: ABI 5, ..., scratch 0, then 8 words per block (10 slots x 8
+// words x 8 bytes = 640), 256 threads, 6 phases (inputs, 2 levels, chunks,
+// classes, argmax).
+// CHECK: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 6]>
 // CHECK: @__lgc_gen_block_inputs(dense<[0, 2, 1, 3, 2, 4]>
 // CHECK: @__lgc_gen_block_gates(dense<[196610, 524293, 262147, 393222, 393221, 917508]>
 // CHECK: @__lgc_gen_block_levels(dense<[0, 2, 3]>
 // CHECK: @__lgc_gen_block_outputs(dense<[4, 2, 6, 5]>
+// CHECK: @__lgc_gen_block_partials(dense<[3, 7, 8, 9]>
+// CHECK: @__lgc_gen_block_finals(dense<[4, 6, 5, 2]>
 
 // One phase function over shared memory (address space 3); the kernel runs
 // every phase with a barrier after each, for blocks inside the words.
@@ -33,7 +36,7 @@
 // CHECK-NEXT: nvvm.barrier0
 // CHECK-NOT: __lgc_gpu_thread
 
-// ONE: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 64, 120, 6]>
+// ONE: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 64, 80, 6]>
 
 // HOST: llvm.func @__lgc_gpu_block_phase(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: i64, %arg5: i64, %arg6: i64)
 // HOST-NOT: nvvm

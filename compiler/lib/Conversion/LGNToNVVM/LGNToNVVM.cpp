@@ -744,7 +744,9 @@ namespace {
 /// chunks of Z (a thread per chunk, a carry-save counter in registers, K1
 /// planes to shared memory), phase L + 2 adds a class's chunks (a thread
 /// per class and word) into its K planes, phase L + 3 takes the argmax (a
-/// thread per word).
+/// thread per word). The chunks' planes take the slots of the values last
+/// read in level L, the classes' planes those of the outputs, so the count
+/// needs little shared memory of its own.
 struct BlockSchedule {
   /// (input, slot) of each input read.
   std::vector<int32_t> inputs;
@@ -756,6 +758,9 @@ struct BlockSchedule {
   /// Class c's chunk q's bit k is in slot outputs[(c * Q + q) * Z + k]
   /// (slot 0, the constant 0, past the group's end).
   std::vector<int32_t> outputs;
+  /// Plane w of chunk j (= c * Q + q) goes to slot partials[j * K1 + w],
+  /// plane w of class c's count to slot finals[c * K + w].
+  std::vector<int32_t> partials, finals;
   unsigned values = 2, Z = 1, Q = 1, K1 = 1, K = 1;
   unsigned levels() const { return unsigned(levelStarts.size()) - 1; }
 };
@@ -827,6 +832,25 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order) {
     for (unsigned k = 0; k < s.Q * s.Z; ++k)
       s.outputs.push_back(
           k < group ? int32_t(slot.lookup(outputs[c * group + k])) : 0);
+  // Slots without a value: one more (a fresh one) or one freed.
+  auto takeFree = [&] {
+    if (freeSlots.empty())
+      return s.values++;
+    unsigned k = freeSlots.back();
+    freeSlots.pop_back();
+    return k;
+  };
+  // Phase L + 1 reads the outputs and writes the chunks' planes over values
+  // last read in level L; phase L + 2 reads those and writes the classes'
+  // planes over the outputs (and the inputs read by nothing later).
+  freeSlots.insert(freeSlots.end(), freedAfter[top].begin(),
+                   freedAfter[top].end());
+  for (unsigned k = 0; k < C * s.Q * s.K1; ++k)
+    s.partials.push_back(int32_t(takeFree()));
+  freeSlots.insert(freeSlots.end(), freedAfter[top + 1].begin(),
+                   freedAfter[top + 1].end());
+  for (unsigned k = 0; k < C * s.K; ++k)
+    s.finals.push_back(int32_t(takeFree()));
   return s;
 }
 } // namespace
@@ -838,9 +862,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   BlockSchedule sched = scheduleBlocks(net, order);
   unsigned C = net.getClasses(), K = sched.K, K1 = sched.K1, Z = sched.Z,
            Q = sched.Q;
-  // Shared memory: values, chunk counts, class counts; S words per slot.
-  uint64_t partialBase = sched.values, finalBase = partialBase + C * Q * K1;
-  uint64_t slots = finalBase + C * K;
+  // Shared memory: S words per slot.
+  uint64_t slots = sched.values;
   unsigned S = options.blockWords;
   if (S == 0) {
     S = 8;
@@ -882,6 +905,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   table("__lgc_gen_block_gates", sched.gates);
   table("__lgc_gen_block_levels", sched.levelStarts);
   table("__lgc_gen_block_outputs", sched.outputs);
+  table("__lgc_gen_block_partials", sched.partials);
+  table("__lgc_gen_block_finals", sched.finals);
   unsigned sharedSpace = hostMode ? 0 : 3;
   Type sharedPtr = LLVM::LLVMPointerType::get(b.getContext(), sharedSpace);
 
@@ -998,17 +1023,19 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
         for (unsigned k = 0; k < Z; ++k)
           ks.push_back(tableAt(
               outTable, b.create<LLVM::AddOp>(loc, first, constI64(k))));
-        Value out = b.create<LLVM::AddOp>(
-            loc, constI64(int64_t(partialBase)),
-            b.create<LLVM::MulOp>(loc, j, constI64(K1)));
+        Value partials = global("__lgc_gen_block_partials");
+        Value out0 = b.create<LLVM::MulOp>(loc, j, constI64(K1));
+        SmallVector<Value> outs;
+        for (unsigned w = 0; w < K1; ++w)
+          outs.push_back(tableAt(
+              partials, b.create<LLVM::AddOp>(loc, out0, constI64(w))));
         for (unsigned s = 0; s < S; ++s) {
           SmallVector<std::pair<unsigned, Value>> bits;
           for (Value k : ks)
             bits.push_back({0u, load(k, constI64(s))});
           SmallVector<Value> p = count(bits, K1);
-          for (unsigned q = 0; q < K1; ++q)
-            store(p[q], b.create<LLVM::AddOp>(loc, out, constI64(q)),
-                  constI64(s));
+          for (unsigned w = 0; w < K1; ++w)
+            store(p[w], outs[w], constI64(s));
         }
       });
     });
@@ -1018,23 +1045,22 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
       loop(tid, constI64(C * S), step, [&](Value j) {
         Value c = b.create<LLVM::UDivOp>(loc, j, constI64(S));
         Value s = b.create<LLVM::URemOp>(loc, j, constI64(S));
-        Value in0 = b.create<LLVM::AddOp>(
-            loc, constI64(int64_t(partialBase)),
-            b.create<LLVM::MulOp>(loc, c, constI64(Q * K1)));
+        Value partials = global("__lgc_gen_block_partials");
+        Value finals = global("__lgc_gen_block_finals");
+        Value in0 = b.create<LLVM::MulOp>(loc, c, constI64(Q * K1));
         SmallVector<std::pair<unsigned, Value>> bits;
         for (unsigned q = 0; q < Q; ++q)
           for (unsigned w = 0; w < K1; ++w)
             bits.push_back(
-                {w, load(b.create<LLVM::AddOp>(loc, in0,
-                                               constI64(q * K1 + w)),
+                {w, load(tableAt(partials,
+                                 b.create<LLVM::AddOp>(
+                                     loc, in0, constI64(q * K1 + w))),
                          s)});
         SmallVector<Value> p = count(bits, K);
         Value row0 = b.create<LLVM::MulOp>(loc, c, constI64(K));
         for (unsigned w = 0; w < K; ++w) {
           Value row = b.create<LLVM::AddOp>(loc, row0, constI64(w));
-          store(p[w],
-                b.create<LLVM::AddOp>(loc, constI64(int64_t(finalBase)), row),
-                s);
+          store(p[w], tableAt(finals, row), s);
           b.create<LLVM::StoreOp>(loc, p[w],
                                   rowOf(planes, int64_t(C) * K, row, s), 8);
         }
@@ -1045,9 +1071,10 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
     ifThen(cmp(P::eq, phase, constI64(L + 3)), [&] {
       ifThen(cmp(P::ult, tid, constI64(S)), [&] {
         Value t = b.create<LLVM::AddOp>(loc, w0, tid);
+        Value finals = global("__lgc_gen_block_finals");
         argmax(
             [&](unsigned c, unsigned w) {
-              return load(constI64(int64_t(finalBase + c * K + w)), tid);
+              return load(tableAt(finals, constI64(int64_t(c * K + w))), tid);
             },
             classes, t, K);
       });
