@@ -81,14 +81,18 @@ step "bench_6x8000_old: cubin"
   --gpu-max-registers=0 --gpu-register-window=128 -o "$DIR/bench_6x8000_old.cubin"
 echo "bench bench_6x8000_old bench_6x8000_old.cubin 4000000 bench_6x8000.so" >> "$manifest"
 echo "bench bench_6x64000_4M bench_6x64000.cubin 4000000 bench_6x64000.so" >> "$manifest"
-# The block kernel on 6x8000: a word per block (its choice: 66 KB of shared
-# memory, three blocks per multiprocessor) and two (132 KB, one block).
-# 6x64000's values do not fit a block's shared memory.
-for words in 1 2; do
-  step "bench_6x8000_block$words: cubin"
+# The block kernel on 6x8000: two words per block (its choice: 110 KB of
+# shared memory, two blocks per multiprocessor) with four gates per thread
+# and round (its default) and with one; one word per block (55 KB, four
+# blocks); four (220 KB, one block). 6x64000's values do not fit a block's
+# shared memory.
+for variant in "2 4" "2 1" "1 4" "4 4"; do
+  set -- $variant
+  name="bench_6x8000_block$1_u$2"
+  step "$name: cubin"
   "$B/lgc" -O2 "$DIR/bench_6x8000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
-    --gpu-kernel=block --gpu-block-words=$words -o "$DIR/bench_6x8000_block$words.cubin"
-  echo "bench bench_6x8000_block$words bench_6x8000_block$words.cubin 4000000 bench_6x8000.so" >> "$manifest"
+    --gpu-kernel=block --gpu-block-words=$1 --gpu-block-unroll=$2 -o "$DIR/$name.cubin"
+  echo "bench $name $name.cubin 4000000 bench_6x8000.so" >> "$manifest"
 done
 rm -f "$DIR"/*.lgn
 cat > "$DIR/run.sh" <<'RUN'

@@ -349,6 +349,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.registerWindow = opts.gpuRegisterWindow;
   lowering.blockKernel = opts.gpuBlockKernel;
   lowering.blockWords = opts.gpuBlockWords;
+  lowering.blockUnroll = opts.gpuBlockUnroll;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();
   endStep("lower to NVVM");

@@ -217,6 +217,13 @@ static cl::opt<unsigned> gpuBlockWords(
              "default 0: the most whose shared memory leaves room for two "
              "blocks per multiprocessor)"),
     cl::value_desc("N"), cl::init(0), cl::cat(lgcCategory));
+static cl::opt<unsigned> gpuBlockUnroll(
+    "gpu-block-unroll",
+    cl::desc("GPU block kernel: gates a thread evaluates per round of a "
+             "level, all loaded before any is stored (1-16, default " +
+             std::to_string(lgc::kDefaultGpuBlockUnroll) + ")"),
+    cl::value_desc("N"), cl::init(lgc::kDefaultGpuBlockUnroll),
+    cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuMaxRegisters(
     "gpu-max-registers",
     cl::desc("GPU: registers per thread ptxas may use in every kernel "
@@ -299,6 +306,12 @@ int main(int argc, char **argv) {
   if (gpuBlockWords && !opts.gpuBlockKernel)
     return fail("--gpu-block-words needs --gpu-kernel=block");
   opts.gpuBlockWords = gpuBlockWords;
+  if (gpuBlockUnroll < 1 || gpuBlockUnroll > 16)
+    return fail("invalid --gpu-block-unroll=" + Twine(gpuBlockUnroll) +
+                " (1-16)");
+  if (gpuBlockUnroll.getNumOccurrences() && !opts.gpuBlockKernel)
+    return fail("--gpu-block-unroll needs --gpu-kernel=block");
+  opts.gpuBlockUnroll = gpuBlockUnroll;
   if (ptxasLevel > 3)
     return fail("invalid --ptxas-O=" + Twine(ptxasLevel) + " (0-3)");
   opts.ptxasLevel = ptxasLevel;

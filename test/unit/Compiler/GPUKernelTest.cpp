@@ -51,7 +51,8 @@ using BlockPhaseFn = void (*)(const uint64_t *, uint64_t *, uint32_t *,
 /// kernel with that many words per block (0: its choice).
 bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
                           unsigned window, const std::string &so,
-                          int blockWords = -1, unsigned blockThreads = 0) {
+                          int blockWords = -1, unsigned blockThreads = 0,
+                          unsigned blockUnroll = 0) {
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
@@ -69,6 +70,8 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
     lowering.blockWords = unsigned(blockWords);
     if (blockThreads)
       lowering.blockThreads = blockThreads;
+    if (blockUnroll)
+      lowering.blockUnroll = blockUnroll;
   }
   lower.addPass(createConvertLGNToNVVM(lowering));
   if (mlir::failed(lower.run(*module)))
@@ -165,8 +168,10 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
             slots = shape[lgc::abi::kScratchSlots];
     // The block kernel of the same net.
     std::string blockSo = so + ".block.so";
+    // Gates per thread and round: 1 to 4 (index was advanced above).
     ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window,
-                                     blockSo, c.blockWords, c.blockThreads));
+                                     blockSo, c.blockWords, c.blockThreads,
+                                     1 + unsigned(index) % 4));
     void *hb = dlopen(blockSo.c_str(), RTLD_NOW | RTLD_LOCAL);
     ASSERT_NE(hb, nullptr) << dlerror();
     auto phase = reinterpret_cast<BlockPhaseFn>(

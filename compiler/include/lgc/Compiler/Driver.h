@@ -110,9 +110,11 @@ struct DriverOptions {
   unsigned gpuRegisterWindow = kDefaultGpuRegisterWindow;
   /// lgc_net as the block kernel (a level of gates at a time over a block's
   /// threads, values in shared memory) instead of a thread per word, and
-  /// its words per block (0: as many as fit; LGNToNVVM.cpp).
+  /// its words per block (0: as many as fit) and gates per thread and round
+  /// (LGNToNVVM.cpp).
   bool gpuBlockKernel = false;
   unsigned gpuBlockWords = 0;
+  unsigned gpuBlockUnroll = kDefaultGpuBlockUnroll;
   /// Where ptxas is (its path or the toolkit's directory); empty: search
   /// (lgc/Target/GPU/GPUTarget.h findCudaToolkit).
   std::string cudaPath;

@@ -62,6 +62,9 @@ constexpr unsigned kDefaultGpuMaxRegisters = 128;
 /// The GPU block kernel's threads per block: eight warps share a level's
 /// gates and hide one another's shared-memory latency.
 constexpr unsigned kDefaultGpuBlockThreads = 256;
+/// Gates a block-kernel thread takes per round of a level: four
+/// independent chains of table and shared-memory loads in flight.
+constexpr unsigned kDefaultGpuBlockUnroll = 4;
 /// Shared memory per block the block kernel's automatic words per block
 /// aims at: two blocks fit an H100/H200 multiprocessor (228 KB), so one
 /// block's barrier wait overlaps the other's work.

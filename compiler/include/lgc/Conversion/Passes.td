@@ -68,6 +68,10 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "lgc::kDefaultGpuBlockSharedTarget",
            "Block kernel: bytes of shared memory per block that block-words=0 "
            "aims at">,
+    Option<"blockUnroll", "block-unroll", "unsigned",
+           "lgc::kDefaultGpuBlockUnroll",
+           "Block kernel: gates a thread evaluates per round of a level, "
+           "their loads before their stores">,
     Option<"blockSharedLimit", "block-shared-limit", "unsigned",
            "lgc::kDefaultGpuBlockSharedLimit",
            "Block kernel: the most shared memory a block may use (bytes)">

@@ -885,6 +885,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
            << unsigned(options.blockSharedLimit)
            << "; use the thread kernel";
   unsigned B = std::max(32u, unsigned(options.blockThreads));
+  unsigned U = std::max(1u, unsigned(options.blockUnroll));
   unsigned L = sched.levels(), phases = L + 4;
 
   EncodingTables encoding = encodingTables(net);
@@ -987,29 +988,59 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
       Value first = tableAt(levels, b.create<LLVM::SubOp>(loc, phase,
                                                           constI64(1)));
       Value end = tableAt(levels, phase);
-      loop(b.create<LLVM::AddOp>(loc, first, tid), end, step, [&](Value e) {
-        Value two = b.create<LLVM::MulOp>(loc, e, constI64(2));
-        Value ab = tableAt(gates, two);
-        Value rt =
-            tableAt(gates, b.create<LLVM::AddOp>(loc, two, constI64(1)));
-        Value low = constI64(0xffff), sixteen = constI64(16);
-        Value ka = a(ab, low), kb = b.create<LLVM::LShrOp>(loc, ab, sixteen);
-        Value kr = a(rt, low), tt = b.create<LLVM::LShrOp>(loc, rt, sixteen);
-        // Minterm masks: all ones where the table has a 1.
-        Value m[4];
-        for (unsigned xy = 0; xy < 4; ++xy)
-          m[xy] = b.create<LLVM::SubOp>(
-              loc, zero,
-              a(b.create<LLVM::LShrOp>(loc, tt, constI64(xy)), constI64(1)));
-        // mux(sel, p, q) = sel ? p : q, bitwise (one LOP3 per 32 bits).
-        auto mux = [&](Value sel, Value p, Value q) {
-          return x(q, a(sel, x(p, q)));
-        };
-        for (unsigned s = 0; s < S; ++s) {
-          Value va = load(ka, constI64(s)), vb = load(kb, constI64(s));
-          Value r =
-              mux(va, mux(vb, m[3], m[2]), mux(vb, m[1], m[0]));
-          store(r, kr, constI64(s));
+      // Each thread takes U consecutive gates per round (a warp's table
+      // loads are one contiguous run), all their loads before any store:
+      // U independent chains to hide the latency of the table and of
+      // shared memory. A gate of a level never reads a result of its own
+      // level, so the order of the stores is free; gates past the level's
+      // end read the last gate's entry and store nothing.
+      Value last = b.create<LLVM::SubOp>(loc, end, constI64(1));
+      Value start = b.create<LLVM::AddOp>(
+          loc, first, b.create<LLVM::MulOp>(loc, tid, constI64(U)));
+      loop(start, end, constI64(int64_t(B) * U), [&](Value e) {
+        SmallVector<Value> valid(U), kr(U);
+        SmallVector<SmallVector<Value>> results(U);
+        for (unsigned u = 0; u < U; ++u) {
+          Value at = b.create<LLVM::AddOp>(loc, e, constI64(u));
+          if (u > 0) {
+            valid[u] = cmp(P::slt, at, end);
+            at = b.create<LLVM::SelectOp>(loc, valid[u], at, last);
+          }
+          Value two = b.create<LLVM::MulOp>(loc, at, constI64(2));
+          Value ab = tableAt(gates, two);
+          Value rt =
+              tableAt(gates, b.create<LLVM::AddOp>(loc, two, constI64(1)));
+          Value low = constI64(0xffff), sixteen = constI64(16);
+          Value ka = a(ab, low),
+                kb = b.create<LLVM::LShrOp>(loc, ab, sixteen);
+          kr[u] = a(rt, low);
+          Value tt = b.create<LLVM::LShrOp>(loc, rt, sixteen);
+          // Minterm masks: all ones where the table has a 1.
+          Value m[4];
+          for (unsigned xy = 0; xy < 4; ++xy)
+            m[xy] = b.create<LLVM::SubOp>(
+                loc, zero,
+                a(b.create<LLVM::LShrOp>(loc, tt, constI64(xy)),
+                  constI64(1)));
+          // mux(sel, p, q) = sel ? p : q, bitwise (one LOP3 per 32 bits).
+          auto mux = [&](Value sel, Value p, Value q) {
+            return x(q, a(sel, x(p, q)));
+          };
+          for (unsigned s = 0; s < S; ++s) {
+            Value va = load(ka, constI64(s)), vb = load(kb, constI64(s));
+            results[u].push_back(
+                mux(va, mux(vb, m[3], m[2]), mux(vb, m[1], m[0])));
+          }
+        }
+        for (unsigned u = 0; u < U; ++u) {
+          auto stores = [&] {
+            for (unsigned s = 0; s < S; ++s)
+              store(results[u][s], kr[u], constI64(s));
+          };
+          if (u == 0)
+            stores();
+          else
+            ifThen(valid[u], stores);
         }
       });
     });
@@ -1143,6 +1174,7 @@ struct ConvertLGNToNVVMPass
         options.blockThreads = blockThreads;
         options.blockSharedTarget = blockSharedTarget;
         options.blockSharedLimit = blockSharedLimit;
+        options.blockUnroll = blockUnroll;
         return lowering.runBlock(options);
       }
       lowering.run();
