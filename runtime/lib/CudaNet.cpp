@@ -241,9 +241,9 @@ Status CudaNet::open(const std::string &ptxPath,
                        " (recompile with a smaller --gpu-block-words, or "
                        "--gpu-kernel=thread)");
     if (Status s = net->check(
-            d.cuFuncSetAttribute(net->netKernel,
-                                 CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                                 int(sharedBytes)),
+            d.cuFuncSetAttribute(
+                net->netKernel, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                int(sharedBytes)),
             "granting lgc_net its shared memory");
         !s)
       return s;
@@ -259,10 +259,10 @@ Status CudaNet::open(const std::string &ptxPath,
                      "reading the multiprocessor count");
       !s)
     return s;
-  if (Status s = net->check(d.cuOccupancyMaxActiveBlocksPerMultiprocessor(
-                                &blocks, net->netKernel, int(netThreads),
-                                sharedBytes),
-                            "reading lgc_net's occupancy");
+  if (Status s =
+          net->check(d.cuOccupancyMaxActiveBlocksPerMultiprocessor(
+                         &blocks, net->netKernel, int(netThreads), sharedBytes),
+                     "reading lgc_net's occupancy");
       !s)
     return s;
   net->waveSamples = size_t(std::max(1, sms)) * size_t(std::max(1, blocks)) *
@@ -358,10 +358,10 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
   if (!net)
     return Status::success();
   unsigned threads = netBlockThreads();
-  uint64_t grid = blockKernel()
-                      ? abi::gpuBlockGrid(
-                            reinterpret_cast<const uint32_t *>(shape), words)
-                      : (words + threads - 1) / threads;
+  uint64_t grid =
+      blockKernel()
+          ? abi::gpuBlockGrid(reinterpret_cast<const uint32_t *>(shape), words)
+          : (words + threads - 1) / threads;
   return check(driver->cuLaunchKernel(netKernel, unsigned(grid), 1, 1, threads,
                                       1, 1, unsigned(netSharedBytes()), stream,
                                       netArgs, nullptr),

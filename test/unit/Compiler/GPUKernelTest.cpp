@@ -44,7 +44,7 @@ using PackBitsFn = void (*)(const uint64_t *, int64_t, uint64_t *, int64_t,
                             int64_t);
 
 using BlockPhaseFn = void (*)(const uint64_t *, uint64_t *, uint32_t *,
-                             uint64_t *, int64_t, int64_t, int64_t);
+                              uint64_t *, int64_t, int64_t, int64_t);
 
 /// Compiles `net` (optimised) to the kernels' host-mode functions in a
 /// shared library at `so`; with blockWords >= 0, lgc_net is the block
@@ -169,14 +169,15 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     // The block kernel of the same net.
     std::string blockSo = so + ".block.so";
     // Gates per thread and round: 1 to 4 (index was advanced above).
-    ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window,
-                                     blockSo, c.blockWords, c.blockThreads,
+    ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window, blockSo,
+                                     c.blockWords, c.blockThreads,
                                      1 + unsigned(index) % 4));
     void *hb = dlopen(blockSo.c_str(), RTLD_NOW | RTLD_LOCAL);
     ASSERT_NE(hb, nullptr) << dlerror();
     auto phase = reinterpret_cast<BlockPhaseFn>(
         dlsym(hb, lgc::abi::kGpuBlockPhaseFunction));
-    auto blockShape = static_cast<const int32_t *>(dlsym(hb, "__lgc_gen_shape"));
+    auto blockShape =
+        static_cast<const int32_t *>(dlsym(hb, "__lgc_gen_shape"));
     ASSERT_TRUE(phase && blockShape);
     ASSERT_EQ(dlsym(hb, "__lgc_gpu_thread"), nullptr);
     int64_t S = blockShape[lgc::abi::kGpuBlockWords],

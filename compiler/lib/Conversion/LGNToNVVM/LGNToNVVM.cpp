@@ -114,18 +114,31 @@ private:
   /// the 64 samples of word t.
   void argmax(function_ref<Value(unsigned, unsigned)> load, Value classes,
               Value t, unsigned K);
-  /// A carry-save counter over `bits` of the given weights (bit i of
-  /// weight 2^weights[i]), as K planes (planes past the top bit of the
-  /// sum would be zero, and nothing carries out of plane K - 1).
-  SmallVector<Value> count(ArrayRef<std::pair<unsigned, Value>> bits,
-                           unsigned K);
+  /// A carry-save counter of K planes that adds eagerly: as soon as a
+  /// column holds three bits they become one full adder's sum (kept) and
+  /// carry (passed on), so no column ever holds more than two bits and the
+  /// values live at once are O(K), however many bits are added, when each
+  /// is added as it is loaded (a tree over a whole group of the thread
+  /// kernel kept every output bit live and spilled kilobytes per thread).
+  /// The sum never needs more than K planes: nothing carries out of the
+  /// last.
+  class Counter {
+  public:
+    Counter(NVVMLowering &l, unsigned K) : l(l), columns(K) {}
+    /// Adds `v`, whose bits weigh 2^w.
+    void add(unsigned w, Value v);
+    /// The sum, plane j of weight 2^j.
+    SmallVector<Value> planes();
+
+  private:
+    NVVMLowering &l;
+    std::vector<SmallVector<Value, 3>> columns;
+  };
   /// Loops and branches in the current function: `body(i)` for i = start,
   /// start + step, ... while i < end (signed), then the insertion point
   /// after the loop; `body()` where `cond` holds.
-  void loop(Value start, Value end, Value step,
-            function_ref<void(Value)> body);
+  void loop(Value start, Value end, Value step, function_ref<void(Value)> body);
   void ifThen(Value cond, function_ref<void()> body);
-  Value i64Const(int64_t v) { return constI64(v); }
   Value cmp(LLVM::ICmpPredicate p, Value l, Value r) {
     return b.create<LLVM::ICmpOp>(loc, p, l, r);
   }
@@ -211,49 +224,23 @@ SmallVector<LLVM::LLVMFuncOp> NVVMLowering::countFunctions(unsigned K) {
       inBase = args[0];
       scratchBase = args[1];
       Value planes = args[2];
-      // A carry-save counter that adds eagerly: as soon as a column holds
-      // three bits they become one full adder's sum (kept) and carry (passed
-      // on), so no column ever holds more than two bits and the values live
-      // at once are O(K) rather than the whole group (a tree over all the
-      // group's bits kept every output bit live and spilled kilobytes per
-      // thread). Counts never exceed the group, so nothing carries out of
-      // column K - 1.
-      std::vector<SmallVector<Value, 3>> columns(K);
-      std::function<void(unsigned, Value)> add = [&](unsigned w, Value v) {
-        if (w >= K)
-          return;
-        SmallVector<Value, 3> &col = columns[w];
-        col.push_back(v);
-        if (col.size() < 3)
-          return;
-        Value p = col[0], q = col[1], r = col[2];
-        Value pq = x(p, q);
-        col.assign({x(pq, r)});
-        add(w + 1, o(a(p, q), a(pq, r)));
-      };
       // The count so far is bit j of weight 2^j: it enters column j.
+      Counter counter(*this, K);
       if (first > 0)
         for (unsigned j = 0; j < K; ++j)
-          add(j, b.create<LLVM::LoadOp>(
-                     loc, i64, element(planes, int64_t(c) * K + j), 8));
+          counter.add(j, b.create<LLVM::LoadOp>(
+                             loc, i64, element(planes, int64_t(c) * K + j), 8));
       for (unsigned k = first; k < std::min(group, first + step); ++k) {
         Value bit = outputs[c * group + k];
         std::optional<ValueHome> home = partition.home(bit);
         if (home && home->kind == ValueHome::Constant && home->index == 0)
           continue;
-        add(0, use(bit, /*at=*/0));
+        counter.add(0, use(bit, /*at=*/0));
       }
-      // Two bits left in a column: a half adder.
-      for (unsigned w = 0; w < K; ++w)
-        if (columns[w].size() == 2) {
-          Value p = columns[w][0], q = columns[w][1];
-          columns[w].assign({x(p, q)});
-          add(w + 1, a(p, q));
-        }
+      SmallVector<Value> sum = counter.planes();
       for (unsigned j = 0; j < K; ++j)
-        b.create<LLVM::StoreOp>(
-            loc, columns[j].empty() ? zeros() : columns[j].front(),
-            element(planes, int64_t(c) * K + j), 8);
+        b.create<LLVM::StoreOp>(loc, sum[j],
+                                element(planes, int64_t(c) * K + j), 8);
       b.create<LLVM::ReturnOp>(loc, ValueRange{});
       fns.push_back(fn);
     }
@@ -695,35 +682,31 @@ void NVVMLowering::ifThen(Value cond, function_ref<void()> body) {
   beginFunction();
 }
 
-SmallVector<Value> NVVMLowering::count(ArrayRef<std::pair<unsigned, Value>> bits,
-                                       unsigned K) {
-  // Eager carry-save, as in countFunctions: a column of three bits becomes
-  // a full adder's sum (kept) and carry (passed on) at once.
-  std::vector<SmallVector<Value, 3>> columns(K);
-  std::function<void(unsigned, Value)> add = [&](unsigned w, Value v) {
-    if (w >= K)
-      return;
-    SmallVector<Value, 3> &col = columns[w];
-    col.push_back(v);
-    if (col.size() < 3)
-      return;
-    Value p = col[0], q = col[1], r = col[2];
-    Value pq = x(p, q);
-    col.assign({x(pq, r)});
-    add(w + 1, o(a(p, q), a(pq, r)));
-  };
-  for (auto [w, v] : bits)
-    add(w, v);
-  for (unsigned w = 0; w < K; ++w)
+void NVVMLowering::Counter::add(unsigned w, Value v) {
+  if (w >= columns.size())
+    return;
+  SmallVector<Value, 3> &col = columns[w];
+  col.push_back(v);
+  if (col.size() < 3)
+    return;
+  Value p = col[0], q = col[1], r = col[2];
+  Value pq = l.x(p, q);
+  col.assign({l.x(pq, r)});
+  add(w + 1, l.o(l.a(p, q), l.a(pq, r)));
+}
+
+SmallVector<Value> NVVMLowering::Counter::planes() {
+  // Two bits left in a column: a half adder.
+  for (unsigned w = 0; w < columns.size(); ++w)
     if (columns[w].size() == 2) {
       Value p = columns[w][0], q = columns[w][1];
-      columns[w].assign({x(p, q)});
-      add(w + 1, a(p, q));
+      columns[w].assign({l.x(p, q)});
+      add(w + 1, l.a(p, q));
     }
-  SmallVector<Value> planes;
-  for (unsigned j = 0; j < K; ++j)
-    planes.push_back(columns[j].empty() ? zeros() : columns[j].front());
-  return planes;
+  SmallVector<Value> sum;
+  for (auto &col : columns)
+    sum.push_back(col.empty() ? l.zeros() : col.front());
+  return sum;
 }
 
 //===----------------------------------------------------------------------===//
@@ -769,7 +752,8 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order) {
   BlockSchedule s;
   llvm::DenseMap<Value, unsigned> level, lastUse, slot;
   for (GateOp g : order) {
-    unsigned l = 1 + std::max(level.lookup(g.getLhs()), level.lookup(g.getRhs()));
+    unsigned l =
+        1 + std::max(level.lookup(g.getLhs()), level.lookup(g.getRhs()));
     level[g.getResult()] = l;
     for (Value v : {g.getLhs(), g.getRhs()})
       lastUse[v] = std::max(lastUse.lookup(v), l);
@@ -872,18 +856,16 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
       S /= 2;
   }
   if (S != 1 && S != 2 && S != 4 && S != 8)
-    return net.emitError() << "block-words must be 0, 1, 2, 4 or 8, not "
-                           << S;
+    return net.emitError() << "block-words must be 0, 1, 2, 4 or 8, not " << S;
   uint64_t bytes = slots * S * 8;
   if (bytes > options.blockSharedLimit)
-    return net.emitError()
-           << "the block kernel needs " << bytes
-           << " bytes of shared memory per block (" << slots
-           << " slots for values live at once and counts, " << S
-           << (S == 1 ? " word" : " words")
-           << " per block), more than the limit of "
-           << unsigned(options.blockSharedLimit)
-           << "; use the thread kernel";
+    return net.emitError() << "the block kernel needs " << bytes
+                           << " bytes of shared memory per block (" << slots
+                           << " slots for values live at once and counts, " << S
+                           << (S == 1 ? " word" : " words")
+                           << " per block), more than the limit of "
+                           << unsigned(options.blockSharedLimit)
+                           << "; use the thread kernel";
   unsigned B = std::max(32u, unsigned(options.blockThreads));
   unsigned U = std::max(1u, unsigned(options.blockUnroll));
   unsigned L = sched.levels(), phases = L + 4;
@@ -914,10 +896,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   LLVM::LLVMFuncOp phaseFn;
   {
     OpBuilder::InsertionGuard guard(b);
-    phaseFn = function(abi::kGpuBlockPhaseFunction,
-                       {ptr, ptr, ptr, sharedPtr, i64, i64, i64},
-                       hostMode ? LLVM::Linkage::External
-                                : LLVM::Linkage::Internal);
+    phaseFn = function(
+        abi::kGpuBlockPhaseFunction, {ptr, ptr, ptr, sharedPtr, i64, i64, i64},
+        hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
     auto args = phaseFn.getBody().front().getArguments();
     Value in = args[0], planes = args[1], classes = args[2], shared = args[3],
           block = args[4], tid = args[5], phase = args[6];
@@ -925,16 +906,14 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
     Value tileFirst = b.create<LLVM::MulOp>(
         loc, b.create<LLVM::UDivOp>(loc, w0, constI64(abi::kGpuTileWords)),
         constI64(abi::kGpuTileWords));
-    Value lane0 =
-        b.create<LLVM::URemOp>(loc, w0, constI64(abi::kGpuTileWords));
+    Value lane0 = b.create<LLVM::URemOp>(loc, w0, constI64(abi::kGpuTileWords));
     Value step = constI64(B);
     using P = LLVM::ICmpPredicate;
     // Word s of slot k of shared memory.
     auto sh = [&](Value k, Value s) {
       Value at = b.create<LLVM::AddOp>(
           loc, b.create<LLVM::MulOp>(loc, k, constI64(S)), s);
-      return b.create<LLVM::GEPOp>(loc, sharedPtr, i64, shared,
-                                   ValueRange{at});
+      return b.create<LLVM::GEPOp>(loc, sharedPtr, i64, shared, ValueRange{at});
     };
     auto load = [&](Value k, Value s) -> Value {
       return b.create<LLVM::LoadOp>(loc, i64, sh(k, s), 8);
@@ -963,30 +942,27 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
         }
       });
       Value inTable = global("__lgc_gen_block_inputs");
-      loop(tid, constI64(int64_t(sched.inputs.size() / 2)), step,
-           [&](Value i) {
-             Value two = b.create<LLVM::MulOp>(loc, i, constI64(2));
-             Value input = tableAt(inTable, two);
-             Value k = tableAt(inTable,
-                               b.create<LLVM::AddOp>(loc, two, constI64(1)));
-             for (unsigned s = 0; s < S; ++s)
-               store(b.create<LLVM::LoadOp>(
-                         loc, i64,
-                         rowOf(in, net.getNumInputs(), input, constI64(s)),
-                         8),
-                     k, constI64(s));
-           });
+      loop(tid, constI64(int64_t(sched.inputs.size() / 2)), step, [&](Value i) {
+        Value two = b.create<LLVM::MulOp>(loc, i, constI64(2));
+        Value input = tableAt(inTable, two);
+        Value k =
+            tableAt(inTable, b.create<LLVM::AddOp>(loc, two, constI64(1)));
+        for (unsigned s = 0; s < S; ++s)
+          store(b.create<LLVM::LoadOp>(
+                    loc, i64, rowOf(in, net.getNumInputs(), input, constI64(s)),
+                    8),
+                k, constI64(s));
+      });
     });
 
     // Phases 1 .. L: one level, its gates spread over the threads.
-    Value isLevel = b.create<LLVM::AndOp>(
-        loc, cmp(P::sge, phase, constI64(1)),
-        cmp(P::sle, phase, constI64(L)));
+    Value isLevel = b.create<LLVM::AndOp>(loc, cmp(P::sge, phase, constI64(1)),
+                                          cmp(P::sle, phase, constI64(L)));
     ifThen(isLevel, [&] {
       Value levels = global("__lgc_gen_block_levels");
       Value gates = global("__lgc_gen_block_gates");
-      Value first = tableAt(levels, b.create<LLVM::SubOp>(loc, phase,
-                                                          constI64(1)));
+      Value first =
+          tableAt(levels, b.create<LLVM::SubOp>(loc, phase, constI64(1)));
       Value end = tableAt(levels, phase);
       // Each thread takes U consecutive gates per round (a warp's table
       // loads are one contiguous run), all their loads before any store:
@@ -1011,8 +987,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
           Value rt =
               tableAt(gates, b.create<LLVM::AddOp>(loc, two, constI64(1)));
           Value low = constI64(0xffff), sixteen = constI64(16);
-          Value ka = a(ab, low),
-                kb = b.create<LLVM::LShrOp>(loc, ab, sixteen);
+          Value ka = a(ab, low), kb = b.create<LLVM::LShrOp>(loc, ab, sixteen);
           kr[u] = a(rt, low);
           Value tt = b.create<LLVM::LShrOp>(loc, rt, sixteen);
           // Minterm masks: all ones where the table has a 1.
@@ -1020,8 +995,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
           for (unsigned xy = 0; xy < 4; ++xy)
             m[xy] = b.create<LLVM::SubOp>(
                 loc, zero,
-                a(b.create<LLVM::LShrOp>(loc, tt, constI64(xy)),
-                  constI64(1)));
+                a(b.create<LLVM::LShrOp>(loc, tt, constI64(xy)), constI64(1)));
           // mux(sel, p, q) = sel ? p : q, bitwise (one LOP3 per 32 bits).
           auto mux = [&](Value sel, Value p, Value q) {
             return x(q, a(sel, x(p, q)));
@@ -1052,19 +1026,19 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
         Value first = b.create<LLVM::MulOp>(loc, j, constI64(Z));
         SmallVector<Value> ks;
         for (unsigned k = 0; k < Z; ++k)
-          ks.push_back(tableAt(
-              outTable, b.create<LLVM::AddOp>(loc, first, constI64(k))));
+          ks.push_back(tableAt(outTable,
+                               b.create<LLVM::AddOp>(loc, first, constI64(k))));
         Value partials = global("__lgc_gen_block_partials");
         Value out0 = b.create<LLVM::MulOp>(loc, j, constI64(K1));
         SmallVector<Value> outs;
         for (unsigned w = 0; w < K1; ++w)
-          outs.push_back(tableAt(
-              partials, b.create<LLVM::AddOp>(loc, out0, constI64(w))));
+          outs.push_back(
+              tableAt(partials, b.create<LLVM::AddOp>(loc, out0, constI64(w))));
         for (unsigned s = 0; s < S; ++s) {
-          SmallVector<std::pair<unsigned, Value>> bits;
+          Counter counter(*this, K1);
           for (Value k : ks)
-            bits.push_back({0u, load(k, constI64(s))});
-          SmallVector<Value> p = count(bits, K1);
+            counter.add(0, load(k, constI64(s)));
+          SmallVector<Value> p = counter.planes();
           for (unsigned w = 0; w < K1; ++w)
             store(p[w], outs[w], constI64(s));
         }
@@ -1079,15 +1053,14 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
         Value partials = global("__lgc_gen_block_partials");
         Value finals = global("__lgc_gen_block_finals");
         Value in0 = b.create<LLVM::MulOp>(loc, c, constI64(Q * K1));
-        SmallVector<std::pair<unsigned, Value>> bits;
+        Counter counter(*this, K);
         for (unsigned q = 0; q < Q; ++q)
           for (unsigned w = 0; w < K1; ++w)
-            bits.push_back(
-                {w, load(tableAt(partials,
-                                 b.create<LLVM::AddOp>(
-                                     loc, in0, constI64(q * K1 + w))),
-                         s)});
-        SmallVector<Value> p = count(bits, K);
+            counter.add(
+                w, load(tableAt(partials, b.create<LLVM::AddOp>(
+                                              loc, in0, constI64(q * K1 + w))),
+                        s));
+        SmallVector<Value> p = counter.planes();
         Value row0 = b.create<LLVM::MulOp>(loc, c, constI64(K));
         for (unsigned w = 0; w < K; ++w) {
           Value row = b.create<LLVM::AddOp>(loc, row0, constI64(w));
@@ -1129,31 +1102,30 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
                            /*isConstant=*/false, LLVM::Linkage::External,
                            "__lgc_block_shared", Attribute(),
                            /*alignment=*/16, sharedSpace);
-  kernels(
-      LLVM::LLVMFuncOp(), packU8,
-      int64_t(abi::gpuPackU8Rows(
-          reinterpret_cast<const uint32_t *>(shape.data()))),
-      packBits, [&](ArrayRef<BlockArgument> args) {
-        Value tid = b.create<LLVM::ZExtOp>(
-            loc, i64, b.create<NVVM::ThreadIdXOp>(loc, i32));
-        Value bid = b.create<LLVM::ZExtOp>(
-            loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
-        Value shared =
-            b.create<LLVM::AddressOfOp>(loc, sharedPtr, "__lgc_block_shared");
-        // The grid is exact (words / S blocks); a block past it leaves
-        // before any barrier, as a whole.
-        Value inRange = cmp(LLVM::ICmpPredicate::ult,
-                            b.create<LLVM::MulOp>(loc, bid, constI64(S)),
-                            args[4]);
-        ifThen(inRange, [&] {
-          loop(constI64(0), constI64(phases), constI64(1), [&](Value p) {
-            b.create<LLVM::CallOp>(loc, phaseFn,
-                                   ValueRange{args[0], args[2], args[3], shared,
-                                              bid, tid, p});
-            b.create<NVVM::Barrier0Op>(loc);
+  kernels(LLVM::LLVMFuncOp(), packU8,
+          int64_t(abi::gpuPackU8Rows(
+              reinterpret_cast<const uint32_t *>(shape.data()))),
+          packBits, [&](ArrayRef<BlockArgument> args) {
+            Value tid = b.create<LLVM::ZExtOp>(
+                loc, i64, b.create<NVVM::ThreadIdXOp>(loc, i32));
+            Value bid = b.create<LLVM::ZExtOp>(
+                loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
+            Value shared = b.create<LLVM::AddressOfOp>(loc, sharedPtr,
+                                                       "__lgc_block_shared");
+            // The grid is exact (words / S blocks); a block past it leaves
+            // before any barrier, as a whole.
+            Value inRange =
+                cmp(LLVM::ICmpPredicate::ult,
+                    b.create<LLVM::MulOp>(loc, bid, constI64(S)), args[4]);
+            ifThen(inRange, [&] {
+              loop(constI64(0), constI64(phases), constI64(1), [&](Value p) {
+                b.create<LLVM::CallOp>(
+                    loc, phaseFn,
+                    ValueRange{args[0], args[2], args[3], shared, bid, tid, p});
+                b.create<NVVM::Barrier0Op>(loc);
+              });
+            });
           });
-        });
-      });
   return success();
 }
 
