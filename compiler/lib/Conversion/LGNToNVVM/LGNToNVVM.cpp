@@ -856,16 +856,17 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
       S /= 2;
   }
   if (S != 1 && S != 2 && S != 4 && S != 8)
-    return net.emitError() << "block-words must be 0, 1, 2, 4 or 8, not " << S;
+    return mlir::emitError(net.getLoc())
+           << "block-words must be 0, 1, 2, 4 or 8, not " << S;
   uint64_t bytes = slots * S * 8;
   if (bytes > options.blockSharedLimit)
-    return net.emitError() << "the block kernel needs " << bytes
-                           << " bytes of shared memory per block (" << slots
-                           << " slots for values live at once and counts, " << S
-                           << (S == 1 ? " word" : " words")
-                           << " per block), more than the limit of "
-                           << unsigned(options.blockSharedLimit)
-                           << "; use the thread kernel";
+    return mlir::emitError(net.getLoc())
+           << "the block kernel needs " << bytes
+           << " bytes of shared memory per block (" << slots
+           << " slots for values live at once and counts, " << S
+           << (S == 1 ? " word" : " words")
+           << " per block), more than the limit of "
+           << unsigned(options.blockSharedLimit) << "; use the thread kernel";
   unsigned B = std::max(32u, unsigned(options.blockThreads));
   unsigned U = std::max(1u, unsigned(options.blockUnroll));
   unsigned L = sched.levels(), phases = L + 4;
