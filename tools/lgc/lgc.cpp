@@ -224,6 +224,15 @@ static cl::opt<unsigned> gpuBlockUnroll(
              std::to_string(lgc::kDefaultGpuBlockUnroll) + ")"),
     cl::value_desc("N"), cl::init(lgc::kDefaultGpuBlockUnroll),
     cl::cat(lgcCategory));
+static cl::opt<unsigned> gpuBlockShared(
+    "gpu-block-shared",
+    cl::desc("GPU block kernel: bytes of shared memory per block that words "
+             "per block aim at; values that do not fit in one word's worth "
+             "go to global memory past it (default " +
+             std::to_string(lgc::kDefaultGpuBlockSharedTarget) + ", at most " +
+             std::to_string(lgc::kDefaultGpuBlockSharedLimit) + ")"),
+    cl::value_desc("BYTES"), cl::init(lgc::kDefaultGpuBlockSharedTarget),
+    cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuMaxRegisters(
     "gpu-max-registers",
     cl::desc("GPU: registers per thread ptxas may use in every kernel "
@@ -312,6 +321,13 @@ int main(int argc, char **argv) {
   if (gpuBlockUnroll.getNumOccurrences() && !opts.gpuBlockKernel)
     return fail("--gpu-block-unroll needs --gpu-kernel=block");
   opts.gpuBlockUnroll = gpuBlockUnroll;
+  if (gpuBlockShared < 1024 ||
+      gpuBlockShared > lgc::kDefaultGpuBlockSharedLimit)
+    return fail("invalid --gpu-block-shared=" + Twine(gpuBlockShared) +
+                " (1024-" + Twine(lgc::kDefaultGpuBlockSharedLimit) + ")");
+  if (gpuBlockShared.getNumOccurrences() && !opts.gpuBlockKernel)
+    return fail("--gpu-block-shared needs --gpu-kernel=block");
+  opts.gpuBlockShared = gpuBlockShared;
   if (ptxasLevel > 3)
     return fail("invalid --ptxas-O=" + Twine(ptxasLevel) + " (0-3)");
   opts.ptxasLevel = ptxasLevel;

@@ -1,6 +1,7 @@
 // RUN: lgc-opt %s --convert-lgn-to-nvvm=block-kernel=true | FileCheck %s
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-words=1 block-threads=64" | FileCheck %s --check-prefix=ONE
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true host-mode=true" | FileCheck %s --check-prefix=HOST
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-words=1 block-shared-limit=48" | FileCheck %s --check-prefix=SPILL
 
 // The block kernel's tables. Slots 0 and 1 are the constants, the inputs
 // read take 2-4; level 1 (%0, %1) takes 5 and 6; level 2 takes back slot
@@ -24,7 +25,7 @@
 
 // One phase function over shared memory (address space 3); the kernel runs
 // every phase with a barrier after each, for blocks inside the words.
-// CHECK: llvm.func internal @__lgc_gpu_block_phase(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr<3>, %arg4: i64, %arg5: i64, %arg6: i64)
+// CHECK: llvm.func internal @__lgc_gpu_block_phase(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: !llvm.ptr<3>, %arg5: i64, %arg6: i64, %arg7: i64)
 // CHECK: llvm.mlir.global external @__lgc_block_shared() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i64>
 // CHECK-LABEL: llvm.func @lgc_net(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: i64) attributes {nvvm.kernel
 // CHECK:   nvvm.read.ptx.sreg.tid.x
@@ -32,13 +33,22 @@
 // CHECK:   llvm.mlir.addressof @__lgc_block_shared : !llvm.ptr<3>
 // CHECK:   llvm.icmp "ult"
 // CHECK:   llvm.mlir.constant(6 : i64)
-// CHECK:   llvm.call @__lgc_gpu_block_phase(%arg0, %arg2, %arg3,
+// CHECK:   llvm.call @__lgc_gpu_block_phase(%arg0, %arg1, %arg2, %arg3,
 // CHECK-NEXT: nvvm.barrier0
 // CHECK-NOT: __lgc_gpu_thread
 
 // ONE: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 64, 80, 6]>
 
-// HOST: llvm.func @__lgc_gpu_block_phase(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: i64, %arg5: i64, %arg6: i64)
+// Shared memory for 6 of the 10 slots (48 bytes): slots 6-9 are rows 0-3
+// of the scratch array (shape[kScratchSlots] = 4), reached through a
+// generic pointer to either.
+// SPILL: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 4, 1, 1, 256, 48, 6]>
+// SPILL-LABEL: llvm.func internal @__lgc_gpu_block_phase
+// SPILL: llvm.addrspacecast %arg4 : !llvm.ptr<3> to !llvm.ptr
+// SPILL: llvm.icmp "ult" {{.*}} : i64
+// SPILL-NEXT: llvm.select {{.*}} : i1, !llvm.ptr
+
+// HOST: llvm.func @__lgc_gpu_block_phase(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: !llvm.ptr, %arg5: i64, %arg6: i64, %arg7: i64)
 // HOST-NOT: nvvm
 // HOST-NOT: __lgc_block_shared
 

@@ -33,8 +33,9 @@ constexpr CUresult kSuccess = 0, kInvalidValue = 1, kNotFound = 500,
 using ThreadFn = void (*)(const uint64_t *, uint64_t *, uint64_t *, uint32_t *,
                           int64_t);
 using PackFn = void (*)(const void *, int64_t, uint64_t *, int64_t, int64_t);
-using BlockPhaseFn = void (*)(const uint64_t *, uint64_t *, uint32_t *,
-                              uint64_t *, int64_t, int64_t, int64_t);
+using BlockPhaseFn = void (*)(const uint64_t *, uint64_t *, uint64_t *,
+                              uint32_t *, uint64_t *, int64_t, int64_t,
+                              int64_t);
 
 struct Module {
   void *library;
@@ -246,10 +247,10 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
       std::fill(shared.begin(), shared.end(), 0xa5a5a5a5a5a5a5a5ull);
       for (int64_t p = 0; p < int64_t(shape[abi::kGpuBlockPhases]); ++p)
         for (int64_t tid = bx; tid-- > 0;)
-          f->module->blockPhase(static_cast<const uint64_t *>(ptr(0)),
-                                static_cast<uint64_t *>(ptr(2)),
-                                static_cast<uint32_t *>(ptr(3)), shared.data(),
-                                block, tid, p);
+          f->module->blockPhase(
+              static_cast<const uint64_t *>(ptr(0)),
+              static_cast<uint64_t *>(ptr(1)), static_cast<uint64_t *>(ptr(2)),
+              static_cast<uint32_t *>(ptr(3)), shared.data(), block, tid, p);
     }
     return kSuccess;
   }

@@ -43,8 +43,9 @@ using PackFn = void (*)(const uint8_t *, int64_t, uint64_t *, int64_t, int64_t);
 using PackBitsFn = void (*)(const uint64_t *, int64_t, uint64_t *, int64_t,
                             int64_t);
 
-using BlockPhaseFn = void (*)(const uint64_t *, uint64_t *, uint32_t *,
-                              uint64_t *, int64_t, int64_t, int64_t);
+using BlockPhaseFn = void (*)(const uint64_t *, uint64_t *, uint64_t *,
+                              uint32_t *, uint64_t *, int64_t, int64_t,
+                              int64_t);
 
 /// Compiles `net` (optimised) to the kernels' host-mode functions in a
 /// shared library at `so`; with blockWords >= 0, lgc_net is the block
@@ -52,7 +53,8 @@ using BlockPhaseFn = void (*)(const uint64_t *, uint64_t *, uint32_t *,
 bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
                           unsigned window, const std::string &so,
                           int blockWords = -1, unsigned blockThreads = 0,
-                          unsigned blockUnroll = 0) {
+                          unsigned blockUnroll = 0,
+                          unsigned blockSharedLimit = 0) {
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
@@ -72,6 +74,9 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
       lowering.blockThreads = blockThreads;
     if (blockUnroll)
       lowering.blockUnroll = blockUnroll;
+    // A small limit (and target) sends the slots past it to global memory.
+    if (blockSharedLimit)
+      lowering.blockSharedLimit = lowering.blockSharedTarget = blockSharedLimit;
   }
   lower.addPass(createConvertLGNToNVVM(lowering));
   if (mlir::failed(lower.run(*module)))
@@ -100,19 +105,22 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     unsigned window;
     /// A conv net of this spec (test::convNetSpecs()) instead, when >= 0.
     int conv = -1;
-    /// The block kernel's words per block (0: its choice) and threads per
-    /// block, also run against the interpreter.
+    /// The block kernel's words per block (0: its choice), threads per
+    /// block and shared memory (0: the default; less sends slots to global
+    /// memory), also run against the interpreter.
     int blockWords = 0;
     unsigned blockThreads = 0;
-  } cases[] = {{8, {8, 8}, 2, -1, 3000, kDefaultGpuRegisterWindow, -1, 1, 32},
-               {60, {120, 90}, 9, 0.45, 50, 4, -1, 2, 64},
-               {100, {300, 300, 300}, 10, 0.3, 3000, kUnlimitedWindow},
-               {100, {300, 300, 300}, 10, 0.3, 3000, 1, -1, 4, 96},
-               {33, {70}, 1, -1, 7, kDefaultGpuRegisterWindow, -1, 8},
-               {96, {150, 80}, 4, 0.3, 60, kDefaultGpuRegisterWindow, -1, 1},
-               {90, {200, 100}, 5, 0.2, 100, 48, -1, 2, 33},
-               {0, {}, 0, -1, 100, kDefaultGpuRegisterWindow, 0},
-               {0, {}, 0, -1, 3000, 4, 2, 1, 64}};
+    unsigned blockShared = 0;
+  } cases[] = {
+      {8, {8, 8}, 2, -1, 3000, kDefaultGpuRegisterWindow, -1, 1, 32},
+      {60, {120, 90}, 9, 0.45, 50, 4, -1, 2, 64, 1024},
+      {100, {300, 300, 300}, 10, 0.3, 3000, kUnlimitedWindow},
+      {100, {300, 300, 300}, 10, 0.3, 3000, 1, -1, 4, 96, 4096},
+      {33, {70}, 1, -1, 7, kDefaultGpuRegisterWindow, -1, 8},
+      {96, {150, 80}, 4, 0.3, 60, kDefaultGpuRegisterWindow, -1, 1, 0, 512},
+      {90, {200, 100}, 5, 0.2, 100, 48, -1, 2, 33},
+      {0, {}, 0, -1, 100, kDefaultGpuRegisterWindow, 0},
+      {0, {}, 0, -1, 3000, 4, 2, 1, 64, 256}};
   char dir[] = "/tmp/lgc-gpu-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   int index = 0;
@@ -171,7 +179,7 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     // Gates per thread and round: 1 to 4 (index was advanced above).
     ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window, blockSo,
                                      c.blockWords, c.blockThreads,
-                                     1 + unsigned(index) % 4));
+                                     1 + unsigned(index) % 4, c.blockShared));
     void *hb = dlopen(blockSo.c_str(), RTLD_NOW | RTLD_LOCAL);
     ASSERT_NE(hb, nullptr) << dlerror();
     auto phase = reinterpret_cast<BlockPhaseFn>(
@@ -192,6 +200,11 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
                                 : int64_t(kDefaultGpuBlockThreads));
     EXPECT_EQ(blockShape[lgc::abi::kPlanes], K);
     EXPECT_EQ(sharedWords % S, 0);
+    // A shared memory smaller than the values: the rest in global memory.
+    if (c.blockShared)
+      EXPECT_GT(blockShape[lgc::abi::kScratchSlots], 0);
+    else
+      EXPECT_EQ(blockShape[lgc::abi::kScratchSlots], 0);
 
     // Up to three tiles, the last one partly used.
     for (size_t n : {size_t(1), size_t(64), size_t(200), size_t(4100)}) {
@@ -257,14 +270,18 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
         SCOPED_TRACE(reverse ? "threads in reverse" : "threads in order");
         std::vector<uint64_t> blockPlanes(planes.size(), 0x3c3c);
         std::vector<uint32_t> blockClasses(classes.size(), 777);
+        std::vector<uint64_t> blockScratch(
+            std::max<int64_t>(1, blockShape[lgc::abi::kScratchSlots]) * words,
+            0x5a5a5a5a5a5a5a5aull);
         for (int64_t blk = lgc::abi::gpuBlockGrid(
                  reinterpret_cast<const uint32_t *>(blockShape), words);
              blk-- > 0;) {
           std::vector<uint64_t> shared(sharedWords, 0xa5a5a5a5a5a5a5a5ull);
           for (int64_t p = 0; p < phases; ++p)
             for (int64_t i = 0; i < B; ++i)
-              phase(in.data(), blockPlanes.data(), blockClasses.data(),
-                    shared.data(), blk, reverse ? B - 1 - i : i, p);
+              phase(in.data(), blockScratch.data(), blockPlanes.data(),
+                    blockClasses.data(), shared.data(), blk,
+                    reverse ? B - 1 - i : i, p);
         }
         ASSERT_EQ(blockPlanes, planes);
         ASSERT_EQ(blockClasses, classes);
@@ -341,6 +358,30 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
     }
   }
   gpu.reset();
+  // Values past 1 KB of shared memory in global memory: the runtime's
+  // scratch array holds them.
+  {
+    std::string small = dir.file("small.so"), smallModule = dir.file("s.cubin");
+    ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, small,
+                                     2, 64, 2, /*sharedLimit=*/1024));
+    std::ofstream(smallModule) << "lgc-host-module:" << small;
+    std::unique_ptr<CudaNet> spilled;
+    Status s2 = CudaNet::open(smallModule, spilled);
+    ASSERT_TRUE(s2.ok()) << s2.message();
+    EXPECT_EQ(spilled->netSharedBytes(), size_t(1024));
+    size_t n = 3000;
+    Rng rng(5);
+    std::vector<uint8_t> x(n * net.numFeatures);
+    for (uint8_t &v : x)
+      v = uint8_t(rng.below(256));
+    std::vector<uint64_t> bits = packFeaturesU8(net, x.data(), n);
+    std::vector<uint32_t> want(n), wantCounts(n * net.numClasses);
+    interpret(net, bits.data(), n, wantCounts.data(), want.data());
+    std::vector<uint32_t> got(n, 999), counts(n * net.numClasses, 999);
+    ASSERT_TRUE(spilled->runU8(x.data(), n, counts.data(), got.data()).ok());
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(counts, wantCounts);
+  }
   // A device with less shared memory per block than the module needs.
   ASSERT_EQ(setenv("LGC_EMULATED_SHARED_OPTIN", "1024", 1), 0);
   s = CudaNet::open(module, gpu);

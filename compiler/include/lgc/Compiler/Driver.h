@@ -115,6 +115,9 @@ struct DriverOptions {
   bool gpuBlockKernel = false;
   unsigned gpuBlockWords = 0;
   unsigned gpuBlockUnroll = kDefaultGpuBlockUnroll;
+  /// The block kernel's shared memory per block that words per block aim
+  /// at, and where values that do not fit stop (the rest in global memory).
+  unsigned gpuBlockShared = kDefaultGpuBlockSharedTarget;
   /// Where ptxas is (its path or the toolkit's directory); empty: search
   /// (lgc/Target/GPU/GPUTarget.h findCudaToolkit).
   std::string cudaPath;

@@ -849,24 +849,27 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   // Shared memory: S words per slot.
   uint64_t slots = sched.values;
   unsigned S = options.blockWords;
+  uint64_t target =
+      std::min<uint64_t>(options.blockSharedTarget, options.blockSharedLimit);
   if (S == 0) {
     S = 8;
-    while (S > 1 && (slots * S * 8 > options.blockSharedTarget ||
-                     slots * S * 8 > options.blockSharedLimit))
+    while (S > 1 && slots * S * 8 > target)
       S /= 2;
   }
   if (S != 1 && S != 2 && S != 4 && S != 8)
     return mlir::emitError(net.getLoc())
            << "block-words must be 0, 1, 2, 4 or 8, not " << S;
-  uint64_t bytes = slots * S * 8;
-  if (bytes > options.blockSharedLimit)
-    return mlir::emitError(net.getLoc())
-           << "the block kernel needs " << bytes
-           << " bytes of shared memory per block (" << slots
-           << " slots for values live at once and counts, " << S
-           << (S == 1 ? " word" : " words")
-           << " per block), more than the limit of "
-           << unsigned(options.blockSharedLimit) << "; use the thread kernel";
+  // Slots past what a block's shared memory holds (a random 6x64,000 net
+  // has 50,000 values live at once, 400 KB a word) live in global memory
+  // instead, in the scratch array: block-shared-target's worth of the most
+  // used slots (the lowest: freed slots are taken again first) stay in
+  // shared memory. That is where one word exceeds the target, or where the
+  // words asked for exceed the limit.
+  uint64_t cap = slots;
+  if (options.blockWords ? slots * S * 8 > options.blockSharedLimit
+                         : slots * S * 8 > target)
+    cap = std::max<uint64_t>(2, target / (8 * S));
+  uint64_t overflow = slots - cap, bytes = cap * S * 8;
   unsigned B = std::max(32u, unsigned(options.blockThreads));
   unsigned U = std::max(1u, unsigned(options.blockUnroll));
   unsigned L = sched.levels(), phases = L + 4;
@@ -874,7 +877,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   EncodingTables encoding = encodingTables(net);
   SmallVector<int32_t> shape =
       shapeTable(net, partition, encoding, /*vectorWords=*/1);
-  shape[abi::kScratchSlots] = 0;
+  shape[abi::kScratchSlots] = int32_t(overflow);
   shape[abi::kGpuBlockWords] = int32_t(S);
   shape[abi::kGpuBlockThreads] = int32_t(B);
   shape[abi::kGpuSharedBytes] = int32_t(bytes);
@@ -897,12 +900,13 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   LLVM::LLVMFuncOp phaseFn;
   {
     OpBuilder::InsertionGuard guard(b);
-    phaseFn = function(
-        abi::kGpuBlockPhaseFunction, {ptr, ptr, ptr, sharedPtr, i64, i64, i64},
-        hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
+    phaseFn =
+        function(abi::kGpuBlockPhaseFunction,
+                 {ptr, ptr, ptr, ptr, sharedPtr, i64, i64, i64},
+                 hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
     auto args = phaseFn.getBody().front().getArguments();
-    Value in = args[0], planes = args[1], classes = args[2], shared = args[3],
-          block = args[4], tid = args[5], phase = args[6];
+    Value in = args[0], scratch = args[1], planes = args[2], classes = args[3],
+          shared = args[4], block = args[5], tid = args[6], phase = args[7];
     Value w0 = b.create<LLVM::MulOp>(loc, block, constI64(S));
     Value tileFirst = b.create<LLVM::MulOp>(
         loc, b.create<LLVM::UDivOp>(loc, w0, constI64(abi::kGpuTileWords)),
@@ -910,18 +914,6 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
     Value lane0 = b.create<LLVM::URemOp>(loc, w0, constI64(abi::kGpuTileWords));
     Value step = constI64(B);
     using P = LLVM::ICmpPredicate;
-    // Word s of slot k of shared memory.
-    auto sh = [&](Value k, Value s) {
-      Value at = b.create<LLVM::AddOp>(
-          loc, b.create<LLVM::MulOp>(loc, k, constI64(S)), s);
-      return b.create<LLVM::GEPOp>(loc, sharedPtr, i64, shared, ValueRange{at});
-    };
-    auto load = [&](Value k, Value s) -> Value {
-      return b.create<LLVM::LoadOp>(loc, i64, sh(k, s), 8);
-    };
-    auto store = [&](Value v, Value k, Value s) {
-      b.create<LLVM::StoreOp>(loc, v, sh(k, s), 8);
-    };
     // Row `row` of word w0 + s in a tile-major array of `rows` rows.
     auto rowOf = [&](Value array, int64_t rows, Value row, Value s) {
       Value at = b.create<LLVM::AddOp>(
@@ -931,6 +923,33 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
               b.create<LLVM::MulOp>(loc, row, constI64(abi::kGpuTileWords))),
           b.create<LLVM::AddOp>(loc, lane0, s));
       return b.create<LLVM::GEPOp>(loc, ptr, i64, array, ValueRange{at});
+    };
+    Value sharedGeneric =
+        overflow && !hostMode
+            ? b.create<LLVM::AddrSpaceCastOp>(loc, ptr, shared).getResult()
+            : shared;
+    // Word s of slot k: in shared memory, or past `cap` in the scratch
+    // array (then through a generic pointer to either).
+    auto sh = [&](Value k, Value s) -> Value {
+      Value at = b.create<LLVM::AddOp>(
+          loc, b.create<LLVM::MulOp>(loc, k, constI64(S)), s);
+      if (!overflow)
+        return b.create<LLVM::GEPOp>(loc, sharedPtr, i64, shared,
+                                     ValueRange{at});
+      Value inShared =
+          b.create<LLVM::GEPOp>(loc, ptr, i64, sharedGeneric, ValueRange{at});
+      Value inScratch =
+          rowOf(scratch, int64_t(overflow),
+                b.create<LLVM::SubOp>(loc, k, constI64(int64_t(cap))), s);
+      return b.create<LLVM::SelectOp>(
+          loc, cmp(LLVM::ICmpPredicate::ult, k, constI64(int64_t(cap))),
+          inShared, inScratch);
+    };
+    auto load = [&](Value k, Value s) -> Value {
+      return b.create<LLVM::LoadOp>(loc, i64, sh(k, s), 8);
+    };
+    auto store = [&](Value v, Value k, Value s) {
+      b.create<LLVM::StoreOp>(loc, v, sh(k, s), 8);
     };
     Value zero = constI64(0);
 
@@ -1103,30 +1122,31 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
                            /*isConstant=*/false, LLVM::Linkage::External,
                            "__lgc_block_shared", Attribute(),
                            /*alignment=*/16, sharedSpace);
-  kernels(LLVM::LLVMFuncOp(), packU8,
-          int64_t(abi::gpuPackU8Rows(
-              reinterpret_cast<const uint32_t *>(shape.data()))),
-          packBits, [&](ArrayRef<BlockArgument> args) {
-            Value tid = b.create<LLVM::ZExtOp>(
-                loc, i64, b.create<NVVM::ThreadIdXOp>(loc, i32));
-            Value bid = b.create<LLVM::ZExtOp>(
-                loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
-            Value shared = b.create<LLVM::AddressOfOp>(loc, sharedPtr,
-                                                       "__lgc_block_shared");
-            // The grid is exact (words / S blocks); a block past it leaves
-            // before any barrier, as a whole.
-            Value inRange =
-                cmp(LLVM::ICmpPredicate::ult,
-                    b.create<LLVM::MulOp>(loc, bid, constI64(S)), args[4]);
-            ifThen(inRange, [&] {
-              loop(constI64(0), constI64(phases), constI64(1), [&](Value p) {
-                b.create<LLVM::CallOp>(
-                    loc, phaseFn,
-                    ValueRange{args[0], args[2], args[3], shared, bid, tid, p});
-                b.create<NVVM::Barrier0Op>(loc);
-              });
-            });
+  kernels(
+      LLVM::LLVMFuncOp(), packU8,
+      int64_t(
+          abi::gpuPackU8Rows(reinterpret_cast<const uint32_t *>(shape.data()))),
+      packBits, [&](ArrayRef<BlockArgument> args) {
+        Value tid = b.create<LLVM::ZExtOp>(
+            loc, i64, b.create<NVVM::ThreadIdXOp>(loc, i32));
+        Value bid = b.create<LLVM::ZExtOp>(
+            loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
+        Value shared =
+            b.create<LLVM::AddressOfOp>(loc, sharedPtr, "__lgc_block_shared");
+        // The grid is exact (words / S blocks); a block past it leaves
+        // before any barrier, as a whole.
+        Value inRange =
+            cmp(LLVM::ICmpPredicate::ult,
+                b.create<LLVM::MulOp>(loc, bid, constI64(S)), args[4]);
+        ifThen(inRange, [&] {
+          loop(constI64(0), constI64(phases), constI64(1), [&](Value p) {
+            b.create<LLVM::CallOp>(loc, phaseFn,
+                                   ValueRange{args[0], args[1], args[2],
+                                              args[3], shared, bid, tid, p});
+            b.create<NVVM::Barrier0Op>(loc);
           });
+        });
+      });
   return success();
 }
 
