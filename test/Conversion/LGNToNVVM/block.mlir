@@ -8,20 +8,18 @@
 // 4, whose input (%c) was last read in level 1 (freed last, taken first);
 // slot 2 (%a) stays live, %a being an output. Gates: a | b << 16,
 // result | table << 16 (and 8, xor 6, or 14); level starts 0, 2, 3.
-// Output chunks of Z = 2 bits: class 0 is slots 4 (%2) and 2 (%a), class 1
-// slots 6 (%1) and 5 (%0). The chunks' 2 x 2 planes take slot 3 (%b, free
-// since level 1) and three new ones; the classes' 2 x 2 planes take the
-// outputs' slots, read by then.
+// The count is one reduction (2 bits a class: one group): its inputs are
+// class 0's slots 4 (%2) and 2 (%a), class 1's 6 (%1) and 5 (%0); its
+// 2 x 2 planes take slot 3 (%b, free since level 1) and three new ones.
 // Shape: ABI 5, ..., scratch 0, then 8 words per block (10 slots x 8
-// words x 8 bytes = 640), 256 threads, 6 phases (inputs, 2 levels, chunks,
-// classes, argmax).
-// CHECK: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 6]>
+// words x 8 bytes = 640), 256 threads, 5 phases (inputs, 2 levels, the
+// reduction, argmax).
+// CHECK: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5]>
 // CHECK: @__lgc_gen_block_inputs(dense<[0, 2, 1, 3, 2, 4]>
 // CHECK: @__lgc_gen_block_gates(dense<[196610, 524293, 262147, 393222, 393221, 917508]>
 // CHECK: @__lgc_gen_block_levels(dense<[0, 2, 3]>
-// CHECK: @__lgc_gen_block_outputs(dense<[4, 2, 6, 5]>
-// CHECK: @__lgc_gen_block_partials(dense<[3, 7, 8, 9]>
-// CHECK: @__lgc_gen_block_finals(dense<[4, 6, 5, 2]>
+// CHECK: @__lgc_gen_block_reduce0_in(dense<[4, 2, 6, 5]>
+// CHECK: @__lgc_gen_block_reduce0_out(dense<[3, 7, 8, 9]>
 
 // One phase function over shared memory (address space 3); the kernel runs
 // every phase with a barrier after each, for blocks inside the words.
@@ -32,17 +30,17 @@
 // CHECK:   nvvm.read.ptx.sreg.ctaid.x
 // CHECK:   llvm.mlir.addressof @__lgc_block_shared : !llvm.ptr<3>
 // CHECK:   llvm.icmp "ult"
-// CHECK:   llvm.mlir.constant(6 : i64)
+// CHECK:   llvm.mlir.constant(5 : i64)
 // CHECK:   llvm.call @__lgc_gpu_block_phase(%arg0, %arg1, %arg2, %arg3,
 // CHECK-NEXT: nvvm.barrier0
 // CHECK-NOT: __lgc_gpu_thread
 
-// ONE: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 64, 80, 6]>
+// ONE: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 64, 80, 5]>
 
 // Shared memory for 6 of the 10 slots (48 bytes): slots 6-9 are rows 0-3
 // of the scratch array (shape[kScratchSlots] = 4), reached through a
 // generic pointer to either.
-// SPILL: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 4, 1, 1, 256, 48, 6]>
+// SPILL: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 4, 1, 1, 256, 48, 5]>
 // SPILL-LABEL: llvm.func internal @__lgc_gpu_block_phase
 // SPILL: llvm.addrspacecast %arg4 : !llvm.ptr<3> to !llvm.ptr
 // SPILL: llvm.icmp "ult" {{.*}} : i64

@@ -120,7 +120,10 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       {96, {150, 80}, 4, 0.3, 60, kDefaultGpuRegisterWindow, -1, 1, 0, 512},
       {90, {200, 100}, 5, 0.2, 100, 48, -1, 2, 33},
       {0, {}, 0, -1, 100, kDefaultGpuRegisterWindow, 0},
-      {0, {}, 0, -1, 3000, 4, 2, 1, 64, 256}};
+      {0, {}, 0, -1, 3000, 4, 2, 1, 64, 256},
+      // 300 outputs per class: the block kernel's count in three
+      // reductions (groups of 32 bits, then 8 counts, then 2).
+      {41, {600}, 2, 0.3, 200, kDefaultGpuRegisterWindow, -1, 2, 64}};
   char dir[] = "/tmp/lgc-gpu-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   int index = 0;

@@ -723,13 +723,14 @@ namespace {
 /// was last read in level l is free for a gate of level l + 1 or later:
 /// shared memory holds the most values live across one level boundary, not
 /// one slot per gate. Slots 0 and 1 are the constants 0 and 1. The output
-/// bits stay live to the count: phase L + 1 counts each class's bits in
-/// chunks of Z (a thread per chunk, a carry-save counter in registers, K1
-/// planes to shared memory), phase L + 2 adds a class's chunks (a thread
-/// per class and word) into its K planes, phase L + 3 takes the argmax (a
-/// thread per word). The chunks' planes take the slots of the values last
-/// read in level L, the classes' planes those of the outputs, so the count
-/// needs little shared memory of its own.
+/// bits stay live to the count, a tree of reductions, a phase each: the
+/// first adds each class's bits in groups of up to 32 (a thread per group
+/// and word, a carry-save counter in registers, its planes to shared
+/// memory), each next one adds groups of up to 8 of those counts, until one
+/// count per class is left; the last phase takes the argmax (a thread per
+/// word). A reduction's counts take slots freed by then (values last read
+/// in level L, then the outputs, then the counts two reductions back), so
+/// the count needs little shared memory of its own.
 struct BlockSchedule {
   /// (input, slot) of each input read.
   std::vector<int32_t> inputs;
@@ -738,13 +739,18 @@ struct BlockSchedule {
   std::vector<int32_t> gates;
   /// Gates of level l are entries levelStarts[l - 1] .. levelStarts[l] - 1.
   std::vector<int32_t> levelStarts{0};
-  /// Class c's chunk q's bit k is in slot outputs[(c * Q + q) * Z + k]
-  /// (slot 0, the constant 0, past the group's end).
-  std::vector<int32_t> outputs;
-  /// Plane w of chunk j (= c * Q + q) goes to slot partials[j * K1 + w],
-  /// plane w of class c's count to slot finals[c * K + w].
-  std::vector<int32_t> partials, finals;
-  unsigned values = 2, Z = 1, Q = 1, K1 = 1, K = 1;
+  /// One reduction of the count: for class c and group g (of `groups` per
+  /// class), the sum of F inputs of kIn planes each, input i's plane w in
+  /// slot in[((c * groups + g) * F + i) * kIn + w] (slot 0, the constant 0,
+  /// past the last input), as kOut planes, plane w to slot
+  /// out[(c * groups + g) * kOut + w].
+  struct Reduction {
+    unsigned F, kIn, kOut, groups;
+    std::vector<int32_t> in, out;
+  };
+  std::vector<Reduction> reductions;
+  /// Slots in all, and planes per class count.
+  unsigned values = 2, K = 1;
   unsigned levels() const { return unsigned(levelStarts.size()) - 1; }
 };
 
@@ -806,16 +812,7 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order) {
     s.levelStarts.push_back(int32_t(s.gates.size() / 2));
   }
   unsigned C = net.getClasses(), group = unsigned(outputs.size()) / C;
-  // Chunks of 32 bits: a chunk's counter fits in registers and the chunks
-  // of all classes give the block's threads work.
-  s.Z = std::max(1u, std::min(group, 32u));
-  s.Q = std::max(1u, (group + s.Z - 1) / s.Z);
-  s.K1 = abi::planesForGroup(s.Z);
   s.K = abi::planesForGroup(group);
-  for (unsigned c = 0; c < C; ++c)
-    for (unsigned k = 0; k < s.Q * s.Z; ++k)
-      s.outputs.push_back(
-          k < group ? int32_t(slot.lookup(outputs[c * group + k])) : 0);
   // Slots without a value: one more (a fresh one) or one freed.
   auto takeFree = [&] {
     if (freeSlots.empty())
@@ -824,17 +821,51 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order) {
     freeSlots.pop_back();
     return k;
   };
-  // Phase L + 1 reads the outputs and writes the chunks' planes over values
-  // last read in level L; phase L + 2 reads those and writes the classes'
-  // planes over the outputs (and the inputs read by nothing later).
-  freeSlots.insert(freeSlots.end(), freedAfter[top].begin(),
-                   freedAfter[top].end());
-  for (unsigned k = 0; k < C * s.Q * s.K1; ++k)
-    s.partials.push_back(int32_t(takeFree()));
-  freeSlots.insert(freeSlots.end(), freedAfter[top + 1].begin(),
-                   freedAfter[top + 1].end());
-  for (unsigned k = 0; k < C * s.K; ++k)
-    s.finals.push_back(int32_t(takeFree()));
+  auto release = [&](ArrayRef<int32_t> slots) {
+    freeSlots.insert(freeSlots.end(), slots.begin(), slots.end());
+  };
+  // The first reduction reads the outputs and writes over values last read
+  // in level L; the second writes over the outputs (and the inputs nothing
+  // reads later); each later one over the counts two reductions back.
+  release(std::vector<int32_t>(freedAfter[top].begin(), freedAfter[top].end()));
+  // Items per class: the output bits (each at most 1), then the counts.
+  unsigned items = group, maxItem = 1, kIn = 1;
+  std::vector<int32_t> itemSlots;
+  for (unsigned c = 0; c < C; ++c)
+    for (unsigned k = 0; k < group; ++k)
+      itemSlots.push_back(int32_t(slot.lookup(outputs[c * group + k])));
+  std::vector<int32_t> previous;
+  do {
+    BlockSchedule::Reduction r;
+    // Groups of 32 bits fill a thread's registers with one counter; counts
+    // of several planes go 8 at a time.
+    r.F = std::max(1u, std::min(items, s.reductions.empty() ? 32u : 8u));
+    r.kIn = kIn;
+    r.groups = (items + r.F - 1) / r.F;
+    unsigned maxOut = std::min(group, r.F * maxItem);
+    r.kOut = abi::planesForGroup(maxOut);
+    for (unsigned c = 0; c < C; ++c)
+      for (unsigned g = 0; g < r.groups; ++g)
+        for (unsigned i = 0; i < r.F; ++i)
+          for (unsigned w = 0; w < kIn; ++w) {
+            unsigned item = g * r.F + i;
+            r.in.push_back(item < items
+                               ? itemSlots[(size_t(c) * items + item) * kIn + w]
+                               : 0);
+          }
+    for (unsigned k = 0; k < C * r.groups * r.kOut; ++k)
+      r.out.push_back(int32_t(takeFree()));
+    if (s.reductions.empty())
+      release(std::vector<int32_t>(freedAfter[top + 1].begin(),
+                                   freedAfter[top + 1].end()));
+    else
+      release(previous);
+    previous = itemSlots = r.out;
+    items = r.groups;
+    maxItem = maxOut;
+    kIn = r.kOut;
+    s.reductions.push_back(std::move(r));
+  } while (items > 1);
   return s;
 }
 } // namespace
@@ -844,8 +875,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   for (unsigned k = 0; k < partition.numChunks(); ++k)
     llvm::append_range(order, partition.chunk(k));
   BlockSchedule sched = scheduleBlocks(net, order);
-  unsigned C = net.getClasses(), K = sched.K, K1 = sched.K1, Z = sched.Z,
-           Q = sched.Q;
+  unsigned C = net.getClasses(), K = sched.K;
   // Shared memory: S words per slot.
   uint64_t slots = sched.values;
   unsigned S = options.blockWords;
@@ -872,7 +902,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   uint64_t overflow = slots - cap, bytes = cap * S * 8;
   unsigned B = std::max(32u, unsigned(options.blockThreads));
   unsigned U = std::max(1u, unsigned(options.blockUnroll));
-  unsigned L = sched.levels(), phases = L + 4;
+  unsigned L = sched.levels(), R = unsigned(sched.reductions.size()),
+           phases = L + R + 2;
 
   EncodingTables encoding = encodingTables(net);
   SmallVector<int32_t> shape =
@@ -891,9 +922,12 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   table("__lgc_gen_block_inputs", sched.inputs);
   table("__lgc_gen_block_gates", sched.gates);
   table("__lgc_gen_block_levels", sched.levelStarts);
-  table("__lgc_gen_block_outputs", sched.outputs);
-  table("__lgc_gen_block_partials", sched.partials);
-  table("__lgc_gen_block_finals", sched.finals);
+  for (unsigned r = 0; r < R; ++r) {
+    table(("__lgc_gen_block_reduce" + Twine(r) + "_in").str(),
+          sched.reductions[r].in);
+    table(("__lgc_gen_block_reduce" + Twine(r) + "_out").str(),
+          sched.reductions[r].out);
+  }
   unsigned sharedSpace = hostMode ? 0 : 3;
   Type sharedPtr = LLVM::LLVMPointerType::get(b.getContext(), sharedSpace);
 
@@ -1039,63 +1073,46 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
       });
     });
 
-    // Phase L + 1: the count of each chunk of Z output bits.
-    ifThen(cmp(P::eq, phase, constI64(L + 1)), [&] {
-      Value outTable = global("__lgc_gen_block_outputs");
-      loop(tid, constI64(C * Q), step, [&](Value j) {
-        Value first = b.create<LLVM::MulOp>(loc, j, constI64(Z));
-        SmallVector<Value> ks;
-        for (unsigned k = 0; k < Z; ++k)
-          ks.push_back(tableAt(outTable,
-                               b.create<LLVM::AddOp>(loc, first, constI64(k))));
-        Value partials = global("__lgc_gen_block_partials");
-        Value out0 = b.create<LLVM::MulOp>(loc, j, constI64(K1));
-        SmallVector<Value> outs;
-        for (unsigned w = 0; w < K1; ++w)
-          outs.push_back(
-              tableAt(partials, b.create<LLVM::AddOp>(loc, out0, constI64(w))));
-        for (unsigned s = 0; s < S; ++s) {
-          Counter counter(*this, K1);
-          for (Value k : ks)
-            counter.add(0, load(k, constI64(s)));
-          SmallVector<Value> p = counter.planes();
-          for (unsigned w = 0; w < K1; ++w)
-            store(p[w], outs[w], constI64(s));
-        }
+    // Phases L + 1 .. L + R: the count's reductions, a thread per group
+    // and word; the last one's counts are the classes', also stored to the
+    // planes array.
+    for (unsigned r = 0; r < R; ++r) {
+      const BlockSchedule::Reduction &red = sched.reductions[r];
+      ifThen(cmp(P::eq, phase, constI64(L + 1 + r)), [&] {
+        Value in = global(("__lgc_gen_block_reduce" + Twine(r) + "_in").str());
+        Value out =
+            global(("__lgc_gen_block_reduce" + Twine(r) + "_out").str());
+        loop(tid, constI64(int64_t(C) * red.groups * S), step, [&](Value j) {
+          Value cg = b.create<LLVM::UDivOp>(loc, j, constI64(S));
+          Value s = b.create<LLVM::URemOp>(loc, j, constI64(S));
+          Value in0 = b.create<LLVM::MulOp>(loc, cg, constI64(red.F * red.kIn));
+          Counter counter(*this, red.kOut);
+          for (unsigned i = 0; i < red.F; ++i)
+            for (unsigned w = 0; w < red.kIn; ++w)
+              counter.add(
+                  w, load(tableAt(in, b.create<LLVM::AddOp>(
+                                          loc, in0, constI64(i * red.kIn + w))),
+                          s));
+          SmallVector<Value> sum = counter.planes();
+          Value out0 = b.create<LLVM::MulOp>(loc, cg, constI64(red.kOut));
+          for (unsigned w = 0; w < red.kOut; ++w) {
+            Value row = b.create<LLVM::AddOp>(loc, out0, constI64(w));
+            store(sum[w], tableAt(out, row), s);
+            // The last reduction: one group per class, row c * K + w.
+            if (r + 1 == R)
+              b.create<LLVM::StoreOp>(loc, sum[w],
+                                      rowOf(planes, int64_t(C) * K, row, s), 8);
+          }
+        });
       });
-    });
+    }
 
-    // Phase L + 2: a class's chunks added, for one word per thread.
-    ifThen(cmp(P::eq, phase, constI64(L + 2)), [&] {
-      loop(tid, constI64(C * S), step, [&](Value j) {
-        Value c = b.create<LLVM::UDivOp>(loc, j, constI64(S));
-        Value s = b.create<LLVM::URemOp>(loc, j, constI64(S));
-        Value partials = global("__lgc_gen_block_partials");
-        Value finals = global("__lgc_gen_block_finals");
-        Value in0 = b.create<LLVM::MulOp>(loc, c, constI64(Q * K1));
-        Counter counter(*this, K);
-        for (unsigned q = 0; q < Q; ++q)
-          for (unsigned w = 0; w < K1; ++w)
-            counter.add(
-                w, load(tableAt(partials, b.create<LLVM::AddOp>(
-                                              loc, in0, constI64(q * K1 + w))),
-                        s));
-        SmallVector<Value> p = counter.planes();
-        Value row0 = b.create<LLVM::MulOp>(loc, c, constI64(K));
-        for (unsigned w = 0; w < K; ++w) {
-          Value row = b.create<LLVM::AddOp>(loc, row0, constI64(w));
-          store(p[w], tableAt(finals, row), s);
-          b.create<LLVM::StoreOp>(loc, p[w],
-                                  rowOf(planes, int64_t(C) * K, row, s), 8);
-        }
-      });
-    });
-
-    // Phase L + 3: the argmax, a thread per word.
-    ifThen(cmp(P::eq, phase, constI64(L + 3)), [&] {
+    // Phase L + R + 1: the argmax, a thread per word.
+    ifThen(cmp(P::eq, phase, constI64(L + R + 1)), [&] {
       ifThen(cmp(P::ult, tid, constI64(S)), [&] {
         Value t = b.create<LLVM::AddOp>(loc, w0, tid);
-        Value finals = global("__lgc_gen_block_finals");
+        Value finals =
+            global(("__lgc_gen_block_reduce" + Twine(R - 1) + "_out").str());
         argmax(
             [&](unsigned c, unsigned w) {
               return load(tableAt(finals, constI64(int64_t(c * K + w))), tid);
