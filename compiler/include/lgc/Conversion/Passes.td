@@ -72,6 +72,9 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "lgc::kDefaultGpuBlockUnroll",
            "Block kernel: gates a thread evaluates per round of a level, "
            "their loads before their stores">,
+    Option<"blockSpreadBanks", "block-spread-banks", "bool", "true",
+           "Block kernel: order each level's gates and choose their slots so "
+           "that a half warp's accesses spread over the shared-memory banks">,
     Option<"blockSharedLimit", "block-shared-limit", "unsigned",
            "lgc::kDefaultGpuBlockSharedLimit",
            "Block kernel: the most shared memory a block may use (bytes)">

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Shared-memory bank conflicts of the GPU block kernel, from its tables
+(a model, not a measurement; no GPU needed).
+
+lgc --gpu-kernel=block evaluates each level of gates from a table: thread t
+of B takes gates t * U + u of each round of B * U, and every gate loads two
+8-byte slots and stores one, for each of the S words of a block
+(docs/gpu-backend.md). This replays those accesses warp by warp from the
+tables lgc wrote (--emit=gpu-mlir) and counts wavefronts the way shared
+memory serves 8-byte accesses: a half warp at a time, 16 pairs of banks,
+lanes that hit the same pair at different addresses wait for each other
+(the same address is a broadcast). Two wavefronts per warp access is the
+floor. Accesses to slots past the shared memory (nets too wide for it) go
+to global memory and are counted apart.
+
+    lgc -O2 net.lgn --emit=gpu-mlir --gpu-kernel=block -o net.mlir
+    python3 bench/gpu_block_banks.py net.mlir [--layout word-major|slot-major]
+
+The layout is how lgc places word s of slot k (word-major: s * cap + k, as
+lgc does; slot-major: k * S + s, for comparison).
+"""
+import argparse
+import re
+import struct
+
+
+def table(text, name):
+    m = re.search(r"@" + name + r'\(dense<("0x[0-9A-F]+"|\[[0-9, ]*\])>', text)
+    if not m:
+        raise SystemExit(f"no table {name} (not a block-kernel module?)")
+    t = m.group(1)
+    if t.startswith('"'):
+        raw = bytes.fromhex(t[3:-1])
+        return list(struct.unpack("<%di" % (len(raw) // 4), raw))
+    return [int(x) for x in t[1:-1].split(",") if x.strip()]
+
+
+def wavefronts(addrs):
+    total = 0
+    for half in (addrs[:16], addrs[16:]):
+        pairs = {}
+        for a in half:
+            if a is not None:
+                pairs.setdefault((a // 8) % 16, set()).add(a)
+        total += max((len(v) for v in pairs.values()), default=0)
+    return total
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("module")
+    ap.add_argument("--layout", default="word-major",
+                    choices=["word-major", "slot-major"])
+    ap.add_argument("--unroll", type=int, default=4,
+                    help="lgc's --gpu-block-unroll (default 4)")
+    args = ap.parse_args()
+    text = open(args.module).read()
+    gates = table(text, "__lgc_gen_block_gates")
+    levels = table(text, "__lgc_gen_block_levels")
+    shape = table(text, "__lgc_gen_shape")
+    S, B = shape[10], shape[11]
+    cap = shape[12] // (8 * S)
+    U = args.unroll
+    waves = accesses = in_global = 0
+    for first, end in zip(levels, levels[1:]):
+        for base in range(first, end, B * U):
+            for warp in range((B + 31) // 32):
+                for u in range(U):
+                    for operand in range(3):  # a, b, result
+                        for w in range(S):
+                            addrs = []
+                            for lane in range(32):
+                                t = warp * 32 + lane
+                                e = base + t * U + u
+                                if t >= B or e >= end:
+                                    addrs.append(None)
+                                    continue
+                                ab, rt = gates[2 * e], gates[2 * e + 1]
+                                k = (ab & 0xFFFF, ab >> 16, rt & 0xFFFF)[operand]
+                                if k >= cap:
+                                    in_global += 1
+                                    addrs.append(None)
+                                    continue
+                                addrs.append(8 * (w * cap + k)
+                                             if args.layout == "word-major"
+                                             else 8 * (k * S + w))
+                            if any(a is not None for a in addrs):
+                                waves += wavefronts(addrs)
+                                accesses += 1
+    print(f"{args.module}: {S} word(s) per block, {B} threads, {U} gates per "
+          f"round, {args.layout}: {accesses} warp accesses to shared memory, "
+          f"{waves} wavefronts, {waves / max(1, accesses):.2f} per access "
+          f"(2 at best); {in_global} lane accesses to global memory")
+
+
+if __name__ == "__main__":
+    main()
