@@ -47,6 +47,46 @@ using BlockPhaseFn = void (*)(const uint64_t *, uint64_t *, uint64_t *,
                               uint32_t *, uint64_t *, int64_t, int64_t,
                               int64_t);
 
+/// n random samples of `net` as 8-bit features and packed bits, and the
+/// interpreter's classes and counts for them.
+struct Samples {
+  std::vector<uint8_t> x;
+  std::vector<uint64_t> bits;
+  std::vector<uint32_t> want, wantCounts;
+  Samples(const Net &net, size_t n, uint64_t seed)
+      : x(n * net.numFeatures), want(n), wantCounts(n * net.numClasses) {
+    Rng rng(seed);
+    for (uint8_t &v : x)
+      v = uint8_t(rng.below(256));
+    bits = packFeaturesU8(net, x.data(), n);
+    interpret(net, bits.data(), n, wantCounts.data(), want.data());
+  }
+};
+
+/// The runtime tests' net: 40 features at three thermometer levels, two
+/// hidden layers, six classes.
+Net runtimeTestNet(uint64_t seed) {
+  Net net = test::randomNet(120, {400, 300}, 6, 0.3, seed);
+  net.numFeatures = 40;
+  net.levels = {0.25f, 0.5f, 0.75f};
+  return net;
+}
+
+/// `gpu` runs the samples from 8-bit features and from packed bits with
+/// the interpreter's classes and counts.
+void expectRunsMatch(CudaNet &gpu, const Net &net, const Samples &d) {
+  size_t n = d.want.size();
+  std::vector<uint32_t> got(n, 999), counts(n * net.numClasses, 999);
+  ASSERT_TRUE(gpu.runU8(d.x.data(), n, counts.data(), got.data()).ok());
+  EXPECT_EQ(got, d.want);
+  EXPECT_EQ(counts, d.wantCounts);
+  std::fill(counts.begin(), counts.end(), 999);
+  std::fill(got.begin(), got.end(), 999);
+  ASSERT_TRUE(gpu.runPacked(d.bits.data(), n, counts.data(), got.data()).ok());
+  EXPECT_EQ(got, d.want);
+  EXPECT_EQ(counts, d.wantCounts);
+}
+
 /// Compiles `net` (optimised) to the kernels' host-mode functions in a
 /// shared library at `so`; with blockWords >= 0, lgc_net is the block
 /// kernel with that many words per block (0: its choice).
@@ -315,9 +355,7 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
 /// shared memory granted, the wave, every input path; and the error where
 /// the device has less shared memory than the module needs.
 TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
-  Net net = test::randomNet(120, {400, 300}, 6, 0.3, 7);
-  net.numFeatures = 40;
-  net.levels = {0.25f, 0.5f, 0.75f};
+  Net net = runtimeTestNet(7);
   test::TempDir dir;
   std::string so = dir.file("kernels.so"), module = dir.file("net.cubin");
   ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so,
@@ -337,21 +375,11 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
   EXPECT_EQ(gpu->samplesPerWave(), size_t(2 * 2 * 64));
   for (size_t n : {size_t(1), size_t(5000), size_t(20000)}) {
     SCOPED_TRACE(n);
-    Rng rng(n + 1);
-    std::vector<uint8_t> x(n * net.numFeatures);
-    for (uint8_t &v : x)
-      v = uint8_t(rng.below(256));
-    std::vector<uint64_t> bits = packFeaturesU8(net, x.data(), n);
-    std::vector<uint32_t> want(n), wantCounts(n * net.numClasses);
-    interpret(net, bits.data(), n, wantCounts.data(), want.data());
-    std::vector<uint32_t> got(n, 999), counts(n * net.numClasses, 999);
-    ASSERT_TRUE(gpu->runU8(x.data(), n, counts.data(), got.data()).ok());
-    EXPECT_EQ(got, want);
-    EXPECT_EQ(counts, wantCounts);
-    std::fill(counts.begin(), counts.end(), 999);
-    ASSERT_TRUE(gpu->runPacked(bits.data(), n, counts.data(), got.data()).ok());
-    EXPECT_EQ(got, want);
-    EXPECT_EQ(counts, wantCounts);
+    Samples samples(net, n, n + 1);
+    const std::vector<uint64_t> &bits = samples.bits;
+    const std::vector<uint32_t> &want = samples.want;
+    expectRunsMatch(*gpu, net, samples);
+    std::vector<uint32_t> got(n, 999);
     for (size_t chunk : {size_t(2048), size_t(0)}) {
       std::fill(got.begin(), got.end(), 999);
       ASSERT_TRUE(gpu->stream(CudaNet::Input::Packed, bits.data(), n,
@@ -373,17 +401,7 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
     ASSERT_TRUE(s2.ok()) << s2.message();
     EXPECT_EQ(spilled->netSharedBytes(), size_t(1024));
     size_t n = 3000;
-    Rng rng(5);
-    std::vector<uint8_t> x(n * net.numFeatures);
-    for (uint8_t &v : x)
-      v = uint8_t(rng.below(256));
-    std::vector<uint64_t> bits = packFeaturesU8(net, x.data(), n);
-    std::vector<uint32_t> want(n), wantCounts(n * net.numClasses);
-    interpret(net, bits.data(), n, wantCounts.data(), want.data());
-    std::vector<uint32_t> got(n, 999), counts(n * net.numClasses, 999);
-    ASSERT_TRUE(spilled->runU8(x.data(), n, counts.data(), got.data()).ok());
-    EXPECT_EQ(got, want);
-    EXPECT_EQ(counts, wantCounts);
+    expectRunsMatch(*spilled, net, Samples(net, n, 5));
   }
   // A device with less shared memory per block than the module needs.
   ASSERT_EQ(setenv("LGC_EMULATED_SHARED_OPTIN", "1024", 1), 0);
@@ -401,9 +419,7 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
 /// is the kernels' host-mode functions: every run path of the runtime, bit
 /// for bit against the interpreter, without a GPU.
 TEST(GPUKernel, RuntimeOverEmulatedDriver) {
-  Net net = test::randomNet(120, {400, 300}, 6, 0.3, 5);
-  net.numFeatures = 40;
-  net.levels = {0.25f, 0.5f, 0.75f};
+  Net net = runtimeTestNet(5);
   test::TempDir dir;
   std::string so = dir.file("kernels.so"), module = dir.file("net.cubin");
   ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so));
@@ -424,21 +440,12 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
   // (n <= 8,192) or several.
   for (size_t n : {size_t(1), size_t(100), size_t(5000), size_t(20000)}) {
     SCOPED_TRACE(n);
-    Rng rng(n);
-    std::vector<uint8_t> x(n * net.numFeatures);
-    for (uint8_t &v : x)
-      v = uint8_t(rng.below(256));
-    std::vector<uint64_t> bits = packFeaturesU8(net, x.data(), n);
-    std::vector<uint32_t> want(n), wantCounts(n * net.numClasses);
-    interpret(net, bits.data(), n, wantCounts.data(), want.data());
-    std::vector<uint32_t> got(n, 999), counts(n * net.numClasses, 999);
-    ASSERT_TRUE(gpu->runU8(x.data(), n, counts.data(), got.data()).ok());
-    EXPECT_EQ(got, want);
-    EXPECT_EQ(counts, wantCounts);
-    std::fill(counts.begin(), counts.end(), 999);
-    ASSERT_TRUE(gpu->runPacked(bits.data(), n, counts.data(), got.data()).ok());
-    EXPECT_EQ(got, want);
-    EXPECT_EQ(counts, wantCounts);
+    Samples samples(net, n, n);
+    const std::vector<uint8_t> &x = samples.x;
+    const std::vector<uint64_t> &bits = samples.bits;
+    const std::vector<uint32_t> &want = samples.want;
+    expectRunsMatch(*gpu, net, samples);
+    std::vector<uint32_t> got(n, 999);
     uint64_t onDevice = 0;
     ASSERT_TRUE(gpu->upload(bits.data(), bits.size() * 8, &onDevice).ok());
     std::fill(got.begin(), got.end(), 999);

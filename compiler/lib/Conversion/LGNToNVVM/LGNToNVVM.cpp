@@ -162,6 +162,14 @@ private:
   LLVM::LLVMFuncOp packU8Function(const EncodingTables &encoding);
   LLVM::LLVMFuncOp packU8Thermometer(const EncodingTables &encoding);
   LLVM::LLVMFuncOp packBitsFunction();
+  /// Both packing functions (the same for either lgc_net).
+  std::pair<LLVM::LLVMFuncOp, LLVM::LLVMFuncOp>
+  packFunctions(const EncodingTables &encoding) {
+    OpBuilder::InsertionGuard guard(b);
+    LLVM::LLVMFuncOp u8 = packU8Function(encoding);
+    b.setInsertionPointToEnd(u8->getBlock());
+    return {u8, packBitsFunction()};
+  }
   /// packU8Rows: threads per word of the u8 packing kernel.
   /// `netBody`, where given, is lgc_net's body instead of a thread per
   /// word calling `thread`.
@@ -624,15 +632,7 @@ void NVVMLowering::run() {
     argmax(planesBase, args[3], t, K);
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
   }
-  LLVM::LLVMFuncOp packU8, packBits;
-  {
-    OpBuilder::InsertionGuard guard(b);
-    packU8 = packU8Function(encoding);
-  }
-  {
-    OpBuilder::InsertionGuard guard(b);
-    packBits = packBitsFunction();
-  }
+  auto [packU8, packBits] = packFunctions(encoding);
   if (!hostMode)
     kernels(threadFn, packU8,
             int64_t(abi::gpuPackU8Rows(
@@ -1207,15 +1207,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
   }
 
-  LLVM::LLVMFuncOp packU8, packBits;
-  {
-    OpBuilder::InsertionGuard guard(b);
-    packU8 = packU8Function(encoding);
-  }
-  {
-    OpBuilder::InsertionGuard guard(b);
-    packBits = packBitsFunction();
-  }
+  auto [packU8, packBits] = packFunctions(encoding);
   if (hostMode)
     return success();
   // Dynamic shared memory: the launch gives its size.
