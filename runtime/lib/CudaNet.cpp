@@ -497,8 +497,13 @@ Status CudaNet::stream(Input form, const void *input, size_t n,
   // images/s, in two 63 M/s; 16M packed in waves 452-461 M/s, in chunks of
   // 1M 357-365 M/s; 784-6x64000, 1M packed in one chunk 75.5 M/s, in two
   // 57.8 M/s.
+  // The block kernel's blocks are short (6x8000 on an H200: a wave is
+  // 34K samples) and a launch lasts as long as its waves, so its unit is
+  // 4M samples, the thread kernel's wave there (a choice, not measured).
+  size_t unit =
+      blockKernel() ? std::max(waveSamples, size_t(1) << 22) : waveSamples;
   if (chunk == 0)
-    chunk = n <= waveSamples / 2 ? n : std::min(waveSamples, (n + 1) / 2);
+    chunk = n <= unit / 2 ? n : std::min(unit, (n + 1) / 2);
   chunk = std::max(tileSamples, chunk / tileSamples * tileSamples);
   chunk = std::min(chunk, (n + tileSamples - 1) / tileSamples * tileSamples);
   uint64_t words = abi::gpuWords(chunk);

@@ -73,8 +73,9 @@ public:
   size_t inputBytes(Input form, size_t n) const;
 
   /// Classifies n samples from host memory end to end, in chunks of about
-  /// `chunk` samples (whole tiles of 2,048; 0: samplesPerWave(), at least
-  /// two chunks where n is over half a wave) on two streams: while one
+  /// `chunk` samples (whole tiles of 2,048; 0: samplesPerWave(), for the
+  /// block kernel at least 4M, and at least two chunks where n is over half
+  /// of that) on two streams: while one
   /// chunk's input is copied to the device, the other's kernels run and its
   /// classes come back, so copies and compute overlap. Input in pinned
   /// memory (allocatePinned) is copied by DMA at the bus's speed; other
@@ -83,8 +84,9 @@ public:
   Status stream(Input form, const void *input, size_t n, uint32_t *classes,
                 size_t chunk = 0, double *seconds = nullptr);
   /// The samples of one full wave of the gate kernel on this device
-  /// (multiprocessors x resident blocks x threads x 64): smaller launches
-  /// take about as long, since each thread runs the whole net.
+  /// (multiprocessors x resident blocks x words per block x 64): for the
+  /// thread kernel smaller launches take about as long, since each thread
+  /// runs the whole net.
   size_t samplesPerWave() const { return waveSamples; }
   /// Whether lgc_net is the block kernel (GeneratedABI.h); lgc_net's
   /// threads per block, 64-sample words per block (one per thread for the
