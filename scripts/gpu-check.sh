@@ -82,15 +82,18 @@ step "bench_6x8000_old: cubin"
 echo "bench bench_6x8000_old bench_6x8000_old.cubin 4000000 bench_6x8000.so" >> "$manifest"
 echo "bench bench_6x64000_4M bench_6x64000.cubin 4000000 bench_6x64000.so" >> "$manifest"
 # The block kernel on 6x8000: two words per block (its choice: 110 KB of
-# shared memory, two blocks per multiprocessor) with four gates per thread
-# and round (its default) and with one; one word per block (55 KB, four
-# blocks); four (220 KB, one block).
-for variant in "2 4" "2 1" "1 4" "4 4"; do
+# shared memory, two blocks of 256 threads at 128 registers per
+# multiprocessor) with four gates per thread and round (its default) and
+# with one; one word per block (55 KB; four blocks fit the shared memory,
+# so also with 64 registers, which lets them fit the registers); four (220
+# KB, one block).
+for variant in "2 4 128" "2 1 128" "1 4 128" "1 4 64" "4 4 128"; do
   set -- $variant
-  name="bench_6x8000_block$1_u$2"
+  name="bench_6x8000_block$1_u$2_r$3"
   step "$name: cubin"
   "$B/lgc" -O2 "$DIR/bench_6x8000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
-    --gpu-kernel=block --gpu-block-words=$1 --gpu-block-unroll=$2 -o "$DIR/$name.cubin"
+    --gpu-kernel=block --gpu-block-words=$1 --gpu-block-unroll=$2 \
+    --gpu-max-registers=$3 -o "$DIR/$name.cubin"
   echo "bench $name $name.cubin 4000000 bench_6x8000.so" >> "$manifest"
 done
 # And on 6x64000, whose 50,000 slots (400 KB a word) do not fit: 112 KB of

@@ -402,7 +402,11 @@ LogicalResult Driver::gpuBinary(ModuleOp module, Stage stage,
   if (!llvmModule)
     return failure();
   CubinOptions cubinOptions;
-  cubinOptions.jobs = opts.cpu.jobs;
+  // The block kernel is a few small functions, the phases one of them:
+  // one part, so that ptxas inlines them into lgc_net instead of calling
+  // across parts (which costs a call per phase and spills at each; 6x8000:
+  // 64 bytes of stack and spills in the phase function).
+  cubinOptions.jobs = opts.gpuBlockKernel ? 1 : opts.cpu.jobs;
   cubinOptions.ptxasLevel = opts.ptxasLevel;
   cubinOptions.ptxasArgs = opts.ptxasArgs;
   std::vector<std::string> cubins(archs.size());
