@@ -24,14 +24,18 @@ import re
 import struct
 
 
-def table(text, name):
-    m = re.search(r"@" + name + r'\(dense<("0x[0-9A-F]+"|\[[0-9, ]*\])>', text)
+def table(text, name, bits=32):
+    m = re.search(r"@" + name + r'\(dense<("0x[0-9A-F]+"|\[[0-9, ]*\]|[0-9]+)>',
+                  text)
     if not m:
         raise SystemExit(f"no table {name} (not a block-kernel module?)")
     t = m.group(1)
     if t.startswith('"'):
         raw = bytes.fromhex(t[3:-1])
-        return list(struct.unpack("<%di" % (len(raw) // 4), raw))
+        code = "q" if bits == 64 else "i"
+        return list(struct.unpack("<%d%s" % (len(raw) * 8 // bits, code), raw))
+    if not t.startswith("["):
+        return [int(t)]
     return [int(x) for x in t[1:-1].split(",") if x.strip()]
 
 
@@ -55,7 +59,8 @@ def main():
                     help="lgc's --gpu-block-unroll (default 4)")
     args = ap.parse_args()
     text = open(args.module).read()
-    gates = table(text, "__lgc_gen_block_gates")
+    # a | b << 16 | result << 32 | truth table << 48 per gate.
+    gates = table(text, "__lgc_gen_block_gates", bits=64)
     levels = table(text, "__lgc_gen_block_levels")
     shape = table(text, "__lgc_gen_shape")
     S, B = shape[10], shape[11]
@@ -75,8 +80,7 @@ def main():
                                 if t >= B or e >= end:
                                     addrs.append(None)
                                     continue
-                                ab, rt = gates[2 * e], gates[2 * e + 1]
-                                k = (ab & 0xFFFF, ab >> 16, rt & 0xFFFF)[operand]
+                                k = (gates[e] >> (16 * operand)) & 0xFFFF
                                 if k >= cap:
                                     in_global += 1
                                     addrs.append(None)

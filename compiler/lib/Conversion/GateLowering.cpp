@@ -482,6 +482,11 @@ void lgc::createConstantArray(OpBuilder &b, Location loc, StringRef name,
 }
 
 void lgc::createConstantArray(OpBuilder &b, Location loc, StringRef name,
+                              ArrayRef<int64_t> values, unsigned addressSpace) {
+  constantArray(b, loc, name, b.getI64Type(), values, addressSpace);
+}
+
+void lgc::createConstantArray(OpBuilder &b, Location loc, StringRef name,
                               ArrayRef<float> values, unsigned addressSpace) {
   constantArray(b, loc, name, b.getF32Type(), values, addressSpace);
 }

@@ -6,8 +6,9 @@
 // The block kernel's tables. Slots 0 and 1 are the constants, the inputs
 // read take 2-4; level 1 (%0, %1) takes 5 and 6; level 2 takes back slot
 // 4, whose input (%c) was last read in level 1 (freed last, taken first);
-// slot 2 (%a) stays live, %a being an output. Gates: a | b << 16,
-// result | table << 16 (and 8, xor 6, or 14); level starts 0, 2, 3.
+// slot 2 (%a) stays live, %a being an output. Gates, one i64 each:
+// a | b << 16 | result << 32 | table << 48 (and 8, xor 6, or 14), e.g.
+// 2 | 3 << 16 | 5 << 32 | 8 << 48 = 2251821288718338; level starts 0, 2, 3.
 // The count is one reduction (2 bits a class: one group): its inputs are
 // class 0's slots 4 (%2) and 2 (%a), class 1's 6 (%1) and 5 (%0); its
 // 2 x 2 planes take slot 3 (%b, free since level 1) and three new ones.
@@ -16,7 +17,7 @@
 // reduction, argmax).
 // CHECK: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5]>
 // CHECK: @__lgc_gen_block_inputs(dense<[0, 2, 1, 3, 2, 4]>
-// CHECK: @__lgc_gen_block_gates(dense<[196610, 524293, 262147, 393222, 393221, 917508]>
+// CHECK: @__lgc_gen_block_gates(dense<[2251821288718338, 1688875630329859, 3940666854211589]> : tensor<3xi64>
 // CHECK: @__lgc_gen_block_levels(dense<[0, 2, 3]>
 // CHECK: @__lgc_gen_block_reduce0_in(dense<[4, 2, 6, 5]>
 // CHECK: @__lgc_gen_block_reduce0_out(dense<[3, 7, 8, 9]>

@@ -311,9 +311,12 @@ llvm::SmallVector<int32_t> shapeTable(lgn::NetOp net,
 llvm::SmallVector<int32_t> outputHomeTable(lgn::NetOp net,
                                            const NetPartition &partition);
 
-/// A constant array global (i32 or f32 elements) in `addressSpace`.
+/// A constant array global (i32, i64 or f32 elements) in `addressSpace`.
 void createConstantArray(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::StringRef name, llvm::ArrayRef<int32_t> values,
+                         unsigned addressSpace = 0);
+void createConstantArray(mlir::OpBuilder &b, mlir::Location loc,
+                         llvm::StringRef name, llvm::ArrayRef<int64_t> values,
                          unsigned addressSpace = 0);
 void createConstantArray(mlir::OpBuilder &b, mlir::Location loc,
                          llvm::StringRef name, llvm::ArrayRef<float> values,

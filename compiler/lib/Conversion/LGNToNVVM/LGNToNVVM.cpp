@@ -734,9 +734,10 @@ namespace {
 struct BlockSchedule {
   /// (input, slot) of each input read.
   std::vector<int32_t> inputs;
-  /// (a | b << 16, result | table << 16) of each gate, level by level;
-  /// bit (2 x + y) of the table is the gate's value for a = x, b = y.
-  std::vector<int32_t> gates;
+  /// a | b << 16 | result << 32 | table << 48 for each gate, level by
+  /// level (one 8-byte load); bit (2 x + y) of the table is the gate's
+  /// value for a = x, b = y.
+  std::vector<int64_t> gates;
   /// Gates of level l are entries levelStarts[l - 1] .. levelStarts[l] - 1.
   std::vector<int32_t> levelStarts{0};
   /// One reduction of the count: for class c and group g (of `groups` per
@@ -883,11 +884,12 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
       for (unsigned xy = 0; xy < 4; ++xy)
         table |= unsigned(evalGate(unsigned(g.getKind()), xy >> 1, xy & 1))
                  << xy;
-      s.gates.push_back(
-          int32_t(slot.lookup(g.getLhs()) | slot.lookup(g.getRhs()) << 16));
-      s.gates.push_back(int32_t(slot.lookup(g.getResult()) | table << 16));
+      s.gates.push_back(int64_t(slot.lookup(g.getLhs())) |
+                        int64_t(slot.lookup(g.getRhs())) << 16 |
+                        int64_t(slot.lookup(g.getResult())) << 32 |
+                        int64_t(table) << 48);
     }
-    s.levelStarts.push_back(int32_t(s.gates.size() / 2));
+    s.levelStarts.push_back(int32_t(s.gates.size()));
   }
   unsigned C = net.getClasses(), group = unsigned(outputs.size()) / C;
   s.K = abi::planesForGroup(group);
@@ -993,10 +995,10 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   shape[abi::kGpuSharedBytes] = int32_t(bytes);
   shape[abi::kGpuBlockPhases] = int32_t(phases);
   globals(encoding, shape);
-  auto table = [&](StringRef name, std::vector<int32_t> values) {
+  auto table = [&](StringRef name, auto values) {
     if (values.empty())
       values.push_back(0);
-    createConstantArray(b, loc, name, values, globalSpace);
+    createConstantArray(b, loc, name, llvm::ArrayRef(values), globalSpace);
   };
   table("__lgc_gen_block_inputs", sched.inputs);
   table("__lgc_gen_block_gates", sched.gates);
@@ -1120,14 +1122,16 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
             valid[u] = cmp(P::slt, at, end);
             at = b.create<LLVM::SelectOp>(loc, valid[u], at, last);
           }
-          Value two = b.create<LLVM::MulOp>(loc, at, constI64(2));
-          Value ab = tableAt(gates, two);
-          Value rt =
-              tableAt(gates, b.create<LLVM::AddOp>(loc, two, constI64(1)));
-          Value low = constI64(0xffff), sixteen = constI64(16);
-          Value ka = a(ab, low), kb = b.create<LLVM::LShrOp>(loc, ab, sixteen);
-          kr[u] = a(rt, low);
-          Value tt = b.create<LLVM::LShrOp>(loc, rt, sixteen);
+          Value entry = b.create<LLVM::LoadOp>(
+              loc, i64,
+              b.create<LLVM::GEPOp>(loc, ptr, i64, gates, ValueRange{at}), 8);
+          Value low = constI64(0xffff);
+          auto field = [&](unsigned shift) {
+            return a(b.create<LLVM::LShrOp>(loc, entry, constI64(shift)), low);
+          };
+          Value ka = a(entry, low), kb = field(16);
+          kr[u] = field(32);
+          Value tt = b.create<LLVM::LShrOp>(loc, entry, constI64(48));
           // Minterm masks: all ones where the table has a 1.
           Value m[4];
           for (unsigned xy = 0; xy < 4; ++xy)
