@@ -163,7 +163,10 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       {0, {}, 0, -1, 3000, 4, 2, 1, 64, 256},
       // 300 outputs per class: the block kernel's count in three
       // reductions (groups of 32 bits, then 8 counts, then 2).
-      {41, {600}, 2, 0.3, 200, kDefaultGpuRegisterWindow, -1, 2, 64}};
+      {41, {600}, 2, 0.3, 200, kDefaultGpuRegisterWindow, -1, 2, 64},
+      // Every gate passes its first operand through: no gates are left
+      // after -O2, the outputs are inputs (the block kernel has no level).
+      {21, {30, 30}, 3, 1.0, 100, kDefaultGpuRegisterWindow, -1, 0, 32}};
   char dir[] = "/tmp/lgc-gpu-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   int index = 0;
@@ -180,6 +183,9 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       net = test::randomConvNet(test::convNetSpecs()[c.conv], 30 + index);
     else
       ASSERT_TRUE(generateNet(g, net).ok());
+    if (c.pass >= 1.0)
+      for (Gate &gate : net.gates)
+        gate.kind = 3; // A: the first operand
     // Encodings: three thermometer levels (90 inputs: one packing thread per
     // feature and word), explicit bits (other even sizes: one per bit), the
     // identity (odd sizes: the one-level thermometer).
@@ -215,6 +221,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     EXPECT_EQ(uint32_t(shape[lgc::abi::kClasses]), net.numClasses);
     EXPECT_EQ(uint32_t(shape[lgc::abi::kLevels]),
               net.thermometerLevels().size());
+    if (c.pass >= 1.0)
+      EXPECT_EQ(shape[lgc::abi::kGates], 0);
     int64_t K = shape[lgc::abi::kPlanes],
             slots = shape[lgc::abi::kScratchSlots];
     // The block kernel of the same net.
