@@ -249,9 +249,10 @@ Status CudaNet::open(const std::string &ptxPath,
       return s;
   }
   // One wave of lgc_net: the samples whose threads the GPU runs at once.
-  // A thread (a block, for the block kernel) evaluates the whole net for
-  // its samples, so a launch takes about as long for a few tiles as for a
-  // full wave: stream() cuts its input into waves.
+  // A thread of the thread kernel evaluates the whole net for its samples,
+  // so a launch takes about as long for a few tiles as for a full wave:
+  // stream() cuts its input into waves (into larger chunks for the block
+  // kernel, whose blocks are short).
   int sms = 0, blocks = 0;
   if (Status s =
           net->check(d.cuDeviceGetAttribute(

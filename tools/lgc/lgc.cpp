@@ -312,22 +312,21 @@ int main(int argc, char **argv) {
       gpuBlockWords != 4 && gpuBlockWords != 8)
     return fail("invalid --gpu-block-words=" + Twine(gpuBlockWords) +
                 " (0, 1, 2, 4 or 8)");
-  if (gpuBlockWords && !opts.gpuBlockKernel)
-    return fail("--gpu-block-words needs --gpu-kernel=block");
   opts.gpuBlockWords = gpuBlockWords;
   if (gpuBlockUnroll < 1 || gpuBlockUnroll > 16)
     return fail("invalid --gpu-block-unroll=" + Twine(gpuBlockUnroll) +
                 " (1-16)");
-  if (gpuBlockUnroll.getNumOccurrences() && !opts.gpuBlockKernel)
-    return fail("--gpu-block-unroll needs --gpu-kernel=block");
   opts.gpuBlockUnroll = gpuBlockUnroll;
   if (gpuBlockShared < 1024 ||
       gpuBlockShared > lgc::kDefaultGpuBlockSharedLimit)
     return fail("invalid --gpu-block-shared=" + Twine(gpuBlockShared) +
                 " (1024-" + Twine(lgc::kDefaultGpuBlockSharedLimit) + ")");
-  if (gpuBlockShared.getNumOccurrences() && !opts.gpuBlockKernel)
-    return fail("--gpu-block-shared needs --gpu-kernel=block");
   opts.gpuBlockShared = gpuBlockShared;
+  // The block kernel's options mean nothing to the thread kernel.
+  for (const cl::Option *blockOnly : std::initializer_list<const cl::Option *>{
+           &gpuBlockWords, &gpuBlockUnroll, &gpuBlockShared})
+    if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
+      return fail("--" + blockOnly->ArgStr + " needs --gpu-kernel=block");
   if (ptxasLevel > 3)
     return fail("invalid --ptxas-O=" + Twine(ptxasLevel) + " (0-3)");
   opts.ptxasLevel = ptxasLevel;

@@ -27,6 +27,9 @@ using namespace lgc;
 namespace {
 using CUresult = int;
 using CUdeviceptr = unsigned long long;
+// CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN and
+// CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES.
+constexpr int kMaxSharedPerBlockOptin = 97, kMaxDynamicSharedBytes = 8;
 constexpr CUresult kSuccess = 0, kInvalidValue = 1, kNotFound = 500,
                    kInvalidImage = 200;
 
@@ -114,13 +117,12 @@ CUresult cuModuleLoadDataEx(void **out, const void *image, unsigned, int *,
 /// block (LGC_EMULATED_SHARED_OPTIN: another size).
 CUresult cuDeviceGetAttribute(int *value, int attribute, int) {
   *value = 1;
-  if (attribute == 97) {
+  if (attribute == kMaxSharedPerBlockOptin) {
     const char *optin = std::getenv("LGC_EMULATED_SHARED_OPTIN");
     *value = optin && *optin ? std::atoi(optin) : 227 * 1024;
   }
   return kSuccess;
 }
-CUresult cuFuncSetAttribute(void *function, int attribute, int value);
 CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int *blocks, void *, int,
                                                      size_t) {
   *blocks = 2;
@@ -129,7 +131,7 @@ CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int *blocks, void *, int,
 
 CUresult cuFuncSetAttribute(void *function, int attribute, int value) {
   auto *f = static_cast<Function *>(function);
-  if (attribute != 8 || value < 0 || value > 227 * 1024)
+  if (attribute != kMaxDynamicSharedBytes || value < 0 || value > 227 * 1024)
     return kInvalidValue;
   f->module->sharedGranted = value;
   return kSuccess;

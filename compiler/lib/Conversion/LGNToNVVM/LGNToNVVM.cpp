@@ -54,7 +54,7 @@ public:
   }
   void run();
   /// The block kernel instead of the thread kernel; fails (with an error at
-  /// the net) when the net's values do not fit the shared memory.
+  /// the net) on words per block other than 0, 1, 2, 4 or 8.
   LogicalResult runBlock(const ConvertLGNToNVVMOptions &options);
 
 protected:
@@ -715,7 +715,7 @@ SmallVector<Value> NVVMLowering::Counter::planes() {
 
 namespace {
 /// What the block kernel's tables say: the live gates by level, every value
-/// in a shared-memory slot, and the GroupSum in chunks.
+/// in a slot, and the GroupSum as a tree of reductions.
 ///
 /// Level 0 is the inputs and constants; a gate's level is one more than its
 /// operands' highest. Phase 0 copies the used inputs to their slots, phase
@@ -805,14 +805,20 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
   // Freed after the level that last reads them.
   std::vector<std::vector<unsigned>> freedAfter(top + 2);
   std::vector<unsigned> freeSlots;
+  // A slot: the most recently freed, or a fresh one.
+  auto takeFree = [&] {
+    if (freeSlots.empty())
+      return s.values++;
+    unsigned k = freeSlots.back();
+    freeSlots.pop_back();
+    return k;
+  };
+  auto release = [&](const auto &slots) {
+    freeSlots.insert(freeSlots.end(), slots.begin(), slots.end());
+  };
+  // A slot for `v`, free again after the level that last reads it.
   auto take = [&](Value v) {
-    unsigned k;
-    if (freeSlots.empty()) {
-      k = s.values++;
-    } else {
-      k = freeSlots.back();
-      freeSlots.pop_back();
-    }
+    unsigned k = takeFree();
     slot[v] = k;
     freedAfter[lastUse.lookup(v)].push_back(k);
   };
@@ -829,8 +835,7 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
   for (GateOp g : order)
     byLevel[level.lookup(g.getResult())].push_back(g);
   for (unsigned l = 1; l <= top; ++l) {
-    freeSlots.insert(freeSlots.end(), freedAfter[l - 1].begin(),
-                     freedAfter[l - 1].end());
+    release(freedAfter[l - 1]);
     // The gates of a level may run in any order and take any free slot:
     // each half warp gets gates whose operands' slots differ modulo 16 as
     // far as a window of candidates allows (greedy), and result slots that
@@ -893,28 +898,16 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
   }
   unsigned C = net.getClasses(), group = unsigned(outputs.size()) / C;
   s.K = abi::planesForGroup(group);
-  // Slots without a value: one more (a fresh one) or one freed.
-  auto takeFree = [&] {
-    if (freeSlots.empty())
-      return s.values++;
-    unsigned k = freeSlots.back();
-    freeSlots.pop_back();
-    return k;
-  };
-  auto release = [&](ArrayRef<int32_t> slots) {
-    freeSlots.insert(freeSlots.end(), slots.begin(), slots.end());
-  };
   // The first reduction reads the outputs and writes over values last read
   // in level L; the second writes over the outputs (and the inputs nothing
   // reads later); each later one over the counts two reductions back.
-  release(std::vector<int32_t>(freedAfter[top].begin(), freedAfter[top].end()));
+  release(freedAfter[top]);
   // Items per class: the output bits (each at most 1), then the counts.
   unsigned items = group, maxItem = 1, kIn = 1;
   std::vector<int32_t> itemSlots;
   for (unsigned c = 0; c < C; ++c)
     for (unsigned k = 0; k < group; ++k)
       itemSlots.push_back(int32_t(slot.lookup(outputs[c * group + k])));
-  std::vector<int32_t> previous;
   do {
     BlockSchedule::Reduction r;
     // Groups of 32 bits fill a thread's registers with one counter; counts
@@ -935,12 +928,12 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
           }
     for (unsigned k = 0; k < C * r.groups * r.kOut; ++k)
       r.out.push_back(int32_t(takeFree()));
+    // This reduction's inputs are free once it has run.
     if (s.reductions.empty())
-      release(std::vector<int32_t>(freedAfter[top + 1].begin(),
-                                   freedAfter[top + 1].end()));
+      release(freedAfter[top + 1]);
     else
-      release(previous);
-    previous = itemSlots = r.out;
+      release(itemSlots);
+    itemSlots = r.out;
     items = r.groups;
     maxItem = maxOut;
     kIn = r.kOut;

@@ -56,13 +56,15 @@
 //   grid of words / S blocks of shape[kGpuBlockThreads] threads with
 //   shape[kGpuSharedBytes] bytes of dynamic shared memory; block k
 //   evaluates words k S .. k S + S - 1, the gates of one level at a time
-//   spread over its threads, the values in shared memory; scratch unused.
+//   spread over its threads, the values in shared memory; scratch has
+//   shape[kScratchSlots] rows (0: unused) for the values past the shared
+//   memory of nets too wide for it.
 //   In host mode (the same code run on the CPU by tests) the kernels are
 //   left out and the per-thread functions are exported instead:
 //   __lgc_gpu_thread(in, scratch, planes, classes, t), or for the block
-//   kernel __lgc_gpu_block_phase(in, planes, classes, shared, block, tid,
-//   phase), run for phases 0 .. shape[kGpuBlockPhases] - 1 in order, each
-//   for every thread of the block (the barrier),
+//   kernel __lgc_gpu_block_phase(in, scratch, planes, classes, shared,
+//   block, tid, phase), run for phases 0 .. shape[kGpuBlockPhases] - 1
+//   in order, each for every thread of the block (the barrier),
 //   __lgc_gpu_pack_u8(x, n, in, words, gid) and
 //   __lgc_gpu_pack_bits(bits, n, in, words, gid).
 //
