@@ -224,6 +224,71 @@ TEST(Arch, ResidualInitIsAPassThrough) {
   }
 }
 
+/// Forward scores and coefficient gradients of `model` on random inputs, with
+/// conv trees fused or layer by layer.
+void runWorkspace(const Model &model, uint32_t n, bool fuse,
+                  std::vector<float> &scores, std::vector<double> &cg) {
+  const uint32_t G = model.numGates(), I = model.config().inputs(),
+                 C = model.config().classes;
+  std::vector<float> x = randomInputs(model, n, 21);
+  Workspace ws;
+  ws.allocate(model, n, fuse);
+  ws.setBatch(n);
+  for (uint32_t i = 0; i < I; ++i)
+    for (uint32_t s = 0; s < n; ++s)
+      ws.inputs()[size_t(i) * ws.stride() + s] = x[size_t(s) * I + i];
+  std::vector<float> coeffs(G * 4), probs(G * model.config().weightsPerGate());
+  model.computeCoefficients(coeffs, probs, 0, G);
+  ws.forward(model, coeffs.data(), n);
+  scores.clear();
+  for (uint32_t c = 0; c < C; ++c)
+    for (uint32_t s = 0; s < n; ++s)
+      scores.push_back(ws.scores()[size_t(c) * ws.stride() + s]);
+  std::vector<uint32_t> labels(n);
+  for (uint32_t s = 0; s < n; ++s)
+    labels[s] = s % C;
+  uint32_t correct = 0;
+  ws.lossAndGrad(model, labels.data(), n, 1.0f / float(n), correct);
+  cg.assign(size_t(G) * 4, 0.0);
+  ws.backward(model, coeffs.data(), n, cg.data());
+}
+
+TEST(Arch, FusedTreesMatchLayerByLayer) {
+  // The fused path evaluates each gate through the same expression, so the
+  // scores are the same bits; per gate, positions add into the coefficient
+  // sums in the same order. Only the order in which a tree's leaves add
+  // into the previous block's gradient differs, so gates upstream of a
+  // second conv block agree to rounding. Batch sizes around a vector of 16
+  // samples (a tail, none, one short vector).
+  const char *specs[] = {
+      "conv(4, k=3, p=1, d=3) pool(2) conv(6, k=3, p=1, d=2) pool(2) "
+      "dense(40)",
+      "conv(2, k=2, s=2, d=4, g=0) dense(20)",
+      "conv(5, k=3, p=2, d=2, g=1) pool(2, p=1)",
+  };
+  for (const char *spec : specs)
+    for (uint32_t n : {37u, 16u, 5u}) {
+      Model model = makeModel(spec, 8, 8, 2, Parametrization::Softmax,
+                              InitScheme::Gaussian, 3);
+      std::vector<float> scores, fusedScores;
+      std::vector<double> cg, fusedCg;
+      runWorkspace(model, n, false, scores, cg);
+      runWorkspace(model, n, true, fusedScores, fusedCg);
+      EXPECT_EQ(scores, fusedScores) << spec << ", n = " << n;
+      ASSERT_EQ(cg.size(), fusedCg.size());
+      size_t differ = 0;
+      for (size_t k = 0; k < cg.size(); ++k) {
+        EXPECT_NEAR(cg[k], fusedCg[k], 1e-6 + 1e-5 * std::fabs(cg[k]))
+            << spec << ", n = " << n << ", gate " << k / 4;
+        differ += cg[k] != fusedCg[k];
+      }
+      // With one conv block, reading the inputs (which take no gradient),
+      // every sum adds in the same order: equal bits.
+      if (std::string(spec).find("conv", 1) == std::string::npos)
+        EXPECT_EQ(differ, 0u) << spec << ", n = " << n;
+    }
+}
+
 /// Sets every gate to one kind with a margin that makes the relaxation
 /// exact on 0/1 inputs, and returns the kinds.
 std::vector<unsigned> hardenGates(Model &model, uint64_t seed) {

@@ -159,7 +159,13 @@ private:
 /// Workspace per thread.
 class Workspace {
 public:
-  void allocate(const Model &model, uint32_t maxSamples);
+  /// Room for maxSamples samples. With `fuseTrees`, each conv block's tree
+  /// levels run as one step, tree by tree, keeping the inner levels in a few
+  /// cache-resident rows (recomputed in the backward pass) instead of
+  /// storing every level of every position: a step then moves a fraction of
+  /// the memory. Without it, every layer runs on its own (the reference the
+  /// fused path is tested against).
+  void allocate(const Model &model, uint32_t maxSamples, bool fuseTrees = true);
 
   /// act[0]: inputs x n (0/1 floats). Runs every layer, then GroupSum.
   void forward(const Model &model, const float *coeffs, uint32_t n);
@@ -184,8 +190,23 @@ public:
   void setBatch(uint32_t n);
 
 private:
+  /// Layers [layer, layer + levels) run as one step: a conv block's tree
+  /// levels when levels > 1, else one layer.
+  struct Step {
+    uint32_t layer = 0, levels = 1;
+  };
+  void forwardTrees(const Model &model, const Step &step, const float *coeffs,
+                    uint32_t n);
+  void backwardTrees(const Model &model, const Step &step, const float *coeffs,
+                     uint32_t n, double *coeffGrad);
+
   uint32_t cap = 0, rowStride = 0;
+  std::vector<Step> plan;
+  /// act[l] / grad[l]: the units of layer l - 1 (act[0]: the inputs); empty
+  /// for the inner levels of a fused tree step.
   std::vector<std::vector<float>> act, grad;
+  /// A fused tree's node values and gradients, (2^depth - 1) rows.
+  std::vector<float> treeVal, treeGrad;
   std::vector<float> scoreBuf;
 };
 
