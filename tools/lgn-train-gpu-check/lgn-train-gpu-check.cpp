@@ -3,8 +3,9 @@
 // Part of lgc. For 784 -> 6x8000 and 6x64000 nets and a convolutional net
 // (logic-tree convolutions, OR pooling, input-wise gates): CPU and CUDA
 // weight gradients on the same batch must agree within 1e-4 (relative, as
-// norms); then CUDA iterations/s at batch 100 and 1,000. Part of the GPU
-// bundle.
+// norms); then CUDA iterations/s at batch 100 and 1,000. The conv net runs
+// twice: its trees fused into one kernel per block (the default), then level
+// by level. Part of the GPU bundle.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,8 +23,12 @@ int main() {
   int failures = 0;
   fmt::print("{:<12} {:>8} {:>14} {:>12} {:>12}\n", "net", "gates",
              "grad rel err", "it/s b=100", "it/s b=1000");
-  // 0: the conv net (3 thresholds, residual init, input-wise gates).
-  for (uint32_t width : {8000u, 64000u, 0u}) {
+  // 0: the conv net (3 thresholds, residual init, input-wise gates), fused
+  // and (the last run) level by level.
+  const uint32_t widths[] = {8000u, 64000u, 0u, 0u};
+  for (uint32_t run = 0; run < 4; ++run) {
+    const uint32_t width = widths[run];
+    const bool fuse = run != 3;
     ModelConfig cfg;
     cfg.features = 784;
     cfg.widths.assign(6, width);
@@ -45,7 +50,7 @@ int main() {
     if (Status s = model.init(cfg); !s)
       return fmt::print("{}\n", s.message()), 1;
     std::unique_ptr<CudaTrainer> gpu;
-    if (Status s = CudaTrainer::create(model, 1000, gpu); !s) {
+    if (Status s = CudaTrainer::create(model, 1000, gpu, fuse); !s) {
       fmt::print("{}\n", s.message());
       return 1;
     }
@@ -107,7 +112,9 @@ int main() {
                                std::chrono::steady_clock::now() - start)
                                .count();
     }
-    std::string name = width ? fmt::format("784-6x{}", width) : "784x3-conv";
+    std::string name = width  ? fmt::format("784-6x{}", width)
+                       : fuse ? "784x3-conv"
+                              : "conv-levels";
     fmt::print("{:<12} {:>8} {:>14.2e} {:>12.1f} {:>12.1f}  ({})\n", name, G,
                rel, rates[0], rates[1], gpu->deviceName());
   }

@@ -76,6 +76,45 @@ __global__ void backwardKernel(const float *in, const float *gout, float *gin,
                             stride, i);
 }
 
+template <uint32_t D>
+__global__ void treeForwardKernel(kernels::TreeDesc t, const float *in,
+                                  float *out, const float *coeffs,
+                                  uint32_t units, uint32_t n, uint32_t stride) {
+  uint64_t idx = uint64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (idx < uint64_t(units) * n)
+    kernels::treeForwardThread<D>(t, in, out, coeffs, stride, uint32_t(idx / n),
+                                  uint32_t(idx % n));
+}
+
+/// A warp's sum of each term, added to the gate's sums by its first lane.
+struct WarpSum {
+  float *coeffGrad;
+  __device__ void operator()(size_t gate, int k, float v) {
+    for (int d = 16; d > 0; d /= 2)
+      v += __shfl_down_sync(0xffffffffu, v, d);
+    if ((threadIdx.x & 31) == 0)
+      atomicAdd(&coeffGrad[gate * 4 + k], v);
+  }
+};
+
+/// Thread (u, s) for s < nPad (the batch rounded up to a warp): every warp
+/// is one tree at one position, so its lanes share every gate and sum the
+/// gates' terms with shuffles before one atomic add per term.
+template <uint32_t D>
+__global__ void
+treeBackwardKernel(kernels::TreeDesc t, const float *in, const float *gout,
+                   float *gin, const float *coeffs, float *coeffGrad,
+                   uint32_t units, uint32_t n, uint32_t nPad, uint32_t stride) {
+  uint64_t idx = uint64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  uint32_t u = uint32_t(idx / nPad), s = uint32_t(idx % nPad);
+  if (u >= units) // the whole warp: u is the same on its lanes
+    return;
+  WarpSum emit{coeffGrad};
+  // Lanes past the batch read sample n - 1 and add nothing.
+  kernels::treeBackwardThread<D>(t, in, gout, gin, coeffs, stride, u,
+                                 s < n ? s : n - 1, s < n, emit);
+}
+
 __global__ void adamKernel(float *w, float *m, float *v, const float *p,
                            const float *c, const float *cg, float lr, float c1,
                            float c2, size_t count, bool inputWise) {
@@ -107,6 +146,9 @@ struct CudaTrainer::Impl {
   size_t perGate = 16;
   bool inputWise = false, probabilisticPool = false;
   std::vector<float *> act, grad;
+  /// The layers as launched: conv trees up to kernels::kMaxFusedDepth deep
+  /// as one step each.
+  std::vector<LayerStep> plan;
   /// Per layer: operands (or the pool's windows in `a`) and gate indices.
   std::vector<uint32_t *> a, b, param;
   float *w = nullptr, *m = nullptr, *v = nullptr, *p = nullptr, *c = nullptr,
@@ -129,6 +171,51 @@ struct CudaTrainer::Impl {
       cudaFree(ptr);
   }
 
+  /// The tree step's levels with device pointers to level 0's operands.
+  kernels::TreeDesc deviceTree(const LayerStep &step) const {
+    kernels::TreeDesc t = treeDesc(*model, step);
+    t.a = a[step.layer];
+    t.b = b[step.layer];
+    return t;
+  }
+  void launchTreeForward(const LayerStep &step, const float *in, float *out,
+                         uint32_t units, uint32_t n) {
+    kernels::TreeDesc t = deviceTree(step);
+    unsigned grid = blocks(uint64_t(units) * n, 256);
+    switch (step.levels) {
+    case 2:
+      treeForwardKernel<2><<<grid, 256>>>(t, in, out, c, units, n, cap);
+      break;
+    case 3:
+      treeForwardKernel<3><<<grid, 256>>>(t, in, out, c, units, n, cap);
+      break;
+    default:
+      treeForwardKernel<4><<<grid, 256>>>(t, in, out, c, units, n, cap);
+      break;
+    }
+  }
+  void launchTreeBackward(const LayerStep &step, const float *in,
+                          const float *gout, float *gin, uint32_t units,
+                          uint32_t n) {
+    kernels::TreeDesc t = deviceTree(step);
+    const uint32_t nPad = (n + 31) / 32 * 32;
+    unsigned grid = blocks(uint64_t(units) * nPad, 128);
+    switch (step.levels) {
+    case 2:
+      treeBackwardKernel<2>
+          <<<grid, 128>>>(t, in, gout, gin, c, cg, units, n, nPad, cap);
+      break;
+    case 3:
+      treeBackwardKernel<3>
+          <<<grid, 128>>>(t, in, gout, gin, c, cg, units, n, nPad, cap);
+      break;
+    default:
+      treeBackwardKernel<4>
+          <<<grid, 128>>>(t, in, gout, gin, c, cg, units, n, nPad, cap);
+      break;
+    }
+  }
+
   /// Forward, loss and backward of the batch's mean loss, with errors.
   Status run(const float *inputs, const uint32_t *hostLabels, uint32_t n);
 
@@ -141,11 +228,16 @@ struct CudaTrainer::Impl {
     cudaMemcpy2D(act[0], size_t(cap) * 4, inputs, size_t(n) * 4, size_t(n) * 4,
                  inputsCount, cudaMemcpyHostToDevice);
     cudaMemcpy(labels, hostLabels, size_t(n) * 4, cudaMemcpyHostToDevice);
-    coefficientsKernel<<<blocks(gates, 256), 256>>>(w, p, c, gates,
-                                                    inputWise);
+    coefficientsKernel<<<blocks(gates, 256), 256>>>(w, p, c, gates, inputWise);
     const auto &layers = mdl.layers();
-    for (size_t l = 0; l < layers.size(); ++l) {
+    for (const LayerStep &step : plan) {
+      const size_t l = step.layer;
       const Layer &layer = layers[l];
+      if (step.levels > 1) {
+        const uint32_t units = layers[l + step.levels - 1].outDim;
+        launchTreeForward(step, act[l], act[l + step.levels], units, n);
+        continue;
+      }
       unsigned grid = blocks(uint64_t(layer.outDim) * n, 256);
       if (layer.kind == Layer::OrPool)
         poolForwardKernel<<<grid, 256>>>(act[l], act[l + 1], a[l],
@@ -153,8 +245,8 @@ struct CudaTrainer::Impl {
                                          layer.outDim, n, cap);
       else
         forwardKernel<<<grid, 256>>>(act[l], act[l + 1], a[l], b[l], param[l],
-                                     c + size_t(layer.offset) * 4,
-                                     layer.outDim, n, cap);
+                                     c + size_t(layer.offset) * 4, layer.outDim,
+                                     n, cap);
     }
     uint32_t C = mdl.config().classes, group = layers.back().outDim / C;
     lossKernel<<<blocks(n, 128), 128>>>(act.back(), grad.back(), labels, C,
@@ -162,13 +254,20 @@ struct CudaTrainer::Impl {
                                         scale, cap, n, losses, correct);
     // Units of a conv tree add into their shared gate's sums.
     cudaMemset(cg, 0, size_t(gates) * 4 * 4);
-    for (size_t l = layers.size(); l-- > 0;) {
+    for (size_t i = plan.size(); i-- > 0;) {
+      const LayerStep &step = plan[i];
+      const size_t l = step.layer;
       const Layer &layer = layers[l];
       float *gin = nullptr;
       if (l > 0) {
         gin = grad[l];
         // The padding row too: it collects gradients nobody reads.
         cudaMemset(gin, 0, size_t(layer.inDim + 1) * cap * 4);
+      }
+      if (step.levels > 1) {
+        const uint32_t units = layers[l + step.levels - 1].outDim;
+        launchTreeBackward(step, act[l], grad[l + step.levels], gin, units, n);
+        continue;
       }
       if (layer.kind == Layer::OrPool) {
         if (gin)
@@ -207,7 +306,7 @@ static Status cudaStatus(cudaError_t rc, const char *what) {
 }
 
 Status CudaTrainer::create(const Model &model, uint32_t maxBatch,
-                           std::unique_ptr<CudaTrainer> &out) {
+                           std::unique_ptr<CudaTrainer> &out, bool fuseTrees) {
   int count = 0;
   cudaError_t rc = cudaGetDeviceCount(&count);
   if (rc == cudaErrorInsufficientDriver || rc == cudaErrorNoDevice ||
@@ -229,8 +328,7 @@ Status CudaTrainer::create(const Model &model, uint32_t maxBatch,
   I.cap = maxBatch;
   I.gates = model.numGates();
   I.perGate = model.config().weightsPerGate();
-  I.inputWise =
-      model.config().parametrization == Parametrization::InputWise;
+  I.inputWise = model.config().parametrization == Parametrization::InputWise;
   I.probabilisticPool =
       model.config().poolRelaxation == PoolRelaxation::Probabilistic;
   const auto &layers = model.layers();
@@ -247,16 +345,24 @@ Status CudaTrainer::create(const Model &model, uint32_t maxBatch,
       return;
     err = I.alloc(dev, host.size());
     if (err == cudaSuccess)
-      err = cudaMemcpy(dev, host.data(), host.size() * 4,
-                       cudaMemcpyHostToDevice);
+      err =
+          cudaMemcpy(dev, host.data(), host.size() * 4, cudaMemcpyHostToDevice);
   };
+  I.plan = layerSteps(model, fuseTrees ? kernels::kMaxFusedDepth : 0);
+  // Layers whose units a fused tree keeps in registers need no arrays.
+  std::vector<bool> stored(layers.size(), true);
+  for (const LayerStep &step : I.plan)
+    for (uint32_t lv = 0; lv + 1 < step.levels; ++lv)
+      stored[step.layer + lv] = false;
   for (size_t l = 0; l < layers.size() && err == cudaSuccess; ++l) {
     size_t rows = size_t(layers[l].outDim) + 1;
-    err = I.alloc(I.act[l + 1], rows * maxBatch);
-    if (err == cudaSuccess)
-      err = cudaMemset(I.act[l + 1], 0, rows * maxBatch * 4);
-    if (err == cudaSuccess)
-      err = I.alloc(I.grad[l + 1], rows * maxBatch);
+    if (stored[l]) {
+      err = I.alloc(I.act[l + 1], rows * maxBatch);
+      if (err == cudaSuccess)
+        err = cudaMemset(I.act[l + 1], 0, rows * maxBatch * 4);
+      if (err == cudaSuccess)
+        err = I.alloc(I.grad[l + 1], rows * maxBatch);
+    }
     uint32_t *pa = nullptr, *pb = nullptr, *pp = nullptr;
     upload(layers[l].kind == Layer::OrPool ? layers[l].window : layers[l].a,
            pa);

@@ -17,7 +17,7 @@ CudaTrainer::CudaTrainer() = default;
 CudaTrainer::~CudaTrainer() = default;
 
 Status CudaTrainer::create(const Model &, uint32_t,
-                           std::unique_ptr<CudaTrainer> &) {
+                           std::unique_ptr<CudaTrainer> &, bool) {
   return Status::error("this build of lgc has no CUDA trainer (configure with "
                        "nvcc available, -DLGC_ENABLE_CUDA=ON)");
 }

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Trainer/Model.h"
+#include "lgc/Trainer/Kernels.h"
 #include "lgc/Trainer/Relaxation.h"
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 
 using namespace lgc;
 using namespace lgc::train;
+using kernels::TreeDesc;
 
 // The hot loops are compiled for several ISA levels and picked at load time,
 // so one binary is fast on AVX-512 and still runs on any x86-64.
@@ -491,26 +493,16 @@ void Workspace::allocate(const Model &model, uint32_t maxSamples,
   cap = maxSamples;
   rowStride = cap;
   const std::vector<Layer> &layers = model.layers();
-  const std::vector<BlockSpec> blocks = model.config().blocks();
-  plan.clear();
+  plan = layerSteps(model, fuseTrees ? UINT32_MAX : 0);
   uint32_t treeRows = 0;
-  for (uint32_t l = 0; l < layers.size();) {
-    Step step;
-    step.layer = l;
-    const BlockSpec &b = blocks[layers[l].block];
-    // A conv block's layers are its tree levels, level 0 first.
-    if (fuseTrees && b.kind == BlockSpec::Conv && b.depth > 1) {
-      step.levels = b.depth;
-      treeRows = std::max(treeRows, (1u << b.depth) - 1);
-    }
-    plan.push_back(step);
-    l += step.levels;
-  }
+  for (const LayerStep &step : plan)
+    if (step.levels > 1)
+      treeRows = std::max(treeRows, (1u << step.levels) - 1);
   act.assign(layers.size() + 1, {});
   grad.assign(layers.size() + 1, {});
   // One row past each activation: the constant 0 that padding reads.
   act[0].assign(size_t(model.config().inputs() + 1) * cap, 0.0f);
-  for (const Step &step : plan) {
+  for (const LayerStep &step : plan) {
     uint32_t l = step.layer + step.levels - 1;
     act[l + 1].assign(size_t(layers[l].outDim + 1) * cap, 0.0f);
     grad[l + 1].assign(size_t(layers[l].outDim + 1) * cap, 0.0f);
@@ -623,17 +615,6 @@ static void forwardLayer(const float *__restrict in, float *__restrict out,
             n);
   }
 }
-
-/// A conv block's tree levels as one step. Level 0's gate j of output
-/// channel o at position pos is unit (j K + o) P + pos of the block's first
-/// layer and reads `a`/`b` of it; level l's gate j of channel o is gate
-/// offset[l] + j K + o. A tree's node values are rows of `val`, level by
-/// level (level 0's 2^(depth-1) nodes first).
-struct TreeDesc {
-  const uint32_t *a = nullptr, *b = nullptr;
-  uint32_t offset[16] = {};
-  uint32_t depth = 0, K = 0, P = 0;
-};
 
 /// Evaluates channel o's tree at position pos: levels [0, depth - 1) into
 /// `val`, the root into `root` unless it is null.
@@ -805,33 +786,50 @@ static void probPoolBackward(const float *in, const float *g, float *gin,
   }
 }
 
-/// The tree levels of `step` as the fused kernels see them.
-static TreeDesc treeOf(const Model &model, uint32_t layer, uint32_t depth) {
+std::vector<LayerStep> lgc::train::layerSteps(const Model &model,
+                                              uint32_t maxFusedDepth) {
+  const std::vector<Layer> &layers = model.layers();
+  const std::vector<BlockSpec> blocks = model.config().blocks();
+  std::vector<LayerStep> steps;
+  for (uint32_t l = 0; l < layers.size();) {
+    LayerStep step;
+    step.layer = l;
+    const BlockSpec &b = blocks[layers[l].block];
+    // A conv block's layers are its tree levels, level 0 first.
+    if (b.kind == BlockSpec::Conv && b.depth > 1 && b.depth <= maxFusedDepth)
+      step.levels = b.depth;
+    steps.push_back(step);
+    l += step.levels;
+  }
+  return steps;
+}
+
+TreeDesc lgc::train::treeDesc(const Model &model, const LayerStep &step) {
   const std::vector<Layer> &layers = model.layers();
   TreeDesc t;
-  t.a = layers[layer].a.data();
-  t.b = layers[layer].b.data();
-  t.depth = depth;
-  for (uint32_t lv = 0; lv < depth; ++lv)
-    t.offset[lv] = layers[layer + lv].offset;
-  const Layer &root = layers[layer + depth - 1];
+  t.a = layers[step.layer].a.data();
+  t.b = layers[step.layer].b.data();
+  t.depth = step.levels;
+  for (uint32_t lv = 0; lv < step.levels; ++lv)
+    t.offset[lv] = layers[step.layer + lv].offset;
+  const Layer &root = layers[step.layer + step.levels - 1];
   t.K = root.numParams;
   t.P = root.outDim / root.numParams;
   return t;
 }
 
-void Workspace::forwardTrees(const Model &model, const Step &step,
+void Workspace::forwardTrees(const Model &model, const LayerStep &step,
                              const float *coeffs, uint32_t n) {
-  treeForward(treeOf(model, step.layer, step.levels), act[step.layer].data(),
+  treeForward(treeDesc(model, step), act[step.layer].data(),
               act[step.layer + step.levels].data(), coeffs, treeVal.data(), n,
               rowStride);
 }
 
-void Workspace::backwardTrees(const Model &model, const Step &step,
+void Workspace::backwardTrees(const Model &model, const LayerStep &step,
                               const float *coeffs, uint32_t n,
                               double *coeffGrad) {
   const uint32_t l = step.layer;
-  treeBackward(treeOf(model, l, step.levels), act[l].data(),
+  treeBackward(treeDesc(model, step), act[l].data(),
                grad[l + step.levels].data(), l > 0 ? grad[l].data() : nullptr,
                coeffs, coeffGrad, treeVal.data(), treeGrad.data(), n,
                rowStride);
@@ -841,13 +839,13 @@ void Workspace::forward(const Model &model, const float *coeffs, uint32_t n) {
   const std::vector<Layer> &layers = model.layers();
   // The padding rows move with the row stride: zero them for this one.
   std::fill_n(&act[0][size_t(model.config().inputs()) * rowStride], n, 0.0f);
-  for (const Step &step : plan) {
+  for (const LayerStep &step : plan) {
     uint32_t l = step.layer + step.levels - 1;
     std::fill_n(&act[l + 1][size_t(layers[l].outDim) * rowStride], n, 0.0f);
   }
   const bool probabilistic =
       model.config().poolRelaxation == PoolRelaxation::Probabilistic;
-  for (const Step &step : plan) {
+  for (const LayerStep &step : plan) {
     const uint32_t l = step.layer;
     const Layer &layer = layers[l];
     if (step.levels > 1) {
@@ -947,7 +945,7 @@ static void backwardLayer(const float *__restrict in, const float *__restrict g,
 void Workspace::backward(const Model &model, const float *coeffs, uint32_t n,
                          double *coeffGrad) {
   for (size_t i = plan.size(); i-- > 0;) {
-    const Step &step = plan[i];
+    const LayerStep &step = plan[i];
     const uint32_t l = step.layer;
     const Layer &layer = model.layers()[l];
     float *gin = nullptr;

@@ -261,8 +261,8 @@ TEST(Arch, FusedTreesMatchLayerByLayer) {
   // second conv block agree to rounding. Batch sizes around a vector of 16
   // samples (a tail, none, one short vector).
   const char *specs[] = {
-      "conv(4, k=3, p=1, d=3) pool(2) conv(6, k=3, p=1, d=2) pool(2) "
-      "dense(40)",
+      ("conv(4, k=3, p=1, d=3) pool(2) conv(6, k=3, p=1, d=2) pool(2) "
+       "dense(40)"),
       "conv(2, k=2, s=2, d=4, g=0) dense(20)",
       "conv(5, k=3, p=2, d=2, g=1) pool(2, p=1)",
   };
@@ -360,8 +360,8 @@ void checkDiscretization(Model &model, uint64_t seed) {
 
 TEST(Arch, DiscretizedConvNetMatchesTheExactRelaxation) {
   const char *specs[] = {
-      "conv(4, k=3, p=1, d=3) pool(2) conv(6, k=3, p=1, d=2) pool(2) "
-      "dense(40)",
+      ("conv(4, k=3, p=1, d=3) pool(2) conv(6, k=3, p=1, d=2) pool(2) "
+       "dense(40)"),
       "conv(3, k=2, s=2, d=1, g=0) pool(3, s=1, p=1) dense(20) dense(10)",
       "conv(5, k=3, p=2, d=2, g=1) pool(2, p=1)",
   };

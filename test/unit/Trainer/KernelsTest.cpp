@@ -20,7 +20,53 @@ using namespace lgc::train;
 
 namespace {
 
-void checkGrid(const ModelConfig &cfg) {
+/// The host's stand-in for the GPU's warp sums: each lane's term straight
+/// into the gate's sums.
+struct HostSum {
+  float *coeffGrad;
+  void operator()(size_t gate, int k, float v) { coeffGrad[gate * 4 + k] += v; }
+};
+
+/// The fused tree bodies for a step of `depth` levels, as the CUDA trainer
+/// instantiates them.
+template <uint32_t D>
+void treeStep(bool forward, const kernels::TreeDesc &t, const float *in,
+              float *out, const float *gout, float *gin, const float *coeffs,
+              float *coeffGrad, uint32_t units, uint32_t n) {
+  HostSum emit{coeffGrad};
+  // Backward: lanes past the batch (up to a warp) run too, as on the GPU.
+  const uint32_t nPad = (n + 31) / 32 * 32;
+  for (uint32_t u = 0; u < units; ++u)
+    for (uint32_t s = 0; s < (forward ? n : nPad); ++s)
+      if (forward)
+        kernels::treeForwardThread<D>(t, in, out, coeffs, n, u, s);
+      else
+        kernels::treeBackwardThread<D>(t, in, gout, gin, coeffs, n, u,
+                                       s < n ? s : n - 1, s < n, emit);
+}
+
+void runTreeStep(bool forward, uint32_t depth, const kernels::TreeDesc &t,
+                 const float *in, float *out, const float *gout, float *gin,
+                 const float *coeffs, float *coeffGrad, uint32_t units,
+                 uint32_t n) {
+  switch (depth) {
+  case 2:
+    return treeStep<2>(forward, t, in, out, gout, gin, coeffs, coeffGrad, units,
+                       n);
+  case 3:
+    return treeStep<3>(forward, t, in, out, gout, gin, coeffs, coeffGrad, units,
+                       n);
+  case 4:
+    return treeStep<4>(forward, t, in, out, gout, gin, coeffs, coeffGrad, units,
+                       n);
+  }
+  FAIL() << "no fused body for depth " << depth;
+}
+
+/// `fused`: conv trees as the CUDA trainer launches them, one step per
+/// block up to kernels::kMaxFusedDepth (the inner levels get no arrays, so
+/// nothing can read them); else every layer on its own.
+void checkGrid(const ModelConfig &cfg, bool fused = false) {
   Model model;
   Status st = model.init(cfg);
   ASSERT_TRUE(st.ok()) << st.message();
@@ -61,7 +107,10 @@ void checkGrid(const ModelConfig &cfg) {
       grad(layers.size() + 1);
   act[0] = x;
   act[0].resize(size_t(inputs + 1) * n, 0.0f);
-  for (size_t l = 0; l < layers.size(); ++l) {
+  const std::vector<LayerStep> steps =
+      layerSteps(model, fused ? kernels::kMaxFusedDepth : 0);
+  for (const LayerStep &step : steps) {
+    size_t l = step.layer + step.levels - 1;
     act[l + 1].assign(size_t(layers[l].outDim + 1) * n, 0);
     grad[l + 1].assign(size_t(layers[l].outDim + 1) * n, 0);
   }
@@ -71,8 +120,16 @@ void checkGrid(const ModelConfig &cfg) {
                                 inputWise);
   for (size_t k = 0; k < kc.size(); ++k)
     ASSERT_NEAR(kc[k], coeffs[k], 1e-6);
-  for (size_t l = 0; l < layers.size(); ++l) {
+  for (const LayerStep &step : steps) {
+    const size_t l = step.layer;
     const Layer &layer = layers[l];
+    if (step.levels > 1) {
+      const size_t top = l + step.levels;
+      runTreeStep(true, step.levels, treeDesc(model, step), act[l].data(),
+                  act[top].data(), nullptr, nullptr, kc.data(), nullptr,
+                  layers[top - 1].outDim, n);
+      continue;
+    }
     const uint32_t *param = layer.param.empty() ? nullptr : layer.param.data();
     for (uint32_t i = 0; i < layer.outDim; ++i)
       for (uint32_t s = 0; s < n; ++s)
@@ -97,11 +154,20 @@ void checkGrid(const ModelConfig &cfg) {
   }
   EXPECT_NEAR(kloss, loss, 1e-4 * std::fabs(loss));
   EXPECT_EQ(uint32_t(kcorrect), correct);
-  for (size_t l = layers.size(); l-- > 0;) {
+  for (size_t i = steps.size(); i-- > 0;) {
+    const LayerStep &step = steps[i];
+    const size_t l = step.layer;
     const Layer &layer = layers[l];
     float *gin = l > 0 ? grad[l].data() : nullptr;
     if (gin)
       std::fill(grad[l].begin(), grad[l].end(), 0.0f);
+    if (step.levels > 1) {
+      const size_t top = l + step.levels;
+      runTreeStep(false, step.levels, treeDesc(model, step), act[l].data(),
+                  nullptr, grad[top].data(), gin, kc.data(), kcg.data(),
+                  layers[top - 1].outDim, n);
+      continue;
+    }
     if (layer.kind == Layer::OrPool) {
       for (uint32_t i = 0; gin && i < layer.outDim; ++i)
         for (uint32_t s = 0; s < n; ++s)
@@ -170,7 +236,35 @@ TEST(Kernels, ConvPoolAndInputWiseOnTheGrid) {
         cfg.poolRelaxation = r;
         cfg.init = init;
         checkGrid(cfg);
+        checkGrid(cfg, /*fused=*/true);
       }
+}
+
+TEST(Kernels, FusedTreesOfEveryDepthOnTheGrid) {
+  // Depths 2 to kMaxFusedDepth fused, one deeper run level by level, with
+  // stride and padding; a batch of 37 leaves lanes past it in the last
+  // warp of each tree.
+  ModelConfig cfg;
+  cfg.features = 64; // 8x8
+  cfg.thresholds = {0.5f, 0.8f};
+  cfg.classes = 5;
+  cfg.tau = 3.0;
+  cfg.connections = Connections::Random;
+  cfg.parametrization = Parametrization::InputWise;
+  Status s = parseArch("conv(3,k=3,p=1,d=4) conv(4,k=2,s=2,d=2,g=0) "
+                       "conv(5,k=3,p=1,d=5) pool(2) dense(40)",
+                       cfg.arch);
+  ASSERT_TRUE(s.ok()) << s.message();
+  Model model;
+  ASSERT_TRUE(model.init(cfg).ok());
+  std::vector<LayerStep> steps = layerSteps(model, kernels::kMaxFusedDepth);
+  // d=4 and d=2 one step each, d=5 five levels, the pool, the dense layer.
+  ASSERT_EQ(steps.size(), 9u);
+  EXPECT_EQ(steps[0].levels, 4u);
+  EXPECT_EQ(steps[1].levels, 2u);
+  EXPECT_EQ(steps[2].levels, 1u);
+  checkGrid(cfg);
+  checkGrid(cfg, /*fused=*/true);
 }
 
 } // namespace

@@ -21,9 +21,13 @@ namespace lgc::train {
 class CudaTrainer {
 public:
   /// Uploads the model; fails with a clear message without CUDA support in
-  /// this build, without a driver or without a device.
+  /// this build, without a driver or without a device. With `fuseTrees`,
+  /// conv trees up to kernels::kMaxFusedDepth deep run as one kernel each
+  /// (forward and backward), their inner levels in registers; without it,
+  /// level by level (kept to measure one against the other).
   static Status create(const Model &model, uint32_t maxBatch,
-                       std::unique_ptr<CudaTrainer> &out);
+                       std::unique_ptr<CudaTrainer> &out,
+                       bool fuseTrees = true);
   ~CudaTrainer();
 
   /// One Adam step on a batch: inputs are [inputs][n] floats (unit-major),

@@ -25,6 +25,108 @@ LGC_HD inline void addTo(float *p, float v) { atomicAdd(p, v); }
 LGC_HD inline void addTo(float *p, float v) { *p += v; }
 #endif
 
+/// A conv block's tree levels run as one step (fused). Level 0's gate j of
+/// output channel o at position pos is unit (j K + o) P + pos of the block's
+/// first layer and reads `a`/`b` of it; level l's gate j of channel o is
+/// gate offset[l] + j K + o. Unit u = o P + pos of the step's output is the
+/// tree's root.
+struct TreeDesc {
+  const uint32_t *a = nullptr, *b = nullptr;
+  uint32_t offset[16] = {};
+  uint32_t depth = 0, K = 0, P = 0;
+};
+
+/// The deepest tree the fused per-thread bodies take: their node values and
+/// gradients are registers (arrays indexed by compile-time constants once
+/// the loops unroll), 2^depth - 1 of each. Deeper trees run level by level.
+constexpr uint32_t kMaxFusedDepth = 4;
+
+/// Root of tree u (channel u / P, position u % P) for sample s.
+template <uint32_t D>
+LGC_HD inline void treeForwardThread(const TreeDesc &t, const float *in,
+                                     float *out, const float *coeffs,
+                                     uint32_t stride, uint32_t u, uint32_t s) {
+  const uint32_t o = u / t.P, pos = u % t.P;
+  float v[1u << (D - 1)];
+  for (uint32_t j = 0; j < (1u << (D - 1)); ++j) {
+    size_t w = (size_t(j) * t.K + o) * t.P + pos;
+    float x = in[size_t(t.a[w]) * stride + s],
+          y = in[size_t(t.b[w]) * stride + s];
+    const float *c = coeffs + (size_t(t.offset[0]) + j * t.K + o) * 4;
+    v[j] = c[0] + c[1] * x + c[2] * y + c[3] * x * y;
+  }
+  // In place: node j of a level reads nodes 2j and 2j + 1 of the one below,
+  // which no earlier node of its level overwrote.
+  for (uint32_t lv = 1; lv < D; ++lv)
+    for (uint32_t j = 0; j < (1u << (D - 1 - lv)); ++j) {
+      float x = v[2 * j], y = v[2 * j + 1];
+      const float *c = coeffs + (size_t(t.offset[lv]) + j * t.K + o) * 4;
+      v[j] = c[0] + c[1] * x + c[2] * y + c[3] * x * y;
+    }
+  out[size_t(u) * stride + s] = v[0];
+}
+
+/// Backward through tree u for sample s: evaluates the tree again from its
+/// leaves, sends the root's gradient down, adds the leaves' gradients into
+/// `gin` (when given) and hands each gate's four terms of dL/dc to
+/// `emit(gate, k, value)`, which sums them over samples and positions (on
+/// the GPU: a warp's sum, then one atomic add). A lane that is not `live`
+/// (past the batch) emits zeros and touches no gradient, so that every lane
+/// of a warp makes the same calls.
+template <uint32_t D, typename Emit>
+LGC_HD inline void
+treeBackwardThread(const TreeDesc &t, const float *in, const float *gout,
+                   float *gin, const float *coeffs, uint32_t stride, uint32_t u,
+                   uint32_t s, bool live, Emit &emit) {
+  constexpr uint32_t L = 1u << D, N = L - 1;
+  const uint32_t o = u / t.P, pos = u % t.P;
+  // Nodes level by level: level l starts at L - (L >> l).
+  float val[N], g[N], x0[L / 2], y0[L / 2];
+  for (uint32_t j = 0; j < L / 2; ++j) {
+    size_t w = (size_t(j) * t.K + o) * t.P + pos;
+    x0[j] = in[size_t(t.a[w]) * stride + s];
+    y0[j] = in[size_t(t.b[w]) * stride + s];
+    const float *c = coeffs + (size_t(t.offset[0]) + j * t.K + o) * 4;
+    val[j] = c[0] + c[1] * x0[j] + c[2] * y0[j] + c[3] * x0[j] * y0[j];
+  }
+  for (uint32_t lv = 1; lv < D; ++lv)
+    for (uint32_t j = 0; j < (L >> (lv + 1)); ++j) {
+      float x = val[L - (L >> (lv - 1)) + 2 * j],
+            y = val[L - (L >> (lv - 1)) + 2 * j + 1];
+      const float *c = coeffs + (size_t(t.offset[lv]) + j * t.K + o) * 4;
+      val[L - (L >> lv) + j] = c[0] + c[1] * x + c[2] * y + c[3] * x * y;
+    }
+  g[N - 1] = live ? gout[size_t(u) * stride + s] : 0.0f;
+  for (uint32_t lv = D; lv-- > 0;)
+    for (uint32_t j = 0; j < (L >> (lv + 1)); ++j) {
+      const uint32_t node = L - (L >> lv) + j;
+      const size_t gate = size_t(t.offset[lv]) + j * t.K + o;
+      const float *c = coeffs + gate * 4;
+      float x, y;
+      if (lv == 0) {
+        x = x0[j];
+        y = y0[j];
+      } else {
+        x = val[L - (L >> (lv - 1)) + 2 * j];
+        y = val[L - (L >> (lv - 1)) + 2 * j + 1];
+      }
+      const float gv = g[node];
+      emit(gate, 0, gv);
+      emit(gate, 1, gv * x);
+      emit(gate, 2, gv * y);
+      emit(gate, 3, gv * x * y);
+      const float ga = gv * (c[1] + c[3] * y), gb = gv * (c[2] + c[3] * x);
+      if (lv > 0) {
+        g[L - (L >> (lv - 1)) + 2 * j] = ga;
+        g[L - (L >> (lv - 1)) + 2 * j + 1] = gb;
+      } else if (gin && live) {
+        size_t w = (size_t(j) * t.K + o) * t.P + pos;
+        addTo(&gin[size_t(t.a[w]) * stride + s], ga);
+        addTo(&gin[size_t(t.b[w]) * stride + s], gb);
+      }
+    }
+}
+
 /// Gate g: its weights folded into 4 coefficients: softmax of 16 weights,
 /// or (inputWise) sigmoids of 4 table entries.
 LGC_HD inline void coefficientsThread(const float *weights, float *probs,

@@ -17,6 +17,7 @@
 #include "lgc/Runtime/Net.h"
 #include "lgc/Runtime/Status.h"
 #include "lgc/Trainer/Arch.h"
+#include "lgc/Trainer/Kernels.h"
 
 #include <array>
 #include <cstdint>
@@ -154,6 +155,19 @@ private:
   uint32_t totalGates = 0;
 };
 
+/// Layers [layer, layer + levels) that run as one step: a conv block's tree
+/// levels, tree by tree, when levels > 1; else one layer.
+struct LayerStep {
+  uint32_t layer = 0, levels = 1;
+};
+
+/// The model's layers as steps, each conv block with trees 2 to
+/// `maxFusedDepth` deep fused into one (0: none).
+std::vector<LayerStep> layerSteps(const Model &model, uint32_t maxFusedDepth);
+
+/// A fused step's tree levels as the kernels read them.
+kernels::TreeDesc treeDesc(const Model &model, const LayerStep &step);
+
 /// Forward and backward over a slice of a batch, with activations stored
 /// feature-major ([unit][sample]) so the inner loops are contiguous. One
 /// Workspace per thread.
@@ -190,18 +204,13 @@ public:
   void setBatch(uint32_t n);
 
 private:
-  /// Layers [layer, layer + levels) run as one step: a conv block's tree
-  /// levels when levels > 1, else one layer.
-  struct Step {
-    uint32_t layer = 0, levels = 1;
-  };
-  void forwardTrees(const Model &model, const Step &step, const float *coeffs,
-                    uint32_t n);
-  void backwardTrees(const Model &model, const Step &step, const float *coeffs,
-                     uint32_t n, double *coeffGrad);
+  void forwardTrees(const Model &model, const LayerStep &step,
+                    const float *coeffs, uint32_t n);
+  void backwardTrees(const Model &model, const LayerStep &step,
+                     const float *coeffs, uint32_t n, double *coeffGrad);
 
   uint32_t cap = 0, rowStride = 0;
-  std::vector<Step> plan;
+  std::vector<LayerStep> plan;
   /// act[l] / grad[l]: the units of layer l - 1 (act[0]: the inputs); empty
   /// for the inner levels of a fused tree step.
   std::vector<std::vector<float>> act, grad;
