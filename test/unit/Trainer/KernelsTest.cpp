@@ -215,17 +215,23 @@ TEST(Kernels, GridEmulationMatchesCpuTrainer) {
   checkGrid(cfg);
 }
 
-TEST(Kernels, ConvPoolAndInputWiseOnTheGrid) {
+/// An 8x8 image at two thermometer levels, 5 classes, under `arch`.
+ModelConfig imageConfig(const char *arch) {
   ModelConfig cfg;
   cfg.features = 64; // 8x8
   cfg.thresholds = {0.5f, 0.8f};
   cfg.classes = 5;
   cfg.tau = 3.0;
   cfg.connections = Connections::Random;
-  Status s = parseArch("conv(4,k=3,p=1,d=3) pool(2) conv(6,k=3,s=2,p=1,d=2) "
-                       "pool(3,s=1,p=1) dense(50)",
-                       cfg.arch);
-  ASSERT_TRUE(s.ok()) << s.message();
+  Status s = parseArch(arch, cfg.arch);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return cfg;
+}
+
+TEST(Kernels, ConvPoolAndInputWiseOnTheGrid) {
+  ModelConfig cfg = imageConfig("conv(4,k=3,p=1,d=3) pool(2) "
+                                "conv(6,k=3,s=2,p=1,d=2) pool(3,s=1,p=1) "
+                                "dense(50)");
   for (Parametrization p :
        {Parametrization::Softmax, Parametrization::InputWise})
     for (PoolRelaxation r :
@@ -244,17 +250,9 @@ TEST(Kernels, FusedTreesOfEveryDepthOnTheGrid) {
   // Depths 2 to kMaxFusedDepth fused, one deeper run level by level, with
   // stride and padding; a batch of 37 leaves lanes past it in the last
   // warp of each tree.
-  ModelConfig cfg;
-  cfg.features = 64; // 8x8
-  cfg.thresholds = {0.5f, 0.8f};
-  cfg.classes = 5;
-  cfg.tau = 3.0;
-  cfg.connections = Connections::Random;
+  ModelConfig cfg = imageConfig("conv(3,k=3,p=1,d=4) conv(4,k=2,s=2,d=2,g=0) "
+                                "conv(5,k=3,p=1,d=5) pool(2) dense(40)");
   cfg.parametrization = Parametrization::InputWise;
-  Status s = parseArch("conv(3,k=3,p=1,d=4) conv(4,k=2,s=2,d=2,g=0) "
-                       "conv(5,k=3,p=1,d=5) pool(2) dense(40)",
-                       cfg.arch);
-  ASSERT_TRUE(s.ok()) << s.message();
   Model model;
   ASSERT_TRUE(model.init(cfg).ok());
   std::vector<LayerStep> steps = layerSteps(model, kernels::kMaxFusedDepth);
