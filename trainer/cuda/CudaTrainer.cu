@@ -178,42 +178,26 @@ struct CudaTrainer::Impl {
     t.b = b[step.layer];
     return t;
   }
+  /// One tree step's kernel each way (layerSteps fused only depths that
+  /// withFusedDepth takes).
   void launchTreeForward(const LayerStep &step, const float *in, float *out,
-                         uint32_t units, uint32_t n) {
+                         uint32_t n) {
     kernels::TreeDesc t = deviceTree(step);
-    unsigned grid = blocks(uint64_t(units) * n, 256);
-    switch (step.levels) {
-    case 2:
-      treeForwardKernel<2><<<grid, 256>>>(t, in, out, c, units, n, cap);
-      break;
-    case 3:
-      treeForwardKernel<3><<<grid, 256>>>(t, in, out, c, units, n, cap);
-      break;
-    default:
-      treeForwardKernel<4><<<grid, 256>>>(t, in, out, c, units, n, cap);
-      break;
-    }
+    unsigned grid = blocks(uint64_t(t.units()) * n, 256);
+    kernels::withFusedDepth(step.levels, [&](auto depth) {
+      treeForwardKernel<decltype(depth)::value>
+          <<<grid, 256>>>(t, in, out, c, t.units(), n, cap);
+    });
   }
   void launchTreeBackward(const LayerStep &step, const float *in,
-                          const float *gout, float *gin, uint32_t units,
-                          uint32_t n) {
+                          const float *gout, float *gin, uint32_t n) {
     kernels::TreeDesc t = deviceTree(step);
     const uint32_t nPad = (n + 31) / 32 * 32;
-    unsigned grid = blocks(uint64_t(units) * nPad, 128);
-    switch (step.levels) {
-    case 2:
-      treeBackwardKernel<2>
-          <<<grid, 128>>>(t, in, gout, gin, c, cg, units, n, nPad, cap);
-      break;
-    case 3:
-      treeBackwardKernel<3>
-          <<<grid, 128>>>(t, in, gout, gin, c, cg, units, n, nPad, cap);
-      break;
-    default:
-      treeBackwardKernel<4>
-          <<<grid, 128>>>(t, in, gout, gin, c, cg, units, n, nPad, cap);
-      break;
-    }
+    unsigned grid = blocks(uint64_t(t.units()) * nPad, 128);
+    kernels::withFusedDepth(step.levels, [&](auto depth) {
+      treeBackwardKernel<decltype(depth)::value>
+          <<<grid, 128>>>(t, in, gout, gin, c, cg, t.units(), n, nPad, cap);
+    });
   }
 
   /// Forward, loss and backward of the batch's mean loss, with errors.
@@ -234,8 +218,7 @@ struct CudaTrainer::Impl {
       const size_t l = step.layer;
       const Layer &layer = layers[l];
       if (step.levels > 1) {
-        const uint32_t units = layers[l + step.levels - 1].outDim;
-        launchTreeForward(step, act[l], act[l + step.levels], units, n);
+        launchTreeForward(step, act[l], act[l + step.levels], n);
         continue;
       }
       unsigned grid = blocks(uint64_t(layer.outDim) * n, 256);
@@ -265,8 +248,7 @@ struct CudaTrainer::Impl {
         cudaMemset(gin, 0, size_t(layer.inDim + 1) * cap * 4);
       }
       if (step.levels > 1) {
-        const uint32_t units = layers[l + step.levels - 1].outDim;
-        launchTreeBackward(step, act[l], grad[l + step.levels], gin, units, n);
+        launchTreeBackward(step, act[l], grad[l + step.levels], gin, n);
         continue;
       }
       if (layer.kind == Layer::OrPool) {

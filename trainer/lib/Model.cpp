@@ -5,7 +5,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Trainer/Model.h"
-#include "lgc/Trainer/Kernels.h"
 #include "lgc/Trainer/Relaxation.h"
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 using namespace lgc;
 using namespace lgc::train;
 using kernels::TreeDesc;
+using kernels::treeLevelStart;
 
 // The hot loops are compiled for several ISA levels and picked at load time,
 // so one binary is fast on AVX-512 and still runs on any x86-64.
@@ -507,6 +507,7 @@ void Workspace::allocate(const Model &model, uint32_t maxSamples,
     act[l + 1].assign(size_t(layers[l].outDim + 1) * cap, 0.0f);
     grad[l + 1].assign(size_t(layers[l].outDim + 1) * cap, 0.0f);
   }
+  poolLeft.assign(cap, 0);
   treeVal.assign(size_t(treeRows) * cap, 0.0f);
   treeGrad.assign(size_t(treeRows) * cap, 0.0f);
   scoreBuf.assign(size_t(model.config().classes) * cap, 0.0f);
@@ -617,30 +618,30 @@ static void forwardLayer(const float *__restrict in, float *__restrict out,
 }
 
 /// Evaluates channel o's tree at position pos: levels [0, depth - 1) into
-/// `val`, the root into `root` unless it is null.
+/// `val` (rows numbered as treeLevelStart), the root into `root` unless it
+/// is null.
 __attribute__((always_inline)) static inline void
 evalTree(const TreeDesc &t, const float *in, const float *coeffs, float *val,
          uint32_t o, uint32_t pos, uint32_t n, uint32_t stride, float *root) {
-  uint32_t nodes = 1u << (t.depth - 1), first = 0, below = 0;
-  for (uint32_t lv = 0; lv < t.depth; ++lv, nodes >>= 1) {
+  for (uint32_t lv = 0; lv < t.depth; ++lv) {
     const bool top = lv + 1 == t.depth;
     if (top && !root)
       return;
-    for (uint32_t j = 0; j < nodes; ++j) {
+    for (uint32_t j = 0; j < (1u << (t.depth - 1 - lv)); ++j) {
       const float *x, *y;
       if (lv == 0) {
-        size_t u = (size_t(j) * t.K + o) * t.P + pos;
+        size_t u = t.leafUnit(j, o, pos);
         x = in + size_t(t.a[u]) * stride;
         y = in + size_t(t.b[u]) * stride;
       } else {
-        x = val + size_t(below + 2 * j) * stride;
+        x = val + size_t(treeLevelStart(t.depth, lv - 1) + 2 * j) * stride;
         y = x + stride;
       }
-      gateRow(x, y, top ? root : val + size_t(first + j) * stride,
-              coeffs + (size_t(t.offset[lv]) + j * t.K + o) * 4, n);
+      gateRow(x, y,
+              top ? root
+                  : val + size_t(treeLevelStart(t.depth, lv) + j) * stride,
+              coeffs + t.gate(lv, j, o) * 4, n);
     }
-    below = first;
-    first += nodes;
   }
 }
 
@@ -664,25 +665,20 @@ static void treeBackward(const TreeDesc &t, const float *in, const float *g,
                          float *gin, const float *coeffs, double *coeffGrad,
                          float *val, float *vgrad, uint32_t n,
                          uint32_t stride) {
-  uint32_t first[16];
-  for (uint32_t lv = 0, f = 0; lv < t.depth; ++lv) {
-    first[lv] = f;
-    f += 1u << (t.depth - 1 - lv);
-  }
   for (uint32_t o = 0; o < t.K; ++o)
     for (uint32_t pos = 0; pos < t.P; ++pos) {
       evalTree(t, in, coeffs, val, o, pos, n, stride, nullptr);
       for (uint32_t lv = t.depth; lv-- > 0;) {
-        const uint32_t nodes = 1u << (t.depth - 1 - lv);
-        for (uint32_t j = 0; j < nodes; ++j) {
-          const size_t gate = size_t(t.offset[lv]) + j * t.K + o;
-          const float *gi = lv + 1 == t.depth
-                                ? g + (size_t(o) * t.P + pos) * stride
-                                : vgrad + size_t(first[lv] + j) * stride;
+        for (uint32_t j = 0; j < (1u << (t.depth - 1 - lv)); ++j) {
+          const size_t gate = t.gate(lv, j, o);
+          const float *gi =
+              lv + 1 == t.depth
+                  ? g + (size_t(o) * t.P + pos) * stride
+                  : vgrad + size_t(treeLevelStart(t.depth, lv) + j) * stride;
           const float *x, *y;
           float *ga = nullptr, *gb = nullptr;
           if (lv == 0) {
-            size_t u = (size_t(j) * t.K + o) * t.P + pos;
+            size_t u = t.leafUnit(j, o, pos);
             x = in + size_t(t.a[u]) * stride;
             y = in + size_t(t.b[u]) * stride;
             if (gin) {
@@ -690,7 +686,7 @@ static void treeBackward(const TreeDesc &t, const float *in, const float *g,
               gb = gin + size_t(t.b[u]) * stride;
             }
           } else {
-            size_t child = first[lv - 1] + 2 * j;
+            size_t child = treeLevelStart(t.depth, lv - 1) + 2 * j;
             x = val + child * stride;
             y = x + stride;
             ga = vgrad + child * stride;
@@ -818,23 +814,6 @@ TreeDesc lgc::train::treeDesc(const Model &model, const LayerStep &step) {
   return t;
 }
 
-void Workspace::forwardTrees(const Model &model, const LayerStep &step,
-                             const float *coeffs, uint32_t n) {
-  treeForward(treeDesc(model, step), act[step.layer].data(),
-              act[step.layer + step.levels].data(), coeffs, treeVal.data(), n,
-              rowStride);
-}
-
-void Workspace::backwardTrees(const Model &model, const LayerStep &step,
-                              const float *coeffs, uint32_t n,
-                              double *coeffGrad) {
-  const uint32_t l = step.layer;
-  treeBackward(treeDesc(model, step), act[l].data(),
-               grad[l + step.levels].data(), l > 0 ? grad[l].data() : nullptr,
-               coeffs, coeffGrad, treeVal.data(), treeGrad.data(), n,
-               rowStride);
-}
-
 void Workspace::forward(const Model &model, const float *coeffs, uint32_t n) {
   const std::vector<Layer> &layers = model.layers();
   // The padding rows move with the row stride: zero them for this one.
@@ -849,7 +828,9 @@ void Workspace::forward(const Model &model, const float *coeffs, uint32_t n) {
     const uint32_t l = step.layer;
     const Layer &layer = layers[l];
     if (step.levels > 1) {
-      forwardTrees(model, step, coeffs, n);
+      treeForward(treeDesc(model, step), act[l].data(),
+                  act[l + step.levels].data(), coeffs, treeVal.data(), n,
+                  rowStride);
       continue;
     }
     if (layer.kind == Layer::OrPool) {
@@ -959,14 +940,16 @@ void Workspace::backward(const Model &model, const float *coeffs, uint32_t n,
       gin = prev.data();
     }
     if (step.levels > 1) {
-      backwardTrees(model, step, coeffs, n, coeffGrad);
+      treeBackward(treeDesc(model, step), act[l].data(),
+                   grad[l + step.levels].data(), gin, coeffs, coeffGrad,
+                   treeVal.data(), treeGrad.data(), n, rowStride);
       continue;
     }
     if (layer.kind == Layer::OrPool) {
       if (gin && model.config().poolRelaxation == PoolRelaxation::Max)
         poolBackward(act[l].data(), act[l + 1].data(), grad[l + 1].data(), gin,
                      layer.window.data(), layer.windowSize, layer.outDim, n,
-                     rowStride, std::vector<uint32_t>(n).data());
+                     rowStride, poolLeft.data());
       else if (gin)
         probPoolBackward(act[l].data(), grad[l + 1].data(), gin,
                          layer.window.data(), layer.windowSize, layer.outDim, n,

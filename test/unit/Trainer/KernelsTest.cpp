@@ -27,40 +27,25 @@ struct HostSum {
   void operator()(size_t gate, int k, float v) { coeffGrad[gate * 4 + k] += v; }
 };
 
-/// The fused tree bodies for a step of `depth` levels, as the CUDA trainer
-/// instantiates them.
-template <uint32_t D>
-void treeStep(bool forward, const kernels::TreeDesc &t, const float *in,
-              float *out, const float *gout, float *gin, const float *coeffs,
-              float *coeffGrad, uint32_t units, uint32_t n) {
+/// A fused tree step's bodies over the grid, as the CUDA trainer launches
+/// them (each instantiated through kernels::withFusedDepth, as there).
+void runTreeStep(bool forward, const kernels::TreeDesc &t, const float *in,
+                 float *out, const float *gout, float *gin, const float *coeffs,
+                 float *coeffGrad, uint32_t n) {
   HostSum emit{coeffGrad};
   // Backward: lanes past the batch (up to a warp) run too, as on the GPU.
   const uint32_t nPad = (n + 31) / 32 * 32;
-  for (uint32_t u = 0; u < units; ++u)
-    for (uint32_t s = 0; s < (forward ? n : nPad); ++s)
-      if (forward)
-        kernels::treeForwardThread<D>(t, in, out, coeffs, n, u, s);
-      else
-        kernels::treeBackwardThread<D>(t, in, gout, gin, coeffs, n, u,
-                                       s < n ? s : n - 1, s < n, emit);
-}
-
-void runTreeStep(bool forward, uint32_t depth, const kernels::TreeDesc &t,
-                 const float *in, float *out, const float *gout, float *gin,
-                 const float *coeffs, float *coeffGrad, uint32_t units,
-                 uint32_t n) {
-  switch (depth) {
-  case 2:
-    return treeStep<2>(forward, t, in, out, gout, gin, coeffs, coeffGrad, units,
-                       n);
-  case 3:
-    return treeStep<3>(forward, t, in, out, gout, gin, coeffs, coeffGrad, units,
-                       n);
-  case 4:
-    return treeStep<4>(forward, t, in, out, gout, gin, coeffs, coeffGrad, units,
-                       n);
-  }
-  FAIL() << "no fused body for depth " << depth;
+  bool known = kernels::withFusedDepth(t.depth, [&](auto depth) {
+    constexpr uint32_t D = decltype(depth)::value;
+    for (uint32_t u = 0; u < t.units(); ++u)
+      for (uint32_t s = 0; s < (forward ? n : nPad); ++s)
+        if (forward)
+          kernels::treeForwardThread<D>(t, in, out, coeffs, n, u, s);
+        else
+          kernels::treeBackwardThread<D>(t, in, gout, gin, coeffs, n, u,
+                                         s < n ? s : n - 1, s < n, emit);
+  });
+  ASSERT_TRUE(known) << "no fused body for depth " << t.depth;
 }
 
 /// `fused`: conv trees as the CUDA trainer launches them, one step per
@@ -125,9 +110,8 @@ void checkGrid(const ModelConfig &cfg, bool fused = false) {
     const Layer &layer = layers[l];
     if (step.levels > 1) {
       const size_t top = l + step.levels;
-      runTreeStep(true, step.levels, treeDesc(model, step), act[l].data(),
-                  act[top].data(), nullptr, nullptr, kc.data(), nullptr,
-                  layers[top - 1].outDim, n);
+      runTreeStep(true, treeDesc(model, step), act[l].data(), act[top].data(),
+                  nullptr, nullptr, kc.data(), nullptr, n);
       continue;
     }
     const uint32_t *param = layer.param.empty() ? nullptr : layer.param.data();
@@ -163,9 +147,8 @@ void checkGrid(const ModelConfig &cfg, bool fused = false) {
       std::fill(grad[l].begin(), grad[l].end(), 0.0f);
     if (step.levels > 1) {
       const size_t top = l + step.levels;
-      runTreeStep(false, step.levels, treeDesc(model, step), act[l].data(),
-                  nullptr, grad[top].data(), gin, kc.data(), kcg.data(),
-                  layers[top - 1].outDim, n);
+      runTreeStep(false, treeDesc(model, step), act[l].data(), nullptr,
+                  grad[top].data(), gin, kc.data(), kcg.data(), n);
       continue;
     }
     if (layer.kind == Layer::OrPool) {

@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 namespace lgc::train::kernels {
 
@@ -24,6 +25,11 @@ LGC_HD inline void addTo(float *p, float v) { atomicAdd(p, v); }
 #else
 LGC_HD inline void addTo(float *p, float v) { *p += v; }
 #endif
+
+/// A gate's relaxed value: c0 + c1 x + c2 y + c3 x y.
+LGC_HD inline float gateValue(const float *c, float x, float y) {
+  return c[0] + c[1] * x + c[2] * y + c[3] * x * y;
+}
 
 /// A conv block's tree levels run as one step (fused). Level 0's gate j of
 /// output channel o at position pos is unit (j K + o) P + pos of the block's
@@ -34,12 +40,48 @@ struct TreeDesc {
   const uint32_t *a = nullptr, *b = nullptr;
   uint32_t offset[16] = {};
   uint32_t depth = 0, K = 0, P = 0;
+
+  /// The step's output units (roots), K x P.
+  LGC_HD uint32_t units() const { return K * P; }
+  /// Level 0's unit for gate j of channel o at position pos: the index into
+  /// `a` and `b`.
+  LGC_HD size_t leafUnit(uint32_t j, uint32_t o, uint32_t pos) const {
+    return (size_t(j) * K + o) * P + pos;
+  }
+  /// The model's index of level lv's gate j of channel o.
+  LGC_HD size_t gate(uint32_t lv, uint32_t j, uint32_t o) const {
+    return size_t(offset[lv]) + j * K + o;
+  }
 };
+
+/// A depth-`depth` tree's nodes numbered level by level (level 0's
+/// 2^(depth-1) first): level lv's first node.
+LGC_HD constexpr uint32_t treeLevelStart(uint32_t depth, uint32_t lv) {
+  return (1u << depth) - ((1u << depth) >> lv);
+}
 
 /// The deepest tree the fused per-thread bodies take: their node values and
 /// gradients are registers (arrays indexed by compile-time constants once
 /// the loops unroll), 2^depth - 1 of each. Deeper trees run level by level.
 constexpr uint32_t kMaxFusedDepth = 4;
+
+/// Calls f(std::integral_constant<uint32_t, D>()) for the fused depth D =
+/// `depth` (2 to kMaxFusedDepth), so that one call site instantiates every
+/// body; false for any other depth.
+template <typename F> bool withFusedDepth(uint32_t depth, F &&f) {
+  switch (depth) {
+  case 2:
+    f(std::integral_constant<uint32_t, 2>());
+    return true;
+  case 3:
+    f(std::integral_constant<uint32_t, 3>());
+    return true;
+  case 4:
+    f(std::integral_constant<uint32_t, 4>());
+    return true;
+  }
+  return false;
+}
 
 /// Root of tree u (channel u / P, position u % P) for sample s.
 template <uint32_t D>
@@ -49,20 +91,16 @@ LGC_HD inline void treeForwardThread(const TreeDesc &t, const float *in,
   const uint32_t o = u / t.P, pos = u % t.P;
   float v[1u << (D - 1)];
   for (uint32_t j = 0; j < (1u << (D - 1)); ++j) {
-    size_t w = (size_t(j) * t.K + o) * t.P + pos;
-    float x = in[size_t(t.a[w]) * stride + s],
-          y = in[size_t(t.b[w]) * stride + s];
-    const float *c = coeffs + (size_t(t.offset[0]) + j * t.K + o) * 4;
-    v[j] = c[0] + c[1] * x + c[2] * y + c[3] * x * y;
+    size_t w = t.leafUnit(j, o, pos);
+    v[j] =
+        gateValue(coeffs + t.gate(0, j, o) * 4, in[size_t(t.a[w]) * stride + s],
+                  in[size_t(t.b[w]) * stride + s]);
   }
   // In place: node j of a level reads nodes 2j and 2j + 1 of the one below,
   // which no earlier node of its level overwrote.
   for (uint32_t lv = 1; lv < D; ++lv)
-    for (uint32_t j = 0; j < (1u << (D - 1 - lv)); ++j) {
-      float x = v[2 * j], y = v[2 * j + 1];
-      const float *c = coeffs + (size_t(t.offset[lv]) + j * t.K + o) * 4;
-      v[j] = c[0] + c[1] * x + c[2] * y + c[3] * x * y;
-    }
+    for (uint32_t j = 0; j < (1u << (D - 1 - lv)); ++j)
+      v[j] = gateValue(coeffs + t.gate(lv, j, o) * 4, v[2 * j], v[2 * j + 1]);
   out[size_t(u) * stride + s] = v[0];
 }
 
@@ -80,47 +118,38 @@ treeBackwardThread(const TreeDesc &t, const float *in, const float *gout,
                    uint32_t s, bool live, Emit &emit) {
   constexpr uint32_t L = 1u << D, N = L - 1;
   const uint32_t o = u / t.P, pos = u % t.P;
-  // Nodes level by level: level l starts at L - (L >> l).
   float val[N], g[N], x0[L / 2], y0[L / 2];
   for (uint32_t j = 0; j < L / 2; ++j) {
-    size_t w = (size_t(j) * t.K + o) * t.P + pos;
+    size_t w = t.leafUnit(j, o, pos);
     x0[j] = in[size_t(t.a[w]) * stride + s];
     y0[j] = in[size_t(t.b[w]) * stride + s];
-    const float *c = coeffs + (size_t(t.offset[0]) + j * t.K + o) * 4;
-    val[j] = c[0] + c[1] * x0[j] + c[2] * y0[j] + c[3] * x0[j] * y0[j];
+    val[j] = gateValue(coeffs + t.gate(0, j, o) * 4, x0[j], y0[j]);
   }
   for (uint32_t lv = 1; lv < D; ++lv)
     for (uint32_t j = 0; j < (L >> (lv + 1)); ++j) {
-      float x = val[L - (L >> (lv - 1)) + 2 * j],
-            y = val[L - (L >> (lv - 1)) + 2 * j + 1];
-      const float *c = coeffs + (size_t(t.offset[lv]) + j * t.K + o) * 4;
-      val[L - (L >> lv) + j] = c[0] + c[1] * x + c[2] * y + c[3] * x * y;
+      const uint32_t child = treeLevelStart(D, lv - 1) + 2 * j;
+      val[treeLevelStart(D, lv) + j] =
+          gateValue(coeffs + t.gate(lv, j, o) * 4, val[child], val[child + 1]);
     }
   g[N - 1] = live ? gout[size_t(u) * stride + s] : 0.0f;
   for (uint32_t lv = D; lv-- > 0;)
     for (uint32_t j = 0; j < (L >> (lv + 1)); ++j) {
-      const uint32_t node = L - (L >> lv) + j;
-      const size_t gate = size_t(t.offset[lv]) + j * t.K + o;
+      const size_t gate = t.gate(lv, j, o);
       const float *c = coeffs + gate * 4;
-      float x, y;
-      if (lv == 0) {
-        x = x0[j];
-        y = y0[j];
-      } else {
-        x = val[L - (L >> (lv - 1)) + 2 * j];
-        y = val[L - (L >> (lv - 1)) + 2 * j + 1];
-      }
-      const float gv = g[node];
+      const uint32_t child = lv > 0 ? treeLevelStart(D, lv - 1) + 2 * j : 0;
+      const float x = lv > 0 ? val[child] : x0[j],
+                  y = lv > 0 ? val[child + 1] : y0[j];
+      const float gv = g[treeLevelStart(D, lv) + j];
       emit(gate, 0, gv);
       emit(gate, 1, gv * x);
       emit(gate, 2, gv * y);
       emit(gate, 3, gv * x * y);
       const float ga = gv * (c[1] + c[3] * y), gb = gv * (c[2] + c[3] * x);
       if (lv > 0) {
-        g[L - (L >> (lv - 1)) + 2 * j] = ga;
-        g[L - (L >> (lv - 1)) + 2 * j + 1] = gb;
+        g[child] = ga;
+        g[child + 1] = gb;
       } else if (gin && live) {
-        size_t w = (size_t(j) * t.K + o) * t.P + pos;
+        size_t w = t.leafUnit(j, o, pos);
         addTo(&gin[size_t(t.a[w]) * stride + s], ga);
         addTo(&gin[size_t(t.b[w]) * stride + s], gb);
       }
@@ -146,9 +175,9 @@ LGC_HD inline void forwardThread(const float *in, float *out, const uint32_t *a,
                                  const uint32_t *b, const uint32_t *param,
                                  const float *coeffs, uint32_t stride,
                                  uint32_t i, uint32_t s) {
-  float x = in[size_t(a[i]) * stride + s], y = in[size_t(b[i]) * stride + s];
-  const float *c = coeffs + size_t(param ? param[i] : i) * 4;
-  out[size_t(i) * stride + s] = c[0] + c[1] * x + c[2] * y + c[3] * x * y;
+  out[size_t(i) * stride + s] =
+      gateValue(coeffs + size_t(param ? param[i] : i) * 4,
+                in[size_t(a[i]) * stride + s], in[size_t(b[i]) * stride + s]);
 }
 
 /// OR pooling, unit i and sample s: the maximum over the window, or

@@ -204,11 +204,6 @@ public:
   void setBatch(uint32_t n);
 
 private:
-  void forwardTrees(const Model &model, const LayerStep &step,
-                    const float *coeffs, uint32_t n);
-  void backwardTrees(const Model &model, const LayerStep &step,
-                     const float *coeffs, uint32_t n, double *coeffGrad);
-
   uint32_t cap = 0, rowStride = 0;
   std::vector<LayerStep> plan;
   /// act[l] / grad[l]: the units of layer l - 1 (act[0]: the inputs); empty
@@ -216,6 +211,9 @@ private:
   std::vector<std::vector<float>> act, grad;
   /// A fused tree's node values and gradients, (2^depth - 1) rows.
   std::vector<float> treeVal, treeGrad;
+  /// The max pool's backward pass: samples whose gradient no window entry
+  /// took yet.
+  std::vector<uint32_t> poolLeft;
   std::vector<float> scoreBuf;
 };
 
