@@ -5,7 +5,8 @@
 // of lgc/Runtime/GeneratedABI.h:
 //  - thresholding and bit packing of raw features: vector compares give
 //    sample-major bit rows, 64x64 bit transposes turn them into one word per
-//    input bit;
+//    input bit; 8-bit thermometer inputs on AVX-512 are transposed as bytes
+//    first, so that each compare gives an input bit's word directly;
 //  - the kernel call per block of 64 x vector_words samples;
 //  - GroupSum: per class, a Harley-Seal carry-save adder over the output
 //    vectors gives the counts as bit planes; a bit-sliced comparison keeps
@@ -154,29 +155,12 @@ inline void orBits(uint64_t *row, size_t at, uint64_t bits) {
     row[w + 1] |= bits >> (64 - sh);
 }
 
-#if defined(__AVX512BW__)
-/// A run of one 64-bit tile's input bits that reads consecutive features
-/// against one byte threshold: bits [shift, shift + n) of word `tile` are
-/// x[feature + i] >= threshold.
-struct ThermometerSegment {
-  uint32_t tile, feature, shift;
-  __mmask64 mask;
-  __m512i threshold;
-};
-
-size_t thermometerSegments(const uint16_t *byteT, ThermometerSegment *out);
-#endif
-
 struct Buffers {
   uint64_t *in = nullptr, *scratch = nullptr, *planes = nullptr;
   uint64_t *rows = nullptr;  // 64 rows of rowWords words: sample-major bits
   uint16_t *byteT = nullptr; // per threshold (thermometer) or per bit
   const uint64_t **outputs = nullptr; // where each output vector is
   size_t rowWords = 0;
-#if defined(__AVX512BW__)
-  ThermometerSegment *segments = nullptr; // thermometer encodings only
-  size_t numSegments = 0;
-#endif
 
   bool allocate(bool wantCounts) {
     uint32_t V = shape(kVectorWords);
@@ -209,16 +193,6 @@ struct Buffers {
       byteT[j] = uint16_t(byteThreshold(
           shape(kLevels) ? __lgc_gen_bit_threshold[j * shape(kFeatures)]
                          : __lgc_gen_bit_threshold[j]));
-#if defined(__AVX512BW__)
-    if (shape(kLevels)) {
-      void *p = nullptr;
-      size_t most = (shape(kInputs) + 63) / 64 + shape(kLevels) + 1;
-      if (posix_memalign(&p, 64, most * sizeof(ThermometerSegment)) != 0)
-        return false;
-      segments = static_cast<ThermometerSegment *>(p);
-      numSegments = thermometerSegments(byteT, segments);
-    }
-#endif
     return true;
   }
   static uint64_t *alloc(size_t words) {
@@ -234,9 +208,6 @@ struct Buffers {
     free(rows);
     free(byteT);
     free(outputs);
-#if defined(__AVX512BW__)
-    free(segments);
-#endif
   }
 };
 
@@ -369,65 +340,92 @@ void packWord(const T *x, size_t first, size_t count, unsigned v, Buffers &buf,
 }
 
 #if defined(__AVX512BW__)
-/// The segments of every tile of a thermometer encoding, in tile order;
-/// thresholds no byte reaches give no segment (their bits stay 0). Returns
-/// the number written to `out` (at most inputs / 64 + levels + 1).
-size_t thermometerSegments(const uint16_t *byteT, ThermometerSegment *out) {
-  uint32_t inputs = shape(kInputs), F = shape(kFeatures);
-  size_t n = 0;
-  for (uint32_t bit = 0; bit < inputs;) {
-    uint32_t tile = bit / 64, level = bit / F, f = bit % F;
-    uint32_t tileEnd = (tile + 1) * 64 < inputs ? (tile + 1) * 64 : inputs;
-    uint32_t len = F - f < tileEnd - bit ? F - f : tileEnd - bit;
-    unsigned T = byteT[level];
-    if (T <= 255)
-      out[n++] = {tile, f, bit % 64, len == 64 ? ~0ull : (1ull << len) - 1,
-                  _mm512_set1_epi8(char(T))};
-    bit += len;
+/// One stage of a 64x64 byte transpose on rows `a` (row i) and `b` (row
+/// i + B): swaps the off-diagonal B x B blocks, so that a's bytes at
+/// positions with bit B set come from b's at p - B and b's bytes at
+/// positions with bit B clear from a's at p + B. After the stages B = 32, 16,
+/// ..., 1 row r holds what was column r.
+template <unsigned B> inline void transposeStage8(__m512i &a, __m512i &b) {
+  __m512i na, nb;
+  if constexpr (B >= 8) {
+    // Whole qwords: one two-source permute per row.
+    constexpr unsigned Q = B / 8;
+    alignas(64) int64_t lo[8], hi[8];
+    for (unsigned k = 0; k < 8; ++k) {
+      lo[k] = (k & Q) ? 8 + (k - Q) : k;
+      hi[k] = (k & Q) ? 8 + k : k + Q;
+    }
+    na = _mm512_permutex2var_epi64(a, _mm512_load_si512(lo), b);
+    nb = _mm512_permutex2var_epi64(a, _mm512_load_si512(hi), b);
+  } else if constexpr (B == 4) {
+    na = _mm512_mask_blend_epi32(0xAAAA, a, _mm512_slli_epi64(b, 32));
+    nb = _mm512_mask_blend_epi32(0x5555, b, _mm512_srli_epi64(a, 32));
+  } else if constexpr (B == 2) {
+    na = _mm512_mask_blend_epi16(0xAAAAAAAAu, a, _mm512_slli_epi32(b, 16));
+    nb = _mm512_mask_blend_epi16(0x55555555u, b, _mm512_srli_epi32(a, 16));
+  } else {
+    na = _mm512_mask_blend_epi8(0xAAAAAAAAAAAAAAAAull, a,
+                                _mm512_slli_epi16(b, 8));
+    nb = _mm512_mask_blend_epi8(0x5555555555555555ull, b,
+                                _mm512_srli_epi16(a, 8));
   }
-  return n;
+  a = na;
+  b = nb;
 }
 
-/// packWord for 8-bit thermometer inputs on AVX-512. Samples are read once,
-/// front to back (a masked compare per segment gives up to 64 input bits of
-/// one sample), into sample-major tiles that stay in L1; a 64x64 transpose
-/// per tile then gives one word per input bit. Reading tile by tile instead
-/// would walk all 64 samples once per tile, through L2.
+template <unsigned B> inline void transposeStage8(__m512i *r) {
+  for (unsigned i = 0; i < 64; ++i)
+    if (!(i & B))
+      transposeStage8<B>(r[i], r[i + B]);
+}
+
+/// packWord for 8-bit thermometer inputs on AVX-512. Bit j * F + f is
+/// x[f] >= T_j, one threshold per level. 64 features of the 64 samples at a
+/// time are loaded once and transposed as bytes (64 x 64), so that a row
+/// holds one feature of all 64 samples; one compare per level then gives
+/// that input bit's word directly, with no bit transposes and no shifting of
+/// compare masks into place.
 void packWordThermometerU8(const uint8_t *x, size_t first, size_t count,
                            unsigned v, Buffers &buf) {
-  uint32_t inputs = shape(kInputs), F = shape(kFeatures),
+  uint32_t F = shape(kFeatures), levels = shape(kLevels),
            V = shape(kVectorWords);
-  uint32_t tiles = (inputs + 63) / 64;
-  const ThermometerSegment *seg = buf.segments;
-  size_t numSegments = buf.numSegments;
-  uint64_t *words = buf.rows; // tile t, sample s at words[t * 64 + s]
-  for (size_t s = 0; s < 64; ++s) {
-    const uint8_t *row = s < count ? x + (first + s) * F : nullptr;
-    // Samples stream from memory once: fetch a few rows ahead.
-    if (s + 4 < count)
-      for (size_t b = 0; b < F; b += 64)
-        __builtin_prefetch(row + 4 * size_t(F) + b);
-    // Every word is written (0 past `count` and for tiles whose thresholds
-    // no byte reaches), so the tiles need no clearing.
-    size_t g = 0;
-    for (uint32_t t = 0; t < tiles; ++t) {
-      uint64_t word = 0;
-      for (; s < count && g < numSegments && seg[g].tile == t; ++g) {
-        const ThermometerSegment &sg = seg[g];
-        word |= uint64_t(_mm512_mask_cmpge_epu8_mask(
-                    sg.mask, _mm512_maskz_loadu_epi8(sg.mask, row + sg.feature),
-                    sg.threshold))
-                << sg.shift;
+  // Samples past `count` get no bits, whatever the threshold.
+  __mmask64 live = count >= 64 ? ~0ull : (1ull << count) - 1;
+  __m512i r[64];
+  // The next 64 samples follow these in memory: fetch them while these are
+  // packed, a share per pass, so their loads below do not wait on memory.
+  const char *next = reinterpret_cast<const char *>(x + (first + 64) * F);
+  size_t blockBytes = size_t(64) * F, passes = (F + 63) / 64, pass = 0;
+  for (uint32_t f0 = 0; f0 < F; f0 += 64, ++pass) {
+    if (count == 64)
+      for (size_t b = (blockBytes * pass / passes) & ~size_t(63),
+                  end = blockBytes * (pass + 1) / passes;
+           b < end; b += 64)
+        __builtin_prefetch(next + b, 0, 2);
+    uint32_t width = F - f0 < 64 ? F - f0 : 64;
+    __mmask64 cols = width == 64 ? ~0ull : (1ull << width) - 1;
+    for (unsigned s = 0; s < 64; ++s)
+      r[s] = s < count ? _mm512_maskz_loadu_epi8(cols, x + (first + s) * F + f0)
+                       : _mm512_setzero_si512();
+    transposeStage8<32>(r);
+    transposeStage8<16>(r);
+    transposeStage8<8>(r);
+    transposeStage8<4>(r);
+    transposeStage8<2>(r);
+    transposeStage8<1>(r);
+    for (uint32_t j = 0; j < levels; ++j) {
+      uint64_t *out = buf.in + (size_t(j) * F + f0) * V + v;
+      unsigned T = buf.byteT[j];
+      if (T > 255) {
+        // No byte reaches this threshold.
+        for (uint32_t c = 0; c < width; ++c)
+          out[size_t(c) * V] = 0;
+        continue;
       }
-      words[t * 64 + s] = word;
+      __m512i tv = _mm512_set1_epi8(char(T));
+      for (uint32_t c = 0; c < width; ++c)
+        out[size_t(c) * V] = _mm512_mask_cmpge_epu8_mask(live, r[c], tv);
     }
-  }
-  for (uint32_t t = 0; t < tiles; ++t) {
-    uint64_t *tile = words + size_t(t) * 64;
-    transpose64Avx512(tile);
-    uint32_t bits = inputs - t * 64 < 64 ? inputs - t * 64 : 64;
-    for (uint32_t i = 0; i < bits; ++i)
-      buf.in[size_t(t * 64 + i) * V + v] = tile[i];
   }
 }
 #endif
