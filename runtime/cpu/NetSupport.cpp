@@ -379,52 +379,67 @@ template <unsigned B> inline void transposeStage8(__m512i *r) {
       transposeStage8<B>(r[i], r[i + B]);
 }
 
-/// packWord for 8-bit thermometer inputs on AVX-512. Bit j * F + f is
-/// x[f] >= T_j, one threshold per level. 64 features of the 64 samples at a
+/// Fills every input vector of a block, samples [start, start + n) with
+/// n <= 64 V, from 8-bit thermometer inputs on AVX-512. Bit j * F + f is
+/// x[f] >= T_j, one threshold per level. 64 features of 64 samples at a
 /// time are loaded once and transposed as bytes (64 x 64), so that a row
-/// holds one feature of all 64 samples; one compare per level then gives
+/// holds one feature of the 64 samples; one compare per level then gives
 /// that input bit's word directly, with no bit transposes and no shifting of
-/// compare masks into place.
-void packWordThermometerU8(const uint8_t *x, size_t first, size_t count,
-                           unsigned v, Buffers &buf) {
+/// compare masks into place. The V words of an input vector share a cache
+/// line, so the V groups of 64 samples are the inner loop: a pass over 64
+/// features writes its 64 x levels lines while they are in L1, once.
+void packBlockThermometerU8(const uint8_t *x, size_t start, size_t n,
+                            Buffers &buf) {
   uint32_t F = shape(kFeatures), levels = shape(kLevels),
            V = shape(kVectorWords);
-  // Samples past `count` get no bits, whatever the threshold.
-  __mmask64 live = count >= 64 ? ~0ull : (1ull << count) - 1;
   __m512i r[64];
-  // The next 64 samples follow these in memory: fetch them while these are
-  // packed, a share per pass, so their loads below do not wait on memory.
-  const char *next = reinterpret_cast<const char *>(x + (first + 64) * F);
-  size_t blockBytes = size_t(64) * F, passes = (F + 63) / 64, pass = 0;
-  for (uint32_t f0 = 0; f0 < F; f0 += 64, ++pass) {
-    if (count == 64)
-      for (size_t b = (blockBytes * pass / passes) & ~size_t(63),
-                  end = blockBytes * (pass + 1) / passes;
-           b < end; b += 64)
-        __builtin_prefetch(next + b, 0, 2);
+  for (uint32_t f0 = 0; f0 < F; f0 += 64) {
     uint32_t width = F - f0 < 64 ? F - f0 : 64;
     __mmask64 cols = width == 64 ? ~0ull : (1ull << width) - 1;
-    for (unsigned s = 0; s < 64; ++s)
-      r[s] = s < count ? _mm512_maskz_loadu_epi8(cols, x + (first + s) * F + f0)
-                       : _mm512_setzero_si512();
-    transposeStage8<32>(r);
-    transposeStage8<16>(r);
-    transposeStage8<8>(r);
-    transposeStage8<4>(r);
-    transposeStage8<2>(r);
-    transposeStage8<1>(r);
-    for (uint32_t j = 0; j < levels; ++j) {
-      uint64_t *out = buf.in + (size_t(j) * F + f0) * V + v;
-      unsigned T = buf.byteT[j];
-      if (T > 255) {
-        // No byte reaches this threshold.
-        for (uint32_t c = 0; c < width; ++c)
-          out[size_t(c) * V] = 0;
+    // The next pass reads each row's bytes up to f0 + 127: fetch that line
+    // into L2 beside this pass's load, so next pass's loads do not wait on
+    // memory (the line of f0 + 64 is this pass's last or already fetched).
+    uint32_t ahead = f0 + 127 < F ? f0 + 127 : F - 1;
+    for (unsigned v = 0; v < V; ++v) {
+      size_t first = start + size_t(64) * v;
+      size_t count = 64 * v < n ? (n - 64 * v < 64 ? n - 64 * v : 64) : 0;
+      uint64_t *in = buf.in + size_t(f0) * V + v;
+      if (!count) {
+        for (uint32_t j = 0; j < levels; ++j)
+          for (uint32_t c = 0; c < width; ++c)
+            in[(size_t(j) * F + c) * V] = 0;
         continue;
       }
-      __m512i tv = _mm512_set1_epi8(char(T));
-      for (uint32_t c = 0; c < width; ++c)
-        out[size_t(c) * V] = _mm512_mask_cmpge_epu8_mask(live, r[c], tv);
+      for (unsigned s = 0; s < 64; ++s) {
+        const uint8_t *row = x + (first + s) * F;
+        if (s < count) {
+          __builtin_prefetch(row + ahead, 0, 2);
+          r[s] = _mm512_maskz_loadu_epi8(cols, row + f0);
+        } else {
+          r[s] = _mm512_setzero_si512();
+        }
+      }
+      transposeStage8<32>(r);
+      transposeStage8<16>(r);
+      transposeStage8<8>(r);
+      transposeStage8<4>(r);
+      transposeStage8<2>(r);
+      transposeStage8<1>(r);
+      // Samples past `count` get no bits, whatever the threshold.
+      __mmask64 live = count == 64 ? ~0ull : (1ull << count) - 1;
+      for (uint32_t j = 0; j < levels; ++j) {
+        uint64_t *out = in + size_t(j) * F * V;
+        unsigned T = buf.byteT[j];
+        if (T > 255) {
+          // No byte reaches this threshold.
+          for (uint32_t c = 0; c < width; ++c)
+            out[size_t(c) * V] = 0;
+          continue;
+        }
+        __m512i tv = _mm512_set1_epi8(char(T));
+        for (uint32_t c = 0; c < width; ++c)
+          out[size_t(c) * V] = _mm512_mask_cmpge_epu8_mask(live, r[c], tv);
+      }
     }
   }
 }
@@ -584,6 +599,8 @@ void groupSumAnyWidth(const Buffers &buf, size_t first, size_t n,
   }
 }
 
+/// Runs the net over n samples, a block of 64 V at a time; pack(start, count,
+/// buf) fills every input vector for samples [start, start + count).
 template <typename Pack>
 int runBlocks(size_t n, uint32_t *counts, uint32_t *classes, Pack pack) {
   if (shape(kPlanes) > kMaxPlanes)
@@ -591,19 +608,25 @@ int runBlocks(size_t n, uint32_t *counts, uint32_t *classes, Pack pack) {
   Buffers buf;
   if (!buf.allocate(counts != nullptr))
     return LGC_ERR_MEMORY;
-  uint32_t V = shape(kVectorWords);
-  size_t block = size_t(64) * V;
+  size_t block = size_t(64) * shape(kVectorWords);
   for (size_t start = 0; start < n; start += block) {
-    for (unsigned v = 0; v < V; ++v) {
-      size_t first = start + size_t(64) * v;
-      size_t count = first < n ? (n - first < 64 ? n - first : 64) : 0;
-      pack(first, count, v, buf);
-    }
+    size_t count = n - start < block ? n - start : block;
+    pack(start, count, buf);
     __lgc_gen_eval(buf.in, buf.scratch);
-    groupSumAnyWidth(buf, start, n - start < block ? n - start : block, counts,
-                     classes);
+    groupSumAnyWidth(buf, start, count, counts, classes);
   }
   return LGC_OK;
+}
+
+/// A block packer from a packer of one word (64 samples) of every vector.
+template <typename PackWord> auto wordByWord(PackWord packWord) {
+  return [=](size_t start, size_t n, Buffers &buf) {
+    for (unsigned v = 0; v < shape(kVectorWords); ++v) {
+      size_t first = start + size_t(64) * v;
+      size_t count = 64 * v < n ? (n - 64 * v < 64 ? n - 64 * v : 64) : 0;
+      packWord(first, count, v, buf);
+    }
+  };
 }
 
 } // namespace
@@ -618,26 +641,29 @@ int lgc_net_run_u8(const uint8_t *x, size_t n, uint32_t *counts,
                    uint32_t *classes) {
   if (n && !x)
     return LGC_ERR_ARGUMENT;
-  return runBlocks(n, counts, classes,
-                   [&](size_t first, size_t count, unsigned v, Buffers &buf) {
 #if defined(__AVX512BW__)
-                     if (shape(kLevels)) {
-                       packWordThermometerU8(x, first, count, v, buf);
-                       return;
-                     }
+  if (shape(kLevels))
+    return runBlocks(n, counts, classes,
+                     [&](size_t start, size_t count, Buffers &buf) {
+                       packBlockThermometerU8(x, start, count, buf);
+                     });
 #endif
-                     packWord(x, first, count, v, buf, rowBitsU8);
-                   });
+  return runBlocks(
+      n, counts, classes,
+      wordByWord([&](size_t first, size_t count, unsigned v, Buffers &buf) {
+        packWord(x, first, count, v, buf, rowBitsU8);
+      }));
 }
 
 int lgc_net_run_f32(const float *x, size_t n, uint32_t *counts,
                     uint32_t *classes) {
   if (n && !x)
     return LGC_ERR_ARGUMENT;
-  return runBlocks(n, counts, classes,
-                   [&](size_t first, size_t count, unsigned v, Buffers &buf) {
-                     packWord(x, first, count, v, buf, rowBitsF32);
-                   });
+  return runBlocks(
+      n, counts, classes,
+      wordByWord([&](size_t first, size_t count, unsigned v, Buffers &buf) {
+        packWord(x, first, count, v, buf, rowBitsF32);
+      }));
 }
 
 int lgc_net_run_packed(const uint64_t *bits, size_t n, uint32_t *counts,
@@ -645,12 +671,13 @@ int lgc_net_run_packed(const uint64_t *bits, size_t n, uint32_t *counts,
   if (n && !bits)
     return LGC_ERR_ARGUMENT;
   uint32_t inputs = shape(kInputs), V = shape(kVectorWords);
-  return runBlocks(n, counts, classes,
-                   [&](size_t first, size_t count, unsigned v, Buffers &buf) {
-                     const uint64_t *src = bits + (first / 64) * inputs;
-                     for (uint32_t i = 0; i < inputs; ++i)
-                       buf.in[size_t(i) * V + v] = count ? src[i] : 0;
-                   });
+  return runBlocks(
+      n, counts, classes,
+      wordByWord([&](size_t first, size_t count, unsigned v, Buffers &buf) {
+        const uint64_t *src = bits + (first / 64) * inputs;
+        for (uint32_t i = 0; i < inputs; ++i)
+          buf.in[size_t(i) * V + v] = count ? src[i] : 0;
+      }));
 }
 
 } // extern "C"
