@@ -161,6 +161,13 @@ struct Buffers {
   uint16_t *byteT = nullptr; // per threshold (thermometer) or per bit
   const uint64_t **outputs = nullptr; // where each output vector is
   size_t rowWords = 0;
+#if defined(__AVX512BW__)
+  // Thermometer encodings: each level's float threshold in every lane, and
+  // the byte thresholds 1 .. L that the counts of exceeded levels meet.
+  __m512 *levelVectors = nullptr;
+  uint16_t *countT = nullptr;
+  bool levelsAscend = false; // float packing by counts applies
+#endif
 
   bool allocate(bool wantCounts) {
     uint32_t V = shape(kVectorWords);
@@ -193,6 +200,24 @@ struct Buffers {
       byteT[j] = uint16_t(byteThreshold(
           shape(kLevels) ? __lgc_gen_bit_threshold[j * shape(kFeatures)]
                          : __lgc_gen_bit_threshold[j]));
+#if defined(__AVX512BW__)
+    if (uint32_t L = shape(kLevels)) {
+      levelVectors = reinterpret_cast<__m512 *>(alloc(size_t(L) * 8));
+      countT = static_cast<uint16_t *>(malloc(sizeof(uint16_t) * L));
+      if (!levelVectors || !countT)
+        return false;
+      levelsAscend = L <= 255;
+      for (uint32_t j = 0; j < L; ++j) {
+        float t = __lgc_gen_bit_threshold[size_t(j) * shape(kFeatures)];
+        levelVectors[j] = _mm512_set1_ps(t);
+        countT[j] = uint16_t(j + 1);
+        // Written so that a NaN threshold fails it too.
+        if (j &&
+            !(__lgc_gen_bit_threshold[size_t(j - 1) * shape(kFeatures)] <= t))
+          levelsAscend = false;
+      }
+    }
+#endif
     return true;
   }
   static uint64_t *alloc(size_t words) {
@@ -208,6 +233,10 @@ struct Buffers {
     free(rows);
     free(byteT);
     free(outputs);
+#if defined(__AVX512BW__)
+    free(levelVectors);
+    free(countT);
+#endif
   }
 };
 
@@ -380,26 +409,24 @@ template <unsigned B> inline void transposeStage8(__m512i *r) {
 }
 
 /// Fills every input vector of a block, samples [start, start + n) with
-/// n <= 64 V, from 8-bit thermometer inputs on AVX-512. Bit j * F + f is
-/// x[f] >= T_j, one threshold per level. 64 features of 64 samples at a
-/// time are loaded once and transposed as bytes (64 x 64), so that a row
-/// holds one feature of the 64 samples; one compare per level then gives
-/// that input bit's word directly, with no bit transposes and no shifting of
-/// compare masks into place. The V words of an input vector share a cache
-/// line, so the V groups of 64 samples are the inner loop: a pass over 64
-/// features writes its 64 x levels lines while they are in L1, once.
-void packBlockThermometerU8(const uint8_t *x, size_t start, size_t n,
-                            Buffers &buf) {
+/// n <= 64 V, from a thermometer encoding on AVX-512: bit j * F + f is
+/// byte(x[f]) >= byteT[j], one threshold per level, where `Row` gives the
+/// 64 bytes byte(x[f0 .. f0 + 63]) of a sample (zeros past F) and prefetches
+/// what the next pass reads. 64 features of 64 samples at a time are
+/// transposed as bytes (64 x 64), so that a row holds one feature of the 64
+/// samples; one compare per level then gives that input bit's word
+/// directly, with no bit transposes and no shifting of compare masks into
+/// place. The V words of an input vector share a cache line, so the V groups
+/// of 64 samples are the inner loop: a pass over 64 features writes its
+/// 64 x levels lines while they are in L1, once.
+template <typename Row>
+void packBlockThermometer(size_t start, size_t n, const uint16_t *byteT,
+                          Buffers &buf, Row row) {
   uint32_t F = shape(kFeatures), levels = shape(kLevels),
            V = shape(kVectorWords);
   __m512i r[64];
   for (uint32_t f0 = 0; f0 < F; f0 += 64) {
     uint32_t width = F - f0 < 64 ? F - f0 : 64;
-    __mmask64 cols = width == 64 ? ~0ull : (1ull << width) - 1;
-    // The next pass reads each row's bytes up to f0 + 127: fetch that line
-    // into L2 beside this pass's load, so next pass's loads do not wait on
-    // memory (the line of f0 + 64 is this pass's last or already fetched).
-    uint32_t ahead = f0 + 127 < F ? f0 + 127 : F - 1;
     for (unsigned v = 0; v < V; ++v) {
       size_t first = start + size_t(64) * v;
       size_t count = 64 * v < n ? (n - 64 * v < 64 ? n - 64 * v : 64) : 0;
@@ -410,15 +437,8 @@ void packBlockThermometerU8(const uint8_t *x, size_t start, size_t n,
             in[(size_t(j) * F + c) * V] = 0;
         continue;
       }
-      for (unsigned s = 0; s < 64; ++s) {
-        const uint8_t *row = x + (first + s) * F;
-        if (s < count) {
-          __builtin_prefetch(row + ahead, 0, 2);
-          r[s] = _mm512_maskz_loadu_epi8(cols, row + f0);
-        } else {
-          r[s] = _mm512_setzero_si512();
-        }
-      }
+      for (unsigned s = 0; s < 64; ++s)
+        r[s] = s < count ? row(first + s, f0, width) : _mm512_setzero_si512();
       transposeStage8<32>(r);
       transposeStage8<16>(r);
       transposeStage8<8>(r);
@@ -429,7 +449,7 @@ void packBlockThermometerU8(const uint8_t *x, size_t start, size_t n,
       __mmask64 live = count == 64 ? ~0ull : (1ull << count) - 1;
       for (uint32_t j = 0; j < levels; ++j) {
         uint64_t *out = in + size_t(j) * F * V;
-        unsigned T = buf.byteT[j];
+        unsigned T = byteT[j];
         if (T > 255) {
           // No byte reaches this threshold.
           for (uint32_t c = 0; c < width; ++c)
@@ -442,6 +462,60 @@ void packBlockThermometerU8(const uint8_t *x, size_t start, size_t n,
       }
     }
   }
+}
+
+/// 8-bit features: the bytes themselves against the levels' byte thresholds.
+void packBlockThermometerU8(const uint8_t *x, size_t start, size_t n,
+                            Buffers &buf) {
+  uint32_t F = shape(kFeatures);
+  packBlockThermometer(
+      start, n, buf.byteT, buf, [=](size_t s, uint32_t f0, uint32_t width) {
+        const uint8_t *row = x + s * F;
+        // The next pass reads this row's bytes up to f0 + 127: fetch that
+        // line into L2 now, so its load does not wait on memory (the line of
+        // f0 + 64 is this pass's last or already fetched).
+        __builtin_prefetch(row + (f0 + 127 < F ? f0 + 127 : F - 1), 0, 2);
+        __mmask64 cols = width == 64 ? ~0ull : (1ull << width) - 1;
+        return _mm512_maskz_loadu_epi8(cols, row + f0);
+      });
+}
+
+/// Float features, when the levels ascend (t_0 <= t_1 <= ...): x > t_j is
+/// q(x) > j with q(x) the number of levels x exceeds, so each float becomes
+/// that count as a byte (L compares and adds per 16 floats) and the byte
+/// packer compares the counts against 1, 2, ..., L. NaN exceeds no level and
+/// gets no bits, as in the generic packer.
+void packBlockThermometerF32(const float *x, size_t start, size_t n,
+                             Buffers &buf) {
+  uint32_t F = shape(kFeatures), L = shape(kLevels);
+  const __m512 *t = buf.levelVectors;
+  packBlockThermometer(
+      start, n, buf.countT, buf, [=](size_t s, uint32_t f0, uint32_t width) {
+        const float *row = x + s * F;
+        // The next pass's 256 bytes of this row, into L2 now.
+        const char *ahead = reinterpret_cast<const char *>(row + f0 + 64);
+        const char *end = reinterpret_cast<const char *>(row + F);
+        for (unsigned b = 0; b < 256 && ahead + b < end; b += 64)
+          __builtin_prefetch(ahead + b, 0, 2);
+        __m512i bytes = _mm512_setzero_si512();
+        __m512i one = _mm512_set1_epi32(1);
+        for (unsigned k = 0; k * 16 < width; ++k) {
+          unsigned live = width - k * 16 < 16 ? width - k * 16 : 16;
+          __mmask16 m = __mmask16((1u << live) - 1);
+          __m512 v = _mm512_maskz_loadu_ps(m, row + f0 + k * 16);
+          __m512i q = _mm512_setzero_si512();
+          for (uint32_t j = 0; j < L; ++j)
+            q = _mm512_mask_add_epi32(
+                q, _mm512_mask_cmp_ps_mask(m, v, t[j], _CMP_GT_OQ), q, one);
+          bytes = _mm512_inserti32x4(bytes, _mm512_cvtepi32_epi8(q), 0);
+          // Place the 16 counts at bytes 16k .. 16k + 15.
+          bytes = _mm512_alignr_epi32(bytes, bytes, 4);
+        }
+        // Rotate the lanes written to their places (one lane per group).
+        for (unsigned k = (width + 15) / 16; k < 4; ++k)
+          bytes = _mm512_alignr_epi32(bytes, bytes, 4);
+        return bytes;
+      });
 }
 #endif
 
@@ -660,10 +734,15 @@ int lgc_net_run_f32(const float *x, size_t n, uint32_t *counts,
   if (n && !x)
     return LGC_ERR_ARGUMENT;
   return runBlocks(
-      n, counts, classes,
-      wordByWord([&](size_t first, size_t count, unsigned v, Buffers &buf) {
-        packWord(x, first, count, v, buf, rowBitsF32);
-      }));
+      n, counts, classes, [&](size_t start, size_t count, Buffers &buf) {
+#if defined(__AVX512BW__)
+        if (buf.levelsAscend)
+          return packBlockThermometerF32(x, start, count, buf);
+#endif
+        wordByWord([&](size_t first, size_t count, unsigned v, Buffers &buf) {
+          packWord(x, first, count, v, buf, rowBitsF32);
+        })(start, count, buf);
+      });
 }
 
 int lgc_net_run_packed(const uint64_t *bits, size_t n, uint32_t *counts,

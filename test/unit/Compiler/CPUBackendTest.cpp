@@ -318,6 +318,31 @@ TEST(CPUBackend, LargerNetOnAllCores) {
   test::checkAgainstInterpreter(net, *lib, {1000}, {2});
 }
 
+TEST(CPUBackend, ThermometerLevelOrders) {
+  // The per-level packers (a byte transpose per 64 features; floats through
+  // the count of levels they exceed when the levels ascend, else bit by bit)
+  // on levels in every order, repeated, below 0 and above 1, over 70
+  // features (a full pass of 64 and a tail).
+  const std::vector<std::vector<float>> orders = {
+      {0.2f, 0.5f, 0.5f, 0.7f}, // ascending, one repeated
+      {0.7f, 0.5f, 0.2f},       // descending
+      {0.5f, -0.1f, 1.5f, 0.2f} // unsorted, every byte / no byte reaches
+  };
+  TempDir dir;
+  for (size_t k = 0; k < orders.size(); ++k) {
+    SCOPED_TRACE(k);
+    uint32_t L = uint32_t(orders[k].size());
+    Net net = randomNet(70 * L, {300, 200}, 4, 0.3);
+    net.numFeatures = 70;
+    net.levels = orders[k];
+    const char *names[] = {"ascending", "descending", "unsorted"};
+    Case c{names[k], 0, {}, 0, Connections::Random, 0, 2, 0, 100};
+    std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
+    ASSERT_TRUE(lib);
+    test::checkAgainstInterpreter(net, *lib, {1, 65, 700}, {1, 2});
+  }
+}
+
 TEST(CPUBackend, RunnersAgree) {
   // lgc::Runner over a .lgn (interpreter) and the net.so compiled from it.
   Net net = randomNet(60, {300, 200}, 4, 0.3);
