@@ -248,3 +248,8 @@ void ConvOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                          MLIRContext *context) {
   results.add<ConvOfConstant, ConvOfLeaf, DropUnusedLeaves>(context);
 }
+
+void ConvOp::getBlockKeepingPatterns(RewritePatternSet &results,
+                                     MLIRContext *context) {
+  results.add<DropUnusedLeaves>(context);
+}

@@ -18,8 +18,13 @@ void lgc::lgn::buildDefaultPipeline(OpPassManager &pm,
   // Shared blocks: their bodies fold once for every position, then they
   // become gates for the rest of the pipeline, or stay blocks between which
   // the gates are optimised (a backend that loops over positions).
-  if (opts.optLevel >= 1)
-    net.addPass(createSimplifyBlocks());
+  if (opts.optLevel >= 1) {
+    // Position loops read a block's operands in place when they are one run
+    // of block results: keep constant and single-leaf trees as blocks there.
+    SimplifyBlocksOptions simplify;
+    simplify.replaceTrivial = opts.unrollBlocks || !opts.optimizeAroundBlocks;
+    net.addPass(createSimplifyBlocks(simplify));
+  }
   if (opts.unrollBlocks)
     net.addPass(createUnrollBlocks());
   else if (!opts.optimizeAroundBlocks)

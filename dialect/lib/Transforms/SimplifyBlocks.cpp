@@ -28,7 +28,10 @@ struct SimplifyBlocksPass
     MLIRContext *context = &getContext();
     RewritePatternSet bodyPatterns(context), convPatterns(context);
     GateOp::getCanonicalizationPatterns(bodyPatterns, context);
-    ConvOp::getCanonicalizationPatterns(convPatterns, context);
+    if (replaceTrivial)
+      ConvOp::getCanonicalizationPatterns(convPatterns, context);
+    else
+      ConvOp::getBlockKeepingPatterns(convPatterns, context);
     FrozenRewritePatternSet body(std::move(bodyPatterns)),
         conv(std::move(convPatterns));
     SmallVector<ConvOp> convs;

@@ -1,4 +1,5 @@
 // RUN: lgc-opt %s --lgn-simplify-blocks | FileCheck %s
+// RUN: lgc-opt %s --lgn-simplify-blocks=replace-trivial=false | FileCheck %s --check-prefix=KEEP
 
 // A shared tree folds once for all positions; a tree that folds to a
 // constant or to one of its leaves replaces the conv; leaves the folded tree
@@ -30,6 +31,13 @@ lgn.net @fold_body classes 1 tau 1.0 {
 // CHECK-NEXT:  ^bb0(
 // CHECK-NEXT:    %[[T:.*]] = lgn.constant true
 // CHECK-NEXT:    lgn.output %[[T]], %[[T]], %[[T]], %[[T]]
+// For position loops (replace-trivial=false) it stays a conv of no leaves.
+// KEEP-LABEL: lgn.net @constant_tree
+// KEEP:         %[[R:.*]]:4 = lgn.conv(%arg0, {{.*}}) {{{.*}}leaves = array<i32>{{.*}}} -> 4 {
+// KEEP-NEXT:      %[[T:.*]] = lgn.constant true
+// KEEP-NEXT:      lgn.yield %[[T]]
+// KEEP-NEXT:    }
+// KEEP-NEXT:    lgn.output %[[R]]#0, %[[R]]#1, %[[R]]#2, %[[R]]#3
 lgn.net @constant_tree classes 1 tau 1.0 {
 ^bb0(%i0: i1, %i1: i1, %i2: i1, %i3: i1, %i4: i1, %i5: i1, %i6: i1, %i7: i1, %i8: i1):
   %r:4 = lgn.conv(%i0, %i1, %i2, %i3, %i4, %i5, %i6, %i7, %i8) {channels = 1 : i32, height = 3 : i32, width = 3 : i32, kernel = 2 : i32, stride = 1 : i32, padding = 0 : i32, leaves = array<i32: 0, 0, 0, 0, 1, 1>} -> 4 {
@@ -46,6 +54,13 @@ lgn.net @constant_tree classes 1 tau 1.0 {
 // CHECK-NEXT:  ^bb0(%[[I0:.*]]: i1, %[[I1:.*]]: i1, %[[I2:.*]]: i1, %[[I3:.*]]: i1):
 // CHECK-NEXT:    %[[F:.*]] = lgn.constant false
 // CHECK-NEXT:    lgn.output %[[I0]], %[[I1]], %[[F]], %[[I2]], %[[I3]], %[[F]], %[[F]], %[[F]], %[[F]]
+// For position loops it stays a conv reading that one leaf.
+// KEEP-LABEL: lgn.net @leaf_tree
+// KEEP:         %[[R:.*]]:9 = lgn.conv(%arg0, {{.*}}) {{{.*}}leaves = array<i32: 0, 1, 1>{{.*}}} -> 9 {
+// KEEP-NEXT:    ^bb0(%[[B:.*]]: i1):
+// KEEP-NEXT:      lgn.yield %[[B]]
+// KEEP-NEXT:    }
+// KEEP-NEXT:    lgn.output %[[R]]#0,
 lgn.net @leaf_tree classes 1 tau 1.0 {
 ^bb0(%i0: i1, %i1: i1, %i2: i1, %i3: i1):
   %r:9 = lgn.conv(%i0, %i1, %i2, %i3) {channels = 1 : i32, height = 2 : i32, width = 2 : i32, kernel = 2 : i32, stride = 1 : i32, padding = 1 : i32, leaves = array<i32: 0, 0, 0, 0, 1, 1>} -> 9 {

@@ -171,6 +171,11 @@ def LGN_ConvOp : LGN_Op<"conv", [Pure, IsolatedFromAbove, SingleBlock]> {
     /// The input read by leaf `leaf` at output position (y, x), or null
     /// where it falls on the padding.
     mlir::Value getLeafInput(unsigned leaf, int64_t y, int64_t x);
+    /// The canonicalizations that keep a conv a conv (dropping the leaves
+    /// its tree no longer reads), without the ones that replace constant
+    /// and single-leaf trees.
+    static void getBlockKeepingPatterns(mlir::RewritePatternSet &results,
+                                        mlir::MLIRContext *context);
   }];
 }
 

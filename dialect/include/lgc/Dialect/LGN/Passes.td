@@ -89,7 +89,18 @@ def SimplifyBlocks : Pass<"lgn-simplify-blocks", "lgc::lgn::NetOp"> {
     at), then the conv's own canonicalizations: a constant tree becomes that
     constant, a tree that is one of its leaves becomes the inputs that leaf
     reads, and leaves the folded tree no longer reads are dropped.
+
+    With `replace-trivial=false` constant and single-leaf trees stay convs
+    (only their unused leaves go): a backend that loops over positions then
+    finds the next block's operands as one run of block results, where the
+    replacements would mix inputs, constants and results and make it gather
+    them one by one.
   }];
+  let options = [
+    Option<"replaceTrivial", "replace-trivial", "bool", /*default=*/"true",
+           "Replace constant and single-leaf trees by constants and the "
+           "inputs they read">
+  ];
   let statistics = [
     Statistic<"numReplaced", "replaced-convs",
               "Number of lgn.conv ops replaced by constants or inputs">,
