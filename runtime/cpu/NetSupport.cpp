@@ -16,8 +16,9 @@
 // and lgc links the variant matching the CPU it compiles for, so the
 // vector code here is as wide as the kernel's.
 //
-// Freestanding on purpose: no C++ runtime (no new, no exceptions, no static
-// guards), only malloc/free/memset from libc, so the .so links with a plain
+// Freestanding on purpose: no C++ runtime (no operator new, only placement
+// new on malloc'd memory; no exceptions, no static guards), only
+// malloc/free/memset from libc, so the .so links with a plain
 // `ld.lld -shared`.
 //
 // One file (over 600 lines) on purpose: it is compiled once per ISA level
@@ -30,6 +31,7 @@
 #include "lgc/Runtime/GeneratedABI.h"
 #include "lgc/lgc_net.h"
 
+#include <new>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,14 +171,13 @@ struct Buffers {
   bool levelsAscend = false; // float packing by counts applies
 #endif
 
-  bool allocate(bool wantCounts) {
+  bool allocate() {
     uint32_t V = shape(kVectorWords);
     rowWords = (shape(kInputs) + 63) / 64 + 1;
     size_t levels = shape(kLevels) ? shape(kLevels) : shape(kInputs);
     in = alloc(size_t(shape(kInputs)) * V);
     scratch = alloc(size_t(shape(kScratchSlots)) * V);
-    planes =
-        alloc(wantCounts ? size_t(shape(kClasses)) * shape(kPlanes) * V : 1);
+    planes = alloc(size_t(shape(kClasses)) * shape(kPlanes) * V);
     rows = alloc(64 * rowWords);
     byteT = static_cast<uint16_t *>(malloc(sizeof(uint16_t) * (levels + 1)));
     outputs = static_cast<const uint64_t **>(
@@ -185,8 +186,9 @@ struct Buffers {
       return false;
     // Generated code writes every slot before reading it (a block's zero
     // frame included). All ones rather than whatever the allocator left:
-    // code that broke this rule would fail every run the same way, and the
-    // bit-exact tests would see it.
+    // code that broke this rule would fail the first call on a fresh set of
+    // buffers the same way every time, and the bit-exact tests would see it
+    // (later calls reuse the set, with the last call's values in it).
     memset(scratch, 0xff, sizeof(uint64_t) * shape(kScratchSlots) * V);
     for (uint32_t k = 0; k < shape(kOutputs); ++k) {
       int32_t home = __lgc_gen_outputs[k];
@@ -675,20 +677,59 @@ void groupSumAnyWidth(const Buffers &buf, size_t first, size_t n,
 
 /// Runs the net over n samples, a block of 64 V at a time; pack(start, count,
 /// buf) fills every input vector for samples [start, start + count).
+/// One set of buffers parked between calls, so that a call does not
+/// allocate (and fault in, and fill) its scratch memory again: megabytes for
+/// a conv net run as position loops, a noticeable share of a call of
+/// thousands of samples. A caller takes it with an atomic exchange, or
+/// allocates a set of its own when another thread holds it; a finished call
+/// parks its set and frees the one it displaces. Freed when the library is
+/// unloaded.
+Buffers *parked = nullptr;
+
+void freeBuffers(Buffers *b) {
+  if (b) {
+    b->~Buffers();
+    free(b);
+  }
+}
+
+Buffers *takeBuffers() {
+  if (Buffers *b = __atomic_exchange_n(&parked, nullptr, __ATOMIC_ACQ_REL))
+    return b;
+  void *p = malloc(sizeof(Buffers));
+  if (!p)
+    return nullptr;
+  Buffers *b = new (p) Buffers;
+  if (!b->allocate()) {
+    freeBuffers(b);
+    return nullptr;
+  }
+  return b;
+}
+
+void parkBuffers(Buffers *b) {
+  freeBuffers(__atomic_exchange_n(&parked, b, __ATOMIC_ACQ_REL));
+}
+
+__attribute__((destructor)) void freeParkedBuffers() {
+  freeBuffers(__atomic_exchange_n(&parked, nullptr, __ATOMIC_ACQ_REL));
+}
+
 template <typename Pack>
 int runBlocks(size_t n, uint32_t *counts, uint32_t *classes, Pack pack) {
   if (shape(kPlanes) > kMaxPlanes)
     return LGC_ERR_ARGUMENT;
-  Buffers buf;
-  if (!buf.allocate(counts != nullptr))
+  Buffers *buf = takeBuffers();
+  if (!buf)
     return LGC_ERR_MEMORY;
   size_t block = size_t(64) * shape(kVectorWords);
   for (size_t start = 0; start < n; start += block) {
     size_t count = n - start < block ? n - start : block;
-    pack(start, count, buf);
-    __lgc_gen_eval(buf.in, buf.scratch);
-    groupSumAnyWidth(buf, start, count, counts, classes);
+    pack(start, count, *buf);
+    __lgc_gen_eval(buf->in, buf->scratch);
+    groupSumAnyWidth(*buf, start, count, counts, classes);
   }
+  parkBuffers(buf);
   return LGC_OK;
 }
 

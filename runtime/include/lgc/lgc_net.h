@@ -1,8 +1,11 @@
 /*===- lgc_net.h - The C ABI of an lgc-compiled net library -----*- C -*-===*
  *
  * Part of lgc. Every net.so that `lgc net.lgn -o net.so` writes exports the
- * functions below (ABI version LGC_NET_ABI_VERSION). They are thread-safe and
- * keep no global state: any number of threads may call them at once.
+ * functions below (ABI version LGC_NET_ABI_VERSION). They are thread-safe:
+ * any number of threads may call them at once. The only state kept between
+ * calls is one set of working buffers, so that a call need not allocate its
+ * scratch memory again (a thread that finds it taken allocates its own); it
+ * is freed when the library is unloaded.
  *
  * Inputs come as raw features (8-bit or float, row-major, `features` per
  * sample), thresholded inside by the encoding baked into the library, or as

@@ -25,6 +25,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include <unistd.h>
 
 using namespace lgc;
@@ -341,6 +344,51 @@ TEST(CPUBackend, ThermometerLevelOrders) {
     ASSERT_TRUE(lib);
     test::checkAgainstInterpreter(net, *lib, {1, 65, 700}, {1, 2});
   }
+}
+
+TEST(CPUBackend, ConcurrentCallsAgree) {
+  // The library parks one set of working buffers between calls: calls from
+  // many threads at once, of every input kind and size, hand it over or
+  // allocate their own, and every result equals the one-thread answer.
+  Net net = randomNet(60, {300, 200}, 4, 0.3);
+  net.numFeatures = 20;
+  net.levels = {0.2f, 0.5f, 0.7f};
+  TempDir dir;
+  Case c{"concurrent", 0, {}, 0, Connections::Random, 0, 2, 0, 100};
+  std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
+  ASSERT_TRUE(lib);
+  const size_t n = 1100;
+  Rng rng(9);
+  std::vector<uint8_t> px(n * 20);
+  std::vector<float> fx(n * 20);
+  for (size_t i = 0; i < px.size(); ++i) {
+    px[i] = uint8_t(rng.below(256));
+    fx[i] = float(rng.uniform());
+  }
+  std::vector<uint32_t> want8(n), wantF(n);
+  ASSERT_TRUE(lib->runU8(px.data(), n, nullptr, want8.data(), 1).ok());
+  ASSERT_TRUE(lib->runF32(fx.data(), n, nullptr, wantF.data(), 1).ok());
+  std::atomic<unsigned> wrong{0};
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < 6; ++t)
+    pool.emplace_back([&, t] {
+      for (unsigned k = 0; k < 100; ++k) {
+        // Prefixes of different lengths: the tail of one call must not leak
+        // into the next one's answer.
+        size_t m = 1 + (t * 131 + k * 97) % n;
+        std::vector<uint32_t> got(m);
+        bool f32 = (t + k) % 2;
+        Status s =
+            f32 ? lib->runF32(fx.data(), m, nullptr, got.data(), 1)
+                : lib->runU8(px.data(), m, nullptr, got.data(), 1);
+        const std::vector<uint32_t> &want = f32 ? wantF : want8;
+        if (!s.ok() || !std::equal(got.begin(), got.end(), want.begin()))
+          ++wrong;
+      }
+    });
+  for (std::thread &th : pool)
+    th.join();
+  EXPECT_EQ(wrong.load(), 0u);
 }
 
 TEST(CPUBackend, RunnersAgree) {
