@@ -36,13 +36,13 @@ BitData lgc::train::binarize(const Dataset &data, const ModelConfig &cfg,
   BitData out;
   out.inputs = encoded.numInputs;
   out.labels.assign(data.labels.begin() + begin, data.labels.begin() + end);
-  out.bits.resize((end - begin) * out.inputs);
+  out.words.assign((end - begin) * out.rowWords(), 0);
   for (size_t s = begin; s < end; ++s) {
     const float *x = &data.features[s * data.numFeatures];
-    uint8_t *row = &out.bits[(s - begin) * out.inputs];
+    uint64_t *row = &out.words[(s - begin) * out.rowWords()];
     for (uint32_t i = 0; i < out.inputs; ++i) {
       InputBit bit = encoded.inputBit(i);
-      row[i] = x[bit.feature] > bit.threshold;
+      row[i / 64] |= uint64_t(x[bit.feature] > bit.threshold) << (i % 64);
     }
   }
   if (packed)
@@ -288,18 +288,19 @@ double Trainer::step(uint32_t *correctOut) {
           c = float(augmentRng.normal() * opts.elastic);
     }
   }
-  // Sample s of the batch as the steps see it (in `scratch` if moved).
+  // Sample s of the batch as the steps see it, one byte per bit: unpacked
+  // into `scratch`, then moved into its second half if augmented.
   auto sampleBits = [&](uint32_t s, std::vector<uint8_t> &scratch) {
-    const uint8_t *row = &trainData.bits[size_t(batch[s]) * inputs];
+    scratch.resize(2 * size_t(inputs));
+    uint8_t *row = scratch.data(), *moved = row + inputs;
+    trainData.unpack(batch[s], row);
     if (!augment)
-      return row;
-    scratch.resize(inputs);
+      return static_cast<const uint8_t *>(row);
     if (turn)
-      warpBits(row, shape, moves[s], scratch.data());
+      warpBits(row, shape, moves[s], moved);
     else
-      augmentBits(row, shape, moves[s].dx, moves[s].dy, moves[s].flip,
-                  scratch.data());
-    return static_cast<const uint8_t *>(scratch.data());
+      augmentBits(row, shape, moves[s].dx, moves[s].dy, moves[s].flip, moved);
+    return static_cast<const uint8_t *>(moved);
   };
   if (gpu) {
     // Unit-major inputs, as the kernels read them.
@@ -410,9 +411,11 @@ EvalResult Trainer::evaluate(const BitData &data) {
          first += size_t(numThreads) * chunk) {
       uint32_t n = uint32_t(std::min<size_t>(chunk, data.size() - first));
       float *in = ws.inputs().data();
-      for (uint32_t s = 0; s < n; ++s)
+      for (uint32_t s = 0; s < n; ++s) {
+        const uint64_t *row = &data.words[(first + s) * data.rowWords()];
         for (uint32_t i = 0; i < inputs; ++i)
-          in[size_t(i) * chunk + s] = data.bits[(first + s) * inputs + i];
+          in[size_t(i) * chunk + s] = float((row[i / 64] >> (i % 64)) & 1);
+      }
       ws.forward(model, coeffs.data(), n);
       losses[t] +=
           ws.lossAndGrad(model, &data.labels[first], n, 0.0f, corrects[t]);

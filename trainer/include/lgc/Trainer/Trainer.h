@@ -140,12 +140,23 @@ void warpBits(const uint8_t *in, const Shape &shape, const Warp &warp,
               uint8_t *out);
 
 /// Inputs thresholded to 0/1, sample-major, plus labels.
+/// Thresholded samples. Each sample's input bits are kept packed (bit i of
+/// a sample in bit i % 64 of its word i / 64), 8x less than a byte per bit:
+/// Fashion-MNIST's 60,000 training images at seven levels are 41 MB instead
+/// of 329 MB. The steps read a sample as bytes through unpack().
 struct BitData {
   uint32_t inputs = 0;
-  std::vector<uint8_t> bits;
+  std::vector<uint64_t> words; // rowWords() per sample
   std::vector<uint32_t> labels;
   std::vector<uint64_t> packed; // the interpreter's layout, for discrete eval
   size_t size() const { return labels.size(); }
+  size_t rowWords() const { return (size_t(inputs) + 63) / 64; }
+  /// Sample s's bits, one byte (0 or 1) each, into out[0 .. inputs).
+  void unpack(size_t s, uint8_t *out) const {
+    const uint64_t *row = &words[s * rowWords()];
+    for (uint32_t i = 0; i < inputs; ++i)
+      out[i] = uint8_t((row[i / 64] >> (i % 64)) & 1);
+  }
 };
 
 /// The learning rate at `progress` (0 at the start, 1 at the end of the
