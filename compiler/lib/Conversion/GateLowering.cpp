@@ -150,6 +150,38 @@ void NetPartition::planBlocks(NetOp net) {
           return isa<OutputOp>(user) || live.contains(user);
         }))
       live.insert(op);
+  // Conv -> pool fusion: an unpadded pool whose every channel is one conv's
+  // results in image order, read by nothing else, gets its channels from
+  // the convs directly (see BlockPlan::poolPlan).
+  llvm::DenseMap<Operation *, std::pair<Operation *, int64_t>> poolOfConv;
+  for (Operation *op : blockOps) {
+    auto pool = dyn_cast<OrPoolOp>(op);
+    if (!pool || !live.contains(op) || pool.getPadding() != 0)
+      continue;
+    int64_t H = pool.getHeight(), W = pool.getWidth();
+    SmallVector<Operation *> convs;
+    for (int64_t c = 0; c < pool.getChannels(); ++c) {
+      auto conv = pool.getInputs()[c * H * W].getDefiningOp<ConvOp>();
+      if (!conv || conv.getOutHeight() != H || conv.getOutWidth() != W ||
+          int64_t(conv.getNumResults()) != H * W || poolOfConv.contains(conv) ||
+          llvm::is_contained(convs, conv))
+        break;
+      bool exact = true;
+      for (int64_t i = 0; i < H * W && exact; ++i)
+        exact = pool.getInputs()[c * H * W + i] == conv.getResult(i) &&
+                conv.getResult(i).hasOneUse();
+      if (!exact)
+        break;
+      convs.push_back(conv);
+    }
+    if (int64_t(convs.size()) != pool.getChannels())
+      continue;
+    for (size_t c = 0; c < convs.size(); ++c)
+      poolOfConv[convs[c]] = {op, int64_t(c)};
+  }
+  llvm::DenseSet<Operation *> fedPools;
+  for (auto &entry : poolOfConv)
+    fedPools.insert(entry.second.first);
   // Framed images made so far, by operands and padding.
   llvm::DenseMap<llvm::hash_code, SmallVector<size_t, 1>> framed;
   for (Operation *op : blockOps) {
@@ -157,6 +189,24 @@ void NetPartition::planBlocks(NetOp net) {
       continue;
     WindowGeometry g = windowGeometry(op);
     BlockPlan plan{op, ValueHome::Scratch, 0, 0, 0, true, 0};
+    if (fedPools.contains(op)) {
+      // Its convs compute it: only its results need homes.
+      plan.gathered = false;
+      plan.fedByConvs = true;
+      plan.outBase = scratchSlots;
+      for (OpResult r : op->getResults())
+        homes[r] = ValueHome{ValueHome::Scratch,
+                             plan.outBase + int64_t(r.getResultNumber())};
+      scratchSlots += op->getNumResults();
+      for (BlockPlan &conv : blockPlans)
+        if (auto it = poolOfConv.find(conv.op);
+            it != poolOfConv.end() && it->second.first == op) {
+          conv.poolPlan = int64_t(blockPlans.size());
+          conv.poolChannel = it->second.second;
+        }
+      blockPlans.push_back(plan);
+      continue;
+    }
     // In place: the operands are inputs (or an earlier block's results) at
     // consecutive indices, and no border is needed.
     std::optional<ValueHome> first =
@@ -192,10 +242,13 @@ void NetPartition::planBlocks(NetOp net) {
       framed[key].push_back(blockPlans.size());
     }
     plan.outBase = scratchSlots;
-    for (OpResult r : op->getResults())
-      homes[r] = ValueHome{ValueHome::Scratch,
-                           plan.outBase + int64_t(r.getResultNumber())};
-    scratchSlots += op->getNumResults();
+    // A conv fused into its pool stores no results of its own.
+    if (!poolOfConv.contains(op)) {
+      for (OpResult r : op->getResults())
+        homes[r] = ValueHome{ValueHome::Scratch,
+                             plan.outBase + int64_t(r.getResultNumber())};
+      scratchSlots += op->getNumResults();
+    }
     blockPlans.push_back(plan);
   }
 }

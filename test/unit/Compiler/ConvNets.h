@@ -39,6 +39,13 @@ inline std::vector<ConvNetSpec> convNetSpecs() {
        {0.5f},
        5},
       {"conv(5,k=3,p=2,d=2,g=1) pool(2,p=1)", 5, 5, {0.2f, 0.5f, 0.8f}, 5},
+      // A strided conv into overlapping unpadded windows (a conv fused into
+      // its pool under --blocks=loop), then a conv reading the pool.
+      {"conv(4,k=3,s=2,p=1,d=2) pool(3,s=2) conv(3,k=2,d=1) dense(30)",
+       11,
+       9,
+       {0.4f, 0.7f},
+       3},
   };
 }
 

@@ -107,6 +107,14 @@ struct BlockPlan {
   bool gathered;
   /// Result r is in scratch slot outBase + r.
   int64_t outBase;
+  /// A conv whose results only an unpadded lgn.or_pool reads, as its
+  /// channel poolChannel in image order: the conv is evaluated at the pool's
+  /// windows and ORed there, into the pool's result slots (blocks()[poolPlan]
+  /// ), and its own results are never stored (outBase unused). -1 otherwise.
+  int64_t poolPlan = -1, poolChannel = 0;
+  /// An lgn.or_pool whose every channel such convs compute: it emits
+  /// nothing of its own.
+  bool fedByConvs = false;
 };
 
 /// The gates of a net as generated functions, and the memory they share.

@@ -76,10 +76,13 @@ public:
     if (plan.gathered)
       emitGather(plan);
     llvm::Value *src = plan.sourceKind == ValueHome::Input ? inArg : scratchArg;
-    if (auto conv = llvm::dyn_cast<lgn::ConvOp>(plan.op))
-      emitConv(conv, plan, src);
-    else
+    auto conv = llvm::dyn_cast<lgn::ConvOp>(plan.op);
+    if (!conv)
       emitPool(llvm::cast<lgn::OrPoolOp>(plan.op), plan, src);
+    else if (plan.poolPlan >= 0)
+      emitConvIntoPool(conv, plan, src);
+    else
+      emitConv(conv, plan, src);
   }
 
 protected:
@@ -226,34 +229,72 @@ private:
     }
   }
 
-  /// One tree per position: leaf (channel, dy, dx) of the window at
-  /// (y stride, x stride) in the framed image.
+  /// The conv's tree at the window whose top-left corner is at `corner`
+  /// (relative to the framed image's origin): leaf (channel, dy, dx) reads
+  /// the framed image there.
+  llvm::Value *emitTree(lgn::ConvOp conv, const BlockPlan &plan,
+                        llvm::Value *src, llvm::Value *corner) {
+    llvm::ArrayRef<int32_t> leaves = conv.getLeaves();
+    mlir::Block &body = conv.getBodyBlock();
+    llvm::DenseMap<mlir::Value, llvm::Value *> values;
+    for (unsigned l = 0; l < body.getNumArguments(); ++l) {
+      int64_t offset = plan.sourceBase + leaves[3 * l] * plan.planeStride +
+                       leaves[3 * l + 1] * plan.rowStride + leaves[3 * l + 2];
+      values[body.getArgument(l)] =
+          loadAt(src, b.CreateAdd(corner, i64(offset)));
+    }
+    for (mlir::Operation &op : body) {
+      if (auto gate = llvm::dyn_cast<lgn::GateOp>(op))
+        values[gate.getResult()] =
+            bitwise(gate.getKind(), values.lookup(gate.getLhs()),
+                    values.lookup(gate.getRhs()));
+      else if (auto c = llvm::dyn_cast<lgn::ConstantOp>(op))
+        values[c.getResult()] = constant(c.getValue());
+      else if (auto yield = llvm::dyn_cast<lgn::YieldOp>(op))
+        return values.lookup(yield.getResult());
+    }
+    llvm_unreachable("a conv body ends with lgn.yield");
+  }
+
+  /// One tree per position: the window at (y stride, x stride) in the
+  /// framed image.
   void emitConv(lgn::ConvOp conv, const BlockPlan &plan, llvm::Value *src) {
     int64_t s = conv.getStride(), Wp = plan.rowStride,
             Wout = conv.getOutWidth();
-    llvm::ArrayRef<int32_t> leaves = conv.getLeaves();
-    mlir::Block &body = conv.getBodyBlock();
     loop(conv.getOutHeight(), [&](llvm::Value *y) {
       loop(Wout, [&](llvm::Value *x) {
-        llvm::Value *corner = affine(0, s * Wp, y, s, x);
-        llvm::DenseMap<mlir::Value, llvm::Value *> values;
-        for (unsigned l = 0; l < body.getNumArguments(); ++l) {
-          int64_t offset = plan.sourceBase + leaves[3 * l] * plan.planeStride +
-                           leaves[3 * l + 1] * Wp + leaves[3 * l + 2];
-          values[body.getArgument(l)] =
-              loadAt(src, b.CreateAdd(corner, i64(offset)));
-        }
-        for (mlir::Operation &op : body) {
-          if (auto gate = llvm::dyn_cast<lgn::GateOp>(op))
-            values[gate.getResult()] =
-                bitwise(gate.getKind(), values.lookup(gate.getLhs()),
-                        values.lookup(gate.getRhs()));
-          else if (auto c = llvm::dyn_cast<lgn::ConstantOp>(op))
-            values[c.getResult()] = constant(c.getValue());
-          else if (auto yield = llvm::dyn_cast<lgn::YieldOp>(op))
-            storeAt(values.lookup(yield.getResult()),
-                    affine(plan.outBase, Wout, y, 1, x));
-        }
+        storeAt(emitTree(conv, plan, src, affine(0, s * Wp, y, s, x)),
+                affine(plan.outBase, Wout, y, 1, x));
+      });
+    });
+  }
+
+  /// A conv fused into the pool after it (BlockPlan::poolPlan): per pool
+  /// output, the OR of the trees at the conv positions its window covers,
+  /// kept in registers, stored once as the pool's result; the conv's own
+  /// results are never stored, and positions no window covers never
+  /// computed.
+  void emitConvIntoPool(lgn::ConvOp conv, const BlockPlan &plan,
+                        llvm::Value *src) {
+    const BlockPlan &poolPlan = partition.blocks()[plan.poolPlan];
+    auto pool = llvm::cast<lgn::OrPoolOp>(poolPlan.op);
+    int64_t s = conv.getStride(), Wp = plan.rowStride, ps = pool.getStride(),
+            k = pool.getKernel(), Hout = pool.getOutHeight(),
+            Wout = pool.getOutWidth();
+    int64_t out = poolPlan.outBase + plan.poolChannel * Hout * Wout;
+    loop(Hout, [&](llvm::Value *y) {
+      loop(Wout, [&](llvm::Value *x) {
+        // Conv position (y ps + dy, x ps + dx) reads its window at
+        // ((y ps + dy) s, (x ps + dx) s).
+        llvm::Value *base = affine(0, ps * s * Wp, y, ps * s, x);
+        llvm::Value *acc = nullptr;
+        for (int64_t dy = 0; dy < k; ++dy)
+          for (int64_t dx = 0; dx < k; ++dx) {
+            llvm::Value *v = emitTree(
+                conv, plan, src, b.CreateAdd(base, i64(dy * s * Wp + dx * s)));
+            acc = acc ? b.CreateOr(acc, v) : v;
+          }
+        storeAt(acc, affine(out, Wout, y, 1, x));
       });
     });
   }
@@ -334,6 +375,8 @@ buildPart(const NetPartition &partition, const NetTables &tables,
   // Blocks, in part 0: the gates read their results.
   std::vector<llvm::Function *> blocks;
   for (const BlockPlan &plan : partition.blocks()) {
+    if (plan.fedByConvs)
+      continue; // its convs write its results
     blocks.push_back(emitter.declare(
         (abi::kCpuBlockFunction + llvm::Twine(blocks.size())).str(),
         llvm::GlobalValue::InternalLinkage));
