@@ -182,8 +182,62 @@ void NetPartition::planBlocks(NetOp net) {
   llvm::DenseSet<Operation *> fedPools;
   for (auto &entry : poolOfConv)
     fedPools.insert(entry.second.first);
+  // Pools whose results a padded conv reads as its whole image: their
+  // results go inside that conv's frame (BlockPlan::outRow), padding p.
+  llvm::DenseMap<Operation *, int64_t> poolFramePadding;
+  for (Operation *op : blockOps) {
+    auto conv = dyn_cast<ConvOp>(op);
+    if (!conv || !live.contains(op) || conv.getPadding() == 0 ||
+        conv.getInputs().empty())
+      continue;
+    auto pool = conv.getInputs()[0].getDefiningOp<OrPoolOp>();
+    if (pool && !poolFramePadding.contains(pool) &&
+        pool.getOutHeight() == conv.getHeight() &&
+        pool.getOutWidth() == conv.getWidth() &&
+        pool.getChannels() == conv.getChannels() &&
+        llvm::equal(conv.getInputs(), pool->getResults()))
+      poolFramePadding[pool] = conv.getPadding();
+  }
   // Framed images made so far, by operands and padding.
+  struct Frame {
+    SmallVector<Value> image;
+    int64_t height, width, padding, base, rowStride, planeStride;
+  };
+  SmallVector<Frame> frames;
   llvm::DenseMap<llvm::hash_code, SmallVector<size_t, 1>> framed;
+  auto frameKey = [](auto image, int64_t h, int64_t w, int64_t p) {
+    return llvm::hash_combine(
+        llvm::hash_combine_range(image.begin(), image.end()), h, w, p);
+  };
+  // Gives block `op`'s results their homes, from scratchSlots: one run, or
+  // inside a new frame (registered for the conv that reads it).
+  auto placeResults = [&](Operation *op, BlockPlan &plan) {
+    int64_t C = 1, H = 1, W = int64_t(op->getNumResults());
+    if (auto pool = dyn_cast<OrPoolOp>(op)) {
+      C = pool.getChannels(), H = pool.getOutHeight(), W = pool.getOutWidth();
+    } else if (auto conv = dyn_cast<ConvOp>(op)) {
+      H = conv.getOutHeight(), W = conv.getOutWidth();
+    }
+    int64_t p = poolFramePadding.lookup(op);
+    plan.outRow = W + 2 * p;
+    plan.outPlane = (H + 2 * p) * plan.outRow;
+    plan.outBase = scratchSlots + p * plan.outRow + p;
+    if (p > 0) {
+      plan.frameBase = scratchSlots;
+      plan.framePadding = p;
+      SmallVector<Value> image(op->getResults());
+      framed[frameKey(image, H, W, p)].push_back(frames.size());
+      frames.push_back({std::move(image), H, W, p, scratchSlots, plan.outRow,
+                        plan.outPlane});
+    }
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t y = 0; y < H; ++y)
+        for (int64_t x = 0; x < W; ++x)
+          homes[op->getResult(unsigned((c * H + y) * W + x))] =
+              ValueHome{ValueHome::Scratch,
+                        plan.outBase + c * plan.outPlane + y * plan.outRow + x};
+    scratchSlots += C * plan.outPlane;
+  };
   for (Operation *op : blockOps) {
     if (!live.contains(op))
       continue;
@@ -193,11 +247,7 @@ void NetPartition::planBlocks(NetOp net) {
       // Its convs compute it: only its results need homes.
       plan.gathered = false;
       plan.fedByConvs = true;
-      plan.outBase = scratchSlots;
-      for (OpResult r : op->getResults())
-        homes[r] = ValueHome{ValueHome::Scratch,
-                             plan.outBase + int64_t(r.getResultNumber())};
-      scratchSlots += op->getNumResults();
+      placeResults(op, plan);
       for (BlockPlan &conv : blockPlans)
         if (auto it = poolOfConv.find(conv.op);
             it != poolOfConv.end() && it->second.first == op) {
@@ -212,16 +262,14 @@ void NetPartition::planBlocks(NetOp net) {
     std::optional<ValueHome> first =
         g.padding == 0 ? consecutiveHomes(g.inputs) : std::nullopt;
     bool inPlace = first.has_value();
-    llvm::hash_code key = llvm::hash_combine(
-        llvm::hash_combine_range(g.inputs.begin(), g.inputs.end()), g.height,
-        g.width, g.padding);
-    const BlockPlan *same = nullptr;
+    llvm::hash_code key = frameKey(g.inputs, g.height, g.width, g.padding);
+    const Frame *same = nullptr;
     if (!inPlace)
       for (size_t k : framed.lookup(key)) {
-        WindowGeometry h = windowGeometry(blockPlans[k].op);
-        if (h.height == g.height && h.width == g.width &&
-            h.padding == g.padding && llvm::equal(h.inputs, g.inputs))
-          same = &blockPlans[k];
+        const Frame &f = frames[k];
+        if (f.height == g.height && f.width == g.width &&
+            f.padding == g.padding && llvm::equal(f.image, g.inputs))
+          same = &f;
       }
     if (inPlace) {
       plan.sourceKind = first->kind;
@@ -230,7 +278,7 @@ void NetPartition::planBlocks(NetOp net) {
       plan.planeStride = g.height * g.width;
       plan.gathered = false;
     } else if (same) {
-      plan.sourceBase = same->sourceBase;
+      plan.sourceBase = same->base;
       plan.rowStride = same->rowStride;
       plan.planeStride = same->planeStride;
       plan.gathered = false;
@@ -239,16 +287,14 @@ void NetPartition::planBlocks(NetOp net) {
       plan.rowStride = g.width + 2 * g.padding;
       plan.planeStride = (g.height + 2 * g.padding) * plan.rowStride;
       scratchSlots += g.channels * plan.planeStride;
-      framed[key].push_back(blockPlans.size());
+      framed[key].push_back(frames.size());
+      frames.push_back({SmallVector<Value>(g.inputs), g.height, g.width,
+                        g.padding, plan.sourceBase, plan.rowStride,
+                        plan.planeStride});
     }
-    plan.outBase = scratchSlots;
     // A conv fused into its pool stores no results of its own.
-    if (!poolOfConv.contains(op)) {
-      for (OpResult r : op->getResults())
-        homes[r] = ValueHome{ValueHome::Scratch,
-                             plan.outBase + int64_t(r.getResultNumber())};
-      scratchSlots += op->getNumResults();
-    }
+    if (!poolOfConv.contains(op))
+      placeResults(op, plan);
     blockPlans.push_back(plan);
   }
 }

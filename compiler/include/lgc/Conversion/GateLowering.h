@@ -105,8 +105,17 @@ struct BlockPlan {
   /// of a conv layer share one). Otherwise the block reads them where they
   /// are.
   bool gathered;
-  /// Result r is in scratch slot outBase + r.
+  /// Result r = (channel c, y, x) is in scratch slot outBase + c * outPlane
+  /// + y * outRow + x: one run (outPlane = out height x width, outRow = out
+  /// width), or, for a pool whose results a padded conv reads as its image,
+  /// the inside of that conv's zero-framed image (outRow the framed width),
+  /// so that the conv reads them in place.
   int64_t outBase;
+  int64_t outPlane = 0, outRow = 0;
+  /// That frame, when this block's results are placed in one: its border
+  /// (padding `framePadding` around channels x out height x out width
+  /// from slot frameBase) is zeroed by this block's function.
+  int64_t frameBase = -1, framePadding = 0;
   /// A conv whose results only an unpadded lgn.or_pool reads, as its
   /// channel poolChannel in image order: the conv is evaluated at the pool's
   /// windows and ORed there, into the pool's result slots (blocks()[poolPlan]

@@ -73,6 +73,13 @@ public:
   /// positions (see BlockPlan), after copying its operands into their
   /// zero-framed image where the plan gathers them.
   void emitBlock(const BlockPlan &plan) {
+    if (plan.frameBase >= 0)
+      emitBorder(plan.frameBase, numChannels(plan.op),
+                 (plan.outPlane / plan.outRow) - 2 * plan.framePadding,
+                 plan.outRow - 2 * plan.framePadding, plan.framePadding,
+                 plan.outRow, plan.outPlane);
+    if (plan.fedByConvs)
+      return; // its convs write its results
     if (plan.gathered)
       emitGather(plan);
     llvm::Value *src = plan.sourceKind == ValueHome::Input ? inArg : scratchArg;
@@ -183,13 +190,16 @@ private:
     b.SetInsertPoint(exit);
   }
 
-  /// Copies the operands into the plan's image and zeroes its frame: rows
-  /// of the frame are runs of stores, the columns a few per row.
-  void emitGather(const BlockPlan &plan) {
-    WindowGeometry g = windowGeometry(plan.op);
-    int64_t C = g.channels, H = g.height, W = g.width, p = g.padding;
-    int64_t Wp = plan.rowStride, plane = plan.planeStride,
-            base = plan.sourceBase;
+  static int64_t numChannels(mlir::Operation *op) {
+    auto pool = llvm::dyn_cast<lgn::OrPoolOp>(op);
+    return pool ? pool.getChannels() : 1;
+  }
+
+  /// Zeroes the border of a framed image: C channels of H x W inside a
+  /// border of p, rows of Wp slots, channels plane slots apart, from slot
+  /// base. Rows of the border are runs of stores, the columns a few per row.
+  void emitBorder(int64_t base, int64_t C, int64_t H, int64_t W, int64_t p,
+                  int64_t Wp, int64_t plane) {
     llvm::Value *zero = constant(false);
     if (p > 0)
       loop(C, [&](llvm::Value *c) {
@@ -205,6 +215,15 @@ private:
           }
         });
       });
+  }
+
+  /// Copies the operands into the plan's image and zeroes its border.
+  void emitGather(const BlockPlan &plan) {
+    WindowGeometry g = windowGeometry(plan.op);
+    int64_t C = g.channels, H = g.height, W = g.width, p = g.padding;
+    int64_t Wp = plan.rowStride, plane = plan.planeStride,
+            base = plan.sourceBase;
+    emitBorder(base, C, H, W, p, Wp, plane);
     // One run of inputs or scratch slots in image order is copied by a
     // loop; anything else (a pool reading folded trees: inputs, constants
     // and conv results mixed) one value at a time.
@@ -264,7 +283,7 @@ private:
     loop(conv.getOutHeight(), [&](llvm::Value *y) {
       loop(Wout, [&](llvm::Value *x) {
         storeAt(emitTree(conv, plan, src, affine(0, s * Wp, y, s, x)),
-                affine(plan.outBase, Wout, y, 1, x));
+                affine(plan.outBase, plan.outRow, y, 1, x));
       });
     });
   }
@@ -281,7 +300,7 @@ private:
     int64_t s = conv.getStride(), Wp = plan.rowStride, ps = pool.getStride(),
             k = pool.getKernel(), Hout = pool.getOutHeight(),
             Wout = pool.getOutWidth();
-    int64_t out = poolPlan.outBase + plan.poolChannel * Hout * Wout;
+    int64_t out = poolPlan.outBase + plan.poolChannel * poolPlan.outPlane;
     loop(Hout, [&](llvm::Value *y) {
       loop(Wout, [&](llvm::Value *x) {
         // Conv position (y ps + dy, x ps + dx) reads its window at
@@ -294,7 +313,7 @@ private:
                 conv, plan, src, b.CreateAdd(base, i64(dy * s * Wp + dx * s)));
             acc = acc ? b.CreateOr(acc, v) : v;
           }
-        storeAt(acc, affine(out, Wout, y, 1, x));
+        storeAt(acc, affine(out, poolPlan.outRow, y, 1, x));
       });
     });
   }
@@ -316,8 +335,8 @@ private:
                   loadAt(src, b.CreateAdd(corner, i64(dy * Wp + dx)));
               acc = acc ? b.CreateOr(acc, v) : v;
             }
-          storeAt(acc, b.CreateAdd(affine(plan.outBase, Hout * Wout, c),
-                                   affine(0, Wout, y, 1, x)));
+          storeAt(acc, b.CreateAdd(affine(plan.outBase, plan.outPlane, c),
+                                   affine(0, plan.outRow, y, 1, x)));
         });
       });
     });
@@ -375,7 +394,7 @@ buildPart(const NetPartition &partition, const NetTables &tables,
   // Blocks, in part 0: the gates read their results.
   std::vector<llvm::Function *> blocks;
   for (const BlockPlan &plan : partition.blocks()) {
-    if (plan.fedByConvs)
+    if (plan.fedByConvs && plan.frameBase < 0)
       continue; // its convs write its results
     blocks.push_back(emitter.declare(
         (abi::kCpuBlockFunction + llvm::Twine(blocks.size())).str(),
