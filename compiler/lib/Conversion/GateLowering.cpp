@@ -132,27 +132,12 @@ WindowGeometry lgc::windowGeometry(Operation *op) {
           pool.getWidth(), pool.getPadding()};
 }
 
-void NetPartition::planBlocks(NetOp net) {
-  SmallVector<Operation *> blockOps;
-  for (Operation &op : net.getBodyBlock())
-    if (isa<ConvOp, OrPoolOp>(op))
-      blockOps.push_back(&op);
-  if (blockOps.empty())
-    return;
-  // A block is live when the GroupSum, a live gate or a live block reads
-  // one of its results; blocks only read earlier ones, so one backward
-  // sweep finds them all.
-  llvm::DenseSet<Operation *> live;
-  for (GateOp gate : order)
-    live.insert(gate);
-  for (Operation *op : llvm::reverse(blockOps))
-    if (llvm::any_of(op->getUsers(), [&](Operation *user) {
-          return isa<OutputOp>(user) || live.contains(user);
-        }))
-      live.insert(op);
-  // Conv -> pool fusion: an unpadded pool whose every channel is one conv's
-  // results in image order, read by nothing else, gets its channels from
-  // the convs directly (see BlockPlan::poolPlan).
+/// Conv -> pool fusion: an unpadded pool whose every channel is one conv's
+/// results in image order, read by nothing else, gets its channels from the
+/// convs directly (BlockPlan::poolPlan). Returns conv -> (pool, channel).
+static llvm::DenseMap<Operation *, std::pair<Operation *, int64_t>>
+convsIntoPools(ArrayRef<Operation *> blockOps,
+               const llvm::DenseSet<Operation *> &live) {
   llvm::DenseMap<Operation *, std::pair<Operation *, int64_t>> poolOfConv;
   for (Operation *op : blockOps) {
     auto pool = dyn_cast<OrPoolOp>(op);
@@ -179,11 +164,15 @@ void NetPartition::planBlocks(NetOp net) {
     for (size_t c = 0; c < convs.size(); ++c)
       poolOfConv[convs[c]] = {op, int64_t(c)};
   }
-  llvm::DenseSet<Operation *> fedPools;
-  for (auto &entry : poolOfConv)
-    fedPools.insert(entry.second.first);
-  // Pools whose results a padded conv reads as its whole image: their
-  // results go inside that conv's frame (BlockPlan::outRow), padding p.
+  return poolOfConv;
+}
+
+/// Pools whose results a padded conv reads as its whole image: their results
+/// go inside that conv's zero frame (BlockPlan::outRow), so the conv reads
+/// them in place. Returns pool -> the frame's padding.
+static llvm::DenseMap<Operation *, int64_t>
+poolsIntoFrames(ArrayRef<Operation *> blockOps,
+                const llvm::DenseSet<Operation *> &live) {
   llvm::DenseMap<Operation *, int64_t> poolFramePadding;
   for (Operation *op : blockOps) {
     auto conv = dyn_cast<ConvOp>(op);
@@ -198,6 +187,34 @@ void NetPartition::planBlocks(NetOp net) {
         llvm::equal(conv.getInputs(), pool->getResults()))
       poolFramePadding[pool] = conv.getPadding();
   }
+  return poolFramePadding;
+}
+
+void NetPartition::planBlocks(NetOp net) {
+  SmallVector<Operation *> blockOps;
+  for (Operation &op : net.getBodyBlock())
+    if (isa<ConvOp, OrPoolOp>(op))
+      blockOps.push_back(&op);
+  if (blockOps.empty())
+    return;
+  // A block is live when the GroupSum, a live gate or a live block reads
+  // one of its results; blocks only read earlier ones, so one backward
+  // sweep finds them all.
+  llvm::DenseSet<Operation *> live;
+  for (GateOp gate : order)
+    live.insert(gate);
+  for (Operation *op : llvm::reverse(blockOps))
+    if (llvm::any_of(op->getUsers(), [&](Operation *user) {
+          return isa<OutputOp>(user) || live.contains(user);
+        }))
+      live.insert(op);
+  llvm::DenseMap<Operation *, std::pair<Operation *, int64_t>> poolOfConv =
+      convsIntoPools(blockOps, live);
+  llvm::DenseSet<Operation *> fedPools;
+  for (auto &entry : poolOfConv)
+    fedPools.insert(entry.second.first);
+  llvm::DenseMap<Operation *, int64_t> poolFramePadding =
+      poolsIntoFrames(blockOps, live);
   // Framed images made so far, by operands and padding.
   struct Frame {
     SmallVector<Value> image;
