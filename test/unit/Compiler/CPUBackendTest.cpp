@@ -346,25 +346,39 @@ TEST(CPUBackend, ThermometerLevelOrders) {
   }
 }
 
+/// A small net over 20 features at three levels (60 input bits).
+static Net leveledNet() {
+  Net net = randomNet(60, {300, 200}, 4, 0.3);
+  net.numFeatures = 20;
+  net.levels = {0.2f, 0.5f, 0.7f};
+  return net;
+}
+
+/// n samples of random 8-bit and float features.
+static void randomFeatures(size_t n, uint32_t features, uint64_t seed,
+                           std::vector<uint8_t> &px, std::vector<float> &fx) {
+  Rng rng(seed);
+  px.resize(n * features);
+  fx.resize(n * features);
+  for (size_t i = 0; i < px.size(); ++i) {
+    px[i] = uint8_t(rng.below(256));
+    fx[i] = float(rng.uniform());
+  }
+}
+
 TEST(CPUBackend, ConcurrentCallsAgree) {
   // The library parks one set of working buffers between calls: calls from
   // many threads at once, of every input kind and size, hand it over or
   // allocate their own, and every result equals the one-thread answer.
-  Net net = randomNet(60, {300, 200}, 4, 0.3);
-  net.numFeatures = 20;
-  net.levels = {0.2f, 0.5f, 0.7f};
+  Net net = leveledNet();
   TempDir dir;
   Case c{"concurrent", 0, {}, 0, Connections::Random, 0, 2, 0, 100};
   std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
   ASSERT_TRUE(lib);
   const size_t n = 1100;
-  Rng rng(9);
-  std::vector<uint8_t> px(n * 20);
-  std::vector<float> fx(n * 20);
-  for (size_t i = 0; i < px.size(); ++i) {
-    px[i] = uint8_t(rng.below(256));
-    fx[i] = float(rng.uniform());
-  }
+  std::vector<uint8_t> px;
+  std::vector<float> fx;
+  randomFeatures(n, net.numFeatures, 9, px, fx);
   std::vector<uint32_t> want8(n), wantF(n);
   ASSERT_TRUE(lib->runU8(px.data(), n, nullptr, want8.data(), 1).ok());
   ASSERT_TRUE(lib->runF32(fx.data(), n, nullptr, wantF.data(), 1).ok());
@@ -378,9 +392,8 @@ TEST(CPUBackend, ConcurrentCallsAgree) {
         size_t m = 1 + (t * 131 + k * 97) % n;
         std::vector<uint32_t> got(m);
         bool f32 = (t + k) % 2;
-        Status s =
-            f32 ? lib->runF32(fx.data(), m, nullptr, got.data(), 1)
-                : lib->runU8(px.data(), m, nullptr, got.data(), 1);
+        Status s = f32 ? lib->runF32(fx.data(), m, nullptr, got.data(), 1)
+                       : lib->runU8(px.data(), m, nullptr, got.data(), 1);
         const std::vector<uint32_t> &want = f32 ? wantF : want8;
         if (!s.ok() || !std::equal(got.begin(), got.end(), want.begin()))
           ++wrong;
@@ -393,9 +406,7 @@ TEST(CPUBackend, ConcurrentCallsAgree) {
 
 TEST(CPUBackend, RunnersAgree) {
   // lgc::Runner over a .lgn (interpreter) and the net.so compiled from it.
-  Net net = randomNet(60, {300, 200}, 4, 0.3);
-  net.numFeatures = 20;
-  net.levels = {0.2f, 0.5f, 0.7f};
+  Net net = leveledNet();
   TempDir dir;
   ASSERT_TRUE(writeNetFile(dir.file("net.lgn"), net).ok());
   Case c{"runner", 0, {}, 0, Connections::Random, 0, 2, 0, 100};
@@ -410,13 +421,9 @@ TEST(CPUBackend, RunnersAgree) {
   EXPECT_EQ(lib->info().outputs, interp->info().outputs);
   EXPECT_LT(lib->deviceSeconds(), 0);
   const size_t n = 333;
-  Rng rng(5);
-  std::vector<uint8_t> px(n * 20);
-  std::vector<float> fx(n * 20);
-  for (size_t i = 0; i < px.size(); ++i) {
-    px[i] = uint8_t(rng.below(256));
-    fx[i] = float(rng.uniform());
-  }
+  std::vector<uint8_t> px;
+  std::vector<float> fx;
+  randomFeatures(n, net.numFeatures, 5, px, fx);
   for (bool u8 : {true, false}) {
     std::vector<uint32_t> c1(n * 4), k1(n), c2(n * 4, 9), k2(n, 9);
     auto run = [&](Runner &r, uint32_t *counts, uint32_t *classes) {
