@@ -164,10 +164,8 @@ struct Buffers {
   const uint64_t **outputs = nullptr; // where each output vector is
   size_t rowWords = 0;
 #if defined(__AVX512BW__)
-  // Thermometer encodings: each level's float threshold in every lane, and
-  // the byte thresholds 1 .. L that the counts of exceeded levels meet.
+  // Thermometer encodings: each level's float threshold in every lane.
   __m512 *levelVectors = nullptr;
-  uint16_t *countT = nullptr;
   bool levelsAscend = false; // float packing by counts applies
 #endif
 
@@ -205,14 +203,12 @@ struct Buffers {
 #if defined(__AVX512BW__)
     if (uint32_t L = shape(kLevels)) {
       levelVectors = reinterpret_cast<__m512 *>(alloc(size_t(L) * 8));
-      countT = static_cast<uint16_t *>(malloc(sizeof(uint16_t) * L));
-      if (!levelVectors || !countT)
+      if (!levelVectors)
         return false;
       levelsAscend = L <= 255;
       for (uint32_t j = 0; j < L; ++j) {
         float t = __lgc_gen_bit_threshold[size_t(j) * shape(kFeatures)];
         levelVectors[j] = _mm512_set1_ps(t);
-        countT[j] = uint16_t(j + 1);
         // Written so that a NaN threshold fails it too.
         if (j &&
             !(__lgc_gen_bit_threshold[size_t(j - 1) * shape(kFeatures)] <= t))
@@ -237,7 +233,6 @@ struct Buffers {
     free(outputs);
 #if defined(__AVX512BW__)
     free(levelVectors);
-    free(countT);
 #endif
   }
 };
@@ -334,6 +329,12 @@ void rowBitsF32(const float *x, const Buffers &buf, uint64_t *row) {
   }
 }
 
+/// How many of a block's n samples fall in its word v (64 samples a word).
+inline size_t wordCount(size_t n, unsigned v) {
+  size_t first = size_t(64) * v;
+  return first < n ? (n - first < 64 ? n - first : 64) : 0;
+}
+
 /// Fills word v of every input vector for samples [first, first + count).
 template <typename T, typename RowFn>
 void packWord(const T *x, size_t first, size_t count, unsigned v, Buffers &buf,
@@ -412,7 +413,8 @@ template <unsigned B> inline void transposeStage8(__m512i *r) {
 
 /// Fills every input vector of a block, samples [start, start + n) with
 /// n <= 64 V, from a thermometer encoding on AVX-512: bit j * F + f is
-/// byte(x[f]) >= byteT[j], one threshold per level, where `Row` gives the
+/// byte(x[f]) >= threshold(j), one per level (above 255: no byte reaches
+/// it), where `Row` gives the
 /// 64 bytes byte(x[f0 .. f0 + 63]) of a sample (zeros past F) and prefetches
 /// what the next pass reads. 64 features of 64 samples at a time are
 /// transposed as bytes (64 x 64), so that a row holds one feature of the 64
@@ -421,8 +423,8 @@ template <unsigned B> inline void transposeStage8(__m512i *r) {
 /// place. The V words of an input vector share a cache line, so the V groups
 /// of 64 samples are the inner loop: a pass over 64 features writes its
 /// 64 x levels lines while they are in L1, once.
-template <typename Row>
-void packBlockThermometer(size_t start, size_t n, const uint16_t *byteT,
+template <typename Threshold, typename Row>
+void packBlockThermometer(size_t start, size_t n, Threshold threshold,
                           Buffers &buf, Row row) {
   uint32_t F = shape(kFeatures), levels = shape(kLevels),
            V = shape(kVectorWords);
@@ -430,8 +432,7 @@ void packBlockThermometer(size_t start, size_t n, const uint16_t *byteT,
   for (uint32_t f0 = 0; f0 < F; f0 += 64) {
     uint32_t width = F - f0 < 64 ? F - f0 : 64;
     for (unsigned v = 0; v < V; ++v) {
-      size_t first = start + size_t(64) * v;
-      size_t count = 64 * v < n ? (n - 64 * v < 64 ? n - 64 * v : 64) : 0;
+      size_t first = start + size_t(64) * v, count = wordCount(n, v);
       uint64_t *in = buf.in + size_t(f0) * V + v;
       if (!count) {
         for (uint32_t j = 0; j < levels; ++j)
@@ -451,7 +452,7 @@ void packBlockThermometer(size_t start, size_t n, const uint16_t *byteT,
       __mmask64 live = count == 64 ? ~0ull : (1ull << count) - 1;
       for (uint32_t j = 0; j < levels; ++j) {
         uint64_t *out = in + size_t(j) * F * V;
-        unsigned T = byteT[j];
+        unsigned T = threshold(j);
         if (T > 255) {
           // No byte reaches this threshold.
           for (uint32_t c = 0; c < width; ++c)
@@ -471,7 +472,8 @@ void packBlockThermometerU8(const uint8_t *x, size_t start, size_t n,
                             Buffers &buf) {
   uint32_t F = shape(kFeatures);
   packBlockThermometer(
-      start, n, buf.byteT, buf, [=](size_t s, uint32_t f0, uint32_t width) {
+      start, n, [t = buf.byteT](uint32_t j) { return unsigned(t[j]); }, buf,
+      [=](size_t s, uint32_t f0, uint32_t width) {
         const uint8_t *row = x + s * F;
         // The next pass reads this row's bytes up to f0 + 127: fetch that
         // line into L2 now, so its load does not wait on memory (the line of
@@ -492,7 +494,8 @@ void packBlockThermometerF32(const float *x, size_t start, size_t n,
   uint32_t F = shape(kFeatures), L = shape(kLevels);
   const __m512 *t = buf.levelVectors;
   packBlockThermometer(
-      start, n, buf.countT, buf, [=](size_t s, uint32_t f0, uint32_t width) {
+      start, n, [](uint32_t j) { return j + 1; }, buf,
+      [=](size_t s, uint32_t f0, uint32_t width) {
         const float *row = x + s * F;
         // The next pass's 256 bytes of this row, into L2 now.
         const char *ahead = reinterpret_cast<const char *>(row + f0 + 64);
@@ -689,8 +692,6 @@ void groupSumAnyWidth(const Buffers &buf, size_t first, size_t n,
   }
 }
 
-/// Runs the net over n samples, a block of 64 V at a time; pack(start, count,
-/// buf) fills every input vector for samples [start, start + count).
 /// One set of buffers parked between calls, so that a call does not
 /// allocate (and fault in, and fill) its scratch memory again: megabytes for
 /// a conv net run as position loops, a noticeable share of a call of
@@ -729,6 +730,8 @@ __attribute__((destructor)) void freeParkedBuffers() {
   freeBuffers(__atomic_exchange_n(&parked, nullptr, __ATOMIC_ACQ_REL));
 }
 
+/// Runs the net over n samples, a block of 64 V at a time; pack(start, count,
+/// buf) fills every input vector for samples [start, start + count).
 template <typename Pack>
 int runBlocks(size_t n, uint32_t *counts, uint32_t *classes, Pack pack) {
   if (shape(kPlanes) > kMaxPlanes)
@@ -750,11 +753,8 @@ int runBlocks(size_t n, uint32_t *counts, uint32_t *classes, Pack pack) {
 /// A block packer from a packer of one word (64 samples) of every vector.
 template <typename PackWord> auto wordByWord(PackWord packWord) {
   return [=](size_t start, size_t n, Buffers &buf) {
-    for (unsigned v = 0; v < shape(kVectorWords); ++v) {
-      size_t first = start + size_t(64) * v;
-      size_t count = 64 * v < n ? (n - 64 * v < 64 ? n - 64 * v : 64) : 0;
-      packWord(first, count, v, buf);
-    }
+    for (unsigned v = 0; v < shape(kVectorWords); ++v)
+      packWord(start + size_t(64) * v, wordCount(n, v), v, buf);
   };
 }
 
@@ -788,16 +788,18 @@ int lgc_net_run_f32(const float *x, size_t n, uint32_t *counts,
                     uint32_t *classes) {
   if (n && !x)
     return LGC_ERR_ARGUMENT;
-  return runBlocks(
-      n, counts, classes, [&](size_t start, size_t count, Buffers &buf) {
-#if defined(__AVX512BW__)
-        if (buf.levelsAscend)
-          return packBlockThermometerF32(x, start, count, buf);
-#endif
-        wordByWord([&](size_t first, size_t count, unsigned v, Buffers &buf) {
-          packWord(x, first, count, v, buf, rowBitsF32);
-        })(start, count, buf);
+  auto generic =
+      wordByWord([&](size_t first, size_t count, unsigned v, Buffers &buf) {
+        packWord(x, first, count, v, buf, rowBitsF32);
       });
+  return runBlocks(n, counts, classes,
+                   [&](size_t start, size_t count, Buffers &buf) {
+#if defined(__AVX512BW__)
+                     if (buf.levelsAscend)
+                       return packBlockThermometerF32(x, start, count, buf);
+#endif
+                     generic(start, count, buf);
+                   });
 }
 
 int lgc_net_run_packed(const uint64_t *bits, size_t n, uint32_t *counts,
