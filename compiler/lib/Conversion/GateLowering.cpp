@@ -226,6 +226,14 @@ void NetPartition::planBlocks(NetOp net) {
     return llvm::hash_combine(
         llvm::hash_combine_range(image.begin(), image.end()), h, w, p);
   };
+  // Records a framed image for the blocks after it that read the same one.
+  // (Hashed as Values, as the blocks reading it will look it up.)
+  auto addFrame = [&](auto values, int64_t h, int64_t w, int64_t p,
+                      int64_t base, int64_t rowStride, int64_t planeStride) {
+    SmallVector<Value> image(values);
+    framed[frameKey(image, h, w, p)].push_back(frames.size());
+    frames.push_back({std::move(image), h, w, p, base, rowStride, planeStride});
+  };
   // Gives block `op`'s results their homes, from scratchSlots: one run, or
   // inside a new frame (registered for the conv that reads it).
   auto placeResults = [&](Operation *op, BlockPlan &plan) {
@@ -239,14 +247,10 @@ void NetPartition::planBlocks(NetOp net) {
     plan.outRow = W + 2 * p;
     plan.outPlane = (H + 2 * p) * plan.outRow;
     plan.outBase = scratchSlots + p * plan.outRow + p;
-    if (p > 0) {
-      plan.frameBase = scratchSlots;
-      plan.framePadding = p;
-      SmallVector<Value> image(op->getResults());
-      framed[frameKey(image, H, W, p)].push_back(frames.size());
-      frames.push_back({std::move(image), H, W, p, scratchSlots, plan.outRow,
-                        plan.outPlane});
-    }
+    plan.framePadding = p;
+    if (p > 0)
+      addFrame(op->getResults(), H, W, p, scratchSlots, plan.outRow,
+               plan.outPlane);
     for (int64_t c = 0; c < C; ++c)
       for (int64_t y = 0; y < H; ++y)
         for (int64_t x = 0; x < W; ++x)
@@ -304,10 +308,8 @@ void NetPartition::planBlocks(NetOp net) {
       plan.rowStride = g.width + 2 * g.padding;
       plan.planeStride = (g.height + 2 * g.padding) * plan.rowStride;
       scratchSlots += g.channels * plan.planeStride;
-      framed[key].push_back(frames.size());
-      frames.push_back({SmallVector<Value>(g.inputs), g.height, g.width,
-                        g.padding, plan.sourceBase, plan.rowStride,
-                        plan.planeStride});
+      addFrame(g.inputs, g.height, g.width, g.padding, plan.sourceBase,
+               plan.rowStride, plan.planeStride);
     }
     // A conv fused into its pool stores no results of its own.
     if (!poolOfConv.contains(op))

@@ -112,10 +112,10 @@ struct BlockPlan {
   /// so that the conv reads them in place.
   int64_t outBase;
   int64_t outPlane = 0, outRow = 0;
-  /// That frame, when this block's results are placed in one: its border
-  /// (padding `framePadding` around channels x out height x out width
-  /// from slot frameBase) is zeroed by this block's function.
-  int64_t frameBase = -1, framePadding = 0;
+  /// That frame's padding when this block's results are placed in one (0
+  /// otherwise): this block's function zeroes its border, which starts
+  /// framePadding rows and columns before outBase.
+  int64_t framePadding = 0;
   /// A conv whose results only an unpadded lgn.or_pool reads, as its
   /// channel poolChannel in image order: the conv is evaluated at the pool's
   /// windows and ORed there, into the pool's result slots (blocks()[poolPlan]

@@ -73,11 +73,13 @@ public:
   /// positions (see BlockPlan), after copying its operands into their
   /// zero-framed image where the plan gathers them.
   void emitBlock(const BlockPlan &plan) {
-    if (plan.frameBase >= 0)
-      emitBorder(plan.frameBase, numChannels(plan.op),
-                 (plan.outPlane / plan.outRow) - 2 * plan.framePadding,
-                 plan.outRow - 2 * plan.framePadding, plan.framePadding,
-                 plan.outRow, plan.outPlane);
+    if (int64_t p = plan.framePadding) {
+      // Only pools are placed in a frame (their results a padded conv's).
+      auto pool = llvm::cast<lgn::OrPoolOp>(plan.op);
+      emitBorder(plan.outBase - p * plan.outRow - p, pool.getChannels(),
+                 pool.getOutHeight(), pool.getOutWidth(), p, plan.outRow,
+                 plan.outPlane);
+    }
     if (plan.fedByConvs)
       return; // its convs write its results
     if (plan.gathered)
@@ -188,11 +190,6 @@ private:
     auto *exit = llvm::BasicBlock::Create(ctx, "loop.end", fn);
     b.CreateCondBr(b.CreateICmpULT(next, i64(n)), header, exit);
     b.SetInsertPoint(exit);
-  }
-
-  static int64_t numChannels(mlir::Operation *op) {
-    auto pool = llvm::dyn_cast<lgn::OrPoolOp>(op);
-    return pool ? pool.getChannels() : 1;
   }
 
   /// Zeroes the border of a framed image: C channels of H x W inside a
@@ -394,7 +391,7 @@ buildPart(const NetPartition &partition, const NetTables &tables,
   // Blocks, in part 0: the gates read their results.
   std::vector<llvm::Function *> blocks;
   for (const BlockPlan &plan : partition.blocks()) {
-    if (plan.fedByConvs && plan.frameBase < 0)
+    if (plan.fedByConvs && !plan.framePadding)
       continue; // its convs write its results
     blocks.push_back(emitter.declare(
         (abi::kCpuBlockFunction + llvm::Twine(blocks.size())).str(),
