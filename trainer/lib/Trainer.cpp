@@ -411,11 +411,9 @@ EvalResult Trainer::evaluate(const BitData &data) {
          first += size_t(numThreads) * chunk) {
       uint32_t n = uint32_t(std::min<size_t>(chunk, data.size() - first));
       float *in = ws.inputs().data();
-      for (uint32_t s = 0; s < n; ++s) {
-        const uint64_t *row = &data.words[(first + s) * data.rowWords()];
+      for (uint32_t s = 0; s < n; ++s)
         for (uint32_t i = 0; i < inputs; ++i)
-          in[size_t(i) * chunk + s] = float((row[i / 64] >> (i % 64)) & 1);
-      }
+          in[size_t(i) * chunk + s] = float(data.bit(first + s, i));
       ws.forward(model, coeffs.data(), n);
       losses[t] +=
           ws.lossAndGrad(model, &data.labels[first], n, 0.0f, corrects[t]);

@@ -151,11 +151,14 @@ struct BitData {
   std::vector<uint64_t> packed; // the interpreter's layout, for discrete eval
   size_t size() const { return labels.size(); }
   size_t rowWords() const { return (size_t(inputs) + 63) / 64; }
+  /// Input bit i of sample s.
+  bool bit(size_t s, uint32_t i) const {
+    return (words[s * rowWords() + i / 64] >> (i % 64)) & 1;
+  }
   /// Sample s's bits, one byte (0 or 1) each, into out[0 .. inputs).
   void unpack(size_t s, uint8_t *out) const {
-    const uint64_t *row = &words[s * rowWords()];
     for (uint32_t i = 0; i < inputs; ++i)
-      out[i] = uint8_t((row[i / 64] >> (i % 64)) & 1);
+      out[i] = bit(s, i);
   }
 };
 
