@@ -51,6 +51,20 @@ Status lgc::readFile(const std::string &path, std::string &out) {
   return Status::success();
 }
 
+/// Writes all of `data` to `fd`.
+static bool writeAll(int fd, std::string_view data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return false;
+    done += size_t(n);
+  }
+  return true;
+}
+
 Status lgc::writeFileAtomic(const std::string &path, std::string_view data) {
   if (path == "-") {
     if (std::fwrite(data.data(), 1, data.size(), stdout) != data.size() ||
@@ -58,24 +72,24 @@ Status lgc::writeFileAtomic(const std::string &path, std::string_view data) {
       return ioError("<stdout>", "cannot write");
     return Status::success();
   }
+  // Not a regular file (/dev/null, a pipe, a terminal): written through.
+  // Renaming a file over it would replace the device or pipe itself.
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+      return ioError(path, "cannot open");
+    bool ok = writeAll(fd, data);
+    if (::close(fd) != 0 || !ok)
+      return ioError(path, "cannot write");
+    return Status::success();
+  }
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return ioError(path, "cannot create file");
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      Status s = ioError(path, "cannot write file");
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return s;
-    }
-    done += size_t(n);
-  }
-  if (::close(fd) != 0) {
+  bool ok = writeAll(fd, data);
+  if (::close(fd) != 0 || !ok) {
     Status s = ioError(path, "cannot write file");
     ::unlink(tmp.c_str());
     return s;

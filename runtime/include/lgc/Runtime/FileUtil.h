@@ -18,7 +18,8 @@ namespace lgc {
 Status readFile(const std::string &path, std::string &out);
 
 /// Writes `data` to a temporary file beside `path` and renames it over `path`.
-/// "-" writes to standard output.
+/// "-" writes to standard output; a `path` that exists and is not a regular
+/// file (/dev/null, a pipe) is written through, not replaced.
 Status writeFileAtomic(const std::string &path, std::string_view data);
 
 } // namespace lgc
