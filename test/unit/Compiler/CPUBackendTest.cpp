@@ -9,6 +9,7 @@
 
 #include "lgc/Compiler/Driver.h"
 #include "lgc/Compiler/LGNImportExport.h"
+#include "lgc/Runtime/Ensemble.h"
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Generate.h"
 #include "lgc/Runtime/Interpreter.h"
@@ -263,6 +264,30 @@ TEST(CPUBackend, ConvNetLoopsBitExact) {
           ASSERT_TRUE(lib);
           test::checkAgainstInterpreter(net, *lib, {1, 64, 300}, {1, 2});
         }
+}
+
+/// Ensembles of conv nets (lgn-ensemble): two towers of shared blocks side
+/// by side over the same inputs, their dense layers interleaved and their
+/// groups joined, unrolled and as loops.
+TEST(CPUBackend, ConvEnsemblesBitExact) {
+  TempDir dir;
+  int index = 0;
+  for (const test::ConvNetSpec &spec : test::convNetSpecs()) {
+    Net ensemble;
+    Status s = ensembleNets({test::randomConvNet(spec, 70 + index),
+                             test::randomConvNet(spec, 80 + index, 1)},
+                            ensemble);
+    ASSERT_TRUE(s.ok()) << s.message();
+    for (bool loops : {false, true}) {
+      SCOPED_TRACE(std::string(spec.arch) + (loops ? " loops" : ""));
+      std::string name = "ensemble" + std::to_string(index++);
+      Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 2, 0, 200};
+      c.blockLoops = loops;
+      auto lib = compile(ensemble, c, dir.path);
+      ASSERT_TRUE(lib);
+      test::checkAgainstInterpreter(ensemble, *lib, {1, 64, 300}, {1, 2});
+    }
+  }
 }
 
 TEST(CPUBackend, RegisterWindowsAndSlotReuse) {

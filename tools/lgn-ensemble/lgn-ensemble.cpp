@@ -1,0 +1,50 @@
+//===- lgn-ensemble.cpp - Nets that vote together -------------------------===//
+//
+// Part of lgc. Joins nets trained on the same inputs and classes into one
+// net whose class counts are the sums of theirs (lgc/Runtime/Ensemble.h):
+//   lgn-ensemble a.lgn b.lgn c.lgn -o abc.lgn
+//
+//===----------------------------------------------------------------------===//
+
+#include "../common/Flags.h"
+#include "lgc/Runtime/Ensemble.h"
+#include "lgc/Runtime/Format.h"
+
+#include <fmt/core.h>
+
+using namespace lgc;
+
+static const char *kUsage = R"(usage: lgn-ensemble NET.lgn NET.lgn... -o OUT.lgn
+  Joins nets trained on the same inputs and classes into one net that
+  predicts the class with the largest sum of their counts. The members
+  share the input bits; each class's GroupSum group is the members' groups
+  of that class, one after the other; tau is the sum of their taus; shared
+  conv and pool blocks stay shared (.lgn version 2).
+  -o FILE             output .lgn ("-" for stdout)
+)";
+
+int main(int argc, char **argv) {
+  tools::Flags flags("lgn-ensemble", {"o"}, {"help", "h"});
+  if (int rc = flags.start(argc, argv, kUsage, 2, size_t(1) << 16); rc >= 0)
+    return rc;
+  if (!flags.has("o"))
+    return flags.fail("no output file (-o FILE)"), 1;
+  std::vector<Net> members(flags.positionals.size());
+  for (size_t m = 0; m < members.size(); ++m)
+    if (Status s = readNetFile(flags.positionals[m], members[m],
+                               /*keepBlocks=*/true);
+        !s) {
+      fmt::print(stderr, "lgn-ensemble: {}\n", s.message());
+      return 1;
+    }
+  Net net;
+  if (Status s = ensembleNets(members, net, flags.positionals); !s) {
+    fmt::print(stderr, "lgn-ensemble: {}\n", s.message());
+    return 1;
+  }
+  if (Status s = writeNetFile(flags.str("o"), net); !s) {
+    fmt::print(stderr, "lgn-ensemble: {}\n", s.message());
+    return 1;
+  }
+  return 0;
+}
