@@ -493,23 +493,32 @@ void Workspace::allocate(const Model &model, uint32_t maxSamples,
   cap = maxSamples;
   rowStride = cap;
   const std::vector<Layer> &layers = model.layers();
-  plan = layerSteps(model, fuseTrees ? UINT32_MAX : 0);
-  uint32_t treeRows = 0;
-  for (const LayerStep &step : plan)
+  plan = layerSteps(model, fuseTrees ? UINT32_MAX : 0, fuseTrees);
+  uint32_t treeRows = 0, windowRows = 0;
+  for (const LayerStep &step : plan) {
     if (step.levels > 1)
       treeRows = std::max(treeRows, (1u << step.levels) - 1);
+    if (step.pooled)
+      windowRows =
+          std::max(windowRows, layers[step.layer + step.levels].windowSize);
+  }
   act.assign(layers.size() + 1, {});
   grad.assign(layers.size() + 1, {});
+  poolArg.assign(layers.size() + 1, {});
   // One row past each activation: the constant 0 that padding reads.
   act[0].assign(size_t(model.config().inputs() + 1) * cap, 0.0f);
   for (const LayerStep &step : plan) {
-    uint32_t l = step.layer + step.levels - 1;
+    uint32_t l = step.layer + step.layers() - 1;
     act[l + 1].assign(size_t(layers[l].outDim + 1) * cap, 0.0f);
     grad[l + 1].assign(size_t(layers[l].outDim + 1) * cap, 0.0f);
+    if (step.pooled)
+      poolArg[l + 1].assign(size_t(layers[l].outDim) * cap, 0);
   }
   poolLeft.assign(cap, 0);
   treeVal.assign(size_t(treeRows) * cap, 0.0f);
   treeGrad.assign(size_t(treeRows) * cap, 0.0f);
+  windowVal.assign(size_t(windowRows) * cap, 0.0f);
+  windowGrad.assign(windowRows ? cap : 0, 0.0f);
   scoreBuf.assign(size_t(model.config().classes) * cap, 0.0f);
 }
 
@@ -655,50 +664,143 @@ static void treeForward(const TreeDesc &t, const float *in, float *out,
                out + (size_t(o) * t.P + pos) * stride);
 }
 
-/// Backward through every tree: its inner levels are evaluated again (a
-/// few rows, in cache), then the gradient goes down level by level; the
-/// leaves' gradients add into `gin` when it is given. Per gate, the
-/// positions add into its coefficient sums in the order the layer-by-layer
-/// path uses, so those sums come out the same.
+/// Backward through channel o's tree at position pos, whose root has the
+/// gradient row `gi`: its inner levels are evaluated again (a few rows, in
+/// cache), then the gradient goes down level by level; the leaves'
+/// gradients add into `gin` when it is given.
+__attribute__((always_inline)) static inline void
+treeBackwardAt(const TreeDesc &t, const float *in, const float *gi, float *gin,
+               const float *coeffs, double *coeffGrad, float *val, float *vgrad,
+               uint32_t o, uint32_t pos, uint32_t n, uint32_t stride) {
+  evalTree(t, in, coeffs, val, o, pos, n, stride, nullptr);
+  for (uint32_t lv = t.depth; lv-- > 0;) {
+    for (uint32_t j = 0; j < (1u << (t.depth - 1 - lv)); ++j) {
+      const size_t gate = t.gate(lv, j, o);
+      const float *g =
+          lv + 1 == t.depth
+              ? gi
+              : vgrad + size_t(treeLevelStart(t.depth, lv) + j) * stride;
+      const float *x, *y;
+      float *ga = nullptr, *gb = nullptr;
+      if (lv == 0) {
+        size_t u = t.leafUnit(j, o, pos);
+        x = in + size_t(t.a[u]) * stride;
+        y = in + size_t(t.b[u]) * stride;
+        if (gin) {
+          ga = gin + size_t(t.a[u]) * stride;
+          gb = gin + size_t(t.b[u]) * stride;
+        }
+      } else {
+        size_t child = treeLevelStart(t.depth, lv - 1) + 2 * j;
+        x = val + child * stride;
+        y = x + stride;
+        ga = vgrad + child * stride;
+        gb = ga + stride;
+        // Each inner node has one parent: its gradient starts here.
+        std::fill_n(ga, 2 * size_t(stride), 0.0f);
+      }
+      gateRowBackward(x, y, g, ga, gb, coeffs + gate * 4, coeffGrad + gate * 4,
+                      n);
+    }
+  }
+}
+
+/// Backward through every tree. Per gate, the positions add into its
+/// coefficient sums in the order the layer-by-layer path uses, so those
+/// sums come out the same.
 LGC_MULTIVERSION
 static void treeBackward(const TreeDesc &t, const float *in, const float *g,
                          float *gin, const float *coeffs, double *coeffGrad,
                          float *val, float *vgrad, uint32_t n,
                          uint32_t stride) {
   for (uint32_t o = 0; o < t.K; ++o)
-    for (uint32_t pos = 0; pos < t.P; ++pos) {
-      evalTree(t, in, coeffs, val, o, pos, n, stride, nullptr);
-      for (uint32_t lv = t.depth; lv-- > 0;) {
-        for (uint32_t j = 0; j < (1u << (t.depth - 1 - lv)); ++j) {
-          const size_t gate = t.gate(lv, j, o);
-          const float *gi =
-              lv + 1 == t.depth
-                  ? g + (size_t(o) * t.P + pos) * stride
-                  : vgrad + size_t(treeLevelStart(t.depth, lv) + j) * stride;
-          const float *x, *y;
-          float *ga = nullptr, *gb = nullptr;
-          if (lv == 0) {
-            size_t u = t.leafUnit(j, o, pos);
-            x = in + size_t(t.a[u]) * stride;
-            y = in + size_t(t.b[u]) * stride;
-            if (gin) {
-              ga = gin + size_t(t.a[u]) * stride;
-              gb = gin + size_t(t.b[u]) * stride;
-            }
-          } else {
-            size_t child = treeLevelStart(t.depth, lv - 1) + 2 * j;
-            x = val + child * stride;
-            y = x + stride;
-            ga = vgrad + child * stride;
-            gb = ga + stride;
-            // Each inner node has one parent: its gradient starts here.
-            std::fill_n(ga, 2 * size_t(stride), 0.0f);
-          }
-          gateRowBackward(x, y, gi, ga, gb, coeffs + gate * 4,
-                          coeffGrad + gate * 4, n);
-        }
-      }
+    for (uint32_t pos = 0; pos < t.P; ++pos)
+      treeBackwardAt(t, in, g + (size_t(o) * t.P + pos) * stride, gin, coeffs,
+                     coeffGrad, val, vgrad, o, pos, n, stride);
+}
+
+// Row loops of the pooled tree step. As functions of their own, with
+// restrict parameters, they run as vectors: inlined as plain loops over
+// rows addressed by unit times stride, the vectoriser's overlap check failed
+// at run time and they ran scalar, slower than the trees themselves.
+
+/// o = max(o, x), as poolForward takes it.
+__attribute__((always_inline)) static inline void
+maxInto(float *__restrict o, const float *__restrict x, uint32_t n) {
+  for (uint32_t s = 0; s < n; ++s)
+    o[s] = x[s] > o[s] ? x[s] : o[s];
+}
+
+/// a = k where x equals the maximum o.
+__attribute__((always_inline)) static inline void
+markEqual(uint32_t *__restrict a, const float *__restrict x,
+          const float *__restrict o, uint32_t k, uint32_t n) {
+  for (uint32_t s = 0; s < n; ++s)
+    a[s] = x[s] == o[s] ? k : a[s];
+}
+
+/// wg = g where entry k took the sample, else 0; returns whether any did.
+__attribute__((always_inline)) static inline bool
+takenGradient(float *__restrict wg, const float *__restrict g,
+              const uint32_t *__restrict a, uint32_t k, uint32_t n) {
+  uint32_t taken = 0;
+  for (uint32_t s = 0; s < n; ++s) {
+    // 0 + g as the layer-by-layer path adds into a zeroed row.
+    wg[s] = a[s] == k ? 0.0f + g[s] : 0.0f;
+    taken |= uint32_t(a[s] == k);
+  }
+  return taken;
+}
+
+/// A tree step with its max pool (LayerStep::pooled): per pooled unit, the
+/// trees at the window's positions into `wval` (a row per entry), their
+/// maximum into `out` as poolForward takes it, and per sample the entry
+/// whose gradient poolBackward would take (the first equal to the maximum,
+/// else the last) into `arg`. The conv outputs themselves are never stored.
+LGC_MULTIVERSION
+static void treePoolForward(const TreeDesc &t, const float *in, float *out,
+                            uint32_t *arg, const uint32_t *window,
+                            uint32_t windowSize, uint32_t units,
+                            const float *coeffs, float *val, float *wval,
+                            uint32_t n, uint32_t stride) {
+  for (uint32_t i = 0; i < units; ++i) {
+    const uint32_t *w = window + size_t(i) * windowSize;
+    float *o = out + size_t(i) * stride;
+    std::fill_n(o, n, 0.0f);
+    for (uint32_t k = 0; k < windowSize; ++k) {
+      float *x = wval + size_t(k) * stride;
+      evalTree(t, in, coeffs, val, w[k] / t.P, w[k] % t.P, n, stride, x);
+      maxInto(o, x, n);
     }
+    uint32_t *a = arg + size_t(i) * stride;
+    std::fill_n(a, n, windowSize - 1);
+    for (uint32_t k = windowSize - 1; k-- > 0;)
+      markEqual(a, wval + size_t(k) * stride, o, k, n);
+  }
+}
+
+/// Backward through a pooled tree step: each pooled unit's gradient goes to
+/// the tree of the entry `arg` names, sample by sample (the row `wgrad`,
+/// zero elsewhere, as the conv output's gradient row is in the
+/// layer-by-layer path), and down that tree.
+LGC_MULTIVERSION
+static void treePoolBackward(const TreeDesc &t, const float *in, const float *g,
+                             const uint32_t *arg, float *gin,
+                             const uint32_t *window, uint32_t windowSize,
+                             uint32_t units, const float *coeffs,
+                             double *coeffGrad, float *val, float *vgrad,
+                             float *wgrad, uint32_t n, uint32_t stride) {
+  for (uint32_t i = 0; i < units; ++i) {
+    const uint32_t *w = window + size_t(i) * windowSize;
+    const float *gi = g + size_t(i) * stride;
+    const uint32_t *a = arg + size_t(i) * stride;
+    for (uint32_t k = 0; k < windowSize; ++k) {
+      // A tree no sample took adds only zeros.
+      if (takenGradient(wgrad, gi, a, k, n))
+        treeBackwardAt(t, in, wgrad, gin, coeffs, coeffGrad, val, vgrad,
+                       w[k] / t.P, w[k] % t.P, n, stride);
+    }
+  }
 }
 
 /// OR pooling relaxed as the maximum over the window (the t-conorm the
@@ -782,20 +884,41 @@ static void probPoolBackward(const float *in, const float *g, float *gin,
   }
 }
 
+/// True when the max pool `pool` can join the tree step before it: its
+/// windows read no padding and no unit twice (so a unit's gradient comes
+/// from one pooled unit alone).
+static bool poolJoinsTrees(const Layer &pool) {
+  if (pool.kind != Layer::OrPool)
+    return false;
+  std::vector<uint8_t> seen(pool.inDim, 0);
+  for (uint32_t u : pool.window) {
+    if (u >= pool.inDim || seen[u])
+      return false;
+    seen[u] = 1;
+  }
+  return true;
+}
+
 std::vector<LayerStep> lgc::train::layerSteps(const Model &model,
-                                              uint32_t maxFusedDepth) {
+                                              uint32_t maxFusedDepth,
+                                              bool fusePools) {
   const std::vector<Layer> &layers = model.layers();
   const std::vector<BlockSpec> blocks = model.config().blocks();
+  const bool maxPools = model.config().poolRelaxation == PoolRelaxation::Max;
   std::vector<LayerStep> steps;
   for (uint32_t l = 0; l < layers.size();) {
     LayerStep step;
     step.layer = l;
     const BlockSpec &b = blocks[layers[l].block];
     // A conv block's layers are its tree levels, level 0 first.
-    if (b.kind == BlockSpec::Conv && b.depth > 1 && b.depth <= maxFusedDepth)
+    if (b.kind == BlockSpec::Conv && b.depth > 1 && b.depth <= maxFusedDepth) {
       step.levels = b.depth;
+      const uint32_t next = l + step.levels;
+      step.pooled = fusePools && maxPools && next < layers.size() &&
+                    poolJoinsTrees(layers[next]);
+    }
     steps.push_back(step);
-    l += step.levels;
+    l += step.layers();
   }
   return steps;
 }
@@ -819,7 +942,7 @@ void Workspace::forward(const Model &model, const float *coeffs, uint32_t n) {
   // The padding rows move with the row stride: zero them for this one.
   std::fill_n(&act[0][size_t(model.config().inputs()) * rowStride], n, 0.0f);
   for (const LayerStep &step : plan) {
-    uint32_t l = step.layer + step.levels - 1;
+    uint32_t l = step.layer + step.layers() - 1;
     std::fill_n(&act[l + 1][size_t(layers[l].outDim) * rowStride], n, 0.0f);
   }
   const bool probabilistic =
@@ -827,6 +950,15 @@ void Workspace::forward(const Model &model, const float *coeffs, uint32_t n) {
   for (const LayerStep &step : plan) {
     const uint32_t l = step.layer;
     const Layer &layer = layers[l];
+    if (step.pooled) {
+      const Layer &pool = layers[l + step.levels];
+      const uint32_t out = l + step.layers();
+      treePoolForward(treeDesc(model, step), act[l].data(), act[out].data(),
+                      poolArg[out].data(), pool.window.data(), pool.windowSize,
+                      pool.outDim, coeffs, treeVal.data(), windowVal.data(), n,
+                      rowStride);
+      continue;
+    }
     if (step.levels > 1) {
       treeForward(treeDesc(model, step), act[l].data(),
                   act[l + step.levels].data(), coeffs, treeVal.data(), n,
@@ -938,6 +1070,16 @@ void Workspace::backward(const Model &model, const float *coeffs, uint32_t n,
       // a conv net's step.
       std::fill_n(prev.data(), size_t(layer.inDim + 1) * rowStride, 0.0f);
       gin = prev.data();
+    }
+    if (step.pooled) {
+      const Layer &pool = model.layers()[l + step.levels];
+      const uint32_t out = l + step.layers();
+      treePoolBackward(treeDesc(model, step), act[l].data(), grad[out].data(),
+                       poolArg[out].data(), gin, pool.window.data(),
+                       pool.windowSize, pool.outDim, coeffs, coeffGrad,
+                       treeVal.data(), treeGrad.data(), windowGrad.data(), n,
+                       rowStride);
+      continue;
     }
     if (step.levels > 1) {
       treeBackward(treeDesc(model, step), act[l].data(),

@@ -256,37 +256,72 @@ void runWorkspace(const Model &model, uint32_t n, bool fuse,
 TEST(Arch, FusedTreesMatchLayerByLayer) {
   // The fused path evaluates each gate through the same expression, so the
   // scores are the same bits; per gate, positions add into the coefficient
-  // sums in the same order. Only the order in which a tree's leaves add
-  // into the previous block's gradient differs, so gates upstream of a
-  // second conv block agree to rounding. Batch sizes around a vector of 16
-  // samples (a tail, none, one short vector).
-  const char *specs[] = {
-      ("conv(4, k=3, p=1, d=3) pool(2) conv(6, k=3, p=1, d=2) pool(2) "
-       "dense(40)"),
-      "conv(2, k=2, s=2, d=4, g=0) dense(20)",
-      "conv(5, k=3, p=2, d=2, g=1) pool(2, p=1)",
+  // sums in the same order unless a max pool joins the step (then window by
+  // window). The order in which a tree's leaves add into the previous
+  // block's gradient differs, so gates upstream of a second conv block
+  // agree to rounding. Batch sizes around a vector of 16 samples (a tail,
+  // none, one short vector).
+  struct Spec {
+    const char *arch;
+    bool pooled; // a max pool joins a tree step
   };
-  for (const char *spec : specs)
+  const Spec specs[] = {
+      {"conv(4, k=3, p=1, d=3) pool(2) conv(6, k=3, p=1, d=2) pool(2) "
+       "dense(40)",
+       true},
+      {"conv(2, k=2, s=2, d=4, g=0) dense(20)", false},
+      // Padded windows: the pool runs on its own.
+      {"conv(5, k=3, p=2, d=2, g=1) pool(2, p=1)", false},
+      {"conv(3, k=3, p=1, d=2) pool(2) dense(30)", true},
+      // 7 x 7 conv outputs under 2 x 2 windows: the last row and column
+      // feed no pooled unit and take no gradient.
+      {"conv(4, k=2, d=3) pool(2) conv(3, k=2, p=1, d=2) pool(2) dense(20)",
+       true},
+      // Overlapping windows: the pool runs on its own.
+      {"conv(3, k=3, d=2) pool(3, s=2) dense(20)", false},
+  };
+  for (const Spec &spec : specs)
     for (uint32_t n : {37u, 16u, 5u}) {
-      Model model = makeModel(spec, 8, 8, 2, Parametrization::Softmax,
+      Model model = makeModel(spec.arch, 8, 8, 2, Parametrization::Softmax,
                               InitScheme::Gaussian, 3);
+      bool pooled = false;
+      for (const LayerStep &step : layerSteps(model, UINT32_MAX, true))
+        pooled |= step.pooled;
+      EXPECT_EQ(pooled, spec.pooled) << spec.arch;
       std::vector<float> scores, fusedScores;
       std::vector<double> cg, fusedCg;
       runWorkspace(model, n, false, scores, cg);
       runWorkspace(model, n, true, fusedScores, fusedCg);
-      EXPECT_EQ(scores, fusedScores) << spec << ", n = " << n;
+      EXPECT_EQ(scores, fusedScores) << spec.arch << ", n = " << n;
       ASSERT_EQ(cg.size(), fusedCg.size());
       size_t differ = 0;
       for (size_t k = 0; k < cg.size(); ++k) {
         EXPECT_NEAR(cg[k], fusedCg[k], 1e-6 + 1e-5 * std::fabs(cg[k]))
-            << spec << ", n = " << n << ", gate " << k / 4;
+            << spec.arch << ", n = " << n << ", gate " << k / 4;
         differ += cg[k] != fusedCg[k];
       }
       // With one conv block, reading the inputs (which take no gradient),
-      // every sum adds in the same order: equal bits.
-      if (std::string(spec).find("conv", 1) == std::string::npos)
-        EXPECT_EQ(differ, 0u) << spec << ", n = " << n;
+      // and no pool in its step, every sum adds in the same order: equal
+      // bits.
+      if (std::string(spec.arch).find("conv", 1) == std::string::npos &&
+          !spec.pooled)
+        EXPECT_EQ(differ, 0u) << spec.arch << ", n = " << n;
     }
+}
+
+TEST(Arch, PooledTreeGradientsMatchFiniteDifferences) {
+  // Max pools joined to their tree steps (the default Workspace), one with
+  // conv outputs that feed no pooled unit, then a padded conv reading the
+  // pooled values.
+  Model model = makeModel(
+      "conv(3, k=2, d=2) pool(2) conv(2, k=2, p=1, d=2) pool(2) dense(6)", 5, 5,
+      2);
+  size_t pooled = 0;
+  for (const LayerStep &step : layerSteps(model, UINT32_MAX, true))
+    pooled += step.pooled;
+  EXPECT_EQ(pooled, 2u);
+  checkGradients(model, randomInputs(model, 4, 9), {0, 1, 1, 0},
+                 "pooled trees");
 }
 
 /// Sets every gate to one kind with a margin that makes the relaxation

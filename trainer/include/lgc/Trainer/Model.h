@@ -156,14 +156,24 @@ private:
 };
 
 /// Layers [layer, layer + levels) that run as one step: a conv block's tree
-/// levels, tree by tree, when levels > 1; else one layer.
+/// levels, tree by tree, when levels > 1; else one layer. A `pooled` tree
+/// step also runs the max pool after it (layer + levels): per pooled unit,
+/// the trees at its window's positions, of which only the maximum is
+/// stored.
 struct LayerStep {
   uint32_t layer = 0, levels = 1;
+  bool pooled = false;
+  /// The layers the step covers.
+  uint32_t layers() const { return levels + (pooled ? 1 : 0); }
 };
 
 /// The model's layers as steps, each conv block with trees 2 to
-/// `maxFusedDepth` deep fused into one (0: none).
-std::vector<LayerStep> layerSteps(const Model &model, uint32_t maxFusedDepth);
+/// `maxFusedDepth` deep fused into one (0: none); with `fusePools`, a fused
+/// block's OR pool joins its step where the pool is relaxed as the maximum
+/// and its windows neither pad nor overlap (each tree output feeds at most
+/// one pooled unit, so its gradient comes from that one alone).
+std::vector<LayerStep> layerSteps(const Model &model, uint32_t maxFusedDepth,
+                                  bool fusePools = false);
 
 /// A fused step's tree levels as the kernels read them.
 kernels::TreeDesc treeDesc(const Model &model, const LayerStep &step);
@@ -214,6 +224,12 @@ private:
   /// The max pool's backward pass: samples whose gradient no window entry
   /// took yet.
   std::vector<uint32_t> poolLeft;
+  /// A pooled tree step's window: one tree output row per entry, and the
+  /// gradient row of the entry being sent down.
+  std::vector<float> windowVal, windowGrad;
+  /// poolArg[l]: for a pooled step's output layer l - 1, per unit and
+  /// sample, the window entry its gradient goes to; else empty.
+  std::vector<std::vector<uint32_t>> poolArg;
   std::vector<float> scoreBuf;
 };
 
