@@ -475,6 +475,28 @@ LogicalResult Driver::testbench(lgn::NetOp net, const Net &reference,
   return success();
 }
 
+/// The gates `net` has once its blocks are unrolled as written, before any
+/// folding (padding's constants not counted), and whether it has blocks.
+static uint64_t unrolledGates(lgn::NetOp net, bool &hasBlocks) {
+  uint64_t gates = 0;
+  hasBlocks = false;
+  for (Operation &op : net.getBody().front()) {
+    if (auto conv = dyn_cast<lgn::ConvOp>(op)) {
+      uint64_t body = 0;
+      conv.getBody().walk([&](lgn::GateOp) { ++body; });
+      gates += body * conv.getResults().size();
+      hasBlocks = true;
+    } else if (auto pool = dyn_cast<lgn::OrPoolOp>(op)) {
+      uint64_t k = pool.getKernel();
+      gates += (k * k - 1) * pool.getResults().size();
+      hasBlocks = true;
+    } else if (isa<lgn::GateOp>(op)) {
+      ++gates;
+    }
+  }
+  return gates;
+}
+
 LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
                               std::string &out) {
   FailureOr<lgn::NetOp> single = getSingleNet(module);
@@ -483,6 +505,19 @@ LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
   // The passes run on the net itself (nested on lgn.net), so this handle
   // stays valid through optimisation.
   lgn::NetOp net = *single;
+  bool cpuStage = stage == Stage::LLVM || stage == Stage::Asm ||
+                  stage == Stage::Obj || stage == Stage::SharedLib;
+  if (!opts.blockLoops && opts.autoLoopGates && cpuStage && !opts.keepBlocks &&
+      !opts.viaLLVMDialect) {
+    bool hasBlocks = false;
+    uint64_t gates = unrolledGates(net, hasBlocks);
+    opts.blockLoops = hasBlocks && gates > opts.autoLoopGates;
+    if (hasBlocks && opts.printStats)
+      llvm::errs() << "blocks: " << (opts.blockLoops ? "loops" : "unrolled")
+                   << " (" << gates
+                   << " gates unrolled as written; loops above "
+                   << opts.autoLoopGates << ")\n";
+  }
   // The testbench's reference is the net as read, before optimisation, so
   // the simulation also checks the optimiser.
   Net reference;

@@ -58,22 +58,31 @@ static cl::opt<InputKind> inputKind(
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level (0-2)"),
                                   cl::Prefix, cl::init(1),
                                   cl::cat(lgcCategory));
+static cl::opt<uint64_t> autoLoopGates(
+    "auto-loop-gates",
+    cl::desc("--blocks=auto: loops when the net unrolled would have more "
+             "gates than this (default 150000)"),
+    cl::init(150000), cl::cat(lgcCategory));
 static cl::opt<bool> keepBlocks(
     "keep-blocks",
     cl::desc("Keep weight-shared conv and pool blocks as lgn.conv and "
              "lgn.or_pool (--emit=mlir and --emit=lgn only; other stages "
              "unroll them)"),
     cl::init(false), cl::cat(lgcCategory));
-enum class BlockCode { Unroll, Loop };
+enum class BlockCode { Auto, Unroll, Loop };
 static cl::opt<BlockCode> blockCode(
     "blocks",
     cl::desc("How the CPU backend runs weight-shared conv and pool blocks"),
-    cl::init(BlockCode::Unroll),
+    cl::init(BlockCode::Auto),
     cl::values(
+        clEnumValN(BlockCode::Auto, "auto",
+                   "unrolled while the net unrolled stays within "
+                   "--auto-loop-gates gates, else as loops (default; "
+                   "docs/cpu-backend.md)"),
         clEnumValN(BlockCode::Unroll, "unroll",
                    "as gates, one per position, optimised with the rest "
-                   "(default: faster on the nets measured, "
-                   "docs/architectures.md)"),
+                   "(faster on small nets: equal subtrees merge across "
+                   "positions)"),
         clEnumValN(BlockCode::Loop, "loop",
                    "as loops over positions running each tree once in the "
                    "code (code size and compile time independent of the "
@@ -296,6 +305,8 @@ int main(int argc, char **argv) {
   opts.verifyEach = verifyEach;
   opts.viaLLVMDialect = viaLLVMDialect;
   opts.blockLoops = blockCode == BlockCode::Loop;
+  if (blockCode == BlockCode::Auto)
+    opts.autoLoopGates = autoLoopGates;
   opts.supportLibDir = supportLibDir.empty()
                            ? lgc::defaultSupportLibraryDir(
                                  argv[0], reinterpret_cast<void *>(&fail))

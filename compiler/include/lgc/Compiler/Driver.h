@@ -96,6 +96,12 @@ struct DriverOptions {
   /// around them are optimised as usual. CPU stages straight to LLVM IR and
   /// --emit=mlir only.
   bool blockLoops = false;
+  /// Without blockLoops, the CPU stages still run blocks as loops when the
+  /// net unrolled would have more than this many gates (lgc --blocks=auto,
+  /// the default); 0: never. Unrolled code grows with the image and the
+  /// channels, and past about a hundred thousand gates its instructions no
+  /// longer stay in the caches (docs/cpu-backend.md).
+  uint64_t autoLoopGates = 0;
   /// Where to write the net's statistics before and after optimisation as
   /// JSON (lgc/Dialect/LGN/NetStats.h); empty: nowhere.
   std::string statsJson;
