@@ -132,6 +132,9 @@ def lib():
     handle.lgc_lgn_free.argtypes = [ctypes.POINTER(LgnNetView)]
     handle.lgc_lgn_write.restype = ctypes.c_int
     handle.lgc_lgn_write.argtypes = [ctypes.c_char_p, ctypes.POINTER(LgnNetView), err, size]
+    handle.lgc_lgn_ensemble.restype = ctypes.c_int
+    handle.lgc_lgn_ensemble.argtypes = [ctypes.POINTER(ctypes.c_char_p), size, ctypes.c_char_p,
+                                        err, size]
     _lib = handle
     return handle
 

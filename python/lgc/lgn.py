@@ -168,3 +168,24 @@ def write_lgn(path, net: LgnNet):
     err = _native.error_buffer()
     if _native.lib().lgc_lgn_write(path.encode(), ctypes.byref(view), err, len(err)) != 0:
         raise LgcError(_native.message(err))
+
+
+def ensemble(paths, output):
+    """Joins the .lgn nets at `paths` (trained on the same inputs and
+    classes) into one net at `output` whose class counts are the sums of
+    theirs, as lgn-ensemble does. Raises FileNotFoundError for a missing
+    file, ValueError for an empty list, LgcError for nets that differ in
+    their inputs or classes (nothing is written then)."""
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        raise TypeError("paths must be a list of .lgn paths, not one path")
+    paths = [os.fspath(p) for p in paths]
+    if not paths:
+        raise ValueError("an ensemble needs at least one net")
+    for p in paths:
+        if not os.path.exists(p):
+            raise FileNotFoundError(p)
+    array = (ctypes.c_char_p * len(paths))(*[p.encode() for p in paths])
+    err = _native.error_buffer()
+    if _native.lib().lgc_lgn_ensemble(array, len(paths), os.fspath(output).encode(), err,
+                                      len(err)) != 0:
+        raise LgcError(_native.message(err))

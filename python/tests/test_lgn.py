@@ -65,3 +65,30 @@ def test_errors(workdir):
     with pytest.raises(lgc.LgcError, match="not divisible"):
         lgc.write_lgn(target, lgc.LgnNet(inputs=2, kinds=[1], a=[0], b=[1], outputs=[2],
                                          classes=2))
+
+
+def test_ensemble(workdir):
+    a = generate(workdir / "ens_a.lgn", 12, "30,20", 4, seed=1)
+    b = generate(workdir / "ens_b.lgn", 12, "16", 4, seed=2)
+    out = workdir / "ens_ab.lgn"
+    lgc.ensemble([a, b], out)
+    na, nb, nab = lgc.read_lgn(a), lgc.read_lgn(b), lgc.read_lgn(out)
+    assert nab.num_gates == na.num_gates + nb.num_gates
+    assert nab.tau == na.tau + nb.tau
+    # The counts of the ensemble are the members' sums on every input.
+    x = np.random.default_rng(3).integers(0, 2, size=(500, 12)).astype(np.float32)
+    with lgc.load(a) as ma, lgc.load(b) as mb, lgc.load(out) as mab:
+        total = ma.counts(x) + mb.counts(x)
+        assert (mab.counts(x) == total).all()
+        assert (mab.predict(x) == total.argmax(axis=1)).all()
+    c = generate(workdir / "ens_c.lgn", 12, "30", 5, seed=3)
+    never = workdir / "ens_never.lgn"
+    with pytest.raises(lgc.LgcError, match=r"ens_c.lgn: error: its classes \(5 against 4\)"):
+        lgc.ensemble([a, c], never)
+    assert not never.exists()
+    with pytest.raises(FileNotFoundError):
+        lgc.ensemble([a, workdir / "absent.lgn"], never)
+    with pytest.raises(ValueError):
+        lgc.ensemble([], never)
+    with pytest.raises(TypeError):
+        lgc.ensemble(str(a), never)

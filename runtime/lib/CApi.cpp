@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lgc/Runtime/Ensemble.h"
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Runner.h"
 #include "lgc/lgc_runtime.h"
@@ -209,4 +210,35 @@ extern "C" LGC_RT_EXPORT int lgc_lgn_write(const char *path,
   Status s = writeNetFile(path, net);
   copyError(s, error, size);
   return s ? LGC_OK : LGC_ERR_ARGUMENT;
+}
+
+extern "C" LGC_RT_EXPORT int lgc_lgn_ensemble(const char *const *paths,
+                                              size_t n, const char *output,
+                                              char *error, size_t size) {
+  if (!paths || !n || !output) {
+    copyError(Status::error("null argument or no nets"), error, size);
+    return LGC_ERR_ARGUMENT;
+  }
+  std::vector<Net> members(n);
+  std::vector<std::string> names(n);
+  for (size_t m = 0; m < n; ++m) {
+    if (!paths[m]) {
+      copyError(Status::error("null path"), error, size);
+      return LGC_ERR_ARGUMENT;
+    }
+    names[m] = paths[m];
+    if (Status s = readNetFile(names[m], members[m], /*keepBlocks=*/true); !s) {
+      copyError(s, error, size);
+      return LGC_ERR_ARGUMENT;
+    }
+  }
+  Net net;
+  Status s = ensembleNets(members, net, names);
+  if (s)
+    s = writeNetFile(output, net);
+  if (!s) {
+    copyError(s, error, size);
+    return LGC_ERR_ARGUMENT;
+  }
+  return LGC_OK;
 }

@@ -63,6 +63,11 @@ void lgc_lgn_free(lgc_lgn_net *net);
 /* Checks and writes a net (atomically: no partial file on failure). */
 int lgc_lgn_write(const char *path, const lgc_lgn_net *net, char *error,
                   size_t error_size);
+/* Joins the nets in `paths` (n >= 1; same inputs, encoding and classes)
+ * into one whose class counts are the sums of theirs, written atomically
+ * to `output` (lgn-ensemble; lgc/Runtime/Ensemble.h). */
+int lgc_lgn_ensemble(const char *const *paths, size_t n, const char *output,
+                     char *error, size_t error_size);
 
 #ifdef __cplusplus
 }
