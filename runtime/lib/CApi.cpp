@@ -219,7 +219,6 @@ extern "C" LGC_RT_EXPORT int lgc_lgn_ensemble(const char *const *paths,
     copyError(Status::error("null argument or no nets"), error, size);
     return LGC_ERR_ARGUMENT;
   }
-  std::vector<Net> members(n);
   std::vector<std::string> names(n);
   for (size_t m = 0; m < n; ++m) {
     if (!paths[m]) {
@@ -227,16 +226,8 @@ extern "C" LGC_RT_EXPORT int lgc_lgn_ensemble(const char *const *paths,
       return LGC_ERR_ARGUMENT;
     }
     names[m] = paths[m];
-    if (Status s = readNetFile(names[m], members[m], /*keepBlocks=*/true); !s) {
-      copyError(s, error, size);
-      return LGC_ERR_ARGUMENT;
-    }
   }
-  Net net;
-  Status s = ensembleNets(members, net, names);
-  if (s)
-    s = writeNetFile(output, net);
-  if (!s) {
+  if (Status s = ensembleFiles(names, output); !s) {
     copyError(s, error, size);
     return LGC_ERR_ARGUMENT;
   }

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Runtime/Ensemble.h"
+#include "lgc/Runtime/Format.h"
 
 #include <algorithm>
 #include <charconv>
@@ -219,4 +220,16 @@ Status lgc::ensembleNets(const std::vector<Net> &members, Net &out,
     return Status::error("internal: the ensemble is not a valid net: " + e);
   out = std::move(net);
   return Status::success();
+}
+
+Status lgc::ensembleFiles(const std::vector<std::string> &paths,
+                          const std::string &output) {
+  std::vector<Net> members(paths.size());
+  for (size_t m = 0; m < paths.size(); ++m)
+    if (Status s = readNetFile(paths[m], members[m], /*keepBlocks=*/true); !s)
+      return s;
+  Net net;
+  if (Status s = ensembleNets(members, net, paths); !s)
+    return s;
+  return writeNetFile(output, net);
 }

@@ -8,7 +8,6 @@
 
 #include "../common/Flags.h"
 #include "lgc/Runtime/Ensemble.h"
-#include "lgc/Runtime/Format.h"
 
 #include <fmt/core.h>
 
@@ -29,20 +28,7 @@ int main(int argc, char **argv) {
     return rc;
   if (!flags.has("o"))
     return flags.fail("no output file (-o FILE)"), 1;
-  std::vector<Net> members(flags.positionals.size());
-  for (size_t m = 0; m < members.size(); ++m)
-    if (Status s = readNetFile(flags.positionals[m], members[m],
-                               /*keepBlocks=*/true);
-        !s) {
-      fmt::print(stderr, "lgn-ensemble: {}\n", s.message());
-      return 1;
-    }
-  Net net;
-  if (Status s = ensembleNets(members, net, flags.positionals); !s) {
-    fmt::print(stderr, "lgn-ensemble: {}\n", s.message());
-    return 1;
-  }
-  if (Status s = writeNetFile(flags.str("o"), net); !s) {
+  if (Status s = ensembleFiles(flags.positionals, flags.str("o")); !s) {
     fmt::print(stderr, "lgn-ensemble: {}\n", s.message());
     return 1;
   }

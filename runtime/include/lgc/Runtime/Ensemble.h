@@ -38,6 +38,12 @@ namespace lgc {
 Status ensembleNets(const std::vector<Net> &members, Net &out,
                     const std::vector<std::string> &names = {});
 
+/// Reads the .lgn files `paths` (blocks kept), joins them as ensembleNets
+/// does and writes the ensemble to `output` ("-": stdout). Errors name the
+/// file; nothing is written unless every step succeeds.
+Status ensembleFiles(const std::vector<std::string> &paths,
+                     const std::string &output);
+
 } // namespace lgc
 
 #endif // LGC_RUNTIME_ENSEMBLE_H
