@@ -21,11 +21,11 @@ import numpy as np
 
 from . import _native
 from .errors import LgcError
-from .lgn import KIND_NAMES, LgnNet, ensemble, read_lgn, write_lgn
+from .lgn import KIND_NAMES, LgnNet, ensemble, mirror, read_lgn, write_lgn
 
 __all__ = [
     "LgcError", "Net", "NetInfo", "LgnNet", "KIND_NAMES", "load", "compile",
-    "read_lgn", "write_lgn", "ensemble", "from_difflogic", "to_difflogic_state",
+    "read_lgn", "write_lgn", "ensemble", "mirror", "from_difflogic", "to_difflogic_state",
 ]
 
 

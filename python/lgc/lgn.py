@@ -170,10 +170,35 @@ def write_lgn(path, net: LgnNet):
         raise LgcError(_native.message(err))
 
 
-def ensemble(paths, output):
+def mirror(path, output, image=None):
+    """Writes to `output` the .lgn net at `path` for left-right mirrored
+    images: its class counts on an image are the net's on the mirror image
+    (lgc/Runtime/Mirror.h). `image` is (height, width), or None to take the
+    geometry from the net's first block, else a square. Raises
+    FileNotFoundError for a missing file, ValueError for a bad `image`,
+    LgcError for a net whose geometry has no mirror (nothing is written
+    then)."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(path)
+    height, width = 0, 0
+    if image is not None:
+        if (not isinstance(image, (tuple, list)) or len(image) != 2
+                or not all(isinstance(v, int) and 0 < v < 2**31 for v in image)):
+            raise ValueError("image must be (height, width), two positive ints")
+        height, width = image
+    err = _native.error_buffer()
+    if _native.lib().lgc_lgn_mirror(path.encode(), os.fspath(output).encode(), height, width,
+                                    err, len(err)) != 0:
+        raise LgcError(_native.message(err))
+
+
+def ensemble(paths, output, mirror_images=False, image=None):
     """Joins the .lgn nets at `paths` (trained on the same inputs and
     classes) into one net at `output` whose class counts are the sums of
-    theirs, as lgn-ensemble does. Raises FileNotFoundError for a missing
+    theirs, as lgn-ensemble does; with `mirror_images` each net also joins
+    as its mirror (see mirror(); `image` as there), right after it, as
+    lgn-ensemble --mirror does. Raises FileNotFoundError for a missing
     file, ValueError for an empty list, LgcError for nets that differ in
     their inputs or classes (nothing is written then)."""
     if isinstance(paths, (str, bytes, os.PathLike)):
@@ -184,6 +209,15 @@ def ensemble(paths, output):
     for p in paths:
         if not os.path.exists(p):
             raise FileNotFoundError(p)
+    if mirror_images:
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            both = []
+            for k, p in enumerate(paths):
+                m = os.path.join(tmp, "mirror%d.lgn" % k)
+                mirror(p, m, image)
+                both += [p, m]
+            return ensemble(both, output)
     array = (ctypes.c_char_p * len(paths))(*[p.encode() for p in paths])
     err = _native.error_buffer()
     if _native.lib().lgc_lgn_ensemble(array, len(paths), os.fspath(output).encode(), err,

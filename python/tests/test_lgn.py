@@ -92,3 +92,28 @@ def test_ensemble(workdir):
         lgc.ensemble([], never)
     with pytest.raises(TypeError):
         lgc.ensemble(str(a), never)
+
+
+def test_mirror(workdir):
+    # 12 features as a 3x4 image: the mirror sees each row reversed.
+    a = generate(workdir / "mir_a.lgn", 12, "40,20", 4, seed=4)
+    m = workdir / "mir_m.lgn"
+    lgc.mirror(a, m, image=(3, 4))
+    x = np.random.default_rng(5).integers(0, 2, size=(500, 12)).astype(np.float32)
+    flipped = x.reshape(500, 3, 4)[:, :, ::-1].reshape(500, 12)
+    both = workdir / "mir_both.lgn"
+    lgc.ensemble([a], both, mirror_images=True, image=(3, 4))
+    with lgc.load(a) as na, lgc.load(m) as nm, lgc.load(both) as nb:
+        assert (nm.counts(x) == na.counts(flipped)).all()
+        assert (nm.counts(x) != na.counts(x)).any()
+        assert (nb.counts(x) == na.counts(x) + na.counts(flipped)).all()
+    never = workdir / "mir_never.lgn"
+    with pytest.raises(lgc.LgcError, match=r"mir_a.lgn: error: cannot mirror: .*no square image"):
+        lgc.mirror(a, never)
+    with pytest.raises(lgc.LgcError, match=r"no whole number of 5x5 planes"):
+        lgc.mirror(a, never, image=(5, 5))
+    with pytest.raises(ValueError):
+        lgc.mirror(a, never, image=(3, 0))
+    with pytest.raises(FileNotFoundError):
+        lgc.mirror(workdir / "absent.lgn", never)
+    assert not never.exists()

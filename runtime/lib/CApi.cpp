@@ -9,6 +9,7 @@
 
 #include "lgc/Runtime/Ensemble.h"
 #include "lgc/Runtime/Format.h"
+#include "lgc/Runtime/Mirror.h"
 #include "lgc/Runtime/Runner.h"
 #include "lgc/lgc_runtime.h"
 
@@ -228,6 +229,28 @@ extern "C" LGC_RT_EXPORT int lgc_lgn_ensemble(const char *const *paths,
     names[m] = paths[m];
   }
   if (Status s = ensembleFiles(names, output); !s) {
+    copyError(s, error, size);
+    return LGC_ERR_ARGUMENT;
+  }
+  return LGC_OK;
+}
+
+extern "C" LGC_RT_EXPORT int lgc_lgn_mirror(const char *path,
+                                            const char *output, uint32_t height,
+                                            uint32_t width, char *error,
+                                            size_t size) {
+  if (!path || !output) {
+    copyError(Status::error("null argument"), error, size);
+    return LGC_ERR_ARGUMENT;
+  }
+  Net net, mirrored;
+  Status s = readNetFile(path, net, /*keepBlocks=*/true);
+  if (s)
+    s = mirrorNet(net, mirrored, {height, width})
+            .withContext(std::string(path) + ": ");
+  if (s)
+    s = writeNetFile(output, mirrored);
+  if (!s) {
     copyError(s, error, size);
     return LGC_ERR_ARGUMENT;
   }

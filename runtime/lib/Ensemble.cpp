@@ -223,13 +223,26 @@ Status lgc::ensembleNets(const std::vector<Net> &members, Net &out,
 }
 
 Status lgc::ensembleFiles(const std::vector<std::string> &paths,
-                          const std::string &output) {
-  std::vector<Net> members(paths.size());
-  for (size_t m = 0; m < paths.size(); ++m)
-    if (Status s = readNetFile(paths[m], members[m], /*keepBlocks=*/true); !s)
+                          const std::string &output,
+                          const EnsembleOptions &options) {
+  std::vector<Net> members;
+  std::vector<std::string> names;
+  for (const std::string &path : paths) {
+    Net net;
+    if (Status s = readNetFile(path, net, /*keepBlocks=*/true); !s)
       return s;
+    members.push_back(std::move(net));
+    names.push_back(path);
+    if (!options.mirror)
+      continue;
+    Net mirrored;
+    if (Status s = mirrorNet(members.back(), mirrored, options.image); !s)
+      return s.withContext(path + ": ");
+    members.push_back(std::move(mirrored));
+    names.push_back(path + " (mirrored)");
+  }
   Net net;
-  if (Status s = ensembleNets(members, net, paths); !s)
+  if (Status s = ensembleNets(members, net, names); !s)
     return s;
   return writeNetFile(output, net);
 }

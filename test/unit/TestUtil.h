@@ -46,6 +46,21 @@ inline Net randomNet(uint32_t inputs, std::vector<uint32_t> widths,
   return net;
 }
 
+/// Packed input bits (interpret()'s layout: block-major) of the left-right
+/// mirrored images, where every plane of the threshold-major bits is
+/// `width` wide: bit (.., x) of the mirror is bit (.., width - 1 - x) of the
+/// image.
+inline std::vector<uint64_t> mirrorRows(const std::vector<uint64_t> &words,
+                                        uint32_t inputs, uint32_t width) {
+  std::vector<uint64_t> out(words.size());
+  for (size_t w = 0; w * inputs < words.size(); ++w)
+    for (uint32_t i = 0; i < inputs; ++i) {
+      uint32_t x = i % width, from = i - x + (width - 1 - x);
+      out[w * inputs + i] = words[w * inputs + from];
+    }
+  return out;
+}
+
 } // namespace lgc::test
 
 #endif // LGC_TEST_UNIT_TESTUTIL_H

@@ -14,21 +14,43 @@
 using namespace lgc;
 
 static const char *kUsage = R"(usage: lgn-ensemble NET.lgn NET.lgn... -o OUT.lgn
+       lgn-ensemble --mirror NET.lgn... -o OUT.lgn
   Joins nets trained on the same inputs and classes into one net that
   predicts the class with the largest sum of their counts. The members
   share the input bits; each class's GroupSum group is the members' groups
   of that class, one after the other; tau is the sum of their taus; shared
   conv and pool blocks stay shared (.lgn version 2).
+  --mirror            each net also joins as its left-right mirror (the
+                      net on flipped images), right after it: the ensemble
+                      votes on the image and its mirror image
+  --image HxW         the images' geometry for --mirror (default: from the
+                      first conv or pool on the inputs, else square)
   -o FILE             output .lgn ("-" for stdout)
 )";
 
 int main(int argc, char **argv) {
-  tools::Flags flags("lgn-ensemble", {"o"}, {"help", "h"});
-  if (int rc = flags.start(argc, argv, kUsage, 2, size_t(1) << 16); rc >= 0)
+  tools::Flags flags("lgn-ensemble", {"o", "image"}, {"help", "h", "mirror"});
+  if (int rc = flags.start(argc, argv, kUsage, 1, size_t(1) << 16); rc >= 0)
     return rc;
+  if (flags.positionals.size() < 2 && !flags.has("mirror"))
+    return flags.fail("expected 2 file arguments, or one with --mirror (try "
+                      "--help)"),
+           1;
   if (!flags.has("o"))
     return flags.fail("no output file (-o FILE)"), 1;
-  if (Status s = ensembleFiles(flags.positionals, flags.str("o")); !s) {
+  EnsembleOptions options;
+  options.mirror = flags.has("mirror");
+  if (flags.has("image")) {
+    if (!tools::parseImageSpec(flags.str("image"), options.image.height,
+                               options.image.width, nullptr))
+      return flags.fail("invalid --image '" + flags.str("image") +
+                        "' (expected HxW)"),
+             1;
+    if (!options.mirror)
+      return flags.fail("--image needs --mirror"), 1;
+  }
+  if (Status s = ensembleFiles(flags.positionals, flags.str("o"), options);
+      !s) {
     fmt::print(stderr, "lgn-ensemble: {}\n", s.message());
     return 1;
   }

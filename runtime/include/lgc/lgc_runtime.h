@@ -68,6 +68,12 @@ int lgc_lgn_write(const char *path, const lgc_lgn_net *net, char *error,
  * to `output` (lgn-ensemble; lgc/Runtime/Ensemble.h). */
 int lgc_lgn_ensemble(const char *const *paths, size_t n, const char *output,
                      char *error, size_t error_size);
+/* Writes to `output` (atomically) the net at `path` for left-right
+ * mirrored images: its counts on an image are the net's on the mirror
+ * image (lgc/Runtime/Mirror.h). height and width give the images'
+ * geometry; 0, 0 takes it from the net's first block, else a square. */
+int lgc_lgn_mirror(const char *path, const char *output, uint32_t height,
+                   uint32_t width, char *error, size_t error_size);
 
 #ifdef __cplusplus
 }

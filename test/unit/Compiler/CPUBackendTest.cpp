@@ -13,6 +13,7 @@
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Generate.h"
 #include "lgc/Runtime/Interpreter.h"
+#include "lgc/Runtime/Mirror.h"
 #include "lgc/Runtime/NetLibrary.h"
 #include "lgc/Runtime/Runner.h"
 #include "lgc/Target/CPU/CPUTarget.h"
@@ -288,6 +289,48 @@ TEST(CPUBackend, ConvEnsemblesBitExact) {
       test::checkAgainstInterpreter(ensemble, *lib, {1, 64, 300}, {1, 2});
     }
   }
+}
+
+TEST(CPUBackend, MirroredConvNetsBitExact) {
+  // Each conv net with its left-right mirror as one ensemble: the mirror
+  // computes the net on mirrored inputs (strided, padded and overlapping
+  // windows), and the backend computes the ensemble, unrolled and as loops.
+  TempDir dir;
+  int index = 0, refused = 0;
+  for (const test::ConvNetSpec &spec : test::convNetSpecs()) {
+    SCOPED_TRACE(spec.arch);
+    Net net = test::randomConvNet(spec, 90 + index), mirror;
+    Status s = mirrorNet(net, mirror, {spec.height, spec.width});
+    if (!s.ok()) {
+      // pool(2,p=1) on a 7-wide image pads one side only.
+      EXPECT_NE(s.message().find("do not cover"), std::string::npos)
+          << s.message();
+      ++refused;
+      continue;
+    }
+    const size_t n = 300;
+    Rng rng(index);
+    std::vector<uint64_t> words(numBlocks(n) * net.numInputs);
+    for (uint64_t &w : words)
+      w = rng.next();
+    std::vector<uint32_t> want(n * net.numClasses), got(want.size());
+    interpret(net, test::mirrorRows(words, net.numInputs, spec.width).data(),
+              n, want.data(), nullptr);
+    interpret(mirror, words.data(), n, got.data(), nullptr);
+    EXPECT_EQ(got, want);
+
+    Net both;
+    ASSERT_TRUE(ensembleNets({net, mirror}, both).ok());
+    for (bool loops : {false, true}) {
+      std::string name = "mirror" + std::to_string(index++);
+      Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 2, 0, 200};
+      c.blockLoops = loops;
+      auto lib = compile(both, c, dir.path);
+      ASSERT_TRUE(lib);
+      test::checkAgainstInterpreter(both, *lib, {1, 64, 300}, {1, 2});
+    }
+  }
+  EXPECT_EQ(refused, 1);
 }
 
 TEST(CPUBackend, RegisterWindowsAndSlotReuse) {

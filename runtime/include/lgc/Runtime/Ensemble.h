@@ -12,6 +12,7 @@
 #ifndef LGC_RUNTIME_ENSEMBLE_H
 #define LGC_RUNTIME_ENSEMBLE_H
 
+#include "lgc/Runtime/Mirror.h"
 #include "lgc/Runtime/Net.h"
 #include "lgc/Runtime/Status.h"
 
@@ -38,11 +39,20 @@ namespace lgc {
 Status ensembleNets(const std::vector<Net> &members, Net &out,
                     const std::vector<std::string> &names = {});
 
+struct EnsembleOptions {
+  /// Each member joins with its left-right mirror (lgc/Runtime/Mirror.h)
+  /// right after it: the ensemble also votes on the mirrored image.
+  bool mirror = false;
+  /// The images' geometry for the mirrors ({0, 0}: see mirrorNet).
+  ImageShape image;
+};
+
 /// Reads the .lgn files `paths` (blocks kept), joins them as ensembleNets
 /// does and writes the ensemble to `output` ("-": stdout). Errors name the
 /// file; nothing is written unless every step succeeds.
 Status ensembleFiles(const std::vector<std::string> &paths,
-                     const std::string &output);
+                     const std::string &output,
+                     const EnsembleOptions &options = {});
 
 } // namespace lgc
 
