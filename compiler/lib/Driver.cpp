@@ -260,6 +260,8 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
   lowering.vectorWords = chooseVectorWords(*tm, target);
   lowering.gatesPerFunction = target.gatesPerFunction;
   lowering.registerWindow = target.registerWindow;
+  // The conversion pass evaluates a net in one part.
+  lowering.partGates = opts.viaLLVMDialect ? 0 : target.partGates;
   lowering.ternaryLogic =
       target.ternaryLogic && hasTernaryLogic(*tm, lowering.vectorWords);
   std::string dir = opts.supportLibDir;

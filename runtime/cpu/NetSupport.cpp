@@ -45,7 +45,12 @@ extern const double __lgc_gen_tau;
 extern const uint32_t __lgc_gen_bit_feature[];
 extern const float __lgc_gen_bit_threshold[];
 extern const int32_t __lgc_gen_outputs[];
-void __lgc_gen_eval(const uint64_t *in, uint64_t *scratch);
+// One of the two is defined (GeneratedABI.h, kParts).
+__attribute__((weak)) void __lgc_gen_eval(const uint64_t *in,
+                                          uint64_t *scratch);
+__attribute__((weak)) void
+__lgc_gen_eval_part(const uint64_t *in, uint64_t *scratch, uint32_t part);
+__attribute__((weak)) extern const uint32_t __lgc_gen_part_ends[];
 }
 
 namespace {
@@ -619,26 +624,51 @@ void countGroup(const Group<V> &g, uint32_t homes, uint32_t n, Vec<V> *acc,
   addAt(acc, K, 4, sixteens);
 }
 
-/// GroupSum, argmax and decoding for one block.
-template <unsigned V>
-void groupSum(const Buffers &buf, size_t first, size_t n, uint32_t *counts,
-              uint32_t *classes) {
+/// Counts net part `part`'s outputs of every class into the class totals
+/// (buf.planes, K planes per class): the first part sets them, later parts
+/// add to them (a ripple add per class). With one part, all outputs.
+template <unsigned V> void countPart(const Buffers &buf, uint32_t part) {
   uint32_t C = shape(kClasses), K = shape(kPlanes);
-  uint32_t group = shape(kOutputs) / C;
+  uint32_t group = shape(kOutputs) / C, parts = shape(kParts);
   Group<V> g{buf.outputs};
-  Vec<V> acc[kMaxPlanes], best[kMaxPlanes], idx[kMaxPlanes];
+  Vec<V> *planes = reinterpret_cast<Vec<V> *>(buf.planes);
+  Vec<V> acc[kMaxPlanes];
+  for (uint32_t c = 0; c < C; ++c) {
+    uint32_t begin = 0, end = group;
+    if (parts > 1) {
+      begin = part ? __lgc_gen_part_ends[(part - 1) * C + c] : 0;
+      end = __lgc_gen_part_ends[part * C + c];
+    }
+    countGroup<V>(g, c * group + begin, end - begin, acc, K);
+    Vec<V> *total = planes + size_t(c) * K;
+    if (part == 0) {
+      for (unsigned j = 0; j < K; ++j)
+        total[j] = acc[j];
+      continue;
+    }
+    Vec<V> carry = splat<V>(0);
+    for (unsigned j = 0; j < K; ++j) {
+      Vec<V> a = total[j], b = acc[j];
+      total[j] = a ^ b ^ carry;
+      carry = (a & b) | (a & carry) | (b & carry);
+    }
+  }
+}
+
+/// Argmax and decoding for one block, from the class totals.
+template <unsigned V>
+void decide(const Buffers &buf, size_t first, size_t n, uint32_t *counts,
+            uint32_t *classes) {
+  uint32_t C = shape(kClasses), K = shape(kPlanes);
+  const Vec<V> *planes = reinterpret_cast<const Vec<V> *>(buf.planes);
+  Vec<V> best[kMaxPlanes], idx[kMaxPlanes];
   unsigned idxBits = 0;
   while ((1u << idxBits) < C)
     ++idxBits;
   for (unsigned m = 0; m < idxBits; ++m)
     idx[m] = splat<V>(0);
-  for (uint32_t c = 0; c < C; ++c) {
-    countGroup<V>(g, c * group, group, acc, K);
-    if (counts)
-      for (unsigned j = 0; j < K; ++j)
-        reinterpret_cast<Vec<V> *>(buf.planes)[size_t(c) * K + j] = acc[j];
-    if (!classes)
-      continue;
+  for (uint32_t c = 0; c < C && classes; ++c) {
+    const Vec<V> *acc = planes + size_t(c) * K;
     if (c == 0) {
       for (unsigned j = 0; j < K; ++j)
         best[j] = acc[j];
@@ -667,7 +697,6 @@ void groupSum(const Buffers &buf, size_t first, size_t n, uint32_t *counts,
       classes[first + s] = cls;
     }
     if (counts) {
-      const Vec<V> *planes = reinterpret_cast<const Vec<V> *>(buf.planes);
       for (uint32_t c = 0; c < C; ++c) {
         uint32_t count = 0;
         for (unsigned j = 0; j < K; ++j)
@@ -678,17 +707,34 @@ void groupSum(const Buffers &buf, size_t first, size_t n, uint32_t *counts,
   }
 }
 
-void groupSumAnyWidth(const Buffers &buf, size_t first, size_t n,
-                      uint32_t *counts, uint32_t *classes) {
+/// Evaluates the net on the packed block and counts, part by part.
+template <unsigned V>
+void evalAndCount(const Buffers &buf, size_t first, size_t n, uint32_t *counts,
+                  uint32_t *classes) {
+  uint32_t parts = shape(kParts);
+  if (parts <= 1) {
+    __lgc_gen_eval(buf.in, buf.scratch);
+    countPart<V>(buf, 0);
+  } else {
+    for (uint32_t p = 0; p < parts; ++p) {
+      __lgc_gen_eval_part(buf.in, buf.scratch, p);
+      countPart<V>(buf, p);
+    }
+  }
+  decide<V>(buf, first, n, counts, classes);
+}
+
+void evalAndCountAnyWidth(const Buffers &buf, size_t first, size_t n,
+                          uint32_t *counts, uint32_t *classes) {
   switch (shape(kVectorWords)) {
   case 1:
-    return groupSum<1>(buf, first, n, counts, classes);
+    return evalAndCount<1>(buf, first, n, counts, classes);
   case 2:
-    return groupSum<2>(buf, first, n, counts, classes);
+    return evalAndCount<2>(buf, first, n, counts, classes);
   case 4:
-    return groupSum<4>(buf, first, n, counts, classes);
+    return evalAndCount<4>(buf, first, n, counts, classes);
   default:
-    return groupSum<8>(buf, first, n, counts, classes);
+    return evalAndCount<8>(buf, first, n, counts, classes);
   }
 }
 
@@ -743,8 +789,7 @@ int runBlocks(size_t n, uint32_t *counts, uint32_t *classes, Pack pack) {
   for (size_t start = 0; start < n; start += block) {
     size_t count = n - start < block ? n - start : block;
     pack(start, count, *buf);
-    __lgc_gen_eval(buf->in, buf->scratch);
-    groupSumAnyWidth(*buf, start, count, counts, classes);
+    evalAndCountAnyWidth(*buf, start, count, counts, classes);
   }
   parkBuffers(buf);
   return LGC_OK;

@@ -126,6 +126,13 @@ static cl::opt<bool> ternaryLogic(
     cl::desc("CPU: each gate as one AVX-512 vpternlogq where the CPU has it "
              "(default on; =false leaves and/or/xor to LLVM)"),
     cl::init(true), cl::cat(lgcCategory));
+static cl::opt<unsigned> partGates(
+    "part-gates",
+    cl::desc("CPU: evaluate an ensemble of independent nets in parts of at "
+             "least this many gates, one after the other in reused scratch, "
+             "counting each part's outputs before the next (default 20000; "
+             "0: the whole net in one pass)"),
+    cl::init(lgc::kDefaultPartGates), cl::cat(lgcCategory));
 static cl::opt<bool> machineScheduler(
     "machine-scheduler",
     cl::desc("Run LLVM's machine instruction scheduler (slower compiles)"),
@@ -299,6 +306,7 @@ int main(int argc, char **argv) {
   opts.cpu.gatesPerFunction = gatesPerFunction;
   opts.cpu.registerWindow = registerWindow;
   opts.cpu.ternaryLogic = ternaryLogic;
+  opts.cpu.partGates = partGates;
   opts.cpu.machineScheduler = machineScheduler;
   opts.cpu.postRAScheduler = postRAScheduler;
   opts.cpu.jobs = jobs;

@@ -18,16 +18,15 @@ using namespace lgc::lgn;
 // NetPartition
 //===----------------------------------------------------------------------===//
 
-/// The gates that reach an output in depth-first post-order from the
-/// outputs: each value is computed close to its first use, which shortens
-/// live ranges (fewer spills) and keeps the cut between functions small.
-/// Dead gates are left out.
-static std::vector<GateOp> liveGatesDepthFirst(NetOp net) {
-  std::vector<GateOp> order;
-  order.reserve(net.getBodyBlock().getOperations().size());
-  llvm::DenseSet<Operation *> visited;
+/// The gates that reach `roots` in depth-first post-order from them: each
+/// value is computed close to its first use, which shortens live ranges
+/// (fewer spills) and keeps the cut between functions small. Dead gates
+/// are left out; gates in `visited` already are too.
+static void liveGatesDepthFirst(ArrayRef<Value> roots,
+                                llvm::DenseSet<Operation *> &visited,
+                                std::vector<GateOp> &order) {
   SmallVector<std::pair<GateOp, unsigned>> stack;
-  for (Value root : net.getOutputOp().getBits()) {
+  for (Value root : roots) {
     auto gate = root.getDefiningOp<GateOp>();
     if (!gate || !visited.insert(gate).second)
       continue;
@@ -45,26 +44,194 @@ static std::vector<GateOp> liveGatesDepthFirst(NetOp net) {
       stack.pop_back();
     }
   }
-  return order;
+}
+
+/// The net's independent parts, for outputs laid out as an ensemble's:
+/// groups of gates and blocks connected through each other (not through
+/// inputs or constants), in the order of where their outputs first sit in
+/// a class's group; groups whose outputs interleave in some class are one
+/// part, and consecutive parts are joined until each has at least
+/// `partGates` gates and block positions. Fills partOf for every gate and
+/// block that reaches an output and `outputPart` for every output bit (an
+/// output that is an input or a constant goes with the output before it
+/// in its group). Returns the number of parts (1: the net is one).
+static unsigned findParts(NetOp net, unsigned partGates,
+                          llvm::DenseMap<Operation *, unsigned> &partOf,
+                          SmallVectorImpl<unsigned> &outputPart) {
+  // Union-find over the gates and blocks.
+  llvm::DenseMap<Operation *, unsigned> index;
+  SmallVector<unsigned> parent;
+  for (Operation &op : net.getBodyBlock())
+    if (isa<GateOp, ConvOp, OrPoolOp>(op)) {
+      index[&op] = unsigned(parent.size());
+      parent.push_back(unsigned(parent.size()));
+    }
+  auto find = [&](unsigned x) {
+    while (parent[x] != x)
+      x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  for (Operation &op : net.getBodyBlock()) {
+    auto it = index.find(&op);
+    if (it == index.end())
+      continue;
+    for (Value v : op.getOperands())
+      if (auto def = index.find(v.getDefiningOp()); def != index.end())
+        parent[find(def->second)] = find(it->second);
+  }
+  OperandRange bits = net.getOutputOp().getBits();
+  unsigned classes = std::max(1u, unsigned(net.getClasses()));
+  size_t group = bits.size() / classes;
+  outputPart.assign(bits.size(), 0);
+  if (!group)
+    return 1;
+  // Each output's group (-1: an input or a constant); groups ranked by the
+  // first position within a class group where one of their outputs sits.
+  constexpr unsigned kNone = ~0u;
+  SmallVector<unsigned> root(bits.size(), kNone);
+  llvm::DenseMap<unsigned, size_t> firstAt;
+  for (size_t k = 0; k < bits.size(); ++k)
+    if (auto it = index.find(bits[k].getDefiningOp()); it != index.end()) {
+      root[k] = find(it->second);
+      auto [entry, added] = firstAt.try_emplace(root[k], k % group);
+      entry->second = std::min(entry->second, k % group);
+    }
+  std::vector<std::pair<size_t, unsigned>> byFirst;
+  for (auto &[r, at] : firstAt)
+    byFirst.push_back({at, r});
+  llvm::sort(byFirst);
+  llvm::DenseMap<unsigned, unsigned> rank;
+  for (size_t i = 0; i < byFirst.size(); ++i)
+    rank[byFirst[i].second] = unsigned(i);
+  // Where a class's group goes back to an earlier-ranked group, every rank
+  // in between is one part.
+  std::vector<unsigned> reach(byFirst.size());
+  for (unsigned i = 0; i < reach.size(); ++i)
+    reach[i] = i;
+  for (unsigned c = 0; c < classes; ++c) {
+    int64_t most = -1;
+    for (size_t k = c * group; k < (c + 1) * group; ++k) {
+      if (root[k] == kNone)
+        continue;
+      unsigned r = rank[root[k]];
+      if (int64_t(r) < most)
+        reach[r] = std::max(reach[r], unsigned(most));
+      most = std::max<int64_t>(most, r);
+    }
+  }
+  std::vector<unsigned> partOfRank(reach.size());
+  std::vector<uint64_t> size;
+  int64_t covered = -1;
+  for (unsigned r = 0; r < reach.size(); ++r) {
+    if (int64_t(r) > covered)
+      size.push_back(0);
+    covered = std::max<int64_t>(covered, reach[r]);
+    partOfRank[r] = unsigned(size.size() - 1);
+  }
+  for (auto &[op, i] : index)
+    if (auto it = rank.find(find(i)); it != rank.end())
+      size[partOfRank[it->second]] +=
+          std::max<uint64_t>(1, op->getNumResults());
+  // Join consecutive parts into parts of at least partGates (the last one
+  // into the part before it where it is smaller).
+  std::vector<unsigned> joined(size.size());
+  unsigned parts = 0;
+  uint64_t filled = 0;
+  for (size_t k = 0; k < size.size(); ++k) {
+    if (k > 0 && filled >= partGates) {
+      ++parts;
+      filled = 0;
+    }
+    joined[k] = parts;
+    filled += size[k];
+  }
+  if (parts > 0 && filled < partGates)
+    for (unsigned &j : joined)
+      j = std::min(j, parts - 1);
+  else
+    ++parts;
+  if (parts < 2)
+    return 1;
+  for (unsigned c = 0; c < classes; ++c) {
+    unsigned current = kNone;
+    for (size_t k = c * group; k < (c + 1) * group; ++k) {
+      if (root[k] != kNone) {
+        unsigned p = joined[partOfRank[rank[root[k]]]];
+        if (current != kNone && p < current)
+          return outputPart.assign(bits.size(), 0), 1; // cannot happen
+        current = p;
+      }
+      outputPart[k] = current == kNone ? 0 : current;
+    }
+  }
+  // Leading inputs or constants of a group go with the group's first part.
+  for (unsigned c = 0; c < classes; ++c) {
+    size_t k = c * group;
+    while (k < (c + 1) * group && root[k] == kNone)
+      ++k;
+    for (size_t j = c * group; j < k && k < (c + 1) * group; ++j)
+      outputPart[j] = outputPart[k];
+  }
+  for (auto &[op, i] : index)
+    if (auto it = rank.find(find(i)); it != rank.end())
+      partOf[op] = joined[partOfRank[it->second]];
+  return parts;
 }
 
 NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
-                           unsigned window)
+                           unsigned window, unsigned partGates)
     : windowSize(window) {
   Block &body = net.getBodyBlock();
   for (BlockArgument arg : body.getArguments())
     homes[arg] = ValueHome{ValueHome::Input, arg.getArgNumber()};
   for (ConstantOp c : body.getOps<ConstantOp>())
     homes[c.getResult()] = ValueHome{ValueHome::Constant, c.getValue() ? 1 : 0};
-  order = liveGatesDepthFirst(net);
-  planBlocks(net);
+
+  // The gates part by part, each part's from its outputs.
+  llvm::DenseMap<Operation *, unsigned> partOf;
+  SmallVector<unsigned> outputPart;
+  unsigned parts =
+      partGates ? findParts(net, partGates, partOf, outputPart) : 1;
+  OperandRange bits = net.getOutputOp().getBits();
+  if (parts == 1)
+    outputPart.assign(bits.size(), 0);
+  order.reserve(body.getOperations().size());
+  std::vector<size_t> partStarts;
+  llvm::DenseSet<Operation *> visited;
+  for (unsigned p = 0; p < parts; ++p) {
+    SmallVector<Value> roots;
+    for (size_t k = 0; k < bits.size(); ++k)
+      if (outputPart[k] == p)
+        roots.push_back(bits[k]);
+    partStarts.push_back(order.size());
+    liveGatesDepthFirst(roots, visited, order);
+  }
+  partStarts.push_back(order.size());
+  // Where each part's outputs of each class end within the class's group.
+  unsigned classes = unsigned(net.getClasses());
+  size_t group = bits.size() / std::max(1u, classes);
+  outputEnds.assign(size_t(parts) * classes, 0);
+  for (size_t k = 0; k < bits.size(); ++k)
+    for (unsigned p = outputPart[k]; p < parts; ++p)
+      ++outputEnds[p * classes + k / group];
+
+  planBlocks(net, partOf);
+
+  // Functions never span two parts.
   size_t per = std::max(1u, gatesPerFunction);
   llvm::DenseMap<Operation *, size_t> position;
   position.reserve(order.size());
-  for (size_t k = 0; k < order.size(); ++k) {
-    if (k % per == 0)
-      chunkStarts.push_back(k);
-    position[order[k]] = k;
+  std::vector<unsigned> chunkOf(order.size());
+  std::vector<unsigned> partOfPosition(order.size());
+  for (unsigned p = 0; p < parts; ++p) {
+    partChunkStarts.push_back(unsigned(chunkStarts.size()));
+    for (size_t k = partStarts[p]; k < partStarts[p + 1]; ++k) {
+      if ((k - partStarts[p]) % per == 0)
+        chunkStarts.push_back(k);
+      position[order[k]] = k;
+      chunkOf[k] = unsigned(chunkStarts.size() - 1);
+      partOfPosition[k] = p;
+    }
   }
 
   // A gate needs a home when the GroupSum, a later function, or a use
@@ -85,7 +252,7 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
       if (it == position.end())
         continue; // a dead gate
       size_t q = it->second;
-      home |= q / per != p / per || q - p > window;
+      home |= chunkOf[q] != chunkOf[p] || q - p > window;
       if (last != kNever)
         last = std::max(last, q);
     }
@@ -93,14 +260,21 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
     needsHome[p] = home;
   }
   // Slots are handed out last-freed first, so a reused slot is likely still
-  // in the cache.
+  // in the cache. A part starts with every slot after its blocks' free: the
+  // values of the parts before it have been counted.
   SmallVector<int64_t> freeSlots;
+  int64_t next = 0, most = scratchSlots;
   for (size_t p = 0; p < order.size(); ++p) {
+    if (p == partStarts[partOfPosition[p]]) {
+      freeSlots.clear();
+      next = partSlotStarts[partOfPosition[p]];
+    }
     GateOp gate = order[p];
     if (needsHome[p]) {
       int64_t slot;
       if (freeSlots.empty()) {
-        slot = scratchSlots++;
+        slot = next++;
+        most = std::max(most, next);
       } else {
         slot = freeSlots.back();
         freeSlots.pop_back();
@@ -121,6 +295,7 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
         freeSlots.push_back(homes.lookup(operand).index);
     }
   }
+  scratchSlots = most;
 }
 
 WindowGeometry lgc::windowGeometry(Operation *op) {
@@ -190,13 +365,19 @@ poolsIntoFrames(ArrayRef<Operation *> blockOps,
   return poolFramePadding;
 }
 
-void NetPartition::planBlocks(NetOp net) {
+void NetPartition::planBlocks(
+    NetOp net, const llvm::DenseMap<Operation *, unsigned> &partOf) {
+  unsigned parts =
+      unsigned(outputEnds.size() / std::max<int64_t>(1, net.getClasses()));
   SmallVector<Operation *> blockOps;
   for (Operation &op : net.getBodyBlock())
     if (isa<ConvOp, OrPoolOp>(op))
       blockOps.push_back(&op);
-  if (blockOps.empty())
+  if (blockOps.empty()) {
+    partBlockStarts.assign(parts, 0);
+    partSlotStarts.assign(parts, 0);
     return;
+  }
   // A block is live when the GroupSum, a live gate or a live block reads
   // one of its results; blocks only read earlier ones, so one backward
   // sweep finds them all.
@@ -259,63 +440,75 @@ void NetPartition::planBlocks(NetOp net) {
                         plan.outBase + c * plan.outPlane + y * plan.outRow + x};
     scratchSlots += C * plan.outPlane;
   };
-  for (Operation *op : blockOps) {
-    if (!live.contains(op))
-      continue;
-    WindowGeometry g = windowGeometry(op);
-    BlockPlan plan{op, ValueHome::Scratch, 0, 0, 0, true, 0};
-    if (fedPools.contains(op)) {
-      // Its convs compute it: only its results need homes.
-      plan.gathered = false;
-      plan.fedByConvs = true;
-      placeResults(op, plan);
-      for (BlockPlan &conv : blockPlans)
-        if (auto it = poolOfConv.find(conv.op);
-            it != poolOfConv.end() && it->second.first == op) {
-          conv.poolPlan = int64_t(blockPlans.size());
-          conv.poolChannel = it->second.second;
-        }
-      blockPlans.push_back(plan);
-      continue;
-    }
-    // In place: the operands are inputs (or an earlier block's results) at
-    // consecutive indices, and no border is needed.
-    std::optional<ValueHome> first =
-        g.padding == 0 ? consecutiveHomes(g.inputs) : std::nullopt;
-    bool inPlace = first.has_value();
-    llvm::hash_code key = frameKey(g.inputs, g.height, g.width, g.padding);
-    const Frame *same = nullptr;
-    if (!inPlace)
-      for (size_t k : framed.lookup(key)) {
-        const Frame &f = frames[k];
-        if (f.height == g.height && f.width == g.width &&
-            f.padding == g.padding && llvm::equal(f.image, g.inputs))
-          same = &f;
+  // Part by part, each from slot 0: a part's blocks come after the parts
+  // before it were counted, and frames are not shared across parts.
+  int64_t most = 0;
+  for (unsigned part = 0; part < parts; ++part) {
+    partBlockStarts.push_back(unsigned(blockPlans.size()));
+    scratchSlots = 0;
+    frames.clear();
+    framed.clear();
+    for (Operation *op : blockOps) {
+      if (!live.contains(op) || partOf.lookup(op) != part)
+        continue;
+      WindowGeometry g = windowGeometry(op);
+      BlockPlan plan{op, ValueHome::Scratch, 0, 0, 0, true, 0};
+      if (fedPools.contains(op)) {
+        // Its convs compute it: only its results need homes.
+        plan.gathered = false;
+        plan.fedByConvs = true;
+        placeResults(op, plan);
+        for (BlockPlan &conv : blockPlans)
+          if (auto it = poolOfConv.find(conv.op);
+              it != poolOfConv.end() && it->second.first == op) {
+            conv.poolPlan = int64_t(blockPlans.size());
+            conv.poolChannel = it->second.second;
+          }
+        blockPlans.push_back(plan);
+        continue;
       }
-    if (inPlace) {
-      plan.sourceKind = first->kind;
-      plan.sourceBase = first->index;
-      plan.rowStride = g.width;
-      plan.planeStride = g.height * g.width;
-      plan.gathered = false;
-    } else if (same) {
-      plan.sourceBase = same->base;
-      plan.rowStride = same->rowStride;
-      plan.planeStride = same->planeStride;
-      plan.gathered = false;
-    } else {
-      plan.sourceBase = scratchSlots;
-      plan.rowStride = g.width + 2 * g.padding;
-      plan.planeStride = (g.height + 2 * g.padding) * plan.rowStride;
-      scratchSlots += g.channels * plan.planeStride;
-      addFrame(g.inputs, g.height, g.width, g.padding, plan.sourceBase,
-               plan.rowStride, plan.planeStride);
+      // In place: the operands are inputs (or an earlier block's results) at
+      // consecutive indices, and no border is needed.
+      std::optional<ValueHome> first =
+          g.padding == 0 ? consecutiveHomes(g.inputs) : std::nullopt;
+      bool inPlace = first.has_value();
+      llvm::hash_code key = frameKey(g.inputs, g.height, g.width, g.padding);
+      const Frame *same = nullptr;
+      if (!inPlace)
+        for (size_t k : framed.lookup(key)) {
+          const Frame &f = frames[k];
+          if (f.height == g.height && f.width == g.width &&
+              f.padding == g.padding && llvm::equal(f.image, g.inputs))
+            same = &f;
+        }
+      if (inPlace) {
+        plan.sourceKind = first->kind;
+        plan.sourceBase = first->index;
+        plan.rowStride = g.width;
+        plan.planeStride = g.height * g.width;
+        plan.gathered = false;
+      } else if (same) {
+        plan.sourceBase = same->base;
+        plan.rowStride = same->rowStride;
+        plan.planeStride = same->planeStride;
+        plan.gathered = false;
+      } else {
+        plan.sourceBase = scratchSlots;
+        plan.rowStride = g.width + 2 * g.padding;
+        plan.planeStride = (g.height + 2 * g.padding) * plan.rowStride;
+        scratchSlots += g.channels * plan.planeStride;
+        addFrame(g.inputs, g.height, g.width, g.padding, plan.sourceBase,
+                 plan.rowStride, plan.planeStride);
+      }
+      // A conv fused into its pool stores no results of its own.
+      if (!poolOfConv.contains(op))
+        placeResults(op, plan);
+      blockPlans.push_back(plan);
     }
-    // A conv fused into its pool stores no results of its own.
-    if (!poolOfConv.contains(op))
-      placeResults(op, plan);
-    blockPlans.push_back(plan);
+    partSlotStarts.push_back(scratchSlots);
+    most = std::max(most, scratchSlots);
   }
+  scratchSlots = most;
 }
 
 LogicalResult lgc::checkBlocksAheadOfGates(NetOp net) {
@@ -556,6 +749,7 @@ SmallVector<int32_t> lgc::shapeTable(NetOp net, const NetPartition &partition,
       int32_t(abi::planesForGroup(outputs / net.getClasses()));
   shape[abi::kScratchSlots] = int32_t(partition.numScratchSlots());
   shape[abi::kLevels] = int32_t(encoding.levels.size());
+  shape[abi::kParts] = int32_t(partition.numParts());
   return shape;
 }
 

@@ -15,7 +15,7 @@
 // Shape: ABI 5, ..., scratch 0, then 8 words per block (10 slots x 8
 // words x 8 bytes = 640), 256 threads, 5 phases (inputs, 2 levels, the
 // reduction, argmax).
-// CHECK: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5]>
+// CHECK: @__lgc_gen_shape(dense<[6, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1]>
 // CHECK: @__lgc_gen_block_inputs(dense<[0, 2, 1, 3, 2, 4]>
 // CHECK: @__lgc_gen_block_gates(dense<[2251821288718338, 1688875630329859, 3940666854211589]> : tensor<3xi64>
 // CHECK: @__lgc_gen_block_levels(dense<[0, 2, 3]>
@@ -36,12 +36,12 @@
 // CHECK-NEXT: nvvm.barrier0
 // CHECK-NOT: __lgc_gpu_thread
 
-// ONE: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 64, 80, 5]>
+// ONE: @__lgc_gen_shape(dense<[6, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 64, 80, 5, 1]>
 
 // Shared memory for 6 of the 10 slots (48 bytes): slots 6-9 are rows 0-3
 // of the scratch array (shape[kScratchSlots] = 4), reached through a
 // generic pointer to either.
-// SPILL: @__lgc_gen_shape(dense<[5, 3, 3, 2, 4, 3, 1, 2, 4, 1, 1, 256, 48, 5]>
+// SPILL: @__lgc_gen_shape(dense<[6, 3, 3, 2, 4, 3, 1, 2, 4, 1, 1, 256, 48, 5, 1]>
 // SPILL-LABEL: llvm.func internal @__lgc_gpu_block_phase
 // SPILL: llvm.addrspacecast %arg4 : !llvm.ptr<3> to !llvm.ptr
 // SPILL: llvm.icmp "ult" {{.*}} : i64

@@ -55,6 +55,9 @@ struct Case {
   bool viaLLVMDialect = false;
   /// Conv and pool blocks as loops over positions (lgc --blocks=loop).
   bool blockLoops = false;
+  /// Independent nets in parts of at least this many gates (lgc
+  /// --part-gates; 1: every independent net a part of its own).
+  unsigned partGates = kDefaultPartGates;
 };
 
 using lgc::test::randomNet;
@@ -75,6 +78,7 @@ std::unique_ptr<NetLibrary> compile(const Net &net, const Case &c,
   opts.cpu.ternaryLogic = c.ternaryLogic;
   opts.viaLLVMDialect = c.viaLLVMDialect;
   opts.blockLoops = c.blockLoops;
+  opts.cpu.partGates = c.partGates;
   opts.supportLibDir = LGC_SUPPORT_LIB_DIR;
   std::string path = dir + "/" + c.name + ".so";
   bool ok = mlir::succeeded(
@@ -273,17 +277,35 @@ TEST(CPUBackend, ConvNetLoopsBitExact) {
 TEST(CPUBackend, ConvEnsemblesBitExact) {
   TempDir dir;
   int index = 0;
-  for (const test::ConvNetSpec &spec : test::convNetSpecs()) {
+  std::vector<test::ConvNetSpec> specs = test::convNetSpecs();
+  // Wide dense layers: more values live at once than the blocks have
+  // slots, so gates that wrote over a part's block results would be seen.
+  specs.push_back({"conv(2,k=3,p=1,d=1) pool(2) dense(400) dense(300)",
+                   8,
+                   8,
+                   {0.3f, 0.6f},
+                   3});
+  for (const test::ConvNetSpec &spec : specs) {
     Net ensemble;
     Status s = ensembleNets({test::randomConvNet(spec, 70 + index),
                              test::randomConvNet(spec, 80 + index, 1)},
                             ensemble);
     ASSERT_TRUE(s.ok()) << s.message();
-    for (bool loops : {false, true}) {
-      SCOPED_TRACE(std::string(spec.arch) + (loops ? " loops" : ""));
+    // Each member a part, evaluated one after the other in shared scratch;
+    // last, functions of 3 gates and no register window, so that most
+    // values have scratch homes, after each part's block results.
+    for (int variant : {0, 1, 2}) {
+      bool loops = variant > 0;
+      SCOPED_TRACE(std::string(spec.arch) + (loops ? " loops" : "") +
+                   (variant == 2 ? " small functions" : ""));
       std::string name = "ensemble" + std::to_string(index++);
       Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 2, 0, 200};
       c.blockLoops = loops;
+      c.partGates = 1;
+      if (variant == 2) {
+        c.gatesPerFunction = 3;
+        c.registerWindow = 0;
+      }
       auto lib = compile(ensemble, c, dir.path);
       ASSERT_TRUE(lib);
       test::checkAgainstInterpreter(ensemble, *lib, {1, 64, 300}, {1, 2});
@@ -314,8 +336,8 @@ TEST(CPUBackend, MirroredConvNetsBitExact) {
     for (uint64_t &w : words)
       w = rng.next();
     std::vector<uint32_t> want(n * net.numClasses), got(want.size());
-    interpret(net, test::mirrorRows(words, net.numInputs, spec.width).data(),
-              n, want.data(), nullptr);
+    interpret(net, test::mirrorRows(words, net.numInputs, spec.width).data(), n,
+              want.data(), nullptr);
     interpret(mirror, words.data(), n, got.data(), nullptr);
     EXPECT_EQ(got, want);
 
@@ -325,6 +347,7 @@ TEST(CPUBackend, MirroredConvNetsBitExact) {
       std::string name = "mirror" + std::to_string(index++);
       Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 2, 0, 200};
       c.blockLoops = loops;
+      c.partGates = loops ? 1 : 0; // in parts, and in one pass
       auto lib = compile(both, c, dir.path);
       ASSERT_TRUE(lib);
       test::checkAgainstInterpreter(both, *lib, {1, 64, 300}, {1, 2});

@@ -8,8 +8,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ConvNets.h"
 #include "lgc/Compiler/LGNImportExport.h"
 #include "lgc/Conversion/GateLowering.h"
+#include "lgc/Runtime/Ensemble.h"
 #include "lgc/Runtime/Generate.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -17,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 using namespace lgc;
 
@@ -120,6 +123,75 @@ TEST(NetPartition, SlotsAreReused) {
   EXPECT_GT(p.numGates(), 1000u);
   EXPECT_LT(p.numScratchSlots(), int64_t(p.numGates()) / 4);
   EXPECT_GE(p.numScratchSlots(), 64) << "the outputs alone need 64";
+}
+
+TEST(NetPartition, EnsemblesSplitIntoParts) {
+  // Three conv nets side by side (lgn-ensemble's layout): each class group
+  // holds the first net's 20 outputs, then the second's, then the third's;
+  // each net is one group of connected gates and blocks (the dense gates
+  // all hang off the pool).
+  mlir::MLIRContext context;
+  // The modules the partitions point into (destroyed before the context).
+  std::vector<mlir::OwningOpRef<mlir::ModuleOp>> modules;
+  const test::ConvNetSpec spec = test::convNetSpecs()[0];
+  std::vector<Net> members;
+  for (uint64_t seed : {1, 2, 3})
+    members.push_back(test::randomConvNet(spec, seed));
+  Net net;
+  ASSERT_TRUE(ensembleNets(members, net).ok());
+  const unsigned C = net.numClasses;
+  ASSERT_EQ(net.groupSize(), 60u);
+  auto partition = [&](const Net &n, unsigned partGates) {
+    auto module = importNet(n, &context);
+    EXPECT_TRUE(module);
+    modules.push_back(std::move(module));
+    return std::make_unique<NetPartition>(
+        *modules.back()->getOps<lgn::NetOp>().begin(), 100,
+        kDefaultRegisterWindow, partGates);
+  };
+  auto ends = [&](const NetPartition &p) {
+    return std::vector<int32_t>(p.partOutputEnds().begin(),
+                                p.partOutputEnds().end());
+  };
+
+  auto whole = partition(net, 0);
+  EXPECT_EQ(whole->numParts(), 1u);
+  auto parts = partition(net, 1);
+  ASSERT_EQ(parts->numParts(), 3u);
+  std::vector<int32_t> want;
+  for (int32_t end : {20, 40, 60})
+    want.insert(want.end(), C, end);
+  EXPECT_EQ(ends(*parts), want);
+  // Every gate and block is in one part, the parts in order.
+  EXPECT_EQ(parts->numGates(), whole->numGates());
+  EXPECT_EQ(parts->blocks().size(), whole->blocks().size());
+  EXPECT_EQ(parts->partChunks(0), 0u);
+  EXPECT_EQ(parts->partBlocks(0), 0u);
+  for (unsigned k = 0; k < 3; ++k) {
+    EXPECT_LT(parts->partChunks(k), parts->partChunks(k + 1));
+    EXPECT_LT(parts->partBlocks(k), parts->partBlocks(k + 1));
+  }
+  // The next part reuses the scratch of the one before.
+  EXPECT_LT(parts->numScratchSlots(), whole->numScratchSlots() / 2);
+  // Parts of at least two nets' size: the last joins the one before.
+  uint64_t size = 0;
+  for (const SharedBlock &b : members[0].blocks)
+    size += b.numOutputs();
+  size += members[0].gates.size();
+  auto joined = partition(net, unsigned(size + 1));
+  EXPECT_EQ(joined->numParts(), 1u);
+  auto halves = partition(net, unsigned(size / 2));
+  EXPECT_EQ(halves->numParts(), 3u);
+
+  // A class whose group puts an output of the second net first: the first
+  // two nets are one part.
+  Net mixed = net;
+  std::swap(mixed.outputs[0], mixed.outputs[25]);
+  auto swapped = partition(mixed, 1);
+  ASSERT_EQ(swapped->numParts(), 2u);
+  want.assign(C, 40);
+  want.insert(want.end(), C, 60);
+  EXPECT_EQ(ends(*swapped), want);
 }
 
 } // namespace

@@ -38,6 +38,12 @@ namespace lgc {
 /// faster than 3000 and runs as fast (500 gains nothing more).
 constexpr unsigned kDefaultGatesPerFunction = 1000;
 
+/// The fewest gates (and block positions) a part of an ensemble has when
+/// the CPU lowering evaluates it part by part (NetPartition): splitting
+/// pays where the whole net's values outgrow the caches, not on small nets,
+/// where counting after each part is pure overhead.
+constexpr unsigned kDefaultPartGates = 20000;
+
 /// The CPU lowering's register window unless a pass option says otherwise:
 /// a value is kept in a register for this many gates after it is computed
 /// or loaded, and reloaded from memory after that. 32 vector registers hold
@@ -137,14 +143,37 @@ struct BlockPlan {
 /// slot is free again after the last use of its value, so the scratch
 /// buffer, the gate loop's working set, is as large as the most values live
 /// at once rather than one slot per cut value.
+///
+/// With `partGates` > 0, a net made of independent parts (an ensemble: nets
+/// that share only the inputs) is evaluated part by part: each part's
+/// blocks, then its gates, into scratch that the next part reuses, the
+/// caller counting each part's outputs in between (GeneratedABI.h,
+/// kParts). Consecutive independent nets are joined into parts of at least
+/// `partGates` gates and block positions. That applies when every class's
+/// outputs are the parts' outputs one part after the other; otherwise, and
+/// with `partGates` 0, the net is one part.
 class NetPartition {
 public:
   /// A net may keep lgn.conv and lgn.or_pool ops ahead of its gates
   /// (checkBlocksAheadOfGates): each live one gets a BlockPlan, its results
-  /// (and its gathered input) scratch slots of their own, never reused, and
-  /// the gates read its results as they read inputs.
+  /// (and its gathered input) scratch slots of their own, never reused
+  /// within its part, and the gates read its results as they read inputs.
   NetPartition(lgn::NetOp net, unsigned gatesPerFunction,
-               unsigned window = kUnlimitedWindow);
+               unsigned window = kUnlimitedWindow, unsigned partGates = 0);
+
+  /// Parts, evaluated one after the other: part p is blocks()
+  /// [partBlocks(p), partBlocks(p + 1)) and functions [partChunks(p),
+  /// partChunks(p + 1)).
+  unsigned numParts() const { return unsigned(partBlockStarts.size()); }
+  unsigned partBlocks(unsigned p) const {
+    return p < numParts() ? partBlockStarts[p] : unsigned(blockPlans.size());
+  }
+  unsigned partChunks(unsigned p) const {
+    return p < numParts() ? partChunkStarts[p] : numChunks();
+  }
+  /// For part p and class c, where part p's outputs of class c end within
+  /// the class's group (cumulative: part p's are [ends(p - 1), ends(p))).
+  llvm::ArrayRef<int32_t> partOutputEnds() const { return outputEnds; }
 
   /// The live blocks in evaluation order (the net's order).
   llvm::ArrayRef<BlockPlan> blocks() const { return blockPlans; }
@@ -165,9 +194,14 @@ public:
   std::optional<ValueHome> consecutiveHomes(mlir::ValueRange values) const;
 
 private:
-  void planBlocks(lgn::NetOp net);
+  void planBlocks(lgn::NetOp net,
+                  const llvm::DenseMap<mlir::Operation *, unsigned> &partOf);
 
   std::vector<lgn::GateOp> order;
+  std::vector<unsigned> partBlockStarts, partChunkStarts;
+  /// Where each part's scratch slots for gates begin (after its blocks').
+  std::vector<int64_t> partSlotStarts;
+  std::vector<int32_t> outputEnds;
   std::vector<BlockPlan> blockPlans;
   std::vector<size_t> chunkStarts;
   llvm::DenseMap<mlir::Value, ValueHome> homes;

@@ -29,7 +29,12 @@ def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
            "gates after it was computed or loaded">,
     Option<"ternaryLogic", "ternary-logic", "bool", "false",
            "Each gate as one AVX-512 vpternlogq intrinsic (the target must "
-           "have AVX-512F, and AVX-512VL below 512-bit vectors)">
+           "have AVX-512F, and AVX-512VL below 512-bit vectors)">,
+    Option<"partGates", "part-gates", "unsigned", "0",
+           "Evaluate an ensemble's independent nets in parts of at least this "
+           "many gates, one after the other in reused scratch "
+           "(__lgc_gen_eval_part); 0: one part. Only the direct LLVM IR "
+           "emitter splits; the pass always makes one part">
   ];
 }
 

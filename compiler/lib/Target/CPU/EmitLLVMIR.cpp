@@ -388,33 +388,75 @@ buildPart(const NetPartition &partition, const NetTables &tables,
   }
   if (part != 0)
     return module;
-  // Blocks, in part 0: the gates read their results.
+  // Blocks, in part 0: the gates read their results. blocks[b] is
+  // partition.blocks()[b]'s function, if it has one.
   std::vector<llvm::Function *> blocks;
+  unsigned blockFunctions = 0;
   for (const BlockPlan &plan : partition.blocks()) {
+    blocks.push_back(nullptr);
     if (plan.fedByConvs && !plan.framePadding)
       continue; // its convs write its results
-    blocks.push_back(emitter.declare(
-        (abi::kCpuBlockFunction + llvm::Twine(blocks.size())).str(),
-        llvm::GlobalValue::InternalLinkage));
+    blocks.back() = emitter.declare(
+        (abi::kCpuBlockFunction + llvm::Twine(blockFunctions++)).str(),
+        llvm::GlobalValue::InternalLinkage);
     emitter.define(blocks.back());
     emitter.emitBlock(plan);
     emitter.builder().CreateRetVoid();
   }
-  llvm::Function *eval =
-      emitter.declare(abi::kEvalSymbol, llvm::GlobalValue::ExternalLinkage);
-  emitter.define(eval);
-  for (llvm::Function *block : blocks)
-    emitter.builder().CreateCall(block, {eval->getArg(0), eval->getArg(1)});
-  for (unsigned k = 0; k < partition.numChunks(); ++k) {
-    llvm::Function *callee = chunks[k];
-    if (!callee) {
-      callee = emitter.declare((abi::kCpuGatesFunction + llvm::Twine(k)).str(),
-                               llvm::GlobalValue::ExternalLinkage);
-      callee->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  // The calls of net part p: its blocks, then its gate functions.
+  auto callPart = [&](unsigned p, llvm::Value *in, llvm::Value *scratch) {
+    llvm::IRBuilder<> &b = emitter.builder();
+    for (unsigned k = partition.partBlocks(p); k < partition.partBlocks(p + 1);
+         ++k)
+      if (blocks[k])
+        b.CreateCall(blocks[k], {in, scratch});
+    for (unsigned k = partition.partChunks(p); k < partition.partChunks(p + 1);
+         ++k) {
+      llvm::Function *callee = chunks[k];
+      if (!callee) {
+        callee =
+            emitter.declare((abi::kCpuGatesFunction + llvm::Twine(k)).str(),
+                            llvm::GlobalValue::ExternalLinkage);
+        callee->setVisibility(llvm::GlobalValue::HiddenVisibility);
+      }
+      b.CreateCall(callee, {in, scratch});
     }
-    emitter.builder().CreateCall(callee, {eval->getArg(0), eval->getArg(1)});
+  };
+  unsigned netParts = partition.numParts();
+  if (netParts <= 1) {
+    llvm::Function *eval =
+        emitter.declare(abi::kEvalSymbol, llvm::GlobalValue::ExternalLinkage);
+    emitter.define(eval);
+    callPart(0, eval->getArg(0), eval->getArg(1));
+    emitter.builder().CreateRetVoid();
+  } else {
+    // void __lgc_gen_eval_part(ptr in, ptr scratch, i32 part): a switch.
+    llvm::IRBuilder<> &b = emitter.builder();
+    llvm::Type *ptr = llvm::PointerType::get(context, 0);
+    auto *fnTy = llvm::FunctionType::get(b.getVoidTy(),
+                                         {ptr, ptr, b.getInt32Ty()}, false);
+    llvm::Function *eval =
+        llvm::Function::Create(fnTy, llvm::GlobalValue::ExternalLinkage,
+                               abi::kEvalPartSymbol, module.get());
+    eval->addFnAttr(llvm::Attribute::NoUnwind);
+    auto *entry = llvm::BasicBlock::Create(context, "", eval);
+    auto *done = llvm::BasicBlock::Create(context, "done", eval);
+    b.SetInsertPoint(entry);
+    llvm::SwitchInst *sw = b.CreateSwitch(eval->getArg(2), done, netParts);
+    for (unsigned p = 0; p < netParts; ++p) {
+      auto *bb = llvm::BasicBlock::Create(context, "part", eval, done);
+      sw->addCase(b.getInt32(p), bb);
+      b.SetInsertPoint(bb);
+      callPart(p, eval->getArg(0), eval->getArg(1));
+      b.CreateBr(done);
+    }
+    b.SetInsertPoint(done);
+    b.CreateRetVoid();
+    constantArray<uint32_t>(
+        *module, abi::kPartEndsSymbol,
+        std::vector<uint32_t>(partition.partOutputEnds().begin(),
+                              partition.partOutputEnds().end()));
   }
-  emitter.builder().CreateRetVoid();
   auto u32 = [](llvm::ArrayRef<int32_t> v) {
     return std::vector<uint32_t>(v.begin(), v.end());
   };
@@ -447,7 +489,8 @@ NetTables netTables(NetOp net, const NetPartition &partition,
 std::unique_ptr<llvm::Module>
 lgc::emitNetModule(NetOp net, const ConvertLGNToLLVMOptions &options,
                    llvm::TargetMachine &tm, llvm::LLVMContext &context) {
-  NetPartition partition(net, options.gatesPerFunction, options.registerWindow);
+  NetPartition partition(net, options.gatesPerFunction, options.registerWindow,
+                         options.partGates);
   NetTables tables = netTables(net, partition, options.vectorWords);
   std::vector<unsigned> owner(partition.numChunks(), 0);
   return buildPart(partition, tables, options, owner, 0, 1, tm, context);
@@ -457,7 +500,8 @@ mlir::LogicalResult lgc::emitNetObjects(
     NetOp net, const ConvertLGNToLLVMOptions &options, unsigned jobs,
     llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
     std::vector<std::string> &objects, mlir::Location loc) {
-  NetPartition partition(net, options.gatesPerFunction, options.registerWindow);
+  NetPartition partition(net, options.gatesPerFunction, options.registerWindow,
+                         options.partGates);
   NetTables tables = netTables(net, partition, options.vectorWords);
   unsigned parts = partCount(jobs, partition.numChunks());
   std::vector<size_t> sizes;

@@ -17,6 +17,16 @@
 //   void __lgc_gen_eval(const uint64_t *in, uint64_t *scratch)
 //     in:      inputs x vector_words words (input bit i at in[i * V])
 //     scratch: scratch_slots x vector_words words: cut values and outputs
+//     (only where shape[kParts] <= 1)
+//   void __lgc_gen_eval_part(const uint64_t *in, uint64_t *scratch,
+//                            uint32_t part)
+//     where shape[kParts] = P > 1 (an ensemble of independent nets, see
+//     NetPartition): evaluates part `part` only, reusing the scratch of the
+//     parts before it; the caller counts each part's outputs before it
+//     evaluates the next one. Part p's outputs of class c are entries
+//     [ends[(p - 1) C + c], ends[p C + c]) of class c's group (0 before
+//     part 0), with
+//   const uint32_t __lgc_gen_part_ends[P x classes]
 //   const int32_t  __lgc_gen_outputs[outputs]: where output bit k lives
 //     (see OutputHome below)
 //   const uint32_t __lgc_gen_shape[kNumShapeSlots]     (ShapeSlot)
@@ -78,13 +88,15 @@
 namespace lgc::abi {
 
 /// Bumped whenever a slot, a symbol or a layout below changes meaning.
-constexpr uint32_t kGeneratedABIVersion = 5;
+constexpr uint32_t kGeneratedABIVersion = 6;
 
 //===----------------------------------------------------------------------===//
 // Symbols
 //===----------------------------------------------------------------------===//
 
 constexpr const char *kEvalSymbol = "__lgc_gen_eval";
+constexpr const char *kEvalPartSymbol = "__lgc_gen_eval_part";
+constexpr const char *kPartEndsSymbol = "__lgc_gen_part_ends";
 constexpr const char *kShapeSymbol = "__lgc_gen_shape";
 constexpr const char *kTauSymbol = "__lgc_gen_tau";
 constexpr const char *kOutputsSymbol = "__lgc_gen_outputs";
@@ -150,7 +162,10 @@ enum ShapeSlot : uint32_t {
   kGpuBlockThreads = 11,
   kGpuSharedBytes = 12,
   kGpuBlockPhases = 13,
-  kNumShapeSlots = 14
+  /// CPU: parts evaluated one after the other (__lgc_gen_eval_part); 0 or
+  /// 1: one (__lgc_gen_eval).
+  kParts = 14,
+  kNumShapeSlots = 15
 };
 
 /// Blocks of the block kernel for `words` threads' worth of samples (a
