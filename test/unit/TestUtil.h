@@ -8,6 +8,7 @@
 #define LGC_TEST_UNIT_TESTUTIL_H
 
 #include "lgc/Runtime/Generate.h"
+#include "lgc/Runtime/Interpreter.h"
 
 #include <gtest/gtest.h>
 
@@ -44,6 +45,16 @@ inline Net randomNet(uint32_t inputs, std::vector<uint32_t> widths,
   Net net;
   EXPECT_TRUE(generateNet(g, net).ok());
   return net;
+}
+
+/// Random packed input bits for `n` samples (interpret()'s layout).
+inline std::vector<uint64_t> randomWords(uint32_t inputs, size_t n,
+                                         uint64_t seed) {
+  Rng rng(seed);
+  std::vector<uint64_t> words(size_t(inputs) * numBlocks(n));
+  for (uint64_t &w : words)
+    w = rng.next();
+  return words;
 }
 
 /// Packed input bits (interpret()'s layout: block-major) of the left-right

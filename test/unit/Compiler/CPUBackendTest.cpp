@@ -331,10 +331,7 @@ TEST(CPUBackend, MirroredConvNetsBitExact) {
       continue;
     }
     const size_t n = 300;
-    Rng rng(index);
-    std::vector<uint64_t> words(numBlocks(n) * net.numInputs);
-    for (uint64_t &w : words)
-      w = rng.next();
+    std::vector<uint64_t> words = test::randomWords(net.numInputs, n, index);
     std::vector<uint32_t> want(n * net.numClasses), got(want.size());
     interpret(net, test::mirrorRows(words, net.numInputs, spec.width).data(), n,
               want.data(), nullptr);

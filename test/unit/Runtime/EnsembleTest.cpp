@@ -56,14 +56,7 @@ std::vector<uint64_t> allPatterns(uint32_t inputs, size_t &n) {
   return words;
 }
 
-/// Random packed inputs for `n` samples.
-std::vector<uint64_t> randomWords(uint32_t inputs, size_t n, uint64_t seed) {
-  Rng rng(seed);
-  std::vector<uint64_t> words(size_t(inputs) * numBlocks(n));
-  for (uint64_t &w : words)
-    w = rng.next();
-  return words;
-}
+using test::randomWords;
 
 /// Checks that `ensemble`'s counts are the sums of `members`' counts and its
 /// predictions their argmax, on `n` samples.

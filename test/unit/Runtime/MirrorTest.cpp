@@ -56,14 +56,7 @@ o 74 75
 end
 )";
 
-/// Random packed input bits for `n` samples.
-std::vector<uint64_t> randomWords(uint32_t inputs, size_t n, uint64_t seed) {
-  Rng rng(seed);
-  std::vector<uint64_t> words(size_t(inputs) * numBlocks(n));
-  for (uint64_t &w : words)
-    w = rng.next();
-  return words;
-}
+using test::randomWords;
 
 /// mirror's counts on every input are net's on the mirrored input, and
 /// they vary with the input.
