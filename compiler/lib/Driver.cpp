@@ -274,6 +274,14 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
     FailureOr<lgn::NetOp> net = getSingleNet(module);
     if (failed(net) || failed(checkBlocksAheadOfGates(*net)))
       return failure();
+    if (opts.printStats && lowering.partGates) {
+      NetPartition partition(*net, lowering.gatesPerFunction,
+                             lowering.registerWindow, lowering.partGates);
+      llvm::errs() << "parts: " << partition.numParts()
+                   << " (independent nets evaluated one after the other, "
+                      "parts of at least "
+                   << lowering.partGates << " gates)\n";
+    }
     if (stage != Stage::SharedLib) {
       llvm::LLVMContext llvmContext;
       std::unique_ptr<llvm::Module> llvmModule =
