@@ -275,9 +275,7 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
     if (failed(net) || failed(checkBlocksAheadOfGates(*net)))
       return failure();
     if (opts.printStats && lowering.partGates) {
-      NetPartition partition(*net, lowering.gatesPerFunction,
-                             lowering.registerWindow, lowering.partGates);
-      llvm::errs() << "parts: " << partition.numParts()
+      llvm::errs() << "parts: " << countNetParts(*net, lowering.partGates)
                    << " (independent nets evaluated one after the other, "
                       "parts of at least "
                    << lowering.partGates << " gates)\n";

@@ -134,7 +134,7 @@ def lib():
     handle.lgc_lgn_write.argtypes = [ctypes.c_char_p, ctypes.POINTER(LgnNetView), err, size]
     handle.lgc_lgn_ensemble.restype = ctypes.c_int
     handle.lgc_lgn_ensemble.argtypes = [ctypes.POINTER(ctypes.c_char_p), size, ctypes.c_char_p,
-                                        err, size]
+                                        ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32, err, size]
     handle.lgc_lgn_mirror.restype = ctypes.c_int
     handle.lgc_lgn_mirror.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint32,
                                       ctypes.c_uint32, err, size]

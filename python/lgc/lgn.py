@@ -170,6 +170,17 @@ def write_lgn(path, net: LgnNet):
         raise LgcError(_native.message(err))
 
 
+def _image_shape(image):
+    """(height, width) from a mirror's `image` argument; (0, 0) for None,
+    which lets the runtime take the geometry from the net."""
+    if image is None:
+        return 0, 0
+    if (not isinstance(image, (tuple, list)) or len(image) != 2
+            or not all(isinstance(v, int) and 0 < v < 2**31 for v in image)):
+        raise ValueError("image must be (height, width), two positive ints")
+    return tuple(image)
+
+
 def mirror(path, output, image=None):
     """Writes to `output` the .lgn net at `path` for left-right mirrored
     images: its class counts on an image are the net's on the mirror image
@@ -181,12 +192,7 @@ def mirror(path, output, image=None):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(path)
-    height, width = 0, 0
-    if image is not None:
-        if (not isinstance(image, (tuple, list)) or len(image) != 2
-                or not all(isinstance(v, int) and 0 < v < 2**31 for v in image)):
-            raise ValueError("image must be (height, width), two positive ints")
-        height, width = image
+    height, width = _image_shape(image)
     err = _native.error_buffer()
     if _native.lib().lgc_lgn_mirror(path.encode(), os.fspath(output).encode(), height, width,
                                     err, len(err)) != 0:
@@ -209,17 +215,10 @@ def ensemble(paths, output, mirror_images=False, image=None):
     for p in paths:
         if not os.path.exists(p):
             raise FileNotFoundError(p)
-    if mirror_images:
-        import tempfile
-        with tempfile.TemporaryDirectory() as tmp:
-            both = []
-            for k, p in enumerate(paths):
-                m = os.path.join(tmp, "mirror%d.lgn" % k)
-                mirror(p, m, image)
-                both += [p, m]
-            return ensemble(both, output)
+    height, width = _image_shape(image) if mirror_images else (0, 0)
     array = (ctypes.c_char_p * len(paths))(*[p.encode() for p in paths])
     err = _native.error_buffer()
-    if _native.lib().lgc_lgn_ensemble(array, len(paths), os.fspath(output).encode(), err,
+    if _native.lib().lgc_lgn_ensemble(array, len(paths), os.fspath(output).encode(),
+                                      int(bool(mirror_images)), height, width, err,
                                       len(err)) != 0:
         raise LgcError(_native.message(err))

@@ -215,7 +215,9 @@ extern "C" LGC_RT_EXPORT int lgc_lgn_write(const char *path,
 
 extern "C" LGC_RT_EXPORT int lgc_lgn_ensemble(const char *const *paths,
                                               size_t n, const char *output,
-                                              char *error, size_t size) {
+                                              int mirror, uint32_t height,
+                                              uint32_t width, char *error,
+                                              size_t size) {
   if (!paths || !n || !output) {
     copyError(Status::error("null argument or no nets"), error, size);
     return LGC_ERR_ARGUMENT;
@@ -228,7 +230,10 @@ extern "C" LGC_RT_EXPORT int lgc_lgn_ensemble(const char *const *paths,
     }
     names[m] = paths[m];
   }
-  if (Status s = ensembleFiles(names, output); !s) {
+  EnsembleOptions options;
+  options.mirror = mirror != 0;
+  options.image = {height, width};
+  if (Status s = ensembleFiles(names, output, options); !s) {
     copyError(s, error, size);
     return LGC_ERR_ARGUMENT;
   }

@@ -71,8 +71,8 @@ Status lgc::mirrorNet(const Net &net, Net &out, ImageShape image) {
   std::vector<uint32_t> nodeMirror(net.firstGateNode());
   for (uint32_t i = 0; i < net.numInputs; ++i) {
     InputBit bit = net.inputBit(i);
-    uint32_t x = bit.feature % image.width;
-    InputBit m{bit.feature - x + (image.width - 1 - x), bit.threshold};
+    // Features are whole planes of rows: mirrored as one image.
+    InputBit m{mirrorInImage(bit.feature, 0, image.width), bit.threshold};
     auto it = bitOf.find(bitKey(m));
     if (it == bitOf.end())
       return refuse("input bit " + std::to_string(i) + " reads feature " +

@@ -178,6 +178,14 @@ static unsigned findParts(NetOp net, unsigned partGates,
   return parts;
 }
 
+unsigned lgc::countNetParts(NetOp net, unsigned partGates) {
+  if (!partGates)
+    return 1;
+  llvm::DenseMap<Operation *, unsigned> partOf;
+  SmallVector<unsigned> outputPart;
+  return findParts(net, partGates, partOf, outputPart);
+}
+
 NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
                            unsigned window, unsigned partGates)
     : windowSize(window) {
@@ -195,27 +203,28 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
   OperandRange bits = net.getOutputOp().getBits();
   if (parts == 1)
     outputPart.assign(bits.size(), 0);
+  // Each part's outputs, and where they end within each class's group
+  // (counts per part and class, then running sums over the parts).
+  unsigned classes = unsigned(net.getClasses());
+  size_t group = bits.size() / std::max(1u, classes);
+  std::vector<SmallVector<Value>> roots(parts);
+  outputEnds.assign(size_t(parts) * classes, 0);
+  for (size_t k = 0; k < bits.size(); ++k) {
+    roots[outputPart[k]].push_back(bits[k]);
+    ++outputEnds[outputPart[k] * classes + k / group];
+  }
+  for (size_t i = classes; i < outputEnds.size(); ++i)
+    outputEnds[i] += outputEnds[i - classes];
   order.reserve(body.getOperations().size());
   std::vector<size_t> partStarts;
   llvm::DenseSet<Operation *> visited;
   for (unsigned p = 0; p < parts; ++p) {
-    SmallVector<Value> roots;
-    for (size_t k = 0; k < bits.size(); ++k)
-      if (outputPart[k] == p)
-        roots.push_back(bits[k]);
     partStarts.push_back(order.size());
-    liveGatesDepthFirst(roots, visited, order);
+    liveGatesDepthFirst(roots[p], visited, order);
   }
   partStarts.push_back(order.size());
-  // Where each part's outputs of each class end within the class's group.
-  unsigned classes = unsigned(net.getClasses());
-  size_t group = bits.size() / std::max(1u, classes);
-  outputEnds.assign(size_t(parts) * classes, 0);
-  for (size_t k = 0; k < bits.size(); ++k)
-    for (unsigned p = outputPart[k]; p < parts; ++p)
-      ++outputEnds[p * classes + k / group];
 
-  planBlocks(net, partOf);
+  planBlocks(net, parts, partOf);
 
   // Functions never span two parts.
   size_t per = std::max(1u, gatesPerFunction);
@@ -366,9 +375,8 @@ poolsIntoFrames(ArrayRef<Operation *> blockOps,
 }
 
 void NetPartition::planBlocks(
-    NetOp net, const llvm::DenseMap<Operation *, unsigned> &partOf) {
-  unsigned parts =
-      unsigned(outputEnds.size() / std::max<int64_t>(1, net.getClasses()));
+    NetOp net, unsigned parts,
+    const llvm::DenseMap<Operation *, unsigned> &partOf) {
   SmallVector<Operation *> blockOps;
   for (Operation &op : net.getBodyBlock())
     if (isa<ConvOp, OrPoolOp>(op))
@@ -442,15 +450,17 @@ void NetPartition::planBlocks(
   };
   // Part by part, each from slot 0: a part's blocks come after the parts
   // before it were counted, and frames are not shared across parts.
+  std::vector<SmallVector<Operation *>> blocksOf(parts);
+  for (Operation *op : blockOps)
+    if (live.contains(op))
+      blocksOf[partOf.lookup(op)].push_back(op);
   int64_t most = 0;
   for (unsigned part = 0; part < parts; ++part) {
     partBlockStarts.push_back(unsigned(blockPlans.size()));
     scratchSlots = 0;
     frames.clear();
     framed.clear();
-    for (Operation *op : blockOps) {
-      if (!live.contains(op) || partOf.lookup(op) != part)
-        continue;
+    for (Operation *op : blocksOf[part]) {
       WindowGeometry g = windowGeometry(op);
       BlockPlan plan{op, ValueHome::Scratch, 0, 0, 0, true, 0};
       if (fedPools.contains(op)) {

@@ -65,9 +65,12 @@ int lgc_lgn_write(const char *path, const lgc_lgn_net *net, char *error,
                   size_t error_size);
 /* Joins the nets in `paths` (n >= 1; same inputs, encoding and classes)
  * into one whose class counts are the sums of theirs, written atomically
- * to `output` (lgn-ensemble; lgc/Runtime/Ensemble.h). */
+ * to `output` (lgn-ensemble; lgc/Runtime/Ensemble.h). With `mirror`
+ * non-zero each net also joins as its left-right mirror, right after it
+ * (lgn-ensemble --mirror; height and width as for lgc_lgn_mirror). */
 int lgc_lgn_ensemble(const char *const *paths, size_t n, const char *output,
-                     char *error, size_t error_size);
+                     int mirror, uint32_t height, uint32_t width, char *error,
+                     size_t error_size);
 /* Writes to `output` (atomically) the net at `path` for left-right
  * mirrored images: its counts on an image are the net's on the mirror
  * image (lgc/Runtime/Mirror.h). height and width give the images'

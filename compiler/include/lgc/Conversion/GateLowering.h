@@ -194,7 +194,7 @@ public:
   std::optional<ValueHome> consecutiveHomes(mlir::ValueRange values) const;
 
 private:
-  void planBlocks(lgn::NetOp net,
+  void planBlocks(lgn::NetOp net, unsigned parts,
                   const llvm::DenseMap<mlir::Operation *, unsigned> &partOf);
 
   std::vector<lgn::GateOp> order;
@@ -208,6 +208,10 @@ private:
   int64_t scratchSlots = 0;
   unsigned windowSize;
 };
+
+/// The number of parts NetPartition evaluates `net` in with `partGates`
+/// (1 with 0), without planning them.
+unsigned countNetParts(lgn::NetOp net, unsigned partGates);
 
 /// Fails, with an error at the first offending op, unless every lgn.conv
 /// and lgn.or_pool of `net` reads only inputs, constants and other blocks'
