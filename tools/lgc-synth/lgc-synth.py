@@ -1,10 +1,19 @@
 #!/usr/bin/env python3
 """lgc-synth: the hardware cost of a net's Verilog, from Yosys.
 
-    lgc-synth net.v [--top net] [--lut 6] [--yosys yosys]
+    lgc-synth net.v [--top net] [--lut 6] [--jobs N] [--yosys yosys]
 
 Runs `synth -lut N` and prints the LUT count, the other cells, and the logic
 depth (Yosys `ltp`: the longest path in cells through the LUT netlist).
+
+A file of several modules (lgc's Verilog of an ensemble: a top module that
+instantiates one module per part) is synthesized module by module, each in
+a Yosys process of its own (`--jobs` at once) with the modules it
+instantiates as black boxes, as a hierarchical synthesis keeps them. The
+totals count each module once per instance; the depth is then an upper
+bound: a module's longest path with each instance on it replaced by the
+instantiated module's longest path.
+
 Exits non-zero when Yosys fails or reports an error.
 """
 import argparse
@@ -14,6 +23,35 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
+
+MODULE = re.compile(r"^\s*module\s+(\w+)\s*\((.*?)\);(.*?)^\s*endmodule\b",
+                    re.M | re.S)
+
+
+def fail(msg):
+    sys.exit(f"lgc-synth: error: {msg}")
+
+
+def synthesize(yosys, files, top, lut, tmp):
+    """Synthesizes module `top` from `files`; returns its stat cell counts,
+    its total cell count, its ltp depth and Yosys's warnings."""
+    stat, ltp = os.path.join(tmp, top + ".stat"), os.path.join(tmp, top + ".ltp")
+    reads = "; ".join(f"read_verilog {f}" for f in files)
+    script = (f"{reads}; synth -top {top} -lut {lut}; "
+              f"tee -q -o {stat} stat; tee -q -o {ltp} ltp -noff")
+    proc = subprocess.run([yosys, "-q", "-p", script], capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout + proc.stderr)
+        fail(f"yosys failed on module {top}")
+    warnings = [l for l in (proc.stdout + proc.stderr).splitlines() if "Warning" in l]
+    text = open(stat).read()
+    cells = {m.group(1): int(m.group(2))
+             for m in re.finditer(r"^\s+(\S+)\s+(\d+)\s*$", text, re.M)}
+    total = re.search(r"Number of cells:\s+(\d+)", text)
+    depth = re.search(r"length=(\d+)", open(ltp).read())
+    return (cells, int(total.group(1)) if total else None,
+            int(depth.group(1)) if depth else None, warnings)
 
 
 def main():
@@ -21,42 +59,85 @@ def main():
     ap.add_argument("verilog")
     ap.add_argument("--top", default=None, help="top module (default: the first module)")
     ap.add_argument("--lut", type=int, default=6, help="LUT inputs (default 6)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                    help="modules synthesized at once (default: the CPUs)")
     ap.add_argument("--yosys", default="yosys")
     args = ap.parse_args()
     if not os.path.isfile(args.verilog):
-        sys.exit(f"lgc-synth: error: {args.verilog}: no such file")
+        fail(f"{args.verilog}: no such file")
     if args.lut < 2 or args.lut > 8:
-        sys.exit("lgc-synth: error: --lut must be in 2..8")
+        fail("--lut must be in 2..8")
+    if args.jobs < 1:
+        fail("--jobs must be at least 1")
     if not shutil.which(args.yosys):
-        sys.exit(f"lgc-synth: error: {args.yosys} not found (apt-get install yosys)")
-    top = args.top
-    if top is None:
-        with open(args.verilog) as f:
-            m = re.search(r"^\s*module\s+(\w+)", f.read(), re.M)
-        if not m:
-            sys.exit(f"lgc-synth: error: {args.verilog}: no module")
-        top = m.group(1)
+        fail(f"{args.yosys} not found (apt-get install yosys)")
+    with open(args.verilog) as f:
+        source = f.read()
+    modules = {m.group(1): m for m in MODULE.finditer(source)}
+    if not modules:
+        fail(f"{args.verilog}: no module")
+    top = args.top or next(iter(modules))
+    if top not in modules:
+        fail(f"{args.verilog}: no module '{top}'")
+
     with tempfile.TemporaryDirectory() as tmp:
-        stat, ltp = os.path.join(tmp, "stat.txt"), os.path.join(tmp, "ltp.txt")
-        script = (f"read_verilog {args.verilog}; synth -top {top} -lut {args.lut}; "
-                  f"tee -q -o {stat} stat; tee -q -o {ltp} ltp -noff")
-        proc = subprocess.run([args.yosys, "-q", "-p", script], capture_output=True, text=True)
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stdout + proc.stderr)
-            sys.exit("lgc-synth: error: yosys failed")
-        warnings = [l for l in (proc.stdout + proc.stderr).splitlines() if "Warning" in l]
-        text = open(stat).read()
-        cells = {m.group(1): int(m.group(2))
-                 for m in re.finditer(r"^\s+(\S+)\s+(\d+)\s*$", text, re.M)}
-        total = re.search(r"Number of cells:\s+(\d+)", text)
-        depth = re.search(r"length=(\d+)", open(ltp).read())
+        if len(modules) == 1:
+            results = {top: synthesize(args.yosys, [args.verilog], top, args.lut, tmp)}
+        else:
+            # Each module alone, the others as black boxes (their ports).
+            jobs = []
+            for name, m in modules.items():
+                path = os.path.join(tmp, name + ".v")
+                with open(path, "w") as f:
+                    f.write(m.group(0) + "\n")
+                    for other, o in modules.items():
+                        if other != name:
+                            f.write(f"(* blackbox *)\nmodule {other} ({o.group(2)});\nendmodule\n")
+                jobs.append((name, path))
+            with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+                futures = {name: pool.submit(synthesize, args.yosys, [path], name,
+                                             args.lut, tmp) for name, path in jobs}
+                results = {name: fut.result() for name, fut in futures.items()}
+
+    # Totals over the instance tree; depth bounded through the instances.
+    memo = {}
+
+    def totals(name, seen=()):
+        if name in memo:
+            return memo[name]
+        if name in seen:
+            fail(f"module {name} instantiates itself")
+        cells, total, depth, _ = results[name]
+        flat, count, sub_depth = {}, 0, 0
+        for cell, n in cells.items():
+            if cell in results:
+                sub_cells, sub_count, d = totals(cell, seen + (name,))
+                for k, v in sub_cells.items():
+                    flat[k] = flat.get(k, 0) + n * v
+                count += n * sub_count
+                sub_depth = max(sub_depth, d)
+            else:
+                flat[cell] = flat.get(cell, 0) + n
+                count += n
+        if depth is not None and sub_depth:
+            depth = depth - 1 + sub_depth
+        memo[name] = (flat, count, depth)
+        return memo[name]
+
+    cells, count, depth = totals(top)
+    hierarchical = len(results) > 1
+    warnings = [w for r in results.values() for w in r[3]]
     luts = cells.get("$lut", 0)
     print(f"module: {top}")
+    if hierarchical:
+        print(f"modules: {len(results)} (synthesized one by one)")
     print(f"luts ({args.lut}-input): {luts}")
     others = {k: v for k, v in cells.items() if k != "$lut"}
     print("other cells: " + (", ".join(f"{k} {v}" for k, v in sorted(others.items())) or "none"))
-    print(f"cells: {total.group(1) if total else '?'}")
-    print(f"logic depth (cells on the longest path): {depth.group(1) if depth else '?'}")
+    print(f"cells: {count}")
+    bound = "at most " if hierarchical else ""
+    print(f"logic depth (cells on the longest path): "
+          f"{bound}{depth if depth is not None else '?'}")
     print(f"yosys warnings: {len(warnings)}")
     for w in warnings[:10]:
         print("  " + w.strip())

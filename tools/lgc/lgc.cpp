@@ -130,8 +130,9 @@ static cl::opt<unsigned> partGates(
     "part-gates",
     cl::desc("CPU: evaluate an ensemble of independent nets in parts of at "
              "least this many gates, one after the other in reused scratch, "
-             "counting each part's outputs before the next (default 20000; "
-             "0: the whole net in one pass)"),
+             "counting each part's outputs before the next; Verilog: one "
+             "module per part (default 20000; 0: the whole net in one pass, "
+             "one module)"),
     cl::init(lgc::kDefaultPartGates), cl::cat(lgcCategory));
 static cl::opt<bool> machineScheduler(
     "machine-scheduler",
@@ -367,6 +368,7 @@ int main(int argc, char **argv) {
   }
   opts.verilog.pipeline = pipelineLevels;
   opts.verilog.moduleName = verilogModule;
+  opts.verilog.partGates = partGates;
   opts.verilog.emitCounts = opts.verilog.emitClass = false;
   for (StringRef part : llvm::split(StringRef(verilogOutputs), ',')) {
     if (part == "counts")

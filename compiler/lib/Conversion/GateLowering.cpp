@@ -46,18 +46,9 @@ static void liveGatesDepthFirst(ArrayRef<Value> roots,
   }
 }
 
-/// The net's independent parts, for outputs laid out as an ensemble's:
-/// groups of gates and blocks connected through each other (not through
-/// inputs or constants), in the order of where their outputs first sit in
-/// a class's group; groups whose outputs interleave in some class are one
-/// part, and consecutive parts are joined until each has at least
-/// `partGates` gates and block positions. Fills partOf for every gate and
-/// block that reaches an output and `outputPart` for every output bit (an
-/// output that is an input or a constant goes with the output before it
-/// in its group). Returns the number of parts (1: the net is one).
-static unsigned findParts(NetOp net, unsigned partGates,
-                          llvm::DenseMap<Operation *, unsigned> &partOf,
-                          SmallVectorImpl<unsigned> &outputPart) {
+unsigned lgc::findNetParts(NetOp net, unsigned partGates,
+                           llvm::DenseMap<Operation *, unsigned> &partOf,
+                           SmallVectorImpl<unsigned> &outputPart) {
   // Union-find over the gates and blocks.
   llvm::DenseMap<Operation *, unsigned> index;
   SmallVector<unsigned> parent;
@@ -183,7 +174,7 @@ unsigned lgc::countNetParts(NetOp net, unsigned partGates) {
     return 1;
   llvm::DenseMap<Operation *, unsigned> partOf;
   SmallVector<unsigned> outputPart;
-  return findParts(net, partGates, partOf, outputPart);
+  return findNetParts(net, partGates, partOf, outputPart);
 }
 
 NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
@@ -199,7 +190,7 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
   llvm::DenseMap<Operation *, unsigned> partOf;
   SmallVector<unsigned> outputPart;
   unsigned parts =
-      partGates ? findParts(net, partGates, partOf, outputPart) : 1;
+      partGates ? findNetParts(net, partGates, partOf, outputPart) : 1;
   OperandRange bits = net.getOutputOp().getBits();
   if (parts == 1)
     outputPart.assign(bits.size(), 0);

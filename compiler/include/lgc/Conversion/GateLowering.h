@@ -209,6 +209,20 @@ private:
   unsigned windowSize;
 };
 
+/// The net's independent parts, for outputs laid out as an ensemble's:
+/// groups of gates and blocks connected through each other (not through
+/// inputs or constants), in the order of where their outputs first sit in
+/// a class's group; groups whose outputs interleave in some class are one
+/// part, and consecutive parts are joined until each has at least
+/// `partGates` gates and block positions. Returns the number of parts; with
+/// more than one, fills `partOf` for every gate and block that reaches an
+/// output and `outputPart` for every output bit (an output that is an input
+/// or a constant goes with the output before it in its group), and every
+/// class's outputs are the parts' outputs one part after the other.
+unsigned findNetParts(lgn::NetOp net, unsigned partGates,
+                      llvm::DenseMap<mlir::Operation *, unsigned> &partOf,
+                      llvm::SmallVectorImpl<unsigned> &outputPart);
+
 /// The number of parts NetPartition evaluates `net` in with `partGates`
 /// (1 with 0), without planning them.
 unsigned countNetParts(lgn::NetOp net, unsigned partGates);

@@ -96,6 +96,71 @@ public:
 
 } // namespace
 
+/// Adds `terms` pairwise, one level at a time after `base`, each sum one
+/// bit wider than its widest operand and at most `cap` bits wide (the
+/// count's width: a sum never exceeds the number of bits it counts).
+/// Returns the sum's signal; `depth` is set to the levels added.
+static int adderTree(Emitter &e, std::vector<int> cur, unsigned base,
+                     unsigned cap, const std::string &prefix, unsigned &depth) {
+  if (cur.empty())
+    cur.push_back(e.add("1'b0", 1, kAlways));
+  unsigned lv = base;
+  while (cur.size() > 1) {
+    ++lv;
+    unsigned stage = e.stageOfLevel(lv);
+    std::vector<int> next;
+    for (size_t i = 0; i + 1 < cur.size(); i += 2) {
+      unsigned w = std::min(
+          cap,
+          std::max(e.signals[cur[i]].width, e.signals[cur[i + 1]].width) + 1);
+      std::string name = prefix + "_l" + std::to_string(lv - base) + "_" +
+                         std::to_string(i / 2);
+      e.wire(name, w, e.at(cur[i], stage) + " + " + e.at(cur[i + 1], stage));
+      next.push_back(e.add(name, w, stage));
+    }
+    if (cur.size() % 2)
+      next.push_back(cur.back());
+    cur.swap(next);
+  }
+  depth = lv - base;
+  return cur.front();
+}
+
+/// One assign per gate of `gates` (in block order, so topological), reading
+/// `sig` for the operands and adding the results to it.
+static unsigned emitGates(Emitter &e, llvm::ArrayRef<GateOp> gates,
+                          llvm::DenseMap<Value, int> &sig,
+                          const llvm::DenseMap<Value, unsigned> &level) {
+  unsigned n = 0;
+  for (GateOp gate : gates) {
+    unsigned stage = e.stageOfLevel(level.lookup(gate.getResult()));
+    std::string name = "g" + std::to_string(n++);
+    e.wire(name, 1,
+           gateExpression(gate.getKind(), e.at(sig[gate.getLhs()], stage),
+                          e.at(sig[gate.getRhs()], stage), "1'b0", "1'b1"));
+    sig[gate.getResult()] = e.add(name, 1, stage);
+  }
+  return n;
+}
+
+/// The input bits and constants of `body` as signals of a module whose
+/// input port is `in_bits`.
+static void addLeaves(Emitter &e, Block &body,
+                      llvm::DenseMap<Value, int> &sig) {
+  for (BlockArgument arg : body.getArguments())
+    sig[arg] =
+        e.add("in_bits[" + std::to_string(arg.getArgNumber()) + "]", 1, 0);
+  for (ConstantOp c : body.getOps<ConstantOp>())
+    sig[c.getResult()] = e.add(c.getValue() ? "1'b1" : "1'b0", 1, kAlways);
+}
+
+/// The registers and the always block of a module's pipeline stages.
+static void writeBody(llvm::raw_ostream &os, const Emitter &e) {
+  os << e.regDecls << e.body;
+  if (!e.regAssigns.empty())
+    os << "  always @(posedge clk) begin\n" << e.regAssigns << "  end\n";
+}
+
 LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
                                  llvm::raw_ostream &os,
                                  VerilogShape *shapeOut) {
@@ -118,64 +183,126 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
   shape.counts = opts.emitCounts;
   shape.classOut = opts.emitClass;
 
-  Emitter e(opts);
-  llvm::DenseMap<Value, int> sig;
+  // Logic levels of every gate, over the whole net: the parts' adder trees
+  // all start after the deepest gate, as one module's would.
   llvm::DenseMap<Value, unsigned> level;
-  for (BlockArgument arg : body.getArguments()) {
-    sig[arg] =
-        e.add("in_bits[" + std::to_string(arg.getArgNumber()) + "]", 1, 0);
-    level[arg] = 0;
-  }
-  // Gates in block order (topological), one assign each.
-  unsigned maxGateLevel = 0, gates = 0;
-  for (Operation &op : body.without_terminator()) {
-    if (auto c = dyn_cast<ConstantOp>(op)) {
-      sig[c.getResult()] = e.add(c.getValue() ? "1'b1" : "1'b0", 1, kAlways);
-      level[c.getResult()] = 0;
-      continue;
-    }
-    auto gate = cast<GateOp>(op);
-    unsigned lv = 1 + std::max(level[gate.getLhs()], level[gate.getRhs()]);
+  unsigned maxGateLevel = 0;
+  std::vector<GateOp> gates;
+  for (GateOp gate : body.getOps<GateOp>()) {
+    unsigned lv =
+        1 + std::max(level.lookup(gate.getLhs()), level.lookup(gate.getRhs()));
     level[gate.getResult()] = lv;
     maxGateLevel = std::max(maxGateLevel, lv);
-    unsigned stage = e.stageOfLevel(lv);
-    std::string name = "g" + std::to_string(gates++);
-    e.wire(name, 1,
-           gateExpression(gate.getKind(), e.at(sig[gate.getLhs()], stage),
-                          e.at(sig[gate.getRhs()], stage), "1'b0", "1'b1"));
-    sig[gate.getResult()] = e.add(name, 1, stage);
+    gates.push_back(gate);
   }
-  shape.gates = gates;
 
-  // GroupSum: a balanced adder tree per class; a level adds pairs, each sum
-  // one bit wider than its widest operand (capped at the count's width).
+  // An ensemble of independent nets becomes one module per part (what each
+  // part counts per class), instantiated by the top module, which adds the
+  // parts' counts: synthesis then works on one part at a time.
+  llvm::DenseMap<Operation *, unsigned> partOf;
+  SmallVector<unsigned> outputPart;
+  unsigned parts = opts.partGates
+                       ? findNetParts(net, opts.partGates, partOf, outputPart)
+                       : 1;
+  shape.parts = parts;
+
+  Emitter e(opts);
+  llvm::DenseMap<Value, int> sig;
   std::vector<int> countSig(classes);
   unsigned adderDepth = 0;
-  for (unsigned c = 0; c < classes; ++c) {
-    std::vector<int> cur;
-    for (unsigned k = 0; k < group; ++k)
-      cur.push_back(sig[outputs[c * group + k]]);
-    unsigned lv = maxGateLevel;
-    while (cur.size() > 1) {
-      ++lv;
-      unsigned stage = e.stageOfLevel(lv);
-      std::vector<int> next;
-      for (size_t i = 0; i + 1 < cur.size(); i += 2) {
-        unsigned w = std::min(
-            shape.countWidth,
-            std::max(e.signals[cur[i]].width, e.signals[cur[i + 1]].width) + 1);
-        std::string name = "c" + std::to_string(c) + "_l" +
-                           std::to_string(lv - maxGateLevel) + "_" +
-                           std::to_string(i / 2);
-        e.wire(name, w, e.at(cur[i], stage) + " + " + e.at(cur[i + 1], stage));
-        next.push_back(e.add(name, w, stage));
-      }
-      if (cur.size() % 2)
-        next.push_back(cur.back());
-      cur.swap(next);
+  std::string partModules;
+  llvm::raw_string_ostream partsOs(partModules);
+  if (parts == 1) {
+    addLeaves(e, body, sig);
+    shape.gates = emitGates(e, gates, sig, level);
+    // GroupSum: a balanced adder tree per class.
+    for (unsigned c = 0; c < classes; ++c) {
+      std::vector<int> terms;
+      for (unsigned k = 0; k < group; ++k)
+        terms.push_back(sig[outputs[c * group + k]]);
+      unsigned depth;
+      countSig[c] = adderTree(e, terms, maxGateLevel, shape.countWidth,
+                              "c" + std::to_string(c), depth);
+      adderDepth = std::max(adderDepth, depth);
     }
-    countSig[c] = cur.front();
-    adderDepth = std::max(adderDepth, lv - maxGateLevel);
+  } else {
+    std::vector<std::vector<GateOp>> gatesOf(parts);
+    for (GateOp gate : gates)
+      if (auto it = partOf.find(gate); it != partOf.end())
+        gatesOf[it->second].push_back(gate);
+    // Part p's count of class c: its own adder tree over its outputs there.
+    std::vector<std::vector<int>> partCounts(classes);
+    unsigned partsDepth = 0;
+    for (unsigned p = 0; p < parts; ++p) {
+      Emitter pe(opts);
+      llvm::DenseMap<Value, int> psig;
+      addLeaves(pe, body, psig);
+      unsigned n = emitGates(pe, gatesOf[p], psig, level);
+      shape.gates += n;
+      std::vector<int> counts(classes);
+      std::vector<unsigned> sizes(classes, 0);
+      unsigned depth = 0, widest = 1;
+      for (unsigned c = 0; c < classes; ++c) {
+        std::vector<int> terms;
+        for (unsigned k = 0; k < group; ++k)
+          if (outputPart[c * group + k] == p)
+            terms.push_back(psig[outputs[c * group + k]]);
+        sizes[c] = unsigned(terms.size());
+        unsigned d;
+        counts[c] = adderTree(pe, terms, maxGateLevel, bitsFor(sizes[c]),
+                              "c" + std::to_string(c), d);
+        depth = std::max(depth, d);
+        widest = std::max(widest, bitsFor(sizes[c]));
+      }
+      partsDepth = std::max(partsDepth, depth);
+      unsigned stage = pe.stageOfLevel(maxGateLevel + depth);
+      std::string name = shape.module + "_part" + std::to_string(p);
+      partsOs << "\n// Part " << p << " of " << shape.module << ": " << n
+              << " gates; class c's count of this part = counts[c*" << widest
+              << " +: " << widest << "]";
+      if (opts.pipeline)
+        partsOs << ", " << stage << " cycles after in_bits";
+      partsOs << ".\nmodule " << name << " (\n";
+      if (opts.pipeline)
+        partsOs << "  input  wire clk,\n";
+      partsOs << "  input  wire [" << inputs - 1 << ":0] in_bits,\n"
+              << "  output wire [" << classes * widest - 1 << ":0] counts\n"
+              << ");\n";
+      // The count assigns first: they may add registers to the body.
+      std::string assigns;
+      for (unsigned c = 0; c < classes; ++c)
+        assigns += "  assign counts[" + std::to_string(c * widest) +
+                   " +: " + std::to_string(widest) +
+                   "] = " + pe.at(counts[c], stage) + ";\n";
+      writeBody(partsOs, pe);
+      partsOs << assigns << "endmodule\n";
+      // The instance in the top module, and each class's slice of its
+      // counts as a signal of the part's last stage.
+      std::string out = "part" + std::to_string(p) + "_counts";
+      e.body += "  wire [" + std::to_string(classes * widest - 1) + ":0] " +
+                out + ";\n  " + name + " part" + std::to_string(p) + " (" +
+                (opts.pipeline ? ".clk(clk), " : "") +
+                ".in_bits(in_bits), .counts(" + out + "));\n";
+      for (unsigned c = 0; c < classes; ++c) {
+        if (!sizes[c])
+          continue;
+        unsigned w = bitsFor(sizes[c]);
+        std::string slice = "p" + std::to_string(p) + "_c" + std::to_string(c);
+        e.wire(slice, w,
+               out + "[" + std::to_string(c * widest + w - 1) + ":" +
+                   std::to_string(c * widest) + "]");
+        partCounts[c].push_back(e.add(slice, w, stage));
+      }
+    }
+    // The classes' counts: the parts' counts added in a tree of their own.
+    unsigned depth = 0;
+    for (unsigned c = 0; c < classes; ++c) {
+      unsigned d;
+      countSig[c] = adderTree(e, partCounts[c], maxGateLevel + partsDepth,
+                              shape.countWidth, "c" + std::to_string(c), d);
+      depth = std::max(depth, d);
+    }
+    adderDepth = partsDepth + depth;
   }
   unsigned lastLevel = maxGateLevel + adderDepth;
 
@@ -234,10 +361,15 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
 
   // Header and ports.
   os << "// Generated by lgc from lgn.net @" << net.getSymName() << ".\n";
-  os << "// Net: " << inputs << " input bits, " << gates << " gates, "
+  os << "// Net: " << inputs << " input bits, " << shape.gates << " gates, "
      << outputs.size() << " output bits in " << classes << " classes of "
      << group << " (GroupSum tau "
      << llvm::format("%g", net.getTau().convertToDouble()) << ").\n";
+  if (parts > 1)
+    os << "// Parts: " << parts << " independent nets, module " << shape.module
+       << "_part0 .. _part" << parts - 1
+       << " below, each counting its outputs per class; this module adds "
+          "their counts.\n";
   os << "// Logic levels: " << maxGateLevel << " gate, " << adderDepth
      << " adder"
      << (opts.emitClass
@@ -284,9 +416,7 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
   for (size_t i = 0; i < ports.size(); ++i)
     os << ports[i] << (i + 1 < ports.size() ? ",\n" : "\n");
   os << ");\n";
-  os << e.regDecls << e.body;
-  if (!e.regAssigns.empty())
-    os << "  always @(posedge clk) begin\n" << e.regAssigns << "  end\n";
+  writeBody(os, e);
   if (opts.pipeline) {
     if (shape.latency == 0) {
       os << "  assign out_valid = in_valid;\n";
@@ -301,7 +431,7 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
       os << "  assign out_valid = valid_sr[" << shape.latency - 1 << "];\n";
     }
   }
-  os << assigns << "endmodule\n";
+  os << assigns << "endmodule\n" << partModules;
   if (shapeOut)
     *shapeOut = shape;
   return success();

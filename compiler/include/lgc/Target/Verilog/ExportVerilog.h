@@ -29,13 +29,18 @@ struct VerilogOptions {
   bool emitClass = true;
   /// Module name; empty: the net's symbol name.
   std::string moduleName;
+  /// An ensemble of independent nets (findNetParts, parts of at least this
+  /// many gates) becomes one module per part, each counting its outputs per
+  /// class, and a top module adding the parts' counts: synthesis tools then
+  /// work on one part at a time. 0: one module.
+  unsigned partGates = 0;
 };
 
 /// What the emitted module looks like, for testbenches and reports.
 struct VerilogShape {
   std::string module;
   unsigned inputs = 0, classes = 0, countWidth = 0, classWidth = 0;
-  unsigned latency = 0, gates = 0, levels = 0;
+  unsigned latency = 0, gates = 0, levels = 0, parts = 1;
   bool clocked = false, counts = true, classOut = true;
 };
 
