@@ -6,6 +6,7 @@
 
 #include "lgc/Compiler/Driver.h"
 #include "lgc/Compiler/LGNImportExport.h"
+#include "lgc/Conversion/GateLowering.h"
 #include "lgc/Conversion/Passes.h"
 #include "lgc/Dialect/LGN/NetStats.h"
 #include "lgc/Dialect/LGN/Passes.h"
@@ -531,6 +532,15 @@ LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
   Net reference;
   if (stage == Stage::VerilogTestbench && failed(exportNet(net, reference)))
     return failure();
+  // The Verilog parts are found before optimisation: once the blocks are
+  // unrolled, structural hashing merges the members' equal gates.
+  if ((stage == Stage::Verilog || stage == Stage::VerilogTestbench) &&
+      opts.verilog.partGates && opts.verilog.outputParts.empty()) {
+    llvm::DenseMap<Operation *, unsigned> partOf;
+    SmallVector<unsigned> outputPart;
+    if (findNetParts(net, opts.verilog.partGates, partOf, outputPart) > 1)
+      opts.verilog.outputParts.assign(outputPart.begin(), outputPart.end());
+  }
   std::optional<lgn::NetStats> before;
   if (!opts.statsJson.empty())
     before = lgn::computeNetStats(net);

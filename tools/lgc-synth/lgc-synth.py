@@ -12,7 +12,8 @@ a Yosys process of its own (`--jobs` at once) with the modules it
 instantiates as black boxes, as a hierarchical synthesis keeps them. The
 totals count each module once per instance; the depth is then an upper
 bound: a module's longest path with each instance on it replaced by the
-instantiated module's longest path.
+instantiated module's longest path. Each module's figures are printed to
+stderr as it finishes.
 
 Exits non-zero when Yosys fails or reports an error.
 """
@@ -23,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 MODULE = re.compile(r"^\s*module\s+(\w+)\s*\((.*?)\);(.*?)^\s*endmodule\b",
@@ -94,9 +96,17 @@ def main():
                         if other != name:
                             f.write(f"(* blackbox *)\nmodule {other} ({o.group(2)});\nendmodule\n")
                 jobs.append((name, path))
+            # Each module's figures as it finishes: a big design takes hours.
+            def run(name, path):
+                start = time.time()
+                result = synthesize(args.yosys, [path], name, args.lut, tmp)
+                luts = result[0].get("$lut", 0)
+                print(f"  {name}: {luts} luts, depth {result[2]}, "
+                      f"{time.time() - start:.0f} s", file=sys.stderr, flush=True)
+                return result
+
             with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-                futures = {name: pool.submit(synthesize, args.yosys, [path], name,
-                                             args.lut, tmp) for name, path in jobs}
+                futures = {name: pool.submit(run, name, path) for name, path in jobs}
                 results = {name: fut.result() for name, fut in futures.items()}
 
     # Totals over the instance tree; depth bounded through the instances.

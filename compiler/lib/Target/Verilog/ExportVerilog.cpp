@@ -201,9 +201,17 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
   // parts' counts: synthesis then works on one part at a time.
   llvm::DenseMap<Operation *, unsigned> partOf;
   SmallVector<unsigned> outputPart;
-  unsigned parts = opts.partGates
-                       ? findNetParts(net, opts.partGates, partOf, outputPart)
-                       : 1;
+  unsigned parts = 1;
+  if (!opts.outputParts.empty()) {
+    if (opts.outputParts.size() != outputs.size())
+      return net.emitOpError("has ")
+             << outputs.size() << " outputs but the Verilog parts cover "
+             << opts.outputParts.size();
+    outputPart.assign(opts.outputParts.begin(), opts.outputParts.end());
+    parts = 1 + *llvm::max_element(outputPart);
+  } else if (opts.partGates) {
+    parts = findNetParts(net, opts.partGates, partOf, outputPart);
+  }
   shape.parts = parts;
 
   Emitter e(opts);
@@ -226,10 +234,38 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
       adderDepth = std::max(adderDepth, depth);
     }
   } else {
+    // Part p's gates: the cone of its outputs, in block order. A gate that
+    // several parts read (structural hashing merges the members' equal
+    // gates once the blocks are unrolled) is in each of them.
+    llvm::DenseMap<Operation *, unsigned> position;
+    for (size_t i = 0; i < gates.size(); ++i)
+      position[gates[i]] = unsigned(i);
+    std::vector<std::vector<unsigned>> cone(parts);
+    std::vector<unsigned> seen(gates.size(), ~0u);
+    SmallVector<unsigned> stack;
+    for (size_t k = 0; k < outputs.size(); ++k) {
+      unsigned p = outputPart[k];
+      auto visit = [&](Value v) {
+        if (auto it = position.find(v.getDefiningOp());
+            it != position.end() && seen[it->second] != p) {
+          seen[it->second] = p;
+          cone[p].push_back(it->second);
+          stack.push_back(it->second);
+        }
+      };
+      visit(outputs[k]);
+      while (!stack.empty()) {
+        GateOp gate = gates[stack.pop_back_val()];
+        visit(gate.getLhs());
+        visit(gate.getRhs());
+      }
+    }
     std::vector<std::vector<GateOp>> gatesOf(parts);
-    for (GateOp gate : gates)
-      if (auto it = partOf.find(gate); it != partOf.end())
-        gatesOf[it->second].push_back(gate);
+    for (unsigned p = 0; p < parts; ++p) {
+      llvm::sort(cone[p]);
+      for (unsigned i : cone[p])
+        gatesOf[p].push_back(gates[i]);
+    }
     // Part p's count of class c: its own adder tree over its outputs there.
     std::vector<std::vector<int>> partCounts(classes);
     unsigned partsDepth = 0;
@@ -366,10 +402,12 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
      << group << " (GroupSum tau "
      << llvm::format("%g", net.getTau().convertToDouble()) << ").\n";
   if (parts > 1)
-    os << "// Parts: " << parts << " independent nets, module " << shape.module
+    os << "// Parts: " << parts << " independent nets, modules " << shape.module
        << "_part0 .. _part" << parts - 1
-       << " below, each counting its outputs per class; this module adds "
-          "their counts.\n";
+       << " below, each counting its output bits per class; this module "
+          "adds their counts; "
+       << shape.gates - gates.size()
+       << " gates are copies of gates that several parts read.\n";
   os << "// Logic levels: " << maxGateLevel << " gate, " << adderDepth
      << " adder"
      << (opts.emitClass

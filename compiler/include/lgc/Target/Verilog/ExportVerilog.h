@@ -34,6 +34,13 @@ struct VerilogOptions {
   /// class, and a top module adding the parts' counts: synthesis tools then
   /// work on one part at a time. 0: one module.
   unsigned partGates = 0;
+  /// The part of each output bit, when known from the net before
+  /// optimisation (findNetParts on it): structural hashing of an unrolled
+  /// ensemble merges equal gates of different members, after which the
+  /// members no longer look independent. Overrides partGates; each part's
+  /// module then holds the cone of its outputs, a gate that several parts
+  /// read copied into each.
+  std::vector<unsigned> outputParts;
 };
 
 /// What the emitted module looks like, for testbenches and reports.
