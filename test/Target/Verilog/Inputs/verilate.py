@@ -1,15 +1,18 @@
 """Builds the lgc Verilog of a net and its testbench with Verilator and runs
-it: verilate.py WORKDIR NAME PIPELINE NET.lgn [extra lgc flags]."""
+it: verilate.py WORKDIR NAME PIPELINE NET.lgn [extra lgc flags] (--tb-* flags
+go to the testbench only, the others to both)."""
 import os
 import subprocess
 import sys
 
 work, name, pipeline, net = sys.argv[1:5]
 extra = sys.argv[5:]
+both = [f for f in extra if not f.startswith("--tb-")]
 d = os.path.join(work, f"{name}_p{pipeline}")
 os.makedirs(d, exist_ok=True)
 v, tb = os.path.join(d, "net.v"), os.path.join(d, "net_tb.v")
-subprocess.run(["lgc", "-O1", net, "--emit=verilog", f"--pipeline={pipeline}", "-o", v], check=True)
+subprocess.run(["lgc", "-O1", net, "--emit=verilog", f"--pipeline={pipeline}", "-o", v] + both,
+               check=True)
 subprocess.run(["lgc", "-O1", net, "--emit=verilog-testbench", f"--pipeline={pipeline}",
                 "--tb-vectors=1000", "-o", tb] + extra, check=True)
 build = subprocess.run(
