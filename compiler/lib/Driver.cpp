@@ -450,6 +450,7 @@ LogicalResult Driver::gpuBinary(ModuleOp module, Stage stage,
 }
 
 LogicalResult Driver::testbench(lgn::NetOp net, const Net &reference,
+                                const VerilogOptions &verilog,
                                 StringRef outPath, std::string &out) {
   const TestbenchOptions &tb = opts.testbench;
   std::vector<uint64_t> words;
@@ -476,8 +477,8 @@ LogicalResult Driver::testbench(lgn::NetOp net, const Net &reference,
       tb.hexPath.empty() ? (outPath + ".hex").str() : tb.hexPath;
   std::string hex;
   llvm::raw_string_ostream os(out);
-  if (failed(exportVerilogTestbench(net, reference, opts.verilog, words, n,
-                                    hexPath, os, hex)))
+  if (failed(exportVerilogTestbench(net, reference, verilog, words, n, hexPath,
+                                    os, hex)))
     return failure();
   if (Status s = writeFileAtomic(hexPath, hex); !s)
     return report(s);
@@ -534,12 +535,13 @@ LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
     return failure();
   // The Verilog parts are found before optimisation: once the blocks are
   // unrolled, structural hashing merges the members' equal gates.
+  VerilogOptions verilog = opts.verilog;
   if ((stage == Stage::Verilog || stage == Stage::VerilogTestbench) &&
-      opts.verilog.partGates && opts.verilog.outputParts.empty()) {
+      verilog.partGates && verilog.outputParts.empty()) {
     llvm::DenseMap<Operation *, unsigned> partOf;
     SmallVector<unsigned> outputPart;
-    if (findNetParts(net, opts.verilog.partGates, partOf, outputPart) > 1)
-      opts.verilog.outputParts.assign(outputPart.begin(), outputPart.end());
+    if (findNetParts(net, verilog.partGates, partOf, outputPart) > 1)
+      verilog.outputParts.assign(outputPart.begin(), outputPart.end());
   }
   std::optional<lgn::NetStats> before;
   if (!opts.statsJson.empty())
@@ -583,10 +585,10 @@ LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
     return gpuBinary(module, stage, out);
   case Stage::Verilog: {
     llvm::raw_string_ostream os(out);
-    return exportVerilog(net, opts.verilog, os);
+    return exportVerilog(net, verilog, os);
   }
   case Stage::VerilogTestbench:
-    return testbench(net, reference, outPath, out);
+    return testbench(net, reference, verilog, outPath, out);
   case Stage::C: {
     llvm::raw_string_ostream os(out);
     return exportC(net, opts.cpu.gatesPerFunction, os);

@@ -218,6 +218,7 @@ private:
   mlir::LogicalResult gpuBinary(mlir::ModuleOp module, Stage stage,
                                 std::string &out);
   mlir::LogicalResult testbench(lgn::NetOp net, const Net &reference,
+                                const VerilogOptions &verilog,
                                 llvm::StringRef outPath, std::string &out);
 
   mlir::MLIRContext &context;
