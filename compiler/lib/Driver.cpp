@@ -540,8 +540,14 @@ LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
       verilog.partGates && verilog.outputParts.empty()) {
     llvm::DenseMap<Operation *, unsigned> partOf;
     SmallVector<unsigned> outputPart;
-    if (findNetParts(net, verilog.partGates, partOf, outputPart) > 1)
+    unsigned parts = findNetParts(net, verilog.partGates, partOf, outputPart);
+    if (parts > 1)
       verilog.outputParts.assign(outputPart.begin(), outputPart.end());
+    if (opts.printStats)
+      llvm::errs() << "parts: " << parts
+                   << " (Verilog modules of independent nets, parts of at "
+                      "least "
+                   << verilog.partGates << " gates)\n";
   }
   std::optional<lgn::NetStats> before;
   if (!opts.statsJson.empty())
