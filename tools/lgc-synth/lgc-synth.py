@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """lgc-synth: the hardware cost of a net's Verilog, from Yosys.
 
-    lgc-synth net.v [--top net] [--lut 6] [--jobs N] [--yosys yosys]
+    lgc-synth net.v [--top net] [--lut 6] [--jobs N] [--work-dir DIR] [--yosys yosys]
 
 Runs `synth -lut N` and prints the LUT count, the other cells, and the logic
 depth (Yosys `ltp`: the longest path in cells through the LUT netlist).
@@ -13,11 +13,15 @@ instantiates as black boxes, as a hierarchical synthesis keeps them. The
 totals count each module once per instance; the depth is then an upper
 bound: a module's longest path with each instance on it replaced by the
 instantiated module's longest path. Each module's figures are printed to
-stderr as it finishes.
+stderr as it finishes; with --work-dir, a run that was stopped can be run
+again and synthesizes only the modules that had not finished.
 
 Exits non-zero when Yosys fails or reports an error.
 """
 import argparse
+import contextlib
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -35,10 +39,32 @@ def fail(msg):
     sys.exit(f"lgc-synth: error: {msg}")
 
 
+def parse(stat, ltp):
+    """The cell counts, total cell count and ltp depth of Yosys's reports."""
+    text = open(stat).read()
+    cells = {m.group(1): int(m.group(2))
+             for m in re.finditer(r"^\s+(\S+)\s+(\d+)\s*$", text, re.M)}
+    total = re.search(r"Number of cells:\s+(\d+)", text)
+    depth = re.search(r"length=(\d+)", open(ltp).read())
+    return (cells, int(total.group(1)) if total else None,
+            int(depth.group(1)) if depth else None)
+
+
 def synthesize(yosys, files, top, lut, tmp):
     """Synthesizes module `top` from `files`; returns its stat cell counts,
-    its total cell count, its ltp depth and Yosys's warnings."""
+    its total cell count, its ltp depth and Yosys's warnings. In a work
+    directory, a module whose file is unchanged since a finished run is not
+    synthesized again (its `.done` file holds that run's settings and
+    warnings)."""
     stat, ltp = os.path.join(tmp, top + ".stat"), os.path.join(tmp, top + ".ltp")
+    done = os.path.join(tmp, top + ".done")
+    key = {"lut": lut,
+           "sha256": [hashlib.sha256(open(f, "rb").read()).hexdigest() for f in files]}
+    if os.path.exists(done):
+        with open(done) as f:
+            record = json.load(f)
+        if record.get("key") == key:
+            return parse(stat, ltp) + (record["warnings"],)
     reads = "; ".join(f"read_verilog {f}" for f in files)
     script = (f"{reads}; synth -top {top} -lut {lut}; "
               f"tee -q -o {stat} stat; tee -q -o {ltp} ltp -noff")
@@ -47,13 +73,9 @@ def synthesize(yosys, files, top, lut, tmp):
         sys.stderr.write(proc.stdout + proc.stderr)
         fail(f"yosys failed on module {top}")
     warnings = [l for l in (proc.stdout + proc.stderr).splitlines() if "Warning" in l]
-    text = open(stat).read()
-    cells = {m.group(1): int(m.group(2))
-             for m in re.finditer(r"^\s+(\S+)\s+(\d+)\s*$", text, re.M)}
-    total = re.search(r"Number of cells:\s+(\d+)", text)
-    depth = re.search(r"length=(\d+)", open(ltp).read())
-    return (cells, int(total.group(1)) if total else None,
-            int(depth.group(1)) if depth else None, warnings)
+    with open(done, "w") as f:
+        json.dump({"key": key, "warnings": warnings}, f)
+    return parse(stat, ltp) + (warnings,)
 
 
 def main():
@@ -63,6 +85,10 @@ def main():
     ap.add_argument("--lut", type=int, default=6, help="LUT inputs (default 6)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                     help="modules synthesized at once (default: the CPUs)")
+    ap.add_argument("--work-dir", default=None,
+                    help="keep each module's Verilog and reports here; a rerun "
+                         "reuses the modules that finished (default: a "
+                         "temporary directory)")
     ap.add_argument("--yosys", default="yosys")
     args = ap.parse_args()
     if not os.path.isfile(args.verilog):
@@ -82,7 +108,10 @@ def main():
     if top not in modules:
         fail(f"{args.verilog}: no module '{top}'")
 
-    with tempfile.TemporaryDirectory() as tmp:
+    if args.work_dir:
+        os.makedirs(args.work_dir, exist_ok=True)
+    with (contextlib.nullcontext(args.work_dir) if args.work_dir
+          else tempfile.TemporaryDirectory()) as tmp:
         if len(modules) == 1:
             results = {top: synthesize(args.yosys, [args.verilog], top, args.lut, tmp)}
         else:
