@@ -541,8 +541,12 @@ LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
     llvm::DenseMap<Operation *, unsigned> partOf;
     SmallVector<unsigned> outputPart;
     unsigned parts = findNetParts(net, verilog.partGates, partOf, outputPart);
+    // One part stays one module: the export need not look for parts again
+    // on the optimised net.
     if (parts > 1)
       verilog.outputParts.assign(outputPart.begin(), outputPart.end());
+    else
+      verilog.partGates = 0;
     if (opts.printStats)
       llvm::errs() << "parts: " << parts
                    << " (Verilog modules of independent nets, parts of at "
