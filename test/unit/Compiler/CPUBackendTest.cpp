@@ -313,6 +313,39 @@ TEST(CPUBackend, ConvEnsemblesBitExact) {
   }
 }
 
+/// A net of several parts runs a chunk of blocks at a time, each part over
+/// every block of the chunk before the next part: batches of several
+/// chunks with a partial last block, 64-bit words and the host's widest
+/// vectors. The second ensemble has a member whose outputs are input bits
+/// after -O2 (all pass-through gates), whose output pointers are resolved
+/// into the first block's inputs: those nets keep one block at a time.
+TEST(CPUBackend, EnsemblesInChunksBitExact) {
+  TempDir dir;
+  int index = 0;
+  std::vector<std::vector<Net>> ensembles = {
+      {test::randomNet(40, {60, 50}, 5, 0, 1),
+       test::randomNet(40, {70, 40}, 5, 0, 2),
+       test::randomNet(40, {30, 30, 30}, 5, 0, 3)},
+      {test::randomNet(40, {60, 50}, 5, -1, 4),
+       test::randomNet(40, {20, 10}, 5, 1.0, 5)}};
+  for (const std::vector<Net> &members : ensembles) {
+    Net ensemble;
+    Status s = ensembleNets(members, ensemble);
+    ASSERT_TRUE(s.ok()) << s.message();
+    for (unsigned bits : {64u, 0u}) {
+      std::string name = "chunks" + std::to_string(index++);
+      SCOPED_TRACE(name);
+      Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 2, bits, 20};
+      c.partGates = 1;
+      auto lib = compile(ensemble, c, dir.path);
+      ASSERT_TRUE(lib);
+      // 16 blocks a chunk at most: 1,024 or 8,192 samples.
+      test::checkAgainstInterpreter(ensemble, *lib, {300, 2 * 8192 + 333},
+                                    {1, 2});
+    }
+  }
+}
+
 TEST(CPUBackend, MirroredConvNetsBitExact) {
   // Each conv net with its left-right mirror as one ensemble: the mirror
   // computes the net on mirrored inputs (strided, padded and overlapping
