@@ -62,6 +62,15 @@ static const char *kUsage = R"(usage: lgn-train [options] -o NET.lgn
   --elastic P          augment: bend each training sample by smooth random
                        displacements of P pixels (standard deviation on a 4x4
                        grid; default 0; needs an image)
+  --teacher NET        distil: learn from NET's class distribution on each
+                       (augmented) training sample as well as from its label;
+                       NET is a .lgn (interpreted) or a compiled net library
+                       .so (lgc NET.lgn -o NET.so) reading the same input bits
+                       (CPU steps only)
+  --distill A          weight of the teacher's distribution in the target
+                       (default 0.5; 0: the label alone, 1: the teacher alone)
+  --distill-temperature T
+                       soften the teacher's scores (count / tau) by T (default 1)
   --seed S             seed for wiring, weights and batches (default 1)
   --threads T          CPU threads (default 0: all cores)
   --device D           auto | cpu | cuda (default auto: cuda where there is a GPU)
@@ -216,6 +225,10 @@ std::string describeRun(const TrainOptions &opts, const RunSummary &done,
       list += (list.empty() ? "" : ", ") + part;
     augment = "; augmented (" + list + ")";
   }
+  if (!opts.teacher.empty())
+    augment +=
+        fmt::format("; distilled from {} (weight {:g}, temperature {:g})",
+                    opts.teacher, opts.distill, opts.distillTemperature);
   return fmt::format(
       "{} features x {} threshold{} ({}) -> {} gates -> {} classes, tau {}, "
       "{} connections, seed {}; Adam lr {}{}, batch {}{}; {} iterations in "
@@ -307,6 +320,9 @@ int main(int argc, char **argv) {
                       "scale",
                       "elastic",
                       "lr-schedule",
+                      "teacher",
+                      "distill",
+                      "distill-temperature",
                       "o"},
                      {"bench", "quiet", "flip", "help", "h"});
   if (int rc = flags.start(argc, argv, kUsage, 0, 0); rc >= 0)
@@ -330,6 +346,12 @@ int main(int argc, char **argv) {
   opts.rotate = flags.real("rotate", 0, ok);
   opts.scale = flags.real("scale", 0, ok);
   opts.elastic = flags.real("elastic", 0, ok);
+  opts.teacher = flags.str("teacher", "");
+  opts.distill = float(flags.real("distill", 0.5, ok));
+  opts.distillTemperature = float(flags.real("distill-temperature", 1.0, ok));
+  if (opts.teacher.empty() &&
+      (flags.has("distill") || flags.has("distill-temperature")))
+    return flags.fail("--distill and --distill-temperature need --teacher"), 1;
   opts.lrSchedule = flags.oneOf("lr-schedule", "constant",
                                 {"constant", "cosine"}, ok) == "cosine"
                         ? LRSchedule::Cosine

@@ -994,7 +994,8 @@ void Workspace::forward(const Model &model, const float *coeffs, uint32_t n) {
 }
 
 double Workspace::lossAndGrad(const Model &model, const uint32_t *labels,
-                              uint32_t n, float scale, uint32_t &correct) {
+                              uint32_t n, float scale, uint32_t &correct,
+                              const float *targets, float mix) {
   uint32_t C = model.config().classes, group = model.layers().back().outDim / C;
   float invTau = float(1.0 / model.config().tau);
   double loss = 0;
@@ -1014,11 +1015,20 @@ double Workspace::lossAndGrad(const Model &model, const uint32_t *labels,
       p[c] = std::exp(scoreBuf[size_t(c) * rowStride + s] - m);
       sum += p[c];
     }
-    loss += -(double(scoreBuf[size_t(labels[s]) * rowStride + s] - m) -
-              std::log(sum));
+    // -sum_c t_c log p_c with log p_c = score_c - m - log(sum), for the
+    // target t (a distribution); its gradient is p - t.
+    auto target = [&](uint32_t c) {
+      float hard = c == labels[s] ? 1.0f : 0.0f;
+      return targets ? (1 - mix) * hard + mix * targets[size_t(s) * C + c]
+                     : hard;
+    };
+    for (uint32_t c = 0; c < C; ++c)
+      if (float t = target(c))
+        loss += -double(t) * (double(scoreBuf[size_t(c) * rowStride + s] - m) -
+                              std::log(sum));
     for (uint32_t c = 0; c < C; ++c)
       dscore[size_t(c) * n + s] =
-          (float(p[c] / sum) - (c == labels[s] ? 1.0f : 0.0f)) * scale * invTau;
+          (float(p[c] / sum) - target(c)) * scale * invTau;
   }
   std::vector<float> &g = grad.back();
   for (uint32_t c = 0; c < C; ++c)

@@ -72,6 +72,12 @@ Status Trainer::writeOutputs(const EvalResult &last, double seconds) {
       }
       net.metadata.emplace_back("augment", augment);
     }
+    if (!opts.teacher.empty()) {
+      char distill[96];
+      std::snprintf(distill, sizeof distill, " weight=%g temperature=%g",
+                    opts.distill, opts.distillTemperature);
+      net.metadata.emplace_back("distill", "teacher=" + opts.teacher + distill);
+    }
     net.metadata.emplace_back("iterations", std::to_string(iteration));
     std::snprintf(acc, sizeof acc, "%.4f", finalTestAccuracy);
     net.metadata.emplace_back("test_accuracy", acc);

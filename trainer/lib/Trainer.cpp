@@ -8,6 +8,7 @@
 
 #include "lgc/Trainer/Trainer.h"
 #include "lgc/Trainer/CudaTrainer.h"
+#include "lgc/Trainer/Teacher.h"
 
 #include "lgc/Runtime/FileUtil.h"
 #include "lgc/Runtime/Format.h"
@@ -136,7 +137,24 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
   gpu.reset();
   if (opts.device != "cpu" && opts.device != "cuda" && opts.device != "auto")
     return Status::error("unknown device '" + opts.device + "'");
-  if (opts.device == "cuda" || opts.device == "auto") {
+  teacher.reset();
+  if (!opts.teacher.empty()) {
+    if (opts.device == "cuda")
+      return Status::error("--teacher needs the CPU trainer (--device cpu): "
+                           "the CUDA steps take hard labels only");
+    if (!(opts.distill >= 0 && opts.distill <= 1))
+      return Status::error("--distill takes a weight in [0, 1]");
+    if (!(opts.distillTemperature > 0))
+      return Status::error("--distill-temperature must be positive");
+    size_t probe = std::min<size_t>(256, train.size());
+    BitData probeBits = binarize(train, opts.model, 0, probe, true);
+    if (Status s = Teacher::open(opts.teacher, model.discretize(), train,
+                                 probeBits.packed.data(), probe, teacher);
+        !s)
+      return s;
+  }
+  // With a teacher, auto means the CPU.
+  if (opts.device == "cuda" || (opts.device == "auto" && !teacher)) {
     Status s = CudaTrainer::create(model, opts.batch, gpu);
     if (!s && opts.device == "cuda")
       return s;
@@ -326,6 +344,26 @@ double Trainer::step(uint32_t *correctOut) {
       *correctOut = correct;
     return loss / B;
   }
+  // The teacher's distribution on each sample as the steps see it.
+  std::vector<float> soft;
+  if (teacher) {
+    std::vector<uint64_t> words(numBlocks(B) * inputs, 0);
+    std::vector<uint8_t> scratch;
+    for (uint32_t s = 0; s < B; ++s) {
+      const uint8_t *row = sampleBits(s, scratch);
+      uint64_t *block = &words[size_t(s / 64) * inputs], bit = 1ull << (s % 64);
+      for (uint32_t i = 0; i < inputs; ++i)
+        if (row[i])
+          block[i] |= bit;
+    }
+    soft.resize(size_t(B) * model.config().classes);
+    if (Status s = teacher->targets(words.data(), B, opts.distillTemperature,
+                                    numThreads, soft.data());
+        !s) {
+      std::fprintf(stderr, "lgn-train: %s\n", s.message().c_str());
+      std::abort();
+    }
+  }
   std::vector<double> losses(numThreads, 0);
   std::vector<uint32_t> corrects(numThreads, 0);
   pool->run([&](unsigned t) {
@@ -352,8 +390,10 @@ double Trainer::step(uint32_t *correctOut) {
       labels[s] = trainData.labels[batch[s0 + s]];
     }
     ws.forward(model, coeffs.data(), n);
-    losses[t] =
-        ws.lossAndGrad(model, labels.data(), n, 1.0f / float(B), corrects[t]);
+    const float *targets =
+        teacher ? &soft[size_t(s0) * model.config().classes] : nullptr;
+    losses[t] = ws.lossAndGrad(model, labels.data(), n, 1.0f / float(B),
+                               corrects[t], targets, opts.distill);
     ws.backward(model, coeffs.data(), n, cg.data());
   });
   ++adamStep;

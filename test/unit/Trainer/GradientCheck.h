@@ -20,9 +20,11 @@
 namespace lgc::train::test {
 
 /// Loss of `model` on fixed real-valued inputs, and its weight gradient.
+/// With `targets` (n x classes), against (1 - mix) one-hot + mix targets.
 inline double lossAndGradient(const Model &model, const std::vector<float> &x,
                               const std::vector<uint32_t> &labels,
-                              std::vector<float> *grad) {
+                              std::vector<float> *grad,
+                              const float *targets = nullptr, float mix = 0) {
   uint32_t n = uint32_t(labels.size()), G = model.numGates();
   Workspace ws;
   ws.allocate(model, n);
@@ -34,8 +36,8 @@ inline double lossAndGradient(const Model &model, const std::vector<float> &x,
   model.computeCoefficients(coeffs, probs, 0, G);
   ws.forward(model, coeffs.data(), n);
   uint32_t correct = 0;
-  double loss =
-      ws.lossAndGrad(model, labels.data(), n, 1.0f / float(n), correct);
+  double loss = ws.lossAndGrad(model, labels.data(), n, 1.0f / float(n),
+                               correct, targets, mix);
   if (grad) {
     std::vector<double> cg(G * 4, 0.0);
     ws.backward(model, coeffs.data(), n, cg.data());
@@ -48,16 +50,17 @@ inline double lossAndGradient(const Model &model, const std::vector<float> &x,
 
 inline void checkGradients(Model &model, const std::vector<float> &x,
                            const std::vector<uint32_t> &labels,
-                           const std::string &what) {
+                           const std::string &what,
+                           const float *targets = nullptr, float mix = 0) {
   std::vector<float> grad;
-  lossAndGradient(model, x, labels, &grad);
+  lossAndGradient(model, x, labels, &grad, targets, mix);
   const float eps = 1e-2f;
   for (size_t k = 0; k < model.weights.size(); ++k) {
     float saved = model.weights[k];
     model.weights[k] = saved + eps;
-    double up = lossAndGradient(model, x, labels, nullptr);
+    double up = lossAndGradient(model, x, labels, nullptr, targets, mix);
     model.weights[k] = saved - eps;
-    double down = lossAndGradient(model, x, labels, nullptr);
+    double down = lossAndGradient(model, x, labels, nullptr, targets, mix);
     model.weights[k] = saved;
     double fd = (up - down) / (2 * eps);
     EXPECT_NEAR(grad[k], fd, 2e-4 + 1e-2 * std::fabs(fd))

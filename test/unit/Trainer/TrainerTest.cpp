@@ -9,6 +9,7 @@
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Interpreter.h"
 #include "lgc/Trainer/Relaxation.h"
+#include "lgc/Trainer/Teacher.h"
 
 #include "../TestUtil.h"
 #include "GradientCheck.h"
@@ -81,6 +82,43 @@ TEST(Model, GradientsMatchFiniteDifferences) {
   for (float &v : x)
     v = float(rng.uniform());
   checkGradients(model, x, {0, 1, 1, 0, 1}, "random weights");
+}
+
+TEST(Model, DistillationGradientsMatchFiniteDifferences) {
+  // Soft targets (a teacher's distributions) mixed into the one-hot label,
+  // half and half, and the targets alone.
+  ModelConfig cfg;
+  cfg.features = 6;
+  cfg.widths = {8, 6, 6};
+  cfg.classes = 3;
+  cfg.tau = 2.0;
+  cfg.connections = Connections::Random;
+  Model model;
+  ASSERT_TRUE(model.init(cfg).ok());
+  Rng rng(15);
+  std::vector<float> x(5 * 6), targets(5 * 3);
+  for (float &v : x)
+    v = float(rng.uniform());
+  for (size_t s = 0; s < 5; ++s) {
+    float sum = 0;
+    for (size_t c = 0; c < 3; ++c)
+      sum += targets[s * 3 + c] = float(rng.uniform());
+    for (size_t c = 0; c < 3; ++c)
+      targets[s * 3 + c] /= sum;
+  }
+  checkGradients(model, x, {0, 1, 2, 0, 1}, "mix 0.5", targets.data(), 0.5f);
+  checkGradients(model, x, {0, 1, 2, 0, 1}, "mix 1", targets.data(), 1.0f);
+  // A target that is the one-hot label is the plain cross-entropy.
+  std::vector<float> oneHot(5 * 3, 0.0f);
+  std::vector<uint32_t> labels = {2, 0, 1, 1, 0};
+  for (size_t s = 0; s < 5; ++s)
+    oneHot[s * 3 + labels[s]] = 1;
+  std::vector<float> g1, g2;
+  double plain = lossAndGradient(model, x, labels, &g1);
+  double viaTargets =
+      lossAndGradient(model, x, labels, &g2, oneHot.data(), 1.0f);
+  EXPECT_NEAR(plain, viaTargets, 1e-9);
+  EXPECT_EQ(g1, g2);
 }
 
 TEST(Model, GradientsThroughEveryKind) {
@@ -427,6 +465,151 @@ TEST(Trainer, WarpBits) {
   for (int y = 0; y < 5; ++y)
     for (int x = 2; x < 5; ++x)
       EXPECT_EQ(out[y * 5 + x], in[y * 5 + x]) << y << " " << x;
+}
+
+TEST(Trainer, SoftTargets) {
+  // Two samples of three classes, tau 2: softmax(count / (tau * T)).
+  const uint32_t counts[] = {4, 0, 2, 7, 7, 1};
+  float q[6];
+  for (double temperature : {1.0, 3.0}) {
+    softTargets(counts, 2, 3, 2.0, temperature, q);
+    for (int s = 0; s < 2; ++s) {
+      double z = 0;
+      for (int c = 0; c < 3; ++c)
+        z += std::exp(counts[s * 3 + c] / (2.0 * temperature));
+      for (int c = 0; c < 3; ++c)
+        EXPECT_NEAR(q[s * 3 + c],
+                    std::exp(counts[s * 3 + c] / (2.0 * temperature)) / z,
+                    1e-6);
+    }
+    EXPECT_EQ(q[3], q[4]); // equal counts, equal shares
+  }
+  // A hotter teacher is flatter.
+  float cold[6];
+  softTargets(counts, 2, 3, 2.0, 1.0, cold);
+  EXPECT_GT(cold[0], q[0]);
+  EXPECT_LT(cold[1], q[1]);
+}
+
+/// A small two-class task over 16 features whose label is a function of
+/// the first two.
+Dataset twoFeatureTask(size_t n, uint64_t seed) {
+  Dataset d;
+  d.numFeatures = 16;
+  d.numClasses = 2;
+  Rng rng(seed);
+  for (size_t s = 0; s < n; ++s) {
+    for (uint32_t f = 0; f < d.numFeatures; ++f)
+      d.features.push_back(float(rng.uniform()));
+    float a = d.features[s * 16], b = d.features[s * 16 + 1];
+    d.labels.push_back((a > 0.5f) != (b > 0.5f));
+  }
+  return d;
+}
+
+TEST(Trainer, Distillation) {
+  Dataset train = twoFeatureTask(400, 1), test = twoFeatureTask(100, 2);
+  TempDir dir;
+  TrainOptions o;
+  o.model.features = 16;
+  o.model.widths = {64, 32};
+  o.model.classes = 2;
+  o.model.tau = 3;
+  o.model.connections = Connections::Random;
+  o.iterations = 40;
+  o.batch = 20;
+  o.threads = 1;
+  o.evalEvery = 0;
+  o.device = "cpu";
+  // The teacher: a net trained on the task, written as .lgn.
+  TrainOptions t = o;
+  t.model.seed = 7;
+  t.output = dir.path + "/teacher.lgn";
+  {
+    Trainer teacher;
+    ASSERT_TRUE(teacher.setup(t, train, test).ok());
+    ASSERT_TRUE(teacher.run().ok());
+  }
+  Trainer plain;
+  ASSERT_TRUE(plain.setup(o, train, test).ok());
+  ASSERT_TRUE(plain.run().ok());
+  // The teacher's distribution reaches the steps; with weight 0 the steps
+  // are the plain run's, to the bit.
+  TrainOptions d = o;
+  d.teacher = t.output;
+  Trainer distilled;
+  ASSERT_TRUE(distilled.setup(d, train, test).ok());
+  ASSERT_TRUE(distilled.run().ok());
+  EXPECT_NE(distilled.model.weights, plain.model.weights);
+  TrainOptions zero = d;
+  zero.distill = 0;
+  Trainer unweighted;
+  ASSERT_TRUE(unweighted.setup(zero, train, test).ok());
+  ASSERT_TRUE(unweighted.run().ok());
+  EXPECT_EQ(unweighted.model.weights, plain.model.weights);
+  // The run records its teacher.
+  d.output = dir.path + "/student.lgn";
+  Trainer written;
+  ASSERT_TRUE(written.setup(d, train, test).ok());
+  ASSERT_TRUE(written.run().ok());
+  std::string text;
+  ASSERT_TRUE(readFile(d.output, text).ok());
+  EXPECT_NE(text.find("meta distill teacher=" + t.output +
+                      " weight=0.5 temperature=1"),
+            std::string::npos);
+
+  auto refused = [&](TrainOptions bad, const std::string &what) {
+    Trainer trainer;
+    Status s = trainer.setup(bad, train, test);
+    EXPECT_FALSE(s.ok()) << what;
+    EXPECT_NE(s.message().find(what), std::string::npos) << s.message();
+  };
+  TrainOptions bad = d;
+  bad.distill = 1.5f;
+  refused(bad, "--distill takes a weight in [0, 1]");
+  bad = d;
+  bad.distillTemperature = 0;
+  refused(bad, "--distill-temperature must be positive");
+  bad = d;
+  bad.device = "cuda";
+  refused(bad, "--teacher needs the CPU trainer");
+  bad = d;
+  bad.teacher = dir.path + "/missing.lgn";
+  refused(bad, "missing.lgn");
+  // A teacher that reads other bits, or votes for other classes.
+  TrainOptions other = t;
+  other.model.thresholds = {0.25f};
+  other.output = dir.path + "/other-encoding.lgn";
+  {
+    Trainer teacher;
+    ASSERT_TRUE(teacher.setup(other, train, test).ok());
+    ASSERT_TRUE(teacher.run().ok());
+  }
+  bad = d;
+  bad.teacher = other.output;
+  refused(bad, "encodes input bit 0 differently from the student");
+  other = t;
+  other.model.thresholds = {0.25f, 0.5f};
+  other.output = dir.path + "/more-bits.lgn";
+  {
+    Trainer teacher;
+    ASSERT_TRUE(teacher.setup(other, train, test).ok());
+    ASSERT_TRUE(teacher.run().ok());
+  }
+  bad = d;
+  bad.teacher = other.output;
+  refused(bad, "reads 32 input bits of 16 features, the student 16 of 16");
+  other = t;
+  other.model.classes = 4;
+  other.output = dir.path + "/four-classes.lgn";
+  {
+    Trainer teacher;
+    ASSERT_TRUE(teacher.setup(other, train, test).ok());
+    ASSERT_TRUE(teacher.run().ok());
+  }
+  bad = d;
+  bad.teacher = other.output;
+  refused(bad, "has 4 classes, the student 2");
 }
 
 TEST(Trainer, RejectsBadSetups) {

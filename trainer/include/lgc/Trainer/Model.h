@@ -197,9 +197,12 @@ public:
   const std::vector<float> &scores() const { return scoreBuf; }
   /// Cross-entropy against `labels` (n); returns the summed loss, counts
   /// correct argmaxes into `correct`, and sets the gradient of the summed
-  /// loss times `scale` on the last layer.
+  /// loss times `scale` on the last layer. With `targets` (n x classes,
+  /// sample-major, each row a distribution: a teacher's), the cross-entropy
+  /// is against (1 - mix) one-hot(label) + mix targets instead.
   double lossAndGrad(const Model &model, const uint32_t *labels, uint32_t n,
-                     float scale, uint32_t &correct);
+                     float scale, uint32_t &correct,
+                     const float *targets = nullptr, float mix = 0);
   /// Backpropagates; adds sum over samples of dL/dc (4 per gate) to
   /// `coeffGrad` (totalGates x 4).
   void backward(const Model &model, const float *coeffs, uint32_t n,

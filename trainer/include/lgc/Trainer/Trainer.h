@@ -100,6 +100,15 @@ struct TrainOptions {
   /// smoothed field: the same slow bends at a fraction of the cost).
   double elastic = 0;
 
+  /// Knowledge distillation (Teacher.h): a trained net (.lgn, or a compiled
+  /// net library .so) whose class distribution on each augmented training
+  /// sample, softened by `distillTemperature`, is mixed into the target
+  /// with weight `distill` (0: the label alone, 1: the teacher alone). CPU
+  /// steps only.
+  std::string teacher;
+  float distill = 0.5f;
+  float distillTemperature = 1.0f;
+
   bool augments() const {
     return shift || flip || rotate > 0 || scale > 0 || elastic > 0;
   }
@@ -186,6 +195,7 @@ struct HistoryRow {
 
 class ThreadPool;
 class CudaTrainer;
+class Teacher;
 
 class Trainer {
 public:
@@ -243,6 +253,7 @@ private:
   double elapsedBefore = 0; // seconds of earlier runs (resume)
   std::unique_ptr<CudaTrainer> gpu;
   std::vector<float> gpuInputs;
+  std::unique_ptr<Teacher> teacher;
 };
 
 /// The log lgn-train --log writes: a header line, then one line per
