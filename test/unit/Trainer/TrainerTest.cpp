@@ -82,43 +82,26 @@ TEST(Model, GradientsMatchFiniteDifferences) {
   for (float &v : x)
     v = float(rng.uniform());
   checkGradients(model, x, {0, 1, 1, 0, 1}, "random weights");
-}
 
-TEST(Model, DistillationGradientsMatchFiniteDifferences) {
-  // Soft targets (a teacher's distributions) mixed into the one-hot label,
-  // half and half, and the targets alone.
-  ModelConfig cfg;
-  cfg.features = 6;
-  cfg.widths = {8, 6, 6};
-  cfg.classes = 3;
-  cfg.tau = 2.0;
-  cfg.connections = Connections::Random;
-  Model model;
-  ASSERT_TRUE(model.init(cfg).ok());
-  Rng rng(15);
-  std::vector<float> x(5 * 6), targets(5 * 3);
-  for (float &v : x)
-    v = float(rng.uniform());
+  // Distillation: soft targets (a teacher's distributions) mixed into the
+  // one-hot label half and half, and the targets alone.
+  std::vector<float> targets(5 * 2);
   for (size_t s = 0; s < 5; ++s) {
-    float sum = 0;
-    for (size_t c = 0; c < 3; ++c)
-      sum += targets[s * 3 + c] = float(rng.uniform());
-    for (size_t c = 0; c < 3; ++c)
-      targets[s * 3 + c] /= sum;
+    targets[s * 2] = float(rng.uniform());
+    targets[s * 2 + 1] = 1 - targets[s * 2];
   }
-  checkGradients(model, x, {0, 1, 2, 0, 1}, "mix 0.5", targets.data(), 0.5f);
-  checkGradients(model, x, {0, 1, 2, 0, 1}, "mix 1", targets.data(), 1.0f);
+  std::vector<uint32_t> labels = {0, 1, 1, 0, 1};
+  checkGradients(model, x, labels, "mix 0.5", targets.data(), 0.5f);
+  checkGradients(model, x, labels, "mix 1", targets.data(), 1.0f);
   // A target that is the one-hot label is the plain cross-entropy.
-  std::vector<float> oneHot(5 * 3, 0.0f);
-  std::vector<uint32_t> labels = {2, 0, 1, 1, 0};
+  std::vector<float> oneHot(5 * 2, 0.0f), plainGrad, viaTargetsGrad;
   for (size_t s = 0; s < 5; ++s)
-    oneHot[s * 3 + labels[s]] = 1;
-  std::vector<float> g1, g2;
-  double plain = lossAndGradient(model, x, labels, &g1);
+    oneHot[s * 2 + labels[s]] = 1;
+  double plain = lossAndGradient(model, x, labels, &plainGrad);
   double viaTargets =
-      lossAndGradient(model, x, labels, &g2, oneHot.data(), 1.0f);
+      lossAndGradient(model, x, labels, &viaTargetsGrad, oneHot.data(), 1.0f);
   EXPECT_NEAR(plain, viaTargets, 1e-9);
-  EXPECT_EQ(g1, g2);
+  EXPECT_EQ(plainGrad, viaTargetsGrad);
 }
 
 TEST(Model, GradientsThroughEveryKind) {
@@ -521,15 +504,16 @@ TEST(Trainer, Distillation) {
   o.threads = 1;
   o.evalEvery = 0;
   o.device = "cpu";
+  auto trainTo = [&](const TrainOptions &opts) {
+    Trainer trainer;
+    ASSERT_TRUE(trainer.setup(opts, train, test).ok());
+    ASSERT_TRUE(trainer.run().ok());
+  };
   // The teacher: a net trained on the task, written as .lgn.
   TrainOptions t = o;
   t.model.seed = 7;
   t.output = dir.path + "/teacher.lgn";
-  {
-    Trainer teacher;
-    ASSERT_TRUE(teacher.setup(t, train, test).ok());
-    ASSERT_TRUE(teacher.run().ok());
-  }
+  trainTo(t);
   Trainer plain;
   ASSERT_TRUE(plain.setup(o, train, test).ok());
   ASSERT_TRUE(plain.run().ok());
@@ -577,39 +561,23 @@ TEST(Trainer, Distillation) {
   bad.teacher = dir.path + "/missing.lgn";
   refused(bad, "missing.lgn");
   // A teacher that reads other bits, or votes for other classes.
-  TrainOptions other = t;
-  other.model.thresholds = {0.25f};
-  other.output = dir.path + "/other-encoding.lgn";
-  {
-    Trainer teacher;
-    ASSERT_TRUE(teacher.setup(other, train, test).ok());
-    ASSERT_TRUE(teacher.run().ok());
-  }
-  bad = d;
-  bad.teacher = other.output;
-  refused(bad, "encodes input bit 0 differently from the student");
-  other = t;
-  other.model.thresholds = {0.25f, 0.5f};
-  other.output = dir.path + "/more-bits.lgn";
-  {
-    Trainer teacher;
-    ASSERT_TRUE(teacher.setup(other, train, test).ok());
-    ASSERT_TRUE(teacher.run().ok());
-  }
-  bad = d;
-  bad.teacher = other.output;
-  refused(bad, "reads 32 input bits of 16 features, the student 16 of 16");
-  other = t;
-  other.model.classes = 4;
-  other.output = dir.path + "/four-classes.lgn";
-  {
-    Trainer teacher;
-    ASSERT_TRUE(teacher.setup(other, train, test).ok());
-    ASSERT_TRUE(teacher.run().ok());
-  }
-  bad = d;
-  bad.teacher = other.output;
-  refused(bad, "has 4 classes, the student 2");
+  auto refusedTeacher = [&](const std::string &name,
+                            std::vector<float> thresholds, uint32_t classes,
+                            const std::string &what) {
+    TrainOptions other = t;
+    other.model.thresholds = std::move(thresholds);
+    other.model.classes = classes;
+    other.output = dir.path + "/" + name;
+    trainTo(other);
+    TrainOptions student = d;
+    student.teacher = other.output;
+    refused(student, what);
+  };
+  refusedTeacher("other-encoding.lgn", {0.25f}, 2,
+                 "encodes input bit 0 differently from the student");
+  refusedTeacher("more-bits.lgn", {0.25f, 0.5f}, 2,
+                 "reads 32 input bits of 16 features, the student 16 of 16");
+  refusedTeacher("four-classes.lgn", {0.5f}, 4, "has 4 classes, the student 2");
 }
 
 TEST(Trainer, RejectsBadSetups) {
