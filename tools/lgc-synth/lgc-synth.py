@@ -25,9 +25,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -37,6 +39,44 @@ MODULE = re.compile(r"^\s*module\s+(\w+)\s*\((.*?)\);(.*?)^\s*endmodule\b",
 
 def fail(msg):
     sys.exit(f"lgc-synth: error: {msg}")
+
+
+# The Yosys processes running, each the leader of a process group of its
+# own: Yosys runs ABC as a child process, which outlives a Yosys that is
+# killed alone, so a stopped lgc-synth kills whole groups.
+running = set()
+running_lock = threading.Lock()
+stopping = threading.Event()
+
+
+def stop_all():
+    stopping.set()
+    with running_lock:
+        for proc in running:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def run_yosys(args):
+    """Runs Yosys in a process group of its own; returns (code, output)."""
+    with running_lock:
+        if stopping.is_set():
+            return -1, ""
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
+        running.add(proc)
+    try:
+        out, _ = proc.communicate()
+    except BaseException:
+        # Ctrl-C while this thread waits (the main thread's one-module run).
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    finally:
+        with running_lock:
+            running.discard(proc)
+    return proc.returncode, out
 
 
 def parse(stat, ltp):
@@ -68,17 +108,28 @@ def synthesize(yosys, files, top, lut, tmp):
     reads = "; ".join(f"read_verilog {f}" for f in files)
     script = (f"{reads}; synth -top {top} -lut {lut}; "
               f"tee -q -o {stat} stat; tee -q -o {ltp} ltp -noff")
-    proc = subprocess.run([yosys, "-q", "-p", script], capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout + proc.stderr)
+    code, out = run_yosys([yosys, "-q", "-p", script])
+    if code != 0:
+        sys.stderr.write(out)
         fail(f"yosys failed on module {top}")
-    warnings = [l for l in (proc.stdout + proc.stderr).splitlines() if "Warning" in l]
+    warnings = [l for l in out.splitlines() if "Warning" in l]
     with open(done, "w") as f:
         json.dump({"key": key, "warnings": warnings}, f)
     return parse(stat, ltp) + (warnings,)
 
 
 def main():
+    # SIGTERM (a job scheduler's stop) ends the run as Ctrl-C does, so the
+    # Yosys process groups are killed on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        synth_main()
+    except BaseException:
+        stop_all()
+        raise
+
+
+def synth_main():
     ap = argparse.ArgumentParser(prog="lgc-synth", description=__doc__.splitlines()[0])
     ap.add_argument("verilog")
     ap.add_argument("--top", default=None, help="top module (default: the first module)")
@@ -136,7 +187,15 @@ def main():
 
             with ThreadPoolExecutor(max_workers=args.jobs) as pool:
                 futures = {name: pool.submit(run, name, path) for name, path in jobs}
-                results = {name: fut.result() for name, fut in futures.items()}
+                try:
+                    results = {name: fut.result() for name, fut in futures.items()}
+                except BaseException:
+                    # Before the pool waits for its workers: their Yosys
+                    # runs could take hours.
+                    for fut in futures.values():
+                        fut.cancel()
+                    stop_all()
+                    raise
 
     # Totals over the instance tree; depth bounded through the instances.
     memo = {}
