@@ -538,9 +538,8 @@ LogicalResult Driver::compile(ModuleOp module, Stage stage, StringRef outPath,
   VerilogOptions verilog = opts.verilog;
   if ((stage == Stage::Verilog || stage == Stage::VerilogTestbench) &&
       verilog.partGates && verilog.outputParts.empty()) {
-    llvm::DenseMap<Operation *, unsigned> partOf;
     SmallVector<unsigned> outputPart;
-    unsigned parts = findNetParts(net, verilog.partGates, partOf, outputPart);
+    unsigned parts = findNetParts(net, verilog.partGates, outputPart);
     // One part stays one module: the export need not look for parts again
     // on the optimised net.
     if (parts > 1)

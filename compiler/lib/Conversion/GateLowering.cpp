@@ -47,8 +47,8 @@ static void liveGatesDepthFirst(ArrayRef<Value> roots,
 }
 
 unsigned lgc::findNetParts(NetOp net, unsigned partGates,
-                           llvm::DenseMap<Operation *, unsigned> &partOf,
-                           SmallVectorImpl<unsigned> &outputPart) {
+                           SmallVectorImpl<unsigned> &outputPart,
+                           llvm::DenseMap<Operation *, unsigned> *partOf) {
   // Union-find over the gates and blocks.
   llvm::DenseMap<Operation *, unsigned> index;
   SmallVector<unsigned> parent;
@@ -163,18 +163,18 @@ unsigned lgc::findNetParts(NetOp net, unsigned partGates,
     for (size_t j = c * group; j < k && k < (c + 1) * group; ++j)
       outputPart[j] = outputPart[k];
   }
-  for (auto &[op, i] : index)
-    if (auto it = rank.find(find(i)); it != rank.end())
-      partOf[op] = joined[partOfRank[it->second]];
+  if (partOf)
+    for (auto &[op, i] : index)
+      if (auto it = rank.find(find(i)); it != rank.end())
+        (*partOf)[op] = joined[partOfRank[it->second]];
   return parts;
 }
 
 unsigned lgc::countNetParts(NetOp net, unsigned partGates) {
   if (!partGates)
     return 1;
-  llvm::DenseMap<Operation *, unsigned> partOf;
   SmallVector<unsigned> outputPart;
-  return findNetParts(net, partGates, partOf, outputPart);
+  return findNetParts(net, partGates, outputPart);
 }
 
 NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
@@ -190,7 +190,7 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
   llvm::DenseMap<Operation *, unsigned> partOf;
   SmallVector<unsigned> outputPart;
   unsigned parts =
-      partGates ? findNetParts(net, partGates, partOf, outputPart) : 1;
+      partGates ? findNetParts(net, partGates, outputPart, &partOf) : 1;
   OperandRange bits = net.getOutputOp().getBits();
   if (parts == 1)
     outputPart.assign(bits.size(), 0);

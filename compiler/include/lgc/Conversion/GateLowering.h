@@ -215,13 +215,15 @@ private:
 /// a class's group; groups whose outputs interleave in some class are one
 /// part, and consecutive parts are joined until each has at least
 /// `partGates` gates and block positions. Returns the number of parts; with
-/// more than one, fills `partOf` for every gate and block that reaches an
-/// output and `outputPart` for every output bit (an output that is an input
-/// or a constant goes with the output before it in its group), and every
-/// class's outputs are the parts' outputs one part after the other.
-unsigned findNetParts(lgn::NetOp net, unsigned partGates,
-                      llvm::DenseMap<mlir::Operation *, unsigned> &partOf,
-                      llvm::SmallVectorImpl<unsigned> &outputPart);
+/// more than one, fills `outputPart` for every output bit (an output that is
+/// an input or a constant goes with the output before it in its group) and,
+/// where asked for, `partOf` for every gate and block that reaches an
+/// output; every class's outputs are the parts' outputs one part after the
+/// other.
+unsigned
+findNetParts(lgn::NetOp net, unsigned partGates,
+             llvm::SmallVectorImpl<unsigned> &outputPart,
+             llvm::DenseMap<mlir::Operation *, unsigned> *partOf = nullptr);
 
 /// The number of parts NetPartition evaluates `net` in with `partGates`
 /// (1 with 0), without planning them.

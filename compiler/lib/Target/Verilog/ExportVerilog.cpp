@@ -199,7 +199,6 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
   // An ensemble of independent nets becomes one module per part (what each
   // part counts per class), instantiated by the top module, which adds the
   // parts' counts: synthesis then works on one part at a time.
-  llvm::DenseMap<Operation *, unsigned> partOf;
   SmallVector<unsigned> outputPart;
   unsigned parts = 1;
   if (!opts.outputParts.empty()) {
@@ -210,7 +209,7 @@ LogicalResult lgc::exportVerilog(NetOp net, const VerilogOptions &opts,
     outputPart.assign(opts.outputParts.begin(), opts.outputParts.end());
     parts = 1 + *llvm::max_element(outputPart);
   } else if (opts.partGates) {
-    parts = findNetParts(net, opts.partGates, partOf, outputPart);
+    parts = findNetParts(net, opts.partGates, outputPart);
   }
   shape.parts = parts;
 
