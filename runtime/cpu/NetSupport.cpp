@@ -213,11 +213,10 @@ struct Buffers {
     memset(scratch, 0xff, sizeof(uint64_t) * shape(kScratchSlots) * V);
     for (uint32_t k = 0; k < shape(kOutputs); ++k) {
       int32_t home = __lgc_gen_outputs[k];
-      outputs[k] = home >= 0                  ? scratch + size_t(home) * V
+      outputs[k] = home >= 0             ? scratch + size_t(home) * V
+                   : outputIsInput(home) ? in + size_t(inputOfOutput(home)) * V
                    : home == kOutputConstZero ? kZeroVector
-                   : home == kOutputConstOne
-                       ? kOnesVector
-                       : in + size_t(inputOfOutput(home)) * V;
+                                              : kOnesVector;
     }
     for (size_t j = 0; j < levels; ++j)
       byteT[j] = uint16_t(byteThreshold(
@@ -254,9 +253,7 @@ struct Buffers {
     if (shape(kParts) <= 1)
       return 1;
     for (uint32_t k = 0; k < shape(kOutputs); ++k)
-      if (__lgc_gen_outputs[k] < 0 &&
-          __lgc_gen_outputs[k] != kOutputConstZero &&
-          __lgc_gen_outputs[k] != kOutputConstOne)
+      if (outputIsInput(__lgc_gen_outputs[k]))
         return 1;
     size_t bytes = inWords() * 8;
     size_t blocks = bytes ? kChunkInputBytes / bytes : kMaxChunkBlocks;
@@ -381,10 +378,14 @@ void rowBitsF32(const float *x, const Buffers &buf, uint64_t *row) {
   }
 }
 
+/// How many of samples [0, n) fall in [first, first + size).
+inline size_t samplesIn(size_t n, size_t first, size_t size) {
+  return first < n ? (n - first < size ? n - first : size) : 0;
+}
+
 /// How many of a block's n samples fall in its word v (64 samples a word).
 inline size_t wordCount(size_t n, unsigned v) {
-  size_t first = size_t(64) * v;
-  return first < n ? (n - first < 64 ? n - first : 64) : 0;
+  return samplesIn(n, size_t(64) * v, 64);
 }
 
 /// Fills word v of every input vector for samples [first, first + count).
@@ -777,11 +778,9 @@ void evalAndCount(Buffers &buf, uint32_t blocks, size_t first, size_t n,
   const size_t block = size_t(64) * V;
   for (uint32_t b = 0; b < blocks; ++b) {
     buf.selectBlock(b);
-    size_t at = size_t(b) * block;
-    decide<V>(buf, first + at, n - at < block ? n - at : block, counts,
+    decide<V>(buf, first + b * block, samplesIn(n, b * block, block), counts,
               classes);
   }
-  buf.selectBlock(0);
 }
 
 void evalAndCountAnyWidth(Buffers &buf, uint32_t blocks, size_t first, size_t n,
@@ -852,8 +851,7 @@ int runBlocks(size_t n, uint32_t *counts, uint32_t *classes, Pack pack) {
     uint32_t blocks = uint32_t((count + block - 1) / block);
     for (uint32_t b = 0; b < blocks; ++b) {
       buf->selectBlock(b);
-      size_t at = size_t(b) * block;
-      pack(start + at, count - at < block ? count - at : block, *buf);
+      pack(start + b * block, samplesIn(count, b * block, block), *buf);
     }
     evalAndCountAnyWidth(*buf, blocks, start, count, counts, classes);
   }

@@ -215,6 +215,9 @@ constexpr int32_t outputFromInput(uint32_t input) {
   return -1 - int32_t(input);
 }
 constexpr uint32_t inputOfOutput(int32_t home) { return uint32_t(-1 - home); }
+constexpr bool outputIsInput(int32_t home) {
+  return home < 0 && home != kOutputConstZero && home != kOutputConstOne;
+}
 
 //===----------------------------------------------------------------------===//
 // Input encoding
