@@ -28,12 +28,18 @@ using namespace lgc::train;
 // Data
 //===----------------------------------------------------------------------===//
 
-BitData lgc::train::binarize(const Dataset &data, const ModelConfig &cfg,
-                             size_t begin, size_t end, bool packed) {
+Net lgc::train::encodingNet(const ModelConfig &cfg) {
   Net encoded;
   encoded.numInputs = cfg.inputs();
   encoded.numFeatures = cfg.features;
   encoded.levels = cfg.thresholds;
+  encoded.numClasses = cfg.classes;
+  return encoded;
+}
+
+BitData lgc::train::binarize(const Dataset &data, const ModelConfig &cfg,
+                             size_t begin, size_t end, bool packed) {
+  Net encoded = encodingNet(cfg);
   BitData out;
   out.inputs = encoded.numInputs;
   out.labels.assign(data.labels.begin() + begin, data.labels.begin() + end);
@@ -148,7 +154,7 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
       return Status::error("--distill-temperature must be positive");
     size_t probe = std::min<size_t>(256, train.size());
     BitData probeBits = binarize(train, opts.model, 0, probe, true);
-    if (Status s = Teacher::open(opts.teacher, model.discretize(), train,
+    if (Status s = Teacher::open(opts.teacher, encodingNet(opts.model), train,
                                  probeBits.packed.data(), probe, teacher);
         !s)
       return s;

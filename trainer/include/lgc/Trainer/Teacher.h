@@ -32,9 +32,9 @@ void softTargets(const uint32_t *counts, uint32_t n, uint32_t classes,
 class Teacher {
 public:
   /// Opens `path` (.so: a compiled net library; anything else: a .lgn) and
-  /// checks it against the student `student` (its discretised net: input
-  /// bits and classes). A .lgn's input encoding is compared bit by bit; a
-  /// library's is checked by running it on the first samples of `data` from
+  /// checks it against `student`, a net with the student's input encoding
+  /// and classes (encodingNet). A .lgn's input encoding is compared bit by bit;
+  /// a library's is checked by running it on the first samples of `data` from
   /// the features (its own packing) and from the student's packed bits
   /// (`studentWords`, the interpreter's layout, `probe` samples): the counts
   /// must agree.

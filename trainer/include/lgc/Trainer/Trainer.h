@@ -179,6 +179,10 @@ float scheduledLR(const TrainOptions &opts, double progress);
 /// Thresholds samples [begin, end) of a data set with the model's encoding
 /// (x > t, as the .lgn encoding and every backend do). With `packed`, also
 /// packs them for the reference interpreter (discretised evaluation).
+/// A net with the model's input encoding and classes and no gates: what
+/// binarize thresholds by, and what a teacher is checked against.
+Net encodingNet(const ModelConfig &cfg);
+
 BitData binarize(const Dataset &data, const ModelConfig &cfg, size_t begin,
                  size_t end, bool packed);
 
