@@ -115,8 +115,12 @@ bool lgc::isGpuModulePath(const std::string &path) {
          endsWith(path, ".fatbin");
 }
 
+bool lgc::isNetLibraryPath(const std::string &path) {
+  return endsWith(path, ".so");
+}
+
 Status Runner::open(const std::string &path, std::unique_ptr<Runner> &out) {
-  if (endsWith(path, ".so")) {
+  if (isNetLibraryPath(path)) {
     std::unique_ptr<NetLibrary> lib;
     if (Status s = NetLibrary::open(path, lib); !s)
       return s;

@@ -10,6 +10,7 @@
 
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Interpreter.h"
+#include "lgc/Runtime/Runner.h"
 
 #include <algorithm>
 #include <cmath>
@@ -34,10 +35,6 @@ void lgc::train::softTargets(const uint32_t *counts, uint32_t n,
   }
 }
 
-static bool isLibrary(const std::string &path) {
-  return path.size() > 3 && path.compare(path.size() - 3, 3, ".so") == 0;
-}
-
 Status Teacher::open(const std::string &path, const Net &student,
                      const Dataset &data, const uint64_t *studentWords,
                      size_t probe, std::unique_ptr<Teacher> &out) {
@@ -46,7 +43,7 @@ Status Teacher::open(const std::string &path, const Net &student,
     return Status::errorAt(path, "the teacher " + what);
   };
   uint32_t inputs, features;
-  if (isLibrary(path)) {
+  if (isNetLibraryPath(path)) {
     if (Status s = NetLibrary::open(path, teacher->lib); !s)
       return s;
     const lgc_net_info &info = teacher->lib->info();

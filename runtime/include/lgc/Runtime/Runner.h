@@ -57,6 +57,9 @@ public:
 /// Whether `path` names a GPU module (.ptx, .cubin, .fatbin).
 bool isGpuModulePath(const std::string &path);
 
+/// Whether `path` names a compiled net library (.so).
+bool isNetLibraryPath(const std::string &path);
+
 } // namespace lgc
 
 #endif // LGC_RUNTIME_RUNNER_H
