@@ -21,8 +21,8 @@ using namespace lgc::train;
 
 int main() {
   int failures = 0;
-  fmt::print("{:<12} {:>8} {:>14} {:>12} {:>12}\n", "net", "gates",
-             "grad rel err", "it/s b=100", "it/s b=1000");
+  fmt::print("{:<12} {:>8} {:>14} {:>14} {:>12} {:>12}\n", "net", "gates",
+             "grad rel err", "gumbel rel err", "it/s b=100", "it/s b=1000");
   // 0: the conv net (3 thresholds, residual init, input-wise gates), fused
   // and (the last run) level by level.
   const uint32_t widths[] = {8000u, 64000u, 0u, 0u};
@@ -70,31 +70,38 @@ int main() {
     std::vector<uint32_t> labels;
     const uint32_t n = 100;
     batch(n, x, labels);
-    Workspace ws;
-    ws.allocate(model, n);
-    for (uint32_t i = 0; i < inputs; ++i)
-      for (uint32_t s = 0; s < n; ++s)
-        ws.inputs()[size_t(i) * ws.stride() + s] = x[size_t(i) * n + s];
-    const size_t W = cfg.weightsPerGate();
-    std::vector<float> coeffs(size_t(G) * 4), probs(size_t(G) * W),
-        want(size_t(G) * W), got;
-    model.computeCoefficients(coeffs, probs, 0, G);
-    ws.forward(model, coeffs.data(), n);
-    uint32_t correct = 0;
-    ws.lossAndGrad(model, labels.data(), n, 1.0f / n, correct);
-    std::vector<double> cg(size_t(G) * 4, 0.0);
-    ws.backward(model, coeffs.data(), n, cg.data());
-    weightGradients(cfg.parametrization, probs, coeffs, cg.data(), 0, G,
-                    want.data());
-    if (Status s = gpu->gradients(x.data(), labels.data(), n, got); !s)
-      return fmt::print("{}\n", s.message()), 1;
-    double diff = 0, norm = 0;
-    for (size_t k = 0; k < want.size(); ++k) {
-      diff += (double(got[k]) - want[k]) * (double(got[k]) - want[k]);
-      norm += double(want[k]) * want[k];
-    }
-    double rel = std::sqrt(diff / std::max(norm, 1e-300));
-    failures += !(rel < 1e-4);
+    // Plain, and under Gumbel noise (the same hard gates on both).
+    auto relativeError = [&](GateNoise noise) {
+      Workspace ws;
+      ws.allocate(model, n);
+      for (uint32_t i = 0; i < inputs; ++i)
+        for (uint32_t s = 0; s < n; ++s)
+          ws.inputs()[size_t(i) * ws.stride() + s] = x[size_t(i) * n + s];
+      const size_t W = cfg.weightsPerGate();
+      std::vector<float> coeffs(size_t(G) * 4), probs(size_t(G) * W),
+          want(size_t(G) * W), got;
+      model.computeCoefficients(coeffs, probs, 0, G, noise);
+      ws.forward(model, coeffs.data(), n);
+      uint32_t correct = 0;
+      ws.lossAndGrad(model, labels.data(), n, 1.0f / n, correct);
+      std::vector<double> cg(size_t(G) * 4, 0.0);
+      ws.backward(model, coeffs.data(), n, cg.data());
+      weightGradients(cfg.parametrization, probs, cg.data(), 0, G, want.data(),
+                      noise.on() ? 1.0f / noise.temperature : 1.0f);
+      if (Status s = gpu->gradients(x.data(), labels.data(), n, got, noise);
+          !s) {
+        fmt::print("{}\n", s.message());
+        return 1.0;
+      }
+      double diff = 0, norm = 0;
+      for (size_t k = 0; k < want.size(); ++k) {
+        diff += (double(got[k]) - want[k]) * (double(got[k]) - want[k]);
+        norm += double(want[k]) * want[k];
+      }
+      return std::sqrt(diff / std::max(norm, 1e-300));
+    };
+    double rel = relativeError({}), relNoise = relativeError({1.0f, 3, 7});
+    failures += !(rel < 1e-4) + !(relNoise < 1e-4);
     double rates[2];
     int r = 0;
     for (uint32_t b : {100u, 1000u}) {
@@ -115,8 +122,8 @@ int main() {
     std::string name = width  ? fmt::format("784-6x{}", width)
                        : fuse ? "784x3-conv"
                               : "conv-levels";
-    fmt::print("{:<12} {:>8} {:>14.2e} {:>12.1f} {:>12.1f}  ({})\n", name, G,
-               rel, rates[0], rates[1], gpu->deviceName());
+    fmt::print("{:<12} {:>8} {:>14.2e} {:>14.2e} {:>12.1f} {:>12.1f}  ({})\n",
+               name, G, rel, relNoise, rates[0], rates[1], gpu->deviceName());
   }
   fmt::print("{}\n", failures ? "FAIL" : "PASS");
   return failures ? 1 : 0;

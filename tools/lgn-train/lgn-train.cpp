@@ -71,7 +71,11 @@ static const char *kUsage = R"(usage: lgn-train [options] -o NET.lgn
                        (default 0.5; 0: the label alone, 1: the teacher alone)
   --distill-temperature T
                        soften the teacher's scores (count / tau) by T (default 1)
-  --seed S             seed for wiring, weights and batches (default 1)
+  --gumbel T           Gumbel noise with a straight-through estimator: each
+                       step trains the hard gates sampled from the noisy
+                       weights, the gradient through the noisy softmax at
+                       temperature T (default 0: the plain relaxation)
+  --seed S             seed for wiring, weights, batches and noise (default 1)
   --threads T          CPU threads (default 0: all cores)
   --device D           auto | cpu | cuda (default auto: cuda where there is a GPU)
   --limit-train N      use only the first N training samples
@@ -229,6 +233,9 @@ std::string describeRun(const TrainOptions &opts, const RunSummary &done,
     augment +=
         fmt::format("; distilled from {} (weight {:g}, temperature {:g})",
                     opts.teacher, opts.distill, opts.distillTemperature);
+  if (opts.gumbel > 0)
+    augment += fmt::format("; Gumbel noise, straight-through, temperature {:g}",
+                           opts.gumbel);
   return fmt::format(
       "{} features x {} threshold{} ({}) -> {} gates -> {} classes, tau {}, "
       "{} connections, seed {}; Adam lr {}{}, batch {}{}; {} iterations in "
@@ -323,6 +330,7 @@ int main(int argc, char **argv) {
                       "teacher",
                       "distill",
                       "distill-temperature",
+                      "gumbel",
                       "o"},
                      {"bench", "quiet", "flip", "help", "h"});
   if (int rc = flags.start(argc, argv, kUsage, 0, 0); rc >= 0)
@@ -352,6 +360,9 @@ int main(int argc, char **argv) {
   if (opts.teacher.empty() &&
       (flags.has("distill") || flags.has("distill-temperature")))
     return flags.fail("--distill and --distill-temperature need --teacher"), 1;
+  opts.gumbel = float(flags.real("gumbel", 0, ok));
+  if (ok && flags.has("gumbel") && !(opts.gumbel > 0 && opts.gumbel < 1e30))
+    return flags.fail("--gumbel takes a temperature > 0"), 1;
   opts.lrSchedule = flags.oneOf("lr-schedule", "constant",
                                 {"constant", "cosine"}, ok) == "cosine"
                         ? LRSchedule::Cosine
@@ -478,10 +489,14 @@ int main(int argc, char **argv) {
     return fmt::print(stderr, "lgn-train: {}\n", s.message()), 1;
   fmt::print(stderr,
              "lgn-train: {} on {} ({} train / {} validation / {} test), {} "
-             "gates, {}\n",
+             "gates, {}{}\n",
              opts.model.describe(), spec, train.size() - opts.validation,
              opts.validation, test.size(), trainer.model.numGates(),
-             trainer.deviceName());
+             trainer.deviceName(),
+             opts.gumbel > 0 ? fmt::format("; Gumbel noise, straight-through, "
+                                           "temperature {:g}",
+                                           opts.gumbel)
+                             : "");
   // The trainer keeps the thresholded bits it needs; the features (floats
   // and pixels: 280 MB for Fashion-MNIST) are not used again.
   train = Dataset();

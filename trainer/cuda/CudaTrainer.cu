@@ -16,10 +16,11 @@ using namespace lgc::train;
 namespace {
 
 __global__ void coefficientsKernel(const float *w, float *p, float *c,
-                                   uint32_t gates, bool inputWise) {
+                                   uint32_t gates, bool inputWise,
+                                   GateNoise noise) {
   uint32_t g = blockIdx.x * blockDim.x + threadIdx.x;
   if (g < gates)
-    kernels::coefficientsThread(w, p, c, g, inputWise);
+    kernels::coefficientsThread(w, p, c, g, inputWise, noise);
 }
 
 __global__ void forwardKernel(const float *in, float *out, const uint32_t *a,
@@ -116,20 +117,25 @@ treeBackwardKernel(kernels::TreeDesc t, const float *in, const float *gout,
 }
 
 __global__ void adamKernel(float *w, float *m, float *v, const float *p,
-                           const float *c, const float *cg, float lr, float c1,
-                           float c2, size_t count, bool inputWise) {
+                           const float *cg, float lr, float c1, float c2,
+                           size_t count, bool inputWise, float invT) {
   size_t idx = size_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (idx < count)
-    kernels::adamThread(w, m, v, p, c, cg, lr, c1, c2, idx, inputWise);
+    kernels::adamThread(w, m, v, p, cg, lr, c1, c2, idx, inputWise, invT);
 }
 
-__global__ void gradientKernel(const float *p, const float *c, const float *cg,
-                               float *out, size_t count, bool inputWise) {
+__global__ void gradientKernel(const float *p, const float *cg, float *out,
+                               size_t count, bool inputWise, float invT) {
   size_t idx = size_t(blockIdx.x) * blockDim.x + threadIdx.x;
   size_t W = inputWise ? 4 : 16;
   if (idx < count)
-    out[idx] = kernels::weightGradient(p, c, cg, uint32_t(idx / W),
-                                       int(idx % W), inputWise);
+    out[idx] = kernels::weightGradient(p, cg, uint32_t(idx / W), int(idx % W),
+                                       inputWise, invT);
+}
+
+/// The weight gradient's factor for `noise`: 1 / temperature, 1 without.
+float inverseTemperature(const GateNoise &noise) {
+  return noise.on() ? 1.0f / noise.temperature : 1.0f;
 }
 
 unsigned blocks(uint64_t threads, unsigned size) {
@@ -201,18 +207,20 @@ struct CudaTrainer::Impl {
   }
 
   /// Forward, loss and backward of the batch's mean loss, with errors.
-  Status run(const float *inputs, const uint32_t *hostLabels, uint32_t n);
+  Status run(const float *inputs, const uint32_t *hostLabels, uint32_t n,
+             const GateNoise &noise);
 
   /// Forward, loss and backward; leaves dL/dc (of the loss times `scale`)
   /// in cg.
   cudaError_t forwardBackward(const float *inputs, const uint32_t *hostLabels,
-                              uint32_t n, float scale) {
+                              uint32_t n, float scale, const GateNoise &noise) {
     const Model &mdl = *model;
     uint32_t inputsCount = mdl.config().inputs();
     cudaMemcpy2D(act[0], size_t(cap) * 4, inputs, size_t(n) * 4, size_t(n) * 4,
                  inputsCount, cudaMemcpyHostToDevice);
     cudaMemcpy(labels, hostLabels, size_t(n) * 4, cudaMemcpyHostToDevice);
-    coefficientsKernel<<<blocks(gates, 256), 256>>>(w, p, c, gates, inputWise);
+    coefficientsKernel<<<blocks(gates, 256), 256>>>(w, p, c, gates, inputWise,
+                                                    noise);
     const auto &layers = mdl.layers();
     for (const LayerStep &step : plan) {
       const size_t l = step.layer;
@@ -270,10 +278,11 @@ struct CudaTrainer::Impl {
 CudaTrainer::CudaTrainer() : impl(std::make_unique<Impl>()) {}
 
 Status CudaTrainer::Impl::run(const float *inputs, const uint32_t *hostLabels,
-                              uint32_t n) {
+                              uint32_t n, const GateNoise &noise) {
   if (n > cap)
     return Status::error("batch larger than the CUDA trainer's capacity");
-  cudaError_t rc = forwardBackward(inputs, hostLabels, n, 1.0f / float(n));
+  cudaError_t rc =
+      forwardBackward(inputs, hostLabels, n, 1.0f / float(n), noise);
   if (rc == cudaSuccess)
     return Status::success();
   return Status::error(std::string("forward/backward: ") +
@@ -381,15 +390,15 @@ Status CudaTrainer::create(const Model &model, uint32_t maxBatch,
 
 Status CudaTrainer::step(const float *inputs, const uint32_t *labels,
                          uint32_t n, float lr, uint64_t adamStep, double &loss,
-                         uint32_t &correct) {
+                         uint32_t &correct, const GateNoise &noise) {
   Impl &I = *impl;
-  if (Status s = I.run(inputs, labels, n); !s)
+  if (Status s = I.run(inputs, labels, n, noise); !s)
     return s;
   float c1 = 1.0f - powf(0.9f, float(adamStep)),
         c2 = 1.0f - powf(0.999f, float(adamStep));
   size_t W = size_t(I.gates) * I.perGate;
-  adamKernel<<<blocks(W, 256), 256>>>(I.w, I.m, I.v, I.p, I.c, I.cg, lr, c1, c2,
-                                      W, I.inputWise);
+  adamKernel<<<blocks(W, 256), 256>>>(I.w, I.m, I.v, I.p, I.cg, lr, c1, c2, W,
+                                      I.inputWise, inverseTemperature(noise));
   std::vector<float> losses(n);
   std::vector<int> right(n);
   cudaMemcpy(losses.data(), I.losses, size_t(n) * 4, cudaMemcpyDeviceToHost);
@@ -402,13 +411,14 @@ Status CudaTrainer::step(const float *inputs, const uint32_t *labels,
 }
 
 Status CudaTrainer::gradients(const float *inputs, const uint32_t *labels,
-                              uint32_t n, std::vector<float> &grad) {
+                              uint32_t n, std::vector<float> &grad,
+                              const GateNoise &noise) {
   Impl &I = *impl;
-  if (Status s = I.run(inputs, labels, n); !s)
+  if (Status s = I.run(inputs, labels, n, noise); !s)
     return s;
   size_t W = size_t(I.gates) * I.perGate;
-  gradientKernel<<<blocks(W, 256), 256>>>(I.p, I.c, I.cg, I.scratch, W,
-                                          I.inputWise);
+  gradientKernel<<<blocks(W, 256), 256>>>(I.p, I.cg, I.scratch, W, I.inputWise,
+                                          inverseTemperature(noise));
   grad.resize(W);
   return cudaStatus(
       cudaMemcpy(grad.data(), I.scratch, W * 4, cudaMemcpyDeviceToHost),

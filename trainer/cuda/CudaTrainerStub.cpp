@@ -22,11 +22,11 @@ Status CudaTrainer::create(const Model &, uint32_t,
                        "nvcc available, -DLGC_ENABLE_CUDA=ON)");
 }
 Status CudaTrainer::step(const float *, const uint32_t *, uint32_t, float,
-                         uint64_t, double &, uint32_t &) {
+                         uint64_t, double &, uint32_t &, const GateNoise &) {
   return Status::error("no CUDA trainer");
 }
 Status CudaTrainer::gradients(const float *, const uint32_t *, uint32_t,
-                              std::vector<float> &) {
+                              std::vector<float> &, const GateNoise &) {
   return Status::error("no CUDA trainer");
 }
 Status CudaTrainer::download(std::vector<float> &, std::vector<float> &,

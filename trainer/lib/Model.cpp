@@ -371,7 +371,14 @@ Status Model::init(const ModelConfig &config) {
 
 void Model::computeCoefficients(std::vector<float> &coeffs,
                                 std::vector<float> &probs, uint32_t begin,
-                                uint32_t end) const {
+                                uint32_t end, GateNoise noise) const {
+  if (noise.on()) {
+    for (uint32_t g = begin; g < end; ++g)
+      kernels::coefficientsThread(
+          weights.data(), probs.data(), coeffs.data(), g,
+          cfg.parametrization == Parametrization::InputWise, noise);
+    return;
+  }
   if (cfg.parametrization == Parametrization::InputWise) {
     for (uint32_t g = begin; g < end; ++g)
       inputWiseCoefficients(&weights[size_t(g) * 4], &probs[size_t(g) * 4],
@@ -1118,32 +1125,23 @@ void Workspace::backward(const Model &model, const float *coeffs, uint32_t n,
 
 void lgc::train::weightGradients(Parametrization parametrization,
                                  const std::vector<float> &probs,
-                                 const std::vector<float> &coeffs,
                                  const double *coeffGrad, uint32_t begin,
-                                 uint32_t end, float *weightGrad) {
+                                 uint32_t end, float *weightGrad,
+                                 float invTemperature) {
   if (parametrization == Parametrization::InputWise) {
-    // c = (t0, t2 - t0, t1 - t0, t3 - t2 - t1 + t0) and dt/dw = t (1 - t).
-    for (uint32_t g = begin; g < end; ++g) {
-      const float *t = &probs[size_t(g) * 4];
-      const double *G = coeffGrad + size_t(g - begin) * 4;
-      const double dt[4] = {G[0] - G[1] - G[2] + G[3], G[2] - G[3], G[1] - G[3],
-                            G[3]};
+    for (uint32_t g = begin; g < end; ++g)
       for (int m = 0; m < 4; ++m)
-        weightGrad[size_t(g) * 4 + m] = float(t[m] * (1 - t[m]) * dt[m]);
-    }
+        weightGrad[size_t(g) * 4 + m] = inputWiseWeightGradient(
+            &probs[size_t(g) * 4], coeffGrad + size_t(g - begin) * 4, m,
+            invTemperature);
     return;
   }
-  // c_j = sum_k p_k R_kj, dp_k/dw_m = p_k (delta_km - p_m), so
-  // dL/dw_k = p_k * sum_j G_j (R_kj - c_j).
   for (uint32_t g = begin; g < end; ++g) {
     const float *p = &probs[size_t(g) * 16];
-    const float *c = &coeffs[size_t(g) * 4];
-    const double *G = coeffGrad + size_t(g - begin) * 4;
-    for (int k = 0; k < 16; ++k) {
-      double sum = 0;
-      for (int j = 0; j < 4; ++j)
-        sum += G[j] * (relaxation(k, j) - c[j]);
-      weightGrad[size_t(g) * 16 + k] = float(p[k] * sum);
-    }
+    float c[4];
+    mixtureCoefficients(p, c);
+    for (int k = 0; k < 16; ++k)
+      weightGrad[size_t(g) * 16 + k] = softmaxWeightGradient(
+          p, c, coeffGrad + size_t(g - begin) * 4, k, invTemperature);
   }
 }

@@ -52,7 +52,8 @@ Status Trainer::writeOutputs(const EvalResult &last, double seconds) {
         "optimizer",
         "adam lr=" + std::to_string(opts.lr) +
             " batch=" + std::to_string(opts.batch) +
-            (opts.lrSchedule == LRSchedule::Cosine ? " schedule=cosine" : ""));
+            (opts.lrSchedule == LRSchedule::Cosine ? " schedule=cosine" : "") +
+            (opts.gumbel > 0 ? " gumbel=" + std::to_string(opts.gumbel) : ""));
     if (opts.augments()) {
       std::string augment = "shift=" + std::to_string(opts.shift);
       if (opts.flip)

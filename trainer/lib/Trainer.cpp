@@ -143,6 +143,8 @@ Status Trainer::setup(const TrainOptions &o, const Dataset &train,
   gpu.reset();
   if (opts.device != "cpu" && opts.device != "cuda" && opts.device != "auto")
     return Status::error("unknown device '" + opts.device + "'");
+  if (!(opts.gumbel >= 0) || std::isinf(opts.gumbel))
+    return Status::error("--gumbel takes a temperature > 0");
   teacher.reset();
   if (!opts.teacher.empty()) {
     if (opts.device == "cuda")
@@ -340,7 +342,7 @@ double Trainer::step(uint32_t *correctOut) {
     double loss = 0;
     uint32_t correct = 0;
     Status s = gpu->step(gpuInputs.data(), labels.data(), B, stepLR, ++adamStep,
-                         loss, correct);
+                         loss, correct, stepNoise());
     if (!s) {
       std::fprintf(stderr, "lgn-train: %s\n", s.message().c_str());
       std::abort();
@@ -372,9 +374,10 @@ double Trainer::step(uint32_t *correctOut) {
   }
   std::vector<double> losses(numThreads, 0);
   std::vector<uint32_t> corrects(numThreads, 0);
+  const GateNoise noise = stepNoise();
   pool->run([&](unsigned t) {
     auto [g0, g1] = part(G, t, numThreads);
-    model.computeCoefficients(coeffs, probs, g0, g1);
+    model.computeCoefficients(coeffs, probs, g0, g1, noise);
   });
   pool->run([&](unsigned t) {
     auto [s0, s1] = part(B, t, numThreads);
@@ -413,8 +416,9 @@ double Trainer::step(uint32_t *correctOut) {
     for (unsigned u = 0; u < numThreads; ++u)
       for (size_t k = 0; k < sum.size(); ++k)
         sum[k] += coeffGrads[u][size_t(g0) * 4 + k];
-    weightGradients(opts.model.parametrization, probs, coeffs, sum.data(), g0,
-                    g1, weightGrad.data());
+    weightGradients(opts.model.parametrization, probs, sum.data(), g0, g1,
+                    weightGrad.data(),
+                    noise.on() ? 1.0f / noise.temperature : 1.0f);
     const size_t W = opts.model.weightsPerGate();
     for (size_t k = size_t(g0) * W; k < size_t(g1) * W; ++k) {
       float g = weightGrad[k];

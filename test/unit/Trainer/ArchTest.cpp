@@ -203,6 +203,34 @@ TEST(Arch, InputWiseGradientsMatchFiniteDifferences) {
   ASSERT_TRUE(flat.init(dense).ok());
   checkGradients(flat, randomInputs(flat, 5, 10), {0, 1, 1, 0, 1},
                  "input-wise dense");
+  // Under Gumbel noise, the straight-through estimator (GradientCheck.h).
+  // The hard gates make equal values in a pool's window common (a constant
+  // gate), where max is not differentiable: the smooth pool here.
+  ModelConfig smooth = model.config();
+  smooth.poolRelaxation = PoolRelaxation::Probabilistic;
+  ASSERT_TRUE(model.init(smooth).ok());
+  checkStraightThroughGradients(model, randomInputs(model, 4, 9), {0, 1, 0, 1},
+                                GateNoise{0.7f, 2, 5}, "input-wise conv");
+  checkStraightThroughGradients(flat, randomInputs(flat, 5, 10),
+                                {0, 1, 1, 0, 1}, GateNoise{1.0f, 2, 6},
+                                "input-wise dense");
+}
+
+TEST(Arch, StraightThroughConvGradients) {
+  // Shared tree gates under Gumbel noise, strided and padded, into the
+  // smooth pool (see InputWiseGradientsMatchFiniteDifferences) and alone.
+  Model model =
+      makeModel("conv(3, k=3, s=1, p=1, d=2) pool(2, p=1) dense(6)", 4, 5, 2);
+  ModelConfig cfg = model.config();
+  cfg.poolRelaxation = PoolRelaxation::Probabilistic;
+  ASSERT_TRUE(model.init(cfg).ok());
+  for (uint64_t step : {5, 6})
+    checkStraightThroughGradients(model, randomInputs(model, 4, 7),
+                                  {0, 1, 1, 0}, GateNoise{0.7f, 2, step},
+                                  "softmax conv");
+  Model strided = makeModel("conv(2, k=2, s=2, d=3, g=0)", 4, 4, 2);
+  checkStraightThroughGradients(strided, randomInputs(strided, 3, 8), {1, 0, 1},
+                                GateNoise{0.7f, 2, 5}, "strided conv");
 }
 
 TEST(Arch, ResidualInitIsAPassThrough) {

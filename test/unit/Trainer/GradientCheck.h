@@ -42,8 +42,8 @@ inline double lossAndGradient(const Model &model, const std::vector<float> &x,
     std::vector<double> cg(G * 4, 0.0);
     ws.backward(model, coeffs.data(), n, cg.data());
     grad->assign(size_t(G) * W, 0);
-    weightGradients(model.config().parametrization, probs, coeffs, cg.data(), 0,
-                    G, grad->data());
+    weightGradients(model.config().parametrization, probs, cg.data(), 0, G,
+                    grad->data());
   }
   return loss / n;
 }
@@ -68,6 +68,101 @@ inline void checkGradients(Model &model, const std::vector<float> &x,
         << k / model.config().weightsPerGate() << ", entry "
         << k % model.config().weightsPerGate() << ")";
   }
+}
+
+/// Loss of `model` on fixed inputs with the given coefficients (4 per gate)
+/// in place of its weights'.
+inline double lossWithCoefficients(const Model &model,
+                                   const std::vector<float> &x,
+                                   const std::vector<uint32_t> &labels,
+                                   const std::vector<float> &coeffs) {
+  uint32_t n = uint32_t(labels.size());
+  Workspace ws;
+  ws.allocate(model, n);
+  for (uint32_t i = 0; i < model.config().inputs(); ++i)
+    for (uint32_t s = 0; s < n; ++s)
+      ws.inputs()[i * ws.stride() + s] = x[s * model.config().inputs() + i];
+  ws.forward(model, coeffs.data(), n);
+  uint32_t correct = 0;
+  return ws.lossAndGrad(model, labels.data(), n, 1.0f / float(n), correct) / n;
+}
+
+/// Gate g's coefficients under `noise` at weights w: the hard gate's
+/// (`hard`) and those of the noisy softmax or sigmoid table (`soft`), which
+/// the straight-through gradient differentiates.
+inline void noisyCoefficients(const Model &model, GateNoise noise, uint32_t g,
+                              float *hard, float *soft) {
+  const float *w = &model.weights[size_t(g) * model.config().weightsPerGate()];
+  float p[16];
+  if (model.config().parametrization == Parametrization::InputWise) {
+    gumbelInputWiseCoefficients(w, noise, g, p, hard);
+    soft[0] = p[0];
+    soft[1] = p[2] - p[0];
+    soft[2] = p[1] - p[0];
+    soft[3] = p[3] - p[2] - p[1] + p[0];
+  } else {
+    gumbelSoftmaxCoefficients(w, noise, g, p, hard);
+    mixtureCoefficients(p, soft);
+  }
+}
+
+/// The straight-through estimator under `noise` against central
+/// differences of its surrogate: the loss at coefficients hard(w0) +
+/// soft(w) - soft(w0), whose value at w0 is the hard gates' loss and whose
+/// gradient there is what the estimator claims (the hard gates held at
+/// w0's, the noise fixed).
+inline void checkStraightThroughGradients(Model &model,
+                                          const std::vector<float> &x,
+                                          const std::vector<uint32_t> &labels,
+                                          GateNoise noise,
+                                          const std::string &what) {
+  uint32_t n = uint32_t(labels.size()), G = model.numGates();
+  const uint32_t W = model.config().weightsPerGate();
+  // The analytic gradient, as a training step computes it.
+  Workspace ws;
+  ws.allocate(model, n);
+  for (uint32_t i = 0; i < model.config().inputs(); ++i)
+    for (uint32_t s = 0; s < n; ++s)
+      ws.inputs()[i * ws.stride() + s] = x[s * model.config().inputs() + i];
+  std::vector<float> coeffs(G * 4), probs(size_t(G) * W), grad(size_t(G) * W);
+  model.computeCoefficients(coeffs, probs, 0, G, noise);
+  ws.forward(model, coeffs.data(), n);
+  uint32_t correct = 0;
+  ws.lossAndGrad(model, labels.data(), n, 1.0f / float(n), correct);
+  std::vector<double> cg(G * 4, 0.0);
+  ws.backward(model, coeffs.data(), n, cg.data());
+  weightGradients(model.config().parametrization, probs, cg.data(), 0, G,
+                  grad.data(), 1.0f / noise.temperature);
+  // The forward pass ran the hard gates.
+  std::vector<float> hard(G * 4), soft0(G * 4);
+  for (uint32_t g = 0; g < G; ++g)
+    noisyCoefficients(model, noise, g, &hard[g * 4], &soft0[g * 4]);
+  ASSERT_EQ(hard, coeffs) << what;
+  auto surrogate = [&](uint32_t g) {
+    std::vector<float> c = hard;
+    float h[4], soft[4];
+    noisyCoefficients(model, noise, g, h, soft);
+    for (int j = 0; j < 4; ++j)
+      c[g * 4 + j] += soft[j] - soft0[g * 4 + j];
+    return lossWithCoefficients(model, x, labels, c);
+  };
+  const float eps = 1e-2f;
+  double norm = 0;
+  for (size_t k = 0; k < model.weights.size(); ++k) {
+    uint32_t g = uint32_t(k / W);
+    float saved = model.weights[k];
+    model.weights[k] = saved + eps;
+    double up = surrogate(g);
+    model.weights[k] = saved - eps;
+    double down = surrogate(g);
+    model.weights[k] = saved;
+    double fd = (up - down) / (2 * eps);
+    norm += fd * fd;
+    EXPECT_NEAR(grad[k], fd, 2e-4 + 1e-2 * std::fabs(fd))
+        << what << ": weight " << k << " (gate " << g << ", entry " << k % W
+        << ")";
+  }
+  EXPECT_GT(norm, 1e-8) << what << ": the gradient vanished";
 }
 
 } // namespace lgc::train::test

@@ -50,8 +50,10 @@ void runTreeStep(bool forward, const kernels::TreeDesc &t, const float *in,
 
 /// `fused`: conv trees as the CUDA trainer launches them, one step per
 /// block up to kernels::kMaxFusedDepth (the inner levels get no arrays, so
-/// nothing can read them); else every layer on its own.
-void checkGrid(const ModelConfig &cfg, bool fused = false) {
+/// nothing can read them); else every layer on its own. Under `noise`, the
+/// hard gates it samples (GateNoise).
+void checkGrid(const ModelConfig &cfg, bool fused = false,
+               GateNoise noise = {}) {
   Model model;
   Status st = model.init(cfg);
   ASSERT_TRUE(st.ok()) << st.message();
@@ -75,15 +77,16 @@ void checkGrid(const ModelConfig &cfg, bool fused = false) {
     for (uint32_t s = 0; s < n; ++s)
       ws.inputs()[size_t(i) * ws.stride() + s] = x[size_t(i) * n + s];
   std::vector<float> coeffs(G * 4), probs(size_t(G) * W);
-  model.computeCoefficients(coeffs, probs, 0, G);
+  model.computeCoefficients(coeffs, probs, 0, G, noise);
   ws.forward(model, coeffs.data(), n);
   uint32_t correct = 0;
   double loss = ws.lossAndGrad(model, labels.data(), n, 1.0f / n, correct);
   std::vector<double> cg(G * 4, 0.0);
   ws.backward(model, coeffs.data(), n, cg.data());
   std::vector<float> want(size_t(G) * W);
-  weightGradients(cfg.parametrization, probs, coeffs, cg.data(), 0, G,
-                  want.data());
+  const float invT = noise.on() ? 1.0f / noise.temperature : 1.0f;
+  weightGradients(cfg.parametrization, probs, cg.data(), 0, G, want.data(),
+                  invT);
 
   // The kernels, thread by thread (stride = n, as the CUDA trainer at
   // capacity); each activation has the padding's zero row after its units.
@@ -102,7 +105,7 @@ void checkGrid(const ModelConfig &cfg, bool fused = false) {
   std::vector<float> kp(size_t(G) * W), kc(G * 4), kcg(G * 4, 0.0f);
   for (uint32_t g = 0; g < G; ++g)
     kernels::coefficientsThread(model.weights.data(), kp.data(), kc.data(), g,
-                                inputWise);
+                                inputWise, noise);
   for (size_t k = 0; k < kc.size(); ++k)
     ASSERT_NEAR(kc[k], coeffs[k], 1e-6);
   for (const LayerStep &step : steps) {
@@ -169,8 +172,8 @@ void checkGrid(const ModelConfig &cfg, bool fused = false) {
   double diff = 0, norm = 0;
   for (uint32_t g = 0; g < G; ++g)
     for (uint32_t k = 0; k < W; ++k) {
-      float got = kernels::weightGradient(kp.data(), kc.data(), kcg.data(), g,
-                                          int(k), inputWise);
+      float got = kernels::weightGradient(kp.data(), kcg.data(), g, int(k),
+                                          inputWise, invT);
       diff += (got - want[g * W + k]) * double(got - want[g * W + k]);
       norm += double(want[g * W + k]) * want[g * W + k];
     }
@@ -180,8 +183,8 @@ void checkGrid(const ModelConfig &cfg, bool fused = false) {
   // One Adam step moves each weight against its gradient by about lr.
   std::vector<float> w = model.weights, m(w.size(), 0), v(w.size(), 0);
   for (size_t k = 0; k < w.size(); ++k)
-    kernels::adamThread(w.data(), m.data(), v.data(), kp.data(), kc.data(),
-                        kcg.data(), 0.01f, 0.1f, 0.001f, k, inputWise);
+    kernels::adamThread(w.data(), m.data(), v.data(), kp.data(), kcg.data(),
+                        0.01f, 0.1f, 0.001f, k, inputWise, invT);
   for (size_t k = 0; k < w.size(); k += 7) {
     float g = want[k];
     if (std::fabs(g) > 1e-6f)
@@ -196,6 +199,9 @@ TEST(Kernels, GridEmulationMatchesCpuTrainer) {
   cfg.classes = 5;
   cfg.tau = 3.0;
   checkGrid(cfg);
+  // Under Gumbel noise: the same hard gates and noisy softmax on both.
+  checkGrid(cfg, false, GateNoise{1.0f, 5, 0});
+  checkGrid(cfg, false, GateNoise{0.5f, 5, 1});
 }
 
 /// An 8x8 image at two thermometer levels, 5 classes, under `arch`.
@@ -226,6 +232,7 @@ TEST(Kernels, ConvPoolAndInputWiseOnTheGrid) {
         cfg.init = init;
         checkGrid(cfg);
         checkGrid(cfg, /*fused=*/true);
+        checkGrid(cfg, /*fused=*/true, GateNoise{0.7f, 11, 3});
       }
 }
 

@@ -104,6 +104,118 @@ TEST(Model, GradientsMatchFiniteDifferences) {
   EXPECT_EQ(plainGrad, viaTargetsGrad);
 }
 
+/// The kind whose relaxation has coefficients c, or -1.
+int kindOf(const float *c) {
+  for (int k = 0; k < 16; ++k) {
+    bool same = true;
+    for (int j = 0; j < 4; ++j)
+      same &= c[j] == relaxation(k, j);
+    if (same)
+      return k;
+  }
+  return -1;
+}
+
+TEST(Model, GumbelNoiseSamplesTheGates) {
+  // Gumbel-max: over many steps a softmax gate is kind k with probability
+  // softmax(w)_k, whatever the temperature; an input-wise gate's table
+  // entry m is 1 with probability sigmoid(w_m).
+  for (Parametrization param :
+       {Parametrization::Softmax, Parametrization::InputWise}) {
+    ModelConfig cfg;
+    cfg.features = 4;
+    cfg.widths = {2};
+    cfg.classes = 1;
+    cfg.parametrization = param;
+    Model model;
+    ASSERT_TRUE(model.init(cfg).ok());
+    const uint32_t W = cfg.weightsPerGate(), N = 20000;
+    Rng rng(8);
+    for (float &w : model.weights)
+      w = float(1.5 * rng.normal());
+    std::vector<float> coeffs(8), probs(2 * W), coeffs2(8), probs2(2 * W);
+    std::vector<double> seen(2 * W, 0);
+    for (uint64_t step = 0; step < N; ++step) {
+      model.computeCoefficients(coeffs, probs, 0, 2, GateNoise{1, 4, step});
+      model.computeCoefficients(coeffs2, probs2, 0, 2,
+                                GateNoise{0.3f, 4, step});
+      ASSERT_EQ(coeffs, coeffs2) << "the temperature changed the hard gate";
+      for (uint32_t g = 0; g < 2; ++g) {
+        const float *c = &coeffs[g * 4], *p = &probs[g * W];
+        if (param == Parametrization::InputWise) {
+          // c = (t0, t2 - t0, t1 - t0, t3 - t2 - t1 + t0) of a 0/1 table.
+          float t[4] = {c[0], c[0] + c[2], c[0] + c[1],
+                        c[0] + c[1] + c[2] + c[3]};
+          for (uint32_t m = 0; m < 4; ++m) {
+            ASSERT_TRUE(t[m] == 0 || t[m] == 1);
+            // The noisy sigmoid is above 1/2 exactly where the entry is 1.
+            ASSERT_EQ(p[m] > 0.5f, t[m] == 1);
+            seen[g * 4 + m] += t[m];
+          }
+          continue;
+        }
+        int k = kindOf(c);
+        ASSERT_GE(k, 0) << "not a hard gate";
+        double sum = 0;
+        int best = 0;
+        for (int j = 0; j < 16; ++j) {
+          sum += p[j];
+          if (p[j] > p[best])
+            best = j;
+        }
+        EXPECT_NEAR(sum, 1.0, 1e-5);
+        ASSERT_EQ(best, k) << "the noisy softmax peaks at the sampled gate";
+        seen[g * 16 + k] += 1;
+      }
+    }
+    for (uint32_t g = 0; g < 2; ++g) {
+      const float *w = &model.weights[g * W];
+      double z = 0;
+      for (uint32_t k = 0; k < W; ++k)
+        z += std::exp(double(w[k]));
+      for (uint32_t k = 0; k < W; ++k) {
+        double want = param == Parametrization::InputWise
+                          ? 1 / (1 + std::exp(-double(w[k])))
+                          : std::exp(double(w[k])) / z;
+        double se = std::sqrt(want * (1 - want) / N);
+        EXPECT_NEAR(seen[g * W + k] / N, want, 5 * se + 1e-3)
+            << (param == Parametrization::InputWise ? "input-wise" : "softmax")
+            << " gate " << g << " entry " << k;
+      }
+    }
+    // The noise is a function of (seed, step, gate, entry): drawn again it
+    // is the same, another seed or step draws other gates.
+    model.computeCoefficients(coeffs, probs, 0, 2, GateNoise{1, 4, 7});
+    model.computeCoefficients(coeffs2, probs2, 0, 2, GateNoise{1, 4, 7});
+    EXPECT_EQ(probs, probs2);
+    model.computeCoefficients(coeffs2, probs2, 0, 2, GateNoise{1, 5, 7});
+    EXPECT_NE(probs, probs2);
+    model.computeCoefficients(coeffs2, probs2, 0, 2, GateNoise{1, 4, 8});
+    EXPECT_NE(probs, probs2);
+  }
+}
+
+TEST(Model, StraightThroughGradientsMatchFiniteDifferences) {
+  ModelConfig cfg;
+  cfg.features = 6;
+  cfg.widths = {8, 6, 4};
+  cfg.classes = 2;
+  cfg.tau = 2.0;
+  cfg.connections = Connections::Random;
+  Model model;
+  ASSERT_TRUE(model.init(cfg).ok());
+  Rng rng(5);
+  std::vector<float> x(5 * 6);
+  for (float &v : x)
+    v = float(rng.uniform());
+  for (uint64_t step : {0, 1, 2})
+    checkStraightThroughGradients(model, x, {0, 1, 1, 0, 1},
+                                  GateNoise{0.7f, 3, step},
+                                  "softmax, step " + std::to_string(step));
+  checkStraightThroughGradients(model, x, {0, 1, 1, 0, 1},
+                                GateNoise{2.0f, 3, 0}, "temperature 2");
+}
+
 TEST(Model, GradientsThroughEveryKind) {
   // The second layer's gates are made to prefer kind k, so the first
   // layer's gradients flow through k's relaxation.
@@ -578,6 +690,70 @@ TEST(Trainer, Distillation) {
   refusedTeacher("more-bits.lgn", {0.25f, 0.5f}, 2,
                  "reads 32 input bits of 16 features, the student 16 of 16");
   refusedTeacher("four-classes.lgn", {0.5f}, 4, "has 4 classes, the student 2");
+}
+
+TEST(Trainer, GumbelNoise) {
+  Dataset train = twoFeatureTask(400, 1), test = twoFeatureTask(100, 2);
+  TempDir dir;
+  TrainOptions o;
+  o.model.features = 16;
+  o.model.widths = {64, 32};
+  o.model.classes = 2;
+  o.model.tau = 3;
+  o.model.connections = Connections::Random;
+  o.iterations = 40;
+  o.batch = 20;
+  o.threads = 1;
+  o.evalEvery = 0;
+  o.device = "cpu";
+  Trainer plain;
+  ASSERT_TRUE(plain.setup(o, train, test).ok());
+  ASSERT_TRUE(plain.run().ok());
+  // The noise reaches the steps, its temperature too; the run is
+  // deterministic and resumes where it stopped (the noise is drawn from the
+  // seed and the iteration).
+  TrainOptions g = o;
+  g.gumbel = 1;
+  std::vector<float> noisy;
+  expectResumeMatches(g, train, test, 17, dir.path + "/ck", noisy);
+  EXPECT_NE(noisy, plain.model.weights);
+  TrainOptions hot = g;
+  hot.gumbel = 2;
+  Trainer h;
+  ASSERT_TRUE(h.setup(hot, train, test).ok());
+  ASSERT_TRUE(h.run().ok());
+  EXPECT_NE(h.model.weights, noisy);
+  // Two threads draw the same noise: their steps differ from one thread's
+  // only by the order of float sums.
+  TrainOptions two = g;
+  two.threads = 2;
+  Trainer t2;
+  ASSERT_TRUE(t2.setup(two, train, test).ok());
+  ASSERT_TRUE(t2.run().ok());
+  double diff = 0, norm = 0;
+  for (size_t k = 0; k < noisy.size(); ++k) {
+    diff += std::pow(double(t2.model.weights[k]) - noisy[k], 2);
+    norm += double(noisy[k]) * noisy[k];
+  }
+  EXPECT_LT(std::sqrt(diff / norm), 1e-3);
+  // The run records the noise.
+  g.output = dir.path + "/gumbel.lgn";
+  Trainer written;
+  ASSERT_TRUE(written.setup(g, train, test).ok());
+  ASSERT_TRUE(written.run().ok());
+  std::string text;
+  ASSERT_TRUE(readFile(g.output, text).ok());
+  EXPECT_NE(text.find(" gumbel=1.0"), std::string::npos);
+  for (float bad : {-1.0f, std::nanf(""), INFINITY}) {
+    TrainOptions b = g;
+    b.gumbel = bad;
+    Trainer t;
+    Status st = t.setup(b, train, test);
+    EXPECT_FALSE(st.ok()) << bad;
+    EXPECT_NE(st.message().find("--gumbel takes a temperature > 0"),
+              std::string::npos)
+        << st.message();
+  }
 }
 
 TEST(Trainer, RejectsBadSetups) {

@@ -32,11 +32,14 @@ public:
 
   /// One Adam step on a batch: inputs are [inputs][n] floats (unit-major),
   /// labels n. `loss` receives the summed loss, `correct` the right argmaxes.
+  /// Under `noise`, the step trains the hard gates it samples
+  /// (Relaxation.h, GateNoise), as the CPU step does.
   Status step(const float *inputs, const uint32_t *labels, uint32_t n, float lr,
-              uint64_t adamStep, double &loss, uint32_t &correct);
+              uint64_t adamStep, double &loss, uint32_t &correct,
+              const GateNoise &noise = {});
   /// dL/dw of the batch's mean loss, without an update.
   Status gradients(const float *inputs, const uint32_t *labels, uint32_t n,
-                   std::vector<float> &grad);
+                   std::vector<float> &grad, const GateNoise &noise = {});
   /// Weights and Adam moments back to the host.
   Status download(std::vector<float> &weights, std::vector<float> &m,
                   std::vector<float> &v);

@@ -157,11 +157,19 @@ treeBackwardThread(const TreeDesc &t, const float *in, const float *gout,
 }
 
 /// Gate g: its weights folded into 4 coefficients: softmax of 16 weights,
-/// or (inputWise) sigmoids of 4 table entries.
+/// or (inputWise) sigmoids of 4 table entries; under `noise`, the hard gate
+/// it samples (Relaxation.h, GateNoise).
 LGC_HD inline void coefficientsThread(const float *weights, float *probs,
                                       float *coeffs, uint32_t g,
-                                      bool inputWise = false) {
-  if (inputWise)
+                                      bool inputWise = false,
+                                      GateNoise noise = {}) {
+  if (noise.on() && inputWise)
+    gumbelInputWiseCoefficients(weights + size_t(g) * 4, noise, g,
+                                probs + size_t(g) * 4, coeffs + size_t(g) * 4);
+  else if (noise.on())
+    gumbelSoftmaxCoefficients(weights + size_t(g) * 16, noise, g,
+                              probs + size_t(g) * 16, coeffs + size_t(g) * 4);
+  else if (inputWise)
     inputWiseCoefficients(weights + size_t(g) * 4, probs + size_t(g) * 4,
                           coeffs + size_t(g) * 4);
   else
@@ -286,30 +294,31 @@ LGC_HD inline void backwardThread(const float *in, const float *gout,
 }
 
 /// dL/dw for weight k of gate g: the softmax Jacobian through the
-/// coefficients, or (inputWise) the sigmoid table's.
-LGC_HD inline float weightGradient(const float *probs, const float *coeffs,
-                                   const float *coeffGrad, uint32_t g, int k,
-                                   bool inputWise = false) {
+/// coefficients of its probabilities, or (inputWise) the sigmoid table's;
+/// invTemperature the noise's (1 without).
+LGC_HD inline float weightGradient(const float *probs, const float *coeffGrad,
+                                   uint32_t g, int k, bool inputWise = false,
+                                   float invTemperature = 1) {
   if (inputWise)
-    return inputWiseWeightGradient(probs + size_t(g) * 4,
-                                   coeffGrad + size_t(g) * 4, k);
-  float sum = 0;
-  for (int j = 0; j < 4; ++j)
-    sum += coeffGrad[size_t(g) * 4 + j] *
-           (relaxation(k, j) - coeffs[size_t(g) * 4 + j]);
-  return probs[size_t(g) * 16 + k] * sum;
+    return inputWiseWeightGradient(
+        probs + size_t(g) * 4, coeffGrad + size_t(g) * 4, k, invTemperature);
+  float c[4];
+  mixtureCoefficients(probs + size_t(g) * 16, c);
+  return softmaxWeightGradient(probs + size_t(g) * 16, c,
+                               coeffGrad + size_t(g) * 4, k, invTemperature);
 }
 
 /// Adam on weight `index` (gate index / W, weight index % W, W = 16, or 4
 /// input-wise).
 LGC_HD inline void adamThread(float *weights, float *m, float *v,
-                              const float *probs, const float *coeffs,
-                              const float *coeffGrad, float lr, float c1,
-                              float c2, size_t index, bool inputWise = false) {
+                              const float *probs, const float *coeffGrad,
+                              float lr, float c1, float c2, size_t index,
+                              bool inputWise = false,
+                              float invTemperature = 1) {
   const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
   const size_t W = inputWise ? 4 : 16;
-  float g = weightGradient(probs, coeffs, coeffGrad, uint32_t(index / W),
-                           int(index % W), inputWise);
+  float g = weightGradient(probs, coeffGrad, uint32_t(index / W),
+                           int(index % W), inputWise, invTemperature);
   m[index] = b1 * m[index] + (1 - b1) * g;
   v[index] = b2 * v[index] + (1 - b2) * g * g;
   weights[index] -= lr * (m[index] / c1) / (sqrtf(v[index] / c2) + eps);

@@ -133,9 +133,11 @@ public:
   /// Each gate's weights folded into (c0, c1, c2, c3), for gates in
   /// [begin, end); `probs` receives the softmax (16 per gate) or the
   /// sigmoid table entries (4 per gate), which the weight gradient needs.
+  /// Under `noise`, the coefficients are the hard gate each gate samples
+  /// and `probs` the noisy softmax or sigmoids (Relaxation.h, GateNoise).
   void computeCoefficients(std::vector<float> &coeffs,
                            std::vector<float> &probs, uint32_t begin,
-                           uint32_t end) const;
+                           uint32_t end, GateNoise noise = {}) const;
 
   /// The most likely kind of gate g (first index on ties).
   unsigned gateKind(uint32_t g) const;
@@ -236,12 +238,13 @@ private:
   std::vector<float> scoreBuf;
 };
 
-/// dL/dw from the summed dL/dc of each gate in [begin, end); coeffGrad holds
-/// 4 values per gate starting at gate `begin`.
+/// dL/dw from the summed dL/dc of each gate in [begin, end) and the
+/// probabilities computeCoefficients gave; coeffGrad holds 4 values per gate
+/// starting at gate `begin`. invTemperature: the noise's (1 without).
 void weightGradients(Parametrization parametrization,
-                     const std::vector<float> &probs,
-                     const std::vector<float> &coeffs, const double *coeffGrad,
-                     uint32_t begin, uint32_t end, float *weightGrad);
+                     const std::vector<float> &probs, const double *coeffGrad,
+                     uint32_t begin, uint32_t end, float *weightGrad,
+                     float invTemperature = 1);
 
 } // namespace lgc::train
 

@@ -37,6 +37,16 @@ LGC_HD inline float relaxation(int kind, int j) {
   return float(table[kind][j]);
 }
 
+/// The coefficients of a softmax gate's probabilities p: c_j = sum_k p_k
+/// R_kj (in softmaxCoefficients' order, so the same floats).
+LGC_HD inline void mixtureCoefficients(const float *p, float *c) {
+  for (int j = 0; j < 4; ++j)
+    c[j] = 0;
+  for (int k = 0; k < 16; ++k)
+    for (int j = 0; j < 4; ++j)
+      c[j] += p[k] * relaxation(k, j);
+}
+
 /// One gate: p = softmax(w) over its 16 weights, c = sum_k p_k R_k (the
 /// mixture's 4 coefficients).
 LGC_HD inline void softmaxCoefficients(const float *w, float *p, float *c) {
@@ -49,13 +59,9 @@ LGC_HD inline void softmaxCoefficients(const float *w, float *p, float *c) {
     sum += p[k];
   }
   float inv = 1.0f / sum;
-  for (int j = 0; j < 4; ++j)
-    c[j] = 0;
-  for (int k = 0; k < 16; ++k) {
+  for (int k = 0; k < 16; ++k)
     p[k] *= inv;
-    for (int j = 0; j < 4; ++j)
-      c[j] += p[k] * relaxation(k, j);
-  }
+  mixtureCoefficients(p, c);
 }
 
 /// One input-wise gate (Light DLGN's parametrisation): table entry m =
@@ -71,14 +77,109 @@ LGC_HD inline void inputWiseCoefficients(const float *w, float *t, float *c) {
 }
 
 /// dL/dw_m of an input-wise gate from dL/dc (G) and its table t: the chain
-/// rule through c(t) above and dt/dw = t (1 - t).
+/// rule through c(t) above and dt/dw = t (1 - t) invTemperature (t =
+/// sigmoid(w invTemperature), noise aside).
 template <typename T>
-LGC_HD inline float inputWiseWeightGradient(const float *t, const T *G, int m) {
+LGC_HD inline float inputWiseWeightGradient(const float *t, const T *G, int m,
+                                            float invTemperature = 1) {
   T dt = m == 0   ? G[0] - G[1] - G[2] + G[3]
          : m == 1 ? G[2] - G[3]
          : m == 2 ? G[1] - G[3]
                   : G[3];
-  return float(t[m] * (1 - t[m]) * dt);
+  return float(t[m] * (1 - t[m]) * dt) * invTemperature;
+}
+
+/// Gumbel noise with a straight-through estimator (Yousefi, Plesner, Aczel,
+/// Wattenhofer 2025, "Mind the Gap"): each step samples one gate per
+/// trained gate and the forward pass runs those hard gates, so what is
+/// trained is what the discretised net computes; the backward pass takes
+/// the weights' gradient through the noisy softmax at the temperature.
+/// The noise of weight k of gate g at step `step` is a function of (seed,
+/// step, g, k) alone: every thread, the CPU and the GPU draw the same.
+/// temperature 0: no noise, the plain relaxation.
+struct GateNoise {
+  float temperature = 0;
+  uint64_t seed = 0, step = 0;
+  LGC_HD bool on() const { return temperature > 0; }
+};
+
+/// splitmix64's finaliser: a bijection of 64 bits that mixes them well.
+LGC_HD inline uint64_t mixBits(uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+/// Uniform in (0, 1), never 0 or 1: 24 random bits of the hash of (seed,
+/// step, index), centred in their interval.
+LGC_HD inline float noiseUniform(const GateNoise &noise, uint64_t index) {
+  uint64_t h = mixBits(noise.seed ^ mixBits(noise.step ^ mixBits(index)));
+  return (float(h >> 40) + 0.5f) * (1.0f / 16777216.0f);
+}
+
+/// A gate under noise: the hard gate k* = argmax_k (w_k + g_k), g_k
+/// standard Gumbel, gives the coefficients c = R_k* (the forward pass runs
+/// that gate); p = softmax((w + g) / temperature), what the weight gradient
+/// differentiates (weightGradient recomputes its coefficients from p).
+LGC_HD inline void gumbelSoftmaxCoefficients(const float *w,
+                                             const GateNoise &noise,
+                                             uint64_t gate, float *p,
+                                             float *c) {
+  float invT = 1.0f / noise.temperature, m = 0;
+  int best = 0;
+  for (int k = 0; k < 16; ++k) {
+    float u = noiseUniform(noise, gate * 16 + uint64_t(k));
+    p[k] = w[k] - logf(-logf(u));
+    if (p[k] > p[best])
+      best = k;
+  }
+  m = p[best];
+  float sum = 0;
+  for (int k = 0; k < 16; ++k) {
+    p[k] = expf((p[k] - m) * invT);
+    sum += p[k];
+  }
+  float inv = 1.0f / sum;
+  for (int k = 0; k < 16; ++k)
+    p[k] *= inv;
+  for (int j = 0; j < 4; ++j)
+    c[j] = relaxation(best, j);
+}
+
+/// An input-wise gate under noise: each table entry is its own two-way
+/// choice, so its Gumbel-max draw is one logistic variable: entry m of the
+/// hard table is w_m + l_m > 0 (1 with probability sigmoid(w_m)), the
+/// coefficients those of the hard table; t_m = sigmoid((w_m + l_m) /
+/// temperature) for the weight gradient.
+LGC_HD inline void gumbelInputWiseCoefficients(const float *w,
+                                               const GateNoise &noise,
+                                               uint64_t gate, float *t,
+                                               float *c) {
+  float hard[4], invT = 1.0f / noise.temperature;
+  for (int m = 0; m < 4; ++m) {
+    float u = noiseUniform(noise, gate * 4 + uint64_t(m));
+    float x = w[m] + logf(u / (1.0f - u));
+    hard[m] = x > 0 ? 1.0f : 0.0f;
+    t[m] = 1.0f / (1.0f + expf(-x * invT));
+  }
+  c[0] = hard[0];
+  c[1] = hard[2] - hard[0];
+  c[2] = hard[1] - hard[0];
+  c[3] = hard[3] - hard[2] - hard[1] + hard[0];
+}
+
+/// dL/dw_k of a softmax gate from dL/dc (G), its probabilities p and their
+/// coefficients c (mixtureCoefficients; under noise not the hard gate's,
+/// which the forward pass used): dp_k/dw_m = p_k (delta_km - p_m)
+/// invTemperature, so dL/dw_k = p_k invTemperature sum_j G_j (R_kj - c_j).
+template <typename T>
+LGC_HD inline float softmaxWeightGradient(const float *p, const float *c,
+                                          const T *G, int k,
+                                          float invTemperature = 1) {
+  T sum = 0;
+  for (int j = 0; j < 4; ++j)
+    sum += G[j] * (relaxation(k, j) - c[j]);
+  return float(p[k] * sum) * invTemperature;
 }
 
 } // namespace lgc::train

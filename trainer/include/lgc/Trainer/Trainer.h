@@ -109,6 +109,14 @@ struct TrainOptions {
   float distill = 0.5f;
   float distillTemperature = 1.0f;
 
+  /// Gumbel noise with a straight-through estimator (Relaxation.h,
+  /// GateNoise): each step trains the hard gates sampled from the weights
+  /// perturbed by Gumbel noise, the weight gradient taken through the
+  /// noisy softmax at this temperature; 0: the plain relaxation. The noise
+  /// of a step depends on the seed and the iteration only, so the CPU and
+  /// CUDA steps and any thread count draw the same.
+  float gumbel = 0;
+
   bool augments() const {
     return shift || flip || rotate > 0 || scale > 0 || elastic > 0;
   }
@@ -228,6 +236,10 @@ public:
 
 private:
   std::vector<uint32_t> nextBatch();
+  /// The gate noise of the next step (TrainOptions::gumbel).
+  GateNoise stepNoise() const {
+    return {opts.gumbel, opts.model.seed, iteration};
+  }
   /// Copies weights and Adam state from the GPU, when training there.
   Status syncFromDevice();
   Status writeOutputs(const EvalResult &last, double seconds);
