@@ -125,7 +125,7 @@ LGC_HD inline void gumbelSoftmaxCoefficients(const float *w,
                                              const GateNoise &noise,
                                              uint64_t gate, float *p,
                                              float *c) {
-  float invT = 1.0f / noise.temperature, m = 0;
+  float invT = 1.0f / noise.temperature;
   int best = 0;
   for (int k = 0; k < 16; ++k) {
     float u = noiseUniform(noise, gate * 16 + uint64_t(k));
@@ -133,8 +133,7 @@ LGC_HD inline void gumbelSoftmaxCoefficients(const float *w,
     if (p[k] > p[best])
       best = k;
   }
-  m = p[best];
-  float sum = 0;
+  float m = p[best], sum = 0;
   for (int k = 0; k < 16; ++k) {
     p[k] = expf((p[k] - m) * invT);
     sum += p[k];
