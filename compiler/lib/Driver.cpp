@@ -150,6 +150,8 @@ LogicalResult Driver::validate(Stage stage, StringRef outPath) {
                  " (64, 128, 256 or 512)");
   if (opts.cpu.gatesPerFunction == 0)
     return error("--gates-per-function must be positive");
+  if (opts.cpu.convsPerLoop == 0)
+    return error("--convs-per-loop must be at least 1");
   if (opts.keepBlocks && stage != Stage::MLIR && stage != Stage::LGN)
     return error("--keep-blocks needs --emit=mlir or --emit=lgn: every "
                  "later stage needs the blocks unrolled to gates");
@@ -263,6 +265,7 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
   lowering.registerWindow = target.registerWindow;
   // The conversion pass evaluates a net in one part.
   lowering.partGates = opts.viaLLVMDialect ? 0 : target.partGates;
+  lowering.convsPerLoop = target.convsPerLoop;
   lowering.ternaryLogic =
       target.ternaryLogic && hasTernaryLogic(*tm, lowering.vectorWords);
   std::string dir = opts.supportLibDir;

@@ -134,6 +134,12 @@ static cl::opt<unsigned> partGates(
              "module per part (default 20000; 0: the whole net in one pass, "
              "one module)"),
     cl::init(lgc::kDefaultPartGates), cl::cat(lgcCategory));
+static cl::opt<unsigned> convsPerLoop(
+    "convs-per-loop",
+    cl::desc("CPU, blocks as loops: evaluate up to this many convs of a "
+             "layer (same image, same positions) in one loop over positions "
+             "(default 1: a loop per conv)"),
+    cl::init(lgc::kDefaultConvsPerLoop), cl::cat(lgcCategory));
 static cl::opt<bool> machineScheduler(
     "machine-scheduler",
     cl::desc("Run LLVM's machine instruction scheduler (slower compiles)"),
@@ -308,6 +314,7 @@ int main(int argc, char **argv) {
   opts.cpu.registerWindow = registerWindow;
   opts.cpu.ternaryLogic = ternaryLogic;
   opts.cpu.partGates = partGates;
+  opts.cpu.convsPerLoop = convsPerLoop;
   opts.cpu.machineScheduler = machineScheduler;
   opts.cpu.postRAScheduler = postRAScheduler;
   opts.cpu.jobs = jobs;

@@ -58,6 +58,8 @@ struct Case {
   /// Independent nets in parts of at least this many gates (lgc
   /// --part-gates; 1: every independent net a part of its own).
   unsigned partGates = kDefaultPartGates;
+  /// Convs of a layer per loop over positions (lgc --convs-per-loop).
+  unsigned convsPerLoop = kDefaultConvsPerLoop;
 };
 
 using lgc::test::randomNet;
@@ -79,6 +81,7 @@ std::unique_ptr<NetLibrary> compile(const Net &net, const Case &c,
   opts.viaLLVMDialect = c.viaLLVMDialect;
   opts.blockLoops = c.blockLoops;
   opts.cpu.partGates = c.partGates;
+  opts.cpu.convsPerLoop = c.convsPerLoop;
   opts.supportLibDir = LGC_SUPPORT_LIB_DIR;
   std::string path = dir + "/" + c.name + ".so";
   bool ok = mlir::succeeded(
@@ -269,6 +272,23 @@ TEST(CPUBackend, ConvNetLoopsBitExact) {
           ASSERT_TRUE(lib);
           test::checkAgainstInterpreter(net, *lib, {1, 64, 300}, {1, 2});
         }
+  // A loop per conv, and two convs per loop (layers of 3, 4 and 5 convs:
+  // full and partial groups), besides the default of whole layers above.
+  for (const test::ConvNetSpec &spec : test::convNetSpecs())
+    for (int kinds : {0, 1})
+      for (unsigned perLoop : {1u, 2u}) {
+        SCOPED_TRACE(std::string(spec.arch) + " kinds " +
+                     std::to_string(kinds) + " convs per loop " +
+                     std::to_string(perLoop));
+        Net net = test::randomConvNet(spec, 50 + index, kinds);
+        std::string name = "loop" + std::to_string(index++);
+        Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 2, 0, 17u};
+        c.blockLoops = true;
+        c.convsPerLoop = perLoop;
+        auto lib = compile(net, c, dir.path);
+        ASSERT_TRUE(lib);
+        test::checkAgainstInterpreter(net, *lib, {1, 64, 300}, {1, 2});
+      }
 }
 
 /// Ensembles of conv nets (lgn-ensemble): two towers of shared blocks side

@@ -44,6 +44,14 @@ constexpr unsigned kDefaultGatesPerFunction = 1000;
 /// where counting after each part is pure overhead.
 constexpr unsigned kDefaultPartGates = 20000;
 
+/// How many convs of one layer (convs that read the same image at the same
+/// positions) the CPU backend evaluates in one loop over positions, each
+/// position's trees one after the other, when it runs blocks as loops. One
+/// loop per conv streams the whole input image through the L1 cache once
+/// per conv; a loop over the layer's convs reads each position's window
+/// while it is in L1. 1: a loop per conv.
+constexpr unsigned kDefaultConvsPerLoop = 8;
+
 /// The CPU lowering's register window unless a pass option says otherwise:
 /// a value is kept in a register for this many gates after it is computed
 /// or loaded, and reloaded from memory after that. 32 vector registers hold

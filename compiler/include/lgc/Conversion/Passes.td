@@ -34,7 +34,12 @@ def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
            "Evaluate an ensemble's independent nets in parts of at least this "
            "many gates, one after the other in reused scratch "
            "(__lgc_gen_eval_part); 0: one part. Only the direct LLVM IR "
-           "emitter splits; the pass always makes one part">
+           "emitter splits; the pass always makes one part">,
+    Option<"convsPerLoop", "convs-per-loop", "unsigned",
+           "lgc::kDefaultConvsPerLoop",
+           "Evaluate up to this many convs of a layer in one loop over "
+           "positions (blocks kept as loops; only the direct LLVM IR "
+           "emitter has them)">
   ];
 }
 

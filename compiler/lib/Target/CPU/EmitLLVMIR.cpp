@@ -88,11 +88,23 @@ public:
     auto conv = llvm::dyn_cast<lgn::ConvOp>(plan.op);
     if (!conv)
       emitPool(llvm::cast<lgn::OrPoolOp>(plan.op), plan, src);
-    else if (plan.poolPlan >= 0)
-      emitConvIntoPool(conv, plan, src);
     else
-      emitConv(conv, plan, src);
+      emitLayer({&plan}, src);
   }
+
+  /// The body of a block function for the convs `layer`, which sameLayer
+  /// accepts: one loop over their positions, the first one's gather ahead
+  /// of it.
+  void emitLayer(llvm::ArrayRef<const BlockPlan *> layer) {
+    const BlockPlan &plan = *layer.front();
+    // The gather is a function of its own (emitGatherOf), so nothing in this
+    // one writes the image: its loads are invariant, which lets LLVM merge
+    // a position's equal loads and reload rather than spill them.
+    invariantSource = true;
+    emitLayer(layer, plan.sourceKind == ValueHome::Input ? inArg : scratchArg);
+    invariantSource = false;
+  }
+  void emitGatherOf(const BlockPlan &plan) { emitGather(plan); }
 
 protected:
   bool hasTernary() const override { return ternaryLogic; }
@@ -161,7 +173,7 @@ private:
   llvm::Value *loadAt(llvm::Value *base, llvm::Value *index) {
     llvm::LoadInst *load =
         b.CreateAlignedLoad(vecTy, element(base, index), align);
-    if (base == inArg)
+    if (base == inArg || invariantSource)
       load->setMetadata(llvm::LLVMContext::MD_invariant_load, invariant);
     return load;
   }
@@ -212,6 +224,13 @@ private:
           }
         });
       });
+  }
+
+  void emitLayer(llvm::ArrayRef<const BlockPlan *> layer, llvm::Value *src) {
+    if (layer.front()->poolPlan >= 0)
+      emitConvsIntoPool(layer, src);
+    else
+      emitConvs(layer, src);
   }
 
   /// Copies the operands into the plan's image and zeroes its border.
@@ -273,44 +292,56 @@ private:
   }
 
   /// One tree per position: the window at (y stride, x stride) in the
-  /// framed image.
-  void emitConv(lgn::ConvOp conv, const BlockPlan &plan, llvm::Value *src) {
-    int64_t s = conv.getStride(), Wp = plan.rowStride,
-            Wout = conv.getOutWidth();
-    loop(conv.getOutHeight(), [&](llvm::Value *y) {
+  /// framed image. For a layer (convs with the plan's source and
+  /// geometry, see sameLayer), each position's trees one conv after the
+  /// other.
+  void emitConvs(llvm::ArrayRef<const BlockPlan *> layer, llvm::Value *src) {
+    auto first = llvm::cast<lgn::ConvOp>(layer.front()->op);
+    int64_t s = first.getStride(), Wp = layer.front()->rowStride,
+            Wout = first.getOutWidth();
+    loop(first.getOutHeight(), [&](llvm::Value *y) {
       loop(Wout, [&](llvm::Value *x) {
-        storeAt(emitTree(conv, plan, src, affine(0, s * Wp, y, s, x)),
-                affine(plan.outBase, plan.outRow, y, 1, x));
+        llvm::Value *corner = affine(0, s * Wp, y, s, x);
+        for (const BlockPlan *plan : layer)
+          storeAt(
+              emitTree(llvm::cast<lgn::ConvOp>(plan->op), *plan, src, corner),
+              affine(plan->outBase, plan->outRow, y, 1, x));
       });
     });
   }
 
-  /// A conv fused into the pool after it (BlockPlan::poolPlan): per pool
+  /// Convs fused into the pool after them (BlockPlan::poolPlan): per pool
   /// output, the OR of the trees at the conv positions its window covers,
   /// kept in registers, stored once as the pool's result; the conv's own
   /// results are never stored, and positions no window covers never
-  /// computed.
-  void emitConvIntoPool(lgn::ConvOp conv, const BlockPlan &plan,
-                        llvm::Value *src) {
-    const BlockPlan &poolPlan = partition.blocks()[plan.poolPlan];
+  /// computed. A layer's convs share the loop, as in emitConvs.
+  void emitConvsIntoPool(llvm::ArrayRef<const BlockPlan *> layer,
+                         llvm::Value *src) {
+    const BlockPlan &front = *layer.front();
+    auto conv = llvm::cast<lgn::ConvOp>(front.op);
+    const BlockPlan &poolPlan = partition.blocks()[front.poolPlan];
     auto pool = llvm::cast<lgn::OrPoolOp>(poolPlan.op);
-    int64_t s = conv.getStride(), Wp = plan.rowStride, ps = pool.getStride(),
+    int64_t s = conv.getStride(), Wp = front.rowStride, ps = pool.getStride(),
             k = pool.getKernel(), Hout = pool.getOutHeight(),
             Wout = pool.getOutWidth();
-    int64_t out = poolPlan.outBase + plan.poolChannel * poolPlan.outPlane;
     loop(Hout, [&](llvm::Value *y) {
       loop(Wout, [&](llvm::Value *x) {
         // Conv position (y ps + dy, x ps + dx) reads its window at
         // ((y ps + dy) s, (x ps + dx) s).
         llvm::Value *base = affine(0, ps * s * Wp, y, ps * s, x);
-        llvm::Value *acc = nullptr;
-        for (int64_t dy = 0; dy < k; ++dy)
-          for (int64_t dx = 0; dx < k; ++dx) {
-            llvm::Value *v = emitTree(
-                conv, plan, src, b.CreateAdd(base, i64(dy * s * Wp + dx * s)));
-            acc = acc ? b.CreateOr(acc, v) : v;
-          }
-        storeAt(acc, affine(out, poolPlan.outRow, y, 1, x));
+        for (const BlockPlan *plan : layer) {
+          const BlockPlan &into = partition.blocks()[plan->poolPlan];
+          llvm::Value *acc = nullptr;
+          for (int64_t dy = 0; dy < k; ++dy)
+            for (int64_t dx = 0; dx < k; ++dx) {
+              llvm::Value *v =
+                  emitTree(llvm::cast<lgn::ConvOp>(plan->op), *plan, src,
+                           b.CreateAdd(base, i64(dy * s * Wp + dx * s)));
+              acc = acc ? b.CreateOr(acc, v) : v;
+            }
+          int64_t out = into.outBase + plan->poolChannel * into.outPlane;
+          storeAt(acc, affine(out, into.outRow, y, 1, x));
+        }
       });
     });
   }
@@ -349,7 +380,35 @@ private:
   llvm::MDNode *invariant;
   llvm::Function *ternFn = nullptr;
   llvm::Value *inArg = nullptr, *scratchArg = nullptr;
+  bool invariantSource = false;
 };
+
+/// Whether conv `next` can join the loop over positions of the convs led by
+/// conv `first` (emitLayer): it reads the same image in place (any gather
+/// is first's, made before the loop), at the same positions, and stores
+/// like first does (fused into a pool of the same windows, or not fused).
+/// Convs of one layer read only the layer before, never each other, so
+/// evaluating them position by position computes what conv by conv does.
+bool sameLayer(const NetPartition &partition, const BlockPlan &first,
+               const BlockPlan &next) {
+  auto a = llvm::dyn_cast<lgn::ConvOp>(first.op);
+  auto c = llvm::dyn_cast<lgn::ConvOp>(next.op);
+  if (!a || !c || next.gathered || first.sourceKind != next.sourceKind ||
+      first.sourceBase != next.sourceBase ||
+      first.planeStride != next.planeStride ||
+      first.rowStride != next.rowStride || a.getStride() != c.getStride() ||
+      a.getOutHeight() != c.getOutHeight() ||
+      a.getOutWidth() != c.getOutWidth() ||
+      (first.poolPlan >= 0) != (next.poolPlan >= 0))
+    return false;
+  if (first.poolPlan < 0)
+    return true;
+  auto p = llvm::cast<lgn::OrPoolOp>(partition.blocks()[first.poolPlan].op);
+  auto q = llvm::cast<lgn::OrPoolOp>(partition.blocks()[next.poolPlan].op);
+  return p.getStride() == q.getStride() && p.getKernel() == q.getKernel() &&
+         p.getOutHeight() == q.getOutHeight() &&
+         p.getOutWidth() == q.getOutWidth();
+}
 
 template <typename T>
 void constantArray(llvm::Module &m, llvm::StringRef name,
@@ -390,26 +449,56 @@ buildPart(const NetPartition &partition, const NetTables &tables,
     return module;
   // Blocks, in part 0: the gates read their results. blocks[b] is
   // partition.blocks()[b]'s function, if it has one.
-  std::vector<llvm::Function *> blocks;
+  // Up to convsPerLoop convs of a layer (sameLayer), within one net part,
+  // share one function.
+  std::vector<llvm::Function *> blocks(partition.blocks().size(), nullptr),
+      gathers(partition.blocks().size(), nullptr);
   unsigned blockFunctions = 0;
-  for (const BlockPlan &plan : partition.blocks()) {
-    blocks.push_back(nullptr);
-    if (plan.fedByConvs && !plan.framePadding)
-      continue; // its convs write its results
-    blocks.back() = emitter.declare(
-        (abi::kCpuBlockFunction + llvm::Twine(blockFunctions++)).str(),
-        llvm::GlobalValue::InternalLinkage);
-    emitter.define(blocks.back());
-    emitter.emitBlock(plan);
-    emitter.builder().CreateRetVoid();
+  llvm::ArrayRef<BlockPlan> plans = partition.blocks();
+  for (unsigned p = 0; p < partition.numParts(); ++p) {
+    unsigned end = partition.partBlocks(p + 1);
+    for (unsigned k = partition.partBlocks(p); k < end;) {
+      const BlockPlan &plan = plans[k];
+      if (plan.fedByConvs && !plan.framePadding) {
+        ++k; // its convs write its results
+        continue;
+      }
+      if (llvm::isa<lgn::ConvOp>(plan.op) && plan.gathered) {
+        gathers[k] = emitter.declare(
+            (abi::kCpuBlockFunction + llvm::Twine(blockFunctions++)).str(),
+            llvm::GlobalValue::InternalLinkage);
+        emitter.define(gathers[k]);
+        emitter.emitGatherOf(plan);
+        emitter.builder().CreateRetVoid();
+      }
+      blocks[k] = emitter.declare(
+          (abi::kCpuBlockFunction + llvm::Twine(blockFunctions++)).str(),
+          llvm::GlobalValue::InternalLinkage);
+      emitter.define(blocks[k]);
+      if (llvm::isa<lgn::ConvOp>(plan.op)) {
+        llvm::SmallVector<const BlockPlan *> layer{&plan};
+        while (k + layer.size() < end && layer.size() < options.convsPerLoop &&
+               sameLayer(partition, plan, plans[k + layer.size()]))
+          layer.push_back(&plans[k + layer.size()]);
+        emitter.emitLayer(layer);
+        k += layer.size();
+      } else {
+        emitter.emitBlock(plan);
+        ++k;
+      }
+      emitter.builder().CreateRetVoid();
+    }
   }
   // The calls of net part p: its blocks, then its gate functions.
   auto callPart = [&](unsigned p, llvm::Value *in, llvm::Value *scratch) {
     llvm::IRBuilder<> &b = emitter.builder();
     for (unsigned k = partition.partBlocks(p); k < partition.partBlocks(p + 1);
-         ++k)
+         ++k) {
+      if (gathers[k])
+        b.CreateCall(gathers[k], {in, scratch});
       if (blocks[k])
         b.CreateCall(blocks[k], {in, scratch});
+    }
     for (unsigned k = partition.partChunks(p); k < partition.partChunks(p + 1);
          ++k) {
       llvm::Function *callee = chunks[k];

@@ -54,6 +54,9 @@ struct CPUTargetOptions {
   /// as separate libraries than as one library evaluated in one pass.
   /// Direct LLVM IR emission only.
   unsigned partGates = kDefaultPartGates;
+  /// Convs of one layer evaluated in one loop over positions (blocks kept
+  /// as loops; kDefaultConvsPerLoop). Direct LLVM IR emission only.
+  unsigned convsPerLoop = kDefaultConvsPerLoop;
   /// Threads of code generation for a shared library; 0: one per core.
   unsigned jobs = 0;
 };
