@@ -153,6 +153,13 @@ Model makeModel(const char *spec, uint32_t h, uint32_t w, uint32_t classes,
   return model;
 }
 
+/// `model` again with the smooth pool relaxation, 1 - prod(1 - x).
+void smoothPools(Model &model) {
+  ModelConfig cfg = model.config();
+  cfg.poolRelaxation = PoolRelaxation::Probabilistic;
+  ASSERT_TRUE(model.init(cfg).ok());
+}
+
 std::vector<float> randomInputs(const Model &model, uint32_t n, uint64_t seed) {
   Rng rng(seed);
   std::vector<float> x(size_t(n) * model.config().inputs());
@@ -174,9 +181,7 @@ TEST(Arch, ProbabilisticPoolGradients) {
   // net is exact against it too (on 0/1 it is OR).
   Model model =
       makeModel("conv(3, k=2, p=1, d=2) pool(3, s=2, p=1) dense(6)", 5, 5, 2);
-  ModelConfig cfg = model.config();
-  cfg.poolRelaxation = PoolRelaxation::Probabilistic;
-  ASSERT_TRUE(model.init(cfg).ok());
+  smoothPools(model);
   checkGradients(model, randomInputs(model, 4, 12), {1, 0, 0, 1},
                  "probabilistic pool");
 }
@@ -206,9 +211,7 @@ TEST(Arch, InputWiseGradientsMatchFiniteDifferences) {
   // Under Gumbel noise, the straight-through estimator (GradientCheck.h).
   // The hard gates make equal values in a pool's window common (a constant
   // gate), where max is not differentiable: the smooth pool here.
-  ModelConfig smooth = model.config();
-  smooth.poolRelaxation = PoolRelaxation::Probabilistic;
-  ASSERT_TRUE(model.init(smooth).ok());
+  smoothPools(model);
   checkStraightThroughGradients(model, randomInputs(model, 4, 9), {0, 1, 0, 1},
                                 GateNoise{0.7f, 2, 5}, "input-wise conv");
   checkStraightThroughGradients(flat, randomInputs(flat, 5, 10),
@@ -221,9 +224,7 @@ TEST(Arch, StraightThroughConvGradients) {
   // smooth pool (see InputWiseGradientsMatchFiniteDifferences) and alone.
   Model model =
       makeModel("conv(3, k=3, s=1, p=1, d=2) pool(2, p=1) dense(6)", 4, 5, 2);
-  ModelConfig cfg = model.config();
-  cfg.poolRelaxation = PoolRelaxation::Probabilistic;
-  ASSERT_TRUE(model.init(cfg).ok());
+  smoothPools(model);
   for (uint64_t step : {5, 6})
     checkStraightThroughGradients(model, randomInputs(model, 4, 7),
                                   {0, 1, 1, 0}, GateNoise{0.7f, 2, step},

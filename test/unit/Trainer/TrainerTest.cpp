@@ -82,6 +82,13 @@ TEST(Model, GradientsMatchFiniteDifferences) {
   for (float &v : x)
     v = float(rng.uniform());
   checkGradients(model, x, {0, 1, 1, 0, 1}, "random weights");
+  // Under Gumbel noise, the straight-through estimator (GradientCheck.h).
+  for (uint64_t step : {0, 1, 2})
+    checkStraightThroughGradients(model, x, {0, 1, 1, 0, 1},
+                                  GateNoise{0.7f, 3, step},
+                                  "softmax, step " + std::to_string(step));
+  checkStraightThroughGradients(model, x, {0, 1, 1, 0, 1},
+                                GateNoise{2.0f, 3, 0}, "temperature 2");
 
   // Distillation: soft targets (a teacher's distributions) mixed into the
   // one-hot label half and half, and the targets alone.
@@ -193,27 +200,6 @@ TEST(Model, GumbelNoiseSamplesTheGates) {
     model.computeCoefficients(coeffs2, probs2, 0, 2, GateNoise{1, 4, 8});
     EXPECT_NE(probs, probs2);
   }
-}
-
-TEST(Model, StraightThroughGradientsMatchFiniteDifferences) {
-  ModelConfig cfg;
-  cfg.features = 6;
-  cfg.widths = {8, 6, 4};
-  cfg.classes = 2;
-  cfg.tau = 2.0;
-  cfg.connections = Connections::Random;
-  Model model;
-  ASSERT_TRUE(model.init(cfg).ok());
-  Rng rng(5);
-  std::vector<float> x(5 * 6);
-  for (float &v : x)
-    v = float(rng.uniform());
-  for (uint64_t step : {0, 1, 2})
-    checkStraightThroughGradients(model, x, {0, 1, 1, 0, 1},
-                                  GateNoise{0.7f, 3, step},
-                                  "softmax, step " + std::to_string(step));
-  checkStraightThroughGradients(model, x, {0, 1, 1, 0, 1},
-                                GateNoise{2.0f, 3, 0}, "temperature 2");
 }
 
 TEST(Model, GradientsThroughEveryKind) {
@@ -602,9 +588,8 @@ Dataset twoFeatureTask(size_t n, uint64_t seed) {
   return d;
 }
 
-TEST(Trainer, Distillation) {
-  Dataset train = twoFeatureTask(400, 1), test = twoFeatureTask(100, 2);
-  TempDir dir;
+/// A small net for twoFeatureTask: 40 CPU steps on one thread.
+TrainOptions twoFeatureOptions() {
   TrainOptions o;
   o.model.features = 16;
   o.model.widths = {64, 32};
@@ -616,6 +601,13 @@ TEST(Trainer, Distillation) {
   o.threads = 1;
   o.evalEvery = 0;
   o.device = "cpu";
+  return o;
+}
+
+TEST(Trainer, Distillation) {
+  Dataset train = twoFeatureTask(400, 1), test = twoFeatureTask(100, 2);
+  TempDir dir;
+  TrainOptions o = twoFeatureOptions();
   auto trainTo = [&](const TrainOptions &opts) {
     Trainer trainer;
     ASSERT_TRUE(trainer.setup(opts, train, test).ok());
@@ -695,17 +687,7 @@ TEST(Trainer, Distillation) {
 TEST(Trainer, GumbelNoise) {
   Dataset train = twoFeatureTask(400, 1), test = twoFeatureTask(100, 2);
   TempDir dir;
-  TrainOptions o;
-  o.model.features = 16;
-  o.model.widths = {64, 32};
-  o.model.classes = 2;
-  o.model.tau = 3;
-  o.model.connections = Connections::Random;
-  o.iterations = 40;
-  o.batch = 20;
-  o.threads = 1;
-  o.evalEvery = 0;
-  o.device = "cpu";
+  TrainOptions o = twoFeatureOptions();
   Trainer plain;
   ASSERT_TRUE(plain.setup(o, train, test).ok());
   ASSERT_TRUE(plain.run().ok());
