@@ -104,8 +104,9 @@ constexpr const char *kBitFeatureSymbol = "__lgc_gen_bit_feature";
 constexpr const char *kBitThresholdSymbol = "__lgc_gen_bit_threshold";
 constexpr const char *kBitThresholdU8Symbol = "__lgc_gen_bit_threshold_u8";
 /// Internal functions of the CPU code: gate chunk k is `kGatesFunction<k>`;
-/// with position loops, block k (a conv or pool) is `kCpuBlockFunction<k>`,
-/// called before the gates. Blocks use scratch slots like gates do, so the
+/// with position loops, the k-th block function (a framed image's gather, a
+/// layer of convs, or a pool) is `kCpuBlockFunction<k>`, called before the
+/// gates. Blocks use scratch slots like gates do, so the
 /// runtime needs nothing more.
 constexpr const char *kCpuGatesFunction = "__lgc_gen_gates_";
 constexpr const char *kCpuBlockFunction = "__lgc_gen_block_";
