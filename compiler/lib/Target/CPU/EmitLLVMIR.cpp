@@ -69,42 +69,43 @@ public:
   }
   llvm::IRBuilder<> &builder() { return b; }
 
-  /// The body of a block function: block `plan` as loops over its
-  /// positions (see BlockPlan), after copying its operands into their
-  /// zero-framed image where the plan gathers them.
-  void emitBlock(const BlockPlan &plan) {
-    if (int64_t p = plan.framePadding) {
-      // Only pools are placed in a frame (their results a padded conv's).
-      auto pool = llvm::cast<lgn::OrPoolOp>(plan.op);
+  /// The body of a pool's function: the pool as loops over its positions
+  /// (see BlockPlan), after copying its operands into their zero-framed
+  /// image where the plan gathers them; for a pool placed in a frame, the
+  /// frame's border. Convs have functions of their own (emitLayer).
+  void emitPoolBlock(const BlockPlan &plan) {
+    auto pool = llvm::cast<lgn::OrPoolOp>(plan.op);
+    if (int64_t p = plan.framePadding)
       emitBorder(plan.outBase - p * plan.outRow - p, pool.getChannels(),
                  pool.getOutHeight(), pool.getOutWidth(), p, plan.outRow,
                  plan.outPlane);
-    }
     if (plan.fedByConvs)
       return; // its convs write its results
     if (plan.gathered)
       emitGather(plan);
-    llvm::Value *src = plan.sourceKind == ValueHome::Input ? inArg : scratchArg;
-    auto conv = llvm::dyn_cast<lgn::ConvOp>(plan.op);
-    if (!conv)
-      emitPool(llvm::cast<lgn::OrPoolOp>(plan.op), plan, src);
-    else
-      emitLayer({&plan}, src);
+    emitPool(pool, plan,
+             plan.sourceKind == ValueHome::Input ? inArg : scratchArg);
   }
 
-  /// The body of a block function for the convs `layer`, which sameLayer
-  /// accepts: one loop over their positions, the first one's gather ahead
-  /// of it.
+  /// The body of a gather function: conv `plan`'s operands copied into
+  /// their zero-framed image, which its layer's loop then reads.
+  void emitConvGather(const BlockPlan &plan) { emitGather(plan); }
+
+  /// The body of a layer's function: the convs `layer` (sameLayer accepts
+  /// them) as one loop over their positions. Their image was made before
+  /// (emitConvGather) or is the inputs or an earlier block's results:
+  /// nothing in this function writes it, so its loads are invariant, as
+  /// input loads are, and LLVM may reorder, merge or reload them.
   void emitLayer(llvm::ArrayRef<const BlockPlan *> layer) {
     const BlockPlan &plan = *layer.front();
-    // The gather is a function of its own (emitGatherOf), so nothing in this
-    // one writes the image: its loads are invariant, which lets LLVM merge
-    // a position's equal loads and reload rather than spill them.
+    llvm::Value *src = plan.sourceKind == ValueHome::Input ? inArg : scratchArg;
     invariantSource = true;
-    emitLayer(layer, plan.sourceKind == ValueHome::Input ? inArg : scratchArg);
+    if (plan.poolPlan >= 0)
+      emitConvsIntoPool(layer, src);
+    else
+      emitConvs(layer, src);
     invariantSource = false;
   }
-  void emitGatherOf(const BlockPlan &plan) { emitGather(plan); }
 
 protected:
   bool hasTernary() const override { return ternaryLogic; }
@@ -224,13 +225,6 @@ private:
           }
         });
       });
-  }
-
-  void emitLayer(llvm::ArrayRef<const BlockPlan *> layer, llvm::Value *src) {
-    if (layer.front()->poolPlan >= 0)
-      emitConvsIntoPool(layer, src);
-    else
-      emitConvs(layer, src);
   }
 
   /// Copies the operands into the plan's image and zeroes its border.
@@ -447,10 +441,10 @@ buildPart(const NetPartition &partition, const NetTables &tables,
   }
   if (part != 0)
     return module;
-  // Blocks, in part 0: the gates read their results. blocks[b] is
-  // partition.blocks()[b]'s function, if it has one.
-  // Up to convsPerLoop convs of a layer (sameLayer), within one net part,
-  // share one function.
+  // Blocks, in part 0: the gates read their results. blocks[b] is the
+  // function of partition.blocks()[b], if it has one, and gathers[b] that
+  // of its framed image; up to convsPerLoop convs of a layer (sameLayer),
+  // within one net part, share the function of the first.
   std::vector<llvm::Function *> blocks(partition.blocks().size(), nullptr),
       gathers(partition.blocks().size(), nullptr);
   unsigned blockFunctions = 0;
@@ -468,7 +462,7 @@ buildPart(const NetPartition &partition, const NetTables &tables,
             (abi::kCpuBlockFunction + llvm::Twine(blockFunctions++)).str(),
             llvm::GlobalValue::InternalLinkage);
         emitter.define(gathers[k]);
-        emitter.emitGatherOf(plan);
+        emitter.emitConvGather(plan);
         emitter.builder().CreateRetVoid();
       }
       blocks[k] = emitter.declare(
@@ -483,7 +477,7 @@ buildPart(const NetPartition &partition, const NetTables &tables,
         emitter.emitLayer(layer);
         k += layer.size();
       } else {
-        emitter.emitBlock(plan);
+        emitter.emitPoolBlock(plan);
         ++k;
       }
       emitter.builder().CreateRetVoid();
