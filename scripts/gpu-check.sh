@@ -16,8 +16,8 @@
 #       alone, with copies, the CPU backend on the same host; 6x8000 also
 #       with the earlier register defaults), a summary table; then the
 #       trainer: CPU and CUDA gradients agree within 1e-4 (plain and under
-#       Gumbel noise, --gumbel), CUDA it/s for
-#       6x8000, 6x64000 and a conv net at batch 100 and 1000. Output is
+#       Gumbel noise, --gumbel), CUDA it/s for 6x8000, 6x64000 and a conv
+#       net at batch 100 and 1000. Output is
 #       line-buffered and each net has its own time limit
 #       (LGC_GPU_CHECK_TIMEOUT seconds, default 120), so a slow step cannot
 #       hide the results before it.
