@@ -87,7 +87,7 @@ int main() {
       std::vector<double> cg(size_t(G) * 4, 0.0);
       ws.backward(model, coeffs.data(), n, cg.data());
       weightGradients(cfg.parametrization, probs, cg.data(), 0, G, want.data(),
-                      noise.on() ? 1.0f / noise.temperature : 1.0f);
+                      noise.invTemperature());
       if (Status s = gpu->gradients(x.data(), labels.data(), n, got, noise);
           !s) {
         fmt::print("{}\n", s.message());

@@ -133,11 +133,6 @@ __global__ void gradientKernel(const float *p, const float *cg, float *out,
                                        inputWise, invT);
 }
 
-/// The weight gradient's factor for `noise`: 1 / temperature, 1 without.
-float inverseTemperature(const GateNoise &noise) {
-  return noise.on() ? 1.0f / noise.temperature : 1.0f;
-}
-
 unsigned blocks(uint64_t threads, unsigned size) {
   return unsigned((threads + size - 1) / size);
 }
@@ -398,7 +393,7 @@ Status CudaTrainer::step(const float *inputs, const uint32_t *labels,
         c2 = 1.0f - powf(0.999f, float(adamStep));
   size_t W = size_t(I.gates) * I.perGate;
   adamKernel<<<blocks(W, 256), 256>>>(I.w, I.m, I.v, I.p, I.cg, lr, c1, c2, W,
-                                      I.inputWise, inverseTemperature(noise));
+                                      I.inputWise, noise.invTemperature());
   std::vector<float> losses(n);
   std::vector<int> right(n);
   cudaMemcpy(losses.data(), I.losses, size_t(n) * 4, cudaMemcpyDeviceToHost);
@@ -418,7 +413,7 @@ Status CudaTrainer::gradients(const float *inputs, const uint32_t *labels,
     return s;
   size_t W = size_t(I.gates) * I.perGate;
   gradientKernel<<<blocks(W, 256), 256>>>(I.p, I.cg, I.scratch, W, I.inputWise,
-                                          inverseTemperature(noise));
+                                          noise.invTemperature());
   grad.resize(W);
   return cudaStatus(
       cudaMemcpy(grad.data(), I.scratch, W * 4, cudaMemcpyDeviceToHost),

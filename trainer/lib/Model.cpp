@@ -372,22 +372,11 @@ Status Model::init(const ModelConfig &config) {
 void Model::computeCoefficients(std::vector<float> &coeffs,
                                 std::vector<float> &probs, uint32_t begin,
                                 uint32_t end, GateNoise noise) const {
-  if (noise.on()) {
-    for (uint32_t g = begin; g < end; ++g)
-      kernels::coefficientsThread(
-          weights.data(), probs.data(), coeffs.data(), g,
-          cfg.parametrization == Parametrization::InputWise, noise);
-    return;
-  }
-  if (cfg.parametrization == Parametrization::InputWise) {
-    for (uint32_t g = begin; g < end; ++g)
-      inputWiseCoefficients(&weights[size_t(g) * 4], &probs[size_t(g) * 4],
-                            &coeffs[size_t(g) * 4]);
-    return;
-  }
+  // The CUDA kernel's per-gate body, so the two paths fold alike.
   for (uint32_t g = begin; g < end; ++g)
-    softmaxCoefficients(&weights[size_t(g) * 16], &probs[size_t(g) * 16],
-                        &coeffs[size_t(g) * 4]);
+    kernels::coefficientsThread(
+        weights.data(), probs.data(), coeffs.data(), g,
+        cfg.parametrization == Parametrization::InputWise, noise);
 }
 
 unsigned Model::gateKind(uint32_t g) const {

@@ -417,8 +417,7 @@ double Trainer::step(uint32_t *correctOut) {
       for (size_t k = 0; k < sum.size(); ++k)
         sum[k] += coeffGrads[u][size_t(g0) * 4 + k];
     weightGradients(opts.model.parametrization, probs, sum.data(), g0, g1,
-                    weightGrad.data(),
-                    noise.on() ? 1.0f / noise.temperature : 1.0f);
+                    weightGrad.data(), noise.invTemperature());
     const size_t W = opts.model.weightsPerGate();
     for (size_t k = size_t(g0) * W; k < size_t(g1) * W; ++k) {
       float g = weightGrad[k];

@@ -84,7 +84,7 @@ void checkGrid(const ModelConfig &cfg, bool fused = false,
   std::vector<double> cg(G * 4, 0.0);
   ws.backward(model, coeffs.data(), n, cg.data());
   std::vector<float> want(size_t(G) * W);
-  const float invT = noise.on() ? 1.0f / noise.temperature : 1.0f;
+  const float invT = noise.invTemperature();
   weightGradients(cfg.parametrization, probs, cg.data(), 0, G, want.data(),
                   invT);
 

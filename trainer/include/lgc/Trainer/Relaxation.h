@@ -47,33 +47,44 @@ LGC_HD inline void mixtureCoefficients(const float *p, float *c) {
       c[j] += p[k] * relaxation(k, j);
 }
 
-/// One gate: p = softmax(w) over its 16 weights, c = sum_k p_k R_k (the
-/// mixture's 4 coefficients).
-LGC_HD inline void softmaxCoefficients(const float *w, float *p, float *c) {
-  float m = w[0];
+/// p = softmax(x * invTemperature) over 16 values (in place if p is x).
+LGC_HD inline void softmax16(const float *x, float invTemperature, float *p) {
+  float m = x[0];
   for (int k = 1; k < 16; ++k)
-    m = w[k] > m ? w[k] : m;
+    m = x[k] > m ? x[k] : m;
   float sum = 0;
   for (int k = 0; k < 16; ++k) {
-    p[k] = expf(w[k] - m);
+    p[k] = expf((x[k] - m) * invTemperature);
     sum += p[k];
   }
   float inv = 1.0f / sum;
   for (int k = 0; k < 16; ++k)
     p[k] *= inv;
+}
+
+/// One gate: p = softmax(w) over its 16 weights, c = sum_k p_k R_k (the
+/// mixture's 4 coefficients).
+LGC_HD inline void softmaxCoefficients(const float *w, float *p, float *c) {
+  softmax16(w, 1.0f, p);
   mixtureCoefficients(p, c);
 }
 
-/// One input-wise gate (Light DLGN's parametrisation): table entry m =
-/// 2a + b is t_m = sigmoid(w_m), and f(a, b) = t0 (1-a)(1-b) + t1 (1-a) b +
-/// t2 a (1-b) + t3 a b, so c = (t0, t2 - t0, t1 - t0, t3 - t2 - t1 + t0).
-LGC_HD inline void inputWiseCoefficients(const float *w, float *t, float *c) {
-  for (int m = 0; m < 4; ++m)
-    t[m] = 1.0f / (1.0f + expf(-w[m]));
+/// The coefficients of an input-wise gate's truth table t (entry m = 2a +
+/// b): f(a, b) = t0 (1-a)(1-b) + t1 (1-a) b + t2 a (1-b) + t3 a b, so c =
+/// (t0, t2 - t0, t1 - t0, t3 - t2 - t1 + t0).
+LGC_HD inline void tableCoefficients(const float *t, float *c) {
   c[0] = t[0];
   c[1] = t[2] - t[0];
   c[2] = t[1] - t[0];
   c[3] = t[3] - t[2] - t[1] + t[0];
+}
+
+/// One input-wise gate (Light DLGN's parametrisation): table entry m =
+/// 2a + b is t_m = sigmoid(w_m), and c its table's coefficients.
+LGC_HD inline void inputWiseCoefficients(const float *w, float *t, float *c) {
+  for (int m = 0; m < 4; ++m)
+    t[m] = 1.0f / (1.0f + expf(-w[m]));
+  tableCoefficients(t, c);
 }
 
 /// dL/dw_m of an input-wise gate from dL/dc (G) and its table t: the chain
@@ -101,6 +112,10 @@ struct GateNoise {
   float temperature = 0;
   uint64_t seed = 0, step = 0;
   LGC_HD bool on() const { return temperature > 0; }
+  /// The weight gradient's factor: 1 / temperature, 1 without noise.
+  LGC_HD float invTemperature() const {
+    return on() ? 1.0f / temperature : 1.0f;
+  }
 };
 
 /// splitmix64's finaliser: a bijection of 64 bits that mixes them well.
@@ -125,7 +140,6 @@ LGC_HD inline void gumbelSoftmaxCoefficients(const float *w,
                                              const GateNoise &noise,
                                              uint64_t gate, float *p,
                                              float *c) {
-  float invT = 1.0f / noise.temperature;
   int best = 0;
   for (int k = 0; k < 16; ++k) {
     float u = noiseUniform(noise, gate * 16 + uint64_t(k));
@@ -133,14 +147,7 @@ LGC_HD inline void gumbelSoftmaxCoefficients(const float *w,
     if (p[k] > p[best])
       best = k;
   }
-  float m = p[best], sum = 0;
-  for (int k = 0; k < 16; ++k) {
-    p[k] = expf((p[k] - m) * invT);
-    sum += p[k];
-  }
-  float inv = 1.0f / sum;
-  for (int k = 0; k < 16; ++k)
-    p[k] *= inv;
+  softmax16(p, noise.invTemperature(), p);
   for (int j = 0; j < 4; ++j)
     c[j] = relaxation(best, j);
 }
@@ -154,17 +161,14 @@ LGC_HD inline void gumbelInputWiseCoefficients(const float *w,
                                                const GateNoise &noise,
                                                uint64_t gate, float *t,
                                                float *c) {
-  float hard[4], invT = 1.0f / noise.temperature;
+  float hard[4], invT = noise.invTemperature();
   for (int m = 0; m < 4; ++m) {
     float u = noiseUniform(noise, gate * 4 + uint64_t(m));
     float x = w[m] + logf(u / (1.0f - u));
     hard[m] = x > 0 ? 1.0f : 0.0f;
     t[m] = 1.0f / (1.0f + expf(-x * invT));
   }
-  c[0] = hard[0];
-  c[1] = hard[2] - hard[0];
-  c[2] = hard[1] - hard[0];
-  c[3] = hard[3] - hard[2] - hard[1] + hard[0];
+  tableCoefficients(hard, c);
 }
 
 /// dL/dw_k of a softmax gate from dL/dc (G), its probabilities p and their
