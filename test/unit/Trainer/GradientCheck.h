@@ -19,21 +19,31 @@
 
 namespace lgc::train::test {
 
-/// Loss of `model` on fixed real-valued inputs, and its weight gradient.
-/// With `targets` (n x classes), against (1 - mix) one-hot + mix targets.
-inline double lossAndGradient(const Model &model, const std::vector<float> &x,
-                              const std::vector<uint32_t> &labels,
-                              std::vector<float> *grad,
-                              const float *targets = nullptr, float mix = 0) {
-  uint32_t n = uint32_t(labels.size()), G = model.numGates();
-  Workspace ws;
+/// `ws` allocated for `model` and n samples, holding the sample-major
+/// inputs `x`.
+inline void loadInputs(Workspace &ws, const Model &model,
+                       const std::vector<float> &x, uint32_t n) {
   ws.allocate(model, n);
   for (uint32_t i = 0; i < model.config().inputs(); ++i)
     for (uint32_t s = 0; s < n; ++s)
       ws.inputs()[i * ws.stride() + s] = x[s * model.config().inputs() + i];
+}
+
+/// Loss of `model` on fixed real-valued inputs, and its weight gradient.
+/// With `targets` (n x classes), against (1 - mix) one-hot + mix targets;
+/// under `noise`, of the hard gates it samples, with the straight-through
+/// gradient.
+inline double lossAndGradient(const Model &model, const std::vector<float> &x,
+                              const std::vector<uint32_t> &labels,
+                              std::vector<float> *grad,
+                              const float *targets = nullptr, float mix = 0,
+                              GateNoise noise = {}) {
+  uint32_t n = uint32_t(labels.size()), G = model.numGates();
+  Workspace ws;
+  loadInputs(ws, model, x, n);
   const uint32_t W = model.config().weightsPerGate();
   std::vector<float> coeffs(G * 4), probs(G * W);
-  model.computeCoefficients(coeffs, probs, 0, G);
+  model.computeCoefficients(coeffs, probs, 0, G, noise);
   ws.forward(model, coeffs.data(), n);
   uint32_t correct = 0;
   double loss = ws.lossAndGrad(model, labels.data(), n, 1.0f / float(n),
@@ -43,7 +53,7 @@ inline double lossAndGradient(const Model &model, const std::vector<float> &x,
     ws.backward(model, coeffs.data(), n, cg.data());
     grad->assign(size_t(G) * W, 0);
     weightGradients(model.config().parametrization, probs, cg.data(), 0, G,
-                    grad->data());
+                    grad->data(), noise.invTemperature());
   }
   return loss / n;
 }
@@ -78,10 +88,7 @@ inline double lossWithCoefficients(const Model &model,
                                    const std::vector<float> &coeffs) {
   uint32_t n = uint32_t(labels.size());
   Workspace ws;
-  ws.allocate(model, n);
-  for (uint32_t i = 0; i < model.config().inputs(); ++i)
-    for (uint32_t s = 0; s < n; ++s)
-      ws.inputs()[i * ws.stride() + s] = x[s * model.config().inputs() + i];
+  loadInputs(ws, model, x, n);
   ws.forward(model, coeffs.data(), n);
   uint32_t correct = 0;
   return ws.lossAndGrad(model, labels.data(), n, 1.0f / float(n), correct) / n;
@@ -96,10 +103,7 @@ inline void noisyCoefficients(const Model &model, GateNoise noise, uint32_t g,
   float p[16];
   if (model.config().parametrization == Parametrization::InputWise) {
     gumbelInputWiseCoefficients(w, noise, g, p, hard);
-    soft[0] = p[0];
-    soft[1] = p[2] - p[0];
-    soft[2] = p[1] - p[0];
-    soft[3] = p[3] - p[2] - p[1] + p[0];
+    tableCoefficients(p, soft);
   } else {
     gumbelSoftmaxCoefficients(w, noise, g, p, hard);
     mixtureCoefficients(p, soft);
@@ -116,23 +120,13 @@ inline void checkStraightThroughGradients(Model &model,
                                           const std::vector<uint32_t> &labels,
                                           GateNoise noise,
                                           const std::string &what) {
-  uint32_t n = uint32_t(labels.size()), G = model.numGates();
+  uint32_t G = model.numGates();
   const uint32_t W = model.config().weightsPerGate();
   // The analytic gradient, as a training step computes it.
-  Workspace ws;
-  ws.allocate(model, n);
-  for (uint32_t i = 0; i < model.config().inputs(); ++i)
-    for (uint32_t s = 0; s < n; ++s)
-      ws.inputs()[i * ws.stride() + s] = x[s * model.config().inputs() + i];
-  std::vector<float> coeffs(G * 4), probs(size_t(G) * W), grad(size_t(G) * W);
+  std::vector<float> grad;
+  lossAndGradient(model, x, labels, &grad, nullptr, 0, noise);
+  std::vector<float> coeffs(G * 4), probs(size_t(G) * W);
   model.computeCoefficients(coeffs, probs, 0, G, noise);
-  ws.forward(model, coeffs.data(), n);
-  uint32_t correct = 0;
-  ws.lossAndGrad(model, labels.data(), n, 1.0f / float(n), correct);
-  std::vector<double> cg(G * 4, 0.0);
-  ws.backward(model, coeffs.data(), n, cg.data());
-  weightGradients(model.config().parametrization, probs, cg.data(), 0, G,
-                  grad.data(), 1.0f / noise.temperature);
   // The forward pass ran the hard gates.
   std::vector<float> hard(G * 4), soft0(G * 4);
   for (uint32_t g = 0; g < G; ++g)
