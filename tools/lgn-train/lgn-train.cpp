@@ -192,6 +192,14 @@ Status drawPlot(const std::string &python, const std::string &plot,
       plot, plotHistory(history, title + ": " + subtitle, evalName));
 }
 
+/// "; Gumbel noise, ..." for a run with --gumbel, else nothing.
+std::string describeNoise(const TrainOptions &opts) {
+  return opts.gumbel > 0
+             ? fmt::format("; Gumbel noise, straight-through, temperature {:g}",
+                           opts.gumbel)
+             : "";
+}
+
 /// The run in words, for the plot's subtitle.
 std::string describeRun(const TrainOptions &opts, const RunSummary &done,
                         const std::string &device) {
@@ -233,9 +241,7 @@ std::string describeRun(const TrainOptions &opts, const RunSummary &done,
     augment +=
         fmt::format("; distilled from {} (weight {:g}, temperature {:g})",
                     opts.teacher, opts.distill, opts.distillTemperature);
-  if (opts.gumbel > 0)
-    augment += fmt::format("; Gumbel noise, straight-through, temperature {:g}",
-                           opts.gumbel);
+  augment += describeNoise(opts);
   return fmt::format(
       "{} features x {} threshold{} ({}) -> {} gates -> {} classes, tau {}, "
       "{} connections, seed {}; Adam lr {}{}, batch {}{}; {} iterations in "
@@ -361,7 +367,9 @@ int main(int argc, char **argv) {
       (flags.has("distill") || flags.has("distill-temperature")))
     return flags.fail("--distill and --distill-temperature need --teacher"), 1;
   opts.gumbel = float(flags.real("gumbel", 0, ok));
-  if (ok && flags.has("gumbel") && !(opts.gumbel > 0 && opts.gumbel < 1e30))
+  // 0 is the trainer's "no noise", not a temperature to ask for; the
+  // trainer refuses the rest (negative, infinite).
+  if (ok && flags.has("gumbel") && !(opts.gumbel > 0))
     return flags.fail("--gumbel takes a temperature > 0"), 1;
   opts.lrSchedule = flags.oneOf("lr-schedule", "constant",
                                 {"constant", "cosine"}, ok) == "cosine"
@@ -492,11 +500,7 @@ int main(int argc, char **argv) {
              "gates, {}{}\n",
              opts.model.describe(), spec, train.size() - opts.validation,
              opts.validation, test.size(), trainer.model.numGates(),
-             trainer.deviceName(),
-             opts.gumbel > 0 ? fmt::format("; Gumbel noise, straight-through, "
-                                           "temperature {:g}",
-                                           opts.gumbel)
-                             : "");
+             trainer.deviceName(), describeNoise(opts));
   // The trainer keeps the thresholded bits it needs; the features (floats
   // and pixels: 280 MB for Fashion-MNIST) are not used again.
   train = Dataset();
