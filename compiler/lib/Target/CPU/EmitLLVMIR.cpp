@@ -87,13 +87,42 @@ public:
              plan.sourceKind == ValueHome::Input ? inArg : scratchArg);
   }
 
-  /// The body of a gather function: conv `plan`'s operands copied into
-  /// their zero-framed image, which its layer's loop then reads.
-  void emitConvGather(const BlockPlan &plan) { emitGather(plan); }
+  /// Copies the operands into the plan's image and zeroes its border: a
+  /// pool's function does it first; a conv's is a function of its own,
+  /// ahead of its layer's loop.
+  void emitGather(const BlockPlan &plan) {
+    WindowGeometry g = windowGeometry(plan.op);
+    int64_t C = g.channels, H = g.height, W = g.width, p = g.padding;
+    int64_t Wp = plan.rowStride, plane = plan.planeStride,
+            base = plan.sourceBase;
+    emitBorder(base, C, H, W, p, Wp, plane);
+    // One run of inputs or scratch slots in image order is copied by a
+    // loop; anything else (a pool reading folded trees: inputs, constants
+    // and conv results mixed) one value at a time.
+    if (std::optional<ValueHome> first = partition.consecutiveHomes(g.inputs)) {
+      llvm::Value *from = first->kind == ValueHome::Input ? inArg : scratchArg;
+      loop(C, [&](llvm::Value *c) {
+        loop(H, [&](llvm::Value *y) {
+          llvm::Value *to = affine(base + p * Wp + p, plane, c, Wp, y);
+          llvm::Value *src = affine(first->index, H * W, c, W, y);
+          loop(W, [&](llvm::Value *x) {
+            storeAt(loadAt(from, b.CreateAdd(src, x)), b.CreateAdd(to, x));
+          });
+        });
+      });
+      return;
+    }
+    for (size_t i = 0; i < g.inputs.size(); ++i) {
+      int64_t c = int64_t(i) / (H * W), y = int64_t(i) / W % H,
+              x = int64_t(i) % W;
+      storeScratch(load(*partition.home(g.inputs[i])),
+                   base + c * plane + (y + p) * Wp + x + p);
+    }
+  }
 
   /// The body of a layer's function: the convs `layer` (sameLayer accepts
   /// them) as one loop over their positions. Their image was made before
-  /// (emitConvGather) or is the inputs or an earlier block's results:
+  /// (emitGather) or is the inputs or an earlier block's results:
   /// nothing in this function writes it, so its loads are invariant, as
   /// input loads are, and LLVM may reorder, merge or reload them.
   void emitLayer(llvm::ArrayRef<const BlockPlan *> layer) {
@@ -225,37 +254,6 @@ private:
           }
         });
       });
-  }
-
-  /// Copies the operands into the plan's image and zeroes its border.
-  void emitGather(const BlockPlan &plan) {
-    WindowGeometry g = windowGeometry(plan.op);
-    int64_t C = g.channels, H = g.height, W = g.width, p = g.padding;
-    int64_t Wp = plan.rowStride, plane = plan.planeStride,
-            base = plan.sourceBase;
-    emitBorder(base, C, H, W, p, Wp, plane);
-    // One run of inputs or scratch slots in image order is copied by a
-    // loop; anything else (a pool reading folded trees: inputs, constants
-    // and conv results mixed) one value at a time.
-    if (std::optional<ValueHome> first = partition.consecutiveHomes(g.inputs)) {
-      llvm::Value *from = first->kind == ValueHome::Input ? inArg : scratchArg;
-      loop(C, [&](llvm::Value *c) {
-        loop(H, [&](llvm::Value *y) {
-          llvm::Value *to = affine(base + p * Wp + p, plane, c, Wp, y);
-          llvm::Value *src = affine(first->index, H * W, c, W, y);
-          loop(W, [&](llvm::Value *x) {
-            storeAt(loadAt(from, b.CreateAdd(src, x)), b.CreateAdd(to, x));
-          });
-        });
-      });
-      return;
-    }
-    for (size_t i = 0; i < g.inputs.size(); ++i) {
-      int64_t c = int64_t(i) / (H * W), y = int64_t(i) / W % H,
-              x = int64_t(i) % W;
-      storeScratch(load(*partition.home(g.inputs[i])),
-                   base + c * plane + (y + p) * Wp + x + p);
-    }
   }
 
   /// The conv's tree at the window whose top-left corner is at `corner`
@@ -462,7 +460,7 @@ buildPart(const NetPartition &partition, const NetTables &tables,
             (abi::kCpuBlockFunction + llvm::Twine(blockFunctions++)).str(),
             llvm::GlobalValue::InternalLinkage);
         emitter.define(gathers[k]);
-        emitter.emitConvGather(plan);
+        emitter.emitGather(plan);
         emitter.builder().CreateRetVoid();
       }
       blocks[k] = emitter.declare(
