@@ -231,12 +231,16 @@ Status lgc::ensembleFiles(const std::vector<std::string> &paths,
     Net net;
     if (Status s = readNetFile(path, net, /*keepBlocks=*/true); !s)
       return s;
-    members.push_back(std::move(net));
-    names.push_back(path);
-    if (!options.mirror)
+    if (!options.mirrorOnly) {
+      members.push_back(std::move(net));
+      names.push_back(path);
+    }
+    if (!options.mirror && !options.mirrorOnly)
       continue;
     Net mirrored;
-    if (Status s = mirrorNet(members.back(), mirrored, options.image); !s)
+    if (Status s = mirrorNet(options.mirrorOnly ? net : members.back(),
+                             mirrored, options.image);
+        !s)
       return s.withContext(path + ": ");
     members.push_back(std::move(mirrored));
     names.push_back(path + " (mirrored)");

@@ -137,6 +137,10 @@ Status Runner::open(const std::string &path, std::unique_ptr<Runner> &out) {
   Net net;
   if (Status s = readNetFile(path, net); !s)
     return s;
-  out = std::make_unique<InterpreterRunner>(std::move(net));
+  out = interpreter(std::move(net));
   return Status::success();
+}
+
+std::unique_ptr<Runner> Runner::interpreter(Net net) {
+  return std::make_unique<InterpreterRunner>(std::move(net));
 }

@@ -4,22 +4,30 @@
 //   lgn-run net.lgn --data fashion-mnist --split test
 // A .lgn runs on the reference interpreter, a .so (from `lgc -o net.so`)
 // through the runtime, a .ptx, .cubin or .fatbin on the GPU: all
-// through lgc::Runner.
+// through lgc::Runner. Several nets with --margin run as a cascade
+// (lgc/Runtime/Cascade.h):
+//   lgn-run member.so rest.so --margin 2
 //
 //===----------------------------------------------------------------------===//
 
 #include "../common/Flags.h"
+#include "lgc/Runtime/Cascade.h"
 #include "lgc/Runtime/Dataset.h"
 #include "lgc/Runtime/FileUtil.h"
+#include "lgc/Runtime/Interpreter.h"
 #include "lgc/Runtime/Runner.h"
 
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <fmt/core.h>
 
 using namespace lgc;
 
 static const char *kUsage =
     R"(usage: lgn-run NET.lgn|NET.so|NET.ptx|NET.cubin|NET.fatbin [options]
+       lgn-run NET NET... --margin M[,M...] [options]
+       lgn-run NET NET... --sweep M[,M...] [options]
   --data SPEC     fashion-mnist[:DIR] | mnist[:DIR] | csv:FILE (default fashion-mnist)
   --split S       train | test | all (default test)
   --limit N       use only the first N samples
@@ -37,15 +45,82 @@ static const char *kUsage =
   --report        print each class's accuracy and the confusion matrix
   --confusion F   write the confusion matrix as CSV (rows: labels, columns:
                   predicted classes)
+Several nets form a cascade: the first classifies every sample, each next
+one runs only on the samples whose scores so far (summed counts / summed
+tau) leave the top two classes less than a margin apart, and adds its
+counts to theirs; with an infinite margin every net runs on every sample
+(their ensemble).
+  --margin M[,M]  the margin before each net after the first (one value:
+                  the same before each); inf: always run the net
+  --sweep M[,M]   no timing: run every net on every sample once and print,
+                  for each margin given (the same before each net), the
+                  share of samples each net would run on and the accuracy;
+                  choose the margin on the training split
 )";
+
+/// Parses "M[,M...]": margins >= 0, "inf" for an infinite one.
+static bool parseMargins(const std::string &text, std::vector<double> &out) {
+  out.clear();
+  size_t start = 0;
+  while (true) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma - start);
+    double v = 0;
+    if (item == "inf") {
+      v = INFINITY;
+    } else {
+      auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+      if (item.empty() || ec != std::errc() || p != item.data() + item.size() ||
+          !std::isfinite(v) || v < 0)
+        return false;
+    }
+    out.push_back(v);
+    if (comma == std::string::npos)
+      return true;
+    start = comma + 1;
+  }
+}
 
 int main(int argc, char **argv) {
   tools::Flags flags("lgn-run",
                      {"data", "split", "limit", "repeat", "threads", "input",
-                      "device", "predictions", "json", "confusion"},
+                      "device", "predictions", "json", "confusion", "margin",
+                      "sweep"},
                      {"help", "h", "report"});
-  if (int rc = flags.start(argc, argv, kUsage, 1, 1); rc >= 0)
+  if (int rc = flags.start(argc, argv, kUsage, 1, 255); rc >= 0)
     return rc;
+  const std::vector<std::string> &paths = flags.positionals;
+  bool cascade = paths.size() > 1;
+  std::vector<double> margins, sweep;
+  if (flags.has("margin") && flags.has("sweep"))
+    return flags.fail("--margin and --sweep exclude each other"), 1;
+  if (!cascade && (flags.has("margin") || flags.has("sweep")))
+    return flags.fail(std::string("--") +
+                      (flags.has("margin") ? "margin" : "sweep") +
+                      " needs two or more nets (a cascade)"),
+           1;
+  if (cascade && !flags.has("margin") && !flags.has("sweep"))
+    return flags.fail("several nets run as a cascade: give --margin (or "
+                      "--sweep to choose one)"),
+           1;
+  for (const char *name : {"margin", "sweep"}) {
+    if (!flags.has(name))
+      continue;
+    std::vector<double> &list = name[0] == 'm' ? margins : sweep;
+    if (!parseMargins(flags.str(name), list))
+      return flags.fail("invalid value '" + flags.str(name) + "' for --" +
+                        name +
+                        " (expected margins >= 0, comma-separated, "
+                        "or inf)"),
+             1;
+  }
+  if (margins.size() == 1)
+    margins.assign(paths.size() - 1, margins[0]);
+  if (flags.has("margin") && margins.size() != paths.size() - 1)
+    return flags.fail(fmt::format("--margin gives {} margins for {} nets "
+                                  "(one, or one per net after the first)",
+                                  margins.size(), paths.size())),
+           1;
   bool ok = true;
   uint64_t limit = flags.u64("limit", UINT64_MAX, ok, 1);
   uint64_t repeat = flags.u64("repeat", 1, ok, 1, 1000000);
@@ -55,30 +130,54 @@ int main(int argc, char **argv) {
   uint64_t threads = flags.u64("threads", 1, ok, 0, 1024);
   if (!ok)
     return 1;
-  const std::string &path = flags.positionals[0];
-  bool isGpu = isGpuModulePath(path);
-  std::string device =
-      flags.oneOf("device", isGpu ? "cuda" : "cpu", {"cpu", "cuda"}, ok);
+  const std::string &path = paths[0];
+  std::string device = flags.oneOf(
+      "device", isGpuModulePath(path) ? "cuda" : "cpu", {"cpu", "cuda"}, ok);
   if (!ok)
     return 1;
-  if (device == "cuda" && !isGpu)
-    return flags.fail("--device cuda runs a .ptx, .cubin or .fatbin from lgc "
-                      "--emit=ptx|cubin|fatbin"),
-           1;
-  if (device == "cpu" && isGpu)
-    return flags.fail("a .ptx, .cubin or .fatbin runs on the GPU only "
-                      "(--device cuda)"),
-           1;
+  for (const std::string &p : paths) {
+    if (device == "cuda" && !isGpuModulePath(p))
+      return flags.fail("--device cuda runs a .ptx, .cubin or .fatbin from "
+                        "lgc --emit=ptx|cubin|fatbin"),
+             1;
+    if (device == "cpu" && isGpuModulePath(p))
+      return flags.fail("a .ptx, .cubin or .fatbin runs on the GPU only "
+                        "(--device cuda)"),
+             1;
+  }
 
   std::string predictions = flags.str("predictions");
   std::string json = flags.str("json");
 
+  std::vector<std::unique_ptr<Runner>> nets;
+  for (const std::string &p : paths) {
+    nets.emplace_back();
+    if (Status s = Runner::open(p, nets.back()); !s) {
+      fmt::print(stderr, "{}\n", s.message());
+      return 1;
+    }
+  }
   std::unique_ptr<Runner> runner;
-  if (Status s = Runner::open(path, runner); !s) {
-    fmt::print(stderr, "{}\n", s.message());
-    return 1;
+  Cascade *stages = nullptr;
+  if (cascade) {
+    // A sweep runs each net on every sample: the cascade only checks that
+    // the nets fit together.
+    if (margins.empty())
+      margins.assign(paths.size() - 1, INFINITY);
+    std::unique_ptr<Cascade> joined;
+    if (Status s = Cascade::create(std::move(nets), margins, joined); !s) {
+      fmt::print(stderr, "lgn-run: {}\n", s.message());
+      return 1;
+    }
+    stages = joined.get();
+    runner = std::move(joined);
+  } else {
+    runner = std::move(nets[0]);
   }
   const RunnerInfo &info = runner->info();
+  std::string netName = path;
+  for (size_t i = 1; i < paths.size(); ++i)
+    netName += ", then " + paths[i];
   Dataset data;
   if (Status s = loadDataset(flags.str("data", "fashion-mnist"),
                              flags.str("split", "test"), data);
@@ -100,6 +199,54 @@ int main(int argc, char **argv) {
     return 1;
   if (input == "u8" && !fromPixels)
     return flags.fail(data.name + " has no 8-bit pixels; use --input f32"), 1;
+
+  if (!sweep.empty()) {
+    // Every net once on every sample; each margin's cascade is then
+    // arithmetic on those counts (simulateCascade), the same rule as a run.
+    const uint32_t K = info.classes;
+    std::vector<std::vector<uint32_t>> netCounts(stages->numStages());
+    std::vector<const uint32_t *> countPtrs;
+    std::vector<double> taus;
+    for (size_t i = 0; i < stages->numStages(); ++i) {
+      Runner &net = stages->stage(i);
+      netCounts[i].resize(n * K);
+      Status s = input == "u8"
+                     ? net.runU8(data.pixels.data(), n, netCounts[i].data(),
+                                 nullptr, unsigned(threads))
+                     : net.runF32(data.features.data(), n, netCounts[i].data(),
+                                  nullptr, unsigned(threads));
+      if (!s) {
+        fmt::print(stderr, "{}\n", s.message());
+        return 1;
+      }
+      countPtrs.push_back(netCounts[i].data());
+      taus.push_back(net.info().tau);
+    }
+    fmt::print("data: {} ({} samples)\n", data.name, n);
+    fmt::print("{:>8}", "margin");
+    for (size_t i = 0; i < stages->numStages(); ++i)
+      fmt::print(" {:>8}", fmt::format("net {}", i + 1));
+    fmt::print(" {:>9}\n", "accuracy");
+    std::vector<uint32_t> sums(n * K);
+    std::vector<uint8_t> ran(n);
+    for (double m : sweep) {
+      simulateCascade(countPtrs, taus,
+                      std::vector<double>(stages->numStages() - 1, m), n, K,
+                      sums.data(), ran.data());
+      std::vector<size_t> reached(stages->numStages(), 0);
+      size_t correct = 0;
+      for (size_t i = 0; i < n; ++i) {
+        for (size_t k = 0; k < ran[i]; ++k)
+          ++reached[k];
+        correct += argmaxClass(&sums[i * K], K) == data.labels[i];
+      }
+      fmt::print("{:>8}", std::isinf(m) ? "inf" : fmt::format("{:g}", m));
+      for (size_t r : reached)
+        fmt::print(" {:>7.2f}%", n ? 100.0 * double(r) / double(n) : 0.0);
+      fmt::print(" {:>8.2f}%\n", n ? 100.0 * double(correct) / double(n) : 0.0);
+    }
+    return 0;
+  }
 
   // Counts only when they are written: the runners skip GroupSum's decoding
   // otherwise.
@@ -168,11 +315,13 @@ int main(int argc, char **argv) {
     std::string csv = "index,label,class";
     for (uint32_t c = 0; c < info.classes; ++c)
       csv += fmt::format(",count_{}", c);
-    csv += "\n";
+    csv += stages ? ",nets\n" : "\n";
     for (size_t i = 0; i < n; ++i) {
       csv += fmt::format("{},{},{}", i, data.labels[i], classes[i]);
       for (uint32_t c = 0; c < info.classes; ++c)
         csv += fmt::format(",{}", counts[i * info.classes + c]);
+      if (stages)
+        csv += fmt::format(",{}", stages->stagesPerSample()[i]);
       csv += "\n";
     }
     if (Status s = writeFileAtomic(predictions, csv); !s) {
@@ -200,12 +349,18 @@ int main(int argc, char **argv) {
         "\"classes\": {},\n  \"gates\": {},\n  \"threads\": {},\n  "
         "\"repeat\": {},\n  \"seconds\": {:.6f},\n  \"images_per_second\": "
         "{:.1f}",
-        quote(path), quote(info.backend), quote(data.name), input, n, correct,
-        accuracy, info.inputs, info.features, info.classes, info.gates, threads,
-        repeat, secs, images / secs);
+        quote(netName), quote(info.backend), quote(data.name), input, n,
+        correct, accuracy, info.inputs, info.features, info.classes, info.gates,
+        threads, repeat, secs, images / secs);
     if (onDevice)
       text += fmt::format(",\n  \"device_images_per_second\": {:.1f}",
                           images / deviceSeconds);
+    if (stages) {
+      text += ",\n  \"cascade_samples\": [";
+      for (size_t i = 0; i < stages->numStages(); ++i)
+        text += fmt::format("{}{}", i ? ", " : "", stages->stageSamples()[i]);
+      text += "]";
+    }
     if (report) {
       text += ",\n  \"per_class\": [";
       for (uint32_t c = 0; c < K; ++c) {
@@ -232,12 +387,21 @@ int main(int argc, char **argv) {
     }
   }
 
-  fmt::print("net: {} ({} inputs, {} gates, {} classes)\n", path, info.inputs,
-             info.gates, info.classes);
+  fmt::print("net: {} ({} inputs, {} gates, {} classes)\n", netName,
+             info.inputs, info.gates, info.classes);
   fmt::print("data: {} ({} samples)\n", data.name, n);
   fmt::print("backend: {}, {} input, {} thread{}\n", info.backend, input,
              threads, threads == 1 ? "" : "s");
   fmt::print("accuracy: {:.2f}% ({}/{})\n", 100.0 * accuracy, correct, n);
+  if (stages) {
+    fmt::print("cascade:");
+    for (size_t i = 0; i < stages->numStages(); ++i) {
+      size_t ran = stages->stageSamples()[i];
+      fmt::print("{} net {} on {} samples ({:.2f}%)", i ? "," : "", i + 1, ran,
+                 n ? 100.0 * double(ran) / double(n) : 0.0);
+    }
+    fmt::print("\n");
+  }
   if (report) {
     fmt::print("per class (label: accuracy, correct/samples):\n");
     for (uint32_t c = 0; c < K; ++c) {

@@ -43,6 +43,9 @@ struct EnsembleOptions {
   /// Each member joins with its left-right mirror (lgc/Runtime/Mirror.h)
   /// right after it: the ensemble also votes on the mirrored image.
   bool mirror = false;
+  /// Each member joins as its mirror alone, in its place (the rest of an
+  /// ensemble whose member already runs elsewhere, as in a cascade).
+  bool mirrorOnly = false;
   /// The images' geometry for the mirrors ({0, 0}: see mirrorNet).
   ImageShape image;
 };

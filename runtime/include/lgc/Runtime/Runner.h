@@ -10,6 +10,7 @@
 #ifndef LGC_RUNTIME_RUNNER_H
 #define LGC_RUNTIME_RUNNER_H
 
+#include "lgc/Runtime/Net.h"
 #include "lgc/Runtime/Status.h"
 
 #include <cstdint>
@@ -37,6 +38,8 @@ public:
   /// .fatbin (GPU module through the CUDA driver), anything else as .lgn
   /// (interpreter).
   static Status open(const std::string &path, std::unique_ptr<Runner> &out);
+  /// The reference interpreter on a net already in memory.
+  static std::unique_ptr<Runner> interpreter(Net net);
 
   virtual const RunnerInfo &info() const = 0;
 

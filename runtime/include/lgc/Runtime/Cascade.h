@@ -1,0 +1,91 @@
+//===- Cascade.h - Nets that run only where the earlier ones doubt -*- C++ -*-//
+//
+// Part of lgc. A cascade is a staged ensemble: the first net classifies
+// every sample; each later net runs only on the samples whose class counts
+// so far leave the top two classes closer than a margin, and adds its counts
+// to theirs. A sample that reaches every stage gets exactly the ensemble's
+// counts (the sum of all the nets' counts); one accepted early gets the sum
+// of the stages that ran on it. Most images are easy for one net, so a
+// cascade buys most of an ensemble's accuracy at little more than one net's
+// cost (Viola and Jones's cascades, early exits in neural nets).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_RUNTIME_CASCADE_H
+#define LGC_RUNTIME_CASCADE_H
+
+#include "lgc/Runtime/Runner.h"
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+namespace lgc {
+
+/// Whether a sample's summed counts `counts` (`classes` of them, from nets
+/// whose taus add up to `tau`) are decided: the top two scores (count / tau)
+/// differ by at least `margin`. Every row is decided at margin 0; none is at
+/// an infinite margin.
+bool cascadeDecides(const uint32_t *counts, uint32_t classes, double tau,
+                    double margin);
+
+class Cascade : public Runner {
+public:
+  /// Joins `stages` (2 to 255) with `margins` (one per stage after the
+  /// first, each >= 0 or +infinity): stage i + 1 runs on the samples that
+  /// the stages up to i leave undecided at margins[i]. Every stage must read
+  /// the same features and give the same classes; a cascade assumes what an
+  /// ensemble does, nets trained for one task on one encoding.
+  static Status create(std::vector<std::unique_ptr<Runner>> stages,
+                       std::vector<double> margins,
+                       std::unique_ptr<Cascade> &out);
+
+  const RunnerInfo &info() const override { return runnerInfo; }
+  Status runU8(const uint8_t *x, size_t n, uint32_t *counts, uint32_t *classes,
+               unsigned threads = 1) override;
+  Status runF32(const float *x, size_t n, uint32_t *counts, uint32_t *classes,
+                unsigned threads = 1) override;
+  /// The stages' accelerator time in the last run, or negative where any
+  /// stage runs on the host.
+  double deviceSeconds() const override;
+
+  size_t numStages() const { return stages.size(); }
+  Runner &stage(size_t i) const { return *stages[i]; }
+  /// How many samples each stage ran on in the last run.
+  const std::vector<size_t> &stageSamples() const { return samplesRun; }
+  /// How many stages ran on each sample of the last run (1 .. numStages()).
+  const std::vector<uint8_t> &stagesPerSample() const { return depth; }
+
+private:
+  Cascade() = default;
+  template <typename T>
+  Status run(const T *x, size_t n, uint32_t *counts, uint32_t *classes,
+             unsigned threads);
+
+  std::vector<std::unique_ptr<Runner>> stages;
+  std::vector<double> margins;
+  RunnerInfo runnerInfo;
+  std::vector<size_t> samplesRun;
+  std::vector<uint8_t> depth;
+  double lastDeviceSeconds = -1;
+  // A run's working memory, kept between runs.
+  std::vector<uint32_t> sum, part;
+  std::vector<size_t> open;
+  /// The undecided samples' feature rows (u8 or f32), suitably aligned.
+  std::vector<std::max_align_t> rowWords;
+};
+
+/// What a cascade would do with stage counts already known for every
+/// sample: `stageCounts[i]` holds stage i's n x classes counts, `taus[i]`
+/// its tau. Fills `counts` (n x classes, the sums a cascade with `margins`
+/// returns) and `stagesPerSample` (n); used to choose margins from one run
+/// of each net instead of one run of the cascade per margin.
+void simulateCascade(const std::vector<const uint32_t *> &stageCounts,
+                     const std::vector<double> &taus,
+                     const std::vector<double> &margins, size_t n,
+                     uint32_t classes, uint32_t *counts,
+                     uint8_t *stagesPerSample);
+
+} // namespace lgc
+
+#endif // LGC_RUNTIME_CASCADE_H

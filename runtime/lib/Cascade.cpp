@@ -1,0 +1,194 @@
+//===- Cascade.cpp - Nets that run only where the earlier ones doubt ------===//
+//
+// Part of lgc.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lgc/Runtime/Cascade.h"
+#include "lgc/Runtime/Interpreter.h"
+
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+using namespace lgc;
+
+bool lgc::cascadeDecides(const uint32_t *counts, uint32_t classes, double tau,
+                         double margin) {
+  if (classes < 2)
+    return true;
+  uint32_t top = 0, second = 0;
+  for (uint32_t c = 0; c < classes; ++c) {
+    if (counts[c] > top) {
+      second = top;
+      top = counts[c];
+    } else if (counts[c] > second) {
+      second = counts[c];
+    }
+  }
+  // In counts rather than scores, so that margin 0 decides every row
+  // exactly, whatever the rounding of a division would do.
+  return double(top - second) >= margin * tau;
+}
+
+Status Cascade::create(std::vector<std::unique_ptr<Runner>> stages,
+                       std::vector<double> margins,
+                       std::unique_ptr<Cascade> &out) {
+  if (stages.size() < 2)
+    return Status::error("a cascade needs at least two nets");
+  if (stages.size() > 255)
+    return Status::error("a cascade takes at most 255 nets");
+  if (margins.size() != stages.size() - 1)
+    return Status::error("a cascade of " + std::to_string(stages.size()) +
+                         " nets needs " + std::to_string(stages.size() - 1) +
+                         " margin" + (stages.size() == 2 ? "" : "s") +
+                         ", one per net after the first (got " +
+                         std::to_string(margins.size()) + ")");
+  for (double m : margins)
+    if (std::isnan(m) || m < 0)
+      return Status::error("a cascade's margins must be >= 0 (got " +
+                           std::to_string(m) + ")");
+  const RunnerInfo &first = stages[0]->info();
+  auto cascade = std::unique_ptr<Cascade>(new Cascade());
+  RunnerInfo &info = cascade->runnerInfo;
+  info = first;
+  info.inputs = 0;
+  info.outputs = 0;
+  info.gates = 0;
+  info.tau = 0;
+  info.backend = "cascade of " + std::to_string(stages.size()) + " (";
+  for (size_t i = 0; i < stages.size(); ++i) {
+    const RunnerInfo &s = stages[i]->info();
+    // Each stage packs the features its own way, so only what the caller
+    // hands in and what comes out must agree.
+    if (s.features != first.features)
+      return Status::error("net " + std::to_string(i + 1) +
+                           " of the cascade reads " +
+                           std::to_string(s.features) + " features, net 1 " +
+                           std::to_string(first.features));
+    if (s.classes != first.classes)
+      return Status::error("net " + std::to_string(i + 1) +
+                           " of the cascade has " + std::to_string(s.classes) +
+                           " classes, net 1 " + std::to_string(first.classes));
+    if (!(s.tau > 0))
+      return Status::error("net " + std::to_string(i + 1) +
+                           " of the cascade has no positive tau");
+    info.inputs += s.inputs;
+    info.outputs += s.outputs;
+    info.gates += s.gates;
+    info.tau += s.tau;
+    info.backend += (i ? ", then " : "") + s.backend;
+  }
+  info.backend += ")";
+  cascade->stages = std::move(stages);
+  cascade->margins = std::move(margins);
+  cascade->samplesRun.assign(cascade->stages.size(), 0);
+  out = std::move(cascade);
+  return Status::success();
+}
+
+static Status runOn(Runner &r, const uint8_t *x, size_t n, uint32_t *counts,
+                    unsigned threads) {
+  return r.runU8(x, n, counts, nullptr, threads);
+}
+
+static Status runOn(Runner &r, const float *x, size_t n, uint32_t *counts,
+                    unsigned threads) {
+  return r.runF32(x, n, counts, nullptr, threads);
+}
+
+template <typename T>
+Status Cascade::run(const T *x, size_t n, uint32_t *counts, uint32_t *classes,
+                    unsigned threads) {
+  const uint32_t K = runnerInfo.classes;
+  const size_t F = runnerInfo.features;
+  samplesRun.assign(stages.size(), 0);
+  depth.assign(n, 1);
+  // Host runners report a negative device time whatever they ran.
+  lastDeviceSeconds = 0;
+  for (const auto &stage : stages)
+    if (stage->deviceSeconds() < 0)
+      lastDeviceSeconds = -1;
+  // The buffers live in the cascade: a run of thousands of samples would
+  // otherwise fault in megabytes of fresh pages every call.
+  sum.assign(n * K, 0);
+  auto account = [&](size_t stage, size_t samples) {
+    samplesRun[stage] = samples;
+    if (lastDeviceSeconds >= 0)
+      lastDeviceSeconds += stages[stage]->deviceSeconds();
+  };
+  if (n) {
+    if (Status s = runOn(*stages[0], x, n, sum.data(), threads); !s)
+      return s;
+    account(0, n);
+  }
+
+  // The samples still undecided, in order; their rows are gathered into one
+  // contiguous batch per stage so that each net runs at full vector width.
+  open.resize(n);
+  std::iota(open.begin(), open.end(), size_t(0));
+  double tau = stages[0]->info().tau;
+  for (size_t i = 1; i < stages.size() && !open.empty(); ++i) {
+    size_t kept = 0;
+    for (size_t s : open)
+      if (!cascadeDecides(&sum[s * K], K, tau, margins[i - 1]))
+        open[kept++] = s;
+    open.resize(kept);
+    if (open.empty())
+      break;
+    constexpr size_t unit = sizeof(std::max_align_t);
+    rowWords.resize((kept * F * sizeof(T) + unit - 1) / unit);
+    T *rows = reinterpret_cast<T *>(rowWords.data());
+    for (size_t j = 0; j < kept; ++j)
+      std::memcpy(&rows[j * F], &x[open[j] * F], F * sizeof(T));
+    part.resize(kept * K);
+    if (Status s = runOn(*stages[i], rows, kept, part.data(), threads); !s)
+      return s;
+    account(i, kept);
+    for (size_t j = 0; j < kept; ++j) {
+      for (uint32_t c = 0; c < K; ++c)
+        sum[open[j] * K + c] += part[j * K + c];
+      depth[open[j]] = uint8_t(i + 1);
+    }
+    tau += stages[i]->info().tau;
+  }
+  if (counts)
+    std::memcpy(counts, sum.data(), sum.size() * sizeof(uint32_t));
+  if (classes)
+    for (size_t s = 0; s < n; ++s)
+      classes[s] = argmaxClass(&sum[s * K], K);
+  return Status::success();
+}
+
+Status Cascade::runU8(const uint8_t *x, size_t n, uint32_t *counts,
+                      uint32_t *classes, unsigned threads) {
+  return run(x, n, counts, classes, threads);
+}
+
+Status Cascade::runF32(const float *x, size_t n, uint32_t *counts,
+                       uint32_t *classes, unsigned threads) {
+  return run(x, n, counts, classes, threads);
+}
+
+double Cascade::deviceSeconds() const { return lastDeviceSeconds; }
+
+void lgc::simulateCascade(const std::vector<const uint32_t *> &stageCounts,
+                          const std::vector<double> &taus,
+                          const std::vector<double> &margins, size_t n,
+                          uint32_t classes, uint32_t *counts,
+                          uint8_t *stagesPerSample) {
+  for (size_t s = 0; s < n; ++s) {
+    uint32_t *row = counts + s * classes;
+    std::memcpy(row, stageCounts[0] + s * classes, classes * sizeof(uint32_t));
+    double tau = taus[0];
+    size_t ran = 1;
+    for (; ran < stageCounts.size(); ++ran) {
+      if (cascadeDecides(row, classes, tau, margins[ran - 1]))
+        break;
+      for (uint32_t c = 0; c < classes; ++c)
+        row[c] += stageCounts[ran][s * classes + c];
+      tau += taus[ran];
+    }
+    stagesPerSample[s] = uint8_t(ran);
+  }
+}
