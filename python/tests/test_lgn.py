@@ -117,3 +117,27 @@ def test_mirror(workdir):
     with pytest.raises(FileNotFoundError):
         lgc.mirror(workdir / "absent.lgn", never)
     assert not never.exists()
+
+
+def test_cascade_file(workdir):
+    # A .cascade file opens like any net: the second net runs on the samples
+    # whose first-net scores leave the top two classes less than the margin
+    # apart and adds its counts to theirs.
+    a = generate(workdir / "cas_a.lgn", 12, "40,20", 4, seed=6)
+    b = generate(workdir / "cas_b.lgn", 12, "40,20", 4, seed=7)
+    path = workdir / "ab.cascade"
+    path.write_text(f"lgc-cascade 1\nnet {a.name}\nmargin 2\nnet {b.name}\n")
+    x = np.random.default_rng(8).integers(0, 2, size=(600, 12)).astype(np.float32)
+    with lgc.load(a) as na, lgc.load(b) as nb, lgc.load(path) as nc:
+        assert nc.info.tau == na.info.tau + nb.info.tau
+        assert nc.info.backend.startswith("cascade of 2")
+        ca, cb = na.counts(x), nb.counts(x)
+        top2 = np.sort(ca, axis=1)[:, -2:]
+        undecided = (top2[:, 1] - top2[:, 0]) / na.info.tau < 2
+        assert 0 < undecided.sum() < len(x)
+        want = ca + cb * undecided[:, None]
+        assert (nc.counts(x) == want).all()
+        assert (nc.predict(x) == want.argmax(axis=1)).all()
+    path.write_text(f"lgc-cascade 1\nnet {a.name}\nmargin -1\nnet {b.name}\n")
+    with pytest.raises(lgc.LgcError, match=r"ab.cascade:3:8: error: invalid margin '-1'"):
+        lgc.load(path)

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Runtime/Runner.h"
+#include "lgc/Runtime/Cascade.h"
 #include "lgc/Runtime/CudaNet.h"
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Interpreter.h"
@@ -120,6 +121,13 @@ bool lgc::isNetLibraryPath(const std::string &path) {
 }
 
 Status Runner::open(const std::string &path, std::unique_ptr<Runner> &out) {
+  if (isCascadePath(path)) {
+    std::unique_ptr<Cascade> cascade;
+    if (Status s = readCascadeFile(path, cascade); !s)
+      return s;
+    out = std::move(cascade);
+    return Status::success();
+  }
   if (isNetLibraryPath(path)) {
     std::unique_ptr<NetLibrary> lib;
     if (Status s = NetLibrary::open(path, lib); !s)

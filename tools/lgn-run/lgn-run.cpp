@@ -90,7 +90,16 @@ int main(int argc, char **argv) {
   if (int rc = flags.start(argc, argv, kUsage, 1, 255); rc >= 0)
     return rc;
   const std::vector<std::string> &paths = flags.positionals;
-  bool cascade = paths.size() > 1;
+  // A .cascade file names its nets and margins; several nets take them
+  // from --margin.
+  bool cascadeFile = paths.size() == 1 && isCascadePath(paths[0]);
+  bool cascade = paths.size() > 1 || cascadeFile;
+  if (cascadeFile && flags.has("margin"))
+    return flags.fail("--margin: " + paths[0] + " gives the margins"), 1;
+  if (paths.size() > 1)
+    for (const std::string &p : paths)
+      if (isCascadePath(p))
+        return flags.fail("a cascade's nets cannot be cascades (" + p + ")"), 1;
   std::vector<double> margins, sweep;
   if (flags.has("margin") && flags.has("sweep"))
     return flags.fail("--margin and --sweep exclude each other"), 1;
@@ -99,7 +108,7 @@ int main(int argc, char **argv) {
                       (flags.has("margin") ? "margin" : "sweep") +
                       " needs two or more nets (a cascade)"),
            1;
-  if (cascade && !flags.has("margin") && !flags.has("sweep"))
+  if (paths.size() > 1 && !flags.has("margin") && !flags.has("sweep"))
     return flags.fail("several nets run as a cascade: give --margin (or "
                       "--sweep to choose one)"),
            1;
@@ -150,7 +159,8 @@ int main(int argc, char **argv) {
   std::string json = flags.str("json");
 
   std::vector<std::unique_ptr<Runner>> nets;
-  for (const std::string &p : paths) {
+  for (const std::string &p :
+       cascadeFile ? std::vector<std::string>{} : paths) {
     nets.emplace_back();
     if (Status s = Runner::open(p, nets.back()); !s) {
       fmt::print(stderr, "{}\n", s.message());
@@ -165,7 +175,10 @@ int main(int argc, char **argv) {
     if (margins.empty())
       margins.assign(paths.size() - 1, INFINITY);
     std::unique_ptr<Cascade> joined;
-    if (Status s = Cascade::create(std::move(nets), margins, joined); !s) {
+    if (Status s = cascadeFile
+                       ? readCascadeFile(path, joined)
+                       : Cascade::create(std::move(nets), margins, joined);
+        !s) {
       fmt::print(stderr, "lgn-run: {}\n", s.message());
       return 1;
     }

@@ -12,6 +12,8 @@
 #include "lgc/Runtime/Cascade.h"
 #include "../TestUtil.h"
 #include "lgc/Runtime/Ensemble.h"
+#include "lgc/Runtime/FileUtil.h"
+#include "lgc/Runtime/Format.h"
 
 #include <gtest/gtest.h>
 
@@ -267,6 +269,100 @@ TEST(Cascade, RefusesWhatDoesNotFit) {
   EXPECT_EQ(make({a, five}, {1}),
             "error: net 2 of the cascade has 5 classes, net 1 4");
   EXPECT_EQ(make({a, b}, {1}), "");
+}
+
+} // namespace
+
+namespace {
+
+using test::TempDir;
+
+std::string write(const TempDir &dir, const std::string &name,
+                  const std::string &text) {
+  std::string path = dir.file(name);
+  EXPECT_TRUE(writeFileAtomic(path, text).ok());
+  return path;
+}
+
+TEST(CascadeFile, RunsLikeTheCascadeItNames) {
+  TempDir dir;
+  std::vector<Net> nets = threeNets();
+  for (size_t i = 0; i < nets.size(); ++i)
+    ASSERT_TRUE(
+        writeNetFile(dir.file("n" + std::to_string(i) + ".lgn"), nets[i]).ok());
+  // Relative paths are read from the file's directory; comments, blank
+  // lines, spaces and CRLF line ends are fine.
+  std::string path =
+      write(dir, "three.cascade",
+            "lgc-cascade 1\r\n# three nets\n\n  net n0.lgn\n"
+            "margin 1.5\nnet " +
+                dir.file("n1.lgn") + "  \nmargin\tinf\nnet n2.lgn\n");
+  std::unique_ptr<Runner> fromFile;
+  Status s = Runner::open(path, fromFile);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(fromFile->info().tau, 10);
+
+  std::vector<std::unique_ptr<Runner>> stages;
+  for (const Net &net : nets)
+    stages.push_back(Runner::interpreter(net));
+  std::unique_ptr<Cascade> direct;
+  ASSERT_TRUE(Cascade::create(std::move(stages), {1.5, INFINITY}, direct).ok());
+
+  const uint32_t F = nets[0].numFeatures, K = nets[0].numClasses;
+  const size_t n = 500;
+  std::vector<uint8_t> x = indexedRows(n, F, 3);
+  std::vector<uint32_t> a(n * K), b(n * K);
+  ASSERT_TRUE(fromFile->runU8(x.data(), n, a.data(), nullptr).ok());
+  ASSERT_TRUE(direct->runU8(x.data(), n, b.data(), nullptr).ok());
+  EXPECT_EQ(a, b);
+  EXPECT_GT(direct->stageSamples()[1], 0u);
+  EXPECT_LT(direct->stageSamples()[1], n);
+}
+
+TEST(CascadeFile, ErrorsAreLocated) {
+  TempDir dir;
+  ASSERT_TRUE(
+      writeNetFile(dir.file("a.lgn"), test::randomNet(24, {20}, 4, -1, 1))
+          .ok());
+  ASSERT_TRUE(
+      writeNetFile(dir.file("five.lgn"), test::randomNet(24, {20}, 5, -1, 2))
+          .ok());
+  auto error = [&](const std::string &text) {
+    std::string path = write(dir, "bad.cascade", text);
+    std::unique_ptr<Runner> out;
+    Status s = Runner::open(path, out);
+    EXPECT_FALSE(s.ok());
+    EXPECT_EQ(out, nullptr);
+    std::string m = s.message();
+    // Relative to the file, so that the expectations need no directory.
+    return m.compare(0, path.size(), path) == 0 ? m.substr(path.size()) : m;
+  };
+  EXPECT_EQ(error(""), ": error: empty file (expected 'lgc-cascade 1')");
+  EXPECT_EQ(error("lgc-cascade 2\n"),
+            ":1:1: error: expected 'lgc-cascade 1' (a cascade file's first "
+            "line)");
+  EXPECT_EQ(error("lgc-cascade 1\nmargin 1\n"),
+            ":2:1: error: a margin stands between two nets");
+  EXPECT_EQ(error("lgc-cascade 1\nnet a.lgn\nnet a.lgn\n"),
+            ":3:1: error: expected 'margin M' between two nets");
+  EXPECT_EQ(error("lgc-cascade 1\nnet a.lgn\nmargin -2\nnet a.lgn\n"),
+            ":3:8: error: invalid margin '-2' (expected a number >= 0 or inf)");
+  EXPECT_EQ(error("lgc-cascade 1\nnet a.lgn\nmargin 1\n"),
+            ":3: error: the file ends with a margin (expected a net after it)");
+  EXPECT_EQ(error("lgc-cascade 1\nnet\n"), ":2:1: error: 'net' needs a path");
+  EXPECT_EQ(error("lgc-cascade 1\n net a.lgn\n weight 3\n"),
+            ":3:2: error: unknown line 'weight' (expected net or margin)");
+  EXPECT_EQ(error("lgc-cascade 1\nnet a.lgn\nmargin 1\nnet x.cascade\n"),
+            ":4:5: error: a cascade's nets cannot be cascades");
+  EXPECT_EQ(error("lgc-cascade 1\nnet a.lgn\n"),
+            ": error: a cascade needs at least two nets");
+  EXPECT_EQ(error("lgc-cascade 1\nnet a.lgn\nmargin 1\nnet five.lgn\n"),
+            ": error: net 2 of the cascade has 5 classes, net 1 4");
+  std::string missing =
+      error("lgc-cascade 1\nnet a.lgn\nmargin 1\nnet b.lgn\n");
+  EXPECT_EQ(missing.substr(0, 7), ":4:5: " + dir.path.substr(0, 1)) << missing;
+  EXPECT_NE(missing.find("b.lgn: error: cannot open file"), std::string::npos)
+      << missing;
 }
 
 } // namespace

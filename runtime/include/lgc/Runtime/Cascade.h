@@ -75,6 +75,16 @@ private:
   std::vector<std::max_align_t> rowWords;
 };
 
+/// Reads a cascade file (docs/cpu-backend.md, "Cascades"): a first line
+/// `lgc-cascade 1`, then `net PATH` lines with a `margin M` line between
+/// each two (M >= 0 or `inf`); `#` starts a comment line. A relative PATH is
+/// read from the file's directory; a net is anything Runner::open takes but
+/// another cascade. Errors are located (file:line:col).
+Status readCascadeFile(const std::string &path, std::unique_ptr<Cascade> &out);
+
+/// Whether `path` names a cascade file (.cascade).
+bool isCascadePath(const std::string &path);
+
 /// What a cascade would do with stage counts already known for every
 /// sample: `stageCounts[i]` holds stage i's n x classes counts, `taus[i]`
 /// its tau. Fills `counts` (n x classes, the sums a cascade with `margins`

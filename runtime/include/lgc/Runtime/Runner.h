@@ -35,8 +35,8 @@ public:
   virtual ~Runner() = default;
 
   /// Opens a net by its extension: .so (compiled library), .ptx, .cubin or
-  /// .fatbin (GPU module through the CUDA driver), anything else as .lgn
-  /// (interpreter).
+  /// .fatbin (GPU module through the CUDA driver), .cascade (nets run as a
+  /// cascade, lgc/Runtime/Cascade.h), anything else as .lgn (interpreter).
   static Status open(const std::string &path, std::unique_ptr<Runner> &out);
   /// The reference interpreter on a net already in memory.
   static std::unique_ptr<Runner> interpreter(Net net);
