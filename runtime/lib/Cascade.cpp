@@ -195,6 +195,20 @@ void lgc::simulateCascade(const std::vector<const uint32_t *> &stageCounts,
   }
 }
 
+bool lgc::parseCascadeMargin(const std::string &text, double &out) {
+  if (text == "inf") {
+    out = INFINITY;
+    return true;
+  }
+  double v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || p != text.data() + text.size() ||
+      !std::isfinite(v) || v < 0)
+    return false;
+  out = v;
+  return true;
+}
+
 bool lgc::isCascadePath(const std::string &path) {
   const std::string ext = ".cascade";
   return path.size() >= ext.size() &&
@@ -264,16 +278,10 @@ Status lgc::readCascadeFile(const std::string &path,
         return Status::errorAt(at(first + 1),
                                "a margin stands between two nets");
       double m = 0;
-      if (arg == "inf") {
-        m = INFINITY;
-      } else {
-        auto [p, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), m);
-        if (arg.empty() || ec != std::errc() || p != arg.data() + arg.size() ||
-            !std::isfinite(m) || m < 0)
-          return Status::errorAt(at(argAt + 1),
-                                 "invalid margin '" + arg +
-                                     "' (expected a number >= 0 or inf)");
-      }
+      if (!parseCascadeMargin(arg, m))
+        return Status::errorAt(at(argAt + 1),
+                               "invalid margin '" + arg +
+                                   "' (expected a number >= 0 or inf)");
       margins.push_back(m);
     } else {
       return Status::errorAt(at(first + 1), "unknown line '" + key +

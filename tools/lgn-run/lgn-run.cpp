@@ -17,7 +17,6 @@
 #include "lgc/Runtime/Interpreter.h"
 #include "lgc/Runtime/Runner.h"
 
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <fmt/core.h>
@@ -64,16 +63,9 @@ static bool parseMargins(const std::string &text, std::vector<double> &out) {
   size_t start = 0;
   while (true) {
     size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma - start);
     double v = 0;
-    if (item == "inf") {
-      v = INFINITY;
-    } else {
-      auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-      if (item.empty() || ec != std::errc() || p != item.data() + item.size() ||
-          !std::isfinite(v) || v < 0)
-        return false;
-    }
+    if (!parseCascadeMargin(text.substr(start, comma - start), v))
+      return false;
     out.push_back(v);
     if (comma == std::string::npos)
       return true;

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 using namespace lgc;
 
@@ -32,17 +33,18 @@ public:
   const RunnerInfo &info() const override { return inner->info(); }
   Status runU8(const uint8_t *x, size_t n, uint32_t *counts, uint32_t *classes,
                unsigned threads) override {
-    seen.clear();
-    for (size_t i = 0; i < n; ++i)
-      seen.push_back(x[i * info().features]);
+    record(x, n);
     return inner->runU8(x, n, counts, classes, threads);
   }
   Status runF32(const float *x, size_t n, uint32_t *counts, uint32_t *classes,
                 unsigned threads) override {
+    record(x, n);
+    return inner->runF32(x, n, counts, classes, threads);
+  }
+  template <typename T> void record(const T *x, size_t n) {
     seen.clear();
     for (size_t i = 0; i < n; ++i)
-      seen.push_back(x[i * info().features]);
-    return inner->runF32(x, n, counts, classes, threads);
+      seen.push_back(float(x[i * info().features]));
   }
   std::unique_ptr<Runner> inner;
   std::vector<float> seen;
@@ -69,6 +71,25 @@ std::vector<uint8_t> indexedRows(size_t n, uint32_t features, uint64_t seed) {
     for (uint32_t f = 0; f < features; ++f)
       x[i * features + f] = f ? uint8_t(rng.next()) : uint8_t(i);
   return x;
+}
+
+/// Each net's counts on the `n` rows `x` (u8 or float features), and its
+/// tau.
+template <typename T>
+void countsOf(const std::vector<Net> &nets, const std::vector<T> &x, size_t n,
+              std::vector<std::vector<uint32_t>> &netCounts,
+              std::vector<double> &taus) {
+  for (const Net &net : nets) {
+    netCounts.emplace_back(n * net.numClasses);
+    std::unique_ptr<Runner> r = Runner::interpreter(net);
+    Status s;
+    if constexpr (std::is_same_v<T, uint8_t>)
+      s = r->runU8(x.data(), n, netCounts.back().data(), nullptr);
+    else
+      s = r->runF32(x.data(), n, netCounts.back().data(), nullptr);
+    EXPECT_TRUE(s.ok()) << s.message();
+    taus.push_back(net.tau);
+  }
 }
 
 /// The cascade's rule, spelled out: the running sum of counts, and the
@@ -103,13 +124,7 @@ TEST(Cascade, CountsFollowTheRule) {
   std::vector<uint8_t> x = indexedRows(n, F, 7);
   std::vector<std::vector<uint32_t>> netCounts;
   std::vector<double> taus;
-  for (const Net &net : nets) {
-    netCounts.emplace_back(n * K);
-    ASSERT_TRUE(Runner::interpreter(net)
-                    ->runU8(x.data(), n, netCounts.back().data(), nullptr)
-                    .ok());
-    taus.push_back(net.tau);
-  }
+  countsOf(nets, x, n, netCounts, taus);
 
   bool someDeferred = false;
   for (double margin : {0.0, 0.25, 1.0, 2.0, 4.0, double(INFINITY)}) {
@@ -193,16 +208,11 @@ TEST(Cascade, FloatFeaturesAndMarginsPerNet) {
   for (float &v : x)
     v = float(rng.next() % 1000) / 999.0f;
   std::vector<std::vector<uint32_t>> netCounts;
-  std::vector<std::unique_ptr<Runner>> stages;
   std::vector<double> taus;
-  for (const Net &net : nets) {
-    netCounts.emplace_back(n * K);
-    ASSERT_TRUE(Runner::interpreter(net)
-                    ->runF32(x.data(), n, netCounts.back().data(), nullptr)
-                    .ok());
-    taus.push_back(net.tau);
+  countsOf(nets, x, n, netCounts, taus);
+  std::vector<std::unique_ptr<Runner>> stages;
+  for (const Net &net : nets)
     stages.push_back(Runner::interpreter(net));
-  }
   // A tight first margin and none before the last net: no sample reaches
   // it.
   std::unique_ptr<Cascade> cascade;

@@ -75,6 +75,10 @@ private:
   std::vector<std::max_align_t> rowWords;
 };
 
+/// Parses one margin as a cascade file and lgn-run write it: a number >= 0,
+/// or `inf`. False for anything else, the empty string included.
+bool parseCascadeMargin(const std::string &text, double &out);
+
 /// Reads a cascade file (docs/cpu-backend.md, "Cascades"): a first line
 /// `lgc-cascade 1`, then `net PATH` lines with a `margin M` line between
 /// each two (M >= 0 or `inf`); `#` starts a comment line. A relative PATH is
