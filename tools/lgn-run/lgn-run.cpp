@@ -100,6 +100,13 @@ int main(int argc, char **argv) {
                       (flags.has("margin") ? "margin" : "sweep") +
                       " needs two or more nets (a cascade)"),
            1;
+  if (flags.has("sweep"))
+    for (const char *name :
+         {"predictions", "json", "confusion", "report", "repeat"})
+      if (flags.has(name))
+        return flags.fail(std::string("--sweep prints a table only (drop --") +
+                          name + ")"),
+               1;
   if (paths.size() > 1 && !flags.has("margin") && !flags.has("sweep"))
     return flags.fail("several nets run as a cascade: give --margin (or "
                       "--sweep to choose one)"),
