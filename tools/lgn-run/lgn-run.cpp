@@ -24,7 +24,7 @@
 using namespace lgc;
 
 static const char *kUsage =
-    R"(usage: lgn-run NET.lgn|NET.so|NET.ptx|NET.cubin|NET.fatbin [options]
+    R"(usage: lgn-run NET.lgn|NET.so|NET.ptx|NET.cubin|NET.fatbin|NET.cascade [options]
        lgn-run NET NET... --margin M[,M...] [options]
        lgn-run NET NET... --sweep M[,M...] [options]
   --data SPEC     fashion-mnist[:DIR] | mnist[:DIR] | csv:FILE (default fashion-mnist)
@@ -48,7 +48,8 @@ Several nets form a cascade: the first classifies every sample, each next
 one runs only on the samples whose scores so far (summed counts / summed
 tau) leave the top two classes less than a margin apart, and adds its
 counts to theirs; with an infinite margin every net runs on every sample
-(their ensemble).
+(their ensemble). A .cascade file names the nets and margins itself:
+"lgc-cascade 1", then "net PATH" lines with a "margin M" line between two.
   --margin M[,M]  the margin before each net after the first (one value:
                   the same before each); inf: always run the net
   --sweep M[,M]   no timing: run every net on every sample once and print,
