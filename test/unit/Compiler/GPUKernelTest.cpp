@@ -11,6 +11,7 @@
 #include "lgc/Compiler/LGNImportExport.h"
 #include "lgc/Conversion/Passes.h"
 #include "lgc/Dialect/LGN/Passes.h"
+#include "lgc/Runtime/Cascade.h"
 #include "lgc/Runtime/CudaNet.h"
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Generate.h"
@@ -421,6 +422,52 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
                              "allows 1024"),
             std::string::npos)
       << s.message();
+}
+
+/// A cascade whose nets are GPU modules (over the emulated driver) runs
+/// like the same cascade on the interpreter: the doubted samples' rows go
+/// to the second module as a batch of their own, and the device time adds
+/// up over the modules that ran.
+TEST(GPUKernel, CascadeOfModulesOverEmulatedDriver) {
+  std::vector<Net> nets = {runtimeTestNet(11), runtimeTestNet(12)};
+  test::TempDir dir;
+  std::vector<std::unique_ptr<Runner>> gpuStages, hostStages;
+  for (size_t i = 0; i < nets.size(); ++i) {
+    std::string so = dir.file("kernels" + std::to_string(i) + ".so");
+    std::string module = dir.file("net" + std::to_string(i) + ".cubin");
+    ASSERT_TRUE(
+        buildHostModeLibrary(nets[i], 100, kDefaultGpuRegisterWindow, so));
+    std::ofstream(module) << "lgc-host-module:" << so;
+    ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+    gpuStages.emplace_back();
+    Status s = Runner::open(module, gpuStages.back());
+    unsetenv("LGC_CUDA_DRIVER");
+    ASSERT_TRUE(s.ok()) << s.message();
+    hostStages.push_back(Runner::interpreter(nets[i]));
+  }
+  // Six classes of 50 outputs each: a margin of 4 counts leaves some
+  // samples to the second net and decides others.
+  std::unique_ptr<Cascade> gpu, host;
+  ASSERT_TRUE(Cascade::create(std::move(gpuStages), {4.0}, gpu).ok());
+  ASSERT_TRUE(Cascade::create(std::move(hostStages), {4.0}, host).ok());
+  const size_t n = 3000;
+  Samples samples(nets[0], n, 5);
+  const uint32_t K = nets[0].numClasses;
+  std::vector<uint32_t> gpuCounts(n * K), hostCounts(n * K), gpuClasses(n),
+      hostClasses(n);
+  ASSERT_TRUE(
+      gpu->runU8(samples.x.data(), n, gpuCounts.data(), gpuClasses.data())
+          .ok());
+  ASSERT_TRUE(
+      host->runU8(samples.x.data(), n, hostCounts.data(), hostClasses.data())
+          .ok());
+  EXPECT_EQ(gpuCounts, hostCounts);
+  EXPECT_EQ(gpuClasses, hostClasses);
+  EXPECT_EQ(gpu->stageSamples(), host->stageSamples());
+  EXPECT_GT(gpu->stageSamples()[1], 0u);
+  EXPECT_LT(gpu->stageSamples()[1], n);
+  EXPECT_GE(gpu->deviceSeconds(), 0);
+  EXPECT_LT(host->deviceSeconds(), 0);
 }
 
 /// CudaNet over the emulated driver (EmulatedCudaDriver.cpp), whose module
