@@ -8,7 +8,6 @@
 #include "lgc/Runtime/FileUtil.h"
 #include "lgc/Runtime/Interpreter.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -38,8 +37,9 @@ Status Cascade::create(std::vector<std::unique_ptr<Runner>> stages,
                        std::unique_ptr<Cascade> &out) {
   if (stages.size() < 2)
     return Status::error("a cascade needs at least two nets");
-  if (stages.size() > 255)
-    return Status::error("a cascade takes at most 255 nets");
+  if (stages.size() > kMaxCascadeNets)
+    return Status::error("a cascade takes at most " +
+                         std::to_string(kMaxCascadeNets) + " nets");
   if (margins.size() != stages.size() - 1)
     return Status::error("a cascade of " + std::to_string(stages.size()) +
                          " nets needs " + std::to_string(stages.size() - 1) +
@@ -195,106 +195,27 @@ void lgc::simulateCascade(const std::vector<const uint32_t *> &stageCounts,
   }
 }
 
-bool lgc::parseCascadeMargin(const std::string &text, double &out) {
-  if (text == "inf") {
-    out = INFINITY;
-    return true;
-  }
-  double v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || p != text.data() + text.size() ||
-      !std::isfinite(v) || v < 0)
-    return false;
-  out = v;
-  return true;
-}
-
-bool lgc::isCascadePath(const std::string &path) {
-  const std::string ext = ".cascade";
-  return path.size() >= ext.size() &&
-         path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
-}
-
 Status lgc::readCascadeFile(const std::string &path,
                             std::unique_ptr<Cascade> &out) {
   std::string text;
   if (Status s = readFile(path, text); !s)
     return s;
+  CascadeSpec spec;
+  if (Status s = parseCascade(text, path, spec); !s)
+    return s;
   std::string dir;
   if (size_t slash = path.rfind('/'); slash != std::string::npos)
     dir = path.substr(0, slash + 1);
   std::vector<std::unique_ptr<Runner>> nets;
-  std::vector<double> margins;
-  bool sawHeader = false;
-  size_t lineNo = 0, start = 0;
-  auto at = [&](size_t col) {
-    return path + ":" + std::to_string(lineNo) + ":" + std::to_string(col);
-  };
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos)
-      end = text.size();
-    std::string line = text.substr(start, end - start);
-    start = end + 1;
-    ++lineNo;
-    if (!line.empty() && line.back() == '\r')
-      line.pop_back();
-    size_t first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] == '#')
-      continue;
-    size_t keyEnd = line.find_first_of(" \t", first);
-    std::string key = line.substr(first, keyEnd - first);
-    size_t argAt = keyEnd == std::string::npos
-                       ? line.size()
-                       : line.find_first_not_of(" \t", keyEnd);
-    if (argAt == std::string::npos)
-      argAt = line.size();
-    std::string arg = line.substr(argAt);
-    while (!arg.empty() && (arg.back() == ' ' || arg.back() == '\t'))
-      arg.pop_back();
-    if (!sawHeader) {
-      if (key != "lgc-cascade" || arg != "1")
-        return Status::errorAt(at(first + 1),
-                               "expected 'lgc-cascade 1' (a cascade file's "
-                               "first line)");
-      sawHeader = true;
-      continue;
-    }
-    if (key == "net") {
-      if (arg.empty())
-        return Status::errorAt(at(first + 1), "'net' needs a path");
-      if (nets.size() > margins.size())
-        return Status::errorAt(at(first + 1),
-                               "expected 'margin M' between two nets");
-      std::string netPath = arg[0] == '/' ? arg : dir + arg;
-      if (isCascadePath(netPath))
-        return Status::errorAt(at(argAt + 1),
-                               "a cascade's nets cannot be cascades");
-      nets.emplace_back();
-      if (Status s = Runner::open(netPath, nets.back()); !s)
-        return s.withContext(at(argAt + 1) + ": ");
-    } else if (key == "margin") {
-      if (nets.size() <= margins.size())
-        return Status::errorAt(at(first + 1),
-                               "a margin stands between two nets");
-      double m = 0;
-      if (!parseCascadeMargin(arg, m))
-        return Status::errorAt(at(argAt + 1),
-                               "invalid margin '" + arg +
-                                   "' (expected a number >= 0 or inf)");
-      margins.push_back(m);
-    } else {
-      return Status::errorAt(at(first + 1), "unknown line '" + key +
-                                                "' (expected net or margin)");
-    }
+  for (size_t i = 0; i < spec.nets.size(); ++i) {
+    const std::string &net = spec.nets[i];
+    nets.emplace_back();
+    if (Status s = Runner::open(net[0] == '/' ? net : dir + net, nets.back());
+        !s)
+      return s.withContext(spec.netLocations[i] + ": ");
   }
-  if (!sawHeader)
-    return Status::errorAt(path, "empty file (expected 'lgc-cascade 1')");
-  if (nets.size() == margins.size() && !nets.empty())
-    return Status::errorAt(path + ":" + std::to_string(lineNo),
-                           "the file ends with a margin (expected a net "
-                           "after it)");
-  if (Status s = Cascade::create(std::move(nets), std::move(margins), out); !s)
+  if (Status s = Cascade::create(std::move(nets), std::move(spec.margins), out);
+      !s)
     return s.withContext(path + ": ");
   return Status::success();
 }

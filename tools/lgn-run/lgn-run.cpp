@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fmt/core.h>
 
 using namespace lgc;
@@ -52,6 +53,10 @@ counts to theirs; with an infinite margin every net runs on every sample
 "lgc-cascade 1", then "net PATH" lines with a "margin M" line between two.
   --margin M[,M]  the margin before each net after the first (one value:
                   the same before each); inf: always run the net
+  --write-cascade F
+                  with --margin: also write the nets and margins as a
+                  cascade file F (relative paths stay relative where F is
+                  in the current directory)
   --sweep M[,M]   no timing: run every net on every sample once and print,
                   for each margin given (the same before each net), the
                   share of samples each net would run on and the accuracy;
@@ -78,7 +83,7 @@ int main(int argc, char **argv) {
   tools::Flags flags("lgn-run",
                      {"data", "split", "limit", "repeat", "threads", "input",
                       "device", "predictions", "json", "confusion", "margin",
-                      "sweep"},
+                      "sweep", "write-cascade"},
                      {"help", "h", "report"});
   if (int rc = flags.start(argc, argv, kUsage, 1, 255); rc >= 0)
     return rc;
@@ -101,6 +106,8 @@ int main(int argc, char **argv) {
                       (flags.has("margin") ? "margin" : "sweep") +
                       " needs two or more nets (a cascade)"),
            1;
+  if (flags.has("write-cascade") && !(paths.size() > 1 && flags.has("margin")))
+    return flags.fail("--write-cascade needs two or more nets and --margin"), 1;
   if (flags.has("sweep"))
     for (const char *name :
          {"predictions", "json", "confusion", "report", "repeat"})
@@ -184,6 +191,24 @@ int main(int argc, char **argv) {
     }
     stages = joined.get();
     runner = std::move(joined);
+    if (flags.has("write-cascade")) {
+      // The file reads relative paths from its own directory.
+      std::string out = flags.str("write-cascade");
+      bool here = out.find('/') == std::string::npos;
+      CascadeSpec spec;
+      for (const std::string &p : paths)
+        spec.nets.push_back(
+            here || p[0] == '/' ? p : std::filesystem::absolute(p).string());
+      spec.margins = margins;
+      std::string text;
+      Status s = writeCascade(spec, text);
+      if (s)
+        s = writeFileAtomic(out, text);
+      if (!s) {
+        fmt::print(stderr, "lgn-run: {}\n", s.message());
+        return 1;
+      }
+    }
   } else {
     runner = std::move(nets[0]);
   }

@@ -362,6 +362,8 @@ TEST(CascadeFile, ErrorsAreLocated) {
   EXPECT_EQ(error("lgc-cascade 1\nnet\n"), ":2:1: error: 'net' needs a path");
   EXPECT_EQ(error("lgc-cascade 1\n net a.lgn\n weight 3\n"),
             ":3:2: error: unknown line 'weight' (expected net or margin)");
+  EXPECT_EQ(error("lgc-cascade 1\nnet a.lgn\nmargin 1\nnet b\rc.lgn\n"),
+            ":4:5: error: a control character in the net's path");
   EXPECT_EQ(error("lgc-cascade 1\nnet a.lgn\nmargin 1\nnet x.cascade\n"),
             ":4:5: error: a cascade's nets cannot be cascades");
   EXPECT_EQ(error("lgc-cascade 1\nnet a.lgn\n"),
@@ -373,6 +375,60 @@ TEST(CascadeFile, ErrorsAreLocated) {
   EXPECT_EQ(missing.substr(0, 7), ":4:5: " + dir.path.substr(0, 1)) << missing;
   EXPECT_NE(missing.find("b.lgn: error: cannot open file"), std::string::npos)
       << missing;
+}
+
+TEST(CascadeFile, WritesWhatItReads) {
+  CascadeSpec spec;
+  spec.nets = {"a.so", "sub dir/b.so", "/abs/c.lgn", "d.cubin"};
+  spec.margins = {2, 0.1, INFINITY};
+  std::string text;
+  ASSERT_TRUE(writeCascade(spec, text).ok());
+  EXPECT_EQ(text, "lgc-cascade 1\nnet a.so\nmargin 2\nnet sub dir/b.so\n"
+                  "margin 0.1\nnet /abs/c.lgn\nmargin inf\nnet d.cubin\n");
+  CascadeSpec back;
+  Status s = parseCascade(text, "w.cascade", back);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(back.nets, spec.nets);
+  EXPECT_EQ(back.margins, spec.margins);
+  EXPECT_EQ(back.netLocations,
+            (std::vector<std::string>{"w.cascade:2:5", "w.cascade:4:5",
+                                      "w.cascade:6:5", "w.cascade:8:5"}));
+  // A margin that needs all 17 digits comes back the same double.
+  spec.margins[1] = 1.0 / 3.0;
+  ASSERT_TRUE(writeCascade(spec, text).ok());
+  ASSERT_TRUE(parseCascade(text, "w.cascade", back).ok());
+  EXPECT_EQ(back.margins, spec.margins);
+
+  // What a file cannot hold is refused, not written wrong.
+  auto refused = [](std::vector<std::string> nets,
+                    std::vector<double> margins) {
+    CascadeSpec bad;
+    bad.nets = std::move(nets);
+    bad.margins = std::move(margins);
+    std::string out = "untouched";
+    Status s = writeCascade(bad, out);
+    if (s.ok())
+      return std::string("ok");
+    EXPECT_EQ(out, "untouched");
+    return s.message();
+  };
+  EXPECT_EQ(refused({"a.so", "b\n.so"}, {1}),
+            "error: cannot write the net path 'b\n.so' into a cascade file");
+  EXPECT_NE(refused({"a.so", "b\x7f.so"}, {1}).find("cannot write"),
+            std::string::npos);
+  EXPECT_NE(refused({" a.so", "b.so"}, {1}).find("cannot write"),
+            std::string::npos);
+  EXPECT_NE(refused({"a.so", "b.so\t"}, {1}).find("cannot write"),
+            std::string::npos);
+  EXPECT_NE(refused({"a.so", "x.cascade"}, {1}).find("cannot write"),
+            std::string::npos);
+  EXPECT_NE(refused({"a.so", ""}, {1}).find("cannot write"), std::string::npos);
+  EXPECT_NE(refused({"a.so", "b.so"}, {}).find("a margin between each two"),
+            std::string::npos);
+  EXPECT_NE(refused({"a.so"}, {}).find("two or more nets"), std::string::npos);
+  EXPECT_EQ(refused({"a.so", "b.so"}, {-1}),
+            "error: a cascade's margins must be >= 0");
+  EXPECT_EQ(refused({"a.so", "b.so"}, {1}), "ok");
 }
 
 } // namespace

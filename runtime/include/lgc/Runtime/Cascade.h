@@ -18,9 +18,14 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace lgc {
+
+/// The most nets a cascade joins (stagesPerSample counts them in a byte).
+constexpr size_t kMaxCascadeNets = 255;
 
 /// Whether a sample's summed counts `counts` (`classes` of them, from nets
 /// whose taus add up to `tau`) are decided: the top two scores (count / tau)
@@ -31,8 +36,8 @@ bool cascadeDecides(const uint32_t *counts, uint32_t classes, double tau,
 
 class Cascade : public Runner {
 public:
-  /// Joins `stages` (2 to 255) with `margins` (one per stage after the
-  /// first, each >= 0 or +infinity): stage i + 1 runs on the samples that
+  /// Joins `stages` (2 to kMaxCascadeNets) with `margins` (one per stage after
+  /// the first, each >= 0 or +infinity): stage i + 1 runs on the samples that
   /// the stages up to i leave undecided at margins[i]. Every stage must read
   /// the same features and give the same classes; a cascade assumes what an
   /// ensemble does, nets trained for one task on one encoding.
@@ -79,11 +84,30 @@ private:
 /// or `inf`. False for anything else, the empty string included.
 bool parseCascadeMargin(const std::string &text, double &out);
 
-/// Reads a cascade file (docs/cpu-backend.md, "Cascades"): a first line
-/// `lgc-cascade 1`, then `net PATH` lines with a `margin M` line between
-/// each two (M >= 0 or `inf`); `#` starts a comment line. A relative PATH is
+/// A cascade file's contents: the nets' paths as written and the margins
+/// between them.
+struct CascadeSpec {
+  std::vector<std::string> nets;
+  std::vector<double> margins;
+  /// Where each path stands ("file:line:col"), for the errors of opening it.
+  std::vector<std::string> netLocations;
+};
+
+/// Parses a cascade file's text (docs/cpu-backend.md, "Cascades"): a first
+/// line `lgc-cascade 1`, then two or more `net PATH` lines with a `margin M`
+/// line between each two (M >= 0 or `inf`); `#` starts a comment line.
+/// Errors are located (path:line:col). Opens nothing.
+Status parseCascade(std::string_view text, const std::string &path,
+                    CascadeSpec &out);
+
+/// The text of a cascade file for `spec`, which parseCascade reads back to
+/// the same nets and margins; an error for what a file cannot hold (paths
+/// with line breaks or surrounding blanks, too few margins).
+Status writeCascade(const CascadeSpec &spec, std::string &out);
+
+/// Reads and parses a cascade file and opens its nets: a relative PATH is
 /// read from the file's directory; a net is anything Runner::open takes but
-/// another cascade. Errors are located (file:line:col).
+/// another cascade.
 Status readCascadeFile(const std::string &path, std::unique_ptr<Cascade> &out);
 
 /// Whether `path` names a cascade file (.cascade).
