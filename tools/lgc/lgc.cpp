@@ -398,6 +398,13 @@ int main(int argc, char **argv) {
   };
 
   MLIRContext context;
+  // An op of a trained net prints as megabytes of operands: an error shows
+  // its message and location alone unless --mlir-print-op-on-diagnostic
+  // asks for the op.
+  if (auto *opt =
+          cl::getRegisteredOptions().lookup("mlir-print-op-on-diagnostic");
+      !opt || !opt->getNumOccurrences())
+    context.printOpOnDiagnostic(false);
   SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
   // Diagnostics without a location (bad options, a missing linker) read as
