@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Runtime/Cascade.h"
+#include "lgc/Runtime/FileUtil.h"
 
 #include <charconv>
 #include <cmath>
@@ -26,9 +27,7 @@ bool lgc::parseCascadeMargin(const std::string &text, double &out) {
 }
 
 bool lgc::isCascadePath(const std::string &path) {
-  const std::string ext = ".cascade";
-  return path.size() >= ext.size() &&
-         path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
+  return pathEndsWith(path, ".cascade");
 }
 
 /// Control characters (tabs aside) in a path are refused on both sides:

@@ -7,6 +7,7 @@
 #include "lgc/Runtime/Runner.h"
 #include "lgc/Runtime/Cascade.h"
 #include "lgc/Runtime/CudaNet.h"
+#include "lgc/Runtime/FileUtil.h"
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Interpreter.h"
 #include "lgc/Runtime/NetLibrary.h"
@@ -104,20 +105,15 @@ private:
   double lastDeviceSeconds = 0;
 };
 
-bool endsWith(const std::string &s, const char *suffix) {
-  size_t n = std::char_traits<char>::length(suffix);
-  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
-}
-
 } // namespace
 
 bool lgc::isGpuModulePath(const std::string &path) {
-  return endsWith(path, ".ptx") || endsWith(path, ".cubin") ||
-         endsWith(path, ".fatbin");
+  return pathEndsWith(path, ".ptx") || pathEndsWith(path, ".cubin") ||
+         pathEndsWith(path, ".fatbin");
 }
 
 bool lgc::isNetLibraryPath(const std::string &path) {
-  return endsWith(path, ".so");
+  return pathEndsWith(path, ".so");
 }
 
 Status Runner::open(const std::string &path, std::unique_ptr<Runner> &out) {

@@ -238,6 +238,17 @@ int main(int argc, char **argv) {
   if (input == "u8" && !fromPixels)
     return flags.fail(data.name + " has no 8-bit pixels; use --input f32"), 1;
 
+  // Every run of a net here is over the first n samples in the chosen form.
+  auto runOnData = [&](Runner &net, uint32_t *counts, uint32_t *classes) {
+    return input == "u8" ? net.runU8(data.pixels.data(), n, counts, classes,
+                                     unsigned(threads))
+                         : net.runF32(data.features.data(), n, counts, classes,
+                                      unsigned(threads));
+  };
+  auto percent = [&](size_t part) {
+    return n ? 100.0 * double(part) / double(n) : 0.0;
+  };
+
   if (!sweep.empty()) {
     // Every net once on every sample; each margin's cascade is then
     // arithmetic on those counts (simulateCascade), the same rule as a run.
@@ -248,12 +259,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < stages->numStages(); ++i) {
       Runner &net = stages->stage(i);
       netCounts[i].resize(n * K);
-      Status s = input == "u8"
-                     ? net.runU8(data.pixels.data(), n, netCounts[i].data(),
-                                 nullptr, unsigned(threads))
-                     : net.runF32(data.features.data(), n, netCounts[i].data(),
-                                  nullptr, unsigned(threads));
-      if (!s) {
+      if (Status s = runOnData(net, netCounts[i].data(), nullptr); !s) {
         fmt::print(stderr, "{}\n", s.message());
         return 1;
       }
@@ -280,8 +286,8 @@ int main(int argc, char **argv) {
       }
       fmt::print("{:>8}", std::isinf(m) ? "inf" : fmt::format("{:g}", m));
       for (size_t r : reached)
-        fmt::print(" {:>7.2f}%", n ? 100.0 * double(r) / double(n) : 0.0);
-      fmt::print(" {:>8.2f}%\n", n ? 100.0 * double(correct) / double(n) : 0.0);
+        fmt::print(" {:>7.2f}%", percent(r));
+      fmt::print(" {:>8.2f}%\n", percent(correct));
     }
     return 0;
   }
@@ -295,12 +301,7 @@ int main(int argc, char **argv) {
   double deviceSeconds = 0;
   auto start = std::chrono::steady_clock::now();
   for (uint64_t r = 0; r < repeat; ++r) {
-    Status s = input == "u8"
-                   ? runner->runU8(data.pixels.data(), n, countsOut,
-                                   classes.data(), unsigned(threads))
-                   : runner->runF32(data.features.data(), n, countsOut,
-                                    classes.data(), unsigned(threads));
-    if (!s) {
+    if (Status s = runOnData(*runner, countsOut, classes.data()); !s) {
       fmt::print(stderr, "{}\n", s.message());
       return 1;
     }
@@ -436,7 +437,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < stages->numStages(); ++i) {
       size_t ran = stages->stageSamples()[i];
       fmt::print("{} net {} on {} samples ({:.2f}%)", i ? "," : "", i + 1, ran,
-                 n ? 100.0 * double(ran) / double(n) : 0.0);
+                 percent(ran));
     }
     fmt::print("\n");
   }

@@ -95,11 +95,6 @@ static const char *kUsage = R"(usage: lgn-train [options] -o NET.lgn
 
 namespace {
 
-bool endsWith(const std::string &s, const char *suffix) {
-  size_t n = std::strlen(suffix);
-  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
-}
-
 /// Runs `python args...` with the lgc package on PYTHONPATH (from
 /// LGC_PYTHON_DIR or the source tree this tool was built from); returns its
 /// exit status, -1 when it could not run. `quiet` sends its stderr to
@@ -183,7 +178,7 @@ Status drawPlot(const std::string &python, const std::string &plot,
       std::remove(temporary);
     if (rc == 0)
       return Status::success();
-    if (!endsWith(plot, ".svg"))
+    if (!pathEndsWith(plot, ".svg"))
       return Status::errorAt(plot, "python3 -m lgc.plot failed");
   }
   fmt::print(stderr, "lgn-train: note: matplotlib is not available, writing "
@@ -443,12 +438,12 @@ int main(int argc, char **argv) {
   // The tool draws the plot itself after the run (matplotlib or the
   // built-in SVG), so the trainer writes none.
   std::string plot = flags.str("plot");
-  if (!plot.empty() && !endsWith(plot, ".svg") && !endsWith(plot, ".png") &&
-      !endsWith(plot, ".pdf"))
+  if (!plot.empty() && !pathEndsWith(plot, ".svg") &&
+      !pathEndsWith(plot, ".png") && !pathEndsWith(plot, ".pdf"))
     return flags.fail("--plot must end in .svg, .png or .pdf"), 1;
   // Checked before training: a .png or .pdf needs matplotlib.
   std::string plotPython = plot.empty() ? "" : findPlotPython();
-  if (!plot.empty() && plotPython.empty() && !endsWith(plot, ".svg"))
+  if (!plot.empty() && plotPython.empty() && !pathEndsWith(plot, ".svg"))
     return flags.fail("--plot " + plot +
                       " needs python3 with matplotlib (Debian: "
                       "python3-matplotlib); use an .svg for the built-in plot"),

@@ -446,6 +446,14 @@ buildPart(const NetPartition &partition, const NetTables &tables,
   std::vector<llvm::Function *> blocks(partition.blocks().size(), nullptr),
       gathers(partition.blocks().size(), nullptr);
   unsigned blockFunctions = 0;
+  // The next block function, defined: the emitter writes its body.
+  auto nextBlockFunction = [&] {
+    llvm::Function *f = emitter.declare(
+        (abi::kCpuBlockFunction + llvm::Twine(blockFunctions++)).str(),
+        llvm::GlobalValue::InternalLinkage);
+    emitter.define(f);
+    return f;
+  };
   llvm::ArrayRef<BlockPlan> plans = partition.blocks();
   for (unsigned p = 0; p < partition.numParts(); ++p) {
     unsigned end = partition.partBlocks(p + 1);
@@ -456,17 +464,11 @@ buildPart(const NetPartition &partition, const NetTables &tables,
         continue;
       }
       if (llvm::isa<lgn::ConvOp>(plan.op) && plan.gathered) {
-        gathers[k] = emitter.declare(
-            (abi::kCpuBlockFunction + llvm::Twine(blockFunctions++)).str(),
-            llvm::GlobalValue::InternalLinkage);
-        emitter.define(gathers[k]);
+        gathers[k] = nextBlockFunction();
         emitter.emitGather(plan);
         emitter.builder().CreateRetVoid();
       }
-      blocks[k] = emitter.declare(
-          (abi::kCpuBlockFunction + llvm::Twine(blockFunctions++)).str(),
-          llvm::GlobalValue::InternalLinkage);
-      emitter.define(blocks[k]);
+      blocks[k] = nextBlockFunction();
       if (llvm::isa<lgn::ConvOp>(plan.op)) {
         llvm::SmallVector<const BlockPlan *> layer{&plan};
         while (k + layer.size() < end && layer.size() < options.convsPerLoop &&

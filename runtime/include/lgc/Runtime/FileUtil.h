@@ -14,6 +14,12 @@
 
 namespace lgc {
 
+/// Whether `path` ends with `suffix` (an extension such as ".so").
+inline bool pathEndsWith(std::string_view path, std::string_view suffix) {
+  return path.size() >= suffix.size() &&
+         path.substr(path.size() - suffix.size()) == suffix;
+}
+
 /// Reads a whole file into `out`; "-" reads standard input.
 Status readFile(const std::string &path, std::string &out);
 
