@@ -8,6 +8,7 @@
 #include "lgc/Runtime/FileUtil.h"
 #include "lgc/Runtime/Interpreter.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -18,14 +19,13 @@ bool lgc::cascadeDecides(const uint32_t *counts, uint32_t classes, double tau,
                          double margin) {
   if (classes < 2)
     return true;
+  // Without branches: which class leads is data, and mispredicted branches
+  // made this loop a few percent of a whole cascade.
   uint32_t top = 0, second = 0;
   for (uint32_t c = 0; c < classes; ++c) {
-    if (counts[c] > top) {
-      second = top;
-      top = counts[c];
-    } else if (counts[c] > second) {
-      second = counts[c];
-    }
+    uint32_t x = counts[c];
+    second = std::max(second, std::min(top, x));
+    top = std::max(top, x);
   }
   // In counts rather than scores, so that margin 0 decides every row
   // exactly, whatever the rounding of a division would do.
@@ -139,7 +139,11 @@ Status Cascade::run(const T *x, size_t n, uint32_t *counts, uint32_t *classes,
     if (open.empty())
       break;
     constexpr size_t unit = sizeof(std::max_align_t);
-    rowWords.resize((kept * F * sizeof(T) + unit - 1) / unit);
+    // Grown, never shrunk: a later stage's smaller batch would otherwise
+    // make the next call zero the difference again.
+    size_t words = (kept * F * sizeof(T) + unit - 1) / unit;
+    if (rowWords.size() < words)
+      rowWords.resize(words);
     T *rows = reinterpret_cast<T *>(rowWords.data());
     for (size_t j = 0; j < kept; ++j)
       std::memcpy(&rows[j * F], &x[open[j] * F], F * sizeof(T));
