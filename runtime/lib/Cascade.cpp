@@ -99,25 +99,43 @@ static Status runOn(Runner &r, const float *x, size_t n, uint32_t *counts,
   return r.runF32(x, n, counts, nullptr, threads);
 }
 
+std::unique_ptr<Cascade::Workspace> Cascade::takeWorkspace() {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (idle.empty())
+    return std::make_unique<Workspace>();
+  std::unique_ptr<Workspace> w = std::move(idle.back());
+  idle.pop_back();
+  return w;
+}
+
+void Cascade::finishRun(std::unique_ptr<Workspace> w, double deviceSeconds) {
+  std::lock_guard<std::mutex> lock(mutex);
+  // Swapped, not copied: the workspace takes the older figures' memory.
+  samplesRun.swap(w->samplesRun);
+  depth.swap(w->depth);
+  lastDeviceSeconds = deviceSeconds;
+  idle.push_back(std::move(w));
+}
+
 template <typename T>
 Status Cascade::run(const T *x, size_t n, uint32_t *counts, uint32_t *classes,
                     unsigned threads) {
   const uint32_t K = runnerInfo.classes;
   const size_t F = runnerInfo.features;
-  samplesRun.assign(stages.size(), 0);
-  depth.assign(n, 1);
+  std::unique_ptr<Workspace> w = takeWorkspace();
+  w->samplesRun.assign(stages.size(), 0);
+  w->depth.assign(n, 1);
   // Host runners report a negative device time whatever they ran.
-  lastDeviceSeconds = 0;
+  double deviceSeconds = 0;
   for (const auto &stage : stages)
     if (stage->deviceSeconds() < 0)
-      lastDeviceSeconds = -1;
-  // The buffers live in the cascade: a run of thousands of samples would
-  // otherwise fault in megabytes of fresh pages every call.
+      deviceSeconds = -1;
+  std::vector<uint32_t> &sum = w->sum;
   sum.assign(n * K, 0);
   auto account = [&](size_t stage, size_t samples) {
-    samplesRun[stage] = samples;
-    if (lastDeviceSeconds >= 0)
-      lastDeviceSeconds += stages[stage]->deviceSeconds();
+    w->samplesRun[stage] = samples;
+    if (deviceSeconds >= 0)
+      deviceSeconds += stages[stage]->deviceSeconds();
   };
   if (n) {
     if (Status s = runOn(*stages[0], x, n, sum.data(), threads); !s)
@@ -127,6 +145,7 @@ Status Cascade::run(const T *x, size_t n, uint32_t *counts, uint32_t *classes,
 
   // The samples still undecided, in order; their rows are gathered into one
   // contiguous batch per stage so that each net runs at full vector width.
+  std::vector<size_t> &open = w->open;
   open.resize(n);
   std::iota(open.begin(), open.end(), size_t(0));
   double tau = stages[0]->info().tau;
@@ -142,19 +161,20 @@ Status Cascade::run(const T *x, size_t n, uint32_t *counts, uint32_t *classes,
     // Grown, never shrunk: a later stage's smaller batch would otherwise
     // make the next call zero the difference again.
     size_t words = (kept * F * sizeof(T) + unit - 1) / unit;
-    if (rowWords.size() < words)
-      rowWords.resize(words);
-    T *rows = reinterpret_cast<T *>(rowWords.data());
+    if (w->rowWords.size() < words)
+      w->rowWords.resize(words);
+    T *rows = reinterpret_cast<T *>(w->rowWords.data());
     for (size_t j = 0; j < kept; ++j)
       std::memcpy(&rows[j * F], &x[open[j] * F], F * sizeof(T));
-    part.resize(kept * K);
-    if (Status s = runOn(*stages[i], rows, kept, part.data(), threads); !s)
+    w->part.resize(kept * K);
+    const uint32_t *part = w->part.data();
+    if (Status s = runOn(*stages[i], rows, kept, w->part.data(), threads); !s)
       return s;
     account(i, kept);
     for (size_t j = 0; j < kept; ++j) {
       for (uint32_t c = 0; c < K; ++c)
         sum[open[j] * K + c] += part[j * K + c];
-      depth[open[j]] = uint8_t(i + 1);
+      w->depth[open[j]] = uint8_t(i + 1);
     }
     tau += stages[i]->info().tau;
   }
@@ -163,6 +183,7 @@ Status Cascade::run(const T *x, size_t n, uint32_t *counts, uint32_t *classes,
   if (classes)
     for (size_t s = 0; s < n; ++s)
       classes[s] = argmaxClass(&sum[s * K], K);
+  finishRun(std::move(w), deviceSeconds);
   return Status::success();
 }
 
@@ -176,7 +197,10 @@ Status Cascade::runF32(const float *x, size_t n, uint32_t *counts,
   return run(x, n, counts, classes, threads);
 }
 
-double Cascade::deviceSeconds() const { return lastDeviceSeconds; }
+double Cascade::deviceSeconds() const {
+  std::lock_guard<std::mutex> lock(mutex);
+  return lastDeviceSeconds;
+}
 
 void lgc::simulateCascade(const std::vector<const uint32_t *> &stageCounts,
                           const std::vector<double> &taus,

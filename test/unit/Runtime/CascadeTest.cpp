@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 #include <type_traits>
 
 using namespace lgc;
@@ -232,6 +233,58 @@ TEST(Cascade, FloatFeaturesAndMarginsPerNet) {
   // No samples: nothing runs, nothing fails.
   EXPECT_TRUE(cascade->runF32(nullptr, 0, nullptr, nullptr).ok());
   EXPECT_EQ(cascade->stageSamples()[0], 0u);
+}
+
+/// The C runtime promises thread-safe runs, and lgc_rt_open opens cascade
+/// files: runs on one cascade from several threads at once must each get
+/// their own samples' counts (a run's working memory was the cascade's own,
+/// shared by every run in flight).
+TEST(Cascade, ConcurrentRunsAgree) {
+  std::vector<Net> nets = threeNets();
+  const uint32_t F = nets[0].numFeatures, K = nets[0].numClasses;
+  std::vector<std::unique_ptr<Runner>> stages;
+  for (const Net &net : nets)
+    stages.push_back(Runner::interpreter(net));
+  std::unique_ptr<Cascade> cascade;
+  ASSERT_TRUE(Cascade::create(std::move(stages), {1.0, 1.0}, cascade).ok());
+
+  // Each thread its own batch size and rows; the counts a lone run gives.
+  constexpr unsigned kThreads = 4;
+  std::vector<std::vector<uint8_t>> x;
+  std::vector<std::vector<uint32_t>> want;
+  for (unsigned t = 0; t < kThreads; ++t) {
+    size_t n = 200 + 37 * t;
+    x.push_back(indexedRows(n, F, 100 + t));
+    want.emplace_back(n * K);
+    ASSERT_TRUE(cascade->runU8(x[t].data(), n, want[t].data(), nullptr).ok());
+    EXPECT_GT(cascade->stageSamples()[1], 0u);
+  }
+  std::vector<unsigned> wrong(kThreads, 0), failed(kThreads, 0);
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < kThreads; ++t)
+    pool.emplace_back([&, t] {
+      size_t n = x[t].size() / F;
+      std::vector<uint32_t> counts(n * K);
+      for (unsigned round = 0; round < 40; ++round) {
+        std::fill(counts.begin(), counts.end(), 0u);
+        if (!cascade->runU8(x[t].data(), n, counts.data(), nullptr).ok())
+          ++failed[t];
+        else if (counts != want[t])
+          ++wrong[t];
+      }
+    });
+  for (std::thread &th : pool)
+    th.join();
+  for (unsigned t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(failed[t], 0u) << "thread " << t;
+    EXPECT_EQ(wrong[t], 0u) << "thread " << t;
+  }
+  // The figures are those of one whole run.
+  size_t total = 0;
+  for (size_t k : cascade->stageSamples())
+    total += k;
+  EXPECT_GE(total, cascade->stagesPerSample().size());
+  EXPECT_EQ(cascade->stageSamples()[0], cascade->stagesPerSample().size());
 }
 
 TEST(Cascade, DecidesByScoreMargin) {

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,9 +57,12 @@ public:
 
   size_t numStages() const { return stages.size(); }
   Runner &stage(size_t i) const { return *stages[i]; }
-  /// How many samples each stage ran on in the last run.
+  /// How many samples each stage ran on in the last run to finish. Runs may
+  /// overlap (each takes working memory of its own); read these while none
+  /// is in flight.
   const std::vector<size_t> &stageSamples() const { return samplesRun; }
-  /// How many stages ran on each sample of the last run (1 .. numStages()).
+  /// How many stages ran on each sample of the last run to finish
+  /// (1 .. numStages()); the same caveat.
   const std::vector<uint8_t> &stagesPerSample() const { return depth; }
 
 private:
@@ -67,21 +71,31 @@ private:
   Status run(const T *x, size_t n, uint32_t *counts, uint32_t *classes,
              unsigned threads);
 
+  /// A run's working memory. Kept between runs (a run of thousands of
+  /// samples would otherwise fault in megabytes of fresh pages every call),
+  /// and one per run in flight, so that concurrent runs never share one.
+  struct Workspace {
+    std::vector<uint32_t> sum, part;
+    std::vector<size_t> open, samplesRun;
+    std::vector<uint8_t> depth;
+    /// The undecided samples' feature rows (u8 or f32), suitably aligned.
+    std::vector<std::max_align_t> rowWords;
+  };
+  std::unique_ptr<Workspace> takeWorkspace();
+  /// Publishes a finished run's figures and parks its workspace.
+  void finishRun(std::unique_ptr<Workspace> w, double deviceSeconds);
+
   std::vector<std::unique_ptr<Runner>> stages;
   std::vector<double> margins;
   RunnerInfo runnerInfo;
+  /// Guards `idle` and the last run's figures below.
+  mutable std::mutex mutex;
+  std::vector<std::unique_ptr<Workspace>> idle;
   std::vector<size_t> samplesRun;
   std::vector<uint8_t> depth;
   double lastDeviceSeconds = -1;
-  // A run's working memory, kept between runs.
-  std::vector<uint32_t> sum, part;
-  std::vector<size_t> open;
-  /// The undecided samples' feature rows (u8 or f32), suitably aligned.
-  std::vector<std::max_align_t> rowWords;
 };
 
-/// Parses one margin as a cascade file and lgn-run write it: a number >= 0,
-/// or `inf`. False for anything else, the empty string included.
 bool parseCascadeMargin(const std::string &text, double &out);
 
 /// A cascade file's contents: the nets' paths as written and the margins
