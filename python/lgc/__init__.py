@@ -7,6 +7,8 @@
     lgc.compile("net.lgn", "net.so")  # the lgc tool
     lgn = lgc.read_lgn("net.lgn")     # the format as numpy arrays
     lgn = lgc.from_difflogic(model, thresholds=[0.5])
+    net = lgc.cascade(["a.so", "rest.so"], margins=[2])  # rest.so only
+                                      # where a.so's top two scores are close
 
 Everything runs in lgc's C runtime (liblgcrt) through ctypes: contiguous
 numpy arrays are passed without a copy and batches of a net.so are split
@@ -24,7 +26,7 @@ from .errors import LgcError
 from .lgn import KIND_NAMES, LgnNet, ensemble, mirror, read_lgn, write_lgn
 
 __all__ = [
-    "LgcError", "Net", "NetInfo", "LgnNet", "KIND_NAMES", "load", "compile",
+    "LgcError", "Net", "NetInfo", "LgnNet", "KIND_NAMES", "load", "cascade", "compile",
     "read_lgn", "write_lgn", "ensemble", "mirror", "from_difflogic", "to_difflogic_state",
 ]
 
@@ -45,15 +47,17 @@ class NetInfo:
 class Net:
     """A net opened by the C runtime: a net.so, a .lgn or a GPU module."""
 
-    def __init__(self, path, threads=0):
-        path = os.fspath(path)
-        if not os.path.exists(path):
-            raise FileNotFoundError(path)
-        if not isinstance(threads, int) or threads < 0:
-            raise ValueError(f"threads must be a non-negative integer, not {threads!r}")
+    def __init__(self, path, threads=0, _open=None):
+        _check_threads(threads)
         self._lib = _native.lib()
         err = _native.error_buffer()
-        self._handle = self._lib.lgc_rt_open(path.encode(), err, len(err))
+        if _open is None:
+            path = os.fspath(path)
+            if not os.path.exists(path):
+                raise FileNotFoundError(path)
+            self._handle = self._lib.lgc_rt_open(path.encode(), err, len(err))
+        else:
+            self._handle = _open(self._lib, err)
         if not self._handle:
             raise LgcError(_native.message(err))
         raw = self._lib.lgc_rt_info(self._handle).contents
@@ -83,6 +87,14 @@ class Net:
         i = self.info
         return (f"lgc.Net({i.path!r}, {i.features} features -> {i.classes} classes, "
                 f"{i.gates} gates, {i.backend})")
+
+    @property
+    def cascade_samples(self):
+        """For a cascade (lgc.cascade or a .cascade file): how many samples
+        each of its nets ran on in the last run, a list; None otherwise."""
+        if not self._handle:
+            raise LgcError("the net is closed")
+        return _native.cascade_samples(self._lib, self._handle)
 
     def _samples(self, x):
         """x as a C-contiguous (n, features) uint8 or float32 array (no copy
@@ -119,8 +131,7 @@ class Net:
         x = self._samples(x)
         n = x.shape[0]
         threads = self.threads if threads is None else threads
-        if not isinstance(threads, int) or threads < 0:
-            raise ValueError(f"threads must be a non-negative integer, not {threads!r}")
+        _check_threads(threads)
         classes = np.empty(n, dtype=np.uint32) if want_classes else None
         counts = np.empty((n, self.info.classes), dtype=np.uint32) if want_counts else None
         fn = self._lib.lgc_rt_run_u8 if x.dtype == np.uint8 else self._lib.lgc_rt_run_f32
@@ -145,6 +156,45 @@ class Net:
     def scores(self, x, threads=None):
         """GroupSum scores: counts / tau, as float64."""
         return self.counts(x, threads).astype(np.float64) / self.info.tau
+
+
+def _check_threads(threads):
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 0:
+        raise ValueError(f"threads must be a non-negative integer, not {threads!r}")
+
+
+def cascade(nets, margins, threads=0):
+    """Joins 2 or more nets (paths of anything lgc.load opens but a .cascade)
+    into one: net i + 1 runs only on the samples whose summed scores (counts
+    over summed tau) from nets 1 .. i leave the top two classes less than
+    margins[i - 1] apart, and adds its counts; the others keep what they
+    have. `margins`: one number per net after the first (>= 0; math.inf runs
+    the net on every sample), or one number for all. The same net as a
+    .cascade file naming them; `cascade_samples` tells how far samples got."""
+    if isinstance(nets, (str, bytes, os.PathLike)):
+        raise TypeError("nets must be a sequence of paths, not one path")
+    paths = []
+    for net in nets:
+        path = os.fspath(net.info.path if isinstance(net, Net) else net)
+        if not os.path.exists(path):
+            raise FileNotFoundError(path)
+        paths.append(path)
+    if len(paths) < 2:
+        raise ValueError(f"a cascade joins two or more nets, not {len(paths)}")
+    if isinstance(margins, (int, float)) and not isinstance(margins, bool):
+        margins = [margins] * (len(paths) - 1)
+    margins = list(margins)
+    if len(margins) != len(paths) - 1:
+        raise ValueError(f"a cascade of {len(paths)} nets takes {len(paths) - 1} "
+                         f"margins, one per net after the first, not {len(margins)}")
+    for m in margins:
+        if isinstance(m, bool) or not isinstance(m, (int, float)) or not m >= 0:
+            raise ValueError(f"margins must be numbers >= 0 (math.inf allowed), not {m!r}")
+
+    def open_cascade(lib, err):
+        return _native.open_cascade(lib, paths, margins, err)
+
+    return Net(", ".join(paths), threads, _open=open_cascade)
 
 
 def load(path, threads=0):

@@ -122,6 +122,11 @@ def lib():
     handle.lgc_rt_info.argtypes = [p]
     handle.lgc_rt_backend.restype = ctypes.c_char_p
     handle.lgc_rt_backend.argtypes = [p]
+    handle.lgc_rt_open_cascade.restype = p
+    handle.lgc_rt_open_cascade.argtypes = [ctypes.POINTER(ctypes.c_char_p), size,
+                                           ctypes.POINTER(ctypes.c_double), err, size]
+    handle.lgc_rt_cascade_samples.restype = size
+    handle.lgc_rt_cascade_samples.argtypes = [p, ctypes.POINTER(size), size]
     for name in ("lgc_rt_run_u8", "lgc_rt_run_f32"):
         fn = getattr(handle, name)
         fn.restype = ctypes.c_int
@@ -140,6 +145,23 @@ def lib():
                                       ctypes.c_uint32, err, size]
     _lib = handle
     return handle
+
+
+def open_cascade(lib, paths, margins, err):
+    """lgc_rt_open_cascade on Python lists of paths (str) and margins."""
+    c_paths = (ctypes.c_char_p * len(paths))(*[os.fsencode(p) for p in paths])
+    c_margins = (ctypes.c_double * len(margins))(*[float(m) for m in margins])
+    return lib.lgc_rt_open_cascade(c_paths, len(paths), c_margins, err, len(err))
+
+
+def cascade_samples(lib, handle):
+    """The samples each net of a cascade ran on in its last run, or None."""
+    nets = lib.lgc_rt_cascade_samples(handle, None, 0)
+    if not nets:
+        return None
+    out = (ctypes.c_size_t * nets)()
+    lib.lgc_rt_cascade_samples(handle, out, nets)
+    return list(out)
 
 
 def error_buffer():

@@ -1,5 +1,7 @@
 """read_lgn / write_lgn: lgc's own reader and writer from Python."""
+import math
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -141,3 +143,68 @@ def test_cascade_file(workdir):
     path.write_text(f"lgc-cascade 1\nnet {a.name}\nmargin -1\nnet {b.name}\n")
     with pytest.raises(lgc.LgcError, match=r"ab.cascade:3:8: error: invalid margin '-1'"):
         lgc.load(path)
+
+
+def test_cascade_constructor(workdir):
+    # lgc.cascade joins nets without a file: three nets, two margins, against
+    # the rule in numpy; the samples each net ran on; runs from several
+    # threads at once agree with a lone run.
+    nets = [generate(workdir / f"cc_{k}.lgn", 12, "40,20", 4, seed=20 + k) for k in range(3)]
+    x = np.random.default_rng(9).integers(0, 2, size=(700, 12)).astype(np.float32)
+    with lgc.cascade(nets, [2, 1]) as nc:
+        assert nc.info.backend.startswith("cascade of 3")
+        singles = [lgc.load(p) for p in nets]
+        got = nc.counts(x)
+        total = singles[0].counts(x).astype(np.int64)
+        tau = singles[0].info.tau
+        ran = [len(x)]
+        for k, margin in zip((1, 2), (2, 1)):
+            top2 = np.sort(total, axis=1)[:, -2:]
+            undecided = (top2[:, 1] - top2[:, 0]) / tau < margin
+            if k == 1:
+                # The second margin must see the first net's survivors only.
+                open_ = undecided
+            else:
+                open_ = open_ & undecided
+            ran.append(int(open_.sum()))
+            total = total + singles[k].counts(x) * open_[:, None]
+            tau += singles[k].info.tau
+        assert 0 < ran[2] < ran[1] < len(x)
+        assert (got == total).all()
+        assert nc.cascade_samples == ran
+        assert singles[0].cascade_samples is None
+        with ThreadPoolExecutor(4) as pool:
+            for counts in pool.map(lambda _: nc.counts(x), range(16)):
+                assert (counts == got).all()
+        # One margin for every net; infinity runs every net everywhere.
+        with lgc.cascade(nets, math.inf) as every:
+            want = sum(s.counts(x).astype(np.int64) for s in singles)
+            assert (every.counts(x) == want).all()
+            assert every.cascade_samples == [len(x)] * 3
+
+    cas = workdir / "two.cascade"
+    cas.write_text(f"lgc-cascade 1\nnet {nets[0].name}\nmargin 1\nnet {nets[1].name}\n")
+    with pytest.raises(lgc.LgcError, match=r"net 2: error: a cascade.s nets cannot be cascades"):
+        lgc.cascade([nets[0], cas], [1])
+    with pytest.raises(ValueError, match="two or more nets"):
+        lgc.cascade(nets[:1], [])
+    with pytest.raises(ValueError, match="takes 2 margins"):
+        lgc.cascade(nets, [1])
+    for bad in (-1, math.nan, True, "1"):
+        with pytest.raises(ValueError, match="margins must be numbers"):
+            lgc.cascade(nets, [1, bad])
+    with pytest.raises(TypeError):
+        lgc.cascade(str(nets[0]), [1])
+    with pytest.raises(FileNotFoundError):
+        lgc.cascade([nets[0], workdir / "absent.lgn"], [1])
+    with pytest.raises(ValueError, match="threads"):
+        lgc.cascade(nets[:2], [1], threads=-1)
+    # The C entry points' own checks, below the Python ones.
+    lib, err = lgc._native.lib(), lgc._native.error_buffer()
+    assert not lgc._native.open_cascade(lib, [str(nets[0])], [], err)
+    assert "a cascade joins 2 to 255 nets (got 1)" in lgc._native.message(err)
+    assert not lib.lgc_rt_open_cascade(None, 2, None, err, len(err))
+    assert "null argument" in lgc._native.message(err)
+    assert not lgc._native.open_cascade(lib, [str(p) for p in nets], [1, -2], err)
+    assert "margins must be >= 0" in lgc._native.message(err)
+    assert lib.lgc_rt_cascade_samples(None, None, 0) == 0

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lgc/Runtime/Cascade.h"
 #include "lgc/Runtime/Ensemble.h"
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Mirror.h"
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -37,17 +39,9 @@ static void copyError(const Status &s, char *error, size_t size) {
   error[n] = 0;
 }
 
-extern "C" LGC_RT_EXPORT lgc_rt_net *lgc_rt_open(const char *path, char *error,
-                                                 size_t size) {
-  if (!path) {
-    copyError(Status::error("no path"), error, size);
-    return nullptr;
-  }
-  std::unique_ptr<Runner> runner;
-  if (Status s = Runner::open(path, runner); !s) {
-    copyError(s, error, size);
-    return nullptr;
-  }
+/// The C handle of an opened runner.
+static lgc_rt_net *wrap(std::unique_ptr<Runner> runner, char *error,
+                        size_t size) {
   const RunnerInfo &i = runner->info();
   lgc_net_info info{};
   info.abi_version = LGC_NET_ABI_VERSION;
@@ -60,6 +54,75 @@ extern "C" LGC_RT_EXPORT lgc_rt_net *lgc_rt_open(const char *path, char *error,
   info.tau = i.tau;
   copyError(Status::success(), error, size);
   return new lgc_rt_net{std::move(runner), info};
+}
+
+extern "C" LGC_RT_EXPORT lgc_rt_net *lgc_rt_open(const char *path, char *error,
+                                                 size_t size) {
+  if (!path) {
+    copyError(Status::error("no path"), error, size);
+    return nullptr;
+  }
+  std::unique_ptr<Runner> runner;
+  if (Status s = Runner::open(path, runner); !s) {
+    copyError(s, error, size);
+    return nullptr;
+  }
+  return wrap(std::move(runner), error, size);
+}
+
+extern "C" LGC_RT_EXPORT lgc_rt_net *
+lgc_rt_open_cascade(const char *const *paths, size_t n, const double *margins,
+                    char *error, size_t size) {
+  if (!paths || (n > 1 && !margins)) {
+    copyError(Status::error("null argument"), error, size);
+    return nullptr;
+  }
+  // Checked before any net is opened: a count out of range would otherwise
+  // open hundreds of nets only to refuse them.
+  if (n < 2 || n > kMaxCascadeNets) {
+    copyError(Status::error("a cascade joins 2 to " +
+                            std::to_string(kMaxCascadeNets) + " nets (got " +
+                            std::to_string(n) + ")"),
+              error, size);
+    return nullptr;
+  }
+  std::vector<std::unique_ptr<Runner>> nets(n);
+  for (size_t i = 0; i < n; ++i) {
+    Status s = Status::success();
+    if (!paths[i])
+      s = Status::error("null path");
+    else if (isCascadePath(paths[i]))
+      s = Status::error(std::string("a cascade's nets cannot be cascades (") +
+                        paths[i] + ")");
+    else
+      s = Runner::open(paths[i], nets[i]);
+    if (!s) {
+      copyError(s.withContext("net " + std::to_string(i + 1) + ": "), error,
+                size);
+      return nullptr;
+    }
+  }
+  std::unique_ptr<Cascade> cascade;
+  if (Status s = Cascade::create(std::move(nets),
+                                 std::vector<double>(margins, margins + n - 1),
+                                 cascade);
+      !s) {
+    copyError(s, error, size);
+    return nullptr;
+  }
+  return wrap(std::move(cascade), error, size);
+}
+
+extern "C" LGC_RT_EXPORT size_t lgc_rt_cascade_samples(const lgc_rt_net *net,
+                                                       size_t *samples,
+                                                       size_t capacity) {
+  const Cascade *cascade = net ? net->runner->asCascade() : nullptr;
+  if (!cascade)
+    return 0;
+  const std::vector<size_t> &ran = cascade->stageSamples();
+  if (samples)
+    std::copy_n(ran.begin(), std::min(capacity, ran.size()), samples);
+  return ran.size();
 }
 
 extern "C" LGC_RT_EXPORT void lgc_rt_close(lgc_rt_net *net) { delete net; }

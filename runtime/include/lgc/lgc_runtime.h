@@ -28,6 +28,19 @@ const lgc_net_info *lgc_rt_info(const lgc_rt_net *net);
 /* What runs the net ("compiled library (512-bit vectors)", "reference
  * interpreter", "cuda (<device>)"); valid while the net is open. */
 const char *lgc_rt_backend(const lgc_rt_net *net);
+/* A cascade of the n >= 2 nets at `paths` (any of the kinds above but a
+ * .cascade) with n - 1 `margins`: net i + 1 runs on the samples whose summed
+ * scores (counts over summed tau) from nets 1 .. i leave the top two classes
+ * less than margins[i - 1] apart (0: never, INFINITY: always), and adds its
+ * counts. The same net as a .cascade file naming them. */
+lgc_rt_net *lgc_rt_open_cascade(const char *const *paths, size_t n,
+                                const double *margins, char *error,
+                                size_t error_size);
+/* For a cascade: how many samples each of its nets ran on in the last run to
+ * finish, written to samples[0 .. min(nets, capacity)); returns the number of
+ * nets, or 0 for a net that is no cascade. */
+size_t lgc_rt_cascade_samples(const lgc_rt_net *net, size_t *samples,
+                              size_t capacity);
 int lgc_rt_run_u8(const lgc_rt_net *net, const uint8_t *x, size_t n,
                   uint32_t *counts, uint32_t *classes, unsigned threads,
                   char *error, size_t error_size);

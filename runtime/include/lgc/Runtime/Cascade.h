@@ -55,6 +55,8 @@ public:
   /// stage runs on the host.
   double deviceSeconds() const override;
 
+  const Cascade *asCascade() const override { return this; }
+
   size_t numStages() const { return stages.size(); }
   Runner &stage(size_t i) const { return *stages[i]; }
   /// How many samples each stage ran on in the last run to finish. Runs may

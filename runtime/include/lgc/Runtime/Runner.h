@@ -19,6 +19,8 @@
 
 namespace lgc {
 
+class Cascade;
+
 struct RunnerInfo {
   uint32_t inputs = 0, features = 0, classes = 0, outputs = 0;
   uint64_t gates = 0;
@@ -55,6 +57,10 @@ public:
   /// Seconds the last run spent on an accelerator alone (no transfers), or
   /// a negative number for host backends.
   virtual double deviceSeconds() const { return -1; }
+
+  /// The cascade this runner is, or null (the C runtime reports a cascade's
+  /// samples per net through it).
+  virtual const Cascade *asCascade() const { return nullptr; }
 };
 
 /// Whether `path` names a GPU module (.ptx, .cubin, .fatbin).
