@@ -9,6 +9,10 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <algorithm>
+#include <map>
+#include <tuple>
+
 // The runtime's gate kinds and the dialect's are the same numbers (the truth
 // table, difflogic's order): the importer and exporter cast between them.
 #define LGC_SAME_KIND(name)                                                    \
@@ -152,13 +156,128 @@ OwningOpRef<ModuleOp> lgc::importNet(const Net &net, MLIRContext *context,
   return module;
 }
 
+/// A conv's body in the format's form, before padding: its leaves, then
+/// gates over local ids (the leaves first), the last gate its output.
+/// Folding leaves bodies the format has no words for: a constant, a single
+/// leaf, an output that is no last gate. A constant becomes a gate of the
+/// constant function on leaf 0 (a copy of some leaf, or of channel 0 at the
+/// window's corner where the tree reads none); an output that is a leaf, a
+/// constant or an earlier gate gets a pass-through gate (`a`) of its own.
+static LogicalResult treeForm(ConvOp conv, std::vector<TreeLeaf> &leaf,
+                              std::vector<Gate> &tree) {
+  Block &body = conv.getBodyBlock();
+  ArrayRef<int32_t> coords = conv.getLeaves();
+  leaf.clear();
+  tree.clear();
+  for (uint32_t l = 0; l < body.getNumArguments(); ++l)
+    leaf.push_back(TreeLeaf{uint32_t(coords[3 * l]),
+                            uint32_t(coords[3 * l + 1]),
+                            uint32_t(coords[3 * l + 2])});
+  // Gate ids are fixed once every leaf is known: record them as offsets
+  // past the leaves, and the leaves' own ids as they are.
+  constexpr uint32_t kGateBit = 1u << 31;
+  if (leaf.empty())
+    leaf.push_back(TreeLeaf{0, 0, 0});
+  llvm::DenseMap<Value, uint32_t> local;
+  for (BlockArgument arg : body.getArguments())
+    local[arg] = arg.getArgNumber();
+  llvm::DenseMap<Value, bool> constants;
+  auto idOf = [&](Value v) {
+    if (auto it = local.find(v); it != local.end())
+      return it->second;
+    // A constant: a gate of the constant function, once.
+    tree.push_back(Gate{uint8_t(constants.lookup(v) ? 15 : 0), 0, 0});
+    return local[v] = kGateBit | uint32_t(tree.size() - 1);
+  };
+  for (Operation &inner : body.without_terminator()) {
+    if (auto constant = dyn_cast<ConstantOp>(inner)) {
+      constants[constant.getResult()] = constant.getValue();
+      continue;
+    }
+    auto gate = dyn_cast<GateOp>(inner);
+    if (!gate)
+      return conv.emitOpError("cannot be written to .lgn: its tree holds '")
+             << inner.getName() << "'";
+    uint32_t a = idOf(gate.getLhs()), b = idOf(gate.getRhs());
+    tree.push_back(Gate{uint8_t(gate.getTable()), a, b});
+    local[gate.getResult()] = kGateBit | uint32_t(tree.size() - 1);
+  }
+  uint32_t out = idOf(conv.getYieldOp().getResult());
+  if (out != (kGateBit | uint32_t(tree.size() - 1)))
+    tree.push_back(Gate{uint8_t(lgn::GateKind::A), out, out});
+  // Now the leaves are all known: gate g is node leaves + g.
+  auto resolve = [&](uint32_t id) {
+    return id & kGateBit ? uint32_t(leaf.size()) + (id & ~kGateBit) : id;
+  };
+  for (Gate &g : tree) {
+    g.a = resolve(g.a);
+    g.b = resolve(g.b);
+  }
+  return success();
+}
+
+/// Pads a tree form to `leaves` leaves and `leaves - 1` gates (leaves >=
+/// both sizes it has): copies of leaf 0 that nothing reads, and
+/// pass-through gates after the output. Local ids of gates move with the
+/// leaves added before them.
+static void padTree(std::vector<TreeLeaf> &leaf, std::vector<Gate> &tree,
+                    uint32_t leaves) {
+  uint32_t added = leaves - uint32_t(leaf.size());
+  uint32_t oldLeaves = uint32_t(leaf.size());
+  for (Gate &g : tree) {
+    if (g.a >= oldLeaves)
+      g.a += added;
+    if (g.b >= oldLeaves)
+      g.b += added;
+  }
+  leaf.resize(leaves, leaf.front());
+  while (tree.size() + 1 < leaves) {
+    uint32_t last = leaves + uint32_t(tree.size()) - 1;
+    tree.push_back(Gate{uint8_t(lgn::GateKind::A), last, last});
+  }
+}
+
+/// The leaves each conv's tree is padded to: the most any conv reading the
+/// same operands with the same geometry needs (at least 2), so that a
+/// layer's channels stay one block.
+static llvm::DenseMap<Operation *, uint32_t> treeSizes(Block &body) {
+  using Key = std::tuple<const void *, int32_t, int32_t, int32_t, int32_t,
+                         int32_t, int32_t>;
+  std::map<Key, uint32_t> most;
+  llvm::DenseMap<Operation *, Key> keys;
+  std::vector<TreeLeaf> leaf;
+  std::vector<Gate> tree;
+  for (Operation &op : body.without_terminator()) {
+    auto conv = dyn_cast<ConvOp>(op);
+    if (!conv || failed(treeForm(conv, leaf, tree)))
+      continue;
+    Key key{conv->getOperand(0).getAsOpaquePointer(),
+            int32_t(conv.getChannels()),
+            int32_t(conv.getHeight()),
+            int32_t(conv.getWidth()),
+            int32_t(conv.getKernel()),
+            int32_t(conv.getStride()),
+            int32_t(conv.getPadding())};
+    uint32_t need = std::max<uint32_t>(
+        {2u, uint32_t(leaf.size()), uint32_t(tree.size()) + 1});
+    uint32_t &m = most[key];
+    m = std::max(m, need);
+    keys[&op] = key;
+  }
+  llvm::DenseMap<Operation *, uint32_t> sizes;
+  for (auto &[op, key] : keys)
+    sizes[op] = most[key];
+  return sizes;
+}
+
 /// Writes an lgn.conv or lgn.or_pool as a shared block: possible while its
-/// inputs are consecutive nodes, no gate comes before it and a conv's body
-/// is a tree of `leaves - 1` gates ending in its output. A conv reading the
-/// same inputs with the same geometry as the block before joins it as its
-/// next output channel.
+/// inputs are consecutive nodes and no gate comes before it; a conv's body
+/// is written as a tree of `leaves - 1` gates ending in its output, padded
+/// to `treeLeaves` leaves. A conv reading the same inputs with the same
+/// geometry as the block before joins it as its next output channel.
 static LogicalResult exportBlock(Operation &op, Net &net,
-                                 llvm::DenseMap<Value, uint32_t> &ids) {
+                                 llvm::DenseMap<Value, uint32_t> &ids,
+                                 uint32_t treeLeaves) {
   auto fail = [&](const Twine &why) {
     return op.emitOpError("cannot be written to .lgn: ")
            << why << "; unroll shared blocks first (--lgn-unroll-blocks)";
@@ -193,27 +312,12 @@ static LogicalResult exportBlock(Operation &op, Net &net,
     geometry(conv);
     b.kind = SharedBlock::Conv;
     b.outChannels = 1;
-    Block &tree = conv.getBodyBlock();
-    b.leaves = tree.getNumArguments();
-    ArrayRef<int32_t> leaves = conv.getLeaves();
-    for (uint32_t l = 0; l < b.leaves; ++l)
-      b.leaf.push_back(TreeLeaf{uint32_t(leaves[3 * l]),
-                                uint32_t(leaves[3 * l + 1]),
-                                uint32_t(leaves[3 * l + 2])});
-    llvm::DenseMap<Value, uint32_t> local;
-    for (BlockArgument arg : tree.getArguments())
-      local[arg] = arg.getArgNumber();
-    for (Operation &inner : tree.without_terminator()) {
-      auto gate = dyn_cast<GateOp>(inner);
-      if (!gate)
-        return fail("its tree holds a constant");
-      local[gate.getResult()] = b.leaves + uint32_t(b.tree.size());
-      b.tree.push_back(Gate{uint8_t(gate.getTable()), local[gate.getLhs()],
-                            local[gate.getRhs()]});
-    }
-    if (b.leaves < 2 || b.tree.size() != b.leaves - 1 ||
-        local.lookup(conv.getYieldOp().getResult()) != 2 * b.leaves - 2)
-      return fail("its tree is not leaves - 1 gates ending in its output");
+    if (failed(treeForm(conv, b.leaf, b.tree)))
+      return failure();
+    if (treeLeaves < b.leaf.size() || treeLeaves < b.tree.size() + 1)
+      return fail("its tree does not fit " + Twine(treeLeaves) + " leaves");
+    padTree(b.leaf, b.tree, treeLeaves);
+    b.leaves = treeLeaves;
     // The next output channel of the block before?
     if (!net.blocks.empty()) {
       SharedBlock &prev = net.blocks.back();
@@ -261,6 +365,7 @@ LogicalResult lgc::exportNet(NetOp op, Net &net) {
           cast<StringAttr>((*meta)[i]).getValue().str(),
           cast<StringAttr>((*meta)[i + 1]).getValue().str());
 
+  llvm::DenseMap<Operation *, uint32_t> treeLeaves = treeSizes(body);
   llvm::DenseMap<Value, uint32_t> ids;
   ids.reserve(body.getNumArguments() + body.getOperations().size());
   for (BlockArgument arg : body.getArguments())
@@ -284,7 +389,7 @@ LogicalResult lgc::exportNet(NetOp op, Net &net) {
       continue;
     }
     if (isa<ConvOp, OrPoolOp>(inner)) {
-      if (failed(exportBlock(inner, net, ids)))
+      if (failed(exportBlock(inner, net, ids, treeLeaves.lookup(&inner))))
         return failure();
       continue;
     }

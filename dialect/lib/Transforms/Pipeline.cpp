@@ -20,9 +20,10 @@ void lgc::lgn::buildDefaultPipeline(OpPassManager &pm,
   // the gates are optimised (a backend that loops over positions).
   if (opts.optLevel >= 1) {
     // Position loops read a block's operands in place when they are one run
-    // of block results: keep constant and single-leaf trees as blocks there.
+    // of block results, and the .lgn writer needs them so: unless the blocks
+    // are unrolled, constant and single-leaf trees stay blocks.
     SimplifyBlocksOptions simplify;
-    simplify.replaceTrivial = opts.unrollBlocks || !opts.optimizeAroundBlocks;
+    simplify.replaceTrivial = opts.unrollBlocks;
     net.addPass(createSimplifyBlocks(simplify));
   }
   if (opts.unrollBlocks)
