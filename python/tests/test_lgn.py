@@ -140,6 +140,7 @@ def test_cascade_file(workdir):
         want = ca + cb * undecided[:, None]
         assert (nc.counts(x) == want).all()
         assert (nc.predict(x) == want.argmax(axis=1)).all()
+        assert nc.cascade_samples == [len(x), int(undecided.sum())]
     path.write_text(f"lgc-cascade 1\nnet {a.name}\nmargin -1\nnet {b.name}\n")
     with pytest.raises(lgc.LgcError, match=r"ab.cascade:3:8: error: invalid margin '-1'"):
         lgc.load(path)
