@@ -119,7 +119,7 @@ extern "C" LGC_RT_EXPORT size_t lgc_rt_cascade_samples(const lgc_rt_net *net,
   const Cascade *cascade = net ? net->runner->asCascade() : nullptr;
   if (!cascade)
     return 0;
-  const std::vector<size_t> &ran = cascade->stageSamples();
+  std::vector<size_t> ran = cascade->stageSamples();
   if (samples)
     std::copy_n(ran.begin(), std::min(capacity, ran.size()), samples);
   return ran.size();

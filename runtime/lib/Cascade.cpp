@@ -197,6 +197,16 @@ Status Cascade::runF32(const float *x, size_t n, uint32_t *counts,
   return run(x, n, counts, classes, threads);
 }
 
+std::vector<size_t> Cascade::stageSamples() const {
+  std::lock_guard<std::mutex> lock(mutex);
+  return samplesRun;
+}
+
+std::vector<uint8_t> Cascade::stagesPerSample() const {
+  std::lock_guard<std::mutex> lock(mutex);
+  return depth;
+}
+
 double Cascade::deviceSeconds() const {
   std::lock_guard<std::mutex> lock(mutex);
   return lastDeviceSeconds;

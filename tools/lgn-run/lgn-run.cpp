@@ -355,12 +355,15 @@ int main(int argc, char **argv) {
     for (uint32_t c = 0; c < info.classes; ++c)
       csv += fmt::format(",count_{}", c);
     csv += stages ? ",nets\n" : "\n";
+    std::vector<uint8_t> nets;
+    if (stages)
+      nets = stages->stagesPerSample();
     for (size_t i = 0; i < n; ++i) {
       csv += fmt::format("{},{},{}", i, data.labels[i], classes[i]);
       for (uint32_t c = 0; c < info.classes; ++c)
         csv += fmt::format(",{}", counts[i * info.classes + c]);
       if (stages)
-        csv += fmt::format(",{}", stages->stagesPerSample()[i]);
+        csv += fmt::format(",{}", nets[i]);
       csv += "\n";
     }
     if (Status s = writeFileAtomic(predictions, csv); !s) {
@@ -396,8 +399,9 @@ int main(int argc, char **argv) {
                           images / deviceSeconds);
     if (stages) {
       text += ",\n  \"cascade_samples\": [";
-      for (size_t i = 0; i < stages->numStages(); ++i)
-        text += fmt::format("{}{}", i ? ", " : "", stages->stageSamples()[i]);
+      std::vector<size_t> ran = stages->stageSamples();
+      for (size_t i = 0; i < ran.size(); ++i)
+        text += fmt::format("{}{}", i ? ", " : "", ran[i]);
       text += "]";
     }
     if (report) {
@@ -434,8 +438,9 @@ int main(int argc, char **argv) {
   fmt::print("accuracy: {:.2f}% ({}/{})\n", 100.0 * accuracy, correct, n);
   if (stages) {
     fmt::print("cascade:");
-    for (size_t i = 0; i < stages->numStages(); ++i) {
-      size_t ran = stages->stageSamples()[i];
+    std::vector<size_t> samples = stages->stageSamples();
+    for (size_t i = 0; i < samples.size(); ++i) {
+      size_t ran = samples[i];
       fmt::print("{} net {} on {} samples ({:.2f}%)", i ? "," : "", i + 1, ran,
                  percent(ran));
     }

@@ -59,13 +59,13 @@ public:
 
   size_t numStages() const { return stages.size(); }
   Runner &stage(size_t i) const { return *stages[i]; }
-  /// How many samples each stage ran on in the last run to finish. Runs may
-  /// overlap (each takes working memory of its own); read these while none
-  /// is in flight.
-  const std::vector<size_t> &stageSamples() const { return samplesRun; }
+  /// How many samples each stage ran on in the last run to finish (runs
+  /// may overlap: each takes working memory of its own). A copy, taken
+  /// under the lock that a finishing run publishes its figures under.
+  std::vector<size_t> stageSamples() const;
   /// How many stages ran on each sample of the last run to finish
-  /// (1 .. numStages()); the same caveat.
-  const std::vector<uint8_t> &stagesPerSample() const { return depth; }
+  /// (1 .. numStages()); a copy, as above.
+  std::vector<uint8_t> stagesPerSample() const;
 
 private:
   Cascade() = default;
