@@ -40,6 +40,15 @@ std::vector<uint32_t> countsOf(const Net &net,
   return counts;
 }
 
+/// Random input words for n samples of `net`.
+std::vector<uint64_t> randomWords(const Net &net, size_t n, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<uint64_t> words(numBlocks(n) * net.numInputs);
+  for (uint64_t &w : words)
+    w = rng.next();
+  return words;
+}
+
 Net optimize(const Net &net, unsigned optLevel, bool unrollBlocks = true) {
   mlir::MLIRContext context;
   context.disableMultithreading();
@@ -120,11 +129,8 @@ TEST(OptimizeEquivalence, ConvNetsKeepEveryCount) {
     for (int kinds : {0, 1}) {
       Net net = test::randomConvNet(spec, 70 + index++, kinds);
       ASSERT_FALSE(net.blocks.empty());
-      Rng rng(index);
       const size_t n = 200;
-      std::vector<uint64_t> words(numBlocks(n) * net.numInputs);
-      for (uint64_t &w : words)
-        w = rng.next();
+      std::vector<uint64_t> words = randomWords(net, n, index);
       std::vector<uint32_t> expected = countsOf(net, words, n);
       for (unsigned level : {0u, 1u, 2u}) {
         Net opt = optimize(net, level);
@@ -146,11 +152,8 @@ TEST(OptimizeEquivalence, ConvNetsWithBlocksKeptKeepEveryCount) {
   for (const test::ConvNetSpec &spec : test::convNetSpecs())
     for (int kinds : {0, 1}) {
       Net net = test::randomConvNet(spec, 170 + index++, kinds);
-      Rng rng(index);
       const size_t n = 200;
-      std::vector<uint64_t> words(numBlocks(n) * net.numInputs);
-      for (uint64_t &w : words)
-        w = rng.next();
+      std::vector<uint64_t> words = randomWords(net, n, index);
       std::vector<uint32_t> expected = countsOf(net, words, n);
       for (unsigned level : {0u, 1u, 2u}) {
         Net opt = optimize(net, level, /*unrollBlocks=*/false);
