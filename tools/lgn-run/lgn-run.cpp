@@ -21,6 +21,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fmt/core.h>
+#include <optional>
 
 using namespace lgc;
 
@@ -61,6 +62,10 @@ counts to theirs; with an infinite margin every net runs on every sample
                   for each margin given (the same before each net), the
                   share of samples each net would run on and the accuracy;
                   choose the margin on the training split
+  --choose P      with --sweep: pick the smallest margin of the sweep whose
+                  accuracy is within P points of all the nets' (their
+                  ensemble's); with --write-cascade, write that cascade.
+                  Exits 1 when no margin of the sweep is close enough
 )";
 
 /// Parses "M[,M...]": margins >= 0, "inf" for an infinite one.
@@ -83,7 +88,7 @@ int main(int argc, char **argv) {
   tools::Flags flags("lgn-run",
                      {"data", "split", "limit", "repeat", "threads", "input",
                       "device", "predictions", "json", "confusion", "margin",
-                      "sweep", "write-cascade"},
+                      "sweep", "choose", "write-cascade"},
                      {"help", "h", "report"});
   if (int rc = flags.start(argc, argv, kUsage, 1, 255); rc >= 0)
     return rc;
@@ -106,8 +111,13 @@ int main(int argc, char **argv) {
                       (flags.has("margin") ? "margin" : "sweep") +
                       " needs two or more nets (a cascade)"),
            1;
-  if (flags.has("write-cascade") && !(paths.size() > 1 && flags.has("margin")))
-    return flags.fail("--write-cascade needs two or more nets and --margin"), 1;
+  if (flags.has("choose") && !flags.has("sweep"))
+    return flags.fail("--choose picks a margin of --sweep's"), 1;
+  if (flags.has("write-cascade") &&
+      !(paths.size() > 1 && (flags.has("margin") || flags.has("choose"))))
+    return flags.fail("--write-cascade needs two or more nets and --margin "
+                      "(or --sweep with --choose)"),
+           1;
   if (flags.has("sweep"))
     for (const char *name :
          {"predictions", "json", "confusion", "report", "repeat"})
@@ -130,6 +140,12 @@ int main(int argc, char **argv) {
                         "or inf)"),
              1;
   }
+  bool ok = true;
+  double choose = flags.real("choose", 0, ok);
+  if (!ok)
+    return 1;
+  if (choose < 0)
+    return flags.fail("--choose takes accuracy points >= 0"), 1;
   if (margins.size() == 1)
     margins.assign(paths.size() - 1, margins[0]);
   if (flags.has("margin") && margins.size() != paths.size() - 1)
@@ -137,7 +153,6 @@ int main(int argc, char **argv) {
                                   "(one, or one per net after the first)",
                                   margins.size(), paths.size())),
            1;
-  bool ok = true;
   uint64_t limit = flags.u64("limit", UINT64_MAX, ok, 1);
   uint64_t repeat = flags.u64("repeat", 1, ok, 1, 1000000);
   if (!ok)
@@ -165,6 +180,27 @@ int main(int argc, char **argv) {
   std::string predictions = flags.str("predictions");
   std::string json = flags.str("json");
 
+  // --write-cascade: the nets and `chosen` margins as a cascade file, read
+  // like every cascade file, relative paths from its own directory.
+  auto writeCascadeFile = [&](const std::vector<double> &chosen) {
+    if (!flags.has("write-cascade"))
+      return true;
+    std::string out = flags.str("write-cascade");
+    bool here = out.find('/') == std::string::npos;
+    CascadeSpec spec;
+    for (const std::string &p : paths)
+      spec.nets.push_back(
+          here || p[0] == '/' ? p : std::filesystem::absolute(p).string());
+    spec.margins = chosen;
+    std::string text;
+    Status s = writeCascade(spec, text);
+    if (s)
+      s = writeFileAtomic(out, text);
+    if (!s)
+      fmt::print(stderr, "lgn-run: {}\n", s.message());
+    return bool(s);
+  };
+
   std::vector<std::unique_ptr<Runner>> nets;
   for (const std::string &p :
        cascadeFile ? std::vector<std::string>{} : paths) {
@@ -191,24 +227,8 @@ int main(int argc, char **argv) {
     }
     stages = joined.get();
     runner = std::move(joined);
-    if (flags.has("write-cascade")) {
-      // The file reads relative paths from its own directory.
-      std::string out = flags.str("write-cascade");
-      bool here = out.find('/') == std::string::npos;
-      CascadeSpec spec;
-      for (const std::string &p : paths)
-        spec.nets.push_back(
-            here || p[0] == '/' ? p : std::filesystem::absolute(p).string());
-      spec.margins = margins;
-      std::string text;
-      Status s = writeCascade(spec, text);
-      if (s)
-        s = writeFileAtomic(out, text);
-      if (!s) {
-        fmt::print(stderr, "lgn-run: {}\n", s.message());
-        return 1;
-      }
-    }
+    if (flags.has("margin") && !writeCascadeFile(margins))
+      return 1;
   } else {
     runner = std::move(nets[0]);
   }
@@ -273,23 +293,56 @@ int main(int argc, char **argv) {
     fmt::print(" {:>9}\n", "accuracy");
     std::vector<uint32_t> sums(n * K);
     std::vector<uint8_t> ran(n);
-    for (double m : sweep) {
+    // The samples right at margin m (the same before each net), and how
+    // many reached each net.
+    auto simulate = [&](double m, std::vector<size_t> &reached) {
       simulateCascade(countPtrs, taus,
                       std::vector<double>(stages->numStages() - 1, m), n, K,
                       sums.data(), ran.data());
-      std::vector<size_t> reached(stages->numStages(), 0);
+      reached.assign(stages->numStages(), 0);
       size_t correct = 0;
       for (size_t i = 0; i < n; ++i) {
         for (size_t k = 0; k < ran[i]; ++k)
           ++reached[k];
         correct += argmaxClass(&sums[i * K], K) == data.labels[i];
       }
+      return correct;
+    };
+    std::vector<size_t> reached;
+    size_t all = simulate(INFINITY, reached);
+    std::optional<double> chosen;
+    for (double m : sweep) {
+      size_t correct = simulate(m, reached);
       fmt::print("{:>8}", std::isinf(m) ? "inf" : fmt::format("{:g}", m));
       for (size_t r : reached)
         fmt::print(" {:>7.2f}%", percent(r));
       fmt::print(" {:>8.2f}%\n", percent(correct));
+      // In samples, so that "within P points" has no rounding of its own.
+      bool close =
+          100.0 * (double(all) - double(correct)) <= choose * double(n) + 1e-9;
+      if (close && (!chosen || m < *chosen))
+        chosen = m;
     }
-    return 0;
+    if (!flags.has("choose"))
+      return 0;
+    std::string tolerance =
+        fmt::format("{:g} point{}", choose, choose == 1 ? "" : "s");
+    if (!chosen) {
+      fmt::print(stderr,
+                 "lgn-run: error: no margin of the sweep is within {} of the "
+                 "accuracy of all the nets ({:.2f}%)\n",
+                 tolerance, percent(all));
+      return 1;
+    }
+    size_t correct = simulate(*chosen, reached);
+    fmt::print("chosen margin: {} ({:.2f}%, all the nets {:.2f}%, within {}; "
+               "{:.2f}% of the samples reach net 2)\n",
+               std::isinf(*chosen) ? "inf" : fmt::format("{:g}", *chosen),
+               percent(correct), percent(all), tolerance, percent(reached[1]));
+    return writeCascadeFile(
+               std::vector<double>(stages->numStages() - 1, *chosen))
+               ? 0
+               : 1;
   }
 
   // Counts only when they are written: the runners skip GroupSum's decoding
