@@ -249,7 +249,13 @@ static llvm::DenseMap<Operation *, uint32_t> treeSizes(Block &body) {
   std::vector<Gate> tree;
   for (Operation &op : body.without_terminator()) {
     auto conv = dyn_cast<ConvOp>(op);
-    if (!conv || failed(treeForm(conv, leaf, tree)))
+    // A body the writer refuses is reported once, when it is written.
+    if (!conv || !llvm::all_of(conv.getBodyBlock().without_terminator(),
+                               [](Operation &inner) {
+                                 return isa<GateOp, ConstantOp>(inner);
+                               }))
+      continue;
+    if (failed(treeForm(conv, leaf, tree)))
       continue;
     Key key{conv->getOperand(0).getAsOpaquePointer(),
             int32_t(conv.getChannels()),
