@@ -17,6 +17,7 @@
 #include "lgc/Runtime/Interpreter.h"
 #include "lgc/Runtime/Runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -64,7 +65,9 @@ counts to theirs; with an infinite margin every net runs on every sample
                   choose the margin on the training split
   --choose P      with --sweep: pick the smallest margin of the sweep whose
                   accuracy is within P points of all the nets' (their
-                  ensemble's); with --write-cascade, write that cascade.
+                  ensemble's); for three or more nets, the margins of the
+                  sweep before each net that cost the fewest gate
+                  evaluations; with --write-cascade, write that cascade.
                   Exits 1 when no margin of the sweep is close enough
 )";
 
@@ -180,6 +183,13 @@ int main(int argc, char **argv) {
   std::string predictions = flags.str("predictions");
   std::string json = flags.str("json");
 
+  // The sweep's distinct margins, in increasing order.
+  auto sweepValues = [&] {
+    std::vector<double> values = sweep;
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    return values;
+  };
   // --write-cascade: the nets and `chosen` margins as a cascade file, read
   // like every cascade file, relative paths from its own directory.
   auto writeCascadeFile = [&](const std::vector<double> &chosen) {
@@ -227,6 +237,16 @@ int main(int argc, char **argv) {
     }
     stages = joined.get();
     runner = std::move(joined);
+    // --choose tries every combination of the sweep's margins: refused
+    // before any net runs where they are too many.
+    double combinations =
+        std::pow(double(sweepValues().size()), double(stages->numStages() - 1));
+    if (flags.has("choose") && combinations > 100000)
+      return flags.fail(fmt::format(
+                 "--choose: {} margins before {} nets are {:g} combinations; "
+                 "give at most 100000",
+                 sweepValues().size(), stages->numStages() - 1, combinations)),
+             1;
     if (flags.has("margin") && !writeCascadeFile(margins))
       return 1;
   } else {
@@ -293,12 +313,11 @@ int main(int argc, char **argv) {
     fmt::print(" {:>9}\n", "accuracy");
     std::vector<uint32_t> sums(n * K);
     std::vector<uint8_t> ran(n);
-    // The samples right at margin m (the same before each net), and how
-    // many reached each net.
-    auto simulate = [&](double m, std::vector<size_t> &reached) {
-      simulateCascade(countPtrs, taus,
-                      std::vector<double>(stages->numStages() - 1, m), n, K,
-                      sums.data(), ran.data());
+    // The samples right with `margins` before the nets, and how many
+    // reached each net.
+    auto simulate = [&](const std::vector<double> &margins,
+                        std::vector<size_t> &reached) {
+      simulateCascade(countPtrs, taus, margins, n, K, sums.data(), ran.data());
       reached.assign(stages->numStages(), 0);
       size_t correct = 0;
       for (size_t i = 0; i < n; ++i) {
@@ -308,23 +327,53 @@ int main(int argc, char **argv) {
       }
       return correct;
     };
+    const size_t gaps = stages->numStages() - 1;
+    auto uniform = [&](double m) { return std::vector<double>(gaps, m); };
     std::vector<size_t> reached;
-    size_t all = simulate(INFINITY, reached);
-    std::optional<double> chosen;
+    size_t all = simulate(uniform(INFINITY), reached);
+    // In samples, so that "within P points" has no rounding of its own.
+    auto close = [&](size_t correct) {
+      return 100.0 * (double(all) - double(correct)) <=
+             choose * double(n) + 1e-9;
+    };
     for (double m : sweep) {
-      size_t correct = simulate(m, reached);
+      size_t correct = simulate(uniform(m), reached);
       fmt::print("{:>8}", std::isinf(m) ? "inf" : fmt::format("{:g}", m));
       for (size_t r : reached)
         fmt::print(" {:>7.2f}%", percent(r));
       fmt::print(" {:>8.2f}%\n", percent(correct));
-      // In samples, so that "within P points" has no rounding of its own.
-      bool close =
-          100.0 * (double(all) - double(correct)) <= choose * double(n) + 1e-9;
-      if (close && (!chosen || m < *chosen))
-        chosen = m;
     }
     if (!flags.has("choose"))
       return 0;
+    // Every combination of the sweep's margins, one before each net after
+    // the first; the cheapest whose accuracy is close enough, a net's cost
+    // being its gates times the samples it runs on (ties: the smaller
+    // margins first). With two nets that is the smallest close margin.
+    std::vector<double> values = sweepValues();
+    std::vector<size_t> pick(gaps, 0);
+    std::optional<std::vector<double>> chosen;
+    double best = 0;
+    while (true) {
+      std::vector<double> margins(gaps);
+      for (size_t i = 0; i < gaps; ++i)
+        margins[i] = values[pick[i]];
+      size_t correct = simulate(margins, reached);
+      double cost = 0;
+      for (size_t i = 0; i < reached.size(); ++i)
+        cost += double(reached[i]) * double(stages->stage(i).info().gates);
+      if (close(correct) && (!chosen || cost < best)) {
+        chosen = margins;
+        best = cost;
+      }
+      // The next combination, the last margin fastest; in increasing
+      // order, so that the first of equal costs has the smaller margins.
+      size_t i = gaps;
+      while (i > 0 && pick[i - 1] + 1 == values.size())
+        pick[--i] = 0;
+      if (i == 0)
+        break;
+      ++pick[i - 1];
+    }
     std::string tolerance =
         fmt::format("{:g} point{}", choose, choose == 1 ? "" : "s");
     if (!chosen) {
@@ -335,14 +384,19 @@ int main(int argc, char **argv) {
       return 1;
     }
     size_t correct = simulate(*chosen, reached);
-    fmt::print("chosen margin: {} ({:.2f}%, all the nets {:.2f}%, within {}; "
-               "{:.2f}% of the samples reach net 2)\n",
-               std::isinf(*chosen) ? "inf" : fmt::format("{:g}", *chosen),
-               percent(correct), percent(all), tolerance, percent(reached[1]));
-    return writeCascadeFile(
-               std::vector<double>(stages->numStages() - 1, *chosen))
-               ? 0
-               : 1;
+    std::string list, shares, nets;
+    for (size_t i = 0; i < gaps; ++i) {
+      const char *sep = i ? ", " : "";
+      double m = (*chosen)[i];
+      list += sep + (std::isinf(m) ? "inf" : fmt::format("{:g}", m));
+      shares += sep + fmt::format("{:.2f}%", percent(reached[i + 1]));
+      nets += sep + std::to_string(i + 2);
+    }
+    fmt::print("chosen margin{}: {} ({:.2f}%, all the nets {:.2f}%, within "
+               "{}; {} of the samples reach net{} {})\n",
+               gaps > 1 ? "s" : "", list, percent(correct), percent(all),
+               tolerance, shares, gaps > 1 ? "s" : "", nets);
+    return writeCascadeFile(*chosen) ? 0 : 1;
   }
 
   // Counts only when they are written: the runners skip GroupSum's decoding
