@@ -138,7 +138,7 @@ static cl::opt<unsigned> convsPerLoop(
     "convs-per-loop",
     cl::desc("CPU, blocks as loops: evaluate up to this many convs of a "
              "layer (same image, same positions) in one loop over positions "
-             "(default 1: a loop per conv)"),
+             "(default 8; 1: a loop per conv)"),
     cl::init(lgc::kDefaultConvsPerLoop), cl::cat(lgcCategory));
 static cl::opt<bool> machineScheduler(
     "machine-scheduler",
