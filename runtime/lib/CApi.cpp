@@ -77,35 +77,24 @@ lgc_rt_open_cascade(const char *const *paths, size_t n, const double *margins,
     copyError(Status::error("null argument"), error, size);
     return nullptr;
   }
-  // Checked before any net is opened: a count out of range would otherwise
-  // open hundreds of nets only to refuse them.
-  if (n < 2 || n > kMaxCascadeNets) {
-    copyError(Status::error("a cascade joins 2 to " +
-                            std::to_string(kMaxCascadeNets) + " nets (got " +
-                            std::to_string(n) + ")"),
-              error, size);
+  // The count first: n paths are only read where n is one a cascade takes.
+  if (Status s = checkCascadeSize(n); !s) {
+    copyError(s, error, size);
     return nullptr;
   }
-  std::vector<std::unique_ptr<Runner>> nets(n);
+  std::vector<std::string> names;
   for (size_t i = 0; i < n; ++i) {
-    Status s = Status::success();
-    if (!paths[i])
-      s = Status::error("null path");
-    else if (isCascadePath(paths[i]))
-      s = Status::error(std::string("a cascade's nets cannot be cascades (") +
-                        paths[i] + ")");
-    else
-      s = Runner::open(paths[i], nets[i]);
-    if (!s) {
-      copyError(s.withContext("net " + std::to_string(i + 1) + ": "), error,
-                size);
+    if (!paths[i]) {
+      copyError(Status::error("null path")
+                    .withContext("net " + std::to_string(i + 1) + ": "),
+                error, size);
       return nullptr;
     }
+    names.push_back(paths[i]);
   }
   std::unique_ptr<Cascade> cascade;
-  if (Status s = Cascade::create(std::move(nets),
-                                 std::vector<double>(margins, margins + n - 1),
-                                 cascade);
+  if (Status s = openCascade(
+          names, std::vector<double>(margins, margins + n - 1), cascade);
       !s) {
     copyError(s, error, size);
     return nullptr;

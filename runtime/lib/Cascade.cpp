@@ -167,8 +167,8 @@ Status Cascade::run(const T *x, size_t n, uint32_t *counts, uint32_t *classes,
     for (size_t j = 0; j < kept; ++j)
       std::memcpy(&rows[j * F], &x[open[j] * F], F * sizeof(T));
     w->part.resize(kept * K);
-    const uint32_t *part = w->part.data();
-    if (Status s = runOn(*stages[i], rows, kept, w->part.data(), threads); !s)
+    uint32_t *part = w->part.data();
+    if (Status s = runOn(*stages[i], rows, kept, part, threads); !s)
       return s;
     account(i, kept);
     for (size_t j = 0; j < kept; ++j) {
@@ -233,6 +233,40 @@ void lgc::simulateCascade(const std::vector<const uint32_t *> &stageCounts,
   }
 }
 
+Status lgc::checkCascadeSize(size_t nets) {
+  if (nets < 2 || nets > kMaxCascadeNets)
+    return Status::error("a cascade joins 2 to " +
+                         std::to_string(kMaxCascadeNets) + " nets (got " +
+                         std::to_string(nets) + ")");
+  return Status::success();
+}
+
+Status lgc::openCascade(const std::vector<std::string> &paths,
+                        std::vector<double> margins,
+                        std::unique_ptr<Cascade> &out,
+                        const std::vector<std::string> &where,
+                        const std::string &context) {
+  // Checked before any net is opened: a count out of range would otherwise
+  // open hundreds of nets only to refuse them.
+  if (Status s = checkCascadeSize(paths.size()); !s)
+    return s;
+  std::vector<std::unique_ptr<Runner>> nets(paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    // A nested cascade's early exits would mix sums of different taus.
+    Status s = isCascadePath(paths[i])
+                   ? Status::error("a cascade's nets cannot be cascades (" +
+                                   paths[i] + ")")
+                   : Runner::open(paths[i], nets[i]);
+    if (!s)
+      return s.withContext(
+          (i < where.size() ? where[i] : "net " + std::to_string(i + 1)) +
+          ": ");
+  }
+  if (Status s = Cascade::create(std::move(nets), std::move(margins), out); !s)
+    return s.withContext(context);
+  return Status::success();
+}
+
 Status lgc::readCascadeFile(const std::string &path,
                             std::unique_ptr<Cascade> &out) {
   std::string text;
@@ -244,16 +278,9 @@ Status lgc::readCascadeFile(const std::string &path,
   std::string dir;
   if (size_t slash = path.rfind('/'); slash != std::string::npos)
     dir = path.substr(0, slash + 1);
-  std::vector<std::unique_ptr<Runner>> nets;
-  for (size_t i = 0; i < spec.nets.size(); ++i) {
-    const std::string &net = spec.nets[i];
-    nets.emplace_back();
-    if (Status s = Runner::open(net[0] == '/' ? net : dir + net, nets.back());
-        !s)
-      return s.withContext(spec.netLocations[i] + ": ");
-  }
-  if (Status s = Cascade::create(std::move(nets), std::move(spec.margins), out);
-      !s)
-    return s.withContext(path + ": ");
-  return Status::success();
+  for (std::string &net : spec.nets)
+    if (net[0] != '/')
+      net = dir + net;
+  return openCascade(spec.nets, std::move(spec.margins), out, spec.netLocations,
+                     path + ": ");
 }

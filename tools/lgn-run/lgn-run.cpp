@@ -149,6 +149,12 @@ int main(int argc, char **argv) {
     return 1;
   if (choose < 0)
     return flags.fail("--choose takes accuracy points >= 0"), 1;
+  // --choose's candidates: the sweep's distinct margins, in increasing
+  // order.
+  std::vector<double> sweepChoices = sweep;
+  std::sort(sweepChoices.begin(), sweepChoices.end());
+  sweepChoices.erase(std::unique(sweepChoices.begin(), sweepChoices.end()),
+                     sweepChoices.end());
   if (margins.size() == 1)
     margins.assign(paths.size() - 1, margins[0]);
   if (flags.has("margin") && margins.size() != paths.size() - 1)
@@ -183,13 +189,6 @@ int main(int argc, char **argv) {
   std::string predictions = flags.str("predictions");
   std::string json = flags.str("json");
 
-  // The sweep's distinct margins, in increasing order.
-  auto sweepValues = [&] {
-    std::vector<double> values = sweep;
-    std::sort(values.begin(), values.end());
-    values.erase(std::unique(values.begin(), values.end()), values.end());
-    return values;
-  };
   // --write-cascade: the nets and `chosen` margins as a cascade file, read
   // like every cascade file, relative paths from its own directory.
   auto writeCascadeFile = [&](const std::vector<double> &chosen) {
@@ -211,26 +210,21 @@ int main(int argc, char **argv) {
     return bool(s);
   };
 
-  std::vector<std::unique_ptr<Runner>> nets;
-  for (const std::string &p :
-       cascadeFile ? std::vector<std::string>{} : paths) {
-    nets.emplace_back();
-    if (Status s = Runner::open(p, nets.back()); !s) {
+  std::unique_ptr<Runner> runner;
+  Cascade *stages = nullptr;
+  if (!cascade) {
+    if (Status s = Runner::open(path, runner); !s) {
       fmt::print(stderr, "{}\n", s.message());
       return 1;
     }
-  }
-  std::unique_ptr<Runner> runner;
-  Cascade *stages = nullptr;
-  if (cascade) {
+  } else {
     // A sweep runs each net on every sample: the cascade only checks that
     // the nets fit together.
     if (margins.empty())
       margins.assign(paths.size() - 1, INFINITY);
     std::unique_ptr<Cascade> joined;
-    if (Status s = cascadeFile
-                       ? readCascadeFile(path, joined)
-                       : Cascade::create(std::move(nets), margins, joined);
+    if (Status s = cascadeFile ? readCascadeFile(path, joined)
+                               : openCascade(paths, margins, joined);
         !s) {
       fmt::print(stderr, "lgn-run: {}\n", s.message());
       return 1;
@@ -240,17 +234,15 @@ int main(int argc, char **argv) {
     // --choose tries every combination of the sweep's margins: refused
     // before any net runs where they are too many.
     double combinations =
-        std::pow(double(sweepValues().size()), double(stages->numStages() - 1));
+        std::pow(double(sweepChoices.size()), double(stages->numStages() - 1));
     if (flags.has("choose") && combinations > 100000)
       return flags.fail(fmt::format(
                  "--choose: {} margins before {} nets are {:g} combinations; "
                  "give at most 100000",
-                 sweepValues().size(), stages->numStages() - 1, combinations)),
+                 sweepChoices.size(), stages->numStages() - 1, combinations)),
              1;
     if (flags.has("margin") && !writeCascadeFile(margins))
       return 1;
-  } else {
-    runner = std::move(nets[0]);
   }
   const RunnerInfo &info = runner->info();
   std::string netName = path;
@@ -349,7 +341,7 @@ int main(int argc, char **argv) {
     // the first; the cheapest whose accuracy is close enough, a net's cost
     // being its gates times the samples it runs on (ties: the smaller
     // margins first). With two nets that is the smallest close margin.
-    std::vector<double> values = sweepValues();
+    const std::vector<double> &values = sweepChoices;
     std::vector<size_t> pick(gaps, 0);
     std::optional<std::vector<double>> chosen;
     double best = 0;

@@ -121,9 +121,22 @@ Status parseCascade(std::string_view text, const std::string &path,
 /// with line breaks or surrounding blanks, too few margins).
 Status writeCascade(const CascadeSpec &spec, std::string &out);
 
-/// Reads and parses a cascade file and opens its nets: a relative PATH is
-/// read from the file's directory; a net is anything Runner::open takes but
-/// another cascade.
+/// Whether a cascade may join `nets` nets (2 to kMaxCascadeNets): an error
+/// saying so otherwise.
+Status checkCascadeSize(size_t nets);
+
+/// Opens the nets at `paths` (checkCascadeSize before any is opened; each
+/// anything Runner::open takes but a cascade) and joins them
+/// with `margins` (Cascade::create). An error opening net i names it by
+/// `where[i]` when given, else as "net i + 1"; an error joining them is
+/// prefixed with `context`.
+Status openCascade(const std::vector<std::string> &paths,
+                   std::vector<double> margins, std::unique_ptr<Cascade> &out,
+                   const std::vector<std::string> &where = {},
+                   const std::string &context = "");
+
+/// Reads and parses a cascade file and opens its nets (openCascade): a
+/// relative PATH is read from the file's directory.
 Status readCascadeFile(const std::string &path, std::unique_ptr<Cascade> &out);
 
 /// Whether `path` names a cascade file (.cascade).
