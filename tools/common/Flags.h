@@ -164,23 +164,31 @@ private:
   std::map<std::string, std::string> values;
 };
 
+/// The comma-separated parts of a list flag, empty ones included ("" is one
+/// empty part, "a,,b" three): each list's parser refuses what it must.
+inline std::vector<std::string> splitList(const std::string &s) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t comma = s.find(',', start);
+    parts.push_back(s.substr(
+        start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos)
+      return parts;
+    start = comma + 1;
+  }
+}
+
 /// Thermometer thresholds: comma-separated numbers in [0, 1], at least one.
 inline bool parseThresholdList(const std::string &s, std::vector<float> &out) {
   out.clear();
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t comma = s.find(',', start);
-    std::string part = s.substr(
-        start, comma == std::string::npos ? std::string::npos : comma - start);
+  for (const std::string &part : splitList(s)) {
     float v;
     auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
     if (part.empty() || ec != std::errc() || p != part.data() + part.size() ||
         !(v >= 0 && v <= 1))
       return false;
     out.push_back(v);
-    if (comma == std::string::npos)
-      break;
-    start = comma + 1;
   }
   return !out.empty();
 }
@@ -220,15 +228,11 @@ inline bool parseImageSpec(const std::string &s, uint32_t &height,
 inline bool parseLayerSpec(const std::string &spec, std::vector<uint32_t> &out,
                            uint64_t maxWidth) {
   out.clear();
-  size_t start = 0;
   auto number = [](const std::string &s, uint64_t &v) {
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     return !s.empty() && ec == std::errc() && p == s.data() + s.size();
   };
-  while (start <= spec.size()) {
-    size_t comma = spec.find(',', start);
-    std::string part = spec.substr(
-        start, comma == std::string::npos ? std::string::npos : comma - start);
+  for (const std::string &part : splitList(spec)) {
     uint64_t count = 1, width = 0;
     std::string w = part;
     if (size_t x = part.find('x'); x != std::string::npos) {
@@ -239,9 +243,6 @@ inline bool parseLayerSpec(const std::string &spec, std::vector<uint32_t> &out,
     if (!number(w, width) || width == 0 || width > maxWidth)
       return false;
     out.insert(out.end(), count, uint32_t(width));
-    if (comma == std::string::npos)
-      break;
-    start = comma + 1;
   }
   return !out.empty();
 }

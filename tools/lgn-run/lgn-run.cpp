@@ -74,17 +74,13 @@ counts to theirs; with an infinite margin every net runs on every sample
 /// Parses "M[,M...]": margins >= 0, "inf" for an infinite one.
 static bool parseMargins(const std::string &text, std::vector<double> &out) {
   out.clear();
-  size_t start = 0;
-  while (true) {
-    size_t comma = text.find(',', start);
+  for (const std::string &part : tools::splitList(text)) {
     double v = 0;
-    if (!parseCascadeMargin(text.substr(start, comma - start), v))
+    if (!parseCascadeMargin(part, v))
       return false;
     out.push_back(v);
-    if (comma == std::string::npos)
-      return true;
-    start = comma + 1;
   }
+  return true;
 }
 
 int main(int argc, char **argv) {
