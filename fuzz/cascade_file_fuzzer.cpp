@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FuzzChecks.h"
 #include "lgc/Runtime/Cascade.h"
 
 #include <cstdio>
@@ -17,11 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   lgc::CascadeSpec spec;
   lgc::Status s = lgc::parseCascade(text, "fuzz.cascade", spec);
   if (!s.ok()) {
-    if (s.message().rfind("fuzz.cascade", 0) != 0) {
-      std::fprintf(stderr, "error without a location: %s\n",
-                   s.message().c_str());
-      std::abort();
-    }
+    lgc::fuzz::expectLocated(s, "fuzz.cascade");
     return 0;
   }
   if (spec.nets.size() < 2 || spec.nets.size() > lgc::kMaxCascadeNets ||

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FuzzChecks.h"
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Interpreter.h"
 
@@ -19,11 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // gates, which is the format's bound, not the fuzzer's memory limit.
   lgc::Status s = lgc::parseNet(text, "fuzz.lgn", net, /*keepBlocks=*/true);
   if (!s.ok()) {
-    if (s.message().rfind("fuzz.lgn:", 0) != 0) {
-      std::fprintf(stderr, "error without a location: %s\n",
-                   s.message().c_str());
-      std::abort();
-    }
+    lgc::fuzz::expectLocated(s, "fuzz.lgn");
     return 0;
   }
   if (std::string err = lgc::verifyNet(net); !err.empty()) {
