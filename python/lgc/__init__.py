@@ -171,14 +171,8 @@ def cascade(nets, margins, threads=0):
     have. `margins`: one number per net after the first (>= 0; math.inf runs
     the net on every sample), or one number for all. The same net as a
     .cascade file naming them; `cascade_samples` tells how far samples got."""
-    if isinstance(nets, (str, bytes, os.PathLike)):
-        raise TypeError("nets must be a sequence of paths, not one path")
-    paths = []
-    for net in nets:
-        path = os.fspath(net.info.path if isinstance(net, Net) else net)
-        if not os.path.exists(path):
-            raise FileNotFoundError(path)
-        paths.append(path)
+    paths = _native.existing_paths(
+        nets, "nets", lambda net: net.info.path if isinstance(net, Net) else net)
     if len(paths) < 2:
         raise ValueError(f"a cascade joins two or more nets, not {len(paths)}")
     if isinstance(margins, (int, float)) and not isinstance(margins, bool):

@@ -147,9 +147,27 @@ def lib():
     return handle
 
 
+def existing_paths(items, name, path_of=lambda item: item):
+    """`items`, a sequence of paths (or of what `path_of` turns into one),
+    as strings of existing files: TypeError for a single path given alone,
+    FileNotFoundError for a missing file."""
+    if isinstance(items, (str, bytes, os.PathLike)):
+        raise TypeError(f"{name} must be a sequence of paths, not one path")
+    paths = [os.fspath(path_of(item)) for item in items]
+    for p in paths:
+        if not os.path.exists(p):
+            raise FileNotFoundError(p)
+    return paths
+
+
+def c_strings(paths):
+    """A C array of the paths, encoded as the file system does."""
+    return (ctypes.c_char_p * len(paths))(*[os.fsencode(p) for p in paths])
+
+
 def open_cascade(lib, paths, margins, err):
     """lgc_rt_open_cascade on Python lists of paths (str) and margins."""
-    c_paths = (ctypes.c_char_p * len(paths))(*[os.fsencode(p) for p in paths])
+    c_paths = c_strings(paths)
     c_margins = (ctypes.c_double * len(margins))(*[float(m) for m in margins])
     return lib.lgc_rt_open_cascade(c_paths, len(paths), c_margins, err, len(err))
 

@@ -207,16 +207,11 @@ def ensemble(paths, output, mirror_images=False, image=None):
     lgn-ensemble --mirror does. Raises FileNotFoundError for a missing
     file, ValueError for an empty list, LgcError for nets that differ in
     their inputs or classes (nothing is written then)."""
-    if isinstance(paths, (str, bytes, os.PathLike)):
-        raise TypeError("paths must be a list of .lgn paths, not one path")
-    paths = [os.fspath(p) for p in paths]
+    paths = _native.existing_paths(paths, "paths")
     if not paths:
         raise ValueError("an ensemble needs at least one net")
-    for p in paths:
-        if not os.path.exists(p):
-            raise FileNotFoundError(p)
     height, width = _image_shape(image) if mirror_images else (0, 0)
-    array = (ctypes.c_char_p * len(paths))(*[p.encode() for p in paths])
+    array = _native.c_strings(paths)
     err = _native.error_buffer()
     if _native.lib().lgc_lgn_ensemble(array, len(paths), os.fspath(output).encode(),
                                       int(bool(mirror_images)), height, width, err,
