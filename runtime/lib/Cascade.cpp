@@ -32,14 +32,21 @@ bool lgc::cascadeDecides(const uint32_t *counts, uint32_t classes, double tau,
   return double(top - second) >= margin * tau;
 }
 
+Status lgc::checkCascadeSize(size_t nets) {
+  if (nets < 2)
+    return Status::error("a cascade needs at least two nets");
+  if (nets > kMaxCascadeNets)
+    return Status::error("a cascade takes at most " +
+                         std::to_string(kMaxCascadeNets) + " nets (got " +
+                         std::to_string(nets) + ")");
+  return Status::success();
+}
+
 Status Cascade::create(std::vector<std::unique_ptr<Runner>> stages,
                        std::vector<double> margins,
                        std::unique_ptr<Cascade> &out) {
-  if (stages.size() < 2)
-    return Status::error("a cascade needs at least two nets");
-  if (stages.size() > kMaxCascadeNets)
-    return Status::error("a cascade takes at most " +
-                         std::to_string(kMaxCascadeNets) + " nets");
+  if (Status s = checkCascadeSize(stages.size()); !s)
+    return s;
   if (margins.size() != stages.size() - 1)
     return Status::error("a cascade of " + std::to_string(stages.size()) +
                          " nets needs " + std::to_string(stages.size() - 1) +
@@ -231,14 +238,6 @@ void lgc::simulateCascade(const std::vector<const uint32_t *> &stageCounts,
     }
     stagesPerSample[s] = uint8_t(ran);
   }
-}
-
-Status lgc::checkCascadeSize(size_t nets) {
-  if (nets < 2 || nets > kMaxCascadeNets)
-    return Status::error("a cascade joins 2 to " +
-                         std::to_string(kMaxCascadeNets) + " nets (got " +
-                         std::to_string(nets) + ")");
-  return Status::success();
 }
 
 Status lgc::openCascade(const std::vector<std::string> &paths,
