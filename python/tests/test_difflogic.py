@@ -199,6 +199,10 @@ def test_checkpoint_to_difflogic(workdir):
         counts = net.counts(px)
     np.testing.assert_array_equal(torch.round(scores * state["tau"]).numpy(), counts)
     bad = workdir / "bad.ck"
-    bad.write_bytes(ck.read_bytes()[:-1] + b"x")
+    # Flip the last byte's bits: overwriting it with a fixed value leaves the
+    # file intact whenever the byte already had that value.
+    data = bytearray(ck.read_bytes())
+    data[-1] ^= 0xFF
+    bad.write_bytes(bytes(data))
     with pytest.raises(lgc.LgcError, match="checksum"):
         lgc.to_difflogic_state(out, checkpoint=bad)
