@@ -15,9 +15,12 @@ to global memory and are counted apart.
 
     lgc -O2 net.lgn --emit=gpu-mlir --gpu-kernel=block -o net.mlir
     python3 bench/gpu_block_banks.py net.mlir [--layout word-major|slot-major]
+        [--unroll U] [--interleave]
 
 The layout is how lgc places word s of slot k (word-major: s * cap + k, as
-lgc does; slot-major: k * S + s, for comparison).
+lgc does; slot-major: k * S + s, for comparison). --interleave replays a module made
+with --gpu-block-interleave: thread t evaluates word t % S of the gates of
+thread t / S, B / S * U gates a round.
 """
 import argparse
 import re
@@ -57,6 +60,8 @@ def main():
                     choices=["word-major", "slot-major"])
     ap.add_argument("--unroll", type=int, default=4,
                     help="lgc's --gpu-block-unroll (default 4)")
+    ap.add_argument("--interleave", action="store_true",
+                    help="the module was made with --gpu-block-interleave")
     args = ap.parse_args()
     text = open(args.module).read()
     # a | b << 16 | result << 32 | truth table << 48 per gate.
@@ -67,17 +72,30 @@ def main():
     cap = shape[12] // (8 * S)
     U = args.unroll
     waves = accesses = in_global = 0
+    # Per lane: the word it evaluates (None: every word, one access each)
+    # and the thread whose gates it takes.
+    if args.interleave and S > 1:
+        G = B // S
+        lanes = [(t % S, t // S) if t < G * S else (None, None)
+                 for t in range(B)]
+        word_sets = [[None]]
+    else:
+        G = B
+        lanes = [(None, t) for t in range(B)]
+        word_sets = [[w] for w in range(S)]
     for first, end in zip(levels, levels[1:]):
-        for base in range(first, end, B * U):
+        for base in range(first, end, G * U):
             for warp in range((B + 31) // 32):
                 for u in range(U):
                     for operand in range(3):  # a, b, result
-                        for w in range(S):
+                        for (fixed,) in word_sets:
                             addrs = []
                             for lane in range(32):
                                 t = warp * 32 + lane
-                                e = base + t * U + u
-                                if t >= B or e >= end:
+                                w, g = lanes[t] if t < B else (None, None)
+                                w = fixed if fixed is not None else w
+                                e = base + g * U + u if g is not None else end
+                                if w is None or e >= end:
                                     addrs.append(None)
                                     continue
                                 k = (gates[e] >> (16 * operand)) & 0xFFFF

@@ -56,12 +56,16 @@ for spec in "2x1000 10 0.45" "4x2000 10 -1" "3x600 25 0.2" "2x500 1 0.6"; do
     "$B/lgc-gpu-check" --expect "$DIR/check$i.lgn" "$DIR/images.u8" 10000 "$DIR/$name.expected"
     echo "check $name $name.$form 10000" >> "$manifest"
   done
-  # The block kernel (--gpu-kernel=block), bit-exact on the same images.
-  name="check${i}_block"
-  step "$name"
-  "$B/lgc" -O2 "$DIR/check$i.lgn" --emit=cubin --gpu-arch=sm_90 --gpu-kernel=block -o "$DIR/$name.cubin"
-  cp "$DIR/check${i}_cubin.expected" "$DIR/$name.expected"
-  echo "check $name $name.cubin 10000" >> "$manifest"
+  # The block kernel (--gpu-kernel=block), bit-exact on the same images,
+  # also with its words interleaved over the threads.
+  for variant in block blocki; do
+    name="check${i}_$variant"
+    step "$name"
+    "$B/lgc" -O2 "$DIR/check$i.lgn" --emit=cubin --gpu-arch=sm_90 --gpu-kernel=block \
+      $([ $variant = blocki ] && echo --gpu-block-interleave) -o "$DIR/$name.cubin"
+    cp "$DIR/check${i}_cubin.expected" "$DIR/$name.expected"
+    echo "check $name $name.cubin 10000" >> "$manifest"
+  done
 done
 # Throughput: the nets, 4M and 1M samples, as sm_90 cubins, with the
 # CPU backend's net.so (portable x86-64-v3) to compare with on the GPU host.
@@ -83,24 +87,25 @@ step "bench_6x8000_old: cubin"
 echo "bench bench_6x8000_old bench_6x8000_old.cubin 4000000 bench_6x8000.so" >> "$manifest"
 echo "bench bench_6x64000_4M bench_6x64000.cubin 4000000 bench_6x64000.so" >> "$manifest"
 # The block kernel on 6x8000: two words per block (its choice: 110 KB of
-# shared memory, two blocks of 256 threads at 128 registers per
-# multiprocessor) with four gates per thread and round (its default) and
-# with one; one word per block (55 KB; four blocks fit the shared memory,
-# so also with 64 registers, which lets them fit the registers); four (220
-# KB, one block).
-for variant in "2 4 128" "2 1 128" "1 4 128" "1 4 64" "4 4 128"; do
+# shared memory) and four (220 KB, one block per multiprocessor), four gates
+# per thread and round, each thread evaluating every word of its gates (the
+# fastest forms of an earlier run: docs/gpu-backend.md); and with the words
+# interleaved over the threads (suffix i, --gpu-block-interleave: a half
+# warp reads the S words of 16 / S gates) at 2, 4 and 8 gates a round.
+for variant in "2 4 128" "4 4 128" "2 4 128 i" "4 4 128 i" "4 8 128 i" "4 2 128 i"; do
   set -- $variant
-  name="bench_6x8000_block$1_u$2_r$3"
+  name="bench_6x8000_block$1_u$2_r$3${4:-}"
   step "$name: cubin"
   "$B/lgc" -O2 "$DIR/bench_6x8000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
     --gpu-kernel=block --gpu-block-words=$1 --gpu-block-unroll=$2 \
-    --gpu-max-registers=$3 -o "$DIR/$name.cubin"
+    --gpu-max-registers=$3 $([ -n "${4:-}" ] && echo --gpu-block-interleave) \
+    -o "$DIR/$name.cubin"
   echo "bench $name $name.cubin 4000000 bench_6x8000.so" >> "$manifest"
 done
-# And on 6x64000, whose 50,000 slots (400 KB a word) do not fit: 112 KB of
-# them in shared memory (two blocks per multiprocessor) or 227 KB (one),
-# the rest in global memory.
-for shared in 114688 232448; do
+# And on 6x64000, whose 50,000 slots (400 KB a word) do not fit: 227 KB of
+# them in shared memory (one block per multiprocessor), the rest in global
+# memory (112 KB, two blocks, measured slower still).
+for shared in 232448; do
   name="bench_6x64000_block_s$((shared / 1024))"
   step "$name: cubin"
   "$B/lgc" -O2 "$DIR/bench_6x64000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \

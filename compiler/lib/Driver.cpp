@@ -362,6 +362,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.blockKernel = opts.gpuBlockKernel;
   lowering.blockWords = opts.gpuBlockWords;
   lowering.blockUnroll = opts.gpuBlockUnroll;
+  lowering.blockInterleaveWords = opts.gpuBlockInterleave;
   lowering.blockSharedTarget = opts.gpuBlockShared;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();

@@ -247,6 +247,13 @@ static cl::opt<unsigned> gpuBlockUnroll(
              std::to_string(lgc::kDefaultGpuBlockUnroll) + ")"),
     cl::value_desc("N"), cl::init(lgc::kDefaultGpuBlockUnroll),
     cl::cat(lgcCategory));
+static cl::opt<bool> gpuBlockInterleave(
+    "gpu-block-interleave",
+    cl::desc("GPU block kernel: interleave a block's words over its threads "
+             "(thread t evaluates word t % S of its gates, so a half warp "
+             "reads the S words of 16 / S gates) instead of each thread "
+             "evaluating every word of its gates"),
+    cl::init(false), cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuBlockShared(
     "gpu-block-shared",
     cl::desc("GPU block kernel: bytes of shared memory per block that words "
@@ -344,6 +351,7 @@ int main(int argc, char **argv) {
     return fail("invalid --gpu-block-unroll=" + Twine(gpuBlockUnroll) +
                 " (1-16)");
   opts.gpuBlockUnroll = gpuBlockUnroll;
+  opts.gpuBlockInterleave = gpuBlockInterleave;
   if (gpuBlockShared < 1024 ||
       gpuBlockShared > lgc::kDefaultGpuBlockSharedLimit)
     return fail("invalid --gpu-block-shared=" + Twine(gpuBlockShared) +
@@ -351,7 +359,8 @@ int main(int argc, char **argv) {
   opts.gpuBlockShared = gpuBlockShared;
   // The block kernel's options mean nothing to the thread kernel.
   for (const cl::Option *blockOnly : std::initializer_list<const cl::Option *>{
-           &gpuBlockWords, &gpuBlockUnroll, &gpuBlockShared})
+           &gpuBlockWords, &gpuBlockUnroll, &gpuBlockShared,
+           &gpuBlockInterleave})
     if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
       return fail("--" + blockOnly->ArgStr + " needs --gpu-kernel=block");
   if (ptxasLevel > 3)

@@ -2,6 +2,7 @@
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-words=1 block-threads=64" | FileCheck %s --check-prefix=ONE
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true host-mode=true" | FileCheck %s --check-prefix=HOST
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-words=1 block-shared-limit=48" | FileCheck %s --check-prefix=SPILL
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-words=2 block-threads=33 block-interleave-words=true" | FileCheck %s --check-prefix=INTER
 
 // The block kernel's tables. Slots 0 and 1 are the constants, the inputs
 // read take 2-4; level 1 (%0, %1) takes 5 and 6; level 2 takes back slot
@@ -46,6 +47,27 @@
 // SPILL: llvm.addrspacecast %arg4 : !llvm.ptr<3> to !llvm.ptr
 // SPILL: llvm.icmp "ult" {{.*}} : i64
 // SPILL-NEXT: llvm.select {{.*}} : i1, !llvm.ptr
+
+// Interleaved words (two): rows of 24 slots, 8 modulo 16, so word 1 of a
+// slot sits 8 bank pairs from word 0 (24 x 2 words x 8 bytes = 384). In a
+// level, thread t takes word t % 2 of the gates of thread t / 2 (4 a round
+// each); thread 32, the odd one out of 33, takes none (its start is the
+// level's end).
+// INTER: @__lgc_gen_shape(dense<[6, 3, 3, 2, 4, 3, 1, 2, 0, 1, 2, 33, 384, 5, 1]>
+// INTER-LABEL: llvm.func internal @__lgc_gpu_block_phase
+// INTER: llvm.getelementptr %{{.*}}[%arg7]
+// INTER-NEXT: llvm.load
+// INTER-NEXT: %[[END:.*]] = llvm.zext {{.*}} : i32 to i64
+// INTER: %[[TWO:.*]] = llvm.mlir.constant(2 : i64)
+// INTER-NEXT: %[[G:.*]] = llvm.udiv %arg6, %[[TWO]]
+// INTER: llvm.urem %arg6
+// INTER: %[[U:.*]] = llvm.mlir.constant(4 : i64)
+// INTER-NEXT: %[[OFF:.*]] = llvm.mul %[[G]], %[[U]]
+// INTER-NEXT: %[[START:.*]] = llvm.add %{{.*}}, %[[OFF]]
+// INTER-NEXT: %[[WHOLE:.*]] = llvm.mlir.constant(32 : i64)
+// INTER-NEXT: %[[IN:.*]] = llvm.icmp "ult" %arg6, %[[WHOLE]]
+// INTER-NEXT: llvm.select %[[IN]], %[[START]], %[[END]]
+// INTER-NEXT: llvm.mlir.constant(64 : i64)
 
 // HOST: llvm.func @__lgc_gpu_block_phase(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: !llvm.ptr, %arg5: i64, %arg6: i64, %arg7: i64)
 // HOST-NOT: nvvm

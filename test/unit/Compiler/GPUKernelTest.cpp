@@ -90,12 +90,14 @@ void expectRunsMatch(CudaNet &gpu, const Net &net, const Samples &d) {
 
 /// Compiles `net` (optimised) to the kernels' host-mode functions in a
 /// shared library at `so`; with blockWords >= 0, lgc_net is the block
-/// kernel with that many words per block (0: its choice).
+/// kernel with that many words per block (0: its choice), the words
+/// interleaved over its threads where `interleave` is set.
 bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
                           unsigned window, const std::string &so,
                           int blockWords = -1, unsigned blockThreads = 0,
                           unsigned blockUnroll = 0,
-                          unsigned blockSharedLimit = 0) {
+                          unsigned blockSharedLimit = 0,
+                          bool interleave = false) {
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
@@ -115,6 +117,7 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
       lowering.blockThreads = blockThreads;
     if (blockUnroll)
       lowering.blockUnroll = blockUnroll;
+    lowering.blockInterleaveWords = interleave;
     // A small limit (and target) sends the slots past it to global memory.
     if (blockSharedLimit)
       lowering.blockSharedLimit = lowering.blockSharedTarget = blockSharedLimit;
@@ -226,37 +229,57 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       EXPECT_EQ(shape[lgc::abi::kGates], 0);
     int64_t K = shape[lgc::abi::kPlanes],
             slots = shape[lgc::abi::kScratchSlots];
-    // The block kernel of the same net.
-    std::string blockSo = so + ".block.so";
-    // Gates per thread and round: 1 to 4 (index was advanced above).
-    ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window, blockSo,
-                                     c.blockWords, c.blockThreads,
-                                     1 + unsigned(index) % 4, c.blockShared));
-    void *hb = dlopen(blockSo.c_str(), RTLD_NOW | RTLD_LOCAL);
-    ASSERT_NE(hb, nullptr) << dlerror();
-    auto phase = reinterpret_cast<BlockPhaseFn>(
-        dlsym(hb, lgc::abi::kGpuBlockPhaseFunction));
-    auto blockShape =
-        static_cast<const int32_t *>(dlsym(hb, "__lgc_gen_shape"));
-    ASSERT_TRUE(phase && blockShape);
-    ASSERT_EQ(dlsym(hb, "__lgc_gpu_thread"), nullptr);
-    int64_t S = blockShape[lgc::abi::kGpuBlockWords],
-            B = blockShape[lgc::abi::kGpuBlockThreads],
-            phases = blockShape[lgc::abi::kGpuBlockPhases],
-            sharedWords = blockShape[lgc::abi::kGpuSharedBytes] / 8;
-    if (c.blockWords > 0)
-      EXPECT_EQ(S, c.blockWords);
-    else
-      EXPECT_TRUE(S == 1 || S == 2 || S == 4 || S == 8) << S;
-    EXPECT_EQ(B, c.blockThreads ? int64_t(std::max(32u, c.blockThreads))
-                                : int64_t(kDefaultGpuBlockThreads));
-    EXPECT_EQ(blockShape[lgc::abi::kPlanes], K);
-    EXPECT_EQ(sharedWords % S, 0);
-    // A shared memory smaller than the values: the rest in global memory.
-    if (c.blockShared)
-      EXPECT_GT(blockShape[lgc::abi::kScratchSlots], 0);
-    else
-      EXPECT_EQ(blockShape[lgc::abi::kScratchSlots], 0);
+    // The block kernel of the same net, each thread evaluating every word
+    // of its gates and with the words interleaved over the threads.
+    struct BlockLibrary {
+      void *handle;
+      BlockPhaseFn phase;
+      const int32_t *shape;
+      int64_t S, B, phases, sharedWords;
+    };
+    std::vector<BlockLibrary> blockLibraries;
+    for (bool interleave : {false, true}) {
+      SCOPED_TRACE(interleave ? "words interleaved" : "words per thread");
+      std::string blockSo = so + (interleave ? ".interleaved.so" : ".block.so");
+      // Gates per thread and round: 1 to 4 (index was advanced above).
+      ASSERT_TRUE(buildHostModeLibrary(
+          net, c.gatesPerFunction, c.window, blockSo, c.blockWords,
+          c.blockThreads, 1 + unsigned(index) % 4, c.blockShared, interleave));
+      void *hb = dlopen(blockSo.c_str(), RTLD_NOW | RTLD_LOCAL);
+      ASSERT_NE(hb, nullptr) << dlerror();
+      auto phase = reinterpret_cast<BlockPhaseFn>(
+          dlsym(hb, lgc::abi::kGpuBlockPhaseFunction));
+      auto blockShape =
+          static_cast<const int32_t *>(dlsym(hb, "__lgc_gen_shape"));
+      ASSERT_TRUE(phase && blockShape);
+      ASSERT_EQ(dlsym(hb, "__lgc_gpu_thread"), nullptr);
+      BlockLibrary lib{hb,
+                       phase,
+                       blockShape,
+                       blockShape[lgc::abi::kGpuBlockWords],
+                       blockShape[lgc::abi::kGpuBlockThreads],
+                       blockShape[lgc::abi::kGpuBlockPhases],
+                       blockShape[lgc::abi::kGpuSharedBytes] / 8};
+      int64_t S = lib.S;
+      if (c.blockWords > 0)
+        EXPECT_EQ(S, c.blockWords);
+      else
+        EXPECT_TRUE(S == 1 || S == 2 || S == 4 || S == 8) << S;
+      EXPECT_EQ(lib.B, c.blockThreads ? int64_t(std::max(32u, c.blockThreads))
+                                      : int64_t(kDefaultGpuBlockThreads));
+      EXPECT_EQ(blockShape[lgc::abi::kPlanes], K);
+      EXPECT_EQ(lib.sharedWords % S, 0);
+      // Interleaved words: rows of 16 / S slots modulo 16 (the bank
+      // spread), where the shared memory was not cut to a limit.
+      if (interleave && S > 1 && !c.blockShared)
+        EXPECT_EQ(lib.sharedWords / S % 16, 16 / S);
+      // A shared memory smaller than the values: the rest in global memory.
+      if (c.blockShared)
+        EXPECT_GT(blockShape[lgc::abi::kScratchSlots], 0);
+      else
+        EXPECT_EQ(blockShape[lgc::abi::kScratchSlots], 0);
+      blockLibraries.push_back(lib);
+    }
 
     // Up to three tiles, the last one partly used.
     for (size_t n : {size_t(1), size_t(64), size_t(200), size_t(4100)}) {
@@ -317,27 +340,31 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       // (the barrier), shared memory starting as garbage, the threads of a
       // phase in reverse and in forward order (a thread that read what
       // another writes in the same phase would differ in one of them).
-      ASSERT_EQ(words % S, 0);
-      for (bool reverse : {true, false}) {
-        SCOPED_TRACE(reverse ? "threads in reverse" : "threads in order");
-        std::vector<uint64_t> blockPlanes(planes.size(), 0x3c3c);
-        std::vector<uint32_t> blockClasses(classes.size(), 777);
-        std::vector<uint64_t> blockScratch(
-            std::max<int64_t>(1, blockShape[lgc::abi::kScratchSlots]) * words,
-            0x5a5a5a5a5a5a5a5aull);
-        for (int64_t blk = lgc::abi::gpuBlockGrid(
-                 reinterpret_cast<const uint32_t *>(blockShape), words);
-             blk-- > 0;) {
-          std::vector<uint64_t> shared(sharedWords, 0xa5a5a5a5a5a5a5a5ull);
-          for (int64_t p = 0; p < phases; ++p)
-            for (int64_t i = 0; i < B; ++i)
-              phase(in.data(), blockScratch.data(), blockPlanes.data(),
-                    blockClasses.data(), shared.data(), blk,
-                    reverse ? B - 1 - i : i, p);
+      for (const BlockLibrary &lib : blockLibraries)
+        for (bool reverse : {true, false}) {
+          SCOPED_TRACE(reverse ? "threads in reverse" : "threads in order");
+          SCOPED_TRACE(&lib == &blockLibraries[0] ? "words per thread"
+                                                  : "words interleaved");
+          ASSERT_EQ(words % lib.S, 0);
+          std::vector<uint64_t> blockPlanes(planes.size(), 0x3c3c);
+          std::vector<uint32_t> blockClasses(classes.size(), 777);
+          std::vector<uint64_t> blockScratch(
+              std::max<int64_t>(1, lib.shape[lgc::abi::kScratchSlots]) * words,
+              0x5a5a5a5a5a5a5a5aull);
+          for (int64_t blk = lgc::abi::gpuBlockGrid(
+                   reinterpret_cast<const uint32_t *>(lib.shape), words);
+               blk-- > 0;) {
+            std::vector<uint64_t> shared(lib.sharedWords,
+                                         0xa5a5a5a5a5a5a5a5ull);
+            for (int64_t p = 0; p < lib.phases; ++p)
+              for (int64_t i = 0; i < lib.B; ++i)
+                lib.phase(in.data(), blockScratch.data(), blockPlanes.data(),
+                          blockClasses.data(), shared.data(), blk,
+                          reverse ? lib.B - 1 - i : i, p);
+          }
+          ASSERT_EQ(blockPlanes, planes);
+          ASSERT_EQ(blockClasses, classes);
         }
-        ASSERT_EQ(blockPlanes, planes);
-        ASSERT_EQ(blockClasses, classes);
-      }
       for (size_t s = 0; s < n; ++s) {
         ASSERT_EQ(classes[s], wantClasses[s]) << "sample " << s;
         for (uint32_t cl = 0; cl < net.numClasses; ++cl) {
@@ -354,7 +381,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       }
     }
     dlclose(h);
-    dlclose(hb);
+    for (const BlockLibrary &lib : blockLibraries)
+      dlclose(lib.handle);
   }
   std::system(("rm -rf '" + std::string(dir) + "'").c_str());
 }

@@ -121,6 +121,10 @@ struct DriverOptions {
   bool gpuBlockKernel = false;
   unsigned gpuBlockWords = 0;
   unsigned gpuBlockUnroll = kDefaultGpuBlockUnroll;
+  /// The block kernel's words interleaved over its threads (thread t
+  /// evaluates word t % S of its gates) instead of each thread evaluating
+  /// every word of its gates.
+  bool gpuBlockInterleave = false;
   /// The block kernel's shared memory per block that words per block aim
   /// at, and where values that do not fit stop (the rest in global memory).
   unsigned gpuBlockShared = kDefaultGpuBlockSharedTarget;

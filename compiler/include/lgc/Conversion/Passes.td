@@ -85,6 +85,10 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
     Option<"blockSpreadBanks", "block-spread-banks", "bool", "true",
            "Block kernel: order each level's gates and choose their slots so "
            "that a half warp's accesses spread over the shared-memory banks">,
+    Option<"blockInterleaveWords", "block-interleave-words", "bool", "false",
+           "Block kernel: thread t evaluates word t % S of its gates (S words "
+           "per block), so a half warp reads the S words of 16 / S gates, "
+           "instead of every word of its own gates">,
     Option<"blockSharedLimit", "block-shared-limit", "unsigned",
            "lgc::kDefaultGpuBlockSharedLimit",
            "Block kernel: the most shared memory a block may use (bytes)">

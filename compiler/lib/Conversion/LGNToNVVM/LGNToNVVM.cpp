@@ -762,21 +762,27 @@ struct BlockSchedule {
 constexpr unsigned kBankPairs = 16;
 
 /// The positions of a level's gates (0 .. n - 1, as the block kernel's
-/// loop hands them out: thread t takes t * U + u in each round of B * U)
-/// grouped by the half warp that evaluates them in one instruction.
+/// loop hands them out) grouped by the half warp that evaluates them in one
+/// instruction. Thread t takes gate position t * U + u of each round of
+/// B * U, for every word; with the words interleaved (S > 1), thread t
+/// takes word t % S of position (t / S) * U + u of each round of B / S * U,
+/// so a half warp holds 16 / S gates, each for all S words.
 std::vector<std::vector<unsigned>> halfWarpGroups(unsigned n, unsigned B,
-                                                  unsigned U) {
+                                                  unsigned U, unsigned S) {
   std::vector<std::vector<unsigned>> groups;
-  for (unsigned round = 0; round * B * U < n; ++round)
+  unsigned G = B / S;
+  for (unsigned round = 0; round * G * U < n; ++round)
     for (unsigned half = 0; half * kBankPairs < B; ++half)
       for (unsigned u = 0; u < U; ++u) {
         std::vector<unsigned> group;
         for (unsigned lane = 0; lane < kBankPairs; ++lane) {
           unsigned t = half * kBankPairs + lane;
-          if (t >= B)
+          // Threads past the last whole set of S (B not a multiple of S)
+          // evaluate nothing.
+          if (t >= G * S)
             break;
-          unsigned p = round * B * U + t * U + u;
-          if (p < n)
+          unsigned p = round * G * U + t / S * U + u;
+          if (p < n && (group.empty() || group.back() != p))
             group.push_back(p);
         }
         if (!group.empty())
@@ -785,8 +791,11 @@ std::vector<std::vector<unsigned>> halfWarpGroups(unsigned n, unsigned B,
   return groups;
 }
 
+/// The block kernel's tables for `order`; `S` > 1: the words of a block
+/// are interleaved over the threads (halfWarpGroups), 1: each thread
+/// evaluates its gates for every word.
 BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
-                             unsigned U, bool spreadBanks) {
+                             unsigned U, unsigned S, bool spreadBanks) {
   BlockSchedule s;
   llvm::DenseMap<Value, unsigned> level, lastUse, slot;
   for (GateOp g : order) {
@@ -837,16 +846,20 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
   for (unsigned l = 1; l <= top; ++l) {
     release(freedAfter[l - 1]);
     // The gates of a level may run in any order and take any free slot:
-    // each half warp gets gates whose operands' slots differ modulo 16 as
+    // each half warp gets gates whose operands' slots differ modulo M as
     // far as a window of candidates allows (greedy), and result slots that
-    // do, so its loads and stores spread over the banks.
+    // do, so its loads and stores spread over the banks. M is the number of
+    // gates a half warp evaluates at once: 16, or 16 / S with the words
+    // interleaved, whose word s of slot k then lies in bank pair
+    // (s * 16 / S + k) % 16 (the shared array's rows are padded for that).
+    const unsigned M = kBankPairs / S;
     std::vector<GateOp> pool = byLevel[l];
     std::vector<GateOp> placed(pool.size());
     const size_t kWindow = spreadBanks ? 64 : 1;
     size_t next = 0;
     std::vector<bool> used(pool.size());
     for (const std::vector<unsigned> &group :
-         halfWarpGroups(unsigned(pool.size()), B, U)) {
+         halfWarpGroups(unsigned(pool.size()), B, U, S)) {
       unsigned countA[kBankPairs] = {}, countB[kBankPairs] = {};
       bool taken[kBankPairs] = {};
       for (unsigned p : group) {
@@ -859,8 +872,8 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
           if (used[i])
             continue;
           ++seen;
-          unsigned cost = countA[slot.lookup(pool[i].getLhs()) % kBankPairs] +
-                          countB[slot.lookup(pool[i].getRhs()) % kBankPairs];
+          unsigned cost = countA[slot.lookup(pool[i].getLhs()) % M] +
+                          countB[slot.lookup(pool[i].getRhs()) % M];
           if (cost < bestCost) {
             bestCost = cost;
             best = i;
@@ -868,17 +881,17 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
         }
         GateOp g = pool[best];
         used[best] = true;
-        ++countA[slot.lookup(g.getLhs()) % kBankPairs];
-        ++countB[slot.lookup(g.getRhs()) % kBankPairs];
+        ++countA[slot.lookup(g.getLhs()) % M];
+        ++countB[slot.lookup(g.getRhs()) % M];
         // A free slot in a pair no result of this half warp has (the most
         // recently freed such), else the most recently freed.
         for (size_t i = freeSlots.size(); spreadBanks && i-- > 0;)
-          if (!taken[freeSlots[i] % kBankPairs]) {
+          if (!taken[freeSlots[i] % M]) {
             std::swap(freeSlots[i], freeSlots.back());
             break;
           }
         take(g.getResult());
-        taken[slot.lookup(g.getResult()) % kBankPairs] = true;
+        taken[slot.lookup(g.getResult()) % M] = true;
         placed[p] = g;
       }
     }
@@ -950,7 +963,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   unsigned B = std::max(32u, unsigned(options.blockThreads));
   unsigned U = std::max(1u, unsigned(options.blockUnroll));
   BlockSchedule sched =
-      scheduleBlocks(net, order, B, U, options.blockSpreadBanks);
+      scheduleBlocks(net, order, B, U, /*S=*/1, options.blockSpreadBanks);
   unsigned C = net.getClasses(), K = sched.K;
   // Shared memory: S words per slot.
   uint64_t slots = sched.values;
@@ -965,6 +978,14 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   if (S != 1 && S != 2 && S != 4 && S != 8)
     return mlir::emitError(net.getLoc())
            << "block-words must be 0, 1, 2, 4 or 8, not " << S;
+  // Interleaved words: a half warp's gates change with S, so schedule
+  // again (the number of slots does not: it is the most values live at
+  // once, whatever the order within a level).
+  bool interleave = options.blockInterleaveWords && S > 1;
+  if (interleave) {
+    sched = scheduleBlocks(net, order, B, U, S, options.blockSpreadBanks);
+    assert(sched.values == slots && "slots depend on the order in a level");
+  }
   // Slots past what a block's shared memory holds (a random 6x64,000 net
   // has 50,000 values live at once, 400 KB a word) live in global memory
   // instead, in the scratch array: block-shared-target's worth of the most
@@ -972,10 +993,24 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   // shared memory. That is where one word exceeds the target, or where the
   // words asked for exceed the limit.
   uint64_t cap = slots;
-  if (options.blockWords ? slots * S * 8 > options.blockSharedLimit
-                         : slots * S * 8 > target)
+  bool spills = options.blockWords ? slots * S * 8 > options.blockSharedLimit
+                                   : slots * S * 8 > target;
+  if (spills)
     cap = std::max<uint64_t>(2, target / (8 * S));
-  uint64_t overflow = slots - cap, bytes = cap * S * 8;
+  // Interleaved words: rows of cap = 16 / S (mod 16) slots put word s of
+  // slot k in bank pair (s * 16 / S + k) % 16, so the S words of 16 / S
+  // gates whose slots differ modulo 16 / S take every pair once. Padded
+  // up (down where the slots spill) unless that breaks the limit.
+  if (interleave) {
+    uint64_t want = kBankPairs / S;
+    uint64_t up = cap + (want + kBankPairs - cap % kBankPairs) % kBankPairs;
+    uint64_t down = up >= kBankPairs ? up - kBankPairs : 0;
+    if (!spills && up * S * 8 <= options.blockSharedLimit)
+      cap = up;
+    else if (spills && down >= 2)
+      cap = down;
+  }
+  uint64_t overflow = spills ? slots - cap : 0, bytes = cap * S * 8;
   unsigned L = sched.levels(), R = unsigned(sched.reductions.size()),
            phases = L + R + 2;
 
@@ -1103,10 +1138,26 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
       // shared memory. A gate of a level never reads a result of its own
       // level, so the order of the stores is free; gates past the level's
       // end read the last gate's entry and store nothing.
+      // With the words interleaved, thread t evaluates word t % S of the
+      // gates of thread t / S, and a round is B / S * U gates.
       Value last = b.create<LLVM::SubOp>(loc, end, constI64(1));
+      Value gateThread = tid;
+      SmallVector<Value> words;
+      if (interleave) {
+        gateThread = b.create<LLVM::UDivOp>(loc, tid, constI64(S));
+        words.push_back(b.create<LLVM::URemOp>(loc, tid, constI64(S)));
+      } else {
+        for (unsigned s = 0; s < S; ++s)
+          words.push_back(constI64(s));
+      }
+      int64_t roundGates = int64_t(interleave ? B / S : B) * U;
       Value start = b.create<LLVM::AddOp>(
-          loc, first, b.create<LLVM::MulOp>(loc, tid, constI64(U)));
-      loop(start, end, constI64(int64_t(B) * U), [&](Value e) {
+          loc, first, b.create<LLVM::MulOp>(loc, gateThread, constI64(U)));
+      // Threads past the last whole set of S words evaluate nothing.
+      if (interleave && B % S)
+        start = b.create<LLVM::SelectOp>(
+            loc, cmp(P::ult, tid, constI64(int64_t(B / S * S))), start, end);
+      loop(start, end, constI64(roundGates), [&](Value e) {
         SmallVector<Value> valid(U), kr(U);
         SmallVector<SmallVector<Value>> results(U);
         for (unsigned u = 0; u < U; ++u) {
@@ -1118,33 +1169,44 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
           Value entry = b.create<LLVM::LoadOp>(
               loc, i64,
               b.create<LLVM::GEPOp>(loc, ptr, i64, gates, ValueRange{at}), 8);
-          Value low = constI64(0xffff);
-          auto field = [&](unsigned shift) {
-            return a(b.create<LLVM::LShrOp>(loc, entry, constI64(shift)), low);
+          // The fields in 32-bit halves (a 64-bit shift or mask is two
+          // instructions on the GPU), widened where an address needs them.
+          Value lo = b.create<LLVM::TruncOp>(loc, i32, entry);
+          Value hi = b.create<LLVM::TruncOp>(
+              loc, i32, b.create<LLVM::LShrOp>(loc, entry, constI64(32)));
+          auto wide = [&](Value v32) {
+            return b.create<LLVM::ZExtOp>(loc, i64, v32).getResult();
           };
-          Value ka = a(entry, low), kb = field(16);
-          kr[u] = field(32);
-          Value tt = b.create<LLVM::LShrOp>(loc, entry, constI64(48));
-          // Minterm masks: all ones where the table has a 1.
+          Value low = b.create<LLVM::ConstantOp>(loc, i32, 0xffff);
+          Value ka = wide(a(lo, low));
+          Value kb = wide(b.create<LLVM::LShrOp>(
+              loc, lo, b.create<LLVM::ConstantOp>(loc, i32, 16)));
+          kr[u] = wide(a(hi, low));
+          // Minterm masks: all ones where the table (bits 16-19 of hi) has
+          // a 1: the bit shifted to the top, then arithmetically down.
           Value m[4];
-          for (unsigned xy = 0; xy < 4; ++xy)
-            m[xy] = b.create<LLVM::SubOp>(
-                loc, zero,
-                a(b.create<LLVM::LShrOp>(loc, tt, constI64(xy)), constI64(1)));
+          for (unsigned xy = 0; xy < 4; ++xy) {
+            Value top = b.create<LLVM::ShlOp>(
+                loc, hi, b.create<LLVM::ConstantOp>(loc, i32, 15 - xy));
+            m[xy] = b.create<LLVM::SExtOp>(
+                loc, i64,
+                b.create<LLVM::AShrOp>(
+                    loc, top, b.create<LLVM::ConstantOp>(loc, i32, 31)));
+          }
           // mux(sel, p, q) = sel ? p : q, bitwise (one LOP3 per 32 bits).
           auto mux = [&](Value sel, Value p, Value q) {
             return x(q, a(sel, x(p, q)));
           };
-          for (unsigned s = 0; s < S; ++s) {
-            Value va = load(ka, constI64(s)), vb = load(kb, constI64(s));
+          for (Value s : words) {
+            Value va = load(ka, s), vb = load(kb, s);
             results[u].push_back(
                 mux(va, mux(vb, m[3], m[2]), mux(vb, m[1], m[0])));
           }
         }
         for (unsigned u = 0; u < U; ++u) {
           auto stores = [&] {
-            for (unsigned s = 0; s < S; ++s)
-              store(results[u][s], kr[u], constI64(s));
+            for (auto [s, result] : llvm::zip(words, results[u]))
+              store(result, kr[u], s);
           };
           if (u == 0)
             stores();
@@ -1259,6 +1321,7 @@ struct ConvertLGNToNVVMPass
         options.blockSharedLimit = blockSharedLimit;
         options.blockUnroll = blockUnroll;
         options.blockSpreadBanks = blockSpreadBanks;
+        options.blockInterleaveWords = blockInterleaveWords;
         return lowering.runBlock(options);
       }
       lowering.run();
