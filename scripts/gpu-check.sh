@@ -58,10 +58,13 @@ for spec in "2x1000 10 0.45" "4x2000 10 -1" "3x600 25 0.2" "2x500 1 0.6"; do
   done
   # The block kernel (--gpu-kernel=block), bit-exact on the same images,
   # also with its words interleaved over the threads.
-  for variant in block blocki; do
+  # And both designs in one module (--gpu-kernel=both): 10,000 images are
+  # under a wave of the thread kernel, so the block kernel runs them.
+  for variant in block blocki both; do
     name="check${i}_$variant"
     step "$name"
-    "$B/lgc" -O2 "$DIR/check$i.lgn" --emit=cubin --gpu-arch=sm_90 --gpu-kernel=block \
+    "$B/lgc" -O2 "$DIR/check$i.lgn" --emit=cubin --gpu-arch=sm_90 \
+      --gpu-kernel=$([ $variant = both ] && echo both || echo block) \
       $([ $variant = blocki ] && echo --gpu-block-interleave) -o "$DIR/$name.cubin"
     cp "$DIR/check${i}_cubin.expected" "$DIR/$name.expected"
     echo "check $name $name.cubin 10000" >> "$manifest"
@@ -102,6 +105,13 @@ for variant in "2 4 128" "4 4 128" "2 4 128 i" "4 4 128 i" "4 8 128 i" "4 2 128 
     -o "$DIR/$name.cubin"
   echo "bench $name $name.cubin 4000000 bench_6x8000.so" >> "$manifest"
 done
+# Both designs in one module: 4M images take the thread kernel, the
+# streamed chunks under a wave the block kernel.
+name="bench_6x8000_both"
+step "$name: cubin"
+"$B/lgc" -O2 "$DIR/bench_6x8000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
+  --gpu-kernel=both -o "$DIR/$name.cubin"
+echo "bench $name $name.cubin 4000000 bench_6x8000.so" >> "$manifest"
 # And on 6x64000, whose 50,000 slots (400 KB a word) do not fit: 227 KB of
 # them in shared memory (one block per multiprocessor), the rest in global
 # memory (112 KB, two blocks, measured slower still).

@@ -363,6 +363,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.blockWords = opts.gpuBlockWords;
   lowering.blockUnroll = opts.gpuBlockUnroll;
   lowering.blockInterleaveWords = opts.gpuBlockInterleave;
+  lowering.bothKernels = opts.gpuBothKernels;
   lowering.blockSharedTarget = opts.gpuBlockShared;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();
@@ -419,7 +420,10 @@ LogicalResult Driver::gpuBinary(ModuleOp module, Stage stage,
   // one part, so that ptxas inlines them into lgc_net instead of calling
   // across parts (which costs a call per phase and spills at each; 6x8000:
   // 64 bytes of stack and spills in the phase function).
-  cubinOptions.jobs = opts.gpuBlockKernel ? 1 : opts.cpu.jobs;
+  // (With both kernels the phase function stays in part 0 beside
+  // lgc_net_block, and the thread kernel's gate functions spread.)
+  cubinOptions.jobs =
+      opts.gpuBlockKernel && !opts.gpuBothKernels ? 1 : opts.cpu.jobs;
   cubinOptions.ptxasLevel = opts.ptxasLevel;
   cubinOptions.ptxasArgs = opts.ptxasArgs;
   std::vector<std::string> cubins(archs.size());

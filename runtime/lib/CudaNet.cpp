@@ -219,19 +219,25 @@ Status CudaNet::open(const std::string &ptxPath,
                                  sizeof(net->tauValue));
       !s)
     return s;
-  // The block kernel's shared memory: more than 48 KB must be asked for,
-  // and the device must have it.
+  // A block kernel's shared memory: more than 48 KB must be asked for, up
+  // to what the device allows per block.
+  int optin = 0;
+  if (Status s = net->check(
+          d.cuDeviceGetAttribute(
+              &optin, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
+              dev),
+          "reading the shared memory per block");
+      !s)
+    return s;
+  auto grant = [&](void *fn, size_t bytes, const char *what) {
+    return net->check(
+        d.cuFuncSetAttribute(
+            fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, int(bytes)),
+        what);
+  };
   unsigned netThreads = net->netBlockThreads();
   size_t sharedBytes = net->netSharedBytes();
   if (net->blockKernel()) {
-    int optin = 0;
-    if (Status s = net->check(
-            d.cuDeviceGetAttribute(
-                &optin, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN,
-                dev),
-            "reading the shared memory per block");
-        !s)
-      return s;
     if (sharedBytes > size_t(optin))
       return Status::errorAt(
           ptxPath, "the block kernel needs " + std::to_string(sharedBytes) +
@@ -240,13 +246,36 @@ Status CudaNet::open(const std::string &ptxPath,
                        std::to_string(optin) +
                        " (recompile with a smaller --gpu-block-words, or "
                        "--gpu-kernel=thread)");
-    if (Status s = net->check(
-            d.cuFuncSetAttribute(
-                net->netKernel, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-                int(sharedBytes)),
-            "granting lgc_net its shared memory");
+    if (Status s = grant(net->netKernel, sharedBytes,
+                         "granting lgc_net its shared memory");
         !s)
       return s;
+  }
+  // The block kernel beside the thread kernel (GeneratedABI.h): optional,
+  // and left unused where this device lacks its shared memory.
+  void *blockFn = nullptr;
+  if (!net->blockKernel() &&
+      d.cuModuleGetFunction(&blockFn, net->module, abi::kNetBlockKernel) ==
+          CUDA_SUCCESS) {
+    if (Status s = net->readGlobal(abi::kBlockShapeSymbol, net->blockShape,
+                                   sizeof(net->blockShape));
+        !s)
+      return s;
+    int32_t S = net->blockShape[abi::kGpuBlockWords];
+    if ((S != 1 && S != 2 && S != 4 && S != 8) ||
+        net->blockShape[abi::kScratchSlots] != 0 ||
+        net->blockShape[abi::kGpuBlockThreads] <= 0 ||
+        net->blockShape[abi::kPlanes] != net->shape[abi::kPlanes])
+      return Status::errorAt(ptxPath, "malformed " +
+                                          std::string(abi::kBlockShapeSymbol));
+    size_t bytes = size_t(net->blockShape[abi::kGpuSharedBytes]);
+    if (bytes <= size_t(optin)) {
+      if (Status s =
+              grant(blockFn, bytes, "granting lgc_net_block its shared memory");
+          !s)
+        return s;
+      net->netBlockKernel = blockFn;
+    }
   }
   // One wave of lgc_net: the samples whose threads the GPU runs at once.
   // A thread of the thread kernel evaluates the whole net for its samples,
@@ -358,6 +387,18 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
   void *netArgs[] = {&packed, &scratch, &planes, &classOut, &w};
   if (!net)
     return Status::success();
+  // A launch too small to fill the GPU with the thread kernel's threads
+  // takes the block kernel beside it, where the module has one.
+  if (launchesBlockKernel(n))
+    return check(
+        driver->cuLaunchKernel(
+            netBlockKernel,
+            unsigned(abi::gpuBlockGrid(
+                reinterpret_cast<const uint32_t *>(blockShape), words)),
+            1, 1, unsigned(blockShape[abi::kGpuBlockThreads]), 1, 1,
+            unsigned(blockShape[abi::kGpuSharedBytes]), stream, netArgs,
+            nullptr),
+        "launching lgc_net_block");
   unsigned threads = netBlockThreads();
   uint64_t grid =
       blockKernel()

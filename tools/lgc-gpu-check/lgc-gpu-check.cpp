@@ -160,6 +160,10 @@ static bool runEntry(const std::string &dir, const std::string &kind,
   row[1] = std::to_string(net->gates());
   say(fmt::format("{} loaded in {} s on {} ({} gates)", module, row[3],
                   net->deviceName(), net->gates()));
+  if (net->hasBlockKernelBeside())
+    say(fmt::format("{}: launches under {} samples take lgc_net_block, the "
+                    "others lgc_net",
+                    module, net->samplesPerWave()));
   size_t F = net->features(), available = pixels.size() / F;
   // Inputs: the bundle's images, repeated up to n samples, and their bits.
   std::vector<uint8_t> x(n * F);

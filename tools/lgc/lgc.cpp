@@ -232,8 +232,11 @@ static cl::opt<std::string> gpuKernel(
     cl::desc("GPU: lgc_net's design: 'thread' (a thread per 64 samples, "
              "values in registers and scratch memory; the default) or "
              "'block' (a block's threads evaluate a level of gates at a time "
-             "for a few 64-sample words, values in shared memory)"),
-    cl::value_desc("thread|block"), cl::init("thread"), cl::cat(lgcCategory));
+             "for a few 64-sample words, values in shared memory) or 'both' "
+             "(the runtime launches the block kernel where a launch has too "
+             "few samples to fill the GPU with threads)"),
+    cl::value_desc("thread|block|both"), cl::init("thread"),
+    cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuBlockWords(
     "gpu-block-words",
     cl::desc("GPU block kernel: 64-sample words per block (1, 2, 4 or 8; "
@@ -338,10 +341,11 @@ int main(int argc, char **argv) {
   opts.ptxFeatures = ptxFeatures;
   opts.cudaPath = cudaPath;
   opts.gpuRegisterWindow = gpuRegisterWindow;
-  if (gpuKernel != "thread" && gpuKernel != "block")
+  if (gpuKernel != "thread" && gpuKernel != "block" && gpuKernel != "both")
     return fail("invalid --gpu-kernel=" + Twine(gpuKernel) +
-                " (thread or block)");
-  opts.gpuBlockKernel = gpuKernel == "block";
+                " (thread, block or both)");
+  opts.gpuBlockKernel = gpuKernel == "block" || gpuKernel == "both";
+  opts.gpuBothKernels = gpuKernel == "both";
   if (gpuBlockWords != 0 && gpuBlockWords != 1 && gpuBlockWords != 2 &&
       gpuBlockWords != 4 && gpuBlockWords != 8)
     return fail("invalid --gpu-block-words=" + Twine(gpuBlockWords) +

@@ -3,6 +3,8 @@
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true host-mode=true" | FileCheck %s --check-prefix=HOST
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-words=1 block-shared-limit=48" | FileCheck %s --check-prefix=SPILL
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-words=2 block-threads=33 block-interleave-words=true" | FileCheck %s --check-prefix=INTER
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true both-kernels=true" | FileCheck %s --check-prefix=BOTH
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true both-kernels=true host-mode=true" | FileCheck %s --check-prefix=BOTHHOST
 
 // The block kernel's tables. Slots 0 and 1 are the constants, the inputs
 // read take 2-4; level 1 (%0, %1) takes 5 and 6; level 2 takes back slot
@@ -68,6 +70,28 @@
 // INTER-NEXT: %[[IN:.*]] = llvm.icmp "ult" %arg6, %[[WHOLE]]
 // INTER-NEXT: llvm.select %[[IN]], %[[START]], %[[END]]
 // INTER-NEXT: llvm.mlir.constant(64 : i64)
+
+// Both kernels: lgc_net the thread kernel (its shape's block slots 0, its
+// scratch 3 rows), the packing kernels once, then the block kernel as
+// lgc_net_block with its own shape table (the block slots as above); its
+// phase function is to be inlined by LLVM (relocatable parts keep calls).
+// BOTH: @__lgc_gen_shape(dense<[6, 3, 3, 2, 4, 3, 1, 2, 3, 1, 0, 0, 0, 0, 1]>
+// BOTH: llvm.func internal @__lgc_gpu_thread(
+// BOTH: llvm.func @lgc_pack_u8(
+// BOTH: llvm.func @lgc_pack_bits(
+// BOTH: llvm.func @lgc_net(
+// BOTH: @__lgc_gen_block_shape(dense<[6, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1]>
+// BOTH-NOT: @__lgc_gen_shape(
+// BOTH: llvm.func internal @__lgc_gpu_block_phase({{.*}}passthrough = ["nounwind", "alwaysinline"]
+// BOTH-NOT: llvm.func @lgc_pack
+// BOTH: llvm.func @lgc_net_block(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: i64) attributes {nvvm.kernel
+// BOTH: llvm.call @__lgc_gpu_block_phase(
+// BOTH-NEXT: nvvm.barrier0
+
+// BOTHHOST: llvm.func @__lgc_gpu_thread(
+// BOTHHOST: @__lgc_gen_block_shape(
+// BOTHHOST: llvm.func @__lgc_gpu_block_phase({{.*}}passthrough = ["nounwind"]
+// BOTHHOST-NOT: lgc_net
 
 // HOST: llvm.func @__lgc_gpu_block_phase(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: !llvm.ptr, %arg5: i64, %arg6: i64, %arg7: i64)
 // HOST-NOT: nvvm

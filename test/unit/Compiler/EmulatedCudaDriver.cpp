@@ -45,18 +45,23 @@ struct Module {
   ThreadFn thread;
   PackFn packU8, packBits;
   const uint32_t *shape;
-  /// The block kernel's phases (lgc_net is the block kernel), else null.
+  /// The block kernel's phases (lgc_net is the block kernel, or
+  /// lgc_net_block beside the thread kernel), else null.
   BlockPhaseFn blockPhase;
+  /// lgc_net_block's shape table, where the module has both kernels.
+  const uint32_t *blockShape;
   /// Shared memory granted with cuFuncSetAttribute.
   int sharedGranted = 48 * 1024;
 };
 
 struct Function {
   Module *module;
-  enum { PackU8, PackBits, Net } kind;
+  enum { PackU8, PackBits, Net, NetBlock } kind;
 };
 
 int context;
+/// Launches of lgc_net and lgc_net_block so far (lgc_emulated_launches).
+long netLaunches, netBlockLaunches;
 } // namespace
 
 extern "C" {
@@ -101,7 +106,8 @@ CUresult cuModuleLoadDataEx(void **out, const void *image, unsigned, int *,
       reinterpret_cast<PackFn>(dlsym(library, abi::kGpuPackBitsFunction)),
       static_cast<const uint32_t *>(dlsym(library, abi::kShapeSymbol)),
       reinterpret_cast<BlockPhaseFn>(
-          dlsym(library, abi::kGpuBlockPhaseFunction))};
+          dlsym(library, abi::kGpuBlockPhaseFunction)),
+      static_cast<const uint32_t *>(dlsym(library, abi::kBlockShapeSymbol))};
   if (!(m->thread || m->blockPhase) || !m->packU8 || !m->packBits ||
       !m->shape) {
     dlclose(library);
@@ -152,6 +158,9 @@ CUresult cuModuleGetFunction(void **out, void *module, const char *name) {
     *out = new Function{m, Function::PackBits};
   else if (!std::strcmp(name, abi::kNetKernel))
     *out = new Function{m, Function::Net};
+  else if (!std::strcmp(name, abi::kNetBlockKernel) && m->blockShape &&
+           m->blockPhase && m->thread)
+    *out = new Function{m, Function::NetBlock};
   else
     return kNotFound;
   return kSuccess;
@@ -164,7 +173,8 @@ CUresult cuModuleGetGlobal_v2(CUdeviceptr *ptr, size_t *bytes, void *module,
   if (!p)
     return kNotFound;
   *ptr = CUdeviceptr(uintptr_t(p));
-  if (!std::strcmp(name, abi::kShapeSymbol))
+  if (!std::strcmp(name, abi::kShapeSymbol) ||
+      !std::strcmp(name, abi::kBlockShapeSymbol))
     *bytes = abi::kNumShapeSlots * 4;
   else if (!std::strcmp(name, abi::kTauSymbol))
     *bytes = 8;
@@ -230,12 +240,17 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   };
   auto i64 = [&](int i) { return *static_cast<long long *>(params[i]); };
   uint64_t threads = uint64_t(gx) * bx;
-  if (f->kind == Function::Net && f->module->blockPhase) {
+  bool block = f->kind == Function::NetBlock ||
+               (f->kind == Function::Net && !f->module->thread);
+  if (block) {
     // The block kernel: each block's phases in order, every thread of a
     // phase before any of the next (the barrier); its own check drops
     // blocks past the words. The launch must give the block size and the
     // shared memory the module was made for, and have been granted it.
-    const uint32_t *shape = f->module->shape;
+    ++netBlockLaunches;
+    const uint32_t *shape = f->kind == Function::NetBlock
+                                ? f->module->blockShape
+                                : f->module->shape;
     if (bx != shape[abi::kGpuBlockThreads] ||
         sharedBytes != shape[abi::kGpuSharedBytes] ||
         (sharedBytes > 48 * 1024 &&
@@ -257,8 +272,7 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
     return kSuccess;
   }
   if (f->kind == Function::Net) {
-    if (!f->module->thread)
-      return kInvalidValue;
+    ++netLaunches;
     int64_t words = i64(4);
     for (uint64_t gid = 0; gid < threads; ++gid)
       if (int64_t(gid) < words)
@@ -279,6 +293,13 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
       pack(ptr(0), i64(1), static_cast<uint64_t *>(ptr(2)), words,
            int64_t(gid));
   return kSuccess;
+}
+
+/// Not a driver entry point: how many launches lgc_net and lgc_net_block
+/// have had, for tests that check which kernel a launch took.
+void lgc_emulated_launches(long *net, long *netBlock) {
+  *net = netLaunches;
+  *netBlock = netBlockLaunches;
 }
 
 CUresult cuGetErrorString(CUresult, const char **text) {

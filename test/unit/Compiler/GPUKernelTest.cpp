@@ -97,7 +97,7 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
                           int blockWords = -1, unsigned blockThreads = 0,
                           unsigned blockUnroll = 0,
                           unsigned blockSharedLimit = 0,
-                          bool interleave = false) {
+                          bool interleave = false, bool bothKernels = false) {
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
@@ -118,6 +118,7 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
     if (blockUnroll)
       lowering.blockUnroll = blockUnroll;
     lowering.blockInterleaveWords = interleave;
+    lowering.bothKernels = bothKernels;
     // A small limit (and target) sends the slots past it to global memory.
     if (blockSharedLimit)
       lowering.blockSharedLimit = lowering.blockSharedTarget = blockSharedLimit;
@@ -450,6 +451,89 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
                              "allows 1024"),
             std::string::npos)
       << s.message();
+}
+
+/// A module with both kernels (lgc --gpu-kernel=both) over the emulated
+/// driver: launches of fewer samples than a wave of the thread kernel take
+/// lgc_net_block, larger ones lgc_net, through every input path and stream
+/// chunking, all bit-exact; a device without the block kernel's shared
+/// memory, or a net whose values do not fit it, runs the thread kernel.
+TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
+  Net net = runtimeTestNet(7);
+  test::TempDir dir;
+  std::string so = dir.file("kernels.so"), module = dir.file("net.cubin");
+  ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so,
+                                   /*blockWords=*/2, /*blockThreads=*/64, 2, 0,
+                                   /*interleave=*/true,
+                                   /*bothKernels=*/true));
+  std::ofstream(module) << "lgc-host-module:" << so;
+  ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+  void *driver = dlopen(LGC_EMULATED_CUDA_DRIVER, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(driver, nullptr) << dlerror();
+  auto launches = reinterpret_cast<void (*)(long *, long *)>(
+      dlsym(driver, "lgc_emulated_launches"));
+  ASSERT_NE(launches, nullptr);
+  std::unique_ptr<CudaNet> gpu;
+  Status s = CudaNet::open(module, gpu);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_FALSE(gpu->blockKernel());
+  EXPECT_TRUE(gpu->hasBlockKernelBeside());
+  // The thread kernel's wave: one multiprocessor, two blocks of 128 words.
+  ASSERT_EQ(gpu->samplesPerWave(), size_t(2 * 128 * 64));
+  for (size_t n :
+       {size_t(1), size_t(5000), size_t(16383), size_t(16384), size_t(40000)}) {
+    SCOPED_TRACE(n);
+    bool small = n < gpu->samplesPerWave();
+    EXPECT_EQ(gpu->launchesBlockKernel(n), small);
+    long net0, block0, net1, block1;
+    launches(&net0, &block0);
+    Samples samples(net, n, n + 3);
+    expectRunsMatch(*gpu, net, samples);
+    launches(&net1, &block1);
+    EXPECT_EQ(net1 > net0, !small);
+    EXPECT_EQ(block1 > block0, small);
+    // Chunks of 2,048 take the block kernel; a wave's the thread kernel.
+    std::vector<uint32_t> got(n, 999);
+    for (size_t chunk : {size_t(2048), size_t(0)}) {
+      std::fill(got.begin(), got.end(), 999);
+      ASSERT_TRUE(gpu->stream(CudaNet::Input::Packed, samples.bits.data(), n,
+                              got.data(), chunk, nullptr)
+                      .ok());
+      EXPECT_EQ(got, samples.want) << "chunk " << chunk;
+    }
+  }
+  gpu.reset();
+  // A device with too little shared memory for the block kernel: the
+  // thread kernel for every launch.
+  ASSERT_EQ(setenv("LGC_EMULATED_SHARED_OPTIN", "64", 1), 0);
+  s = CudaNet::open(module, gpu);
+  unsetenv("LGC_EMULATED_SHARED_OPTIN");
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_FALSE(gpu->hasBlockKernelBeside());
+  EXPECT_FALSE(gpu->launchesBlockKernel(1));
+  {
+    long net0, block0, net1, block1;
+    launches(&net0, &block0);
+    expectRunsMatch(*gpu, net, Samples(net, 100, 9));
+    launches(&net1, &block1);
+    EXPECT_GT(net1, net0);
+    EXPECT_EQ(block1, block0);
+  }
+  gpu.reset();
+  // Values that do not fit 1 KB of shared memory: no block kernel made.
+  std::string spilled = dir.file("spilled.so"),
+              spilledModule = dir.file("spilled.cubin");
+  ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, spilled,
+                                   2, 64, 2, /*sharedLimit=*/1024, false,
+                                   /*bothKernels=*/true));
+  std::ofstream(spilledModule) << "lgc-host-module:" << spilled;
+  s = CudaNet::open(spilledModule, gpu);
+  unsetenv("LGC_CUDA_DRIVER");
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_FALSE(gpu->hasBlockKernelBeside());
+  expectRunsMatch(*gpu, net, Samples(net, 100, 9));
+  gpu.reset();
+  dlclose(driver);
 }
 
 /// A cascade whose nets are GPU modules (over the emulated driver) runs

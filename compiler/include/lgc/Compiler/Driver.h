@@ -125,6 +125,9 @@ struct DriverOptions {
   /// evaluates word t % S of its gates) instead of each thread evaluating
   /// every word of its gates.
   bool gpuBlockInterleave = false;
+  /// Both designs in one module (--gpu-kernel=both): lgc_net the thread
+  /// kernel, lgc_net_block the block kernel, chosen per launch.
+  bool gpuBothKernels = false;
   /// The block kernel's shared memory per block that words per block aim
   /// at, and where values that do not fit stop (the rest in global memory).
   unsigned gpuBlockShared = kDefaultGpuBlockSharedTarget;

@@ -69,6 +69,11 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "gates of one level at a time for a few words, values in shared "
            "memory (instead of a thread per word, values in registers and "
            "scratch)">,
+    Option<"bothKernels", "both-kernels", "bool", "false",
+           "With block-kernel: lgc_net the thread kernel and lgc_net_block "
+           "the block kernel (with its own shape table), for the runtime to "
+           "choose per launch; the block kernel is left out where its values "
+           "do not fit shared memory">,
     Option<"blockWords", "block-words", "unsigned", "0",
            "Block kernel: words (64 samples each) per block, 1, 2, 4 or 8; "
            "0: the most whose shared memory fits block-shared-target">,

@@ -55,7 +55,11 @@ public:
   void run();
   /// The block kernel instead of the thread kernel; fails (with an error at
   /// the net) on words per block other than 0, 1, 2, 4 or 8.
-  LogicalResult runBlock(const ConvertLGNToNVVMOptions &options);
+  /// `alongside`: the module already has the thread kernel (run()); the
+  /// block kernel is lgc_net_block with its own shape table, and is left
+  /// out (with a remark) where its values do not fit shared memory.
+  LogicalResult runBlock(const ConvertLGNToNVVMOptions &options,
+                         bool alongside = false);
 
 protected:
   Value constant(bool one) override { return constI64(one ? -1 : 0); }
@@ -172,10 +176,12 @@ private:
   }
   /// packU8Rows: threads per word of the u8 packing kernel.
   /// `netBody`, where given, is lgc_net's body instead of a thread per
-  /// word calling `thread`.
+  /// word calling `thread`; `netName` names that kernel, and without
+  /// packing functions only it is made.
   void kernels(LLVM::LLVMFuncOp thread, LLVM::LLVMFuncOp packU8,
                int64_t packU8Rows, LLVM::LLVMFuncOp packBits,
-               function_ref<void(ArrayRef<BlockArgument>)> netBody = nullptr);
+               function_ref<void(ArrayRef<BlockArgument>)> netBody = nullptr,
+               StringRef netName = abi::kNetKernel);
 
   NetOp net;
   unsigned bitsPerFunction;
@@ -530,10 +536,10 @@ LLVM::LLVMFuncOp NVVMLowering::packBitsFunction() {
 }
 
 /// The kernels: a global thread id, a bounds check, the per-thread call.
-void NVVMLowering::kernels(
-    LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8, int64_t packU8Rows,
-    LLVM::LLVMFuncOp packBits,
-    function_ref<void(ArrayRef<BlockArgument>)> netBody) {
+void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8,
+                           int64_t packU8Rows, LLVM::LLVMFuncOp packBits,
+                           function_ref<void(ArrayRef<BlockArgument>)> netBody,
+                           StringRef netName) {
   auto kernel = [&](StringRef name, ArrayRef<Type> args, auto limit,
                     auto call) {
     OpBuilder::InsertionGuard guard(b);
@@ -564,20 +570,21 @@ void NVVMLowering::kernels(
        {std::tuple{abi::kPackKernel, packU8, packU8Rows},
         std::tuple{abi::kPackBitsKernel, packBits,
                    int64_t(net.getNumInputs())}})
-    kernel(
-        name, {ptr, i64, ptr, i64},
-        [&, rows = rows](auto args) {
-          return b.create<LLVM::MulOp>(loc, args[3], constI64(rows))
-              .getResult();
-        },
-        [&, fn = fn](auto args, Value gid) {
-          b.create<LLVM::CallOp>(
-              loc, fn, ValueRange{args[0], args[1], args[2], args[3], gid});
-        });
+    if (fn)
+      kernel(
+          name, {ptr, i64, ptr, i64},
+          [&, rows = rows](auto args) {
+            return b.create<LLVM::MulOp>(loc, args[3], constI64(rows))
+                .getResult();
+          },
+          [&, fn = fn](auto args, Value gid) {
+            b.create<LLVM::CallOp>(
+                loc, fn, ValueRange{args[0], args[1], args[2], args[3], gid});
+          });
   if (netBody) {
     OpBuilder::InsertionGuard guard(b);
-    LLVM::LLVMFuncOp fn = function(abi::kNetKernel, {ptr, ptr, ptr, ptr, i64},
-                                   LLVM::Linkage::External);
+    LLVM::LLVMFuncOp fn =
+        function(netName, {ptr, ptr, ptr, ptr, i64}, LLVM::Linkage::External);
     fn->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), b.getUnitAttr());
     netBody(llvm::to_vector(fn.getBody().front().getArguments()));
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
@@ -956,7 +963,8 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
 }
 } // namespace
 
-LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
+LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
+                                     bool alongside) {
   std::vector<GateOp> order;
   for (unsigned k = 0; k < partition.numChunks(); ++k)
     llvm::append_range(order, partition.chunk(k));
@@ -1011,6 +1019,16 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
       cap = down;
   }
   uint64_t overflow = spills ? slots - cap : 0, bytes = cap * S * 8;
+  // Beside the thread kernel, the block kernel is for launches too small
+  // to fill the GPU with threads; with values in global memory it is the
+  // slower design at any size (docs/gpu-backend.md), so it stays out.
+  if (alongside && overflow) {
+    mlir::emitRemark(net.getLoc())
+        << "no block kernel beside the thread kernel: " << overflow << " of "
+        << slots << " values do not fit " << options.blockSharedLimit
+        << " bytes of shared memory";
+    return success();
+  }
   unsigned L = sched.levels(), R = unsigned(sched.reductions.size()),
            phases = L + R + 2;
 
@@ -1022,7 +1040,10 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
   shape[abi::kGpuBlockThreads] = int32_t(B);
   shape[abi::kGpuSharedBytes] = int32_t(bytes);
   shape[abi::kGpuBlockPhases] = int32_t(phases);
-  globals(encoding, shape);
+  if (alongside)
+    createConstantArray(b, loc, abi::kBlockShapeSymbol, shape, globalSpace);
+  else
+    globals(encoding, shape);
   auto table = [&](StringRef name, auto values) {
     if (values.empty())
       values.push_back(0);
@@ -1047,6 +1068,12 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
         function(abi::kGpuBlockPhaseFunction,
                  {ptr, ptr, ptr, ptr, sharedPtr, i64, i64, i64},
                  hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
+    // Beside the thread kernel the module is assembled in relocatable
+    // parts, where ptxas keeps the call (16 bytes of stack at 24 registers
+    // on 6x8000): LLVM inlines it instead.
+    if (alongside && !hostMode)
+      phaseFn.setPassthroughAttr(b.getArrayAttr(
+          {b.getStringAttr("nounwind"), b.getStringAttr("alwaysinline")}));
     auto args = phaseFn.getBody().front().getArguments();
     Value in = args[0], scratch = args[1], planes = args[2], classes = args[3],
           shared = args[4], block = args[5], tid = args[6], phase = args[7];
@@ -1266,7 +1293,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
   }
 
-  auto [packU8, packBits] = packFunctions(encoding);
+  LLVM::LLVMFuncOp packU8, packBits;
+  if (!alongside)
+    std::tie(packU8, packBits) = packFunctions(encoding);
   if (hostMode)
     return success();
   // Dynamic shared memory: the launch gives its size.
@@ -1278,7 +1307,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
       LLVM::LLVMFuncOp(), packU8,
       int64_t(
           abi::gpuPackU8Rows(reinterpret_cast<const uint32_t *>(shape.data()))),
-      packBits, [&](ArrayRef<BlockArgument> args) {
+      packBits,
+      [&](ArrayRef<BlockArgument> args) {
         Value tid = b.create<LLVM::ZExtOp>(
             loc, i64, b.create<NVVM::ThreadIdXOp>(loc, i32));
         Value bid = b.create<LLVM::ZExtOp>(
@@ -1298,7 +1328,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options) {
             b.create<NVVM::Barrier0Op>(loc);
           });
         });
-      });
+      },
+      alongside ? abi::kNetBlockKernel : abi::kNetKernel);
   return success();
 }
 
@@ -1322,7 +1353,10 @@ struct ConvertLGNToNVVMPass
         options.blockUnroll = blockUnroll;
         options.blockSpreadBanks = blockSpreadBanks;
         options.blockInterleaveWords = blockInterleaveWords;
-        return lowering.runBlock(options);
+        if (!bothKernels)
+          return lowering.runBlock(options);
+        lowering.run();
+        return lowering.runBlock(options, /*alongside=*/true);
       }
       lowering.run();
       return success();

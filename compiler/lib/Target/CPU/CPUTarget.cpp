@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Target/CPU/CPUTarget.h"
+#include "lgc/Runtime/GeneratedABI.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Diagnostics.h"
@@ -30,6 +31,7 @@
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/IPO/AlwaysInliner.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 
 using namespace mlir;
@@ -151,6 +153,11 @@ bool lgc::generateCode(llvm::Module &module, llvm::TargetMachine &tm,
   llvm::SmallVector<char, 0> buffer;
   llvm::raw_svector_ostream os(buffer);
   llvm::legacy::PassManager pm;
+  // Functions marked alwaysinline (the GPU block kernel's phases beside the
+  // thread kernel, whose relocatable parts ptxas does not inline across
+  // functions) go into their callers first; code generation alone would
+  // keep the call.
+  pm.add(llvm::createAlwaysInlinerLegacyPass());
   if (tm.addPassesToEmitFile(pm, os, nullptr, type))
     return false;
   pm.run(module);
@@ -170,9 +177,12 @@ LogicalResult lgc::emitMachineCode(llvm::Module &module,
 }
 
 /// The gate functions: the module's defined functions of local linkage
-/// (the entry point and the tables are external).
+/// (the entry point and the tables are external). The GPU block kernel's
+/// phase function is not one: it stays in part 0 with its kernel, so that
+/// ptxas inlines it (a call across parts spills at every phase).
 static bool isGateFunction(const llvm::Function &f) {
-  return !f.isDeclaration() && f.hasLocalLinkage();
+  return !f.isDeclaration() && f.hasLocalLinkage() &&
+         f.getName() != lgc::abi::kGpuBlockPhaseFunction;
 }
 
 unsigned lgc::partCount(unsigned jobs, size_t units) {

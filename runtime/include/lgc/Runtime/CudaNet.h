@@ -101,6 +101,15 @@ public:
   size_t netSharedBytes() const {
     return blockKernel() ? size_t(shape[abi::kGpuSharedBytes]) : 0;
   }
+  /// Whether the module also carries the block kernel beside the thread
+  /// kernel (lgc --gpu-kernel=both) and this device runs it: launches of
+  /// fewer than samplesPerWave() samples, which leave part of the GPU idle
+  /// with a thread per word, take it instead.
+  bool hasBlockKernelBeside() const { return netBlockKernel != nullptr; }
+  /// Whether a launch of n samples takes lgc_net_block.
+  bool launchesBlockKernel(size_t n) const {
+    return netBlockKernel && n < waveSamples;
+  }
   /// Device memory of this net's context holding a copy of `data` (for
   /// runOnDevice); freeDevice releases it.
   Status upload(const void *data, size_t bytes, uint64_t *devicePtr);
@@ -138,9 +147,12 @@ private:
 
   std::shared_ptr<Driver> driver;
   void *context = nullptr, *module = nullptr, *packKernel = nullptr,
-       *packBitsKernel = nullptr, *netKernel = nullptr;
+       *packBitsKernel = nullptr, *netKernel = nullptr,
+       *netBlockKernel = nullptr;
   int deviceId = 0;
   int32_t shape[abi::kNumShapeSlots] = {};
+  /// lgc_net_block's shape table, where the module has it.
+  int32_t blockShape[abi::kNumShapeSlots] = {};
   double tauValue = 1;
   size_t waveSamples = size_t(1) << 20;
   /// Threads per block of lgc_net.

@@ -69,6 +69,16 @@
 //   spread over its threads, the values in shared memory; scratch has
 //   shape[kScratchSlots] rows (0: unused) for the values past the shared
 //   memory of nets too wide for it.
+//   A module may carry both designs (lgc --gpu-kernel=both): lgc_net the
+//   thread kernel (shape[kGpuBlockWords] = 0), and
+//   kernel lgc_net_block(ptr in, ptr scratch, ptr planes, ptr classes,
+//                        i64 words)
+//     the block kernel of the same net, with its own shape table
+//     __lgc_gen_block_shape (kGpuBlock* slots as above, kScratchSlots 0:
+//     its values all fit shared memory), the same in, planes and classes
+//     arrays; a runtime may launch either for any launch (the block kernel
+//     fills the GPU with far fewer samples). A runtime that knows only
+//     lgc_net runs the module as a thread-kernel module.
 //   In host mode (the same code run on the CPU by tests) the kernels are
 //   left out and the per-thread functions are exported instead:
 //   __lgc_gpu_thread(in, scratch, planes, classes, t), or for the block
@@ -114,6 +124,9 @@ constexpr const char *kCpuBlockFunction = "__lgc_gen_block_";
 constexpr const char *kPackKernel = "lgc_pack_u8";
 constexpr const char *kPackBitsKernel = "lgc_pack_bits";
 constexpr const char *kNetKernel = "lgc_net";
+/// The block kernel of a module that carries both designs, and its shape.
+constexpr const char *kNetBlockKernel = "lgc_net_block";
+constexpr const char *kBlockShapeSymbol = "__lgc_gen_block_shape";
 constexpr const char *kGpuGatesFunction = "__lgc_gpu_gates_";
 constexpr const char *kGpuCountFunction = "__lgc_gpu_count_";
 constexpr const char *kGpuThreadFunction = "__lgc_gpu_thread";
