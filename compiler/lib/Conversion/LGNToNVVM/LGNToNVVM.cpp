@@ -1001,8 +1001,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   // shared memory. That is where one word exceeds the target, or where the
   // words asked for exceed the limit.
   uint64_t cap = slots;
-  bool spills = options.blockWords ? slots * S * 8 > options.blockSharedLimit
-                                   : slots * S * 8 > target;
+  uint64_t room = options.blockWords ? options.blockSharedLimit : target;
+  bool spills = slots * S * 8 > room;
   if (spills)
     cap = std::max<uint64_t>(2, target / (8 * S));
   // Interleaved words: rows of cap = 16 / S (mod 16) slots put word s of
@@ -1013,9 +1013,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     uint64_t want = kBankPairs / S;
     uint64_t up = cap + (want + kBankPairs - cap % kBankPairs) % kBankPairs;
     uint64_t down = up >= kBankPairs ? up - kBankPairs : 0;
-    if (!spills && up * S * 8 <= options.blockSharedLimit)
+    if (up != cap && !spills && up * S * 8 <= options.blockSharedLimit)
       cap = up;
-    else if (spills && down >= 2)
+    else if (up != cap && spills && down >= 2)
       cap = down;
   }
   uint64_t overflow = spills ? slots - cap : 0, bytes = cap * S * 8;
@@ -1025,8 +1025,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   if (alongside && overflow) {
     mlir::emitRemark(net.getLoc())
         << "no block kernel beside the thread kernel: " << overflow << " of "
-        << slots << " values do not fit " << options.blockSharedLimit
-        << " bytes of shared memory";
+        << slots << " values do not fit " << room << " bytes of shared memory";
     return success();
   }
   unsigned L = sched.levels(), R = unsigned(sched.reductions.size()),
