@@ -112,6 +112,12 @@ step "$name: cubin"
 "$B/lgc" -O2 "$DIR/bench_6x8000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
   --gpu-kernel=both -o "$DIR/$name.cubin"
 echo "bench $name $name.cubin 4000000 bench_6x8000.so" >> "$manifest"
+# Where the switch between the two should be: the thread kernel alone and
+# both at 250K and 1M images (a sixteenth and a quarter of an H200's wave).
+for n in 250000 1000000; do
+  echo "bench bench_6x8000_n$n bench_6x8000.cubin $n bench_6x8000.so" >> "$manifest"
+  echo "bench bench_6x8000_both_n$n bench_6x8000_both.cubin $n bench_6x8000.so" >> "$manifest"
+done
 # And on 6x64000, whose 50,000 slots (400 KB a word) do not fit: 227 KB of
 # them in shared memory (one block per multiprocessor), the rest in global
 # memory (112 KB, two blocks, measured slower still).
