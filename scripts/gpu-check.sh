@@ -92,17 +92,22 @@ echo "bench bench_6x64000_4M bench_6x64000.cubin 4000000 bench_6x64000.so" >> "$
 # The block kernel on 6x8000: two words per block (its choice: 110 KB of
 # shared memory) and four (220 KB, one block per multiprocessor), four gates
 # per thread and round, each thread evaluating every word of its gates (the
-# fastest forms of an earlier run: docs/gpu-backend.md); and with the words
-# interleaved over the threads (suffix i, --gpu-block-interleave: a half
-# warp reads the S words of 16 / S gates) at 2, 4 and 8 gates a round.
-for variant in "2 4 128" "4 4 128" "2 4 128 i" "4 4 128 i" "4 8 128 i" "4 2 128 i"; do
+# fastest forms of an earlier run: docs/gpu-backend.md); suffix i: the words
+# interleaved over the threads (--gpu-block-interleave: a half warp reads
+# the S words of 16 / S gates) at 2, 4 and 8 gates a round; suffix w: the
+# earlier argmax, a thread per word (--gpu-block-word-argmax), for a
+# before/after of the argmax a thread per sample.
+for variant in "2 4 128" "4 4 128" "2 4 128 w" "4 4 128 w" "2 4 128 i" \
+  "4 4 128 i" "4 8 128 i" "4 2 128 i"; do
   set -- $variant
   name="bench_6x8000_block$1_u$2_r$3${4:-}"
   step "$name: cubin"
+  extra=()
+  [ "${4:-}" = i ] && extra+=(--gpu-block-interleave)
+  [ "${4:-}" = w ] && extra+=(--gpu-block-word-argmax)
   "$B/lgc" -O2 "$DIR/bench_6x8000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
     --gpu-kernel=block --gpu-block-words=$1 --gpu-block-unroll=$2 \
-    --gpu-max-registers=$3 $([ -n "${4:-}" ] && echo --gpu-block-interleave) \
-    -o "$DIR/$name.cubin"
+    --gpu-max-registers=$3 "${extra[@]}" -o "$DIR/$name.cubin"
   echo "bench $name $name.cubin 4000000 bench_6x8000.so" >> "$manifest"
 done
 # Both designs in one module: 4M images take the thread kernel, the

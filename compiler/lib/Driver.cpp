@@ -364,6 +364,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.blockUnroll = opts.gpuBlockUnroll;
   lowering.blockInterleaveWords = opts.gpuBlockInterleave;
   lowering.bothKernels = opts.gpuBothKernels;
+  lowering.blockWordArgmax = opts.gpuBlockWordArgmax;
   lowering.blockSharedTarget = opts.gpuBlockShared;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();

@@ -257,6 +257,12 @@ static cl::opt<bool> gpuBlockInterleave(
              "reads the S words of 16 / S gates) instead of each thread "
              "evaluating every word of its gates"),
     cl::init(false), cl::cat(lgcCategory));
+static cl::opt<bool> gpuBlockWordArgmax(
+    "gpu-block-word-argmax",
+    cl::desc("GPU block kernel: the argmax as one thread per 64-sample word "
+             "(the earlier form, kept to measure against) instead of a "
+             "thread per sample"),
+    cl::init(false), cl::Hidden, cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuBlockShared(
     "gpu-block-shared",
     cl::desc("GPU block kernel: bytes of shared memory per block that words "
@@ -356,6 +362,7 @@ int main(int argc, char **argv) {
                 " (1-16)");
   opts.gpuBlockUnroll = gpuBlockUnroll;
   opts.gpuBlockInterleave = gpuBlockInterleave;
+  opts.gpuBlockWordArgmax = gpuBlockWordArgmax;
   if (gpuBlockShared < 1024 ||
       gpuBlockShared > lgc::kDefaultGpuBlockSharedLimit)
     return fail("invalid --gpu-block-shared=" + Twine(gpuBlockShared) +
@@ -364,7 +371,7 @@ int main(int argc, char **argv) {
   // The block kernel's options mean nothing to the thread kernel.
   for (const cl::Option *blockOnly : std::initializer_list<const cl::Option *>{
            &gpuBlockWords, &gpuBlockUnroll, &gpuBlockShared,
-           &gpuBlockInterleave})
+           &gpuBlockInterleave, &gpuBlockWordArgmax})
     if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
       return fail("--" + blockOnly->ArgStr + " needs --gpu-kernel=block");
   if (ptxasLevel > 3)

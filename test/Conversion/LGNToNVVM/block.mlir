@@ -4,6 +4,7 @@
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-words=1 block-shared-limit=48" | FileCheck %s --check-prefix=SPILL
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-words=2 block-threads=33 block-interleave-words=true" | FileCheck %s --check-prefix=INTER
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true both-kernels=true" | FileCheck %s --check-prefix=BOTH
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-word-argmax=true" | FileCheck %s --check-prefix=WORD
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true both-kernels=true host-mode=true" | FileCheck %s --check-prefix=BOTHHOST
 
 // The block kernel's tables. Slots 0 and 1 are the constants, the inputs
@@ -28,6 +29,21 @@
 // One phase function over shared memory (address space 3); the kernel runs
 // every phase with a barrier after each, for blocks inside the words.
 // CHECK: llvm.func internal @__lgc_gpu_block_phase(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: !llvm.ptr<3>, %arg5: i64, %arg6: i64, %arg7: i64)
+// The last phase, the argmax: a thread per sample of the 8 words (512),
+// each loading the 32-bit half that holds its bit of each plane (the
+// planes' slots constants: 3 and 7 for class 0, rows of 10 slots), class
+// 1's count replacing class 0's only where strictly greater.
+// CHECK: llvm.mlir.constant(512 : i64)
+// CHECK: llvm.mlir.constant(3 : i64)
+// CHECK-NEXT: llvm.mlir.constant(10 : i64)
+// CHECK-NEXT: llvm.mul
+// CHECK-NEXT: llvm.add
+// CHECK-NEXT: llvm.getelementptr %arg4[{{.*}}] : (!llvm.ptr<3>, i64) -> !llvm.ptr<3>, i64
+// CHECK-NEXT: llvm.getelementptr {{.*}} -> !llvm.ptr<3>, i32
+// CHECK-NEXT: llvm.load {{.*}} : !llvm.ptr<3> -> i32
+// CHECK: llvm.icmp "ugt" {{.*}} : i32
+// CHECK-NEXT: llvm.select
+// CHECK: llvm.store {{.*}} : i32, !llvm.ptr
 // CHECK: llvm.mlir.global external @__lgc_block_shared() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i64>
 // CHECK-LABEL: llvm.func @lgc_net(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: i64) attributes {nvvm.kernel
 // CHECK:   nvvm.read.ptx.sreg.tid.x
@@ -92,6 +108,14 @@
 // BOTHHOST: @__lgc_gen_block_shape(
 // BOTHHOST: llvm.func @__lgc_gpu_block_phase({{.*}}passthrough = ["nounwind"]
 // BOTHHOST-NOT: lgc_net
+
+// The earlier argmax (block-word-argmax): threads 0-7, one per word, read
+// the planes' slots from the last reduction's table.
+// WORD-LABEL: llvm.func internal @__lgc_gpu_block_phase
+// WORD: llvm.icmp "ult" %arg6
+// WORD: llvm.mlir.addressof @__lgc_gen_block_reduce0_out
+// WORD-NOT: llvm.icmp "ugt" {{.*}} : i32
+// WORD: llvm.return
 
 // HOST: llvm.func @__lgc_gpu_block_phase(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: !llvm.ptr, %arg5: i64, %arg6: i64, %arg7: i64)
 // HOST-NOT: nvvm

@@ -97,7 +97,8 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
                           int blockWords = -1, unsigned blockThreads = 0,
                           unsigned blockUnroll = 0,
                           unsigned blockSharedLimit = 0,
-                          bool interleave = false, bool bothKernels = false) {
+                          bool interleave = false, bool bothKernels = false,
+                          bool wordArgmax = false) {
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
@@ -119,6 +120,7 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
       lowering.blockUnroll = blockUnroll;
     lowering.blockInterleaveWords = interleave;
     lowering.bothKernels = bothKernels;
+    lowering.blockWordArgmax = wordArgmax;
     // A small limit (and target) sends the slots past it to global memory.
     if (blockSharedLimit)
       lowering.blockSharedLimit = lowering.blockSharedTarget = blockSharedLimit;
@@ -231,7 +233,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     int64_t K = shape[lgc::abi::kPlanes],
             slots = shape[lgc::abi::kScratchSlots];
     // The block kernel of the same net, each thread evaluating every word
-    // of its gates and with the words interleaved over the threads.
+    // of its gates (the argmax a thread per sample), and with the words
+    // interleaved over the threads (the argmax a thread per word).
     struct BlockLibrary {
       void *handle;
       BlockPhaseFn phase;
@@ -245,7 +248,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       // Gates per thread and round: 1 to 4 (index was advanced above).
       ASSERT_TRUE(buildHostModeLibrary(
           net, c.gatesPerFunction, c.window, blockSo, c.blockWords,
-          c.blockThreads, 1 + unsigned(index) % 4, c.blockShared, interleave));
+          c.blockThreads, 1 + unsigned(index) % 4, c.blockShared, interleave,
+          /*bothKernels=*/false, /*wordArgmax=*/interleave));
       void *hb = dlopen(blockSo.c_str(), RTLD_NOW | RTLD_LOCAL);
       ASSERT_NE(hb, nullptr) << dlerror();
       auto phase = reinterpret_cast<BlockPhaseFn>(

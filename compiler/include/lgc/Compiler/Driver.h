@@ -128,6 +128,9 @@ struct DriverOptions {
   /// Both designs in one module (--gpu-kernel=both): lgc_net the thread
   /// kernel, lgc_net_block the block kernel, chosen per launch.
   bool gpuBothKernels = false;
+  /// The block kernel's argmax as a thread per word (the earlier form, for
+  /// measurements) instead of a thread per sample.
+  bool gpuBlockWordArgmax = false;
   /// The block kernel's shared memory per block that words per block aim
   /// at, and where values that do not fit stop (the rest in global memory).
   unsigned gpuBlockShared = kDefaultGpuBlockSharedTarget;

@@ -94,6 +94,9 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "Block kernel: thread t evaluates word t % S of its gates (S words "
            "per block), so a half warp reads the S words of 16 / S gates, "
            "instead of every word of its own gates">,
+    Option<"blockWordArgmax", "block-word-argmax", "bool", "false",
+           "Block kernel: the argmax as a thread per word (bit-sliced over its "
+           "64 samples, the earlier form) instead of a thread per sample">,
     Option<"blockSharedLimit", "block-shared-limit", "unsigned",
            "lgc::kDefaultGpuBlockSharedLimit",
            "Block kernel: the most shared memory a block may use (bytes)">

@@ -1276,17 +1276,71 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       });
     }
 
-    // Phase L + R + 1: the argmax, a thread per word.
+    // Phase L + R + 1: the argmax. A thread per word runs the bit-sliced
+    // argmax over all 64 samples (block-word-argmax, the earlier form):
+    // about 2,200 dependent instructions on 6x8000 while the rest of the
+    // block waits at the barrier. By default a thread per sample instead
+    // gathers its K-bit count of each class from the planes (32-bit loads
+    // of the half holding its bit; the planes' slots are constants) and
+    // keeps the first largest: C x K loads and a few operations each, for
+    // 64 x S threads at once.
     ifThen(cmp(P::eq, phase, constI64(L + R + 1)), [&] {
-      ifThen(cmp(P::ult, tid, constI64(S)), [&] {
-        Value t = b.create<LLVM::AddOp>(loc, w0, tid);
-        Value finals =
-            global(("__lgc_gen_block_reduce" + Twine(R - 1) + "_out").str());
-        argmax(
-            [&](unsigned c, unsigned w) {
-              return load(tableAt(finals, constI64(int64_t(c * K + w))), tid);
-            },
-            classes, t, K);
+      const std::vector<int32_t> &finalSlots = sched.reductions[R - 1].out;
+      if (options.blockWordArgmax) {
+        ifThen(cmp(P::ult, tid, constI64(S)), [&] {
+          Value t = b.create<LLVM::AddOp>(loc, w0, tid);
+          Value finals =
+              global(("__lgc_gen_block_reduce" + Twine(R - 1) + "_out").str());
+          argmax(
+              [&](unsigned c, unsigned w) {
+                return load(tableAt(finals, constI64(int64_t(c * K + w))), tid);
+              },
+              classes, t, K);
+        });
+        return;
+      }
+      auto i32c = [&](int64_t v) -> Value {
+        return b.create<LLVM::ConstantOp>(loc, i32, b.getI32IntegerAttr(v));
+      };
+      loop(tid, constI64(64 * int64_t(S)), step, [&](Value j) {
+        Value s = b.create<LLVM::UDivOp>(loc, j, constI64(64));
+        Value bit = b.create<LLVM::URemOp>(loc, j, constI64(64));
+        // Word s's plane is two 32-bit halves (little-endian): the one
+        // holding the sample's bit, and the bit's place in it.
+        Value half = b.create<LLVM::LShrOp>(loc, bit, constI64(5));
+        Value shift = b.create<LLVM::TruncOp>(loc, i32, a(bit, constI64(31)));
+        Value best, cls;
+        for (unsigned c = 0; c < C; ++c) {
+          Value count = i32c(0);
+          for (unsigned w = 0; w < K; ++w) {
+            Value word = sh(constI64(finalSlots[c * K + w]), s);
+            Value at = b.create<LLVM::GEPOp>(loc, word.getType(), i32, word,
+                                             ValueRange{half});
+            Value v = b.create<LLVM::LoadOp>(loc, i32, at, 4);
+            Value one =
+                a(b.create<LLVM::LShrOp>(loc, v, shift).getResult(), i32c(1));
+            count = b.create<LLVM::OrOp>(
+                loc, count, b.create<LLVM::ShlOp>(loc, one, i32c(w)));
+          }
+          if (c == 0) {
+            best = count;
+            cls = i32c(0);
+            continue;
+          }
+          // Strictly greater keeps the lowest class on ties.
+          Value gt = cmp(P::ugt, count, best);
+          best = b.create<LLVM::SelectOp>(loc, gt, count, best);
+          cls = b.create<LLVM::SelectOp>(loc, gt, i32c(c), cls);
+        }
+        Value sample = b.create<LLVM::AddOp>(
+            loc,
+            b.create<LLVM::MulOp>(loc, b.create<LLVM::AddOp>(loc, w0, s),
+                                  constI64(64)),
+            bit);
+        b.create<LLVM::StoreOp>(
+            loc, cls,
+            b.create<LLVM::GEPOp>(loc, ptr, i32, classes, ValueRange{sample}),
+            4);
       });
     });
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
@@ -1352,6 +1406,7 @@ struct ConvertLGNToNVVMPass
         options.blockUnroll = blockUnroll;
         options.blockSpreadBanks = blockSpreadBanks;
         options.blockInterleaveWords = blockInterleaveWords;
+        options.blockWordArgmax = blockWordArgmax;
         if (!bothKernels)
           return lowering.runBlock(options);
         lowering.run();
