@@ -18,9 +18,9 @@ to global memory and are counted apart.
         [--unroll U] [--interleave]
 
 The layout is how lgc places word s of slot k (word-major: s * cap + k, as
-lgc does; slot-major: k * S + s, for comparison). --interleave replays a module made
-with --gpu-block-interleave: thread t evaluates word t % S of the gates of
-thread t / S, B / S * U gates a round.
+lgc does; slot-major: k * S + s, for comparison). --interleave replays a
+module made with --gpu-block-interleave: thread t evaluates word t % S of
+the gates of thread t / S, B / S * U gates a round.
 """
 import argparse
 import re
@@ -72,23 +72,24 @@ def main():
     cap = shape[12] // (8 * S)
     U = args.unroll
     waves = accesses = in_global = 0
-    # Per lane: the word it evaluates (None: every word, one access each)
-    # and the thread whose gates it takes.
+    # Per thread: the word it evaluates (None: every word, one access each)
+    # and the thread whose gates it takes; the words one access serves
+    # (None: each lane's own).
     if args.interleave and S > 1:
         G = B // S
         lanes = [(t % S, t // S) if t < G * S else (None, None)
                  for t in range(B)]
-        word_sets = [[None]]
+        access_words = [None]
     else:
         G = B
         lanes = [(None, t) for t in range(B)]
-        word_sets = [[w] for w in range(S)]
+        access_words = list(range(S))
     for first, end in zip(levels, levels[1:]):
         for base in range(first, end, G * U):
             for warp in range((B + 31) // 32):
                 for u in range(U):
                     for operand in range(3):  # a, b, result
-                        for (fixed,) in word_sets:
+                        for fixed in access_words:
                             addrs = []
                             for lane in range(32):
                                 t = warp * 32 + lane

@@ -373,7 +373,8 @@ int main(int argc, char **argv) {
            &gpuBlockWords, &gpuBlockUnroll, &gpuBlockShared,
            &gpuBlockInterleave, &gpuBlockWordArgmax})
     if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
-      return fail("--" + blockOnly->ArgStr + " needs --gpu-kernel=block");
+      return fail("--" + blockOnly->ArgStr +
+                  " needs --gpu-kernel=block or --gpu-kernel=both");
   if (ptxasLevel > 3)
     return fail("invalid --ptxas-O=" + Twine(ptxasLevel) + " (0-3)");
   opts.ptxasLevel = ptxasLevel;

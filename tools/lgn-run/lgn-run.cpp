@@ -71,6 +71,11 @@ counts to theirs; with an infinite margin every net runs on every sample
                   Exits 1 when no margin of the sweep is close enough
 )";
 
+/// A margin as the sweep and --choose print it.
+static std::string marginText(double m) {
+  return std::isinf(m) ? "inf" : fmt::format("{:g}", m);
+}
+
 /// Parses "M[,M...]": margins >= 0, "inf" for an infinite one.
 static bool parseMargins(const std::string &text, std::vector<double> &out) {
   out.clear();
@@ -326,7 +331,7 @@ int main(int argc, char **argv) {
     };
     for (double m : sweep) {
       size_t correct = simulate(uniform(m), reached);
-      fmt::print("{:>8}", std::isinf(m) ? "inf" : fmt::format("{:g}", m));
+      fmt::print("{:>8}", marginText(m));
       for (size_t r : reached)
         fmt::print(" {:>7.2f}%", percent(r));
       fmt::print(" {:>8.2f}%\n", percent(correct));
@@ -376,7 +381,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < gaps; ++i) {
       const char *sep = i ? ", " : "";
       double m = (*chosen)[i];
-      list += sep + (std::isinf(m) ? "inf" : fmt::format("{:g}", m));
+      list += sep + marginText(m);
       shares += sep + fmt::format("{:.2f}%", percent(reached[i + 1]));
       nets += sep + std::to_string(i + 2);
     }

@@ -88,17 +88,22 @@ void expectRunsMatch(CudaNet &gpu, const Net &net, const Samples &d) {
   EXPECT_EQ(counts, d.wantCounts);
 }
 
+/// The block kernel's lowering options for buildHostModeLibrary; 0 leaves
+/// the lowering's default (words: the most that fit).
+struct BlockOptions {
+  unsigned words = 0, threads = 0, unroll = 0;
+  /// Shared memory (limit and target): less than the values sends the
+  /// slots past it to global memory.
+  unsigned sharedLimit = 0;
+  bool interleave = false, bothKernels = false, wordArgmax = false;
+};
+
 /// Compiles `net` (optimised) to the kernels' host-mode functions in a
-/// shared library at `so`; with blockWords >= 0, lgc_net is the block
-/// kernel with that many words per block (0: its choice), the words
-/// interleaved over its threads where `interleave` is set.
+/// shared library at `so`; with `block`, lgc_net is the block kernel (or,
+/// with block->bothKernels, lgc_net_block beside the thread kernel).
 bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
                           unsigned window, const std::string &so,
-                          int blockWords = -1, unsigned blockThreads = 0,
-                          unsigned blockUnroll = 0,
-                          unsigned blockSharedLimit = 0,
-                          bool interleave = false, bool bothKernels = false,
-                          bool wordArgmax = false) {
+                          const BlockOptions *block = nullptr) {
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
@@ -111,19 +116,19 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
   lowering.gatesPerFunction = gatesPerFunction;
   lowering.registerWindow = window;
   lowering.hostMode = true;
-  if (blockWords >= 0) {
+  if (block) {
     lowering.blockKernel = true;
-    lowering.blockWords = unsigned(blockWords);
-    if (blockThreads)
-      lowering.blockThreads = blockThreads;
-    if (blockUnroll)
-      lowering.blockUnroll = blockUnroll;
-    lowering.blockInterleaveWords = interleave;
-    lowering.bothKernels = bothKernels;
-    lowering.blockWordArgmax = wordArgmax;
-    // A small limit (and target) sends the slots past it to global memory.
-    if (blockSharedLimit)
-      lowering.blockSharedLimit = lowering.blockSharedTarget = blockSharedLimit;
+    lowering.blockWords = block->words;
+    if (block->threads)
+      lowering.blockThreads = block->threads;
+    if (block->unroll)
+      lowering.blockUnroll = block->unroll;
+    lowering.blockInterleaveWords = block->interleave;
+    lowering.bothKernels = block->bothKernels;
+    lowering.blockWordArgmax = block->wordArgmax;
+    if (block->sharedLimit)
+      lowering.blockSharedLimit = lowering.blockSharedTarget =
+          block->sharedLimit;
   }
   lower.addPass(createConvertLGNToNVVM(lowering));
   if (mlir::failed(lower.run(*module)))
@@ -246,10 +251,14 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       SCOPED_TRACE(interleave ? "words interleaved" : "words per thread");
       std::string blockSo = so + (interleave ? ".interleaved.so" : ".block.so");
       // Gates per thread and round: 1 to 4 (index was advanced above).
-      ASSERT_TRUE(buildHostModeLibrary(
-          net, c.gatesPerFunction, c.window, blockSo, c.blockWords,
-          c.blockThreads, 1 + unsigned(index) % 4, c.blockShared, interleave,
-          /*bothKernels=*/false, /*wordArgmax=*/interleave));
+      BlockOptions options;
+      options.words = unsigned(c.blockWords);
+      options.threads = c.blockThreads;
+      options.unroll = 1 + unsigned(index) % 4;
+      options.sharedLimit = c.blockShared;
+      options.interleave = options.wordArgmax = interleave;
+      ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window,
+                                       blockSo, &options));
       void *hb = dlopen(blockSo.c_str(), RTLD_NOW | RTLD_LOCAL);
       ASSERT_NE(hb, nullptr) << dlerror();
       auto phase = reinterpret_cast<BlockPhaseFn>(
@@ -400,8 +409,11 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
   Net net = runtimeTestNet(7);
   test::TempDir dir;
   std::string so = dir.file("kernels.so"), module = dir.file("net.cubin");
-  ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so,
-                                   /*blockWords=*/2, /*blockThreads=*/64));
+  BlockOptions block;
+  block.words = 2;
+  block.threads = 64;
+  ASSERT_TRUE(
+      buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so, &block));
   {
     std::ofstream os(module);
     os << "lgc-host-module:" << so;
@@ -435,8 +447,11 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
   // scratch array holds them.
   {
     std::string small = dir.file("small.so"), smallModule = dir.file("s.cubin");
+    BlockOptions tight = block;
+    tight.unroll = 2;
+    tight.sharedLimit = 1024;
     ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, small,
-                                     2, 64, 2, /*sharedLimit=*/1024));
+                                     &tight));
     std::ofstream(smallModule) << "lgc-host-module:" << small;
     std::unique_ptr<CudaNet> spilled;
     Status s2 = CudaNet::open(smallModule, spilled);
@@ -466,10 +481,13 @@ TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
   Net net = runtimeTestNet(7);
   test::TempDir dir;
   std::string so = dir.file("kernels.so"), module = dir.file("net.cubin");
-  ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so,
-                                   /*blockWords=*/2, /*blockThreads=*/64, 2, 0,
-                                   /*interleave=*/true,
-                                   /*bothKernels=*/true));
+  BlockOptions block;
+  block.words = 2;
+  block.threads = 64;
+  block.unroll = 2;
+  block.interleave = block.bothKernels = true;
+  ASSERT_TRUE(
+      buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so, &block));
   std::ofstream(module) << "lgc-host-module:" << so;
   ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
   void *driver = dlopen(LGC_EMULATED_CUDA_DRIVER, RTLD_NOW | RTLD_LOCAL);
@@ -527,9 +545,11 @@ TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
   // Values that do not fit 1 KB of shared memory: no block kernel made.
   std::string spilled = dir.file("spilled.so"),
               spilledModule = dir.file("spilled.cubin");
+  BlockOptions tight = block;
+  tight.interleave = false;
+  tight.sharedLimit = 1024;
   ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, spilled,
-                                   2, 64, 2, /*sharedLimit=*/1024, false,
-                                   /*bothKernels=*/true));
+                                   &tight));
   std::ofstream(spilledModule) << "lgc-host-module:" << spilled;
   s = CudaNet::open(spilledModule, gpu);
   unsetenv("LGC_CUDA_DRIVER");

@@ -83,6 +83,9 @@ private:
   Value constI64(int64_t v) {
     return b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(v));
   }
+  Value constI32(int32_t v) {
+    return b.create<LLVM::ConstantOp>(loc, i32, b.getI32IntegerAttr(v));
+  }
   /// Row `row` of a thread whose tile base is `base` (64-bit elements).
   Value element(Value base, int64_t row) {
     int64_t index = row * abi::kGpuTileWords;
@@ -301,7 +304,7 @@ void NVVMLowering::argmax(function_ref<Value(unsigned, unsigned)> load,
   }
   Value base = b.create<LLVM::MulOp>(loc, t, constI64(64));
   for (unsigned s = 0; s < 64; ++s) {
-    Value cls = b.create<LLVM::ConstantOp>(loc, i32, b.getI32IntegerAttr(0));
+    Value cls = constI32(0);
     for (unsigned m = 0; m < idxBits; ++m) {
       Value bit =
           a(b.create<LLVM::LShrOp>(loc, idx[m], constI64(s)), constI64(1));
@@ -1203,21 +1206,17 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
           auto wide = [&](Value v32) {
             return b.create<LLVM::ZExtOp>(loc, i64, v32).getResult();
           };
-          Value low = b.create<LLVM::ConstantOp>(loc, i32, 0xffff);
+          Value low = constI32(0xffff);
           Value ka = wide(a(lo, low));
-          Value kb = wide(b.create<LLVM::LShrOp>(
-              loc, lo, b.create<LLVM::ConstantOp>(loc, i32, 16)));
+          Value kb = wide(b.create<LLVM::LShrOp>(loc, lo, constI32(16)));
           kr[u] = wide(a(hi, low));
           // Minterm masks: all ones where the table (bits 16-19 of hi) has
           // a 1: the bit shifted to the top, then arithmetically down.
           Value m[4];
           for (unsigned xy = 0; xy < 4; ++xy) {
-            Value top = b.create<LLVM::ShlOp>(
-                loc, hi, b.create<LLVM::ConstantOp>(loc, i32, 15 - xy));
+            Value top = b.create<LLVM::ShlOp>(loc, hi, constI32(15 - xy));
             m[xy] = b.create<LLVM::SExtOp>(
-                loc, i64,
-                b.create<LLVM::AShrOp>(
-                    loc, top, b.create<LLVM::ConstantOp>(loc, i32, 31)));
+                loc, i64, b.create<LLVM::AShrOp>(loc, top, constI32(31)));
           }
           // mux(sel, p, q) = sel ? p : q, bitwise (one LOP3 per 32 bits).
           auto mux = [&](Value sel, Value p, Value q) {
@@ -1299,9 +1298,6 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         });
         return;
       }
-      auto i32c = [&](int64_t v) -> Value {
-        return b.create<LLVM::ConstantOp>(loc, i32, b.getI32IntegerAttr(v));
-      };
       loop(tid, constI64(64 * int64_t(S)), step, [&](Value j) {
         Value s = b.create<LLVM::UDivOp>(loc, j, constI64(64));
         Value bit = b.create<LLVM::URemOp>(loc, j, constI64(64));
@@ -1311,26 +1307,25 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         Value shift = b.create<LLVM::TruncOp>(loc, i32, a(bit, constI64(31)));
         Value best, cls;
         for (unsigned c = 0; c < C; ++c) {
-          Value count = i32c(0);
+          Value count = constI32(0);
           for (unsigned w = 0; w < K; ++w) {
             Value word = sh(constI64(finalSlots[c * K + w]), s);
             Value at = b.create<LLVM::GEPOp>(loc, word.getType(), i32, word,
                                              ValueRange{half});
             Value v = b.create<LLVM::LoadOp>(loc, i32, at, 4);
-            Value one =
-                a(b.create<LLVM::LShrOp>(loc, v, shift).getResult(), i32c(1));
-            count = b.create<LLVM::OrOp>(
-                loc, count, b.create<LLVM::ShlOp>(loc, one, i32c(w)));
+            Value one = a(b.create<LLVM::LShrOp>(loc, v, shift).getResult(),
+                          constI32(1));
+            count = o(count, b.create<LLVM::ShlOp>(loc, one, constI32(w)));
           }
           if (c == 0) {
             best = count;
-            cls = i32c(0);
+            cls = constI32(0);
             continue;
           }
           // Strictly greater keeps the lowest class on ties.
           Value gt = cmp(P::ugt, count, best);
           best = b.create<LLVM::SelectOp>(loc, gt, count, best);
-          cls = b.create<LLVM::SelectOp>(loc, gt, i32c(c), cls);
+          cls = b.create<LLVM::SelectOp>(loc, gt, constI32(c), cls);
         }
         Value sample = b.create<LLVM::AddOp>(
             loc,

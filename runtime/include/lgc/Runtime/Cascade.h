@@ -98,6 +98,8 @@ private:
   double lastDeviceSeconds = -1;
 };
 
+/// Parses one margin as a cascade file and lgn-run write it: a number >= 0,
+/// or `inf`. False for anything else, the empty string included.
 bool parseCascadeMargin(const std::string &text, double &out);
 
 /// A cascade file's contents: the nets' paths as written and the margins
