@@ -265,6 +265,7 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
   lowering.registerWindow = target.registerWindow;
   // The conversion pass evaluates a net in one part.
   lowering.partGates = opts.viaLLVMDialect ? 0 : target.partGates;
+  lowering.countInCode = !opts.viaLLVMDialect && target.countInCode;
   lowering.convsPerLoop = target.convsPerLoop;
   lowering.ternaryLogic =
       target.ternaryLogic && hasTernaryLogic(*tm, lowering.vectorWords);

@@ -44,7 +44,8 @@ extern const uint32_t __lgc_gen_shape[lgc::abi::kNumShapeSlots];
 extern const double __lgc_gen_tau;
 extern const uint32_t __lgc_gen_bit_feature[];
 extern const float __lgc_gen_bit_threshold[];
-extern const int32_t __lgc_gen_outputs[];
+// Absent where the generated code counts (kCountPlanes).
+__attribute__((weak)) extern const int32_t __lgc_gen_outputs[];
 // One of the two is defined (GeneratedABI.h, kParts).
 __attribute__((weak)) void __lgc_gen_eval(const uint64_t *in,
                                           uint64_t *scratch);
@@ -211,7 +212,7 @@ struct Buffers {
     // buffers the same way every time, and the bit-exact tests would see it
     // (later calls reuse the set, with the last call's values in it).
     memset(scratch, 0xff, sizeof(uint64_t) * shape(kScratchSlots) * V);
-    for (uint32_t k = 0; k < shape(kOutputs); ++k) {
+    for (uint32_t k = 0; !shape(kCountPlanes) && k < shape(kOutputs); ++k) {
       int32_t home = __lgc_gen_outputs[k];
       outputs[k] = home >= 0             ? scratch + size_t(home) * V
                    : outputIsInput(home) ? in + size_t(inputOfOutput(home)) * V
@@ -252,7 +253,7 @@ struct Buffers {
   static uint32_t chunkBlocksFor() {
     if (shape(kParts) <= 1)
       return 1;
-    for (uint32_t k = 0; k < shape(kOutputs); ++k)
+    for (uint32_t k = 0; !shape(kCountPlanes) && k < shape(kOutputs); ++k)
       if (outputIsInput(__lgc_gen_outputs[k]))
         return 1;
     size_t bytes = inWords() * 8;
@@ -674,20 +675,31 @@ void countGroup(const Group<V> &g, uint32_t homes, uint32_t n, Vec<V> *acc,
 
 /// Counts net part `part`'s outputs of every class into the class totals
 /// (buf.planes, K planes per class): the first part sets them, later parts
-/// add to them (a ripple add per class). With one part, all outputs.
+/// add to them (a ripple add per class). With one part, all outputs. Where
+/// the generated code counted (kCountPlanes), the part's counts are in the
+/// last slots of scratch.
 template <unsigned V> void countPart(const Buffers &buf, uint32_t part) {
   uint32_t C = shape(kClasses), K = shape(kPlanes);
   uint32_t group = shape(kOutputs) / C, parts = shape(kParts);
   Group<V> g{buf.outputs};
   Vec<V> *planes = reinterpret_cast<Vec<V> *>(buf.planes);
+  const Vec<V> *counted =
+      shape(kCountPlanes) ? reinterpret_cast<const Vec<V> *>(buf.scratch) +
+                                (size_t(shape(kScratchSlots)) - size_t(C) * K)
+                          : nullptr;
   Vec<V> acc[kMaxPlanes];
   for (uint32_t c = 0; c < C; ++c) {
-    uint32_t begin = 0, end = group;
-    if (parts > 1) {
-      begin = part ? __lgc_gen_part_ends[(part - 1) * C + c] : 0;
-      end = __lgc_gen_part_ends[part * C + c];
+    if (counted) {
+      for (unsigned j = 0; j < K; ++j)
+        acc[j] = counted[size_t(c) * K + j];
+    } else {
+      uint32_t begin = 0, end = group;
+      if (parts > 1) {
+        begin = part ? __lgc_gen_part_ends[(part - 1) * C + c] : 0;
+        end = __lgc_gen_part_ends[part * C + c];
+      }
+      countGroup<V>(g, c * group + begin, end - begin, acc, K);
     }
-    countGroup<V>(g, c * group + begin, end - begin, acc, K);
     Vec<V> *total = planes + size_t(c) * K;
     if (part == 0) {
       for (unsigned j = 0; j < K; ++j)

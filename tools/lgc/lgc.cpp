@@ -134,6 +134,13 @@ static cl::opt<unsigned> partGates(
              "module per part (default 20000; 0: the whole net in one pass, "
              "one module)"),
     cl::init(lgc::kDefaultPartGates), cl::cat(lgcCategory));
+static cl::opt<bool> countInCode(
+    "count-in-code",
+    cl::desc("CPU: the GroupSum in the generated code, each output added to "
+             "its class's count as soon as it is computed (default on; "
+             "=false: the support library counts the outputs after the "
+             "gates)"),
+    cl::init(true), cl::cat(lgcCategory));
 static cl::opt<unsigned> convsPerLoop(
     "convs-per-loop",
     cl::desc("CPU, blocks as loops: evaluate up to this many convs of a "
@@ -330,6 +337,7 @@ int main(int argc, char **argv) {
   opts.cpu.registerWindow = registerWindow;
   opts.cpu.ternaryLogic = ternaryLogic;
   opts.cpu.partGates = partGates;
+  opts.cpu.countInCode = countInCode;
   opts.cpu.convsPerLoop = convsPerLoop;
   opts.cpu.machineScheduler = machineScheduler;
   opts.cpu.postRAScheduler = postRAScheduler;

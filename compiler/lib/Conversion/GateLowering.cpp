@@ -178,8 +178,9 @@ unsigned lgc::countNetParts(NetOp net, unsigned partGates) {
 }
 
 NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
-                           unsigned window, unsigned partGates)
-    : windowSize(window) {
+                           unsigned window, unsigned partGates,
+                           bool countInCode)
+    : windowSize(window), countInCode(countInCode) {
   Block &body = net.getBodyBlock();
   for (BlockArgument arg : body.getArguments())
     homes[arg] = ValueHome{ValueHome::Input, arg.getArgNumber()};
@@ -196,7 +197,7 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
     outputPart.assign(bits.size(), 0);
   // Each part's outputs, and where they end within each class's group
   // (counts per part and class, then running sums over the parts).
-  unsigned classes = unsigned(net.getClasses());
+  classes = unsigned(net.getClasses());
   size_t group = bits.size() / std::max(1u, classes);
   std::vector<SmallVector<Value>> roots(parts);
   outputEnds.assign(size_t(parts) * classes, 0);
@@ -234,30 +235,82 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
     }
   }
 
+  // Counting in code: each output is counted after the gate that completes
+  // it, in output order within its part (classes ascending), and never
+  // before an output counted ahead of it; a part without gates counts in
+  // its count function.
+  countEventsOf.assign(parts, {});
+  if (countInCode) {
+    planes = abi::planesForGroup(uint32_t(group));
+    for (size_t k = 0; k < bits.size(); ++k) {
+      unsigned p = outputPart[k];
+      auto constant = bits[k].getDefiningOp<ConstantOp>();
+      if (constant && !constant.getValue())
+        continue; // adds nothing
+      size_t at = kCountAtTail;
+      if (partStarts[p] < partStarts[p + 1]) {
+        at = partStarts[p];
+        if (auto gate = bits[k].getDefiningOp<GateOp>())
+          at = std::max(at, position.lookup(gate));
+        if (!countEventsOf[p].empty())
+          at = std::max(at, countEventsOf[p].back().at);
+      }
+      countEventsOf[p].push_back({bits[k], unsigned(k / group), at});
+    }
+  }
+
   // A gate needs a home when the GroupSum, a later function, or a use
-  // beyond the window reads it; its slot is free after its last use.
+  // beyond the window reads it; its slot is free after its last use. With
+  // counting in code the GroupSum is a reader like the gates, at its count
+  // event.
   constexpr size_t kNever = ~size_t(0);
   std::vector<size_t> lastUse(order.size());
   std::vector<bool> needsHome(order.size());
+  auto readAt = [&](size_t p, size_t q, size_t &last, bool &home) {
+    if (q == kNever) {
+      home = true;
+      last = kNever;
+      return;
+    }
+    home |= chunkOf[q] != chunkOf[p] || q - p > window;
+    if (last != kNever)
+      last = std::max(last, q);
+  };
   for (size_t p = 0; p < order.size(); ++p) {
     size_t last = p;
     bool home = false;
     for (Operation *user : order[p]->getUsers()) {
       if (isa<OutputOp>(user)) {
-        home = true;
-        last = kNever;
+        if (!countInCode)
+          readAt(p, kNever, last, home);
         continue;
       }
       auto it = position.find(user);
       if (it == position.end())
         continue; // a dead gate
-      size_t q = it->second;
-      home |= chunkOf[q] != chunkOf[p] || q - p > window;
-      if (last != kNever)
-        last = std::max(last, q);
+      readAt(p, it->second, last, home);
     }
     lastUse[p] = last;
     needsHome[p] = home;
+  }
+  // Values whose last reader is a count event, freed after its position.
+  std::vector<SmallVector<size_t, 1>> countedLast(order.size());
+  if (countInCode) {
+    for (auto &events : countEventsOf)
+      for (const CountEvent &e : events)
+        if (auto gate = e.bit.getDefiningOp<GateOp>()) {
+          size_t p = position.lookup(gate);
+          size_t last = lastUse[p];
+          bool home = needsHome[p];
+          readAt(p, e.at == kCountAtTail ? kNever : e.at, last, home);
+          lastUse[p] = last;
+          needsHome[p] = home;
+        }
+    for (size_t p = 0; p < order.size(); ++p)
+      if (needsHome[p] && lastUse[p] != kNever &&
+          !llvm::any_of(order[lastUse[p]]->getOperands(),
+                        [&](Value v) { return v == order[p].getResult(); }))
+        countedLast[lastUse[p]].push_back(p);
   }
   // Slots are handed out last-freed first, so a reused slot is likely still
   // in the cache. A part starts with every slot after its blocks' free: the
@@ -294,8 +347,23 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
       if (lastUse[q] == p && needsHome[q])
         freeSlots.push_back(homes.lookup(operand).index);
     }
+    for (size_t q : countedLast[p])
+      freeSlots.push_back(homes.lookup(order[q].getResult()).index);
   }
   scratchSlots = most;
+  // The open class's counter between functions, then the part's counts.
+  if (countInCode) {
+    countStateBase = scratchSlots;
+    countPlanesBase = countStateBase + 2 * int64_t(planes);
+    scratchSlots = countPlanesBase + int64_t(classes) * planes;
+  }
+}
+
+unsigned NetPartition::partOfChunk(unsigned k) const {
+  unsigned p = 0;
+  while (p + 1 < numParts() && partChunkStarts[p + 1] <= k)
+    ++p;
+  return p;
 }
 
 WindowGeometry lgc::windowGeometry(Operation *op) {
@@ -651,8 +719,27 @@ template <typename V> void GateEmitterBase<V>::emitChunk(unsigned k) {
       }
     }
   size_t at = partition.chunkStart(k);
+  // Count events from the first one at or after this function's first gate.
+  unsigned part = 0;
+  size_t firstEvent = 0;
+  if (partition.countsInCode()) {
+    part = partition.partOfChunk(k);
+    auto events = partition.countEvents(part);
+    firstEvent = size_t(llvm::partition_point(
+                            events, [&](const auto &e) { return e.at < at; }) -
+                        events.begin());
+    beginCounts(part, firstEvent);
+  }
+  auto countAfter = [&](size_t position) {
+    if (!partition.countsInCode())
+      return;
+    auto events = partition.countEvents(countingPart);
+    while (nextEvent < events.size() && events[nextEvent].at == position)
+      count(events[nextEvent++], position);
+  };
   for (GateOp gate : gates) {
     if (absorbed.contains(gate)) {
+      countAfter(at);
       ++at;
       continue;
     }
@@ -675,8 +762,170 @@ template <typename V> void GateEmitterBase<V>::emitChunk(unsigned k) {
     local[gate.getResult()] = Local{result, at};
     if (std::optional<ValueHome> home = partition.home(gate.getResult()))
       storeScratch(result, home->index);
+    countAfter(at);
     ++at;
   }
+  if (partition.countsInCode())
+    saveCounts();
+}
+
+//===----------------------------------------------------------------------===//
+// GroupSum in the generated code
+//===----------------------------------------------------------------------===//
+
+/// The counter's shape after n additions: how many bits each column holds
+/// (GateEmitterBase::addToCount, which this replays without the values).
+static SmallVector<unsigned> counterShape(size_t n) {
+  SmallVector<unsigned> shape;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned j = 0;
+    if (shape.empty())
+      shape.push_back(0);
+    ++shape[0];
+    while (shape[j] == 3) {
+      shape[j] = 1;
+      if (j + 1 == shape.size())
+        shape.push_back(0);
+      ++shape[++j];
+    }
+  }
+  return shape;
+}
+
+template <typename V>
+void GateEmitterBase<V>::beginCounts(unsigned part, size_t firstEvent) {
+  countingPart = part;
+  nextEvent = firstEvent;
+  // The open class is the one of the event before, with as many additions
+  // as its events before this one; its counter waits in scratch.
+  auto events = partition.countEvents(part);
+  openClass = firstEvent ? int64_t(events[firstEvent - 1].cls) : -1;
+  added = 0;
+  for (size_t e = firstEvent; e-- > 0 && events[e].cls == openClass;)
+    ++added;
+  countsLive = false;
+  columns.clear();
+}
+
+template <typename V> V GateEmitterBase<V>::majority(V a, V b, V c) {
+  if (hasTernary())
+    return ternary(0xE8, a, b, c);
+  return bitwise(
+      lgn::GateKind::Or, bitwise(lgn::GateKind::And, a, b),
+      bitwise(lgn::GateKind::And, c, bitwise(lgn::GateKind::Or, a, b)));
+}
+
+template <typename V> V GateEmitterBase<V>::xor3(V a, V b, V c) {
+  if (hasTernary())
+    return ternary(0x96, a, b, c);
+  return bitwise(lgn::GateKind::Xor, bitwise(lgn::GateKind::Xor, a, b), c);
+}
+
+template <typename V>
+void GateEmitterBase<V>::count(const NetPartition::CountEvent &event,
+                               size_t at) {
+  restoreCounts();
+  if (int64_t(event.cls) != openClass) {
+    finishClass();
+    // Classes without outputs here count 0.
+    for (int64_t c = openClass + 1; c < int64_t(event.cls); ++c)
+      for (unsigned j = 0; j < partition.countPlanes(); ++j)
+        storeScratch(zeros(), partition.countPlaneSlot(unsigned(c), j));
+    openClass = event.cls;
+    added = 0;
+    columns.clear();
+  }
+  addToCount(at == NetPartition::kCountAtTail ? load(*partition.home(event.bit))
+                                              : use(event.bit, at));
+  ++added;
+}
+
+template <typename V> void GateEmitterBase<V>::restoreCounts() {
+  if (countsLive)
+    return;
+  // The open class's counter, as the function before saved it.
+  SmallVector<unsigned> shape = counterShape(openClass < 0 ? 0 : added);
+  columns.assign(shape.size(), {});
+  for (unsigned j = 0; j < shape.size(); ++j)
+    for (unsigned i = 0; i < shape[j]; ++i)
+      columns[j].push_back(loadScratch(partition.countStateSlot(j, i)));
+  countsLive = true;
+}
+
+template <typename V> void GateEmitterBase<V>::addToCount(V bit) {
+  if (columns.empty())
+    columns.emplace_back();
+  columns[0].push_back(bit);
+  // A column of three bits becomes one, and a carry into the next.
+  for (unsigned j = 0; columns[j].size() == 3; ++j) {
+    auto &col = columns[j];
+    V high = majority(col[0], col[1], col[2]);
+    V low = xor3(col[0], col[1], col[2]);
+    col.assign({low});
+    if (j + 1 == columns.size())
+      columns.emplace_back();
+    columns[j + 1].push_back(high);
+  }
+}
+
+template <typename V> void GateEmitterBase<V>::finishClass() {
+  if (openClass < 0)
+    return;
+  unsigned K = partition.countPlanes();
+  // Sized first: the adders append carries to the next column.
+  if (columns.size() < K)
+    columns.resize(K);
+  for (unsigned j = 0; j < K; ++j) {
+    V plane = zeros();
+    {
+      auto &col = columns[j];
+      // Full or half adders until the column is one bit; the count fits K
+      // planes, so nothing carries past the last.
+      while (col.size() > 1) {
+        V a = col[0], b = col[1];
+        V high, low;
+        if (col.size() == 3) {
+          high = majority(a, b, col[2]);
+          low = xor3(a, b, col[2]);
+        } else {
+          high = bitwise(lgn::GateKind::And, a, b);
+          low = bitwise(lgn::GateKind::Xor, a, b);
+        }
+        col.assign({low});
+        if (j + 1 < K)
+          columns[j + 1].push_back(high);
+      }
+      if (!col.empty())
+        plane = col[0];
+    }
+    storeScratch(plane, partition.countPlaneSlot(unsigned(openClass), j));
+  }
+}
+
+template <typename V> void GateEmitterBase<V>::saveCounts() {
+  if (!countsLive || openClass < 0)
+    return;
+  for (unsigned j = 0; j < columns.size(); ++j)
+    for (unsigned i = 0; i < columns[j].size(); ++i)
+      storeScratch(columns[j][i], partition.countStateSlot(j, i));
+}
+
+template <typename V> void GateEmitterBase<V>::emitCountTail(unsigned p) {
+  auto events = partition.countEvents(p);
+  size_t first =
+      size_t(llvm::partition_point(events,
+                                   [](const auto &e) {
+                                     return e.at != NetPartition::kCountAtTail;
+                                   }) -
+             events.begin());
+  beginCounts(p, first);
+  while (nextEvent < events.size())
+    count(events[nextEvent++], NetPartition::kCountAtTail);
+  restoreCounts();
+  finishClass();
+  for (int64_t c = openClass + 1; c < int64_t(partition.numClasses()); ++c)
+    for (unsigned j = 0; j < partition.countPlanes(); ++j)
+      storeScratch(zeros(), partition.countPlaneSlot(unsigned(c), j));
 }
 
 // The two value types the lowerings emit: MLIR's LLVM dialect and LLVM IR.
@@ -751,6 +1000,7 @@ SmallVector<int32_t> lgc::shapeTable(NetOp net, const NetPartition &partition,
   shape[abi::kScratchSlots] = int32_t(partition.numScratchSlots());
   shape[abi::kLevels] = int32_t(encoding.levels.size());
   shape[abi::kParts] = int32_t(partition.numParts());
+  shape[abi::kCountPlanes] = partition.countsInCode() ? 1 : 0;
   return shape;
 }
 

@@ -60,6 +60,8 @@ struct Case {
   unsigned partGates = kDefaultPartGates;
   /// Convs of a layer per loop over positions (lgc --convs-per-loop).
   unsigned convsPerLoop = kDefaultConvsPerLoop;
+  /// The GroupSum in the generated code (lgc --count-in-code).
+  bool countInCode = true;
 };
 
 using lgc::test::randomNet;
@@ -82,6 +84,7 @@ std::unique_ptr<NetLibrary> compile(const Net &net, const Case &c,
   opts.blockLoops = c.blockLoops;
   opts.cpu.partGates = c.partGates;
   opts.cpu.convsPerLoop = c.convsPerLoop;
+  opts.cpu.countInCode = c.countInCode;
   opts.supportLibDir = LGC_SUPPORT_LIB_DIR;
   std::string path = dir + "/" + c.name + ".so";
   bool ok = mlir::succeeded(
@@ -427,6 +430,62 @@ TEST(CPUBackend, RegisterWindowsAndSlotReuse) {
           c.viaLLVMDialect = via;
           compileAndCheck(net, c, dir, {1, 700}, {1});
         }
+}
+
+TEST(CPUBackend, CountsInCodeBitExact) {
+  // The GroupSum in the generated code: each output added to its class's
+  // carry-save counter as its gate completes it, the counter carried from
+  // one function to the next through scratch, each part finished by its
+  // count function. Both ways (in code, and by the support library) on
+  // nets whose outputs are gates, inputs (pass-through 1: no gates at all)
+  // and constants, all of them inputs (no gates: the count function counts
+  // them), with one class, 13 and 50, with functions of 7 gates
+  // (a class's counter crosses many) and with windows of 0 and 1 (outputs
+  // reloaded before they are counted), without ternary logic and on
+  // 64-bit words; and on an ensemble in parts.
+  TempDir dir;
+  int index = 0;
+  struct Variant {
+    Net net;
+    unsigned perFunction, window, bits;
+    bool ternary;
+  };
+  Net ensemble;
+  ASSERT_TRUE(ensembleNets({randomNet(40, {60, 52}, 13, -1, 4),
+                            randomNet(40, {26, 26}, 13, 1.0, 5),
+                            randomNet(40, {70, 39}, 13, 0.3, 6)},
+                           ensemble)
+                  .ok());
+  // Every output an input bit: no gates survive, so the count function
+  // counts them all.
+  Net inputsOnly = randomNet(20, {10}, 5, -1, 15);
+  inputsOnly.outputs.clear();
+  for (uint32_t i = 0; i < 20; ++i)
+    inputsOnly.outputs.push_back((i * 7) % 20);
+  std::vector<Variant> variants = {
+      {inputsOnly, 10, kDefaultRegisterWindow, 0, true},
+      {randomNet(30, {90, 60}, 1, -1, 11), 7, kDefaultRegisterWindow, 0, true},
+      {randomNet(40, {130, 130}, 13, 0.4, 12), 7, 0, 0, true},
+      {randomNet(40, {130, 130}, 13, 0.4, 12), 1000, 1, 64, false},
+      {randomNet(60, {200, 150}, 50, 0.2, 13), 37, kDefaultRegisterWindow, 256,
+       true},
+      {randomNet(20, {40, 20}, 5, 1.0, 14), 10, kDefaultRegisterWindow, 0,
+       true},
+      {ensemble, 20, kDefaultRegisterWindow, 0, true},
+      {ensemble, 20, 2, 128, false}};
+  for (const Variant &v : variants)
+    for (bool inCode : {true, false}) {
+      std::string name =
+          "count" + std::to_string(index++) + (inCode ? "_code" : "_lib");
+      SCOPED_TRACE(name);
+      Case c = variant(name.c_str(), 2, v.perFunction);
+      c.registerWindow = v.window;
+      c.vectorBits = v.bits;
+      c.ternaryLogic = v.ternary;
+      c.partGates = 1;
+      c.countInCode = inCode;
+      compileAndCheck(v.net, c, dir, {1, 64, 700, 2 * 8192 + 7}, {1, 2});
+    }
 }
 
 TEST(CPUBackend, ParallelCodeGeneration) {

@@ -160,6 +160,15 @@ struct BlockPlan {
 /// `partGates` gates and block positions. That applies when every class's
 /// outputs are the parts' outputs one part after the other; otherwise, and
 /// with `partGates` 0, the net is one part.
+///
+/// With `countInCode`, the generated code does the GroupSum too: each
+/// output is added to its class's count (a carry-save counter of bit
+/// planes) right after the gate that completes it, as one more reader of
+/// its value (CountEvent), and each part ends with a count function that
+/// writes the part's counts to scratch (GeneratedABI.h, kCountPlanes).
+/// Outputs then need a home only where a later function or a use beyond
+/// the window reads them, like any value, instead of all staying in
+/// scratch for a GroupSum over memory afterwards.
 class NetPartition {
 public:
   /// A net may keep lgn.conv and lgn.or_pool ops ahead of its gates
@@ -167,7 +176,37 @@ public:
   /// (and its gathered input) scratch slots of their own, never reused
   /// within its part, and the gates read its results as they read inputs.
   NetPartition(lgn::NetOp net, unsigned gatesPerFunction,
-               unsigned window = kUnlimitedWindow, unsigned partGates = 0);
+               unsigned window = kUnlimitedWindow, unsigned partGates = 0,
+               bool countInCode = false);
+
+  /// Counting in code: output bit `bit` (of class `cls`) is added to its
+  /// class's count after the gate at global position `at`, or, at
+  /// kCountAtTail, by its part's count function (a part without gates).
+  struct CountEvent {
+    mlir::Value bit;
+    unsigned cls;
+    size_t at;
+  };
+  static constexpr size_t kCountAtTail = ~size_t(0);
+  bool countsInCode() const { return countInCode; }
+  /// Part p's count events in order: classes ascending, positions not
+  /// descending. Outputs that are the constant 0 have none.
+  llvm::ArrayRef<CountEvent> countEvents(unsigned p) const {
+    return countEventsOf[p];
+  }
+  /// Bits of a class count (GeneratedABI.h planesForGroup).
+  unsigned countPlanes() const { return planes; }
+  unsigned numClasses() const { return classes; }
+  /// Where the open class's counter keeps bit i (0 or 1) of column j
+  /// between functions, and where plane j of class c's count goes.
+  int64_t countStateSlot(unsigned j, unsigned i) const {
+    return countStateBase + 2 * int64_t(j) + i;
+  }
+  int64_t countPlaneSlot(unsigned c, unsigned j) const {
+    return countPlanesBase + int64_t(c) * planes + j;
+  }
+  /// The part function k belongs to.
+  unsigned partOfChunk(unsigned k) const;
 
   /// Parts, evaluated one after the other: part p is blocks()
   /// [partBlocks(p), partBlocks(p + 1)) and functions [partChunks(p),
@@ -215,6 +254,10 @@ private:
   llvm::DenseMap<mlir::Value, ValueHome> homes;
   int64_t scratchSlots = 0;
   unsigned windowSize;
+  bool countInCode = false;
+  unsigned planes = 0, classes = 0;
+  int64_t countStateBase = 0, countPlanesBase = 0;
+  std::vector<llvm::SmallVector<CountEvent, 0>> countEventsOf;
 };
 
 /// The net's independent parts, for outputs laid out as an ensemble's:
@@ -264,8 +307,13 @@ public:
   /// function: computed or loaded at most a window before, or loaded from
   /// its home.
   V use(mlir::Value v, size_t at);
-  /// Emits the gates of chunk k and stores those with a scratch home.
+  /// Emits the gates of chunk k and stores those with a scratch home; with
+  /// counting in code, adds the outputs they complete to the counts.
   void emitChunk(unsigned k);
+  /// Counting in code: the body of part p's count function, run after its
+  /// gates: the outputs left to it, then the last class's count and the
+  /// zero counts of classes without outputs, into their planes.
+  void emitCountTail(unsigned p);
   V ones();
   V zeros();
 
@@ -304,6 +352,31 @@ private:
   };
   llvm::DenseMap<mlir::Value, Local> local;
   V onesCache = V(), zerosCache = V();
+
+  /// Counting in code: the carry-save counter of the open class. Column j
+  /// holds up to two bits of weight 2^j (a third is reduced at once), so
+  /// its shape after n additions is a function of n (counterShape) and a
+  /// function can restore what the one before it saved.
+  void beginCounts(unsigned part, size_t firstEvent);
+  void count(const NetPartition::CountEvent &event, size_t at);
+  void addToCount(V bit);
+  /// Reduces the open class's columns to one bit each and stores them as
+  /// its planes.
+  void finishClass();
+  /// Stores the open class's counter for the next function.
+  void saveCounts();
+  /// Loads the open class's counter where this function has not yet.
+  void restoreCounts();
+  V majority(V a, V b, V c);
+  V xor3(V a, V b, V c);
+  unsigned countingPart = 0;
+  size_t nextEvent = 0;
+  /// The class being counted (-1: none yet in this part) and its additions.
+  int64_t openClass = -1;
+  size_t added = 0;
+  /// Whether this function has the counter in values (else in scratch).
+  bool countsLive = false;
+  llvm::SmallVector<llvm::SmallVector<V, 3>> columns;
 };
 
 /// The gate emitter of the conversion passes, building LLVM dialect ops.

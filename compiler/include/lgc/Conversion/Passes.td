@@ -35,6 +35,12 @@ def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
            "many gates, one after the other in reused scratch "
            "(__lgc_gen_eval_part); 0: one part. Only the direct LLVM IR "
            "emitter splits; the pass always makes one part">,
+    Option<"countInCode", "count-in-code", "bool", "false",
+           "The GroupSum in the generated code: each output added to its "
+           "class's count as its gate completes it, each part's counts "
+           "left in scratch (GeneratedABI.h, kCountPlanes). Only the "
+           "direct LLVM IR emitter counts; the pass leaves it to the "
+           "runtime">,
     Option<"convsPerLoop", "convs-per-loop", "unsigned",
            "lgc::kDefaultConvsPerLoop",
            "Evaluate up to this many convs of a layer in one loop over "

@@ -483,7 +483,19 @@ buildPart(const NetPartition &partition, const NetTables &tables,
       emitter.builder().CreateRetVoid();
     }
   }
-  // The calls of net part p: its blocks, then its gate functions.
+  // Counting in code: each part's count function, after its gates.
+  std::vector<llvm::Function *> counts(partition.numParts(), nullptr);
+  if (partition.countsInCode())
+    for (unsigned p = 0; p < partition.numParts(); ++p) {
+      counts[p] =
+          emitter.declare((abi::kCpuCountFunction + llvm::Twine(p)).str(),
+                          llvm::GlobalValue::InternalLinkage);
+      emitter.define(counts[p]);
+      emitter.emitCountTail(p);
+      emitter.builder().CreateRetVoid();
+    }
+  // The calls of net part p: its blocks, then its gate functions (then its
+  // count function).
   auto callPart = [&](unsigned p, llvm::Value *in, llvm::Value *scratch) {
     llvm::IRBuilder<> &b = emitter.builder();
     for (unsigned k = partition.partBlocks(p); k < partition.partBlocks(p + 1);
@@ -504,6 +516,8 @@ buildPart(const NetPartition &partition, const NetTables &tables,
       }
       b.CreateCall(callee, {in, scratch});
     }
+    if (counts[p])
+      b.CreateCall(counts[p], {in, scratch});
   };
   unsigned netParts = partition.numParts();
   if (netParts <= 1) {
@@ -543,7 +557,10 @@ buildPart(const NetPartition &partition, const NetTables &tables,
   auto u32 = [](llvm::ArrayRef<int32_t> v) {
     return std::vector<uint32_t>(v.begin(), v.end());
   };
-  constantArray<uint32_t>(*module, abi::kOutputsSymbol, u32(tables.outputs));
+  // Counted in code, the runtime needs no output homes (and outputs kept in
+  // registers have none).
+  if (!partition.countsInCode())
+    constantArray<uint32_t>(*module, abi::kOutputsSymbol, u32(tables.outputs));
   constantArray<uint32_t>(*module, abi::kShapeSymbol, u32(tables.shape));
   constantArray<uint32_t>(*module, abi::kBitFeatureSymbol,
                           u32(tables.encoding.features));
@@ -561,7 +578,8 @@ NetTables netTables(NetOp net, const NetPartition &partition,
                     unsigned vectorWords) {
   NetTables tables;
   tables.encoding = encodingTables(net);
-  tables.outputs = outputHomeTable(net, partition);
+  if (!partition.countsInCode())
+    tables.outputs = outputHomeTable(net, partition);
   tables.shape = shapeTable(net, partition, tables.encoding, vectorWords);
   tables.tau = net.getTau().convertToDouble();
   return tables;
@@ -573,7 +591,7 @@ std::unique_ptr<llvm::Module>
 lgc::emitNetModule(NetOp net, const ConvertLGNToLLVMOptions &options,
                    llvm::TargetMachine &tm, llvm::LLVMContext &context) {
   NetPartition partition(net, options.gatesPerFunction, options.registerWindow,
-                         options.partGates);
+                         options.partGates, options.countInCode);
   NetTables tables = netTables(net, partition, options.vectorWords);
   std::vector<unsigned> owner(partition.numChunks(), 0);
   return buildPart(partition, tables, options, owner, 0, 1, tm, context);
@@ -584,7 +602,7 @@ mlir::LogicalResult lgc::emitNetObjects(
     llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
     std::vector<std::string> &objects, mlir::Location loc) {
   NetPartition partition(net, options.gatesPerFunction, options.registerWindow,
-                         options.partGates);
+                         options.partGates, options.countInCode);
   NetTables tables = netTables(net, partition, options.vectorWords);
   unsigned parts = partCount(jobs, partition.numChunks());
   std::vector<size_t> sizes;

@@ -28,7 +28,8 @@
 //     part 0), with
 //   const uint32_t __lgc_gen_part_ends[P x classes]
 //   const int32_t  __lgc_gen_outputs[outputs]: where output bit k lives
-//     (see OutputHome below)
+//     (see OutputHome below); absent where the code counts
+//     (shape[kCountPlanes])
 //   const uint32_t __lgc_gen_shape[kNumShapeSlots]     (ShapeSlot)
 //   const double   __lgc_gen_tau
 //   const uint32_t __lgc_gen_bit_feature[inputs]
@@ -98,7 +99,7 @@
 namespace lgc::abi {
 
 /// Bumped whenever a slot, a symbol or a layout below changes meaning.
-constexpr uint32_t kGeneratedABIVersion = 6;
+constexpr uint32_t kGeneratedABIVersion = 7;
 
 //===----------------------------------------------------------------------===//
 // Symbols
@@ -120,6 +121,9 @@ constexpr const char *kBitThresholdU8Symbol = "__lgc_gen_bit_threshold_u8";
 /// runtime needs nothing more.
 constexpr const char *kCpuGatesFunction = "__lgc_gen_gates_";
 constexpr const char *kCpuBlockFunction = "__lgc_gen_block_";
+/// Counting in code (kCountPlanes): part p's count function, called after
+/// its gates, which finishes the part's counts.
+constexpr const char *kCpuCountFunction = "__lgc_gen_count_";
 /// GPU kernels and their host-mode per-thread equivalents.
 constexpr const char *kPackKernel = "lgc_pack_u8";
 constexpr const char *kPackBitsKernel = "lgc_pack_bits";
@@ -179,7 +183,14 @@ enum ShapeSlot : uint32_t {
   /// CPU: parts evaluated one after the other (__lgc_gen_eval_part); 0 or
   /// 1: one (__lgc_gen_eval).
   kParts = 14,
-  kNumShapeSlots = 15
+  /// CPU: 1 where the generated code counts (lgc --count-in-code): after
+  /// __lgc_gen_eval, or __lgc_gen_eval_part for one part, the last
+  /// classes x kPlanes slots of scratch hold that part's counts, plane j of
+  /// class c in slot kScratchSlots - (classes - c) x kPlanes + j, and
+  /// __lgc_gen_outputs is left out; 0: the caller counts the outputs
+  /// through __lgc_gen_outputs.
+  kCountPlanes = 15,
+  kNumShapeSlots = 16
 };
 
 /// Blocks of the block kernel for `words` threads' worth of samples (a

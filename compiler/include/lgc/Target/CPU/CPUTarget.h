@@ -54,6 +54,11 @@ struct CPUTargetOptions {
   /// as separate libraries than as one library evaluated in one pass.
   /// Direct LLVM IR emission only.
   unsigned partGates = kDefaultPartGates;
+  /// The GroupSum in the generated code, each output added to its class's
+  /// count as its gate completes it (NetPartition); else the support
+  /// library counts the outputs from scratch after the gates. Direct LLVM
+  /// IR emission only.
+  bool countInCode = true;
   /// Convs of one layer evaluated in one loop over positions (blocks kept
   /// as loops; kDefaultConvsPerLoop). Direct LLVM IR emission only.
   unsigned convsPerLoop = kDefaultConvsPerLoop;
