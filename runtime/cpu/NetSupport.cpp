@@ -8,9 +8,10 @@
 //    input bit; 8-bit thermometer inputs on AVX-512 are transposed as bytes
 //    first, so that each compare gives an input bit's word directly;
 //  - the kernel call per block of 64 x vector_words samples;
-//  - GroupSum: per class, a Harley-Seal carry-save adder over the output
-//    vectors gives the counts as bit planes; a bit-sliced comparison keeps
-//    the running maximum and its class (lowest index on ties).
+//  - GroupSum: the generated code's counts (kCountPlanes), or, where it
+//    does not count, per class a Harley-Seal carry-save adder over the
+//    output vectors, as bit planes; a bit-sliced comparison keeps the
+//    running maximum and its class (lowest index on ties).
 //
 // It is built once per x86-64 ISA level (baseline, v3 = AVX2, v4 = AVX-512)
 // and lgc links the variant matching the CPU it compiles for, so the
