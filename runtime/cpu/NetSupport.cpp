@@ -189,6 +189,11 @@ struct Buffers {
   // Thermometer encodings: each level's float threshold in every lane.
   __m512 *levelVectors = nullptr;
   bool levelsAscend = false; // float packing by counts applies
+  // 8-bit thermometer levels that all sit on multiples of 32 (the byte
+  // thresholds of 1/8, 2/8, .., 7/8, of 1/4 .. 3/4, of 1/2), on 512-bit
+  // vectors: each level is a function of the pixels' top three bits
+  // (packBlockTopBitsU8), its vpternlog table here.
+  uint8_t *topBitsTables = nullptr;
 #endif
 
   bool allocate() {
@@ -230,6 +235,23 @@ struct Buffers {
       if (!levelVectors)
         return false;
       levelsAscend = L <= 255;
+      bool topBits = shape(kVectorWords) == 8;
+      for (uint32_t j = 0; j < L && topBits; ++j)
+        topBits = byteT[j] % 32 == 0;
+      if (topBits) {
+        topBitsTables = static_cast<uint8_t *>(malloc(L));
+        if (!topBitsTables)
+          return false;
+        for (uint32_t j = 0; j < L; ++j) {
+          // Bit (a << 2 | b << 1 | c) of the table: pixel bits 7, 6, 5 are
+          // a, b, c, and the pixel reaches the level when its top three
+          // bits, as a number, reach threshold / 32 (8: never).
+          unsigned t = byteT[j] / 32, table = 0;
+          for (unsigned q = 0; q < 8; ++q)
+            table |= unsigned(q >= t) << q;
+          topBitsTables[j] = uint8_t(table);
+        }
+      }
       for (uint32_t j = 0; j < L; ++j) {
         float t = __lgc_gen_bit_threshold[size_t(j) * shape(kFeatures)];
         levelVectors[j] = _mm512_set1_ps(t);
@@ -284,6 +306,7 @@ struct Buffers {
     free(outputs);
 #if defined(__AVX512BW__)
     free(levelVectors);
+    free(topBitsTables);
 #endif
   }
 };
@@ -522,10 +545,102 @@ void packBlockThermometer(size_t start, size_t n, Threshold threshold,
   }
 }
 
+/// Words k and k + Q (Q = B / 8) of registers a and b swap: with the pairs
+/// (i, i + 1) at B = 8, (i, i + 2) at 16 and (i, i + 4) at 32, eight
+/// registers' 8 x 8 words are transposed (transposeStage8 at word
+/// granularity).
+inline void transposeWords8(__m512i *z) {
+  for (unsigned m = 0; m < 8; m += 2)
+    transposeStage8<8>(z[m], z[m + 1]);
+  for (unsigned m = 0; m < 8; ++m)
+    if (!(m & 2))
+      transposeStage8<16>(z[m], z[m + 2]);
+  for (unsigned m = 0; m < 4; ++m)
+    transposeStage8<32>(z[m], z[m + 4]);
+}
+
+/// 8-bit thermometer levels on multiples of 32 (Buffers::topBitsTables),
+/// 512-bit vectors: a level is a three-input function of bits 7, 6 and 5 of
+/// the pixel, so only those three bit planes are transposed, not the bytes.
+/// Per 64 samples and 64 features: a vptestmb per plane and sample gives the
+/// sample's bits of that plane (a word over the features), a 64 x 64 bit
+/// transpose turns them into a word over the samples per feature; for 8
+/// features the planes' words of the block's 8 groups of 64 samples are
+/// transposed as 8 x 8 words, so that a register holds one feature's plane
+/// over all 512 samples, and each level is one vpternlog of the three
+/// planes and one aligned 64-byte store: the whole input vector at once.
+/// About half the instructions of the byte transposes' path.
+void packBlockTopBitsU8(const uint8_t *x, size_t start, size_t n,
+                        Buffers &buf) {
+  uint32_t F = shape(kFeatures), levels = shape(kLevels);
+  constexpr unsigned V = 8;
+  alignas(64) uint64_t planes[3][V][64];
+  const __m512i bit[3] = {_mm512_set1_epi8(char(0x80)), _mm512_set1_epi8(0x40),
+                          _mm512_set1_epi8(0x20)};
+  // Samples past n read as zero bytes. Their bits are never read (every
+  // gate and the counting work bit by bit, and only the first n samples'
+  // counts and classes are decoded), so a level every byte reaches may set
+  // them.
+  for (uint32_t f0 = 0; f0 < F; f0 += 64) {
+    uint32_t width = F - f0 < 64 ? F - f0 : 64;
+    __mmask64 cols = width == 64 ? ~0ull : (1ull << width) - 1;
+    for (unsigned v = 0; v < V; ++v) {
+      size_t first = start + size_t(64) * v, count = wordCount(n, v);
+      for (unsigned s = 0; s < 64; ++s) {
+        __m512i row = _mm512_setzero_si512();
+        if (s < count) {
+          const uint8_t *p = x + (first + s) * F;
+          // The next pass's line of this row, into L2 (as the byte path).
+          __builtin_prefetch(p + (f0 + 127 < F ? f0 + 127 : F - 1), 0, 2);
+          row = _mm512_maskz_loadu_epi8(cols, p + f0);
+        }
+        for (unsigned q = 0; q < 3; ++q)
+          planes[q][v][s] = _mm512_test_epi8_mask(row, bit[q]);
+      }
+      for (unsigned q = 0; q < 3; ++q)
+        transpose64Avx512(planes[q][v]);
+    }
+    uint64_t *in = buf.in + size_t(f0) * V;
+    for (uint32_t c0 = 0; c0 < width; c0 += 8) {
+      __m512i z[3][8];
+      for (unsigned q = 0; q < 3; ++q) {
+        for (unsigned v = 0; v < V; ++v)
+          z[q][v] = _mm512_load_si512(&planes[q][v][c0]);
+        transposeWords8(z[q]);
+      }
+      for (unsigned k = 0; k < 8 && c0 + k < width; ++k)
+        for (uint32_t j = 0; j < levels; ++j) {
+          __m512i word;
+          // The table is a run-time value: one case per table would be 256;
+          // the levels' tables are few, so a switch over the common ones
+          // keeps vpternlog's immediate.
+          switch (buf.topBitsTables[j]) {
+#define LGC_LEVEL(T)                                                           \
+  case T:                                                                      \
+    word = _mm512_ternarylogic_epi64(z[0][k], z[1][k], z[2][k], T);            \
+    break;
+            LGC_LEVEL(0xFE)
+            LGC_LEVEL(0xFC) LGC_LEVEL(0xF8) LGC_LEVEL(0xF0) LGC_LEVEL(0xE0)
+                LGC_LEVEL(0xC0) LGC_LEVEL(0x80)
+#undef LGC_LEVEL
+                    case 0xFF : word = _mm512_set1_epi64(-1);
+            break;
+          default: // 0x00: a threshold above 255
+            word = _mm512_setzero_si512();
+            break;
+          }
+          _mm512_store_si512(in + (size_t(j) * F + c0 + k) * V, word);
+        }
+    }
+  }
+}
+
 /// 8-bit features: the bytes themselves against the levels' byte thresholds.
 void packBlockThermometerU8(const uint8_t *x, size_t start, size_t n,
                             Buffers &buf) {
   uint32_t F = shape(kFeatures);
+  if (buf.topBitsTables)
+    return packBlockTopBitsU8(x, start, n, buf);
   packBlockThermometer(
       start, n, [t = buf.byteT](uint32_t j) { return unsigned(t[j]); }, buf,
       [=](size_t s, uint32_t f0, uint32_t width) {

@@ -522,15 +522,21 @@ TEST(CPUBackend, LargerNetOnAllCores) {
 }
 
 TEST(CPUBackend, ThermometerLevelOrders) {
-  // The per-level packers (a byte transpose per 64 features; floats through
-  // the count of levels they exceed when the levels ascend, else bit by bit)
-  // on levels in every order, repeated, below 0 and above 1, over 70
-  // features (a full pass of 64 and a tail).
+  // The per-level packers (a byte transpose per 64 features; 8-bit levels
+  // on multiples of 32 through the pixels' top three bit planes on 512-bit
+  // vectors; floats through the count of levels they exceed when the
+  // levels ascend, else bit by bit) on levels in every order, repeated,
+  // below 0 and above 1, over 70 features (a full pass of 64 and a tail),
+  // on the host's widest vectors and on 256-bit ones (no top-bit path).
   const std::vector<std::vector<float>> orders = {
-      {0.2f, 0.5f, 0.5f, 0.7f}, // ascending, one repeated
-      {0.7f, 0.5f, 0.2f},       // descending
-      {0.5f, -0.1f, 1.5f, 0.2f} // unsorted, every byte / no byte reaches
-  };
+      {0.2f, 0.5f, 0.5f, 0.7f},  // ascending, one repeated
+      {0.7f, 0.5f, 0.2f},        // descending
+      {0.5f, -0.1f, 1.5f, 0.2f}, // unsorted, every byte / no byte reaches
+      // Byte thresholds 32, 64, .., 224: the top three bits.
+      {0.125f, 0.25f, 0.375f, 0.5f, 0.625f, 0.75f, 0.875f},
+      {0.875f, 0.5f, 0.5f, 0.125f},      // descending, one repeated
+      {0.5f, -0.1f, 1.5f, 0.25f, 0.75f}, // every byte (0), no byte (256)
+      {0.5f}};
   TempDir dir;
   for (size_t k = 0; k < orders.size(); ++k) {
     SCOPED_TRACE(k);
@@ -538,11 +544,14 @@ TEST(CPUBackend, ThermometerLevelOrders) {
     Net net = randomNet(70 * L, {300, 200}, 4, 0.3);
     net.numFeatures = 70;
     net.levels = orders[k];
-    const char *names[] = {"ascending", "descending", "unsorted"};
-    Case c{names[k], 0, {}, 0, Connections::Random, 0, 2, 0, 100};
-    std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
-    ASSERT_TRUE(lib);
-    test::checkAgainstInterpreter(net, *lib, {1, 65, 700}, {1, 2});
+    for (unsigned bits : {0u, 256u}) {
+      std::string name =
+          "levels" + std::to_string(k) + "_" + std::to_string(bits);
+      Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 2, bits, 100};
+      std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
+      ASSERT_TRUE(lib);
+      test::checkAgainstInterpreter(net, *lib, {1, 65, 700, 1100}, {1, 2});
+    }
   }
 }
 
