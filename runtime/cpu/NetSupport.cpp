@@ -559,6 +559,43 @@ inline void transposeWords8(__m512i *z) {
     transposeStage8<32>(z[m], z[m + 4]);
 }
 
+/// Input words `out[c * 8]` (c < width) of one level: table T of the
+/// features' three planes (packBlockTopBitsU8).
+template <unsigned T>
+void storeLevelWith(const __m512i (*tplanes)[64], uint64_t *out,
+                    uint32_t width) {
+  for (uint32_t c = 0; c < width; ++c)
+    _mm512_store_si512(out + size_t(c) * 8,
+                       _mm512_ternarylogic_epi64(tplanes[0][c], tplanes[1][c],
+                                                 tplanes[2][c], T));
+}
+
+/// The level of table `table` (q >= t for the top three bits q and a
+/// threshold t of 0 .. 8: 0xFF, 0xFE, 0xFC, .., 0x80, 0x00).
+void storeLevel(uint8_t table, const __m512i (*tplanes)[64], uint64_t *out,
+                uint32_t width) {
+  switch (table) {
+  case 0xFF:
+    return storeLevelWith<0xFF>(tplanes, out, width);
+  case 0xFE:
+    return storeLevelWith<0xFE>(tplanes, out, width);
+  case 0xFC:
+    return storeLevelWith<0xFC>(tplanes, out, width);
+  case 0xF8:
+    return storeLevelWith<0xF8>(tplanes, out, width);
+  case 0xF0:
+    return storeLevelWith<0xF0>(tplanes, out, width);
+  case 0xE0:
+    return storeLevelWith<0xE0>(tplanes, out, width);
+  case 0xC0:
+    return storeLevelWith<0xC0>(tplanes, out, width);
+  case 0x80:
+    return storeLevelWith<0x80>(tplanes, out, width);
+  default:
+    return storeLevelWith<0x00>(tplanes, out, width);
+  }
+}
+
 /// 8-bit thermometer levels on multiples of 32 (Buffers::topBitsTables),
 /// 512-bit vectors: a level is a three-input function of bits 7, 6 and 5 of
 /// the pixel, so only those three bit planes are transposed, not the bytes.
@@ -600,38 +637,20 @@ void packBlockTopBitsU8(const uint8_t *x, size_t start, size_t n,
       for (unsigned q = 0; q < 3; ++q)
         transpose64Avx512(planes[q][v]);
     }
-    uint64_t *in = buf.in + size_t(f0) * V;
-    for (uint32_t c0 = 0; c0 < width; c0 += 8) {
-      __m512i z[3][8];
+    // Each feature's planes over the block's 512 samples, then each level
+    // over every feature: its table is chosen once per 64 features, and
+    // vpternlog's immediate stays a constant.
+    alignas(64) __m512i tplanes[3][64];
+    for (uint32_t c0 = 0; c0 < width; c0 += 8)
       for (unsigned q = 0; q < 3; ++q) {
+        __m512i *z = &tplanes[q][c0];
         for (unsigned v = 0; v < V; ++v)
-          z[q][v] = _mm512_load_si512(&planes[q][v][c0]);
-        transposeWords8(z[q]);
+          z[v] = _mm512_load_si512(&planes[q][v][c0]);
+        transposeWords8(z);
       }
-      for (unsigned k = 0; k < 8 && c0 + k < width; ++k)
-        for (uint32_t j = 0; j < levels; ++j) {
-          __m512i word;
-          // The table is a run-time value: one case per table would be 256;
-          // the levels' tables are few, so a switch over the common ones
-          // keeps vpternlog's immediate.
-          switch (buf.topBitsTables[j]) {
-#define LGC_LEVEL(T)                                                           \
-  case T:                                                                      \
-    word = _mm512_ternarylogic_epi64(z[0][k], z[1][k], z[2][k], T);            \
-    break;
-            LGC_LEVEL(0xFE)
-            LGC_LEVEL(0xFC) LGC_LEVEL(0xF8) LGC_LEVEL(0xF0) LGC_LEVEL(0xE0)
-                LGC_LEVEL(0xC0) LGC_LEVEL(0x80)
-#undef LGC_LEVEL
-                    case 0xFF : word = _mm512_set1_epi64(-1);
-            break;
-          default: // 0x00: a threshold above 255
-            word = _mm512_setzero_si512();
-            break;
-          }
-          _mm512_store_si512(in + (size_t(j) * F + c0 + k) * V, word);
-        }
-    }
+    uint64_t *in = buf.in + size_t(f0) * V;
+    for (uint32_t j = 0; j < levels; ++j)
+      storeLevel(buf.topBitsTables[j], tplanes, in + size_t(j) * F * V, width);
   }
 }
 
