@@ -544,14 +544,20 @@ TEST(CPUBackend, ThermometerLevelOrders) {
     Net net = randomNet(70 * L, {300, 200}, 4, 0.3);
     net.numFeatures = 70;
     net.levels = orders[k];
-    for (unsigned bits : {0u, 256u}) {
-      std::string name =
-          "levels" + std::to_string(k) + "_" + std::to_string(bits);
-      Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 2, bits, 100};
-      std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
-      ASSERT_TRUE(lib);
-      test::checkAgainstInterpreter(net, *lib, {1, 65, 700, 1100}, {1, 2});
-    }
+    for (unsigned bits : {0u, 256u})
+      for (bool gfni : {true, false}) {
+        // The top-bit path's bit transposes by GFNI where the CPU has it,
+        // else (and with LGC_CPU_NO_GFNI=1) by shifts and masks.
+        std::string name = "levels" + std::to_string(k) + "_" +
+                           std::to_string(bits) + (gfni ? "" : "_nogfni");
+        Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 2, bits, 100};
+        if (!gfni)
+          setenv("LGC_CPU_NO_GFNI", "1", 1);
+        std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
+        ASSERT_TRUE(lib);
+        test::checkAgainstInterpreter(net, *lib, {1, 65, 700, 1100}, {1, 2});
+        unsetenv("LGC_CPU_NO_GFNI");
+      }
   }
 }
 
