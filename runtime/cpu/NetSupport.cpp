@@ -268,6 +268,10 @@ struct Buffers {
   // vectors: each level is a function of the pixels' top three bits
   // (packBlockTopBitsU8), its vpternlog table here.
   uint8_t *topBitsTables = nullptr;
+  // Float levels that ascend, at most 7 of them, on 512-bit vectors: the
+  // count of levels a float exceeds has three bits, and level j is that
+  // count >= j + 1, through the same packer (packBlockThermometerF32).
+  uint8_t *countTopBitsTables = nullptr;
   void (*transposeBits)(uint64_t *) = transpose64Avx512;
 #endif
 
@@ -314,20 +318,13 @@ struct Buffers {
       for (uint32_t j = 0; j < L && topBits; ++j)
         topBits = byteT[j] % 32 == 0;
       if (topBits) {
-        if (hasGfniVbmi())
-          transposeBits = transpose64Gfni;
         topBitsTables = static_cast<uint8_t *>(malloc(L));
         if (!topBitsTables)
           return false;
-        for (uint32_t j = 0; j < L; ++j) {
-          // Bit (a << 2 | b << 1 | c) of the table: pixel bits 7, 6, 5 are
-          // a, b, c, and the pixel reaches the level when its top three
-          // bits, as a number, reach threshold / 32 (8: never).
-          unsigned t = byteT[j] / 32, table = 0;
-          for (unsigned q = 0; q < 8; ++q)
-            table |= unsigned(q >= t) << q;
-          topBitsTables[j] = uint8_t(table);
-        }
+        for (uint32_t j = 0; j < L; ++j)
+          // Pixel bits 7, 6, 5; the pixel reaches the level when its top
+          // three bits, as a number, reach threshold / 32 (8: never).
+          topBitsTables[j] = atLeastTable(byteT[j] / 32);
       }
       for (uint32_t j = 0; j < L; ++j) {
         float t = __lgc_gen_bit_threshold[size_t(j) * shape(kFeatures)];
@@ -337,10 +334,29 @@ struct Buffers {
             !(__lgc_gen_bit_threshold[size_t(j - 1) * shape(kFeatures)] <= t))
           levelsAscend = false;
       }
+      if (levelsAscend && L <= 7 && shape(kVectorWords) == 8) {
+        countTopBitsTables = static_cast<uint8_t *>(malloc(L));
+        if (!countTopBitsTables)
+          return false;
+        for (uint32_t j = 0; j < L; ++j)
+          countTopBitsTables[j] = atLeastTable(j + 1);
+      }
+      if ((topBitsTables || countTopBitsTables) && hasGfniVbmi())
+        transposeBits = transpose64Gfni;
     }
 #endif
     return true;
   }
+#if defined(__AVX512BW__)
+  /// The vpternlog table of "a three-bit number q >= t" (t of 0 .. 8), bit
+  /// (a << 2 | b << 1 | c) for the number's bits a, b, c.
+  static uint8_t atLeastTable(unsigned t) {
+    unsigned table = 0;
+    for (unsigned q = 0; q < 8; ++q)
+      table |= unsigned(q >= t) << q;
+    return uint8_t(table);
+  }
+#endif
   static size_t inWords() {
     return size_t(shape(kInputs)) * shape(kVectorWords);
   }
@@ -384,6 +400,7 @@ struct Buffers {
 #if defined(__AVX512BW__)
     free(levelVectors);
     free(topBitsTables);
+    free(countTopBitsTables);
 #endif
   }
 };
@@ -684,8 +701,9 @@ void storeLevel(uint8_t table, const __m512i (*tplanes)[64], uint64_t *out,
 /// over all 512 samples, and each level is one vpternlog of the three
 /// planes and one aligned 64-byte store: the whole input vector at once.
 /// About half the instructions of the byte transposes' path.
-void packBlockTopBitsU8(const uint8_t *x, size_t start, size_t n,
-                        Buffers &buf) {
+template <typename Row>
+void packBlockTopBits(size_t start, size_t n, const uint8_t *tables,
+                      Buffers &buf, Row row) {
   uint32_t F = shape(kFeatures), levels = shape(kLevels);
   constexpr unsigned V = 8;
   alignas(64) uint64_t planes[3][V][64];
@@ -701,15 +719,10 @@ void packBlockTopBitsU8(const uint8_t *x, size_t start, size_t n,
     for (unsigned v = 0; v < V; ++v) {
       size_t first = start + size_t(64) * v, count = wordCount(n, v);
       for (unsigned s = 0; s < 64; ++s) {
-        __m512i row = _mm512_setzero_si512();
-        if (s < count) {
-          const uint8_t *p = x + (first + s) * F;
-          // The next pass's line of this row, into L2 (as the byte path).
-          __builtin_prefetch(p + (f0 + 127 < F ? f0 + 127 : F - 1), 0, 2);
-          row = _mm512_maskz_loadu_epi8(cols, p + f0);
-        }
+        __m512i bytes = s < count ? row(first + s, f0, width, cols)
+                                  : _mm512_setzero_si512();
         for (unsigned q = 0; q < 3; ++q)
-          planes[q][v][s] = _mm512_test_epi8_mask(row, bit[q]);
+          planes[q][v][s] = _mm512_test_epi8_mask(bytes, bit[q]);
       }
       for (unsigned q = 0; q < 3; ++q)
         buf.transposeBits(planes[q][v]);
@@ -727,8 +740,23 @@ void packBlockTopBitsU8(const uint8_t *x, size_t start, size_t n,
       }
     uint64_t *in = buf.in + size_t(f0) * V;
     for (uint32_t j = 0; j < levels; ++j)
-      storeLevel(buf.topBitsTables[j], tplanes, in + size_t(j) * F * V, width);
+      storeLevel(tables[j], tplanes, in + size_t(j) * F * V, width);
   }
+}
+
+/// 8-bit pixels whose levels are on multiples of 32.
+void packBlockTopBitsU8(const uint8_t *x, size_t start, size_t n,
+                        Buffers &buf) {
+  uint32_t F = shape(kFeatures);
+  packBlockTopBits(start, n, buf.topBitsTables, buf,
+                   [=](size_t s, uint32_t f0, uint32_t, __mmask64 cols) {
+                     const uint8_t *p = x + s * F;
+                     // The next pass's line of this row, into L2 (as the
+                     // byte path).
+                     __builtin_prefetch(p + (f0 + 127 < F ? f0 + 127 : F - 1),
+                                        0, 2);
+                     return _mm512_maskz_loadu_epi8(cols, p + f0);
+                   });
 }
 
 /// 8-bit features: the bytes themselves against the levels' byte thresholds.
@@ -759,34 +787,41 @@ void packBlockThermometerF32(const float *x, size_t start, size_t n,
                              Buffers &buf) {
   uint32_t F = shape(kFeatures), L = shape(kLevels);
   const __m512 *t = buf.levelVectors;
+  auto counts = [=](size_t s, uint32_t f0, uint32_t width) {
+    const float *row = x + s * F;
+    // The next pass's 256 bytes of this row, into L2 now.
+    const char *ahead = reinterpret_cast<const char *>(row + f0 + 64);
+    const char *end = reinterpret_cast<const char *>(row + F);
+    for (unsigned b = 0; b < 256 && ahead + b < end; b += 64)
+      __builtin_prefetch(ahead + b, 0, 2);
+    __m512i bytes = _mm512_setzero_si512();
+    __m512i one = _mm512_set1_epi32(1);
+    for (unsigned k = 0; k * 16 < width; ++k) {
+      unsigned live = width - k * 16 < 16 ? width - k * 16 : 16;
+      __mmask16 m = __mmask16((1u << live) - 1);
+      __m512 v = _mm512_maskz_loadu_ps(m, row + f0 + k * 16);
+      __m512i q = _mm512_setzero_si512();
+      for (uint32_t j = 0; j < L; ++j)
+        q = _mm512_mask_add_epi32(
+            q, _mm512_mask_cmp_ps_mask(m, v, t[j], _CMP_GT_OQ), q, one);
+      bytes = _mm512_inserti32x4(bytes, _mm512_cvtepi32_epi8(q), 0);
+      // Place the 16 counts at bytes 16k .. 16k + 15.
+      bytes = _mm512_alignr_epi32(bytes, bytes, 4);
+    }
+    // Rotate the lanes written to their places (one lane per group).
+    for (unsigned k = (width + 15) / 16; k < 4; ++k)
+      bytes = _mm512_alignr_epi32(bytes, bytes, 4);
+    return bytes;
+  };
+  // At most 7 levels: the counts' three bits, moved to bits 7, 6, 5.
+  if (buf.countTopBitsTables)
+    return packBlockTopBits(
+        start, n, buf.countTopBitsTables, buf,
+        [=](size_t s, uint32_t f0, uint32_t width, __mmask64) {
+          return _mm512_slli_epi16(counts(s, f0, width), 5);
+        });
   packBlockThermometer(
-      start, n, [](uint32_t j) { return j + 1; }, buf,
-      [=](size_t s, uint32_t f0, uint32_t width) {
-        const float *row = x + s * F;
-        // The next pass's 256 bytes of this row, into L2 now.
-        const char *ahead = reinterpret_cast<const char *>(row + f0 + 64);
-        const char *end = reinterpret_cast<const char *>(row + F);
-        for (unsigned b = 0; b < 256 && ahead + b < end; b += 64)
-          __builtin_prefetch(ahead + b, 0, 2);
-        __m512i bytes = _mm512_setzero_si512();
-        __m512i one = _mm512_set1_epi32(1);
-        for (unsigned k = 0; k * 16 < width; ++k) {
-          unsigned live = width - k * 16 < 16 ? width - k * 16 : 16;
-          __mmask16 m = __mmask16((1u << live) - 1);
-          __m512 v = _mm512_maskz_loadu_ps(m, row + f0 + k * 16);
-          __m512i q = _mm512_setzero_si512();
-          for (uint32_t j = 0; j < L; ++j)
-            q = _mm512_mask_add_epi32(
-                q, _mm512_mask_cmp_ps_mask(m, v, t[j], _CMP_GT_OQ), q, one);
-          bytes = _mm512_inserti32x4(bytes, _mm512_cvtepi32_epi8(q), 0);
-          // Place the 16 counts at bytes 16k .. 16k + 15.
-          bytes = _mm512_alignr_epi32(bytes, bytes, 4);
-        }
-        // Rotate the lanes written to their places (one lane per group).
-        for (unsigned k = (width + 15) / 16; k < 4; ++k)
-          bytes = _mm512_alignr_epi32(bytes, bytes, 4);
-        return bytes;
-      });
+      start, n, [](uint32_t j) { return j + 1; }, buf, counts);
 }
 #endif
 
