@@ -32,9 +32,11 @@
 #include "lgc/Runtime/GeneratedABI.h"
 #include "lgc/lgc_net.h"
 
+#include <array>
 #include <new>
 #include <stdlib.h>
 #include <string.h>
+#include <utility>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -194,6 +196,18 @@ template <unsigned Q> inline void transposeWordPair(__m512i &a, __m512i &b) {
   b = nb;
 }
 
+/// Eight registers' 8 x 8 words transposed: word k of register m and word
+/// m of register k swap.
+inline void transposeWords8(__m512i *z) {
+  for (unsigned m = 0; m < 8; m += 2)
+    transposeWordPair<1>(z[m], z[m + 1]);
+  for (unsigned m = 0; m < 8; ++m)
+    if (!(m & 2))
+      transposeWordPair<2>(z[m], z[m + 2]);
+  for (unsigned m = 0; m < 4; ++m)
+    transposeWordPair<4>(z[m], z[m + 4]);
+}
+
 __attribute__((target("gfni,avx512vbmi,avx512bw,avx512f"))) void
 transpose64Gfni(uint64_t *a) {
   struct Tables {
@@ -218,13 +232,7 @@ transpose64Gfni(uint64_t *a) {
     z[r] = _mm512_gf2p8affine_epi64_epi8(
         columns, _mm512_permutexvar_epi8(gather, _mm512_load_si512(a + 8 * r)),
         0);
-  for (unsigned m = 0; m < 8; m += 2)
-    transposeWordPair<1>(z[m], z[m + 1]);
-  for (unsigned m = 0; m < 8; ++m)
-    if (!(m & 2))
-      transposeWordPair<2>(z[m], z[m + 2]);
-  for (unsigned m = 0; m < 4; ++m)
-    transposeWordPair<4>(z[m], z[m + 4]);
+  transposeWords8(z);
   for (unsigned c = 0; c < 8; ++c)
     _mm512_store_si512(a + 8 * c, _mm512_permutexvar_epi8(order, z[c]));
 }
@@ -266,12 +274,12 @@ struct Buffers {
   // 8-bit thermometer levels that all sit on multiples of 32 (the byte
   // thresholds of 1/8, 2/8, .., 7/8, of 1/4 .. 3/4, of 1/2), on 512-bit
   // vectors: each level is a function of the pixels' top three bits
-  // (packBlockTopBitsU8), its vpternlog table here.
-  uint8_t *topBitsTables = nullptr;
+  // (packBlockTopBitsU8): its threshold on those bits here (0 .. 8).
+  uint8_t *topBitsThresholds = nullptr;
   // Float levels that ascend, at most 7 of them, on 512-bit vectors: the
   // count of levels a float exceeds has three bits, and level j is that
   // count >= j + 1, through the same packer (packBlockThermometerF32).
-  uint8_t *countTopBitsTables = nullptr;
+  uint8_t *countTopBitsThresholds = nullptr;
   void (*transposeBits)(uint64_t *) = transpose64Avx512;
 #endif
 
@@ -318,13 +326,13 @@ struct Buffers {
       for (uint32_t j = 0; j < L && topBits; ++j)
         topBits = byteT[j] % 32 == 0;
       if (topBits) {
-        topBitsTables = static_cast<uint8_t *>(malloc(L));
-        if (!topBitsTables)
+        topBitsThresholds = static_cast<uint8_t *>(malloc(L));
+        if (!topBitsThresholds)
           return false;
         for (uint32_t j = 0; j < L; ++j)
           // Pixel bits 7, 6, 5; the pixel reaches the level when its top
           // three bits, as a number, reach threshold / 32 (8: never).
-          topBitsTables[j] = atLeastTable(byteT[j] / 32);
+          topBitsThresholds[j] = uint8_t(byteT[j] / 32);
       }
       for (uint32_t j = 0; j < L; ++j) {
         float t = __lgc_gen_bit_threshold[size_t(j) * shape(kFeatures)];
@@ -335,28 +343,18 @@ struct Buffers {
           levelsAscend = false;
       }
       if (levelsAscend && L <= 7 && shape(kVectorWords) == 8) {
-        countTopBitsTables = static_cast<uint8_t *>(malloc(L));
-        if (!countTopBitsTables)
+        countTopBitsThresholds = static_cast<uint8_t *>(malloc(L));
+        if (!countTopBitsThresholds)
           return false;
         for (uint32_t j = 0; j < L; ++j)
-          countTopBitsTables[j] = atLeastTable(j + 1);
+          countTopBitsThresholds[j] = uint8_t(j + 1);
       }
-      if ((topBitsTables || countTopBitsTables) && hasGfniVbmi())
+      if ((topBitsThresholds || countTopBitsThresholds) && hasGfniVbmi())
         transposeBits = transpose64Gfni;
     }
 #endif
     return true;
   }
-#if defined(__AVX512BW__)
-  /// The vpternlog table of "a three-bit number q >= t" (t of 0 .. 8), bit
-  /// (a << 2 | b << 1 | c) for the number's bits a, b, c.
-  static uint8_t atLeastTable(unsigned t) {
-    unsigned table = 0;
-    for (unsigned q = 0; q < 8; ++q)
-      table |= unsigned(q >= t) << q;
-    return uint8_t(table);
-  }
-#endif
   static size_t inWords() {
     return size_t(shape(kInputs)) * shape(kVectorWords);
   }
@@ -399,8 +397,8 @@ struct Buffers {
     free(outputs);
 #if defined(__AVX512BW__)
     free(levelVectors);
-    free(topBitsTables);
-    free(countTopBitsTables);
+    free(topBitsThresholds);
+    free(countTopBitsThresholds);
 #endif
   }
 };
@@ -639,22 +637,8 @@ void packBlockThermometer(size_t start, size_t n, Threshold threshold,
   }
 }
 
-/// Words k and k + Q (Q = B / 8) of registers a and b swap: with the pairs
-/// (i, i + 1) at B = 8, (i, i + 2) at 16 and (i, i + 4) at 32, eight
-/// registers' 8 x 8 words are transposed (transposeStage8 at word
-/// granularity).
-inline void transposeWords8(__m512i *z) {
-  for (unsigned m = 0; m < 8; m += 2)
-    transposeStage8<8>(z[m], z[m + 1]);
-  for (unsigned m = 0; m < 8; ++m)
-    if (!(m & 2))
-      transposeStage8<16>(z[m], z[m + 2]);
-  for (unsigned m = 0; m < 4; ++m)
-    transposeStage8<32>(z[m], z[m + 4]);
-}
-
-/// Input words `out[c * 8]` (c < width) of one level: table T of the
-/// features' three planes (packBlockTopBitsU8).
+/// Input words `out[c * 8]` (c < width) of one level: vpternlog table T of
+/// the features' three planes (packBlockTopBits).
 template <unsigned T>
 void storeLevelWith(const __m512i (*tplanes)[64], uint64_t *out,
                     uint32_t width) {
@@ -664,33 +648,24 @@ void storeLevelWith(const __m512i (*tplanes)[64], uint64_t *out,
                                                  tplanes[2][c], T));
 }
 
-/// The level of table `table` (q >= t for the top three bits q and a
-/// threshold t of 0 .. 8: 0xFF, 0xFE, 0xFC, .., 0x80, 0x00).
-void storeLevel(uint8_t table, const __m512i (*tplanes)[64], uint64_t *out,
-                uint32_t width) {
-  switch (table) {
-  case 0xFF:
-    return storeLevelWith<0xFF>(tplanes, out, width);
-  case 0xFE:
-    return storeLevelWith<0xFE>(tplanes, out, width);
-  case 0xFC:
-    return storeLevelWith<0xFC>(tplanes, out, width);
-  case 0xF8:
-    return storeLevelWith<0xF8>(tplanes, out, width);
-  case 0xF0:
-    return storeLevelWith<0xF0>(tplanes, out, width);
-  case 0xE0:
-    return storeLevelWith<0xE0>(tplanes, out, width);
-  case 0xC0:
-    return storeLevelWith<0xC0>(tplanes, out, width);
-  case 0x80:
-    return storeLevelWith<0x80>(tplanes, out, width);
-  default:
-    return storeLevelWith<0x00>(tplanes, out, width);
-  }
+/// The vpternlog table of "a three-bit number q >= t" (t of 0 .. 8), bit
+/// (a << 2 | b << 1 | c) for the number's bits a, b, c.
+constexpr uint8_t atLeastTable(unsigned t) {
+  unsigned table = 0;
+  for (unsigned q = 0; q < 8; ++q)
+    table |= unsigned(q >= t) << q;
+  return uint8_t(table);
 }
 
-/// 8-bit thermometer levels on multiples of 32 (Buffers::topBitsTables),
+using StoreLevelFn = void (*)(const __m512i (*)[64], uint64_t *, uint32_t);
+template <size_t... T> constexpr auto storeLevelFns(std::index_sequence<T...>) {
+  return std::array<StoreLevelFn, sizeof...(T)>{
+      storeLevelWith<atLeastTable(T)>...};
+}
+/// storeLevelWith for "q >= t", t of 0 .. 8 (8: no byte reaches the level).
+constexpr auto kStoreLevel = storeLevelFns(std::make_index_sequence<9>());
+
+/// 8-bit thermometer levels on multiples of 32 (Buffers::topBitsThresholds),
 /// 512-bit vectors: a level is a three-input function of bits 7, 6 and 5 of
 /// the pixel, so only those three bit planes are transposed, not the bytes.
 /// Per 64 samples and 64 features: a vptestmb per plane and sample gives the
@@ -702,7 +677,7 @@ void storeLevel(uint8_t table, const __m512i (*tplanes)[64], uint64_t *out,
 /// planes and one aligned 64-byte store: the whole input vector at once.
 /// About half the instructions of the byte transposes' path.
 template <typename Row>
-void packBlockTopBits(size_t start, size_t n, const uint8_t *tables,
+void packBlockTopBits(size_t start, size_t n, const uint8_t *thresholds,
                       Buffers &buf, Row row) {
   uint32_t F = shape(kFeatures), levels = shape(kLevels);
   constexpr unsigned V = 8;
@@ -740,7 +715,7 @@ void packBlockTopBits(size_t start, size_t n, const uint8_t *tables,
       }
     uint64_t *in = buf.in + size_t(f0) * V;
     for (uint32_t j = 0; j < levels; ++j)
-      storeLevel(tables[j], tplanes, in + size_t(j) * F * V, width);
+      kStoreLevel[thresholds[j]](tplanes, in + size_t(j) * F * V, width);
   }
 }
 
@@ -748,7 +723,7 @@ void packBlockTopBits(size_t start, size_t n, const uint8_t *tables,
 void packBlockTopBitsU8(const uint8_t *x, size_t start, size_t n,
                         Buffers &buf) {
   uint32_t F = shape(kFeatures);
-  packBlockTopBits(start, n, buf.topBitsTables, buf,
+  packBlockTopBits(start, n, buf.topBitsThresholds, buf,
                    [=](size_t s, uint32_t f0, uint32_t, __mmask64 cols) {
                      const uint8_t *p = x + s * F;
                      // The next pass's line of this row, into L2 (as the
@@ -763,7 +738,7 @@ void packBlockTopBitsU8(const uint8_t *x, size_t start, size_t n,
 void packBlockThermometerU8(const uint8_t *x, size_t start, size_t n,
                             Buffers &buf) {
   uint32_t F = shape(kFeatures);
-  if (buf.topBitsTables)
+  if (buf.topBitsThresholds)
     return packBlockTopBitsU8(x, start, n, buf);
   packBlockThermometer(
       start, n, [t = buf.byteT](uint32_t j) { return unsigned(t[j]); }, buf,
@@ -814,9 +789,9 @@ void packBlockThermometerF32(const float *x, size_t start, size_t n,
     return bytes;
   };
   // At most 7 levels: the counts' three bits, moved to bits 7, 6, 5.
-  if (buf.countTopBitsTables)
+  if (buf.countTopBitsThresholds)
     return packBlockTopBits(
-        start, n, buf.countTopBitsTables, buf,
+        start, n, buf.countTopBitsThresholds, buf,
         [=](size_t s, uint32_t f0, uint32_t width, __mmask64) {
           return _mm512_slli_epi16(counts(s, f0, width), 5);
         });
