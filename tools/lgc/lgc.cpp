@@ -250,13 +250,27 @@ static cl::opt<unsigned> gpuBlockWords(
              "default 0: the most whose shared memory leaves room for two "
              "blocks per multiprocessor)"),
     cl::value_desc("N"), cl::init(0), cl::cat(lgcCategory));
-static cl::opt<unsigned> gpuBlockUnroll(
-    "gpu-block-unroll",
-    cl::desc("GPU block kernel: gates a thread evaluates per round of a "
-             "level, all loaded before any is stored (1-16, default " +
-             std::to_string(lgc::kDefaultGpuBlockUnroll) + ")"),
-    cl::value_desc("N"), cl::init(lgc::kDefaultGpuBlockUnroll),
-    cl::cat(lgcCategory));
+// Help texts that name a default are built once and kept: cl::desc holds
+// only a reference to its text (a temporary printed freed memory).
+static const std::string gpuBlockUnrollHelp =
+    "GPU block kernel: gates a thread evaluates per round of a level, all "
+    "loaded before any is stored (1-16, default " +
+    std::to_string(lgc::kDefaultGpuBlockUnroll) + ")";
+static const std::string gpuBlockSharedHelp =
+    "GPU block kernel: bytes of shared memory per block that words per "
+    "block aim at; values that do not fit in one word's worth go to global "
+    "memory past it (default " +
+    std::to_string(lgc::kDefaultGpuBlockSharedTarget) + ", at most " +
+    std::to_string(lgc::kDefaultGpuBlockSharedLimit) + ")";
+static const std::string gpuMaxRegistersHelp =
+    "GPU: registers per thread ptxas may use in every kernel (ptxas "
+    "-maxrregcount; 0: ptxas decides; default " +
+    std::to_string(lgc::kDefaultGpuMaxRegisters) + ")";
+static cl::opt<unsigned> gpuBlockUnroll("gpu-block-unroll",
+                                        cl::desc(gpuBlockUnrollHelp),
+                                        cl::value_desc("N"),
+                                        cl::init(lgc::kDefaultGpuBlockUnroll),
+                                        cl::cat(lgcCategory));
 static cl::opt<bool> gpuBlockInterleave(
     "gpu-block-interleave",
     cl::desc("GPU block kernel: interleave a block's words over its threads "
@@ -271,21 +285,13 @@ static cl::opt<bool> gpuBlockWordArgmax(
              "thread per sample"),
     cl::init(false), cl::Hidden, cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuBlockShared(
-    "gpu-block-shared",
-    cl::desc("GPU block kernel: bytes of shared memory per block that words "
-             "per block aim at; values that do not fit in one word's worth "
-             "go to global memory past it (default " +
-             std::to_string(lgc::kDefaultGpuBlockSharedTarget) + ", at most " +
-             std::to_string(lgc::kDefaultGpuBlockSharedLimit) + ")"),
-    cl::value_desc("BYTES"), cl::init(lgc::kDefaultGpuBlockSharedTarget),
-    cl::cat(lgcCategory));
-static cl::opt<unsigned> gpuMaxRegisters(
-    "gpu-max-registers",
-    cl::desc("GPU: registers per thread ptxas may use in every kernel "
-             "(ptxas -maxrregcount; 0: ptxas decides; default " +
-             std::to_string(lgc::kDefaultGpuMaxRegisters) + ")"),
-    cl::value_desc("N"), cl::init(lgc::kDefaultGpuMaxRegisters),
-    cl::cat(lgcCategory));
+    "gpu-block-shared", cl::desc(gpuBlockSharedHelp), cl::value_desc("BYTES"),
+    cl::init(lgc::kDefaultGpuBlockSharedTarget), cl::cat(lgcCategory));
+static cl::opt<unsigned> gpuMaxRegisters("gpu-max-registers",
+                                         cl::desc(gpuMaxRegistersHelp),
+                                         cl::value_desc("N"),
+                                         cl::init(lgc::kDefaultGpuMaxRegisters),
+                                         cl::cat(lgcCategory));
 static cl::list<std::string>
     xptxas("Xptxas", cl::desc("Pass ARG to every ptxas run (repeatable)"),
            cl::value_desc("ARG"), cl::cat(lgcCategory));
