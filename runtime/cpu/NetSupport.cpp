@@ -172,24 +172,15 @@ bool hasGfniVbmi() {
   return (c & (1u << 8)) && (c & (1u << 1)); // GFNI, AVX512_VBMI
 }
 
-/// transpose64 with GFNI: the 64 x 64 bits as 8 x 8 blocks of 8 x 8 bits.
-/// A byte permute gathers each block into a word (rows reversed), one
-/// gf2p8affine with that word as its matrix transposes all eight blocks of
-/// a register, an 8 x 8 word transpose across the registers puts each
-/// block where it goes, and a byte permute orders the bytes: 48
-/// instructions, where the shift-and-mask stages take about 180.
-/// Words k and k + Q of registers a and b swap their places (k & Q == 0):
-/// with the pairs (m, m + Q) at Q = 1, 2, 4, eight registers' 8 x 8 words
-/// are transposed.
+/// Words k and k + Q of registers a and b swap their places (k & Q == 0),
+/// one two-source permute per register: with the pairs (m, m + Q) at
+/// Q = 1, 2, 4, eight registers' 8 x 8 words are transposed.
 template <unsigned Q> inline void transposeWordPair(__m512i &a, __m512i &b) {
-  alignas(64) static constexpr int64_t lo[8] = {
-      (0 & Q) ? 8 + 0 - Q : 0, (1 & Q) ? 8 + 1 - Q : 1, (2 & Q) ? 8 + 2 - Q : 2,
-      (3 & Q) ? 8 + 3 - Q : 3, (4 & Q) ? 8 + 4 - Q : 4, (5 & Q) ? 8 + 5 - Q : 5,
-      (6 & Q) ? 8 + 6 - Q : 6, (7 & Q) ? 8 + 7 - Q : 7};
-  alignas(64) static constexpr int64_t hi[8] = {
-      (0 & Q) ? 8 + 0 : 0 + Q, (1 & Q) ? 8 + 1 : 1 + Q, (2 & Q) ? 8 + 2 : 2 + Q,
-      (3 & Q) ? 8 + 3 : 3 + Q, (4 & Q) ? 8 + 4 : 4 + Q, (5 & Q) ? 8 + 5 : 5 + Q,
-      (6 & Q) ? 8 + 6 : 6 + Q, (7 & Q) ? 8 + 7 : 7 + Q};
+  alignas(64) int64_t lo[8], hi[8];
+  for (unsigned k = 0; k < 8; ++k) {
+    lo[k] = (k & Q) ? 8 + (k - Q) : k;
+    hi[k] = (k & Q) ? 8 + k : k + Q;
+  }
   __m512i na = _mm512_permutex2var_epi64(a, _mm512_load_si512(lo), b);
   __m512i nb = _mm512_permutex2var_epi64(a, _mm512_load_si512(hi), b);
   a = na;
@@ -208,6 +199,12 @@ inline void transposeWords8(__m512i *z) {
     transposeWordPair<4>(z[m], z[m + 4]);
 }
 
+/// transpose64 with GFNI: the 64 x 64 bits as 8 x 8 blocks of 8 x 8 bits.
+/// A byte permute gathers each block into a word (rows reversed), one
+/// gf2p8affine with that word as its matrix transposes all eight blocks of
+/// a register, an 8 x 8 word transpose across the registers puts each
+/// block where it goes, and a byte permute orders the bytes: 48
+/// instructions, where the shift-and-mask stages take about 180.
 __attribute__((target("gfni,avx512vbmi,avx512bw,avx512f"))) void
 transpose64Gfni(uint64_t *a) {
   struct Tables {
@@ -548,17 +545,9 @@ void packWord(const T *x, size_t first, size_t count, unsigned v, Buffers &buf,
 /// positions with bit B clear from a's at p + B. After the stages B = 32, 16,
 /// ..., 1 row r holds what was column r.
 template <unsigned B> inline void transposeStage8(__m512i &a, __m512i &b) {
-  __m512i na, nb;
+  __m512i na = a, nb = b;
   if constexpr (B >= 8) {
-    // Whole qwords: one two-source permute per row.
-    constexpr unsigned Q = B / 8;
-    alignas(64) int64_t lo[8], hi[8];
-    for (unsigned k = 0; k < 8; ++k) {
-      lo[k] = (k & Q) ? 8 + (k - Q) : k;
-      hi[k] = (k & Q) ? 8 + k : k + Q;
-    }
-    na = _mm512_permutex2var_epi64(a, _mm512_load_si512(lo), b);
-    nb = _mm512_permutex2var_epi64(a, _mm512_load_si512(hi), b);
+    transposeWordPair<B / 8>(na, nb); // whole qwords
   } else if constexpr (B == 4) {
     na = _mm512_mask_blend_epi32(0xAAAA, a, _mm512_slli_epi64(b, 32));
     nb = _mm512_mask_blend_epi32(0x5555, b, _mm512_srli_epi64(a, 32));
@@ -665,9 +654,12 @@ template <size_t... T> constexpr auto storeLevelFns(std::index_sequence<T...>) {
 /// storeLevelWith for "q >= t", t of 0 .. 8 (8: no byte reaches the level).
 constexpr auto kStoreLevel = storeLevelFns(std::make_index_sequence<9>());
 
-/// 8-bit thermometer levels on multiples of 32 (Buffers::topBitsThresholds),
-/// 512-bit vectors: a level is a three-input function of bits 7, 6 and 5 of
-/// the pixel, so only those three bit planes are transposed, not the bytes.
+/// Thermometer levels that are functions of three bits per feature, on
+/// 512-bit vectors: 8-bit pixels on multiples of 32 (bits 7, 6 and 5 of the
+/// pixel), or float levels through the count of levels a float exceeds
+/// (that count moved to bits 7 to 5); `thresholds` are the levels on those
+/// three bits (Buffers). Only the three bit planes are transposed, not the
+/// bytes.
 /// Per 64 samples and 64 features: a vptestmb per plane and sample gives the
 /// sample's bits of that plane (a word over the features), a 64 x 64 bit
 /// transpose turns them into a word over the samples per feature; for 8

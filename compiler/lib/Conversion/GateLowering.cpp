@@ -827,10 +827,7 @@ void GateEmitterBase<V>::count(const NetPartition::CountEvent &event,
   restoreCounts();
   if (int64_t(event.cls) != openClass) {
     finishClass();
-    // Classes without outputs here count 0.
-    for (int64_t c = openClass + 1; c < int64_t(event.cls); ++c)
-      for (unsigned j = 0; j < partition.countPlanes(); ++j)
-        storeScratch(zeros(), partition.countPlaneSlot(unsigned(c), j));
+    zeroCounts(openClass + 1, event.cls);
     openClass = event.cls;
     added = 0;
     columns.clear();
@@ -923,7 +920,12 @@ template <typename V> void GateEmitterBase<V>::emitCountTail(unsigned p) {
     count(events[nextEvent++], NetPartition::kCountAtTail);
   restoreCounts();
   finishClass();
-  for (int64_t c = openClass + 1; c < int64_t(partition.numClasses()); ++c)
+  zeroCounts(openClass + 1, partition.numClasses());
+}
+
+template <typename V>
+void GateEmitterBase<V>::zeroCounts(int64_t first, int64_t end) {
+  for (int64_t c = first; c < end; ++c)
     for (unsigned j = 0; j < partition.countPlanes(); ++j)
       storeScratch(zeros(), partition.countPlaneSlot(unsigned(c), j));
 }

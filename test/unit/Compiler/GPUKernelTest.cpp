@@ -146,6 +146,18 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
          mlir::succeeded(linkSharedLibrary(object, so, "", loc, "__lgc_*"));
 }
 
+/// buildHostModeLibrary, then the module file the emulated CUDA driver
+/// loads in its place ("lgc-host-module:" and the library's path).
+bool buildHostModule(const Net &net, unsigned gatesPerFunction, unsigned window,
+                     const std::string &so, const std::string &module,
+                     const BlockOptions *block = nullptr) {
+  if (!buildHostModeLibrary(net, gatesPerFunction, window, so, block))
+    return false;
+  std::ofstream os(module);
+  os << "lgc-host-module:" << so;
+  return bool(os);
+}
+
 TEST(GPUKernel, HostModeMatchesInterpreter) {
   struct Case {
     uint32_t inputs;
@@ -413,11 +425,7 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
   block.words = 2;
   block.threads = 64;
   ASSERT_TRUE(
-      buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so, &block));
-  {
-    std::ofstream os(module);
-    os << "lgc-host-module:" << so;
-  }
+      buildHostModule(net, 100, kDefaultGpuRegisterWindow, so, module, &block));
   ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
   std::unique_ptr<CudaNet> gpu;
   Status s = CudaNet::open(module, gpu);
@@ -450,9 +458,8 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
     BlockOptions tight = block;
     tight.unroll = 2;
     tight.sharedLimit = 1024;
-    ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, small,
-                                     &tight));
-    std::ofstream(smallModule) << "lgc-host-module:" << small;
+    ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, small,
+                                smallModule, &tight));
     std::unique_ptr<CudaNet> spilled;
     Status s2 = CudaNet::open(smallModule, spilled);
     ASSERT_TRUE(s2.ok()) << s2.message();
@@ -487,8 +494,7 @@ TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
   block.unroll = 2;
   block.interleave = block.bothKernels = true;
   ASSERT_TRUE(
-      buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so, &block));
-  std::ofstream(module) << "lgc-host-module:" << so;
+      buildHostModule(net, 100, kDefaultGpuRegisterWindow, so, module, &block));
   ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
   void *driver = dlopen(LGC_EMULATED_CUDA_DRIVER, RTLD_NOW | RTLD_LOCAL);
   ASSERT_NE(driver, nullptr) << dlerror();
@@ -548,9 +554,8 @@ TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
   BlockOptions tight = block;
   tight.interleave = false;
   tight.sharedLimit = 1024;
-  ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, spilled,
-                                   &tight));
-  std::ofstream(spilledModule) << "lgc-host-module:" << spilled;
+  ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, spilled,
+                              spilledModule, &tight));
   s = CudaNet::open(spilledModule, gpu);
   unsetenv("LGC_CUDA_DRIVER");
   ASSERT_TRUE(s.ok()) << s.message();
@@ -572,8 +577,7 @@ TEST(GPUKernel, CascadeOfModulesOverEmulatedDriver) {
     std::string so = dir.file("kernels" + std::to_string(i) + ".so");
     std::string module = dir.file("net" + std::to_string(i) + ".cubin");
     ASSERT_TRUE(
-        buildHostModeLibrary(nets[i], 100, kDefaultGpuRegisterWindow, so));
-    std::ofstream(module) << "lgc-host-module:" << so;
+        buildHostModule(nets[i], 100, kDefaultGpuRegisterWindow, so, module));
     ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
     gpuStages.emplace_back();
     Status s = Runner::open(module, gpuStages.back());
@@ -613,11 +617,7 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
   Net net = runtimeTestNet(5);
   test::TempDir dir;
   std::string so = dir.file("kernels.so"), module = dir.file("net.cubin");
-  ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so));
-  {
-    std::ofstream os(module);
-    os << "lgc-host-module:" << so;
-  }
+  ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, so, module));
   ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
   std::unique_ptr<CudaNet> gpu;
   Status s = CudaNet::open(module, gpu);

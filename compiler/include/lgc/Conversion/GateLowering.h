@@ -365,6 +365,9 @@ private:
   void finishClass();
   /// Stores the open class's counter for the next function.
   void saveCounts();
+  /// Zero counts for classes [first, end): classes without outputs in the
+  /// part.
+  void zeroCounts(int64_t first, int64_t end);
   /// Loads the open class's counter where this function has not yet.
   void restoreCounts();
   V majority(V a, V b, V c);
