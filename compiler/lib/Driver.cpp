@@ -266,6 +266,7 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
   // The conversion pass evaluates a net in one part.
   lowering.partGates = opts.viaLLVMDialect ? 0 : target.partGates;
   lowering.countInCode = !opts.viaLLVMDialect && target.countInCode;
+  lowering.prefetchCode = !opts.viaLLVMDialect && target.prefetchCode;
   lowering.convsPerLoop = target.convsPerLoop;
   lowering.ternaryLogic =
       target.ternaryLogic && hasTernaryLogic(*tm, lowering.vectorWords);

@@ -19,7 +19,7 @@
 //
 // Freestanding on purpose: no C++ runtime (no operator new, only placement
 // new on malloc'd memory; no exceptions, no static guards), only
-// malloc/free/memset from libc, so the .so links with a plain
+// malloc/free/memset (and madvise) from libc, so the .so links with a plain
 // `ld.lld -shared`.
 //
 // One file (over 600 lines) on purpose: it is compiled once per ISA level
@@ -36,6 +36,7 @@
 #include <new>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <utility>
 
 #if defined(__x86_64__)
@@ -253,6 +254,8 @@ inline void orBits(uint64_t *row, size_t at, uint64_t bits) {
 /// after the first read again.
 constexpr size_t kChunkInputBytes = size_t(4) << 20;
 constexpr uint32_t kMaxChunkBlocks = 16;
+/// Buffers of at least half this are allocated in whole huge pages.
+constexpr size_t kHugePageBytes = size_t(2) << 20;
 
 struct Buffers {
   /// The packed inputs and class totals of the block being worked on: views
@@ -381,7 +384,23 @@ struct Buffers {
 
   static uint64_t *alloc(size_t words) {
     void *p = nullptr;
-    if (posix_memalign(&p, 64, (words ? words : 1) * 8) != 0)
+    size_t bytes = (words ? words : 1) * 8;
+#if defined(MADV_HUGEPAGE)
+    // Scratch and packed inputs of the large nets are megabytes read in no
+    // particular order, every block: in 4 KiB pages that is a TLB miss (a
+    // nested page walk under a hypervisor) on many reads. Whole, aligned
+    // huge pages where the kernel grants them (a hint: where it does not,
+    // the memory is the same, only in small pages); a conv ensemble member
+    // ran 3-5 % faster.
+    if (bytes >= kHugePageBytes / 2) {
+      bytes = (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+      if (posix_memalign(&p, kHugePageBytes, bytes) != 0)
+        return nullptr;
+      madvise(p, bytes, MADV_HUGEPAGE);
+      return static_cast<uint64_t *>(p);
+    }
+#endif
+    if (posix_memalign(&p, 64, bytes) != 0)
       return nullptr;
     return static_cast<uint64_t *>(p);
   }

@@ -141,6 +141,12 @@ static cl::opt<bool> countInCode(
              "=false: the support library counts the outputs after the "
              "gates)"),
     cl::init(true), cl::cat(lgcCategory));
+static cl::opt<bool> prefetchCode(
+    "prefetch-code",
+    cl::desc("CPU: before each gate function runs, prefetch the next one's "
+             "machine code into the caches (each in a section of its own, "
+             "whose bounds the linker gives; default on)"),
+    cl::init(true), cl::cat(lgcCategory));
 static cl::opt<unsigned> convsPerLoop(
     "convs-per-loop",
     cl::desc("CPU, blocks as loops: evaluate up to this many convs of a "
@@ -344,6 +350,7 @@ int main(int argc, char **argv) {
   opts.cpu.ternaryLogic = ternaryLogic;
   opts.cpu.partGates = partGates;
   opts.cpu.countInCode = countInCode;
+  opts.cpu.prefetchCode = prefetchCode;
   opts.cpu.convsPerLoop = convsPerLoop;
   opts.cpu.machineScheduler = machineScheduler;
   opts.cpu.postRAScheduler = postRAScheduler;

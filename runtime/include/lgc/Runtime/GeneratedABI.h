@@ -121,6 +121,12 @@ constexpr const char *kBitThresholdU8Symbol = "__lgc_gen_bit_threshold_u8";
 /// runtime needs nothing more.
 constexpr const char *kCpuGatesFunction = "__lgc_gen_gates_";
 constexpr const char *kCpuBlockFunction = "__lgc_gen_block_";
+/// With code prefetching, gate chunk k is alone in the section
+/// `kCpuGatesSection<k>` (a C identifier, so the linker defines
+/// `__start_` and `__stop_` symbols at its ends), and the code that calls
+/// the chunks reads its extent from them. A contract between the generated
+/// code and the linker only: the runtime never sees it.
+constexpr const char *kCpuGatesSection = "lgc_gates_";
 /// Counting in code (kCountPlanes): part p's count function, called after
 /// its gates, which finishes the part's counts.
 constexpr const char *kCpuCountFunction = "__lgc_gen_count_";
