@@ -402,20 +402,33 @@ bool sameLayer(const NetPartition &partition, const BlockPlan &first,
          p.getOutWidth() == q.getOutWidth();
 }
 
-/// Prefetches gate chunk k's machine code, from the linker's
-/// `__start_`/`__stop_` symbols of its section (kCpuGatesSection), a line at
-/// a time, at `b`'s insertion point. Why: a large net's code (1.5 MB for a
-/// 36,000-gate conv member with its counting) does not fit L2 and is
+/// The section the called function `name` (`__lgc_gen_...`) lies alone in
+/// when code is prefetched (GeneratedABI.h, kCpuCodeSectionPrefix).
+std::string codeSection(llvm::StringRef name) {
+  return (abi::kCpuCodeSectionPrefix +
+          name.drop_front(llvm::StringRef("__lgc_gen_").size()))
+      .str();
+}
+
+void placeInOwnSection(llvm::Function *f) {
+  f->setSection(codeSection(f->getName()));
+}
+
+/// Prefetches the machine code of `callee` (a function placeInOwnSection
+/// placed) from the linker's `__start_`/`__stop_` symbols of its section, a
+/// line at a time, at `b`'s insertion point. Why: a large net's code (1.5 MB
+/// for a 36,000-gate conv member with its counting) does not fit L2 and is
 /// fetched again for every block of samples; the front end fetches it a
 /// line at a time as it runs, prefetches keep many lines in flight while
-/// the previous chunk computes. prefetcht0 measured best (against t1, t2,
-/// nta): the three-stage cascade of docs/architectures.md 15-40 % faster,
-/// nets whose code fits L2 level.
-void emitCodePrefetch(llvm::IRBuilder<> &b, llvm::Module &m, unsigned k) {
+/// the previous function computes. prefetcht0 measured best (against t1,
+/// t2, nta, and two functions ahead): the three-stage cascade of
+/// docs/architectures.md 35-45 % faster, nets whose code fits L2 level.
+void emitCodePrefetch(llvm::IRBuilder<> &b, llvm::Module &m,
+                      llvm::StringRef callee) {
   llvm::LLVMContext &context = m.getContext();
+  std::string section = codeSection(callee);
   auto bound = [&](llvm::StringRef which) {
-    std::string name =
-        (which + llvm::Twine(abi::kCpuGatesSection) + llvm::Twine(k)).str();
+    std::string name = (which + section).str();
     if (llvm::GlobalVariable *g = m.getGlobalVariable(name))
       return g;
     auto *g = new llvm::GlobalVariable(m, b.getInt8Ty(), /*isConstant=*/true,
@@ -482,7 +495,7 @@ buildPart(const NetPartition &partition, const NetTables &tables,
     if (parts > 1 && part != 0)
       chunks[k]->setVisibility(llvm::GlobalValue::HiddenVisibility);
     if (options.prefetchCode)
-      chunks[k]->setSection((abi::kCpuGatesSection + llvm::Twine(k)).str());
+      placeInOwnSection(chunks[k]);
     emitter.define(chunks[k]);
     emitter.emitChunk(k);
     emitter.builder().CreateRetVoid();
@@ -501,6 +514,8 @@ buildPart(const NetPartition &partition, const NetTables &tables,
     llvm::Function *f = emitter.declare(
         (abi::kCpuBlockFunction + llvm::Twine(blockFunctions++)).str(),
         llvm::GlobalValue::InternalLinkage);
+    if (options.prefetchCode)
+      placeInOwnSection(f);
     emitter.define(f);
     return f;
   };
@@ -540,29 +555,29 @@ buildPart(const NetPartition &partition, const NetTables &tables,
       counts[p] =
           emitter.declare((abi::kCpuCountFunction + llvm::Twine(p)).str(),
                           llvm::GlobalValue::InternalLinkage);
+      if (options.prefetchCode)
+        placeInOwnSection(counts[p]);
       emitter.define(counts[p]);
       emitter.emitCountTail(p);
       emitter.builder().CreateRetVoid();
     }
   // The calls of net part p: its blocks, then its gate functions (then its
   // count function).
+  // The calls of net part p: its blocks, then its gate functions (then its
+  // count function); with code prefetching, each call's callee has the
+  // next one's code prefetched before it, and the first's comes first.
   auto callPart = [&](unsigned p, llvm::Value *in, llvm::Value *scratch) {
     llvm::IRBuilder<> &b = emitter.builder();
-    unsigned firstChunk = partition.partChunks(p),
-             endChunk = partition.partChunks(p + 1);
-    // The first chunk's code arrives while the blocks run.
-    if (options.prefetchCode && firstChunk < endChunk)
-      emitCodePrefetch(b, *module, firstChunk);
+    std::vector<llvm::Function *> callees;
     for (unsigned k = partition.partBlocks(p); k < partition.partBlocks(p + 1);
          ++k) {
       if (gathers[k])
-        b.CreateCall(gathers[k], {in, scratch});
+        callees.push_back(gathers[k]);
       if (blocks[k])
-        b.CreateCall(blocks[k], {in, scratch});
+        callees.push_back(blocks[k]);
     }
-    for (unsigned k = firstChunk; k < endChunk; ++k) {
-      if (options.prefetchCode && k + 1 < endChunk)
-        emitCodePrefetch(b, *module, k + 1);
+    for (unsigned k = partition.partChunks(p); k < partition.partChunks(p + 1);
+         ++k) {
       llvm::Function *callee = chunks[k];
       if (!callee) {
         callee =
@@ -570,10 +585,17 @@ buildPart(const NetPartition &partition, const NetTables &tables,
                             llvm::GlobalValue::ExternalLinkage);
         callee->setVisibility(llvm::GlobalValue::HiddenVisibility);
       }
-      b.CreateCall(callee, {in, scratch});
+      callees.push_back(callee);
     }
     if (counts[p])
-      b.CreateCall(counts[p], {in, scratch});
+      callees.push_back(counts[p]);
+    for (size_t i = 0; i < callees.size(); ++i) {
+      if (options.prefetchCode && i == 0)
+        emitCodePrefetch(b, *module, callees[0]->getName());
+      if (options.prefetchCode && i + 1 < callees.size())
+        emitCodePrefetch(b, *module, callees[i + 1]->getName());
+      b.CreateCall(callees[i], {in, scratch});
+    }
   };
   unsigned netParts = partition.numParts();
   if (netParts <= 1) {

@@ -121,15 +121,17 @@ constexpr const char *kBitThresholdU8Symbol = "__lgc_gen_bit_threshold_u8";
 /// runtime needs nothing more.
 constexpr const char *kCpuGatesFunction = "__lgc_gen_gates_";
 constexpr const char *kCpuBlockFunction = "__lgc_gen_block_";
-/// With code prefetching, gate chunk k is alone in the section
-/// `kCpuGatesSection<k>` (a C identifier, so the linker defines
-/// `__start_` and `__stop_` symbols at its ends), and the code that calls
-/// the chunks reads its extent from them. A contract between the generated
-/// code and the linker only: the runtime never sees it.
-constexpr const char *kCpuGatesSection = "lgc_gates_";
 /// Counting in code (kCountPlanes): part p's count function, called after
 /// its gates, which finishes the part's counts.
 constexpr const char *kCpuCountFunction = "__lgc_gen_count_";
+/// With code prefetching (lgc --prefetch-code), each function the entry
+/// point calls (blocks, gate chunks, count functions) is alone in a section
+/// named after it without its leading underscores (`lgc_gen_gates_3`): a C
+/// identifier, so the linker defines `__start_` and `__stop_` symbols at its
+/// ends, and the entry point reads each callee's extent from them. A
+/// contract between the generated code and the linker: the runtime never
+/// sees it.
+constexpr const char *kCpuCodeSectionPrefix = "lgc_gen_";
 /// GPU kernels and their host-mode per-thread equivalents.
 constexpr const char *kPackKernel = "lgc_pack_u8";
 constexpr const char *kPackBitsKernel = "lgc_pack_bits";
