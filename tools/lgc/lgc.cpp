@@ -143,9 +143,9 @@ static cl::opt<bool> countInCode(
     cl::init(true), cl::cat(lgcCategory));
 static cl::opt<bool> prefetchCode(
     "prefetch-code",
-    cl::desc("CPU: before each gate function runs, prefetch the next one's "
-             "machine code into the caches (each in a section of its own, "
-             "whose bounds the linker gives; default on)"),
+    cl::desc("CPU: before each generated function runs, prefetch the next "
+             "one's machine code into the caches (each in a section of its "
+             "own, whose bounds the linker gives; default on)"),
     cl::init(true), cl::cat(lgcCategory));
 static cl::opt<unsigned> convsPerLoop(
     "convs-per-loop",

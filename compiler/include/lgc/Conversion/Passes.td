@@ -42,10 +42,11 @@ def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
            "direct LLVM IR emitter counts; the pass leaves it to the "
            "runtime">,
     Option<"prefetchCode", "prefetch-code", "bool", "false",
-           "Put each gate function in a section of its own and, before each "
-           "one runs, prefetch the next one's machine code, whose extent the "
-           "linker gives (GeneratedABI.h, kCpuGatesSection). Only the "
-           "direct LLVM IR emitter prefetches">,
+           "Put each function the entry point calls in a section of its own "
+           "and, before each call, prefetch the next callee's machine code, "
+           "whose extent the linker gives (GeneratedABI.h, "
+           "kCpuCodeSectionPrefix). Only the direct LLVM IR emitter "
+           "prefetches">,
     Option<"convsPerLoop", "convs-per-loop", "unsigned",
            "lgc::kDefaultConvsPerLoop",
            "Evaluate up to this many convs of a layer in one loop over "

@@ -422,7 +422,7 @@ void placeInOwnSection(llvm::Function *f) {
 /// line at a time as it runs, prefetches keep many lines in flight while
 /// the previous function computes. prefetcht0 measured best (against t1,
 /// t2, nta, and two functions ahead): the three-stage cascade of
-/// docs/architectures.md 35-45 % faster, nets whose code fits L2 level.
+/// docs/architectures.md 35-50 % faster, nets whose code fits L2 level.
 void emitCodePrefetch(llvm::IRBuilder<> &b, llvm::Module &m,
                       llvm::StringRef callee) {
   llvm::LLVMContext &context = m.getContext();
@@ -561,8 +561,6 @@ buildPart(const NetPartition &partition, const NetTables &tables,
       emitter.emitCountTail(p);
       emitter.builder().CreateRetVoid();
     }
-  // The calls of net part p: its blocks, then its gate functions (then its
-  // count function).
   // The calls of net part p: its blocks, then its gate functions (then its
   // count function); with code prefetching, each call's callee has the
   // next one's code prefetched before it, and the first's comes first.

@@ -59,11 +59,11 @@ struct CPUTargetOptions {
   /// library counts the outputs from scratch after the gates. Direct LLVM
   /// IR emission only.
   bool countInCode = true;
-  /// Each gate function in a section of its own, and before each one runs
-  /// a loop of prefetches over the next one's machine code (from the
-  /// linker's section bounds): the code of a large net does not fit L2 and
-  /// is fetched again for every block, and the front end alone fetches it
-  /// a line at a time. Direct LLVM IR emission only.
+  /// Each function the entry point calls in a section of its own, and
+  /// before each call a loop of prefetches over the next callee's machine
+  /// code (from the linker's section bounds): the code of a large net does
+  /// not fit L2 and is fetched again for every block, and the front end
+  /// alone fetches it a line at a time. Direct LLVM IR emission only.
   bool prefetchCode = true;
   /// Convs of one layer evaluated in one loop over positions (blocks kept
   /// as loops; kDefaultConvsPerLoop). Direct LLVM IR emission only.
