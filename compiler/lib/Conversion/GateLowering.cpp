@@ -720,15 +720,13 @@ template <typename V> void GateEmitterBase<V>::emitChunk(unsigned k) {
     }
   size_t at = partition.chunkStart(k);
   // Count events from the first one at or after this function's first gate.
-  unsigned part = 0;
-  size_t firstEvent = 0;
   if (partition.countsInCode()) {
-    part = partition.partOfChunk(k);
+    unsigned part = partition.partOfChunk(k);
     auto events = partition.countEvents(part);
-    firstEvent = size_t(llvm::partition_point(
-                            events, [&](const auto &e) { return e.at < at; }) -
-                        events.begin());
-    beginCounts(part, firstEvent);
+    beginCounts(part,
+                size_t(llvm::partition_point(
+                           events, [&](const auto &e) { return e.at < at; }) -
+                       events.begin()));
   }
   auto countAfter = [&](size_t position) {
     if (!partition.countsInCode())

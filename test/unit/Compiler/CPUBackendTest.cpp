@@ -547,16 +547,27 @@ TEST(CPUBackend, ThermometerLevelOrders) {
     for (unsigned bits : {0u, 256u})
       for (bool gfni : {true, false}) {
         // The top-bit path's bit transposes by GFNI where the CPU has it,
-        // else (and with LGC_CPU_NO_GFNI=1) by shifts and masks.
+        // else (and with LGC_CPU_NO_GFNI=1) by shifts and masks. A library
+        // of its own each: the choice is made when its buffers are first
+        // allocated, and later calls reuse them.
         std::string name = "levels" + std::to_string(k) + "_" +
                            std::to_string(bits) + (gfni ? "" : "_nogfni");
         Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 2, bits, 100};
-        if (!gfni)
-          setenv("LGC_CPU_NO_GFNI", "1", 1);
+        // Unset again however the block ends (an ASSERT returns early).
+        struct NoGfni {
+          bool set;
+          explicit NoGfni(bool set) : set(set) {
+            if (set)
+              setenv("LGC_CPU_NO_GFNI", "1", 1);
+          }
+          ~NoGfni() {
+            if (set)
+              unsetenv("LGC_CPU_NO_GFNI");
+          }
+        } noGfni(!gfni);
         std::unique_ptr<NetLibrary> lib = compile(net, c, dir.path);
         ASSERT_TRUE(lib);
         test::checkAgainstInterpreter(net, *lib, {1, 65, 700, 1100}, {1, 2});
-        unsetenv("LGC_CPU_NO_GFNI");
       }
   }
 }

@@ -403,11 +403,14 @@ bool sameLayer(const NetPartition &partition, const BlockPlan &first,
 }
 
 /// The section the called function `name` (`__lgc_gen_...`) lies alone in
-/// when code is prefetched (GeneratedABI.h, kCpuCodeSectionPrefix).
+/// when code is prefetched: its name without the leading underscores
+/// (GeneratedABI.h, kCpuCodeSectionPrefix).
 std::string codeSection(llvm::StringRef name) {
-  return (abi::kCpuCodeSectionPrefix +
-          name.drop_front(llvm::StringRef("__lgc_gen_").size()))
-      .str();
+  llvm::StringRef section = name.drop_front(2);
+  assert(name.starts_with("__") &&
+         section.starts_with(abi::kCpuCodeSectionPrefix) &&
+         "a generated function's name");
+  return section.str();
 }
 
 void placeInOwnSection(llvm::Function *f) {
@@ -587,9 +590,9 @@ buildPart(const NetPartition &partition, const NetTables &tables,
     }
     if (counts[p])
       callees.push_back(counts[p]);
+    if (options.prefetchCode && !callees.empty())
+      emitCodePrefetch(b, *module, callees[0]->getName());
     for (size_t i = 0; i < callees.size(); ++i) {
-      if (options.prefetchCode && i == 0)
-        emitCodePrefetch(b, *module, callees[0]->getName());
       if (options.prefetchCode && i + 1 < callees.size())
         emitCodePrefetch(b, *module, callees[i + 1]->getName());
       b.CreateCall(callees[i], {in, scratch});
