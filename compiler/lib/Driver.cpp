@@ -267,6 +267,7 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
   lowering.partGates = opts.viaLLVMDialect ? 0 : target.partGates;
   lowering.countInCode = !opts.viaLLVMDialect && target.countInCode;
   lowering.prefetchCode = !opts.viaLLVMDialect && target.prefetchCode;
+  lowering.frameInputs = !opts.viaLLVMDialect && target.frameInputs;
   lowering.convsPerLoop = target.convsPerLoop;
   lowering.ternaryLogic =
       target.ternaryLogic && hasTernaryLogic(*tm, lowering.vectorWords);

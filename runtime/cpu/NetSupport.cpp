@@ -266,6 +266,9 @@ struct Buffers {
   uint64_t *rows = nullptr;  // 64 rows of rowWords words: sample-major bits
   uint16_t *byteT = nullptr; // per threshold (thermometer) or per bit
   const uint64_t **outputs = nullptr; // where each output vector is
+  /// Input i's vector is in[slotOf[i] * V] (GeneratedABI.h, inputSlot): i,
+  /// or its place in the framed image a padded conv reads in place.
+  uint32_t *slotOf = nullptr;
   size_t rowWords = 0;
 #if defined(__AVX512BW__)
   // Thermometer encodings: each level's float threshold in every lane.
@@ -297,8 +300,16 @@ struct Buffers {
     byteT = static_cast<uint16_t *>(malloc(sizeof(uint16_t) * (levels + 1)));
     outputs = static_cast<const uint64_t **>(
         malloc(sizeof(uint64_t *) * (shape(kOutputs) + 1)));
-    if (!inChunk || !scratch || !planesChunk || !rows || !byteT || !outputs)
+    slotOf = static_cast<uint32_t *>(
+        malloc(sizeof(uint32_t) * (size_t(shape(kInputs)) + 1)));
+    if (!inChunk || !scratch || !planesChunk || !rows || !byteT || !outputs ||
+        !slotOf)
       return false;
+    for (uint32_t i = 0; i < shape(kInputs); ++i)
+      slotOf[i] = uint32_t(inputSlot(__lgc_gen_shape, i));
+    // A framed input array's border: zeros, which no packer overwrites.
+    if (inputSlots(__lgc_gen_shape) != shape(kInputs))
+      memset(inChunk, 0, inWords() * chunkBlocks * 8);
     // Generated code writes every slot before reading it (a block's zero
     // frame included). All ones rather than whatever the allocator left:
     // code that broke this rule would fail the first call on a fresh set of
@@ -356,7 +367,7 @@ struct Buffers {
     return true;
   }
   static size_t inWords() {
-    return size_t(shape(kInputs)) * shape(kVectorWords);
+    return size_t(inputSlots(__lgc_gen_shape)) * shape(kVectorWords);
   }
   static size_t planesWords() {
     return size_t(shape(kClasses)) * shape(kPlanes) * shape(kVectorWords);
@@ -411,6 +422,7 @@ struct Buffers {
     free(rows);
     free(byteT);
     free(outputs);
+    free(slotOf);
 #if defined(__AVX512BW__)
     free(levelVectors);
     free(topBitsThresholds);
@@ -553,7 +565,7 @@ void packWord(const T *x, size_t first, size_t count, unsigned v, Buffers &buf,
 #endif
     uint32_t n = inputs - w * 64 < 64 ? inputs - w * 64 : 64;
     for (unsigned i = 0; i < n; ++i)
-      buf.in[size_t(w * 64 + i) * V + v] = tile[i];
+      buf.in[size_t(buf.slotOf[w * 64 + i]) * V + v] = tile[i];
   }
 }
 
@@ -611,11 +623,13 @@ void packBlockThermometer(size_t start, size_t n, Threshold threshold,
     uint32_t width = F - f0 < 64 ? F - f0 : 64;
     for (unsigned v = 0; v < V; ++v) {
       size_t first = start + size_t(64) * v, count = wordCount(n, v);
-      uint64_t *in = buf.in + size_t(f0) * V + v;
+      uint64_t *in = buf.in + v;
+      // Input j F + f0 + c of level j is at in[slot[j F + c] V].
+      const uint32_t *slot = buf.slotOf + f0;
       if (!count) {
         for (uint32_t j = 0; j < levels; ++j)
           for (uint32_t c = 0; c < width; ++c)
-            in[(size_t(j) * F + c) * V] = 0;
+            in[size_t(slot[size_t(j) * F + c]) * V] = 0;
         continue;
       }
       for (unsigned s = 0; s < 64; ++s)
@@ -629,29 +643,29 @@ void packBlockThermometer(size_t start, size_t n, Threshold threshold,
       // Samples past `count` get no bits, whatever the threshold.
       __mmask64 live = count == 64 ? ~0ull : (1ull << count) - 1;
       for (uint32_t j = 0; j < levels; ++j) {
-        uint64_t *out = in + size_t(j) * F * V;
+        const uint32_t *out = slot + size_t(j) * F;
         unsigned T = threshold(j);
         if (T > 255) {
           // No byte reaches this threshold.
           for (uint32_t c = 0; c < width; ++c)
-            out[size_t(c) * V] = 0;
+            in[size_t(out[c]) * V] = 0;
           continue;
         }
         __m512i tv = _mm512_set1_epi8(char(T));
         for (uint32_t c = 0; c < width; ++c)
-          out[size_t(c) * V] = _mm512_mask_cmpge_epu8_mask(live, r[c], tv);
+          in[size_t(out[c]) * V] = _mm512_mask_cmpge_epu8_mask(live, r[c], tv);
       }
     }
   }
 }
 
-/// Input words `out[c * 8]` (c < width) of one level: vpternlog table T of
-/// the features' three planes (packBlockTopBits).
+/// Input vectors `in + slot[c] * 8` (c < width) of one level: vpternlog
+/// table T of the features' three planes (packBlockTopBits).
 template <unsigned T>
-void storeLevelWith(const __m512i (*tplanes)[64], uint64_t *out,
-                    uint32_t width) {
+void storeLevelWith(const __m512i (*tplanes)[64], uint64_t *in,
+                    const uint32_t *slot, uint32_t width) {
   for (uint32_t c = 0; c < width; ++c)
-    _mm512_store_si512(out + size_t(c) * 8,
+    _mm512_store_si512(in + size_t(slot[c]) * 8,
                        _mm512_ternarylogic_epi64(tplanes[0][c], tplanes[1][c],
                                                  tplanes[2][c], T));
 }
@@ -665,7 +679,8 @@ constexpr uint8_t atLeastTable(unsigned t) {
   return uint8_t(table);
 }
 
-using StoreLevelFn = void (*)(const __m512i (*)[64], uint64_t *, uint32_t);
+using StoreLevelFn = void (*)(const __m512i (*)[64], uint64_t *,
+                              const uint32_t *, uint32_t);
 template <size_t... T> constexpr auto storeLevelFns(std::index_sequence<T...>) {
   return std::array<StoreLevelFn, sizeof...(T)>{
       storeLevelWith<atLeastTable(T)>...};
@@ -724,9 +739,9 @@ void packBlockTopBits(size_t start, size_t n, const uint8_t *thresholds,
           z[v] = _mm512_load_si512(&planes[q][v][c0]);
         transposeWords8(z);
       }
-    uint64_t *in = buf.in + size_t(f0) * V;
     for (uint32_t j = 0; j < levels; ++j)
-      kStoreLevel[thresholds[j]](tplanes, in + size_t(j) * F * V, width);
+      kStoreLevel[thresholds[j]](tplanes, buf.in,
+                                 buf.slotOf + size_t(j) * F + f0, width);
   }
 }
 
@@ -1200,7 +1215,7 @@ int lgc_net_run_packed(const uint64_t *bits, size_t n, uint32_t *counts,
       wordByWord([&](size_t first, size_t count, unsigned v, Buffers &buf) {
         const uint64_t *src = bits + (first / 64) * inputs;
         for (uint32_t i = 0; i < inputs; ++i)
-          buf.in[size_t(i) * V + v] = count ? src[i] : 0;
+          buf.in[size_t(buf.slotOf[i]) * V + v] = count ? src[i] : 0;
       }));
 }
 

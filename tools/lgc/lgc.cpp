@@ -147,6 +147,12 @@ static cl::opt<bool> prefetchCode(
              "one's machine code into the caches (each in a section of its "
              "own, whose bounds the linker gives; default on)"),
     cl::init(true), cl::cat(lgcCategory));
+static cl::opt<bool> frameInputs(
+    "frame-inputs",
+    cl::desc("CPU, blocks as loops: lay the inputs out as the zero-framed "
+             "image a padded conv reads, so that it reads them in place "
+             "(default on; =false: a copy in a frame for every block)"),
+    cl::init(true), cl::cat(lgcCategory));
 static cl::opt<unsigned> convsPerLoop(
     "convs-per-loop",
     cl::desc("CPU, blocks as loops: evaluate up to this many convs of a "
@@ -351,6 +357,7 @@ int main(int argc, char **argv) {
   opts.cpu.partGates = partGates;
   opts.cpu.countInCode = countInCode;
   opts.cpu.prefetchCode = prefetchCode;
+  opts.cpu.frameInputs = frameInputs;
   opts.cpu.convsPerLoop = convsPerLoop;
   opts.cpu.machineScheduler = machineScheduler;
   opts.cpu.postRAScheduler = postRAScheduler;

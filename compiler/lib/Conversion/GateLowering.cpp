@@ -179,7 +179,7 @@ unsigned lgc::countNetParts(NetOp net, unsigned partGates) {
 
 NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
                            unsigned window, unsigned partGates,
-                           bool countInCode)
+                           bool countInCode, bool frameInputs)
     : windowSize(window), countInCode(countInCode) {
   Block &body = net.getBodyBlock();
   for (BlockArgument arg : body.getArguments())
@@ -216,7 +216,7 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
   }
   partStarts.push_back(order.size());
 
-  planBlocks(net, parts, partOf);
+  planBlocks(net, parts, partOf, frameInputs);
 
   // Functions never span two parts.
   size_t per = std::max(1u, gatesPerFunction);
@@ -435,7 +435,7 @@ poolsIntoFrames(ArrayRef<Operation *> blockOps,
 
 void NetPartition::planBlocks(
     NetOp net, unsigned parts,
-    const llvm::DenseMap<Operation *, unsigned> &partOf) {
+    const llvm::DenseMap<Operation *, unsigned> &partOf, bool frameInputs) {
   SmallVector<Operation *> blockOps;
   for (Operation &op : net.getBodyBlock())
     if (isa<ConvOp, OrPoolOp>(op))
@@ -463,6 +463,35 @@ void NetPartition::planBlocks(
     fedPools.insert(entry.second.first);
   llvm::DenseMap<Operation *, int64_t> poolFramePadding =
       poolsIntoFrames(blockOps, live);
+  // The inputs framed as the first live block that pads them reads them:
+  // the packers write them there and every block reading that image reads
+  // it in place, where each block (each part's, an ensemble's members all
+  // reading the same image) copied them into a frame of its own.
+  Block &body = net.getBodyBlock();
+  auto readsAllInputs = [&](const WindowGeometry &g) {
+    if (g.inputs.size() != body.getNumArguments())
+      return false;
+    for (auto [i, v] : llvm::enumerate(g.inputs))
+      if (v != body.getArgument(unsigned(i)))
+        return false;
+    return true;
+  };
+  for (Operation *op : blockOps) {
+    if (!frameInputs || !live.contains(op) || fedPools.contains(op))
+      continue;
+    WindowGeometry g = windowGeometry(op);
+    if (g.padding > 0 && readsAllInputs(g)) {
+      frame = {g.height, g.width, g.padding};
+      break;
+    }
+  }
+  if (frame.height)
+    for (BlockArgument arg : body.getArguments())
+      homes[arg] =
+          ValueHome{ValueHome::Input,
+                    int64_t(abi::inputSlot(
+                        arg.getArgNumber(), uint32_t(frame.height),
+                        uint32_t(frame.width), uint32_t(frame.padding)))};
   // Framed images made so far, by operands and padding.
   struct Frame {
     SmallVector<Value> image;
@@ -533,6 +562,21 @@ void NetPartition::planBlocks(
             conv.poolPlan = int64_t(blockPlans.size());
             conv.poolChannel = it->second.second;
           }
+        blockPlans.push_back(plan);
+        continue;
+      }
+      // The framed inputs, in place: a block padding them less reads inside
+      // the frame.
+      if (frame.height && g.height == frame.height && g.width == frame.width &&
+          g.padding <= frame.padding && readsAllInputs(g)) {
+        int64_t inset = frame.padding - g.padding;
+        plan.sourceKind = ValueHome::Input;
+        plan.rowStride = frame.width + 2 * frame.padding;
+        plan.planeStride = (frame.height + 2 * frame.padding) * plan.rowStride;
+        plan.sourceBase = inset * plan.rowStride + inset;
+        plan.gathered = false;
+        if (!poolOfConv.contains(op))
+          placeResults(op, plan);
         blockPlans.push_back(plan);
         continue;
       }
@@ -1001,6 +1045,9 @@ SmallVector<int32_t> lgc::shapeTable(NetOp net, const NetPartition &partition,
   shape[abi::kLevels] = int32_t(encoding.levels.size());
   shape[abi::kParts] = int32_t(partition.numParts());
   shape[abi::kCountPlanes] = partition.countsInCode() ? 1 : 0;
+  shape[abi::kInputFrameHeight] = int32_t(partition.inputFrame().height);
+  shape[abi::kInputFrameWidth] = int32_t(partition.inputFrame().width);
+  shape[abi::kInputFramePadding] = int32_t(partition.inputFrame().padding);
   return shape;
 }
 

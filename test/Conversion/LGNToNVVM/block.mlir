@@ -19,7 +19,7 @@
 // Shape: ABI 5, ..., scratch 0, then 8 words per block (10 slots x 8
 // words x 8 bytes = 640), 256 threads, 5 phases (inputs, 2 levels, the
 // reduction, argmax).
-// CHECK: @__lgc_gen_shape(dense<[7, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0]>
+// CHECK: @__lgc_gen_shape(dense<[8, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0, 0, 0, 0]>
 // CHECK: @__lgc_gen_block_inputs(dense<[0, 2, 1, 3, 2, 4]>
 // CHECK: @__lgc_gen_block_gates(dense<[2251821288718338, 1688875630329859, 3940666854211589]> : tensor<3xi64>
 // CHECK: @__lgc_gen_block_levels(dense<[0, 2, 3]>
@@ -55,12 +55,12 @@
 // CHECK-NEXT: nvvm.barrier0
 // CHECK-NOT: __lgc_gpu_thread
 
-// ONE: @__lgc_gen_shape(dense<[7, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 64, 80, 5, 1, 0]>
+// ONE: @__lgc_gen_shape(dense<[8, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 64, 80, 5, 1, 0, 0, 0, 0]>
 
 // Shared memory for 6 of the 10 slots (48 bytes): slots 6-9 are rows 0-3
 // of the scratch array (shape[kScratchSlots] = 4), reached through a
 // generic pointer to either.
-// SPILL: @__lgc_gen_shape(dense<[7, 3, 3, 2, 4, 3, 1, 2, 4, 1, 1, 256, 48, 5, 1, 0]>
+// SPILL: @__lgc_gen_shape(dense<[8, 3, 3, 2, 4, 3, 1, 2, 4, 1, 1, 256, 48, 5, 1, 0, 0, 0, 0]>
 // SPILL-LABEL: llvm.func internal @__lgc_gpu_block_phase
 // SPILL: llvm.addrspacecast %arg4 : !llvm.ptr<3> to !llvm.ptr
 // SPILL: llvm.icmp "ult" {{.*}} : i64
@@ -71,7 +71,7 @@
 // level, thread t takes word t % 2 of the gates of thread t / 2 (4 a round
 // each); thread 32, the odd one out of 33, takes none (its start is the
 // level's end).
-// INTER: @__lgc_gen_shape(dense<[7, 3, 3, 2, 4, 3, 1, 2, 0, 1, 2, 33, 384, 5, 1, 0]>
+// INTER: @__lgc_gen_shape(dense<[8, 3, 3, 2, 4, 3, 1, 2, 0, 1, 2, 33, 384, 5, 1, 0, 0, 0, 0]>
 // INTER-LABEL: llvm.func internal @__lgc_gpu_block_phase
 // INTER: llvm.getelementptr %{{.*}}[%arg7]
 // INTER-NEXT: llvm.load
@@ -91,12 +91,12 @@
 // scratch 3 rows), the packing kernels once, then the block kernel as
 // lgc_net_block with its own shape table (the block slots as above); its
 // phase function is to be inlined by LLVM (relocatable parts keep calls).
-// BOTH: @__lgc_gen_shape(dense<[7, 3, 3, 2, 4, 3, 1, 2, 3, 1, 0, 0, 0, 0, 1, 0]>
+// BOTH: @__lgc_gen_shape(dense<[8, 3, 3, 2, 4, 3, 1, 2, 3, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0]>
 // BOTH: llvm.func internal @__lgc_gpu_thread(
 // BOTH: llvm.func @lgc_pack_u8(
 // BOTH: llvm.func @lgc_pack_bits(
 // BOTH: llvm.func @lgc_net(
-// BOTH: @__lgc_gen_block_shape(dense<[7, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0]>
+// BOTH: @__lgc_gen_block_shape(dense<[8, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0, 0, 0, 0]>
 // BOTH-NOT: @__lgc_gen_shape(
 // BOTH: llvm.func internal @__lgc_gpu_block_phase({{.*}}passthrough = ["nounwind", "alwaysinline"]
 // BOTH-NOT: llvm.func @lgc_pack

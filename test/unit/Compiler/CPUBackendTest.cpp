@@ -62,6 +62,8 @@ struct Case {
   unsigned convsPerLoop = kDefaultConvsPerLoop;
   /// The GroupSum in the generated code (lgc --count-in-code).
   bool countInCode = true;
+  /// The inputs framed as a padded conv's image (lgc --frame-inputs).
+  bool frameInputs = true;
 };
 
 using lgc::test::randomNet;
@@ -85,6 +87,7 @@ std::unique_ptr<NetLibrary> compile(const Net &net, const Case &c,
   opts.cpu.partGates = c.partGates;
   opts.cpu.convsPerLoop = c.convsPerLoop;
   opts.cpu.countInCode = c.countInCode;
+  opts.cpu.frameInputs = c.frameInputs;
   opts.supportLibDir = LGC_SUPPORT_LIB_DIR;
   std::string path = dir + "/" + c.name + ".so";
   bool ok = mlir::succeeded(
@@ -334,6 +337,74 @@ TEST(CPUBackend, ConvEnsemblesBitExact) {
       test::checkAgainstInterpreter(ensemble, *lib, {1, 64, 300}, {1, 2});
     }
   }
+}
+
+/// The inputs framed as the image a padded conv reads (lgc --frame-inputs,
+/// the default under --blocks=loop): every packer (8-bit and float
+/// thermometers through the byte transposes and through the top-bits
+/// planes, packed bits, the generic packer of the AVX2 library) writes each
+/// input to its slot and never the border; a conv of another member padding
+/// less reads inside the frame; output bits that are input bits are read
+/// from their slots (counted in code, or by the support library); batches
+/// of several chunks keep every block's border zero. Against the
+/// interpreter, and against the same nets with --frame-inputs=false.
+TEST(CPUBackend, FramedInputsBitExact) {
+  TempDir dir;
+  int index = 0;
+  std::vector<test::ConvNetSpec> specs = {
+      // Levels on multiples of 32 in 8 bits: the top-bits packers.
+      {"conv(4,k=3,p=1,d=2) pool(2) dense(60)", 8, 8, {0.25f, 0.5f, 0.75f}, 3},
+      {"conv(3,k=3,p=2,d=2) pool(2) conv(4,k=3,p=1,d=2) dense(40)",
+       7,
+       6,
+       {0.3f, 0.6f},
+       4},
+  };
+  std::vector<Net> nets;
+  for (const test::ConvNetSpec &spec : specs) {
+    Net net = test::randomConvNet(spec, 90 + nets.size());
+    // Three output bits that are input bits: the first, one inside, the
+    // last.
+    net.outputs[0] = 0;
+    net.outputs[net.outputs.size() / 2] = net.numInputs / 2 + 3;
+    net.outputs.back() = net.numInputs - 1;
+    nets.push_back(net);
+    // Beside a member padding less (0), in parts.
+    test::ConvNetSpec inner = spec;
+    inner.arch = "conv(3,k=3,p=0,d=2) dense(120)";
+    Net ensemble;
+    Status s = ensembleNets({test::randomConvNet(spec, 95 + nets.size()),
+                             test::randomConvNet(inner, 99 + nets.size(), 1)},
+                            ensemble);
+    ASSERT_TRUE(s.ok()) << s.message();
+    nets.push_back(ensemble);
+  }
+  struct Variant {
+    const char *cpu;
+    unsigned bits;
+    bool countInCode, frameInputs;
+  } variants[] = {{"native", 0, true, true},
+                  {"native", 64, true, true},
+                  {"native", 0, false, true},
+                  {"x86-64-v3", 0, true, true},
+                  {"native", 0, true, false}};
+  for (const Net &net : nets)
+    for (const Variant &v : variants) {
+      std::string name = "framed" + std::to_string(index++);
+      SCOPED_TRACE(name + " " + v.cpu + " bits " + std::to_string(v.bits) +
+                   (v.countInCode ? "" : " counted by the library") +
+                   (v.frameInputs ? "" : " not framed"));
+      Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 2, v.bits, 40};
+      c.cpu = v.cpu;
+      c.blockLoops = true;
+      c.partGates = 1;
+      c.countInCode = v.countInCode;
+      c.frameInputs = v.frameInputs;
+      auto lib = compile(net, c, dir.path);
+      ASSERT_TRUE(lib);
+      test::checkAgainstInterpreter(net, *lib, {1, 64, 300, 2 * 8192 + 333},
+                                    {1, 2});
+    }
 }
 
 /// A net of several parts runs a chunk of blocks at a time, each part over

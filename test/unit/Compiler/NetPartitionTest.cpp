@@ -194,4 +194,78 @@ TEST(NetPartition, EnsemblesSplitIntoParts) {
   EXPECT_EQ(ends(*swapped), want);
 }
 
+TEST(NetPartition, InputsFramedForPaddedBlocks) {
+  // A block that reads every input, in order, as a padded image frames the
+  // inputs (GeneratedABI.h, kInputFrameHeight): input i's home is its slot
+  // in the frame, and the blocks reading that image read it in place.
+  mlir::MLIRContext context;
+  std::vector<mlir::OwningOpRef<mlir::ModuleOp>> modules;
+  auto partition = [&](const Net &n, bool frameInputs, unsigned partGates) {
+    auto module = importNet(n, &context);
+    EXPECT_TRUE(module);
+    modules.push_back(std::move(module));
+    lgn::NetOp op = *modules.back()->getOps<lgn::NetOp>().begin();
+    return std::make_unique<NetPartition>(op, 100, kDefaultRegisterWindow,
+                                          partGates, false, frameInputs);
+  };
+  auto args = [&] {
+    lgn::NetOp op = *modules.back()->getOps<lgn::NetOp>().begin();
+    return op.getBodyBlock().getArguments();
+  };
+  // 8 x 8, two levels, a conv padding 1: frames of 10 x 10 per level.
+  const test::ConvNetSpec padded = test::convNetSpecs()[0];
+  Net net = test::randomConvNet(padded, 3);
+  auto framed = partition(net, true, 0);
+  EXPECT_EQ(framed->inputFrame().height, 8);
+  EXPECT_EQ(framed->inputFrame().width, 8);
+  EXPECT_EQ(framed->inputFrame().padding, 1);
+  for (mlir::BlockArgument arg : args()) {
+    unsigned i = arg.getArgNumber();
+    std::optional<ValueHome> home = framed->home(arg);
+    ASSERT_TRUE(home);
+    EXPECT_EQ(home->kind, ValueHome::Input);
+    EXPECT_EQ(home->index,
+              int64_t(i / 64 * 100 + (i % 64 / 8 + 1) * 10 + i % 8 + 1))
+        << "input " << i;
+  }
+  ASSERT_FALSE(framed->blocks().empty());
+  const BlockPlan &first = framed->blocks()[0];
+  EXPECT_FALSE(first.gathered);
+  EXPECT_EQ(first.sourceKind, ValueHome::Input);
+  EXPECT_EQ(first.sourceBase, 0);
+  EXPECT_EQ(first.rowStride, 10);
+  EXPECT_EQ(first.planeStride, 100);
+  // Without: the inputs where they were, the block copies them into a frame
+  // in scratch, which the framed plan saves.
+  auto plain = partition(net, false, 0);
+  EXPECT_EQ(plain->inputFrame().height, 0);
+  for (mlir::BlockArgument arg : args())
+    EXPECT_EQ(plain->home(arg)->index, int64_t(arg.getArgNumber()));
+  EXPECT_TRUE(plain->blocks()[0].gathered);
+  EXPECT_EQ(plain->blocks()[0].sourceKind, ValueHome::Scratch);
+  EXPECT_EQ(framed->numScratchSlots() + 2 * 100, plain->numScratchSlots());
+
+  // No block pads the inputs: nothing to frame.
+  auto unpadded =
+      partition(test::randomConvNet(test::convNetSpecs()[1], 4), true, 0);
+  EXPECT_EQ(unpadded->inputFrame().height, 0);
+
+  // An ensemble of a member padding 1 and one padding 0 over the same
+  // image, a part each: the first frames the inputs, the second reads
+  // inside the frame, one row and one column in.
+  test::ConvNetSpec inner = padded;
+  inner.arch = "conv(3,k=3,p=0,d=2) pool(2) dense(60)";
+  Net both;
+  ASSERT_TRUE(ensembleNets({net, test::randomConvNet(inner, 5)}, both).ok());
+  auto parts = partition(both, true, 1);
+  ASSERT_EQ(parts->numParts(), 2u);
+  EXPECT_EQ(parts->inputFrame().padding, 1);
+  const BlockPlan &second = parts->blocks()[parts->partBlocks(1)];
+  EXPECT_FALSE(second.gathered);
+  EXPECT_EQ(second.sourceKind, ValueHome::Input);
+  EXPECT_EQ(second.sourceBase, 11);
+  EXPECT_EQ(second.rowStride, 10);
+  EXPECT_EQ(second.planeStride, 100);
+}
+
 } // namespace

@@ -175,9 +175,22 @@ public:
   /// (checkBlocksAheadOfGates): each live one gets a BlockPlan, its results
   /// (and its gathered input) scratch slots of their own, never reused
   /// within its part, and the gates read its results as they read inputs.
+  ///
+  /// With `frameInputs`, when a live block reads all the inputs, in order, as
+  /// a padded image, the inputs are laid out as that image framed by zeros
+  /// (GeneratedABI.h, kInputFrameHeight): every block reading that image
+  /// reads it in place, and input i's home is its slot in the frame.
   NetPartition(lgn::NetOp net, unsigned gatesPerFunction,
                unsigned window = kUnlimitedWindow, unsigned partGates = 0,
-               bool countInCode = false);
+               bool countInCode = false, bool frameInputs = false);
+
+  /// The inputs' frame: the image's height and width and the padding
+  /// around each channel's plane; all 0 where the inputs are not framed
+  /// (input i in slot i).
+  struct InputFrame {
+    int64_t height = 0, width = 0, padding = 0;
+  };
+  const InputFrame &inputFrame() const { return frame; }
 
   /// Counting in code: output bit `bit` (of class `cls`) is added to its
   /// class's count after the gate at global position `at`, or, at
@@ -242,7 +255,8 @@ public:
 
 private:
   void planBlocks(lgn::NetOp net, unsigned parts,
-                  const llvm::DenseMap<mlir::Operation *, unsigned> &partOf);
+                  const llvm::DenseMap<mlir::Operation *, unsigned> &partOf,
+                  bool frameInputs);
 
   std::vector<lgn::GateOp> order;
   std::vector<unsigned> partBlockStarts, partChunkStarts;
@@ -255,6 +269,7 @@ private:
   int64_t scratchSlots = 0;
   unsigned windowSize;
   bool countInCode = false;
+  InputFrame frame;
   unsigned planes = 0, classes = 0;
   int64_t countStateBase = 0, countPlanesBase = 0;
   std::vector<llvm::SmallVector<CountEvent, 0>> countEventsOf;

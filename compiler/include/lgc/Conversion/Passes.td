@@ -47,6 +47,12 @@ def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
            "whose extent the linker gives (GeneratedABI.h, "
            "kCpuCodeSectionPrefix). Only the direct LLVM IR emitter "
            "prefetches">,
+    Option<"frameInputs", "frame-inputs", "bool", "false",
+           "Lay the inputs out as the zero-framed image a padded block reads "
+           "them as (GeneratedABI.h, kInputFrameHeight), so that the block "
+           "reads them in place instead of copying them into a frame in "
+           "scratch (blocks kept as loops; only the direct LLVM IR emitter "
+           "has them)">,
     Option<"convsPerLoop", "convs-per-loop", "unsigned",
            "lgc::kDefaultConvsPerLoop",
            "Evaluate up to this many convs of a layer in one loop over "

@@ -670,7 +670,8 @@ std::unique_ptr<llvm::Module>
 lgc::emitNetModule(NetOp net, const ConvertLGNToLLVMOptions &options,
                    llvm::TargetMachine &tm, llvm::LLVMContext &context) {
   NetPartition partition(net, options.gatesPerFunction, options.registerWindow,
-                         options.partGates, options.countInCode);
+                         options.partGates, options.countInCode,
+                         options.frameInputs);
   NetTables tables = netTables(net, partition, options.vectorWords);
   std::vector<unsigned> owner(partition.numChunks(), 0);
   return buildPart(partition, tables, options, owner, 0, 1, tm, context);
@@ -681,7 +682,8 @@ mlir::LogicalResult lgc::emitNetObjects(
     llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
     std::vector<std::string> &objects, mlir::Location loc) {
   NetPartition partition(net, options.gatesPerFunction, options.registerWindow,
-                         options.partGates, options.countInCode);
+                         options.partGates, options.countInCode,
+                         options.frameInputs);
   NetTables tables = netTables(net, partition, options.vectorWords);
   unsigned parts = partCount(jobs, partition.numChunks());
   std::vector<size_t> sizes;

@@ -15,7 +15,9 @@
 //
 // Symbols of the CPU code (convert-lgn-to-llvm):
 //   void __lgc_gen_eval(const uint64_t *in, uint64_t *scratch)
-//     in:      inputs x vector_words words (input bit i at in[i * V])
+//     in:      inputSlots(shape) x vector_words words (input bit i at
+//              in[inputSlot(shape, i) * V]; i * V unless the inputs are
+//              framed, kInputFrameHeight)
 //     scratch: scratch_slots x vector_words words: cut values and outputs
 //     (only where shape[kParts] <= 1)
 //   void __lgc_gen_eval_part(const uint64_t *in, uint64_t *scratch,
@@ -99,7 +101,7 @@
 namespace lgc::abi {
 
 /// Bumped whenever a slot, a symbol or a layout below changes meaning.
-constexpr uint32_t kGeneratedABIVersion = 7;
+constexpr uint32_t kGeneratedABIVersion = 8;
 
 //===----------------------------------------------------------------------===//
 // Symbols
@@ -198,8 +200,51 @@ enum ShapeSlot : uint32_t {
   /// __lgc_gen_outputs is left out; 0: the caller counts the outputs
   /// through __lgc_gen_outputs.
   kCountPlanes = 15,
-  kNumShapeSlots = 16
+  /// CPU: the inputs framed as the image a padded conv reads (0 on the GPU
+  /// and where no block reads the inputs so): with kInputFrameHeight H > 0,
+  /// the inputs are the channels of an H x W image, input i = (c H + y) W +
+  /// x its element (c, y, x), and each channel's plane is framed by P =
+  /// kInputFramePadding rows and columns of zeros: input i is in slot c (H
+  /// + 2P) (W + 2P) + (y + P) (W + 2P) + x + P of the input array
+  /// (inputSlot), whose other slots hold zeros. The runtime zeroes the
+  /// array once and writes only the inputs' slots, so that the conv reads
+  /// its zero-padded image in place instead of copying it into a frame in
+  /// scratch for every block.
+  kInputFrameHeight = 16,
+  kInputFrameWidth = 17,
+  kInputFramePadding = 18,
+  kNumShapeSlots = 19
 };
+
+/// Slots of the input array (kInputFrameHeight): `inputs`, or the framed
+/// image's.
+constexpr uint64_t inputSlots(uint32_t inputs, uint32_t height, uint32_t width,
+                              uint32_t padding) {
+  if (!height || !width)
+    return inputs;
+  uint64_t channels = inputs / (uint64_t(height) * width);
+  return channels * (height + 2 * uint64_t(padding)) *
+         (width + 2 * uint64_t(padding));
+}
+constexpr uint64_t inputSlots(const uint32_t *shape) {
+  return inputSlots(shape[kInputs], shape[kInputFrameHeight],
+                    shape[kInputFrameWidth], shape[kInputFramePadding]);
+}
+/// The slot of input `input` in the input array.
+constexpr uint64_t inputSlot(uint32_t input, uint32_t height, uint32_t width,
+                             uint32_t padding) {
+  if (!height || !width)
+    return input;
+  uint64_t plane = uint64_t(height) * width, c = input / plane,
+           r = input % plane, framedWidth = width + 2 * uint64_t(padding);
+  return (c * (height + 2 * uint64_t(padding)) + r / width + padding) *
+             framedWidth +
+         r % width + padding;
+}
+constexpr uint64_t inputSlot(const uint32_t *shape, uint32_t input) {
+  return inputSlot(input, shape[kInputFrameHeight], shape[kInputFrameWidth],
+                   shape[kInputFramePadding]);
+}
 
 /// Blocks of the block kernel for `words` threads' worth of samples (a
 /// multiple of kGpuTileWords; kGpuBlockWords divides kGpuTileWords, so a
@@ -240,8 +285,8 @@ constexpr uint32_t planesForGroup(uint32_t group) {
 // Output homes (__lgc_gen_outputs)
 //===----------------------------------------------------------------------===//
 
-/// Output bit k lives in scratch slot s (s >= 0), in input i (-1 - i), or is
-/// a constant.
+/// Output bit k lives in scratch slot s (s >= 0), in slot i of the input
+/// array (-1 - i; inputSlot), or is a constant.
 constexpr int32_t kOutputConstZero = INT32_MIN;
 constexpr int32_t kOutputConstOne = INT32_MIN + 1;
 constexpr int32_t outputFromInput(uint32_t input) {

@@ -65,6 +65,11 @@ struct CPUTargetOptions {
   /// not fit L2 and is fetched again for every block, and the front end
   /// alone fetches it a line at a time. Direct LLVM IR emission only.
   bool prefetchCode = true;
+  /// Blocks kept as loops: the inputs laid out as the zero-framed image a
+  /// padded block reads (GeneratedABI.h, kInputFrameHeight), written there
+  /// by the support library's packers, instead of copied into a frame in
+  /// scratch for every block. Direct LLVM IR emission only.
+  bool frameInputs = true;
   /// Convs of one layer evaluated in one loop over positions (blocks kept
   /// as loops; kDefaultConvsPerLoop). Direct LLVM IR emission only.
   unsigned convsPerLoop = kDefaultConvsPerLoop;
