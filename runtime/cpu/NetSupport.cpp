@@ -266,9 +266,12 @@ struct Buffers {
   uint64_t *rows = nullptr;  // 64 rows of rowWords words: sample-major bits
   uint16_t *byteT = nullptr; // per threshold (thermometer) or per bit
   const uint64_t **outputs = nullptr; // where each output vector is
-  /// Input i's vector is in[slotOf[i] * V] (GeneratedABI.h, inputSlot): i,
-  /// or its place in the framed image a padded conv reads in place.
+  /// Where the inputs are framed (GeneratedABI.h, kInputFrameHeight), input
+  /// i's vector is in[slotOf[i] * V]; null where input i is at in[i * V],
+  /// which the packers then write as runs (through the table, the packing
+  /// alone ran 8-10 % slower).
   uint32_t *slotOf = nullptr;
+  size_t slot(uint32_t i) const { return slotOf ? slotOf[i] : i; }
   size_t rowWords = 0;
 #if defined(__AVX512BW__)
   // Thermometer encodings: each level's float threshold in every lane.
@@ -300,16 +303,18 @@ struct Buffers {
     byteT = static_cast<uint16_t *>(malloc(sizeof(uint16_t) * (levels + 1)));
     outputs = static_cast<const uint64_t **>(
         malloc(sizeof(uint64_t *) * (shape(kOutputs) + 1)));
-    slotOf = static_cast<uint32_t *>(
-        malloc(sizeof(uint32_t) * (size_t(shape(kInputs)) + 1)));
-    if (!inChunk || !scratch || !planesChunk || !rows || !byteT || !outputs ||
-        !slotOf)
+    if (!inChunk || !scratch || !planesChunk || !rows || !byteT || !outputs)
       return false;
-    for (uint32_t i = 0; i < shape(kInputs); ++i)
-      slotOf[i] = uint32_t(inputSlot(__lgc_gen_shape, i));
-    // A framed input array's border: zeros, which no packer overwrites.
-    if (inputSlots(__lgc_gen_shape) != shape(kInputs))
+    if (shape(kInputFrameHeight)) {
+      slotOf = static_cast<uint32_t *>(
+          malloc(sizeof(uint32_t) * (size_t(shape(kInputs)) + 1)));
+      if (!slotOf)
+        return false;
+      for (uint32_t i = 0; i < shape(kInputs); ++i)
+        slotOf[i] = uint32_t(inputSlot(__lgc_gen_shape, i));
+      // The border: zeros, which no packer overwrites.
       memset(inChunk, 0, inWords() * chunkBlocks * 8);
+    }
     // Generated code writes every slot before reading it (a block's zero
     // frame included). All ones rather than whatever the allocator left:
     // code that broke this rule would fail the first call on a fresh set of
@@ -565,7 +570,7 @@ void packWord(const T *x, size_t first, size_t count, unsigned v, Buffers &buf,
 #endif
     uint32_t n = inputs - w * 64 < 64 ? inputs - w * 64 : 64;
     for (unsigned i = 0; i < n; ++i)
-      buf.in[size_t(buf.slotOf[w * 64 + i]) * V + v] = tile[i];
+      buf.in[buf.slot(w * 64 + i) * V + v] = tile[i];
   }
 }
 
@@ -623,13 +628,17 @@ void packBlockThermometer(size_t start, size_t n, Threshold threshold,
     uint32_t width = F - f0 < 64 ? F - f0 : 64;
     for (unsigned v = 0; v < V; ++v) {
       size_t first = start + size_t(64) * v, count = wordCount(n, v);
+      // Word v of input k = j F + f0 + c (feature f0 + c of level j).
       uint64_t *in = buf.in + v;
-      // Input j F + f0 + c of level j is at in[slot[j F + c] V].
-      const uint32_t *slot = buf.slotOf + f0;
+      const uint32_t *slot = buf.slotOf;
+      auto word = [&](uint32_t j, uint32_t c) -> uint64_t & {
+        size_t k = size_t(j) * F + f0 + c;
+        return in[(slot ? slot[k] : k) * V];
+      };
       if (!count) {
         for (uint32_t j = 0; j < levels; ++j)
           for (uint32_t c = 0; c < width; ++c)
-            in[size_t(slot[size_t(j) * F + c]) * V] = 0;
+            word(j, c) = 0;
         continue;
       }
       for (unsigned s = 0; s < 64; ++s)
@@ -643,31 +652,39 @@ void packBlockThermometer(size_t start, size_t n, Threshold threshold,
       // Samples past `count` get no bits, whatever the threshold.
       __mmask64 live = count == 64 ? ~0ull : (1ull << count) - 1;
       for (uint32_t j = 0; j < levels; ++j) {
-        const uint32_t *out = slot + size_t(j) * F;
         unsigned T = threshold(j);
         if (T > 255) {
           // No byte reaches this threshold.
           for (uint32_t c = 0; c < width; ++c)
-            in[size_t(out[c]) * V] = 0;
+            word(j, c) = 0;
           continue;
         }
         __m512i tv = _mm512_set1_epi8(char(T));
         for (uint32_t c = 0; c < width; ++c)
-          in[size_t(out[c]) * V] = _mm512_mask_cmpge_epu8_mask(live, r[c], tv);
+          word(j, c) = _mm512_mask_cmpge_epu8_mask(live, r[c], tv);
       }
     }
   }
 }
 
-/// Input vectors `in + slot[c] * 8` (c < width) of one level: vpternlog
-/// table T of the features' three planes (packBlockTopBits).
+/// Input vectors first + c (c < width) of one level, at `in + (first + c)
+/// * 8`, or at `in + slot[c] * 8` where the inputs are framed (`slot` the
+/// level's slots from `first` on): vpternlog table T of the features' three
+/// planes (packBlockTopBits).
 template <unsigned T>
 void storeLevelWith(const __m512i (*tplanes)[64], uint64_t *in,
-                    const uint32_t *slot, uint32_t width) {
+                    const uint32_t *slot, size_t first, uint32_t width) {
+  auto level = [&](uint32_t c) {
+    return _mm512_ternarylogic_epi64(tplanes[0][c], tplanes[1][c],
+                                     tplanes[2][c], T);
+  };
+  if (slot) {
+    for (uint32_t c = 0; c < width; ++c)
+      _mm512_store_si512(in + size_t(slot[c]) * 8, level(c));
+    return;
+  }
   for (uint32_t c = 0; c < width; ++c)
-    _mm512_store_si512(in + size_t(slot[c]) * 8,
-                       _mm512_ternarylogic_epi64(tplanes[0][c], tplanes[1][c],
-                                                 tplanes[2][c], T));
+    _mm512_store_si512(in + (first + c) * 8, level(c));
 }
 
 /// The vpternlog table of "a three-bit number q >= t" (t of 0 .. 8), bit
@@ -680,7 +697,7 @@ constexpr uint8_t atLeastTable(unsigned t) {
 }
 
 using StoreLevelFn = void (*)(const __m512i (*)[64], uint64_t *,
-                              const uint32_t *, uint32_t);
+                              const uint32_t *, size_t, uint32_t);
 template <size_t... T> constexpr auto storeLevelFns(std::index_sequence<T...>) {
   return std::array<StoreLevelFn, sizeof...(T)>{
       storeLevelWith<atLeastTable(T)>...};
@@ -739,9 +756,12 @@ void packBlockTopBits(size_t start, size_t n, const uint8_t *thresholds,
           z[v] = _mm512_load_si512(&planes[q][v][c0]);
         transposeWords8(z);
       }
-    for (uint32_t j = 0; j < levels; ++j)
+    for (uint32_t j = 0; j < levels; ++j) {
+      size_t first = size_t(j) * F + f0;
       kStoreLevel[thresholds[j]](tplanes, buf.in,
-                                 buf.slotOf + size_t(j) * F + f0, width);
+                                 buf.slotOf ? buf.slotOf + first : nullptr,
+                                 first, width);
+    }
   }
 }
 
@@ -1215,7 +1235,7 @@ int lgc_net_run_packed(const uint64_t *bits, size_t n, uint32_t *counts,
       wordByWord([&](size_t first, size_t count, unsigned v, Buffers &buf) {
         const uint64_t *src = bits + (first / 64) * inputs;
         for (uint32_t i = 0; i < inputs; ++i)
-          buf.in[size_t(buf.slotOf[i]) * V + v] = count ? src[i] : 0;
+          buf.in[buf.slot(i) * V + v] = count ? src[i] : 0;
       }));
 }
 
