@@ -269,6 +269,7 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
   lowering.prefetchCode = !opts.viaLLVMDialect && target.prefetchCode;
   lowering.frameInputs = !opts.viaLLVMDialect && target.frameInputs;
   lowering.convsPerLoop = target.convsPerLoop;
+  lowering.interleaveLayerRows = target.interleaveLayerRows;
   lowering.ternaryLogic =
       target.ternaryLogic && hasTernaryLogic(*tm, lowering.vectorWords);
   std::string dir = opts.supportLibDir;

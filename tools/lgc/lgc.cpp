@@ -153,6 +153,13 @@ static cl::opt<bool> frameInputs(
              "image a padded conv reads, so that it reads them in place "
              "(default on; =false: a copy in a frame for every block)"),
     cl::init(true), cl::cat(lgcCategory));
+static cl::opt<bool> interleaveLayerRows(
+    "interleave-layer-rows",
+    cl::desc("CPU, blocks as loops: a layer's convs in one function, each "
+             "output row running their groups of --convs-per-loop in turn "
+             "(default on; =false: a function per group over the whole "
+             "image)"),
+    cl::init(true), cl::cat(lgcCategory));
 static cl::opt<unsigned> convsPerLoop(
     "convs-per-loop",
     cl::desc("CPU, blocks as loops: evaluate up to this many convs of a "
@@ -359,6 +366,7 @@ int main(int argc, char **argv) {
   opts.cpu.prefetchCode = prefetchCode;
   opts.cpu.frameInputs = frameInputs;
   opts.cpu.convsPerLoop = convsPerLoop;
+  opts.cpu.interleaveLayerRows = interleaveLayerRows;
   opts.cpu.machineScheduler = machineScheduler;
   opts.cpu.postRAScheduler = postRAScheduler;
   opts.cpu.jobs = jobs;

@@ -64,6 +64,9 @@ struct Case {
   bool countInCode = true;
   /// The inputs framed as a padded conv's image (lgc --frame-inputs).
   bool frameInputs = true;
+  /// A layer's convs in one function, row by row (lgc
+  /// --interleave-layer-rows).
+  bool interleaveLayerRows = true;
 };
 
 using lgc::test::randomNet;
@@ -88,6 +91,7 @@ std::unique_ptr<NetLibrary> compile(const Net &net, const Case &c,
   opts.cpu.convsPerLoop = c.convsPerLoop;
   opts.cpu.countInCode = c.countInCode;
   opts.cpu.frameInputs = c.frameInputs;
+  opts.cpu.interleaveLayerRows = c.interleaveLayerRows;
   opts.supportLibDir = LGC_SUPPORT_LIB_DIR;
   std::string path = dir + "/" + c.name + ".so";
   bool ok = mlir::succeeded(
@@ -279,22 +283,26 @@ TEST(CPUBackend, ConvNetLoopsBitExact) {
           test::checkAgainstInterpreter(net, *lib, {1, 64, 300}, {1, 2});
         }
   // A loop per conv, and two convs per loop (layers of 3, 4 and 5 convs:
-  // full and partial groups), besides the default of whole layers above.
+  // full and partial groups), besides the default of whole layers above;
+  // each layer's loops interleaved row by row in one function (the
+  // default), and a function per loop.
   for (const test::ConvNetSpec &spec : test::convNetSpecs())
     for (int kinds : {0, 1})
-      for (unsigned perLoop : {1u, 2u}) {
-        SCOPED_TRACE(std::string(spec.arch) + " kinds " +
-                     std::to_string(kinds) + " convs per loop " +
-                     std::to_string(perLoop));
-        Net net = test::randomConvNet(spec, 50 + index, kinds);
-        std::string name = "loop" + std::to_string(index++);
-        Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 2, 0, 17u};
-        c.blockLoops = true;
-        c.convsPerLoop = perLoop;
-        auto lib = compile(net, c, dir.path);
-        ASSERT_TRUE(lib);
-        test::checkAgainstInterpreter(net, *lib, {1, 64, 300}, {1, 2});
-      }
+      for (unsigned perLoop : {1u, 2u})
+        for (bool rows : {true, false}) {
+          SCOPED_TRACE(std::string(spec.arch) + " kinds " +
+                       std::to_string(kinds) + " convs per loop " +
+                       std::to_string(perLoop) + (rows ? " by rows" : ""));
+          Net net = test::randomConvNet(spec, 50 + index, kinds);
+          std::string name = "loop" + std::to_string(index++);
+          Case c{name.c_str(), 0, {}, 0, Connections::Random, 0, 2, 0, 17u};
+          c.blockLoops = true;
+          c.convsPerLoop = perLoop;
+          c.interleaveLayerRows = rows;
+          auto lib = compile(net, c, dir.path);
+          ASSERT_TRUE(lib);
+          test::checkAgainstInterpreter(net, *lib, {1, 64, 300}, {1, 2});
+        }
 }
 
 /// Ensembles of conv nets (lgn-ensemble): two towers of shared blocks side

@@ -53,6 +53,12 @@ def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
            "reads them in place instead of copying them into a frame in "
            "scratch (blocks kept as loops; only the direct LLVM IR emitter "
            "has them)">,
+    Option<"interleaveLayerRows", "interleave-layer-rows", "bool", "false",
+           "A layer's convs in one function, each output row running their "
+           "groups of convs-per-loop one after the other, so that the rows "
+           "of the image they read stay in the caches; else a function per "
+           "group, over the whole image (blocks kept as loops; only the "
+           "direct LLVM IR emitter has them)">,
     Option<"convsPerLoop", "convs-per-loop", "unsigned",
            "lgc::kDefaultConvsPerLoop",
            "Evaluate up to this many convs of a layer in one loop over "

@@ -125,14 +125,16 @@ public:
   /// (emitGather) or is the inputs or an earlier block's results:
   /// nothing in this function writes it, so its loads are invariant, as
   /// input loads are, and LLVM may reorder, merge or reload them.
-  void emitLayer(llvm::ArrayRef<const BlockPlan *> layer) {
+  /// With more convs than `perLoop`, each output row runs the groups of
+  /// `perLoop` convs one after the other, each group a loop over the row.
+  void emitLayer(llvm::ArrayRef<const BlockPlan *> layer, unsigned perLoop) {
     const BlockPlan &plan = *layer.front();
     llvm::Value *src = plan.sourceKind == ValueHome::Input ? inArg : scratchArg;
     invariantSource = true;
     if (plan.poolPlan >= 0)
-      emitConvsIntoPool(layer, src);
+      emitConvsIntoPool(layer, perLoop, src);
     else
-      emitConvs(layer, src);
+      emitConvs(layer, perLoop, src);
     invariantSource = false;
   }
 
@@ -287,19 +289,31 @@ private:
   /// framed image. For a layer (convs with the plan's source and
   /// geometry, see sameLayer), each position's trees one conv after the
   /// other.
-  void emitConvs(llvm::ArrayRef<const BlockPlan *> layer, llvm::Value *src) {
+  void emitConvs(llvm::ArrayRef<const BlockPlan *> layer, unsigned perLoop,
+                 llvm::Value *src) {
     auto first = llvm::cast<lgn::ConvOp>(layer.front()->op);
     int64_t s = first.getStride(), Wp = layer.front()->rowStride,
             Wout = first.getOutWidth();
     loop(first.getOutHeight(), [&](llvm::Value *y) {
-      loop(Wout, [&](llvm::Value *x) {
-        llvm::Value *corner = affine(0, s * Wp, y, s, x);
-        for (const BlockPlan *plan : layer)
-          storeAt(
-              emitTree(llvm::cast<lgn::ConvOp>(plan->op), *plan, src, corner),
-              affine(plan->outBase, plan->outRow, y, 1, x));
-      });
+      for (auto group : groupsOf(layer, perLoop))
+        loop(Wout, [&](llvm::Value *x) {
+          llvm::Value *corner = affine(0, s * Wp, y, s, x);
+          for (const BlockPlan *plan : group)
+            storeAt(
+                emitTree(llvm::cast<lgn::ConvOp>(plan->op), *plan, src, corner),
+                affine(plan->outBase, plan->outRow, y, 1, x));
+        });
     });
+  }
+
+  /// `layer` in groups of at most `size`.
+  static llvm::SmallVector<llvm::ArrayRef<const BlockPlan *>>
+  groupsOf(llvm::ArrayRef<const BlockPlan *> layer, unsigned size) {
+    llvm::SmallVector<llvm::ArrayRef<const BlockPlan *>> groups;
+    for (size_t g = 0; g < layer.size(); g += size)
+      groups.push_back(
+          layer.slice(g, std::min<size_t>(size, layer.size() - g)));
+    return groups;
   }
 
   /// Convs fused into the pool after them (BlockPlan::poolPlan): per pool
@@ -308,7 +322,7 @@ private:
   /// results are never stored, and positions no window covers never
   /// computed. A layer's convs share the loop, as in emitConvs.
   void emitConvsIntoPool(llvm::ArrayRef<const BlockPlan *> layer,
-                         llvm::Value *src) {
+                         unsigned perLoop, llvm::Value *src) {
     const BlockPlan &front = *layer.front();
     auto conv = llvm::cast<lgn::ConvOp>(front.op);
     const BlockPlan &poolPlan = partition.blocks()[front.poolPlan];
@@ -317,24 +331,25 @@ private:
             k = pool.getKernel(), Hout = pool.getOutHeight(),
             Wout = pool.getOutWidth();
     loop(Hout, [&](llvm::Value *y) {
-      loop(Wout, [&](llvm::Value *x) {
-        // Conv position (y ps + dy, x ps + dx) reads its window at
-        // ((y ps + dy) s, (x ps + dx) s).
-        llvm::Value *base = affine(0, ps * s * Wp, y, ps * s, x);
-        for (const BlockPlan *plan : layer) {
-          const BlockPlan &into = partition.blocks()[plan->poolPlan];
-          llvm::Value *acc = nullptr;
-          for (int64_t dy = 0; dy < k; ++dy)
-            for (int64_t dx = 0; dx < k; ++dx) {
-              llvm::Value *v =
-                  emitTree(llvm::cast<lgn::ConvOp>(plan->op), *plan, src,
-                           b.CreateAdd(base, i64(dy * s * Wp + dx * s)));
-              acc = acc ? b.CreateOr(acc, v) : v;
-            }
-          int64_t out = into.outBase + plan->poolChannel * into.outPlane;
-          storeAt(acc, affine(out, into.outRow, y, 1, x));
-        }
-      });
+      for (auto group : groupsOf(layer, perLoop))
+        loop(Wout, [&](llvm::Value *x) {
+          // Conv position (y ps + dy, x ps + dx) reads its window at
+          // ((y ps + dy) s, (x ps + dx) s).
+          llvm::Value *base = affine(0, ps * s * Wp, y, ps * s, x);
+          for (const BlockPlan *plan : group) {
+            const BlockPlan &into = partition.blocks()[plan->poolPlan];
+            llvm::Value *acc = nullptr;
+            for (int64_t dy = 0; dy < k; ++dy)
+              for (int64_t dx = 0; dx < k; ++dx) {
+                llvm::Value *v =
+                    emitTree(llvm::cast<lgn::ConvOp>(plan->op), *plan, src,
+                             b.CreateAdd(base, i64(dy * s * Wp + dx * s)));
+                acc = acc ? b.CreateOr(acc, v) : v;
+              }
+            int64_t out = into.outBase + plan->poolChannel * into.outPlane;
+            storeAt(acc, affine(out, into.outRow, y, 1, x));
+          }
+        });
     });
   }
 
@@ -507,8 +522,10 @@ buildPart(const NetPartition &partition, const NetTables &tables,
     return module;
   // Blocks, in part 0: the gates read their results. blocks[b] is the
   // function of partition.blocks()[b], if it has one, and gathers[b] that
-  // of its framed image; up to convsPerLoop convs of a layer (sameLayer),
-  // within one net part, share the function of the first.
+  // of its framed image. The convs of a layer (sameLayer), within one net
+  // part, share the function of the first: all of them, each output row
+  // running their groups of convsPerLoop one after the other, or
+  // (interleaveLayerRows off) up to convsPerLoop of them.
   std::vector<llvm::Function *> blocks(partition.blocks().size(), nullptr),
       gathers(partition.blocks().size(), nullptr);
   unsigned blockFunctions = 0;
@@ -539,10 +556,15 @@ buildPart(const NetPartition &partition, const NetTables &tables,
       blocks[k] = nextBlockFunction();
       if (llvm::isa<lgn::ConvOp>(plan.op)) {
         llvm::SmallVector<const BlockPlan *> layer{&plan};
-        while (k + layer.size() < end && layer.size() < options.convsPerLoop &&
+        // Interleaved by rows, a layer is one function however many convs
+        // it has; else a function per group of convsPerLoop.
+        size_t most = options.interleaveLayerRows
+                          ? ~size_t(0)
+                          : size_t(options.convsPerLoop);
+        while (k + layer.size() < end && layer.size() < most &&
                sameLayer(partition, plan, plans[k + layer.size()]))
           layer.push_back(&plans[k + layer.size()]);
-        emitter.emitLayer(layer);
+        emitter.emitLayer(layer, options.convsPerLoop);
         k += layer.size();
       } else {
         emitter.emitPoolBlock(plan);

@@ -73,6 +73,11 @@ struct CPUTargetOptions {
   /// Convs of one layer evaluated in one loop over positions (blocks kept
   /// as loops; kDefaultConvsPerLoop). Direct LLVM IR emission only.
   unsigned convsPerLoop = kDefaultConvsPerLoop;
+  /// A layer's convs in one function, each output row running their groups
+  /// of convsPerLoop in turn, instead of a function per group sweeping the
+  /// whole image: the rows a group reads are still in the caches for the
+  /// next group. Direct LLVM IR emission only.
+  bool interleaveLayerRows = true;
   /// Threads of code generation for a shared library; 0: one per core.
   unsigned jobs = 0;
 };
