@@ -463,9 +463,10 @@ void NetPartition::planBlocks(
     fedPools.insert(entry.second.first);
   llvm::DenseMap<Operation *, int64_t> poolFramePadding =
       poolsIntoFrames(blockOps, live);
-  // The inputs framed as the first live block that pads them reads them:
-  // the packers write them there and every block reading that image reads
-  // it in place, where each block (each part's, an ensemble's members all
+  // The inputs framed as the first live block that pads them reads them,
+  // with the widest padding any block reading that image gives it: the
+  // packers write them there and every block reading the image reads it
+  // in place, where each block (each part's, an ensemble's members all
   // reading the same image) copied them into a frame of its own.
   Block &body = net.getBodyBlock();
   auto readsAllInputs = [&](const WindowGeometry &g) {
@@ -480,10 +481,12 @@ void NetPartition::planBlocks(
     if (!frameInputs || !live.contains(op) || fedPools.contains(op))
       continue;
     WindowGeometry g = windowGeometry(op);
-    if (g.padding > 0 && readsAllInputs(g)) {
+    if (g.padding == 0 || !readsAllInputs(g))
+      continue;
+    if (!frame.height)
       frame = {g.height, g.width, g.padding};
-      break;
-    }
+    else if (g.height == frame.height && g.width == frame.width)
+      frame.padding = std::max(frame.padding, g.padding);
   }
   if (frame.height)
     for (BlockArgument arg : body.getArguments())

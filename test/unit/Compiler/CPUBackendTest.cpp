@@ -351,11 +351,12 @@ TEST(CPUBackend, ConvEnsemblesBitExact) {
 /// the default under --blocks=loop): every packer (8-bit and float
 /// thermometers through the byte transposes and through the top-bits
 /// planes, packed bits, the generic packer of the AVX2 library) writes each
-/// input to its slot and never the border; a conv of another member padding
-/// less reads inside the frame; output bits that are input bits are read
-/// from their slots (counted in code, or by the support library); batches
-/// of several chunks keep every block's border zero. Against the
-/// interpreter, and against the same nets with --frame-inputs=false.
+/// input to its slot and never the border; convs of other members padding
+/// less read inside the frame, which takes the widest padding; output bits
+/// that are input bits are read from their slots (counted in code, or by
+/// the support library); batches of several chunks keep every block's
+/// border zero. Against the interpreter, and against the same nets with
+/// --frame-inputs=false.
 TEST(CPUBackend, FramedInputsBitExact) {
   TempDir dir;
   int index = 0;
@@ -377,12 +378,15 @@ TEST(CPUBackend, FramedInputsBitExact) {
     net.outputs[net.outputs.size() / 2] = net.numInputs / 2 + 3;
     net.outputs.back() = net.numInputs - 1;
     nets.push_back(net);
-    // Beside a member padding less (0), in parts.
-    test::ConvNetSpec inner = spec;
+    // Beside a member padding less (0) and one padding more (3: the frame
+    // takes the widest), in parts.
+    test::ConvNetSpec inner = spec, wide = spec;
     inner.arch = "conv(3,k=3,p=0,d=2) dense(120)";
+    wide.arch = "conv(2,k=5,p=3,d=2) dense(120)";
     Net ensemble;
     Status s = ensembleNets({test::randomConvNet(spec, 95 + nets.size()),
-                             test::randomConvNet(inner, 99 + nets.size(), 1)},
+                             test::randomConvNet(inner, 99 + nets.size(), 1),
+                             test::randomConvNet(wide, 103 + nets.size())},
                             ensemble);
     ASSERT_TRUE(s.ok()) << s.message();
     nets.push_back(ensemble);

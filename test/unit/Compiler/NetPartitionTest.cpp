@@ -266,6 +266,29 @@ TEST(NetPartition, InputsFramedForPaddedBlocks) {
   EXPECT_EQ(second.sourceBase, 11);
   EXPECT_EQ(second.rowStride, 10);
   EXPECT_EQ(second.planeStride, 100);
+
+  // The other way round, and a member padding 2 besides: the frame takes
+  // the widest padding, so that every member reads inside it.
+  test::ConvNetSpec wide = padded;
+  wide.arch = "conv(3,k=3,p=2,d=2) pool(2) dense(60)";
+  Net three;
+  ASSERT_TRUE(ensembleNets({test::randomConvNet(inner, 6), net,
+                            test::randomConvNet(wide, 7)},
+                           three)
+                  .ok());
+  auto widest = partition(three, true, 1);
+  ASSERT_EQ(widest->numParts(), 3u);
+  EXPECT_EQ(widest->inputFrame().padding, 2);
+  int64_t insets[] = {2, 1, 0};
+  for (unsigned part = 0; part < 3; ++part) {
+    const BlockPlan &plan = widest->blocks()[widest->partBlocks(part)];
+    EXPECT_FALSE(plan.gathered) << "part " << part;
+    EXPECT_EQ(plan.sourceKind, ValueHome::Input);
+    EXPECT_EQ(plan.rowStride, 12);
+    EXPECT_EQ(plan.planeStride, 144);
+    EXPECT_EQ(plan.sourceBase, insets[part] * 12 + insets[part])
+        << "part " << part;
+  }
 }
 
 } // namespace
