@@ -570,34 +570,32 @@ void NetPartition::planBlocks(
       }
       // The framed inputs, in place: a block padding them less reads inside
       // the frame.
-      if (frame.height && g.height == frame.height && g.width == frame.width &&
-          g.padding <= frame.padding && readsAllInputs(g)) {
-        int64_t inset = frame.padding - g.padding;
-        plan.sourceKind = ValueHome::Input;
-        plan.rowStride = frame.width + 2 * frame.padding;
-        plan.planeStride = (frame.height + 2 * frame.padding) * plan.rowStride;
-        plan.sourceBase = inset * plan.rowStride + inset;
-        plan.gathered = false;
-        if (!poolOfConv.contains(op))
-          placeResults(op, plan);
-        blockPlans.push_back(plan);
-        continue;
-      }
+      bool inFrame = frame.height && g.height == frame.height &&
+                     g.width == frame.width && g.padding <= frame.padding &&
+                     readsAllInputs(g);
       // In place: the operands are inputs (or an earlier block's results) at
       // consecutive indices, and no border is needed.
-      std::optional<ValueHome> first =
-          g.padding == 0 ? consecutiveHomes(g.inputs) : std::nullopt;
+      std::optional<ValueHome> first = g.padding == 0 && !inFrame
+                                           ? consecutiveHomes(g.inputs)
+                                           : std::nullopt;
       bool inPlace = first.has_value();
       llvm::hash_code key = frameKey(g.inputs, g.height, g.width, g.padding);
       const Frame *same = nullptr;
-      if (!inPlace)
+      if (!inFrame && !inPlace)
         for (size_t k : framed.lookup(key)) {
           const Frame &f = frames[k];
           if (f.height == g.height && f.width == g.width &&
               f.padding == g.padding && llvm::equal(f.image, g.inputs))
             same = &f;
         }
-      if (inPlace) {
+      if (inFrame) {
+        int64_t inset = frame.padding - g.padding;
+        plan.sourceKind = ValueHome::Input;
+        plan.rowStride = frame.width + 2 * frame.padding;
+        plan.planeStride = (frame.height + 2 * frame.padding) * plan.rowStride;
+        plan.sourceBase = inset * plan.rowStride + inset;
+        plan.gathered = false;
+      } else if (inPlace) {
         plan.sourceKind = first->kind;
         plan.sourceBase = first->index;
         plan.rowStride = g.width;
