@@ -60,12 +60,16 @@ for spec in "2x1000 10 0.45" "4x2000 10 -1" "3x600 25 0.2" "2x500 1 0.6"; do
   # also with its words interleaved over the threads.
   # And both designs in one module (--gpu-kernel=both): 10,000 images are
   # under a wave of the thread kernel, so the block kernel runs them.
-  for variant in block blocki both; do
+  # blockt: interleaved, in blocks of 1,024 threads.
+  for variant in block blocki blockt both; do
     name="check${i}_$variant"
     step "$name"
+    extra=()
+    [ $variant = blocki ] && extra+=(--gpu-block-interleave)
+    [ $variant = blockt ] && extra+=(--gpu-block-interleave --gpu-block-threads=1024)
     "$B/lgc" -O2 "$DIR/check$i.lgn" --emit=cubin --gpu-arch=sm_90 \
       --gpu-kernel=$([ $variant = both ] && echo both || echo block) \
-      $([ $variant = blocki ] && echo --gpu-block-interleave) -o "$DIR/$name.cubin"
+      "${extra[@]}" -o "$DIR/$name.cubin"
     cp "$DIR/check${i}_cubin.expected" "$DIR/$name.expected"
     echo "check $name $name.cubin 10000" >> "$manifest"
   done
@@ -110,6 +114,24 @@ for variant in "2 4 128" "4 4 128" "2 4 128 w" "4 4 128 w" "2 4 128 i" \
     --gpu-max-registers=$3 "${extra[@]}" -o "$DIR/$name.cubin"
   echo "bench $name $name.cubin 4000000 bench_6x8000.so" >> "$manifest"
 done
+# Larger blocks (suffix tT: T threads a block). The block-kernel rows
+# measured so far had 8 warps per multiprocessor (four words: one block of
+# 256 threads fits its shared memory) or 16 (two words, two blocks) and
+# issued an instruction in a quarter of the cycles: latency-bound. Blocks of
+# 1,024 threads (ptxas fits their registers to 64 a thread) or two of 512
+# give 32 warps.
+for variant in "4 4 i 1024" "4 2 i 1024" "4 1 i 1024" "4 4 - 1024" \
+  "4 4 i 512" "2 4 i 512"; do
+  set -- $variant
+  name="bench_6x8000_block$1_u$2_t$4"
+  extra=()
+  [ "$3" = i ] && name+=i && extra+=(--gpu-block-interleave)
+  step "$name: cubin"
+  "$B/lgc" -O2 "$DIR/bench_6x8000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
+    --gpu-kernel=block --gpu-block-words=$1 --gpu-block-unroll=$2 \
+    --gpu-block-threads=$4 "${extra[@]}" -o "$DIR/$name.cubin"
+  echo "bench $name $name.cubin 4000000 bench_6x8000.so" >> "$manifest"
+done
 # Both designs in one module: 4M images take the thread kernel, the
 # streamed chunks under a wave the block kernel.
 name="bench_6x8000_both"
@@ -126,11 +148,17 @@ done
 # And on 6x64000, whose 50,000 slots (400 KB a word) do not fit: 227 KB of
 # them in shared memory (one block per multiprocessor), the rest in global
 # memory (112 KB, two blocks, measured slower still).
-name="bench_6x64000_block_s227"
-step "$name: cubin"
-"$B/lgc" -O2 "$DIR/bench_6x64000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
-  --gpu-kernel=block --gpu-block-shared=232448 -o "$DIR/$name.cubin"
-echo "bench $name $name.cubin 4000000 bench_6x64000.so" >> "$manifest"
+# Also in blocks of 1,024 threads (suffix t1024): four times the warps to
+# hide the latency of its slots in global memory.
+for threads in 256 1024; do
+  name="bench_6x64000_block_s227"
+  [ $threads = 1024 ] && name+=_t1024
+  step "$name: cubin"
+  "$B/lgc" -O2 "$DIR/bench_6x64000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
+    --gpu-kernel=block --gpu-block-shared=232448 --gpu-block-threads=$threads \
+    -o "$DIR/$name.cubin"
+  echo "bench $name $name.cubin 4000000 bench_6x64000.so" >> "$manifest"
+done
 rm -f "$DIR"/*.lgn
 cat > "$DIR/run.sh" <<'RUN'
 #!/usr/bin/env bash

@@ -366,6 +366,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.blockKernel = opts.gpuBlockKernel;
   lowering.blockWords = opts.gpuBlockWords;
   lowering.blockUnroll = opts.gpuBlockUnroll;
+  lowering.blockThreads = opts.gpuBlockThreads;
   lowering.blockInterleaveWords = opts.gpuBlockInterleave;
   lowering.bothKernels = opts.gpuBothKernels;
   lowering.blockWordArgmax = opts.gpuBlockWordArgmax;

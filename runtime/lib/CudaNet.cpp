@@ -274,7 +274,20 @@ Status CudaNet::open(const std::string &ptxPath,
               grant(blockFn, bytes, "granting lgc_net_block its shared memory");
           !s)
         return s;
-      net->netBlockKernel = blockFn;
+      int resident = 0;
+      if (Status s =
+              net->check(d.cuOccupancyMaxActiveBlocksPerMultiprocessor(
+                             &resident, blockFn,
+                             net->blockShape[abi::kGpuBlockThreads], bytes),
+                         "reading lgc_net_block's occupancy");
+          !s)
+        return s;
+      // A block this device cannot run at all (registers) leaves the
+      // thread kernel to every launch, as too little shared memory does.
+      if (resident > 0) {
+        net->netBlockKernel = blockFn;
+        net->besideResident = unsigned(resident);
+      }
     }
   }
   // One wave of lgc_net: the samples whose threads the GPU runs at once.
@@ -295,6 +308,18 @@ Status CudaNet::open(const std::string &ptxPath,
                      "reading lgc_net's occupancy");
       !s)
     return s;
+  // No block fits a multiprocessor: a launch would fail with "too many
+  // resources requested" (registers per thread times threads per block).
+  if (blocks < 1)
+    return Status::errorAt(
+        ptxPath, "lgc_net cannot run on this device: not one block of " +
+                     std::to_string(netThreads) + " threads" +
+                     (sharedBytes ? " and " + std::to_string(sharedBytes) +
+                                        " bytes of shared memory"
+                                  : std::string()) +
+                     " fits a multiprocessor (its registers per thread; "
+                     "recompile with lgc for this block size)");
+  net->netResident = unsigned(blocks);
   net->waveSamples = size_t(std::max(1, sms)) * size_t(std::max(1, blocks)) *
                      net->netBlockWords() * 64;
   out = std::move(net);

@@ -81,6 +81,7 @@ static const char *kColumns[] = {"net",
                                  "CPU .so M/s",
                                  "gate kernel M/s",
                                  "pack u8 GB/s",
+                                 "warps/SM",
                                  "bit-exact"};
 constexpr size_t kNumColumns = sizeof(kColumns) / sizeof(kColumns[0]);
 
@@ -160,10 +161,23 @@ static bool runEntry(const std::string &dir, const std::string &kind,
   row[1] = std::to_string(net->gates());
   say(fmt::format("{} loaded in {} s on {} ({} gates)", module, row[3],
                   net->deviceName(), net->gates()));
+  // Occupancy: what the figures below mean depends on it (a latency-bound
+  // kernel speeds up with warps per multiprocessor).
+  unsigned warps = net->residentBlocks() * ((net->netBlockThreads() + 31) / 32);
+  row[12] = std::to_string(warps);
+  say(fmt::format("lgc_net: blocks of {} threads, {} resident per "
+                  "multiprocessor ({} warps){}",
+                  net->netBlockThreads(), net->residentBlocks(), warps,
+                  net->blockKernel()
+                      ? fmt::format(", {} bytes of shared memory each",
+                                    net->netSharedBytes())
+                      : std::string()));
   if (net->hasBlockKernelBeside())
-    say(fmt::format("{}: launches under {} samples take lgc_net_block, the "
+    say(fmt::format("{}: launches under {} samples take lgc_net_block (blocks "
+                    "of {} threads, {} resident per multiprocessor), the "
                     "others lgc_net",
-                    module, net->samplesPerWave()));
+                    module, net->samplesPerWave(), net->besideBlockThreads(),
+                    net->besideResidentBlocks()));
   size_t F = net->features(), available = pixels.size() / F;
   // Inputs: the bundle's images, repeated up to n samples, and their bits.
   std::vector<uint8_t> x(n * F);

@@ -285,6 +285,17 @@ static const std::string gpuMaxRegistersHelp =
     "GPU: registers per thread ptxas may use in every kernel (ptxas "
     "-maxrregcount; 0: ptxas decides; default " +
     std::to_string(lgc::kDefaultGpuMaxRegisters) + ")";
+static const std::string gpuBlockThreadsHelp =
+    "GPU block kernel: threads per block (32-" +
+    std::to_string(lgc::kMaxGpuBlockThreads) +
+    "; the kernel declares it, so ptxas keeps its registers within what so "
+    "many threads share: 64 for 1,024; default " +
+    std::to_string(lgc::kDefaultGpuBlockThreads) + ")";
+static cl::opt<unsigned> gpuBlockThreads("gpu-block-threads",
+                                         cl::desc(gpuBlockThreadsHelp),
+                                         cl::value_desc("N"),
+                                         cl::init(lgc::kDefaultGpuBlockThreads),
+                                         cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuBlockUnroll("gpu-block-unroll",
                                         cl::desc(gpuBlockUnrollHelp),
                                         cl::value_desc("N"),
@@ -397,6 +408,10 @@ int main(int argc, char **argv) {
     return fail("invalid --gpu-block-unroll=" + Twine(gpuBlockUnroll) +
                 " (1-16)");
   opts.gpuBlockUnroll = gpuBlockUnroll;
+  if (gpuBlockThreads < 32 || gpuBlockThreads > lgc::kMaxGpuBlockThreads)
+    return fail("invalid --gpu-block-threads=" + Twine(gpuBlockThreads) +
+                " (32-" + Twine(lgc::kMaxGpuBlockThreads) + ")");
+  opts.gpuBlockThreads = gpuBlockThreads;
   opts.gpuBlockInterleave = gpuBlockInterleave;
   opts.gpuBlockWordArgmax = gpuBlockWordArgmax;
   if (gpuBlockShared < 1024 ||
@@ -406,7 +421,7 @@ int main(int argc, char **argv) {
   opts.gpuBlockShared = gpuBlockShared;
   // The block kernel's options mean nothing to the thread kernel.
   for (const cl::Option *blockOnly : std::initializer_list<const cl::Option *>{
-           &gpuBlockWords, &gpuBlockUnroll, &gpuBlockShared,
+           &gpuBlockWords, &gpuBlockUnroll, &gpuBlockThreads, &gpuBlockShared,
            &gpuBlockInterleave, &gpuBlockWordArgmax})
     if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
       return fail("--" + blockOnly->ArgStr +

@@ -45,7 +45,11 @@
 // CHECK-NEXT: llvm.select
 // CHECK: llvm.store {{.*}} : i32, !llvm.ptr
 // CHECK: llvm.mlir.global external @__lgc_block_shared() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<0 x i64>
-// CHECK-LABEL: llvm.func @lgc_net(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: i64) attributes {nvvm.kernel
+// The kernel declares its block size (PTX .maxntid) and how many blocks
+// share a multiprocessor (.minnctapersm: as many as its shared memory
+// holds, here 4 of 256 threads, the most threads asked for), so ptxas fits
+// its registers to that many threads.
+// CHECK-LABEL: llvm.func @lgc_net(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: i64) attributes {nvvm.kernel, nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 4 : i32
 // CHECK:   nvvm.read.ptx.sreg.tid.x
 // CHECK:   nvvm.read.ptx.sreg.ctaid.x
 // CHECK:   llvm.mlir.addressof @__lgc_block_shared : !llvm.ptr<3>
@@ -56,6 +60,7 @@
 // CHECK-NOT: __lgc_gpu_thread
 
 // ONE: @__lgc_gen_shape(dense<[8, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 64, 80, 5, 1, 0, 0, 0, 0]>
+// ONE: llvm.func @lgc_net({{.*}}nvvm.maxntid = array<i32: 64, 1, 1>, nvvm.minctasm = 16 : i32
 
 // Shared memory for 6 of the 10 slots (48 bytes): slots 6-9 are rows 0-3
 // of the scratch array (shape[kScratchSlots] = 4), reached through a
@@ -86,6 +91,8 @@
 // INTER-NEXT: %[[IN:.*]] = llvm.icmp "ult" %arg6, %[[WHOLE]]
 // INTER-NEXT: llvm.select %[[IN]], %[[START]], %[[END]]
 // INTER-NEXT: llvm.mlir.constant(64 : i64)
+// Blocks of 33 threads take two warps each: 16 of them make 1,024 threads.
+// INTER: llvm.func @lgc_net({{.*}}nvvm.maxntid = array<i32: 33, 1, 1>, nvvm.minctasm = 16 : i32
 
 // Both kernels: lgc_net the thread kernel (its shape's block slots 0, its
 // scratch 3 rows), the packing kernels once, then the block kernel as
@@ -96,11 +103,12 @@
 // BOTH: llvm.func @lgc_pack_u8(
 // BOTH: llvm.func @lgc_pack_bits(
 // BOTH: llvm.func @lgc_net(
+// BOTH-NOT: nvvm.maxntid
 // BOTH: @__lgc_gen_block_shape(dense<[8, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0, 0, 0, 0]>
 // BOTH-NOT: @__lgc_gen_shape(
 // BOTH: llvm.func internal @__lgc_gpu_block_phase({{.*}}passthrough = ["nounwind", "alwaysinline"]
 // BOTH-NOT: llvm.func @lgc_pack
-// BOTH: llvm.func @lgc_net_block(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: i64) attributes {nvvm.kernel
+// BOTH: llvm.func @lgc_net_block(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: i64) attributes {nvvm.kernel, nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 4 : i32
 // BOTH: llvm.call @__lgc_gpu_block_phase(
 // BOTH-NEXT: nvvm.barrier0
 

@@ -129,9 +129,14 @@ CUresult cuDeviceGetAttribute(int *value, int attribute, int) {
   }
   return kSuccess;
 }
-CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int *blocks, void *, int,
-                                                     size_t) {
-  *blocks = 2;
+/// Two blocks per multiprocessor, none where a block has more threads than
+/// LGC_EMULATED_MAX_BLOCK_THREADS (where set): a real device's answer for
+/// a kernel whose registers per thread times threads exceed the register
+/// file.
+CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int *blocks, void *,
+                                                     int threads, size_t) {
+  const char *most = std::getenv("LGC_EMULATED_MAX_BLOCK_THREADS");
+  *blocks = most && *most && threads > std::atoi(most) ? 0 : 2;
   return kSuccess;
 }
 

@@ -180,6 +180,10 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       {60, {120, 90}, 9, 0.45, 50, 4, -1, 2, 64, 1024},
       {100, {300, 300, 300}, 10, 0.3, 3000, kUnlimitedWindow},
       {100, {300, 300, 300}, 10, 0.3, 3000, 1, -1, 4, 96, 4096},
+      // The largest blocks (1,024 threads: more than a level's gates per
+      // round) and 512.
+      {100, {300, 300, 300}, 10, 0.3, 3000, kUnlimitedWindow, -1, 4, 1024},
+      {60, {120, 90}, 9, 0.45, 50, 4, -1, 2, 512},
       {33, {70}, 1, -1, 7, kDefaultGpuRegisterWindow, -1, 8},
       {96, {150, 80}, 4, 0.3, 60, kDefaultGpuRegisterWindow, -1, 1, 0, 512},
       {90, {200, 100}, 5, 0.2, 100, 48, -1, 2, 33},
@@ -434,6 +438,7 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
   EXPECT_EQ(gpu->netBlockThreads(), 64u);
   EXPECT_EQ(gpu->netBlockWords(), 2u);
   // One multiprocessor, two blocks of two words.
+  EXPECT_EQ(gpu->residentBlocks(), 2u);
   EXPECT_EQ(gpu->samplesPerWave(), size_t(2 * 2 * 64));
   for (size_t n : {size_t(1), size_t(5000), size_t(20000)}) {
     SCOPED_TRACE(n);
@@ -471,10 +476,20 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
   ASSERT_EQ(setenv("LGC_EMULATED_SHARED_OPTIN", "1024", 1), 0);
   s = CudaNet::open(module, gpu);
   unsetenv("LGC_EMULATED_SHARED_OPTIN");
-  unsetenv("LGC_CUDA_DRIVER");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("bytes of shared memory per block, the device "
                              "allows 1024"),
+            std::string::npos)
+      << s.message();
+  // A device on which not one block of 64 threads fits (its registers):
+  // a clear error when the module loads, not a failed launch later.
+  ASSERT_EQ(setenv("LGC_EMULATED_MAX_BLOCK_THREADS", "32", 1), 0);
+  s = CudaNet::open(module, gpu);
+  unsetenv("LGC_EMULATED_MAX_BLOCK_THREADS");
+  unsetenv("LGC_CUDA_DRIVER");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("lgc_net cannot run on this device: not one "
+                             "block of 64 threads and"),
             std::string::npos)
       << s.message();
 }
@@ -508,6 +523,9 @@ TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
   EXPECT_TRUE(gpu->hasBlockKernelBeside());
   // The thread kernel's wave: one multiprocessor, two blocks of 128 words.
   ASSERT_EQ(gpu->samplesPerWave(), size_t(2 * 128 * 64));
+  EXPECT_EQ(gpu->residentBlocks(), 2u);
+  EXPECT_EQ(gpu->besideResidentBlocks(), 2u);
+  EXPECT_EQ(gpu->besideBlockThreads(), 64u);
   for (size_t n :
        {size_t(1), size_t(5000), size_t(16383), size_t(16384), size_t(40000)}) {
     SCOPED_TRACE(n);
@@ -548,6 +566,29 @@ TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
     EXPECT_EQ(block1, block0);
   }
   gpu.reset();
+  // A block kernel of 256 threads on a device that runs blocks of at most
+  // 128 (its registers): the thread kernel, whose blocks have 128, for
+  // every launch.
+  {
+    std::string wide = dir.file("wide.so"), wideModule = dir.file("w.cubin");
+    BlockOptions wideBlock = block;
+    wideBlock.threads = 256;
+    ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, wide,
+                                wideModule, &wideBlock));
+    ASSERT_EQ(setenv("LGC_EMULATED_MAX_BLOCK_THREADS", "128", 1), 0);
+    std::unique_ptr<CudaNet> threadOnly;
+    s = CudaNet::open(wideModule, threadOnly);
+    unsetenv("LGC_EMULATED_MAX_BLOCK_THREADS");
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_FALSE(threadOnly->hasBlockKernelBeside());
+    EXPECT_EQ(threadOnly->besideResidentBlocks(), 0u);
+    long net0, block0, net1, block1;
+    launches(&net0, &block0);
+    expectRunsMatch(*threadOnly, net, Samples(net, 100, 11));
+    launches(&net1, &block1);
+    EXPECT_GT(net1, net0);
+    EXPECT_EQ(block1, block0);
+  }
   // Values that do not fit 1 KB of shared memory: no block kernel made.
   std::string spilled = dir.file("spilled.so"),
               spilledModule = dir.file("spilled.cubin");
@@ -726,6 +767,10 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
     size_t first = summary.find("| yes");
     EXPECT_NE(summary.find("| yes", first + 1), std::string::npos) << summary;
     EXPECT_EQ(summary.find("NO"), std::string::npos) << summary;
+    // The thread kernel's occupancy on the emulated device: two blocks of
+    // 128 threads, 8 warps.
+    EXPECT_NE(summary.find("| warps/SM "), std::string::npos) << summary;
+    EXPECT_NE(summary.find("| 8 "), std::string::npos) << summary;
   }
 
   // Errors stay errors: a null input, a module the driver rejects.

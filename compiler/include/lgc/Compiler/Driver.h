@@ -121,6 +121,9 @@ struct DriverOptions {
   bool gpuBlockKernel = false;
   unsigned gpuBlockWords = 0;
   unsigned gpuBlockUnroll = kDefaultGpuBlockUnroll;
+  /// The block kernel's threads per block (its .maxntid: ptxas fits the
+  /// registers to it).
+  unsigned gpuBlockThreads = kDefaultGpuBlockThreads;
   /// The block kernel's words interleaved over its threads (thread t
   /// evaluates word t % S of its gates) instead of each thread evaluating
   /// every word of its gates.

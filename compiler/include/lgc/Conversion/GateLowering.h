@@ -76,6 +76,11 @@ constexpr unsigned kDefaultGpuMaxRegisters = 128;
 /// The GPU block kernel's threads per block: eight warps share a level's
 /// gates and hide one another's shared-memory latency.
 constexpr unsigned kDefaultGpuBlockThreads = 256;
+/// The most threads a CUDA block may have. The block kernel declares its
+/// block size to ptxas (.maxntid), which then keeps its registers within
+/// what that many threads may share (64 a thread for 1,024 on sm_80 ..
+/// sm_90: 65,536 registers per multiprocessor).
+constexpr unsigned kMaxGpuBlockThreads = 1024;
 /// Gates a block-kernel thread takes per round of a level: four
 /// independent chains of table and shared-memory loads in flight.
 constexpr unsigned kDefaultGpuBlockUnroll = 4;
@@ -86,6 +91,15 @@ constexpr unsigned kDefaultGpuBlockSharedTarget = 112 * 1024;
 /// The most dynamic shared memory a block may use on sm_90 (227 KB; sm_80
 /// allows 163 KB, which the runtime checks when it loads a module).
 constexpr unsigned kDefaultGpuBlockSharedLimit = 227 * 1024;
+
+/// An H100/H200 multiprocessor's shared memory (228 KB), of which each
+/// resident block takes 1 KB for the system.
+constexpr unsigned kGpuSharedPerMultiprocessor = 228 * 1024;
+constexpr unsigned kGpuSharedReservedPerBlock = 1024;
+/// The most block-kernel threads a multiprocessor is asked to hold
+/// (.minnctapersm): 1,024 leaves each thread 64 registers, which the
+/// 6x8000 block kernel needs without spilling (at 32 it keeps a stack).
+constexpr unsigned kGpuBlockThreadsPerMultiprocessor = 1024;
 
 /// Where a value lives outside the function that computes it.
 struct ValueHome {

@@ -101,6 +101,16 @@ public:
   size_t netSharedBytes() const {
     return blockKernel() ? size_t(shape[abi::kGpuSharedBytes]) : 0;
   }
+  /// Blocks of lgc_net resident on one multiprocessor at once: the driver's
+  /// occupancy for its threads per block, registers and shared memory (at
+  /// least 1: a module none of whose blocks fit does not load).
+  unsigned residentBlocks() const { return netResident; }
+  /// The same for lgc_net_block, where hasBlockKernelBeside().
+  unsigned besideResidentBlocks() const { return besideResident; }
+  /// lgc_net_block's threads per block, where hasBlockKernelBeside().
+  unsigned besideBlockThreads() const {
+    return unsigned(blockShape[abi::kGpuBlockThreads]);
+  }
   /// Whether the module also carries the block kernel beside the thread
   /// kernel (lgc --gpu-kernel=both) and this device runs it: launches of
   /// fewer than samplesPerWave() samples, which leave part of the GPU idle
@@ -155,6 +165,7 @@ private:
   int32_t blockShape[abi::kNumShapeSlots] = {};
   double tauValue = 1;
   size_t waveSamples = size_t(1) << 20;
+  unsigned netResident = 1, besideResident = 0;
   /// Threads per block of lgc_net.
   static constexpr unsigned kNetBlock = 128;
   std::string path, device;
