@@ -288,8 +288,9 @@ static const std::string gpuMaxRegistersHelp =
 static const std::string gpuBlockThreadsHelp =
     "GPU block kernel: threads per block (32-" +
     std::to_string(lgc::kMaxGpuBlockThreads) +
-    "; the kernel declares it, so ptxas keeps its registers within what so "
-    "many threads share: 64 for 1,024; default " +
+    "; the kernel declares it and how many blocks its shared memory lets "
+    "share a multiprocessor, so ptxas fits its registers to them: 64 a "
+    "thread for 1,024; default " +
     std::to_string(lgc::kDefaultGpuBlockThreads) + ")";
 static cl::opt<unsigned> gpuBlockThreads("gpu-block-threads",
                                          cl::desc(gpuBlockThreadsHelp),
