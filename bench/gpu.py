@@ -7,16 +7,21 @@ to PTX and to a loadable cubin: wall time and peak memory of each (the peak
 of lgc or of one of its ptxas processes), then what ptxas and the cubin say
 about the code: functions that spill and their spill stores (ptxas -v), and
 SASS instructions per gate (the cubin's .text sections, 16 bytes per
-instruction). Images/s need a GPU: scripts/gpu-check.sh.
+instruction), and lgc_net's registers per thread (ptxas -v), threads per
+block and shared memory (its shape table), and the warps of it an sm_90
+multiprocessor (H100, H200) holds by the occupancy rules. Images/s need a
+GPU: scripts/gpu-check.sh.
 
     python3 bench/gpu.py [--build build] [--nets 6x8000,6x64000]
-                         [--arch sm_90] [--jobs N] [--extra "lgc flags"]
+                         [--pass-through P] [--arch sm_90] [--jobs N]
+                         [--extra "lgc flags"]
 """
 import argparse
 import json
 import os
 import re
 import shlex
+import struct
 import subprocess
 import sys
 import tempfile
@@ -60,10 +65,66 @@ def spills(log):
     return count, total
 
 
+def kernel_registers(cubin, kernel="lgc_net"):
+    """Registers per thread of `kernel` in a cubin, the linked count (ptxas
+    -v reports each relocatable part's functions without their callees):
+    the .nv.info section's EIATTR_REGCOUNT entry (format 4, attribute 0x2f:
+    symbol index, registers) for the symbol that the kernel's .text section
+    names in its sh_info."""
+    with open(cubin, "rb") as f:
+        d = f.read()
+    shoff, = struct.unpack_from("<Q", d, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", d, 0x3A)
+    header = lambda i: struct.unpack_from("<IIQQQQIIQQ", d, shoff + i * shentsize)
+    names = header(shstrndx)[4]
+    symbol, counts = None, {}
+    for i in range(shnum):
+        h = header(i)
+        name = d[names + h[0]:d.index(b"\0", names + h[0])].decode()
+        if name == ".text." + kernel:
+            symbol = h[7]
+        elif name == ".nv.info":
+            at, end = h[4], h[4] + h[5]
+            while at < end:
+                fmt, attr, size = struct.unpack_from("<BBH", d, at)
+                if fmt == 4 and attr == 0x2F:
+                    sym, regs = struct.unpack_from("<II", d, at + 4)
+                    counts[sym] = regs
+                at += 4 + (size if fmt == 4 else 0)
+    return counts.get(symbol, 0)
+
+
+def net_kernel(cubin, ptx):
+    """(registers, threads per block, dynamic shared bytes) of lgc_net."""
+    regs = kernel_registers(cubin)
+    with open(ptx) as f:
+        m = re.search(r"__lgc_gen_shape\[\d+\] = \{([^}]*)\}", f.read())
+    shape = [int(v) for v in m.group(1).split(",")]
+    slot = lambda i: int.from_bytes(bytes(shape[4 * i:4 * i + 4]), "little")
+    # GeneratedABI.h: kGpuBlockWords 10, kGpuBlockThreads 11, kGpuSharedBytes
+    # 12; the thread kernel's blocks have 128 threads (CudaNet).
+    if slot(10) > 0:
+        return regs, slot(11), slot(12)
+    return regs, 128, 0
+
+
+def warps_per_sm(regs, threads, shared):
+    """Resident warps on an sm_90 multiprocessor: 64 warps, 32 blocks,
+    65,536 registers (allocated per warp in units of 256), 228 KB of shared
+    memory with 1 KB reserved per block."""
+    warps = (threads + 31) // 32
+    per_warp = -(-max(regs, 1) * 32 // 256) * 256
+    blocks = min(32, 64 // warps, (65536 // per_warp) // warps,
+                 (228 * 1024) // (shared + 1024))
+    return blocks * warps
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default="build")
     ap.add_argument("--nets", default="6x8000,6x64000")
+    ap.add_argument("--pass-through", type=float, default=-1,
+                    help="lgn-gen --pass-through (the GPU check's nets: 0.45)")
     ap.add_argument("--arch", default="sm_90")
     ap.add_argument("--jobs", type=int, default=0, help="lgc -j (0: all cores)")
     ap.add_argument("--extra", default="", help="more lgc flags, e.g. --gates-per-function=250")
@@ -71,12 +132,14 @@ def main():
     b = os.path.join(args.build, "bin")
     extra = shlex.split(args.extra) + [f"-j{args.jobs}", f"--gpu-arch={args.arch}"]
     print(f"{'net':<10} {'gates':>8} {'ptx s':>7} {'cubin s':>8} {'peak MiB':>9} "
-          f"{'spilling fns':>12} {'spill B':>8} {'SASS/gate':>9}", flush=True)
+          f"{'spilling fns':>12} {'spill B':>8} {'SASS/gate':>9} {'regs':>5} "
+          f"{'threads':>7} {'shared B':>8} {'warps/SM':>8}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for layers in args.nets.split(","):
             lgn = os.path.join(tmp, f"{layers}.lgn")
-            subprocess.run([os.path.join(b, "lgn-gen"), "--layers", layers, "--classes", "10",
-                            "--seed", "1", "-o", lgn], check=True)
+            passing = ["--pass-through", str(args.pass_through)] if args.pass_through >= 0 else []
+            subprocess.run([os.path.join(b, "lgn-gen"), "--inputs", "784", "--layers", layers,
+                            "--classes", "10", "--seed", "1", "-o", lgn] + passing, check=True)
             stats = os.path.join(tmp, "stats.json")
             subprocess.run([os.path.join(b, "lgc"), "-O2", lgn, "--emit=lgn", "-o", os.devnull,
                             f"--print-stats-json={stats}"], check=True)
@@ -91,8 +154,10 @@ def main():
                                           "-o", cubin] + extra, log)
             fns, spilled = spills(log)
             per_gate = sass_instructions(cubin) / max(1, gates)
+            regs, threads, shared = net_kernel(cubin, os.path.join(tmp, "net.ptx"))
             print(f"{layers:<10} {gates:>8} {ptx_s:>7.2f} {cubin_s:>8.2f} {peak:>9.0f} "
-                  f"{fns:>12} {spilled:>8} {per_gate:>9.2f}", flush=True)
+                  f"{fns:>12} {spilled:>8} {per_gate:>9.2f} {regs:>5} {threads:>7} "
+                  f"{shared:>8} {warps_per_sm(regs, threads, shared):>8}", flush=True)
 
 
 if __name__ == "__main__":
