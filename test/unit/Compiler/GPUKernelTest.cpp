@@ -472,26 +472,27 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
     size_t n = 3000;
     expectRunsMatch(*spilled, net, Samples(net, n, 5));
   }
+  // The module refused with `expected` on a device that the emulator's
+  // `variable` describes.
+  auto refused = [&](const char *variable, const char *value,
+                     const std::string &expected) {
+    ASSERT_EQ(setenv(variable, value, 1), 0);
+    std::unique_ptr<CudaNet> none;
+    Status refusal = CudaNet::open(module, none);
+    unsetenv(variable);
+    ASSERT_FALSE(refusal.ok());
+    EXPECT_NE(refusal.message().find(expected), std::string::npos)
+        << refusal.message();
+  };
   // A device with less shared memory per block than the module needs.
-  ASSERT_EQ(setenv("LGC_EMULATED_SHARED_OPTIN", "1024", 1), 0);
-  s = CudaNet::open(module, gpu);
-  unsetenv("LGC_EMULATED_SHARED_OPTIN");
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("bytes of shared memory per block, the device "
-                             "allows 1024"),
-            std::string::npos)
-      << s.message();
+  refused("LGC_EMULATED_SHARED_OPTIN", "1024",
+          "bytes of shared memory per block, the device allows 1024");
   // A device on which not one block of 64 threads fits (its registers):
   // a clear error when the module loads, not a failed launch later.
-  ASSERT_EQ(setenv("LGC_EMULATED_MAX_BLOCK_THREADS", "32", 1), 0);
-  s = CudaNet::open(module, gpu);
-  unsetenv("LGC_EMULATED_MAX_BLOCK_THREADS");
+  refused("LGC_EMULATED_MAX_BLOCK_THREADS", "32",
+          "lgc_net cannot run on this device: not one block of 64 threads "
+          "and");
   unsetenv("LGC_CUDA_DRIVER");
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("lgc_net cannot run on this device: not one "
-                             "block of 64 threads and"),
-            std::string::npos)
-      << s.message();
 }
 
 /// A module with both kernels (lgc --gpu-kernel=both) over the emulated
@@ -555,16 +556,18 @@ TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
   s = CudaNet::open(module, gpu);
   unsetenv("LGC_EMULATED_SHARED_OPTIN");
   ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_FALSE(gpu->hasBlockKernelBeside());
-  EXPECT_FALSE(gpu->launchesBlockKernel(1));
-  {
+  // Every launch on the thread kernel, bit-exact.
+  auto threadKernelOnly = [&](CudaNet &only, uint64_t seed) {
+    EXPECT_FALSE(only.hasBlockKernelBeside());
+    EXPECT_FALSE(only.launchesBlockKernel(1));
     long net0, block0, net1, block1;
     launches(&net0, &block0);
-    expectRunsMatch(*gpu, net, Samples(net, 100, 9));
+    expectRunsMatch(only, net, Samples(net, 100, seed));
     launches(&net1, &block1);
     EXPECT_GT(net1, net0);
     EXPECT_EQ(block1, block0);
-  }
+  };
+  threadKernelOnly(*gpu, 9);
   gpu.reset();
   // A block kernel of 256 threads on a device that runs blocks of at most
   // 128 (its registers): the thread kernel, whose blocks have 128, for
@@ -580,14 +583,8 @@ TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
     s = CudaNet::open(wideModule, threadOnly);
     unsetenv("LGC_EMULATED_MAX_BLOCK_THREADS");
     ASSERT_TRUE(s.ok()) << s.message();
-    EXPECT_FALSE(threadOnly->hasBlockKernelBeside());
     EXPECT_EQ(threadOnly->besideResidentBlocks(), 0u);
-    long net0, block0, net1, block1;
-    launches(&net0, &block0);
-    expectRunsMatch(*threadOnly, net, Samples(net, 100, 11));
-    launches(&net1, &block1);
-    EXPECT_GT(net1, net0);
-    EXPECT_EQ(block1, block0);
+    threadKernelOnly(*threadOnly, 11);
   }
   // Values that do not fit 1 KB of shared memory: no block kernel made.
   std::string spilled = dir.file("spilled.so"),
