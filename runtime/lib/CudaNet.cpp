@@ -317,11 +317,12 @@ Status CudaNet::open(const std::string &ptxPath,
                      (sharedBytes ? " and " + std::to_string(sharedBytes) +
                                         " bytes of shared memory"
                                   : std::string()) +
-                     " fits a multiprocessor (its registers per thread; "
-                     "recompile with lgc for this block size)");
+                     " fits a multiprocessor (its registers per thread "
+                     "times its threads exceed the device's; recompile with "
+                     "a smaller --gpu-max-registers or --gpu-block-threads)");
   net->netResident = unsigned(blocks);
-  net->waveSamples = size_t(std::max(1, sms)) * size_t(std::max(1, blocks)) *
-                     net->netBlockWords() * 64;
+  net->waveSamples =
+      size_t(std::max(1, sms)) * size_t(blocks) * net->netBlockWords() * 64;
   out = std::move(net);
   return Status::success();
 }

@@ -121,8 +121,9 @@ struct DriverOptions {
   bool gpuBlockKernel = false;
   unsigned gpuBlockWords = 0;
   unsigned gpuBlockUnroll = kDefaultGpuBlockUnroll;
-  /// The block kernel's threads per block (its .maxntid: ptxas fits the
-  /// registers to it).
+  /// The block kernel's threads per block (its .maxntid; with the blocks
+  /// its shared memory lets share a multiprocessor, .minnctapersm, ptxas
+  /// fits the registers to them).
   unsigned gpuBlockThreads = kDefaultGpuBlockThreads;
   /// The block kernel's words interleaved over its threads (thread t
   /// evaluates word t % S of its gates) instead of each thread evaluating

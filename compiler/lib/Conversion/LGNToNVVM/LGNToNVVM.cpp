@@ -1050,11 +1050,11 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
            phases = L + R + 2;
   // Blocks per multiprocessor: as many as its shared memory holds, up to
   // kGpuBlockThreadsPerMultiprocessor threads (whole warps: a block of 33
-  // threads takes two). Declared to ptxas, which
-  // otherwise fits the registers to one block: a word of 6x8000 (55 KB,
-  // four blocks by shared memory) then took 128 registers a thread, so
-  // only two blocks of 256 threads were resident; with 64, four (on an
-  // H200 its lgc_net ran 714 instead of 603 M images/s).
+  // threads takes two). Declared to ptxas, which otherwise fits the
+  // registers to one block: a word of 6x8000 (55 KB, four blocks by shared
+  // memory) then took 128 registers a thread, so only two blocks of 256
+  // threads were resident; with 64, four (on an H200 its lgc_net ran 714
+  // instead of 603 M images/s).
   unsigned resident = unsigned(std::clamp<uint64_t>(
       kGpuSharedPerMultiprocessor / (bytes + kGpuSharedReservedPerBlock), 1,
       std::max(1u, kGpuBlockThreadsPerMultiprocessor / llvm::alignTo(B, 32))));
