@@ -628,12 +628,9 @@ void packBlockThermometer(size_t start, size_t n, Threshold threshold,
     uint32_t width = F - f0 < 64 ? F - f0 : 64;
     for (unsigned v = 0; v < V; ++v) {
       size_t first = start + size_t(64) * v, count = wordCount(n, v);
-      // Word v of input k = j F + f0 + c (feature f0 + c of level j).
-      uint64_t *in = buf.in + v;
-      const uint32_t *slot = buf.slotOf;
+      // Word v of input j F + f0 + c (feature f0 + c of level j).
       auto word = [&](uint32_t j, uint32_t c) -> uint64_t & {
-        size_t k = size_t(j) * F + f0 + c;
-        return in[(slot ? slot[k] : k) * V];
+        return buf.in[buf.slot(j * F + f0 + c) * V + v];
       };
       if (!count) {
         for (uint32_t j = 0; j < levels; ++j)

@@ -477,11 +477,16 @@ void NetPartition::planBlocks(
         return false;
     return true;
   };
+  // The blocks that read all the inputs, in order (padded or not).
+  llvm::SmallPtrSet<Operation *, 8> readInputs;
   for (Operation *op : blockOps) {
     if (!frameInputs || !live.contains(op) || fedPools.contains(op))
       continue;
     WindowGeometry g = windowGeometry(op);
-    if (g.padding == 0 || !readsAllInputs(g))
+    if (!readsAllInputs(g))
+      continue;
+    readInputs.insert(op);
+    if (g.padding == 0)
       continue;
     if (!frame.height)
       frame = {g.height, g.width, g.padding};
@@ -570,9 +575,9 @@ void NetPartition::planBlocks(
       }
       // The framed inputs, in place: a block padding them less reads inside
       // the frame.
-      bool inFrame = frame.height && g.height == frame.height &&
-                     g.width == frame.width && g.padding <= frame.padding &&
-                     readsAllInputs(g);
+      bool inFrame = frame.height && readInputs.contains(op) &&
+                     g.height == frame.height && g.width == frame.width &&
+                     g.padding <= frame.padding;
       // In place: the operands are inputs (or an earlier block's results) at
       // consecutive indices, and no border is needed.
       std::optional<ValueHome> first = g.padding == 0 && !inFrame

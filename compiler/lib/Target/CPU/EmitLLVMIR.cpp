@@ -686,14 +686,19 @@ NetTables netTables(NetOp net, const NetPartition &partition,
   return tables;
 }
 
+/// The net's partition as the options lay it out (both entry points below).
+NetPartition partitionFor(NetOp net, const ConvertLGNToLLVMOptions &options) {
+  return NetPartition(net, options.gatesPerFunction, options.registerWindow,
+                      options.partGates, options.countInCode,
+                      options.frameInputs);
+}
+
 } // namespace
 
 std::unique_ptr<llvm::Module>
 lgc::emitNetModule(NetOp net, const ConvertLGNToLLVMOptions &options,
                    llvm::TargetMachine &tm, llvm::LLVMContext &context) {
-  NetPartition partition(net, options.gatesPerFunction, options.registerWindow,
-                         options.partGates, options.countInCode,
-                         options.frameInputs);
+  NetPartition partition = partitionFor(net, options);
   NetTables tables = netTables(net, partition, options.vectorWords);
   std::vector<unsigned> owner(partition.numChunks(), 0);
   return buildPart(partition, tables, options, owner, 0, 1, tm, context);
@@ -703,9 +708,7 @@ mlir::LogicalResult lgc::emitNetObjects(
     NetOp net, const ConvertLGNToLLVMOptions &options, unsigned jobs,
     llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
     std::vector<std::string> &objects, mlir::Location loc) {
-  NetPartition partition(net, options.gatesPerFunction, options.registerWindow,
-                         options.partGates, options.countInCode,
-                         options.frameInputs);
+  NetPartition partition = partitionFor(net, options);
   NetTables tables = netTables(net, partition, options.vectorWords);
   unsigned parts = partCount(jobs, partition.numChunks());
   std::vector<size_t> sizes;
