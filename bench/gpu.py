@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """GPU backend compile benchmark, not a test (no GPU needed; the CUDA
-Toolkit's ptxas, nvlink and readelf are).
+Toolkit's ptxas and nvlink are).
 
 Random 784-input, 10-class nets (lgn-gen, seed 1) are compiled with lgc -O2
 to PTX and to a loadable cubin: wall time and peak memory of each (the peak
@@ -42,15 +42,25 @@ def run_measured(cmd, log=None):
     return wall, usage.ru_maxrss / 1024
 
 
+def cubin_sections(cubin):
+    """(name, section header, the file's bytes) for each section of a cubin
+    (ELF64; header fields: name, type, flags, addr, offset, size, link,
+    info, addralign, entsize)."""
+    with open(cubin, "rb") as f:
+        d = f.read()
+    shoff, = struct.unpack_from("<Q", d, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", d, 0x3A)
+    header = lambda i: struct.unpack_from("<IIQQQQIIQQ", d, shoff + i * shentsize)
+    names = header(shstrndx)[4]
+    for i in range(shnum):
+        h = header(i)
+        yield d[names + h[0]:d.index(b"\0", names + h[0])].decode(), h, d
+
+
 def sass_instructions(cubin):
-    """Instructions in the cubin's code sections."""
-    out = subprocess.run(["readelf", "-SW", cubin], capture_output=True, text=True).stdout
-    total = 0
-    for line in out.splitlines():
-        m = re.search(r"\]\s+\.text\.\S+\s+\S+\s+\S+\s+\S+\s+([0-9a-f]+)", line)
-        if m:
-            total += int(m.group(1), 16) // 16
-    return total
+    """Instructions in the cubin's code sections (16 bytes each)."""
+    return sum(h[5] // 16 for name, h, _ in cubin_sections(cubin)
+               if name.startswith(".text."))
 
 
 def spills(log):
@@ -71,16 +81,8 @@ def kernel_registers(cubin, kernel="lgc_net"):
     the .nv.info section's EIATTR_REGCOUNT entry (format 4, attribute 0x2f:
     symbol index, registers) for the symbol that the kernel's .text section
     names in its sh_info."""
-    with open(cubin, "rb") as f:
-        d = f.read()
-    shoff, = struct.unpack_from("<Q", d, 0x28)
-    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", d, 0x3A)
-    header = lambda i: struct.unpack_from("<IIQQQQIIQQ", d, shoff + i * shentsize)
-    names = header(shstrndx)[4]
     symbol, counts = None, {}
-    for i in range(shnum):
-        h = header(i)
-        name = d[names + h[0]:d.index(b"\0", names + h[0])].decode()
+    for name, h, d in cubin_sections(cubin):
         if name == ".text." + kernel:
             symbol = h[7]
         elif name == ".nv.info":

@@ -95,43 +95,37 @@ step "bench_6x8000_old: cubin"
   --gpu-max-registers=0 --gpu-register-window=128 -o "$DIR/bench_6x8000_old.cubin"
 echo "bench bench_6x8000_old bench_6x8000_old.cubin 4000000 bench_6x8000.so" >> "$manifest"
 echo "bench bench_6x64000_4M bench_6x64000.cubin 4000000 bench_6x64000.so" >> "$manifest"
-# The block kernel on 6x8000: two words per block (its choice: 110 KB of
-# shared memory) and four (220 KB, one block per multiprocessor), four gates
-# per thread and round, each thread evaluating every word of its gates (the
-# fastest forms of an earlier run: docs/gpu-backend.md); suffix i: the words
-# interleaved over the threads (--gpu-block-interleave: a half warp reads
-# the S words of 16 / S gates) at 2, 4 and 8 gates a round; suffix w: the
-# earlier argmax, a thread per word (--gpu-block-word-argmax), for a
-# before/after of the argmax a thread per sample.
-for variant in "2 4 128" "4 4 128" "2 4 128 w" "4 4 128 w" "2 4 128 i" \
-  "4 4 128 i" "4 8 128 i" "4 2 128 i"; do
+# The block kernel on 6x8000 ("S U T [i|w]": S words per block, U gates
+# per thread and round, T threads a block): two words per block (its
+# choice: 110 KB of shared memory) and four (220 KB, one block per
+# multiprocessor), four gates per thread and round, each thread evaluating
+# every word of its gates (the fastest forms of an earlier run:
+# docs/gpu-backend.md); suffix i: the words interleaved over the threads
+# (--gpu-block-interleave: a half warp reads the S words of 16 / S gates)
+# at 2, 4 and 8 gates a round; suffix w: the earlier argmax, a thread per
+# word (--gpu-block-word-argmax), for a before/after of the argmax a thread
+# per sample. Those rows, in blocks of 256 threads, are named by their
+# register cap (_r128) as when they were first measured. Larger blocks
+# (_tT): the block-kernel rows measured so far had 8 warps per
+# multiprocessor (four words: one block of 256 threads fits its shared
+# memory) or 16 (two words, two blocks) and issued an instruction in a
+# quarter of the cycles: latency-bound. Blocks of 1,024 threads (ptxas fits
+# their registers to 64 a thread) or two of 512 give 32 warps.
+for variant in "2 4 256" "4 4 256" "2 4 256 w" "4 4 256 w" "2 4 256 i" \
+  "4 4 256 i" "4 8 256 i" "4 2 256 i" "4 4 1024 i" "4 2 1024 i" \
+  "4 1 1024 i" "4 4 1024" "4 4 512 i" "2 4 512 i"; do
   set -- $variant
-  name="bench_6x8000_block$1_u$2_r$3${4:-}"
+  size=r128
+  [ "$3" != 256 ] && size=t$3
+  name="bench_6x8000_block$1_u$2_$size${4:-}"
   step "$name: cubin"
   extra=()
   [ "${4:-}" = i ] && extra+=(--gpu-block-interleave)
   [ "${4:-}" = w ] && extra+=(--gpu-block-word-argmax)
   "$B/lgc" -O2 "$DIR/bench_6x8000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
     --gpu-kernel=block --gpu-block-words=$1 --gpu-block-unroll=$2 \
-    --gpu-max-registers=$3 "${extra[@]}" -o "$DIR/$name.cubin"
-  echo "bench $name $name.cubin 4000000 bench_6x8000.so" >> "$manifest"
-done
-# Larger blocks (suffix tT: T threads a block). The block-kernel rows
-# measured so far had 8 warps per multiprocessor (four words: one block of
-# 256 threads fits its shared memory) or 16 (two words, two blocks) and
-# issued an instruction in a quarter of the cycles: latency-bound. Blocks of
-# 1,024 threads (ptxas fits their registers to 64 a thread) or two of 512
-# give 32 warps.
-for variant in "4 4 i 1024" "4 2 i 1024" "4 1 i 1024" "4 4 - 1024" \
-  "4 4 i 512" "2 4 i 512"; do
-  set -- $variant
-  name="bench_6x8000_block$1_u$2_t$4"
-  extra=()
-  [ "$3" = i ] && name+=i && extra+=(--gpu-block-interleave)
-  step "$name: cubin"
-  "$B/lgc" -O2 "$DIR/bench_6x8000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
-    --gpu-kernel=block --gpu-block-words=$1 --gpu-block-unroll=$2 \
-    --gpu-block-threads=$4 "${extra[@]}" -o "$DIR/$name.cubin"
+    --gpu-block-threads=$3 --gpu-max-registers=128 "${extra[@]}" \
+    -o "$DIR/$name.cubin"
   echo "bench $name $name.cubin 4000000 bench_6x8000.so" >> "$manifest"
 done
 # Both designs in one module: 4M images take the thread kernel, the
