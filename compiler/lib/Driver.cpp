@@ -370,6 +370,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.blockInterleaveWords = opts.gpuBlockInterleave;
   lowering.bothKernels = opts.gpuBothKernels;
   lowering.blockWordArgmax = opts.gpuBlockWordArgmax;
+  lowering.blockWordBits = opts.gpuBlockWordBits;
   lowering.blockSharedTarget = opts.gpuBlockShared;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();

@@ -30,6 +30,15 @@ constexpr int CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97;
 constexpr int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 constexpr int CU_JIT_ERROR_LOG_BUFFER = 5;
 constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
+
+/// Whether a block kernel's shape table (GeneratedABI.h) describes a
+/// launch this runtime can make: 1, 2, 4 or 8 words of 32 or 64 bits a
+/// block, and some threads.
+bool blockShapeValid(const int32_t *shape) {
+  int32_t S = shape[abi::kGpuBlockWords], bits = shape[abi::kGpuBlockWordBits];
+  return (S == 1 || S == 2 || S == 4 || S == 8) && (bits == 32 || bits == 64) &&
+         shape[abi::kGpuBlockThreads] > 0;
+}
 } // namespace
 
 struct CudaNet::Driver {
@@ -238,6 +247,9 @@ Status CudaNet::open(const std::string &ptxPath,
   unsigned netThreads = net->netBlockThreads();
   size_t sharedBytes = net->netSharedBytes();
   if (net->blockKernel()) {
+    if (!blockShapeValid(net->shape))
+      return Status::errorAt(ptxPath,
+                             "malformed " + std::string(abi::kShapeSymbol));
     if (sharedBytes > size_t(optin))
       return Status::errorAt(
           ptxPath, "the block kernel needs " + std::to_string(sharedBytes) +
@@ -261,10 +273,8 @@ Status CudaNet::open(const std::string &ptxPath,
                                    sizeof(net->blockShape));
         !s)
       return s;
-    int32_t S = net->blockShape[abi::kGpuBlockWords];
-    if ((S != 1 && S != 2 && S != 4 && S != 8) ||
+    if (!blockShapeValid(net->blockShape) ||
         net->blockShape[abi::kScratchSlots] != 0 ||
-        net->blockShape[abi::kGpuBlockThreads] <= 0 ||
         net->blockShape[abi::kPlanes] != net->shape[abi::kPlanes])
       return Status::errorAt(ptxPath, "malformed " +
                                           std::string(abi::kBlockShapeSymbol));
@@ -322,7 +332,7 @@ Status CudaNet::open(const std::string &ptxPath,
                      "a smaller --gpu-max-registers or --gpu-block-threads)");
   net->netResident = unsigned(blocks);
   net->waveSamples =
-      size_t(std::max(1, sms)) * size_t(blocks) * net->netBlockWords() * 64;
+      size_t(std::max(1, sms)) * size_t(blocks) * net->netBlockSamples();
   out = std::move(net);
   return Status::success();
 }

@@ -265,9 +265,10 @@ static cl::opt<std::string> gpuKernel(
     cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuBlockWords(
     "gpu-block-words",
-    cl::desc("GPU block kernel: 64-sample words per block (1, 2, 4 or 8; "
-             "default 0: the most whose shared memory leaves room for two "
-             "blocks per multiprocessor)"),
+    cl::desc("GPU block kernel: words (64 or 32 samples each, "
+             "--gpu-block-word-bits) per block (1, 2, 4 or 8; default 0: the "
+             "most whose shared memory leaves room for two blocks per "
+             "multiprocessor)"),
     cl::value_desc("N"), cl::init(0), cl::cat(lgcCategory));
 // Help texts that name a default are built once and kept: cl::desc holds
 // only a reference to its text (a temporary printed freed memory).
@@ -315,6 +316,14 @@ static cl::opt<bool> gpuBlockWordArgmax(
              "(the earlier form, kept to measure against) instead of a "
              "thread per sample"),
     cl::init(false), cl::Hidden, cl::cat(lgcCategory));
+static cl::opt<unsigned> gpuBlockWordBits(
+    "gpu-block-word-bits",
+    cl::desc("GPU block kernel: bits of its words, 64 or 32 (a value takes "
+             "half the shared memory at 32, and one word may take all a "
+             "block can have, so the values of nets too wide for 64-bit "
+             "words fit; default: 32 only where a 64-bit word's values do "
+             "not fit a block's shared memory and a 32-bit word's do)"),
+    cl::value_desc("BITS"), cl::init(0), cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuBlockShared(
     "gpu-block-shared", cl::desc(gpuBlockSharedHelp), cl::value_desc("BYTES"),
     cl::init(lgc::kDefaultGpuBlockSharedTarget), cl::cat(lgcCategory));
@@ -415,6 +424,13 @@ int main(int argc, char **argv) {
   opts.gpuBlockThreads = gpuBlockThreads;
   opts.gpuBlockInterleave = gpuBlockInterleave;
   opts.gpuBlockWordArgmax = gpuBlockWordArgmax;
+  if (gpuBlockWordBits.getNumOccurrences() && gpuBlockWordBits != 32 &&
+      gpuBlockWordBits != 64)
+    return fail("invalid --gpu-block-word-bits=" + Twine(gpuBlockWordBits) +
+                " (32 or 64)");
+  if (gpuBlockWordBits == 32 && gpuBlockWordArgmax)
+    return fail("--gpu-block-word-argmax needs --gpu-block-word-bits=64");
+  opts.gpuBlockWordBits = gpuBlockWordBits;
   if (gpuBlockShared < 1024 ||
       gpuBlockShared > lgc::kDefaultGpuBlockSharedLimit)
     return fail("invalid --gpu-block-shared=" + Twine(gpuBlockShared) +
@@ -423,7 +439,7 @@ int main(int argc, char **argv) {
   // The block kernel's options mean nothing to the thread kernel.
   for (const cl::Option *blockOnly : std::initializer_list<const cl::Option *>{
            &gpuBlockWords, &gpuBlockUnroll, &gpuBlockThreads, &gpuBlockShared,
-           &gpuBlockInterleave, &gpuBlockWordArgmax})
+           &gpuBlockInterleave, &gpuBlockWordArgmax, &gpuBlockWordBits})
     if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
       return fail("--" + blockOnly->ArgStr +
                   " needs --gpu-kernel=block or --gpu-kernel=both");

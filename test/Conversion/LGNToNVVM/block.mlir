@@ -1,7 +1,7 @@
 // RUN: lgc-opt %s --convert-lgn-to-nvvm=block-kernel=true | FileCheck %s
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-words=1 block-threads=64" | FileCheck %s --check-prefix=ONE
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true host-mode=true" | FileCheck %s --check-prefix=HOST
-// RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-words=1 block-shared-limit=48" | FileCheck %s --check-prefix=SPILL
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-words=1 block-shared-limit=48 block-word-bits=64" | FileCheck %s --check-prefix=SPILL
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-words=2 block-threads=33 block-interleave-words=true" | FileCheck %s --check-prefix=INTER
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true both-kernels=true" | FileCheck %s --check-prefix=BOTH
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-word-argmax=true" | FileCheck %s --check-prefix=WORD
@@ -16,10 +16,10 @@
 // The count is one reduction (2 bits a class: one group): its inputs are
 // class 0's slots 4 (%2) and 2 (%a), class 1's 6 (%1) and 5 (%0); its
 // 2 x 2 planes take slot 3 (%b, free since level 1) and three new ones.
-// Shape: ABI 5, ..., scratch 0, then 8 words per block (10 slots x 8
+// Shape: ABI 9, ..., scratch 0, then 8 words per block (10 slots x 8
 // words x 8 bytes = 640), 256 threads, 5 phases (inputs, 2 levels, the
-// reduction, argmax).
-// CHECK: @__lgc_gen_shape(dense<[8, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0, 0, 0, 0]>
+// reduction, argmax), ..., 64-bit words.
+// CHECK: @__lgc_gen_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0, 0, 0, 0, 64]>
 // CHECK: @__lgc_gen_block_inputs(dense<[0, 2, 1, 3, 2, 4]>
 // CHECK: @__lgc_gen_block_gates(dense<[2251821288718338, 1688875630329859, 3940666854211589]> : tensor<3xi64>
 // CHECK: @__lgc_gen_block_levels(dense<[0, 2, 3]>
@@ -59,13 +59,13 @@
 // CHECK-NEXT: nvvm.barrier0
 // CHECK-NOT: __lgc_gpu_thread
 
-// ONE: @__lgc_gen_shape(dense<[8, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 64, 80, 5, 1, 0, 0, 0, 0]>
+// ONE: @__lgc_gen_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 64, 80, 5, 1, 0, 0, 0, 0, 64]>
 // ONE: llvm.func @lgc_net({{.*}}nvvm.maxntid = array<i32: 64, 1, 1>, nvvm.minctasm = 16 : i32
 
 // Shared memory for 6 of the 10 slots (48 bytes): slots 6-9 are rows 0-3
 // of the scratch array (shape[kScratchSlots] = 4), reached through a
 // generic pointer to either.
-// SPILL: @__lgc_gen_shape(dense<[8, 3, 3, 2, 4, 3, 1, 2, 4, 1, 1, 256, 48, 5, 1, 0, 0, 0, 0]>
+// SPILL: @__lgc_gen_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 4, 1, 1, 256, 48, 5, 1, 0, 0, 0, 0, 64]>
 // SPILL-LABEL: llvm.func internal @__lgc_gpu_block_phase
 // SPILL: llvm.addrspacecast %arg4 : !llvm.ptr<3> to !llvm.ptr
 // SPILL: llvm.icmp "ult" {{.*}} : i64
@@ -76,7 +76,7 @@
 // level, thread t takes word t % 2 of the gates of thread t / 2 (4 a round
 // each); thread 32, the odd one out of 33, takes none (its start is the
 // level's end).
-// INTER: @__lgc_gen_shape(dense<[8, 3, 3, 2, 4, 3, 1, 2, 0, 1, 2, 33, 384, 5, 1, 0, 0, 0, 0]>
+// INTER: @__lgc_gen_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 0, 1, 2, 33, 384, 5, 1, 0, 0, 0, 0, 64]>
 // INTER-LABEL: llvm.func internal @__lgc_gpu_block_phase
 // INTER: llvm.getelementptr %{{.*}}[%arg7]
 // INTER-NEXT: llvm.load
@@ -98,13 +98,13 @@
 // scratch 3 rows), the packing kernels once, then the block kernel as
 // lgc_net_block with its own shape table (the block slots as above); its
 // phase function is to be inlined by LLVM (relocatable parts keep calls).
-// BOTH: @__lgc_gen_shape(dense<[8, 3, 3, 2, 4, 3, 1, 2, 3, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0]>
+// BOTH: @__lgc_gen_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 3, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]>
 // BOTH: llvm.func internal @__lgc_gpu_thread(
 // BOTH: llvm.func @lgc_pack_u8(
 // BOTH: llvm.func @lgc_pack_bits(
 // BOTH: llvm.func @lgc_net(
 // BOTH-NOT: nvvm.maxntid
-// BOTH: @__lgc_gen_block_shape(dense<[8, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0, 0, 0, 0]>
+// BOTH: @__lgc_gen_block_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0, 0, 0, 0, 64]>
 // BOTH-NOT: @__lgc_gen_shape(
 // BOTH: llvm.func internal @__lgc_gpu_block_phase({{.*}}passthrough = ["nounwind", "alwaysinline"]
 // BOTH-NOT: llvm.func @lgc_pack

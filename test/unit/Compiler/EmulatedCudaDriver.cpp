@@ -261,10 +261,10 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
         (sharedBytes > 48 * 1024 &&
          int(sharedBytes) > f->module->sharedGranted))
       return kInvalidValue;
-    int64_t words = i64(4), S = shape[abi::kGpuBlockWords];
-    std::vector<uint64_t> shared(sharedBytes / 8);
+    int64_t words = i64(4), samples = int64_t(abi::gpuBlockSamples(shape));
+    std::vector<uint64_t> shared((sharedBytes + 7) / 8);
     for (int64_t block = 0; block < int64_t(gx); ++block) {
-      if (block * S >= words)
+      if (block * samples >= words * 64)
         continue;
       std::fill(shared.begin(), shared.end(), 0xa5a5a5a5a5a5a5a5ull);
       for (int64_t p = 0; p < int64_t(shape[abi::kGpuBlockPhases]); ++p)

@@ -91,7 +91,8 @@ void expectRunsMatch(CudaNet &gpu, const Net &net, const Samples &d) {
 /// The block kernel's lowering options for buildHostModeLibrary; 0 leaves
 /// the lowering's default (words: the most that fit).
 struct BlockOptions {
-  unsigned words = 0, threads = 0, unroll = 0;
+  /// wordBits: 64 or 32 (0: the lowering's choice).
+  unsigned words = 0, threads = 0, unroll = 0, wordBits = 0;
   /// Shared memory (limit and target): less than the values sends the
   /// slots past it to global memory.
   unsigned sharedLimit = 0;
@@ -126,6 +127,7 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
     lowering.blockInterleaveWords = block->interleave;
     lowering.bothKernels = block->bothKernels;
     lowering.blockWordArgmax = block->wordArgmax;
+    lowering.blockWordBits = block->wordBits;
     if (block->sharedLimit)
       lowering.blockSharedLimit = lowering.blockSharedTarget =
           block->sharedLimit;
@@ -254,25 +256,34 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     int64_t K = shape[lgc::abi::kPlanes],
             slots = shape[lgc::abi::kScratchSlots];
     // The block kernel of the same net, each thread evaluating every word
-    // of its gates (the argmax a thread per sample), and with the words
-    // interleaved over the threads (the argmax a thread per word).
+    // of its gates (the argmax a thread per sample), with the words
+    // interleaved over the threads (the argmax a thread per word), and in
+    // 32-bit words (interleaved in every other case).
     struct BlockLibrary {
       void *handle;
       BlockPhaseFn phase;
       const int32_t *shape;
-      int64_t S, B, phases, sharedWords;
+      int64_t S, B, phases, sharedWords, bits;
+      std::string name;
     };
     std::vector<BlockLibrary> blockLibraries;
-    for (bool interleave : {false, true}) {
-      SCOPED_TRACE(interleave ? "words interleaved" : "words per thread");
-      std::string blockSo = so + (interleave ? ".interleaved.so" : ".block.so");
+    for (int variant : {0, 1, 2}) {
+      bool interleave = variant == 1 || (variant == 2 && index % 2);
+      std::string name = variant == 2      ? "32-bit words"
+                         : variant == 1    ? "words interleaved"
+                                           : "words per thread";
+      SCOPED_TRACE(name);
+      std::string blockSo = so + ".block" + std::to_string(variant) + ".so";
       // Gates per thread and round: 1 to 4 (index was advanced above).
       BlockOptions options;
       options.words = unsigned(c.blockWords);
       options.threads = c.blockThreads;
       options.unroll = 1 + unsigned(index) % 4;
-      options.sharedLimit = c.blockShared;
-      options.interleave = options.wordArgmax = interleave;
+      // 32-bit words in half the shared memory: the same slots spill.
+      options.sharedLimit = variant == 2 ? c.blockShared / 2 : c.blockShared;
+      options.interleave = interleave;
+      options.wordArgmax = variant == 1;
+      options.wordBits = variant == 2 ? 32 : 64;
       ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window,
                                        blockSo, &options));
       void *hb = dlopen(blockSo.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -289,7 +300,10 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
                        blockShape[lgc::abi::kGpuBlockWords],
                        blockShape[lgc::abi::kGpuBlockThreads],
                        blockShape[lgc::abi::kGpuBlockPhases],
-                       blockShape[lgc::abi::kGpuSharedBytes] / 8};
+                       (blockShape[lgc::abi::kGpuSharedBytes] + 7) / 8,
+                       blockShape[lgc::abi::kGpuBlockWordBits],
+                       name};
+      EXPECT_EQ(lib.bits, int64_t(options.wordBits));
       int64_t S = lib.S;
       if (c.blockWords > 0)
         EXPECT_EQ(S, c.blockWords);
@@ -298,11 +312,16 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       EXPECT_EQ(lib.B, c.blockThreads ? int64_t(std::max(32u, c.blockThreads))
                                       : int64_t(kDefaultGpuBlockThreads));
       EXPECT_EQ(blockShape[lgc::abi::kPlanes], K);
-      EXPECT_EQ(lib.sharedWords % S, 0);
-      // Interleaved words: rows of 16 / S slots modulo 16 (the bank
-      // spread), where the shared memory was not cut to a limit.
+      // Rows of `rows` slots, one a word.
+      int64_t bytes = blockShape[lgc::abi::kGpuSharedBytes];
+      EXPECT_EQ(bytes % (S * lib.bits / 8), 0);
+      int64_t rows = bytes / (S * lib.bits / 8);
+      // Interleaved words: rows of banks / S slots modulo banks (the bank
+      // spread; 16 pairs of banks for 64-bit words, 32 banks for 32-bit
+      // ones), where the shared memory was not cut to a limit.
+      int64_t banks = lib.bits == 64 ? 16 : 32;
       if (interleave && S > 1 && !c.blockShared)
-        EXPECT_EQ(lib.sharedWords / S % 16, 16 / S);
+        EXPECT_EQ(rows % banks, banks / S);
       // A shared memory smaller than the values: the rest in global memory.
       if (c.blockShared)
         EXPECT_GT(blockShape[lgc::abi::kScratchSlots], 0);
@@ -373,9 +392,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       for (const BlockLibrary &lib : blockLibraries)
         for (bool reverse : {true, false}) {
           SCOPED_TRACE(reverse ? "threads in reverse" : "threads in order");
-          SCOPED_TRACE(&lib == &blockLibraries[0] ? "words per thread"
-                                                  : "words interleaved");
-          ASSERT_EQ(words % lib.S, 0);
+          SCOPED_TRACE(lib.name);
+          ASSERT_EQ(words * 64 % (lib.S * lib.bits), 0);
           std::vector<uint64_t> blockPlanes(planes.size(), 0x3c3c);
           std::vector<uint32_t> blockClasses(classes.size(), 777);
           std::vector<uint64_t> blockScratch(
@@ -463,6 +481,7 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
     BlockOptions tight = block;
     tight.unroll = 2;
     tight.sharedLimit = 1024;
+    tight.wordBits = 64;
     ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, small,
                                 smallModule, &tight));
     std::unique_ptr<CudaNet> spilled;
@@ -471,6 +490,34 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
     EXPECT_EQ(spilled->netSharedBytes(), size_t(1024));
     size_t n = 3000;
     expectRunsMatch(*spilled, net, Samples(net, n, 5));
+  }
+  // 32-bit words, one a block: two blocks per 64-bit word of the arrays
+  // (a grid of twice the words), each writing its half of the planes and
+  // its 32 samples' classes.
+  {
+    std::string halfSo = dir.file("half.so"), halfModule = dir.file("h.cubin");
+    BlockOptions half = block;
+    half.words = 1;
+    half.wordBits = 32;
+    ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, halfSo,
+                                halfModule, &half));
+    std::unique_ptr<CudaNet> halves;
+    Status s3 = CudaNet::open(halfModule, halves);
+    ASSERT_TRUE(s3.ok()) << s3.message();
+    EXPECT_EQ(halves->netBlockWordBits(), 32u);
+    EXPECT_EQ(halves->netBlockSamples(), size_t(32));
+    EXPECT_EQ(halves->samplesPerWave(), halves->residentBlocks() * size_t(32));
+    for (size_t n : {size_t(1), size_t(33), size_t(5000)}) {
+      SCOPED_TRACE(n);
+      Samples samples(net, n, n + 9);
+      expectRunsMatch(*halves, net, samples);
+      std::vector<uint32_t> got(n, 999);
+      ASSERT_TRUE(halves
+                      ->stream(CudaNet::Input::Packed, samples.bits.data(), n,
+                               got.data(), 2048, nullptr)
+                      .ok());
+      EXPECT_EQ(got, samples.want);
+    }
   }
   // The module refused with `expected` on a device that the emulator's
   // `variable` describes.

@@ -135,6 +135,9 @@ struct DriverOptions {
   /// The block kernel's argmax as a thread per word (the earlier form, for
   /// measurements) instead of a thread per sample.
   bool gpuBlockWordArgmax = false;
+  /// Bits of the block kernel's words, 64 or 32 (0: 32 where only those
+  /// let a word's values fit shared memory).
+  unsigned gpuBlockWordBits = 0;
   /// The block kernel's shared memory per block that words per block aim
   /// at, and where values that do not fit stop (the rest in global memory).
   unsigned gpuBlockShared = kDefaultGpuBlockSharedTarget;

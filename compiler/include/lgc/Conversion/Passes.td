@@ -99,7 +99,8 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "choose per launch; the block kernel is left out where its values "
            "do not fit shared memory">,
     Option<"blockWords", "block-words", "unsigned", "0",
-           "Block kernel: words (64 samples each) per block, 1, 2, 4 or 8; "
+           "Block kernel: words (of block-word-bits samples each) per "
+           "block, 1, 2, 4 or 8; "
            "0: the most whose shared memory fits block-shared-target">,
     Option<"blockThreads", "block-threads", "unsigned",
            "lgc::kDefaultGpuBlockThreads", "Block kernel: threads per block">,
@@ -123,7 +124,13 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "64 samples, the earlier form) instead of a thread per sample">,
     Option<"blockSharedLimit", "block-shared-limit", "unsigned",
            "lgc::kDefaultGpuBlockSharedLimit",
-           "Block kernel: the most shared memory a block may use (bytes)">
+           "Block kernel: the most shared memory a block may use (bytes)">,
+    Option<"blockWordBits", "block-word-bits", "unsigned", "0",
+           "Block kernel: bits of its words, 64 or 32 (half the shared "
+           "memory a value, half the samples a word; one 32-bit word may "
+           "take up to block-shared-limit before values go to scratch); 0: "
+           "32 where one 64-bit word's values exceed block-shared-limit and "
+           "one 32-bit word's do not, else 64">
   ];
 }
 

@@ -131,7 +131,9 @@ private:
   /// last.
   class Counter {
   public:
-    Counter(NVVMLowering &l, unsigned K) : l(l), columns(K) {}
+    /// `zero`: the zero word of the values added (64 bits by default).
+    Counter(NVVMLowering &l, unsigned K, Value zero = nullptr)
+        : l(l), zero(zero), columns(K) {}
     /// Adds `v`, whose bits weigh 2^w.
     void add(unsigned w, Value v);
     /// The sum, plane j of weight 2^j.
@@ -139,6 +141,7 @@ private:
 
   private:
     NVVMLowering &l;
+    Value zero;
     std::vector<SmallVector<Value, 3>> columns;
   };
   /// Loops and branches in the current function: `body(i)` for i = start,
@@ -726,7 +729,7 @@ SmallVector<Value> NVVMLowering::Counter::planes() {
     }
   SmallVector<Value> sum;
   for (auto &col : columns)
-    sum.push_back(col.empty() ? l.zeros() : col.front());
+    sum.push_back(col.empty() ? (zero ? zero : l.zeros()) : col.front());
   return sum;
 }
 
@@ -779,25 +782,29 @@ struct BlockSchedule {
 /// Shared memory serves a warp's 8-byte accesses half a warp at a time,
 /// each from 16 pairs of banks: lanes whose slots agree modulo 16 but
 /// differ conflict (the layout is word-major, so this holds for every
-/// word of a block).
+/// word of a block). Its 4-byte accesses (32-bit words) it serves a whole
+/// warp at a time from the 32 banks: the same with 32 lanes and modulo 32.
 constexpr unsigned kBankPairs = 16;
+constexpr unsigned kBanks = 32;
 
 /// The positions of a level's gates (0 .. n - 1, as the block kernel's
-/// loop hands them out) grouped by the half warp that evaluates them in one
-/// instruction. Thread t takes gate position t * U + u of each round of
-/// B * U, for every word; with the words interleaved (S > 1), thread t
-/// takes word t % S of position (t / S) * U + u of each round of B / S * U,
-/// so a half warp holds 16 / S gates, each for all S words.
-std::vector<std::vector<unsigned>> halfWarpGroups(unsigned n, unsigned B,
-                                                  unsigned U, unsigned S) {
+/// loop hands them out) grouped by the `lanes` threads whose accesses
+/// shared memory serves at once (16 for 64-bit words, 32 for 32-bit ones).
+/// Thread t takes gate position t * U + u of each round of B * U, for every
+/// word; with the words interleaved (S > 1), thread t takes word t % S of
+/// position (t / S) * U + u of each round of B / S * U, so a group holds
+/// lanes / S gates, each for all S words.
+std::vector<std::vector<unsigned>> laneGroups(unsigned n, unsigned B,
+                                              unsigned U, unsigned S,
+                                              unsigned lanes) {
   std::vector<std::vector<unsigned>> groups;
   unsigned G = B / S;
   for (unsigned round = 0; round * G * U < n; ++round)
-    for (unsigned half = 0; half * kBankPairs < B; ++half)
+    for (unsigned half = 0; half * lanes < B; ++half)
       for (unsigned u = 0; u < U; ++u) {
         std::vector<unsigned> group;
-        for (unsigned lane = 0; lane < kBankPairs; ++lane) {
-          unsigned t = half * kBankPairs + lane;
+        for (unsigned lane = 0; lane < lanes; ++lane) {
+          unsigned t = half * lanes + lane;
           // Threads past the last whole set of S (B not a multiple of S)
           // evaluate nothing.
           if (t >= G * S)
@@ -813,10 +820,12 @@ std::vector<std::vector<unsigned>> halfWarpGroups(unsigned n, unsigned B,
 }
 
 /// The block kernel's tables for `order`; `S` > 1: the words of a block
-/// are interleaved over the threads (halfWarpGroups), 1: each thread
-/// evaluates its gates for every word.
+/// are interleaved over the threads (laneGroups), 1: each thread
+/// evaluates its gates for every word; `banks`: kBankPairs for 64-bit
+/// words, kBanks for 32-bit ones.
 BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
-                             unsigned U, unsigned S, bool spreadBanks) {
+                             unsigned U, unsigned S, bool spreadBanks,
+                             unsigned banks) {
   BlockSchedule s;
   llvm::DenseMap<Value, unsigned> level, lastUse, slot;
   for (GateOp g : order) {
@@ -867,22 +876,24 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
   for (unsigned l = 1; l <= top; ++l) {
     release(freedAfter[l - 1]);
     // The gates of a level may run in any order and take any free slot:
-    // each half warp gets gates whose operands' slots differ modulo M as
-    // far as a window of candidates allows (greedy), and result slots that
-    // do, so its loads and stores spread over the banks. M is the number of
-    // gates a half warp evaluates at once: 16, or 16 / S with the words
-    // interleaved, whose word s of slot k then lies in bank pair
-    // (s * 16 / S + k) % 16 (the shared array's rows are padded for that).
-    const unsigned M = kBankPairs / S;
+    // each group of lanes served at once (a half warp for 64-bit words)
+    // gets gates whose operands' slots differ modulo M as far as a window
+    // of candidates allows (greedy), and result slots that do, so its loads
+    // and stores spread over the banks. M is the number of gates such a
+    // group evaluates at once: `banks` (16 pairs, or 32 banks for 32-bit
+    // words), or banks / S with the words interleaved, whose word s of
+    // slot k then lies in bank (pair) (s * banks / S + k) % banks (the
+    // shared array's rows are padded for that).
+    const unsigned M = banks / S;
     std::vector<GateOp> pool = byLevel[l];
     std::vector<GateOp> placed(pool.size());
     const size_t kWindow = spreadBanks ? 64 : 1;
     size_t next = 0;
     std::vector<bool> used(pool.size());
     for (const std::vector<unsigned> &group :
-         halfWarpGroups(unsigned(pool.size()), B, U, S)) {
-      unsigned countA[kBankPairs] = {}, countB[kBankPairs] = {};
-      bool taken[kBankPairs] = {};
+         laneGroups(unsigned(pool.size()), B, U, S, banks)) {
+      unsigned countA[kBanks] = {}, countB[kBanks] = {};
+      bool taken[kBanks] = {};
       for (unsigned p : group) {
         while (next < pool.size() && used[next])
           ++next;
@@ -988,55 +999,82 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
            << "block-threads must be at most " << kMaxGpuBlockThreads
            << " (a CUDA block's limit), not " << B;
   unsigned U = std::max(1u, unsigned(options.blockUnroll));
-  BlockSchedule sched =
-      scheduleBlocks(net, order, B, U, /*S=*/1, options.blockSpreadBanks);
+  BlockSchedule sched = scheduleBlocks(net, order, B, U, /*S=*/1,
+                                       options.blockSpreadBanks, kBankPairs);
   unsigned C = net.getClasses(), K = sched.K;
-  // Shared memory: S words per slot.
+  // Shared memory: S words of `bits` bits per slot.
   uint64_t slots = sched.values;
-  unsigned S = options.blockWords;
+  unsigned S = options.blockWords, bits = options.blockWordBits;
+  if (bits != 0 && bits != 32 && bits != 64)
+    return mlir::emitError(net.getLoc())
+           << "block-word-bits must be 0, 32 or 64, not " << bits;
   uint64_t target =
       std::min<uint64_t>(options.blockSharedTarget, options.blockSharedLimit);
+  // 32-bit words halve a value's shared memory (and a block's samples):
+  // chosen where a 64-bit word's values exceed the limit, so that 64-bit
+  // words would leave values in global memory whatever the target, but a
+  // 32-bit word's fit it (a random 6x64,000 net: 400 and 200 KB). Values
+  // past shared memory are the slower design (docs/gpu-backend.md: 37
+  // against the thread kernel's 123 M images/s on 6x64000).
+  if (bits == 0)
+    bits = slots * 8 > options.blockSharedLimit &&
+                   slots * 4 <= options.blockSharedLimit
+               ? 32
+               : 64;
+  uint64_t wordBytes = bits / 8;
   if (S == 0) {
     S = 8;
-    while (S > 1 && slots * S * 8 > target)
+    while (S > 1 && slots * S * wordBytes > target)
       S /= 2;
   }
   if (S != 1 && S != 2 && S != 4 && S != 8)
     return mlir::emitError(net.getLoc())
            << "block-words must be 0, 1, 2, 4 or 8, not " << S;
-  // Interleaved words: a half warp's gates change with S, so schedule
+  if (bits == 32 && options.blockWordArgmax)
+    return mlir::emitError(net.getLoc())
+           << "block-word-argmax needs 64-bit words (block-word-bits=64)";
+  // The lanes shared memory serves at once, and so the banks a scheduled
+  // group of gates should spread over: 16 pairs for 8-byte accesses, 32
+  // banks for 4-byte ones.
+  unsigned banks = bits == 64 ? kBankPairs : kBanks;
+  // Interleaved words or 32-bit ones: a group's gates change, so schedule
   // again (the number of slots does not: it is the most values live at
   // once, whatever the order within a level).
   bool interleave = options.blockInterleaveWords && S > 1;
-  if (interleave) {
-    sched = scheduleBlocks(net, order, B, U, S, options.blockSpreadBanks);
+  if (interleave || bits == 32) {
+    sched = scheduleBlocks(net, order, B, U, interleave ? S : 1,
+                           options.blockSpreadBanks, banks);
     assert(sched.values == slots && "slots depend on the order in a level");
   }
   // Slots past what a block's shared memory holds (a random 6x64,000 net
-  // has 50,000 values live at once, 400 KB a word) live in global memory
-  // instead, in the scratch array: block-shared-target's worth of the most
-  // used slots (the lowest: freed slots are taken again first) stay in
-  // shared memory. That is where one word exceeds the target, or where the
-  // words asked for exceed the limit.
+  // has 50,000 values live at once, 400 KB a 64-bit word) live in global
+  // memory instead, in the scratch array: block-shared-target's worth of
+  // the most used slots (the lowest: freed slots are taken again first)
+  // stay in shared memory. That is where one 64-bit word exceeds the
+  // target, or where the words asked for exceed the limit; a 32-bit word
+  // (for nets too wide for 64-bit ones) may take up to the limit.
   uint64_t cap = slots;
-  uint64_t room = options.blockWords ? options.blockSharedLimit : target;
-  bool spills = slots * S * 8 > room;
+  uint64_t room =
+      options.blockWords || bits == 32 ? options.blockSharedLimit : target;
+  bool spills = slots * S * wordBytes > room;
   if (spills)
-    cap = std::max<uint64_t>(2, target / (8 * S));
-  // Interleaved words: rows of cap = 16 / S (mod 16) slots put word s of
-  // slot k in bank pair (s * 16 / S + k) % 16, so the S words of 16 / S
-  // gates whose slots differ modulo 16 / S take every pair once. Padded
-  // up (down where the slots spill) unless that breaks the limit.
+    cap = std::max<uint64_t>(2, std::min(room, target) / (wordBytes * S));
+  // Interleaved words: rows of cap = banks / S (mod banks) slots put word
+  // s of slot k in bank (pair) (s * banks / S + k) % banks, so the S words
+  // of banks / S gates whose slots differ modulo banks / S take every bank
+  // once. Padded up (down where the slots spill) unless that breaks the
+  // limit.
   if (interleave) {
-    uint64_t want = kBankPairs / S;
-    uint64_t up = cap + (want + kBankPairs - cap % kBankPairs) % kBankPairs;
-    uint64_t down = up >= kBankPairs ? up - kBankPairs : 0;
-    if (up != cap && !spills && up * S * 8 <= options.blockSharedLimit)
+    uint64_t want = banks / S;
+    uint64_t up = cap + (want + banks - cap % banks) % banks;
+    uint64_t down = up >= banks ? up - banks : 0;
+    if (up != cap && !spills &&
+        up * S * wordBytes <= options.blockSharedLimit)
       cap = up;
     else if (up != cap && spills && down >= 2)
       cap = down;
   }
-  uint64_t overflow = spills ? slots - cap : 0, bytes = cap * S * 8;
+  uint64_t overflow = spills ? slots - cap : 0, bytes = cap * S * wordBytes;
   // Beside the thread kernel, the block kernel is for launches too small
   // to fill the GPU with threads; with values in global memory it is the
   // slower design at any size (docs/gpu-backend.md), so it stays out.
@@ -1064,6 +1102,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       shapeTable(net, partition, encoding, /*vectorWords=*/1);
   shape[abi::kScratchSlots] = int32_t(overflow);
   shape[abi::kGpuBlockWords] = int32_t(S);
+  shape[abi::kGpuBlockWordBits] = int32_t(bits);
   shape[abi::kGpuBlockThreads] = int32_t(B);
   shape[abi::kGpuSharedBytes] = int32_t(bytes);
   shape[abi::kGpuBlockPhases] = int32_t(phases);
@@ -1104,22 +1143,41 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     auto args = phaseFn.getBody().front().getArguments();
     Value in = args[0], scratch = args[1], planes = args[2], classes = args[3],
           shared = args[4], block = args[5], tid = args[6], phase = args[7];
+    // The block's words w0 .. w0 + S - 1, of `bits` bits: with 32, word
+    // h is half h % 2 of the arrays' 64-bit word h / 2 (little-endian:
+    // half 0 the low bits, samples 64 (h / 2) .. + 31).
+    Type wordType = bits == 64 ? i64 : i32;
     Value w0 = b.create<LLVM::MulOp>(loc, block, constI64(S));
+    Value a0 = bits == 64
+                   ? w0
+                   : b.create<LLVM::LShrOp>(loc, w0, constI64(1)).getResult();
     Value tileFirst = b.create<LLVM::MulOp>(
-        loc, b.create<LLVM::UDivOp>(loc, w0, constI64(abi::kGpuTileWords)),
+        loc, b.create<LLVM::UDivOp>(loc, a0, constI64(abi::kGpuTileWords)),
         constI64(abi::kGpuTileWords));
-    Value lane0 = b.create<LLVM::URemOp>(loc, w0, constI64(abi::kGpuTileWords));
+    Value lane0 = b.create<LLVM::URemOp>(loc, a0, constI64(abi::kGpuTileWords));
     Value step = constI64(B);
     using P = LLVM::ICmpPredicate;
-    // Row `row` of word w0 + s in a tile-major array of `rows` rows.
-    auto rowOf = [&](Value array, int64_t rows, Value row, Value s) {
+    // Row `row` of the block's word s in a tile-major array of `rows` rows
+    // (a block's words lie in one tile).
+    auto rowOf = [&](Value array, int64_t rows, Value row, Value s) -> Value {
+      // The 64-bit word's lane in the tile, and for 32-bit words the half.
+      Value lane = b.create<LLVM::AddOp>(loc, lane0, s), half;
+      if (bits == 32) {
+        Value h = b.create<LLVM::AddOp>(loc, w0, s);
+        lane = b.create<LLVM::SubOp>(
+            loc, b.create<LLVM::LShrOp>(loc, h, constI64(1)), tileFirst);
+        half = a(h, constI64(1));
+      }
       Value at = b.create<LLVM::AddOp>(
           loc,
           b.create<LLVM::AddOp>(
               loc, b.create<LLVM::MulOp>(loc, tileFirst, constI64(rows)),
               b.create<LLVM::MulOp>(loc, row, constI64(abi::kGpuTileWords))),
-          b.create<LLVM::AddOp>(loc, lane0, s));
-      return b.create<LLVM::GEPOp>(loc, ptr, i64, array, ValueRange{at});
+          lane);
+      Value word = b.create<LLVM::GEPOp>(loc, ptr, i64, array, ValueRange{at});
+      if (!half)
+        return word;
+      return b.create<LLVM::GEPOp>(loc, ptr, i32, word, ValueRange{half});
     };
     Value sharedGeneric =
         overflow && !hostMode
@@ -1136,10 +1194,10 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       Value at = b.create<LLVM::AddOp>(
           loc, b.create<LLVM::MulOp>(loc, s, constI64(int64_t(cap))), k);
       if (!overflow)
-        return b.create<LLVM::GEPOp>(loc, sharedPtr, i64, shared,
+        return b.create<LLVM::GEPOp>(loc, sharedPtr, wordType, shared,
                                      ValueRange{at});
-      Value inShared =
-          b.create<LLVM::GEPOp>(loc, ptr, i64, sharedGeneric, ValueRange{at});
+      Value inShared = b.create<LLVM::GEPOp>(loc, ptr, wordType, sharedGeneric,
+                                             ValueRange{at});
       Value inScratch =
           rowOf(scratch, int64_t(overflow),
                 b.create<LLVM::SubOp>(loc, k, constI64(int64_t(cap))), s);
@@ -1147,20 +1205,23 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
           loc, cmp(LLVM::ICmpPredicate::ult, k, constI64(int64_t(cap))),
           inShared, inScratch);
     };
+    unsigned align = bits / 8;
     auto load = [&](Value k, Value s) -> Value {
-      return b.create<LLVM::LoadOp>(loc, i64, sh(k, s), 8);
+      return b.create<LLVM::LoadOp>(loc, wordType, sh(k, s), align);
     };
     auto store = [&](Value v, Value k, Value s) {
-      b.create<LLVM::StoreOp>(loc, v, sh(k, s), 8);
+      b.create<LLVM::StoreOp>(loc, v, sh(k, s), align);
     };
     Value zero = constI64(0);
+    Value zeroWord = bits == 64 ? zeros() : constI32(0);
+    Value onesWord = bits == 64 ? ones() : constI32(-1);
 
     // Phase 0: the constants and the inputs read.
     ifThen(cmp(P::eq, phase, zero), [&] {
       ifThen(cmp(P::eq, tid, zero), [&] {
         for (unsigned s = 0; s < S; ++s) {
-          store(zeros(), constI64(0), constI64(s));
-          store(ones(), constI64(1), constI64(s));
+          store(zeroWord, constI64(0), constI64(s));
+          store(onesWord, constI64(1), constI64(s));
         }
       });
       Value inTable = global("__lgc_gen_block_inputs");
@@ -1171,8 +1232,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
             tableAt(inTable, b.create<LLVM::AddOp>(loc, two, constI64(1)));
         for (unsigned s = 0; s < S; ++s)
           store(b.create<LLVM::LoadOp>(
-                    loc, i64, rowOf(in, net.getNumInputs(), input, constI64(s)),
-                    8),
+                    loc, wordType,
+                    rowOf(in, net.getNumInputs(), input, constI64(s)), align),
                 k, constI64(s));
       });
     });
@@ -1240,8 +1301,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
           Value m[4];
           for (unsigned xy = 0; xy < 4; ++xy) {
             Value top = b.create<LLVM::ShlOp>(loc, hi, constI32(15 - xy));
-            m[xy] = b.create<LLVM::SExtOp>(
-                loc, i64, b.create<LLVM::AShrOp>(loc, top, constI32(31)));
+            m[xy] = b.create<LLVM::AShrOp>(loc, top, constI32(31));
+            if (bits == 64)
+              m[xy] = b.create<LLVM::SExtOp>(loc, i64, m[xy]);
           }
           // mux(sel, p, q) = sel ? p : q, bitwise (one LOP3 per 32 bits).
           auto mux = [&](Value sel, Value p, Value q) {
@@ -1279,7 +1341,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
           Value cg = b.create<LLVM::UDivOp>(loc, j, constI64(S));
           Value s = b.create<LLVM::URemOp>(loc, j, constI64(S));
           Value in0 = b.create<LLVM::MulOp>(loc, cg, constI64(red.F * red.kIn));
-          Counter counter(*this, red.kOut);
+          Counter counter(*this, red.kOut, zeroWord);
           for (unsigned i = 0; i < red.F; ++i)
             for (unsigned w = 0; w < red.kIn; ++w)
               counter.add(
@@ -1293,8 +1355,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
             store(sum[w], tableAt(out, row), s);
             // The last reduction: one group per class, row c * K + w.
             if (r + 1 == R)
-              b.create<LLVM::StoreOp>(loc, sum[w],
-                                      rowOf(planes, int64_t(C) * K, row, s), 8);
+              b.create<LLVM::StoreOp>(
+                  loc, sum[w], rowOf(planes, int64_t(C) * K, row, s), align);
           }
         });
       });
@@ -1323,20 +1385,23 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         });
         return;
       }
-      loop(tid, constI64(64 * int64_t(S)), step, [&](Value j) {
-        Value s = b.create<LLVM::UDivOp>(loc, j, constI64(64));
-        Value bit = b.create<LLVM::URemOp>(loc, j, constI64(64));
-        // Word s's plane is two 32-bit halves (little-endian): the one
-        // holding the sample's bit, and the bit's place in it.
-        Value half = b.create<LLVM::LShrOp>(loc, bit, constI64(5));
+      loop(tid, constI64(int64_t(bits) * S), step, [&](Value j) {
+        Value s = b.create<LLVM::UDivOp>(loc, j, constI64(bits));
+        Value bit = b.create<LLVM::URemOp>(loc, j, constI64(bits));
+        // A 64-bit word's plane is two 32-bit halves (little-endian): the
+        // one holding the sample's bit, and the bit's place in it.
+        Value half = bits == 64 ? b.create<LLVM::LShrOp>(loc, bit, constI64(5))
+                                      .getResult()
+                                : Value();
         Value shift = b.create<LLVM::TruncOp>(loc, i32, a(bit, constI64(31)));
         Value best, cls;
         for (unsigned c = 0; c < C; ++c) {
           Value count = constI32(0);
           for (unsigned w = 0; w < K; ++w) {
-            Value word = sh(constI64(finalSlots[c * K + w]), s);
-            Value at = b.create<LLVM::GEPOp>(loc, word.getType(), i32, word,
-                                             ValueRange{half});
+            Value at = sh(constI64(finalSlots[c * K + w]), s);
+            if (half)
+              at = b.create<LLVM::GEPOp>(loc, at.getType(), i32, at,
+                                         ValueRange{half});
             Value v = b.create<LLVM::LoadOp>(loc, i32, at, 4);
             Value one = a(b.create<LLVM::LShrOp>(loc, v, shift).getResult(),
                           constI32(1));
@@ -1355,7 +1420,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         Value sample = b.create<LLVM::AddOp>(
             loc,
             b.create<LLVM::MulOp>(loc, b.create<LLVM::AddOp>(loc, w0, s),
-                                  constI64(64)),
+                                  constI64(bits)),
             bit);
         b.create<LLVM::StoreOp>(
             loc, cls,
@@ -1388,11 +1453,13 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
             loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
         Value shared =
             b.create<LLVM::AddressOfOp>(loc, sharedPtr, "__lgc_block_shared");
-        // The grid is exact (words / S blocks); a block past it leaves
-        // before any barrier, as a whole.
-        Value inRange =
-            cmp(LLVM::ICmpPredicate::ult,
-                b.create<LLVM::MulOp>(loc, bid, constI64(S)), args[4]);
+        // The grid is exact (gpuBlockGrid); a block past it leaves before
+        // any barrier, as a whole.
+        Value first = b.create<LLVM::MulOp>(loc, bid, constI64(S));
+        Value words = args[4];
+        if (bits == 32)
+          words = b.create<LLVM::MulOp>(loc, words, constI64(2));
+        Value inRange = cmp(LLVM::ICmpPredicate::ult, first, words);
         ifThen(inRange, [&] {
           loop(constI64(0), constI64(phases), constI64(1), [&](Value p) {
             b.create<LLVM::CallOp>(loc, phaseFn,
@@ -1427,6 +1494,7 @@ struct ConvertLGNToNVVMPass
         options.blockSpreadBanks = blockSpreadBanks;
         options.blockInterleaveWords = blockInterleaveWords;
         options.blockWordArgmax = blockWordArgmax;
+        options.blockWordBits = blockWordBits;
         if (!bothKernels)
           return lowering.runBlock(options);
         lowering.run();

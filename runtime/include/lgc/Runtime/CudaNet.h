@@ -89,14 +89,25 @@ public:
   /// runs the whole net.
   size_t samplesPerWave() const { return waveSamples; }
   /// Whether lgc_net is the block kernel (GeneratedABI.h); lgc_net's
-  /// threads per block, 64-sample words per block (one per thread for the
-  /// thread kernel) and dynamic shared memory.
+  /// threads per block, words per block (64 or 32 samples each,
+  /// netBlockWordBits(); one per thread for the thread kernel) and dynamic
+  /// shared memory.
   bool blockKernel() const { return shape[abi::kGpuBlockWords] > 0; }
   unsigned netBlockThreads() const {
     return blockKernel() ? unsigned(shape[abi::kGpuBlockThreads]) : kNetBlock;
   }
   size_t netBlockWords() const {
     return blockKernel() ? size_t(shape[abi::kGpuBlockWords]) : kNetBlock;
+  }
+  unsigned netBlockWordBits() const {
+    return blockKernel() ? unsigned(shape[abi::kGpuBlockWordBits]) : 64;
+  }
+  /// Samples a block of lgc_net evaluates (words per block times their
+  /// bits: 64 per thread for the thread kernel).
+  size_t netBlockSamples() const {
+    return blockKernel() ? size_t(abi::gpuBlockSamples(
+                               reinterpret_cast<const uint32_t *>(shape)))
+                         : size_t(kNetBlock) * 64;
   }
   size_t netSharedBytes() const {
     return blockKernel() ? size_t(shape[abi::kGpuSharedBytes]) : 0;

@@ -66,12 +66,13 @@
 //   (u32 x inputs: byteThreshold of each bit's threshold).
 //   With shape[kGpuBlockWords] = S > 0, lgc_net is the block kernel
 //   instead (lgc --gpu-kernel=block): the same arguments and results, a
-//   grid of words / S blocks of shape[kGpuBlockThreads] threads with
+//   grid of gpuBlockGrid blocks of shape[kGpuBlockThreads] threads with
 //   shape[kGpuSharedBytes] bytes of dynamic shared memory; block k
-//   evaluates words k S .. k S + S - 1, the gates of one level at a time
-//   spread over its threads, the values in shared memory; scratch has
-//   shape[kScratchSlots] rows (0: unused) for the values past the shared
-//   memory of nets too wide for it.
+//   evaluates words k S .. k S + S - 1 (of shape[kGpuBlockWordBits] bits:
+//   64, or 32: the halves of the arrays' 64-bit words), the gates of one
+//   level at a time spread over its threads, the values in shared memory;
+//   scratch has shape[kScratchSlots] rows (0: unused) for the values past
+//   the shared memory of nets too wide for it.
 //   A module may carry both designs (lgc --gpu-kernel=both): lgc_net the
 //   thread kernel (shape[kGpuBlockWords] = 0), and
 //   kernel lgc_net_block(ptr in, ptr scratch, ptr planes, ptr classes,
@@ -101,7 +102,7 @@
 namespace lgc::abi {
 
 /// Bumped whenever a slot, a symbol or a layout below changes meaning.
-constexpr uint32_t kGeneratedABIVersion = 8;
+constexpr uint32_t kGeneratedABIVersion = 9;
 
 //===----------------------------------------------------------------------===//
 // Symbols
@@ -213,7 +214,14 @@ enum ShapeSlot : uint32_t {
   kInputFrameHeight = 16,
   kInputFrameWidth = 17,
   kInputFramePadding = 18,
-  kNumShapeSlots = 19
+  /// GPU only (0 elsewhere): the bits of the block kernel's words, 64 or
+  /// 32. With 32 a block's kGpuBlockWords words are 32-sample halves of
+  /// the 64-bit words of the in, planes and classes arrays (half 0 the
+  /// low 32 bits), so a value takes half the shared memory: the values of
+  /// a net too wide for a 64-bit word per block (a random 6x64,000 net,
+  /// 200 KB at 32 bits) then fit.
+  kGpuBlockWordBits = 19,
+  kNumShapeSlots = 20
 };
 
 /// Slots of the input array (kInputFrameHeight): `inputs`, or the framed
@@ -246,11 +254,17 @@ constexpr uint64_t inputSlot(const uint32_t *shape, uint32_t input) {
                    shape[kInputFramePadding]);
 }
 
+/// Samples a block of the block kernel evaluates: kGpuBlockWords words of
+/// kGpuBlockWordBits bits (32 to 512, dividing a tile's 2,048).
+constexpr uint64_t gpuBlockSamples(const uint32_t *shape) {
+  return uint64_t(shape[kGpuBlockWords]) * shape[kGpuBlockWordBits];
+}
+
 /// Blocks of the block kernel for `words` threads' worth of samples (a
-/// multiple of kGpuTileWords; kGpuBlockWords divides kGpuTileWords, so a
-/// block's words lie in one tile).
+/// multiple of kGpuTileWords; a block's samples divide a tile's, so they
+/// lie in one tile).
 constexpr uint64_t gpuBlockGrid(const uint32_t *shape, uint64_t words) {
-  return words / shape[kGpuBlockWords];
+  return words * 64 / gpuBlockSamples(shape);
 }
 
 /// Features per thread of lgc_pack_u8 with a thermometer encoding: four
