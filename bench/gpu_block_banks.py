@@ -10,8 +10,10 @@ tables lgc wrote (--emit=gpu-mlir) and counts wavefronts the way shared
 memory serves 8-byte accesses: a half warp at a time, 16 pairs of banks,
 lanes that hit the same pair at different addresses wait for each other
 (the same address is a broadcast). Two wavefronts per warp access is the
-floor. Accesses to slots past the shared memory (nets too wide for it) go
-to global memory and are counted apart.
+floor. 32-bit words (--gpu-block-word-bits=32) make 4-byte accesses,
+served a whole warp at a time from 32 banks: one wavefront is the floor.
+Accesses to slots past the shared memory (nets too wide for it) go to
+global memory and are counted apart.
 
     lgc -O2 net.lgn --emit=gpu-mlir --gpu-kernel=block -o net.mlir
     python3 bench/gpu_block_banks.py net.mlir [--layout word-major|slot-major]
@@ -42,14 +44,16 @@ def table(text, name, bits=32):
     return [int(x) for x in t[1:-1].split(",") if x.strip()]
 
 
-def wavefronts(addrs):
+def wavefronts(addrs, size=8):
+    """Wavefronts of one warp access of `size`-byte words at `addrs`."""
+    lanes = 16 if size == 8 else 32
     total = 0
-    for half in (addrs[:16], addrs[16:]):
-        pairs = {}
-        for a in half:
+    for part in range(0, 32, lanes):
+        banks = {}
+        for a in addrs[part:part + lanes]:
             if a is not None:
-                pairs.setdefault((a // 8) % 16, set()).add(a)
-        total += max((len(v) for v in pairs.values()), default=0)
+                banks.setdefault((a // size) % (128 // size), set()).add(a)
+        total += max((len(v) for v in banks.values()), default=0)
     return total
 
 
@@ -69,7 +73,9 @@ def main():
     levels = table(text, "__lgc_gen_block_levels")
     shape = table(text, "__lgc_gen_shape")
     S, B = shape[10], shape[11]
-    cap = shape[12] // (8 * S)
+    # GeneratedABI.h kGpuBlockWordBits (slot 19; 64 before there was one).
+    size = shape[19] // 8 if len(shape) > 19 else 8
+    cap = shape[12] // (size * S)
     U = args.unroll
     waves = accesses = in_global = 0
     # Per thread: the word it evaluates (None: every word, one access each)
@@ -104,16 +110,17 @@ def main():
                                     in_global += 1
                                     addrs.append(None)
                                     continue
-                                addrs.append(8 * (w * cap + k)
+                                addrs.append(size * (w * cap + k)
                                              if args.layout == "word-major"
-                                             else 8 * (k * S + w))
+                                             else size * (k * S + w))
                             if any(a is not None for a in addrs):
-                                waves += wavefronts(addrs)
+                                waves += wavefronts(addrs, size)
                                 accesses += 1
-    print(f"{args.module}: {S} word(s) per block, {B} threads, {U} gates per "
-          f"round, {args.layout}: {accesses} warp accesses to shared memory, "
-          f"{waves} wavefronts, {waves / max(1, accesses):.2f} per access "
-          f"(2 at best); {in_global} lane accesses to global memory")
+    print(f"{args.module}: {S} {size * 8}-bit word(s) per block, {B} threads, "
+          f"{U} gates per round, {args.layout}: {accesses} warp accesses to "
+          f"shared memory, {waves} wavefronts, "
+          f"{waves / max(1, accesses):.2f} per access ({size // 4} at best); "
+          f"{in_global} lane accesses to global memory")
 
 
 if __name__ == "__main__":

@@ -319,10 +319,10 @@ static cl::opt<bool> gpuBlockWordArgmax(
 static cl::opt<unsigned> gpuBlockWordBits(
     "gpu-block-word-bits",
     cl::desc("GPU block kernel: bits of its words, 64 or 32 (a value takes "
-             "half the shared memory at 32, and one word may take all a "
-             "block can have, so the values of nets too wide for 64-bit "
-             "words fit; default: 32 only where a 64-bit word's values do "
-             "not fit a block's shared memory and a 32-bit word's do)"),
+             "half the shared memory at 32, so the values of nets too wide "
+             "for 64-bit words fit; default: 32 only where a 64-bit word's "
+             "values do not fit a block's shared memory and a 32-bit word's "
+             "do, and then its words may take all a block can have)"),
     cl::value_desc("BITS"), cl::init(0), cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuBlockShared(
     "gpu-block-shared", cl::desc(gpuBlockSharedHelp), cl::value_desc("BYTES"),

@@ -127,10 +127,9 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "Block kernel: the most shared memory a block may use (bytes)">,
     Option<"blockWordBits", "block-word-bits", "unsigned", "0",
            "Block kernel: bits of its words, 64 or 32 (half the shared "
-           "memory a value, half the samples a word; one 32-bit word may "
-           "take up to block-shared-limit before values go to scratch); 0: "
-           "32 where one 64-bit word's values exceed block-shared-limit and "
-           "one 32-bit word's do not, else 64">
+           "memory a value, half the samples a word); 0: 32 where one 64-bit "
+           "word's values exceed block-shared-limit and one 32-bit word's do "
+           "not (its words may then take up to block-shared-limit), else 64">
   ];
 }
 

@@ -787,6 +787,9 @@ struct BlockSchedule {
 constexpr unsigned kBankPairs = 16;
 constexpr unsigned kBanks = 32;
 
+/// Slots a gate's table entry can name (16 bits each).
+constexpr uint64_t kMaxBlockSlots = 1 << 16;
+
 /// The positions of a level's gates (0 .. n - 1, as the block kernel's
 /// loop hands them out) grouped by the `lanes` threads whose accesses
 /// shared memory serves at once (16 for 64-bit words, 32 for 32-bit ones).
@@ -889,7 +892,14 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
     std::vector<GateOp> placed(pool.size());
     const size_t kWindow = spreadBanks ? 64 : 1;
     size_t next = 0;
-    std::vector<bool> used(pool.size());
+    std::vector<char> used(pool.size());
+    // The operands' slots modulo M, looked up once: the window below
+    // weighs each gate up to 64 times (6x64000: most of the lowering's
+    // time went to those lookups).
+    std::vector<std::pair<uint8_t, uint8_t>> bankOf(pool.size());
+    for (auto [i, g] : llvm::enumerate(pool))
+      bankOf[i] = {uint8_t(slot.lookup(g.getLhs()) % M),
+                   uint8_t(slot.lookup(g.getRhs()) % M)};
     for (const std::vector<unsigned> &group :
          laneGroups(unsigned(pool.size()), B, U, S, banks)) {
       unsigned countA[kBanks] = {}, countB[kBanks] = {};
@@ -904,8 +914,7 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
           if (used[i])
             continue;
           ++seen;
-          unsigned cost = countA[slot.lookup(pool[i].getLhs()) % M] +
-                          countB[slot.lookup(pool[i].getRhs()) % M];
+          unsigned cost = countA[bankOf[i].first] + countB[bankOf[i].second];
           if (cost < bestCost) {
             bestCost = cost;
             best = i;
@@ -913,8 +922,8 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
         }
         GateOp g = pool[best];
         used[best] = true;
-        ++countA[slot.lookup(g.getLhs()) % M];
-        ++countB[slot.lookup(g.getRhs()) % M];
+        ++countA[bankOf[best].first];
+        ++countB[bankOf[best].second];
         // A free slot in a pair no result of this half warp has (the most
         // recently freed such), else the most recently freed.
         for (size_t i = freeSlots.size(); spreadBanks && i-- > 0;)
@@ -1004,6 +1013,18 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   unsigned C = net.getClasses(), K = sched.K;
   // Shared memory: S words of `bits` bits per slot.
   uint64_t slots = sched.values;
+  // A gate's entry holds its slots in 16 bits each.
+  if (slots > kMaxBlockSlots) {
+    if (!alongside)
+      return mlir::emitError(net.getLoc())
+             << "the block kernel addresses at most " << kMaxBlockSlots
+             << " values live at once, this net has " << slots
+             << " (use the thread kernel)";
+    mlir::emitRemark(net.getLoc())
+        << "no block kernel beside the thread kernel: " << slots
+        << " values live at once, more than its " << kMaxBlockSlots;
+    return success();
+  }
   unsigned S = options.blockWords, bits = options.blockWordBits;
   if (bits != 0 && bits != 32 && bits != 64)
     return mlir::emitError(net.getLoc())
@@ -1016,11 +1037,10 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   // 32-bit word's fit it (a random 6x64,000 net: 400 and 200 KB). Values
   // past shared memory are the slower design (docs/gpu-backend.md: 37
   // against the thread kernel's 123 M images/s on 6x64000).
+  bool halvedToFit = bits == 0 && slots * 8 > options.blockSharedLimit &&
+                     slots * 4 <= options.blockSharedLimit;
   if (bits == 0)
-    bits = slots * 8 > options.blockSharedLimit &&
-                   slots * 4 <= options.blockSharedLimit
-               ? 32
-               : 64;
+    bits = halvedToFit ? 32 : 64;
   uint64_t wordBytes = bits / 8;
   if (S == 0) {
     S = 8;
@@ -1050,12 +1070,12 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   // has 50,000 values live at once, 400 KB a 64-bit word) live in global
   // memory instead, in the scratch array: block-shared-target's worth of
   // the most used slots (the lowest: freed slots are taken again first)
-  // stay in shared memory. That is where one 64-bit word exceeds the
-  // target, or where the words asked for exceed the limit; a 32-bit word
-  // (for nets too wide for 64-bit ones) may take up to the limit.
+  // stay in shared memory. That is where one word exceeds the target, or
+  // where the words asked for exceed the limit; 32-bit words chosen above
+  // so that the values fit may take up to the limit.
   uint64_t cap = slots;
   uint64_t room =
-      options.blockWords || bits == 32 ? options.blockSharedLimit : target;
+      options.blockWords || halvedToFit ? options.blockSharedLimit : target;
   bool spills = slots * S * wordBytes > room;
   if (spills)
     cap = std::max<uint64_t>(2, std::min(room, target) / (wordBytes * S));
