@@ -63,12 +63,15 @@ for spec in "2x1000 10 0.45" "4x2000 10 -1" "3x600 25 0.2" "2x500 1 0.6"; do
   # blockt: a word a block in blocks of 1,024 threads: 10,000 images are
   # 157 words, so 157 blocks spread over every multiprocessor, where the
   # automatic words (the most that fit 112 KB) leave most of them idle.
-  for variant in block blocki blockt both; do
+  # blockh: 32-bit words (--gpu-block-word-bits=32), one a block of 1,024
+  # threads: two blocks per 64-bit word of the arrays, 313 in all.
+  for variant in block blocki blockt blockh both; do
     name="check${i}_$variant"
     step "$name"
     extra=()
     [ $variant = blocki ] && extra+=(--gpu-block-interleave)
     [ $variant = blockt ] && extra+=(--gpu-block-words=1 --gpu-block-threads=1024)
+    [ $variant = blockh ] && extra+=(--gpu-block-word-bits=32 --gpu-block-words=1 --gpu-block-threads=1024)
     "$B/lgc" -O2 "$DIR/check$i.lgn" --emit=cubin --gpu-arch=sm_90 \
       --gpu-kernel=$([ $variant = both ] && echo both || echo block) \
       "${extra[@]}" -o "$DIR/$name.cubin"
@@ -141,20 +144,31 @@ for n in 250000 1000000; do
   echo "bench bench_6x8000_n$n bench_6x8000.cubin $n bench_6x8000.so" >> "$manifest"
   echo "bench bench_6x8000_both_n$n bench_6x8000_both.cubin $n bench_6x8000.so" >> "$manifest"
 done
-# And on 6x64000, whose 50,000 slots (400 KB a word) do not fit: 227 KB of
-# them in shared memory (one block per multiprocessor), the rest in global
-# memory (112 KB, two blocks, measured slower still).
-# Also in blocks of 1,024 threads (suffix t1024): four times the warps to
-# hide the latency of its slots in global memory.
-for threads in 256 1024; do
-  name="bench_6x64000_block_s227"
-  [ $threads = 1024 ] && name+=_t1024
+# And on 6x64000, whose 50,000 slots (400 KB a 64-bit word) do not fit:
+# 227 KB of them in shared memory (one block per multiprocessor), the rest
+# in global memory (112 KB, two blocks, measured slower still); suffix h32:
+# 32-bit words (lgc's choice for this net: all 50,000 in 200 KB, 32
+# samples a block), no global memory. Also in blocks of 1,024 threads
+# (suffix t1024): four times the warps to hide latency.
+for variant in "s227 256" "s227 1024" "h32 256" "h32 1024"; do
+  set -- $variant
+  name="bench_6x64000_block_$1"
+  [ $2 = 1024 ] && name+=_t1024
   step "$name: cubin"
+  extra=(--gpu-block-word-bits=32)
+  [ $1 = s227 ] && extra=(--gpu-block-word-bits=64 --gpu-block-shared=232448)
   "$B/lgc" -O2 "$DIR/bench_6x64000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
-    --gpu-kernel=block --gpu-block-shared=232448 --gpu-block-threads=$threads \
-    -o "$DIR/$name.cubin"
+    --gpu-kernel=block --gpu-block-threads=$2 "${extra[@]}" -o "$DIR/$name.cubin"
   echo "bench $name $name.cubin 4000000 bench_6x64000.so" >> "$manifest"
 done
+# Both designs on 6x64000 (the block kernel beside in 32-bit words): 1M
+# images, a quarter of the thread kernel's wave, take the block kernel
+# (against bench_6x64000, the thread kernel on the same 1M).
+name="bench_6x64000_both"
+step "$name: cubin"
+"$B/lgc" -O2 "$DIR/bench_6x64000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
+  --gpu-kernel=both --gpu-block-threads=1024 -o "$DIR/$name.cubin"
+echo "bench $name $name.cubin 1000000 bench_6x64000.so" >> "$manifest"
 rm -f "$DIR"/*.lgn
 cat > "$DIR/run.sh" <<'RUN'
 #!/usr/bin/env bash

@@ -169,8 +169,10 @@ static bool runEntry(const std::string &dir, const std::string &kind,
                   "multiprocessor ({} warps){}",
                   net->netBlockThreads(), net->residentBlocks(), warps,
                   net->blockKernel()
-                      ? fmt::format(", {} bytes of shared memory each",
-                                    net->netSharedBytes())
+                      ? fmt::format(", {} bytes of shared memory each, {} "
+                                    "{}-bit words a block",
+                                    net->netSharedBytes(), net->netBlockWords(),
+                                    net->netBlockWordBits())
                       : std::string()));
   if (net->hasBlockKernelBeside())
     say(fmt::format("{}: launches under {} samples take lgc_net_block (blocks "

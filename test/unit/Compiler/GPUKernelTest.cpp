@@ -269,9 +269,9 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     std::vector<BlockLibrary> blockLibraries;
     for (int variant : {0, 1, 2}) {
       bool interleave = variant == 1 || (variant == 2 && index % 2);
-      std::string name = variant == 2      ? "32-bit words"
-                         : variant == 1    ? "words interleaved"
-                                           : "words per thread";
+      std::string name = variant == 2   ? "32-bit words"
+                         : variant == 1 ? "words interleaved"
+                                        : "words per thread";
       SCOPED_TRACE(name);
       std::string blockSo = so + ".block" + std::to_string(variant) + ".so";
       // Gates per thread and round: 1 to 4 (index was advanced above).

@@ -797,9 +797,8 @@ constexpr uint64_t kMaxBlockSlots = 1 << 16;
 /// word; with the words interleaved (S > 1), thread t takes word t % S of
 /// position (t / S) * U + u of each round of B / S * U, so a group holds
 /// lanes / S gates, each for all S words.
-std::vector<std::vector<unsigned>> laneGroups(unsigned n, unsigned B,
-                                              unsigned U, unsigned S,
-                                              unsigned lanes) {
+std::vector<std::vector<unsigned>>
+laneGroups(unsigned n, unsigned B, unsigned U, unsigned S, unsigned lanes) {
   std::vector<std::vector<unsigned>> groups;
   unsigned G = B / S;
   for (unsigned round = 0; round * G * U < n; ++round)
@@ -1088,8 +1087,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     uint64_t want = banks / S;
     uint64_t up = cap + (want + banks - cap % banks) % banks;
     uint64_t down = up >= banks ? up - banks : 0;
-    if (up != cap && !spills &&
-        up * S * wordBytes <= options.blockSharedLimit)
+    if (up != cap && !spills && up * S * wordBytes <= options.blockSharedLimit)
       cap = up;
     else if (up != cap && spills && down >= 2)
       cap = down;
@@ -1410,9 +1408,10 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         Value bit = b.create<LLVM::URemOp>(loc, j, constI64(bits));
         // A 64-bit word's plane is two 32-bit halves (little-endian): the
         // one holding the sample's bit, and the bit's place in it.
-        Value half = bits == 64 ? b.create<LLVM::LShrOp>(loc, bit, constI64(5))
-                                      .getResult()
-                                : Value();
+        Value half =
+            bits == 64
+                ? b.create<LLVM::LShrOp>(loc, bit, constI64(5)).getResult()
+                : Value();
         Value shift = b.create<LLVM::TruncOp>(loc, i32, a(bit, constI64(31)));
         Value best, cls;
         for (unsigned c = 0; c < C; ++c) {
