@@ -17,7 +17,7 @@ global memory and are counted apart.
 
     lgc -O2 net.lgn --emit=gpu-mlir --gpu-kernel=block -o net.mlir
     python3 bench/gpu_block_banks.py net.mlir [--layout word-major|slot-major]
-        [--unroll U] [--interleave]
+        [--unroll U] [--interleave] [--max-per-access X]
 
 The layout is how lgc places word s of slot k (word-major: s * cap + k, as
 lgc does; slot-major: k * S + s, for comparison). --interleave replays a
@@ -66,6 +66,9 @@ def main():
                     help="lgc's --gpu-block-unroll (default 4)")
     ap.add_argument("--interleave", action="store_true",
                     help="the module was made with --gpu-block-interleave")
+    ap.add_argument("--max-per-access", type=float,
+                    help="exit 1 where the wavefronts per access exceed this "
+                         "(the lit test of lgc's bank spread)")
     args = ap.parse_args()
     text = open(args.module).read()
     # a | b << 16 | result << 32 | truth table << 48 per gate.
@@ -121,6 +124,8 @@ def main():
           f"shared memory, {waves} wavefronts, "
           f"{waves / max(1, accesses):.2f} per access ({size // 4} at best); "
           f"{in_global} lane accesses to global memory")
+    if args.max_per_access and waves / max(1, accesses) > args.max_per_access:
+        raise SystemExit(f"more than {args.max_per_access} wavefronts per access")
 
 
 if __name__ == "__main__":

@@ -155,7 +155,7 @@ for variant in "s227 256" "s227 1024" "h32 256" "h32 1024"; do
   name="bench_6x64000_block_$1"
   [ $2 = 1024 ] && name+=_t1024
   step "$name: cubin"
-  extra=(--gpu-block-word-bits=32)
+  extra=(--gpu-block-word-bits=32 --gpu-block-shared=232448)
   [ $1 = s227 ] && extra=(--gpu-block-word-bits=64 --gpu-block-shared=232448)
   "$B/lgc" -O2 "$DIR/bench_6x64000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
     --gpu-kernel=block --gpu-block-threads=$2 "${extra[@]}" -o "$DIR/$name.cubin"

@@ -889,42 +889,47 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
     const unsigned M = banks / S;
     std::vector<GateOp> pool = byLevel[l];
     std::vector<GateOp> placed(pool.size());
-    const size_t kWindow = spreadBanks ? 64 : 1;
-    size_t next = 0;
-    std::vector<char> used(pool.size());
-    // The operands' slots modulo M, looked up once: the window below
-    // weighs each gate up to 64 times (6x64000: most of the lowering's
-    // time went to those lookups).
-    std::vector<std::pair<uint8_t, uint8_t>> bankOf(pool.size());
+    // The level's gates by the banks of their operands' slots (bucket a * M
+    // + b, each in the net's order), looked up once. A group's lanes should
+    // take gates whose operands' banks are all different: a matching, which
+    // picking the cheapest of a window of gates in the net's order rarely
+    // completed (one collision in 32 lanes already costs a second
+    // wavefront: 2.0 per load in the model, bench/gpu_block_banks.py).
+    // Each lane instead takes from the fullest bucket whose banks no lane
+    // of its group has yet, so the buckets drain evenly and such a bucket
+    // stays at hand until the level's last gates.
+    std::vector<std::vector<unsigned>> bucket(spreadBanks ? M * M : 1);
     for (auto [i, g] : llvm::enumerate(pool))
-      bankOf[i] = {uint8_t(slot.lookup(g.getLhs()) % M),
-                   uint8_t(slot.lookup(g.getRhs()) % M)};
+      bucket[spreadBanks ? slot.lookup(g.getLhs()) % M * M +
+                               slot.lookup(g.getRhs()) % M
+                         : 0]
+          .push_back(unsigned(i));
+    std::vector<size_t> head(bucket.size());
     for (const std::vector<unsigned> &group :
          laneGroups(unsigned(pool.size()), B, U, S, banks)) {
       unsigned countA[kBanks] = {}, countB[kBanks] = {};
       bool taken[kBanks] = {};
       for (unsigned p : group) {
-        while (next < pool.size() && used[next])
-          ++next;
-        size_t best = next;
-        unsigned bestCost = ~0u;
-        for (size_t i = next, seen = 0; i < pool.size() && seen < kWindow;
-             ++i) {
-          if (used[i])
+        // The bucket of least cost (lanes already on its banks), the
+        // fullest of those.
+        unsigned best = 0, bestCost = ~0u;
+        size_t bestLeft = 0;
+        for (unsigned k = 0; k < bucket.size(); ++k) {
+          size_t left = bucket[k].size() - head[k];
+          if (!left)
             continue;
-          ++seen;
-          unsigned cost = countA[bankOf[i].first] + countB[bankOf[i].second];
-          if (cost < bestCost) {
+          unsigned cost = countA[k / M] + countB[k % M];
+          if (cost < bestCost || (cost == bestCost && left > bestLeft)) {
+            best = k;
             bestCost = cost;
-            best = i;
+            bestLeft = left;
           }
         }
-        GateOp g = pool[best];
-        used[best] = true;
-        ++countA[bankOf[best].first];
-        ++countB[bankOf[best].second];
-        // A free slot in a pair no result of this half warp has (the most
-        // recently freed such), else the most recently freed.
+        GateOp g = pool[bucket[best][head[best]++]];
+        ++countA[best / M];
+        ++countB[best % M];
+        // A free slot in a bank (pair) no result of this group has (the
+        // most recently freed such), else the most recently freed.
         for (size_t i = freeSlots.size(); spreadBanks && i-- > 0;)
           if (!taken[freeSlots[i] % M]) {
             std::swap(freeSlots[i], freeSlots.back());
