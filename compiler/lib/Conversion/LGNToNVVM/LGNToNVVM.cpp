@@ -900,9 +900,9 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
     // stays at hand until the level's last gates.
     std::vector<std::vector<unsigned>> bucket(spreadBanks ? M * M : 1);
     for (auto [i, g] : llvm::enumerate(pool))
-      bucket[spreadBanks ? slot.lookup(g.getLhs()) % M * M +
-                               slot.lookup(g.getRhs()) % M
-                         : 0]
+      bucket[spreadBanks
+                 ? slot.lookup(g.getLhs()) % M * M + slot.lookup(g.getRhs()) % M
+                 : 0]
           .push_back(unsigned(i));
     std::vector<size_t> head(bucket.size());
     for (const std::vector<unsigned> &group :
