@@ -905,24 +905,75 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
                  : 0]
           .push_back(unsigned(i));
     std::vector<size_t> head(bucket.size());
+    auto left = [&](unsigned k) { return bucket[k].size() - head[k]; };
     for (const std::vector<unsigned> &group :
          laneGroups(unsigned(pool.size()), B, U, S, banks)) {
       unsigned countA[kBanks] = {}, countB[kBanks] = {};
       bool taken[kBanks] = {};
-      for (unsigned p : group) {
-        // The bucket of least cost (lanes already on its banks), the
-        // fullest of those.
-        unsigned best = 0, bestCost = ~0u;
-        size_t bestLeft = 0;
-        for (unsigned k = 0; k < bucket.size(); ++k) {
-          size_t left = bucket[k].size() - head[k];
-          if (!left)
-            continue;
-          unsigned cost = countA[k / M] + countB[k % M];
-          if (cost < bestCost || (cost == bestCost && left > bestLeft)) {
-            best = k;
-            bestCost = cost;
-            bestLeft = left;
+      // First as many lanes as a matching of operand banks allows (a's
+      // bank to b's through a non-empty bucket; augmenting paths, trying
+      // the fuller buckets first), then the rest the cheapest bucket each.
+      std::vector<unsigned> chosen;
+      if (spreadBanks && M > 1) {
+        // Each a-bank's b-banks with gates left, the fullest first.
+        unsigned adjacent[kBanks][kBanks], degree[kBanks] = {};
+        for (unsigned a = 0; a < M; ++a) {
+          for (unsigned b = 0; b < M; ++b)
+            if (left(a * M + b))
+              adjacent[a][degree[a]++] = b;
+          llvm::sort(adjacent[a], adjacent[a] + degree[a],
+                     [&](unsigned x, unsigned y) {
+                       size_t lx = left(a * M + x), ly = left(a * M + y);
+                       return lx != ly ? lx > ly : x < y;
+                     });
+        }
+        int matchA[kBanks], matchB[kBanks];
+        std::fill(matchA, matchA + M, -1);
+        std::fill(matchB, matchB + M, -1);
+        bool seen[kBanks];
+        // Kuhn's augmenting path from a-bank `a` (at most M deep).
+        std::function<bool(unsigned)> augment = [&](unsigned a) {
+          for (unsigned i = 0; i < degree[a]; ++i) {
+            unsigned b = adjacent[a][i];
+            if (seen[b])
+              continue;
+            seen[b] = true;
+            if (matchB[b] < 0 || augment(unsigned(matchB[b]))) {
+              matchA[a] = int(b);
+              matchB[b] = int(a);
+              return true;
+            }
+          }
+          return false;
+        };
+        size_t matched = 0;
+        for (unsigned a = 0; a < M && matched < group.size(); ++a) {
+          std::fill(seen, seen + M, false);
+          if (augment(a))
+            ++matched;
+        }
+        for (unsigned a = 0; a < M; ++a)
+          if (matchA[a] >= 0)
+            chosen.push_back(a * M + unsigned(matchA[a]));
+      }
+      for (auto [n, p] : llvm::enumerate(group)) {
+        unsigned best = 0;
+        if (n < chosen.size()) {
+          best = chosen[n];
+        } else {
+          // The bucket of least cost (lanes already on its banks), the
+          // fullest of those.
+          unsigned bestCost = ~0u;
+          size_t bestLeft = 0;
+          for (unsigned k = 0; k < bucket.size(); ++k) {
+            if (!left(k))
+              continue;
+            unsigned cost = countA[k / M] + countB[k % M];
+            if (cost < bestCost || (cost == bestCost && left(k) > bestLeft)) {
+              best = k;
+              bestCost = cost;
+              bestLeft = left(k);
+            }
           }
         }
         GateOp g = pool[bucket[best][head[best]++]];
