@@ -176,10 +176,10 @@ static bool runEntry(const std::string &dir, const std::string &kind,
                       : std::string()));
   if (net->hasBlockKernelBeside())
     say(fmt::format("{}: launches under {} samples take lgc_net_block (blocks "
-                    "of {} threads, {} resident per multiprocessor), the "
-                    "others lgc_net",
+                    "of {} threads, {} resident per multiprocessor, {}-bit "
+                    "words), the others lgc_net",
                     module, net->samplesPerWave(), net->besideBlockThreads(),
-                    net->besideResidentBlocks()));
+                    net->besideResidentBlocks(), net->besideBlockWordBits()));
   size_t F = net->features(), available = pixels.size() / F;
   // Inputs: the bundle's images, repeated up to n samples, and their bits.
   std::vector<uint8_t> x(n * F);

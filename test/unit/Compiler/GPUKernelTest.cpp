@@ -639,14 +639,49 @@ TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
   BlockOptions tight = block;
   tight.interleave = false;
   tight.sharedLimit = 1024;
+  tight.wordBits = 64;
   ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, spilled,
                               spilledModule, &tight));
   s = CudaNet::open(spilledModule, gpu);
-  unsetenv("LGC_CUDA_DRIVER");
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_FALSE(gpu->hasBlockKernelBeside());
   expectRunsMatch(*gpu, net, Samples(net, 100, 9));
   gpu.reset();
+  // Values whose 64-bit words exceed the limit but whose 32-bit ones fit
+  // it: by default the block kernel beside takes 32-bit words (the limit
+  // between one value's 4 and 8 bytes a slot, read off the 64-bit form).
+  {
+    BlockOptions alone = tight;
+    alone.bothKernels = false;
+    alone.sharedLimit = 0;
+    std::string wide = dir.file("w64.so"), wideModule = dir.file("w64.cubin");
+    alone.words = 1;
+    ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, wide,
+                                wideModule, &alone));
+    s = CudaNet::open(wideModule, gpu);
+    ASSERT_TRUE(s.ok()) << s.message();
+    size_t slots = gpu->netSharedBytes() / 8;
+    gpu.reset();
+    BlockOptions halves = tight;
+    halves.wordBits = 0;
+    halves.words = 1;
+    halves.sharedLimit = unsigned(slots * 6);
+    std::string half = dir.file("h.so"), halfModule = dir.file("h.cubin");
+    ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, half,
+                                halfModule, &halves));
+    s = CudaNet::open(halfModule, gpu);
+    ASSERT_TRUE(s.ok()) << s.message();
+    ASSERT_TRUE(gpu->hasBlockKernelBeside());
+    EXPECT_EQ(gpu->besideBlockWordBits(), 32u);
+    long net0, block0, net1, block1;
+    launches(&net0, &block0);
+    expectRunsMatch(*gpu, net, Samples(net, 3000, 13));
+    launches(&net1, &block1);
+    EXPECT_GT(block1, block0);
+    EXPECT_EQ(net1, net0);
+    gpu.reset();
+  }
+  unsetenv("LGC_CUDA_DRIVER");
   dlclose(driver);
 }
 

@@ -122,6 +122,11 @@ public:
   unsigned besideBlockThreads() const {
     return unsigned(blockShape[abi::kGpuBlockThreads]);
   }
+  /// lgc_net_block's word bits (64, or 32 where only those fit), where
+  /// hasBlockKernelBeside().
+  unsigned besideBlockWordBits() const {
+    return unsigned(blockShape[abi::kGpuBlockWordBits]);
+  }
   /// Whether the module also carries the block kernel beside the thread
   /// kernel (lgc --gpu-kernel=both) and this device runs it: launches of
   /// fewer than samplesPerWave() samples, which leave part of the GPU idle
