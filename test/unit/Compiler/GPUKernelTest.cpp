@@ -160,6 +160,27 @@ bool buildHostModule(const Net &net, unsigned gatesPerFunction, unsigned window,
   return bool(os);
 }
 
+/// `net`'s block-kernel module made with `block` (files `name`.so and
+/// `name`.cubin in `dir`), opened by CudaNet over the driver that
+/// LGC_CUDA_DRIVER names; null (and a test failure) where either fails.
+std::unique_ptr<CudaNet> openBlockModule(const Net &net,
+                                         const BlockOptions &block,
+                                         test::TempDir &dir,
+                                         const std::string &name) {
+  std::string module = dir.file(name + ".cubin");
+  if (!buildHostModule(net, 100, kDefaultGpuRegisterWindow,
+                       dir.file(name + ".so"), module, &block)) {
+    ADD_FAILURE() << "cannot build " << name;
+    return nullptr;
+  }
+  std::unique_ptr<CudaNet> gpu;
+  if (Status s = CudaNet::open(module, gpu); !s.ok()) {
+    ADD_FAILURE() << s.message();
+    return nullptr;
+  }
+  return gpu;
+}
+
 TEST(GPUKernel, HostModeMatchesInterpreter) {
   struct Case {
     uint32_t inputs;
@@ -477,16 +498,12 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
   // Values past 1 KB of shared memory in global memory: the runtime's
   // scratch array holds them.
   {
-    std::string small = dir.file("small.so"), smallModule = dir.file("s.cubin");
     BlockOptions tight = block;
     tight.unroll = 2;
     tight.sharedLimit = 1024;
     tight.wordBits = 64;
-    ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, small,
-                                smallModule, &tight));
-    std::unique_ptr<CudaNet> spilled;
-    Status s2 = CudaNet::open(smallModule, spilled);
-    ASSERT_TRUE(s2.ok()) << s2.message();
+    std::unique_ptr<CudaNet> spilled = openBlockModule(net, tight, dir, "s");
+    ASSERT_TRUE(spilled);
     EXPECT_EQ(spilled->netSharedBytes(), size_t(1024));
     size_t n = 3000;
     expectRunsMatch(*spilled, net, Samples(net, n, 5));
@@ -495,15 +512,11 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
   // (a grid of twice the words), each writing its half of the planes and
   // its 32 samples' classes.
   {
-    std::string halfSo = dir.file("half.so"), halfModule = dir.file("h.cubin");
     BlockOptions half = block;
     half.words = 1;
     half.wordBits = 32;
-    ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, halfSo,
-                                halfModule, &half));
-    std::unique_ptr<CudaNet> halves;
-    Status s3 = CudaNet::open(halfModule, halves);
-    ASSERT_TRUE(s3.ok()) << s3.message();
+    std::unique_ptr<CudaNet> halves = openBlockModule(net, half, dir, "h");
+    ASSERT_TRUE(halves);
     EXPECT_EQ(halves->netBlockWordBits(), 32u);
     EXPECT_EQ(halves->netBlockSamples(), size_t(32));
     EXPECT_EQ(halves->samplesPerWave(), halves->residentBlocks() * size_t(32));
@@ -654,23 +667,16 @@ TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
     BlockOptions alone = tight;
     alone.bothKernels = false;
     alone.sharedLimit = 0;
-    std::string wide = dir.file("w64.so"), wideModule = dir.file("w64.cubin");
     alone.words = 1;
-    ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, wide,
-                                wideModule, &alone));
-    s = CudaNet::open(wideModule, gpu);
-    ASSERT_TRUE(s.ok()) << s.message();
+    gpu = openBlockModule(net, alone, dir, "w64");
+    ASSERT_TRUE(gpu);
     size_t slots = gpu->netSharedBytes() / 8;
-    gpu.reset();
     BlockOptions halves = tight;
     halves.wordBits = 0;
     halves.words = 1;
     halves.sharedLimit = unsigned(slots * 6);
-    std::string half = dir.file("h.so"), halfModule = dir.file("h.cubin");
-    ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, half,
-                                halfModule, &halves));
-    s = CudaNet::open(halfModule, gpu);
-    ASSERT_TRUE(s.ok()) << s.message();
+    gpu = openBlockModule(net, halves, dir, "h");
+    ASSERT_TRUE(gpu);
     ASSERT_TRUE(gpu->hasBlockKernelBeside());
     EXPECT_EQ(gpu->besideBlockWordBits(), 32u);
     long net0, block0, net1, block1;
