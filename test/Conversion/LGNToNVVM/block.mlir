@@ -6,6 +6,7 @@
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true both-kernels=true" | FileCheck %s --check-prefix=BOTH
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-word-argmax=true" | FileCheck %s --check-prefix=WORD
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true both-kernels=true host-mode=true" | FileCheck %s --check-prefix=BOTHHOST
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-word-bits=32 block-words=1" | FileCheck %s --check-prefix=HALF
 
 // The block kernel's tables. Slots 0 and 1 are the constants, the inputs
 // read take 2-4; level 1 (%0, %1) takes 5 and 6; level 2 takes back slot
@@ -124,6 +125,23 @@
 // WORD: llvm.mlir.addressof @__lgc_gen_block_reduce0_out
 // WORD-NOT: llvm.icmp "ugt" {{.*}} : i32
 // WORD: llvm.return
+
+// 32-bit words, one a block: 10 slots x 4 bytes, shape[19] = 32; the
+// inputs' copy loads the 32-bit half of each input word (from the generic
+// in array) into shared memory, gates load and store 4-byte words, and a
+// block runs where its word is below twice the 64-bit words.
+// HALF: @__lgc_gen_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 256, 40, 5, 1, 0, 0, 0, 0, 32]>
+// HALF-LABEL: llvm.func internal @__lgc_gpu_block_phase
+// HALF: llvm.store {{.*}} : i32, !llvm.ptr<3>
+// HALF: %[[IN:.*]] = llvm.getelementptr %arg0[%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+// HALF-NEXT: %[[HALF:.*]] = llvm.getelementptr %[[IN]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, i32
+// HALF-NEXT: llvm.load %[[HALF]] {{.*}} : !llvm.ptr -> i32
+// HALF: llvm.load {{.*}} : !llvm.ptr<3> -> i32
+// HALF-NOT: : !llvm.ptr<3> -> i64
+// HALF: llvm.func @lgc_net(
+// HALF: %[[TWO:.*]] = llvm.mlir.constant(2 : i64)
+// HALF-NEXT: %[[HALVES:.*]] = llvm.mul %arg4, %[[TWO]]
+// HALF-NEXT: llvm.icmp "ult" %{{.*}}, %[[HALVES]]
 
 // HOST: llvm.func @__lgc_gpu_block_phase(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: !llvm.ptr, %arg5: i64, %arg6: i64, %arg7: i64)
 // HOST-NOT: nvvm

@@ -879,9 +879,9 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
     release(freedAfter[l - 1]);
     // The gates of a level may run in any order and take any free slot:
     // each group of lanes served at once (a half warp for 64-bit words)
-    // gets gates whose operands' slots differ modulo M as far as a window
-    // of candidates allows (greedy), and result slots that do, so its loads
-    // and stores spread over the banks. M is the number of gates such a
+    // gets gates whose operands' slots differ modulo M as far as the
+    // level's gates allow, and result slots that do, so its loads and
+    // stores spread over the banks. M is the number of gates such a
     // group evaluates at once: `banks` (16 pairs, or 32 banks for 32-bit
     // words), or banks / S with the words interleaved, whose word s of
     // slot k then lies in bank (pair) (s * banks / S + k) % banks (the
@@ -891,13 +891,12 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
     std::vector<GateOp> placed(pool.size());
     // The level's gates by the banks of their operands' slots (bucket a * M
     // + b, each in the net's order), looked up once. A group's lanes should
-    // take gates whose operands' banks are all different: a matching, which
-    // picking the cheapest of a window of gates in the net's order rarely
-    // completed (one collision in 32 lanes already costs a second
-    // wavefront: 2.0 per load in the model, bench/gpu_block_banks.py).
-    // Each lane instead takes from the fullest bucket whose banks no lane
-    // of its group has yet, so the buckets drain evenly and such a bucket
-    // stays at hand until the level's last gates.
+    // take gates whose operands' banks are all different: a matching of
+    // a-banks to b-banks through non-empty buckets. Picking the cheapest
+    // of a window of 64 gates in the net's order rarely completed one (one
+    // collision in 32 lanes already costs a second wavefront: 2.0 per load
+    // in the model, bench/gpu_block_banks.py), nor did taking the fullest
+    // cheapest bucket lane by lane in the last third of each level.
     std::vector<std::vector<unsigned>> bucket(spreadBanks ? M * M : 1);
     for (auto [i, g] : llvm::enumerate(pool))
       bucket[spreadBanks
@@ -1235,12 +1234,14 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     // (a block's words lie in one tile).
     auto rowOf = [&](Value array, int64_t rows, Value row, Value s) -> Value {
       // The 64-bit word's lane in the tile, and for 32-bit words the half.
-      Value lane = b.create<LLVM::AddOp>(loc, lane0, s), half;
+      Value lane, half;
       if (bits == 32) {
         Value h = b.create<LLVM::AddOp>(loc, w0, s);
         lane = b.create<LLVM::SubOp>(
             loc, b.create<LLVM::LShrOp>(loc, h, constI64(1)), tileFirst);
         half = a(h, constI64(1));
+      } else {
+        lane = b.create<LLVM::AddOp>(loc, lane0, s);
       }
       Value at = b.create<LLVM::AddOp>(
           loc,
