@@ -258,9 +258,9 @@ static cl::opt<std::string> gpuKernel(
     cl::desc("GPU: lgc_net's design: 'thread' (a thread per 64 samples, "
              "values in registers and scratch memory; the default) or "
              "'block' (a block's threads evaluate a level of gates at a time "
-             "for a few 64-sample words, values in shared memory) or 'both' "
-             "(the runtime launches the block kernel where a launch has too "
-             "few samples to fill the GPU with threads)"),
+             "for a few words of 64 or 32 samples, values in shared memory) "
+             "or 'both' (the runtime launches the block kernel where a launch "
+             "has too few samples to fill the GPU with threads)"),
     cl::value_desc("thread|block|both"), cl::init("thread"),
     cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuBlockWords(
