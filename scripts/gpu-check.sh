@@ -155,10 +155,11 @@ for variant in "s227 256" "s227 1024" "h32 256" "h32 1024"; do
   name="bench_6x64000_block_$1"
   [ $2 = 1024 ] && name+=_t1024
   step "$name: cubin"
-  extra=(--gpu-block-word-bits=32 --gpu-block-shared=232448)
-  [ $1 = s227 ] && extra=(--gpu-block-word-bits=64 --gpu-block-shared=232448)
+  bits=32
+  [ $1 = s227 ] && bits=64
   "$B/lgc" -O2 "$DIR/bench_6x64000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
-    --gpu-kernel=block --gpu-block-threads=$2 "${extra[@]}" -o "$DIR/$name.cubin"
+    --gpu-kernel=block --gpu-block-threads=$2 --gpu-block-word-bits=$bits \
+    --gpu-block-shared=232448 -o "$DIR/$name.cubin"
   echo "bench $name $name.cubin 4000000 bench_6x64000.so" >> "$manifest"
 done
 # Both designs on 6x64000 (the block kernel beside in 32-bit words): 1M

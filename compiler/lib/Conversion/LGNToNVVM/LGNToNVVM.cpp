@@ -802,11 +802,11 @@ laneGroups(unsigned n, unsigned B, unsigned U, unsigned S, unsigned lanes) {
   std::vector<std::vector<unsigned>> groups;
   unsigned G = B / S;
   for (unsigned round = 0; round * G * U < n; ++round)
-    for (unsigned half = 0; half * lanes < B; ++half)
+    for (unsigned part = 0; part * lanes < B; ++part)
       for (unsigned u = 0; u < U; ++u) {
         std::vector<unsigned> group;
         for (unsigned lane = 0; lane < lanes; ++lane) {
-          unsigned t = half * lanes + lane;
+          unsigned t = part * lanes + lane;
           // Threads past the last whole set of S (B not a multiple of S)
           // evaluate nothing.
           if (t >= G * S)
@@ -1233,16 +1233,15 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     // Row `row` of the block's word s in a tile-major array of `rows` rows
     // (a block's words lie in one tile).
     auto rowOf = [&](Value array, int64_t rows, Value row, Value s) -> Value {
-      // The 64-bit word's lane in the tile, and for 32-bit words the half.
-      Value lane, half;
+      // The 64-bit word's lane in the tile, lane0 + s; for 32-bit words
+      // lane0 + r / 2 and half r % 2, r = w0 % 2 + s.
+      Value off = s, half;
       if (bits == 32) {
-        Value h = b.create<LLVM::AddOp>(loc, w0, s);
-        lane = b.create<LLVM::SubOp>(
-            loc, b.create<LLVM::LShrOp>(loc, h, constI64(1)), tileFirst);
-        half = a(h, constI64(1));
-      } else {
-        lane = b.create<LLVM::AddOp>(loc, lane0, s);
+        Value r = b.create<LLVM::AddOp>(loc, a(w0, constI64(1)), s);
+        off = b.create<LLVM::LShrOp>(loc, r, constI64(1));
+        half = a(r, constI64(1));
       }
+      Value lane = b.create<LLVM::AddOp>(loc, lane0, off);
       Value at = b.create<LLVM::AddOp>(
           loc,
           b.create<LLVM::AddOp>(
