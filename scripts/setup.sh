@@ -29,6 +29,15 @@ CUDA_ARGS=()
 if [ -x /usr/local/cuda/bin/nvcc ]; then
   CUDA_ARGS=(-DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc)
 fi
+# A configure without the compilers fails, but leaves a cache whose
+# Release flags are empty: every later configure of that directory then
+# builds without optimisation, silently. So stop before it.
+for tool in clang-19 clang++-19; do
+  command -v "$tool" >/dev/null || {
+    echo "setup.sh: $tool not found (run without LGC_SKIP_APT=1 to install it)" >&2
+    exit 1
+  }
+done
 echo "== configure ($BUILD)"
 cmake -G Ninja -S . -B "$BUILD" \
   -DCMAKE_BUILD_TYPE=Release \
