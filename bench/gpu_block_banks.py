@@ -3,9 +3,10 @@
 (a model, not a measurement; no GPU needed).
 
 lgc --gpu-kernel=block evaluates each level of gates from a table: thread t
-of B takes gates t * U + u of each round of B * U, and every gate loads two
-8-byte slots and stores one, for each of the S words of a block
-(docs/gpu-backend.md). This replays those accesses warp by warp from the
+of B takes entries u * B + t of each round of B * U (t * U + u with
+--gpu-block-thread-runs), and every gate loads two 8-byte slots and stores
+one, for each of the S words of a block (docs/gpu-backend.md); an entry
+with fused gates (--gpu-block-fuse) loads three or four. This replays those accesses warp by warp from the
 tables lgc wrote (--emit=gpu-mlir) and counts wavefronts the way shared
 memory serves 8-byte accesses: a half warp at a time, 16 pairs of banks,
 lanes that hit the same pair at different addresses wait for each other
@@ -13,11 +14,15 @@ lanes that hit the same pair at different addresses wait for each other
 floor. 32-bit words (--gpu-block-word-bits=32) make 4-byte accesses,
 served a whole warp at a time from 32 banks: one wavefront is the floor.
 Accesses to slots past the shared memory (nets too wide for it) go to
-global memory and are counted apart.
+global memory and are counted apart. The table loads go through the same
+L1: each warp load is counted by the 128-byte lines it touches (a warp
+loading 32 consecutive 8-byte entries touches 2 or 3; one whose lanes'
+entries lie U apart, --thread-runs, 8 or 9).
 
     lgc -O2 net.lgn --emit=gpu-mlir --gpu-kernel=block -o net.mlir
     python3 bench/gpu_block_banks.py net.mlir [--layout word-major|slot-major]
-        [--unroll U] [--interleave] [--max-per-access X]
+        [--unroll U] [--interleave] [--thread-runs] [--max-per-access X]
+        [--max-lines-per-load X]
 
 The layout is how lgc places word s of slot k (word-major: s * cap + k, as
 lgc does; slot-major: k * S + s, for comparison). --interleave replays a
@@ -66,14 +71,37 @@ def main():
                     help="lgc's --gpu-block-unroll (default 4)")
     ap.add_argument("--interleave", action="store_true",
                     help="the module was made with --gpu-block-interleave")
+    ap.add_argument("--thread-runs", action="store_true",
+                    help="the module was made with --gpu-block-thread-runs")
     ap.add_argument("--max-per-access", type=float,
                     help="exit 1 where the wavefronts per access exceed this "
                          "(the lit test of lgc's bank spread)")
+    ap.add_argument("--max-lines-per-load", type=float,
+                    help="exit 1 where a warp's table load touches more "
+                         "128-byte lines than this on average (the lit test "
+                         "of lgc's entry mapping)")
     args = ap.parse_args()
     text = open(args.module).read()
-    # a | b << 16 | result << 32 | truth table << 48 per gate.
+    # a | b << 16 | result << 32 | truth table << 48 per gate: slots a, b
+    # loaded, the result stored.
     gates = table(text, "__lgc_gen_block_gates", bits=64)
     levels = table(text, "__lgc_gen_block_levels")
+    kinds = [([[g & 0xFFFF, (g >> 16) & 0xFFFF, (g >> 32) & 0xFFFF]
+               for g in gates], levels, 8)]
+    # Fused entries (two i64 each): leaves l0, l1 in the first, l2 (and l3
+    # for two fused operands) in the second, then the result.
+    for k in (1, 2):
+        if "@__lgc_gen_block_trees%d(" % k not in text:
+            continue
+        words = table(text, "__lgc_gen_block_trees%d" % k, bits=64)
+        entries = []
+        for first, second in zip(words[0::2], words[1::2]):
+            leaves = [first & 0xFFFF, (first >> 16) & 0xFFFF, second & 0xFFFF]
+            if k == 2:
+                leaves.append((second >> 16) & 0xFFFF)
+            entries.append(leaves + [(first >> 32) & 0xFFFF])
+        kinds.append((entries, table(text, "__lgc_gen_block_trees%d_levels" % k),
+                      16))
     shape = table(text, "__lgc_gen_shape")
     S, B = shape[10], shape[11]
     # GeneratedABI.h kGpuBlockWordBits (slot 19; 64 before there was one).
@@ -81,6 +109,7 @@ def main():
     cap = shape[12] // (size * S)
     U = args.unroll
     waves = accesses = in_global = 0
+    table_loads = table_lines = 0
     # Per thread: the word it evaluates (None: every word, one access each)
     # and the thread whose gates it takes; the words one access serves
     # (None: each lane's own).
@@ -93,39 +122,65 @@ def main():
         G = B
         lanes = [(None, t) for t in range(B)]
         access_words = list(range(S))
-    for first, end in zip(levels, levels[1:]):
-        for base in range(first, end, G * U):
-            for warp in range((B + 31) // 32):
-                for u in range(U):
-                    for operand in range(3):  # a, b, result
-                        for fixed in access_words:
-                            addrs = []
-                            for lane in range(32):
-                                t = warp * 32 + lane
-                                w, g = lanes[t] if t < B else (None, None)
-                                w = fixed if fixed is not None else w
-                                e = base + g * U + u if g is not None else end
-                                if w is None or e >= end:
-                                    addrs.append(None)
-                                    continue
-                                k = (gates[e] >> (16 * operand)) & 0xFFFF
-                                if k >= cap:
-                                    in_global += 1
-                                    addrs.append(None)
-                                    continue
-                                addrs.append(size * (w * cap + k)
-                                             if args.layout == "word-major"
-                                             else size * (k * S + w))
-                            if any(a is not None for a in addrs):
-                                waves += wavefronts(addrs, size)
-                                accesses += 1
+    # Thread g's entry u of a round: U consecutive entries a thread
+    # (--gpu-block-thread-runs), or entries G apart.
+    def position(g, u):
+        return g * U + u if args.thread_runs else u * G + g
+
+    for entries, starts, entry_bytes in kinds:
+        for first, end in zip(starts, starts[1:]):
+            for base in range(first, end, G * U):
+                for warp in range((B + 31) // 32):
+                    for u in range(U):
+                        # The warp's table load: the 128-byte lines it
+                        # touches (its lanes' entries, the last one past the
+                        # level's end).
+                        lines = set()
+                        for lane in range(32):
+                            t = warp * 32 + lane
+                            if t < B and lanes[t][1] is not None:
+                                e = base + position(lanes[t][1], u)
+                                if e < end or u == 0 and base + position(lanes[t][1], 0) < end:
+                                    lines.add(min(e, end - 1) * entry_bytes // 128)
+                        if lines:
+                            table_loads += 1
+                            table_lines += len(lines)
+                        for operand in range(len(entries[first])):
+                            for fixed in access_words:
+                                addrs = []
+                                for lane in range(32):
+                                    t = warp * 32 + lane
+                                    w, g = lanes[t] if t < B else (None, None)
+                                    w = fixed if fixed is not None else w
+                                    e = base + position(g, u) if g is not None else end
+                                    if w is None or e >= end:
+                                        addrs.append(None)
+                                        continue
+                                    k = entries[e][operand]
+                                    if k >= cap:
+                                        in_global += 1
+                                        addrs.append(None)
+                                        continue
+                                    addrs.append(size * (w * cap + k)
+                                                 if args.layout == "word-major"
+                                                 else size * (k * S + w))
+                                if any(a is not None for a in addrs):
+                                    waves += wavefronts(addrs, size)
+                                    accesses += 1
+    samples = S * size * 8
     print(f"{args.module}: {S} {size * 8}-bit word(s) per block, {B} threads, "
           f"{U} gates per round, {args.layout}: {accesses} warp accesses to "
           f"shared memory, {waves} wavefronts, "
           f"{waves / max(1, accesses):.2f} per access ({size // 4} at best); "
-          f"{in_global} lane accesses to global memory")
+          f"{in_global} lane accesses to global memory; "
+          f"{waves / samples:.1f} wavefronts per sample; table: {table_loads} "
+          f"warp loads, {table_lines} 128-byte lines, "
+          f"{table_lines / samples:.1f} per sample")
     if args.max_per_access and waves / max(1, accesses) > args.max_per_access:
         raise SystemExit(f"more than {args.max_per_access} wavefronts per access")
+    if (args.max_lines_per_load and
+            table_lines / max(1, table_loads) > args.max_lines_per_load):
+        raise SystemExit(f"more than {args.max_lines_per_load} lines per table load")
 
 
 if __name__ == "__main__":

@@ -113,10 +113,15 @@ echo "bench bench_6x64000_4M bench_6x64000.cubin 4000000 bench_6x64000.so" >> "$
 # multiprocessor (four words: one block of 256 threads fits its shared
 # memory) or 16 (two words, two blocks) and issued an instruction in a
 # quarter of the cycles: latency-bound. Blocks of 1,024 threads (ptxas fits
-# their registers to 64 a thread) or two of 512 give 32 warps.
+# their registers to 64 a thread) or two of 512 give 32 warps. Suffix m:
+# the earlier mapping of table entries to threads (--gpu-block-thread-runs:
+# U consecutive entries a thread, so a warp's table load touches 8 lines of
+# 128 bytes instead of 2), for a before/after; suffix f: gates read by one
+# gate only fused into their reader's entry (--gpu-block-fuse).
 for variant in "2 4 256" "4 4 256" "2 4 256 w" "4 4 256 w" "2 4 256 i" \
   "4 4 256 i" "4 8 256 i" "4 2 256 i" "4 4 1024 i" "4 2 1024 i" \
-  "4 1 1024 i" "4 4 1024" "4 4 512 i" "2 4 512 i"; do
+  "4 1 1024 i" "4 4 1024" "4 4 512 i" "2 4 512 i" "2 4 256 m" \
+  "4 4 256 m" "4 4 1024 m" "2 4 256 f" "4 4 256 f"; do
   set -- $variant
   size=r128
   [ "$3" != 256 ] && size=t$3
@@ -125,6 +130,8 @@ for variant in "2 4 256" "4 4 256" "2 4 256 w" "4 4 256 w" "2 4 256 i" \
   extra=()
   [ "${4:-}" = i ] && extra+=(--gpu-block-interleave)
   [ "${4:-}" = w ] && extra+=(--gpu-block-word-argmax)
+  [ "${4:-}" = m ] && extra+=(--gpu-block-thread-runs)
+  [ "${4:-}" = f ] && extra+=(--gpu-block-fuse)
   "$B/lgc" -O2 "$DIR/bench_6x8000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
     --gpu-kernel=block --gpu-block-words=$1 --gpu-block-unroll=$2 \
     --gpu-block-threads=$3 --gpu-max-registers=128 "${extra[@]}" \
@@ -149,17 +156,24 @@ done
 # in global memory (112 KB, two blocks, measured slower still); suffix h32:
 # 32-bit words (lgc's choice for this net: all 50,000 in 200 KB, 32
 # samples a block), no global memory. Also in blocks of 1,024 threads
-# (suffix t1024): four times the warps to hide latency.
-for variant in "s227 256" "s227 1024" "h32 256" "h32 1024"; do
+# (suffix t1024): four times the warps to hide latency. Suffix m: the
+# earlier mapping of table entries to threads, as above (in 32-bit words
+# a block of 32 samples loads an 8-byte entry per gate: the model in
+# bench/gpu_block_banks.py puts its table lines at 2.6 times its
+# shared-memory wavefronts in that mapping, 0.8 times in the new one).
+for variant in "s227 256" "s227 1024" "h32 256" "h32 1024" "h32 256 m" \
+  "h32 1024 m"; do
   set -- $variant
   name="bench_6x64000_block_$1"
   [ $2 = 1024 ] && name+=_t1024
+  extra=()
+  [ "${3:-}" = m ] && name+=m && extra+=(--gpu-block-thread-runs)
   step "$name: cubin"
   bits=32
   [ $1 = s227 ] && bits=64
   "$B/lgc" -O2 "$DIR/bench_6x64000.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
     --gpu-kernel=block --gpu-block-threads=$2 --gpu-block-word-bits=$bits \
-    --gpu-block-shared=232448 -o "$DIR/$name.cubin"
+    --gpu-block-shared=232448 "${extra[@]}" -o "$DIR/$name.cubin"
   echo "bench $name $name.cubin 4000000 bench_6x64000.so" >> "$manifest"
 done
 # Both designs on 6x64000 (the block kernel beside in 32-bit words): 1M

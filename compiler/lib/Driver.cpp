@@ -368,6 +368,8 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.blockUnroll = opts.gpuBlockUnroll;
   lowering.blockThreads = opts.gpuBlockThreads;
   lowering.blockInterleaveWords = opts.gpuBlockInterleave;
+  lowering.blockFuseGates = opts.gpuBlockFuse;
+  lowering.blockThreadRuns = opts.gpuBlockThreadRuns;
   lowering.bothKernels = opts.gpuBothKernels;
   lowering.blockWordArgmax = opts.gpuBlockWordArgmax;
   lowering.blockWordBits = opts.gpuBlockWordBits;

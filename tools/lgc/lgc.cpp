@@ -310,6 +310,21 @@ static cl::opt<bool> gpuBlockInterleave(
              "reads the S words of 16 / S gates) instead of each thread "
              "evaluating every word of its gates"),
     cl::init(false), cl::cat(lgcCategory));
+static cl::opt<bool> gpuBlockFuse(
+    "gpu-block-fuse",
+    cl::desc("GPU block kernel: evaluate a gate that only one other gate "
+             "reads inside that gate's table entry, in registers, instead of "
+             "through a shared-memory slot of its own (an experiment: "
+             "a fifth fewer shared-memory accesses on random nets, but more "
+             "bank conflicts; off by default)"),
+    cl::init(false), cl::cat(lgcCategory));
+static cl::opt<bool> gpuBlockThreadRuns(
+    "gpu-block-thread-runs",
+    cl::desc("GPU block kernel: each thread takes U consecutive table "
+             "entries a round (the earlier mapping, kept to measure against) "
+             "instead of entries B apart, which a warp loads as one "
+             "contiguous run"),
+    cl::init(false), cl::Hidden, cl::cat(lgcCategory));
 static cl::opt<bool> gpuBlockWordArgmax(
     "gpu-block-word-argmax",
     cl::desc("GPU block kernel: the argmax as one thread per 64-sample word "
@@ -423,6 +438,8 @@ int main(int argc, char **argv) {
                 " (32-" + Twine(lgc::kMaxGpuBlockThreads) + ")");
   opts.gpuBlockThreads = gpuBlockThreads;
   opts.gpuBlockInterleave = gpuBlockInterleave;
+  opts.gpuBlockFuse = gpuBlockFuse;
+  opts.gpuBlockThreadRuns = gpuBlockThreadRuns;
   opts.gpuBlockWordArgmax = gpuBlockWordArgmax;
   if (gpuBlockWordBits.getNumOccurrences() && gpuBlockWordBits != 32 &&
       gpuBlockWordBits != 64)
@@ -439,7 +456,8 @@ int main(int argc, char **argv) {
   // The block kernel's options mean nothing to the thread kernel.
   for (const cl::Option *blockOnly : std::initializer_list<const cl::Option *>{
            &gpuBlockWords, &gpuBlockUnroll, &gpuBlockThreads, &gpuBlockShared,
-           &gpuBlockInterleave, &gpuBlockWordArgmax, &gpuBlockWordBits})
+           &gpuBlockInterleave, &gpuBlockWordArgmax, &gpuBlockWordBits,
+           &gpuBlockFuse, &gpuBlockThreadRuns})
     if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
       return fail("--" + blockOnly->ArgStr +
                   " needs --gpu-kernel=block or --gpu-kernel=both");

@@ -74,24 +74,28 @@
 
 // Interleaved words (two): rows of 24 slots, 8 modulo 16, so word 1 of a
 // slot sits 8 bank pairs from word 0 (24 x 2 words x 8 bytes = 384). In a
-// level, thread t takes word t % 2 of the gates of thread t / 2 (4 a round
-// each); thread 32, the odd one out of 33, takes none (its start is the
-// level's end).
+// level, thread t takes word t % 2 of the entries of thread t / 2: entries
+// t / 2, t / 2 + 16, + 32 and + 48 of each round of 64 (a warp's table
+// load one contiguous run); thread 32, the odd one out of 33, takes none
+// (its start is the level's end).
 // INTER: @__lgc_gen_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 0, 1, 2, 33, 384, 5, 1, 0, 0, 0, 0, 64]>
 // INTER-LABEL: llvm.func internal @__lgc_gpu_block_phase
+// INTER: llvm.sub %arg7
+// INTER-NEXT: %[[TWO:.*]] = llvm.mlir.constant(2 : i64)
+// INTER-NEXT: %[[G:.*]] = llvm.udiv %arg6, %[[TWO]]
+// INTER: llvm.urem %arg6
 // INTER: llvm.getelementptr %{{.*}}[%arg7]
 // INTER-NEXT: llvm.load
 // INTER-NEXT: %[[END:.*]] = llvm.zext {{.*}} : i32 to i64
-// INTER: %[[TWO:.*]] = llvm.mlir.constant(2 : i64)
-// INTER-NEXT: %[[G:.*]] = llvm.udiv %arg6, %[[TWO]]
-// INTER: llvm.urem %arg6
-// INTER: %[[U:.*]] = llvm.mlir.constant(4 : i64)
-// INTER-NEXT: %[[OFF:.*]] = llvm.mul %[[G]], %[[U]]
-// INTER-NEXT: %[[START:.*]] = llvm.add %{{.*}}, %[[OFF]]
+// INTER: %[[START:.*]] = llvm.add %{{.*}}, %[[G]]
 // INTER-NEXT: %[[WHOLE:.*]] = llvm.mlir.constant(32 : i64)
 // INTER-NEXT: %[[IN:.*]] = llvm.icmp "ult" %arg6, %[[WHOLE]]
 // INTER-NEXT: llvm.select %[[IN]], %[[START]], %[[END]]
 // INTER-NEXT: llvm.mlir.constant(64 : i64)
+// INTER: ^bb{{[0-9]+}}(%[[E:.*]]: i64):
+// INTER: %[[SECOND:.*]] = llvm.mlir.constant(16 : i64)
+// INTER-NEXT: %[[AT:.*]] = llvm.add %[[E]], %[[SECOND]]
+// INTER-NEXT: llvm.icmp "slt" %[[AT]], %[[END]]
 // Blocks of 33 threads take two warps each: 16 of them make 1,024 threads.
 // INTER: llvm.func @lgc_net({{.*}}nvvm.maxntid = array<i32: 33, 1, 1>, nvvm.minctasm = 16 : i32
 

@@ -97,6 +97,9 @@ struct BlockOptions {
   /// slots past it to global memory.
   unsigned sharedLimit = 0;
   bool interleave = false, bothKernels = false, wordArgmax = false;
+  /// Gates read by one gate only evaluated in its entry; U consecutive
+  /// entries a thread (the earlier mapping).
+  bool fuse = false, threadRuns = false;
 };
 
 /// Compiles `net` (optimised) to the kernels' host-mode functions in a
@@ -128,6 +131,8 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
     lowering.bothKernels = block->bothKernels;
     lowering.blockWordArgmax = block->wordArgmax;
     lowering.blockWordBits = block->wordBits;
+    lowering.blockFuseGates = block->fuse;
+    lowering.blockThreadRuns = block->threadRuns;
     if (block->sharedLimit)
       lowering.blockSharedLimit = lowering.blockSharedTarget =
           block->sharedLimit;
@@ -278,8 +283,11 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
             slots = shape[lgc::abi::kScratchSlots];
     // The block kernel of the same net, each thread evaluating every word
     // of its gates (the argmax a thread per sample), with the words
-    // interleaved over the threads (the argmax a thread per word), and in
-    // 32-bit words (interleaved in every other case).
+    // interleaved over the threads (the argmax a thread per word; U
+    // consecutive entries a thread, the earlier mapping), in 32-bit words
+    // (interleaved in every other case), and with gates read by one gate
+    // only fused into its entry (in 32-bit words too; U consecutive entries
+    // a thread in every other case).
     struct BlockLibrary {
       void *handle;
       BlockPhaseFn phase;
@@ -288,9 +296,10 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       std::string name;
     };
     std::vector<BlockLibrary> blockLibraries;
-    for (int variant : {0, 1, 2}) {
+    for (int variant : {0, 1, 2, 3}) {
       bool interleave = variant == 1 || (variant == 2 && index % 2);
-      std::string name = variant == 2   ? "32-bit words"
+      std::string name = variant == 3   ? "fused gates"
+                         : variant == 2 ? "32-bit words"
                          : variant == 1 ? "words interleaved"
                                         : "words per thread";
       SCOPED_TRACE(name);
@@ -305,6 +314,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       options.interleave = interleave;
       options.wordArgmax = variant == 1;
       options.wordBits = variant == 2 ? 32 : 64;
+      options.fuse = variant >= 2;
+      options.threadRuns = variant == 1 || (variant == 3 && index % 2);
       ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window,
                                        blockSo, &options));
       void *hb = dlopen(blockSo.c_str(), RTLD_NOW | RTLD_LOCAL);

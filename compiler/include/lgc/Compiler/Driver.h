@@ -129,6 +129,12 @@ struct DriverOptions {
   /// evaluates word t % S of its gates) instead of each thread evaluating
   /// every word of its gates.
   bool gpuBlockInterleave = false;
+  /// Block kernel: gates read by one other gate only are evaluated in
+  /// their reader's table entry (ConvertLGNToNVVM's block-fuse-gates).
+  bool gpuBlockFuse = false;
+  /// Block kernel: U consecutive entries a thread per round (the earlier
+  /// mapping, to measure against; ConvertLGNToNVVM's block-thread-runs).
+  bool gpuBlockThreadRuns = false;
   /// Both designs in one module (--gpu-kernel=both): lgc_net the thread
   /// kernel, lgc_net_block the block kernel, chosen per launch.
   bool gpuBothKernels = false;

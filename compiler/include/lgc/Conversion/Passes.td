@@ -115,6 +115,15 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
     Option<"blockSpreadBanks", "block-spread-banks", "bool", "true",
            "Block kernel: order each level's gates and choose their slots so "
            "that a half warp's accesses spread over the shared-memory banks">,
+    Option<"blockFuseGates", "block-fuse-gates", "bool", "false",
+           "Block kernel: evaluate a gate whose only reader is another gate "
+           "in that reader's table entry, in registers (up to two a reader), "
+           "instead of through a shared-memory slot of its own">,
+    Option<"blockThreadRuns", "block-thread-runs", "bool", "false",
+           "Block kernel: thread t takes entries t * U .. t * U + U - 1 of "
+           "each round of a level (the earlier mapping, to measure against) "
+           "instead of entries t, t + B, ..., t + (U - 1) B, so that a "
+           "warp's table load is one contiguous run">,
     Option<"blockInterleaveWords", "block-interleave-words", "bool", "false",
            "Block kernel: thread t evaluates word t % S of its gates (S words "
            "per block), so a half warp reads the S words of 16 / S gates, "

@@ -23,7 +23,9 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseSet.h"
 
+#include <array>
 #include <functional>
 #include <tuple>
 
@@ -764,6 +766,17 @@ struct BlockSchedule {
   std::vector<int64_t> gates;
   /// Gates of level l are entries levelStarts[l - 1] .. levelStarts[l] - 1.
   std::vector<int32_t> levelStarts{0};
+  /// Fused entries (block-fuse-gates): a gate with k = 1 or 2 of its
+  /// operands gates that only it reads, evaluated in its entry (in
+  /// registers, no slot of their own). trees[k - 1] holds two i64 each (one
+  /// 16-byte load): l0 | l1 << 16 | result << 32 | root table << 48 |
+  /// operand tables << 52 (and << 56), then l2 | l3 << 16. Leaves l0, l1
+  /// are the first fused operand's operands; with k = 1, that operand is
+  /// the root's a (its table transposed where it was b) and l2 its b; with
+  /// k = 2, l2, l3 are the second fused operand's. Level l's are entries
+  /// treeStarts[k - 1][l - 1] .. treeStarts[k - 1][l] - 1.
+  std::vector<int64_t> trees[2];
+  std::vector<int32_t> treeStarts[2] = {{0}, {0}};
   /// One reduction of the count: for class c and group g (of `groups` per
   /// class), the sum of F inputs of kIn planes each, input i's plane w in
   /// slot in[((c * groups + g) * F + i) * kIn + w] (slot 0, the constant 0,
@@ -790,15 +803,18 @@ constexpr unsigned kBanks = 32;
 /// Slots a gate's table entry can name (16 bits each).
 constexpr uint64_t kMaxBlockSlots = 1 << 16;
 
-/// The positions of a level's gates (0 .. n - 1, as the block kernel's
+/// The positions of a level's entries (0 .. n - 1, as the block kernel's
 /// loop hands them out) grouped by the `lanes` threads whose accesses
 /// shared memory serves at once (16 for 64-bit words, 32 for 32-bit ones).
-/// Thread t takes gate position t * U + u of each round of B * U, for every
-/// word; with the words interleaved (S > 1), thread t takes word t % S of
-/// position (t / S) * U + u of each round of B / S * U, so a group holds
-/// lanes / S gates, each for all S words.
-std::vector<std::vector<unsigned>>
-laneGroups(unsigned n, unsigned B, unsigned U, unsigned S, unsigned lanes) {
+/// A round is G * U entries, G = B / S threads' worth (G = B without
+/// interleaved words): thread t takes position u * G + t / S for u < U,
+/// for every word (S = 1) or word t % S of it (interleaved words, S > 1,
+/// a group then holding lanes / S entries, each for all S words). With
+/// `runs`, the earlier mapping: position t / S * U + u, U consecutive
+/// entries a thread.
+std::vector<std::vector<unsigned>> laneGroups(unsigned n, unsigned B,
+                                              unsigned U, unsigned S,
+                                              unsigned lanes, bool runs) {
   std::vector<std::vector<unsigned>> groups;
   unsigned G = B / S;
   for (unsigned round = 0; round * G * U < n; ++round)
@@ -811,7 +827,7 @@ laneGroups(unsigned n, unsigned B, unsigned U, unsigned S, unsigned lanes) {
           // evaluate nothing.
           if (t >= G * S)
             break;
-          unsigned p = round * G * U + t / S * U + u;
+          unsigned p = round * G * U + (runs ? t / S * U + u : u * G + t / S);
           if (p < n && (group.empty() || group.back() != p))
             group.push_back(p);
         }
@@ -825,22 +841,92 @@ laneGroups(unsigned n, unsigned B, unsigned U, unsigned S, unsigned lanes) {
 /// are interleaved over the threads (laneGroups), 1: each thread
 /// evaluates its gates for every word; `banks`: kBankPairs for 64-bit
 /// words, kBanks for 32-bit ones.
+/// One entry of a level: a gate, with the operands `fuse` evaluates in it.
+struct BlockEntry {
+  /// The root gate's result.
+  Value result;
+  /// Fused operands (0, 1 or 2); with one, it is the root's a.
+  unsigned kind = 0;
+  /// The values the entry loads: a, b (kind 0); the fused operand's a and
+  /// b, then the root's b (1); both fused operands' a and b (2).
+  SmallVector<Value, 4> leaves;
+  /// Truth tables (bit 2 x + y: the value for a = x, b = y): the root's,
+  /// then the fused operands'.
+  SmallVector<unsigned, 3> tables;
+};
+
+unsigned truthTable(unsigned kind, bool transpose = false) {
+  unsigned table = 0;
+  for (unsigned xy = 0; xy < 4; ++xy) {
+    unsigned x = xy >> 1, y = xy & 1;
+    if (transpose)
+      std::swap(x, y);
+    table |= unsigned(evalGate(kind, x, y)) << xy;
+  }
+  return table;
+}
+
 BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
                              unsigned U, unsigned S, bool spreadBanks,
-                             unsigned banks) {
+                             unsigned banks, bool fuse, bool runs) {
   BlockSchedule s;
-  llvm::DenseMap<Value, unsigned> level, lastUse, slot;
+  auto outputs = net.getOutputOp().getBits();
+  // Fused gates: a gate whose one reader is another gate (not the count)
+  // is evaluated in that reader's entry, by its thread, in registers: no
+  // slot, no store, no load (on random nets 43 % of the gates, a fifth of
+  // the shared-memory accesses). Readers first, so that a fused gate's own
+  // operands stay entries of their own (an entry has at most four leaves).
+  llvm::DenseSet<Value> fused;
+  if (fuse) {
+    llvm::DenseMap<Value, unsigned> readers;
+    for (GateOp g : order)
+      for (Value v : {g.getLhs(), g.getRhs()})
+        ++readers[v];
+    for (Value v : outputs)
+      readers[v] += 2;
+    for (GateOp g : llvm::reverse(order)) {
+      if (fused.count(g.getResult()))
+        continue;
+      for (Value v : {g.getLhs(), g.getRhs()})
+        if (v.getDefiningOp<GateOp>() && readers.lookup(v) == 1)
+          fused.insert(v);
+    }
+  }
+  std::vector<BlockEntry> entries;
   for (GateOp g : order) {
-    unsigned l =
-        1 + std::max(level.lookup(g.getLhs()), level.lookup(g.getRhs()));
-    level[g.getResult()] = l;
-    for (Value v : {g.getLhs(), g.getRhs()})
+    if (fused.count(g.getResult()))
+      continue;
+    BlockEntry e;
+    e.result = g.getResult();
+    Value a = g.getLhs(), b = g.getRhs();
+    bool transpose = !fused.count(a) && fused.count(b);
+    if (transpose)
+      std::swap(a, b);
+    e.tables.push_back(truthTable(unsigned(g.getKind()), transpose));
+    for (Value v : {a, b}) {
+      if (!fused.count(v)) {
+        e.leaves.push_back(v);
+        continue;
+      }
+      GateOp c = v.getDefiningOp<GateOp>();
+      ++e.kind;
+      e.leaves.append({c.getLhs(), c.getRhs()});
+      e.tables.push_back(truthTable(unsigned(c.getKind())));
+    }
+    entries.push_back(std::move(e));
+  }
+  llvm::DenseMap<Value, unsigned> level, lastUse, slot;
+  for (const BlockEntry &e : entries) {
+    unsigned l = 0;
+    for (Value v : e.leaves)
+      l = std::max(l, level.lookup(v));
+    level[e.result] = ++l;
+    for (Value v : e.leaves)
       lastUse[v] = std::max(lastUse.lookup(v), l);
   }
   unsigned top = 0;
-  for (GateOp g : order)
-    top = std::max(top, level.lookup(g.getResult()));
-  auto outputs = net.getOutputOp().getBits();
+  for (const BlockEntry &e : entries)
+    top = std::max(top, level.lookup(e.result));
   for (Value v : outputs)
     lastUse[v] = top + 1;
   // Freed after the level that last reads them.
@@ -872,137 +958,173 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
       s.inputs.push_back(int32_t(arg.getArgNumber()));
       s.inputs.push_back(int32_t(slot.lookup(arg)));
     }
-  std::vector<std::vector<GateOp>> byLevel(top + 1);
-  for (GateOp g : order)
-    byLevel[level.lookup(g.getResult())].push_back(g);
+  std::vector<std::vector<const BlockEntry *>> byLevel[3];
+  for (auto &kind : byLevel)
+    kind.resize(top + 1);
+  for (const BlockEntry &e : entries)
+    byLevel[e.kind][level.lookup(e.result)].push_back(&e);
   for (unsigned l = 1; l <= top; ++l) {
     release(freedAfter[l - 1]);
-    // The gates of a level may run in any order and take any free slot:
-    // each group of lanes served at once (a half warp for 64-bit words)
-    // gets gates whose operands' slots differ modulo M as far as the
-    // level's gates allow, and result slots that do, so its loads and
-    // stores spread over the banks. M is the number of gates such a
-    // group evaluates at once: `banks` (16 pairs, or 32 banks for 32-bit
-    // words), or banks / S with the words interleaved, whose word s of
-    // slot k then lies in bank (pair) (s * banks / S + k) % banks (the
-    // shared array's rows are padded for that).
-    const unsigned M = banks / S;
-    std::vector<GateOp> pool = byLevel[l];
-    std::vector<GateOp> placed(pool.size());
-    // The level's gates by the banks of their operands' slots (bucket a * M
-    // + b, each in the net's order), looked up once. A group's lanes should
-    // take gates whose operands' banks are all different: a matching of
-    // a-banks to b-banks through non-empty buckets. Picking the cheapest
-    // of a window of 64 gates in the net's order rarely completed one (one
-    // collision in 32 lanes already costs a second wavefront: 2.0 per load
-    // in the model, bench/gpu_block_banks.py), nor did taking the fullest
-    // cheapest bucket lane by lane in the last third of each level.
-    std::vector<std::vector<unsigned>> bucket(spreadBanks ? M * M : 1);
-    for (auto [i, g] : llvm::enumerate(pool))
-      bucket[spreadBanks
-                 ? slot.lookup(g.getLhs()) % M * M + slot.lookup(g.getRhs()) % M
-                 : 0]
-          .push_back(unsigned(i));
-    std::vector<size_t> head(bucket.size());
-    auto left = [&](unsigned k) { return bucket[k].size() - head[k]; };
-    for (const std::vector<unsigned> &group :
-         laneGroups(unsigned(pool.size()), B, U, S, banks)) {
-      unsigned countA[kBanks] = {}, countB[kBanks] = {};
-      bool taken[kBanks] = {};
-      // First as many lanes as a matching of operand banks allows (a's
-      // bank to b's through a non-empty bucket; augmenting paths, trying
-      // the fuller buckets first), then the rest the cheapest bucket each.
-      std::vector<unsigned> chosen;
-      if (spreadBanks && M > 1) {
-        // Each a-bank's b-banks with gates left, the fullest first.
-        unsigned adjacent[kBanks][kBanks], degree[kBanks] = {};
-        for (unsigned a = 0; a < M; ++a) {
-          for (unsigned b = 0; b < M; ++b)
-            if (left(a * M + b))
-              adjacent[a][degree[a]++] = b;
-          llvm::sort(adjacent[a], adjacent[a] + degree[a],
-                     [&](unsigned x, unsigned y) {
-                       size_t lx = left(a * M + x), ly = left(a * M + y);
-                       return lx != ly ? lx > ly : x < y;
-                     });
+    for (unsigned kind = 0; kind < 3; ++kind) {
+      // The gates of a level may run in any order and take any free slot:
+      // each group of lanes served at once (a half warp for 64-bit words)
+      // gets gates whose operands' slots differ modulo M as far as the
+      // level's gates allow, and result slots that do, so its loads and
+      // stores spread over the banks. M is the number of gates such a
+      // group evaluates at once: `banks` (16 pairs, or 32 banks for 32-bit
+      // words), or banks / S with the words interleaved, whose word s of
+      // slot k then lies in bank (pair) (s * banks / S + k) % banks (the
+      // shared array's rows are padded for that).
+      // Each kind of entry is a loop of its own, scheduled alike (by its
+      // first two leaves).
+      const unsigned M = banks / S;
+      const std::vector<const BlockEntry *> &pool = byLevel[kind][l];
+      std::vector<const BlockEntry *> placed(pool.size());
+      // The level's gates by the banks of their operands' slots (bucket a * M
+      // + b, each in the net's order), looked up once. A group's lanes should
+      // take gates whose operands' banks are all different: a matching of
+      // a-banks to b-banks through non-empty buckets. Picking the cheapest
+      // of a window of 64 gates in the net's order rarely completed one (one
+      // collision in 32 lanes already costs a second wavefront: 2.0 per load
+      // in the model, bench/gpu_block_banks.py), nor did taking the fullest
+      // cheapest bucket lane by lane in the last third of each level.
+      std::vector<std::vector<unsigned>> bucket(spreadBanks ? M * M : 1);
+      for (auto [i, e] : llvm::enumerate(pool))
+        bucket[spreadBanks ? slot.lookup(e->leaves[0]) % M * M +
+                                 slot.lookup(e->leaves[1]) % M
+                           : 0]
+            .push_back(unsigned(i));
+      std::vector<size_t> head(bucket.size());
+      auto left = [&](unsigned k) { return bucket[k].size() - head[k]; };
+      for (const std::vector<unsigned> &group :
+           laneGroups(unsigned(pool.size()), B, U, S, banks, runs)) {
+        unsigned countA[kBanks] = {}, countB[kBanks] = {};
+        // Fused entries' further leaves: lanes on each bank so far.
+        unsigned countMore[2][kBanks] = {};
+        bool taken[kBanks] = {};
+        // First as many lanes as a matching of operand banks allows (a's
+        // bank to b's through a non-empty bucket; augmenting paths, trying
+        // the fuller buckets first), then the rest the cheapest bucket each.
+        std::vector<unsigned> chosen;
+        if (spreadBanks && M > 1) {
+          // Each a-bank's b-banks with gates left, the fullest first.
+          unsigned adjacent[kBanks][kBanks], degree[kBanks] = {};
+          for (unsigned a = 0; a < M; ++a) {
+            for (unsigned b = 0; b < M; ++b)
+              if (left(a * M + b))
+                adjacent[a][degree[a]++] = b;
+            llvm::sort(adjacent[a], adjacent[a] + degree[a],
+                       [&](unsigned x, unsigned y) {
+                         size_t lx = left(a * M + x), ly = left(a * M + y);
+                         return lx != ly ? lx > ly : x < y;
+                       });
+          }
+          int matchA[kBanks], matchB[kBanks];
+          std::fill(matchA, matchA + M, -1);
+          std::fill(matchB, matchB + M, -1);
+          bool seen[kBanks];
+          // Kuhn's augmenting path from a-bank `a` (at most M deep).
+          std::function<bool(unsigned)> augment = [&](unsigned a) {
+            for (unsigned i = 0; i < degree[a]; ++i) {
+              unsigned b = adjacent[a][i];
+              if (seen[b])
+                continue;
+              seen[b] = true;
+              if (matchB[b] < 0 || augment(unsigned(matchB[b]))) {
+                matchA[a] = int(b);
+                matchB[b] = int(a);
+                return true;
+              }
+            }
+            return false;
+          };
+          size_t matched = 0;
+          for (unsigned a = 0; a < M && matched < group.size(); ++a) {
+            std::fill(seen, seen + M, false);
+            if (augment(a))
+              ++matched;
+          }
+          for (unsigned a = 0; a < M; ++a)
+            if (matchA[a] >= 0)
+              chosen.push_back(a * M + unsigned(matchA[a]));
         }
-        int matchA[kBanks], matchB[kBanks];
-        std::fill(matchA, matchA + M, -1);
-        std::fill(matchB, matchB + M, -1);
-        bool seen[kBanks];
-        // Kuhn's augmenting path from a-bank `a` (at most M deep).
-        std::function<bool(unsigned)> augment = [&](unsigned a) {
-          for (unsigned i = 0; i < degree[a]; ++i) {
-            unsigned b = adjacent[a][i];
-            if (seen[b])
-              continue;
-            seen[b] = true;
-            if (matchB[b] < 0 || augment(unsigned(matchB[b]))) {
-              matchA[a] = int(b);
-              matchB[b] = int(a);
-              return true;
+        for (auto [n, p] : llvm::enumerate(group)) {
+          unsigned best = 0;
+          if (n < chosen.size()) {
+            best = chosen[n];
+          } else {
+            // The bucket of least cost (lanes already on its banks), the
+            // fullest of those.
+            unsigned bestCost = ~0u;
+            size_t bestLeft = 0;
+            for (unsigned k = 0; k < bucket.size(); ++k) {
+              if (!left(k))
+                continue;
+              unsigned cost = countA[k / M] + countB[k % M];
+              if (cost < bestCost || (cost == bestCost && left(k) > bestLeft)) {
+                best = k;
+                bestCost = cost;
+                bestLeft = left(k);
+              }
             }
           }
-          return false;
-        };
-        size_t matched = 0;
-        for (unsigned a = 0; a < M && matched < group.size(); ++a) {
-          std::fill(seen, seen + M, false);
-          if (augment(a))
-            ++matched;
-        }
-        for (unsigned a = 0; a < M; ++a)
-          if (matchA[a] >= 0)
-            chosen.push_back(a * M + unsigned(matchA[a]));
-      }
-      for (auto [n, p] : llvm::enumerate(group)) {
-        unsigned best = 0;
-        if (n < chosen.size()) {
-          best = chosen[n];
-        } else {
-          // The bucket of least cost (lanes already on its banks), the
-          // fullest of those.
-          unsigned bestCost = ~0u;
-          size_t bestLeft = 0;
-          for (unsigned k = 0; k < bucket.size(); ++k) {
-            if (!left(k))
-              continue;
-            unsigned cost = countA[k / M] + countB[k % M];
-            if (cost < bestCost || (cost == bestCost && left(k) > bestLeft)) {
-              best = k;
-              bestCost = cost;
-              bestLeft = left(k);
+          // Of the bucket's entries, the one whose further leaves (fused
+          // entries) are on the fewest lanes' banks so far.
+          std::vector<unsigned> &in = bucket[best];
+          if (spreadBanks && kind > 0) {
+            size_t pick = head[best];
+            unsigned pickCost = ~0u;
+            for (size_t i = head[best]; i < in.size() && pickCost; ++i) {
+              unsigned cost = 0;
+              for (unsigned j = 2; j < pool[in[i]]->leaves.size(); ++j)
+                cost +=
+                    countMore[j - 2][slot.lookup(pool[in[i]]->leaves[j]) % M];
+              if (cost < pickCost) {
+                pick = i;
+                pickCost = cost;
+              }
             }
+            std::swap(in[pick], in[head[best]]);
           }
+          const BlockEntry *e = pool[in[head[best]++]];
+          for (unsigned j = 2; j < e->leaves.size(); ++j)
+            ++countMore[j - 2][slot.lookup(e->leaves[j]) % M];
+          ++countA[best / M];
+          ++countB[best % M];
+          // A free slot in a bank (pair) no result of this group has (the
+          // most recently freed such), else the most recently freed.
+          for (size_t i = freeSlots.size(); spreadBanks && i-- > 0;)
+            if (!taken[freeSlots[i] % M]) {
+              std::swap(freeSlots[i], freeSlots.back());
+              break;
+            }
+          take(e->result);
+          taken[slot.lookup(e->result) % M] = true;
+          placed[p] = e;
         }
-        GateOp g = pool[bucket[best][head[best]++]];
-        ++countA[best / M];
-        ++countB[best % M];
-        // A free slot in a bank (pair) no result of this group has (the
-        // most recently freed such), else the most recently freed.
-        for (size_t i = freeSlots.size(); spreadBanks && i-- > 0;)
-          if (!taken[freeSlots[i] % M]) {
-            std::swap(freeSlots[i], freeSlots.back());
-            break;
-          }
-        take(g.getResult());
-        taken[slot.lookup(g.getResult()) % M] = true;
-        placed[p] = g;
       }
+      assert(llvm::all_of(placed, [](const BlockEntry *e) { return e; }) &&
+             "a position of the level without an entry");
+      for (const BlockEntry *e : placed) {
+        int64_t leaf[4] = {};
+        for (auto [i, v] : llvm::enumerate(e->leaves))
+          leaf[i] = slot.lookup(v);
+        int64_t first =
+            leaf[0] | leaf[1] << 16 | int64_t(slot.lookup(e->result)) << 32;
+        for (auto [i, table] : llvm::enumerate(e->tables))
+          first |= int64_t(table) << (48 + 4 * i);
+        if (kind == 0) {
+          s.gates.push_back(first);
+          continue;
+        }
+        s.trees[kind - 1].push_back(first);
+        s.trees[kind - 1].push_back(leaf[2] | leaf[3] << 16);
+      }
+      if (kind == 0)
+        s.levelStarts.push_back(int32_t(s.gates.size()));
+      else
+        s.treeStarts[kind - 1].push_back(int32_t(s.trees[kind - 1].size() / 2));
     }
-    assert(llvm::all_of(placed, [](GateOp g) { return bool(g); }) &&
-           "a position of the level without a gate");
-    for (GateOp g : placed) {
-      unsigned table = 0;
-      for (unsigned xy = 0; xy < 4; ++xy)
-        table |= unsigned(evalGate(unsigned(g.getKind()), xy >> 1, xy & 1))
-                 << xy;
-      s.gates.push_back(int64_t(slot.lookup(g.getLhs())) |
-                        int64_t(slot.lookup(g.getRhs())) << 16 |
-                        int64_t(slot.lookup(g.getResult())) << 32 |
-                        int64_t(table) << 48);
-    }
-    s.levelStarts.push_back(int32_t(s.gates.size()));
   }
   unsigned C = net.getClasses(), group = unsigned(outputs.size()) / C;
   s.K = abi::planesForGroup(group);
@@ -1062,8 +1184,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
            << "block-threads must be at most " << kMaxGpuBlockThreads
            << " (a CUDA block's limit), not " << B;
   unsigned U = std::max(1u, unsigned(options.blockUnroll));
-  BlockSchedule sched = scheduleBlocks(net, order, B, U, /*S=*/1,
-                                       options.blockSpreadBanks, kBankPairs);
+  BlockSchedule sched = scheduleBlocks(
+      net, order, B, U, /*S=*/1, options.blockSpreadBanks, kBankPairs,
+      options.blockFuseGates, options.blockThreadRuns);
   unsigned C = net.getClasses(), K = sched.K;
   // Shared memory: S words of `bits` bits per slot.
   uint64_t slots = sched.values;
@@ -1117,7 +1240,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   bool interleave = options.blockInterleaveWords && S > 1;
   if (interleave || bits == 32) {
     sched = scheduleBlocks(net, order, B, U, interleave ? S : 1,
-                           options.blockSpreadBanks, banks);
+                           options.blockSpreadBanks, banks,
+                           options.blockFuseGates, options.blockThreadRuns);
     assert(sched.values == slots && "slots depend on the order in a level");
   }
   // Slots past what a block's shared memory holds (a random 6x64,000 net
@@ -1191,6 +1315,15 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   table("__lgc_gen_block_inputs", sched.inputs);
   table("__lgc_gen_block_gates", sched.gates);
   table("__lgc_gen_block_levels", sched.levelStarts);
+  // Fused entries are two i64 each, loaded as one 16-byte vector.
+  for (unsigned k = 1; k <= 2; ++k) {
+    if (sched.trees[k - 1].empty())
+      continue;
+    std::string name = ("__lgc_gen_block_trees" + Twine(k)).str();
+    table(name, sched.trees[k - 1]);
+    cast<LLVM::GlobalOp>(b.getBlock()->back()).setAlignment(16);
+    table(name + "_levels", sched.treeStarts[k - 1]);
+  }
   for (unsigned r = 0; r < R; ++r) {
     table(("__lgc_gen_block_reduce" + Twine(r) + "_in").str(),
           sched.reductions[r].in);
@@ -1316,20 +1449,18 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     Value isLevel = b.create<LLVM::AndOp>(loc, cmp(P::sge, phase, constI64(1)),
                                           cmp(P::sle, phase, constI64(L)));
     ifThen(isLevel, [&] {
-      Value levels = global("__lgc_gen_block_levels");
-      Value gates = global("__lgc_gen_block_gates");
-      Value first =
-          tableAt(levels, b.create<LLVM::SubOp>(loc, phase, constI64(1)));
-      Value end = tableAt(levels, phase);
-      // Each thread takes U consecutive gates per round (a warp's table
-      // loads are one contiguous run), all their loads before any store:
-      // U independent chains to hide the latency of the table and of
-      // shared memory. A gate of a level never reads a result of its own
-      // level, so the order of the stores is free; gates past the level's
-      // end read the last gate's entry and store nothing.
-      // With the words interleaved, thread t evaluates word t % S of the
-      // gates of thread t / S, and a round is B / S * U gates.
-      Value last = b.create<LLVM::SubOp>(loc, end, constI64(1));
+      Value level = b.create<LLVM::SubOp>(loc, phase, constI64(1));
+      // Each thread takes U entries per round, G apart (G = B, or B / S
+      // with interleaved words, where thread t evaluates word t % S of the
+      // entries of thread t / S): a warp's load of one of them is 32
+      // consecutive entries, 256 contiguous bytes of the table. (U
+      // consecutive entries a thread, the earlier mapping, made each load
+      // touch 32 sectors for 8 bytes each; block-thread-runs keeps it.)
+      // All their loads before any store: U independent chains to hide
+      // the latency of the table and of shared memory. An entry of a level
+      // never reads a result of its own level, so the order of the stores
+      // is free; entries past the level's end read the last entry and
+      // store nothing.
       Value gateThread = tid;
       SmallVector<Value> words;
       if (interleave) {
@@ -1339,67 +1470,127 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         for (unsigned s = 0; s < S; ++s)
           words.push_back(constI64(s));
       }
-      int64_t roundGates = int64_t(interleave ? B / S : B) * U;
-      Value start = b.create<LLVM::AddOp>(
-          loc, first, b.create<LLVM::MulOp>(loc, gateThread, constI64(U)));
-      // Threads past the last whole set of S words evaluate nothing.
-      if (interleave && B % S)
-        start = b.create<LLVM::SelectOp>(
-            loc, cmp(P::ult, tid, constI64(int64_t(B / S * S))), start, end);
-      loop(start, end, constI64(roundGates), [&](Value e) {
-        SmallVector<Value> valid(U), kr(U);
-        SmallVector<SmallVector<Value>> results(U);
-        for (unsigned u = 0; u < U; ++u) {
-          Value at = b.create<LLVM::AddOp>(loc, e, constI64(u));
-          if (u > 0) {
-            valid[u] = cmp(P::slt, at, end);
-            at = b.create<LLVM::SelectOp>(loc, valid[u], at, last);
+      int64_t G = int64_t(interleave ? B / S : B), roundGates = G * U;
+      bool runs = options.blockThreadRuns;
+      // mux(sel, p, q) = sel ? p : q, bitwise (one LOP3 per 32 bits).
+      auto mux = [&](Value sel, Value p, Value q) {
+        return x(q, a(sel, x(p, q)));
+      };
+      // The loop over a level's entries of `kind` fused operands: plain
+      // gates (one i64), or gates with one or two operands evaluated in
+      // the entry (two i64, one 16-byte load).
+      auto entries = [&](unsigned kind, StringRef tableName,
+                         StringRef levelsName) {
+        Value levels = global(levelsName);
+        Value gates = global(tableName);
+        Value first = tableAt(levels, level);
+        Value end = tableAt(levels, phase);
+        Value last = b.create<LLVM::SubOp>(loc, end, constI64(1));
+        Value start = b.create<LLVM::AddOp>(
+            loc, first,
+            runs ? b.create<LLVM::MulOp>(loc, gateThread, constI64(U))
+                       .getResult()
+                 : gateThread);
+        // Threads past the last whole set of S words evaluate nothing.
+        if (interleave && B % S)
+          start = b.create<LLVM::SelectOp>(
+              loc, cmp(P::ult, tid, constI64(int64_t(B / S * S))), start, end);
+        Type pairType = LLVM::getFixedVectorType(i64, 2);
+        loop(start, end, constI64(roundGates), [&](Value e) {
+          SmallVector<Value> valid(U), kr(U);
+          SmallVector<SmallVector<Value>> results(U);
+          for (unsigned u = 0; u < U; ++u) {
+            Value at =
+                b.create<LLVM::AddOp>(loc, e, constI64(runs ? u : u * G));
+            if (u > 0) {
+              valid[u] = cmp(P::slt, at, end);
+              at = b.create<LLVM::SelectOp>(loc, valid[u], at, last);
+            }
+            Value entry, more;
+            if (kind == 0) {
+              entry = b.create<LLVM::LoadOp>(
+                  loc, i64,
+                  b.create<LLVM::GEPOp>(loc, ptr, i64, gates, ValueRange{at}),
+                  8);
+            } else {
+              Value pair = b.create<LLVM::LoadOp>(
+                  loc, pairType,
+                  b.create<LLVM::GEPOp>(loc, ptr, pairType, gates,
+                                        ValueRange{at}),
+                  16);
+              entry = b.create<LLVM::ExtractElementOp>(loc, pair, constI32(0));
+              more = b.create<LLVM::ExtractElementOp>(loc, pair, constI32(1));
+            }
+            // The fields in 32-bit halves (a 64-bit shift or mask is two
+            // instructions on the GPU), widened where an address needs
+            // them.
+            Value lo = b.create<LLVM::TruncOp>(loc, i32, entry);
+            Value hi = b.create<LLVM::TruncOp>(
+                loc, i32, b.create<LLVM::LShrOp>(loc, entry, constI64(32)));
+            auto wide = [&](Value v32) {
+              return b.create<LLVM::ZExtOp>(loc, i64, v32).getResult();
+            };
+            Value low = constI32(0xffff);
+            SmallVector<Value, 4> leaves = {
+                wide(a(lo, low)),
+                wide(b.create<LLVM::LShrOp>(loc, lo, constI32(16)))};
+            if (kind > 0) {
+              Value lo2 = b.create<LLVM::TruncOp>(loc, i32, more);
+              leaves.push_back(wide(a(lo2, low)));
+              if (kind == 2)
+                leaves.push_back(
+                    wide(b.create<LLVM::LShrOp>(loc, lo2, constI32(16))));
+            }
+            kr[u] = wide(a(hi, low));
+            // Truth table t's minterm masks: all ones where it (bits 16 +
+            // 4 t .. 19 + 4 t of hi) has a 1: the bit shifted to the top,
+            // then arithmetically down.
+            auto masks = [&](unsigned t) {
+              std::array<Value, 4> m;
+              for (unsigned xy = 0; xy < 4; ++xy) {
+                Value top =
+                    b.create<LLVM::ShlOp>(loc, hi, constI32(15 - 4 * t - xy));
+                m[xy] = b.create<LLVM::AShrOp>(loc, top, constI32(31));
+                if (bits == 64)
+                  m[xy] = b.create<LLVM::SExtOp>(loc, i64, m[xy]);
+              }
+              return m;
+            };
+            SmallVector<std::array<Value, 4>, 3> m;
+            for (unsigned t = 0; t <= kind; ++t)
+              m.push_back(masks(t));
+            auto gate = [&](const std::array<Value, 4> &t, Value va, Value vb) {
+              return mux(va, mux(vb, t[3], t[2]), mux(vb, t[1], t[0]));
+            };
+            for (Value s : words) {
+              SmallVector<Value, 4> v;
+              for (Value k : leaves)
+                v.push_back(load(k, s));
+              // The fused operands' values in registers, then the root's.
+              Value ra = kind ? gate(m[1], v[0], v[1]) : v[0];
+              Value rb = kind == 2   ? gate(m[2], v[2], v[3])
+                         : kind == 1 ? v[2]
+                                     : v[1];
+              results[u].push_back(gate(m[0], ra, rb));
+            }
           }
-          Value entry = b.create<LLVM::LoadOp>(
-              loc, i64,
-              b.create<LLVM::GEPOp>(loc, ptr, i64, gates, ValueRange{at}), 8);
-          // The fields in 32-bit halves (a 64-bit shift or mask is two
-          // instructions on the GPU), widened where an address needs them.
-          Value lo = b.create<LLVM::TruncOp>(loc, i32, entry);
-          Value hi = b.create<LLVM::TruncOp>(
-              loc, i32, b.create<LLVM::LShrOp>(loc, entry, constI64(32)));
-          auto wide = [&](Value v32) {
-            return b.create<LLVM::ZExtOp>(loc, i64, v32).getResult();
-          };
-          Value low = constI32(0xffff);
-          Value ka = wide(a(lo, low));
-          Value kb = wide(b.create<LLVM::LShrOp>(loc, lo, constI32(16)));
-          kr[u] = wide(a(hi, low));
-          // Minterm masks: all ones where the table (bits 16-19 of hi) has
-          // a 1: the bit shifted to the top, then arithmetically down.
-          Value m[4];
-          for (unsigned xy = 0; xy < 4; ++xy) {
-            Value top = b.create<LLVM::ShlOp>(loc, hi, constI32(15 - xy));
-            m[xy] = b.create<LLVM::AShrOp>(loc, top, constI32(31));
-            if (bits == 64)
-              m[xy] = b.create<LLVM::SExtOp>(loc, i64, m[xy]);
+          for (unsigned u = 0; u < U; ++u) {
+            auto stores = [&] {
+              for (auto [s, result] : llvm::zip(words, results[u]))
+                store(result, kr[u], s);
+            };
+            if (u == 0)
+              stores();
+            else
+              ifThen(valid[u], stores);
           }
-          // mux(sel, p, q) = sel ? p : q, bitwise (one LOP3 per 32 bits).
-          auto mux = [&](Value sel, Value p, Value q) {
-            return x(q, a(sel, x(p, q)));
-          };
-          for (Value s : words) {
-            Value va = load(ka, s), vb = load(kb, s);
-            results[u].push_back(
-                mux(va, mux(vb, m[3], m[2]), mux(vb, m[1], m[0])));
-          }
-        }
-        for (unsigned u = 0; u < U; ++u) {
-          auto stores = [&] {
-            for (auto [s, result] : llvm::zip(words, results[u]))
-              store(result, kr[u], s);
-          };
-          if (u == 0)
-            stores();
-          else
-            ifThen(valid[u], stores);
-        }
-      });
+        });
+      };
+      entries(0, "__lgc_gen_block_gates", "__lgc_gen_block_levels");
+      for (unsigned k = 1; k <= 2; ++k)
+        if (!sched.trees[k - 1].empty())
+          entries(k, ("__lgc_gen_block_trees" + Twine(k)).str(),
+                  ("__lgc_gen_block_trees" + Twine(k) + "_levels").str());
     });
 
     // Phases L + 1 .. L + R: the count's reductions, a thread per group
@@ -1568,6 +1759,8 @@ struct ConvertLGNToNVVMPass
         options.blockUnroll = blockUnroll;
         options.blockSpreadBanks = blockSpreadBanks;
         options.blockInterleaveWords = blockInterleaveWords;
+        options.blockFuseGates = blockFuseGates;
+        options.blockThreadRuns = blockThreadRuns;
         options.blockWordArgmax = blockWordArgmax;
         options.blockWordBits = blockWordBits;
         if (!bothKernels)
