@@ -21,6 +21,10 @@
 #       line-buffered and each net has its own time limit
 #       (LGC_GPU_CHECK_TIMEOUT seconds, default 120), so a slow step cannot
 #       hide the results before it.
+#   DIR/profile.sh NAME...               where Nsight Compute (ncu) is
+#       installed too: one lgc_net launch of each entry named, profiled
+#       (throughput of each unit, shared-memory wavefronts and conflicts,
+#       global sectors per request, occupancy, stalls).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${1:-}" = bundle ] || { echo "usage: scripts/gpu-check.sh bundle [DIR]" >&2; exit 2; }
@@ -209,6 +213,44 @@ timeout "${LGC_GPU_CHECK_TIMEOUT:-600}" stdbuf -oL -eL ./lgn-train-gpu-check || 
 [ $status = 0 ] && echo PASS || echo FAIL
 exit $status
 RUN
-chmod +x "$DIR/run.sh"
+cat > "$DIR/profile.sh" <<'PROFILE'
+#!/usr/bin/env bash
+# Optional, where Nsight Compute is installed: profiles one launch of
+# lgc_net (or lgc_net_block) for each entry named, the second of the run
+# (the first warms the caches), e.g.
+#   ./profile.sh bench_6x8000 bench_6x8000_block2_u4_r128
+# printing the sections that say what bounds a kernel: each unit's
+# throughput, the memory traffic (shared-memory wavefronts and bank
+# conflicts, global sectors per request), occupancy and issue stalls.
+#   NCU                     the ncu to run (default ncu)
+#   LGC_GPU_CHECK_TIMEOUT   seconds per entry (default 120)
+set -u
+cd "$(dirname "$0")"
+NCU="${NCU:-ncu}"
+command -v "$NCU" >/dev/null || {
+  echo "profile.sh: $NCU not found (Nsight Compute; NCU=path names it)" >&2
+  exit 2
+}
+[ $# -gt 0 ] || { echo "usage: ./profile.sh NAME... (names in manifest.txt)" >&2; exit 2; }
+status=0
+for name in "$@"; do
+  if ! awk -v n="$name" '!/^#/ && $2 == n {found = 1} END {exit !found}' manifest.txt; then
+    echo "$name: not in manifest.txt"
+    status=1
+    continue
+  fi
+  echo "== $name"
+  if ! timeout "${LGC_GPU_CHECK_TIMEOUT:-120}" stdbuf -oL -eL "$NCU" \
+    --kernel-name 'regex:^lgc_net' --launch-skip 1 --launch-count 1 \
+    --section SpeedOfLight --section MemoryWorkloadAnalysis_Tables \
+    --section Occupancy --section SchedulerStats --section WarpStateStats \
+    --section LaunchStats ./lgc-gpu-check . "$name"; then
+    echo "$name: FAILED or over ${LGC_GPU_CHECK_TIMEOUT:-120} s"
+    status=1
+  fi
+done
+exit $status
+PROFILE
+chmod +x "$DIR/run.sh" "$DIR/profile.sh"
 du -sh "$DIR"
 echo "bundle ready: $DIR (run $DIR/run.sh on the GPU machine)"

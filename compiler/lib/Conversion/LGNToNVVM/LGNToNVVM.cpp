@@ -837,10 +837,6 @@ std::vector<std::vector<unsigned>> laneGroups(unsigned n, unsigned B,
   return groups;
 }
 
-/// The block kernel's tables for `order`; `S` > 1: the words of a block
-/// are interleaved over the threads (laneGroups), 1: each thread
-/// evaluates its gates for every word; `banks`: kBankPairs for 64-bit
-/// words, kBanks for 32-bit ones.
 /// One entry of a level: a gate, with the operands `fuse` evaluates in it.
 struct BlockEntry {
   /// The root gate's result.
@@ -866,6 +862,12 @@ unsigned truthTable(unsigned kind, bool transpose = false) {
   return table;
 }
 
+/// The block kernel's tables for `order`; `S` > 1: the words of a block
+/// are interleaved over the threads (laneGroups), 1: each thread
+/// evaluates its gates for every word; `banks`: kBankPairs for 64-bit
+/// words, kBanks for 32-bit ones; `fuse`: gates read by one gate only are
+/// evaluated in its entry; `runs`: U consecutive entries a thread
+/// (laneGroups).
 BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
                              unsigned U, unsigned S, bool spreadBanks,
                              unsigned banks, bool fuse, bool runs) {
@@ -963,168 +965,169 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
     kind.resize(top + 1);
   for (const BlockEntry &e : entries)
     byLevel[e.kind][level.lookup(e.result)].push_back(&e);
+  // Places the level's entries of one kind (a loop of its own in the
+  // kernel) and appends them to their table.
+  auto place = [&](const std::vector<const BlockEntry *> &pool, unsigned kind) {
+    // The gates of a level may run in any order and take any free slot:
+    // each group of lanes served at once (a half warp for 64-bit words)
+    // gets gates whose operands' slots differ modulo M as far as the
+    // level's gates allow, and result slots that do, so its loads and
+    // stores spread over the banks. M is the number of gates such a
+    // group evaluates at once: `banks` (16 pairs, or 32 banks for 32-bit
+    // words), or banks / S with the words interleaved, whose word s of
+    // slot k then lies in bank (pair) (s * banks / S + k) % banks (the
+    // shared array's rows are padded for that).
+    // Each kind of entry is scheduled alike, by its first two leaves.
+    const unsigned M = banks / S;
+    std::vector<const BlockEntry *> placed(pool.size());
+    // The level's gates by the banks of their operands' slots (bucket a * M
+    // + b, each in the net's order), looked up once. A group's lanes should
+    // take gates whose operands' banks are all different: a matching of
+    // a-banks to b-banks through non-empty buckets. Picking the cheapest
+    // of a window of 64 gates in the net's order rarely completed one (one
+    // collision in 32 lanes already costs a second wavefront: 2.0 per load
+    // in the model, bench/gpu_block_banks.py), nor did taking the fullest
+    // cheapest bucket lane by lane in the last third of each level.
+    std::vector<std::vector<unsigned>> bucket(spreadBanks ? M * M : 1);
+    for (auto [i, e] : llvm::enumerate(pool))
+      bucket[spreadBanks ? slot.lookup(e->leaves[0]) % M * M +
+                               slot.lookup(e->leaves[1]) % M
+                         : 0]
+          .push_back(unsigned(i));
+    std::vector<size_t> head(bucket.size());
+    auto left = [&](unsigned k) { return bucket[k].size() - head[k]; };
+    for (const std::vector<unsigned> &group :
+         laneGroups(unsigned(pool.size()), B, U, S, banks, runs)) {
+      unsigned countA[kBanks] = {}, countB[kBanks] = {};
+      // Fused entries' further leaves: lanes on each bank so far.
+      unsigned countMore[2][kBanks] = {};
+      bool taken[kBanks] = {};
+      // First as many lanes as a matching of operand banks allows (a's
+      // bank to b's through a non-empty bucket; augmenting paths, trying
+      // the fuller buckets first), then the rest the cheapest bucket each.
+      std::vector<unsigned> chosen;
+      if (spreadBanks && M > 1) {
+        // Each a-bank's b-banks with gates left, the fullest first.
+        unsigned adjacent[kBanks][kBanks], degree[kBanks] = {};
+        for (unsigned a = 0; a < M; ++a) {
+          for (unsigned b = 0; b < M; ++b)
+            if (left(a * M + b))
+              adjacent[a][degree[a]++] = b;
+          llvm::sort(adjacent[a], adjacent[a] + degree[a],
+                     [&](unsigned x, unsigned y) {
+                       size_t lx = left(a * M + x), ly = left(a * M + y);
+                       return lx != ly ? lx > ly : x < y;
+                     });
+        }
+        int matchA[kBanks], matchB[kBanks];
+        std::fill(matchA, matchA + M, -1);
+        std::fill(matchB, matchB + M, -1);
+        bool seen[kBanks];
+        // Kuhn's augmenting path from a-bank `a` (at most M deep).
+        std::function<bool(unsigned)> augment = [&](unsigned a) {
+          for (unsigned i = 0; i < degree[a]; ++i) {
+            unsigned b = adjacent[a][i];
+            if (seen[b])
+              continue;
+            seen[b] = true;
+            if (matchB[b] < 0 || augment(unsigned(matchB[b]))) {
+              matchA[a] = int(b);
+              matchB[b] = int(a);
+              return true;
+            }
+          }
+          return false;
+        };
+        size_t matched = 0;
+        for (unsigned a = 0; a < M && matched < group.size(); ++a) {
+          std::fill(seen, seen + M, false);
+          if (augment(a))
+            ++matched;
+        }
+        for (unsigned a = 0; a < M; ++a)
+          if (matchA[a] >= 0)
+            chosen.push_back(a * M + unsigned(matchA[a]));
+      }
+      for (auto [n, p] : llvm::enumerate(group)) {
+        unsigned best = 0;
+        if (n < chosen.size()) {
+          best = chosen[n];
+        } else {
+          // The bucket of least cost (lanes already on its banks), the
+          // fullest of those.
+          unsigned bestCost = ~0u;
+          size_t bestLeft = 0;
+          for (unsigned k = 0; k < bucket.size(); ++k) {
+            if (!left(k))
+              continue;
+            unsigned cost = countA[k / M] + countB[k % M];
+            if (cost < bestCost || (cost == bestCost && left(k) > bestLeft)) {
+              best = k;
+              bestCost = cost;
+              bestLeft = left(k);
+            }
+          }
+        }
+        // Of the bucket's entries, the one whose further leaves (fused
+        // entries) are on the fewest lanes' banks so far.
+        std::vector<unsigned> &in = bucket[best];
+        if (spreadBanks && kind > 0) {
+          size_t pick = head[best];
+          unsigned pickCost = ~0u;
+          for (size_t i = head[best]; i < in.size() && pickCost; ++i) {
+            unsigned cost = 0;
+            for (unsigned j = 2; j < pool[in[i]]->leaves.size(); ++j)
+              cost += countMore[j - 2][slot.lookup(pool[in[i]]->leaves[j]) % M];
+            if (cost < pickCost) {
+              pick = i;
+              pickCost = cost;
+            }
+          }
+          std::swap(in[pick], in[head[best]]);
+        }
+        const BlockEntry *e = pool[in[head[best]++]];
+        for (unsigned j = 2; j < e->leaves.size(); ++j)
+          ++countMore[j - 2][slot.lookup(e->leaves[j]) % M];
+        ++countA[best / M];
+        ++countB[best % M];
+        // A free slot in a bank (pair) no result of this group has (the
+        // most recently freed such), else the most recently freed.
+        for (size_t i = freeSlots.size(); spreadBanks && i-- > 0;)
+          if (!taken[freeSlots[i] % M]) {
+            std::swap(freeSlots[i], freeSlots.back());
+            break;
+          }
+        take(e->result);
+        taken[slot.lookup(e->result) % M] = true;
+        placed[p] = e;
+      }
+    }
+    assert(llvm::all_of(placed, [](const BlockEntry *e) { return e; }) &&
+           "a position of the level without an entry");
+    for (const BlockEntry *e : placed) {
+      int64_t leaf[4] = {};
+      for (auto [i, v] : llvm::enumerate(e->leaves))
+        leaf[i] = slot.lookup(v);
+      int64_t first =
+          leaf[0] | leaf[1] << 16 | int64_t(slot.lookup(e->result)) << 32;
+      for (auto [i, table] : llvm::enumerate(e->tables))
+        first |= int64_t(table) << (48 + 4 * i);
+      if (kind == 0) {
+        s.gates.push_back(first);
+        continue;
+      }
+      s.trees[kind - 1].push_back(first);
+      s.trees[kind - 1].push_back(leaf[2] | leaf[3] << 16);
+    }
+    if (kind == 0)
+      s.levelStarts.push_back(int32_t(s.gates.size()));
+    else
+      s.treeStarts[kind - 1].push_back(int32_t(s.trees[kind - 1].size() / 2));
+  };
   for (unsigned l = 1; l <= top; ++l) {
     release(freedAfter[l - 1]);
-    for (unsigned kind = 0; kind < 3; ++kind) {
-      // The gates of a level may run in any order and take any free slot:
-      // each group of lanes served at once (a half warp for 64-bit words)
-      // gets gates whose operands' slots differ modulo M as far as the
-      // level's gates allow, and result slots that do, so its loads and
-      // stores spread over the banks. M is the number of gates such a
-      // group evaluates at once: `banks` (16 pairs, or 32 banks for 32-bit
-      // words), or banks / S with the words interleaved, whose word s of
-      // slot k then lies in bank (pair) (s * banks / S + k) % banks (the
-      // shared array's rows are padded for that).
-      // Each kind of entry is a loop of its own, scheduled alike (by its
-      // first two leaves).
-      const unsigned M = banks / S;
-      const std::vector<const BlockEntry *> &pool = byLevel[kind][l];
-      std::vector<const BlockEntry *> placed(pool.size());
-      // The level's gates by the banks of their operands' slots (bucket a * M
-      // + b, each in the net's order), looked up once. A group's lanes should
-      // take gates whose operands' banks are all different: a matching of
-      // a-banks to b-banks through non-empty buckets. Picking the cheapest
-      // of a window of 64 gates in the net's order rarely completed one (one
-      // collision in 32 lanes already costs a second wavefront: 2.0 per load
-      // in the model, bench/gpu_block_banks.py), nor did taking the fullest
-      // cheapest bucket lane by lane in the last third of each level.
-      std::vector<std::vector<unsigned>> bucket(spreadBanks ? M * M : 1);
-      for (auto [i, e] : llvm::enumerate(pool))
-        bucket[spreadBanks ? slot.lookup(e->leaves[0]) % M * M +
-                                 slot.lookup(e->leaves[1]) % M
-                           : 0]
-            .push_back(unsigned(i));
-      std::vector<size_t> head(bucket.size());
-      auto left = [&](unsigned k) { return bucket[k].size() - head[k]; };
-      for (const std::vector<unsigned> &group :
-           laneGroups(unsigned(pool.size()), B, U, S, banks, runs)) {
-        unsigned countA[kBanks] = {}, countB[kBanks] = {};
-        // Fused entries' further leaves: lanes on each bank so far.
-        unsigned countMore[2][kBanks] = {};
-        bool taken[kBanks] = {};
-        // First as many lanes as a matching of operand banks allows (a's
-        // bank to b's through a non-empty bucket; augmenting paths, trying
-        // the fuller buckets first), then the rest the cheapest bucket each.
-        std::vector<unsigned> chosen;
-        if (spreadBanks && M > 1) {
-          // Each a-bank's b-banks with gates left, the fullest first.
-          unsigned adjacent[kBanks][kBanks], degree[kBanks] = {};
-          for (unsigned a = 0; a < M; ++a) {
-            for (unsigned b = 0; b < M; ++b)
-              if (left(a * M + b))
-                adjacent[a][degree[a]++] = b;
-            llvm::sort(adjacent[a], adjacent[a] + degree[a],
-                       [&](unsigned x, unsigned y) {
-                         size_t lx = left(a * M + x), ly = left(a * M + y);
-                         return lx != ly ? lx > ly : x < y;
-                       });
-          }
-          int matchA[kBanks], matchB[kBanks];
-          std::fill(matchA, matchA + M, -1);
-          std::fill(matchB, matchB + M, -1);
-          bool seen[kBanks];
-          // Kuhn's augmenting path from a-bank `a` (at most M deep).
-          std::function<bool(unsigned)> augment = [&](unsigned a) {
-            for (unsigned i = 0; i < degree[a]; ++i) {
-              unsigned b = adjacent[a][i];
-              if (seen[b])
-                continue;
-              seen[b] = true;
-              if (matchB[b] < 0 || augment(unsigned(matchB[b]))) {
-                matchA[a] = int(b);
-                matchB[b] = int(a);
-                return true;
-              }
-            }
-            return false;
-          };
-          size_t matched = 0;
-          for (unsigned a = 0; a < M && matched < group.size(); ++a) {
-            std::fill(seen, seen + M, false);
-            if (augment(a))
-              ++matched;
-          }
-          for (unsigned a = 0; a < M; ++a)
-            if (matchA[a] >= 0)
-              chosen.push_back(a * M + unsigned(matchA[a]));
-        }
-        for (auto [n, p] : llvm::enumerate(group)) {
-          unsigned best = 0;
-          if (n < chosen.size()) {
-            best = chosen[n];
-          } else {
-            // The bucket of least cost (lanes already on its banks), the
-            // fullest of those.
-            unsigned bestCost = ~0u;
-            size_t bestLeft = 0;
-            for (unsigned k = 0; k < bucket.size(); ++k) {
-              if (!left(k))
-                continue;
-              unsigned cost = countA[k / M] + countB[k % M];
-              if (cost < bestCost || (cost == bestCost && left(k) > bestLeft)) {
-                best = k;
-                bestCost = cost;
-                bestLeft = left(k);
-              }
-            }
-          }
-          // Of the bucket's entries, the one whose further leaves (fused
-          // entries) are on the fewest lanes' banks so far.
-          std::vector<unsigned> &in = bucket[best];
-          if (spreadBanks && kind > 0) {
-            size_t pick = head[best];
-            unsigned pickCost = ~0u;
-            for (size_t i = head[best]; i < in.size() && pickCost; ++i) {
-              unsigned cost = 0;
-              for (unsigned j = 2; j < pool[in[i]]->leaves.size(); ++j)
-                cost +=
-                    countMore[j - 2][slot.lookup(pool[in[i]]->leaves[j]) % M];
-              if (cost < pickCost) {
-                pick = i;
-                pickCost = cost;
-              }
-            }
-            std::swap(in[pick], in[head[best]]);
-          }
-          const BlockEntry *e = pool[in[head[best]++]];
-          for (unsigned j = 2; j < e->leaves.size(); ++j)
-            ++countMore[j - 2][slot.lookup(e->leaves[j]) % M];
-          ++countA[best / M];
-          ++countB[best % M];
-          // A free slot in a bank (pair) no result of this group has (the
-          // most recently freed such), else the most recently freed.
-          for (size_t i = freeSlots.size(); spreadBanks && i-- > 0;)
-            if (!taken[freeSlots[i] % M]) {
-              std::swap(freeSlots[i], freeSlots.back());
-              break;
-            }
-          take(e->result);
-          taken[slot.lookup(e->result) % M] = true;
-          placed[p] = e;
-        }
-      }
-      assert(llvm::all_of(placed, [](const BlockEntry *e) { return e; }) &&
-             "a position of the level without an entry");
-      for (const BlockEntry *e : placed) {
-        int64_t leaf[4] = {};
-        for (auto [i, v] : llvm::enumerate(e->leaves))
-          leaf[i] = slot.lookup(v);
-        int64_t first =
-            leaf[0] | leaf[1] << 16 | int64_t(slot.lookup(e->result)) << 32;
-        for (auto [i, table] : llvm::enumerate(e->tables))
-          first |= int64_t(table) << (48 + 4 * i);
-        if (kind == 0) {
-          s.gates.push_back(first);
-          continue;
-        }
-        s.trees[kind - 1].push_back(first);
-        s.trees[kind - 1].push_back(leaf[2] | leaf[3] << 16);
-      }
-      if (kind == 0)
-        s.levelStarts.push_back(int32_t(s.gates.size()));
-      else
-        s.treeStarts[kind - 1].push_back(int32_t(s.trees[kind - 1].size() / 2));
-    }
+    for (unsigned kind = 0; kind < 3; ++kind)
+      place(byLevel[kind][l], kind);
   }
   unsigned C = net.getClasses(), group = unsigned(outputs.size()) / C;
   s.K = abi::planesForGroup(group);
