@@ -945,11 +945,29 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
   auto release = [&](const auto &slots) {
     freeSlots.insert(freeSlots.end(), slots.begin(), slots.end());
   };
+  // The lanes of each level that read each bank (modulo `banks`, the most
+  // any grouping spreads over) at each leaf position, counted as values
+  // take slots: a value's slot is chosen among the free ones so that the
+  // levels reading it find their operands' banks balanced, which is what
+  // lets the matching below fill whole groups without conflicts (a bank
+  // that a level reads more than its share forces collisions in its last
+  // groups).
+  llvm::DenseMap<Value, SmallVector<std::pair<unsigned, unsigned>, 2>>
+      readersOf;
+  for (const BlockEntry &e : entries)
+    for (auto [j, v] : llvm::enumerate(e.leaves))
+      readersOf[v].push_back({level.lookup(e.result), unsigned(j)});
+  std::vector<std::array<std::array<unsigned, kBanks>, 4>> readBanks(top + 1);
+  for (auto &l : readBanks)
+    for (auto &side : l)
+      side.fill(0);
   // A slot for `v`, free again after the level that last reads it.
   auto take = [&](Value v) {
     unsigned k = takeFree();
     slot[v] = k;
     freedAfter[lastUse.lookup(v)].push_back(k);
+    for (auto [l, j] : readersOf.lookup(v))
+      ++readBanks[l][j][k % banks];
   };
   Block &body = net.getBodyBlock();
   for (ConstantOp c : body.getOps<ConstantOp>())
@@ -1007,7 +1025,7 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
       // the fuller buckets first), then the rest the cheapest bucket each.
       std::vector<unsigned> chosen;
       if (spreadBanks && M > 1) {
-        // Each a-bank's b-banks with gates left, the fullest first.
+        // Each a-bank's b-banks with entries left, the fullest first.
         unsigned adjacent[kBanks][kBanks], degree[kBanks] = {};
         for (unsigned a = 0; a < M; ++a) {
           for (unsigned b = 0; b < M; ++b)
@@ -1090,13 +1108,30 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
           ++countMore[j - 2][slot.lookup(e->leaves[j]) % M];
         ++countA[best / M];
         ++countB[best % M];
-        // A free slot in a bank (pair) no result of this group has (the
-        // most recently freed such), else the most recently freed.
-        for (size_t i = freeSlots.size(); spreadBanks && i-- > 0;)
-          if (!taken[freeSlots[i] % M]) {
-            std::swap(freeSlots[i], freeSlots.back());
-            break;
+        // A free slot in a bank (pair) no result of this group has: of
+        // the 64 most recently freed such, the one whose bank the levels
+        // reading the result read least at the same leaf positions so far
+        // (the most recently freed of those); else the most recently freed.
+        if (spreadBanks) {
+          unsigned cost[kBanks] = {};
+          for (auto [l, j] : readersOf.lookup(e->result))
+            for (unsigned k = 0; k < banks; ++k)
+              cost[k % M] += readBanks[l][j][k];
+          size_t pick = freeSlots.size();
+          unsigned least = ~0u;
+          for (size_t i = freeSlots.size(), n = 0; i-- > 0 && n < 64;) {
+            unsigned k = freeSlots[i] % M;
+            if (taken[k])
+              continue;
+            ++n;
+            if (cost[k] < least) {
+              pick = i;
+              least = cost[k];
+            }
           }
+          if (pick < freeSlots.size())
+            std::swap(freeSlots[pick], freeSlots.back());
+        }
         take(e->result);
         taken[slot.lookup(e->result) % M] = true;
         placed[p] = e;
