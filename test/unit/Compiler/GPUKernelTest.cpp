@@ -98,8 +98,9 @@ struct BlockOptions {
   unsigned sharedLimit = 0;
   bool interleave = false, bothKernels = false, wordArgmax = false;
   /// Gates read by one gate only evaluated in its entry; U consecutive
-  /// entries a thread (the earlier mapping).
-  bool fuse = false, threadRuns = false;
+  /// entries a thread (the earlier mapping); entries and slots in the
+  /// net's order (no bank spread).
+  bool fuse = false, threadRuns = false, noBankSpread = false;
 };
 
 /// Compiles `net` (optimised) to the kernels' host-mode functions in a
@@ -133,6 +134,7 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
     lowering.blockWordBits = block->wordBits;
     lowering.blockFuseGates = block->fuse;
     lowering.blockThreadRuns = block->threadRuns;
+    lowering.blockSpreadBanks = !block->noBankSpread;
     if (block->sharedLimit)
       lowering.blockSharedLimit = lowering.blockSharedTarget =
           block->sharedLimit;
@@ -518,6 +520,30 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
     EXPECT_EQ(spilled->netSharedBytes(), size_t(1024));
     size_t n = 3000;
     expectRunsMatch(*spilled, net, Samples(net, n, 5));
+  }
+  // The bank spread may give results fresh slots out of order, for their
+  // banks: a few slots more than the most values live at once, where those
+  // still fit. The most values live at once (the schedule without the
+  // spread) as the limit: the spread's schedule then does not fit, and the
+  // lowering keeps the one that does, all in shared memory.
+  {
+    BlockOptions plain = block;
+    plain.words = 1;
+    plain.wordBits = 64;
+    plain.noBankSpread = true;
+    std::unique_ptr<CudaNet> least = openBlockModule(net, plain, dir, "p");
+    ASSERT_TRUE(least);
+    size_t bytes = least->netSharedBytes();
+    BlockOptions spread = plain;
+    spread.noBankSpread = false;
+    std::unique_ptr<CudaNet> more = openBlockModule(net, spread, dir, "m");
+    ASSERT_TRUE(more);
+    EXPECT_GT(more->netSharedBytes(), bytes);
+    spread.sharedLimit = unsigned(bytes);
+    std::unique_ptr<CudaNet> fits = openBlockModule(net, spread, dir, "f");
+    ASSERT_TRUE(fits);
+    EXPECT_EQ(fits->netSharedBytes(), bytes);
+    expectRunsMatch(*fits, net, Samples(net, 3000, 9));
   }
   // 32-bit words, one a block: two blocks per 64-bit word of the arrays
   // (a grid of twice the words), each writing its half of the planes and

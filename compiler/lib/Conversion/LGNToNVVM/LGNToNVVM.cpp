@@ -867,10 +867,13 @@ unsigned truthTable(unsigned kind, bool transpose = false) {
 /// evaluates its gates for every word; `banks`: kBankPairs for 64-bit
 /// words, kBanks for 32-bit ones; `fuse`: gates read by one gate only are
 /// evaluated in its entry; `runs`: U consecutive entries a thread
-/// (laneGroups).
+/// (laneGroups); `freshSlots`: a result may take a fresh slot out of order
+/// for its bank (so the slots may be a few more than the most values live
+/// at once).
 BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
                              unsigned U, unsigned S, bool spreadBanks,
-                             unsigned banks, bool fuse, bool runs) {
+                             unsigned banks, bool fuse, bool runs,
+                             bool freshSlots) {
   BlockSchedule s;
   auto outputs = net.getOutputOp().getBits();
   // Fused gates: a gate whose one reader is another gate (not the count)
@@ -1129,8 +1132,23 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
               least = cost[k];
             }
           }
-          if (pick < freeSlots.size())
+          // With `fresh`, or a fresh slot, of the next M, where its bank
+          // costs less than any free one's (those skipped join the free
+          // slots, so the most values live at once may take a few more).
+          unsigned fresh = M;
+          for (unsigned d = 0; freshSlots && d < M; ++d) {
+            unsigned k = (s.values + d) % M;
+            if (!taken[k] && cost[k] < least) {
+              fresh = d;
+              least = cost[k];
+            }
+          }
+          if (fresh < M) {
+            for (unsigned d = 0; d <= fresh; ++d)
+              freeSlots.push_back(s.values++);
+          } else if (pick < freeSlots.size()) {
             std::swap(freeSlots[pick], freeSlots.back());
+          }
         }
         take(e->result);
         taken[slot.lookup(e->result) % M] = true;
@@ -1224,7 +1242,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   unsigned U = std::max(1u, unsigned(options.blockUnroll));
   BlockSchedule sched = scheduleBlocks(
       net, order, B, U, /*S=*/1, options.blockSpreadBanks, kBankPairs,
-      options.blockFuseGates, options.blockThreadRuns);
+      options.blockFuseGates, options.blockThreadRuns, /*freshSlots=*/false);
   unsigned C = net.getClasses(), K = sched.K;
   // Shared memory: S words of `bits` bits per slot.
   uint64_t slots = sched.values;
@@ -1276,12 +1294,6 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   // again (the number of slots does not: it is the most values live at
   // once, whatever the order within a level).
   bool interleave = options.blockInterleaveWords && S > 1;
-  if (interleave || bits == 32) {
-    sched = scheduleBlocks(net, order, B, U, interleave ? S : 1,
-                           options.blockSpreadBanks, banks,
-                           options.blockFuseGates, options.blockThreadRuns);
-    assert(sched.values == slots && "slots depend on the order in a level");
-  }
   // Slots past what a block's shared memory holds (a random 6x64,000 net
   // has 50,000 values live at once, 400 KB a 64-bit word) live in global
   // memory instead, in the scratch array: block-shared-target's worth of
@@ -1289,10 +1301,35 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   // stay in shared memory. That is where one word exceeds the target, or
   // where the words asked for exceed the limit; 32-bit words chosen above
   // so that the values fit may take up to the limit.
-  uint64_t cap = slots;
   uint64_t room =
       options.blockWords || halvedToFit ? options.blockSharedLimit : target;
   bool spills = slots * S * wordBytes > room;
+  // The schedule for these words: interleaved words or 32-bit ones change
+  // the groups of gates (the most values live at once does not change:
+  // it does not depend on the order within a level). Where the values fit,
+  // results may also take fresh slots out of order for their banks (the
+  // model: 4,718 to 4,542 shared-memory wavefronts a block on 6x8000, for
+  // 100 slots more), if the slots that makes still fit.
+  bool rescheduled = false;
+  if (options.blockSpreadBanks && !spills) {
+    BlockSchedule spread = scheduleBlocks(
+        net, order, B, U, interleave ? S : 1, options.blockSpreadBanks, banks,
+        options.blockFuseGates, options.blockThreadRuns, /*freshSlots=*/true);
+    if (spread.values <= kMaxBlockSlots &&
+        spread.values * S * wordBytes <= room) {
+      sched = std::move(spread);
+      slots = sched.values;
+      rescheduled = true;
+    }
+  }
+  if (!rescheduled && (interleave || bits == 32)) {
+    sched = scheduleBlocks(net, order, B, U, interleave ? S : 1,
+                           options.blockSpreadBanks, banks,
+                           options.blockFuseGates, options.blockThreadRuns,
+                           /*freshSlots=*/false);
+    assert(sched.values == slots && "slots depend on the order in a level");
+  }
+  uint64_t cap = slots;
   if (spills)
     cap = std::max<uint64_t>(2, std::min(room, target) / (wordBytes * S));
   // Interleaved words: rows of cap = banks / S (mod banks) slots put word
