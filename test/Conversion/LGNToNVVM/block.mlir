@@ -30,6 +30,11 @@
 // One phase function over shared memory (address space 3); the kernel runs
 // every phase with a barrier after each, for blocks inside the words.
 // CHECK: llvm.func internal @__lgc_gpu_block_phase(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: !llvm.ptr<3>, %arg5: i64, %arg6: i64, %arg7: i64)
+// Phase 0 copies an input's row of the block's 8 words (64 contiguous
+// bytes of the in array) in four 16-byte loads, then the levels.
+// CHECK-COUNT-4: llvm.load {{.*}} {alignment = 16 : i64} : !llvm.ptr -> vector<2xi64>
+// CHECK-NOT: llvm.load {{.*}} -> vector<2xi64>
+// CHECK: @__lgc_gen_block_levels
 // The last phase, the argmax: a thread per sample of the 8 words (512),
 // each loading the 32-bit half that holds its bit of each plane (the
 // planes' slots constants: 3 and 7 for class 0, rows of 10 slots), class

@@ -1512,11 +1512,43 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         Value input = tableAt(inTable, two);
         Value k =
             tableAt(inTable, b.create<LLVM::AddOp>(loc, two, constI64(1)));
-        for (unsigned s = 0; s < S; ++s)
+        // The block's S words of a row are contiguous and aligned to
+        // their size (its first word is a multiple of S): loaded 16 bytes
+        // at a time, not a word at a time, so that a warp's load touches
+        // each line of 128 bytes once for up to 16 bytes of the block.
+        unsigned rowBytes = S * bits / 8;
+        if (rowBytes < 8) {
           store(b.create<LLVM::LoadOp>(
                     loc, wordType,
-                    rowOf(in, net.getNumInputs(), input, constI64(s)), align),
-                k, constI64(s));
+                    rowOf(in, net.getNumInputs(), input, constI64(0)), align),
+                k, constI64(0));
+          return;
+        }
+        unsigned loadBytes = std::min(16u, rowBytes);
+        unsigned perLoad = loadBytes * 8 / bits;
+        Type loadType =
+            loadBytes == 16 ? LLVM::getFixedVectorType(i64, 2) : Type(i64);
+        for (unsigned j = 0; j < S; j += perLoad) {
+          Value v = b.create<LLVM::LoadOp>(
+              loc, loadType, rowOf(in, net.getNumInputs(), input, constI64(j)),
+              loadBytes);
+          for (unsigned w = 0; w < perLoad; ++w) {
+            // Word w of the load: 64-bit element w * bits / 64, and for
+            // 32-bit words its half w % 2 (little-endian: 0 the low).
+            Value element = v;
+            if (loadBytes == 16)
+              element = b.create<LLVM::ExtractElementOp>(
+                  loc, v, constI32(int32_t(w * bits / 64)));
+            Value word = element;
+            if (bits == 32)
+              word = b.create<LLVM::TruncOp>(
+                  loc, i32,
+                  w % 2 ? b.create<LLVM::LShrOp>(loc, element, constI64(32))
+                              .getResult()
+                        : element);
+            store(word, k, constI64(j + w));
+          }
+        }
       });
     });
 
