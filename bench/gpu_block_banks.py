@@ -22,7 +22,7 @@ entries lie U apart, --thread-runs, 8 or 9).
     lgc -O2 net.lgn --emit=gpu-mlir --gpu-kernel=block -o net.mlir
     python3 bench/gpu_block_banks.py net.mlir [--layout word-major|slot-major]
         [--unroll U] [--interleave] [--thread-runs] [--max-per-access X]
-        [--max-lines-per-load X]
+        [--max-lines-per-load X] [--max-count-per-access X]
 
 The layout is how lgc places word s of slot k (word-major: s * cap + k, as
 lgc does; slot-major: k * S + s, for comparison). --interleave replays a
@@ -80,6 +80,9 @@ def main():
                     help="exit 1 where a warp's table load touches more "
                          "128-byte lines than this on average (the lit test "
                          "of lgc's entry mapping)")
+    ap.add_argument("--max-count-per-access", type=float,
+                    help="exit 1 where the count's reductions take more "
+                         "wavefronts per warp access than this")
     args = ap.parse_args()
     text = open(args.module).read()
     # a | b << 16 | result << 32 | truth table << 48 per gate: slots a, b
@@ -167,6 +170,37 @@ def main():
                                 if any(a is not None for a in addrs):
                                     waves += wavefronts(addrs, size)
                                     accesses += 1
+    # The count's reductions (one phase each): item j of R x S (R: the
+    # C x groups groups rounded up to whole warps) is thread j % B's, group
+    # j % R of word j / R (none past the groups); it
+    # loads the F x kIn planes of its group's inputs, one access a plane,
+    # then stores its kOut planes (shape: F, kIn, kOut, groups).
+    count_waves = count_accesses = 0
+    C = shape[3]
+    r = 0
+    while "@__lgc_gen_block_reduce%d_in(" % r in text:
+        red_in = table(text, "__lgc_gen_block_reduce%d_in" % r)
+        red_out = table(text, "__lgc_gen_block_reduce%d_out" % r)
+        F, k_in, k_out, groups = table(text, "__lgc_gen_block_reduce%d_shape" % r)
+        r += 1
+        CG = C * groups
+        rows = (CG + 31) // 32 * 32  # whole warps of groups a word
+        per = F * k_in
+        jobs = rows * S
+        for warp in range(0, jobs, 32):
+            lanes_j = [j for j in range(warp, warp + 32) if j % rows < CG]
+            if not lanes_j:
+                continue
+            for x in range(per + k_out):
+                addrs = []
+                for j in lanes_j:
+                    cg, w = j % rows, j // rows
+                    k = (red_in[cg * per + x] if x < per
+                         else red_out[cg * k_out + x - per])
+                    addrs.append(size * (w * cap + k) if k < cap else None)
+                if any(a is not None for a in addrs):
+                    count_waves += wavefronts(addrs, size)
+                    count_accesses += 1
     samples = S * size * 8
     print(f"{args.module}: {S} {size * 8}-bit word(s) per block, {B} threads, "
           f"{U} gates per round, {args.layout}: {accesses} warp accesses to "
@@ -175,9 +209,15 @@ def main():
           f"{in_global} lane accesses to global memory; "
           f"{waves / samples:.1f} wavefronts per sample; table: {table_loads} "
           f"warp loads, {table_lines} 128-byte lines, "
-          f"{table_lines / samples:.1f} per sample")
+          f"{table_lines / samples:.1f} per sample; the count's reductions: "
+          f"{count_accesses} warp accesses, {count_waves} wavefronts "
+          f"({count_waves / max(1, count_accesses):.2f} per access)")
     if args.max_per_access and waves / max(1, accesses) > args.max_per_access:
         raise SystemExit(f"more than {args.max_per_access} wavefronts per access")
+    if (args.max_count_per_access and count_waves / max(1, count_accesses)
+            > args.max_count_per_access):
+        raise SystemExit(f"more than {args.max_count_per_access} wavefronts "
+                         "per access in the count")
     if (args.max_lines_per_load and
             table_lines / max(1, table_loads) > args.max_lines_per_load):
         raise SystemExit(f"more than {args.max_lines_per_load} lines per table load")

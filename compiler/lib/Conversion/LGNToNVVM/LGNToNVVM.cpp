@@ -27,6 +27,7 @@
 
 #include <array>
 #include <functional>
+#include <map>
 #include <tuple>
 
 namespace lgc {
@@ -785,6 +786,9 @@ struct BlockSchedule {
   struct Reduction {
     unsigned F, kIn, kOut, groups;
     std::vector<int32_t> in, out;
+    /// The first reduction: the output bits that are the constant 1, as a
+    /// number to add per group (its inputs are the others), none if empty.
+    std::vector<int32_t> ones;
   };
   std::vector<Reduction> reductions;
   /// Slots in all, and planes per class count.
@@ -1189,31 +1193,120 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
   // reads later); each later one over the counts two reductions back.
   release(freedAfter[top]);
   // Items per class: the output bits (each at most 1), then the counts.
-  unsigned items = group, maxItem = 1, kIn = 1;
-  std::vector<int32_t> itemSlots;
+  // The constant bits are not loaded: the 0s add nothing, the 1s are a
+  // number each group of the first reduction adds (slot 1 in a bank's
+  // worth of lanes otherwise blocked a bank of every access it was in).
+  std::vector<std::vector<int32_t>> bits(C);
+  std::vector<unsigned> ones(C, 0);
   for (unsigned c = 0; c < C; ++c)
-    for (unsigned k = 0; k < group; ++k)
-      itemSlots.push_back(int32_t(slot.lookup(outputs[c * group + k])));
+    for (unsigned k = 0; k < group; ++k) {
+      int32_t at = int32_t(slot.lookup(outputs[c * group + k]));
+      if (at > 1)
+        bits[c].push_back(at);
+      ones[c] += at == 1;
+    }
+  unsigned items = 1, maxItem = 1, kIn = 1;
+  for (const std::vector<int32_t> &b : bits)
+    items = std::max(items, unsigned(b.size()));
+  std::vector<int32_t> itemSlots;
   do {
     BlockSchedule::Reduction r;
     // Groups of 32 bits fill a thread's registers with one counter; counts
     // of several planes go 8 at a time.
-    r.F = std::max(1u, std::min(items, s.reductions.empty() ? 32u : 8u));
+    bool first = s.reductions.empty();
+    r.F = std::max(1u, std::min(items, first ? 32u : 8u));
     r.kIn = kIn;
     r.groups = (items + r.F - 1) / r.F;
     unsigned maxOut = std::min(group, r.F * maxItem);
-    r.kOut = abi::planesForGroup(maxOut);
-    for (unsigned c = 0; c < C; ++c)
-      for (unsigned g = 0; g < r.groups; ++g)
-        for (unsigned i = 0; i < r.F; ++i)
-          for (unsigned w = 0; w < kIn; ++w) {
-            unsigned item = g * r.F + i;
-            r.in.push_back(item < items
-                               ? itemSlots[(size_t(c) * items + item) * kIn + w]
-                               : 0);
+    if (first && llvm::any_of(ones, [](unsigned n) { return n > 0; })) {
+      // A class's 1s spread over its groups.
+      unsigned most = 0;
+      for (unsigned c = 0; c < C; ++c)
+        for (unsigned g = 0; g < r.groups; ++g) {
+          unsigned n = ones[c] / r.groups + (g < ones[c] % r.groups);
+          r.ones.push_back(int32_t(n));
+          most = std::max(most, n);
+        }
+      maxOut = std::min(group, r.F + most);
+    }
+    // The last one's planes are the classes' counts: K of them.
+    r.kOut = r.groups == 1 ? s.K : abi::planesForGroup(maxOut);
+    if (first) {
+      // A class's bits may go to any of its groups, in any position: the
+      // threads of one access (consecutive groups, a word each; 16 lanes
+      // for 64-bit words, 32 for 32-bit ones) take bits in different banks
+      // where the class's bits left allow, the rest the bits left in
+      // order, then the constant 0.
+      unsigned CG = C * r.groups;
+      r.in.assign(size_t(CG) * r.F, 0);
+      std::vector<size_t> used(C, 0);
+      for (unsigned i = 0; i < r.F; ++i)
+        for (unsigned g0 = 0; g0 < CG; g0 += banks) {
+          bool taken[kBanks] = {};
+          for (unsigned cg = g0; cg < std::min(CG, g0 + banks); ++cg) {
+            std::vector<int32_t> &left = bits[cg / r.groups];
+            size_t &head = used[cg / r.groups];
+            if (head == left.size())
+              continue;
+            size_t pick = head;
+            for (size_t t = head;
+                 spreadBanks && t < left.size() && t < head + 64; ++t)
+              if (!taken[left[t] % banks]) {
+                pick = t;
+                break;
+              }
+            std::swap(left[pick], left[head]);
+            int32_t at = left[head++];
+            taken[at % banks] = true;
+            r.in[size_t(cg) * r.F + i] = at;
           }
-    for (unsigned k = 0; k < C * r.groups * r.kOut; ++k)
-      r.out.push_back(int32_t(takeFree()));
+        }
+    } else {
+      for (unsigned c = 0; c < C; ++c)
+        for (unsigned g = 0; g < r.groups; ++g)
+          for (unsigned i = 0; i < r.F; ++i)
+            for (unsigned w = 0; w < kIn; ++w) {
+              unsigned item = g * r.F + i;
+              r.in.push_back(
+                  item < items ? itemSlots[(size_t(c) * items + item) * kIn + w]
+                               : 0);
+            }
+    }
+    // The counts' slots: plane w of group cg is stored by an access of
+    // this reduction's (groups cg / banks x banks .. of one word) and read
+    // by one of the next (its group cg' / banks, as input i of cg'): a
+    // free slot in a bank neither access has yet, where the 64 most
+    // recently freed have one (else one in a bank the store lacks, else
+    // the most recently freed).
+    unsigned nextF = std::max(1u, std::min(r.groups, 8u));
+    unsigned nextGroups = (r.groups + nextF - 1) / nextF;
+    std::map<std::pair<unsigned, unsigned>, uint32_t> storeBanks;
+    std::map<std::tuple<unsigned, unsigned, unsigned>, uint32_t> readBanks2;
+    for (unsigned cg = 0; cg < C * r.groups; ++cg)
+      for (unsigned w = 0; w < r.kOut; ++w) {
+        unsigned c = cg / r.groups, g = cg % r.groups;
+        uint32_t &stored = storeBanks[{cg / banks, w}];
+        uint32_t &read =
+            readBanks2[{(c * nextGroups + g / nextF) / banks, g % nextF, w}];
+        if (spreadBanks && r.groups > 1) {
+          size_t pick = freeSlots.size();
+          for (size_t t = freeSlots.size(), n = 0; t-- > 0 && n < 64; ++n) {
+            uint32_t bank = 1u << (freeSlots[t] % banks);
+            if (!(stored & bank) && !(read & bank)) {
+              pick = t;
+              break;
+            }
+            if (pick == freeSlots.size() && !(stored & bank))
+              pick = t;
+          }
+          if (pick < freeSlots.size())
+            std::swap(freeSlots[pick], freeSlots.back());
+        }
+        int32_t at = int32_t(takeFree());
+        stored |= 1u << (at % banks);
+        read |= 1u << (at % banks);
+        r.out.push_back(at);
+      }
     // This reduction's inputs are free once it has run.
     if (s.reductions.empty())
       release(freedAfter[top + 1]);
@@ -1404,6 +1497,14 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
           sched.reductions[r].in);
     table(("__lgc_gen_block_reduce" + Twine(r) + "_out").str(),
           sched.reductions[r].out);
+    const BlockSchedule::Reduction &red = sched.reductions[r];
+    if (!red.ones.empty())
+      table(("__lgc_gen_block_reduce" + Twine(r) + "_ones").str(), red.ones);
+    // Not read by the kernel (its loops have these as constants): the
+    // reduction's shape, for tools that replay the tables.
+    table(("__lgc_gen_block_reduce" + Twine(r) + "_shape").str(),
+          std::vector<int32_t>{int32_t(red.F), int32_t(red.kIn),
+                               int32_t(red.kOut), int32_t(red.groups)});
   }
   unsigned sharedSpace = hostMode ? 0 : 3;
   Type sharedPtr = LLVM::LLVMPointerType::get(b.getContext(), sharedSpace);
@@ -1709,27 +1810,52 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         Value in = global(("__lgc_gen_block_reduce" + Twine(r) + "_in").str());
         Value out =
             global(("__lgc_gen_block_reduce" + Twine(r) + "_out").str());
-        loop(tid, constI64(int64_t(C) * red.groups * S), step, [&](Value j) {
-          Value cg = b.create<LLVM::UDivOp>(loc, j, constI64(S));
-          Value s = b.create<LLVM::URemOp>(loc, j, constI64(S));
-          Value in0 = b.create<LLVM::MulOp>(loc, cg, constI64(red.F * red.kIn));
-          Counter counter(*this, red.kOut, zeroWord);
-          for (unsigned i = 0; i < red.F; ++i)
-            for (unsigned w = 0; w < red.kIn; ++w)
-              counter.add(
-                  w, load(tableAt(in, b.create<LLVM::AddOp>(
-                                          loc, in0, constI64(i * red.kIn + w))),
-                          s));
-          SmallVector<Value> sum = counter.planes();
-          Value out0 = b.create<LLVM::MulOp>(loc, cg, constI64(red.kOut));
-          for (unsigned w = 0; w < red.kOut; ++w) {
-            Value row = b.create<LLVM::AddOp>(loc, out0, constI64(w));
-            store(sum[w], tableAt(out, row), s);
-            // The last reduction: one group per class, row c * K + w.
-            if (r + 1 == R)
-              b.create<LLVM::StoreOp>(
-                  loc, sum[w], rowOf(planes, int64_t(C) * K, row, s), align);
-          }
+        // Consecutive threads take consecutive groups of one word, so
+        // that an access's lanes read the slots the schedule spread over
+        // the banks (the same word: the same rows of shared memory).
+        // Groups of a word padded to whole warps (the threads past the
+        // groups idle), so that every access's lanes are the groups the
+        // schedule spread.
+        int64_t CG = int64_t(C) * red.groups, rows = llvm::alignTo(CG, 32);
+        loop(tid, constI64(rows * S), step, [&](Value j) {
+          Value cg = b.create<LLVM::URemOp>(loc, j, constI64(rows));
+          Value s = b.create<LLVM::UDivOp>(loc, j, constI64(rows));
+          ifThen(cmp(P::ult, cg, constI64(CG)), [&] {
+            Value in0 =
+                b.create<LLVM::MulOp>(loc, cg, constI64(red.F * red.kIn));
+            Counter counter(*this, red.kOut, zeroWord);
+            // The group's constant 1s: bit j of their number, all ones or
+            // none, at weight 2^j.
+            if (!red.ones.empty()) {
+              Value n = tableAt(
+                  global(("__lgc_gen_block_reduce" + Twine(r) + "_ones").str()),
+                  cg);
+              for (unsigned j = 0; j < red.kOut; ++j) {
+                Value bit = cmp(
+                    P::ne,
+                    a(b.create<LLVM::LShrOp>(loc, n, constI64(j)), constI64(1)),
+                    zero);
+                counter.add(
+                    j, b.create<LLVM::SelectOp>(loc, bit, onesWord, zeroWord));
+              }
+            }
+            for (unsigned i = 0; i < red.F; ++i)
+              for (unsigned w = 0; w < red.kIn; ++w)
+                counter.add(w, load(tableAt(in, b.create<LLVM::AddOp>(
+                                                    loc, in0,
+                                                    constI64(i * red.kIn + w))),
+                                    s));
+            SmallVector<Value> sum = counter.planes();
+            Value out0 = b.create<LLVM::MulOp>(loc, cg, constI64(red.kOut));
+            for (unsigned w = 0; w < red.kOut; ++w) {
+              Value row = b.create<LLVM::AddOp>(loc, out0, constI64(w));
+              store(sum[w], tableAt(out, row), s);
+              // The last reduction: one group per class, row c * K + w.
+              if (r + 1 == R)
+                b.create<LLVM::StoreOp>(
+                    loc, sum[w], rowOf(planes, int64_t(C) * K, row, s), align);
+            }
+          });
         });
       });
     }

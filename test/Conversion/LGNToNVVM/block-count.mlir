@@ -1,0 +1,28 @@
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true" | FileCheck %s
+
+// The block kernel's count leaves the constant output bits out of its
+// loads: a 0 adds nothing, and each group of the first reduction adds its
+// share of its class's 1s from a table. Class 0 is %0 and two 1s (and a
+// 0), class 1 is %1 and %a and a 1: two bits a class at most, one group
+// of two each (shape F 2, kIn 1, kOut K = 3 planes for 4 bits, 1 group).
+// Slots: 0 and 1 the constants, 2-4 the inputs, 5 and 6 the gates.
+// CHECK: @__lgc_gen_block_reduce0_in(dense<[5, 0, 6, 2]>
+// CHECK: @__lgc_gen_block_reduce0_ones(dense<[2, 1]>
+// CHECK: @__lgc_gen_block_reduce0_shape(dense<[2, 1, 3, 1]>
+// The reduction's thread loads its group's number of 1s and adds bit j of
+// it as all ones or none at weight 2^j, then its two bits.
+// CHECK-LABEL: llvm.func internal @__lgc_gpu_block_phase
+// CHECK: llvm.mlir.addressof @__lgc_gen_block_reduce0_ones
+// CHECK: llvm.lshr
+// CHECK: llvm.icmp "ne"
+// CHECK: llvm.select {{.*}} : i1, i64
+// CHECK: llvm.load {{.*}} : !llvm.ptr<3> -> i64
+
+lgn.net @net classes 2 tau 1.0 {
+^bb0(%a: i1, %b: i1, %c: i1):
+  %t = lgn.constant true
+  %f = lgn.constant false
+  %0 = lgn.gate and %a, %b
+  %1 = lgn.gate xor %b, %c
+  lgn.output %0, %t, %t, %f, %1, %f, %t, %a
+}
