@@ -178,7 +178,8 @@ def main():
     count_waves = count_accesses = 0
     C = shape[3]
     r = 0
-    while "@__lgc_gen_block_reduce%d_in(" % r in text:
+    # (Modules from before lgc wrote the shapes are not replayed.)
+    while "@__lgc_gen_block_reduce%d_shape(" % r in text:
         red_in = table(text, "__lgc_gen_block_reduce%d_in" % r)
         red_out = table(text, "__lgc_gen_block_reduce%d_out" % r)
         F, k_in, k_out, groups = table(text, "__lgc_gen_block_reduce%d_shape" % r)
