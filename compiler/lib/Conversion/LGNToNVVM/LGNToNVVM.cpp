@@ -1093,13 +1093,14 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
             }
           }
         }
-        // Of the bucket's entries, the one whose further leaves (fused
-        // entries) are on the fewest lanes' banks so far.
+        // Of the bucket's next 64 entries, the one whose further leaves
+        // (fused entries) are on the fewest lanes' banks so far.
         std::vector<unsigned> &in = bucket[best];
         if (spreadBanks && kind > 0) {
           size_t pick = head[best];
           unsigned pickCost = ~0u;
-          for (size_t i = head[best]; i < in.size() && pickCost; ++i) {
+          for (size_t i = head[best];
+               i < in.size() && i < head[best] + 64 && pickCost; ++i) {
             unsigned cost = 0;
             for (unsigned j = 2; j < pool[in[i]]->leaves.size(); ++j)
               cost += countMore[j - 2][slot.lookup(pool[in[i]]->leaves[j]) % M];
@@ -1280,14 +1281,16 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
     // the most recently freed).
     unsigned nextF = std::max(1u, std::min(r.groups, 8u));
     unsigned nextGroups = (r.groups + nextF - 1) / nextF;
-    std::map<std::pair<unsigned, unsigned>, uint32_t> storeBanks;
-    std::map<std::tuple<unsigned, unsigned, unsigned>, uint32_t> readBanks2;
+    // The banks each access has so far: stores by (lane group, plane),
+    // the next reduction's loads by (lane group, input, plane).
+    std::map<std::pair<unsigned, unsigned>, uint32_t> storing;
+    std::map<std::tuple<unsigned, unsigned, unsigned>, uint32_t> reading;
     for (unsigned cg = 0; cg < C * r.groups; ++cg)
       for (unsigned w = 0; w < r.kOut; ++w) {
         unsigned c = cg / r.groups, g = cg % r.groups;
-        uint32_t &stored = storeBanks[{cg / banks, w}];
+        uint32_t &stored = storing[{cg / banks, w}];
         uint32_t &read =
-            readBanks2[{(c * nextGroups + g / nextF) / banks, g % nextF, w}];
+            reading[{(c * nextGroups + g / nextF) / banks, g % nextF, w}];
         if (spreadBanks && r.groups > 1) {
           size_t pick = freeSlots.size();
           for (size_t t = freeSlots.size(), n = 0; t-- > 0 && n < 64; ++n) {
