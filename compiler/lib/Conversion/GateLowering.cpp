@@ -1079,32 +1079,39 @@ SmallVector<int32_t> lgc::outputHomeTable(NetOp net,
 }
 
 template <typename T>
-static void constantArray(OpBuilder &b, Location loc, StringRef name, Type elem,
-                          ArrayRef<T> values, unsigned addressSpace) {
+static LLVM::GlobalOp constantArray(OpBuilder &b, Location loc, StringRef name,
+                                    Type elem, ArrayRef<T> values,
+                                    unsigned addressSpace) {
   auto tensor = RankedTensorType::get({int64_t(values.size())}, elem);
   Attribute value;
   if constexpr (std::is_same_v<T, float>)
     value = DenseFPElementsAttr::get(tensor, values);
   else
     value = DenseIntElementsAttr::get(tensor, values);
-  b.create<LLVM::GlobalOp>(loc, LLVM::LLVMArrayType::get(elem, values.size()),
-                           /*isConstant=*/true, LLVM::Linkage::External, name,
-                           value, /*alignment=*/0, addressSpace);
+  return b.create<LLVM::GlobalOp>(
+      loc, LLVM::LLVMArrayType::get(elem, values.size()),
+      /*isConstant=*/true, LLVM::Linkage::External, name, value,
+      /*alignment=*/0, addressSpace);
 }
 
-void lgc::createConstantArray(OpBuilder &b, Location loc, StringRef name,
-                              ArrayRef<int32_t> values, unsigned addressSpace) {
-  constantArray(b, loc, name, b.getI32Type(), values, addressSpace);
+LLVM::GlobalOp lgc::createConstantArray(OpBuilder &b, Location loc,
+                                        StringRef name,
+                                        ArrayRef<int32_t> values,
+                                        unsigned addressSpace) {
+  return constantArray(b, loc, name, b.getI32Type(), values, addressSpace);
 }
 
-void lgc::createConstantArray(OpBuilder &b, Location loc, StringRef name,
-                              ArrayRef<int64_t> values, unsigned addressSpace) {
-  constantArray(b, loc, name, b.getI64Type(), values, addressSpace);
+LLVM::GlobalOp lgc::createConstantArray(OpBuilder &b, Location loc,
+                                        StringRef name,
+                                        ArrayRef<int64_t> values,
+                                        unsigned addressSpace) {
+  return constantArray(b, loc, name, b.getI64Type(), values, addressSpace);
 }
 
-void lgc::createConstantArray(OpBuilder &b, Location loc, StringRef name,
-                              ArrayRef<float> values, unsigned addressSpace) {
-  constantArray(b, loc, name, b.getF32Type(), values, addressSpace);
+LLVM::GlobalOp lgc::createConstantArray(OpBuilder &b, Location loc,
+                                        StringRef name, ArrayRef<float> values,
+                                        unsigned addressSpace) {
+  return constantArray(b, loc, name, b.getF32Type(), values, addressSpace);
 }
 
 LogicalResult

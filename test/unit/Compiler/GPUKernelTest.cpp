@@ -684,16 +684,12 @@ TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
     threadKernelOnly(*threadOnly, 11);
   }
   // Values that do not fit 1 KB of shared memory: no block kernel made.
-  std::string spilled = dir.file("spilled.so"),
-              spilledModule = dir.file("spilled.cubin");
   BlockOptions tight = block;
   tight.interleave = false;
   tight.sharedLimit = 1024;
   tight.wordBits = 64;
-  ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, spilled,
-                              spilledModule, &tight));
-  s = CudaNet::open(spilledModule, gpu);
-  ASSERT_TRUE(s.ok()) << s.message();
+  gpu = openBlockModule(net, tight, dir, "spilled");
+  ASSERT_TRUE(gpu);
   EXPECT_FALSE(gpu->hasBlockKernelBeside());
   expectRunsMatch(*gpu, net, Samples(net, 100, 9));
   gpu.reset();

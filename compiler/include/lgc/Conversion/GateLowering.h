@@ -496,15 +496,18 @@ llvm::SmallVector<int32_t> outputHomeTable(lgn::NetOp net,
                                            const NetPartition &partition);
 
 /// A constant array global (i32, i64 or f32 elements) in `addressSpace`.
-void createConstantArray(mlir::OpBuilder &b, mlir::Location loc,
-                         llvm::StringRef name, llvm::ArrayRef<int32_t> values,
-                         unsigned addressSpace = 0);
-void createConstantArray(mlir::OpBuilder &b, mlir::Location loc,
-                         llvm::StringRef name, llvm::ArrayRef<int64_t> values,
-                         unsigned addressSpace = 0);
-void createConstantArray(mlir::OpBuilder &b, mlir::Location loc,
-                         llvm::StringRef name, llvm::ArrayRef<float> values,
-                         unsigned addressSpace = 0);
+mlir::LLVM::GlobalOp createConstantArray(mlir::OpBuilder &b, mlir::Location loc,
+                                         llvm::StringRef name,
+                                         llvm::ArrayRef<int32_t> values,
+                                         unsigned addressSpace = 0);
+mlir::LLVM::GlobalOp createConstantArray(mlir::OpBuilder &b, mlir::Location loc,
+                                         llvm::StringRef name,
+                                         llvm::ArrayRef<int64_t> values,
+                                         unsigned addressSpace = 0);
+mlir::LLVM::GlobalOp createConstantArray(mlir::OpBuilder &b, mlir::Location loc,
+                                         llvm::StringRef name,
+                                         llvm::ArrayRef<float> values,
+                                         unsigned addressSpace = 0);
 
 /// The frame of both conversion passes: finds the module's lgn.net (the
 /// generated symbols are fixed, so one net per module; a second one is an

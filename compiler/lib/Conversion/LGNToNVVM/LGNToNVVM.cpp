@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lgc/Conversion/LGNToNVVM/LGNToNVVM.h"
+#include "lgc/Dialect/LGN/TruthTable.h"
 #include "lgc/Runtime/GeneratedABI.h"
 #include "lgc/Runtime/Net.h"
 
@@ -855,14 +856,12 @@ struct BlockEntry {
   SmallVector<unsigned, 3> tables;
 };
 
-unsigned truthTable(unsigned kind, bool transpose = false) {
+/// A gate kind's table in the block kernel's order: bit 2 x + y is its
+/// value for a = x, b = y.
+unsigned truthTable(unsigned kind) {
   unsigned table = 0;
-  for (unsigned xy = 0; xy < 4; ++xy) {
-    unsigned x = xy >> 1, y = xy & 1;
-    if (transpose)
-      std::swap(x, y);
-    table |= unsigned(evalGate(kind, x, y)) << xy;
-  }
+  for (unsigned xy = 0; xy < 4; ++xy)
+    table |= unsigned(evalGate(kind, xy >> 1, xy & 1)) << xy;
   return table;
 }
 
@@ -911,7 +910,9 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
     bool transpose = !fused.count(a) && fused.count(b);
     if (transpose)
       std::swap(a, b);
-    e.tables.push_back(truthTable(unsigned(g.getKind()), transpose));
+    // Swapping the operands swaps f(0, 1) and f(1, 0) in either bit order.
+    unsigned table = truthTable(unsigned(g.getKind()));
+    e.tables.push_back(transpose ? lgn::tt::swapOperands(table) : table);
     for (Value v : {a, b}) {
       if (!fused.count(v)) {
         e.leaves.push_back(v);
@@ -964,6 +965,12 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
   for (const BlockEntry &e : entries)
     for (auto [j, v] : llvm::enumerate(e.leaves))
       readersOf[v].push_back({level.lookup(e.result), unsigned(j)});
+  auto readersOfValue =
+      [&](Value v) -> ArrayRef<std::pair<unsigned, unsigned>> {
+    auto it = readersOf.find(v);
+    return it == readersOf.end() ? ArrayRef<std::pair<unsigned, unsigned>>()
+                                 : ArrayRef(it->second);
+  };
   std::vector<std::array<std::array<unsigned, kBanks>, 4>> readBanks(top + 1);
   for (auto &l : readBanks)
     for (auto &side : l)
@@ -973,7 +980,7 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
     unsigned k = takeFree();
     slot[v] = k;
     freedAfter[lastUse.lookup(v)].push_back(k);
-    for (auto [l, j] : readersOf.lookup(v))
+    for (auto [l, j] : readersOfValue(v))
       ++readBanks[l][j][k % banks];
   };
   Block &body = net.getBodyBlock();
@@ -1122,7 +1129,7 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
         // (the most recently freed of those); else the most recently freed.
         if (spreadBanks) {
           unsigned cost[kBanks] = {};
-          for (auto [l, j] : readersOf.lookup(e->result))
+          for (auto [l, j] : readersOfValue(e->result))
             for (unsigned k = 0; k < banks; ++k)
               cost[k % M] += readBanks[l][j][k];
           size_t pick = freeSlots.size();
@@ -1137,9 +1144,10 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
               least = cost[k];
             }
           }
-          // With `fresh`, or a fresh slot, of the next M, where its bank
-          // costs less than any free one's (those skipped join the free
-          // slots, so the most values live at once may take a few more).
+          // With `freshSlots`, or one of the next M fresh slots where its
+          // bank costs less than any free one's (those skipped join the
+          // free slots, so the slots may be a few more than the values
+          // live at once).
           unsigned fresh = M;
           for (unsigned d = 0; freshSlots && d < M; ++d) {
             unsigned k = (s.values + d) % M;
@@ -1481,7 +1489,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   auto table = [&](StringRef name, auto values) {
     if (values.empty())
       values.push_back(0);
-    createConstantArray(b, loc, name, llvm::ArrayRef(values), globalSpace);
+    return createConstantArray(b, loc, name, llvm::ArrayRef(values),
+                               globalSpace);
   };
   table("__lgc_gen_block_inputs", sched.inputs);
   table("__lgc_gen_block_gates", sched.gates);
@@ -1491,8 +1500,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     if (sched.trees[k - 1].empty())
       continue;
     std::string name = ("__lgc_gen_block_trees" + Twine(k)).str();
-    table(name, sched.trees[k - 1]);
-    cast<LLVM::GlobalOp>(b.getBlock()->back()).setAlignment(16);
+    table(name, sched.trees[k - 1]).setAlignment(16);
     table(name + "_levels", sched.treeStarts[k - 1]);
   }
   for (unsigned r = 0; r < R; ++r) {
@@ -1813,12 +1821,10 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         Value in = global(("__lgc_gen_block_reduce" + Twine(r) + "_in").str());
         Value out =
             global(("__lgc_gen_block_reduce" + Twine(r) + "_out").str());
-        // Consecutive threads take consecutive groups of one word, so
-        // that an access's lanes read the slots the schedule spread over
-        // the banks (the same word: the same rows of shared memory).
-        // Groups of a word padded to whole warps (the threads past the
-        // groups idle), so that every access's lanes are the groups the
-        // schedule spread.
+        // Consecutive threads take consecutive groups of one word (the
+        // groups padded to whole warps, the threads past them idle), so
+        // that every access's lanes read the slots the schedule spread
+        // over the banks for those groups, in the same word.
         int64_t CG = int64_t(C) * red.groups, rows = llvm::alignTo(CG, 32);
         loop(tid, constI64(rows * S), step, [&](Value j) {
           Value cg = b.create<LLVM::URemOp>(loc, j, constI64(rows));
