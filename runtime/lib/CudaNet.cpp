@@ -263,6 +263,34 @@ Status CudaNet::open(const std::string &ptxPath,
         !s)
       return s;
   }
+  // The block kernel from 8-bit features (GeneratedABI.h): optional, as
+  // its block kernel's shared memory, and left unused where not one block
+  // fits (its registers may differ from its block kernel's).
+  auto u8Kernel = [&](const char *name, const int32_t *kernelShape,
+                      void *&out) -> Status {
+    void *fn = nullptr;
+    if (d.cuModuleGetFunction(&fn, net->module, name) != CUDA_SUCCESS)
+      return Status::success();
+    size_t bytes = size_t(kernelShape[abi::kGpuSharedBytes]);
+    std::string what = std::string("granting ") + name + " its shared memory";
+    if (Status s = grant(fn, bytes, what.c_str()); !s)
+      return s;
+    int resident = 0;
+    what = std::string("reading ") + name + "'s occupancy";
+    if (Status s = net->check(
+            d.cuOccupancyMaxActiveBlocksPerMultiprocessor(
+                &resident, fn, kernelShape[abi::kGpuBlockThreads], bytes),
+            what.c_str());
+        !s)
+      return s;
+    if (resident > 0)
+      out = fn;
+    return Status::success();
+  };
+  if (net->blockKernel())
+    if (Status s = u8Kernel(abi::kNetU8Kernel, net->shape, net->netU8Kernel);
+        !s)
+      return s;
   // The block kernel beside the thread kernel (GeneratedABI.h): optional,
   // and left unused where this device lacks its shared memory.
   void *blockFn = nullptr;
@@ -297,6 +325,10 @@ Status CudaNet::open(const std::string &ptxPath,
       if (resident > 0) {
         net->netBlockKernel = blockFn;
         net->besideResident = unsigned(resident);
+        if (Status s = u8Kernel(abi::kNetBlockU8Kernel, net->blockShape,
+                                net->netBlockU8Kernel);
+            !s)
+          return s;
       }
     }
   }
@@ -411,7 +443,7 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
               planes = buffers[3], classOut = buffers[4];
   long long packThreads = (long long)packRows(form) * w;
   void *packArgs[] = {&in, &nn, &packed, &w};
-  if (pack)
+  if (pack && !(net && u8KernelFor(form, n)))
     if (Status s = check(driver->cuLaunchKernel(
                              form == Input::U8 ? packKernel : packBitsKernel,
                              unsigned((packThreads + 255) / 256), 1, 1, 256, 1,
@@ -423,6 +455,23 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
   void *netArgs[] = {&packed, &scratch, &planes, &classOut, &w};
   if (!net)
     return Status::success();
+  // Both kernels from 8-bit features: the block kernel's u8 form, where
+  // the launch's block kernel has one, reads them itself (pack was
+  // launched above only for a caller that asked for it alone).
+  if (void *u8 = u8KernelFor(form, n); u8 && pack) {
+    const int32_t *kernelShape = launchesBlockKernel(n) ? blockShape : shape;
+    void *u8Args[] = {&in, &nn, &scratch, &planes, &classOut, &w};
+    return check(
+        driver->cuLaunchKernel(
+            u8,
+            unsigned(abi::gpuBlockGrid(
+                reinterpret_cast<const uint32_t *>(kernelShape), words)),
+            1, 1, unsigned(kernelShape[abi::kGpuBlockThreads]), 1, 1,
+            unsigned(kernelShape[abi::kGpuSharedBytes]), stream, u8Args,
+            nullptr),
+        launchesBlockKernel(n) ? "launching lgc_net_block_u8"
+                               : "launching lgc_net_u8");
+  }
   // A launch too small to fill the GPU with the thread kernel's threads
   // takes the block kernel beside it, where the module has one.
   if (launchesBlockKernel(n))
@@ -444,6 +493,14 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
                                       1, 1, unsigned(netSharedBytes()), stream,
                                       netArgs, nullptr),
                "launching lgc_net");
+}
+
+void *CudaNet::u8KernelFor(Input form, size_t n) const {
+  if (form != Input::U8)
+    return nullptr;
+  if (launchesBlockKernel(n))
+    return netBlockU8Kernel;
+  return blockKernel() ? netU8Kernel : nullptr;
 }
 
 uint64_t CudaNet::packRows(Input form) const {

@@ -39,6 +39,8 @@ using PackFn = void (*)(const void *, int64_t, uint64_t *, int64_t, int64_t);
 using BlockPhaseFn = void (*)(const uint64_t *, uint64_t *, uint64_t *,
                               uint32_t *, uint64_t *, int64_t, int64_t,
                               int64_t);
+using BlockInputsU8Fn = void (*)(const void *, int64_t, uint64_t *, uint64_t *,
+                                 int64_t, int64_t);
 
 struct Module {
   void *library;
@@ -50,18 +52,21 @@ struct Module {
   BlockPhaseFn blockPhase;
   /// lgc_net_block's shape table, where the module has both kernels.
   const uint32_t *blockShape;
+  /// The block kernel's phase 0 from 8-bit features, where it has one.
+  BlockInputsU8Fn inputsU8;
   /// Shared memory granted with cuFuncSetAttribute.
   int sharedGranted = 48 * 1024;
 };
 
 struct Function {
   Module *module;
-  enum { PackU8, PackBits, Net, NetBlock } kind;
+  enum { PackU8, PackBits, Net, NetBlock, NetU8, NetBlockU8 } kind;
 };
 
 int context;
-/// Launches of lgc_net and lgc_net_block so far (lgc_emulated_launches).
-long netLaunches, netBlockLaunches;
+/// Launches of lgc_net, lgc_net_block and the u8 kernels so far
+/// (lgc_emulated_launches).
+long netLaunches, netBlockLaunches, u8Launches;
 } // namespace
 
 extern "C" {
@@ -107,7 +112,9 @@ CUresult cuModuleLoadDataEx(void **out, const void *image, unsigned, int *,
       static_cast<const uint32_t *>(dlsym(library, abi::kShapeSymbol)),
       reinterpret_cast<BlockPhaseFn>(
           dlsym(library, abi::kGpuBlockPhaseFunction)),
-      static_cast<const uint32_t *>(dlsym(library, abi::kBlockShapeSymbol))};
+      static_cast<const uint32_t *>(dlsym(library, abi::kBlockShapeSymbol)),
+      reinterpret_cast<BlockInputsU8Fn>(
+          dlsym(library, abi::kGpuBlockInputsU8Function))};
   if (!(m->thread || m->blockPhase) || !m->packU8 || !m->packBits ||
       !m->shape) {
     dlclose(library);
@@ -166,6 +173,11 @@ CUresult cuModuleGetFunction(void **out, void *module, const char *name) {
   else if (!std::strcmp(name, abi::kNetBlockKernel) && m->blockShape &&
            m->blockPhase && m->thread)
     *out = new Function{m, Function::NetBlock};
+  else if (!std::strcmp(name, abi::kNetU8Kernel) && m->inputsU8 && !m->thread)
+    *out = new Function{m, Function::NetU8};
+  else if (!std::strcmp(name, abi::kNetBlockU8Kernel) && m->inputsU8 &&
+           m->blockShape && m->thread)
+    *out = new Function{m, Function::NetBlockU8};
   else
     return kNotFound;
   return kSuccess;
@@ -245,34 +257,45 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   };
   auto i64 = [&](int i) { return *static_cast<long long *>(params[i]); };
   uint64_t threads = uint64_t(gx) * bx;
-  bool block = f->kind == Function::NetBlock ||
+  bool u8 = f->kind == Function::NetU8 || f->kind == Function::NetBlockU8;
+  bool block = f->kind == Function::NetBlock || u8 ||
                (f->kind == Function::Net && !f->module->thread);
   if (block) {
     // The block kernel: each block's phases in order, every thread of a
     // phase before any of the next (the barrier); its own check drops
     // blocks past the words. The launch must give the block size and the
     // shared memory the module was made for, and have been granted it.
-    ++netBlockLaunches;
-    const uint32_t *shape = f->kind == Function::NetBlock
-                                ? f->module->blockShape
-                                : f->module->shape;
+    ++(u8 ? u8Launches : netBlockLaunches);
+    const uint32_t *shape =
+        f->kind == Function::NetBlock || f->kind == Function::NetBlockU8
+            ? f->module->blockShape
+            : f->module->shape;
+    // The u8 kernels' arguments: x, n, then lgc_net's from scratch on.
+    int at = u8 ? 1 : 0;
     if (bx != shape[abi::kGpuBlockThreads] ||
         sharedBytes != shape[abi::kGpuSharedBytes] ||
         (sharedBytes > 48 * 1024 &&
          int(sharedBytes) > f->module->sharedGranted))
       return kInvalidValue;
-    int64_t words = i64(4), samples = int64_t(abi::gpuBlockSamples(shape));
+    int64_t words = i64(at + 4), samples = int64_t(abi::gpuBlockSamples(shape));
+    auto *scratch = static_cast<uint64_t *>(ptr(at + 1));
     std::vector<uint64_t> shared((sharedBytes + 7) / 8);
     for (int64_t block = 0; block < int64_t(gx); ++block) {
       if (block * samples >= words * 64)
         continue;
       std::fill(shared.begin(), shared.end(), 0xa5a5a5a5a5a5a5a5ull);
-      for (int64_t p = 0; p < int64_t(shape[abi::kGpuBlockPhases]); ++p)
+      if (u8)
         for (int64_t tid = bx; tid-- > 0;)
-          f->module->blockPhase(
-              static_cast<const uint64_t *>(ptr(0)),
-              static_cast<uint64_t *>(ptr(1)), static_cast<uint64_t *>(ptr(2)),
-              static_cast<uint32_t *>(ptr(3)), shared.data(), block, tid, p);
+          f->module->inputsU8(ptr(0), i64(1), scratch, shared.data(), block,
+                              tid);
+      for (int64_t p = u8 ? 1 : 0; p < int64_t(shape[abi::kGpuBlockPhases]);
+           ++p)
+        for (int64_t tid = bx; tid-- > 0;)
+          f->module->blockPhase(u8 ? nullptr
+                                   : static_cast<const uint64_t *>(ptr(0)),
+                                scratch, static_cast<uint64_t *>(ptr(at + 2)),
+                                static_cast<uint32_t *>(ptr(at + 3)),
+                                shared.data(), block, tid, p);
     }
     return kSuccess;
   }
@@ -300,11 +323,13 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   return kSuccess;
 }
 
-/// Not a driver entry point: how many launches lgc_net and lgc_net_block
-/// have had, for tests that check which kernel a launch took.
-void lgc_emulated_launches(long *net, long *netBlock) {
+/// Not a driver entry point: how many launches lgc_net, lgc_net_block and
+/// the u8 kernels (lgc_net_u8, lgc_net_block_u8) have had, for tests that
+/// check which kernel a launch took.
+void lgc_emulated_launches(long *net, long *netBlock, long *u8) {
   *net = netLaunches;
   *netBlock = netBlockLaunches;
+  *u8 = u8Launches;
 }
 
 CUresult cuGetErrorString(CUresult, const char **text) {

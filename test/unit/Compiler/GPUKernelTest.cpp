@@ -47,6 +47,9 @@ using PackBitsFn = void (*)(const uint64_t *, int64_t, uint64_t *, int64_t,
 using BlockPhaseFn = void (*)(const uint64_t *, uint64_t *, uint64_t *,
                               uint32_t *, uint64_t *, int64_t, int64_t,
                               int64_t);
+/// __lgc_gpu_block_inputs_u8(x, n, scratch, shared, block, tid).
+using BlockInputsU8Fn = void (*)(const uint8_t *, int64_t, uint64_t *,
+                                 uint64_t *, int64_t, int64_t);
 
 /// n random samples of `net` as 8-bit features and packed bits, and the
 /// interpreter's classes and counts for them.
@@ -293,6 +296,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     struct BlockLibrary {
       void *handle;
       BlockPhaseFn phase;
+      /// Phase 0 from 8-bit features (thermometer encodings), else null.
+      BlockInputsU8Fn inputsU8;
       const int32_t *shape;
       int64_t S, B, phases, sharedWords, bits;
       std::string name;
@@ -328,8 +333,12 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
           static_cast<const int32_t *>(dlsym(hb, "__lgc_gen_shape"));
       ASSERT_TRUE(phase && blockShape);
       ASSERT_EQ(dlsym(hb, "__lgc_gpu_thread"), nullptr);
+      auto inputsU8 = reinterpret_cast<BlockInputsU8Fn>(
+          dlsym(hb, lgc::abi::kGpuBlockInputsU8Function));
+      EXPECT_EQ(inputsU8 != nullptr, !net.thermometerLevels().empty());
       BlockLibrary lib{hb,
                        phase,
+                       inputsU8,
                        blockShape,
                        blockShape[lgc::abi::kGpuBlockWords],
                        blockShape[lgc::abi::kGpuBlockThreads],
@@ -446,6 +455,33 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
           }
           ASSERT_EQ(blockPlanes, planes);
           ASSERT_EQ(blockClasses, classes);
+          if (!lib.inputsU8)
+            continue;
+          // From 8-bit features (lgc_net_u8): phase 0 by inputsU8, from x
+          // as it is and at an odd address (the checked path throughout).
+          std::vector<uint8_t> shifted(x.size() + 1);
+          std::copy(x.begin(), x.end(), shifted.begin() + 1);
+          for (const uint8_t *pixels : {x.data(), shifted.data() + 1}) {
+            SCOPED_TRACE(pixels == x.data() ? "u8 kernel" : "u8 kernel, odd");
+            std::fill(blockPlanes.begin(), blockPlanes.end(), 0x3c3c);
+            std::fill(blockClasses.begin(), blockClasses.end(), 777);
+            for (int64_t blk = lgc::abi::gpuBlockGrid(
+                     reinterpret_cast<const uint32_t *>(lib.shape), words);
+                 blk-- > 0;) {
+              std::vector<uint64_t> shared(lib.sharedWords,
+                                           0xa5a5a5a5a5a5a5a5ull);
+              for (int64_t i = 0; i < lib.B; ++i)
+                lib.inputsU8(pixels, int64_t(n), blockScratch.data(),
+                             shared.data(), blk, reverse ? lib.B - 1 - i : i);
+              for (int64_t p = 1; p < lib.phases; ++p)
+                for (int64_t i = 0; i < lib.B; ++i)
+                  lib.phase(nullptr, blockScratch.data(), blockPlanes.data(),
+                            blockClasses.data(), shared.data(), blk,
+                            reverse ? lib.B - 1 - i : i, p);
+            }
+            ASSERT_EQ(blockPlanes, planes);
+            ASSERT_EQ(blockClasses, classes);
+          }
         }
       for (size_t s = 0; s < n; ++s) {
         ASSERT_EQ(classes[s], wantClasses[s]) << "sample " << s;
@@ -483,10 +519,17 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
   ASSERT_TRUE(
       buildHostModule(net, 100, kDefaultGpuRegisterWindow, so, module, &block));
   ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+  void *driver = dlopen(LGC_EMULATED_CUDA_DRIVER, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(driver, nullptr) << dlerror();
+  auto launches = reinterpret_cast<void (*)(long *, long *, long *)>(
+      dlsym(driver, "lgc_emulated_launches"));
+  ASSERT_NE(launches, nullptr);
   std::unique_ptr<CudaNet> gpu;
   Status s = CudaNet::open(module, gpu);
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_TRUE(gpu->blockKernel());
+  // A thermometer encoding: 8-bit features go straight to lgc_net_u8.
+  EXPECT_TRUE(gpu->launchesU8Kernel(1));
   EXPECT_EQ(gpu->netBlockThreads(), 64u);
   EXPECT_EQ(gpu->netBlockWords(), 2u);
   // One multiprocessor, two blocks of two words.
@@ -497,15 +540,31 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
     Samples samples(net, n, n + 1);
     const std::vector<uint64_t> &bits = samples.bits;
     const std::vector<uint32_t> &want = samples.want;
+    long net0, block0, u80, net1, block1, u81;
+    launches(&net0, &block0, &u80);
     expectRunsMatch(*gpu, net, samples);
+    launches(&net1, &block1, &u81);
+    // runU8 by lgc_net_u8, runPacked by lgc_net.
+    EXPECT_EQ(u81 - u80, 1);
+    EXPECT_EQ(block1 - block0, 1);
     std::vector<uint32_t> got(n, 999);
-    for (size_t chunk : {size_t(2048), size_t(0)}) {
-      std::fill(got.begin(), got.end(), 999);
-      ASSERT_TRUE(gpu->stream(CudaNet::Input::Packed, bits.data(), n,
-                              got.data(), chunk, nullptr)
-                      .ok());
-      EXPECT_EQ(got, want) << "chunk " << chunk;
-    }
+    for (size_t chunk : {size_t(2048), size_t(0)})
+      for (CudaNet::Input form : {CudaNet::Input::Packed, CudaNet::Input::U8}) {
+        std::fill(got.begin(), got.end(), 999);
+        ASSERT_TRUE(
+            gpu->stream(form,
+                        form == CudaNet::Input::U8
+                            ? static_cast<const void *>(samples.x.data())
+                            : bits.data(),
+                        n, got.data(), chunk, nullptr)
+                .ok());
+        EXPECT_EQ(got, want) << "chunk " << chunk;
+      }
+    // The kernels the u8 kernel replaces, each alone, still run.
+    CudaNet::KernelTimes times;
+    ASSERT_TRUE(
+        gpu->timeKernels(CudaNet::Input::U8, samples.x.data(), n, 1, times)
+            .ok());
   }
   gpu.reset();
   // Values past 1 KB of shared memory in global memory: the runtime's
@@ -590,6 +649,7 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
           "lgc_net cannot run on this device: not one block of 64 threads "
           "and");
   unsetenv("LGC_CUDA_DRIVER");
+  dlclose(driver);
 }
 
 /// A module with both kernels (lgc --gpu-kernel=both) over the emulated
@@ -611,7 +671,7 @@ TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
   ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
   void *driver = dlopen(LGC_EMULATED_CUDA_DRIVER, RTLD_NOW | RTLD_LOCAL);
   ASSERT_NE(driver, nullptr) << dlerror();
-  auto launches = reinterpret_cast<void (*)(long *, long *)>(
+  auto launches = reinterpret_cast<void (*)(long *, long *, long *)>(
       dlsym(driver, "lgc_emulated_launches"));
   ASSERT_NE(launches, nullptr);
   std::unique_ptr<CudaNet> gpu;
@@ -629,13 +689,16 @@ TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
     SCOPED_TRACE(n);
     bool small = n < gpu->samplesPerWave();
     EXPECT_EQ(gpu->launchesBlockKernel(n), small);
-    long net0, block0, net1, block1;
-    launches(&net0, &block0);
+    // 8-bit features of small launches: lgc_net_block_u8, no packing.
+    EXPECT_EQ(gpu->launchesU8Kernel(n), small);
+    long net0, block0, u80, net1, block1, u81;
+    launches(&net0, &block0, &u80);
     Samples samples(net, n, n + 3);
     expectRunsMatch(*gpu, net, samples);
-    launches(&net1, &block1);
+    launches(&net1, &block1, &u81);
     EXPECT_EQ(net1 > net0, !small);
     EXPECT_EQ(block1 > block0, small);
+    EXPECT_EQ(u81 - u80, small ? 1 : 0);
     // Chunks of 2,048 take the block kernel; a wave's the thread kernel.
     std::vector<uint32_t> got(n, 999);
     for (size_t chunk : {size_t(2048), size_t(0)}) {
@@ -657,12 +720,14 @@ TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
   auto threadKernelOnly = [&](CudaNet &only, uint64_t seed) {
     EXPECT_FALSE(only.hasBlockKernelBeside());
     EXPECT_FALSE(only.launchesBlockKernel(1));
-    long net0, block0, net1, block1;
-    launches(&net0, &block0);
+    EXPECT_FALSE(only.launchesU8Kernel(1));
+    long net0, block0, u80, net1, block1, u81;
+    launches(&net0, &block0, &u80);
     expectRunsMatch(only, net, Samples(net, 100, seed));
-    launches(&net1, &block1);
+    launches(&net1, &block1, &u81);
     EXPECT_GT(net1, net0);
     EXPECT_EQ(block1, block0);
+    EXPECT_EQ(u81, u80);
   };
   threadKernelOnly(*gpu, 9);
   gpu.reset();
@@ -712,11 +777,12 @@ TEST(GPUKernel, BothKernelsOverEmulatedDriver) {
     ASSERT_TRUE(gpu);
     ASSERT_TRUE(gpu->hasBlockKernelBeside());
     EXPECT_EQ(gpu->besideBlockWordBits(), 32u);
-    long net0, block0, net1, block1;
-    launches(&net0, &block0);
+    long net0, block0, u80, net1, block1, u81;
+    launches(&net0, &block0, &u80);
     expectRunsMatch(*gpu, net, Samples(net, 3000, 13));
-    launches(&net1, &block1);
+    launches(&net1, &block1, &u81);
     EXPECT_GT(block1, block0);
+    EXPECT_GT(u81, u80);
     EXPECT_EQ(net1, net0);
     gpu.reset();
   }

@@ -176,6 +176,13 @@ private:
   LLVM::LLVMFuncOp packU8Function(const EncodingTables &encoding);
   LLVM::LLVMFuncOp packU8Thermometer(const EncodingTables &encoding);
   LLVM::LLVMFuncOp packBitsFunction();
+  /// The block kernel's phase 0 from 8-bit features x (n x features) with
+  /// a thermometer encoding: the block's `S` words of `bits` bits, from word
+  /// w0, of every input bit the net reads, stored at `at(slot, s)` (word s
+  /// of a slot); `B` threads, this one `tid`.
+  void inputsFromU8(const EncodingTables &encoding, Value x, Value n, Value w0,
+                    Value tid, unsigned S, unsigned B, unsigned bits,
+                    function_ref<Value(Value, Value)> at);
   /// Both packing functions (the same for either lgc_net).
   std::pair<LLVM::LLVMFuncOp, LLVM::LLVMFuncOp>
   packFunctions(const EncodingTables &encoding) {
@@ -807,6 +814,8 @@ constexpr unsigned kBanks = 32;
 
 /// Slots a gate's table entry can name (16 bits each).
 constexpr uint64_t kMaxBlockSlots = 1 << 16;
+/// The u8 kernel's table of each input bit's slot (-1: not read).
+constexpr const char *kBlockInputSlots = "__lgc_gen_block_input_slots";
 
 /// The positions of a level's entries (0 .. n - 1, as the block kernel's
 /// loop hands them out) grouped by the `lanes` threads whose accesses
@@ -1333,6 +1342,145 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
 }
 } // namespace
 
+/// Thread tid takes items tid, tid + B, ...: item j is features V q ..
+/// V q + V - 1 (q = j % G, G = F / V, V as the packing kernel's) at every
+/// level, for the block's word j / G. Consecutive threads take consecutive
+/// features of one word, so that a warp's load of a sample is 32 V
+/// contiguous bytes, as in lgc_pack_u8, and its bits go straight to their
+/// slots instead of through the packed input array.
+void NVVMLowering::inputsFromU8(const EncodingTables &encoding, Value x,
+                                Value n, Value w0, Value tid, unsigned S,
+                                unsigned B, unsigned bits,
+                                function_ref<Value(Value, Value)> at) {
+  using P = LLVM::ICmpPredicate;
+  int64_t F = encoding.numFeatures, L = int64_t(encoding.levels.size());
+  int64_t V =
+      int64_t(abi::gpuPackU8FeaturesPerThread(uint32_t(L), uint32_t(F)));
+  int64_t G = F / V;
+  Type wordType = bits == 64 ? i64 : i32;
+  Value slots = global(kBlockInputSlots);
+  SmallVector<Value> thresholds;
+  for (float level : encoding.levels)
+    thresholds.push_back(constI64(abi::byteThreshold(level)));
+  loop(tid, constI64(G * int64_t(S)), constI64(B), [&](Value item) {
+    Value q = b.create<LLVM::URemOp>(loc, item, constI64(G));
+    Value s = b.create<LLVM::UDivOp>(loc, item, constI64(G));
+    Value f = V == 1 ? q : b.create<LLVM::MulOp>(loc, q, constI64(V));
+    Value first = b.create<LLVM::MulOp>(loc, b.create<LLVM::AddOp>(loc, w0, s),
+                                        constI64(bits));
+    // Words of level j of feature f + k at k * L + j.
+    auto addSample = [&](SmallVector<Value> &words, int64_t k, Value value,
+                         unsigned sample, Value valid) {
+      for (int64_t j = 0; j < L; ++j) {
+        Value on = cmp(P::uge, value, thresholds[j]);
+        if (valid)
+          on = b.create<LLVM::AndOp>(loc, valid, on);
+        Value bit = b.create<LLVM::ShlOp>(
+            loc, b.create<LLVM::ZExtOp>(loc, wordType, on),
+            bits == 64 ? constI64(sample) : constI32(int32_t(sample)));
+        words[k * L + j] = o(words[k * L + j], bit);
+      }
+    };
+    auto storeWords = [&](ArrayRef<Value> words) {
+      for (int64_t k = 0; k < V; ++k)
+        for (int64_t j = 0; j < L; ++j) {
+          Value slot = tableAt(
+              slots, b.create<LLVM::AddOp>(loc, f, constI64(j * F + k)));
+          ifThen(cmp(P::ne, slot, constI64(0xffffffff)), [&] {
+            b.create<LLVM::StoreOp>(loc, words[k * L + j], at(slot, s),
+                                    bits / 8);
+          });
+        }
+    };
+    Value zeroWord = bits == 64 ? constI64(0) : constI32(0);
+    // Whole words (all but the last) read their samples at constant
+    // offsets from the first, unchecked, and with V = 4 as 32-bit loads
+    // where x is 4-byte aligned (the runtime's buffers are; a caller's
+    // device pointer may not be); else each sample is checked against n.
+    Value full =
+        cmp(P::ule, b.create<LLVM::AddOp>(loc, first, constI64(bits)), n);
+    if (V == 4)
+      full = b.create<LLVM::AndOp>(
+          loc, full,
+          cmp(P::eq,
+              b.create<LLVM::AndOp>(
+                  loc, b.create<LLVM::PtrToIntOp>(loc, i64, x), constI64(3)),
+              constI64(0)));
+    ifThen(full, [&] {
+      SmallVector<Value> words(V * L, zeroWord);
+      Value base = b.create<LLVM::GEPOp>(
+          loc, ptr, i8, x,
+          ValueRange{b.create<LLVM::AddOp>(
+              loc, b.create<LLVM::MulOp>(loc, first, constI64(F)), f)});
+      for (unsigned sample = 0; sample < bits; ++sample) {
+        Value p = b.create<LLVM::GEPOp>(
+            loc, ptr, i8, base,
+            ArrayRef<LLVM::GEPArg>{int32_t(int64_t(sample) * F)});
+        if (V == 1) {
+          Value byte = b.create<LLVM::LoadOp>(loc, i8, p, 1);
+          addSample(words, 0, b.create<LLVM::ZExtOp>(loc, i64, byte), sample,
+                    Value());
+          continue;
+        }
+        // Little-endian: byte k of the load is feature f + k.
+        Value four = b.create<LLVM::ZExtOp>(
+            loc, i64, b.create<LLVM::LoadOp>(loc, i32, p, 4));
+        for (int64_t k = 0; k < V; ++k) {
+          Value shifted =
+              k ? b.create<LLVM::LShrOp>(loc, four, constI64(8 * k)) : four;
+          addSample(words, k, a(shifted, constI64(255)), sample, Value());
+        }
+      }
+      storeWords(words);
+    });
+    Value partial = b.create<LLVM::XOrOp>(
+        loc, full,
+        b.create<LLVM::ConstantOp>(loc, b.getI1Type(), b.getBoolAttr(true)));
+    // The last word (or an unaligned x): its slots cleared, then each
+    // sample below n checked and its bits or'ed in one at a time, a loop
+    // rather than the fast path's unrolled one (whose loads, unrolled a
+    // second time with their checks, made ptxas spill).
+    ifThen(partial, [&] {
+      storeWords(SmallVector<Value>(V * L, zeroWord));
+      Value last = b.create<LLVM::SelectOp>(
+          loc, cmp(P::ult, first, n), b.create<LLVM::SubOp>(loc, n, first),
+          constI64(0));
+      last = b.create<LLVM::SelectOp>(loc, cmp(P::ult, last, constI64(bits)),
+                                      last, constI64(bits));
+      loop(constI64(0), last, constI64(1), [&](Value sample) {
+        Value row = b.create<LLVM::MulOp>(
+            loc, b.create<LLVM::AddOp>(loc, first, sample), constI64(F));
+        Value shift =
+            bits == 64 ? sample
+                       : b.create<LLVM::TruncOp>(loc, i32, sample).getResult();
+        for (int64_t k = 0; k < V; ++k) {
+          Value byte = b.create<LLVM::LoadOp>(
+              loc, i8,
+              b.create<LLVM::GEPOp>(
+                  loc, ptr, i8, x,
+                  ValueRange{b.create<LLVM::AddOp>(
+                      loc, row, b.create<LLVM::AddOp>(loc, f, constI64(k)))}),
+              1);
+          Value value = b.create<LLVM::ZExtOp>(loc, i64, byte);
+          for (int64_t j = 0; j < L; ++j) {
+            Value slot = tableAt(
+                slots, b.create<LLVM::AddOp>(loc, f, constI64(j * F + k)));
+            Value on = a(cmp(P::uge, value, thresholds[j]),
+                         cmp(P::ne, slot, constI64(0xffffffff)));
+            ifThen(on, [&] {
+              Value p = at(slot, s);
+              Value word = b.create<LLVM::LoadOp>(loc, wordType, p, bits / 8);
+              Value bit = b.create<LLVM::ShlOp>(
+                  loc, bits == 64 ? constI64(1) : constI32(1), shift);
+              b.create<LLVM::StoreOp>(loc, o(word, bit), p, bits / 8);
+            });
+          }
+        }
+      });
+    });
+  });
+}
+
 LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                                      bool alongside) {
   std::vector<GateOp> order;
@@ -1493,6 +1641,14 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                                globalSpace);
   };
   table("__lgc_gen_block_inputs", sched.inputs);
+  if (!encoding.levels.empty()) {
+    // The u8 kernel's phase 0 makes every input bit: the slot of each, or
+    // -1 where the net does not read it.
+    std::vector<int32_t> slotOf(net.getNumInputs(), -1);
+    for (size_t i = 0; i + 1 < sched.inputs.size(); i += 2)
+      slotOf[sched.inputs[i]] = sched.inputs[i + 1];
+    table(kBlockInputSlots, slotOf);
+  }
   table("__lgc_gen_block_gates", sched.gates);
   table("__lgc_gen_block_levels", sched.levelStarts);
   // Fused entries are two i64 each, loaded as one 16-byte vector.
@@ -1520,22 +1676,40 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   unsigned sharedSpace = hostMode ? 0 : 3;
   Type sharedPtr = LLVM::LLVMPointerType::get(b.getContext(), sharedSpace);
 
-  LLVM::LLVMFuncOp phaseFn;
-  {
+  // Phase 0 straight from 8-bit features (the u8 kernel): where the
+  // encoding is a thermometer, whose features the packing kernel reads
+  // coalesced; a block's reads of them then replace its copy of the packed
+  // rows, and the packing kernel's pass over the pixels and its output go.
+  bool fromU8 = !encoding.levels.empty();
+  auto linkage = hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal;
+  // The phase function, or with `u8` its phase 0 from 8-bit features
+  // instead of packed input bits: __lgc_gpu_block_inputs_u8(x, n, scratch,
+  // shared, block, tid).
+  auto phaseFunction = [&](bool u8) {
     OpBuilder::InsertionGuard guard(b);
-    phaseFn =
-        function(abi::kGpuBlockPhaseFunction,
-                 {ptr, ptr, ptr, ptr, sharedPtr, i64, i64, i64},
-                 hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
+    LLVM::LLVMFuncOp fn;
+    Value in, pixels, samples, scratch, planes, classes, shared, block, tid,
+        phase;
+    if (u8) {
+      fn = function(abi::kGpuBlockInputsU8Function,
+                    {ptr, i64, ptr, sharedPtr, i64, i64}, linkage);
+      auto args = fn.getBody().front().getArguments();
+      pixels = args[0], samples = args[1], scratch = args[2], shared = args[3],
+      block = args[4], tid = args[5];
+    } else {
+      fn = function(abi::kGpuBlockPhaseFunction,
+                    {ptr, ptr, ptr, ptr, sharedPtr, i64, i64, i64}, linkage);
+      auto args = fn.getBody().front().getArguments();
+      in = args[0], scratch = args[1], planes = args[2], classes = args[3],
+      shared = args[4], block = args[5], tid = args[6], phase = args[7];
+    }
     // Beside the thread kernel the module is assembled in relocatable
     // parts, where ptxas keeps the call (16 bytes of stack at 24 registers
-    // on 6x8000): LLVM inlines it instead.
-    if (alongside && !hostMode)
-      phaseFn.setPassthroughAttr(b.getArrayAttr(
+    // on 6x8000), and with the u8 kernel two kernels call it: LLVM inlines
+    // it instead.
+    if ((alongside || fromU8) && !hostMode)
+      fn.setPassthroughAttr(b.getArrayAttr(
           {b.getStringAttr("nounwind"), b.getStringAttr("alwaysinline")}));
-    auto args = phaseFn.getBody().front().getArguments();
-    Value in = args[0], scratch = args[1], planes = args[2], classes = args[3],
-          shared = args[4], block = args[5], tid = args[6], phase = args[7];
     // The block's words w0 .. w0 + S - 1, of `bits` bits: with 32, word
     // h is half h % 2 of the arrays' 64-bit word h / 2 (little-endian:
     // half 0 the low bits, samples 64 (h / 2) .. + 31).
@@ -1610,14 +1784,25 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     Value zeroWord = bits == 64 ? zeros() : constI32(0);
     Value onesWord = bits == 64 ? ones() : constI32(-1);
 
-    // Phase 0: the constants and the inputs read.
-    ifThen(cmp(P::eq, phase, zero), [&] {
+    auto constants = [&] {
       ifThen(cmp(P::eq, tid, zero), [&] {
         for (unsigned s = 0; s < S; ++s) {
           store(zeroWord, constI64(0), constI64(s));
           store(onesWord, constI64(1), constI64(s));
         }
       });
+    };
+    if (u8) {
+      constants();
+      inputsFromU8(encoding, pixels, samples, w0, tid, S, B, bits,
+                   [&](Value k, Value s) { return sh(k, s); });
+      b.create<LLVM::ReturnOp>(loc, ValueRange{});
+      return fn;
+    }
+
+    // Phase 0: the constants and the inputs read.
+    ifThen(cmp(P::eq, phase, zero), [&] {
+      constants();
       Value inTable = global("__lgc_gen_block_inputs");
       loop(tid, constI64(int64_t(sched.inputs.size() / 2)), step, [&](Value i) {
         Value two = b.create<LLVM::MulOp>(loc, i, constI64(2));
@@ -1937,7 +2122,12 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       });
     });
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
-  }
+    return fn;
+  };
+  LLVM::LLVMFuncOp phaseFn = phaseFunction(/*u8=*/false);
+  LLVM::LLVMFuncOp inputsU8Fn;
+  if (fromU8)
+    inputsU8Fn = phaseFunction(/*u8=*/true);
 
   LLVM::LLVMFuncOp packU8, packBits;
   if (!alongside)
@@ -1949,35 +2139,63 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                            /*isConstant=*/false, LLVM::Linkage::External,
                            "__lgc_block_shared", Attribute(),
                            /*alignment=*/16, sharedSpace);
+  // A block's phases in order, a barrier after each: phase 0 by
+  // inputsU8Fn from (x, n) where `u8` (args x, n, scratch, planes,
+  // classes, words), else by the phase function from the packed input
+  // (args in, scratch, planes, classes, words).
+  auto blockBody = [&](ArrayRef<BlockArgument> args, bool u8) {
+    unsigned at = u8 ? 1 : 0;
+    Value in =
+        u8 ? b.create<LLVM::ZeroOp>(loc, ptr).getResult() : Value(args[0]);
+    Value scratch = args[at + 1], planes = args[at + 2], classes = args[at + 3];
+    Value tid =
+        b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::ThreadIdXOp>(loc, i32));
+    Value bid =
+        b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
+    Value shared =
+        b.create<LLVM::AddressOfOp>(loc, sharedPtr, "__lgc_block_shared");
+    // The grid is exact (gpuBlockGrid); a block past it leaves before
+    // any barrier, as a whole.
+    Value first = b.create<LLVM::MulOp>(loc, bid, constI64(S));
+    Value words = args[at + 4];
+    if (bits == 32)
+      words = b.create<LLVM::MulOp>(loc, words, constI64(2));
+    Value inRange = cmp(LLVM::ICmpPredicate::ult, first, words);
+    ifThen(inRange, [&] {
+      if (u8) {
+        b.create<LLVM::CallOp>(
+            loc, inputsU8Fn,
+            ValueRange{args[0], args[1], scratch, shared, bid, tid});
+        b.create<NVVM::Barrier0Op>(loc);
+      }
+      loop(constI64(u8 ? 1 : 0), constI64(phases), constI64(1), [&](Value p) {
+        b.create<LLVM::CallOp>(
+            loc, phaseFn,
+            ValueRange{in, scratch, planes, classes, shared, bid, tid, p});
+        b.create<NVVM::Barrier0Op>(loc);
+      });
+    });
+  };
   kernels(
       LLVM::LLVMFuncOp(), packU8,
       int64_t(
           abi::gpuPackU8Rows(reinterpret_cast<const uint32_t *>(shape.data()))),
-      packBits,
-      [&](ArrayRef<BlockArgument> args) {
-        Value tid = b.create<LLVM::ZExtOp>(
-            loc, i64, b.create<NVVM::ThreadIdXOp>(loc, i32));
-        Value bid = b.create<LLVM::ZExtOp>(
-            loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
-        Value shared =
-            b.create<LLVM::AddressOfOp>(loc, sharedPtr, "__lgc_block_shared");
-        // The grid is exact (gpuBlockGrid); a block past it leaves before
-        // any barrier, as a whole.
-        Value first = b.create<LLVM::MulOp>(loc, bid, constI64(S));
-        Value words = args[4];
-        if (bits == 32)
-          words = b.create<LLVM::MulOp>(loc, words, constI64(2));
-        Value inRange = cmp(LLVM::ICmpPredicate::ult, first, words);
-        ifThen(inRange, [&] {
-          loop(constI64(0), constI64(phases), constI64(1), [&](Value p) {
-            b.create<LLVM::CallOp>(loc, phaseFn,
-                                   ValueRange{args[0], args[1], args[2],
-                                              args[3], shared, bid, tid, p});
-            b.create<NVVM::Barrier0Op>(loc);
-          });
-        });
-      },
+      packBits, [&](ArrayRef<BlockArgument> args) { blockBody(args, false); },
       alongside ? abi::kNetBlockKernel : abi::kNetKernel, B, resident);
+  if (inputsU8Fn) {
+    OpBuilder::InsertionGuard guard(b);
+    LLVM::LLVMFuncOp fn =
+        function(alongside ? abi::kNetBlockU8Kernel : abi::kNetU8Kernel,
+                 {ptr, i64, ptr, ptr, ptr, i64}, LLVM::Linkage::External);
+    fn->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), b.getUnitAttr());
+    fn->setAttr(NVVM::NVVMDialect::getMaxntidAttrName(),
+                b.getDenseI32ArrayAttr({int32_t(B), 1, 1}));
+    if (resident > 1)
+      fn->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                  b.getI32IntegerAttr(int32_t(resident)));
+    blockBody(llvm::to_vector(fn.getBody().front().getArguments()), true);
+    b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  }
   return success();
 }
 

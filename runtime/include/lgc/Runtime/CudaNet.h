@@ -61,6 +61,8 @@ public:
   /// seconds per launch averaged over `repeat` launches after a warm-up:
   /// the packing kernel, and lgc_net (gates, GroupSum, argmax). For
   /// benchmarks that need the gate kernel's speed apart from the packing.
+  /// Where launchesU8Kernel(n), runU8's time is that kernel's, and these
+  /// two are the path it replaces.
   struct KernelTimes {
     double pack = 0, net = 0;
   };
@@ -132,6 +134,13 @@ public:
   /// fewer than samplesPerWave() samples, which leave part of the GPU idle
   /// with a thread per word, take it instead.
   bool hasBlockKernelBeside() const { return netBlockKernel != nullptr; }
+  /// Whether a launch of n samples of 8-bit features takes the block
+  /// kernel that reads them itself (lgc_net_u8, or lgc_net_block_u8 where
+  /// launchesBlockKernel(n); GeneratedABI.h) instead of the packing kernel
+  /// and lgc_net: modules with a block kernel and a thermometer encoding.
+  bool launchesU8Kernel(size_t n) const {
+    return u8KernelFor(Input::U8, n) != nullptr;
+  }
   /// Whether a launch of n samples takes lgc_net_block.
   bool launchesBlockKernel(size_t n) const {
     return netBlockKernel && n < waveSamples;
@@ -171,10 +180,16 @@ private:
              uint32_t *counts, uint32_t *classes, double *deviceSeconds,
              unsigned repeat, KernelTimes *times = nullptr);
 
+  /// The kernel that takes a launch of n samples of `form` from the input
+  /// itself, without the packing kernel: lgc_net_u8 or lgc_net_block_u8,
+  /// where the module has it for the launch's block kernel; else null.
+  void *u8KernelFor(Input form, size_t n) const;
+
   std::shared_ptr<Driver> driver;
   void *context = nullptr, *module = nullptr, *packKernel = nullptr,
        *packBitsKernel = nullptr, *netKernel = nullptr,
-       *netBlockKernel = nullptr;
+       *netBlockKernel = nullptr, *netU8Kernel = nullptr,
+       *netBlockU8Kernel = nullptr;
   int deviceId = 0;
   int32_t shape[abi::kNumShapeSlots] = {};
   /// lgc_net_block's shape table, where the module has it.

@@ -141,6 +141,12 @@ constexpr const char *kPackBitsKernel = "lgc_pack_bits";
 constexpr const char *kNetKernel = "lgc_net";
 /// The block kernel of a module that carries both designs, and its shape.
 constexpr const char *kNetBlockKernel = "lgc_net_block";
+/// The block kernel from 8-bit features (thermometer encodings): lgc_net_u8
+/// where lgc_net is the block kernel, lgc_net_block_u8 beside
+/// lgc_net_block; and its phase 0 in host mode.
+constexpr const char *kNetU8Kernel = "lgc_net_u8";
+constexpr const char *kNetBlockU8Kernel = "lgc_net_block_u8";
+constexpr const char *kGpuBlockInputsU8Function = "__lgc_gpu_block_inputs_u8";
 constexpr const char *kBlockShapeSymbol = "__lgc_gen_block_shape";
 constexpr const char *kGpuGatesFunction = "__lgc_gpu_gates_";
 constexpr const char *kGpuCountFunction = "__lgc_gpu_count_";
