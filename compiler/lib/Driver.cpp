@@ -372,6 +372,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.blockThreadRuns = opts.gpuBlockThreadRuns;
   lowering.bothKernels = opts.gpuBothKernels;
   lowering.blockWordArgmax = opts.gpuBlockWordArgmax;
+  lowering.blockU8 = opts.gpuBlockU8;
   lowering.blockWordBits = opts.gpuBlockWordBits;
   lowering.blockSharedTarget = opts.gpuBlockShared;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))

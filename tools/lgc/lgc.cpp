@@ -331,6 +331,14 @@ static cl::opt<bool> gpuBlockWordArgmax(
              "(the earlier form, kept to measure against) instead of a "
              "thread per sample"),
     cl::init(false), cl::Hidden, cl::cat(lgcCategory));
+static cl::opt<bool> gpuBlockU8(
+    "gpu-block-u8",
+    cl::desc("GPU block kernel: also emit its form that reads 8-bit "
+             "features itself (lgc_net_u8), which the runtime launches for "
+             "u8 input instead of the packing kernel and lgc_net, where the "
+             "encoding is a thermometer (default on; "
+             "--gpu-block-u8=false leaves it out)"),
+    cl::init(true), cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuBlockWordBits(
     "gpu-block-word-bits",
     cl::desc("GPU block kernel: bits of its words, 64 or 32 (a value takes "
@@ -441,6 +449,7 @@ int main(int argc, char **argv) {
   opts.gpuBlockFuse = gpuBlockFuse;
   opts.gpuBlockThreadRuns = gpuBlockThreadRuns;
   opts.gpuBlockWordArgmax = gpuBlockWordArgmax;
+  opts.gpuBlockU8 = gpuBlockU8;
   if (gpuBlockWordBits.getNumOccurrences() && gpuBlockWordBits != 32 &&
       gpuBlockWordBits != 64)
     return fail("invalid --gpu-block-word-bits=" + Twine(gpuBlockWordBits) +
@@ -457,7 +466,7 @@ int main(int argc, char **argv) {
   for (const cl::Option *blockOnly : std::initializer_list<const cl::Option *>{
            &gpuBlockWords, &gpuBlockUnroll, &gpuBlockThreads, &gpuBlockShared,
            &gpuBlockInterleave, &gpuBlockWordArgmax, &gpuBlockWordBits,
-           &gpuBlockFuse, &gpuBlockThreadRuns})
+           &gpuBlockFuse, &gpuBlockThreadRuns, &gpuBlockU8})
     if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
       return fail("--" + blockOnly->ArgStr +
                   " needs --gpu-kernel=block or --gpu-kernel=both");

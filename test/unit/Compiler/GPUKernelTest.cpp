@@ -256,9 +256,10 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       net.numFeatures = 30;
       net.levels = {0.1f, 0.5f, 0.93f};
     } else if (net.numInputs == 96) {
-      // Features in fours: a packing thread per four features.
+      // Features in fours: a packing thread per four features; levels
+      // whose 8-bit thresholds are 0 (every value on) and 256 (none).
       net.numFeatures = 32;
-      net.levels = {0.3f, 0.6f, 0.9f};
+      net.levels = {-0.25f, 0.6f, 1.0f};
     } else if (net.numInputs % 2 == 0) {
       net.numFeatures = net.numInputs / 2;
       for (uint32_t j = 0; j < 2; ++j)

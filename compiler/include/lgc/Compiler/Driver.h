@@ -141,6 +141,9 @@ struct DriverOptions {
   /// The block kernel's argmax as a thread per word (the earlier form, for
   /// measurements) instead of a thread per sample.
   bool gpuBlockWordArgmax = false;
+  /// The block kernel's form that reads 8-bit features itself
+  /// (lgc_net_u8), where the encoding is a thermometer.
+  bool gpuBlockU8 = true;
   /// Bits of the block kernel's words, 64 or 32 (0: 32 where only those
   /// let a word's values fit shared memory).
   unsigned gpuBlockWordBits = 0;

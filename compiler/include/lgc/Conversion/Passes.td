@@ -131,6 +131,11 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
     Option<"blockWordArgmax", "block-word-argmax", "bool", "false",
            "Block kernel: the argmax as a thread per word (bit-sliced over its "
            "64 samples, the earlier form) instead of a thread per sample">,
+    Option<"blockU8", "block-u8", "bool", "true",
+           "Block kernel: also its form that reads 8-bit features itself "
+           "(lgc_net_u8, or lgc_net_block_u8 beside the thread kernel) in "
+           "place of the packing kernel and the packed input, where the "
+           "encoding is a thermometer">,
     Option<"blockSharedLimit", "block-shared-limit", "unsigned",
            "lgc::kDefaultGpuBlockSharedLimit",
            "Block kernel: the most shared memory a block may use (bytes)">,

@@ -1368,19 +1368,6 @@ void NVVMLowering::inputsFromU8(const EncodingTables &encoding, Value x,
     Value f = V == 1 ? q : b.create<LLVM::MulOp>(loc, q, constI64(V));
     Value first = b.create<LLVM::MulOp>(loc, b.create<LLVM::AddOp>(loc, w0, s),
                                         constI64(bits));
-    // Words of level j of feature f + k at k * L + j.
-    auto addSample = [&](SmallVector<Value> &words, int64_t k, Value value,
-                         unsigned sample, Value valid) {
-      for (int64_t j = 0; j < L; ++j) {
-        Value on = cmp(P::uge, value, thresholds[j]);
-        if (valid)
-          on = b.create<LLVM::AndOp>(loc, valid, on);
-        Value bit = b.create<LLVM::ShlOp>(
-            loc, b.create<LLVM::ZExtOp>(loc, wordType, on),
-            bits == 64 ? constI64(sample) : constI32(int32_t(sample)));
-        words[k * L + j] = o(words[k * L + j], bit);
-      }
-    };
     auto storeWords = [&](ArrayRef<Value> words) {
       for (int64_t k = 0; k < V; ++k)
         for (int64_t j = 0; j < L; ++j) {
@@ -1406,30 +1393,78 @@ void NVVMLowering::inputsFromU8(const EncodingTables &encoding, Value x,
               b.create<LLVM::AndOp>(
                   loc, b.create<LLVM::PtrToIntOp>(loc, i64, x), constI64(3)),
               constI64(0)));
+    // Compared four bytes at a time, in 32 bits (64-bit integer operations
+    // are two instructions each on a GPU): byte v of a 16-bit lane plus 256
+    // - t has bit 8 set exactly where v >= t (t is 0 .. 256, byteThreshold;
+    // the sum stays below 512, so lanes never carry into each other), so
+    // bytes 0 and 2 of a load are compared by an and and an add, bytes 1
+    // and 3 by a shift more. A word's bits are made as 32-bit halves.
     ifThen(full, [&] {
-      SmallVector<Value> words(V * L, zeroWord);
+      unsigned halves = bits / 32;
+      // acc[(k * L + j) * halves + h]: samples 32 h .. 32 h + 31 of level j
+      // of feature f + k.
+      SmallVector<Value> acc(V * L * halves, constI32(0));
+      // The pixels through the global address space, as invariant loads
+      // (ld.global.nc: x is not written while the kernel runs).
+      Type pixelPtr =
+          hostMode ? ptr : LLVM::LLVMPointerType::get(b.getContext(), 1);
+      Value pixels =
+          hostMode
+              ? x
+              : b.create<LLVM::AddrSpaceCastOp>(loc, pixelPtr, x).getResult();
       Value base = b.create<LLVM::GEPOp>(
-          loc, ptr, i8, x,
+          loc, pixelPtr, i8, pixels,
           ValueRange{b.create<LLVM::AddOp>(
               loc, b.create<LLVM::MulOp>(loc, first, constI64(F)), f)});
       for (unsigned sample = 0; sample < bits; ++sample) {
+        unsigned h = sample / 32, pos = sample % 32;
         Value p = b.create<LLVM::GEPOp>(
-            loc, ptr, i8, base,
+            loc, pixelPtr, i8, base,
             ArrayRef<LLVM::GEPArg>{int32_t(int64_t(sample) * F)});
+        auto load =
+            b.create<LLVM::LoadOp>(loc, V == 1 ? i8 : i32, p, V == 1 ? 1 : 4);
+        load.setInvariant(true);
+        // Little-endian: byte k of the load is feature f + k; bytes 0 and
+        // 2 in the lanes of `even`, 1 and 3 in those of `odd`.
+        Value even, odd;
         if (V == 1) {
-          Value byte = b.create<LLVM::LoadOp>(loc, i8, p, 1);
-          addSample(words, 0, b.create<LLVM::ZExtOp>(loc, i64, byte), sample,
-                    Value());
+          even = b.create<LLVM::ZExtOp>(loc, i32, load);
+        } else {
+          even = a(load, constI32(0x00ff00ff));
+          odd = a(b.create<LLVM::LShrOp>(loc, load, constI32(8)),
+                  constI32(0x00ff00ff));
+        }
+        for (int64_t j = 0; j < L; ++j) {
+          int32_t c = int32_t(256 - abi::byteThreshold(encoding.levels[j]));
+          Value lane = constI32(V == 1 ? c : c * 0x10001);
+          Value evenSum = b.create<LLVM::AddOp>(loc, even, lane);
+          Value oddSum =
+              V == 1 ? Value()
+                     : b.create<LLVM::AddOp>(loc, odd, lane).getResult();
+          for (int64_t k = 0; k < V; ++k) {
+            Value from = k % 2 ? oddSum : evenSum;
+            unsigned at = k < 2 ? 8 : 24;
+            Value bit = a(from, constI32(int32_t(1u << at)));
+            if (pos > at)
+              bit =
+                  b.create<LLVM::ShlOp>(loc, bit, constI32(int32_t(pos - at)));
+            else if (pos < at)
+              bit =
+                  b.create<LLVM::LShrOp>(loc, bit, constI32(int32_t(at - pos)));
+            Value &word = acc[(k * L + j) * halves + h];
+            word = o(word, bit);
+          }
+        }
+      }
+      SmallVector<Value> words;
+      for (unsigned w = 0; w < V * L; ++w) {
+        if (bits == 32) {
+          words.push_back(acc[w]);
           continue;
         }
-        // Little-endian: byte k of the load is feature f + k.
-        Value four = b.create<LLVM::ZExtOp>(
-            loc, i64, b.create<LLVM::LoadOp>(loc, i32, p, 4));
-        for (int64_t k = 0; k < V; ++k) {
-          Value shifted =
-              k ? b.create<LLVM::LShrOp>(loc, four, constI64(8 * k)) : four;
-          addSample(words, k, a(shifted, constI64(255)), sample, Value());
-        }
+        Value low = b.create<LLVM::ZExtOp>(loc, i64, acc[2 * w]);
+        Value high = b.create<LLVM::ZExtOp>(loc, i64, acc[2 * w + 1]);
+        words.push_back(o(low, b.create<LLVM::ShlOp>(loc, high, constI64(32))));
       }
       storeWords(words);
     });
@@ -1641,7 +1676,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                                globalSpace);
   };
   table("__lgc_gen_block_inputs", sched.inputs);
-  if (!encoding.levels.empty()) {
+  if (options.blockU8 && !encoding.levels.empty()) {
     // The u8 kernel's phase 0 makes every input bit: the slot of each, or
     // -1 where the net does not read it.
     std::vector<int32_t> slotOf(net.getNumInputs(), -1);
@@ -1680,7 +1715,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   // encoding is a thermometer, whose features the packing kernel reads
   // coalesced; a block's reads of them then replace its copy of the packed
   // rows, and the packing kernel's pass over the pixels and its output go.
-  bool fromU8 = !encoding.levels.empty();
+  bool fromU8 = options.blockU8 && !encoding.levels.empty();
   auto linkage = hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal;
   // The phase function, or with `u8` its phase 0 from 8-bit features
   // instead of packed input bits: __lgc_gpu_block_inputs_u8(x, n, scratch,
@@ -2222,6 +2257,7 @@ struct ConvertLGNToNVVMPass
         options.blockFuseGates = blockFuseGates;
         options.blockThreadRuns = blockThreadRuns;
         options.blockWordArgmax = blockWordArgmax;
+        options.blockU8 = blockU8;
         options.blockWordBits = blockWordBits;
         if (!bothKernels)
           return lowering.runBlock(options);
