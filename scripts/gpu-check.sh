@@ -216,8 +216,10 @@ RUN
 cat > "$DIR/profile.sh" <<'PROFILE'
 #!/usr/bin/env bash
 # Optional, where Nsight Compute is installed: profiles one launch of
-# lgc_net (or lgc_net_block) for each entry named, the second of the run
-# (the first warms the caches), e.g.
+# lgc_net (or lgc_net_block, or the block kernel's u8 form: the kernels
+# named lgc_net*) for each entry named, the second of the run (the first
+# warms the caches; a block-kernel entry's first two launches are its u8
+# form, from the 8-bit features), e.g.
 #   ./profile.sh bench_6x8000 bench_6x8000_block2_u4_r128
 # printing the sections that say what bounds a kernel: each unit's
 # throughput, the memory traffic (shared-memory wavefronts and bank
