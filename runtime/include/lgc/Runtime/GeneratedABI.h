@@ -83,12 +83,22 @@
 //     arrays; a runtime may launch either for any launch (the block kernel
 //     fills the GPU with far fewer samples). A runtime that knows only
 //     lgc_net runs the module as a thread-kernel module.
+//   With a block kernel and a thermometer encoding a module may also carry
+//   kernel lgc_net_u8(ptr x, i64 n, ptr scratch, ptr planes, ptr classes,
+//                     i64 words)
+//     the block kernel (launched as lgc_net: the same grid, block and
+//     shared memory) whose phase 0 reads x (n x features, row-major) and
+//     thresholds it itself, instead of lgc_pack_u8 and then lgc_net;
+//     lgc_net_block_u8 the same beside lgc_net_block. Optional: a runtime
+//     that does not look for them launches the packing kernel.
 //   In host mode (the same code run on the CPU by tests) the kernels are
 //   left out and the per-thread functions are exported instead:
 //   __lgc_gpu_thread(in, scratch, planes, classes, t), or for the block
 //   kernel __lgc_gpu_block_phase(in, scratch, planes, classes, shared,
 //   block, tid, phase), run for phases 0 .. shape[kGpuBlockPhases] - 1
-//   in order, each for every thread of the block (the barrier),
+//   in order, each for every thread of the block (the barrier), phase 0
+//   of the u8 form being __lgc_gpu_block_inputs_u8(x, n, scratch, shared,
+//   block, tid) instead,
 //   __lgc_gpu_pack_u8(x, n, in, words, gid) and
 //   __lgc_gpu_pack_bits(bits, n, in, words, gid).
 //
