@@ -27,12 +27,14 @@
 // The level's loops: plain entries (one i64), then the entries of one and
 // of two fused operands (a vector of two i64 each, four per round).
 // CHECK-LABEL: llvm.func internal @__lgc_gpu_block_phase
+// The tables are constant: invariant loads in the global address space
+// (ld.global.nc).
 // CHECK: llvm.mlir.addressof @__lgc_gen_block_gates
-// CHECK: llvm.load {{.*}} : !llvm.ptr -> i64
+// CHECK: llvm.load {{.*}} invariant {alignment = 8 : i64} : !llvm.ptr<1> -> i64
 // CHECK: llvm.mlir.addressof @__lgc_gen_block_trees1
-// CHECK: llvm.load {{.*}} {alignment = 16 : i64} : !llvm.ptr -> vector<2xi64>
+// CHECK: llvm.load {{.*}} invariant {alignment = 16 : i64} : !llvm.ptr<1> -> vector<2xi64>
 // CHECK: llvm.mlir.addressof @__lgc_gen_block_trees2
-// CHECK: llvm.load {{.*}} {alignment = 16 : i64} : !llvm.ptr -> vector<2xi64>
+// CHECK: llvm.load {{.*}} invariant {alignment = 16 : i64} : !llvm.ptr<1> -> vector<2xi64>
 
 // Unfused (the default): five plain entries in two levels (3 and 2), no
 // fused tables.

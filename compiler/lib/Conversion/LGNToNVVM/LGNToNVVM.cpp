@@ -110,13 +110,22 @@ private:
         lane);
     return b.create<LLVM::GEPOp>(loc, ptr, i64, array, ValueRange{off});
   }
-  /// A generic pointer to a device global.
+  /// A pointer to a device global, in the global address space: the
+  /// tables are constant, and loads through such a pointer marked invariant
+  /// (tableAt, tableLoad) are ld.global.nc, not generic loads after a
+  /// cvta.
   Value global(StringRef name) {
-    Value p = b.create<LLVM::AddressOfOp>(
+    return b.create<LLVM::AddressOfOp>(
         loc, LLVM::LLVMPointerType::get(b.getContext(), globalSpace), name);
-    return globalSpace
-               ? b.create<LLVM::AddrSpaceCastOp>(loc, ptr, p).getResult()
-               : p;
+  }
+  /// Element `index` of type `type` of the constant table `table`
+  /// (global()), an invariant load of `align` bytes.
+  Value tableLoad(Type type, Value table, Value index, unsigned align) {
+    Value p = b.create<LLVM::GEPOp>(loc, table.getType(), type, table,
+                                    ValueRange{index});
+    auto load = b.create<LLVM::LoadOp>(loc, type, p, align);
+    load.setInvariant(true);
+    return load;
   }
   void globals(const EncodingTables &encoding, ArrayRef<int32_t> shape);
   SmallVector<LLVM::LLVMFuncOp> countFunctions(unsigned K);
@@ -156,11 +165,9 @@ private:
   Value cmp(LLVM::ICmpPredicate p, Value l, Value r) {
     return b.create<LLVM::ICmpOp>(loc, p, l, r);
   }
-  /// Element `index` (i32) of the i32 table `table`, zero-extended.
+  /// Element `index` of the i32 table `table` (global()), zero-extended.
   Value tableAt(Value table, Value index) {
-    Value p = b.create<LLVM::GEPOp>(loc, ptr, i32, table, ValueRange{index});
-    return b.create<LLVM::ZExtOp>(loc, i64,
-                                  b.create<LLVM::LoadOp>(loc, i32, p, 4));
+    return b.create<LLVM::ZExtOp>(loc, i64, tableLoad(i32, table, index, 4));
   }
   /// Input bit i and word t of packing thread `gid` (consecutive threads
   /// take consecutive bits of one word), and the address of that word in
@@ -388,11 +395,7 @@ LLVM::LLVMFuncOp NVVMLowering::packU8Function(const EncodingTables &encoding) {
   Value x = args[0], n = args[1], in = args[2], gid = args[4];
   Value at, i, t;
   std::tie(i, t) = packThread(gid, in, at);
-  auto loadTable = [&](StringRef name) {
-    Value p = b.create<LLVM::GEPOp>(loc, ptr, i32, global(name), ValueRange{i});
-    return b.create<LLVM::ZExtOp>(loc, i64,
-                                  b.create<LLVM::LoadOp>(loc, i32, p, 4));
-  };
+  auto loadTable = [&](StringRef name) { return tableAt(global(name), i); };
   Value feature = loadTable(abi::kBitFeatureSymbol);
   Value threshold = loadTable(abi::kBitThresholdU8Symbol);
   int64_t F = encoding.numFeatures;
@@ -1947,16 +1950,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
             }
             Value entry, more;
             if (kind == 0) {
-              entry = b.create<LLVM::LoadOp>(
-                  loc, i64,
-                  b.create<LLVM::GEPOp>(loc, ptr, i64, gates, ValueRange{at}),
-                  8);
+              entry = tableLoad(i64, gates, at, 8);
             } else {
-              Value pair = b.create<LLVM::LoadOp>(
-                  loc, pairType,
-                  b.create<LLVM::GEPOp>(loc, ptr, pairType, gates,
-                                        ValueRange{at}),
-                  16);
+              Value pair = tableLoad(pairType, gates, at, 16);
               entry = b.create<LLVM::ExtractElementOp>(loc, pair, constI32(0));
               more = b.create<LLVM::ExtractElementOp>(loc, pair, constI32(1));
             }

@@ -178,11 +178,14 @@ LogicalResult lgc::emitMachineCode(llvm::Module &module,
 
 /// The gate functions: the module's defined functions of local linkage
 /// (the entry point and the tables are external). The GPU block kernel's
-/// phase function is not one: it stays in part 0 with its kernel, so that
-/// ptxas inlines it (a call across parts spills at every phase).
+/// phase function and its u8 form's phase 0 are not: they stay in part 0
+/// with their kernels, so that they are inlined (a call across parts
+/// spills at every phase; nvlink refuses one from a kernel of fewer
+/// registers than its callee's).
 static bool isGateFunction(const llvm::Function &f) {
   return !f.isDeclaration() && f.hasLocalLinkage() &&
-         f.getName() != lgc::abi::kGpuBlockPhaseFunction;
+         f.getName() != lgc::abi::kGpuBlockPhaseFunction &&
+         f.getName() != lgc::abi::kGpuBlockInputsU8Function;
 }
 
 unsigned lgc::partCount(unsigned jobs, size_t units) {
