@@ -202,7 +202,73 @@ def main():
                 if any(a is not None for a in addrs):
                     count_waves += wavefronts(addrs, size)
                     count_accesses += 1
+    # Phase 0, over `blocks` consecutive blocks (the pixels' alignment to
+    # lines changes from block to block): the copy of packed input rows
+    # (thread i takes used input i; a row's S words lie in one line of the
+    # tile-major array, loaded 16 bytes at a time), and the u8 form's
+    # reads of the pixels (GeneratedABI.h lgc_net_u8: item j is features
+    # V q .. V q + V - 1 of word j / G, q = j % G, G = F / V, its `bits`
+    # samples one load each; a warp's 32 consecutive items load together),
+    # each as the 128-byte lines a warp's load touches, and the stores of
+    # the words to their slots as shared-memory wavefronts.
+    F, L = shape[2], shape[9]
+    inputs_used = table(text, "__lgc_gen_block_inputs")
+    slot_of = dict(zip(inputs_used[0::2], inputs_used[1::2]))
+    rows = len(slot_of)
+    row_bytes = S * size
+    copy_lines = rows * max(1, -(-row_bytes // 16))
+    copy_waves = copy_stores = 0
+    used = sorted(slot_of)
+    for w in range(0, rows, 32):
+        warp = used[w:w + 32]
+        for s_ in range(S):
+            copy_waves += wavefronts([size * (s_ * cap + slot_of[i])
+                                      if slot_of[i] < cap else None
+                                      for i in warp], size)
+            copy_stores += 1
+    u8_lines = u8_loads = u8_waves = u8_stores = 0
+    blocks = 8
+    u8 = "@__lgc_gen_block_input_slots(" in text and L > 0
+    if u8:
+        V = 4 if F % 4 == 0 else 1
+        G = F // V
+        items = G * S
+        for blk in range(blocks):
+            for w in range(0, items, 32):
+                warp = range(w, min(items, w + 32))
+                for j in range(size * 8):
+                    lines = {(((blk * S + it // G) * size * 8 + j) * F
+                              + (it % G) * V) // 128 for it in warp}
+                    u8_lines += len(lines)
+                    u8_loads += 1
+                if blk:
+                    continue
+                # Step k of item q stores level l of feature V q + kk,
+                # kk = (k + q // R) % V (R = banks / V): input bit
+                # l F + V q + kk.
+                R = max(1, (16 if size == 8 else 32) // V)
+                for k in range(V):
+                    for lv in range(L):
+                        addrs = []
+                        for it in warp:
+                            kk = (k + (it % G) // R) % V
+                            i = lv * F + (it % G) * V + kk
+                            slot = slot_of.get(i)
+                            addrs.append(size * ((it // G) * cap + slot)
+                                         if slot is not None and slot < cap
+                                         else None)
+                        if any(a is not None for a in addrs):
+                            u8_waves += wavefronts(addrs, size)
+                            u8_stores += 1
+        u8_lines //= blocks
+        u8_loads //= blocks
     samples = S * size * 8
+    phase0 = (f"; phase 0 from packed rows: {copy_lines} 128-byte lines, "
+              f"{copy_stores} warp stores, {copy_waves} wavefronts")
+    if u8:
+        phase0 += (f"; from the pixels (u8 form): {u8_loads} warp loads, "
+                   f"{u8_lines} lines ({u8_lines / max(1, u8_loads):.2f} a "
+                   f"load), {u8_stores} warp stores, {u8_waves} wavefronts")
     print(f"{args.module}: {S} {size * 8}-bit word(s) per block, {B} threads, "
           f"{U} gates per round, {args.layout}: {accesses} warp accesses to "
           f"shared memory, {waves} wavefronts, "
@@ -212,7 +278,8 @@ def main():
           f"warp loads, {table_lines} 128-byte lines, "
           f"{table_lines / samples:.1f} per sample; the count's reductions: "
           f"{count_accesses} warp accesses, {count_waves} wavefronts "
-          f"({count_waves / max(1, count_accesses):.2f} per access)")
+          f"({count_waves / max(1, count_accesses):.2f} per access)"
+          + phase0)
     if args.max_per_access and waves / max(1, accesses) > args.max_per_access:
         raise SystemExit(f"more than {args.max_per_access} wavefronts per access")
     if (args.max_count_per_access and count_waves / max(1, count_accesses)

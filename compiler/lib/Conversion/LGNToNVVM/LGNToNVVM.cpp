@@ -1371,16 +1371,45 @@ void NVVMLowering::inputsFromU8(const EncodingTables &encoding, Value x,
     Value f = V == 1 ? q : b.create<LLVM::MulOp>(loc, q, constI64(V));
     Value first = b.create<LLVM::MulOp>(loc, b.create<LLVM::AddOp>(loc, w0, s),
                                         constI64(bits));
+    // The inputs' slots follow the inputs' order where the net reads them
+    // all, so lanes storing the same k of consecutive q would hit slots V
+    // apart, V lanes a bank (pair): at step k thread q stores feature
+    // f + (k + q / R) % V instead (R = banks / V), which spreads the lanes
+    // of a warp's store over every bank (bench/gpu_block_banks.py:
+    // 6x8000, two words, 388 to 104 wavefronts a block).
+    int64_t R = std::max<int64_t>(1, (bits == 64 ? kBankPairs : kBanks) / V);
+    Value turn = V == 1 ? Value()
+                        : b.create<LLVM::URemOp>(
+                              loc, b.create<LLVM::UDivOp>(loc, q, constI64(R)),
+                              constI64(V));
     auto storeWords = [&](ArrayRef<Value> words) {
-      for (int64_t k = 0; k < V; ++k)
+      for (int64_t k = 0; k < V; ++k) {
+        // kk = (k + turn) % V, and the words of feature f + kk.
+        Value kk = constI64(k);
+        SmallVector<Value> chosen(words.begin() + k * L,
+                                  words.begin() + (k + 1) * L);
+        if (V > 1) {
+          kk = b.create<LLVM::URemOp>(
+              loc, b.create<LLVM::AddOp>(loc, turn, constI64(k)), constI64(V));
+          for (int64_t other = 0; other < V; ++other) {
+            if (other == k)
+              continue;
+            Value is = cmp(P::eq, kk, constI64(other));
+            for (int64_t j = 0; j < L; ++j)
+              chosen[j] = b.create<LLVM::SelectOp>(
+                  loc, is, words[other * L + j], chosen[j]);
+          }
+        }
         for (int64_t j = 0; j < L; ++j) {
           Value slot = tableAt(
-              slots, b.create<LLVM::AddOp>(loc, f, constI64(j * F + k)));
+              slots,
+              b.create<LLVM::AddOp>(
+                  loc, f, b.create<LLVM::AddOp>(loc, kk, constI64(j * F))));
           ifThen(cmp(P::ne, slot, constI64(0xffffffff)), [&] {
-            b.create<LLVM::StoreOp>(loc, words[k * L + j], at(slot, s),
-                                    bits / 8);
+            b.create<LLVM::StoreOp>(loc, chosen[j], at(slot, s), bits / 8);
           });
         }
+      }
     };
     Value zeroWord = bits == 64 ? constI64(0) : constI32(0);
     // Whole words (all but the last) read their samples at constant
