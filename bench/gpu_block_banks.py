@@ -23,6 +23,7 @@ entries lie U apart, --thread-runs, 8 or 9).
     python3 bench/gpu_block_banks.py net.mlir [--layout word-major|slot-major]
         [--unroll U] [--interleave] [--thread-runs] [--max-per-access X]
         [--max-lines-per-load X] [--max-count-per-access X]
+        [--max-u8-store-per-access X]
 
 The layout is how lgc places word s of slot k (word-major: s * cap + k, as
 lgc does; slot-major: k * S + s, for comparison). --interleave replays a
@@ -83,6 +84,10 @@ def main():
     ap.add_argument("--max-count-per-access", type=float,
                     help="exit 1 where the count's reductions take more "
                          "wavefronts per warp access than this")
+    ap.add_argument("--max-u8-store-per-access", type=float,
+                    help="exit 1 where the u8 form's phase 0 stores its "
+                         "words to the slots in more wavefronts per warp "
+                         "store than this")
     args = ap.parse_args()
     text = open(args.module).read()
     # a | b << 16 | result << 32 | truth table << 48 per gate: slots a, b
@@ -286,6 +291,10 @@ def main():
             > args.max_count_per_access):
         raise SystemExit(f"more than {args.max_count_per_access} wavefronts "
                          "per access in the count")
+    if (args.max_u8_store_per_access and u8 and u8_waves / max(1, u8_stores)
+            > args.max_u8_store_per_access):
+        raise SystemExit(f"more than {args.max_u8_store_per_access} "
+                         "wavefronts per store in the u8 form's phase 0")
     if (args.max_lines_per_load and
             table_lines / max(1, table_loads) > args.max_lines_per_load):
         raise SystemExit(f"more than {args.max_lines_per_load} lines per table load")

@@ -6,8 +6,10 @@
 // The block kernel from 8-bit features (lgc_net_u8). Eight features at two
 // levels (0.25 and 0.75: 8-bit thresholds 64 and 192), of which the net
 // reads inputs 0 (a0), 5 (a5), 10 (b2) and 15 (b7): the slot of each input
-// bit, -1 for the others.
-// CHECK: @__lgc_gen_block_input_slots(dense<[2, -1, -1, -1, -1, 3, -1, -1, -1, -1, 4, -1, -1, -1, -1, 5]> : tensor<16xi32>)
+// bit, -1 for the others. Input i takes slot i + 2 (the slots of the
+// inputs not read are free for the first level), so that the slots' banks
+// follow the inputs' order.
+// CHECK: @__lgc_gen_block_input_slots(dense<[2, -1, -1, -1, -1, 7, -1, -1, -1, -1, 12, -1, -1, -1, -1, 17]> : tensor<16xi32>)
 // Phase 0 from the pixels: the constants by thread 0, then items of four
 // features (2 of them: 8 features, one word a block) over the threads.
 // CHECK-LABEL: llvm.func internal @__lgc_gpu_block_inputs_u8(%arg0: !llvm.ptr, %arg1: i64, %arg2: !llvm.ptr, %arg3: !llvm.ptr<3>, %arg4: i64, %arg5: i64) attributes {passthrough = ["nounwind", "alwaysinline"]}

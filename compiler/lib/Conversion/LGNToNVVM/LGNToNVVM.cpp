@@ -998,12 +998,23 @@ BlockSchedule scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B,
   Block &body = net.getBodyBlock();
   for (ConstantOp c : body.getOps<ConstantOp>())
     slot[c.getResult()] = c.getValue() ? 1 : 0;
+  // Input i takes slot i + 2, an input the net does not read leaving its
+  // slot free for the first level's results: the slots' banks then follow
+  // the inputs' order, which the u8 form's phase 0 relies on to spread
+  // its stores over the banks.
+  unsigned lastRead = 0;
   for (BlockArgument arg : body.getArguments())
-    if (lastUse.count(arg)) {
-      take(arg);
-      s.inputs.push_back(int32_t(arg.getArgNumber()));
-      s.inputs.push_back(int32_t(slot.lookup(arg)));
+    if (lastUse.count(arg))
+      lastRead = arg.getArgNumber() + 1;
+  for (BlockArgument arg : body.getArguments().take_front(lastRead)) {
+    if (!lastUse.count(arg)) {
+      freedAfter[0].push_back(s.values++);
+      continue;
     }
+    take(arg);
+    s.inputs.push_back(int32_t(arg.getArgNumber()));
+    s.inputs.push_back(int32_t(slot.lookup(arg)));
+  }
   std::vector<std::vector<const BlockEntry *>> byLevel[3];
   for (auto &kind : byLevel)
     kind.resize(top + 1);
