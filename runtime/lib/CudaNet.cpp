@@ -443,7 +443,17 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
               planes = buffers[3], classOut = buffers[4];
   long long packThreads = (long long)packRows(form) * w;
   void *packArgs[] = {&in, &nn, &packed, &w};
-  if (pack && !(net && u8KernelFor(form, n)))
+  // The u8 kernel reads four features a load where they come in fours;
+  // from a pointer that is not 4-byte aligned (a caller's device input)
+  // each of its words would take its checked path, a byte and a shared
+  // memory update at a time, so such input takes the packing kernel.
+  void *u8 = u8KernelFor(form, n);
+  if (u8 &&
+      abi::gpuPackU8FeaturesPerThread(
+          reinterpret_cast<const uint32_t *>(shape)) == 4 &&
+      input % 4)
+    u8 = nullptr;
+  if (pack && !(net && u8))
     if (Status s = check(driver->cuLaunchKernel(
                              form == Input::U8 ? packKernel : packBitsKernel,
                              unsigned((packThreads + 255) / 256), 1, 1, 256, 1,
@@ -458,7 +468,7 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
   // Both kernels from 8-bit features: the block kernel's u8 form, where
   // the launch's block kernel has one, reads them itself (pack was
   // launched above only for a caller that asked for it alone).
-  if (void *u8 = u8KernelFor(form, n); u8 && pack) {
+  if (u8 && pack) {
     const int32_t *kernelShape = launchesBlockKernel(n) ? blockShape : shape;
     void *u8Args[] = {&in, &nn, &scratch, &planes, &classOut, &w};
     return check(

@@ -567,6 +567,33 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
         gpu->timeKernels(CudaNet::Input::U8, samples.x.data(), n, 1, times)
             .ok());
   }
+  // 8-bit features already on the device: from an aligned pointer by
+  // lgc_net_u8; from one that is not 4-byte aligned (its loads of four
+  // features would not be) by the packing kernel and lgc_net. Both exact.
+  {
+    size_t n = 3000;
+    Samples samples(net, n, 17);
+    std::vector<uint8_t> shifted(samples.x.size() + 1);
+    std::copy(samples.x.begin(), samples.x.end(), shifted.begin() + 1);
+    uint64_t aligned = 0, odd = 0;
+    ASSERT_TRUE(gpu->upload(samples.x.data(), samples.x.size(), &aligned).ok());
+    ASSERT_TRUE(gpu->upload(shifted.data(), shifted.size(), &odd).ok());
+    for (uint64_t input : {aligned, odd + 1}) {
+      SCOPED_TRACE(input == aligned ? "aligned" : "odd");
+      std::vector<uint32_t> got(n, 999);
+      long net0, block0, u80, net1, block1, u81;
+      launches(&net0, &block0, &u80);
+      ASSERT_TRUE(
+          gpu->runOnDevice(CudaNet::Input::U8, input, n, nullptr, got.data())
+              .ok());
+      launches(&net1, &block1, &u81);
+      EXPECT_EQ(got, samples.want);
+      EXPECT_EQ(u81 - u80, input == aligned ? 1 : 0);
+      EXPECT_EQ(block1 - block0, input == aligned ? 0 : 1);
+    }
+    gpu->freeDevice(aligned);
+    gpu->freeDevice(odd);
+  }
   gpu.reset();
   // Values past 1 KB of shared memory in global memory: the runtime's
   // scratch array holds them.
