@@ -1382,12 +1382,12 @@ void NVVMLowering::inputsFromU8(const EncodingTables &encoding, Value x,
     Value f = V == 1 ? q : b.create<LLVM::MulOp>(loc, q, constI64(V));
     Value first = b.create<LLVM::MulOp>(loc, b.create<LLVM::AddOp>(loc, w0, s),
                                         constI64(bits));
-    // The inputs' slots follow the inputs' order where the net reads them
-    // all, so lanes storing the same k of consecutive q would hit slots V
-    // apart, V lanes a bank (pair): at step k thread q stores feature
-    // f + (k + q / R) % V instead (R = banks / V), which spreads the lanes
-    // of a warp's store over every bank (bench/gpu_block_banks.py:
-    // 6x8000, two words, 388 to 104 wavefronts a block).
+    // Input i has slot i + 2 (scheduleBlocks), so lanes storing the same k
+    // of consecutive q would hit slots V apart, V lanes a bank (pair): at
+    // step k thread q stores feature f + (k + q / R) % V instead (R =
+    // banks / V), which spreads the lanes of a warp's store over every
+    // bank (bench/gpu_block_banks.py: 6x8000, two words, 388 to 100
+    // wavefronts a block).
     int64_t R = std::max<int64_t>(1, (bits == 64 ? kBankPairs : kBanks) / V);
     Value turn = V == 1 ? Value()
                         : b.create<LLVM::URemOp>(
