@@ -465,35 +465,34 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
   void *netArgs[] = {&packed, &scratch, &planes, &classOut, &w};
   if (!net)
     return Status::success();
+  // A block kernel of shape `kernelShape`: its grid, block and shared
+  // memory from that table.
+  auto launchBlocks = [&](void *fn, const int32_t *kernelShape, void **args,
+                          const char *what) {
+    return check(
+        driver->cuLaunchKernel(
+            fn,
+            unsigned(abi::gpuBlockGrid(
+                reinterpret_cast<const uint32_t *>(kernelShape), words)),
+            1, 1, unsigned(kernelShape[abi::kGpuBlockThreads]), 1, 1,
+            unsigned(kernelShape[abi::kGpuSharedBytes]), stream, args, nullptr),
+        what);
+  };
   // Both kernels from 8-bit features: the block kernel's u8 form, where
   // the launch's block kernel has one, reads them itself (pack was
   // launched above only for a caller that asked for it alone).
   if (u8 && pack) {
-    const int32_t *kernelShape = launchesBlockKernel(n) ? blockShape : shape;
     void *u8Args[] = {&in, &nn, &scratch, &planes, &classOut, &w};
-    return check(
-        driver->cuLaunchKernel(
-            u8,
-            unsigned(abi::gpuBlockGrid(
-                reinterpret_cast<const uint32_t *>(kernelShape), words)),
-            1, 1, unsigned(kernelShape[abi::kGpuBlockThreads]), 1, 1,
-            unsigned(kernelShape[abi::kGpuSharedBytes]), stream, u8Args,
-            nullptr),
-        launchesBlockKernel(n) ? "launching lgc_net_block_u8"
-                               : "launching lgc_net_u8");
+    return launchesBlockKernel(n)
+               ? launchBlocks(u8, blockShape, u8Args,
+                              "launching lgc_net_block_u8")
+               : launchBlocks(u8, shape, u8Args, "launching lgc_net_u8");
   }
   // A launch too small to fill the GPU with the thread kernel's threads
   // takes the block kernel beside it, where the module has one.
   if (launchesBlockKernel(n))
-    return check(
-        driver->cuLaunchKernel(
-            netBlockKernel,
-            unsigned(abi::gpuBlockGrid(
-                reinterpret_cast<const uint32_t *>(blockShape), words)),
-            1, 1, unsigned(blockShape[abi::kGpuBlockThreads]), 1, 1,
-            unsigned(blockShape[abi::kGpuSharedBytes]), stream, netArgs,
-            nullptr),
-        "launching lgc_net_block");
+    return launchBlocks(netBlockKernel, blockShape, netArgs,
+                        "launching lgc_net_block");
   unsigned threads = netBlockThreads();
   uint64_t grid =
       blockKernel()

@@ -443,27 +443,9 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
           std::vector<uint64_t> blockScratch(
               std::max<int64_t>(1, lib.shape[lgc::abi::kScratchSlots]) * words,
               0x5a5a5a5a5a5a5a5aull);
-          for (int64_t blk = lgc::abi::gpuBlockGrid(
-                   reinterpret_cast<const uint32_t *>(lib.shape), words);
-               blk-- > 0;) {
-            std::vector<uint64_t> shared(lib.sharedWords,
-                                         0xa5a5a5a5a5a5a5a5ull);
-            for (int64_t p = 0; p < lib.phases; ++p)
-              for (int64_t i = 0; i < lib.B; ++i)
-                lib.phase(in.data(), blockScratch.data(), blockPlanes.data(),
-                          blockClasses.data(), shared.data(), blk,
-                          reverse ? lib.B - 1 - i : i, p);
-          }
-          ASSERT_EQ(blockPlanes, planes);
-          ASSERT_EQ(blockClasses, classes);
-          if (!lib.inputsU8)
-            continue;
-          // From 8-bit features (lgc_net_u8): phase 0 by inputsU8, from x
-          // as it is and at an odd address (the checked path throughout).
-          std::vector<uint8_t> shifted(x.size() + 1);
-          std::copy(x.begin(), x.end(), shifted.begin() + 1);
-          for (const uint8_t *pixels : {x.data(), shifted.data() + 1}) {
-            SCOPED_TRACE(pixels == x.data() ? "u8 kernel" : "u8 kernel, odd");
+          // Every block's phases, phase 0 from the packed input or, with
+          // `pixels`, by the u8 form's phase 0 from 8-bit features.
+          auto runBlocks = [&](const uint8_t *pixels) {
             std::fill(blockPlanes.begin(), blockPlanes.end(), 0x3c3c);
             std::fill(blockClasses.begin(), blockClasses.end(), 777);
             for (int64_t blk = lgc::abi::gpuBlockGrid(
@@ -471,15 +453,31 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
                  blk-- > 0;) {
               std::vector<uint64_t> shared(lib.sharedWords,
                                            0xa5a5a5a5a5a5a5a5ull);
-              for (int64_t i = 0; i < lib.B; ++i)
-                lib.inputsU8(pixels, int64_t(n), blockScratch.data(),
-                             shared.data(), blk, reverse ? lib.B - 1 - i : i);
-              for (int64_t p = 1; p < lib.phases; ++p)
-                for (int64_t i = 0; i < lib.B; ++i)
-                  lib.phase(nullptr, blockScratch.data(), blockPlanes.data(),
-                            blockClasses.data(), shared.data(), blk,
-                            reverse ? lib.B - 1 - i : i, p);
+              for (int64_t p = 0; p < lib.phases; ++p)
+                for (int64_t i = 0; i < lib.B; ++i) {
+                  int64_t tid = reverse ? lib.B - 1 - i : i;
+                  if (p == 0 && pixels)
+                    lib.inputsU8(pixels, int64_t(n), blockScratch.data(),
+                                 shared.data(), blk, tid);
+                  else
+                    lib.phase(pixels ? nullptr : in.data(), blockScratch.data(),
+                              blockPlanes.data(), blockClasses.data(),
+                              shared.data(), blk, tid, p);
+                }
             }
+          };
+          runBlocks(nullptr);
+          ASSERT_EQ(blockPlanes, planes);
+          ASSERT_EQ(blockClasses, classes);
+          if (!lib.inputsU8)
+            continue;
+          // From 8-bit features (lgc_net_u8), from x as it is and at an
+          // odd address (the checked path throughout).
+          std::vector<uint8_t> shifted(x.size() + 1);
+          std::copy(x.begin(), x.end(), shifted.begin() + 1);
+          for (const uint8_t *pixels : {x.data(), shifted.data() + 1}) {
+            SCOPED_TRACE(pixels == x.data() ? "u8 kernel" : "u8 kernel, odd");
+            runBlocks(pixels);
             ASSERT_EQ(blockPlanes, planes);
             ASSERT_EQ(blockClasses, classes);
           }
