@@ -225,6 +225,10 @@ cat > "$DIR/profile.sh" <<'PROFILE'
 # throughput, the memory traffic (shared-memory wavefronts and bank
 # conflicts, global sectors per request), occupancy and issue stalls.
 #   NCU                     the ncu to run (default ncu)
+#   KERNEL                  the kernels to profile, as ncu --kernel-name
+#                           takes them (default regex:^lgc_net; e.g.
+#                           lgc_net to profile a block-kernel entry's
+#                           lgc_net from packed input, not its u8 form)
 #   LGC_GPU_CHECK_TIMEOUT   seconds per entry (default 120)
 set -u
 cd "$(dirname "$0")"
@@ -243,7 +247,7 @@ for name in "$@"; do
   fi
   echo "== $name"
   if ! timeout "${LGC_GPU_CHECK_TIMEOUT:-120}" stdbuf -oL -eL "$NCU" \
-    --kernel-name 'regex:^lgc_net' --launch-skip 1 --launch-count 1 \
+    --kernel-name "${KERNEL:-regex:^lgc_net}" --launch-skip 1 --launch-count 1 \
     --section SpeedOfLight --section MemoryWorkloadAnalysis_Tables \
     --section Occupancy --section SchedulerStats --section WarpStateStats \
     --section LaunchStats ./lgc-gpu-check . "$name"; then
