@@ -275,7 +275,9 @@ static cl::opt<unsigned> gpuBlockWords(
 static const std::string gpuBlockUnrollHelp =
     "GPU block kernel: gates a thread evaluates per round of a level, all "
     "loaded before any is stored (1-16, default " +
-    std::to_string(lgc::kDefaultGpuBlockUnroll) + ")";
+    std::to_string(lgc::kDefaultGpuBlockUnroll) +
+    "; at most a quarter of a thread's registers over its words a block, "
+    "so that their values fit without spilling)";
 static const std::string gpuBlockSharedHelp =
     "GPU block kernel: bytes of shared memory per block that words per "
     "block aim at; values that do not fit in one word's worth go to global "

@@ -35,6 +35,14 @@
 // CHECK-COUNT-4: llvm.load {{.*}} {alignment = 16 : i64} : !llvm.ptr -> vector<2xi64>
 // CHECK-NOT: llvm.load {{.*}} -> vector<2xi64>
 // CHECK: @__lgc_gen_block_levels
+// A level's loop: thread t starts at entry t of the level, rounds of 512
+// entries (256 threads x 2 a round: the unroll of 4 capped at 2, since 8
+// words of 2 entries' values a thread fill a quarter of the 64 registers
+// that four blocks of 256 threads leave each).
+// CHECK: %[[LAST:.*]] = llvm.sub
+// CHECK-NEXT: %[[START:.*]] = llvm.add %{{.*}}, %arg6 : i64
+// CHECK-NEXT: llvm.mlir.constant(512 : i64)
+// CHECK-NEXT: llvm.br ^bb{{[0-9]+}}(%[[START]] : i64)
 // The last phase, the argmax: a thread per sample of the 8 words (512),
 // each loading the 32-bit half that holds its bit of each plane (the
 // planes' slots constants: 3 and 7 for class 0, rows of 10 slots), class

@@ -100,6 +100,8 @@ constexpr unsigned kGpuSharedReservedPerBlock = 1024;
 /// (.minnctapersm): 1,024 leaves each thread 64 registers, which the
 /// 6x8000 block kernel needs without spilling (at 32 it keeps a stack).
 constexpr unsigned kGpuBlockThreadsPerMultiprocessor = 1024;
+/// A multiprocessor's 32-bit registers (sm_80, sm_90).
+constexpr unsigned kGpuRegistersPerMultiprocessor = 64 * 1024;
 
 /// Where a value lives outside the function that computes it.
 struct ValueHome {

@@ -111,7 +111,9 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
     Option<"blockUnroll", "block-unroll", "unsigned",
            "lgc::kDefaultGpuBlockUnroll",
            "Block kernel: gates a thread evaluates per round of a level, "
-           "their loads before their stores">,
+           "their loads before their stores (at most a quarter of the "
+           "registers the resident blocks leave a thread, over the words "
+           "it evaluates)">,
     Option<"blockSpreadBanks", "block-spread-banks", "bool", "true",
            "Block kernel: order each level's gates and choose their slots so "
            "that a half warp's accesses spread over the shared-memory banks">,

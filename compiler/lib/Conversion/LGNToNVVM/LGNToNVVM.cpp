@@ -1577,6 +1577,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
            << "block-threads must be at most " << kMaxGpuBlockThreads
            << " (a CUDA block's limit), not " << B;
   unsigned U = std::max(1u, unsigned(options.blockUnroll));
+  bool unrollCapped = false;
   BlockSchedule sched = scheduleBlocks(
       net, order, B, U, /*S=*/1, options.blockSpreadBanks, kBankPairs,
       options.blockFuseGates, options.blockThreadRuns, /*freshSlots=*/false);
@@ -1623,6 +1624,30 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   if (bits == 32 && options.blockWordArgmax)
     return mlir::emitError(net.getLoc())
            << "block-word-argmax needs 64-bit words (block-word-bits=64)";
+  // Registers: ptxas fits a thread's to the blocks declared resident
+  // (.minnctapersm, below), and a round's U entries of S words keep about
+  // 2 U S values in flight, which spill where U S passes a quarter of the
+  // registers (784-3x300, eight words a block of 256 threads, 64 registers:
+  // 152 bytes spilled at U = 4, none at 2; four words at U = 4 fit). So U
+  // is at most registers / (4 S), each thread's words counted (one with
+  // interleaved words).
+  {
+    uint64_t blockBytes = std::min<uint64_t>(
+        slots * S * wordBytes,
+        std::max<uint64_t>(options.blockSharedLimit, wordBytes * S));
+    uint64_t threads = llvm::alignTo(B, 32);
+    uint64_t blocks = std::clamp<uint64_t>(
+        kGpuSharedPerMultiprocessor / (blockBytes + kGpuSharedReservedPerBlock),
+        1, std::max<uint64_t>(1, kGpuBlockThreadsPerMultiprocessor / threads));
+    uint64_t registers = std::min<uint64_t>(
+        255, kGpuRegistersPerMultiprocessor / (blocks * threads));
+    unsigned words = options.blockInterleaveWords ? 1 : S;
+    unsigned fit = unsigned(std::max<uint64_t>(1, registers / (4 * words)));
+    if (U > fit) {
+      U = fit;
+      unrollCapped = true;
+    }
+  }
   // The lanes shared memory serves at once, and so the banks a scheduled
   // group of gates should spread over: 16 pairs for 8-byte accesses, 32
   // banks for 4-byte ones.
@@ -1659,7 +1684,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       rescheduled = true;
     }
   }
-  if (!rescheduled && (interleave || bits == 32)) {
+  if (!rescheduled && (interleave || bits == 32 || unrollCapped)) {
     sched = scheduleBlocks(net, order, B, U, interleave ? S : 1,
                            options.blockSpreadBanks, banks,
                            options.blockFuseGates, options.blockThreadRuns,
