@@ -285,20 +285,19 @@ def main():
           f"{count_accesses} warp accesses, {count_waves} wavefronts "
           f"({count_waves / max(1, count_accesses):.2f} per access)"
           + phase0)
-    if args.max_per_access and waves / max(1, accesses) > args.max_per_access:
-        raise SystemExit(f"more than {args.max_per_access} wavefronts per access")
-    if (args.max_count_per_access and count_waves / max(1, count_accesses)
-            > args.max_count_per_access):
-        raise SystemExit(f"more than {args.max_count_per_access} wavefronts "
-                         "per access in the count")
-    if (args.max_u8_store_per_access and u8 and u8_waves / max(1, u8_stores)
-            > args.max_u8_store_per_access):
-        raise SystemExit(f"more than {args.max_u8_store_per_access} "
-                         "wavefronts per store in the u8 form's phase 0")
-    if (args.max_lines_per_load and
-            table_lines / max(1, table_loads) > args.max_lines_per_load):
-        raise SystemExit(f"more than {args.max_lines_per_load} lines per table load")
-
+    # Each bound given: (limit, measured value, what exceeded it).
+    for limit, value, what in [
+            (args.max_per_access, waves / max(1, accesses),
+             "wavefronts per access"),
+            (args.max_count_per_access, count_waves / max(1, count_accesses),
+             "wavefronts per access in the count"),
+            (args.max_u8_store_per_access if u8 else None,
+             u8_waves / max(1, u8_stores),
+             "wavefronts per store in the u8 form's phase 0"),
+            (args.max_lines_per_load, table_lines / max(1, table_loads),
+             "lines per table load")]:
+        if limit and value > limit:
+            raise SystemExit(f"more than {limit} {what}")
 
 if __name__ == "__main__":
     main()

@@ -824,6 +824,16 @@ constexpr unsigned kBanks = 32;
 
 /// Slots a gate's table entry can name (16 bits each).
 constexpr uint64_t kMaxBlockSlots = 1 << 16;
+/// Blocks of B threads with `bytes` of shared memory each that a
+/// multiprocessor holds at once: as many as its shared memory holds, up to
+/// kGpuBlockThreadsPerMultiprocessor threads (whole warps: a block of 33
+/// threads takes two).
+unsigned residentBlocks(uint64_t bytes, unsigned B) {
+  return unsigned(std::clamp<uint64_t>(
+      kGpuSharedPerMultiprocessor / (bytes + kGpuSharedReservedPerBlock), 1,
+      std::max(1u, kGpuBlockThreadsPerMultiprocessor / llvm::alignTo(B, 32))));
+}
+
 /// The u8 kernel's table of each input bit's slot (-1: not read).
 constexpr const char *kBlockInputSlots = "__lgc_gen_block_input_slots";
 
@@ -1635,12 +1645,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     uint64_t blockBytes = std::min<uint64_t>(
         slots * S * wordBytes,
         std::max<uint64_t>(options.blockSharedLimit, wordBytes * S));
-    uint64_t threads = llvm::alignTo(B, 32);
-    uint64_t blocks = std::clamp<uint64_t>(
-        kGpuSharedPerMultiprocessor / (blockBytes + kGpuSharedReservedPerBlock),
-        1, std::max<uint64_t>(1, kGpuBlockThreadsPerMultiprocessor / threads));
     uint64_t registers = std::min<uint64_t>(
-        255, kGpuRegistersPerMultiprocessor / (blocks * threads));
+        255, kGpuRegistersPerMultiprocessor /
+                 (residentBlocks(blockBytes, B) * llvm::alignTo(B, 32)));
     unsigned words = options.blockInterleaveWords ? 1 : S;
     unsigned fit = unsigned(std::max<uint64_t>(1, registers / (4 * words)));
     if (U > fit) {
@@ -1720,16 +1727,12 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   }
   unsigned L = sched.levels(), R = unsigned(sched.reductions.size()),
            phases = L + R + 2;
-  // Blocks per multiprocessor: as many as its shared memory holds, up to
-  // kGpuBlockThreadsPerMultiprocessor threads (whole warps: a block of 33
-  // threads takes two). Declared to ptxas, which otherwise fits the
-  // registers to one block: a word of 6x8000 (55 KB, four blocks by shared
-  // memory) then took 128 registers a thread, so only two blocks of 256
-  // threads were resident; with 64, four (on an H200 its lgc_net ran 714
-  // instead of 603 M images/s).
-  unsigned resident = unsigned(std::clamp<uint64_t>(
-      kGpuSharedPerMultiprocessor / (bytes + kGpuSharedReservedPerBlock), 1,
-      std::max(1u, kGpuBlockThreadsPerMultiprocessor / llvm::alignTo(B, 32))));
+  // Blocks per multiprocessor (residentBlocks), declared to ptxas, which
+  // otherwise fits the registers to one block: a word of 6x8000 (55 KB,
+  // four blocks by shared memory) then took 128 registers a thread, so
+  // only two blocks of 256 threads were resident; with 64, four (on an H200 its
+  // lgc_net ran 714 instead of 603 M images/s).
+  unsigned resident = residentBlocks(bytes, B);
 
   EncodingTables encoding = encodingTables(net);
   SmallVector<int32_t> shape =
