@@ -27,7 +27,9 @@
 // CHECK:         llvm.addrspacecast %arg0 : !llvm.ptr to !llvm.ptr<1>
 // Bytes 0 and 2 (mask 0x00ff00ff) and 1 and 3 (shifted by 8) plus 256 - t
 // in each 16-bit lane (level 0.25: 192 x 0x10001; level 0.75: 64 x
-// 0x10001): bit 8 of a lane is whether its byte is at least t.
+// 0x10001): bit 8 of a lane is whether its byte is at least t. Sample 0's
+// bits go to bits 0 and 16 (shifted right by 8, mask 0x10001) of a
+// register of 16 samples.
 // CHECK:         %[[X:.*]] = llvm.load %{{.*}} invariant {alignment = 4 : i64} : !llvm.ptr<1> -> i32
 // CHECK-NEXT:    %[[M:.*]] = llvm.mlir.constant(16711935 : i32) : i32
 // CHECK-NEXT:    %[[EVEN:.*]] = llvm.and %[[X]], %[[M]] : i32
@@ -36,8 +38,13 @@
 // CHECK-NEXT:    %[[M2:.*]] = llvm.mlir.constant(16711935 : i32) : i32
 // CHECK-NEXT:    %[[ODD:.*]] = llvm.and %[[SHIFTED]], %[[M2]] : i32
 // CHECK-NEXT:    %[[LOW:.*]] = llvm.mlir.constant(12583104 : i32) : i32
-// CHECK-NEXT:    llvm.add %[[EVEN]], %[[LOW]] : i32
-// CHECK-NEXT:    llvm.add %[[ODD]], %[[LOW]] : i32
+// CHECK-NEXT:    %[[SUM:.*]] = llvm.add %[[EVEN]], %[[LOW]] : i32
+// CHECK-NEXT:    %[[BY:.*]] = llvm.mlir.constant(8 : i32) : i32
+// CHECK-NEXT:    %[[AT:.*]] = llvm.lshr %[[SUM]], %[[BY]] : i32
+// CHECK-NEXT:    %[[MASK:.*]] = llvm.mlir.constant(65537 : i32) : i32
+// CHECK-NEXT:    llvm.and %[[AT]], %[[MASK]] : i32
+// CHECK:         %[[LOW2:.*]] = llvm.mlir.constant(12583104 : i32) : i32
+// CHECK-NEXT:    llvm.add %[[ODD]], %[[LOW2]] : i32
 // CHECK:         llvm.mlir.constant(4194368 : i32) : i32
 // CHECK-COUNT-63: llvm.load {{.*}} invariant {alignment = 4 : i64} : !llvm.ptr<1> -> i32
 // CHECK-NOT:     llvm.load {{.*}} : !llvm.ptr<1> -> i32

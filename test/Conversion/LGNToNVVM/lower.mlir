@@ -55,8 +55,13 @@
 
 // Packing (the identity encoding: one level, packing.mlir has the rest).
 // CHECK-LABEL: llvm.func internal @__lgc_gpu_pack_u8
-// CHECK-COUNT-128: llvm.load {{.*}} : !llvm.ptr -> i8
+// A whole word's 64 invariant loads through the global address space, the
+// last word's loop over its samples one.
+// CHECK-COUNT-64: llvm.load {{.*}} invariant {{.*}} : !llvm.ptr<1> -> i8
+// CHECK-NOT:     llvm.load {{.*}} : !llvm.ptr<1> -> i8
 // CHECK:         llvm.store {{.*}} : i64, !llvm.ptr
+// CHECK:         llvm.load {{.*}} : !llvm.ptr -> i8
+// CHECK-NOT:     llvm.load {{.*}} -> i8
 // CHECK-LABEL: llvm.func internal @__lgc_gpu_pack_bits
 // CHECK:         llvm.load {{.*}} : !llvm.ptr -> i64
 // CHECK:         llvm.lshr

@@ -161,6 +161,12 @@ private:
   /// start + step, ... while i < end (signed), then the insertion point
   /// after the loop; `body()` where `cond` holds.
   void loop(Value start, Value end, Value step, function_ref<void(Value)> body);
+  /// The same with values carried from one iteration to the next: `init`
+  /// into the first, `body(i, carried)` returns the next ones; returns the
+  /// last (`init` where the loop does not run).
+  SmallVector<Value>
+  loop(Value start, Value end, Value step, ValueRange init,
+       function_ref<SmallVector<Value>(Value, ValueRange)> body);
   void ifThen(Value cond, function_ref<void()> body);
   Value cmp(LLVM::ICmpPredicate p, Value l, Value r) {
     return b.create<LLVM::ICmpOp>(loc, p, l, r);
@@ -189,6 +195,16 @@ private:
                unsigned s);
   LLVM::LLVMFuncOp packU8Function(const EncodingTables &encoding);
   LLVM::LLVMFuncOp packU8Thermometer(const EncodingTables &encoding);
+  /// The pixels of `x` through the global address space, whose loads are
+  /// invariant (ld.global.nc: no kernel writes x while it runs); x itself
+  /// in host mode.
+  Value pixelPointer(Value x, Type &pixelPtr);
+  /// The thermometer words of V consecutive features (V as the packing
+  /// kernel's) of `bits` (64 or 32) samples, sample s's bytes at `base` +
+  /// s F (pixelPointer's type), none checked against n: word k L + j
+  /// (`bits` wide) is level j of feature k, bit s sample s.
+  SmallVector<Value> thermometerWords(const EncodingTables &encoding,
+                                      Value base, Type pixelPtr, unsigned bits);
   LLVM::LLVMFuncOp packBitsFunction();
   /// The block kernel's phase 0 from 8-bit features x (n x features) with
   /// a thermometer encoding: the block's `S` words of `bits` bits, from word
@@ -376,6 +392,113 @@ Value NVVMLowering::addBit(Value word, Value value, Value threshold,
   return b.create<LLVM::OrOp>(loc, word, bit);
 }
 
+Value NVVMLowering::pixelPointer(Value x, Type &pixelPtr) {
+  pixelPtr = hostMode ? ptr : LLVM::LLVMPointerType::get(b.getContext(), 1);
+  if (hostMode)
+    return x;
+  return b.create<LLVM::AddrSpaceCastOp>(loc, pixelPtr, x);
+}
+
+/// Compared four bytes at a time, in 32 bits (64-bit integer operations are
+/// two instructions each on a GPU): byte v of a 16-bit lane plus 256 - t has
+/// bit 8 set exactly where v >= t (t is 0 .. 256, byteThreshold; the sum
+/// stays below 512, so lanes never carry into each other), so bytes 0 and 2
+/// of a load are compared by an and and an add, bytes 1 and 3 by a shift
+/// more. Both lanes' bits then move to sample s's place by one shift and go
+/// into one register by one LOP3 (mask and or): bit s % 16 for feature 0
+/// (or 1), bit 16 + s % 16 for feature 2 (or 3), a register per 16
+/// samples, so a load costs about nine integer instructions for 4 features
+/// (a bit at a time, in 64 bits, took twice as many: 6x8000's lgc_pack_u8
+/// without its checked path, 1,416 SASS instructions then, 664 now), and
+/// the 16-bit pieces are put together once at the end. One feature a load
+/// (V = 1): a compare with the threshold, its 0 or 1 shifted into place
+/// (ptxas makes fewer instructions of that than of the sum's bit 8, or of a
+/// select of the bit: 592, 696 and 888 for 50 features at three levels).
+SmallVector<Value>
+NVVMLowering::thermometerWords(const EncodingTables &encoding, Value base,
+                               Type pixelPtr, unsigned bits) {
+  int64_t F = encoding.numFeatures, L = int64_t(encoding.levels.size());
+  int64_t V =
+      int64_t(abi::gpuPackU8FeaturesPerThread(uint32_t(L), uint32_t(F)));
+  unsigned halves = bits / 32, quarters = bits / 16;
+  // Shifts `v` left by `by` (right where negative).
+  auto shift = [&](Value v, int by) -> Value {
+    if (by > 0)
+      return b.create<LLVM::ShlOp>(loc, v, constI32(by));
+    if (by < 0)
+      return b.create<LLVM::LShrOp>(loc, v, constI32(-by));
+    return v;
+  };
+  // V = 4: acc[(e * L + j) * quarters + q]: samples 16 q .. 16 q + 15 of
+  // level j of features e (bits 0-15) and e + 2 (bits 16-31), e = 0, 1.
+  // V = 1: acc[j * halves + h]: samples 32 h .. 32 h + 31 of level j.
+  SmallVector<Value> acc(V == 1 ? L * halves : 2 * L * quarters, constI32(0));
+  for (unsigned sample = 0; sample < bits; ++sample) {
+    Value p = b.create<LLVM::GEPOp>(
+        loc, pixelPtr, i8, base,
+        ArrayRef<LLVM::GEPArg>{int32_t(int64_t(sample) * F)});
+    auto load =
+        b.create<LLVM::LoadOp>(loc, V == 1 ? i8 : i32, p, V == 1 ? 1 : 4);
+    load.setInvariant(true);
+    if (V == 1) {
+      Value value = b.create<LLVM::ZExtOp>(loc, i32, load);
+      unsigned pos = sample % 32;
+      for (int64_t j = 0; j < L; ++j) {
+        Value on = b.create<LLVM::ICmpOp>(
+            loc, LLVM::ICmpPredicate::uge, value,
+            constI32(int32_t(abi::byteThreshold(encoding.levels[j]))));
+        Value &word = acc[j * halves + sample / 32];
+        word =
+            o(word,
+              b.create<LLVM::ShlOp>(loc, b.create<LLVM::ZExtOp>(loc, i32, on),
+                                    constI32(int32_t(pos))));
+      }
+      continue;
+    }
+    // Little-endian: byte k of the load is feature k; bytes 0 and 2 in the
+    // lanes of `lanes[0]`, 1 and 3 in those of `lanes[1]`.
+    Value lanes[2] = {a(load, constI32(0x00ff00ff)),
+                      a(b.create<LLVM::LShrOp>(loc, load, constI32(8)),
+                        constI32(0x00ff00ff))};
+    unsigned pos = sample % 16;
+    for (int64_t j = 0; j < L; ++j) {
+      int32_t c = int32_t(256 - abi::byteThreshold(encoding.levels[j]));
+      for (unsigned e = 0; e < 2; ++e) {
+        Value sum = b.create<LLVM::AddOp>(loc, lanes[e], constI32(c * 0x10001));
+        Value &pair = acc[(e * L + j) * quarters + sample / 16];
+        pair = o(pair, a(shift(sum, int(pos) - 8),
+                         constI32(int32_t(0x00010001u << pos))));
+      }
+    }
+  }
+  // words[k * L + j]'s 32-bit halves.
+  SmallVector<Value> halfWords;
+  for (int64_t k = 0; k < V; ++k)
+    for (int64_t j = 0; j < L; ++j)
+      for (unsigned h = 0; h < halves; ++h) {
+        if (V == 1) {
+          halfWords.push_back(acc[j * halves + h]);
+          continue;
+        }
+        // Quarters 2 h and 2 h + 1 of feature k: the low 16 bits of its
+        // pair registers for k < 2, the high ones for k >= 2.
+        Value lo = acc[((k % 2) * L + j) * quarters + 2 * h];
+        Value hi = acc[((k % 2) * L + j) * quarters + 2 * h + 1];
+        halfWords.push_back(
+            k < 2 ? o(a(lo, constI32(0xffff)), shift(hi, 16))
+                  : o(shift(lo, -16), a(hi, constI32(int32_t(0xffff0000u)))));
+      }
+  if (bits == 32)
+    return halfWords;
+  SmallVector<Value> words;
+  for (unsigned w = 0; w < V * L; ++w) {
+    Value low = b.create<LLVM::ZExtOp>(loc, i64, halfWords[2 * w]);
+    Value high = b.create<LLVM::ZExtOp>(loc, i64, halfWords[2 * w + 1]);
+    words.push_back(o(low, b.create<LLVM::ShlOp>(loc, high, constI64(32))));
+  }
+  return words;
+}
+
 std::pair<Value, Value> NVVMLowering::packThread(Value gid, Value in,
                                                  Value &at) {
   int64_t inputs = net.getNumInputs();
@@ -465,52 +588,54 @@ NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
                               SmallVector<Location>(V * L, loc));
   b.setInsertionPointToEnd(entry);
   b.create<LLVM::CondBrOp>(loc, full, fast, slow);
-  // Bits of sample s of feature f + k at every level into the words.
-  auto addSample = [&](SmallVector<Value> &words, int64_t k, Value value,
-                       unsigned s, Value valid) {
-    for (int64_t j = 0; j < L; ++j)
-      words[k * L + j] =
-          addBit(words[k * L + j], value,
-                 constI64(abi::byteThreshold(encoding.levels[j])), valid, s);
-  };
   {
     b.setInsertionPointToStart(fast);
-    SmallVector<Value> words(V * L, constI64(0));
+    Type pixelPtr;
+    Value pixels = pixelPointer(x, pixelPtr);
     Value base = b.create<LLVM::GEPOp>(
-        loc, ptr, i8, x,
+        loc, pixelPtr, i8, pixels,
         ValueRange{b.create<LLVM::AddOp>(
             loc, b.create<LLVM::MulOp>(loc, first, constI64(F)), f)});
-    for (unsigned s = 0; s < 64; ++s) {
-      Value p = b.create<LLVM::GEPOp>(
-          loc, ptr, i8, base, ArrayRef<LLVM::GEPArg>{int32_t(int64_t(s) * F)});
-      if (V == 1) {
-        Value byte = b.create<LLVM::LoadOp>(loc, i8, p, 1);
-        addSample(words, 0, b.create<LLVM::ZExtOp>(loc, i64, byte), s, Value());
-        continue;
-      }
-      // Little-endian: byte k of the word is feature f + k.
-      Value four = b.create<LLVM::ZExtOp>(
-          loc, i64, b.create<LLVM::LoadOp>(loc, i32, p, 4));
-      for (int64_t k = 0; k < V; ++k) {
-        Value shifted =
-            k ? b.create<LLVM::LShrOp>(loc, four, constI64(8 * k)) : four;
-        addSample(words, k, b.create<LLVM::AndOp>(loc, shifted, constI64(255)),
-                  s, Value());
-      }
-    }
-    b.create<LLVM::BrOp>(loc, words, done);
+    b.create<LLVM::BrOp>(loc, thermometerWords(encoding, base, pixelPtr, 64),
+                         done);
   }
   {
+    // The last word (or an unaligned x): a loop over the samples below n,
+    // a byte at a time; the samples past n stay 0. (Unrolled, with a check
+    // per sample, it made ptxas spill.)
     b.setInsertionPointToStart(slow);
-    SmallVector<Value> words(V * L, constI64(0));
-    for (unsigned s = 0; s < 64; ++s)
-      for (int64_t k = 0; k < V; ++k) {
-        Value valid;
-        Value feature =
-            k ? b.create<LLVM::AddOp>(loc, f, constI64(k)).getResult() : f;
-        Value value = checkedSample(x, n, first, s, F, feature, valid);
-        addSample(words, k, value, s, valid);
-      }
+    using P = LLVM::ICmpPredicate;
+    Value last = b.create<LLVM::SelectOp>(loc, cmp(P::ult, first, n),
+                                          b.create<LLVM::SubOp>(loc, n, first),
+                                          constI64(0));
+    last = b.create<LLVM::SelectOp>(loc, cmp(P::ult, last, constI64(64)), last,
+                                    constI64(64));
+    SmallVector<Value> words = loop(
+        constI64(0), last, constI64(1), SmallVector<Value>(V * L, constI64(0)),
+        [&](Value sample, ValueRange carried) {
+          SmallVector<Value> next(carried.begin(), carried.end());
+          Value row = b.create<LLVM::MulOp>(
+              loc, b.create<LLVM::AddOp>(loc, first, sample), constI64(F));
+          for (int64_t k = 0; k < V; ++k) {
+            Value byte = b.create<LLVM::LoadOp>(
+                loc, i8,
+                b.create<LLVM::GEPOp>(
+                    loc, ptr, i8, x,
+                    ValueRange{b.create<LLVM::AddOp>(
+                        loc, row, b.create<LLVM::AddOp>(loc, f, constI64(k)))}),
+                1);
+            Value value = b.create<LLVM::ZExtOp>(loc, i64, byte);
+            for (int64_t j = 0; j < L; ++j) {
+              Value on = cmp(P::uge, value,
+                             constI64(abi::byteThreshold(encoding.levels[j])));
+              next[k * L + j] =
+                  o(next[k * L + j],
+                    b.create<LLVM::ShlOp>(
+                        loc, b.create<LLVM::ZExtOp>(loc, i64, on), sample));
+            }
+          }
+          return next;
+        });
     b.create<LLVM::BrOp>(loc, words, done);
   }
   b.setInsertionPointToStart(done);
@@ -711,6 +836,37 @@ void NVVMLowering::loop(Value start, Value end, Value step,
                        header);
   b.setInsertionPointToStart(exit);
   beginFunction();
+}
+
+SmallVector<Value>
+NVVMLowering::loop(Value start, Value end, Value step, ValueRange init,
+                   function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+  Region *region = b.getInsertionBlock()->getParent();
+  Block *header = new Block, *inner = new Block, *exit = new Block;
+  header->addArgument(i64, loc);
+  for (Value v : init)
+    header->addArgument(v.getType(), loc);
+  region->push_back(header);
+  region->push_back(inner);
+  region->push_back(exit);
+  SmallVector<Value> first{start};
+  first.append(init.begin(), init.end());
+  b.create<LLVM::BrOp>(loc, first, header);
+  b.setInsertionPointToStart(header);
+  Value i = header->getArgument(0);
+  ValueRange carried = header->getArguments().drop_front();
+  b.create<LLVM::CondBrOp>(loc, cmp(LLVM::ICmpPredicate::slt, i, end), inner,
+                           exit);
+  beginFunction();
+  b.setInsertionPointToStart(inner);
+  SmallVector<Value> next{b.create<LLVM::AddOp>(loc, i, step)};
+  SmallVector<Value> values = body(i, carried);
+  next.append(values.begin(), values.end());
+  b.create<LLVM::BrOp>(loc, next, header);
+  // The header dominates the exit: its arguments are the results.
+  b.setInsertionPointToStart(exit);
+  beginFunction();
+  return SmallVector<Value>(carried.begin(), carried.end());
 }
 
 void NVVMLowering::ifThen(Value cond, function_ref<void()> body) {
@@ -1453,79 +1609,15 @@ void NVVMLowering::inputsFromU8(const EncodingTables &encoding, Value x,
               b.create<LLVM::AndOp>(
                   loc, b.create<LLVM::PtrToIntOp>(loc, i64, x), constI64(3)),
               constI64(0)));
-    // Compared four bytes at a time, in 32 bits (64-bit integer operations
-    // are two instructions each on a GPU): byte v of a 16-bit lane plus 256
-    // - t has bit 8 set exactly where v >= t (t is 0 .. 256, byteThreshold;
-    // the sum stays below 512, so lanes never carry into each other), so
-    // bytes 0 and 2 of a load are compared by an and and an add, bytes 1
-    // and 3 by a shift more. A word's bits are made as 32-bit halves.
     ifThen(full, [&] {
-      unsigned halves = bits / 32;
-      // acc[(k * L + j) * halves + h]: samples 32 h .. 32 h + 31 of level j
-      // of feature f + k.
-      SmallVector<Value> acc(V * L * halves, constI32(0));
-      // The pixels through the global address space, as invariant loads
-      // (ld.global.nc: x is not written while the kernel runs).
-      Type pixelPtr =
-          hostMode ? ptr : LLVM::LLVMPointerType::get(b.getContext(), 1);
-      Value pixels =
-          hostMode
-              ? x
-              : b.create<LLVM::AddrSpaceCastOp>(loc, pixelPtr, x).getResult();
+      Type pixelPtr;
+      Value pixels = pixelPointer(x, pixelPtr);
       Value base = b.create<LLVM::GEPOp>(
           loc, pixelPtr, i8, pixels,
           ValueRange{b.create<LLVM::AddOp>(
               loc, b.create<LLVM::MulOp>(loc, first, constI64(F)), f)});
-      for (unsigned sample = 0; sample < bits; ++sample) {
-        unsigned h = sample / 32, pos = sample % 32;
-        Value p = b.create<LLVM::GEPOp>(
-            loc, pixelPtr, i8, base,
-            ArrayRef<LLVM::GEPArg>{int32_t(int64_t(sample) * F)});
-        auto load =
-            b.create<LLVM::LoadOp>(loc, V == 1 ? i8 : i32, p, V == 1 ? 1 : 4);
-        load.setInvariant(true);
-        // Little-endian: byte k of the load is feature f + k; bytes 0 and
-        // 2 in the lanes of `even`, 1 and 3 in those of `odd`.
-        Value even, odd;
-        if (V == 1) {
-          even = b.create<LLVM::ZExtOp>(loc, i32, load);
-        } else {
-          even = a(load, constI32(0x00ff00ff));
-          odd = a(b.create<LLVM::LShrOp>(loc, load, constI32(8)),
-                  constI32(0x00ff00ff));
-        }
-        for (int64_t j = 0; j < L; ++j) {
-          int32_t c = int32_t(256 - abi::byteThreshold(encoding.levels[j]));
-          Value lane = constI32(V == 1 ? c : c * 0x10001);
-          Value evenSum = b.create<LLVM::AddOp>(loc, even, lane);
-          Value oddSum =
-              V == 1 ? Value()
-                     : b.create<LLVM::AddOp>(loc, odd, lane).getResult();
-          for (int64_t k = 0; k < V; ++k) {
-            Value from = k % 2 ? oddSum : evenSum;
-            unsigned at = k < 2 ? 8 : 24;
-            Value bit = a(from, constI32(int32_t(1u << at)));
-            if (pos > at)
-              bit =
-                  b.create<LLVM::ShlOp>(loc, bit, constI32(int32_t(pos - at)));
-            else if (pos < at)
-              bit =
-                  b.create<LLVM::LShrOp>(loc, bit, constI32(int32_t(at - pos)));
-            Value &word = acc[(k * L + j) * halves + h];
-            word = o(word, bit);
-          }
-        }
-      }
-      SmallVector<Value> words;
-      for (unsigned w = 0; w < V * L; ++w) {
-        if (bits == 32) {
-          words.push_back(acc[w]);
-          continue;
-        }
-        Value low = b.create<LLVM::ZExtOp>(loc, i64, acc[2 * w]);
-        Value high = b.create<LLVM::ZExtOp>(loc, i64, acc[2 * w + 1]);
-        words.push_back(o(low, b.create<LLVM::ShlOp>(loc, high, constI64(32))));
-      }
+      SmallVector<Value> words =
+          thermometerWords(encoding, base, pixelPtr, bits);
       storeWords(words);
     });
     Value partial = b.create<LLVM::XOrOp>(
