@@ -374,6 +374,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.blockWordArgmax = opts.gpuBlockWordArgmax;
   lowering.blockU8 = opts.gpuBlockU8;
   lowering.blockWordBits = opts.gpuBlockWordBits;
+  lowering.threadWordBits = opts.gpuThreadWordBits;
   lowering.blockSharedTarget = opts.gpuBlockShared;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();

@@ -35,7 +35,7 @@ constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 /// launch this runtime can make: 1, 2, 4 or 8 words of 32 or 64 bits a
 /// block, and some threads.
 bool blockShapeValid(const int32_t *shape) {
-  int32_t S = shape[abi::kGpuBlockWords], bits = shape[abi::kGpuBlockWordBits];
+  int32_t S = shape[abi::kGpuBlockWords], bits = shape[abi::kGpuWordBits];
   return (S == 1 || S == 2 || S == 4 || S == 8) && (bits == 32 || bits == 64) &&
          shape[abi::kGpuBlockThreads] > 0;
 }
@@ -246,6 +246,11 @@ Status CudaNet::open(const std::string &ptxPath,
   };
   unsigned netThreads = net->netBlockThreads();
   size_t sharedBytes = net->netSharedBytes();
+  // The thread kernel's words: 64 (0 in the table) or 32 bits.
+  if (int32_t bits = net->shape[abi::kGpuWordBits];
+      !net->blockKernel() && bits != 0 && bits != 32 && bits != 64)
+    return Status::errorAt(ptxPath,
+                           "malformed " + std::string(abi::kShapeSymbol));
   if (net->blockKernel()) {
     if (!blockShapeValid(net->shape))
       return Status::errorAt(ptxPath,
@@ -494,10 +499,11 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
     return launchBlocks(netBlockKernel, blockShape, netArgs,
                         "launching lgc_net_block");
   unsigned threads = netBlockThreads();
-  uint64_t grid =
-      blockKernel()
-          ? abi::gpuBlockGrid(reinterpret_cast<const uint32_t *>(shape), words)
-          : (words + threads - 1) / threads;
+  const auto *shape32 = reinterpret_cast<const uint32_t *>(shape);
+  uint64_t grid = blockKernel()
+                      ? abi::gpuBlockGrid(shape32, words)
+                      : (abi::gpuNetThreads(shape32, words) + threads - 1) /
+                            threads;
   return check(driver->cuLaunchKernel(netKernel, unsigned(grid), 1, 1, threads,
                                       1, 1, unsigned(netSharedBytes()), stream,
                                       netArgs, nullptr),

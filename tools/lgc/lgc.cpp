@@ -287,7 +287,9 @@ static const std::string gpuBlockSharedHelp =
 static const std::string gpuMaxRegistersHelp =
     "GPU: registers per thread ptxas may use in every kernel (ptxas "
     "-maxrregcount; 0: ptxas decides; default " +
-    std::to_string(lgc::kDefaultGpuMaxRegisters) + ")";
+    std::to_string(lgc::kDefaultGpuMaxRegisters) + ", " +
+    std::to_string(lgc::kDefaultGpuMaxRegisters / 2) +
+    " with --gpu-thread-word-bits=32)";
 static const std::string gpuBlockThreadsHelp =
     "GPU block kernel: threads per block (32-" +
     std::to_string(lgc::kMaxGpuBlockThreads) +
@@ -352,6 +354,13 @@ static cl::opt<unsigned> gpuBlockWordBits(
 static cl::opt<unsigned> gpuBlockShared(
     "gpu-block-shared", cl::desc(gpuBlockSharedHelp), cl::value_desc("BYTES"),
     cl::init(lgc::kDefaultGpuBlockSharedTarget), cl::cat(lgcCategory));
+static cl::opt<unsigned> gpuThreadWordBits(
+    "gpu-thread-word-bits",
+    cl::desc("GPU thread kernel: bits of a thread's word, 64 or 32 (32: a "
+             "thread per 32 samples, twice the threads for the same samples "
+             "and half the registers a value, so twice the warps a "
+             "multiprocessor runs at once; default 64)"),
+    cl::value_desc("BITS"), cl::init(64), cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuMaxRegisters("gpu-max-registers",
                                          cl::desc(gpuMaxRegistersHelp),
                                          cl::value_desc("N"),
@@ -472,19 +481,32 @@ int main(int argc, char **argv) {
     if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
       return fail("--" + blockOnly->ArgStr +
                   " needs --gpu-kernel=block or --gpu-kernel=both");
+  if (gpuThreadWordBits.getNumOccurrences() && opts.gpuBlockKernel &&
+      !opts.gpuBothKernels)
+    return fail("--gpu-thread-word-bits needs --gpu-kernel=thread or "
+                "--gpu-kernel=both");
   if (ptxasLevel > 3)
     return fail("invalid --ptxas-O=" + Twine(ptxasLevel) + " (0-3)");
   opts.ptxasLevel = ptxasLevel;
   if (ptxLevel > 3)
     return fail("invalid --ptx-O=" + Twine(ptxLevel) + " (0-3)");
   opts.ptxLevel = ptxLevel;
+  if (gpuThreadWordBits != 32 && gpuThreadWordBits != 64)
+    return fail("invalid --gpu-thread-word-bits=" + Twine(gpuThreadWordBits) +
+                " (32 or 64)");
+  opts.gpuThreadWordBits = gpuThreadWordBits;
   // ptxas accepts 16..255; 0 leaves the choice to it.
   if (gpuMaxRegisters && (gpuMaxRegisters < 16 || gpuMaxRegisters > 255))
     return fail("invalid --gpu-max-registers=" + Twine(gpuMaxRegisters) +
                 " (0, or 16-255)");
-  if (gpuMaxRegisters)
-    opts.ptxasArgs.push_back("-maxrregcount=" +
-                             std::to_string(gpuMaxRegisters));
+  // 32-bit words hold a value in one register instead of two: half the
+  // registers keep as many values, and let twice the warps share a
+  // multiprocessor (the point of the smaller words).
+  unsigned maxRegisters = gpuMaxRegisters;
+  if (gpuThreadWordBits == 32 && !gpuMaxRegisters.getNumOccurrences())
+    maxRegisters = lgc::kDefaultGpuMaxRegisters / 2;
+  if (maxRegisters)
+    opts.ptxasArgs.push_back("-maxrregcount=" + std::to_string(maxRegisters));
   for (const std::string &arg : xptxas)
     opts.ptxasArgs.push_back(arg);
   if (ptxasVerbose) {

@@ -27,7 +27,7 @@
 
 // The net's description for the support library.
 // CHECK:       llvm.mlir.global external constant @__lgc_gen_outputs(dense<[0, -3, -2147483647, -2147483648]> : tensor<4xi32>)
-// CHECK:       llvm.mlir.global external constant @__lgc_gen_shape(dense<[9, 3, 3, 2, 4, 3, 4, 2, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]> : tensor<20xi32>)
+// CHECK:       llvm.mlir.global external constant @__lgc_gen_shape(dense<[10, 3, 3, 2, 4, 3, 4, 2, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]> : tensor<20xi32>)
 // CHECK:       llvm.mlir.global external constant @__lgc_gen_bit_feature(dense<[0, 1, 2]> : tensor<3xi32>)
 // CHECK:       llvm.mlir.global external constant @__lgc_gen_bit_threshold(dense<5.000000e-01> : tensor<3xf32>)
 // CHECK:       llvm.mlir.global external constant @__lgc_gen_tau(2.500000e+00 : f64)

@@ -18,7 +18,7 @@
 // NEAR-NEXT:    llvm.xor %[[OR]], %[[R]]
 // The output takes slot 1; two slots in all.
 // NEAR:       @__lgc_gen_outputs(dense<1> : tensor<1xi32>)
-// NEAR:       @__lgc_gen_shape(dense<[9, 2, 2, 1, 1, 4, 1, 1, 2, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]>
+// NEAR:       @__lgc_gen_shape(dense<[10, 2, 2, 1, 1, 4, 1, 1, 2, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]>
 
 // A window of three keeps %0 in a register: one store, the output's.
 // FAR-LABEL: llvm.func internal @__lgc_gen_gates_0
@@ -28,7 +28,7 @@
 // FAR-NEXT:    llvm.getelementptr %arg1[0]
 // FAR-NEXT:    llvm.store
 // FAR:       @__lgc_gen_outputs(dense<0> : tensor<1xi32>)
-// FAR:       @__lgc_gen_shape(dense<[9, 2, 2, 1, 1, 4, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]>
+// FAR:       @__lgc_gen_shape(dense<[10, 2, 2, 1, 1, 4, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]>
 
 // One gate per function: every value crosses. %1 dies at gate 2, and the
 // output (gate 3) reuses its slot: three slots for four values.
@@ -39,7 +39,7 @@
 // REUSE:         llvm.getelementptr %arg1[1]
 // REUSE-NEXT:    llvm.store
 // REUSE:       @__lgc_gen_outputs(dense<1> : tensor<1xi32>)
-// REUSE:       @__lgc_gen_shape(dense<[9, 2, 2, 1, 1, 4, 1, 1, 3, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]>
+// REUSE:       @__lgc_gen_shape(dense<[10, 2, 2, 1, 1, 4, 1, 1, 3, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]>
 lgn.net @net classes 1 tau 1.0 {
 ^bb0(%a: i1, %b: i1):
   %0 = lgn.gate xor %a, %b

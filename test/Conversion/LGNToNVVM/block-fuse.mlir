@@ -7,7 +7,7 @@
 // read only inputs now, so the net is one level (phases: inputs, level 1,
 // the reduction, the argmax); slots 0-1 the constants, 2-5 the inputs, 6
 // and 7 the two entries' results (8 words x 8 slots x 8 bytes = 512).
-// CHECK: @__lgc_gen_shape(dense<[9, 4, 4, 2, 2, 5, 1, 1, 0, 1, 8, 256, 512, 4, 1, 0, 0, 0, 0, 64]>
+// CHECK: @__lgc_gen_shape(dense<[10, 4, 4, 2, 2, 5, 1, 1, 0, 1, 8, 256, 512, 4, 1, 0, 0, 0, 0, 64]>
 // No plain entries.
 // CHECK: @__lgc_gen_block_gates(dense<0> : tensor<1xi64>
 // CHECK: @__lgc_gen_block_levels(dense<0> : tensor<2xi32>
@@ -38,7 +38,7 @@
 
 // Unfused (the default): five plain entries in two levels (3 and 2), no
 // fused tables.
-// PLAIN: @__lgc_gen_shape(dense<[9, 4, 4, 2, 2, 5, 1, 1, 0, 1, 8, 256, 576, 5, 1, 0, 0, 0, 0, 64]>
+// PLAIN: @__lgc_gen_shape(dense<[10, 4, 4, 2, 2, 5, 1, 1, 0, 1, 8, 256, 576, 5, 1, 0, 0, 0, 0, 64]>
 // PLAIN: @__lgc_gen_block_levels(dense<[0, 3, 5]>
 // PLAIN-NOT: __lgc_gen_block_trees
 

@@ -20,7 +20,7 @@
 // Shape: ABI 9, ..., scratch 0, then 8 words per block (10 slots x 8
 // words x 8 bytes = 640), 256 threads, 5 phases (inputs, 2 levels, the
 // reduction, argmax), ..., 64-bit words.
-// CHECK: @__lgc_gen_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0, 0, 0, 0, 64]>
+// CHECK: @__lgc_gen_shape(dense<[10, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0, 0, 0, 0, 64]>
 // CHECK: @__lgc_gen_block_inputs(dense<[0, 2, 1, 3, 2, 4]>
 // CHECK: @__lgc_gen_block_gates(dense<[2251821288718338, 1688875630329859, 3940666854211589]> : tensor<3xi64>
 // CHECK: @__lgc_gen_block_levels(dense<[0, 2, 3]>
@@ -73,13 +73,13 @@
 // CHECK-NEXT: nvvm.barrier0
 // CHECK-NOT: __lgc_gpu_thread
 
-// ONE: @__lgc_gen_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 64, 80, 5, 1, 0, 0, 0, 0, 64]>
+// ONE: @__lgc_gen_shape(dense<[10, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 64, 80, 5, 1, 0, 0, 0, 0, 64]>
 // ONE: llvm.func @lgc_net({{.*}}nvvm.maxntid = array<i32: 64, 1, 1>, nvvm.minctasm = 16 : i32
 
 // Shared memory for 6 of the 10 slots (48 bytes): slots 6-9 are rows 0-3
 // of the scratch array (shape[kScratchSlots] = 4), reached through a
 // generic pointer to either.
-// SPILL: @__lgc_gen_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 4, 1, 1, 256, 48, 5, 1, 0, 0, 0, 0, 64]>
+// SPILL: @__lgc_gen_shape(dense<[10, 3, 3, 2, 4, 3, 1, 2, 4, 1, 1, 256, 48, 5, 1, 0, 0, 0, 0, 64]>
 // SPILL-LABEL: llvm.func internal @__lgc_gpu_block_phase
 // SPILL: llvm.addrspacecast %arg4 : !llvm.ptr<3> to !llvm.ptr
 // SPILL: llvm.icmp "ult" {{.*}} : i64
@@ -91,7 +91,7 @@
 // t / 2, t / 2 + 16, + 32 and + 48 of each round of 64 (a warp's table
 // load one contiguous run); thread 32, the odd one out of 33, takes none
 // (its start is the level's end).
-// INTER: @__lgc_gen_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 0, 1, 2, 33, 384, 5, 1, 0, 0, 0, 0, 64]>
+// INTER: @__lgc_gen_shape(dense<[10, 3, 3, 2, 4, 3, 1, 2, 0, 1, 2, 33, 384, 5, 1, 0, 0, 0, 0, 64]>
 // INTER-LABEL: llvm.func internal @__lgc_gpu_block_phase
 // INTER: llvm.sub %arg7
 // INTER-NEXT: %[[TWO:.*]] = llvm.mlir.constant(2 : i64)
@@ -116,13 +116,13 @@
 // scratch 3 rows), the packing kernels once, then the block kernel as
 // lgc_net_block with its own shape table (the block slots as above); its
 // phase function is to be inlined by LLVM (relocatable parts keep calls).
-// BOTH: @__lgc_gen_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 3, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]>
+// BOTH: @__lgc_gen_shape(dense<[10, 3, 3, 2, 4, 3, 1, 2, 3, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]>
 // BOTH: llvm.func internal @__lgc_gpu_thread(
 // BOTH: llvm.func @lgc_pack_u8(
 // BOTH: llvm.func @lgc_pack_bits(
 // BOTH: llvm.func @lgc_net(
 // BOTH-NOT: nvvm.maxntid
-// BOTH: @__lgc_gen_block_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0, 0, 0, 0, 64]>
+// BOTH: @__lgc_gen_block_shape(dense<[10, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0, 0, 0, 0, 64]>
 // BOTH-NOT: @__lgc_gen_shape(
 // BOTH: llvm.func internal @__lgc_gpu_block_phase({{.*}}passthrough = ["nounwind", "alwaysinline"]
 // BOTH-NOT: llvm.func @lgc_pack
@@ -147,7 +147,7 @@
 // inputs' copy loads the 32-bit half of each input word (from the generic
 // in array) into shared memory, gates load and store 4-byte words, and a
 // block runs where its word is below twice the 64-bit words.
-// HALF: @__lgc_gen_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 256, 40, 5, 1, 0, 0, 0, 0, 32]>
+// HALF: @__lgc_gen_shape(dense<[10, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 256, 40, 5, 1, 0, 0, 0, 0, 32]>
 // HALF-LABEL: llvm.func internal @__lgc_gpu_block_phase
 // HALF: llvm.store {{.*}} : i32, !llvm.ptr<3>
 // HALF: %[[IN:.*]] = llvm.getelementptr %arg0[%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, i64

@@ -20,5 +20,5 @@ lgn.net @net classes 2 tau 1.0 {
 // By default the block kernel takes 32-bit words where 64-bit ones do not
 // fit and they do (10 slots x 4 bytes = 40): lgc_net_block is there.
 // HALF: llvm.func @lgc_net(
-// HALF: @__lgc_gen_block_shape(dense<[9, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 256, 40, 5, 1, 0, 0, 0, 0, 32]>
+// HALF: @__lgc_gen_block_shape(dense<[10, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 256, 40, 5, 1, 0, 0, 0, 0, 32]>
 // HALF: llvm.func @lgc_net_block(

@@ -3,7 +3,7 @@
 // RUN: lgc-opt %s --convert-lgn-to-nvvm=gates-per-function=1 | FileCheck %s --check-prefix=SPLIT
 
 // Device tables live in the global address space.
-// CHECK: llvm.mlir.global external constant @__lgc_gen_shape(dense<[9, 2, 2, 1, 2, 2, 1, 2, 2, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]> : tensor<20xi32>) {addr_space = 1 : i32}
+// CHECK: llvm.mlir.global external constant @__lgc_gen_shape(dense<[10, 2, 2, 1, 2, 2, 1, 2, 2, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]> : tensor<20xi32>) {addr_space = 1 : i32}
 // CHECK: llvm.mlir.global external constant @__lgc_gen_bit_threshold_u8(dense<128> : tensor<2xi32>) {addr_space = 1 : i32}
 
 // Gates on i64 words. The arguments are the thread's tile bases of the input

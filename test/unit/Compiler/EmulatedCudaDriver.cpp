@@ -301,9 +301,11 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   }
   if (f->kind == Function::Net) {
     ++netLaunches;
-    int64_t words = i64(4);
+    // The kernel's bounds check: a thread per word of its bits.
+    int64_t limit =
+        int64_t(abi::gpuNetThreads(f->module->shape, uint64_t(i64(4))));
     for (uint64_t gid = 0; gid < threads; ++gid)
-      if (int64_t(gid) < words)
+      if (int64_t(gid) < limit)
         f->module->thread(static_cast<const uint64_t *>(ptr(0)),
                           static_cast<uint64_t *>(ptr(1)),
                           static_cast<uint64_t *>(ptr(2)),

@@ -108,10 +108,12 @@ struct BlockOptions {
 
 /// Compiles `net` (optimised) to the kernels' host-mode functions in a
 /// shared library at `so`; with `block`, lgc_net is the block kernel (or,
-/// with block->bothKernels, lgc_net_block beside the thread kernel).
+/// with block->bothKernels, lgc_net_block beside the thread kernel); the
+/// thread kernel's words are `threadBits` bits.
 bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
                           unsigned window, const std::string &so,
-                          const BlockOptions *block = nullptr) {
+                          const BlockOptions *block = nullptr,
+                          unsigned threadBits = 64) {
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
@@ -124,6 +126,7 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
   lowering.gatesPerFunction = gatesPerFunction;
   lowering.registerWindow = window;
   lowering.hostMode = true;
+  lowering.threadWordBits = threadBits;
   if (block) {
     lowering.blockKernel = true;
     lowering.blockWords = block->words;
@@ -162,8 +165,10 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
 /// loads in its place ("lgc-host-module:" and the library's path).
 bool buildHostModule(const Net &net, unsigned gatesPerFunction, unsigned window,
                      const std::string &so, const std::string &module,
-                     const BlockOptions *block = nullptr) {
-  if (!buildHostModeLibrary(net, gatesPerFunction, window, so, block))
+                     const BlockOptions *block = nullptr,
+                     unsigned threadBits = 64) {
+  if (!buildHostModeLibrary(net, gatesPerFunction, window, so, block,
+                            threadBits))
     return false;
   std::ofstream os(module);
   os << "lgc-host-module:" << so;
@@ -271,6 +276,18 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
     ASSERT_NE(h, nullptr) << dlerror();
     auto thread = reinterpret_cast<ThreadFn>(dlsym(h, "__lgc_gpu_thread"));
+    // The thread kernel in 32-bit words: a thread per half word.
+    std::string so32 =
+        std::string(dir) + "/k" + std::to_string(index) + "t32.so";
+    ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window, so32,
+                                     nullptr, /*threadBits=*/32));
+    void *h32 = dlopen(so32.c_str(), RTLD_NOW | RTLD_LOCAL);
+    ASSERT_NE(h32, nullptr) << dlerror();
+    auto thread32 = reinterpret_cast<ThreadFn>(dlsym(h32, "__lgc_gpu_thread"));
+    auto shape32 = static_cast<const uint32_t *>(dlsym(h32, "__lgc_gen_shape"));
+    ASSERT_TRUE(thread32 && shape32);
+    EXPECT_EQ(shape32[lgc::abi::kGpuWordBits], 32u);
+    EXPECT_EQ(lgc::abi::gpuNetThreads(shape32, 32), 64u);
     auto pack = reinterpret_cast<PackFn>(dlsym(h, "__lgc_gpu_pack_u8"));
     auto packBits =
         reinterpret_cast<PackBitsFn>(dlsym(h, lgc::abi::kGpuPackBitsFunction));
@@ -345,7 +362,7 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
                        blockShape[lgc::abi::kGpuBlockThreads],
                        blockShape[lgc::abi::kGpuBlockPhases],
                        (blockShape[lgc::abi::kGpuSharedBytes] + 7) / 8,
-                       blockShape[lgc::abi::kGpuBlockWordBits],
+                       blockShape[lgc::abi::kGpuWordBits],
                        name};
       EXPECT_EQ(lib.bits, int64_t(options.wordBits));
       int64_t S = lib.S;
@@ -427,6 +444,19 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       ASSERT_EQ(fromBits, in);
       for (int64_t t = words; t-- > 0;)
         thread(in.data(), scratch.data(), planes.data(), classes.data(), t);
+      // 32-bit words: thread 2 t + h makes half h of word t of the planes
+      // and classes, its scratch rows its own (the 64-bit kernel's bytes).
+      {
+        std::vector<uint64_t> planes32(planes.size(), 0x6b6b6b6b6b6b6b6bull);
+        std::vector<uint32_t> classes32(classes.size(), 555);
+        std::vector<uint64_t> scratch32(scratch.size(), 0x1234);
+        for (int64_t j = int64_t(lgc::abi::gpuNetThreads(shape32, words));
+             j-- > 0;)
+          thread32(in.data(), scratch32.data(), planes32.data(),
+                   classes32.data(), j);
+        ASSERT_EQ(planes32, planes);
+        ASSERT_EQ(classes32, classes);
+      }
       std::vector<uint32_t> wantCounts(n * net.numClasses), wantClasses(n);
       interpret(net, want.data(), n, wantCounts.data(), wantClasses.data());
       // The block kernel: every thread of a phase before any of the next
@@ -498,6 +528,7 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       }
     }
     dlclose(h);
+    dlclose(h32);
     for (const BlockLibrary &lib : blockLibraries)
       dlclose(lib.handle);
   }
@@ -864,6 +895,40 @@ TEST(GPUKernel, CascadeOfModulesOverEmulatedDriver) {
 /// CudaNet over the emulated driver (EmulatedCudaDriver.cpp), whose module
 /// is the kernels' host-mode functions: every run path of the runtime, bit
 /// for bit against the interpreter, without a GPU.
+/// CudaNet with the thread kernel in 32-bit words over the emulated driver:
+/// twice the threads for the same samples (the emulator runs the kernel's
+/// own bounds check), every input path exact.
+TEST(GPUKernel, HalfWordThreadKernelOverEmulatedDriver) {
+  Net net = runtimeTestNet(7);
+  test::TempDir dir;
+  std::string so = dir.file("kernels.so"), module = dir.file("net.cubin");
+  ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, so, module,
+                              nullptr, /*threadBits=*/32));
+  ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+  std::unique_ptr<CudaNet> gpu;
+  Status s = CudaNet::open(module, gpu);
+  unsetenv("LGC_CUDA_DRIVER");
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_FALSE(gpu->blockKernel());
+  EXPECT_EQ(gpu->netBlockWordBits(), 32u);
+  // 128 threads of 32 samples a block.
+  EXPECT_EQ(gpu->netBlockSamples(), size_t(4096));
+  for (size_t n : {size_t(1), size_t(33), size_t(5000), size_t(20000)}) {
+    SCOPED_TRACE(n);
+    Samples samples(net, n, n + 1);
+    expectRunsMatch(*gpu, net, samples);
+    std::vector<uint32_t> got(n, 999);
+    for (CudaNet::Input form : {CudaNet::Input::U8, CudaNet::Input::Packed}) {
+      const void *input = form == CudaNet::Input::U8
+                              ? static_cast<const void *>(samples.x.data())
+                              : samples.bits.data();
+      std::fill(got.begin(), got.end(), 999);
+      ASSERT_TRUE(gpu->stream(form, input, n, got.data(), 2048).ok());
+      EXPECT_EQ(got, samples.want);
+    }
+  }
+}
+
 TEST(GPUKernel, RuntimeOverEmulatedDriver) {
   Net net = runtimeTestNet(5);
   test::TempDir dir;

@@ -147,6 +147,8 @@ struct DriverOptions {
   /// Bits of the block kernel's words, 64 or 32 (0: 32 where only those
   /// let a word's values fit shared memory).
   unsigned gpuBlockWordBits = 0;
+  /// Bits of the thread kernel's words, 64 or 32 (a thread per 32 samples).
+  unsigned gpuThreadWordBits = 64;
   /// The block kernel's shared memory per block that words per block aim
   /// at, and where values that do not fit stop (the rest in global memory).
   unsigned gpuBlockShared = kDefaultGpuBlockSharedTarget;

@@ -88,6 +88,10 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "computed or loaded">,
     Option<"hostMode", "host-mode", "bool", "false",
            "Per-thread functions for the host instead of kernels">,
+    Option<"threadWordBits", "thread-word-bits", "unsigned", "64",
+           "Thread kernel: bits of a thread's word, 64 or 32 (32: a thread "
+           "per 32 samples, twice the threads for the same samples, each "
+           "value half the registers)">,
     Option<"blockKernel", "block-kernel", "bool", "false",
            "lgc_net as the block kernel: a block's threads evaluate the "
            "gates of one level at a time for a few words, values in shared "

@@ -51,12 +51,14 @@ public:
     i8 = b.getI8Type();
     i32 = b.getI32Type();
     i64 = b.getI64Type();
+    wordTy = i64;
     ptr = LLVM::LLVMPointerType::get(b.getContext());
     voidTy = LLVM::LLVMVoidType::get(b.getContext());
     // Device globals live in the global address space on NVPTX.
     globalSpace = hostMode ? 0 : 1;
   }
-  void run();
+  /// The thread kernel, a thread per `threadBits` (64 or 32) samples.
+  void run(unsigned threadBits = 64);
   /// The block kernel instead of the thread kernel; fails (with an error at
   /// the net) on words per block other than 0, 1, 2, 4 or 8.
   /// `alongside`: the module already has the thread kernel (run()); the
@@ -66,15 +68,16 @@ public:
                          bool alongside = false);
 
 protected:
-  Value constant(bool one) override { return constI64(one ? -1 : 0); }
-  Value loadInput(int64_t input) override {
-    return b.create<LLVM::LoadOp>(loc, i64, element(inBase, input), 8);
+  Value constant(bool one) override {
+    return wordTy == i32 ? constI32(one ? -1 : 0) : constI64(one ? -1 : 0);
   }
+  Value loadInput(int64_t input) override { return loadRow(inBase, input); }
   Value loadScratch(int64_t slot) override {
-    return b.create<LLVM::LoadOp>(loc, i64, element(scratchBase, slot), 8);
+    return b.create<LLVM::LoadOp>(loc, wordTy, scratchRow(slot),
+                                  wordBytes());
   }
   void storeScratch(Value value, int64_t slot) override {
-    b.create<LLVM::StoreOp>(loc, value, element(scratchBase, slot), 8);
+    b.create<LLVM::StoreOp>(loc, value, scratchRow(slot), wordBytes());
   }
 
 private:
@@ -99,8 +102,49 @@ private:
     return b.create<LLVM::GEPOp>(loc, ptr, i64, base,
                                  ArrayRef<LLVM::GEPArg>{int32_t(index)});
   }
+  unsigned wordBytes() const { return wordTy == i32 ? 4 : 8; }
+  /// Row `row` of the thread whose base in an array of 64-bit words (in,
+  /// planes; halfTileBase for 32-bit words) is `base`: 256 bytes a row.
+  Value row64(Value base, int64_t row) {
+    if (wordTy == i64)
+      return element(base, row);
+    return b.create<LLVM::GEPOp>(
+        loc, ptr, i32, base,
+        ArrayRef<LLVM::GEPArg>{int32_t(row * 2 * abi::kGpuTileWords)});
+  }
+  Value loadRow(Value base, int64_t row) {
+    return b.create<LLVM::LoadOp>(loc, wordTy, row64(base, row), wordBytes());
+  }
+  /// Scratch row `slot` of this thread: an array of words of its own
+  /// width, tile-major (128 bytes a row for 32-bit words).
+  Value scratchRow(int64_t slot) {
+    if (wordTy == i64)
+      return element(scratchBase, slot);
+    int64_t index = slot * abi::kGpuTileWords;
+    if (index > INT32_MAX)
+      return b.create<LLVM::GEPOp>(loc, ptr, i32, scratchBase,
+                                   ValueRange{constI64(index)});
+    return b.create<LLVM::GEPOp>(loc, ptr, i32, scratchBase,
+                                 ArrayRef<LLVM::GEPArg>{int32_t(index)});
+  }
+  /// Thread j's base in an array of 64-bit words of `rows` rows, for a
+  /// thread per 32-bit half word (j = 2 t + h: half h of word t).
+  Value halfTileBase(Value array, int64_t rows, Value j) {
+    Value t = b.create<LLVM::LShrOp>(loc, j, constI64(1));
+    Value h = b.create<LLVM::AndOp>(loc, j, constI64(1));
+    Value T = constI64(abi::kGpuTileWords);
+    Value word = b.create<LLVM::AddOp>(
+        loc,
+        b.create<LLVM::MulOp>(loc, b.create<LLVM::UDivOp>(loc, t, T),
+                              constI64(rows * abi::kGpuTileWords)),
+        b.create<LLVM::URemOp>(loc, t, T));
+    Value off = b.create<LLVM::AddOp>(
+        loc, b.create<LLVM::MulOp>(loc, word, constI64(2)), h);
+    return b.create<LLVM::GEPOp>(loc, ptr, i32, array, ValueRange{off});
+  }
   /// Thread t's tile base in an array of `rows` rows: row 0 of t.
-  Value tileBase(Value array, int64_t rows, Value t) {
+  /// `elem`: the array's words (i64 by default).
+  Value tileBase(Value array, int64_t rows, Value t, Type elem = nullptr) {
     Value T = constI64(abi::kGpuTileWords);
     Value tile = b.create<LLVM::UDivOp>(loc, t, T);
     Value lane = b.create<LLVM::URemOp>(loc, t, T);
@@ -108,7 +152,8 @@ private:
         loc,
         b.create<LLVM::MulOp>(loc, tile, constI64(rows * abi::kGpuTileWords)),
         lane);
-    return b.create<LLVM::GEPOp>(loc, ptr, i64, array, ValueRange{off});
+    return b.create<LLVM::GEPOp>(loc, ptr, elem ? elem : i64, array,
+                                 ValueRange{off});
   }
   /// A pointer to a device global, in the global address space: loads of
   /// the gate tables' entries through it are ld.global.nc, not generic
@@ -228,11 +273,13 @@ private:
   /// blocks have at most so many threads (PTX .maxntid), and `netBlocks` >
   /// 1 of them should share a multiprocessor (.minnctapersm), so ptxas fits
   /// its registers to that many threads.
+  /// `threadsPerWord`: the thread kernel's threads per 64-bit word of
+  /// samples (2 for 32-bit words).
   void kernels(LLVM::LLVMFuncOp thread, LLVM::LLVMFuncOp packU8,
                int64_t packU8Rows, LLVM::LLVMFuncOp packBits,
                function_ref<void(ArrayRef<BlockArgument>)> netBody = nullptr,
                StringRef netName = abi::kNetKernel, unsigned netThreads = 0,
-               unsigned netBlocks = 1);
+               unsigned netBlocks = 1, unsigned threadsPerWord = 1);
 
   NetOp net;
   unsigned bitsPerFunction;
@@ -241,6 +288,9 @@ private:
   unsigned globalSpace;
   /// The current thread's tile bases of the input and scratch arrays.
   Value inBase, scratchBase;
+  /// The type of the thread kernel's values (i64, or i32 for 32-bit words):
+  /// constant() makes its all-ones and zeros.
+  Type wordTy;
 };
 
 } // namespace
@@ -293,8 +343,7 @@ SmallVector<LLVM::LLVMFuncOp> NVVMLowering::countFunctions(unsigned K) {
       Counter counter(*this, K);
       if (first > 0)
         for (unsigned j = 0; j < K; ++j)
-          counter.add(j, b.create<LLVM::LoadOp>(
-                             loc, i64, element(planes, int64_t(c) * K + j), 8));
+          counter.add(j, loadRow(planes, int64_t(c) * K + j));
       for (unsigned k = first; k < std::min(group, first + step); ++k) {
         Value bit = outputs[c * group + k];
         std::optional<ValueHome> home = partition.home(bit);
@@ -304,8 +353,8 @@ SmallVector<LLVM::LLVMFuncOp> NVVMLowering::countFunctions(unsigned K) {
       }
       SmallVector<Value> sum = counter.planes();
       for (unsigned j = 0; j < K; ++j)
-        b.create<LLVM::StoreOp>(loc, sum[j],
-                                element(planes, int64_t(c) * K + j), 8);
+        b.create<LLVM::StoreOp>(loc, sum[j], row64(planes, int64_t(c) * K + j),
+                                wordBytes());
       b.create<LLVM::ReturnOp>(loc, ValueRange{});
       fns.push_back(fn);
     }
@@ -313,12 +362,11 @@ SmallVector<LLVM::LLVMFuncOp> NVVMLowering::countFunctions(unsigned K) {
 }
 
 /// The argmax of the counts in `planes`, bit-sliced over the thread's 64
-/// samples; the class of each is stored as a u32.
+/// (or 32) samples; the class of each is stored as a u32.
 void NVVMLowering::argmax(Value planes, Value classes, Value t, unsigned K) {
   argmax(
       [&](unsigned c, unsigned j) -> Value {
-        return b.create<LLVM::LoadOp>(loc, i64,
-                                      element(planes, int64_t(c) * K + j), 8);
+        return loadRow(planes, int64_t(c) * K + j);
       },
       classes, t, K);
 }
@@ -350,15 +398,19 @@ void NVVMLowering::argmax(function_ref<Value(unsigned, unsigned)> load,
     for (unsigned m = 0; m < idxBits; ++m)
       idx[m] = ((c >> m) & 1) ? o(idx[m], gt) : a(idx[m], n(gt));
   }
-  Value base = b.create<LLVM::MulOp>(loc, t, constI64(64));
-  for (unsigned s = 0; s < 64; ++s) {
+  // Word t's samples: 64, or 32 (classes t * 32 ..) with 32-bit words.
+  bool narrow = wordTy == i32;
+  unsigned samples = narrow ? 32 : 64;
+  auto word = [&](int64_t v) { return narrow ? constI32(int32_t(v)) : constI64(v); };
+  Value base = b.create<LLVM::MulOp>(loc, t, constI64(samples));
+  for (unsigned s = 0; s < samples; ++s) {
     Value cls = constI32(0);
     for (unsigned m = 0; m < idxBits; ++m) {
-      Value bit =
-          a(b.create<LLVM::LShrOp>(loc, idx[m], constI64(s)), constI64(1));
-      Value shifted = b.create<LLVM::ShlOp>(loc, bit, constI64(m));
-      cls = b.create<LLVM::OrOp>(loc, cls,
-                                 b.create<LLVM::TruncOp>(loc, i32, shifted));
+      Value bit = a(b.create<LLVM::LShrOp>(loc, idx[m], word(s)), word(1));
+      Value shifted = b.create<LLVM::ShlOp>(loc, bit, word(m));
+      cls = b.create<LLVM::OrOp>(
+          loc, cls,
+          narrow ? shifted : b.create<LLVM::TruncOp>(loc, i32, shifted));
     }
     Value at = b.create<LLVM::AddOp>(loc, base, constI64(s));
     b.create<LLVM::StoreOp>(
@@ -696,7 +748,7 @@ void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8,
                            int64_t packU8Rows, LLVM::LLVMFuncOp packBits,
                            function_ref<void(ArrayRef<BlockArgument>)> netBody,
                            StringRef netName, unsigned netThreads,
-                           unsigned netBlocks) {
+                           unsigned netBlocks, unsigned threadsPerWord) {
   auto kernel = [&](StringRef name, ArrayRef<Type> args, auto limit,
                     auto call) {
     OpBuilder::InsertionGuard guard(b);
@@ -755,20 +807,30 @@ void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8,
   }
   kernel(
       abi::kNetKernel, {ptr, ptr, ptr, ptr, i64},
-      [&](auto args) { return args[4]; },
+      [&](auto args) -> Value {
+        if (threadsPerWord == 1)
+          return args[4];
+        return b.create<LLVM::MulOp>(loc, args[4], constI64(threadsPerWord));
+      },
       [&](auto args, Value gid) {
         b.create<LLVM::CallOp>(
             loc, threadFn, ValueRange{args[0], args[1], args[2], args[3], gid});
       });
 }
 
-void NVVMLowering::run() {
+void NVVMLowering::run(unsigned threadBits) {
   unsigned outputs = unsigned(net.getOutputOp().getBits().size());
   unsigned K = abi::planesForGroup(outputs / net.getClasses());
   EncodingTables encoding = encodingTables(net);
   SmallVector<int32_t> shape =
       shapeTable(net, partition, encoding, /*vectorWords=*/1);
+  // 64-bit words leave the slot 0 (read as 64), as modules before it did.
+  if (threadBits == 32)
+    shape[abi::kGpuWordBits] = 32;
   globals(encoding, shape);
+  // The gate, count and thread functions' values; the packing functions
+  // and a block kernel beside this one make 64-bit words again.
+  wordTy = threadBits == 32 ? i32 : i64;
   int64_t slots = std::max<int64_t>(1, partition.numScratchSlots());
   SmallVector<LLVM::LLVMFuncOp> chunks;
   for (unsigned k = 0; k < partition.numChunks(); ++k) {
@@ -791,9 +853,19 @@ void NVVMLowering::run() {
                  hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
     auto args = threadFn.getBody().front().getArguments();
     Value t = args[4];
-    inBase = tileBase(args[0], net.getNumInputs(), t);
-    scratchBase = tileBase(args[1], slots, t);
-    Value planesBase = tileBase(args[2], int64_t(net.getClasses()) * K, t);
+    int64_t planeRows = int64_t(net.getClasses()) * K;
+    Value planesBase;
+    if (threadBits == 32) {
+      // Thread t: half t % 2 of word t / 2 of the 64-bit arrays, its own
+      // row t of a scratch array of 32-bit words.
+      inBase = halfTileBase(args[0], net.getNumInputs(), t);
+      planesBase = halfTileBase(args[2], planeRows, t);
+      scratchBase = tileBase(args[1], slots, t, i32);
+    } else {
+      inBase = tileBase(args[0], net.getNumInputs(), t);
+      scratchBase = tileBase(args[1], slots, t);
+      planesBase = tileBase(args[2], planeRows, t);
+    }
     for (LLVM::LLVMFuncOp chunk : chunks)
       b.create<LLVM::CallOp>(loc, chunk, ValueRange{inBase, scratchBase});
     for (LLVM::LLVMFuncOp count : counts)
@@ -802,12 +874,13 @@ void NVVMLowering::run() {
     argmax(planesBase, args[3], t, K);
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
   }
+  wordTy = i64;
   auto [packU8, packBits] = packFunctions(encoding);
   if (!hostMode)
     kernels(threadFn, packU8,
             int64_t(abi::gpuPackU8Rows(
                 reinterpret_cast<const uint32_t *>(shape.data()))),
-            packBits);
+            packBits, nullptr, abi::kNetKernel, 0, 1, 64 / threadBits);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1831,7 +1904,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       shapeTable(net, partition, encoding, /*vectorWords=*/1);
   shape[abi::kScratchSlots] = int32_t(overflow);
   shape[abi::kGpuBlockWords] = int32_t(S);
-  shape[abi::kGpuBlockWordBits] = int32_t(bits);
+  shape[abi::kGpuWordBits] = int32_t(bits);
   shape[abi::kGpuBlockThreads] = int32_t(B);
   shape[abi::kGpuSharedBytes] = int32_t(bytes);
   shape[abi::kGpuBlockPhases] = int32_t(phases);
@@ -2408,6 +2481,9 @@ struct ConvertLGNToNVVMPass
         return failure();
       NetPartition partition(net, gatesPerFunction, registerWindow);
       NVVMLowering lowering(net, b, partition, gatesPerFunction, hostMode);
+      if (threadWordBits != 32 && threadWordBits != 64)
+        return net.emitError("thread-word-bits must be 32 or 64, not ")
+               << unsigned(threadWordBits);
       if (blockKernel) {
         ConvertLGNToNVVMOptions options;
         options.blockWords = blockWords;
@@ -2424,10 +2500,10 @@ struct ConvertLGNToNVVMPass
         options.blockWordBits = blockWordBits;
         if (!bothKernels)
           return lowering.runBlock(options);
-        lowering.run();
+        lowering.run(threadWordBits);
         return lowering.runBlock(options, /*alongside=*/true);
       }
-      lowering.run();
+      lowering.run(threadWordBits);
       return success();
     };
     if (failed(lowerOnlyNet(getOperation(), lower)))

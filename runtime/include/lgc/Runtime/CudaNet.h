@@ -102,14 +102,14 @@ public:
     return blockKernel() ? size_t(shape[abi::kGpuBlockWords]) : kNetBlock;
   }
   unsigned netBlockWordBits() const {
-    return blockKernel() ? unsigned(shape[abi::kGpuBlockWordBits]) : 64;
+    return abi::gpuWordBits(reinterpret_cast<const uint32_t *>(shape));
   }
   /// Samples a block of lgc_net evaluates (words per block times their
-  /// bits: 64 per thread for the thread kernel).
+  /// bits: 64 or 32 per thread for the thread kernel).
   size_t netBlockSamples() const {
     return blockKernel() ? size_t(abi::gpuBlockSamples(
                                reinterpret_cast<const uint32_t *>(shape)))
-                         : size_t(kNetBlock) * 64;
+                         : size_t(kNetBlock) * netBlockWordBits();
   }
   size_t netSharedBytes() const {
     return blockKernel() ? size_t(shape[abi::kGpuSharedBytes]) : 0;
@@ -127,7 +127,7 @@ public:
   /// lgc_net_block's word bits (64, or 32 where only those fit), where
   /// hasBlockKernelBeside().
   unsigned besideBlockWordBits() const {
-    return unsigned(blockShape[abi::kGpuBlockWordBits]);
+    return unsigned(blockShape[abi::kGpuWordBits]);
   }
   /// Whether the module also carries the block kernel beside the thread
   /// kernel (lgc --gpu-kernel=both) and this device runs it: launches of

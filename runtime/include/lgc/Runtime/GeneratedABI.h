@@ -68,7 +68,7 @@
 //   instead (lgc --gpu-kernel=block): the same arguments and results, a
 //   grid of gpuBlockGrid blocks of shape[kGpuBlockThreads] threads with
 //   shape[kGpuSharedBytes] bytes of dynamic shared memory; block k
-//   evaluates words k S .. k S + S - 1 (of shape[kGpuBlockWordBits] bits:
+//   evaluates words k S .. k S + S - 1 (of shape[kGpuWordBits] bits:
 //   64, or 32: the halves of the arrays' 64-bit words), the gates of one
 //   level at a time spread over its threads, the values in shared memory;
 //   scratch has shape[kScratchSlots] rows (0: unused) for the values past
@@ -112,7 +112,7 @@
 namespace lgc::abi {
 
 /// Bumped whenever a slot, a symbol or a layout below changes meaning.
-constexpr uint32_t kGeneratedABIVersion = 9;
+constexpr uint32_t kGeneratedABIVersion = 10;
 
 //===----------------------------------------------------------------------===//
 // Symbols
@@ -230,13 +230,15 @@ enum ShapeSlot : uint32_t {
   kInputFrameHeight = 16,
   kInputFrameWidth = 17,
   kInputFramePadding = 18,
-  /// GPU only (0 elsewhere): the bits of the block kernel's words, 64 or
-  /// 32. With 32 a block's kGpuBlockWords words are 32-sample halves of
-  /// the 64-bit words of the in, planes and classes arrays (half 0 the
-  /// low 32 bits), so a value takes half the shared memory: the values of
-  /// a net too wide for a 64-bit word per block (a random 6x64,000 net,
-  /// 200 KB at 32 bits) then fit.
-  kGpuBlockWordBits = 19,
+  /// GPU only (0 elsewhere): the bits of lgc_net's words, 64 or 32 (0: 64).
+  /// With 32 the kernel's words are the 32-sample halves of the 64-bit
+  /// words of the in, planes and classes arrays (half 0 the low 32 bits):
+  /// the block kernel's kGpuBlockWords words a block, so a value takes half
+  /// the shared memory and the values of a net too wide for a 64-bit word
+  /// per block (a random 6x64,000 net, 200 KB at 32 bits) fit; the thread
+  /// kernel's thread 2 t + h evaluates half h of word t (gpuNetThreads:
+  /// twice the threads for the same samples), its scratch rows 32 bits.
+  kGpuWordBits = 19,
   kNumShapeSlots = 20
 };
 
@@ -271,9 +273,22 @@ constexpr uint64_t inputSlot(const uint32_t *shape, uint32_t input) {
 }
 
 /// Samples a block of the block kernel evaluates: kGpuBlockWords words of
-/// kGpuBlockWordBits bits (32 to 512, dividing a tile's 2,048).
+/// kGpuWordBits bits (32 to 512, dividing a tile's 2,048).
 constexpr uint64_t gpuBlockSamples(const uint32_t *shape) {
-  return uint64_t(shape[kGpuBlockWords]) * shape[kGpuBlockWordBits];
+  return uint64_t(shape[kGpuBlockWords]) * shape[kGpuWordBits];
+}
+
+/// The bits of lgc_net's words (kGpuWordBits; 64 where 0).
+constexpr uint32_t gpuWordBits(const uint32_t *shape) {
+  return shape[kGpuWordBits] ? shape[kGpuWordBits] : 64;
+}
+
+/// Threads of the thread kernel (shape[kGpuBlockWords] = 0) for `words`
+/// 64-bit words of samples: one per word of gpuWordBits bits. lgc_net's
+/// last argument stays `words`; the kernel checks its thread id against
+/// this.
+constexpr uint64_t gpuNetThreads(const uint32_t *shape, uint64_t words) {
+  return words * (64 / gpuWordBits(shape));
 }
 
 /// Blocks of the block kernel for `words` threads' worth of samples (a
