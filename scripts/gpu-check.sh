@@ -60,6 +60,13 @@ for spec in "2x1000 10 0.45" "4x2000 10 -1" "3x600 25 0.2" "2x500 1 0.6"; do
     "$B/lgc-gpu-check" --expect "$DIR/check$i.lgn" "$DIR/images.u8" 10000 "$DIR/$name.expected"
     echo "check $name $name.$form 10000" >> "$manifest"
   done
+  # The thread kernel in 32-bit words (--gpu-thread-word-bits=32).
+  name="check${i}_t32"
+  step "$name"
+  "$B/lgc" -O2 "$DIR/check$i.lgn" --emit=cubin --gpu-arch=sm_90 \
+    --gpu-thread-word-bits=32 -o "$DIR/$name.cubin"
+  cp "$DIR/check${i}_cubin.expected" "$DIR/$name.expected"
+  echo "check $name $name.cubin 10000" >> "$manifest"
   # The block kernel (--gpu-kernel=block), bit-exact on the same images,
   # also with its words interleaved over the threads.
   # And both designs in one module (--gpu-kernel=both): 10,000 images are
@@ -102,6 +109,31 @@ step "bench_6x8000_old: cubin"
   --gpu-max-registers=0 --gpu-register-window=128 -o "$DIR/bench_6x8000_old.cubin"
 echo "bench bench_6x8000_old bench_6x8000_old.cubin 4000000 bench_6x8000.so" >> "$manifest"
 echo "bench bench_6x64000_4M bench_6x64000.cubin 4000000 bench_6x64000.so" >> "$manifest"
+# The thread kernel in 32-bit words (--gpu-thread-word-bits=32, suffix
+# t32): twice the threads for the same images, a value in one register,
+# so at its default cap of 64 registers twice the warps per multiprocessor
+# (32 instead of 16) for the same values in registers; _r128 keeps 128
+# registers (the 64-bit kernel's warps, twice its values in registers).
+# The 64-bit kernel at 4M images was latency-bound on 6x64000 (1M images,
+# a quarter of the threads: 46 M images/s; 4M: 118) and 62 % of the DRAM's
+# bandwidth on 6x8000.
+for variant in "6x8000 4000000" "6x8000 4000000 r128" "6x64000 1000000" \
+  "6x64000 4000000"; do
+  set -- $variant
+  name="bench_$1_t32${3:+_$3}"
+  [ $2 = 4000000 ] && [ $1 = 6x64000 ] && name+=_4M
+  if [ $2 = 1000000 ] || [ $1 = 6x8000 ]; then
+    step "$name: cubin"
+    extra=()
+    [ "${3:-}" = r128 ] && extra+=(--gpu-max-registers=128)
+    "$B/lgc" -O2 "$DIR/bench_$1.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
+      --gpu-thread-word-bits=32 "${extra[@]}" -o "$DIR/$name.cubin"
+    module=$name.cubin
+  else
+    module=bench_$1_t32.cubin
+  fi
+  echo "bench $name $module $2 bench_$1.so" >> "$manifest"
+done
 # The block kernel on 6x8000 ("S U T [i|w]": S words per block, U gates
 # per thread and round, T threads a block): two words per block (its
 # choice: 110 KB of shared memory) and four (220 KB, one block per

@@ -500,10 +500,10 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
                         "launching lgc_net_block");
   unsigned threads = netBlockThreads();
   const auto *shape32 = reinterpret_cast<const uint32_t *>(shape);
-  uint64_t grid = blockKernel()
-                      ? abi::gpuBlockGrid(shape32, words)
-                      : (abi::gpuNetThreads(shape32, words) + threads - 1) /
-                            threads;
+  uint64_t grid =
+      blockKernel()
+          ? abi::gpuBlockGrid(shape32, words)
+          : (abi::gpuNetThreads(shape32, words) + threads - 1) / threads;
   return check(driver->cuLaunchKernel(netKernel, unsigned(grid), 1, 1, threads,
                                       1, 1, unsigned(netSharedBytes()), stream,
                                       netArgs, nullptr),

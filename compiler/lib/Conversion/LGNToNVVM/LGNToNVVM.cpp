@@ -73,8 +73,7 @@ protected:
   }
   Value loadInput(int64_t input) override { return loadRow(inBase, input); }
   Value loadScratch(int64_t slot) override {
-    return b.create<LLVM::LoadOp>(loc, wordTy, scratchRow(slot),
-                                  wordBytes());
+    return b.create<LLVM::LoadOp>(loc, wordTy, scratchRow(slot), wordBytes());
   }
   void storeScratch(Value value, int64_t slot) override {
     b.create<LLVM::StoreOp>(loc, value, scratchRow(slot), wordBytes());
@@ -401,7 +400,9 @@ void NVVMLowering::argmax(function_ref<Value(unsigned, unsigned)> load,
   // Word t's samples: 64, or 32 (classes t * 32 ..) with 32-bit words.
   bool narrow = wordTy == i32;
   unsigned samples = narrow ? 32 : 64;
-  auto word = [&](int64_t v) { return narrow ? constI32(int32_t(v)) : constI64(v); };
+  auto word = [&](int64_t v) {
+    return narrow ? constI32(int32_t(v)) : constI64(v);
+  };
   Value base = b.create<LLVM::MulOp>(loc, t, constI64(samples));
   for (unsigned s = 0; s < samples; ++s) {
     Value cls = constI32(0);
