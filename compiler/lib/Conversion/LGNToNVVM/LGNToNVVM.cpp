@@ -92,13 +92,16 @@ private:
   Value constI32(int32_t v) {
     return b.create<LLVM::ConstantOp>(loc, i32, b.getI32IntegerAttr(v));
   }
-  /// Row `row` of a thread whose tile base is `base` (64-bit elements).
-  Value element(Value base, int64_t row) {
-    int64_t index = row * abi::kGpuTileWords;
+  /// Row `row` of a thread whose tile base is `base`: element row * perRow
+  /// of type `elem` (64-bit words, 32 a row, by default).
+  Value element(Value base, int64_t row, Type elem = nullptr,
+                int64_t perRow = abi::kGpuTileWords) {
+    elem = elem ? elem : i64;
+    int64_t index = row * perRow;
     if (index > INT32_MAX)
-      return b.create<LLVM::GEPOp>(loc, ptr, i64, base,
+      return b.create<LLVM::GEPOp>(loc, ptr, elem, base,
                                    ValueRange{constI64(index)});
-    return b.create<LLVM::GEPOp>(loc, ptr, i64, base,
+    return b.create<LLVM::GEPOp>(loc, ptr, elem, base,
                                  ArrayRef<LLVM::GEPArg>{int32_t(index)});
   }
   unsigned wordBytes() const { return wordTy == i32 ? 4 : 8; }
@@ -107,25 +110,14 @@ private:
   Value row64(Value base, int64_t row) {
     if (wordTy == i64)
       return element(base, row);
-    return b.create<LLVM::GEPOp>(
-        loc, ptr, i32, base,
-        ArrayRef<LLVM::GEPArg>{int32_t(row * 2 * abi::kGpuTileWords)});
+    return element(base, row, i32, 2 * abi::kGpuTileWords);
   }
   Value loadRow(Value base, int64_t row) {
     return b.create<LLVM::LoadOp>(loc, wordTy, row64(base, row), wordBytes());
   }
   /// Scratch row `slot` of this thread: an array of words of its own
   /// width, tile-major (128 bytes a row for 32-bit words).
-  Value scratchRow(int64_t slot) {
-    if (wordTy == i64)
-      return element(scratchBase, slot);
-    int64_t index = slot * abi::kGpuTileWords;
-    if (index > INT32_MAX)
-      return b.create<LLVM::GEPOp>(loc, ptr, i32, scratchBase,
-                                   ValueRange{constI64(index)});
-    return b.create<LLVM::GEPOp>(loc, ptr, i32, scratchBase,
-                                 ArrayRef<LLVM::GEPArg>{int32_t(index)});
-  }
+  Value scratchRow(int64_t slot) { return element(scratchBase, slot, wordTy); }
   /// Thread j's base in an array of 64-bit words of `rows` rows, for a
   /// thread per 32-bit half word (j = 2 t + h: half h of word t).
   Value halfTileBase(Value array, int64_t rows, Value j) {
@@ -234,6 +226,12 @@ private:
   /// `valid` is whether the sample is below n (else sample 0 is read).
   Value checkedSample(Value x, Value n, Value first, unsigned s,
                       int64_t features, Value feature, Value &valid);
+  /// The samples of a word from sample `first` that are below n: n -
+  /// first, clamped to 0 .. bits.
+  Value samplesBelow(Value first, Value n, unsigned bits);
+  /// Byte f + k of the sample starting at byte `row` of x, zero-extended
+  /// (the checked paths' load: any alignment, x generic).
+  Value featureByte(Value x, Value row, Value f, int64_t k);
   /// word | (value >= threshold [and valid]) << s.
   Value addBit(Value word, Value value, Value threshold, Value valid,
                unsigned s);
@@ -552,6 +550,26 @@ NVVMLowering::thermometerWords(const EncodingTables &encoding, Value base,
   return words;
 }
 
+Value NVVMLowering::samplesBelow(Value first, Value n, unsigned bits) {
+  using P = LLVM::ICmpPredicate;
+  Value last = b.create<LLVM::SelectOp>(loc, cmp(P::ult, first, n),
+                                        b.create<LLVM::SubOp>(loc, n, first),
+                                        constI64(0));
+  return b.create<LLVM::SelectOp>(loc, cmp(P::ult, last, constI64(bits)), last,
+                                  constI64(bits));
+}
+
+Value NVVMLowering::featureByte(Value x, Value row, Value f, int64_t k) {
+  Value byte = b.create<LLVM::LoadOp>(
+      loc, i8,
+      b.create<LLVM::GEPOp>(
+          loc, ptr, i8, x,
+          ValueRange{b.create<LLVM::AddOp>(
+              loc, row, b.create<LLVM::AddOp>(loc, f, constI64(k)))}),
+      1);
+  return b.create<LLVM::ZExtOp>(loc, i64, byte);
+}
+
 std::pair<Value, Value> NVVMLowering::packThread(Value gid, Value in,
                                                  Value &at) {
   int64_t inputs = net.getNumInputs();
@@ -658,26 +676,15 @@ NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
     // per sample, it made ptxas spill.)
     b.setInsertionPointToStart(slow);
     using P = LLVM::ICmpPredicate;
-    Value last = b.create<LLVM::SelectOp>(loc, cmp(P::ult, first, n),
-                                          b.create<LLVM::SubOp>(loc, n, first),
-                                          constI64(0));
-    last = b.create<LLVM::SelectOp>(loc, cmp(P::ult, last, constI64(64)), last,
-                                    constI64(64));
     SmallVector<Value> words = loop(
-        constI64(0), last, constI64(1), SmallVector<Value>(V * L, constI64(0)),
+        constI64(0), samplesBelow(first, n, 64), constI64(1),
+        SmallVector<Value>(V * L, constI64(0)),
         [&](Value sample, ValueRange carried) {
           SmallVector<Value> next(carried.begin(), carried.end());
           Value row = b.create<LLVM::MulOp>(
               loc, b.create<LLVM::AddOp>(loc, first, sample), constI64(F));
           for (int64_t k = 0; k < V; ++k) {
-            Value byte = b.create<LLVM::LoadOp>(
-                loc, i8,
-                b.create<LLVM::GEPOp>(
-                    loc, ptr, i8, x,
-                    ValueRange{b.create<LLVM::AddOp>(
-                        loc, row, b.create<LLVM::AddOp>(loc, f, constI64(k)))}),
-                1);
-            Value value = b.create<LLVM::ZExtOp>(loc, i64, byte);
+            Value value = featureByte(x, row, f, k);
             for (int64_t j = 0; j < L; ++j) {
               Value on = cmp(P::uge, value,
                              constI64(abi::byteThreshold(encoding.levels[j])));
@@ -1703,41 +1710,32 @@ void NVVMLowering::inputsFromU8(const EncodingTables &encoding, Value x,
     // second time with their checks, made ptxas spill).
     ifThen(partial, [&] {
       storeWords(SmallVector<Value>(V * L, zeroWord));
-      Value last = b.create<LLVM::SelectOp>(
-          loc, cmp(P::ult, first, n), b.create<LLVM::SubOp>(loc, n, first),
-          constI64(0));
-      last = b.create<LLVM::SelectOp>(loc, cmp(P::ult, last, constI64(bits)),
-                                      last, constI64(bits));
-      loop(constI64(0), last, constI64(1), [&](Value sample) {
-        Value row = b.create<LLVM::MulOp>(
-            loc, b.create<LLVM::AddOp>(loc, first, sample), constI64(F));
-        Value shift =
-            bits == 64 ? sample
-                       : b.create<LLVM::TruncOp>(loc, i32, sample).getResult();
-        for (int64_t k = 0; k < V; ++k) {
-          Value byte = b.create<LLVM::LoadOp>(
-              loc, i8,
-              b.create<LLVM::GEPOp>(
-                  loc, ptr, i8, x,
-                  ValueRange{b.create<LLVM::AddOp>(
-                      loc, row, b.create<LLVM::AddOp>(loc, f, constI64(k)))}),
-              1);
-          Value value = b.create<LLVM::ZExtOp>(loc, i64, byte);
-          for (int64_t j = 0; j < L; ++j) {
-            Value slot = tableAt(
-                slots, b.create<LLVM::AddOp>(loc, f, constI64(j * F + k)));
-            Value on = a(cmp(P::uge, value, thresholds[j]),
-                         cmp(P::ne, slot, constI64(0xffffffff)));
-            ifThen(on, [&] {
-              Value p = at(slot, s);
-              Value word = b.create<LLVM::LoadOp>(loc, wordType, p, bits / 8);
-              Value bit = b.create<LLVM::ShlOp>(
-                  loc, bits == 64 ? constI64(1) : constI32(1), shift);
-              b.create<LLVM::StoreOp>(loc, o(word, bit), p, bits / 8);
-            });
-          }
-        }
-      });
+      loop(constI64(0), samplesBelow(first, n, bits), constI64(1),
+           [&](Value sample) {
+             Value row = b.create<LLVM::MulOp>(
+                 loc, b.create<LLVM::AddOp>(loc, first, sample), constI64(F));
+             Value shift =
+                 bits == 64
+                     ? sample
+                     : b.create<LLVM::TruncOp>(loc, i32, sample).getResult();
+             for (int64_t k = 0; k < V; ++k) {
+               Value value = featureByte(x, row, f, k);
+               for (int64_t j = 0; j < L; ++j) {
+                 Value slot = tableAt(
+                     slots, b.create<LLVM::AddOp>(loc, f, constI64(j * F + k)));
+                 Value on = a(cmp(P::uge, value, thresholds[j]),
+                              cmp(P::ne, slot, constI64(0xffffffff)));
+                 ifThen(on, [&] {
+                   Value p = at(slot, s);
+                   Value word =
+                       b.create<LLVM::LoadOp>(loc, wordType, p, bits / 8);
+                   Value bit = b.create<LLVM::ShlOp>(
+                       loc, bits == 64 ? constI64(1) : constI32(1), shift);
+                   b.create<LLVM::StoreOp>(loc, o(word, bit), p, bits / 8);
+                 });
+               }
+             }
+           });
     });
   });
 }
