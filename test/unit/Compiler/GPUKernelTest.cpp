@@ -110,10 +110,13 @@ struct BlockOptions {
 /// shared library at `so`; with `block`, lgc_net is the block kernel (or,
 /// with block->bothKernels, lgc_net_block beside the thread kernel); the
 /// thread kernel's words are `threadBits` bits.
-bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
-                          unsigned window, const std::string &so,
-                          const BlockOptions *block = nullptr,
-                          unsigned threadBits = 64) {
+/// `editShape`, where given, rewrites the shape table's slots after the
+/// lowering (a malformed module for the runtime's checks).
+bool buildHostModeLibrary(
+    const Net &net, unsigned gatesPerFunction, unsigned window,
+    const std::string &so, const BlockOptions *block = nullptr,
+    unsigned threadBits = 64,
+    llvm::function_ref<void(std::vector<int32_t> &)> editShape = nullptr) {
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
@@ -148,6 +151,19 @@ bool buildHostModeLibrary(const Net &net, unsigned gatesPerFunction,
   lower.addPass(createConvertLGNToNVVM(lowering));
   if (mlir::failed(lower.run(*module)))
     return false;
+  if (editShape) {
+    auto global =
+        module->lookupSymbol<mlir::LLVM::GlobalOp>(lgc::abi::kShapeSymbol);
+    auto values = llvm::dyn_cast_or_null<mlir::DenseIntElementsAttr>(
+        global.getValueOrNull());
+    if (!values)
+      return false;
+    std::vector<int32_t> slots(values.getValues<int32_t>().begin(),
+                               values.getValues<int32_t>().end());
+    editShape(slots);
+    global.setValueAttr(mlir::DenseIntElementsAttr::get(
+        values.getType(), llvm::ArrayRef<int32_t>(slots)));
+  }
   std::string object;
   mlir::Location loc = module->getLoc();
   auto tm = createCPUTargetMachine(CPUTargetOptions(), loc);
@@ -913,6 +929,24 @@ TEST(GPUKernel, HalfWordThreadKernelOverEmulatedDriver) {
   EXPECT_EQ(gpu->netBlockWordBits(), 32u);
   // 128 threads of 32 samples a block.
   EXPECT_EQ(gpu->netBlockSamples(), size_t(4096));
+  // A thread kernel of any other word bits is refused when it loads.
+  {
+    std::string badSo = dir.file("bad.so"), badModule = dir.file("bad.cubin");
+    ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, badSo,
+                                     nullptr, 32,
+                                     [](std::vector<int32_t> &shape) {
+                                       shape[lgc::abi::kGpuWordBits] = 48;
+                                     }));
+    std::ofstream(badModule) << "lgc-host-module:" << badSo;
+    ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+    std::unique_ptr<CudaNet> bad;
+    Status refused = CudaNet::open(badModule, bad);
+    unsetenv("LGC_CUDA_DRIVER");
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.message().find("malformed __lgc_gen_shape"),
+              std::string::npos)
+        << refused.message();
+  }
   for (size_t n : {size_t(1), size_t(33), size_t(5000), size_t(20000)}) {
     SCOPED_TRACE(n);
     Samples samples(net, n, n + 1);
