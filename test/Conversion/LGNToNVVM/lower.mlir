@@ -8,12 +8,15 @@
 
 // Gates on i64 words. The arguments are the thread's tile bases of the input
 // and scratch arrays: row k is k * 32 words further (tile-major, a warp per
-// tile), a constant offset, no address arithmetic.
+// tile), a constant offset, no address arithmetic. The inputs are read
+// through the global address space as invariant loads (ld.global.nc: no
+// kernel writes them while lgc_net runs).
 // CHECK-LABEL: llvm.func internal @__lgc_gpu_gates_0(%arg0: !llvm.ptr, %arg1: !llvm.ptr)
-// CHECK-NEXT:    llvm.getelementptr %arg0[0] : (!llvm.ptr) -> !llvm.ptr, i64
-// CHECK-NEXT:    llvm.load
-// CHECK-NEXT:    llvm.getelementptr %arg0[32] : (!llvm.ptr) -> !llvm.ptr, i64
-// CHECK-NEXT:    llvm.load
+// CHECK-NEXT:    %[[GIN:.*]] = llvm.addrspacecast %arg0 : !llvm.ptr to !llvm.ptr<1>
+// CHECK-NEXT:    llvm.getelementptr %[[GIN]][0] : (!llvm.ptr<1>) -> !llvm.ptr<1>, i64
+// CHECK-NEXT:    llvm.load {{.*}} invariant {alignment = 8 : i64} : !llvm.ptr<1> -> i64
+// CHECK-NEXT:    llvm.getelementptr %[[GIN]][32] : (!llvm.ptr<1>) -> !llvm.ptr<1>, i64
+// CHECK-NEXT:    llvm.load {{.*}} invariant
 // CHECK-NEXT:    llvm.and {{.*}} : i64
 // CHECK-NEXT:    llvm.getelementptr %arg1[0] : (!llvm.ptr) -> !llvm.ptr, i64
 // CHECK-NEXT:    llvm.store {{.*}} : i64, !llvm.ptr
@@ -88,6 +91,7 @@
 // SPLIT-NOT:     llvm.func
 // SPLIT:         llvm.store
 // SPLIT-LABEL: llvm.func internal @__lgc_gpu_count_1(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr)
+// SPLIT-NEXT:    llvm.addrspacecast %arg0
 // SPLIT-NEXT:    llvm.getelementptr %arg2[0]
 // SPLIT-NEXT:    %[[C0:.*]] = llvm.load
 // SPLIT-NEXT:    llvm.getelementptr %arg2[32]
@@ -99,7 +103,11 @@
 // SPLIT:         llvm.call @__lgc_gpu_count_0
 // SPLIT-NEXT:    llvm.call @__lgc_gpu_count_1
 
-// In host mode the per-thread functions are exported and there are no kernels.
+// In host mode the per-thread functions are exported and there are no
+// kernels; the inputs are plain loads.
+// HOST-LABEL: llvm.func internal @__lgc_gpu_gates_0(%arg0: !llvm.ptr, %arg1: !llvm.ptr)
+// HOST-NEXT:    llvm.getelementptr %arg0[0] : (!llvm.ptr) -> !llvm.ptr, i64
+// HOST-NEXT:    llvm.load {{.*}} {alignment = 8 : i64} : !llvm.ptr -> i64
 // HOST-LABEL: llvm.func @__lgc_gpu_thread
 // HOST-LABEL: llvm.func @__lgc_gpu_pack_u8
 // HOST-LABEL: llvm.func @__lgc_gpu_pack_bits

@@ -10,10 +10,11 @@
 // bytes: 64 i32 apart); the scratch array is the kernel's own, of 32-bit
 // words (rows of 128 bytes: 32 i32 apart).
 // CHECK-LABEL: llvm.func internal @__lgc_gpu_gates_0(%arg0: !llvm.ptr, %arg1: !llvm.ptr)
-// CHECK-NEXT:    llvm.getelementptr %arg0[0] : (!llvm.ptr) -> !llvm.ptr, i32
-// CHECK-NEXT:    llvm.load {{.*}} {alignment = 4 : i64} : !llvm.ptr -> i32
-// CHECK-NEXT:    llvm.getelementptr %arg0[64] : (!llvm.ptr) -> !llvm.ptr, i32
-// CHECK-NEXT:    llvm.load {{.*}} : !llvm.ptr -> i32
+// CHECK-NEXT:    %[[GIN:.*]] = llvm.addrspacecast %arg0 : !llvm.ptr to !llvm.ptr<1>
+// CHECK-NEXT:    llvm.getelementptr %[[GIN]][0] : (!llvm.ptr<1>) -> !llvm.ptr<1>, i32
+// CHECK-NEXT:    llvm.load {{.*}} invariant {alignment = 4 : i64} : !llvm.ptr<1> -> i32
+// CHECK-NEXT:    llvm.getelementptr %[[GIN]][64] : (!llvm.ptr<1>) -> !llvm.ptr<1>, i32
+// CHECK-NEXT:    llvm.load {{.*}} : !llvm.ptr<1> -> i32
 // CHECK-NEXT:    llvm.and {{.*}} : i32
 // CHECK-NEXT:    llvm.getelementptr %arg1[0] : (!llvm.ptr) -> !llvm.ptr, i32
 // CHECK-NEXT:    llvm.store {{.*}} {alignment = 4 : i64} : i32, !llvm.ptr

@@ -71,7 +71,24 @@ protected:
   Value constant(bool one) override {
     return wordTy == i32 ? constI32(one ? -1 : 0) : constI64(one ? -1 : 0);
   }
-  Value loadInput(int64_t input) override { return loadRow(inBase, input); }
+  Value loadInput(int64_t input) override {
+    auto load = b.create<LLVM::LoadOp>(loc, wordTy, row64(inBase, input),
+                                       wordBytes());
+    // No kernel writes the input array while lgc_net runs: ld.global.nc,
+    // which ptxas may also move above the function's scratch stores (a
+    // generic load it must keep behind every store through another
+    // pointer).
+    load.setInvariant(!hostMode);
+    return load;
+  }
+  /// The gate and count functions' input base (their first argument):
+  /// through the global address space on the device, for loadInput.
+  Value inputBase(Value arg) {
+    if (hostMode)
+      return arg;
+    return b.create<LLVM::AddrSpaceCastOp>(
+        loc, LLVM::LLVMPointerType::get(b.getContext(), 1), arg);
+  }
   Value loadScratch(int64_t slot) override {
     return b.create<LLVM::LoadOp>(loc, wordTy, scratchRow(slot), wordBytes());
   }
@@ -99,9 +116,9 @@ private:
     elem = elem ? elem : i64;
     int64_t index = row * perRow;
     if (index > INT32_MAX)
-      return b.create<LLVM::GEPOp>(loc, ptr, elem, base,
+      return b.create<LLVM::GEPOp>(loc, base.getType(), elem, base,
                                    ValueRange{constI64(index)});
-    return b.create<LLVM::GEPOp>(loc, ptr, elem, base,
+    return b.create<LLVM::GEPOp>(loc, base.getType(), elem, base,
                                  ArrayRef<LLVM::GEPArg>{int32_t(index)});
   }
   unsigned wordBytes() const { return wordTy == i32 ? 4 : 8; }
@@ -333,7 +350,7 @@ SmallVector<LLVM::LLVMFuncOp> NVVMLowering::countFunctions(unsigned K) {
           function((abi::kGpuCountFunction + Twine(fns.size())).str(),
                    {ptr, ptr, ptr}, LLVM::Linkage::Internal);
       auto args = fn.getBody().front().getArguments();
-      inBase = args[0];
+      inBase = inputBase(args[0]);
       scratchBase = args[1];
       Value planes = args[2];
       // The count so far is bit j of weight 2^j: it enters column j.
@@ -846,7 +863,7 @@ void NVVMLowering::run(unsigned threadBits) {
     LLVM::LLVMFuncOp fn = function((abi::kGpuGatesFunction + Twine(k)).str(),
                                    {ptr, ptr}, LLVM::Linkage::Internal);
     auto args = fn.getBody().front().getArguments();
-    inBase = args[0];
+    inBase = inputBase(args[0]);
     scratchBase = args[1];
     emitChunk(k);
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
