@@ -72,8 +72,8 @@ protected:
     return wordTy == i32 ? constI32(one ? -1 : 0) : constI64(one ? -1 : 0);
   }
   Value loadInput(int64_t input) override {
-    auto load = b.create<LLVM::LoadOp>(loc, wordTy, row64(inBase, input),
-                                       wordBytes());
+    auto load =
+        b.create<LLVM::LoadOp>(loc, wordTy, row64(inBase, input), wordBytes());
     // No kernel writes the input array while lgc_net runs: ld.global.nc,
     // which ptxas may also move above the function's scratch stores (a
     // generic load it must keep behind every store through another
