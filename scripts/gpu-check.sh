@@ -109,6 +109,17 @@ step "bench_6x8000_old: cubin"
   --gpu-max-registers=0 --gpu-register-window=128 -o "$DIR/bench_6x8000_old.cubin"
 echo "bench bench_6x8000_old bench_6x8000_old.cubin 4000000 bench_6x8000.so" >> "$manifest"
 echo "bench bench_6x64000_4M bench_6x64000.cubin 4000000 bench_6x64000.so" >> "$manifest"
+# The thread kernel's inputs by generic loads (--gpu-readonly-inputs=false,
+# suffix generic: its form before they took ld.global.nc, with which ptxas
+# reloads inputs instead of spilling them), for a before/after.
+for spec in "6x8000 4000000" "6x64000 4000000"; do
+  set -- $spec
+  name="bench_$1_generic"
+  step "$name: cubin"
+  "$B/lgc" -O2 "$DIR/bench_$1.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
+    --gpu-readonly-inputs=false -o "$DIR/$name.cubin"
+  echo "bench $name $name.cubin $2 bench_$1.so" >> "$manifest"
+done
 # The thread kernel in 32-bit words (--gpu-thread-word-bits=32, suffix
 # t32): twice the threads for the same images, a value in one register,
 # so at its default cap of 64 registers twice the warps per multiprocessor

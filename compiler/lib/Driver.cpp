@@ -375,6 +375,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.blockU8 = opts.gpuBlockU8;
   lowering.blockWordBits = opts.gpuBlockWordBits;
   lowering.threadWordBits = opts.gpuThreadWordBits;
+  lowering.readOnlyInputs = opts.gpuReadOnlyInputs;
   lowering.blockSharedTarget = opts.gpuBlockShared;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();

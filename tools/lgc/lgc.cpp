@@ -361,6 +361,13 @@ static cl::opt<unsigned> gpuThreadWordBits(
              "and half the registers a value, so twice the warps a "
              "multiprocessor runs at once; default 64)"),
     cl::value_desc("BITS"), cl::init(64), cl::cat(lgcCategory));
+static cl::opt<bool> gpuReadOnlyInputs(
+    "gpu-readonly-inputs",
+    cl::desc("GPU thread kernel: read the input array through the "
+             "read-only path (ld.global.nc), which lets ptxas reload an "
+             "input instead of spilling it (default on; =false: generic "
+             "loads, the earlier form, for measurements)"),
+    cl::init(true), cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuMaxRegisters("gpu-max-registers",
                                          cl::desc(gpuMaxRegistersHelp),
                                          cl::value_desc("N"),
@@ -481,10 +488,12 @@ int main(int argc, char **argv) {
     if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
       return fail("--" + blockOnly->ArgStr +
                   " needs --gpu-kernel=block or --gpu-kernel=both");
-  if (gpuThreadWordBits.getNumOccurrences() && opts.gpuBlockKernel &&
-      !opts.gpuBothKernels)
-    return fail("--gpu-thread-word-bits needs --gpu-kernel=thread or "
-                "--gpu-kernel=both");
+  for (const cl::Option *threadOnly : std::initializer_list<const cl::Option *>{
+           &gpuThreadWordBits, &gpuReadOnlyInputs})
+    if (threadOnly->getNumOccurrences() && opts.gpuBlockKernel &&
+        !opts.gpuBothKernels)
+      return fail("--" + threadOnly->ArgStr +
+                  " needs --gpu-kernel=thread or --gpu-kernel=both");
   if (ptxasLevel > 3)
     return fail("invalid --ptxas-O=" + Twine(ptxasLevel) + " (0-3)");
   opts.ptxasLevel = ptxasLevel;
@@ -495,6 +504,7 @@ int main(int argc, char **argv) {
     return fail("invalid --gpu-thread-word-bits=" + Twine(gpuThreadWordBits) +
                 " (32 or 64)");
   opts.gpuThreadWordBits = gpuThreadWordBits;
+  opts.gpuReadOnlyInputs = gpuReadOnlyInputs;
   // ptxas accepts 16..255; 0 leaves the choice to it.
   if (gpuMaxRegisters && (gpuMaxRegisters < 16 || gpuMaxRegisters > 255))
     return fail("invalid --gpu-max-registers=" + Twine(gpuMaxRegisters) +

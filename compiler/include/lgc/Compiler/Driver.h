@@ -149,6 +149,8 @@ struct DriverOptions {
   unsigned gpuBlockWordBits = 0;
   /// Bits of the thread kernel's words, 64 or 32 (a thread per 32 samples).
   unsigned gpuThreadWordBits = 64;
+  /// The thread kernel's inputs by ld.global.nc (false: generic loads).
+  bool gpuReadOnlyInputs = true;
   /// The block kernel's shared memory per block that words per block aim
   /// at, and where values that do not fit stop (the rest in global memory).
   unsigned gpuBlockShared = kDefaultGpuBlockSharedTarget;

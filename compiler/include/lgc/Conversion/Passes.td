@@ -92,6 +92,10 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "Thread kernel: bits of a thread's word, 64 or 32 (32: a thread "
            "per 32 samples, twice the threads for the same samples, each "
            "value half the registers)">,
+    Option<"readOnlyInputs", "readonly-inputs", "bool", "true",
+           "Thread kernel: read the input array as invariant loads through "
+           "the global address space (ld.global.nc); false: generic loads "
+           "(the earlier form, for measurements)">,
     Option<"blockKernel", "block-kernel", "bool", "false",
            "lgc_net as the block kernel: a block's threads evaluate the "
            "gates of one level at a time for a few words, values in shared "

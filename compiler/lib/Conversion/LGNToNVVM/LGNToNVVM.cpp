@@ -57,8 +57,9 @@ public:
     // Device globals live in the global address space on NVPTX.
     globalSpace = hostMode ? 0 : 1;
   }
-  /// The thread kernel, a thread per `threadBits` (64 or 32) samples.
-  void run(unsigned threadBits = 64);
+  /// The thread kernel, a thread per `threadBits` (64 or 32) samples;
+  /// `readOnly`: its inputs by ld.global.nc (loadInput).
+  void run(unsigned threadBits = 64, bool readOnly = true);
   /// The block kernel instead of the thread kernel; fails (with an error at
   /// the net) on words per block other than 0, 1, 2, 4 or 8.
   /// `alongside`: the module already has the thread kernel (run()); the
@@ -78,13 +79,13 @@ protected:
     // which ptxas may also move above the function's scratch stores (a
     // generic load it must keep behind every store through another
     // pointer).
-    load.setInvariant(!hostMode);
+    load.setInvariant(!hostMode && readOnlyInputs);
     return load;
   }
   /// The gate and count functions' input base (their first argument):
   /// through the global address space on the device, for loadInput.
   Value inputBase(Value arg) {
-    if (hostMode)
+    if (hostMode || !readOnlyInputs)
       return arg;
     return b.create<LLVM::AddrSpaceCastOp>(
         loc, LLVM::LLVMPointerType::get(b.getContext(), 1), arg);
@@ -305,6 +306,8 @@ private:
   /// The type of the thread kernel's values (i64, or i32 for 32-bit words):
   /// constant() makes its all-ones and zeros.
   Type wordTy;
+  /// Whether loadInput reads through the read-only path (run()).
+  bool readOnlyInputs = true;
 };
 
 } // namespace
@@ -843,7 +846,8 @@ void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8,
       });
 }
 
-void NVVMLowering::run(unsigned threadBits) {
+void NVVMLowering::run(unsigned threadBits, bool readOnly) {
+  readOnlyInputs = readOnly;
   unsigned outputs = unsigned(net.getOutputOp().getBits().size());
   unsigned K = abi::planesForGroup(outputs / net.getClasses());
   EncodingTables encoding = encodingTables(net);
@@ -2516,10 +2520,10 @@ struct ConvertLGNToNVVMPass
         options.blockWordBits = blockWordBits;
         if (!bothKernels)
           return lowering.runBlock(options);
-        lowering.run(threadWordBits);
+        lowering.run(threadWordBits, readOnlyInputs);
         return lowering.runBlock(options, /*alongside=*/true);
       }
-      lowering.run(threadWordBits);
+      lowering.run(threadWordBits, readOnlyInputs);
       return success();
     };
     if (failed(lowerOnlyNet(getOperation(), lower)))
