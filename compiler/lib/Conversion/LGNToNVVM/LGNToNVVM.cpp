@@ -255,16 +255,19 @@ private:
                unsigned s);
   LLVM::LLVMFuncOp packU8Function(const EncodingTables &encoding);
   LLVM::LLVMFuncOp packU8Thermometer(const EncodingTables &encoding);
-  /// The pixels of `x` through the global address space, whose loads are
-  /// invariant (ld.global.nc: no kernel writes x while it runs); x itself
-  /// in host mode.
-  Value pixelPointer(Value x, Type &pixelPtr);
-  /// The thermometer words of V consecutive features (V as the packing
-  /// kernel's) of `bits` (64 or 32) samples, sample s's bytes at `base` +
-  /// s F (pixelPointer's type), none checked against n: word k L + j
-  /// (`bits` wide) is level j of feature k, bit s sample s.
-  SmallVector<Value> thermometerWords(const EncodingTables &encoding,
-                                      Value base, Type pixelPtr, unsigned bits);
+  /// Whether the thermometer fast path may read the word of `bits` samples
+  /// from sample `first`: all of them below n and, with V = 4 features a
+  /// load, x 4-byte aligned (the runtime's buffers are; a caller's device
+  /// pointer may not be); otherwise the checked path.
+  Value wholeWord(Value x, Value n, Value first, unsigned bits, int64_t V);
+  /// The thermometer words of V consecutive features f .. f + V - 1 (V as
+  /// the packing kernel's) of samples first .. first + bits - 1 (bits 64
+  /// or 32) of x (n x features), none checked against n (wholeWord): word
+  /// k L + j (`bits` wide) is level j of feature f + k, bit s sample first
+  /// + s. The pixels are read through the global address space as
+  /// invariant loads (ld.global.nc: no kernel writes x while it runs).
+  SmallVector<Value> thermometerWords(const EncodingTables &encoding, Value x,
+                                      Value first, Value f, unsigned bits);
   LLVM::LLVMFuncOp packBitsFunction();
   /// The block kernel's phase 0 from 8-bit features x (n x features) with
   /// a thermometer encoding: the block's `S` words of `bits` bits, from word
@@ -463,11 +466,16 @@ Value NVVMLowering::addBit(Value word, Value value, Value threshold,
   return b.create<LLVM::OrOp>(loc, word, bit);
 }
 
-Value NVVMLowering::pixelPointer(Value x, Type &pixelPtr) {
-  pixelPtr = hostMode ? ptr : LLVM::LLVMPointerType::get(b.getContext(), 1);
-  if (hostMode)
-    return x;
-  return b.create<LLVM::AddrSpaceCastOp>(loc, pixelPtr, x);
+Value NVVMLowering::wholeWord(Value x, Value n, Value first, unsigned bits,
+                              int64_t V) {
+  using P = LLVM::ICmpPredicate;
+  Value full =
+      cmp(P::ule, b.create<LLVM::AddOp>(loc, first, constI64(bits)), n);
+  if (V != 4)
+    return full;
+  Value low = b.create<LLVM::AndOp>(
+      loc, b.create<LLVM::PtrToIntOp>(loc, i64, x), constI64(3));
+  return b.create<LLVM::AndOp>(loc, full, cmp(P::eq, low, constI64(0)));
 }
 
 /// Compared four bytes at a time, in 32 bits (64-bit integer operations are
@@ -486,11 +494,19 @@ Value NVVMLowering::pixelPointer(Value x, Type &pixelPtr) {
 /// (ptxas makes fewer instructions of that than of the sum's bit 8, or of a
 /// select of the bit: 592, 696 and 888 for 50 features at three levels).
 SmallVector<Value>
-NVVMLowering::thermometerWords(const EncodingTables &encoding, Value base,
-                               Type pixelPtr, unsigned bits) {
+NVVMLowering::thermometerWords(const EncodingTables &encoding, Value x,
+                               Value first, Value f, unsigned bits) {
   int64_t F = encoding.numFeatures, L = int64_t(encoding.levels.size());
   int64_t V =
       int64_t(abi::gpuPackU8FeaturesPerThread(uint32_t(L), uint32_t(F)));
+  Type pixelPtr =
+      hostMode ? ptr : LLVM::LLVMPointerType::get(b.getContext(), 1);
+  Value pixels =
+      hostMode ? x : b.create<LLVM::AddrSpaceCastOp>(loc, pixelPtr, x);
+  Value base = b.create<LLVM::GEPOp>(
+      loc, pixelPtr, i8, pixels,
+      ValueRange{b.create<LLVM::AddOp>(
+          loc, b.create<LLVM::MulOp>(loc, first, constI64(F)), f)});
   unsigned halves = bits / 32, quarters = bits / 16;
   // Shifts `v` left by `by` (right where negative).
   auto shift = [&](Value v, int by) -> Value {
@@ -659,18 +675,7 @@ NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
   Value t = b.create<LLVM::UDivOp>(loc, gid, constI64(F / V));
   Value f = V == 1 ? q : b.create<LLVM::MulOp>(loc, q, constI64(V));
   Value first = b.create<LLVM::MulOp>(loc, t, constI64(64));
-  Value full = b.create<LLVM::ICmpOp>(
-      loc, LLVM::ICmpPredicate::ule,
-      b.create<LLVM::AddOp>(loc, first, constI64(64)), n);
-  if (V == 4) {
-    // Whole 32-bit loads need x aligned (the runtime's buffers are; a
-    // caller's device pointer may not be): otherwise the checked path.
-    Value low = b.create<LLVM::AndOp>(
-        loc, b.create<LLVM::PtrToIntOp>(loc, i64, x), constI64(3));
-    full = b.create<LLVM::AndOp>(
-        loc, full,
-        b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, low, constI64(0)));
-  }
+  Value full = wholeWord(x, n, first, 64, V);
   // Words of level j of feature f + k at index k * L + j.
   SmallVector<Type> wordTypes(V * L, i64);
   Block *fast = b.createBlock(&fn.getBody());
@@ -681,13 +686,7 @@ NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
   b.create<LLVM::CondBrOp>(loc, full, fast, slow);
   {
     b.setInsertionPointToStart(fast);
-    Type pixelPtr;
-    Value pixels = pixelPointer(x, pixelPtr);
-    Value base = b.create<LLVM::GEPOp>(
-        loc, pixelPtr, i8, pixels,
-        ValueRange{b.create<LLVM::AddOp>(
-            loc, b.create<LLVM::MulOp>(loc, first, constI64(F)), f)});
-    b.create<LLVM::BrOp>(loc, thermometerWords(encoding, base, pixelPtr, 64),
+    b.create<LLVM::BrOp>(loc, thermometerWords(encoding, x, first, f, 64),
                          done);
   }
   {
@@ -1699,29 +1698,11 @@ void NVVMLowering::inputsFromU8(const EncodingTables &encoding, Value x,
     };
     Value zeroWord = bits == 64 ? constI64(0) : constI32(0);
     // Whole words (all but the last) read their samples at constant
-    // offsets from the first, unchecked, and with V = 4 as 32-bit loads
-    // where x is 4-byte aligned (the runtime's buffers are; a caller's
-    // device pointer may not be); else each sample is checked against n.
-    Value full =
-        cmp(P::ule, b.create<LLVM::AddOp>(loc, first, constI64(bits)), n);
-    if (V == 4)
-      full = b.create<LLVM::AndOp>(
-          loc, full,
-          cmp(P::eq,
-              b.create<LLVM::AndOp>(
-                  loc, b.create<LLVM::PtrToIntOp>(loc, i64, x), constI64(3)),
-              constI64(0)));
-    ifThen(full, [&] {
-      Type pixelPtr;
-      Value pixels = pixelPointer(x, pixelPtr);
-      Value base = b.create<LLVM::GEPOp>(
-          loc, pixelPtr, i8, pixels,
-          ValueRange{b.create<LLVM::AddOp>(
-              loc, b.create<LLVM::MulOp>(loc, first, constI64(F)), f)});
-      SmallVector<Value> words =
-          thermometerWords(encoding, base, pixelPtr, bits);
-      storeWords(words);
-    });
+    // offsets from the first, unchecked (wholeWord); else each sample is
+    // checked against n.
+    Value full = wholeWord(x, n, first, bits, V);
+    ifThen(full,
+           [&] { storeWords(thermometerWords(encoding, x, first, f, bits)); });
     Value partial = b.create<LLVM::XOrOp>(
         loc, full,
         b.create<LLVM::ConstantOp>(loc, b.getI1Type(), b.getBoolAttr(true)));
