@@ -268,6 +268,21 @@ Status CudaNet::open(const std::string &ptxPath,
         !s)
       return s;
   }
+  // Grants the block kernel `name` of shape table `kernelShape` its shared
+  // memory and reads how many of its blocks a multiprocessor holds (0:
+  // not one, for its registers).
+  auto residency = [&](void *fn, const char *name, const int32_t *kernelShape,
+                       int &resident) -> Status {
+    size_t bytes = size_t(kernelShape[abi::kGpuSharedBytes]);
+    std::string what = std::string("granting ") + name + " its shared memory";
+    if (Status s = grant(fn, bytes, what.c_str()); !s)
+      return s;
+    what = std::string("reading ") + name + "'s occupancy";
+    return net->check(
+        d.cuOccupancyMaxActiveBlocksPerMultiprocessor(
+            &resident, fn, kernelShape[abi::kGpuBlockThreads], bytes),
+        what.c_str());
+  };
   // The block kernel from 8-bit features (GeneratedABI.h): optional, as
   // its block kernel's shared memory, and left unused where not one block
   // fits (its registers may differ from its block kernel's).
@@ -276,17 +291,8 @@ Status CudaNet::open(const std::string &ptxPath,
     void *fn = nullptr;
     if (d.cuModuleGetFunction(&fn, net->module, name) != CUDA_SUCCESS)
       return Status::success();
-    size_t bytes = size_t(kernelShape[abi::kGpuSharedBytes]);
-    std::string what = std::string("granting ") + name + " its shared memory";
-    if (Status s = grant(fn, bytes, what.c_str()); !s)
-      return s;
     int resident = 0;
-    what = std::string("reading ") + name + "'s occupancy";
-    if (Status s = net->check(
-            d.cuOccupancyMaxActiveBlocksPerMultiprocessor(
-                &resident, fn, kernelShape[abi::kGpuBlockThreads], bytes),
-            what.c_str());
-        !s)
+    if (Status s = residency(fn, name, kernelShape, resident); !s)
       return s;
     if (resident > 0)
       out = fn;
@@ -311,18 +317,10 @@ Status CudaNet::open(const std::string &ptxPath,
         net->blockShape[abi::kPlanes] != net->shape[abi::kPlanes])
       return Status::errorAt(ptxPath, "malformed " +
                                           std::string(abi::kBlockShapeSymbol));
-    size_t bytes = size_t(net->blockShape[abi::kGpuSharedBytes]);
-    if (bytes <= size_t(optin)) {
-      if (Status s =
-              grant(blockFn, bytes, "granting lgc_net_block its shared memory");
-          !s)
-        return s;
+    if (size_t(net->blockShape[abi::kGpuSharedBytes]) <= size_t(optin)) {
       int resident = 0;
-      if (Status s =
-              net->check(d.cuOccupancyMaxActiveBlocksPerMultiprocessor(
-                             &resident, blockFn,
-                             net->blockShape[abi::kGpuBlockThreads], bytes),
-                         "reading lgc_net_block's occupancy");
+      if (Status s = residency(blockFn, abi::kNetBlockKernel, net->blockShape,
+                               resident);
           !s)
         return s;
       // A block this device cannot run at all (registers) leaves the
@@ -498,15 +496,16 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
   if (launchesBlockKernel(n))
     return launchBlocks(netBlockKernel, blockShape, netArgs,
                         "launching lgc_net_block");
-  unsigned threads = netBlockThreads();
-  const auto *shape32 = reinterpret_cast<const uint32_t *>(shape);
+  if (blockKernel())
+    return launchBlocks(netKernel, shape, netArgs, "launching lgc_net");
+  // The thread kernel: a thread per word of its bits.
   uint64_t grid =
-      blockKernel()
-          ? abi::gpuBlockGrid(shape32, words)
-          : (abi::gpuNetThreads(shape32, words) + threads - 1) / threads;
-  return check(driver->cuLaunchKernel(netKernel, unsigned(grid), 1, 1, threads,
-                                      1, 1, unsigned(netSharedBytes()), stream,
-                                      netArgs, nullptr),
+      (abi::gpuNetThreads(reinterpret_cast<const uint32_t *>(shape), words) +
+       kNetBlock - 1) /
+      kNetBlock;
+  return check(driver->cuLaunchKernel(netKernel, unsigned(grid), 1, 1,
+                                      kNetBlock, 1, 1, 0, stream, netArgs,
+                                      nullptr),
                "launching lgc_net");
 }
 
