@@ -917,26 +917,11 @@ void NVVMLowering::run(unsigned threadBits, bool readOnly) {
 
 void NVVMLowering::loop(Value start, Value end, Value step,
                         function_ref<void(Value)> body) {
-  Region *region = b.getInsertionBlock()->getParent();
-  Block *header = new Block, *inner = new Block, *exit = new Block;
-  header->addArgument(i64, loc);
-  region->push_back(header);
-  region->push_back(inner);
-  region->push_back(exit);
-  b.create<LLVM::BrOp>(loc, ValueRange{start}, header);
-  b.setInsertionPointToStart(header);
-  Value i = header->getArgument(0);
-  b.create<LLVM::CondBrOp>(loc, cmp(LLVM::ICmpPredicate::slt, i, end), inner,
-                           exit);
-  // The all-ones and all-zeros caches hold values of one straight-line
-  // region: a value made in the body does not dominate the exit.
-  beginFunction();
-  b.setInsertionPointToStart(inner);
-  body(i);
-  b.create<LLVM::BrOp>(loc, ValueRange{b.create<LLVM::AddOp>(loc, i, step)},
-                       header);
-  b.setInsertionPointToStart(exit);
-  beginFunction();
+  loop(start, end, step, ValueRange{},
+       [&](Value i, ValueRange) -> SmallVector<Value> {
+         body(i);
+         return {};
+       });
 }
 
 SmallVector<Value>
@@ -958,10 +943,12 @@ NVVMLowering::loop(Value start, Value end, Value step, ValueRange init,
   ValueRange carried = header->getArguments().drop_front();
   b.create<LLVM::CondBrOp>(loc, cmp(LLVM::ICmpPredicate::slt, i, end), inner,
                            exit);
+  // The all-ones and all-zeros caches hold values of one straight-line
+  // region: a value made in the body does not dominate the exit.
   beginFunction();
   b.setInsertionPointToStart(inner);
-  SmallVector<Value> next{b.create<LLVM::AddOp>(loc, i, step)};
   SmallVector<Value> values = body(i, carried);
+  SmallVector<Value> next{b.create<LLVM::AddOp>(loc, i, step)};
   next.append(values.begin(), values.end());
   b.create<LLVM::BrOp>(loc, next, header);
   // The header dominates the exit: its arguments are the results.
