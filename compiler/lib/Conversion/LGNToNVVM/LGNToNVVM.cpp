@@ -1699,6 +1699,12 @@ void NVVMLowering::inputsFromU8(const EncodingTables &encoding, Value x,
     // second time with their checks, made ptxas spill).
     ifThen(partial, [&] {
       storeWords(SmallVector<Value>(V * L, zeroWord));
+      // Each input bit's slot, looked up once for all samples.
+      SmallVector<Value> slotOf;
+      for (int64_t k = 0; k < V; ++k)
+        for (int64_t j = 0; j < L; ++j)
+          slotOf.push_back(tableAt(
+              slots, b.create<LLVM::AddOp>(loc, f, constI64(j * F + k))));
       loop(constI64(0), samplesBelow(first, n, bits), constI64(1),
            [&](Value sample) {
              Value row = b.create<LLVM::MulOp>(
@@ -1710,8 +1716,7 @@ void NVVMLowering::inputsFromU8(const EncodingTables &encoding, Value x,
              for (int64_t k = 0; k < V; ++k) {
                Value value = featureByte(x, row, f, k);
                for (int64_t j = 0; j < L; ++j) {
-                 Value slot = tableAt(
-                     slots, b.create<LLVM::AddOp>(loc, f, constI64(j * F + k)));
+                 Value slot = slotOf[k * L + j];
                  Value on = a(cmp(P::uge, value, thresholds[j]),
                               cmp(P::ne, slot, constI64(0xffffffff)));
                  ifThen(on, [&] {
