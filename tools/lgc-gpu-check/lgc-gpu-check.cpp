@@ -7,12 +7,14 @@
 //       entry's row to BUNDLE_DIR/results.tsv
 //   lgc-gpu-check --summary BUNDLE_DIR   the table of results.tsv
 //   lgc-gpu-check --expect NET.lgn IMAGES.u8 N OUT   (when making the bundle)
-// A `check` entry must equal the reference interpreter's classes and counts
-// (computed where the bundle was made) through every input path: 8-bit
-// pixels, packed bits, and the streamed path. A `bench` entry times them
-// and, where the bundle has its net.so, the CPU backend on this host's cores,
-// whose classes the GPU's must equal. Needs nothing but glibc and the CUDA
-// driver.
+// Manifest rows are `kind name module samples [reference]`. A `check` entry
+// must equal the reference interpreter's classes and counts (computed where
+// the bundle was made, in its reference file, which several modules of one
+// net share; NAME.expected where the row names none) through every input
+// path: 8-bit pixels, packed bits, and the streamed path. A `bench` entry
+// times them and, where the row names the net's net.so, the CPU backend on
+// this host's cores, whose classes the GPU's must equal. Needs nothing but
+// glibc and the CUDA driver.
 //
 //===----------------------------------------------------------------------===//
 
@@ -125,11 +127,12 @@ static int summary(const std::string &dir) {
   return failed ? 1 : 0;
 }
 
-/// Runs one manifest entry; returns false when a figure could not be
-/// measured or a comparison failed.
+/// Runs one manifest entry; `reference` is a check entry's file of expected
+/// outputs or a bench entry's net.so (either may be empty). Returns false
+/// when a figure could not be measured or a comparison failed.
 static bool runEntry(const std::string &dir, const std::string &kind,
                      const std::string &name, const std::string &module,
-                     size_t n, const std::string &library,
+                     size_t n, const std::string &reference,
                      const std::string &pixels) {
   std::vector<std::string> row(kNumColumns, "-");
   row[0] = name;
@@ -235,7 +238,9 @@ static bool runEntry(const std::string &dir, const std::string &kind,
   bool exact = true;
   if (kind == "check") {
     std::string expected;
-    if (!readBinary(dir + "/" + name + ".expected", expected) ||
+    if (!readBinary(dir + "/" +
+                        (reference.empty() ? name + ".expected" : reference),
+                    expected) ||
         expected.size() != n * 4 + counts.size() * 4) {
       say("missing or short .expected");
       ok = false;
@@ -246,9 +251,9 @@ static bool runEntry(const std::string &dir, const std::string &kind,
     std::memcpy(want.data(), expected.data(), n * 4);
     exact &= std::memcmp(expected.data() + n * 4, counts.data(),
                          counts.size() * 4) == 0;
-  } else if (!library.empty()) {
+  } else if (!reference.empty()) {
     std::unique_ptr<NetLibrary> lib;
-    if (Status s = NetLibrary::open(dir + "/" + library, lib); !s) {
+    if (Status s = NetLibrary::open(dir + "/" + reference, lib); !s) {
       say(s.message());
     } else {
       want.resize(n);
@@ -396,15 +401,15 @@ int main(int argc, char **argv) {
   std::istringstream lines(manifest);
   std::string line;
   while (std::getline(lines, line)) {
-    // kind name module samples [library]
+    // kind name module samples [reference]
     std::istringstream fields(line);
-    std::string kind, name, module, library;
+    std::string kind, name, module, reference;
     size_t n = 0;
-    fields >> kind >> name >> module >> n >> library;
+    fields >> kind >> name >> module >> n >> reference;
     if (kind.empty() || kind[0] == '#' || (!only.empty() && name != only))
       continue;
     ++found;
-    failures += !runEntry(dir, kind, name, module, n, library, pixels);
+    failures += !runEntry(dir, kind, name, module, n, reference, pixels);
   }
   if (!only.empty() && !found)
     return fmt::print(stderr, "no entry '{}' in the manifest\n", only), 2;

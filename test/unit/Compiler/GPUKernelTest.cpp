@@ -13,6 +13,7 @@
 #include "lgc/Dialect/LGN/Passes.h"
 #include "lgc/Runtime/Cascade.h"
 #include "lgc/Runtime/CudaNet.h"
+#include "lgc/Runtime/FileUtil.h"
 #include "lgc/Runtime/Format.h"
 #include "lgc/Runtime/Generate.h"
 #include "lgc/Runtime/GeneratedABI.h"
@@ -1039,9 +1040,13 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
       v = char(rng.below(256));
     std::ofstream(dir.file("images.u8"), std::ios::binary) << pixels;
     ASSERT_TRUE(writeNetFile(dir.file("net.lgn"), net).ok());
+    // Check entries name their reference file (`shared` shares net's) or
+    // default to NAME.expected (`net`); `wrong`'s differs in one class.
     std::ofstream(dir.file("manifest.txt"))
-        << "# kind name module samples\n"
-        << "check net net.cubin " << n << "\nbench big net.cubin 5000 net.so\n";
+        << "# kind name module samples [reference]\n"
+        << "check net net.cubin " << n << "\ncheck shared net.cubin " << n
+        << " net.expected\ncheck wrong net.cubin " << n
+        << " wrong.expected\nbench big net.cubin 5000 net.so\n";
     // The bench entry's reference: the CPU backend's net.so.
     {
       mlir::MLIRContext context;
@@ -1063,19 +1068,34 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
                  dir.file("images.u8") + "' " + std::to_string(n) + " '" +
                  dir.file("net.expected") + "'"),
               0);
+    {
+      std::string expected;
+      ASSERT_TRUE(readFile(dir.file("net.expected"), expected).ok());
+      expected[4 * 17] ^= 1; // image 17's class
+      std::ofstream(dir.file("wrong.expected"), std::ios::binary) << expected;
+    }
+    EXPECT_NE(sh("'" + dir.path + "' wrong"), 0);
     EXPECT_EQ(sh("'" + dir.path + "' net"), 0);
+    EXPECT_EQ(sh("'" + dir.path + "' shared"), 0);
     EXPECT_EQ(sh("'" + dir.path + "' big"), 0);
-    EXPECT_EQ(sh("--summary '" + dir.path + "'"), 0);
+    // A row that is not bit-exact fails the summary too.
+    EXPECT_NE(sh("--summary '" + dir.path + "'"), 0);
     std::ifstream in(dir.file("out.txt"));
     std::string summary((std::istreambuf_iterator<char>(in)),
                         std::istreambuf_iterator<char>());
     EXPECT_NE(summary.find("| net "), std::string::npos) << summary;
     EXPECT_NE(summary.find("| yes"), std::string::npos) << summary;
     EXPECT_NE(summary.find("| big "), std::string::npos) << summary;
-    // Both rows bit-exact: against the interpreter and against the net.so.
-    size_t first = summary.find("| yes");
-    EXPECT_NE(summary.find("| yes", first + 1), std::string::npos) << summary;
-    EXPECT_EQ(summary.find("NO"), std::string::npos) << summary;
+    // Three rows bit-exact (against the interpreter twice, against the
+    // net.so), and `wrong` not.
+    size_t yes = 0;
+    for (size_t at = summary.find("| yes"); at != std::string::npos;
+         at = summary.find("| yes", at + 1))
+      ++yes;
+    EXPECT_EQ(yes, 3u) << summary;
+    size_t wrong = summary.find("| wrong ");
+    ASSERT_NE(wrong, std::string::npos) << summary;
+    EXPECT_EQ(summary.find("NO"), summary.find("| NO", wrong) + 2) << summary;
     // The thread kernel's occupancy on the emulated device: two blocks of
     // 128 threads, 8 warps.
     EXPECT_NE(summary.find("| warps/SM "), std::string::npos) << summary;
