@@ -29,8 +29,11 @@
 #include <cstdio>
 #include <cstring>
 #include <fmt/core.h>
+#include <new>
 #include <sstream>
 #include <thread>
+#include <unistd.h>
+#include <vector>
 
 using namespace lgc;
 
@@ -185,6 +188,26 @@ static bool runEntry(const std::string &dir, const std::string &kind,
                     module, net->samplesPerWave(), net->besideBlockThreads(),
                     net->besideResidentBlocks(), net->besideBlockWordBits()));
   size_t F = net->features(), available = pixels.size() / F;
+  // The host memory the entry takes at its peak, about: the pixels and
+  // their pinned copy, the packed bits and their pinned copy (four times
+  // over for a bench entry), the classes and counts. Refused up front where
+  // it exceeds the host's: the pixels are written before anything runs,
+  // which over too little memory ends in the kernel's out-of-memory killer
+  // rather than in an error.
+  {
+    double bits = double((n + 63) / 64) * net->inputs() * 8;
+    double need = 2.0 * double(n) * F + (kind == "bench" ? 5 : 2) * bits +
+                  double(n) * 4 * (4 + (kind == "check" ? net->classes() : 0));
+    double have = double(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
+    if (need > have) {
+      say(fmt::format("{} samples need about {:.1f} GB of host memory, this "
+                      "host has {:.1f} GB",
+                      n, need / 1e9, have / 1e9));
+      row.back() = "NO";
+      ok = false;
+      return done();
+    }
+  }
   // Inputs: the bundle's images, repeated up to n samples, and their bits.
   std::vector<uint8_t> x(n * F);
   for (size_t s = 0; s < n; ++s)
@@ -381,10 +404,61 @@ static bool runEntry(const std::string &dir, const std::string &kind,
   return done();
 }
 
+/// A count of samples: digits only, 1 to 10^12 - 1.
+static bool parseSamples(const std::string &text, size_t &n) {
+  if (text.empty() || text.size() > 12 ||
+      text.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  n = std::stoull(text);
+  return n > 0;
+}
+
+/// A manifest row: `kind name module samples [reference]`.
+struct Entry {
+  std::string kind, name, module, reference;
+  size_t samples = 0;
+};
+
+/// Parses the manifest's rows (blank lines and lines starting with # aside);
+/// a malformed row is an error at its line.
+static bool parseManifest(const std::string &path, const std::string &text,
+                          std::vector<Entry> &entries) {
+  std::istringstream lines(text);
+  std::string line;
+  for (unsigned number = 1; std::getline(lines, line); ++number) {
+    std::istringstream fields(line);
+    Entry e;
+    std::string samples, extra;
+    fields >> e.kind;
+    if (e.kind.empty() || e.kind[0] == '#')
+      continue;
+    fields >> e.name >> e.module >> samples >> e.reference >> extra;
+    auto fail = [&](const std::string &what) {
+      fmt::print(stderr, "{}:{}: error: {}\n", path, number, what);
+      return false;
+    };
+    if (e.kind != "check" && e.kind != "bench")
+      return fail("unknown kind '" + e.kind + "' (check or bench)");
+    if (samples.empty() || !extra.empty())
+      return fail("expected 'kind name module samples [reference]'");
+    if (!parseSamples(samples, e.samples))
+      return fail("samples must be a positive integer, not '" + samples + "'");
+    entries.push_back(e);
+  }
+  return true;
+}
+
 int main(int argc, char **argv) {
-  if (argc == 6 && std::string(argv[1]) == "--expect")
-    return expect(argv[2], argv[3], std::strtoull(argv[4], nullptr, 10),
-                  argv[5]);
+  if (argc == 6 && std::string(argv[1]) == "--expect") {
+    size_t n = 0;
+    if (!parseSamples(argv[4], n))
+      return fmt::print(stderr,
+                        "lgc-gpu-check: error: samples must be a positive "
+                        "integer, not '{}'\n",
+                        argv[4]),
+             2;
+    return expect(argv[2], argv[3], n, argv[5]);
+  }
   if (argc == 3 && std::string(argv[1]) == "--summary")
     return summary(argv[2]);
   if (argc != 2 && argc != 3) {
@@ -394,22 +468,25 @@ int main(int argc, char **argv) {
   }
   std::string dir = argv[1], only = argc == 3 ? argv[2] : "";
   std::string manifest, pixels;
+  std::vector<Entry> entries;
   if (!readBinary(dir + "/manifest.txt", manifest) ||
+      !parseManifest(dir + "/manifest.txt", manifest, entries) ||
       !readBinary(dir + "/images.u8", pixels))
     return 1;
   int failures = 0, found = 0;
-  std::istringstream lines(manifest);
-  std::string line;
-  while (std::getline(lines, line)) {
-    // kind name module samples [reference]
-    std::istringstream fields(line);
-    std::string kind, name, module, reference;
-    size_t n = 0;
-    fields >> kind >> name >> module >> n >> reference;
-    if (kind.empty() || kind[0] == '#' || (!only.empty() && name != only))
+  for (const Entry &e : entries) {
+    if (!only.empty() && e.name != only)
       continue;
     ++found;
-    failures += !runEntry(dir, kind, name, module, n, reference, pixels);
+    bool ok = false;
+    try {
+      ok = runEntry(dir, e.kind, e.name, e.module, e.samples, e.reference,
+                    pixels);
+    } catch (const std::bad_alloc &) {
+      fmt::print("{}: not enough host memory for {} samples\n", e.name,
+                 e.samples);
+    }
+    failures += !ok;
   }
   if (!only.empty() && !found)
     return fmt::print(stderr, "no entry '{}' in the manifest\n", only), 2;

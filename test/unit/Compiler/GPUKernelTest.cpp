@@ -1046,7 +1046,8 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
         << "# kind name module samples [reference]\n"
         << "check net net.cubin " << n << "\ncheck shared net.cubin " << n
         << " net.expected\ncheck wrong net.cubin " << n
-        << " wrong.expected\nbench big net.cubin 5000 net.so\n";
+        << " wrong.expected\nbench big net.cubin 5000 net.so\n"
+        << "bench huge net.cubin 999999999999 net.so\n";
     // The bench entry's reference: the CPU backend's net.so.
     {
       mlir::MLIRContext context;
@@ -1078,6 +1079,25 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
     EXPECT_EQ(sh("'" + dir.path + "' net"), 0);
     EXPECT_EQ(sh("'" + dir.path + "' shared"), 0);
     EXPECT_EQ(sh("'" + dir.path + "' big"), 0);
+    auto readText = [](const std::string &path) {
+      std::string text;
+      EXPECT_TRUE(readFile(path, text).ok()) << path;
+      return text;
+    };
+    // 10^12 samples: refused before any host memory is taken.
+    EXPECT_NE(sh("'" + dir.path + "' huge"), 0);
+    EXPECT_NE(readText(dir.file("out.txt")).find("GB of host memory"),
+              std::string::npos)
+        << readText(dir.file("out.txt"));
+    // A malformed manifest: an error at its line.
+    std::ofstream(dir.file("manifest.txt"), std::ios::app)
+        << "bench broken net.cubin\n";
+    EXPECT_NE(sh("'" + dir.path + "' big"), 0);
+    EXPECT_NE(readText(dir.file("out.txt"))
+                  .find("manifest.txt:7: error: expected 'kind name module "
+                        "samples [reference]'"),
+              std::string::npos)
+        << readText(dir.file("out.txt"));
     // A row that is not bit-exact fails the summary too.
     EXPECT_NE(sh("--summary '" + dir.path + "'"), 0);
     std::ifstream in(dir.file("out.txt"));
