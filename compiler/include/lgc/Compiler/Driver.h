@@ -117,7 +117,7 @@ struct DriverOptions {
   /// lgc_net as the block kernel (a level of gates at a time over a block's
   /// threads, values in shared memory) instead of a thread per word, and
   /// its words per block (0: as many as fit) and gates per thread and round
-  /// (LGNToNVVM.cpp).
+  /// (Conversion/LGNToNVVM/BlockKernel.cpp).
   bool gpuBlockKernel = false;
   unsigned gpuBlockWords = 0;
   unsigned gpuBlockUnroll = kDefaultGpuBlockUnroll;

@@ -1,12 +1,15 @@
 //===- LGNToNVVM.h - Lower lgn nets to GPU kernels (NVVM) -------*- C++ -*-===//
 //
-// Part of lgc. Each GPU thread evaluates 64 samples, one bit per sample in a
-// 64-bit word; every gate is one or two integer ops. All arrays are
-// word-major (`x[k * words + t]` for thread t of `words` threads) so a warp's
-// loads and stores coalesce. Gates are split into device functions as the
-// CPU lowering splits them (lgc/Conversion/GateLowering.h), passing cut
-// values through a global scratch array. GroupSum (a carry-save adder tree
-// per class) and argmax run on the device.
+// Part of lgc. Two kernel designs. The thread kernel: each GPU thread
+// evaluates 64 samples (or 32, thread-word-bits=32), one bit per sample in
+// a word; every gate is one or two integer ops. Its arrays are tile-major
+// (a warp's access to one row is one contiguous segment), and its gates are
+// split into device functions as the CPU lowering splits them
+// (lgc/Conversion/GateLowering.h), passing cut values through a global
+// scratch array. The block kernel (block-kernel=true): a block's threads
+// evaluate a level of gates at a time from a table, every live value in
+// shared memory. GroupSum (carry-save counters) and argmax run on the
+// device in both.
 //
 // The kernels, their launch ABI and the device tables are the contract in
 // lgc/Runtime/GeneratedABI.h (also docs/gpu-backend.md).

@@ -1,0 +1,866 @@
+//===- BlockKernel.cpp - The GPU block kernel ----------------------------===//
+//
+// Part of lgc. The block kernel (block-kernel=true): a block's threads share
+// a few words and evaluate one level of gates at a time, reading the tables
+// of BlockSchedule.h and keeping every live value in shared memory, so a
+// value crosses no function boundary through DRAM; its phase 0 from packed
+// bits or, in its u8 form, from 8-bit features.
+//
+//===----------------------------------------------------------------------===//
+
+#include "BlockSchedule.h"
+#include "NVVMLowering.h"
+
+#include "lgc/Runtime/Net.h"
+
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+
+using namespace lgc;
+using namespace lgc::nvvm;
+
+/// Thread tid takes items tid, tid + B, ...: item j is features V q ..
+/// V q + V - 1 (q = j % G, G = F / V, V as the packing kernel's) at every
+/// level, for the block's word j / G. Consecutive threads take consecutive
+/// features of one word, so that a warp's load of a sample is 32 V
+/// contiguous bytes, as in lgc_pack_u8, and its bits go straight to their
+/// slots instead of through the packed input array.
+void NVVMLowering::inputsFromU8(const EncodingTables &encoding, Value x,
+                                Value n, Value w0, Value tid, unsigned S,
+                                unsigned B, unsigned bits,
+                                function_ref<Value(Value, Value)> at) {
+  using P = LLVM::ICmpPredicate;
+  int64_t F = encoding.numFeatures, L = int64_t(encoding.levels.size());
+  int64_t V =
+      int64_t(abi::gpuPackU8FeaturesPerThread(uint32_t(L), uint32_t(F)));
+  int64_t G = F / V;
+  Type wordType = bits == 64 ? i64 : i32;
+  Value slots = global(kBlockInputSlots);
+  SmallVector<Value> thresholds;
+  for (float level : encoding.levels)
+    thresholds.push_back(constI64(abi::byteThreshold(level)));
+  loop(tid, constI64(G * int64_t(S)), constI64(B), [&](Value item) {
+    Value q = b.create<LLVM::URemOp>(loc, item, constI64(G));
+    Value s = b.create<LLVM::UDivOp>(loc, item, constI64(G));
+    Value f = V == 1 ? q : b.create<LLVM::MulOp>(loc, q, constI64(V));
+    Value first = b.create<LLVM::MulOp>(loc, b.create<LLVM::AddOp>(loc, w0, s),
+                                        constI64(bits));
+    // Input i has slot i + 2 (scheduleBlocks), so lanes storing the same k
+    // of consecutive q would hit slots V apart, V lanes a bank (pair): at
+    // step k thread q stores feature f + (k + q / R) % V instead (R =
+    // banks / V), which spreads the lanes of a warp's store over every
+    // bank (bench/gpu_block_banks.py: 6x8000, two words, 388 to 100
+    // wavefronts a block).
+    int64_t R = std::max<int64_t>(1, (bits == 64 ? kBankPairs : kBanks) / V);
+    Value turn = V == 1 ? Value()
+                        : b.create<LLVM::URemOp>(
+                              loc, b.create<LLVM::UDivOp>(loc, q, constI64(R)),
+                              constI64(V));
+    auto storeWords = [&](ArrayRef<Value> words) {
+      for (int64_t k = 0; k < V; ++k) {
+        // kk = (k + turn) % V, and the words of feature f + kk.
+        Value kk = constI64(k);
+        SmallVector<Value> chosen(words.begin() + k * L,
+                                  words.begin() + (k + 1) * L);
+        if (V > 1) {
+          kk = b.create<LLVM::URemOp>(
+              loc, b.create<LLVM::AddOp>(loc, turn, constI64(k)), constI64(V));
+          for (int64_t other = 0; other < V; ++other) {
+            if (other == k)
+              continue;
+            Value is = cmp(P::eq, kk, constI64(other));
+            for (int64_t j = 0; j < L; ++j)
+              chosen[j] = b.create<LLVM::SelectOp>(
+                  loc, is, words[other * L + j], chosen[j]);
+          }
+        }
+        for (int64_t j = 0; j < L; ++j) {
+          Value slot = tableAt(
+              slots,
+              b.create<LLVM::AddOp>(
+                  loc, f, b.create<LLVM::AddOp>(loc, kk, constI64(j * F))));
+          ifThen(cmp(P::ne, slot, constI64(0xffffffff)), [&] {
+            b.create<LLVM::StoreOp>(loc, chosen[j], at(slot, s), bits / 8);
+          });
+        }
+      }
+    };
+    Value zeroWord = bits == 64 ? constI64(0) : constI32(0);
+    // Whole words (all but the last) read their samples at constant
+    // offsets from the first, unchecked (wholeWord); else each sample is
+    // checked against n.
+    Value full = wholeWord(x, n, first, bits, V);
+    ifThen(full,
+           [&] { storeWords(thermometerWords(encoding, x, first, f, bits)); });
+    Value partial = b.create<LLVM::XOrOp>(
+        loc, full,
+        b.create<LLVM::ConstantOp>(loc, b.getI1Type(), b.getBoolAttr(true)));
+    // The last word (or an unaligned x): its slots cleared, then each
+    // sample below n checked and its bits or'ed in one at a time, a loop
+    // rather than the fast path's unrolled one (whose loads, unrolled a
+    // second time with their checks, made ptxas spill).
+    ifThen(partial, [&] {
+      storeWords(SmallVector<Value>(V * L, zeroWord));
+      // Each input bit's slot, looked up once for all samples.
+      SmallVector<Value> slotOf;
+      for (int64_t k = 0; k < V; ++k)
+        for (int64_t j = 0; j < L; ++j)
+          slotOf.push_back(tableAt(
+              slots, b.create<LLVM::AddOp>(loc, f, constI64(j * F + k))));
+      loop(constI64(0), samplesBelow(first, n, bits), constI64(1),
+           [&](Value sample) {
+             Value row = b.create<LLVM::MulOp>(
+                 loc, b.create<LLVM::AddOp>(loc, first, sample), constI64(F));
+             Value shift =
+                 bits == 64
+                     ? sample
+                     : b.create<LLVM::TruncOp>(loc, i32, sample).getResult();
+             for (int64_t k = 0; k < V; ++k) {
+               Value value = featureByte(x, row, f, k);
+               for (int64_t j = 0; j < L; ++j) {
+                 Value slot = slotOf[k * L + j];
+                 Value on = a(cmp(P::uge, value, thresholds[j]),
+                              cmp(P::ne, slot, constI64(0xffffffff)));
+                 ifThen(on, [&] {
+                   Value p = at(slot, s);
+                   Value word =
+                       b.create<LLVM::LoadOp>(loc, wordType, p, bits / 8);
+                   Value bit = b.create<LLVM::ShlOp>(
+                       loc, bits == 64 ? constI64(1) : constI32(1), shift);
+                   b.create<LLVM::StoreOp>(loc, o(word, bit), p, bits / 8);
+                 });
+               }
+             }
+           });
+    });
+  });
+}
+
+LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
+                                     bool alongside) {
+  std::vector<GateOp> order;
+  for (unsigned k = 0; k < partition.numChunks(); ++k)
+    llvm::append_range(order, partition.chunk(k));
+  unsigned B = std::max(32u, unsigned(options.blockThreads));
+  if (B > kMaxGpuBlockThreads)
+    return mlir::emitError(net.getLoc())
+           << "block-threads must be at most " << kMaxGpuBlockThreads
+           << " (a CUDA block's limit), not " << B;
+  unsigned U = std::max(1u, unsigned(options.blockUnroll));
+  bool unrollCapped = false;
+  BlockSchedule sched = scheduleBlocks(
+      net, order, B, U, /*S=*/1, options.blockSpreadBanks, kBankPairs,
+      options.blockFuseGates, options.blockThreadRuns, /*freshSlots=*/false);
+  unsigned C = net.getClasses(), K = sched.K;
+  // Shared memory: S words of `bits` bits per slot.
+  uint64_t slots = sched.values;
+  // A gate's entry holds its slots in 16 bits each.
+  if (slots > kMaxBlockSlots) {
+    if (!alongside)
+      return mlir::emitError(net.getLoc())
+             << "the block kernel addresses at most " << kMaxBlockSlots
+             << " values live at once, this net has " << slots
+             << " (use the thread kernel)";
+    mlir::emitRemark(net.getLoc())
+        << "no block kernel beside the thread kernel: " << slots
+        << " values live at once, more than its " << kMaxBlockSlots;
+    return success();
+  }
+  unsigned S = options.blockWords, bits = options.blockWordBits;
+  if (bits != 0 && bits != 32 && bits != 64)
+    return mlir::emitError(net.getLoc())
+           << "block-word-bits must be 0, 32 or 64, not " << bits;
+  uint64_t target =
+      std::min<uint64_t>(options.blockSharedTarget, options.blockSharedLimit);
+  // 32-bit words halve a value's shared memory (and a block's samples):
+  // chosen where a 64-bit word's values exceed the limit, so that 64-bit
+  // words would leave values in global memory whatever the target, but a
+  // 32-bit word's fit it (a random 6x64,000 net: 400 and 200 KB). Values
+  // past shared memory are the slower design (docs/gpu-backend.md: 37
+  // against the thread kernel's 123 M images/s on 6x64000).
+  bool halvedToFit = bits == 0 && slots * 8 > options.blockSharedLimit &&
+                     slots * 4 <= options.blockSharedLimit;
+  if (bits == 0)
+    bits = halvedToFit ? 32 : 64;
+  uint64_t wordBytes = bits / 8;
+  if (S == 0) {
+    S = 8;
+    while (S > 1 && slots * S * wordBytes > target)
+      S /= 2;
+  }
+  if (S != 1 && S != 2 && S != 4 && S != 8)
+    return mlir::emitError(net.getLoc())
+           << "block-words must be 0, 1, 2, 4 or 8, not " << S;
+  if (bits == 32 && options.blockWordArgmax)
+    return mlir::emitError(net.getLoc())
+           << "block-word-argmax needs 64-bit words (block-word-bits=64)";
+  // Registers: ptxas fits a thread's to the blocks declared resident
+  // (.minnctapersm, below), and a round's U entries of S words keep about
+  // 2 U S values in flight, which spill where U S passes a quarter of the
+  // registers (784-3x300, eight words a block of 256 threads, 64 registers:
+  // 152 bytes spilled at U = 4, none at 2; four words at U = 4 fit). So U
+  // is at most registers / (4 S), each thread's words counted (one with
+  // interleaved words).
+  {
+    uint64_t blockBytes = std::min<uint64_t>(
+        slots * S * wordBytes,
+        std::max<uint64_t>(options.blockSharedLimit, wordBytes * S));
+    uint64_t registers = std::min<uint64_t>(
+        255, kGpuRegistersPerMultiprocessor /
+                 (residentBlocks(blockBytes, B) * llvm::alignTo(B, 32)));
+    unsigned words = options.blockInterleaveWords ? 1 : S;
+    unsigned fit = unsigned(std::max<uint64_t>(1, registers / (4 * words)));
+    if (U > fit) {
+      U = fit;
+      unrollCapped = true;
+    }
+  }
+  // The lanes shared memory serves at once, and so the banks a scheduled
+  // group of gates should spread over: 16 pairs for 8-byte accesses, 32
+  // banks for 4-byte ones.
+  unsigned banks = bits == 64 ? kBankPairs : kBanks;
+  // Interleaved words or 32-bit ones: a group's gates change, so schedule
+  // again (the number of slots does not: it is the most values live at
+  // once, whatever the order within a level).
+  bool interleave = options.blockInterleaveWords && S > 1;
+  // Slots past what a block's shared memory holds (a random 6x64,000 net
+  // has 50,000 values live at once, 400 KB a 64-bit word) live in global
+  // memory instead, in the scratch array: block-shared-target's worth of
+  // the most used slots (the lowest: freed slots are taken again first)
+  // stay in shared memory. That is where one word exceeds the target, or
+  // where the words asked for exceed the limit; 32-bit words chosen above
+  // so that the values fit may take up to the limit.
+  uint64_t room =
+      options.blockWords || halvedToFit ? options.blockSharedLimit : target;
+  bool spills = slots * S * wordBytes > room;
+  // The schedule for these words: interleaved words or 32-bit ones change
+  // the groups of gates (the most values live at once does not change:
+  // it does not depend on the order within a level). Where the values fit,
+  // results may also take fresh slots out of order for their banks (the
+  // model: 4,718 to 4,542 shared-memory wavefronts a block on 6x8000, for
+  // 100 slots more), if the slots that makes still fit.
+  bool rescheduled = false;
+  if (options.blockSpreadBanks && !spills) {
+    BlockSchedule spread = scheduleBlocks(
+        net, order, B, U, interleave ? S : 1, options.blockSpreadBanks, banks,
+        options.blockFuseGates, options.blockThreadRuns, /*freshSlots=*/true);
+    if (spread.values <= kMaxBlockSlots &&
+        spread.values * S * wordBytes <= room) {
+      sched = std::move(spread);
+      slots = sched.values;
+      rescheduled = true;
+    }
+  }
+  if (!rescheduled && (interleave || bits == 32 || unrollCapped)) {
+    sched = scheduleBlocks(net, order, B, U, interleave ? S : 1,
+                           options.blockSpreadBanks, banks,
+                           options.blockFuseGates, options.blockThreadRuns,
+                           /*freshSlots=*/false);
+    assert(sched.values == slots && "slots depend on the order in a level");
+  }
+  uint64_t cap = slots;
+  if (spills)
+    cap = std::max<uint64_t>(2, std::min(room, target) / (wordBytes * S));
+  // Interleaved words: rows of cap = banks / S (mod banks) slots put word
+  // s of slot k in bank (pair) (s * banks / S + k) % banks, so the S words
+  // of banks / S gates whose slots differ modulo banks / S take every bank
+  // once. Padded up (down where the slots spill) unless that breaks the
+  // limit.
+  if (interleave) {
+    uint64_t want = banks / S;
+    uint64_t up = cap + (want + banks - cap % banks) % banks;
+    uint64_t down = up >= banks ? up - banks : 0;
+    if (up != cap && !spills && up * S * wordBytes <= options.blockSharedLimit)
+      cap = up;
+    else if (up != cap && spills && down >= 2)
+      cap = down;
+  }
+  uint64_t overflow = spills ? slots - cap : 0, bytes = cap * S * wordBytes;
+  // Beside the thread kernel, the block kernel is for launches too small
+  // to fill the GPU with threads; with values in global memory it is the
+  // slower design at any size (docs/gpu-backend.md), so it stays out.
+  if (alongside && overflow) {
+    mlir::emitRemark(net.getLoc())
+        << "no block kernel beside the thread kernel: " << overflow << " of "
+        << slots << " values do not fit " << room << " bytes of shared memory";
+    return success();
+  }
+  unsigned L = sched.levels(), R = unsigned(sched.reductions.size()),
+           phases = L + R + 2;
+  // Blocks per multiprocessor (residentBlocks), declared to ptxas, which
+  // otherwise fits the registers to one block: a word of 6x8000 (55 KB,
+  // four blocks by shared memory) then took 128 registers a thread, so
+  // only two blocks of 256 threads were resident; with 64, four (on an H200 its
+  // lgc_net ran 714 instead of 603 M images/s).
+  unsigned resident = residentBlocks(bytes, B);
+
+  EncodingTables encoding = encodingTables(net);
+  SmallVector<int32_t> shape =
+      shapeTable(net, partition, encoding, /*vectorWords=*/1);
+  shape[abi::kScratchSlots] = int32_t(overflow);
+  shape[abi::kGpuBlockWords] = int32_t(S);
+  shape[abi::kGpuWordBits] = int32_t(bits);
+  shape[abi::kGpuBlockThreads] = int32_t(B);
+  shape[abi::kGpuSharedBytes] = int32_t(bytes);
+  shape[abi::kGpuBlockPhases] = int32_t(phases);
+  if (alongside)
+    createConstantArray(b, loc, abi::kBlockShapeSymbol, shape, globalSpace);
+  else
+    globals(encoding, shape);
+  auto table = [&](StringRef name, auto values) {
+    if (values.empty())
+      values.push_back(0);
+    return createConstantArray(b, loc, name, llvm::ArrayRef(values),
+                               globalSpace);
+  };
+  table("__lgc_gen_block_inputs", sched.inputs);
+  if (options.blockU8 && !encoding.levels.empty()) {
+    // The u8 kernel's phase 0 makes every input bit: the slot of each, or
+    // -1 where the net does not read it.
+    std::vector<int32_t> slotOf(net.getNumInputs(), -1);
+    for (size_t i = 0; i + 1 < sched.inputs.size(); i += 2)
+      slotOf[sched.inputs[i]] = sched.inputs[i + 1];
+    table(kBlockInputSlots, slotOf);
+  }
+  table("__lgc_gen_block_gates", sched.gates);
+  table("__lgc_gen_block_levels", sched.levelStarts);
+  // Fused entries are two i64 each, loaded as one 16-byte vector.
+  for (unsigned k = 1; k <= 2; ++k) {
+    if (sched.trees[k - 1].empty())
+      continue;
+    std::string name = ("__lgc_gen_block_trees" + Twine(k)).str();
+    table(name, sched.trees[k - 1]).setAlignment(16);
+    table(name + "_levels", sched.treeStarts[k - 1]);
+  }
+  for (unsigned r = 0; r < R; ++r) {
+    table(("__lgc_gen_block_reduce" + Twine(r) + "_in").str(),
+          sched.reductions[r].in);
+    table(("__lgc_gen_block_reduce" + Twine(r) + "_out").str(),
+          sched.reductions[r].out);
+    const BlockSchedule::Reduction &red = sched.reductions[r];
+    if (!red.ones.empty())
+      table(("__lgc_gen_block_reduce" + Twine(r) + "_ones").str(), red.ones);
+    // Not read by the kernel (its loops have these as constants): the
+    // reduction's shape, for tools that replay the tables.
+    table(("__lgc_gen_block_reduce" + Twine(r) + "_shape").str(),
+          std::vector<int32_t>{int32_t(red.F), int32_t(red.kIn),
+                               int32_t(red.kOut), int32_t(red.groups)});
+  }
+  unsigned sharedSpace = hostMode ? 0 : 3;
+  Type sharedPtr = LLVM::LLVMPointerType::get(b.getContext(), sharedSpace);
+
+  // Phase 0 straight from 8-bit features (the u8 kernel): where the
+  // encoding is a thermometer, whose features the packing kernel reads
+  // coalesced; a block's reads of them then replace its copy of the packed
+  // rows, and the packing kernel's pass over the pixels and its output go.
+  bool fromU8 = options.blockU8 && !encoding.levels.empty();
+  auto linkage = hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal;
+  // The phase function, or with `u8` its phase 0 from 8-bit features
+  // instead of packed input bits: __lgc_gpu_block_inputs_u8(x, n, scratch,
+  // shared, block, tid).
+  auto phaseFunction = [&](bool u8) {
+    OpBuilder::InsertionGuard guard(b);
+    LLVM::LLVMFuncOp fn;
+    Value in, pixels, samples, scratch, planes, classes, shared, block, tid,
+        phase;
+    if (u8) {
+      fn = function(abi::kGpuBlockInputsU8Function,
+                    {ptr, i64, ptr, sharedPtr, i64, i64}, linkage);
+      auto args = fn.getBody().front().getArguments();
+      pixels = args[0], samples = args[1], scratch = args[2], shared = args[3],
+      block = args[4], tid = args[5];
+    } else {
+      fn = function(abi::kGpuBlockPhaseFunction,
+                    {ptr, ptr, ptr, ptr, sharedPtr, i64, i64, i64}, linkage);
+      auto args = fn.getBody().front().getArguments();
+      in = args[0], scratch = args[1], planes = args[2], classes = args[3],
+      shared = args[4], block = args[5], tid = args[6], phase = args[7];
+    }
+    // Beside the thread kernel the module is assembled in relocatable
+    // parts, where ptxas keeps the call (16 bytes of stack at 24 registers
+    // on 6x8000), and with the u8 kernel two kernels call it: LLVM inlines
+    // it instead.
+    if ((alongside || fromU8) && !hostMode)
+      fn.setPassthroughAttr(b.getArrayAttr(
+          {b.getStringAttr("nounwind"), b.getStringAttr("alwaysinline")}));
+    // The block's words w0 .. w0 + S - 1, of `bits` bits: with 32, word
+    // h is half h % 2 of the arrays' 64-bit word h / 2 (little-endian:
+    // half 0 the low bits, samples 64 (h / 2) .. + 31).
+    Type wordType = bits == 64 ? i64 : i32;
+    Value w0 = b.create<LLVM::MulOp>(loc, block, constI64(S));
+    Value a0 = bits == 64
+                   ? w0
+                   : b.create<LLVM::LShrOp>(loc, w0, constI64(1)).getResult();
+    Value tileFirst = b.create<LLVM::MulOp>(
+        loc, b.create<LLVM::UDivOp>(loc, a0, constI64(abi::kGpuTileWords)),
+        constI64(abi::kGpuTileWords));
+    Value lane0 = b.create<LLVM::URemOp>(loc, a0, constI64(abi::kGpuTileWords));
+    Value step = constI64(B);
+    using P = LLVM::ICmpPredicate;
+    // Row `row` of the block's word s in a tile-major array of `rows` rows
+    // (a block's words lie in one tile).
+    auto rowOf = [&](Value array, int64_t rows, Value row, Value s) -> Value {
+      // The 64-bit word's lane in the tile, lane0 + s; for 32-bit words
+      // lane0 + r / 2 and half r % 2, r = w0 % 2 + s.
+      Value off = s, half;
+      if (bits == 32) {
+        Value r = b.create<LLVM::AddOp>(loc, a(w0, constI64(1)), s);
+        off = b.create<LLVM::LShrOp>(loc, r, constI64(1));
+        half = a(r, constI64(1));
+      }
+      Value lane = b.create<LLVM::AddOp>(loc, lane0, off);
+      Value at = b.create<LLVM::AddOp>(
+          loc,
+          b.create<LLVM::AddOp>(
+              loc, b.create<LLVM::MulOp>(loc, tileFirst, constI64(rows)),
+              b.create<LLVM::MulOp>(loc, row, constI64(abi::kGpuTileWords))),
+          lane);
+      Value word = b.create<LLVM::GEPOp>(loc, ptr, i64, array, ValueRange{at});
+      if (!half)
+        return word;
+      return b.create<LLVM::GEPOp>(loc, ptr, i32, word, ValueRange{half});
+    };
+    Value sharedGeneric =
+        overflow && !hostMode
+            ? b.create<LLVM::AddrSpaceCastOp>(loc, ptr, shared).getResult()
+            : shared;
+    // Word s of slot k: in shared memory, or past `cap` in the scratch
+    // array (then through a generic pointer to either).
+    // Shared memory is word-major (word s of slot k at s * cap + k): the
+    // slots a warp reads for one word then spread over all 32 banks, where
+    // slot-major (k * S + s) used 32 / S of them (bench/gpu_block_banks.py,
+    // 6x8000, two words, gates in the net's order: 4.85 instead of 7.06
+    // wavefronts per warp access).
+    auto sh = [&](Value k, Value s) -> Value {
+      Value at = b.create<LLVM::AddOp>(
+          loc, b.create<LLVM::MulOp>(loc, s, constI64(int64_t(cap))), k);
+      if (!overflow)
+        return b.create<LLVM::GEPOp>(loc, sharedPtr, wordType, shared,
+                                     ValueRange{at});
+      Value inShared = b.create<LLVM::GEPOp>(loc, ptr, wordType, sharedGeneric,
+                                             ValueRange{at});
+      Value inScratch =
+          rowOf(scratch, int64_t(overflow),
+                b.create<LLVM::SubOp>(loc, k, constI64(int64_t(cap))), s);
+      return b.create<LLVM::SelectOp>(
+          loc, cmp(LLVM::ICmpPredicate::ult, k, constI64(int64_t(cap))),
+          inShared, inScratch);
+    };
+    unsigned align = bits / 8;
+    auto load = [&](Value k, Value s) -> Value {
+      return b.create<LLVM::LoadOp>(loc, wordType, sh(k, s), align);
+    };
+    auto store = [&](Value v, Value k, Value s) {
+      b.create<LLVM::StoreOp>(loc, v, sh(k, s), align);
+    };
+    Value zero = constI64(0);
+    Value zeroWord = bits == 64 ? zeros() : constI32(0);
+    Value onesWord = bits == 64 ? ones() : constI32(-1);
+
+    auto constants = [&] {
+      ifThen(cmp(P::eq, tid, zero), [&] {
+        for (unsigned s = 0; s < S; ++s) {
+          store(zeroWord, constI64(0), constI64(s));
+          store(onesWord, constI64(1), constI64(s));
+        }
+      });
+    };
+    if (u8) {
+      constants();
+      inputsFromU8(encoding, pixels, samples, w0, tid, S, B, bits,
+                   [&](Value k, Value s) { return sh(k, s); });
+      b.create<LLVM::ReturnOp>(loc, ValueRange{});
+      return fn;
+    }
+
+    // Phase 0: the constants and the inputs read.
+    ifThen(cmp(P::eq, phase, zero), [&] {
+      constants();
+      Value inTable = global("__lgc_gen_block_inputs");
+      loop(tid, constI64(int64_t(sched.inputs.size() / 2)), step, [&](Value i) {
+        Value two = b.create<LLVM::MulOp>(loc, i, constI64(2));
+        Value input = tableAt(inTable, two);
+        Value k =
+            tableAt(inTable, b.create<LLVM::AddOp>(loc, two, constI64(1)));
+        // The block's S words of a row are contiguous and aligned to
+        // their size (its first word is a multiple of S): loaded 16 bytes
+        // at a time, not a word at a time, so that a warp's load touches
+        // each line of 128 bytes once for up to 16 bytes of the block.
+        unsigned rowBytes = S * bits / 8;
+        if (rowBytes < 8) {
+          store(b.create<LLVM::LoadOp>(
+                    loc, wordType,
+                    rowOf(in, net.getNumInputs(), input, constI64(0)), align),
+                k, constI64(0));
+          return;
+        }
+        unsigned loadBytes = std::min(16u, rowBytes);
+        unsigned perLoad = loadBytes * 8 / bits;
+        Type loadType =
+            loadBytes == 16 ? LLVM::getFixedVectorType(i64, 2) : Type(i64);
+        for (unsigned j = 0; j < S; j += perLoad) {
+          Value v = b.create<LLVM::LoadOp>(
+              loc, loadType, rowOf(in, net.getNumInputs(), input, constI64(j)),
+              loadBytes);
+          for (unsigned w = 0; w < perLoad; ++w) {
+            // Word w of the load: 64-bit element w * bits / 64, and for
+            // 32-bit words its half w % 2 (little-endian: 0 the low).
+            Value element = v;
+            if (loadBytes == 16)
+              element = b.create<LLVM::ExtractElementOp>(
+                  loc, v, constI32(int32_t(w * bits / 64)));
+            Value word = element;
+            if (bits == 32)
+              word = b.create<LLVM::TruncOp>(
+                  loc, i32,
+                  w % 2 ? b.create<LLVM::LShrOp>(loc, element, constI64(32))
+                              .getResult()
+                        : element);
+            store(word, k, constI64(j + w));
+          }
+        }
+      });
+    });
+
+    // Phases 1 .. L: one level, its gates spread over the threads.
+    Value isLevel = b.create<LLVM::AndOp>(loc, cmp(P::sge, phase, constI64(1)),
+                                          cmp(P::sle, phase, constI64(L)));
+    ifThen(isLevel, [&] {
+      Value level = b.create<LLVM::SubOp>(loc, phase, constI64(1));
+      // Each thread takes U entries per round, G apart (G = B, or B / S
+      // with interleaved words, where thread t evaluates word t % S of the
+      // entries of thread t / S): a warp's load of one of them is 32
+      // consecutive entries, 256 contiguous bytes of the table. (U
+      // consecutive entries a thread, the earlier mapping, made each load
+      // touch 32 sectors for 8 bytes each; block-thread-runs keeps it.)
+      // All their loads before any store: U independent chains to hide
+      // the latency of the table and of shared memory. An entry of a level
+      // never reads a result of its own level, so the order of the stores
+      // is free; entries past the level's end read the last entry and
+      // store nothing.
+      Value gateThread = tid;
+      SmallVector<Value> words;
+      if (interleave) {
+        gateThread = b.create<LLVM::UDivOp>(loc, tid, constI64(S));
+        words.push_back(b.create<LLVM::URemOp>(loc, tid, constI64(S)));
+      } else {
+        for (unsigned s = 0; s < S; ++s)
+          words.push_back(constI64(s));
+      }
+      int64_t G = int64_t(interleave ? B / S : B), roundGates = G * U;
+      bool runs = options.blockThreadRuns;
+      // mux(sel, p, q) = sel ? p : q, bitwise (one LOP3 per 32 bits).
+      auto mux = [&](Value sel, Value p, Value q) {
+        return x(q, a(sel, x(p, q)));
+      };
+      // The loop over a level's entries of `kind` fused operands: plain
+      // gates (one i64), or gates with one or two operands evaluated in
+      // the entry (two i64, one 16-byte load).
+      auto entries = [&](unsigned kind, StringRef tableName,
+                         StringRef levelsName) {
+        Value levels = global(levelsName);
+        Value gates = global(tableName);
+        Value first = tableAt(levels, level);
+        Value end = tableAt(levels, phase);
+        Value last = b.create<LLVM::SubOp>(loc, end, constI64(1));
+        Value start = b.create<LLVM::AddOp>(
+            loc, first,
+            runs ? b.create<LLVM::MulOp>(loc, gateThread, constI64(U))
+                       .getResult()
+                 : gateThread);
+        // Threads past the last whole set of S words evaluate nothing.
+        if (interleave && B % S)
+          start = b.create<LLVM::SelectOp>(
+              loc, cmp(P::ult, tid, constI64(int64_t(B / S * S))), start, end);
+        Type pairType = LLVM::getFixedVectorType(i64, 2);
+        loop(start, end, constI64(roundGates), [&](Value e) {
+          SmallVector<Value> valid(U), kr(U);
+          SmallVector<SmallVector<Value>> results(U);
+          for (unsigned u = 0; u < U; ++u) {
+            Value at =
+                b.create<LLVM::AddOp>(loc, e, constI64(runs ? u : u * G));
+            if (u > 0) {
+              valid[u] = cmp(P::slt, at, end);
+              at = b.create<LLVM::SelectOp>(loc, valid[u], at, last);
+            }
+            Value entry, more;
+            if (kind == 0) {
+              entry = tableLoad(i64, gates, at, 8);
+            } else {
+              Value pair = tableLoad(pairType, gates, at, 16);
+              entry = b.create<LLVM::ExtractElementOp>(loc, pair, constI32(0));
+              more = b.create<LLVM::ExtractElementOp>(loc, pair, constI32(1));
+            }
+            // The fields in 32-bit halves (a 64-bit shift or mask is two
+            // instructions on the GPU), widened where an address needs
+            // them.
+            Value lo = b.create<LLVM::TruncOp>(loc, i32, entry);
+            Value hi = b.create<LLVM::TruncOp>(
+                loc, i32, b.create<LLVM::LShrOp>(loc, entry, constI64(32)));
+            auto wide = [&](Value v32) {
+              return b.create<LLVM::ZExtOp>(loc, i64, v32).getResult();
+            };
+            Value low = constI32(0xffff);
+            SmallVector<Value, 4> leaves = {
+                wide(a(lo, low)),
+                wide(b.create<LLVM::LShrOp>(loc, lo, constI32(16)))};
+            if (kind > 0) {
+              Value lo2 = b.create<LLVM::TruncOp>(loc, i32, more);
+              leaves.push_back(wide(a(lo2, low)));
+              if (kind == 2)
+                leaves.push_back(
+                    wide(b.create<LLVM::LShrOp>(loc, lo2, constI32(16))));
+            }
+            kr[u] = wide(a(hi, low));
+            // Truth table t's minterm masks: all ones where it (bits 16 +
+            // 4 t .. 19 + 4 t of hi) has a 1: the bit shifted to the top,
+            // then arithmetically down.
+            auto masks = [&](unsigned t) {
+              std::array<Value, 4> m;
+              for (unsigned xy = 0; xy < 4; ++xy) {
+                Value top =
+                    b.create<LLVM::ShlOp>(loc, hi, constI32(15 - 4 * t - xy));
+                m[xy] = b.create<LLVM::AShrOp>(loc, top, constI32(31));
+                if (bits == 64)
+                  m[xy] = b.create<LLVM::SExtOp>(loc, i64, m[xy]);
+              }
+              return m;
+            };
+            SmallVector<std::array<Value, 4>, 3> m;
+            for (unsigned t = 0; t <= kind; ++t)
+              m.push_back(masks(t));
+            auto gate = [&](const std::array<Value, 4> &t, Value va, Value vb) {
+              return mux(va, mux(vb, t[3], t[2]), mux(vb, t[1], t[0]));
+            };
+            for (Value s : words) {
+              SmallVector<Value, 4> v;
+              for (Value k : leaves)
+                v.push_back(load(k, s));
+              // The fused operands' values in registers, then the root's.
+              Value ra = kind ? gate(m[1], v[0], v[1]) : v[0];
+              Value rb = kind == 2   ? gate(m[2], v[2], v[3])
+                         : kind == 1 ? v[2]
+                                     : v[1];
+              results[u].push_back(gate(m[0], ra, rb));
+            }
+          }
+          for (unsigned u = 0; u < U; ++u) {
+            auto stores = [&] {
+              for (auto [s, result] : llvm::zip(words, results[u]))
+                store(result, kr[u], s);
+            };
+            if (u == 0)
+              stores();
+            else
+              ifThen(valid[u], stores);
+          }
+        });
+      };
+      entries(0, "__lgc_gen_block_gates", "__lgc_gen_block_levels");
+      for (unsigned k = 1; k <= 2; ++k)
+        if (!sched.trees[k - 1].empty())
+          entries(k, ("__lgc_gen_block_trees" + Twine(k)).str(),
+                  ("__lgc_gen_block_trees" + Twine(k) + "_levels").str());
+    });
+
+    // Phases L + 1 .. L + R: the count's reductions, a thread per group
+    // and word; the last one's counts are the classes', also stored to the
+    // planes array.
+    for (unsigned r = 0; r < R; ++r) {
+      const BlockSchedule::Reduction &red = sched.reductions[r];
+      ifThen(cmp(P::eq, phase, constI64(L + 1 + r)), [&] {
+        Value in = global(("__lgc_gen_block_reduce" + Twine(r) + "_in").str());
+        Value out =
+            global(("__lgc_gen_block_reduce" + Twine(r) + "_out").str());
+        // Consecutive threads take consecutive groups of one word (the
+        // groups padded to whole warps, the threads past them idle), so
+        // that every access's lanes read the slots the schedule spread
+        // over the banks for those groups, in the same word.
+        int64_t CG = int64_t(C) * red.groups, rows = llvm::alignTo(CG, 32);
+        loop(tid, constI64(rows * S), step, [&](Value j) {
+          Value cg = b.create<LLVM::URemOp>(loc, j, constI64(rows));
+          Value s = b.create<LLVM::UDivOp>(loc, j, constI64(rows));
+          ifThen(cmp(P::ult, cg, constI64(CG)), [&] {
+            Value in0 =
+                b.create<LLVM::MulOp>(loc, cg, constI64(red.F * red.kIn));
+            Counter counter(*this, red.kOut, zeroWord);
+            // The group's constant 1s: bit j of their number, all ones or
+            // none, at weight 2^j.
+            if (!red.ones.empty()) {
+              Value n = tableAt(
+                  global(("__lgc_gen_block_reduce" + Twine(r) + "_ones").str()),
+                  cg);
+              for (unsigned j = 0; j < red.kOut; ++j) {
+                Value bit = cmp(
+                    P::ne,
+                    a(b.create<LLVM::LShrOp>(loc, n, constI64(j)), constI64(1)),
+                    zero);
+                counter.add(
+                    j, b.create<LLVM::SelectOp>(loc, bit, onesWord, zeroWord));
+              }
+            }
+            for (unsigned i = 0; i < red.F; ++i)
+              for (unsigned w = 0; w < red.kIn; ++w)
+                counter.add(w, load(tableAt(in, b.create<LLVM::AddOp>(
+                                                    loc, in0,
+                                                    constI64(i * red.kIn + w))),
+                                    s));
+            SmallVector<Value> sum = counter.planes();
+            Value out0 = b.create<LLVM::MulOp>(loc, cg, constI64(red.kOut));
+            for (unsigned w = 0; w < red.kOut; ++w) {
+              Value row = b.create<LLVM::AddOp>(loc, out0, constI64(w));
+              store(sum[w], tableAt(out, row), s);
+              // The last reduction: one group per class, row c * K + w.
+              if (r + 1 == R)
+                b.create<LLVM::StoreOp>(
+                    loc, sum[w], rowOf(planes, int64_t(C) * K, row, s), align);
+            }
+          });
+        });
+      });
+    }
+
+    // Phase L + R + 1: the argmax. A thread per word runs the bit-sliced
+    // argmax over all 64 samples (block-word-argmax, the earlier form):
+    // about 2,200 dependent instructions on 6x8000 while the rest of the
+    // block waits at the barrier. By default a thread per sample instead
+    // gathers its K-bit count of each class from the planes (32-bit loads
+    // of the half holding its bit; the planes' slots are constants) and
+    // keeps the first largest: C x K loads and a few operations each, for
+    // 64 x S threads at once.
+    ifThen(cmp(P::eq, phase, constI64(L + R + 1)), [&] {
+      const std::vector<int32_t> &finalSlots = sched.reductions[R - 1].out;
+      if (options.blockWordArgmax) {
+        ifThen(cmp(P::ult, tid, constI64(S)), [&] {
+          Value t = b.create<LLVM::AddOp>(loc, w0, tid);
+          Value finals =
+              global(("__lgc_gen_block_reduce" + Twine(R - 1) + "_out").str());
+          argmax(
+              [&](unsigned c, unsigned w) {
+                return load(tableAt(finals, constI64(int64_t(c * K + w))), tid);
+              },
+              classes, t, K);
+        });
+        return;
+      }
+      loop(tid, constI64(int64_t(bits) * S), step, [&](Value j) {
+        Value s = b.create<LLVM::UDivOp>(loc, j, constI64(bits));
+        Value bit = b.create<LLVM::URemOp>(loc, j, constI64(bits));
+        // A 64-bit word's plane is two 32-bit halves (little-endian): the
+        // one holding the sample's bit, and the bit's place in it.
+        Value half =
+            bits == 64
+                ? b.create<LLVM::LShrOp>(loc, bit, constI64(5)).getResult()
+                : Value();
+        Value shift = b.create<LLVM::TruncOp>(loc, i32, a(bit, constI64(31)));
+        Value best, cls;
+        for (unsigned c = 0; c < C; ++c) {
+          Value count = constI32(0);
+          for (unsigned w = 0; w < K; ++w) {
+            Value at = sh(constI64(finalSlots[c * K + w]), s);
+            if (half)
+              at = b.create<LLVM::GEPOp>(loc, at.getType(), i32, at,
+                                         ValueRange{half});
+            Value v = b.create<LLVM::LoadOp>(loc, i32, at, 4);
+            Value one = a(b.create<LLVM::LShrOp>(loc, v, shift).getResult(),
+                          constI32(1));
+            count = o(count, b.create<LLVM::ShlOp>(loc, one, constI32(w)));
+          }
+          if (c == 0) {
+            best = count;
+            cls = constI32(0);
+            continue;
+          }
+          // Strictly greater keeps the lowest class on ties.
+          Value gt = cmp(P::ugt, count, best);
+          best = b.create<LLVM::SelectOp>(loc, gt, count, best);
+          cls = b.create<LLVM::SelectOp>(loc, gt, constI32(c), cls);
+        }
+        Value sample = b.create<LLVM::AddOp>(
+            loc,
+            b.create<LLVM::MulOp>(loc, b.create<LLVM::AddOp>(loc, w0, s),
+                                  constI64(bits)),
+            bit);
+        b.create<LLVM::StoreOp>(
+            loc, cls,
+            b.create<LLVM::GEPOp>(loc, ptr, i32, classes, ValueRange{sample}),
+            4);
+      });
+    });
+    b.create<LLVM::ReturnOp>(loc, ValueRange{});
+    return fn;
+  };
+  LLVM::LLVMFuncOp phaseFn = phaseFunction(/*u8=*/false);
+  LLVM::LLVMFuncOp inputsU8Fn;
+  if (fromU8)
+    inputsU8Fn = phaseFunction(/*u8=*/true);
+
+  LLVM::LLVMFuncOp packU8, packBits;
+  if (!alongside)
+    std::tie(packU8, packBits) = packFunctions(encoding);
+  if (hostMode)
+    return success();
+  // Dynamic shared memory: the launch gives its size.
+  b.create<LLVM::GlobalOp>(loc, LLVM::LLVMArrayType::get(i64, 0),
+                           /*isConstant=*/false, LLVM::Linkage::External,
+                           "__lgc_block_shared", Attribute(),
+                           /*alignment=*/16, sharedSpace);
+  // A block's phases in order, a barrier after each: phase 0 by
+  // inputsU8Fn from (x, n) where `u8` (args x, n, scratch, planes,
+  // classes, words), else by the phase function from the packed input
+  // (args in, scratch, planes, classes, words).
+  auto blockBody = [&](ArrayRef<BlockArgument> args, bool u8) {
+    unsigned at = u8 ? 1 : 0;
+    Value in =
+        u8 ? b.create<LLVM::ZeroOp>(loc, ptr).getResult() : Value(args[0]);
+    Value scratch = args[at + 1], planes = args[at + 2], classes = args[at + 3];
+    Value tid =
+        b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::ThreadIdXOp>(loc, i32));
+    Value bid =
+        b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
+    Value shared =
+        b.create<LLVM::AddressOfOp>(loc, sharedPtr, "__lgc_block_shared");
+    // The grid is exact (gpuBlockGrid); a block past it leaves before
+    // any barrier, as a whole.
+    Value first = b.create<LLVM::MulOp>(loc, bid, constI64(S));
+    Value words = args[at + 4];
+    if (bits == 32)
+      words = b.create<LLVM::MulOp>(loc, words, constI64(2));
+    Value inRange = cmp(LLVM::ICmpPredicate::ult, first, words);
+    ifThen(inRange, [&] {
+      if (u8) {
+        b.create<LLVM::CallOp>(
+            loc, inputsU8Fn,
+            ValueRange{args[0], args[1], scratch, shared, bid, tid});
+        b.create<NVVM::Barrier0Op>(loc);
+      }
+      loop(constI64(u8 ? 1 : 0), constI64(phases), constI64(1), [&](Value p) {
+        b.create<LLVM::CallOp>(
+            loc, phaseFn,
+            ValueRange{in, scratch, planes, classes, shared, bid, tid, p});
+        b.create<NVVM::Barrier0Op>(loc);
+      });
+    });
+  };
+  kernels(
+      LLVM::LLVMFuncOp(), packU8,
+      int64_t(
+          abi::gpuPackU8Rows(reinterpret_cast<const uint32_t *>(shape.data()))),
+      packBits, [&](ArrayRef<BlockArgument> args) { blockBody(args, false); },
+      alongside ? abi::kNetBlockKernel : abi::kNetKernel, B, resident);
+  if (inputsU8Fn) {
+    OpBuilder::InsertionGuard guard(b);
+    LLVM::LLVMFuncOp fn =
+        function(alongside ? abi::kNetBlockU8Kernel : abi::kNetU8Kernel,
+                 {ptr, i64, ptr, ptr, ptr, i64}, LLVM::Linkage::External);
+    fn->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), b.getUnitAttr());
+    fn->setAttr(NVVM::NVVMDialect::getMaxntidAttrName(),
+                b.getDenseI32ArrayAttr({int32_t(B), 1, 1}));
+    if (resident > 1)
+      fn->setAttr(NVVM::NVVMDialect::getMinctasmAttrName(),
+                  b.getI32IntegerAttr(int32_t(resident)));
+    blockBody(llvm::to_vector(fn.getBody().front().getArguments()), true);
+    b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  }
+  return success();
+}

@@ -1,0 +1,297 @@
+//===- NVVMLowering.h - The GPU lowering's emitter -----------*- C++ -*-===//
+//
+// Part of lgc. The class that emits a net's GPU module (LGNToNVVM.cpp: the
+// shared helpers, the thread kernel and the pass; Packing.cpp: the packing
+// kernels and the thermometer compare the block kernel's u8 form shares;
+// BlockKernel.cpp: the block kernel, from the schedule of BlockSchedule.h).
+// Private to the LGNToNVVM conversion.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_LIB_CONVERSION_LGNTONVVM_NVVMLOWERING_H
+#define LGC_LIB_CONVERSION_LGNTONVVM_NVVMLOWERING_H
+
+#include "lgc/Conversion/LGNToNVVM/LGNToNVVM.h"
+#include "lgc/Runtime/GeneratedABI.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+namespace lgc::nvvm {
+
+using namespace mlir;
+using namespace lgc::lgn;
+
+class NVVMLowering : public GateEmitter {
+public:
+  NVVMLowering(NetOp net, OpBuilder &b, const NetPartition &partition,
+               unsigned bitsPerFunction, bool hostMode)
+      : GateEmitter(b, net.getLoc(), partition), net(net),
+        bitsPerFunction(bitsPerFunction), hostMode(hostMode) {
+    i8 = b.getI8Type();
+    i32 = b.getI32Type();
+    i64 = b.getI64Type();
+    wordTy = i64;
+    ptr = LLVM::LLVMPointerType::get(b.getContext());
+    voidTy = LLVM::LLVMVoidType::get(b.getContext());
+    // Device globals live in the global address space on NVPTX.
+    globalSpace = hostMode ? 0 : 1;
+  }
+  /// The thread kernel, a thread per `threadBits` (64 or 32) samples;
+  /// `readOnly`: its inputs by ld.global.nc (loadInput).
+  void run(unsigned threadBits = 64, bool readOnly = true);
+  /// The block kernel instead of the thread kernel; fails (with an error at
+  /// the net) on words per block other than 0, 1, 2, 4 or 8.
+  /// `alongside`: the module already has the thread kernel (run()); the
+  /// block kernel is lgc_net_block with its own shape table, and is left
+  /// out (with a remark) where its values do not fit shared memory.
+  LogicalResult runBlock(const ConvertLGNToNVVMOptions &options,
+                         bool alongside = false);
+
+protected:
+  Value constant(bool one) override {
+    return wordTy == i32 ? constI32(one ? -1 : 0) : constI64(one ? -1 : 0);
+  }
+  Value loadInput(int64_t input) override {
+    auto load =
+        b.create<LLVM::LoadOp>(loc, wordTy, row64(inBase, input), wordBytes());
+    // No kernel writes the input array while lgc_net runs: ld.global.nc,
+    // which ptxas may also move above the function's scratch stores (a
+    // generic load it must keep behind every store through another
+    // pointer).
+    load.setInvariant(!hostMode && readOnlyInputs);
+    return load;
+  }
+  /// The gate and count functions' input base (their first argument):
+  /// through the global address space on the device, for loadInput.
+  Value inputBase(Value arg) {
+    if (hostMode || !readOnlyInputs)
+      return arg;
+    return b.create<LLVM::AddrSpaceCastOp>(
+        loc, LLVM::LLVMPointerType::get(b.getContext(), 1), arg);
+  }
+  Value loadScratch(int64_t slot) override {
+    return b.create<LLVM::LoadOp>(loc, wordTy, scratchRow(slot), wordBytes());
+  }
+  void storeScratch(Value value, int64_t slot) override {
+    b.create<LLVM::StoreOp>(loc, value, scratchRow(slot), wordBytes());
+  }
+
+private:
+  LLVM::LLVMFuncOp function(StringRef name, ArrayRef<Type> args,
+                            LLVM::Linkage linkage);
+  // Bitwise ops of the GroupSum and the argmax.
+  Value x(Value p, Value q) { return b.create<LLVM::XOrOp>(loc, p, q); }
+  Value a(Value p, Value q) { return b.create<LLVM::AndOp>(loc, p, q); }
+  Value o(Value p, Value q) { return b.create<LLVM::OrOp>(loc, p, q); }
+  Value constI64(int64_t v) {
+    return b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(v));
+  }
+  Value constI32(int32_t v) {
+    return b.create<LLVM::ConstantOp>(loc, i32, b.getI32IntegerAttr(v));
+  }
+  /// Row `row` of a thread whose tile base is `base`: element row * perRow
+  /// of type `elem` (64-bit words, 32 a row, by default).
+  Value element(Value base, int64_t row, Type elem = nullptr,
+                int64_t perRow = abi::kGpuTileWords) {
+    elem = elem ? elem : i64;
+    int64_t index = row * perRow;
+    if (index > INT32_MAX)
+      return b.create<LLVM::GEPOp>(loc, base.getType(), elem, base,
+                                   ValueRange{constI64(index)});
+    return b.create<LLVM::GEPOp>(loc, base.getType(), elem, base,
+                                 ArrayRef<LLVM::GEPArg>{int32_t(index)});
+  }
+  unsigned wordBytes() const { return wordTy == i32 ? 4 : 8; }
+  /// Row `row` of the thread whose base in an array of 64-bit words (in,
+  /// planes; halfTileBase for 32-bit words) is `base`: 256 bytes a row.
+  Value row64(Value base, int64_t row) {
+    if (wordTy == i64)
+      return element(base, row);
+    return element(base, row, i32, 2 * abi::kGpuTileWords);
+  }
+  Value loadRow(Value base, int64_t row) {
+    return b.create<LLVM::LoadOp>(loc, wordTy, row64(base, row), wordBytes());
+  }
+  /// Scratch row `slot` of this thread: an array of words of its own
+  /// width, tile-major (128 bytes a row for 32-bit words).
+  Value scratchRow(int64_t slot) { return element(scratchBase, slot, wordTy); }
+  /// Thread j's base in an array of 64-bit words of `rows` rows, for a
+  /// thread per 32-bit half word (j = 2 t + h: half h of word t).
+  Value halfTileBase(Value array, int64_t rows, Value j) {
+    Value t = b.create<LLVM::LShrOp>(loc, j, constI64(1));
+    Value h = b.create<LLVM::AndOp>(loc, j, constI64(1));
+    Value T = constI64(abi::kGpuTileWords);
+    Value word = b.create<LLVM::AddOp>(
+        loc,
+        b.create<LLVM::MulOp>(loc, b.create<LLVM::UDivOp>(loc, t, T),
+                              constI64(rows * abi::kGpuTileWords)),
+        b.create<LLVM::URemOp>(loc, t, T));
+    Value off = b.create<LLVM::AddOp>(
+        loc, b.create<LLVM::MulOp>(loc, word, constI64(2)), h);
+    return b.create<LLVM::GEPOp>(loc, ptr, i32, array, ValueRange{off});
+  }
+  /// Thread t's tile base in an array of `rows` rows: row 0 of t.
+  /// `elem`: the array's words (i64 by default).
+  Value tileBase(Value array, int64_t rows, Value t, Type elem = nullptr) {
+    Value T = constI64(abi::kGpuTileWords);
+    Value tile = b.create<LLVM::UDivOp>(loc, t, T);
+    Value lane = b.create<LLVM::URemOp>(loc, t, T);
+    Value off = b.create<LLVM::AddOp>(
+        loc,
+        b.create<LLVM::MulOp>(loc, tile, constI64(rows * abi::kGpuTileWords)),
+        lane);
+    return b.create<LLVM::GEPOp>(loc, ptr, elem ? elem : i64, array,
+                                 ValueRange{off});
+  }
+  /// A pointer to a device global, in the global address space: loads of
+  /// the gate tables' entries through it are ld.global.nc, not generic
+  /// loads after a cvta.
+  Value global(StringRef name) {
+    return b.create<LLVM::AddressOfOp>(
+        loc, LLVM::LLVMPointerType::get(b.getContext(), globalSpace), name);
+  }
+  /// Element `index` of type `type` of the constant table `table`
+  /// (global()), a load of `align` bytes; `invariant` for ld.global.nc.
+  Value tableLoad(Type type, Value table, Value index, unsigned align,
+                  bool invariant = true) {
+    Value p = b.create<LLVM::GEPOp>(loc, table.getType(), type, table,
+                                    ValueRange{index});
+    auto load = b.create<LLVM::LoadOp>(loc, type, p, align);
+    load.setInvariant(invariant);
+    return load;
+  }
+  void globals(const EncodingTables &encoding, ArrayRef<int32_t> shape);
+  SmallVector<LLVM::LLVMFuncOp> countFunctions(unsigned K);
+  void argmax(Value planes, Value classes, Value t, unsigned K);
+  /// The argmax of counts whose plane j of class c is `load(c, j)`, for
+  /// the 64 samples of word t.
+  void argmax(function_ref<Value(unsigned, unsigned)> load, Value classes,
+              Value t, unsigned K);
+  /// A carry-save counter of K planes that adds eagerly: as soon as a
+  /// column holds three bits they become one full adder's sum (kept) and
+  /// carry (passed on), so no column ever holds more than two bits and the
+  /// values live at once are O(K), however many bits are added, when each
+  /// is added as it is loaded (a tree over a whole group of the thread
+  /// kernel kept every output bit live and spilled kilobytes per thread).
+  /// The sum never needs more than K planes: nothing carries out of the
+  /// last.
+  class Counter {
+  public:
+    /// `zero`: the zero word of the values added (64 bits by default).
+    Counter(NVVMLowering &l, unsigned K, Value zero = nullptr)
+        : l(l), zero(zero), columns(K) {}
+    /// Adds `v`, whose bits weigh 2^w.
+    void add(unsigned w, Value v);
+    /// The sum, plane j of weight 2^j.
+    SmallVector<Value> planes();
+
+  private:
+    NVVMLowering &l;
+    Value zero;
+    std::vector<SmallVector<Value, 3>> columns;
+  };
+  /// Loops and branches in the current function: `body(i)` for i = start,
+  /// start + step, ... while i < end (signed), then the insertion point
+  /// after the loop; `body()` where `cond` holds.
+  void loop(Value start, Value end, Value step, function_ref<void(Value)> body);
+  /// The same with values carried from one iteration to the next: `init`
+  /// into the first, `body(i, carried)` returns the next ones; returns the
+  /// last (`init` where the loop does not run).
+  SmallVector<Value>
+  loop(Value start, Value end, Value step, ValueRange init,
+       function_ref<SmallVector<Value>(Value, ValueRange)> body);
+  void ifThen(Value cond, function_ref<void()> body);
+  Value cmp(LLVM::ICmpPredicate p, Value l, Value r) {
+    return b.create<LLVM::ICmpOp>(loc, p, l, r);
+  }
+  /// Element `index` of the i32 table `table` (global()), zero-extended,
+  /// through a generic pointer: NVPTX folds the extension into a generic
+  /// ld.u32, not into the ld.global.nc it makes of a load from a constant
+  /// global (6x8000's phase function: 132 more cvt.u64.u32, and lgc_net
+  /// 104 more SASS instructions, 1,992 against 1,888).
+  Value tableAt(Value table, Value index) {
+    if (globalSpace)
+      table = b.create<LLVM::AddrSpaceCastOp>(loc, ptr, table);
+    return b.create<LLVM::ZExtOp>(
+        loc, i64, tableLoad(i32, table, index, 4, /*invariant=*/false));
+  }
+  /// Input bit i and word t of packing thread `gid` (consecutive threads
+  /// take consecutive bits of one word), and the address of that word in
+  /// the tile-major input array.
+  std::pair<Value, Value> packThread(Value gid, Value in, Value &at);
+  /// Byte `feature` of sample first + s of x (n x features), zero-extended;
+  /// `valid` is whether the sample is below n (else sample 0 is read).
+  Value checkedSample(Value x, Value n, Value first, unsigned s,
+                      int64_t features, Value feature, Value &valid);
+  /// The samples of a word from sample `first` that are below n: n -
+  /// first, clamped to 0 .. bits.
+  Value samplesBelow(Value first, Value n, unsigned bits);
+  /// Byte f + k of the sample starting at byte `row` of x, zero-extended
+  /// (the checked paths' load: any alignment, x generic).
+  Value featureByte(Value x, Value row, Value f, int64_t k);
+  /// word | (value >= threshold [and valid]) << s.
+  Value addBit(Value word, Value value, Value threshold, Value valid,
+               unsigned s);
+  LLVM::LLVMFuncOp packU8Function(const EncodingTables &encoding);
+  LLVM::LLVMFuncOp packU8Thermometer(const EncodingTables &encoding);
+  /// Whether the thermometer fast path may read the word of `bits` samples
+  /// from sample `first`: all of them below n and, with V = 4 features a
+  /// load, x 4-byte aligned (the runtime's buffers are; a caller's device
+  /// pointer may not be); otherwise the checked path.
+  Value wholeWord(Value x, Value n, Value first, unsigned bits, int64_t V);
+  /// The thermometer words of V consecutive features f .. f + V - 1 (V as
+  /// the packing kernel's) of samples first .. first + bits - 1 (bits 64
+  /// or 32) of x (n x features), none checked against n (wholeWord): word
+  /// k L + j (`bits` wide) is level j of feature f + k, bit s sample first
+  /// + s. The pixels are read through the global address space as
+  /// invariant loads (ld.global.nc: no kernel writes x while it runs).
+  SmallVector<Value> thermometerWords(const EncodingTables &encoding, Value x,
+                                      Value first, Value f, unsigned bits);
+  LLVM::LLVMFuncOp packBitsFunction();
+  /// The block kernel's phase 0 from 8-bit features x (n x features) with
+  /// a thermometer encoding: the block's `S` words of `bits` bits, from word
+  /// w0, of every input bit the net reads, stored at `at(slot, s)` (word s
+  /// of a slot); `B` threads, this one `tid`.
+  void inputsFromU8(const EncodingTables &encoding, Value x, Value n, Value w0,
+                    Value tid, unsigned S, unsigned B, unsigned bits,
+                    function_ref<Value(Value, Value)> at);
+  /// Both packing functions (the same for either lgc_net).
+  std::pair<LLVM::LLVMFuncOp, LLVM::LLVMFuncOp>
+  packFunctions(const EncodingTables &encoding) {
+    OpBuilder::InsertionGuard guard(b);
+    LLVM::LLVMFuncOp u8 = packU8Function(encoding);
+    b.setInsertionPointToEnd(u8->getBlock());
+    return {u8, packBitsFunction()};
+  }
+  /// packU8Rows: threads per word of the u8 packing kernel.
+  /// `netBody`, where given, is lgc_net's body instead of a thread per
+  /// word calling `thread`; `netName` names that kernel, and without
+  /// packing functions only it is made. `netThreads` > 0: that kernel's
+  /// blocks have at most so many threads (PTX .maxntid), and `netBlocks` >
+  /// 1 of them should share a multiprocessor (.minnctapersm), so ptxas fits
+  /// its registers to that many threads.
+  /// `threadsPerWord`: the thread kernel's threads per 64-bit word of
+  /// samples (2 for 32-bit words).
+  void kernels(LLVM::LLVMFuncOp thread, LLVM::LLVMFuncOp packU8,
+               int64_t packU8Rows, LLVM::LLVMFuncOp packBits,
+               function_ref<void(ArrayRef<BlockArgument>)> netBody = nullptr,
+               StringRef netName = abi::kNetKernel, unsigned netThreads = 0,
+               unsigned netBlocks = 1, unsigned threadsPerWord = 1);
+
+  NetOp net;
+  unsigned bitsPerFunction;
+  bool hostMode;
+  Type i8, i32, i64, ptr, voidTy;
+  unsigned globalSpace;
+  /// The current thread's tile bases of the input and scratch arrays.
+  Value inBase, scratchBase;
+  /// The type of the thread kernel's values (i64, or i32 for 32-bit words):
+  /// constant() makes its all-ones and zeros.
+  Type wordTy;
+  /// Whether loadInput reads through the read-only path (run()).
+  bool readOnlyInputs = true;
+};
+
+} // namespace lgc::nvvm
+
+#endif // LGC_LIB_CONVERSION_LGNTONVVM_NVVMLOWERING_H

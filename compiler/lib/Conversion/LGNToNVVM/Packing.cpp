@@ -1,0 +1,343 @@
+//===- Packing.cpp - The GPU packing kernels -----------------------------===//
+//
+// Part of lgc. The packing kernels' per-thread functions (8-bit features or
+// packed bits to the tile-major input array) and the thermometer compare
+// they share with the block kernel's u8 form.
+//
+//===----------------------------------------------------------------------===//
+
+#include "NVVMLowering.h"
+
+#include "lgc/Runtime/Net.h"
+
+using namespace lgc;
+using namespace lgc::nvvm;
+
+Value NVVMLowering::checkedSample(Value x, Value n, Value first, unsigned s,
+                                  int64_t features, Value feature,
+                                  Value &valid) {
+  Value sample = b.create<LLVM::AddOp>(loc, first, constI64(s));
+  valid = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ult, sample, n);
+  // Samples past n read sample 0 (always in bounds) and are masked off.
+  Value safe = b.create<LLVM::SelectOp>(loc, valid, sample, constI64(0));
+  Value offset = b.create<LLVM::AddOp>(
+      loc, b.create<LLVM::MulOp>(loc, safe, constI64(features)), feature);
+  Value byte = b.create<LLVM::LoadOp>(
+      loc, i8, b.create<LLVM::GEPOp>(loc, ptr, i8, x, ValueRange{offset}), 1);
+  return b.create<LLVM::ZExtOp>(loc, i64, byte);
+}
+
+Value NVVMLowering::addBit(Value word, Value value, Value threshold,
+                           Value valid, unsigned s) {
+  Value on =
+      b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::uge, value, threshold);
+  if (valid)
+    on = b.create<LLVM::AndOp>(loc, valid, on);
+  Value bit = b.create<LLVM::ShlOp>(loc, b.create<LLVM::ZExtOp>(loc, i64, on),
+                                    constI64(s));
+  return b.create<LLVM::OrOp>(loc, word, bit);
+}
+
+Value NVVMLowering::wholeWord(Value x, Value n, Value first, unsigned bits,
+                              int64_t V) {
+  using P = LLVM::ICmpPredicate;
+  Value full =
+      cmp(P::ule, b.create<LLVM::AddOp>(loc, first, constI64(bits)), n);
+  if (V != 4)
+    return full;
+  Value low = b.create<LLVM::AndOp>(
+      loc, b.create<LLVM::PtrToIntOp>(loc, i64, x), constI64(3));
+  return b.create<LLVM::AndOp>(loc, full, cmp(P::eq, low, constI64(0)));
+}
+
+/// Compared four bytes at a time, in 32 bits (64-bit integer operations are
+/// two instructions each on a GPU): byte v of a 16-bit lane plus 256 - t has
+/// bit 8 set exactly where v >= t (t is 0 .. 256, byteThreshold; the sum
+/// stays below 512, so lanes never carry into each other), so bytes 0 and 2
+/// of a load are compared by an and and an add, bytes 1 and 3 by a shift
+/// more. Both lanes' bits then move to sample s's place by one shift and go
+/// into one register by one LOP3 (mask and or): bit s % 16 for feature 0
+/// (or 1), bit 16 + s % 16 for feature 2 (or 3), a register per 16
+/// samples, so a load costs about nine integer instructions for 4 features
+/// (a bit at a time, in 64 bits, took twice as many: 6x8000's lgc_pack_u8
+/// without its checked path, 1,416 SASS instructions then, 664 now), and
+/// the 16-bit pieces are put together once at the end. One feature a load
+/// (V = 1): a compare with the threshold, its 0 or 1 shifted into place
+/// (ptxas makes fewer instructions of that than of the sum's bit 8, or of a
+/// select of the bit: 592, 696 and 888 for 50 features at three levels).
+SmallVector<Value>
+NVVMLowering::thermometerWords(const EncodingTables &encoding, Value x,
+                               Value first, Value f, unsigned bits) {
+  int64_t F = encoding.numFeatures, L = int64_t(encoding.levels.size());
+  int64_t V =
+      int64_t(abi::gpuPackU8FeaturesPerThread(uint32_t(L), uint32_t(F)));
+  Type pixelPtr =
+      hostMode ? ptr : LLVM::LLVMPointerType::get(b.getContext(), 1);
+  Value pixels =
+      hostMode ? x : b.create<LLVM::AddrSpaceCastOp>(loc, pixelPtr, x);
+  Value base = b.create<LLVM::GEPOp>(
+      loc, pixelPtr, i8, pixels,
+      ValueRange{b.create<LLVM::AddOp>(
+          loc, b.create<LLVM::MulOp>(loc, first, constI64(F)), f)});
+  unsigned halves = bits / 32, quarters = bits / 16;
+  // Shifts `v` left by `by` (right where negative).
+  auto shift = [&](Value v, int by) -> Value {
+    if (by > 0)
+      return b.create<LLVM::ShlOp>(loc, v, constI32(by));
+    if (by < 0)
+      return b.create<LLVM::LShrOp>(loc, v, constI32(-by));
+    return v;
+  };
+  // V = 4: acc[(e * L + j) * quarters + q]: samples 16 q .. 16 q + 15 of
+  // level j of features e (bits 0-15) and e + 2 (bits 16-31), e = 0, 1.
+  // V = 1: acc[j * halves + h]: samples 32 h .. 32 h + 31 of level j.
+  SmallVector<Value> acc(V == 1 ? L * halves : 2 * L * quarters, constI32(0));
+  for (unsigned sample = 0; sample < bits; ++sample) {
+    Value p = b.create<LLVM::GEPOp>(
+        loc, pixelPtr, i8, base,
+        ArrayRef<LLVM::GEPArg>{int32_t(int64_t(sample) * F)});
+    auto load =
+        b.create<LLVM::LoadOp>(loc, V == 1 ? i8 : i32, p, V == 1 ? 1 : 4);
+    load.setInvariant(true);
+    if (V == 1) {
+      Value value = b.create<LLVM::ZExtOp>(loc, i32, load);
+      unsigned pos = sample % 32;
+      for (int64_t j = 0; j < L; ++j) {
+        Value on = b.create<LLVM::ICmpOp>(
+            loc, LLVM::ICmpPredicate::uge, value,
+            constI32(int32_t(abi::byteThreshold(encoding.levels[j]))));
+        Value &word = acc[j * halves + sample / 32];
+        word =
+            o(word,
+              b.create<LLVM::ShlOp>(loc, b.create<LLVM::ZExtOp>(loc, i32, on),
+                                    constI32(int32_t(pos))));
+      }
+      continue;
+    }
+    // Little-endian: byte k of the load is feature k; bytes 0 and 2 in the
+    // lanes of `lanes[0]`, 1 and 3 in those of `lanes[1]`.
+    Value lanes[2] = {a(load, constI32(0x00ff00ff)),
+                      a(b.create<LLVM::LShrOp>(loc, load, constI32(8)),
+                        constI32(0x00ff00ff))};
+    unsigned pos = sample % 16;
+    for (int64_t j = 0; j < L; ++j) {
+      int32_t c = int32_t(256 - abi::byteThreshold(encoding.levels[j]));
+      for (unsigned e = 0; e < 2; ++e) {
+        Value sum = b.create<LLVM::AddOp>(loc, lanes[e], constI32(c * 0x10001));
+        Value &pair = acc[(e * L + j) * quarters + sample / 16];
+        pair = o(pair, a(shift(sum, int(pos) - 8),
+                         constI32(int32_t(0x00010001u << pos))));
+      }
+    }
+  }
+  // words[k * L + j]'s 32-bit halves.
+  SmallVector<Value> halfWords;
+  for (int64_t k = 0; k < V; ++k)
+    for (int64_t j = 0; j < L; ++j)
+      for (unsigned h = 0; h < halves; ++h) {
+        if (V == 1) {
+          halfWords.push_back(acc[j * halves + h]);
+          continue;
+        }
+        // Quarters 2 h and 2 h + 1 of feature k: the low 16 bits of its
+        // pair registers for k < 2, the high ones for k >= 2.
+        Value lo = acc[((k % 2) * L + j) * quarters + 2 * h];
+        Value hi = acc[((k % 2) * L + j) * quarters + 2 * h + 1];
+        halfWords.push_back(
+            k < 2 ? o(a(lo, constI32(0xffff)), shift(hi, 16))
+                  : o(shift(lo, -16), a(hi, constI32(int32_t(0xffff0000u)))));
+      }
+  if (bits == 32)
+    return halfWords;
+  SmallVector<Value> words;
+  for (unsigned w = 0; w < V * L; ++w) {
+    Value low = b.create<LLVM::ZExtOp>(loc, i64, halfWords[2 * w]);
+    Value high = b.create<LLVM::ZExtOp>(loc, i64, halfWords[2 * w + 1]);
+    words.push_back(o(low, b.create<LLVM::ShlOp>(loc, high, constI64(32))));
+  }
+  return words;
+}
+
+Value NVVMLowering::samplesBelow(Value first, Value n, unsigned bits) {
+  using P = LLVM::ICmpPredicate;
+  Value last = b.create<LLVM::SelectOp>(loc, cmp(P::ult, first, n),
+                                        b.create<LLVM::SubOp>(loc, n, first),
+                                        constI64(0));
+  return b.create<LLVM::SelectOp>(loc, cmp(P::ult, last, constI64(bits)), last,
+                                  constI64(bits));
+}
+
+Value NVVMLowering::featureByte(Value x, Value row, Value f, int64_t k) {
+  Value byte = b.create<LLVM::LoadOp>(
+      loc, i8,
+      b.create<LLVM::GEPOp>(
+          loc, ptr, i8, x,
+          ValueRange{b.create<LLVM::AddOp>(
+              loc, row, b.create<LLVM::AddOp>(loc, f, constI64(k)))}),
+      1);
+  return b.create<LLVM::ZExtOp>(loc, i64, byte);
+}
+
+std::pair<Value, Value> NVVMLowering::packThread(Value gid, Value in,
+                                                 Value &at) {
+  int64_t inputs = net.getNumInputs();
+  Value i = b.create<LLVM::URemOp>(loc, gid, constI64(inputs));
+  Value t = b.create<LLVM::UDivOp>(loc, gid, constI64(inputs));
+  at = b.create<LLVM::GEPOp>(
+      loc, ptr, i64, tileBase(in, inputs, t),
+      ValueRange{b.create<LLVM::MulOp>(loc, i, constI64(abi::kGpuTileWords))});
+  return {i, t};
+}
+
+/// __lgc_gpu_pack_u8(x, n, in, words, gid): input bit i of the 64 samples of
+/// word t. Consecutive threads take consecutive bits, whose features are
+/// consecutive bytes of a sample (GeneratedABI.h), so a warp's 64 loads
+/// each read one or two 32-byte sectors of one sample instead of 32 sectors
+/// of 32 samples.
+LLVM::LLVMFuncOp NVVMLowering::packU8Function(const EncodingTables &encoding) {
+  if (!encoding.levels.empty())
+    return packU8Thermometer(encoding);
+  LLVM::LLVMFuncOp fn =
+      function(abi::kGpuPackFunction, {ptr, i64, ptr, i64, i64},
+               hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
+  auto args = fn.getBody().front().getArguments();
+  Value x = args[0], n = args[1], in = args[2], gid = args[4];
+  Value at, i, t;
+  std::tie(i, t) = packThread(gid, in, at);
+  auto loadTable = [&](StringRef name) { return tableAt(global(name), i); };
+  Value feature = loadTable(abi::kBitFeatureSymbol);
+  Value threshold = loadTable(abi::kBitThresholdU8Symbol);
+  int64_t F = encoding.numFeatures;
+  Value first = b.create<LLVM::MulOp>(loc, t, constI64(64));
+  Value word = constI64(0);
+  for (unsigned s = 0; s < 64; ++s) {
+    Value valid;
+    Value value = checkedSample(x, n, first, s, F, feature, valid);
+    word = addBit(word, value, threshold, valid, s);
+  }
+  b.create<LLVM::StoreOp>(loc, word, at, 8);
+  b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  return fn;
+}
+
+/// __lgc_gpu_pack_u8 for a thermometer encoding (and the identity, its
+/// one-level case): thread gid makes the words of all L levels of V
+/// consecutive features (V = abi::gpuPackU8FeaturesPerThread: 4 where the
+/// features come in fours, else 1) for word t (input bits j * F + f), so
+/// each sample's bytes are loaded once, consecutive threads read
+/// consecutive bytes, and the thresholds are immediates. A word whose 64
+/// samples are all below n (all but the last) reads them at constant
+/// offsets from the thread's first byte, without a bounds check per sample,
+/// and with V = 4 as one 32-bit load per sample where x is 4-byte aligned:
+/// a warp's load is then 128 contiguous bytes instead of 32. On an H200
+/// (784 features, 4M images) one byte per load packed at 1.45 TB/s, four
+/// at 2.64 TB/s (55 % of the DRAM's bandwidth).
+LLVM::LLVMFuncOp
+NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
+  LLVM::LLVMFuncOp fn =
+      function(abi::kGpuPackFunction, {ptr, i64, ptr, i64, i64},
+               hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
+  Block *entry = &fn.getBody().front();
+  auto args = entry->getArguments();
+  Value x = args[0], n = args[1], in = args[2], gid = args[4];
+  int64_t F = encoding.numFeatures, L = int64_t(encoding.levels.size());
+  int64_t V =
+      int64_t(abi::gpuPackU8FeaturesPerThread(uint32_t(L), uint32_t(F)));
+  Value q = b.create<LLVM::URemOp>(loc, gid, constI64(F / V));
+  Value t = b.create<LLVM::UDivOp>(loc, gid, constI64(F / V));
+  Value f = V == 1 ? q : b.create<LLVM::MulOp>(loc, q, constI64(V));
+  Value first = b.create<LLVM::MulOp>(loc, t, constI64(64));
+  Value full = wholeWord(x, n, first, 64, V);
+  // Words of level j of feature f + k at index k * L + j.
+  SmallVector<Type> wordTypes(V * L, i64);
+  Block *fast = b.createBlock(&fn.getBody());
+  Block *slow = b.createBlock(&fn.getBody());
+  Block *done = b.createBlock(&fn.getBody(), {}, wordTypes,
+                              SmallVector<Location>(V * L, loc));
+  b.setInsertionPointToEnd(entry);
+  b.create<LLVM::CondBrOp>(loc, full, fast, slow);
+  {
+    b.setInsertionPointToStart(fast);
+    b.create<LLVM::BrOp>(loc, thermometerWords(encoding, x, first, f, 64),
+                         done);
+  }
+  {
+    // The last word (or an unaligned x): a loop over the samples below n,
+    // a byte at a time; the samples past n stay 0. (Unrolled, with a check
+    // per sample, it made ptxas spill.)
+    b.setInsertionPointToStart(slow);
+    using P = LLVM::ICmpPredicate;
+    SmallVector<Value> words = loop(
+        constI64(0), samplesBelow(first, n, 64), constI64(1),
+        SmallVector<Value>(V * L, constI64(0)),
+        [&](Value sample, ValueRange carried) {
+          SmallVector<Value> next(carried.begin(), carried.end());
+          Value row = b.create<LLVM::MulOp>(
+              loc, b.create<LLVM::AddOp>(loc, first, sample), constI64(F));
+          for (int64_t k = 0; k < V; ++k) {
+            Value value = featureByte(x, row, f, k);
+            for (int64_t j = 0; j < L; ++j) {
+              Value on = cmp(P::uge, value,
+                             constI64(abi::byteThreshold(encoding.levels[j])));
+              next[k * L + j] =
+                  o(next[k * L + j],
+                    b.create<LLVM::ShlOp>(
+                        loc, b.create<LLVM::ZExtOp>(loc, i64, on), sample));
+            }
+          }
+          return next;
+        });
+    b.create<LLVM::BrOp>(loc, words, done);
+  }
+  b.setInsertionPointToStart(done);
+  Value base = tileBase(in, net.getNumInputs(), t);
+  for (int64_t k = 0; k < V; ++k)
+    for (int64_t j = 0; j < L; ++j) {
+      Value row = b.create<LLVM::AddOp>(loc, constI64(j * F + k), f);
+      Value at =
+          b.create<LLVM::GEPOp>(loc, ptr, i64, base,
+                                ValueRange{b.create<LLVM::MulOp>(
+                                    loc, row, constI64(abi::kGpuTileWords))});
+      b.create<LLVM::StoreOp>(loc, done->getArgument(unsigned(k * L + j)), at,
+                              8);
+    }
+  b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  return fn;
+}
+
+/// __lgc_gpu_pack_bits(bits, n, in, words, gid): word t of input bit i from
+/// the interpreter's layout (bits[t * inputs + i]), samples past n cleared,
+/// words past the last block zero.
+LLVM::LLVMFuncOp NVVMLowering::packBitsFunction() {
+  LLVM::LLVMFuncOp fn =
+      function(abi::kGpuPackBitsFunction, {ptr, i64, ptr, i64, i64},
+               hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
+  auto args = fn.getBody().front().getArguments();
+  Value bits = args[0], n = args[1], in = args[2], gid = args[4];
+  Value at;
+  auto [i, t] = packThread(gid, in, at);
+  Value first = b.create<LLVM::MulOp>(loc, t, constI64(64));
+  Value any = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ult, first, n);
+  // Blocks past the data read block 0 (always in bounds) and are cleared.
+  Value block = b.create<LLVM::SelectOp>(loc, any, t, constI64(0));
+  Value word = b.create<LLVM::LoadOp>(
+      loc, i64,
+      b.create<LLVM::GEPOp>(
+          loc, ptr, i64, bits,
+          ValueRange{b.create<LLVM::AddOp>(
+              loc,
+              b.create<LLVM::MulOp>(loc, block, constI64(net.getNumInputs())),
+              i)}),
+      8);
+  // The samples of this word below n: all 64, or the low n - first bits.
+  Value left = b.create<LLVM::SubOp>(loc, n, first);
+  Value full =
+      b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::uge, left, constI64(64));
+  Value shift = b.create<LLVM::SelectOp>(
+      loc, full, constI64(0), b.create<LLVM::SubOp>(loc, constI64(64), left));
+  Value mask = b.create<LLVM::SelectOp>(
+      loc, any, b.create<LLVM::LShrOp>(loc, ones(), shift), constI64(0));
+  b.create<LLVM::StoreOp>(loc, b.create<LLVM::AndOp>(loc, word, mask), at, 8);
+  b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  return fn;
+}
