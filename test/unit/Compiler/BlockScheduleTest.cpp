@@ -1,0 +1,224 @@
+//===- BlockScheduleTest.cpp - The block kernel's schedule ----------------===//
+//
+// Part of lgc. The tables the block kernel runs (BlockSchedule.h), run here
+// from the tables alone, phase by phase as a GPU runs them: within a phase
+// the threads' reads and writes interleave in any order, so no slot may be
+// written twice, or both read and written, in one phase. The host-mode
+// kernel tests run a block's threads one after another, where a thread's
+// write over a slot that an earlier thread of the phase read passes
+// unseen; this test checks every phase's read and write sets whole, and
+// that the tables compute the interpreter's class counts.
+//
+//===----------------------------------------------------------------------===//
+
+#include "BlockSchedule.h"
+
+#include "lgc/Compiler/LGNImportExport.h"
+#include "lgc/Conversion/GateLowering.h"
+#include "lgc/Dialect/LGN/Passes.h"
+#include "lgc/Runtime/Interpreter.h"
+
+#include "../TestUtil.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+using namespace lgc;
+using namespace lgc::nvvm;
+
+namespace {
+
+/// One slot operation of a phase: the slots it reads and writes.
+struct Access {
+  std::vector<uint32_t> reads, writes;
+};
+
+/// Failures of `phase`'s accesses: a slot written twice, or read and
+/// written, within it.
+std::string raceIn(const std::vector<Access> &phase) {
+  std::set<uint32_t> read, written;
+  for (const Access &a : phase)
+    read.insert(a.reads.begin(), a.reads.end());
+  for (const Access &a : phase)
+    for (uint32_t s : a.writes) {
+      if (!written.insert(s).second)
+        return "slot " + std::to_string(s) + " written twice";
+      if (read.count(s))
+        return "slot " + std::to_string(s) + " read and written";
+    }
+  return {};
+}
+
+/// Bitwise: table bit 2 x + y where a = x, b = y.
+uint64_t applyTable(unsigned table, uint64_t a, uint64_t b) {
+  uint64_t r = 0;
+  for (unsigned xy = 0; xy < 4; ++xy)
+    if (table >> xy & 1)
+      r |= ((xy & 2) ? a : ~a) & ((xy & 1) ? b : ~b);
+  return r;
+}
+
+/// Runs `s` over the 64 samples whose input bits are `in` (input i: word
+/// in[i]) with every phase's reads before its writes, checking each phase
+/// for races; returns the class counts, sample-major (interpret()'s
+/// layout), or an empty vector after a failed check.
+std::vector<uint32_t> runSchedule(const BlockSchedule &s, unsigned classes,
+                                  const std::vector<uint64_t> &in) {
+  std::vector<uint64_t> slot(s.values, 0);
+  slot[1] = ~uint64_t(0);
+  // Phase 0: the inputs to their slots.
+  std::vector<Access> phase;
+  for (size_t i = 0; i + 1 < s.inputs.size(); i += 2) {
+    uint32_t input = uint32_t(s.inputs[i]), at = uint32_t(s.inputs[i + 1]);
+    EXPECT_LT(at, s.values);
+    EXPECT_GE(at, 2u) << "an input in a constant's slot";
+    phase.push_back({{}, {at}});
+    slot[at] = in[input];
+  }
+  std::string race = raceIn(phase);
+  EXPECT_EQ(race, "") << "phase 0";
+  if (!race.empty())
+    return {};
+  // Levels: each entry's result from its slots' values before the level.
+  for (unsigned l = 1; l <= s.levels(); ++l) {
+    phase.clear();
+    std::vector<std::pair<uint32_t, uint64_t>> results;
+    for (int32_t e = s.levelStarts[l - 1]; e < s.levelStarts[l]; ++e) {
+      uint64_t g = uint64_t(s.gates[e]);
+      uint32_t a = g & 0xffff, b = g >> 16 & 0xffff, r = g >> 32 & 0xffff;
+      phase.push_back({{a, b}, {r}});
+      results.push_back({r, applyTable(g >> 48 & 0xf, slot[a], slot[b])});
+    }
+    for (unsigned k = 1; k <= 2; ++k) {
+      const std::vector<int32_t> &starts = s.treeStarts[k - 1];
+      if (l >= starts.size())
+        continue;
+      for (int32_t e = starts[l - 1]; e < starts[l]; ++e) {
+        uint64_t g = uint64_t(s.trees[k - 1][2 * e]),
+                 more = uint64_t(s.trees[k - 1][2 * e + 1]);
+        uint32_t leaf[4] = {uint32_t(g & 0xffff), uint32_t(g >> 16 & 0xffff),
+                            uint32_t(more & 0xffff),
+                            uint32_t(more >> 16 & 0xffff)};
+        uint32_t r = g >> 32 & 0xffff;
+        unsigned root = g >> 48 & 0xf, first = g >> 52 & 0xf,
+                 second = g >> 56 & 0xf;
+        uint64_t fa = applyTable(first, slot[leaf[0]], slot[leaf[1]]);
+        uint64_t fb = k == 2 ? applyTable(second, slot[leaf[2]], slot[leaf[3]])
+                             : slot[leaf[2]];
+        Access access{{leaf[0], leaf[1], leaf[2]}, {r}};
+        if (k == 2)
+          access.reads.push_back(leaf[3]);
+        phase.push_back(access);
+        results.push_back({r, applyTable(root, fa, fb)});
+      }
+    }
+    race = raceIn(phase);
+    EXPECT_EQ(race, "") << "level " << l;
+    if (!race.empty())
+      return {};
+    for (auto [r, v] : results)
+      slot[r] = v;
+  }
+  // The count's reductions, each a phase.
+  std::vector<std::vector<uint32_t>> counts;
+  for (const BlockSchedule::Reduction &red : s.reductions) {
+    phase.clear();
+    std::vector<std::pair<uint32_t, uint64_t>> results;
+    counts.assign(size_t(classes) * red.groups, std::vector<uint32_t>(64, 0));
+    for (size_t cg = 0; cg < counts.size(); ++cg) {
+      Access access;
+      for (unsigned i = 0; i < red.F; ++i)
+        for (unsigned w = 0; w < red.kIn; ++w) {
+          uint32_t at = uint32_t(red.in[(cg * red.F + i) * red.kIn + w]);
+          access.reads.push_back(at);
+          for (unsigned sample = 0; sample < 64; ++sample)
+            counts[cg][sample] += uint32_t(slot[at] >> sample & 1) << w;
+        }
+      if (!red.ones.empty())
+        for (uint32_t &c : counts[cg])
+          c += uint32_t(red.ones[cg]);
+      for (unsigned w = 0; w < red.kOut; ++w) {
+        uint32_t at = uint32_t(red.out[cg * red.kOut + w]);
+        access.writes.push_back(at);
+        uint64_t plane = 0;
+        for (unsigned sample = 0; sample < 64; ++sample) {
+          EXPECT_LT(counts[cg][sample], 1u << red.kOut) << "count overflows";
+          plane |= uint64_t(counts[cg][sample] >> w & 1) << sample;
+        }
+        results.push_back({at, plane});
+      }
+      phase.push_back(access);
+    }
+    race = raceIn(phase);
+    EXPECT_EQ(race, "") << "reduction";
+    if (!race.empty())
+      return {};
+    for (auto [r, v] : results)
+      slot[r] = v;
+  }
+  EXPECT_EQ(counts.size(), size_t(classes)) << "the last reduction's groups";
+  std::vector<uint32_t> out(64 * classes);
+  for (unsigned c = 0; c < classes && c < counts.size(); ++c)
+    for (unsigned sample = 0; sample < 64; ++sample)
+      out[sample * classes + c] = counts[c][sample];
+  return out;
+}
+
+struct ScheduleCase {
+  unsigned B, U, S, banks;
+  bool spread, fuse, runs, fresh;
+};
+
+TEST(BlockSchedule, PhasesAreRaceFreeAndCountAsTheInterpreter) {
+  const ScheduleCase cases[] = {
+      {256, 4, 1, kBankPairs, true, false, false, false},
+      {256, 4, 1, kBankPairs, true, false, false, true},
+      {256, 4, 1, kBankPairs, false, false, false, false},
+      {256, 4, 2, kBankPairs, true, false, false, true},
+      {256, 2, 4, kBankPairs, true, false, false, false},
+      {1024, 4, 1, kBanks, true, false, false, true},
+      {33, 3, 1, kBankPairs, true, false, false, false},
+      {256, 4, 1, kBankPairs, true, true, false, false},
+      {256, 4, 1, kBankPairs, true, true, false, true},
+      {128, 4, 1, kBankPairs, true, false, true, false},
+  };
+  for (uint64_t seed : {1, 2, 3}) {
+    // Optimised as lgc optimises it (constant outputs among them).
+    Net net = test::randomNet(96, {300, 200, 100}, 5, 0.3, seed);
+    mlir::MLIRContext context;
+    auto module = importNet(net, &context);
+    ASSERT_TRUE(module);
+    mlir::PassManager pm(&context);
+    lgn::buildDefaultPipeline(pm, lgn::PipelineOptions());
+    ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
+    lgn::NetOp op = *module->getOps<lgn::NetOp>().begin();
+    // The gates in the thread kernel's order, as the lowering takes them.
+    NetPartition partition(op, /*gatesPerFunction=*/200, /*window=*/48);
+    std::vector<lgn::GateOp> order;
+    for (unsigned k = 0; k < partition.numChunks(); ++k)
+      llvm::append_range(order, partition.chunk(k));
+    std::vector<uint64_t> words = test::randomWords(net.numInputs, 64, seed);
+    std::vector<uint32_t> want(64 * net.numClasses), classes(64);
+    interpret(net, words.data(), 64, want.data(), classes.data());
+    for (const ScheduleCase &c : cases) {
+      SCOPED_TRACE("seed " + std::to_string(seed) + " B " +
+                   std::to_string(c.B) + " U " + std::to_string(c.U) + " S " +
+                   std::to_string(c.S) + " banks " + std::to_string(c.banks) +
+                   (c.spread ? " spread" : "") + (c.fuse ? " fuse" : "") +
+                   (c.runs ? " runs" : "") + (c.fresh ? " fresh" : ""));
+      BlockSchedule s = scheduleBlocks(op, order, c.B, c.U, c.S, c.spread,
+                                       c.banks, c.fuse, c.runs, c.fresh);
+      EXPECT_GT(s.levels(), 0u);
+      if (c.fuse)
+        EXPECT_FALSE(s.trees[0].empty() && s.trees[1].empty())
+            << "nothing fused";
+      EXPECT_EQ(runSchedule(s, net.numClasses, words), want);
+    }
+  }
+}
+
+} // namespace
