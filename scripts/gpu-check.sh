@@ -10,8 +10,8 @@
 #       (glibc + driver only), nets, Fashion-MNIST test images, expected
 #       outputs, run.sh. The entries are the check nets in every kernel
 #       design, the nets with lgc's defaults and the few variants
-#       the next run is to choose among (47 entries); --sweep adds the
-#       variants around them (30 more).
+#       the next run is to choose among (48 entries); --sweep adds the
+#       variants around them (32 more).
 #   DIR/run.sh [NAME...]                on any machine with an NVIDIA GPU
 #       (sm_90: H100, H200) and its driver (no CUDA toolkit, compiler or LLVM
 #       needed): copy DIR there (scp -r, a shared disk, ...) and run it.
@@ -152,7 +152,9 @@ entry bench bench_6x64000_t32_4M bench_6x64000_t32.cubin 4000000 bench_6x64000.s
 # warp reads the S words of 16 / S gates, half the bank conflicts by
 # bench/gpu_block_banks.py), and in blocks of 1,024 threads (the rows
 # measured so far had 8 or 16 warps a multiprocessor and issued an
-# instruction in a quarter of the cycles: latency-bound).
+# instruction in a quarter of the cycles: latency-bound); suffix e: each
+# round loading its own table entries (--gpu-block-prefetch=false, the form
+# before they were loaded a round ahead), for a before/after.
 block() {
   local S=$1 U=$2 T=$3 suffix=${4:-} size=r128 extra=()
   [ "$T" != 256 ] && size=t$T
@@ -161,12 +163,14 @@ block() {
     w) extra=(--gpu-block-word-argmax) ;;
     m) extra=(--gpu-block-thread-runs) ;;
     f) extra=(--gpu-block-fuse) ;;
+    e) extra=(--gpu-block-prefetch=false) ;;
   esac
   bench "bench_6x8000_block${S}_u${U}_$size$suffix" bench_6x8000 4000000 \
     --gpu-kernel=block --gpu-block-words=$S --gpu-block-unroll=$U \
     --gpu-block-threads=$T --gpu-max-registers=128 "${extra[@]}"
 }
 block 4 4 256
+block 4 4 256 e
 block 4 4 256 i
 block 4 4 1024
 # 6x64000 in the block kernel's 32-bit words (lgc's choice for this net: all
@@ -190,9 +194,11 @@ if [ $SWEEP = 1 ]; then
   # a thread, so a warp's table load touches 8 lines of 128 bytes instead of
   # 2); f: gates read by one gate only fused into their reader's entry
   # (--gpu-block-fuse); interleaved at 2 and 8 gates a round, and in blocks
-  # of 512 and 1,024.
-  for variant in "2 4 256" "2 4 256 w" "4 4 256 w" "2 4 256 i" "4 8 256 i" \
-    "4 2 256 i" "4 4 1024 i" "4 2 1024 i" "4 1 1024 i" "4 4 512 i" \
+  # of 512 and 1,024; each round loading its own entries (e) at two words
+  # and in blocks of 1,024.
+  for variant in "2 4 256" "2 4 256 e" "4 4 1024 e" "2 4 256 w" "4 4 256 w" \
+    "2 4 256 i" "4 8 256 i" "4 2 256 i" "4 4 1024 i" "4 2 1024 i" \
+    "4 1 1024 i" "4 4 512 i" \
     "2 4 512 i" "2 4 256 m" "4 4 256 m" "4 4 1024 m" "2 4 256 f" "4 4 256 f"; do
     block $variant
   done

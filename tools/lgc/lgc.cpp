@@ -343,6 +343,13 @@ static cl::opt<bool> gpuBlockU8(
              "encoding is a thermometer (default on; "
              "--gpu-block-u8=false leaves it out)"),
     cl::init(true), cl::cat(lgcCategory));
+static cl::opt<bool> gpuBlockPrefetch(
+    "gpu-block-prefetch",
+    cl::desc("GPU block kernel: each thread loads its next round's gate "
+             "table entries while it evaluates the current round (default "
+             "on; --gpu-block-prefetch=false: each round loads its entries "
+             "first, the earlier form)"),
+    cl::init(true), cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuBlockWordBits(
     "gpu-block-word-bits",
     cl::desc("GPU block kernel: bits of its words, 64 or 32 (a value takes "
@@ -468,6 +475,7 @@ int main(int argc, char **argv) {
   opts.gpuBlockThreadRuns = gpuBlockThreadRuns;
   opts.gpuBlockWordArgmax = gpuBlockWordArgmax;
   opts.gpuBlockU8 = gpuBlockU8;
+  opts.gpuBlockPrefetch = gpuBlockPrefetch;
   if (gpuBlockWordBits.getNumOccurrences() && gpuBlockWordBits != 32 &&
       gpuBlockWordBits != 64)
     return fail("invalid --gpu-block-word-bits=" + Twine(gpuBlockWordBits) +
@@ -484,7 +492,7 @@ int main(int argc, char **argv) {
   for (const cl::Option *blockOnly : std::initializer_list<const cl::Option *>{
            &gpuBlockWords, &gpuBlockUnroll, &gpuBlockThreads, &gpuBlockShared,
            &gpuBlockInterleave, &gpuBlockWordArgmax, &gpuBlockWordBits,
-           &gpuBlockFuse, &gpuBlockThreadRuns, &gpuBlockU8})
+           &gpuBlockFuse, &gpuBlockThreadRuns, &gpuBlockU8, &gpuBlockPrefetch})
     if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
       return fail("--" + blockOnly->ArgStr +
                   " needs --gpu-kernel=block or --gpu-kernel=both");

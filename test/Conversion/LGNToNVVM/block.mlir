@@ -7,6 +7,7 @@
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-word-argmax=true" | FileCheck %s --check-prefix=WORD
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true both-kernels=true host-mode=true" | FileCheck %s --check-prefix=BOTHHOST
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-word-bits=32 block-words=1" | FileCheck %s --check-prefix=HALF
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-prefetch=false" | FileCheck %s --check-prefix=EACH
 
 // The block kernel's tables. Slots 0 and 1 are the constants, the inputs
 // read take 2-4; level 1 (%0, %1) takes 5 and 6; level 2 takes back slot
@@ -39,10 +40,41 @@
 // entries (256 threads x 2 a round: the unroll of 4 capped at 2, since 8
 // words of 2 entries' values a thread fill a quarter of the 64 registers
 // that four blocks of 256 threads leave each).
+// Its table entries are loaded a round ahead (block-prefetch): the first
+// round's two (entries start and start + 256, as 32-bit indices clamped
+// to the table's last entry, 2) before the loop, the next round's at the
+// top of each iteration, carried into the next.
 // CHECK: %[[LAST:.*]] = llvm.sub
 // CHECK-NEXT: %[[START:.*]] = llvm.add %{{.*}}, %arg6 : i64
-// CHECK-NEXT: llvm.mlir.constant(512 : i64)
-// CHECK-NEXT: llvm.br ^bb{{[0-9]+}}(%[[START]] : i64)
+// CHECK-NEXT: %[[ROUND:.*]] = llvm.mlir.constant(512 : i64)
+// CHECK-NEXT: %[[S32:.*]] = llvm.trunc %[[START]] : i64 to i32
+// CHECK: llvm.intr.umin
+// CHECK: %[[E0:.*]] = llvm.load {{.*}} invariant {{.*}} -> i64
+// CHECK-NEXT: llvm.mlir.constant(256 : i32)
+// CHECK-NEXT: llvm.add %[[S32]]
+// CHECK-NEXT: %[[MAX:.*]] = llvm.mlir.constant(2 : i32)
+// CHECK-NEXT: llvm.intr.umin({{.*}}, %[[MAX]])
+// CHECK: %[[E1:.*]] = llvm.load {{.*}} invariant {{.*}} -> i64
+// CHECK-NEXT: llvm.br ^bb{{[0-9]+}}(%[[START]], %[[E0]], %[[E1]] : i64, i64, i64)
+// CHECK: ^bb{{[0-9]+}}(%[[E:.*]]: i64, %[[F0:.*]]: i64, %{{.*}}: i64):
+// CHECK: %[[NEXT:.*]] = llvm.add %[[E]], %[[ROUND]] : i64
+// CHECK-NEXT: llvm.trunc %[[NEXT]] : i64 to i32
+// CHECK: %[[N0:.*]] = llvm.load {{.*}} invariant {{.*}} -> i64
+// CHECK: %[[N1:.*]] = llvm.load {{.*}} invariant {{.*}} -> i64
+// The current round's first entry is the carried one: its fields.
+// CHECK: llvm.trunc %[[F0]] : i64 to i32
+// CHECK: llvm.br ^bb{{[0-9]+}}(%{{.*}}, %[[N0]], %[[N1]] : i64, i64, i64)
+// Without it (block-prefetch=false), each round loads its own entries.
+// EACH-LABEL: llvm.func internal @__lgc_gpu_block_phase
+// EACH: llvm.mlir.addressof @__lgc_gen_block_levels
+// EACH: %[[LAST:.*]] = llvm.sub
+// EACH-NEXT: %[[START:.*]] = llvm.add %{{.*}}, %arg6 : i64
+// EACH-NEXT: llvm.mlir.constant(512 : i64)
+// EACH-NEXT: llvm.br ^bb{{[0-9]+}}(%[[START]] : i64)
+// EACH: ^bb{{[0-9]+}}(%[[E:.*]]: i64):
+// EACH: llvm.add %[[E]]
+// EACH-NEXT: llvm.getelementptr
+// EACH-NEXT: llvm.load {{.*}} invariant {{.*}} -> i64
 // The last phase, the argmax: a thread per sample of the 8 words (512),
 // each loading the 32-bit half that holds its bit of each plane (the
 // planes' slots constants: 3 and 7 for class 0, rows of 10 slots), class
@@ -105,7 +137,7 @@
 // INTER-NEXT: %[[IN:.*]] = llvm.icmp "ult" %arg6, %[[WHOLE]]
 // INTER-NEXT: llvm.select %[[IN]], %[[START]], %[[END]]
 // INTER-NEXT: llvm.mlir.constant(64 : i64)
-// INTER: ^bb{{[0-9]+}}(%[[E:.*]]: i64):
+// INTER: ^bb{{[0-9]+}}(%[[E:[0-9]+]]: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64):
 // INTER: %[[SECOND:.*]] = llvm.mlir.constant(16 : i64)
 // INTER-NEXT: %[[AT:.*]] = llvm.add %[[E]], %[[SECOND]]
 // INTER-NEXT: llvm.icmp "slt" %[[AT]], %[[END]]

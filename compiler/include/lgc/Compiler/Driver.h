@@ -144,6 +144,8 @@ struct DriverOptions {
   /// The block kernel's form that reads 8-bit features itself
   /// (lgc_net_u8), where the encoding is a thermometer.
   bool gpuBlockU8 = true;
+  /// The block kernel's table entries loaded a round ahead.
+  bool gpuBlockPrefetch = true;
   /// Bits of the block kernel's words, 64 or 32 (0: 32 where only those
   /// let a word's values fit shared memory).
   unsigned gpuBlockWordBits = 0;

@@ -141,6 +141,10 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
     Option<"blockWordArgmax", "block-word-argmax", "bool", "false",
            "Block kernel: the argmax as a thread per word (bit-sliced over its "
            "64 samples, the earlier form) instead of a thread per sample">,
+    Option<"blockPrefetch", "block-prefetch", "bool", "true",
+           "Block kernel: each thread loads its next round's table entries "
+           "while it evaluates the current round (false: each round loads "
+           "its entries first, the earlier form)">,
     Option<"blockU8", "block-u8", "bool", "true",
            "Block kernel: also its form that reads 8-bit features itself "
            "(lgc_net_u8, or lgc_net_block_u8 beside the thread kernel) in "

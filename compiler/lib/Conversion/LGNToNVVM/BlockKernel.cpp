@@ -573,7 +573,36 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
           start = b.create<LLVM::SelectOp>(
               loc, cmp(P::ult, tid, constI64(int64_t(B / S * S))), start, end);
         Type pairType = LLVM::getFixedVectorType(i64, 2);
-        loop(start, end, constI64(roundGates), [&](Value e) {
+        // Entry `at` of the table: (entry, more), `more` for fused entries.
+        auto loadEntry = [&](Value at) -> std::pair<Value, Value> {
+          if (kind == 0)
+            return {tableLoad(i64, gates, at, 8), Value()};
+          Value pair = tableLoad(pairType, gates, at, 16);
+          return {b.create<LLVM::ExtractElementOp>(loc, pair, constI32(0)),
+                  b.create<LLVM::ExtractElementOp>(loc, pair, constI32(1))};
+        };
+        // With block-prefetch, the plain entries of the round from `e`,
+        // loaded a round ahead; indices past the table read its last entry
+        // (whose result is not stored).
+        int64_t tableSize = int64_t(sched.gates.size());
+        auto fetchRound = [&](Value e) {
+          SmallVector<Value> fetched;
+          // In 32 bits (a table has fewer than 2^31 entries): the clamp is
+          // one min instruction.
+          Value e32 = b.create<LLVM::TruncOp>(loc, i32, e);
+          for (unsigned u = 0; u < U; ++u) {
+            Value at = b.create<LLVM::AddOp>(
+                loc, e32, constI32(int32_t(runs ? u : u * G)));
+            at = b.create<LLVM::UMinOp>(loc, at,
+                                        constI32(int32_t(tableSize - 1)));
+            fetched.push_back(
+                loadEntry(b.create<LLVM::ZExtOp>(loc, i64, at)).first);
+          }
+          return fetched;
+        };
+        // One round from entry e: its entries `fetched` (fetchRound), or
+        // loaded here where that is empty.
+        auto round = [&](Value e, ValueRange fetched) {
           SmallVector<Value> valid(U), kr(U);
           SmallVector<SmallVector<Value>> results(U);
           for (unsigned u = 0; u < U; ++u) {
@@ -581,16 +610,12 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                 b.create<LLVM::AddOp>(loc, e, constI64(runs ? u : u * G));
             if (u > 0) {
               valid[u] = cmp(P::slt, at, end);
-              at = b.create<LLVM::SelectOp>(loc, valid[u], at, last);
+              if (fetched.empty())
+                at = b.create<LLVM::SelectOp>(loc, valid[u], at, last);
             }
-            Value entry, more;
-            if (kind == 0) {
-              entry = tableLoad(i64, gates, at, 8);
-            } else {
-              Value pair = tableLoad(pairType, gates, at, 16);
-              entry = b.create<LLVM::ExtractElementOp>(loc, pair, constI32(0));
-              more = b.create<LLVM::ExtractElementOp>(loc, pair, constI32(1));
-            }
+            auto [entry, more] = fetched.empty()
+                                     ? loadEntry(at)
+                                     : std::pair<Value, Value>(fetched[u], {});
             // The fields in 32-bit halves (a 64-bit shift or mask is two
             // instructions on the GPU), widened where an address needs
             // them.
@@ -654,7 +679,27 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
             else
               ifThen(valid[u], stores);
           }
-        });
+        };
+        Value roundStep = constI64(roundGates);
+        // Fused entries (16 bytes each, twice the registers a round ahead)
+        // load theirs each round: prefetched, ptxas spilled in their u8
+        // form (8 bytes on a 2x300 net at 80 registers).
+        if (!options.blockPrefetch || kind > 0 || tableSize == 0) {
+          loop(start, end, roundStep, [&](Value e) { round(e, {}); });
+          return;
+        }
+        // The table entries come from L2 (a block's shared memory leaves
+        // little of a multiprocessor's L1 to them), a latency that each
+        // round waited for before its shared-memory loads; loaded a round
+        // ahead, the loads of round r + 1 are in flight while round r
+        // evaluates, at 2 U registers.
+        loop(start, end, roundStep, fetchRound(start),
+             [&](Value e, ValueRange fetched) {
+               SmallVector<Value> next =
+                   fetchRound(b.create<LLVM::AddOp>(loc, e, roundStep));
+               round(e, fetched);
+               return next;
+             });
       };
       entries(0, "__lgc_gen_block_gates", "__lgc_gen_block_levels");
       for (unsigned k = 1; k <= 2; ++k)

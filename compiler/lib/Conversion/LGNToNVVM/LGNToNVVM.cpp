@@ -417,6 +417,7 @@ struct ConvertLGNToNVVMPass
         options.blockThreadRuns = blockThreadRuns;
         options.blockWordArgmax = blockWordArgmax;
         options.blockU8 = blockU8;
+        options.blockPrefetch = blockPrefetch;
         options.blockWordBits = blockWordBits;
         if (!bothKernels)
           return lowering.runBlock(options);
