@@ -683,7 +683,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         Value roundStep = constI64(roundGates);
         // Fused entries (16 bytes each, twice the registers a round ahead)
         // load theirs each round: prefetched, ptxas spilled in their u8
-        // form (8 bytes on a 2x300 net at 80 registers).
+        // form (8 bytes on 784-4x2000 at 80 registers).
         if (!options.blockPrefetch || kind > 0 || tableSize == 0) {
           loop(start, end, roundStep, [&](Value e) { round(e, {}); });
           return;
