@@ -10,7 +10,7 @@
 #       (glibc + driver only), nets, Fashion-MNIST test images, expected
 #       outputs, run.sh. The entries are the check nets in every kernel
 #       design, the nets with lgc's defaults and the few variants
-#       the next run is to choose among (48 entries); --sweep adds the
+#       the next run is to choose among (50 entries); --sweep adds the
 #       variants around them (32 more).
 #   DIR/run.sh [NAME...]                on any machine with an NVIDIA GPU
 #       (sm_90: H100, H200) and its driver (no CUDA toolkit, compiler or LLVM
@@ -142,6 +142,13 @@ entry bench bench_6x64000_4M bench_6x64000.cubin 4000000 bench_6x64000.so
 bench bench_6x8000_generic bench_6x8000 4000000 --gpu-readonly-inputs=false
 bench bench_6x64000_generic bench_6x64000 4000000 --gpu-readonly-inputs=false
 bench bench_6x8000_t32 bench_6x8000 4000000 --gpu-thread-word-bits=32
+# _g2000: the thread kernel's gate functions twice as large
+# (--gates-per-function=2000): fewer values cross a function through the
+# scratch array, more spill inside one (bench/gpu_traffic.py and ptxas -v:
+# 2,681 to 2,492 bytes an image on 6x8000, 21,816 to 20,015 on 6x64000,
+# spills included), at a longer compile (6x64000: 39 to 51 s here).
+bench bench_6x8000_g2000 bench_6x8000 4000000 --gates-per-function=2000
+bench bench_6x64000_g2000 bench_6x64000 4000000 --gates-per-function=2000
 cubin bench_6x64000_t32 bench_6x64000 --gpu-thread-word-bits=32
 entry bench bench_6x64000_t32_4M bench_6x64000_t32.cubin 4000000 bench_6x64000.so
 # The block kernel on 6x8000 (bench_6x8000_blockS_uU_{rR|tT}[SUFFIX]: S
