@@ -130,13 +130,21 @@ static int summary(const std::string &dir) {
   return failed ? 1 : 0;
 }
 
-/// Runs one manifest entry; `reference` is a check entry's file of expected
-/// outputs or a bench entry's net.so (either may be empty). Returns false
-/// when a figure could not be measured or a comparison failed.
-static bool runEntry(const std::string &dir, const std::string &kind,
-                     const std::string &name, const std::string &module,
-                     size_t n, const std::string &reference,
+/// A manifest row: `kind name module samples [reference]`; the reference
+/// is a check entry's file of expected outputs (NAME.expected where the row
+/// names none) or a bench entry's net.so (none: no CPU comparison).
+struct Entry {
+  std::string kind, name, module, reference;
+  size_t samples = 0;
+};
+
+/// Runs one manifest entry; returns false when a figure could not be
+/// measured or a comparison failed.
+static bool runEntry(const std::string &dir, const Entry &entry,
                      const std::string &pixels) {
+  const std::string &kind = entry.kind, &name = entry.name,
+                    &module = entry.module, &reference = entry.reference;
+  size_t n = entry.samples;
   std::vector<std::string> row(kNumColumns, "-");
   row[0] = name;
   row[2] = std::to_string(n);
@@ -260,12 +268,11 @@ static bool runEntry(const std::string &dir, const std::string &kind,
   std::vector<uint32_t> want;
   bool exact = true;
   if (kind == "check") {
-    std::string expected;
-    if (!readBinary(dir + "/" +
-                        (reference.empty() ? name + ".expected" : reference),
-                    expected) ||
+    std::string expected,
+        file = reference.empty() ? name + ".expected" : reference;
+    if (!readBinary(dir + "/" + file, expected) ||
         expected.size() != n * 4 + counts.size() * 4) {
-      say("missing or short .expected");
+      say("missing or short " + file);
       ok = false;
       row.back() = "NO";
       return done();
@@ -413,12 +420,6 @@ static bool parseSamples(const std::string &text, size_t &n) {
   return n > 0;
 }
 
-/// A manifest row: `kind name module samples [reference]`.
-struct Entry {
-  std::string kind, name, module, reference;
-  size_t samples = 0;
-};
-
 /// Parses the manifest's rows (blank lines and lines starting with # aside);
 /// a malformed row is an error at its line.
 static bool parseManifest(const std::string &path, const std::string &text,
@@ -467,10 +468,10 @@ int main(int argc, char **argv) {
     return 2;
   }
   std::string dir = argv[1], only = argc == 3 ? argv[2] : "";
-  std::string manifest, pixels;
+  std::string manifestPath = dir + "/manifest.txt", manifest, pixels;
   std::vector<Entry> entries;
-  if (!readBinary(dir + "/manifest.txt", manifest) ||
-      !parseManifest(dir + "/manifest.txt", manifest, entries) ||
+  if (!readBinary(manifestPath, manifest) ||
+      !parseManifest(manifestPath, manifest, entries) ||
       !readBinary(dir + "/images.u8", pixels))
     return 1;
   int failures = 0, found = 0;
@@ -480,8 +481,7 @@ int main(int argc, char **argv) {
     ++found;
     bool ok = false;
     try {
-      ok = runEntry(dir, e.kind, e.name, e.module, e.samples, e.reference,
-                    pixels);
+      ok = runEntry(dir, e, pixels);
     } catch (const std::bad_alloc &) {
       fmt::print("{}: not enough host memory for {} samples\n", e.name,
                  e.samples);
