@@ -70,23 +70,33 @@ std::vector<uint32_t> runSchedule(const BlockSchedule &s, unsigned classes,
                                   const std::vector<uint64_t> &in) {
   std::vector<uint64_t> slot(s.values, 0);
   slot[1] = ~uint64_t(0);
-  // Phase 0: the inputs to their slots.
+  // A phase's accesses and the (slot, value) it writes, each value made
+  // from the slots as they were before the phase.
   std::vector<Access> phase;
+  std::vector<std::pair<uint32_t, uint64_t>> results;
+  // Checks the phase for races, then writes its results; false after a
+  // race.
+  auto endPhase = [&](const std::string &what) {
+    std::string race = raceIn(phase);
+    EXPECT_EQ(race, "") << what;
+    for (auto [r, v] : results)
+      slot[r] = v;
+    phase.clear();
+    results.clear();
+    return race.empty();
+  };
+  // Phase 0: the inputs to their slots.
   for (size_t i = 0; i + 1 < s.inputs.size(); i += 2) {
     uint32_t input = uint32_t(s.inputs[i]), at = uint32_t(s.inputs[i + 1]);
     EXPECT_LT(at, s.values);
     EXPECT_GE(at, 2u) << "an input in a constant's slot";
     phase.push_back({{}, {at}});
-    slot[at] = in[input];
+    results.push_back({at, in[input]});
   }
-  std::string race = raceIn(phase);
-  EXPECT_EQ(race, "") << "phase 0";
-  if (!race.empty())
+  if (!endPhase("phase 0"))
     return {};
   // Levels: each entry's result from its slots' values before the level.
   for (unsigned l = 1; l <= s.levels(); ++l) {
-    phase.clear();
-    std::vector<std::pair<uint32_t, uint64_t>> results;
     for (int32_t e = s.levelStarts[l - 1]; e < s.levelStarts[l]; ++e) {
       uint64_t g = uint64_t(s.gates[e]);
       uint32_t a = g & 0xffff, b = g >> 16 & 0xffff, r = g >> 32 & 0xffff;
@@ -116,18 +126,12 @@ std::vector<uint32_t> runSchedule(const BlockSchedule &s, unsigned classes,
         results.push_back({r, applyTable(root, fa, fb)});
       }
     }
-    race = raceIn(phase);
-    EXPECT_EQ(race, "") << "level " << l;
-    if (!race.empty())
+    if (!endPhase("level " + std::to_string(l)))
       return {};
-    for (auto [r, v] : results)
-      slot[r] = v;
   }
   // The count's reductions, each a phase.
   std::vector<std::vector<uint32_t>> counts;
   for (const BlockSchedule::Reduction &red : s.reductions) {
-    phase.clear();
-    std::vector<std::pair<uint32_t, uint64_t>> results;
     counts.assign(size_t(classes) * red.groups, std::vector<uint32_t>(64, 0));
     for (size_t cg = 0; cg < counts.size(); ++cg) {
       Access access;
@@ -153,12 +157,8 @@ std::vector<uint32_t> runSchedule(const BlockSchedule &s, unsigned classes,
       }
       phase.push_back(access);
     }
-    race = raceIn(phase);
-    EXPECT_EQ(race, "") << "reduction";
-    if (!race.empty())
+    if (!endPhase("reduction"))
       return {};
-    for (auto [r, v] : results)
-      slot[r] = v;
   }
   EXPECT_EQ(counts.size(), size_t(classes)) << "the last reduction's groups";
   std::vector<uint32_t> out(64 * classes);
