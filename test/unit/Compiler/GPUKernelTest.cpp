@@ -918,9 +918,6 @@ TEST(GPUKernel, CascadeOfModulesOverEmulatedDriver) {
   EXPECT_LT(host->deviceSeconds(), 0);
 }
 
-/// CudaNet over the emulated driver (EmulatedCudaDriver.cpp), whose module
-/// is the kernels' host-mode functions: every run path of the runtime, bit
-/// for bit against the interpreter, without a GPU.
 /// CudaNet with the thread kernel in 32-bit words over the emulated driver:
 /// twice the threads for the same samples (the emulator runs the kernel's
 /// own bounds check), every input path exact.
@@ -973,6 +970,9 @@ TEST(GPUKernel, HalfWordThreadKernelOverEmulatedDriver) {
   }
 }
 
+/// CudaNet over the emulated driver (EmulatedCudaDriver.cpp), whose module
+/// is the kernels' host-mode functions: every run path of the runtime, bit
+/// for bit against the interpreter, without a GPU.
 TEST(GPUKernel, RuntimeOverEmulatedDriver) {
   Net net = runtimeTestNet(5);
   test::TempDir dir;
