@@ -62,15 +62,15 @@ cubin() {
   local name=$1 net=$2
   shift 2
   step "$name: cubin"
-  "$B/lgc" -O2 "$DIR/$net.lgn" --emit=cubin --gpu-arch=sm_90 --time-steps \
-    "$@" -o "$DIR/$name.cubin"
+  "$B/lgc" -O2 "$DIR/$net.lgn" --emit=cubin --gpu-arch=sm_90 "$@" \
+    -o "$DIR/$name.cubin"
 }
-# bench NAME NET SAMPLES [FLAG...]: NET's module made with FLAGs, timed on
-# SAMPLES images against NET's net.so.
+# bench NAME NET SAMPLES [FLAG...]: NET's module made with FLAGs (its
+# compile steps timed), timed on SAMPLES images against NET's net.so.
 bench() {
   local name=$1 net=$2 n=$3
   shift 3
-  cubin "$name" "$net" "$@"
+  cubin "$name" "$net" --time-steps "$@"
   entry bench "$name" "$name.cubin" "$n" "$net.so"
 }
 # Bit-exact checks: several shapes, 10,000 real images, every form of module:
@@ -102,7 +102,6 @@ for spec in "2x1000 10 0.45" "4x2000 10 -1" "3x600 25 0.2" "2x500 1 0.6"; do
   # kernel, so the block kernel runs them.
   for variant in t32 block blocki blockt blockh both; do
     name="check${i}_$variant"
-    step "$name"
     extra=()
     case $variant in
       t32) extra=(--gpu-thread-word-bits=32) ;;
@@ -112,8 +111,7 @@ for spec in "2x1000 10 0.45" "4x2000 10 -1" "3x600 25 0.2" "2x500 1 0.6"; do
       blockh) extra=(--gpu-kernel=block --gpu-block-word-bits=32 --gpu-block-words=1 --gpu-block-threads=1024) ;;
       both) extra=(--gpu-kernel=both) ;;
     esac
-    "$B/lgc" -O2 "$DIR/check$i.lgn" --emit=cubin --gpu-arch=sm_90 \
-      "${extra[@]}" -o "$DIR/$name.cubin"
+    cubin "$name" "check$i" "${extra[@]}"
     entry check "$name" "$name.cubin" 10000 "check$i.expected"
   done
 done
@@ -149,7 +147,7 @@ bench bench_6x8000_t32 bench_6x8000 4000000 --gpu-thread-word-bits=32
 # spills included), at a longer compile (6x64000: 39 to 51 s here).
 bench bench_6x8000_g2000 bench_6x8000 4000000 --gates-per-function=2000
 bench bench_6x64000_g2000 bench_6x64000 4000000 --gates-per-function=2000
-cubin bench_6x64000_t32 bench_6x64000 --gpu-thread-word-bits=32
+cubin bench_6x64000_t32 bench_6x64000 --time-steps --gpu-thread-word-bits=32
 entry bench bench_6x64000_t32_4M bench_6x64000_t32.cubin 4000000 bench_6x64000.so
 # The block kernel on 6x8000 (bench_6x8000_blockS_uU_{rR|tT}[SUFFIX]: S
 # words per block, U gates per thread and round, blocks of 256 threads at
