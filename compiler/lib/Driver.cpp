@@ -377,6 +377,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.blockWordBits = opts.gpuBlockWordBits;
   lowering.threadWordBits = opts.gpuThreadWordBits;
   lowering.readOnlyInputs = opts.gpuReadOnlyInputs;
+  lowering.countInCode = opts.gpuCountInCode;
   lowering.blockSharedTarget = opts.gpuBlockShared;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();

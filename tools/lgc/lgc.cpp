@@ -375,6 +375,14 @@ static cl::opt<bool> gpuReadOnlyInputs(
              "input instead of spilling it (default on; =false: generic "
              "loads, the earlier form, for measurements)"),
     cl::init(true), cl::cat(lgcCategory));
+static cl::opt<bool> gpuCountInCode(
+    "gpu-count-in-code",
+    cl::desc("GPU thread kernel: add each output to its class's count in "
+             "the gate function that computes it, so outputs are not stored "
+             "to scratch and read back by count functions after the gates "
+             "(default on; =false: the earlier count functions, for "
+             "measurements)"),
+    cl::init(true), cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuMaxRegisters("gpu-max-registers",
                                          cl::desc(gpuMaxRegistersHelp),
                                          cl::value_desc("N"),
@@ -497,7 +505,7 @@ int main(int argc, char **argv) {
       return fail("--" + blockOnly->ArgStr +
                   " needs --gpu-kernel=block or --gpu-kernel=both");
   for (const cl::Option *threadOnly : std::initializer_list<const cl::Option *>{
-           &gpuThreadWordBits, &gpuReadOnlyInputs})
+           &gpuThreadWordBits, &gpuReadOnlyInputs, &gpuCountInCode})
     if (threadOnly->getNumOccurrences() && opts.gpuBlockKernel &&
         !opts.gpuBothKernels)
       return fail("--" + threadOnly->ArgStr +
@@ -513,6 +521,7 @@ int main(int argc, char **argv) {
                 " (32 or 64)");
   opts.gpuThreadWordBits = gpuThreadWordBits;
   opts.gpuReadOnlyInputs = gpuReadOnlyInputs;
+  opts.gpuCountInCode = gpuCountInCode;
   // ptxas accepts 16..255; 0 leaves the choice to it.
   if (gpuMaxRegisters && (gpuMaxRegisters < 16 || gpuMaxRegisters > 255))
     return fail("invalid --gpu-max-registers=" + Twine(gpuMaxRegisters) +

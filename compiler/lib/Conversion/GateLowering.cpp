@@ -853,6 +853,7 @@ void GateEmitterBase<V>::beginCounts(unsigned part, size_t firstEvent) {
     ++added;
   countsLive = false;
   columns.clear();
+  memoryBits.clear();
 }
 
 template <typename V> V GateEmitterBase<V>::majority(V a, V b, V c) {
@@ -879,6 +880,7 @@ void GateEmitterBase<V>::count(const NetPartition::CountEvent &event,
     openClass = event.cls;
     added = 0;
     columns.clear();
+    memoryBits.clear();
   }
   addToCount(at == NetPartition::kCountAtTail ? load(*partition.home(event.bit))
                                               : use(event.bit, at));
@@ -891,9 +893,15 @@ template <typename V> void GateEmitterBase<V>::restoreCounts() {
   // The open class's counter, as the function before saved it.
   SmallVector<unsigned> shape = counterShape(openClass < 0 ? 0 : added);
   columns.assign(shape.size(), {});
-  for (unsigned j = 0; j < shape.size(); ++j)
+  memoryBits.assign(shape.size(), 0);
+  for (unsigned j = 0; j < shape.size(); ++j) {
+    if (j >= registerColumns) {
+      memoryBits[j] = shape[j];
+      continue;
+    }
     for (unsigned i = 0; i < shape[j]; ++i)
       columns[j].push_back(loadScratch(partition.countStateSlot(j, i)));
+  }
   countsLive = true;
 }
 
@@ -907,10 +915,33 @@ template <typename V> void GateEmitterBase<V>::addToCount(V bit) {
     V high = majority(col[0], col[1], col[2]);
     V low = xor3(col[0], col[1], col[2]);
     col.assign({low});
+    if (j + 1 >= registerColumns) {
+      carryToMemory(j + 1, high);
+      return;
+    }
     if (j + 1 == columns.size())
       columns.emplace_back();
     columns[j + 1].push_back(high);
   }
+}
+
+template <typename V>
+void GateEmitterBase<V>::carryToMemory(unsigned j, V bit) {
+  if (j >= columns.size())
+    columns.resize(j + 1);
+  if (j >= memoryBits.size())
+    memoryBits.resize(j + 1, 0);
+  // The same rule as in registers: a third bit makes a full adder.
+  if (memoryBits[j] < 2) {
+    storeScratch(bit, partition.countStateSlot(j, memoryBits[j]++));
+    return;
+  }
+  V a = loadScratch(partition.countStateSlot(j, 0));
+  V b = loadScratch(partition.countStateSlot(j, 1));
+  V high = majority(a, b, bit);
+  storeScratch(xor3(a, b, bit), partition.countStateSlot(j, 0));
+  memoryBits[j] = 1;
+  carryToMemory(j + 1, high);
 }
 
 template <typename V> void GateEmitterBase<V>::finishClass() {
@@ -920,6 +951,11 @@ template <typename V> void GateEmitterBase<V>::finishClass() {
   // Sized first: the adders append carries to the next column.
   if (columns.size() < K)
     columns.resize(K);
+  // The columns kept in scratch join the reduction.
+  for (unsigned j = registerColumns; j < memoryBits.size(); ++j)
+    for (unsigned i = 0; i < memoryBits[j]; ++i)
+      columns[j].push_back(loadScratch(partition.countStateSlot(j, i)));
+  memoryBits.clear();
   for (unsigned j = 0; j < K; ++j) {
     V plane = zeros();
     {

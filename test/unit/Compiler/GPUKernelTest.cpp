@@ -29,6 +29,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
 #include <dlfcn.h>
 #include <fstream>
@@ -116,11 +117,15 @@ struct BlockOptions {
 /// thread kernel's words are `threadBits` bits.
 /// `editShape`, where given, rewrites the shape table's slots after the
 /// lowering (a malformed module for the runtime's checks).
+/// `countColumns` > 0: the thread kernel counts in its gate functions with
+/// so many counter columns in registers (lgc's default); 0: count functions
+/// after the gates.
 bool buildHostModeLibrary(
     const Net &net, unsigned gatesPerFunction, unsigned window,
     const std::string &so, const BlockOptions *block = nullptr,
     unsigned threadBits = 64,
-    llvm::function_ref<void(std::vector<int32_t> &)> editShape = nullptr) {
+    llvm::function_ref<void(std::vector<int32_t> &)> editShape = nullptr,
+    unsigned countColumns = kDefaultGpuCountRegisterColumns) {
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
@@ -134,6 +139,9 @@ bool buildHostModeLibrary(
   lowering.registerWindow = window;
   lowering.hostMode = true;
   lowering.threadWordBits = threadBits;
+  lowering.countInCode = countColumns > 0;
+  if (countColumns)
+    lowering.countRegisterColumns = countColumns;
   if (block) {
     lowering.blockKernel = true;
     lowering.blockWords = block->words;
@@ -293,7 +301,17 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
           net.encoding.push_back(InputBit{f, j ? 0.62f : 0.2f});
     }
     std::string so = std::string(dir) + "/k" + std::to_string(index++) + ".so";
-    ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window, so));
+    // The thread kernel counting in its gate functions, 1, 2, 4 or all of
+    // the counter's columns in registers (the others in scratch); in 32-bit
+    // words (below, equal to it) the same in odd cases and through count
+    // functions after the gates in even ones.
+    unsigned countColumns = std::array{1u, 2u, 4u, 64u}[index % 4];
+    bool count32 = index % 2;
+    SCOPED_TRACE(
+        "counter columns in registers: " + std::to_string(countColumns) +
+        (count32 ? "" : "; 32-bit words: count functions"));
+    ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window, so,
+                                     nullptr, 64, nullptr, countColumns));
     void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
     ASSERT_NE(h, nullptr) << dlerror();
     auto thread = reinterpret_cast<ThreadFn>(dlsym(h, "__lgc_gpu_thread"));
@@ -301,7 +319,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     std::string so32 =
         std::string(dir) + "/k" + std::to_string(index) + "t32.so";
     ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window, so32,
-                                     nullptr, /*threadBits=*/32));
+                                     nullptr, /*threadBits=*/32, nullptr,
+                                     count32 ? countColumns : 0));
     void *h32 = dlopen(so32.c_str(), RTLD_NOW | RTLD_LOCAL);
     ASSERT_NE(h32, nullptr) << dlerror();
     auto thread32 = reinterpret_cast<ThreadFn>(dlsym(h32, "__lgc_gpu_thread"));
@@ -475,7 +494,11 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       {
         std::vector<uint64_t> planes32(planes.size(), 0x6b6b6b6b6b6b6b6bull);
         std::vector<uint32_t> classes32(classes.size(), 555);
-        std::vector<uint64_t> scratch32(scratch.size(), 0x1234);
+        // Its own scratch rows: count functions keep every output there.
+        std::vector<uint64_t> scratch32(
+            std::max<int64_t>(1, int64_t(shape32[lgc::abi::kScratchSlots])) *
+                words,
+            0x1234);
         for (int64_t j = int64_t(lgc::abi::gpuNetThreads(shape32, words));
              j-- > 0;)
           thread32(in.data(), scratch32.data(), planes32.data(),

@@ -153,6 +153,9 @@ struct DriverOptions {
   unsigned gpuThreadWordBits = 64;
   /// The thread kernel's inputs by ld.global.nc (false: generic loads).
   bool gpuReadOnlyInputs = true;
+  /// The thread kernel counts the outputs in its gate functions (false:
+  /// count functions read every output back from scratch after them).
+  bool gpuCountInCode = true;
   /// The block kernel's shared memory per block that words per block aim
   /// at, and where values that do not fit stop (the rest in global memory).
   unsigned gpuBlockShared = kDefaultGpuBlockSharedTarget;

@@ -69,6 +69,15 @@ constexpr unsigned kUnlimitedWindow = ~0u;
 /// thread and cached like the scratch array, so the window's reloads only
 /// add instructions there; the window stays for the CPU lowering.
 constexpr unsigned kDefaultGpuRegisterWindow = kUnlimitedWindow;
+/// The GPU thread kernel's counter columns kept in registers when it counts
+/// in code (GateEmitterBase::setCountRegisterColumns); the others stay in
+/// scratch. Chosen by bytes moved per image, from ptxas -v (sm_90) and the
+/// PTX's loads and stores (bench/gpu_traffic.py), on 784-6x8000: the PTX's
+/// bytes + ptxas's spills per image were 2,206 + 151 with 3 columns,
+/// 2,031 + 173 with 4, 1,948 + 224 with 5, 1,910 + 431 with 6 and
+/// 1,887 + 657 with all in registers (their 20 live values made ptxas
+/// spill); the count functions after the gates: 2,534 + 147.
+constexpr unsigned kDefaultGpuCountRegisterColumns = 4;
 /// Registers per thread the GPU kernels may use (ptxas -maxrregcount; 0:
 /// ptxas decides): 128 lets 4 blocks of 128 threads share an SM.
 constexpr unsigned kDefaultGpuMaxRegisters = 128;
@@ -348,6 +357,16 @@ public:
   V ones();
   V zeros();
 
+  /// Counting in code: the counter's columns below `columns` are values
+  /// (registers), the others stay in their scratch slots, each carry into
+  /// one a store (or two loads, a full adder and a store). A column j
+  /// receives a carry about every 2^j additions, so the high columns,
+  /// rarely touched, cost little in memory and would otherwise be live
+  /// values for a whole function. Default: all in values.
+  void setCountRegisterColumns(unsigned columns) {
+    registerColumns = std::max(1u, columns);
+  }
+
 protected:
   /// The target's hooks.
   /// Targets with a three-input logic instruction: each gate other than a
@@ -411,6 +430,11 @@ private:
   /// Whether this function has the counter in values (else in scratch).
   bool countsLive = false;
   llvm::SmallVector<llvm::SmallVector<V, 3>> columns;
+  /// Columns from registerColumns on: how many bits each has in its slots.
+  llvm::SmallVector<unsigned> memoryBits;
+  unsigned registerColumns = ~0u;
+  /// Adds `bit` to column j, kept in scratch (j >= registerColumns).
+  void carryToMemory(unsigned j, V bit);
 };
 
 /// The gate emitter of the conversion passes, building LLVM dialect ops.

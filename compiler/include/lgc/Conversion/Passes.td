@@ -96,6 +96,17 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "Thread kernel: read the input array as invariant loads through "
            "the global address space (ld.global.nc); false: generic loads "
            "(the earlier form, for measurements)">,
+    Option<"countInCode", "count-in-code", "bool", "false",
+           "Thread kernel: add each output to its class's count right after "
+           "the gate that completes it (the GroupSum in the gate functions), "
+           "so an output is stored to scratch only where a later function "
+           "reads it, instead of every output stored and read back by "
+           "count functions after the gates">,
+    Option<"countRegisterColumns", "count-register-columns", "unsigned",
+           "lgc::kDefaultGpuCountRegisterColumns",
+           "Thread kernel, counting in code: the counter's columns of "
+           "weight 2^j below this many stay in registers, the others (each "
+           "touched about every 2^j outputs) in scratch">,
     Option<"blockKernel", "block-kernel", "bool", "false",
            "lgc_net as the block kernel: a block's threads evaluate the "
            "gates of one level at a time for a few words, values in shared "

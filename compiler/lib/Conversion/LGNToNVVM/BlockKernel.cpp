@@ -298,6 +298,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   SmallVector<int32_t> shape =
       shapeTable(net, partition, encoding, /*vectorWords=*/1);
   shape[abi::kScratchSlots] = int32_t(overflow);
+  // The block kernel counts through its own tables, whatever the thread
+  // kernel beside it does.
+  shape[abi::kCountPlanes] = 0;
   shape[abi::kGpuBlockWords] = int32_t(S);
   shape[abi::kGpuWordBits] = int32_t(bits);
   shape[abi::kGpuBlockThreads] = int32_t(B);

@@ -264,7 +264,24 @@ void NVVMLowering::run(unsigned threadBits, bool readOnly) {
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
     chunks.push_back(fn);
   }
-  SmallVector<LLVM::LLVMFuncOp> counts = countFunctions(K);
+  // The GroupSum: in the gate functions and one count function after
+  // them (what is left: outputs that are inputs or constants, the last
+  // class), its planes in scratch (counting in code); or count functions
+  // that read every output back from scratch.
+  SmallVector<LLVM::LLVMFuncOp> counts;
+  if (partition.countsInCode()) {
+    OpBuilder::InsertionGuard guard(b);
+    LLVM::LLVMFuncOp fn = function((abi::kGpuCountFunction + Twine(0)).str(),
+                                   {ptr, ptr}, LLVM::Linkage::Internal);
+    auto args = fn.getBody().front().getArguments();
+    inBase = inputBase(args[0]);
+    scratchBase = args[1];
+    emitCountTail(0);
+    b.create<LLVM::ReturnOp>(loc, ValueRange{});
+    counts.push_back(fn);
+  } else {
+    counts = countFunctions(K);
+  }
   LLVM::LLVMFuncOp threadFn;
   {
     OpBuilder::InsertionGuard guard(b);
@@ -288,10 +305,26 @@ void NVVMLowering::run(unsigned threadBits, bool readOnly) {
     }
     for (LLVM::LLVMFuncOp chunk : chunks)
       b.create<LLVM::CallOp>(loc, chunk, ValueRange{inBase, scratchBase});
-    for (LLVM::LLVMFuncOp count : counts)
-      b.create<LLVM::CallOp>(loc, count,
-                             ValueRange{inBase, scratchBase, planesBase});
-    argmax(planesBase, args[3], t, K);
+    if (partition.countsInCode()) {
+      b.create<LLVM::CallOp>(loc, counts.front(),
+                             ValueRange{inBase, scratchBase});
+      // Each plane from its scratch slot into the planes array (the counts
+      // a runtime may read back) as the argmax reads it, which reads each
+      // once, a class at a time (loading all first kept them all live).
+      argmax(
+          [&](unsigned c, unsigned j) {
+            Value plane = loadScratch(partition.countPlaneSlot(c, j));
+            b.create<LLVM::StoreOp>(
+                loc, plane, row64(planesBase, int64_t(c) * K + j), wordBytes());
+            return plane;
+          },
+          args[3], t, K);
+    } else {
+      for (LLVM::LLVMFuncOp count : counts)
+        b.create<LLVM::CallOp>(loc, count,
+                               ValueRange{inBase, scratchBase, planesBase});
+      argmax(planesBase, args[3], t, K);
+    }
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
   }
   wordTy = i64;
@@ -399,8 +432,15 @@ struct ConvertLGNToNVVMPass
     auto lower = [&](NetOp net, OpBuilder &b) -> LogicalResult {
       if (failed(checkNoBlocks(net, "convert-lgn-to-nvvm")))
         return failure();
-      NetPartition partition(net, gatesPerFunction, registerWindow);
+      // Counting in code changes only the thread kernel's homes and slots;
+      // the block kernel reads the partition's order of gates alone.
+      bool counting = countInCode && (!blockKernel || bothKernels);
+      NetPartition partition(net, gatesPerFunction, registerWindow,
+                             /*partGates=*/0, counting);
       NVVMLowering lowering(net, b, partition, gatesPerFunction, hostMode);
+      lowering.setCountRegisterColumns(countRegisterColumns);
+      if (countRegisterColumns == 0)
+        return net.emitError("count-register-columns must be at least 1");
       if (threadWordBits != 32 && threadWordBits != 64)
         return net.emitError("thread-word-bits must be 32 or 64, not ")
                << unsigned(threadWordBits);

@@ -215,7 +215,11 @@ enum ShapeSlot : uint32_t {
   /// classes x kPlanes slots of scratch hold that part's counts, plane j of
   /// class c in slot kScratchSlots - (classes - c) x kPlanes + j, and
   /// __lgc_gen_outputs is left out; 0: the caller counts the outputs
-  /// through __lgc_gen_outputs.
+  /// through __lgc_gen_outputs. GPU thread kernel (lgc
+  /// --gpu-count-in-code): 1 where its gate functions count, the planes
+  /// kept in those scratch slots until lgc_net copies them into its planes
+  /// array, which it writes either way (a runtime needs nothing more); 0
+  /// in a block kernel's shape table.
   kCountPlanes = 15,
   /// CPU: the inputs framed as the image a padded conv reads (0 on the GPU
   /// and where no block reads the inputs so): with kInputFrameHeight H > 0,
