@@ -10,7 +10,7 @@
 #       (glibc + driver only), nets, Fashion-MNIST test images, expected
 #       outputs, run.sh. The entries are the check nets in every kernel
 #       design, the nets with lgc's defaults and the few variants
-#       the next run is to choose among (50 entries); --sweep adds the
+#       the next run is to choose among (52 entries); --sweep adds the
 #       variants around them (32 more).
 #   DIR/run.sh [NAME...]                on any machine with an NVIDIA GPU
 #       (sm_90: H100, H200) and its driver (no CUDA toolkit, compiler or LLVM
@@ -147,6 +147,13 @@ bench bench_6x8000_t32 bench_6x8000 4000000 --gpu-thread-word-bits=32
 # spills included), at a longer compile (6x64000: 39 to 51 s here).
 bench bench_6x8000_g2000 bench_6x8000 4000000 --gates-per-function=2000
 bench bench_6x64000_g2000 bench_6x64000 4000000 --gates-per-function=2000
+# _countfns: the thread kernel's GroupSum in count functions after the
+# gates (--gpu-count-in-code=false, its form before the gate functions
+# counted): every output stored to scratch and read back (bench/
+# gpu_traffic.py and ptxas -v: 2,681 bytes an image on 6x8000 against the
+# default's 2,204, 21,816 against 17,786 on 6x64000, spills included).
+bench bench_6x8000_countfns bench_6x8000 4000000 --gpu-count-in-code=false
+bench bench_6x64000_countfns bench_6x64000 4000000 --gpu-count-in-code=false
 cubin bench_6x64000_t32 bench_6x64000 --time-steps --gpu-thread-word-bits=32
 entry bench bench_6x64000_t32_4M bench_6x64000_t32.cubin 4000000 bench_6x64000.so
 # The block kernel on 6x8000 (bench_6x8000_blockS_uU_{rR|tT}[SUFFIX]: S
