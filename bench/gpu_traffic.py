@@ -13,16 +13,19 @@ generic loads like the scratch array's), gives the bytes an
 image (a thread's bytes over its samples), the scratch array's size over
 the images, and the images/s at which that traffic fills a given DRAM
 bandwidth: a ceiling for the kernel where its scratch array is far larger
-than the L2 (spills to local memory, which only ptxas -v reports, come on
-top).
+than the L2. Spills to local memory are not in the PTX: ptxas -v reports
+them per function, and --ptxas-log adds them (each of these functions runs
+once a thread, so its spill stores and loads are bytes a thread).
 
     lgc -O2 net.lgn --emit=ptx -o net.ptx
-    python3 bench/gpu_traffic.py net.ptx [--images N] [--bandwidth TBPS]
-        [--max-bytes-per-image X]
+    lgc -O2 net.lgn --emit=cubin --ptxas-verbose -o net.cubin 2> ptxas.log
+    python3 bench/gpu_traffic.py net.ptx [--ptxas-log ptxas.log]
+        [--images N] [--bandwidth TBPS] [--max-bytes-per-image X]
 
 --images: the launch's samples (default 4,000,000), for the scratch
 array's size; --bandwidth: DRAM TB/s (default 4.8, an H200's);
---max-bytes-per-image: exit 1 when an image takes more (a guard for tests).
+--max-bytes-per-image: exit 1 when an image takes more, spills included
+where given (a guard for tests).
 """
 
 import argparse
@@ -46,6 +49,34 @@ def shape(ptx):
             for i in range(0, len(raw) - 3, 4)]
 
 
+def thread_function(name):
+    """Whether `name` is one of the thread kernel's per-thread functions."""
+    return (name.startswith("__lgc_gpu_gates_") or
+            name.startswith("__lgc_gpu_count_") or name == "__lgc_gpu_thread")
+
+
+SPILLS = re.compile(r"(\d+) bytes spill stores, (\d+) bytes spill loads")
+
+
+def spills(log):
+    """(stores, loads, functions): the spill bytes ptxas -v reports for the
+    thread kernel's functions in `log`."""
+    stores = loads = functions = 0
+    current = None
+    for line in log.splitlines():
+        m = re.search(r"Function properties for (\w+)", line)
+        if m:
+            current = m.group(1)
+            continue
+        m = SPILLS.search(line)
+        if m and current and thread_function(current):
+            stores += int(m.group(1))
+            loads += int(m.group(2))
+            functions += 1
+        current = None
+    return stores, loads, functions
+
+
 def count(ptx):
     """(kind, bytes) -> accesses in the thread kernel's functions."""
     counts = {}
@@ -55,9 +86,7 @@ def count(ptx):
         if m:
             current = m.group(1)
             continue
-        if not current or not (current.startswith("__lgc_gpu_gates_") or
-                               current.startswith("__lgc_gpu_count_") or
-                               current == "__lgc_gpu_thread"):
+        if not current or not thread_function(current):
             continue
         a = ACCESS.match(line)
         if not a:
@@ -75,6 +104,7 @@ def main():
     p.add_argument("--images", type=int, default=4_000_000)
     p.add_argument("--bandwidth", type=float, default=4.8)
     p.add_argument("--max-bytes-per-image", type=float)
+    p.add_argument("--ptxas-log", help="ptxas -v's output for the same module")
     args = p.parse_args()
     if args.images <= 0 or args.bandwidth <= 0:
         sys.exit("--images and --bandwidth must be positive")
@@ -88,6 +118,15 @@ def main():
     counts = count(ptx)
     if not counts:
         sys.exit("no loads or stores in the thread kernel's functions")
+    if args.ptxas_log:
+        try:
+            with open(args.ptxas_log) as f:
+                stored, loaded, functions = spills(f.read())
+        except OSError as e:
+            sys.exit(f"{args.ptxas_log}: {e.strerror}")
+        if not functions:
+            sys.exit(f"{args.ptxas_log}: no spill report of the thread "
+                     "kernel's functions (ptxas -v, lgc --ptxas-verbose)")
     total = sum(n * b for (_, b), n in counts.items())
     accesses = sum(counts.values())
     print(f"thread kernel, {bits}-bit words: per thread of {bits} samples")
@@ -95,6 +134,13 @@ def main():
         print(f"  {kind}s of {b} bytes: {n:,} ({n * b:,} bytes)")
     per_image = total / bits
     print(f"  {accesses:,} accesses, {total:,} bytes: {per_image:,.0f} bytes an image")
+    if args.ptxas_log:
+        spilled = (stored + loaded) / bits
+        print(f"spills (ptxas -v, {functions} functions): {stored:,} bytes "
+              f"stored and {loaded:,} loaded a thread: {spilled:,.0f} bytes "
+              f"an image")
+        per_image += spilled
+        print(f"with spills: {per_image:,.0f} bytes an image")
     threads = -(-args.images // bits)
     scratch = s[SCRATCH_SLOTS] * (bits // 8) * threads
     print(f"scratch: {s[SCRATCH_SLOTS]:,} slots a thread, {scratch / 1e9:.2f} GB "
