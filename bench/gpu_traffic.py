@@ -55,39 +55,42 @@ def thread_function(name):
             name.startswith("__lgc_gpu_count_") or name == "__lgc_gpu_thread")
 
 
+def thread_lines(text, header):
+    """The lines of `text` under a header (the regex `header`, the function's
+    name its group 1) of one of the thread kernel's functions, up to the
+    next header."""
+    current = None
+    for line in text.splitlines():
+        m = header.search(line)
+        if m:
+            current = m.group(1)
+        elif current and thread_function(current):
+            yield line
+
+
 SPILLS = re.compile(r"(\d+) bytes spill stores, (\d+) bytes spill loads")
+PTXAS_FUNCTION = re.compile(r"Function properties for (\w+)")
+PTX_FUNCTION = re.compile(
+    r"^(?:\.visible\s+|\.weak\s+)?\.(?:func|entry)\s+(?:\([^)]*\)\s*)?(\w+)")
 
 
 def spills(log):
     """(stores, loads, functions): the spill bytes ptxas -v reports for the
     thread kernel's functions in `log`."""
     stores = loads = functions = 0
-    current = None
-    for line in log.splitlines():
-        m = re.search(r"Function properties for (\w+)", line)
-        if m:
-            current = m.group(1)
-            continue
+    for line in thread_lines(log, PTXAS_FUNCTION):
         m = SPILLS.search(line)
-        if m and current and thread_function(current):
+        if m:
             stores += int(m.group(1))
             loads += int(m.group(2))
             functions += 1
-        current = None
     return stores, loads, functions
 
 
 def count(ptx):
     """(kind, bytes) -> accesses in the thread kernel's functions."""
     counts = {}
-    current = None
-    for line in ptx.splitlines():
-        m = re.match(r"^(?:\.visible\s+|\.weak\s+)?\.(?:func|entry)\s+(?:\([^)]*\)\s*)?(\w+)", line)
-        if m:
-            current = m.group(1)
-            continue
-        if not current or not thread_function(current):
-            continue
+    for line in thread_lines(ptx, PTX_FUNCTION):
         a = ACCESS.match(line)
         if not a:
             continue
