@@ -10,7 +10,7 @@
 #       (glibc + driver only), nets, Fashion-MNIST test images, expected
 #       outputs, run.sh. The entries are the check nets in every kernel
 #       design, the issue's nets with lgc's defaults and the few variants
-#       the next run is to choose among (52 entries); --sweep adds the
+#       the next run is to choose among (54 entries); --sweep adds the
 #       variants around them (32 more).
 #   DIR/run.sh [NAME...]                on any machine with an NVIDIA GPU
 #       (sm_90: H100, H200) and its driver (no CUDA toolkit, compiler or LLVM
@@ -154,6 +154,13 @@ bench bench_6x64000_g2000 bench_6x64000 4000000 --gates-per-function=2000
 # default's 2,204, 21,816 against 17,786 on 6x64000, spills included).
 bench bench_6x8000_countfns bench_6x8000 4000000 --gpu-count-in-code=false
 bench bench_6x64000_countfns bench_6x64000 4000000 --gpu-count-in-code=false
+# _ptxasO1: the same PTX assembled by ptxas -O1 instead of -O3 (--ptxas-O=1):
+# fewer spills and instructions, a shorter compile (ptxas -v and the cubins'
+# .text: 6x8000 173 to 125 bytes of spills an image, 76,176 to 74,064 SASS
+# instructions; 6x64000 943 to 758 bytes, 588,560 to 577,312, compiled in
+# 50 to 36 s here), perhaps a schedule that waits longer on its loads.
+bench bench_6x8000_ptxasO1 bench_6x8000 4000000 --ptxas-O=1
+bench bench_6x64000_ptxasO1 bench_6x64000 4000000 --ptxas-O=1
 cubin bench_6x64000_t32 bench_6x64000 --time-steps --gpu-thread-word-bits=32
 entry bench bench_6x64000_t32_4M bench_6x64000_t32.cubin 4000000 bench_6x64000.so
 # The block kernel on 6x8000 (bench_6x8000_blockS_uU_{rR|tT}[SUFFIX]: S
