@@ -437,10 +437,10 @@ struct ConvertLGNToNVVMPass
       bool counting = countInCode && (!blockKernel || bothKernels);
       NetPartition partition(net, gatesPerFunction, registerWindow,
                              /*partGates=*/0, counting);
-      NVVMLowering lowering(net, b, partition, gatesPerFunction, hostMode);
-      lowering.setCountRegisterColumns(countRegisterColumns);
       if (countRegisterColumns == 0)
         return net.emitError("count-register-columns must be at least 1");
+      NVVMLowering lowering(net, b, partition, gatesPerFunction, hostMode);
+      lowering.setCountRegisterColumns(countRegisterColumns);
       if (threadWordBits != 32 && threadWordBits != 64)
         return net.emitError("thread-word-bits must be 32 or 64, not ")
                << unsigned(threadWordBits);
