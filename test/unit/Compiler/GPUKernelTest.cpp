@@ -1132,9 +1132,7 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
         << readText(dir.file("out.txt"));
     // A row that is not bit-exact fails the summary too.
     EXPECT_NE(sh("--summary '" + dir.path + "'"), 0);
-    std::ifstream in(dir.file("out.txt"));
-    std::string summary((std::istreambuf_iterator<char>(in)),
-                        std::istreambuf_iterator<char>());
+    std::string summary = readText(dir.file("out.txt"));
     EXPECT_NE(summary.find("| net "), std::string::npos) << summary;
     EXPECT_NE(summary.find("| yes"), std::string::npos) << summary;
     EXPECT_NE(summary.find("| big "), std::string::npos) << summary;

@@ -252,36 +252,34 @@ void NVVMLowering::run(unsigned threadBits, bool readOnly) {
   // and a block kernel beside this one make 64-bit words again.
   wordTy = threadBits == 32 ? i32 : i64;
   int64_t slots = std::max<int64_t>(1, partition.numScratchSlots());
-  SmallVector<LLVM::LLVMFuncOp> chunks;
-  for (unsigned k = 0; k < partition.numChunks(); ++k) {
+  // A function of the thread's values (its arguments the input and
+  // scratch tile bases) whose body `emit` makes.
+  auto valuesFunction = [&](const Twine &name, function_ref<void()> emit) {
     OpBuilder::InsertionGuard guard(b);
-    LLVM::LLVMFuncOp fn = function((abi::kGpuGatesFunction + Twine(k)).str(),
-                                   {ptr, ptr}, LLVM::Linkage::Internal);
+    LLVM::LLVMFuncOp fn =
+        function(name.str(), {ptr, ptr}, LLVM::Linkage::Internal);
     auto args = fn.getBody().front().getArguments();
     inBase = inputBase(args[0]);
     scratchBase = args[1];
-    emitChunk(k);
+    emit();
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
-    chunks.push_back(fn);
-  }
+    return fn;
+  };
+  SmallVector<LLVM::LLVMFuncOp> chunks;
+  for (unsigned k = 0; k < partition.numChunks(); ++k)
+    chunks.push_back(valuesFunction(abi::kGpuGatesFunction + Twine(k),
+                                    [&] { emitChunk(k); }));
   // The GroupSum: in the gate functions and one count function after
   // them (what is left: outputs that are inputs or constants, the last
   // class), its planes in scratch (counting in code); or count functions
   // that read every output back from scratch.
+  LLVM::LLVMFuncOp countTail;
   SmallVector<LLVM::LLVMFuncOp> counts;
-  if (partition.countsInCode()) {
-    OpBuilder::InsertionGuard guard(b);
-    LLVM::LLVMFuncOp fn = function((abi::kGpuCountFunction + Twine(0)).str(),
-                                   {ptr, ptr}, LLVM::Linkage::Internal);
-    auto args = fn.getBody().front().getArguments();
-    inBase = inputBase(args[0]);
-    scratchBase = args[1];
-    emitCountTail(0);
-    b.create<LLVM::ReturnOp>(loc, ValueRange{});
-    counts.push_back(fn);
-  } else {
+  if (partition.countsInCode())
+    countTail = valuesFunction(abi::kGpuCountFunction + Twine(0),
+                               [&] { emitCountTail(0); });
+  else
     counts = countFunctions(K);
-  }
   LLVM::LLVMFuncOp threadFn;
   {
     OpBuilder::InsertionGuard guard(b);
@@ -305,9 +303,8 @@ void NVVMLowering::run(unsigned threadBits, bool readOnly) {
     }
     for (LLVM::LLVMFuncOp chunk : chunks)
       b.create<LLVM::CallOp>(loc, chunk, ValueRange{inBase, scratchBase});
-    if (partition.countsInCode()) {
-      b.create<LLVM::CallOp>(loc, counts.front(),
-                             ValueRange{inBase, scratchBase});
+    if (countTail) {
+      b.create<LLVM::CallOp>(loc, countTail, ValueRange{inBase, scratchBase});
       // Each plane from its scratch slot into the planes array (the counts
       // a runtime may read back) as the argmax reads it, which reads each
       // once, a class at a time (loading all first kept them all live).
