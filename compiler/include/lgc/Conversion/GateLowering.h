@@ -26,6 +26,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/IR/Value.h"
 
+#include <optional>
 #include <vector>
 
 namespace lgc {
@@ -420,6 +421,10 @@ private:
   void zeroCounts(int64_t first, int64_t end);
   /// Loads the open class's counter where this function has not yet.
   void restoreCounts();
+  /// The bit every sample has in `v`, where `v` is one of this function's
+  /// constants (ones(), zeros()).
+  std::optional<bool> constantValue(V v) const;
+  /// The carry and the sum of a full adder, with constant operands folded.
   V majority(V a, V b, V c);
   V xor3(V a, V b, V c);
   unsigned countingPart = 0;
