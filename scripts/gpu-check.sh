@@ -8,11 +8,12 @@
 #       and copy everything the GPU machine needs into DIR (default
 #       build/gpu-bundle; its large files gzip-compressed): lgc-gpu-check
 #       (glibc + driver only), nets, Fashion-MNIST test images, expected
-#       outputs, run.sh. The entries are the check nets in every kernel
-#       design, the issue's nets with lgc's defaults and the few variants
-#       the next run is to choose among (54 entries); --sweep adds the
-#       variants around them (32 more).
-#   DIR/run.sh [NAME...]                on any machine with an NVIDIA GPU
+#       outputs, run.sh. The check's entries are the check nets in every
+#       kernel design and the issue's nets with lgc's defaults (39 entries);
+#       `choice` entries, outside the check, are the few variants the next
+#       run is to choose among (15); --sweep adds the variants around them
+#       (32 more).
+#   DIR/run.sh [--all] [NAME...]        on any machine with an NVIDIA GPU
 #       (sm_90: H100, H200) and its driver (no CUDA toolkit, compiler or LLVM
 #       needed): copy DIR there (scp -r, a shared disk, ...) and run it.
 #       Bit-exact checks against the interpreter through every input path,
@@ -23,7 +24,8 @@
 #       6x64000 and a conv net at batch 100 and 1000. Output is
 #       line-buffered and each net has its own time limit
 #       (LGC_GPU_CHECK_TIMEOUT seconds, default 120), so a slow step cannot
-#       hide the results before it. With NAMEs, only those entries.
+#       hide the results before it. With --all, the choice entries too
+#       (after the check's); with NAMEs, only those entries.
 #   DIR/profile.sh NAME...               where Nsight Compute (ncu) is
 #       installed too: one lgc_net launch of each entry named, profiled
 #       (throughput of each unit, shared-memory wavefronts and conflicts,
@@ -66,13 +68,15 @@ cubin() {
     -o "$DIR/$name.cubin"
 }
 # bench NAME NET SAMPLES [FLAG...]: NET's module made with FLAGs (its
-# compile steps timed), timed on SAMPLES images against NET's net.so.
+# compile steps timed), timed on SAMPLES images against NET's net.so, in the
+# check; choice: the same, a variant outside the check (run.sh --all).
 bench() {
   local name=$1 net=$2 n=$3
   shift 3
   cubin "$name" "$net" --time-steps "$@"
-  entry bench "$name" "$name.cubin" "$n" "$net.so"
+  entry "${KIND:-bench}" "$name" "$name.cubin" "$n" "$net.so"
 }
+choice() { KIND=choice bench "$@"; }
 # Bit-exact checks: several shapes, 10,000 real images, every form of module:
 # cubins for sm_90 (H100, H200), fat binaries (sm_80 + sm_90) and PTX for the
 # driver's JIT, and every kernel design; the interpreter's outputs, made
@@ -137,32 +141,32 @@ entry bench bench_6x64000_4M bench_6x64000.cubin 4000000 bench_6x64000.so
 # 16) for the same values in registers; the 64-bit kernel was
 # latency-bound on 6x64000 (1M images: 46 M images/s; 4M: 118) and at
 # 62 % of the DRAM's bandwidth on 6x8000.
-bench bench_6x8000_generic bench_6x8000 4000000 --gpu-readonly-inputs=false
-bench bench_6x64000_generic bench_6x64000 4000000 --gpu-readonly-inputs=false
-bench bench_6x8000_t32 bench_6x8000 4000000 --gpu-thread-word-bits=32
+choice bench_6x8000_generic bench_6x8000 4000000 --gpu-readonly-inputs=false
+choice bench_6x64000_generic bench_6x64000 4000000 --gpu-readonly-inputs=false
+choice bench_6x8000_t32 bench_6x8000 4000000 --gpu-thread-word-bits=32
 # _g2000: the thread kernel's gate functions twice as large
 # (--gates-per-function=2000): fewer values cross a function through the
 # scratch array, more spill inside one (bench/gpu_traffic.py and ptxas -v:
 # 2,681 to 2,492 bytes an image on 6x8000, 21,816 to 20,015 on 6x64000,
 # spills included), at a longer compile (6x64000: 39 to 51 s here).
-bench bench_6x8000_g2000 bench_6x8000 4000000 --gates-per-function=2000
-bench bench_6x64000_g2000 bench_6x64000 4000000 --gates-per-function=2000
+choice bench_6x8000_g2000 bench_6x8000 4000000 --gates-per-function=2000
+choice bench_6x64000_g2000 bench_6x64000 4000000 --gates-per-function=2000
 # _countfns: the thread kernel's GroupSum in count functions after the
 # gates (--gpu-count-in-code=false, its form before the gate functions
 # counted): every output stored to scratch and read back (bench/
 # gpu_traffic.py and ptxas -v: 2,681 bytes an image on 6x8000 against the
 # default's 2,204, 21,816 against 17,786 on 6x64000, spills included).
-bench bench_6x8000_countfns bench_6x8000 4000000 --gpu-count-in-code=false
-bench bench_6x64000_countfns bench_6x64000 4000000 --gpu-count-in-code=false
+choice bench_6x8000_countfns bench_6x8000 4000000 --gpu-count-in-code=false
+choice bench_6x64000_countfns bench_6x64000 4000000 --gpu-count-in-code=false
 # _ptxasO1: the same PTX assembled by ptxas -O1 instead of -O3 (--ptxas-O=1):
 # fewer spills and instructions, a shorter compile (ptxas -v and the cubins'
 # .text: 6x8000 173 to 125 bytes of spills an image, 76,176 to 74,064 SASS
 # instructions; 6x64000 943 to 758 bytes, 588,560 to 577,312, compiled in
 # 50 to 36 s here), perhaps a schedule that waits longer on its loads.
-bench bench_6x8000_ptxasO1 bench_6x8000 4000000 --ptxas-O=1
-bench bench_6x64000_ptxasO1 bench_6x64000 4000000 --ptxas-O=1
+choice bench_6x8000_ptxasO1 bench_6x8000 4000000 --ptxas-O=1
+choice bench_6x64000_ptxasO1 bench_6x64000 4000000 --ptxas-O=1
 cubin bench_6x64000_t32 bench_6x64000 --time-steps --gpu-thread-word-bits=32
-entry bench bench_6x64000_t32_4M bench_6x64000_t32.cubin 4000000 bench_6x64000.so
+entry choice bench_6x64000_t32_4M bench_6x64000_t32.cubin 4000000 bench_6x64000.so
 # The block kernel on 6x8000 (bench_6x8000_blockS_uU_{rR|tT}[SUFFIX]: S
 # words per block, U gates per thread and round, blocks of 256 threads at
 # R registers or of T threads): four words and four gates a round (the
@@ -184,7 +188,7 @@ block() {
     f) extra=(--gpu-block-fuse) ;;
     e) extra=(--gpu-block-prefetch=false) ;;
   esac
-  bench "bench_6x8000_block${S}_u${U}_$size$suffix" bench_6x8000 4000000 \
+  choice "bench_6x8000_block${S}_u${U}_$size$suffix" bench_6x8000 4000000 \
     --gpu-kernel=block --gpu-block-words=$S --gpu-block-unroll=$U \
     --gpu-block-threads=$T --gpu-max-registers=128 "${extra[@]}"
 }
@@ -194,18 +198,18 @@ block 4 4 256 i
 block 4 4 1024
 # 6x64000 in the block kernel's 32-bit words (lgc's choice for this net: all
 # 50,000 slots in 200 KB, 32 samples a block) in blocks of 1,024 threads.
-bench bench_6x64000_block_h32_t1024 bench_6x64000 4000000 --gpu-kernel=block \
+choice bench_6x64000_block_h32_t1024 bench_6x64000 4000000 --gpu-kernel=block \
   --gpu-block-threads=1024 --gpu-block-word-bits=32 --gpu-block-shared=232448
 if [ $SWEEP = 1 ]; then
   # --sweep: the variants around those, for choosing among them. _old: the thread kernel's earlier defaults (no
   # register cap, a register window of 128 values); _t32_r128: 32-bit words
   # at 128 registers (the 64-bit kernel's warps, twice its values in
   # registers), and on 1M images.
-  bench bench_6x8000_old bench_6x8000 4000000 --gpu-max-registers=0 \
+  choice bench_6x8000_old bench_6x8000 4000000 --gpu-max-registers=0 \
     --gpu-register-window=128
-  bench bench_6x8000_t32_r128 bench_6x8000 4000000 --gpu-thread-word-bits=32 \
+  choice bench_6x8000_t32_r128 bench_6x8000 4000000 --gpu-thread-word-bits=32 \
     --gpu-max-registers=128
-  entry bench bench_6x64000_t32 bench_6x64000_t32.cubin 1000000 bench_6x64000.so
+  entry choice bench_6x64000_t32 bench_6x64000_t32.cubin 1000000 bench_6x64000.so
   # The block kernel: two words a block (its own choice: 110 KB of shared
   # memory, two blocks a multiprocessor); suffix w: the earlier argmax, a
   # thread per word (--gpu-block-word-argmax); m: the earlier mapping of
@@ -225,10 +229,10 @@ if [ $SWEEP = 1 ]; then
   # streamed chunks under a wave the block kernel; and where the switch
   # between the two should be: the thread kernel alone and both at 250K
   # and 1M images (a sixteenth and a quarter of an H200's wave).
-  bench bench_6x8000_both bench_6x8000 4000000 --gpu-kernel=both
+  choice bench_6x8000_both bench_6x8000 4000000 --gpu-kernel=both
   for n in 250000 1000000; do
-    entry bench bench_6x8000_n$n bench_6x8000.cubin $n bench_6x8000.so
-    entry bench bench_6x8000_both_n$n bench_6x8000_both.cubin $n bench_6x8000.so
+    entry choice bench_6x8000_n$n bench_6x8000.cubin $n bench_6x8000.so
+    entry choice bench_6x8000_both_n$n bench_6x8000_both.cubin $n bench_6x8000.so
   done
   # 6x64000, whose 50,000 slots (400 KB a 64-bit word) do not fit: 227 KB
   # of them in shared memory in 64-bit words (s227), the rest in global
@@ -243,14 +247,14 @@ if [ $SWEEP = 1 ]; then
     [ $2 = 1024 ] && name+=_t1024
     extra=()
     [ "${3:-}" = m ] && name+=m && extra+=(--gpu-block-thread-runs)
-    bench "$name" bench_6x64000 4000000 --gpu-kernel=block \
+    choice "$name" bench_6x64000 4000000 --gpu-kernel=block \
       --gpu-block-threads=$2 --gpu-block-word-bits=$([ $1 = s227 ] && echo 64 || echo 32) \
       --gpu-block-shared=232448 "${extra[@]}"
   done
   # Both designs on 6x64000 (the block kernel beside in 32-bit words): 1M
   # images, a quarter of the thread kernel's wave, take the block kernel
   # (against bench_6x64000, the thread kernel on the same 1M).
-  bench bench_6x64000_both bench_6x64000 1000000 --gpu-kernel=both \
+  choice bench_6x64000_both bench_6x64000 1000000 --gpu-kernel=both \
     --gpu-block-threads=1024
 fi
 rm -f "$DIR"/*.lgn
@@ -276,7 +280,10 @@ cat > "$DIR/run.sh" <<'RUN'
 # with its own time limit (LGC_GPU_CHECK_TIMEOUT seconds, default 120),
 # every figure printed as it is measured, then the summary table of the
 # entries run; then the trainer's check (not when names are given).
-#   ./run.sh            everything in the manifest, then the trainer's check
+#   ./run.sh            the check: its entries (check and bench rows of the
+#                       manifest), then the trainer's check
+#   ./run.sh --all      the check, then the choice rows (variants kept for
+#                       design decisions)
 #   ./run.sh NAME...    those entries only
 set -u
 cd "$(dirname "$0")"
@@ -284,8 +291,16 @@ cd "$(dirname "$0")"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null || true
 status=0
 limit="${LGC_GPU_CHECK_TIMEOUT:-120}"
+all=0
+if [ "${1:-}" = --all ]; then
+  all=1
+  shift
+fi
 names=("$@")
-[ $# -gt 0 ] || names=($(awk '!/^#/ {print $2}' manifest.txt))
+if [ $# = 0 ]; then
+  names=($(awk '$1 == "check" || $1 == "bench" {print $2}' manifest.txt))
+  [ $all = 0 ] || names+=($(awk '$1 == "choice" {print $2}' manifest.txt))
+fi
 start=$SECONDS
 rm -f results.tsv
 for name in "${names[@]}"; do
@@ -300,7 +315,7 @@ echo "${#names[@]} entries in $((SECONDS - start)) s"
 echo
 if [ $# = 0 ]; then
   timeout "${LGC_GPU_CHECK_TIMEOUT:-600}" stdbuf -oL -eL ./lgn-train-gpu-check || status=1
-  echo "the whole check in $((SECONDS - start)) s"
+  echo "the whole $([ $all = 1 ] && echo run || echo check) in $((SECONDS - start)) s"
 fi
 [ $status = 0 ] && echo PASS || echo FAIL
 exit $status
@@ -351,5 +366,5 @@ done
 exit $status
 PROFILE
 chmod +x "$DIR/run.sh" "$DIR/profile.sh"
-echo "$(grep -vc '^#' "$manifest") entries, $(du -sh "$DIR" | cut -f1)"
+echo "$(grep -vc '^#' "$manifest") entries ($(grep -c '^choice ' "$manifest") of them choices, outside the check), $(du -sh "$DIR" | cut -f1)"
 echo "bundle ready: $DIR (run $DIR/run.sh on the GPU machine)"

@@ -1079,7 +1079,8 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
         << "check net net.cubin " << n << "\ncheck shared net.cubin " << n
         << " net.expected\ncheck wrong net.cubin " << n
         << " wrong.expected\nbench big net.cubin 5000 net.so\n"
-        << "bench huge net.cubin 999999999999 net.so\n";
+        << "bench huge net.cubin 999999999999 net.so\n"
+        << "choice variant net.cubin 4000 net.so\n";
     // The bench entry's reference: the CPU backend's net.so.
     {
       mlir::MLIRContext context;
@@ -1116,6 +1117,18 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
       EXPECT_TRUE(readFile(path, text).ok()) << path;
       return text;
     };
+    // A choice entry is timed like a bench entry (each kernel alone, the
+    // CPU backend) and says how long it took.
+    EXPECT_EQ(sh("'" + dir.path + "' variant"), 0);
+    {
+      std::string out = readText(dir.file("out.txt"));
+      EXPECT_NE(out.find("variant: lgc_pack_u8 alone"), std::string::npos)
+          << out;
+      EXPECT_NE(out.find("variant: CPU backend, all host cores"),
+                std::string::npos)
+          << out;
+      EXPECT_NE(out.find("variant: entry done in "), std::string::npos) << out;
+    }
     // 10^12 samples: refused before any host memory is taken.
     EXPECT_NE(sh("'" + dir.path + "' huge"), 0);
     EXPECT_NE(readText(dir.file("out.txt")).find("GB of host memory"),
@@ -1126,7 +1139,7 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
         << "bench broken net.cubin\n";
     EXPECT_NE(sh("'" + dir.path + "' big"), 0);
     EXPECT_NE(readText(dir.file("out.txt"))
-                  .find("manifest.txt:7: error: expected 'kind name module "
+                  .find("manifest.txt:8: error: expected 'kind name module "
                         "samples [reference]'"),
               std::string::npos)
         << readText(dir.file("out.txt"));
@@ -1136,13 +1149,13 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
     EXPECT_NE(summary.find("| net "), std::string::npos) << summary;
     EXPECT_NE(summary.find("| yes"), std::string::npos) << summary;
     EXPECT_NE(summary.find("| big "), std::string::npos) << summary;
-    // Three rows bit-exact (against the interpreter twice, against the
-    // net.so), and `wrong` not.
+    // Four rows bit-exact (against the interpreter twice, against the
+    // net.so twice), and `wrong` not.
     size_t yes = 0;
     for (size_t at = summary.find("| yes"); at != std::string::npos;
          at = summary.find("| yes", at + 1))
       ++yes;
-    EXPECT_EQ(yes, 3u) << summary;
+    EXPECT_EQ(yes, 4u) << summary;
     size_t wrong = summary.find("| wrong ");
     ASSERT_NE(wrong, std::string::npos) << summary;
     EXPECT_EQ(summary.find("NO"), summary.find("| NO", wrong) + 2) << summary;
