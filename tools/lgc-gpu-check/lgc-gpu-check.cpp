@@ -365,8 +365,8 @@ static bool runEntry(const std::string &dir, const Entry &entry,
     if (form == CudaNet::Input::Packed && bits.empty())
       continue;
     bool u8 = form == CudaNet::Input::U8;
-    size_t times = !u8 && timed && n % 64 == 0 ? 4 : 1,
-           total = n * times, bytes = net->inputBytes(form, total);
+    size_t times = !u8 && timed && n % 64 == 0 ? 4 : 1, total = n * times,
+           bytes = net->inputBytes(form, total);
     void *pinned = nullptr;
     if (Status s = net->allocatePinned(bytes, &pinned); !s) {
       say(s.message());
