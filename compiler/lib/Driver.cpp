@@ -262,6 +262,7 @@ LogicalResult Driver::cpuStages(ModuleOp module, Stage stage, StringRef outPath,
   ConvertLGNToLLVMOptions lowering;
   lowering.vectorWords = chooseVectorWords(*tm, target);
   lowering.gatesPerFunction = target.gatesPerFunction;
+  lowering.outputLocality = target.outputLocality;
   lowering.registerWindow = target.registerWindow;
   // The conversion pass evaluates a net in one part.
   lowering.partGates = opts.viaLLVMDialect ? 0 : target.partGates;
@@ -362,6 +363,7 @@ Driver::translateAndRelease(ModuleOp module, llvm::LLVMContext &llvmContext,
 LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   ConvertLGNToNVVMOptions lowering;
   lowering.gatesPerFunction = opts.cpu.gatesPerFunction;
+  lowering.outputLocality = opts.cpu.outputLocality;
   lowering.registerWindow = opts.gpuRegisterWindow;
   lowering.blockKernel = opts.gpuBlockKernel;
   lowering.blockWords = opts.gpuBlockWords;

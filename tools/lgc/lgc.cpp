@@ -116,6 +116,12 @@ static cl::opt<unsigned> gatesPerFunction(
     "gates-per-function",
     cl::desc("Split the generated code into functions of this many gates"),
     cl::init(lgc::kDefaultGatesPerFunction), cl::cat(lgcCategory));
+static cl::opt<unsigned> outputLocality(
+    "output-locality",
+    cl::desc("Visit each class's outputs so that those sharing gates within "
+             "this many gates of them share a function, which then reads the "
+             "shared gates from registers (0: in output order; default 4)"),
+    cl::init(lgc::kDefaultOutputLocality), cl::cat(lgcCategory));
 static cl::opt<unsigned> registerWindow(
     "register-window",
     cl::desc("CPU: reload a value used more than this many gates after it "
@@ -436,6 +442,7 @@ int main(int argc, char **argv) {
   opts.cpu.features = mattr;
   opts.cpu.vectorBits = vectorBits;
   opts.cpu.gatesPerFunction = gatesPerFunction;
+  opts.cpu.outputLocality = outputLocality;
   opts.cpu.registerWindow = registerWindow;
   opts.cpu.ternaryLogic = ternaryLogic;
   opts.cpu.partGates = partGates;

@@ -9,6 +9,7 @@
 #include "lgc/Runtime/Net.h"
 
 #include "llvm/ADT/DenseSet.h"
+#include <queue>
 
 using namespace mlir;
 using namespace lgc;
@@ -42,6 +43,87 @@ static void liveGatesDepthFirst(ArrayRef<Value> roots,
       }
       order.push_back(g);
       stack.pop_back();
+    }
+  }
+}
+
+/// Visits the outputs `ks` (indices into `bits`, one class's, ascending)
+/// in an order that keeps shared cones together, each output's live gates
+/// in depth-first post-order as liveGatesDepthFirst does, and appends the
+/// outputs in that order to `visitOrder`. The count is a sum, so a class's
+/// outputs may come in any order. Next comes the output whose cone, within
+/// `depth` gates of it, holds the most gates made in the current function
+/// (every `per` gates from `partStart`): it reads them from registers
+/// where, later, they would have been stored to the scratch array and
+/// loaded back. Ties, and a function's first output, in index order. Each
+/// new gate raises the scores of the outputs it feeds (a walk over its
+/// readers, paths counted, at most 64 steps), so this costs about as much
+/// as the gates' walk itself.
+static void visitOutputsForLocality(ArrayRef<size_t> ks, OperandRange bits,
+                                    unsigned depth, size_t partStart,
+                                    size_t per,
+                                    llvm::DenseSet<Operation *> &visited,
+                                    std::vector<GateOp> &order,
+                                    std::vector<size_t> &visitOrder) {
+  size_t n = ks.size();
+  llvm::DenseMap<Value, SmallVector<unsigned, 1>> outputsOf;
+  for (unsigned i = 0; i < n; ++i)
+    outputsOf[bits[ks[i]]].push_back(i);
+  std::vector<bool> done(n, false);
+  // An output's score counts for the function in `stamp` only.
+  std::vector<unsigned> score(n, 0);
+  std::vector<size_t> stamp(n, ~size_t(0));
+  // (score, -index): the best output first, the lowest index among equals;
+  // entries whose score has moved on are skipped when they surface.
+  std::priority_queue<std::pair<unsigned, int64_t>> best;
+  size_t chunk = ~size_t(0), nextInOrder = 0;
+  SmallVector<std::pair<Value, unsigned>> walk;
+  for (size_t picked = 0; picked < n; ++picked) {
+    unsigned i = ~0u;
+    while (!best.empty() && i == ~0u) {
+      auto [value, negIndex] = best.top();
+      best.pop();
+      unsigned j = unsigned(-negIndex);
+      if (!done[j] && stamp[j] == chunk && score[j] == value)
+        i = j;
+    }
+    if (i == ~0u) {
+      while (done[nextInOrder])
+        ++nextInOrder;
+      i = unsigned(nextInOrder);
+    }
+    done[i] = true;
+    visitOrder.push_back(ks[i]);
+    size_t before = order.size();
+    liveGatesDepthFirst(bits[ks[i]], visited, order);
+    if (order.size() == before)
+      continue;
+    size_t now = (order.size() - 1 - partStart) / per;
+    if (now != chunk) {
+      chunk = now;
+      best = {};
+    }
+    for (size_t q = std::max(before, partStart + chunk * per); q < order.size();
+         ++q) {
+      walk.assign({{order[q].getResult(), 0}});
+      for (size_t w = 0; w < walk.size(); ++w) {
+        auto [v, d] = walk[w];
+        auto it = outputsOf.find(v);
+        if (it != outputsOf.end())
+          for (unsigned j : it->second) {
+            if (done[j])
+              continue;
+            if (stamp[j] != chunk) {
+              stamp[j] = chunk;
+              score[j] = 0;
+            }
+            best.push({++score[j], -int64_t(j)});
+          }
+        if (d < depth)
+          for (Operation *user : v.getUsers())
+            if (auto gate = dyn_cast<GateOp>(user); gate && walk.size() < 64)
+              walk.push_back({gate.getResult(), d + 1});
+      }
     }
   }
 }
@@ -179,7 +261,8 @@ unsigned lgc::countNetParts(NetOp net, unsigned partGates) {
 
 NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
                            unsigned window, unsigned partGates,
-                           bool countInCode, bool frameInputs)
+                           bool countInCode, bool frameInputs,
+                           unsigned outputLocality)
     : windowSize(window), countInCode(countInCode) {
   Block &body = net.getBodyBlock();
   for (BlockArgument arg : body.getArguments())
@@ -210,9 +293,26 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
   order.reserve(body.getOperations().size());
   std::vector<size_t> partStarts;
   llvm::DenseSet<Operation *> visited;
+  // The outputs of each part in the order their gates are visited.
+  std::vector<std::vector<size_t>> visitOrder(parts);
   for (unsigned p = 0; p < parts; ++p) {
     partStarts.push_back(order.size());
-    liveGatesDepthFirst(roots[p], visited, order);
+    if (!outputLocality) {
+      liveGatesDepthFirst(roots[p], visited, order);
+      for (size_t k = 0; k < bits.size(); ++k)
+        if (outputPart[k] == p)
+          visitOrder[p].push_back(k);
+      continue;
+    }
+    for (unsigned c = 0; c < classes; ++c) {
+      std::vector<size_t> ks;
+      for (size_t k = c * group; k < (c + 1) * group && k < bits.size(); ++k)
+        if (outputPart[k] == p)
+          ks.push_back(k);
+      visitOutputsForLocality(ks, bits, outputLocality, partStarts.back(),
+                              std::max(1u, gatesPerFunction), visited, order,
+                              visitOrder[p]);
+    }
   }
   partStarts.push_back(order.size());
 
@@ -236,27 +336,27 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
   }
 
   // Counting in code: each output is counted after the gate that completes
-  // it, in output order within its part (classes ascending), and never
-  // before an output counted ahead of it; a part without gates counts in
-  // its count function.
+  // it, in the order the outputs were visited within its part (classes
+  // ascending), and never before an output counted ahead of it; a part without
+  // gates counts in its count function.
   countEventsOf.assign(parts, {});
   if (countInCode) {
     planes = abi::planesForGroup(uint32_t(group));
-    for (size_t k = 0; k < bits.size(); ++k) {
-      unsigned p = outputPart[k];
-      auto constant = bits[k].getDefiningOp<ConstantOp>();
-      if (constant && !constant.getValue())
-        continue; // adds nothing
-      size_t at = kCountAtTail;
-      if (partStarts[p] < partStarts[p + 1]) {
-        at = partStarts[p];
-        if (auto gate = bits[k].getDefiningOp<GateOp>())
-          at = std::max(at, position.lookup(gate));
-        if (!countEventsOf[p].empty())
-          at = std::max(at, countEventsOf[p].back().at);
+    for (unsigned p = 0; p < parts; ++p)
+      for (size_t k : visitOrder[p]) {
+        auto constant = bits[k].getDefiningOp<ConstantOp>();
+        if (constant && !constant.getValue())
+          continue; // adds nothing
+        size_t at = kCountAtTail;
+        if (partStarts[p] < partStarts[p + 1]) {
+          at = partStarts[p];
+          if (auto gate = bits[k].getDefiningOp<GateOp>())
+            at = std::max(at, position.lookup(gate));
+          if (!countEventsOf[p].empty())
+            at = std::max(at, countEventsOf[p].back().at);
+        }
+        countEventsOf[p].push_back({bits[k], unsigned(k / group), at});
       }
-      countEventsOf[p].push_back({bits[k], unsigned(k / group), at});
-    }
   }
 
   // A gate needs a home when the GroupSum, a later function, or a use

@@ -23,6 +23,10 @@ def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
     Option<"gatesPerFunction", "gates-per-function", "unsigned",
            "lgc::kDefaultGatesPerFunction",
            "Split the gates into functions of at most this many">,
+    Option<"outputLocality", "output-locality", "unsigned",
+           "lgc::kDefaultOutputLocality",
+           "Visit each class's outputs so that those sharing gates within "
+           "this depth share a function (0: in output order)">,
     Option<"registerWindow", "register-window", "unsigned",
            "lgc::kDefaultRegisterWindow",
            "Reload a value from memory when it is used more than this many "
@@ -82,6 +86,10 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "lgc::kDefaultGatesPerFunction",
            "Split the gates (and the GroupSum's output bits) into device "
            "functions of at most this many">,
+    Option<"outputLocality", "output-locality", "unsigned",
+           "lgc::kDefaultOutputLocality",
+           "Visit each class's outputs so that those sharing gates within "
+           "this depth share a function (0: in output order)">,
     Option<"registerWindow", "register-window", "unsigned",
            "lgc::kDefaultGpuRegisterWindow",
            "Reload a value used more than this many gates after it was "

@@ -123,9 +123,11 @@ LLVM::LLVMFuncOp CPUGateEmitter::createFunction(StringRef name,
 /// Appends the CPU code of `net` at `b`'s insertion point.
 static void lowerNet(NetOp net, OpBuilder &b, unsigned vectorWords,
                      unsigned gatesPerFunction, unsigned registerWindow,
-                     bool ternaryLogic) {
+                     bool ternaryLogic, unsigned outputLocality) {
   Location loc = net.getLoc();
-  NetPartition partition(net, gatesPerFunction, registerWindow);
+  NetPartition partition(net, gatesPerFunction, registerWindow,
+                         /*partGates=*/0, /*countInCode=*/false,
+                         /*frameInputs=*/false, outputLocality);
   CPUGateEmitter emitter(b, loc, partition, vectorWords, ternaryLogic);
 
   SmallVector<LLVM::LLVMFuncOp> chunks;
@@ -175,7 +177,7 @@ struct ConvertLGNToLLVMPass
       if (failed(checkNoBlocks(net, "convert-lgn-to-llvm")))
         return failure();
       lowerNet(net, b, vectorWords, gatesPerFunction, registerWindow,
-               ternaryLogic);
+               ternaryLogic, outputLocality);
       return success();
     };
     if (failed(lowerOnlyNet(getOperation(), lower)))

@@ -432,8 +432,14 @@ struct ConvertLGNToNVVMPass
       // Counting in code changes only the thread kernel's homes and slots;
       // the block kernel reads the partition's order of gates alone.
       bool counting = countInCode && (!blockKernel || bothKernels);
+      // Visiting outputs for locality serves the thread kernel's functions;
+      // the block kernel keeps its values in shared memory, and its count's
+      // reductions spread over the banks less well in that order (784-3x2000,
+      // two words: 2.09 to 2.31 wavefronts an access).
       NetPartition partition(net, gatesPerFunction, registerWindow,
-                             /*partGates=*/0, counting);
+                             /*partGates=*/0, counting,
+                             /*frameInputs=*/false,
+                             blockKernel && !bothKernels ? 0 : outputLocality);
       if (countRegisterColumns == 0)
         return net.emitError("count-register-columns must be at least 1");
       NVVMLowering lowering(net, b, partition, gatesPerFunction, hostMode);

@@ -690,7 +690,7 @@ NetTables netTables(NetOp net, const NetPartition &partition,
 NetPartition partitionFor(NetOp net, const ConvertLGNToLLVMOptions &options) {
   return NetPartition(net, options.gatesPerFunction, options.registerWindow,
                       options.partGates, options.countInCode,
-                      options.frameInputs);
+                      options.frameInputs, options.outputLocality);
 }
 
 } // namespace

@@ -35,6 +35,10 @@ struct CPUTargetOptions {
   /// LLVM code generation level 0-3.
   unsigned codegenLevel = 2;
   unsigned gatesPerFunction = kDefaultGatesPerFunction;
+  /// How deep the partition looks when it orders a class's outputs
+  /// (GateLowering.h, kDefaultOutputLocality; 0: output order). The GPU
+  /// lowering takes it from here too.
+  unsigned outputLocality = kDefaultOutputLocality;
   /// Gates a value stays in a register before it is reloaded (GateLowering.h).
   unsigned registerWindow = kDefaultRegisterWindow;
   /// LLVM's machine instruction scheduler is half of the code generation
