@@ -363,7 +363,7 @@ Driver::translateAndRelease(ModuleOp module, llvm::LLVMContext &llvmContext,
 LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   ConvertLGNToNVVMOptions lowering;
   lowering.gatesPerFunction = opts.cpu.gatesPerFunction;
-  lowering.outputLocality = opts.cpu.outputLocality;
+  lowering.outputLocality = opts.gpuOutputLocality;
   lowering.registerWindow = opts.gpuRegisterWindow;
   lowering.blockKernel = opts.gpuBlockKernel;
   lowering.blockWords = opts.gpuBlockWords;

@@ -120,8 +120,9 @@ static cl::opt<unsigned> outputLocality(
     "output-locality",
     cl::desc("Visit each class's outputs so that those sharing gates within "
              "this many gates of them share a function, which then reads the "
-             "shared gates from registers (0: in output order; default 4)"),
-    cl::init(lgc::kDefaultOutputLocality), cl::cat(lgcCategory));
+             "shared gates from registers (0: in output order; default: 4 "
+             "for the GPU thread kernel, 0 for the CPU)"),
+    cl::init(0), cl::cat(lgcCategory));
 static cl::opt<unsigned> registerWindow(
     "register-window",
     cl::desc("CPU: reload a value used more than this many gates after it "
@@ -442,7 +443,10 @@ int main(int argc, char **argv) {
   opts.cpu.features = mattr;
   opts.cpu.vectorBits = vectorBits;
   opts.cpu.gatesPerFunction = gatesPerFunction;
-  opts.cpu.outputLocality = outputLocality;
+  if (outputLocality.getNumOccurrences()) {
+    opts.cpu.outputLocality = outputLocality;
+    opts.gpuOutputLocality = outputLocality;
+  }
   opts.cpu.registerWindow = registerWindow;
   opts.cpu.ternaryLogic = ternaryLogic;
   opts.cpu.partGates = partGates;

@@ -30,7 +30,7 @@ struct Lifetime {
 };
 
 void checkPartition(lgn::NetOp net, unsigned perFunction, unsigned window,
-                    unsigned locality = kDefaultOutputLocality) {
+                    unsigned locality = kDefaultGpuOutputLocality) {
   NetPartition p(net, perFunction, window, /*partGates=*/0,
                  /*countInCode=*/false, /*frameInputs=*/false, locality);
   llvm::DenseMap<mlir::Operation *, size_t> position;
@@ -382,9 +382,9 @@ TEST(NetPartition, LocalityLeavesFewerValuesCrossingFunctions) {
           n += p.home(gate.getResult()).has_value();
       return n;
     };
-    size_t inOrder = homes(0), local = homes(kDefaultOutputLocality);
+    size_t inOrder = homes(0), local = homes(kDefaultGpuOutputLocality);
     EXPECT_LT(local, inOrder) << "seed " << seed;
-    for (unsigned locality : {0u, 1u, kDefaultOutputLocality})
+    for (unsigned locality : {0u, 1u, kDefaultGpuOutputLocality})
       for (unsigned perFunction : {1u, 50u, 100000u}) {
         SCOPED_TRACE("locality " + std::to_string(locality) + " per " +
                      std::to_string(perFunction));

@@ -114,6 +114,8 @@ struct DriverOptions {
   std::string ptxFeatures;
   /// The GPU lowering's register window (GateLowering.h).
   unsigned gpuRegisterWindow = kDefaultGpuRegisterWindow;
+  /// The GPU thread kernel's order of each class's outputs (GateLowering.h).
+  unsigned gpuOutputLocality = kDefaultGpuOutputLocality;
   /// lgc_net as the block kernel (a level of gates at a time over a block's
   /// threads, values in shared memory) instead of a thread per word, and
   /// its words per block (0: as many as fit) and gates per thread and round

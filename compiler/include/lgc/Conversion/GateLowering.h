@@ -40,15 +40,18 @@ namespace lgc {
 constexpr unsigned kDefaultGatesPerFunction = 1000;
 
 /// How deep into each output's cone the partition looks when it orders a
-/// class's outputs (NetPartition): the next output is the one with the most
-/// gates of the current function within this many gates of it, so that
-/// outputs sharing gates share a function and read them from registers
-/// instead of the scratch array. On 784-6x8000 (GPU thread kernel, PTX
-/// loads and stores) depths 1, 2, 3, 4 and 6 gave 1.4, 2.5, 3.4, 3.7 and
-/// 3.7 % fewer accesses than output order; scoring each candidate by the
-/// exact values it would load instead (every remaining output a candidate,
-/// quadratic in a class's outputs) 4.7 %. 0: output order.
-constexpr unsigned kDefaultOutputLocality = 4;
+/// class's outputs for the GPU thread kernel (NetPartition): the next output
+/// is the one with the most gates of the current function within this many
+/// gates of it, so that outputs sharing gates share a function and read them
+/// from registers instead of the scratch array. On 784-6x8000 (PTX loads and
+/// stores) depths 1, 2, 3, 4 and 6 gave 1.4, 2.5, 3.4, 3.7 and 3.7 % fewer
+/// accesses than output order; scoring each candidate by the exact values
+/// it would load instead (every remaining output a candidate, quadratic in
+/// a class's outputs) 4.7 %. The CPU backend keeps output order (0): there
+/// the same order cut 3.4 % of the vector loads of 6x8000's .so, but made
+/// LLVM's DAG combiner take 15 times as long on its last function (the .so
+/// in 3.5 s instead of 1.9).
+constexpr unsigned kDefaultGpuOutputLocality = 4;
 
 /// The fewest gates (and block positions) a part of an ensemble has when
 /// the CPU lowering evaluates it part by part (NetPartition): splitting
@@ -218,14 +221,14 @@ public:
   /// (GeneratedABI.h, kInputFrameHeight): every block reading that image
   /// reads it in place, and input i's home is its slot in the frame.
   ///
-  /// With `outputLocality` (a depth, kDefaultOutputLocality), each class's
+  /// With `outputLocality` (a depth, kDefaultGpuOutputLocality), each class's
   /// outputs are visited in the order that keeps shared cones in one
   /// function (the output whose cone, within that many gates, holds the
   /// most gates of the current function comes next); 0: in output order.
   NetPartition(lgn::NetOp net, unsigned gatesPerFunction,
                unsigned window = kUnlimitedWindow, unsigned partGates = 0,
                bool countInCode = false, bool frameInputs = false,
-               unsigned outputLocality = kDefaultOutputLocality);
+               unsigned outputLocality = 0);
 
   /// The inputs' frame: the image's height and width and the padding
   /// around each channel's plane; all 0 where the inputs are not framed

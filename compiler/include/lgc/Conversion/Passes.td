@@ -24,7 +24,7 @@ def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
            "lgc::kDefaultGatesPerFunction",
            "Split the gates into functions of at most this many">,
     Option<"outputLocality", "output-locality", "unsigned",
-           "lgc::kDefaultOutputLocality",
+           "0",
            "Visit each class's outputs so that those sharing gates within "
            "this depth share a function (0: in output order)">,
     Option<"registerWindow", "register-window", "unsigned",
@@ -87,7 +87,7 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "Split the gates (and the GroupSum's output bits) into device "
            "functions of at most this many">,
     Option<"outputLocality", "output-locality", "unsigned",
-           "lgc::kDefaultOutputLocality",
+           "lgc::kDefaultGpuOutputLocality",
            "Visit each class's outputs so that those sharing gates within "
            "this depth share a function (0: in output order)">,
     Option<"registerWindow", "register-window", "unsigned",

@@ -36,9 +36,9 @@ struct CPUTargetOptions {
   unsigned codegenLevel = 2;
   unsigned gatesPerFunction = kDefaultGatesPerFunction;
   /// How deep the partition looks when it orders a class's outputs
-  /// (GateLowering.h, kDefaultOutputLocality; 0: output order). The GPU
-  /// lowering takes it from here too.
-  unsigned outputLocality = kDefaultOutputLocality;
+  /// (GateLowering.h, kDefaultGpuOutputLocality); 0: output order, the CPU
+  /// backend's default.
+  unsigned outputLocality = 0;
   /// Gates a value stays in a register before it is reloaded (GateLowering.h).
   unsigned registerWindow = kDefaultRegisterWindow;
   /// LLVM's machine instruction scheduler is half of the code generation
