@@ -11,7 +11,7 @@
 #       outputs, run.sh. The check's entries are the check nets in every
 #       kernel design and the nets with lgc's defaults (39 entries);
 #       `choice` entries, outside the check, are the few variants the next
-#       run is to choose among (15); --sweep adds the variants around them
+#       run is to choose among (17); --sweep adds the variants around them
 #       (32 more).
 #   DIR/run.sh [--all] [NAME...]        on any machine with an NVIDIA GPU
 #       (sm_90: H100, H200) and its driver (no CUDA toolkit, compiler or LLVM
@@ -165,6 +165,12 @@ choice bench_6x64000_countfns bench_6x64000 4000000 --gpu-count-in-code=false
 # 50 to 36 s here), perhaps a schedule that waits longer on its loads.
 choice bench_6x8000_ptxasO1 bench_6x8000 4000000 --ptxas-O=1
 choice bench_6x64000_ptxasO1 bench_6x64000 4000000 --ptxas-O=1
+# _order: each class's outputs visited in output order (--output-locality=0,
+# the form before the thread kernel visited them for locality): 2,205
+# against 2,124 bytes an image on 6x8000, 17,791 against 17,012 on 6x64000
+# (bench/gpu_traffic.py and ptxas -v, spills included).
+choice bench_6x8000_order bench_6x8000 4000000 --output-locality=0
+choice bench_6x64000_order bench_6x64000 4000000 --output-locality=0
 cubin bench_6x64000_t32 bench_6x64000 --time-steps --gpu-thread-word-bits=32
 entry choice bench_6x64000_t32_4M bench_6x64000_t32.cubin 4000000 bench_6x64000.so
 # The block kernel on 6x8000 (bench_6x8000_blockS_uU_{rR|tT}[SUFFIX]: S
