@@ -48,9 +48,10 @@ constexpr unsigned kDefaultGatesPerFunction = 1000;
 /// accesses than output order; scoring each candidate by the exact values
 /// it would load instead (every remaining output a candidate, quadratic in
 /// a class's outputs) 4.7 %. The CPU backend keeps output order (0): there
-/// the same order cut 3.4 % of the vector loads of 6x8000's .so, but made
-/// LLVM's DAG combiner take 15 times as long on its last function (the .so
-/// in 3.5 s instead of 1.9).
+/// the same order cuts 3.4 % of the vector loads of 6x8000's .so and 5.9 %
+/// of its stores, a gain too small to time on the CPU, for a longer compile
+/// (2.5 s instead of 1.9; 3.5 s before the token-factor limit of
+/// CPUTarget.cpp).
 constexpr unsigned kDefaultGpuOutputLocality = 4;
 
 /// The fewest gates (and block positions) a part of an ensemble has when
