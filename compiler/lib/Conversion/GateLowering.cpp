@@ -283,9 +283,11 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
   classes = unsigned(net.getClasses());
   size_t group = bits.size() / std::max(1u, classes);
   std::vector<SmallVector<Value>> roots(parts);
+  std::vector<std::vector<size_t>> partOutputs(parts);
   outputEnds.assign(size_t(parts) * classes, 0);
   for (size_t k = 0; k < bits.size(); ++k) {
     roots[outputPart[k]].push_back(bits[k]);
+    partOutputs[outputPart[k]].push_back(k);
     ++outputEnds[outputPart[k] * classes + k / group];
   }
   for (size_t i = classes; i < outputEnds.size(); ++i)
@@ -299,19 +301,19 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
     partStarts.push_back(order.size());
     if (!outputLocality) {
       liveGatesDepthFirst(roots[p], visited, order);
-      for (size_t k = 0; k < bits.size(); ++k)
-        if (outputPart[k] == p)
-          visitOrder[p].push_back(k);
+      visitOrder[p] = partOutputs[p];
       continue;
     }
-    for (unsigned c = 0; c < classes; ++c) {
-      std::vector<size_t> ks;
-      for (size_t k = c * group; k < (c + 1) * group && k < bits.size(); ++k)
-        if (outputPart[k] == p)
-          ks.push_back(k);
-      visitOutputsForLocality(ks, bits, outputLocality, partStarts.back(),
+    // The part's outputs are ascending, so each class's are one run.
+    ArrayRef<size_t> rest = partOutputs[p];
+    while (!rest.empty()) {
+      size_t cls = rest.front() / group;
+      ArrayRef<size_t> run =
+          rest.take_while([&](size_t k) { return k / group == cls; });
+      visitOutputsForLocality(run, bits, outputLocality, partStarts.back(),
                               std::max(1u, gatesPerFunction), visited, order,
                               visitOrder[p]);
+      rest = rest.drop_front(run.size());
     }
   }
   partStarts.push_back(order.size());
