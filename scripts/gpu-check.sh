@@ -11,8 +11,8 @@
 #       outputs, run.sh. The check's entries are the check nets in every
 #       kernel design and the issue's nets with lgc's defaults (39 entries);
 #       `choice` entries, outside the check, are the few variants the next
-#       run is to choose among (17); --sweep adds the variants around them
-#       (32 more).
+#       run is to choose among (10); --sweep adds the variants around them
+#       and those settled (46 more).
 #   DIR/run.sh [--all] [NAME...]        on any machine with an NVIDIA GPU
 #       (sm_90: H100, H200) and its driver (no CUDA toolkit, compiler or LLVM
 #       needed): copy DIR there (scp -r, a shared disk, ...) and run it.
@@ -132,58 +132,30 @@ bench bench_6x8000 bench_6x8000 4000000
 bench bench_6x64000 bench_6x64000 1000000
 entry bench bench_6x64000_4M bench_6x64000.cubin 4000000 bench_6x64000.so
 # The choices the next run is to settle, each beside the default in the same
-# run. _generic: the thread kernel's inputs by generic loads
-# (--gpu-readonly-inputs=false: its form before they took ld.global.nc,
-# with which ptxas reloads inputs instead of spilling them). _t32: the
-# thread kernel in 32-bit words (--gpu-thread-word-bits=32): twice the
-# threads for the same images, a value in one register, so at its default
-# cap of 64 registers twice the warps per multiprocessor (32 instead of
-# 16) for the same values in registers; the 64-bit kernel was
-# latency-bound on 6x64000 (1M images: 46 M images/s; 4M: 118) and at
-# 62 % of the DRAM's bandwidth on 6x8000.
-choice bench_6x8000_generic bench_6x8000 4000000 --gpu-readonly-inputs=false
-choice bench_6x64000_generic bench_6x64000 4000000 --gpu-readonly-inputs=false
-choice bench_6x8000_t32 bench_6x8000 4000000 --gpu-thread-word-bits=32
-# _g2000: the thread kernel's gate functions twice as large
-# (--gates-per-function=2000): fewer values cross a function through the
-# scratch array, more spill inside one (bench/gpu_traffic.py and ptxas -v:
-# 2,681 to 2,492 bytes an image on 6x8000, 21,816 to 20,015 on 6x64000,
-# spills included), at a longer compile (6x64000: 39 to 51 s here).
-choice bench_6x8000_g2000 bench_6x8000 4000000 --gates-per-function=2000
-choice bench_6x64000_g2000 bench_6x64000 4000000 --gates-per-function=2000
-# _countfns: the thread kernel's GroupSum in count functions after the
-# gates (--gpu-count-in-code=false, its form before the gate functions
-# counted): every output stored to scratch and read back (bench/
-# gpu_traffic.py and ptxas -v: 2,681 bytes an image on 6x8000 against the
-# default's 2,204, 21,816 against 17,786 on 6x64000, spills included).
-choice bench_6x8000_countfns bench_6x8000 4000000 --gpu-count-in-code=false
-choice bench_6x64000_countfns bench_6x64000 4000000 --gpu-count-in-code=false
-# _ptxasO1: the same PTX assembled by ptxas -O1 instead of -O3 (--ptxas-O=1):
-# fewer spills and instructions, a shorter compile (ptxas -v and the cubins'
-# .text: 6x8000 173 to 125 bytes of spills an image, 76,176 to 74,064 SASS
-# instructions; 6x64000 943 to 758 bytes, 588,560 to 577,312, compiled in
-# 50 to 36 s here), perhaps a schedule that waits longer on its loads.
-choice bench_6x8000_ptxasO1 bench_6x8000 4000000 --ptxas-O=1
-choice bench_6x64000_ptxasO1 bench_6x64000 4000000 --ptxas-O=1
-# _order: each class's outputs visited in output order (--output-locality=0,
-# the form before the thread kernel visited them for locality): 2,205
-# against 2,124 bytes an image on 6x8000, 17,791 against 17,012 on 6x64000
-# (bench/gpu_traffic.py and ptxas -v, spills included).
-choice bench_6x8000_order bench_6x8000 4000000 --output-locality=0
-choice bench_6x64000_order bench_6x64000 4000000 --output-locality=0
-cubin bench_6x64000_t32 bench_6x64000 --time-steps --gpu-thread-word-bits=32
-entry choice bench_6x64000_t32_4M bench_6x64000_t32.cubin 4000000 bench_6x64000.so
+# run. ptxas's levels: the gate functions are assembled at -O1 and the
+# kernels at -O3 (--ptxas-O, --ptxas-kernel-O); on an H200 the gate kernel
+# alone ran 6x8000 at 1,239 against 1,212 M images/s at -O3 and 6x64000 at
+# 155.9 against 142.0, and the packing kernel read 2,664 against 3,115 GB/s
+# at -O1. _ptxasO3: the gate functions at -O3 (the earlier default);
+# _kernelO1: everything at -O1 (the packing kernel too); _ptxasO0 and
+# _ptxasO2: the levels around.
+choice bench_6x8000_ptxasO3 bench_6x8000 4000000 --ptxas-O=3
+choice bench_6x64000_ptxasO3 bench_6x64000 4000000 --ptxas-O=3
+choice bench_6x8000_kernelO1 bench_6x8000 4000000 --ptxas-kernel-O=1
+choice bench_6x8000_ptxasO0 bench_6x8000 4000000 --ptxas-O=0
+choice bench_6x8000_ptxasO2 bench_6x8000 4000000 --ptxas-O=2
+choice bench_6x64000_ptxasO2 bench_6x64000 4000000 --ptxas-O=2
+# _r96, _r80: a lower register cap (--gpu-max-registers; default 128, 16
+# warps a multiprocessor in blocks of 128 threads): 20 and 24 warps to hide
+# the scratch loads' latency, more values spilled.
+choice bench_6x8000_r96 bench_6x8000 4000000 --gpu-max-registers=96
+choice bench_6x8000_r80 bench_6x8000 4000000 --gpu-max-registers=80
+choice bench_6x64000_r96 bench_6x64000 4000000 --gpu-max-registers=96
 # The block kernel on 6x8000 (bench_6x8000_blockS_uU_{rR|tT}[SUFFIX]: S
 # words per block, U gates per thread and round, blocks of 256 threads at
-# R registers or of T threads): four words and four gates a round (the
-# fastest block kernel measured, 1,067 M images/s alone), with its words
-# interleaved over the threads (suffix i, --gpu-block-interleave: a half
-# warp reads the S words of 16 / S gates, half the bank conflicts by
-# bench/gpu_block_banks.py), and in blocks of 1,024 threads (the rows
-# measured so far had 8 or 16 warps a multiprocessor and issued an
-# instruction in a quarter of the cycles: latency-bound); suffix e: each
-# round loading its own table entries (--gpu-block-prefetch=false, the form
-# before they were loaded a round ahead), for a before/after.
+# R registers or of T threads): four words and four gates a round, the
+# fastest block kernel measured (lgc_net alone 1,094 M images/s on an H200,
+# 912 from u8 through its own u8 kernel against the thread kernel's 903).
 block() {
   local S=$1 U=$2 T=$3 suffix=${4:-} size=r128 extra=()
   [ "$T" != 256 ] && size=t$T
@@ -199,15 +171,35 @@ block() {
     --gpu-block-threads=$T --gpu-max-registers=128 "${extra[@]}"
 }
 block 4 4 256
-block 4 4 256 e
-block 4 4 256 i
-block 4 4 1024
-# 6x64000 in the block kernel's 32-bit words (lgc's choice for this net: all
-# 50,000 slots in 200 KB, 32 samples a block) in blocks of 1,024 threads.
-choice bench_6x64000_block_h32_t1024 bench_6x64000 4000000 --gpu-kernel=block \
-  --gpu-block-threads=1024 --gpu-block-word-bits=32 --gpu-block-shared=232448
 if [ $SWEEP = 1 ]; then
-  # --sweep: the variants around those, for choosing among them. _old: the thread kernel's earlier defaults (no
+  # --sweep: the variants around those, and those settled on an H200
+  # (4M images, lgc_net alone in M images/s against the default's in the
+  # same run, before the gate functions went to -O1): _generic, the
+  # thread kernel's inputs by generic loads (--gpu-readonly-inputs=false;
+  # 6x8000 1,098 against 1,212); _t32, 32-bit words (878; 6x64000 102
+  # against 142); _g2000, 2,000 gates a function (1,197; 139); _countfns,
+  # the GroupSum in count functions after the gates (1,179; 140); _order,
+  # each class's outputs in output order (--output-locality=0; 1,097; 129);
+  # the block kernel's rounds each loading their own table entries (e;
+  # 1,103), its words interleaved (i; 972), blocks of 1,024 threads (1,062);
+  # 6x64000 in the block kernel's 32-bit words (70).
+  choice bench_6x8000_generic bench_6x8000 4000000 --gpu-readonly-inputs=false
+  choice bench_6x64000_generic bench_6x64000 4000000 --gpu-readonly-inputs=false
+  choice bench_6x8000_t32 bench_6x8000 4000000 --gpu-thread-word-bits=32
+  choice bench_6x8000_g2000 bench_6x8000 4000000 --gates-per-function=2000
+  choice bench_6x64000_g2000 bench_6x64000 4000000 --gates-per-function=2000
+  choice bench_6x8000_countfns bench_6x8000 4000000 --gpu-count-in-code=false
+  choice bench_6x64000_countfns bench_6x64000 4000000 --gpu-count-in-code=false
+  choice bench_6x8000_order bench_6x8000 4000000 --output-locality=0
+  choice bench_6x64000_order bench_6x64000 4000000 --output-locality=0
+  cubin bench_6x64000_t32 bench_6x64000 --time-steps --gpu-thread-word-bits=32
+  entry choice bench_6x64000_t32_4M bench_6x64000_t32.cubin 4000000 bench_6x64000.so
+  block 4 4 256 e
+  block 4 4 256 i
+  block 4 4 1024
+  choice bench_6x64000_block_h32_t1024 bench_6x64000 4000000 --gpu-kernel=block \
+    --gpu-block-threads=1024 --gpu-block-word-bits=32 --gpu-block-shared=232448
+  # _old: the thread kernel's earlier defaults (no
   # register cap, a register window of 128 values); _t32_r128: 32-bit words
   # at 128 registers (the 64-bit kernel's warps, twice its values in
   # registers), and on 1M images.

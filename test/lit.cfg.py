@@ -34,5 +34,11 @@ else:
                           ("yosys", "yosys"), ("ptxas", "ptxas")]:
         if have(tool) or (tool == "ptxas" and os.path.exists("/usr/local/cuda/bin/ptxas")):
             config.available_features.add(feature)
+    # The toolkit's programs by path, for tests that put a logging ptxas in
+    # front of the real one.
+    ptxas = shutil.which("ptxas", path=config.environment["PATH"])
+    if ptxas:
+        config.substitutions.append(("%ptxas", ptxas))
+        config.substitutions.append(("%nvlink", os.path.join(os.path.dirname(ptxas), "nvlink")))
     if os.path.exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"):
         config.available_features.add("fashion-mnist")

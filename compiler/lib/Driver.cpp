@@ -441,6 +441,7 @@ LogicalResult Driver::gpuBinary(ModuleOp module, Stage stage,
   cubinOptions.jobs =
       opts.gpuBlockKernel && !opts.gpuBothKernels ? 1 : opts.cpu.jobs;
   cubinOptions.ptxasLevel = opts.ptxasLevel;
+  cubinOptions.ptxasKernelLevel = opts.ptxasKernelLevel;
   cubinOptions.ptxasArgs = opts.ptxasArgs;
   std::vector<std::string> cubins(archs.size());
   for (size_t i = 0; i < archs.size(); ++i) {

@@ -249,10 +249,17 @@ static cl::opt<unsigned>
              cl::desc("LLVM's NVPTX code generation level (0-3, default 0: "
                       "ptxas optimises the PTX)"),
              cl::value_desc("N"), cl::init(0), cl::cat(lgcCategory));
-static cl::opt<unsigned> ptxasLevel("ptxas-O",
-                                    cl::desc("ptxas optimisation level (0-3)"),
-                                    cl::value_desc("N"), cl::init(3),
-                                    cl::cat(lgcCategory));
+static cl::opt<unsigned> ptxasLevel(
+    "ptxas-O",
+    cl::desc("ptxas optimisation level of the gate functions (0-3, default 1)"),
+    cl::value_desc("N"), cl::init(lgc::kDefaultPtxasGateLevel),
+    cl::cat(lgcCategory));
+static cl::opt<unsigned> ptxasKernelLevel(
+    "ptxas-kernel-O",
+    cl::desc("ptxas optimisation level of the kernels: packing, the block "
+             "kernel, the entry points (0-3, default 3)"),
+    cl::value_desc("N"), cl::init(lgc::kDefaultPtxasKernelLevel),
+    cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuRegisterWindow(
     "gpu-register-window",
     cl::desc("GPU: reload values used more than N gates after they were "
@@ -524,6 +531,10 @@ int main(int argc, char **argv) {
   if (ptxasLevel > 3)
     return fail("invalid --ptxas-O=" + Twine(ptxasLevel) + " (0-3)");
   opts.ptxasLevel = ptxasLevel;
+  if (ptxasKernelLevel > 3)
+    return fail("invalid --ptxas-kernel-O=" + Twine(ptxasKernelLevel) +
+                " (0-3)");
+  opts.ptxasKernelLevel = ptxasKernelLevel;
   if (ptxLevel > 3)
     return fail("invalid --ptx-O=" + Twine(ptxLevel) + " (0-3)");
   opts.ptxLevel = ptxLevel;

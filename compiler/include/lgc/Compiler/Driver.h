@@ -20,6 +20,7 @@
 #define LGC_COMPILER_DRIVER_H
 
 #include "lgc/Target/CPU/CPUTarget.h"
+#include "lgc/Target/GPU/GPUTarget.h"
 #include "lgc/Target/Verilog/ExportVerilog.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -169,8 +170,10 @@ struct DriverOptions {
   /// so 0: on a 6x64,000 net it makes PTX in 10.7 instead of 18.7 s, and
   /// the 6x8000 cubin has 0.5 % more instructions.
   unsigned ptxLevel = 0;
-  /// ptxas's optimisation level and extra arguments.
-  unsigned ptxasLevel = 3;
+  /// ptxas's optimisation levels (GPUTarget.h, CubinOptions: the gate
+  /// functions' and the kernels') and extra arguments.
+  unsigned ptxasLevel = kDefaultPtxasGateLevel;
+  unsigned ptxasKernelLevel = kDefaultPtxasKernelLevel;
   std::vector<std::string> ptxasArgs;
   /// Where the toolkit programs' messages go (ptxas -v's resource report);
   /// null: dropped.

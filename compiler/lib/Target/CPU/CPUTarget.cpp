@@ -190,15 +190,22 @@ LogicalResult lgc::emitMachineCode(llvm::Module &module,
 }
 
 /// The gate functions: the module's defined functions of local linkage
-/// (the entry point and the tables are external). The GPU block kernel's
-/// phase function and its u8 form's phase 0 are not: they stay in part 0
-/// with their kernels, so that they are inlined (a call across parts
-/// spills at every phase; nvlink refuses one from a kernel of fewer
-/// registers than its callee's).
+/// (the entry point and the tables are external). The GPU kernels' own
+/// functions are not: the block kernel's phase function and its u8 form's
+/// phase 0 stay in part 0 with their kernels, so that they are inlined (a
+/// call across parts spills at every phase; nvlink refuses one from a
+/// kernel of fewer registers than its callee's), and so do the thread
+/// kernel's loop over the gate functions and the packing kernels' bodies,
+/// which are assembled with the kernels (CubinOptions' levels).
 static bool isGateFunction(const llvm::Function &f) {
-  return !f.isDeclaration() && f.hasLocalLinkage() &&
-         f.getName() != lgc::abi::kGpuBlockPhaseFunction &&
-         f.getName() != lgc::abi::kGpuBlockInputsU8Function;
+  if (f.isDeclaration() || !f.hasLocalLinkage())
+    return false;
+  llvm::StringRef name = f.getName();
+  return name != lgc::abi::kGpuBlockPhaseFunction &&
+         name != lgc::abi::kGpuBlockInputsU8Function &&
+         name != lgc::abi::kGpuThreadFunction &&
+         name != lgc::abi::kGpuPackFunction &&
+         name != lgc::abi::kGpuPackBitsFunction;
 }
 
 unsigned lgc::partCount(unsigned jobs, size_t units) {
@@ -234,10 +241,10 @@ void lgc::runParts(unsigned parts, llvm::function_ref<void(unsigned)> fn) {
 }
 
 /// The part of the module each function definition goes to: gate
-/// functions (the bulk of the code) are spread over `parts` by size;
-/// everything else stays in part 0.
+/// functions (the bulk of the code) are spread over `parts` parts by size,
+/// numbered from `first`; everything else stays in part 0.
 static llvm::DenseMap<const llvm::GlobalValue *, unsigned>
-assignParts(llvm::Module &module, unsigned parts) {
+assignParts(llvm::Module &module, unsigned parts, unsigned first) {
   std::vector<llvm::Function *> gates;
   std::vector<size_t> sizes;
   for (llvm::Function &f : module)
@@ -248,7 +255,7 @@ assignParts(llvm::Module &module, unsigned parts) {
   std::vector<unsigned> part = spreadBySize(sizes, parts);
   llvm::DenseMap<const llvm::GlobalValue *, unsigned> owner;
   for (size_t i = 0; i < gates.size(); ++i)
-    owner[gates[i]] = part[i];
+    owner[gates[i]] = first + part[i];
   return owner;
 }
 
@@ -256,10 +263,14 @@ LogicalResult lgc::emitObjectsInParallel(
     std::unique_ptr<llvm::Module> owned, llvm::TargetMachine &tm, unsigned jobs,
     llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
     std::vector<std::string> &objects, Location loc, llvm::CodeGenFileType type,
-    FinishPart finish) {
+    FinishPart finish, bool gatesApart) {
   llvm::Module &module = *owned;
-  // One part per thread, but never more parts than gate functions.
-  unsigned parts = partCount(jobs, llvm::count_if(module, isGateFunction));
+  // One part per thread, but never more parts than gate functions; apart,
+  // one more for the rest.
+  size_t gateFunctions = llvm::count_if(module, isGateFunction);
+  unsigned gateParts = partCount(jobs, gateFunctions);
+  unsigned first = gatesApart && gateFunctions ? 1 : 0;
+  unsigned parts = first + gateParts;
   if (parts == 1) {
     objects.resize(1);
     if (!generateCode(module, tm, type, objects[0]))
@@ -280,7 +291,7 @@ LogicalResult lgc::emitObjectsInParallel(
     machines.push_back(more.back().get());
   }
   llvm::DenseMap<const llvm::GlobalValue *, unsigned> owner =
-      assignParts(module, parts);
+      assignParts(module, gateParts, first);
   // A function called from another part must be visible to the linker, but
   // not outside the library.
   for (llvm::Function &f : module)

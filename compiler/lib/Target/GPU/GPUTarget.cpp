@@ -189,7 +189,9 @@ LogicalResult lgc::emitCubin(
   std::mutex logMutex;
   // Each part's PTX is assembled on the thread that made it, so ptxas runs
   // on every core at once; with several parts the code is relocatable and
-  // calls between parts are resolved by nvlink.
+  // calls between parts are resolved by nvlink. With the levels apart, part
+  // 0 holds the kernels and no gate function (where the module has any).
+  bool apart = options.ptxasLevel != options.ptxasKernelLevel;
   auto assemble = [&](unsigned part, unsigned parts,
                       std::string &ptx) -> std::string {
     Temporaries temps;
@@ -198,9 +200,12 @@ LogicalResult lgc::emitCubin(
     std::string out = in.empty() ? "" : temps.create("cubin", "", error);
     if (out.empty())
       return error;
-    std::vector<std::string> args = {
-        toolkit.ptxas, "-arch=" + arch,
-        "-O" + std::to_string(std::min(options.ptxasLevel, 3u))};
+    // Apart, part 0 is the kernels' (all of the module where it has no gate
+    // function: the block kernel alone).
+    unsigned level =
+        part == 0 && apart ? options.ptxasKernelLevel : options.ptxasLevel;
+    std::string optimise = "-O" + std::to_string(std::min(level, 3u));
+    std::vector<std::string> args = {toolkit.ptxas, "-arch=" + arch, optimise};
     if (parts > 1)
       args.push_back("-c");
     args.insert(args.end(), options.ptxasArgs.begin(), options.ptxasArgs.end());
@@ -216,7 +221,7 @@ LogicalResult lgc::emitCubin(
   std::vector<std::string> parts;
   if (failed(emitObjectsInParallel(
           std::move(module), tm, options.jobs, makeMachine, parts, loc,
-          llvm::CodeGenFileType::AssemblyFile, assemble)))
+          llvm::CodeGenFileType::AssemblyFile, assemble, apart)))
     return failure();
   for (const std::string &text : logs)
     log += text;

@@ -154,6 +154,11 @@ void runParts(unsigned parts, llvm::function_ref<void(unsigned)> fn);
 /// PTX), and `finish`, if given, runs on the part's thread right after: it
 /// may replace the output (the GPU backend assembles its PTX there) and
 /// returns an error message, or an empty string.
+///
+/// With `gatesApart`, the first part holds no gate function (where the
+/// module has any): the gate functions are spread over the parts after it,
+/// so that the first part, the kernels and the entry points, can be
+/// finished apart (the GPU backend assembles it at another ptxas level).
 using FinishPart = std::function<std::string(unsigned part, unsigned parts,
                                              std::string &output)>;
 mlir::LogicalResult emitObjectsInParallel(
@@ -162,7 +167,7 @@ mlir::LogicalResult emitObjectsInParallel(
     llvm::function_ref<std::unique_ptr<llvm::TargetMachine>()> makeMachine,
     std::vector<std::string> &objects, mlir::Location loc,
     llvm::CodeGenFileType type = llvm::CodeGenFileType::ObjectFile,
-    FinishPart finish = nullptr);
+    FinishPart finish = nullptr, bool gatesApart = false);
 
 /// Links objects with the net support library (a path from
 /// supportLibraryFor) into a shared library at `outPath`, through a
