@@ -1,23 +1,23 @@
 // RUN: lgc-opt %s --convert-lgn-to-llvm=vector-words=4 | FileCheck %s
 // RUN: lgc-opt %s --convert-lgn-to-llvm="vector-words=2 gates-per-function=1" | FileCheck %s --check-prefix=SPLIT
 
-// Gates become bitwise ops on <4 x i64> (64 samples per word), emitted
-// depth-first from the outputs; every output bit goes to the scratch buffer.
-// Inputs and scratch never overlap, and inputs are loaded as invariant
-// (not ordered after the stores to scratch).
+// Gates become bitwise ops on <8 x i32> (four 64-sample words in 32-bit
+// lanes), emitted depth-first from the outputs; every output bit goes to
+// the scratch buffer. Inputs and scratch never overlap, and inputs are
+// loaded as invariant (not ordered after the stores to scratch).
 // CHECK-LABEL: llvm.func internal @__lgc_gen_gates_0(%arg0: !llvm.ptr {llvm.noalias}, %arg1: !llvm.ptr {llvm.noalias})
 // CHECK-SAME:    passthrough = ["nounwind", ["min-legal-vector-width", "256"]
-// CHECK:         %[[P0:.*]] = llvm.getelementptr %arg0[0] : (!llvm.ptr) -> !llvm.ptr, vector<4xi64>
-// CHECK-NEXT:    %[[A:.*]] = llvm.load %[[P0]] invariant {alignment = 32 : i64} : !llvm.ptr -> vector<4xi64>
-// CHECK:         %[[B:.*]] = llvm.load {{.*}} : !llvm.ptr -> vector<4xi64>
-// CHECK-NEXT:    %[[AND:.*]] = llvm.and %[[A]], %[[B]] : vector<4xi64>
+// CHECK:         %[[P0:.*]] = llvm.getelementptr %arg0[0] : (!llvm.ptr) -> !llvm.ptr, vector<8xi32>
+// CHECK-NEXT:    %[[A:.*]] = llvm.load %[[P0]] invariant {alignment = 32 : i64} : !llvm.ptr -> vector<8xi32>
+// CHECK:         %[[B:.*]] = llvm.load {{.*}} : !llvm.ptr -> vector<8xi32>
+// CHECK-NEXT:    %[[AND:.*]] = llvm.and %[[A]], %[[B]] : vector<8xi32>
 // not_implies(a, c) = a & ~c
-// CHECK:         %[[C:.*]] = llvm.load {{.*}} : !llvm.ptr -> vector<4xi64>
-// CHECK-NEXT:    %[[ONES:.*]] = llvm.mlir.constant(dense<-1> : vector<4xi64>) : vector<4xi64>
-// CHECK-NEXT:    %[[NC:.*]] = llvm.xor %[[C]], %[[ONES]] : vector<4xi64>
-// CHECK-NEXT:    %[[ANDN:.*]] = llvm.and %[[A]], %[[NC]] : vector<4xi64>
-// CHECK:         %[[XOR:.*]] = llvm.xor %[[AND]], %[[ANDN]] : vector<4xi64>
-// CHECK:         llvm.store %[[XOR]], {{.*}} {alignment = 32 : i64} : vector<4xi64>, !llvm.ptr
+// CHECK:         %[[C:.*]] = llvm.load {{.*}} : !llvm.ptr -> vector<8xi32>
+// CHECK-NEXT:    %[[ONES:.*]] = llvm.mlir.constant(dense<-1> : vector<8xi32>) : vector<8xi32>
+// CHECK-NEXT:    %[[NC:.*]] = llvm.xor %[[C]], %[[ONES]] : vector<8xi32>
+// CHECK-NEXT:    %[[ANDN:.*]] = llvm.and %[[A]], %[[NC]] : vector<8xi32>
+// CHECK:         %[[XOR:.*]] = llvm.xor %[[AND]], %[[ANDN]] : vector<8xi32>
+// CHECK:         llvm.store %[[XOR]], {{.*}} {alignment = 32 : i64} : vector<8xi32>, !llvm.ptr
 // CHECK:         llvm.return
 
 // The entry point calls each chunk.
@@ -36,7 +36,7 @@
 // With one gate per function the cut values go through scratch slots.
 // SPLIT-LABEL: llvm.func internal @__lgc_gen_gates_0
 // SPLIT:         llvm.and
-// SPLIT:         llvm.store {{.*}} : vector<2xi64>, !llvm.ptr
+// SPLIT:         llvm.store {{.*}} : vector<4xi32>, !llvm.ptr
 // SPLIT-LABEL: llvm.func internal @__lgc_gen_gates_1
 // SPLIT-LABEL: llvm.func internal @__lgc_gen_gates_2
 // SPLIT:         llvm.getelementptr %arg1[{{[0-9]+}}]

@@ -9,16 +9,16 @@
 // CHECK:         %[[B:.*]] = llvm.load %{{.*}} invariant
 // CHECK:         %[[C:.*]] = llvm.load %{{.*}} invariant
 // CHECK-NEXT:    %[[T1:.*]] = llvm.mlir.constant(106 : i32) : i32
-// CHECK-NEXT:    %[[X:.*]] = llvm.call_intrinsic "llvm.x86.avx512.pternlog.q.512"(%[[A]], %[[B]], %[[C]], %[[T1]])
+// CHECK-NEXT:    %[[X:.*]] = llvm.call_intrinsic "llvm.x86.avx512.pternlog.d.512"(%[[A]], %[[B]], %[[C]], %[[T1]])
 // %1 absorbed %0, so %2 does not absorb %1 (four inputs): not_implies(x, y)
-// as vpternlogq(x, y, y) is bits 4 and 5 (x = 1, y = 0), 48.
+// as vpternlogd(x, y, y) is bits 4 and 5 (x = 1, y = 0), 48.
 // CHECK-NEXT:    %[[T2:.*]] = llvm.mlir.constant(48 : i32) : i32
-// CHECK-NEXT:    %[[R:.*]] = llvm.call_intrinsic "llvm.x86.avx512.pternlog.q.512"(%[[X]], %[[A]], %[[A]], %[[T2]])
+// CHECK-NEXT:    %[[R:.*]] = llvm.call_intrinsic "llvm.x86.avx512.pternlog.d.512"(%[[X]], %[[A]], %[[A]], %[[T2]])
 // CHECK:         llvm.store %[[R]]
 // CHECK-NOT:   llvm.and
 // CHECK-NOT:   llvm.xor
 
-// YMM: llvm.call_intrinsic "llvm.x86.avx512.pternlog.q.256"
+// YMM: llvm.call_intrinsic "llvm.x86.avx512.pternlog.d.256"
 // ERR: error: 'lgn.net' op ternary logic needs vectors of 2, 4 or 8 words
 lgn.net @net classes 1 tau 1.0 {
 ^bb0(%a: i1, %b: i1, %c: i1):

@@ -2,7 +2,7 @@
 //
 // Part of lgc. The CPU hooks of the gate-lowering skeleton over LLVM IR
 // values; mirrors CPUGateEmitter in Conversion/LGNToLLVM (types, alignment,
-// attributes, invariant input loads, the vpternlogq intrinsic), which the
+// attributes, invariant input loads, the vpternlogd intrinsic), which the
 // tests compare it with.
 //
 //===----------------------------------------------------------------------===//
@@ -37,7 +37,9 @@ public:
       : GateEmitterBase(partition), module(module), b(module.getContext()),
         words(options.vectorWords), ternaryLogic(options.ternaryLogic) {
     llvm::LLVMContext &ctx = module.getContext();
-    vecTy = llvm::FixedVectorType::get(llvm::Type::getInt64Ty(ctx), words);
+    // 32-bit lanes, as in CPUGateEmitter (why: there).
+    vecTy = words == 1 ? llvm::FixedVectorType::get(b.getInt64Ty(), 1)
+                       : llvm::FixedVectorType::get(b.getInt32Ty(), 2 * words);
     ptrTy = llvm::PointerType::get(ctx, 0);
     fnTy = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptrTy, ptrTy},
                                    false);
@@ -144,9 +146,9 @@ protected:
                        llvm::Value *z) override {
     if (!ternFn) {
       llvm::Intrinsic::ID id =
-          words == 2   ? llvm::Intrinsic::x86_avx512_pternlog_q_128
-          : words == 4 ? llvm::Intrinsic::x86_avx512_pternlog_q_256
-                       : llvm::Intrinsic::x86_avx512_pternlog_q_512;
+          words == 2   ? llvm::Intrinsic::x86_avx512_pternlog_d_128
+          : words == 4 ? llvm::Intrinsic::x86_avx512_pternlog_d_256
+                       : llvm::Intrinsic::x86_avx512_pternlog_d_512;
       ternFn = llvm::Intrinsic::getDeclaration(&module, id);
     }
     return b.CreateCall(ternFn, {x, y, z, b.getInt32(table)});
