@@ -522,24 +522,23 @@ int main(int argc, char **argv) {
     if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
       return fail("--" + blockOnly->ArgStr +
                   " needs --gpu-kernel=block or --gpu-kernel=both");
+  bool blockKernelAlone = opts.gpuBlockKernel && !opts.gpuBothKernels;
   for (const cl::Option *threadOnly : std::initializer_list<const cl::Option *>{
            &gpuThreadWordBits, &gpuReadOnlyInputs, &gpuCountInCode})
-    if (threadOnly->getNumOccurrences() && opts.gpuBlockKernel &&
-        !opts.gpuBothKernels)
+    if (threadOnly->getNumOccurrences() && blockKernelAlone)
       return fail("--" + threadOnly->ArgStr +
                   " needs --gpu-kernel=thread or --gpu-kernel=both");
   // The block kernel alone has no gate functions, so neither a level for
   // them (its code is the kernels': --ptxas-kernel-O) nor an order of its
   // outputs to choose (it keeps each class's outputs in order).
-  bool blockOnly = opts.gpuBlockKernel && !opts.gpuBothKernels;
-  if (blockOnly && ptxasLevel.getNumOccurrences())
+  if (blockKernelAlone && ptxasLevel.getNumOccurrences())
     return fail("--ptxas-O sets the level of the thread kernel's gate "
                 "functions; the block kernel alone is assembled at "
                 "--ptxas-kernel-O");
   bool gpuOutput = *stage == lgc::Stage::GPUMLIR ||
                    *stage == lgc::Stage::GPULLVM || *stage == lgc::Stage::PTX ||
                    *stage == lgc::Stage::Cubin || *stage == lgc::Stage::Fatbin;
-  if (blockOnly && gpuOutput && outputLocality.getNumOccurrences())
+  if (blockKernelAlone && gpuOutput && outputLocality.getNumOccurrences())
     return fail("--output-locality needs --gpu-kernel=thread or "
                 "--gpu-kernel=both (the block kernel keeps each class's "
                 "outputs in order)");
