@@ -35,6 +35,7 @@ import sys
 # Shape slots (lgc/Runtime/GeneratedABI.h).
 SCRATCH_SLOTS, BLOCK_WORDS, WORD_BITS = 8, 10, 19
 ACCESS = re.compile(r"^\s*(ld|st)\.((?:global\.nc\.|global\.)?)(?:[usb])(8|16|32|64)\s")
+PREFETCH = re.compile(r"^\s*prefetch\.(?:global\.)?(L1|L2)\s")
 
 
 def shape(ptx):
@@ -88,9 +89,17 @@ def spills(log):
 
 
 def count(ptx):
-    """(kind, bytes) -> accesses in the thread kernel's functions."""
+    """(kind, bytes) -> accesses in the thread kernel's functions; prefetches
+    (--gpu-prefetch-distance) as ("prefetch into the L1" or "L2", 0): each
+    fetches the row of a load counted here, ahead of it, so they add no
+    bytes of their own."""
     counts = {}
     for line in thread_lines(ptx, PTX_FUNCTION):
+        p = PREFETCH.match(line)
+        if p:
+            kind = ("prefetch into the " + p.group(1), 0)
+            counts[kind] = counts.get(kind, 0) + 1
+            continue
         a = ACCESS.match(line)
         if not a:
             continue
@@ -130,11 +139,17 @@ def main():
         if not functions:
             sys.exit(f"{args.ptxas_log}: no spill report of the thread "
                      "kernel's functions (ptxas -v, lgc --ptxas-verbose)")
+    prefetches = {k: n for k, n in counts.items() if k[1] == 0}
+    counts = {k: n for k, n in counts.items() if k[1] != 0}
+    if not counts:
+        sys.exit("no loads or stores in the thread kernel's functions")
     total = sum(n * b for (_, b), n in counts.items())
     accesses = sum(counts.values())
     print(f"thread kernel, {bits}-bit words: per thread of {bits} samples")
     for (kind, b), n in sorted(counts.items()):
         print(f"  {kind}s of {b} bytes: {n:,} ({n * b:,} bytes)")
+    for (kind, _), n in sorted(prefetches.items()):
+        print(f"  {kind}: {n:,} (rows of the loads above, fetched ahead)")
     per_image = total / bits
     print(f"  {accesses:,} accesses, {total:,} bytes: {per_image:,.0f} bytes an image")
     if args.ptxas_log:

@@ -9,10 +9,10 @@
 #       build/gpu-bundle; its large files gzip-compressed): lgc-gpu-check
 #       (glibc + driver only), nets, Fashion-MNIST test images, expected
 #       outputs, run.sh. The check's entries are the check nets in every
-#       kernel design and the issue's nets with lgc's defaults (39 entries);
+#       kernel design and the issue's nets with lgc's defaults (43 entries);
 #       `choice` entries, outside the check, are the few variants the next
-#       run is to choose among (11); --sweep adds the variants around them
-#       and those settled (46 more).
+#       run is to choose among (12); --sweep adds the variants around them
+#       and those settled (53 more).
 #   DIR/run.sh [--all] [NAME...]        on any machine with an NVIDIA GPU
 #       (sm_90: H100, H200) and its driver (no CUDA toolkit, compiler or LLVM
 #       needed): copy DIR there (scp -r, a shared disk, ...) and run it.
@@ -103,12 +103,14 @@ for spec in "2x1000 10 0.45" "4x2000 10 -1" "3x600 25 0.2" "2x500 1 0.6"; do
   # leave most of them idle); blockh: 32-bit words, one a block of 1,024
   # threads (313 blocks). both: both designs in one module
   # (--gpu-kernel=both): 10,000 images are under a wave of the thread
-  # kernel, so the block kernel runs them.
-  for variant in t32 block blocki blockt blockh both; do
+  # kernel, so the block kernel runs them. pf: the thread kernel with
+  # prefetches 16 loads ahead (--gpu-prefetch-distance=16).
+  for variant in t32 pf block blocki blockt blockh both; do
     name="check${i}_$variant"
     extra=()
     case $variant in
       t32) extra=(--gpu-thread-word-bits=32) ;;
+      pf) extra=(--gpu-prefetch-distance=16) ;;
       block) extra=(--gpu-kernel=block) ;;
       blocki) extra=(--gpu-kernel=block --gpu-block-interleave) ;;
       blockt) extra=(--gpu-kernel=block --gpu-block-words=1 --gpu-block-threads=1024) ;;
@@ -134,27 +136,33 @@ entry bench bench_6x64000_4M bench_6x64000.cubin 4000000 bench_6x64000.so
 # The choices the next run is to settle, each beside the default in the same
 # run. ptxas's levels: the gate functions are assembled at -O1 and the
 # kernels at -O3 (--ptxas-O, --ptxas-kernel-O); on an H200 the gate kernel
-# alone ran 6x8000 at 1,239 against 1,212 M images/s at -O3 and 6x64000 at
-# 155.9 against 142.0, and the packing kernel read 2,664 against 3,115 GB/s
-# at -O1. _ptxasO3: the gate functions at -O3 (the earlier default);
-# _kernelO1: everything at -O1 (the packing kernel too); _ptxasO0 and
-# _ptxasO2: the levels around.
+# alone ran 6x8000 at 1,242 against 1,221 M images/s with the gate
+# functions at -O3 and 6x64000 at 156.0 against 142.6 (4M images, same
+# run). _ptxasO3: the gate functions at -O3 (the earlier default), kept
+# for the 1M-image row below.
 choice bench_6x8000_ptxasO3 bench_6x8000 4000000 --ptxas-O=3
 choice bench_6x64000_ptxasO3 bench_6x64000 4000000 --ptxas-O=3
 # The same at 1M images (a quarter of a wave, four warps a multiprocessor,
 # where the schedule's own latency hiding counts most): bench_6x64000 ran
 # 80.4 M images/s at -O3 and 59.4 at -O1, in two runs.
 entry choice bench_6x64000_ptxasO3_1M bench_6x64000_ptxasO3.cubin 1000000 bench_6x64000.so
-choice bench_6x8000_kernelO1 bench_6x8000 4000000 --ptxas-kernel-O=1
-choice bench_6x8000_ptxasO0 bench_6x8000 4000000 --ptxas-O=0
-choice bench_6x8000_ptxasO2 bench_6x8000 4000000 --ptxas-O=2
-choice bench_6x64000_ptxasO2 bench_6x64000 4000000 --ptxas-O=2
-# _r96, _r80: a lower register cap (--gpu-max-registers; default 128, 16
-# warps a multiprocessor in blocks of 128 threads): 20 and 24 warps to hide
-# the scratch loads' latency, more values spilled.
-choice bench_6x8000_r96 bench_6x8000 4000000 --gpu-max-registers=96
-choice bench_6x8000_r80 bench_6x8000 4000000 --gpu-max-registers=80
-choice bench_6x64000_r96 bench_6x64000 4000000 --gpu-max-registers=96
+# Prefetches (--gpu-prefetch-distance=D, _pfD): each row a gate function
+# loads is prefetched D loads before it, into the L2 (l1: the L1,
+# --gpu-prefetch-level=1). ncu found the thread kernel's warps waiting on
+# their loads' scoreboard in 96 % of their cycles, at half the DRAM's
+# bandwidth: a prefetch holds no register, so more rows can be on their
+# way at once than ptxas's register-bound hoisting allows. 6x8000: 10,908
+# prefetches, one SASS instruction each (70,664 to 81,608 instructions);
+# spills the same within 1 %.
+for d in 8 16 32 64; do
+  choice bench_6x8000_pf$d bench_6x8000 4000000 --gpu-prefetch-distance=$d
+done
+choice bench_6x8000_pf16l1 bench_6x8000 4000000 --gpu-prefetch-distance=16 \
+  --gpu-prefetch-level=1
+for d in 16 32; do
+  choice bench_6x64000_pf$d bench_6x64000 4000000 --gpu-prefetch-distance=$d
+done
+entry choice bench_6x64000_pf32_1M bench_6x64000_pf32.cubin 1000000 bench_6x64000.so
 # The block kernel on 6x8000 (bench_6x8000_blockS_uU_{rR|tT}[SUFFIX]: S
 # words per block, U gates per thread and round, blocks of 256 threads at
 # R registers or of T threads): four words and four gates a round, the
@@ -176,6 +184,18 @@ block() {
 }
 block 4 4 256
 if [ $SWEEP = 1 ]; then
+  # Settled on an H200 (4M images, same run as the default; lgc_net alone,
+  # M images/s): everything at ptxas -O1 (_kernelO1: 1,241, but the packing
+  # kernel at 2,661 GB/s against 3,120); the gate functions at -O0 (502)
+  # and -O2 (1,223; 6x64000 142.8, as -O3); register caps of 96 and 80
+  # (1,211 and 1,163; 6x64000 at 96: 151.6).
+  choice bench_6x8000_kernelO1 bench_6x8000 4000000 --ptxas-kernel-O=1
+  choice bench_6x8000_ptxasO0 bench_6x8000 4000000 --ptxas-O=0
+  choice bench_6x8000_ptxasO2 bench_6x8000 4000000 --ptxas-O=2
+  choice bench_6x64000_ptxasO2 bench_6x64000 4000000 --ptxas-O=2
+  choice bench_6x8000_r96 bench_6x8000 4000000 --gpu-max-registers=96
+  choice bench_6x8000_r80 bench_6x8000 4000000 --gpu-max-registers=80
+  choice bench_6x64000_r96 bench_6x64000 4000000 --gpu-max-registers=96
   # --sweep: the variants around those, and those settled on an H200
   # (4M images, lgc_net alone in M images/s against the default's in the
   # same run, before the gate functions went to -O1): _generic, the

@@ -379,6 +379,8 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.blockWordBits = opts.gpuBlockWordBits;
   lowering.threadWordBits = opts.gpuThreadWordBits;
   lowering.readOnlyInputs = opts.gpuReadOnlyInputs;
+  lowering.prefetchDistance = opts.gpuPrefetchDistance;
+  lowering.prefetchLevel = opts.gpuPrefetchLevel;
   lowering.countInCode = opts.gpuCountInCode;
   lowering.blockSharedTarget = opts.gpuBlockShared;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))

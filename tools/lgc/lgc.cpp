@@ -389,6 +389,18 @@ static cl::opt<bool> gpuReadOnlyInputs(
              "input instead of spilling it (default on; =false: generic "
              "loads, the earlier form, for measurements)"),
     cl::init(true), cl::cat(lgcCategory));
+static cl::opt<unsigned> gpuPrefetchDistance(
+    "gpu-prefetch-distance",
+    cl::desc("GPU thread kernel: prefetch the row each load of a gate "
+             "function reads this many loads before it (no register held "
+             "for the value, so more rows on their way from DRAM at once; "
+             "default 0: no prefetches)"),
+    cl::value_desc("N"), cl::init(0), cl::cat(lgcCategory));
+static cl::opt<unsigned> gpuPrefetchLevel(
+    "gpu-prefetch-level",
+    cl::desc("GPU thread kernel: the cache --gpu-prefetch-distance fills, "
+             "2 (L2, default) or 1 (L1)"),
+    cl::value_desc("1|2"), cl::init(2), cl::cat(lgcCategory));
 static cl::opt<bool> gpuCountInCode(
     "gpu-count-in-code",
     cl::desc("GPU thread kernel: add each output to its class's count in "
@@ -524,7 +536,8 @@ int main(int argc, char **argv) {
                   " needs --gpu-kernel=block or --gpu-kernel=both");
   bool blockKernelAlone = opts.gpuBlockKernel && !opts.gpuBothKernels;
   for (const cl::Option *threadOnly : std::initializer_list<const cl::Option *>{
-           &gpuThreadWordBits, &gpuReadOnlyInputs, &gpuCountInCode})
+           &gpuThreadWordBits, &gpuReadOnlyInputs, &gpuCountInCode,
+           &gpuPrefetchDistance, &gpuPrefetchLevel})
     if (threadOnly->getNumOccurrences() && blockKernelAlone)
       return fail("--" + threadOnly->ArgStr +
                   " needs --gpu-kernel=thread or --gpu-kernel=both");
@@ -558,6 +571,13 @@ int main(int argc, char **argv) {
   opts.gpuThreadWordBits = gpuThreadWordBits;
   opts.gpuReadOnlyInputs = gpuReadOnlyInputs;
   opts.gpuCountInCode = gpuCountInCode;
+  if (gpuPrefetchLevel != 1 && gpuPrefetchLevel != 2)
+    return fail("invalid --gpu-prefetch-level=" + Twine(gpuPrefetchLevel) +
+                " (1 or 2)");
+  if (gpuPrefetchLevel.getNumOccurrences() && !gpuPrefetchDistance)
+    return fail("--gpu-prefetch-level needs --gpu-prefetch-distance");
+  opts.gpuPrefetchDistance = gpuPrefetchDistance;
+  opts.gpuPrefetchLevel = gpuPrefetchLevel;
   // ptxas accepts 16..255; 0 leaves the choice to it.
   if (gpuMaxRegisters && (gpuMaxRegisters < 16 || gpuMaxRegisters > 255))
     return fail("invalid --gpu-max-registers=" + Twine(gpuMaxRegisters) +

@@ -156,6 +156,10 @@ struct DriverOptions {
   unsigned gpuThreadWordBits = 64;
   /// The thread kernel's inputs by ld.global.nc (false: generic loads).
   bool gpuReadOnlyInputs = true;
+  /// The thread kernel's prefetches: each load's row this many loads ahead
+  /// (0: none), into the L2 (level 2) or the L1 (1).
+  unsigned gpuPrefetchDistance = 0;
+  unsigned gpuPrefetchLevel = 2;
   /// The thread kernel counts the outputs in its gate functions (false:
   /// count functions read every output back from scratch after them).
   bool gpuCountInCode = true;

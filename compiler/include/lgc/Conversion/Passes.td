@@ -39,6 +39,12 @@ def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
            "many gates, one after the other in reused scratch "
            "(__lgc_gen_eval_part); 0: one part. Only the direct LLVM IR "
            "emitter splits; the pass always makes one part">,
+    Option<"prefetchDistance", "prefetch-distance", "unsigned", "0",
+           "Thread kernel: prefetch the input or scratch row of each load "
+           "this many loads before it in its gate or count function (PTX "
+           "prefetch, no register for the value); 0: no prefetches">,
+    Option<"prefetchLevel", "prefetch-level", "unsigned", "2",
+           "Thread kernel: the cache the prefetches fill, 2 (L2) or 1 (L1)">,
     Option<"countInCode", "count-in-code", "bool", "false",
            "The GroupSum in the generated code: each output added to its "
            "class's count as its gate completes it, each part's counts "
@@ -104,6 +110,12 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "Thread kernel: read the input array as invariant loads through "
            "the global address space (ld.global.nc); false: generic loads "
            "(the earlier form, for measurements)">,
+    Option<"prefetchDistance", "prefetch-distance", "unsigned", "0",
+           "Thread kernel: prefetch the input or scratch row of each load "
+           "this many loads before it in its gate or count function (PTX "
+           "prefetch, no register for the value); 0: no prefetches">,
+    Option<"prefetchLevel", "prefetch-level", "unsigned", "2",
+           "Thread kernel: the cache the prefetches fill, 2 (L2) or 1 (L1)">,
     Option<"countInCode", "count-in-code", "bool", "false",
            "Thread kernel: add each output to its class's count right after "
            "the gate that completes it (the GroupSum in the gate functions), "

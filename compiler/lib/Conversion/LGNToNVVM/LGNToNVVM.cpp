@@ -80,6 +80,7 @@ SmallVector<LLVM::LLVMFuncOp> NVVMLowering::countFunctions(unsigned K) {
       auto args = fn.getBody().front().getArguments();
       inBase = inputBase(args[0]);
       scratchBase = args[1];
+      recordingLoads = prefetchDistance > 0 && !hostMode;
       Value planes = args[2];
       // The count so far is bit j of weight 2^j: it enters column j.
       Counter counter(*this, K);
@@ -97,6 +98,8 @@ SmallVector<LLVM::LLVMFuncOp> NVVMLowering::countFunctions(unsigned K) {
       for (unsigned j = 0; j < K; ++j)
         b.create<LLVM::StoreOp>(loc, sum[j], row64(planes, int64_t(c) * K + j),
                                 wordBytes());
+      insertPrefetches();
+      recordingLoads = false;
       b.create<LLVM::ReturnOp>(loc, ValueRange{});
       fns.push_back(fn);
     }
@@ -261,7 +264,10 @@ void NVVMLowering::run(unsigned threadBits, bool readOnly) {
     auto args = fn.getBody().front().getArguments();
     inBase = inputBase(args[0]);
     scratchBase = args[1];
+    recordingLoads = prefetchDistance > 0 && !hostMode;
     emit();
+    insertPrefetches();
+    recordingLoads = false;
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
     return fn;
   };
@@ -331,6 +337,41 @@ void NVVMLowering::run(unsigned threadBits, bool readOnly) {
             int64_t(abi::gpuPackU8Rows(
                 reinterpret_cast<const uint32_t *>(shape.data()))),
             packBits, nullptr, abi::kNetKernel, 0, 1, 64 / threadBits);
+}
+
+/// The thread kernel waits on its loads: ncu on 784-6x8000 found 96 % of
+/// its warps' cycles stalled on a global load's scoreboard, at 16 warps a
+/// multiprocessor (the register file's limit) and half the DRAM's
+/// bandwidth. ptxas hoists a load only as far as the registers for its
+/// value allow; a prefetch needs none, so a function can have `distance`
+/// rows on their way from DRAM while it computes, and each load finds its
+/// row in the L2 (or the L1). Every address is the array's base plus a
+/// constant, so each prefetch is one instruction.
+void NVVMLowering::insertPrefetches() {
+  OpBuilder::InsertionGuard guard(b);
+  const char *level = prefetchLevel == 1 ? "L1" : "L2";
+  // The loads of one block in order: a prefetch goes before the load
+  // `distance` earlier in its block (the first `distance` before the
+  // block's first load).
+  for (size_t i = 0, first = 0; i < rowLoads.size(); ++i) {
+    if (rowLoads[i].load->getBlock() != rowLoads[first].load->getBlock())
+      first = i;
+    const RowLoad &row = rowLoads[i];
+    size_t before = i - first < prefetchDistance ? first : i - prefetchDistance;
+    b.setInsertionPoint(rowLoads[before].load);
+    // The inputs' base is in the global space (ld.global.nc), the
+    // scratch array's generic: prefetch takes either.
+    auto type = cast<LLVM::LLVMPointerType>(row.base.getType());
+    std::string text =
+        (Twine("prefetch") + (type.getAddressSpace() == 1 ? ".global." : ".") +
+         level + " [$0+" + Twine(row.offset) + "];")
+            .str();
+    b.create<LLVM::InlineAsmOp>(loc, TypeRange{}, ValueRange{row.base}, text,
+                                "l", /*has_side_effects=*/true,
+                                /*is_align_stack=*/false,
+                                LLVM::AsmDialectAttr(), ArrayAttr());
+  }
+  rowLoads.clear();
 }
 
 //===----------------------------------------------------------------------===//
@@ -444,6 +485,10 @@ struct ConvertLGNToNVVMPass
         return net.emitError("count-register-columns must be at least 1");
       NVVMLowering lowering(net, b, partition, gatesPerFunction, hostMode);
       lowering.setCountRegisterColumns(countRegisterColumns);
+      if (prefetchLevel != 1 && prefetchLevel != 2)
+        return net.emitError("prefetch-level must be 1 (L1) or 2 (L2), not ")
+               << unsigned(prefetchLevel);
+      lowering.setPrefetch(prefetchDistance, prefetchLevel);
       if (threadWordBits != 32 && threadWordBits != 64)
         return net.emitError("thread-word-bits must be 32 or 64, not ")
                << unsigned(threadWordBits);

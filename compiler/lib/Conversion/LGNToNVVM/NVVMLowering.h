@@ -39,6 +39,14 @@ public:
   /// The thread kernel, a thread per `threadBits` (64 or 32) samples;
   /// `readOnly`: its inputs by ld.global.nc (loadInput).
   void run(unsigned threadBits = 64, bool readOnly = true);
+  /// Thread kernel: in each gate and count function, a prefetch of the
+  /// input or scratch row that the load `distance` loads later reads, into
+  /// the L2 (`level` 2) or the L1 (1); 0: none. Device code only (host
+  /// mode has nothing to prefetch into).
+  void setPrefetch(unsigned distance, unsigned level) {
+    prefetchDistance = distance;
+    prefetchLevel = level;
+  }
   /// The block kernel instead of the thread kernel; fails (with an error at
   /// the net) on words per block other than 0, 1, 2, 4 or 8.
   /// `alongside`: the module already has the thread kernel (run()); the
@@ -54,6 +62,9 @@ protected:
   Value loadInput(int64_t input) override {
     auto load =
         b.create<LLVM::LoadOp>(loc, wordTy, row64(inBase, input), wordBytes());
+    // A row of the input array is 256 bytes (GeneratedABI.h), for either
+    // word width (row64).
+    recordLoad(load, inBase, input * abi::kGpuTileWords * 8);
     // No kernel writes the input array while lgc_net runs: ld.global.nc,
     // which ptxas may also move above the function's scratch stores (a
     // generic load it must keep behind every store through another
@@ -70,7 +81,10 @@ protected:
         loc, LLVM::LLVMPointerType::get(b.getContext(), 1), arg);
   }
   Value loadScratch(int64_t slot) override {
-    return b.create<LLVM::LoadOp>(loc, wordTy, scratchRow(slot), wordBytes());
+    auto load =
+        b.create<LLVM::LoadOp>(loc, wordTy, scratchRow(slot), wordBytes());
+    recordLoad(load, scratchBase, slot * abi::kGpuTileWords * wordBytes());
+    return load;
   }
   void storeScratch(Value value, int64_t slot) override {
     b.create<LLVM::StoreOp>(loc, value, scratchRow(slot), wordBytes());
@@ -290,6 +304,25 @@ private:
   Type wordTy;
   /// Whether loadInput reads through the read-only path (run()).
   bool readOnlyInputs = true;
+
+  /// Prefetches (setPrefetch): a gate or count function's loads of rows,
+  /// in the order emitted, each with its array's base and its byte offset
+  /// from it, while `recordingLoads`.
+  struct RowLoad {
+    Operation *load;
+    Value base;
+    int64_t offset;
+  };
+  void recordLoad(Operation *load, Value base, int64_t offset) {
+    if (recordingLoads)
+      rowLoads.push_back({load, base, offset});
+  }
+  /// Inserts the prefetches of the loads recorded in the function just
+  /// emitted, and clears them.
+  void insertPrefetches();
+  unsigned prefetchDistance = 0, prefetchLevel = 2;
+  bool recordingLoads = false;
+  SmallVector<RowLoad> rowLoads;
 };
 
 } // namespace lgc::nvvm
