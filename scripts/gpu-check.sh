@@ -11,7 +11,7 @@
 #       outputs, run.sh. The check's entries are the check nets in every
 #       kernel design and the nets with lgc's defaults (43 entries);
 #       `choice` entries, outside the check, are the few variants the next
-#       run is to choose among (12); --sweep adds the variants around them
+#       run is to choose among (14); --sweep adds the variants around them
 #       and those settled (53 more).
 #   DIR/run.sh [--all] [NAME...]        on any machine with an NVIDIA GPU
 #       (sm_90: H100, H200) and its driver (no CUDA toolkit, compiler or LLVM
@@ -159,6 +159,13 @@ for d in 8 16 32 64; do
 done
 choice bench_6x8000_pf16l1 bench_6x8000 4000000 --gpu-prefetch-distance=16 \
   --gpu-prefetch-level=1
+# With the gate functions at -O3 (whose schedule ptxas builds from more
+# of each function), and in 32-bit words (twice the warps, 32 a
+# multiprocessor at 64 registers, each with its rows in flight).
+choice bench_6x8000_pf16_ptxasO3 bench_6x8000 4000000 --gpu-prefetch-distance=16 \
+  --ptxas-O=3
+choice bench_6x8000_t32_pf16 bench_6x8000 4000000 --gpu-prefetch-distance=16 \
+  --gpu-thread-word-bits=32
 for d in 16 32; do
   choice bench_6x64000_pf$d bench_6x64000 4000000 --gpu-prefetch-distance=$d
 done
