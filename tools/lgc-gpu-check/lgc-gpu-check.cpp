@@ -5,7 +5,9 @@
 //   lgc-gpu-check BUNDLE_DIR [NAME]  runs the manifest's entries (or the one
 //       named), prints each figure as soon as it is measured and appends the
 //       entry's row to BUNDLE_DIR/results.tsv
-//   lgc-gpu-check --summary BUNDLE_DIR   the table of results.tsv
+//   lgc-gpu-check --summary BUNDLE_DIR   the table of results.tsv, then
+//       each choice entry's speeds over its default's (the manifest's bench
+//       entry of the same reference and samples)
 //   lgc-gpu-check --expect NET.lgn IMAGES.u8 N OUT   (when making the bundle)
 // Manifest rows are `kind name module samples [reference]`. A `check` entry
 // must equal the reference interpreter's classes and counts (computed where
@@ -31,6 +33,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fmt/core.h>
+#include <map>
 #include <new>
 #include <sstream>
 #include <thread>
@@ -92,45 +95,6 @@ static const char *kColumns[] = {"net",
                                  "u8 pack+net M/s",
                                  "bit-exact"};
 constexpr size_t kNumColumns = sizeof(kColumns) / sizeof(kColumns[0]);
-
-static int summary(const std::string &dir) {
-  std::string text;
-  if (!readBinary(dir + "/results.tsv", text))
-    return 1;
-  std::vector<std::vector<std::string>> rows = {
-      std::vector<std::string>(kColumns, kColumns + kNumColumns)};
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::vector<std::string> row;
-    std::istringstream fields(line);
-    std::string field;
-    while (std::getline(fields, field, '\t'))
-      row.push_back(field);
-    row.resize(kNumColumns, "-");
-    rows.push_back(row);
-  }
-  std::vector<size_t> width(kNumColumns, 0);
-  for (const auto &row : rows)
-    for (size_t i = 0; i < kNumColumns; ++i)
-      width[i] = std::max(width[i], row[i].size());
-  bool failed = false;
-  for (size_t r = 0; r < rows.size(); ++r) {
-    std::string out = "|";
-    for (size_t i = 0; i < kNumColumns; ++i)
-      out += " " + rows[r][i] + std::string(width[i] - rows[r][i].size(), ' ') +
-             " |";
-    fmt::print("{}\n", out);
-    if (r == 0) {
-      std::string rule = "|";
-      for (size_t i = 0; i < kNumColumns; ++i)
-        rule += std::string(width[i] + 2, '-') + "|";
-      fmt::print("{}\n", rule);
-    }
-    failed |= r > 0 && rows[r].back() == "NO";
-  }
-  return failed ? 1 : 0;
-}
 
 /// A manifest row: `kind name module samples [reference]`; the reference
 /// is a check entry's file of expected outputs (NAME.expected where the row
@@ -457,6 +421,111 @@ static bool parseManifest(const std::string &path, const std::string &text,
     entries.push_back(e);
   }
   return true;
+}
+
+/// Prints `rows` (the first the header) as a Markdown table.
+static void printTable(const std::vector<std::vector<std::string>> &rows) {
+  size_t columns = rows.front().size();
+  std::vector<size_t> width(columns, 0);
+  for (const auto &row : rows)
+    for (size_t i = 0; i < columns; ++i)
+      width[i] = std::max(width[i], row[i].size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    std::string out = "|";
+    for (size_t i = 0; i < columns; ++i)
+      out += " " + rows[r][i] + std::string(width[i] - rows[r][i].size(), ' ') +
+             " |";
+    fmt::print("{}\n", out);
+    if (r == 0) {
+      std::string rule = "|";
+      for (size_t i = 0; i < columns; ++i)
+        rule += std::string(width[i] + 2, '-') + "|";
+      fmt::print("{}\n", rule);
+    }
+  }
+}
+
+/// The speeds a choice is compared on (columns of kColumns).
+static const size_t kComparedColumns[] = {4, 5, 7, 10, 11, 13};
+
+/// A figure of results.tsv as a number (false for "-" and the like).
+static bool figure(const std::string &text, double &value) {
+  if (text.empty() ||
+      text.find_first_not_of("0123456789.") != std::string::npos)
+    return false;
+  value = std::stod(text);
+  return value > 0;
+}
+
+/// Each choice run beside its default, the bench entry of the manifest with
+/// the same reference (the net's net.so) and samples (bench_6x8000_pf16
+/// against bench_6x8000): each speed's ratio, the choice's over the
+/// default's, both from this run's results (the last row of each name).
+static void compareChoices(const std::string &dir,
+                           const std::vector<std::vector<std::string>> &rows) {
+  std::string text;
+  std::vector<Entry> entries;
+  if (!readFile(dir + "/manifest.txt", text).ok() ||
+      !parseManifest(dir + "/manifest.txt", text, entries)) {
+    fmt::print("(no readable manifest.txt: choices not compared)\n");
+    return;
+  }
+  std::map<std::string, const std::vector<std::string> *> last;
+  for (size_t r = 1; r < rows.size(); ++r)
+    last[rows[r][0]] = &rows[r];
+  std::vector<std::vector<std::string>> table = {{"choice", "default"}};
+  for (size_t c : kComparedColumns)
+    table[0].push_back(std::string(kColumns[c]) + " ratio");
+  for (const Entry &choice : entries) {
+    if (choice.kind != "choice" || !last.count(choice.name))
+      continue;
+    auto base = std::find_if(entries.begin(), entries.end(), [&](auto &e) {
+      return e.kind == "bench" && !e.reference.empty() &&
+             e.reference == choice.reference && e.samples == choice.samples &&
+             last.count(e.name);
+    });
+    if (base == entries.end())
+      continue;
+    std::vector<std::string> row = {choice.name, base->name};
+    for (size_t c : kComparedColumns) {
+      double mine, theirs;
+      row.push_back(figure((*last[choice.name])[c], mine) &&
+                            figure((*last[base->name])[c], theirs)
+                        ? fmt::format("{:.3f}", mine / theirs)
+                        : "-");
+    }
+    table.push_back(row);
+  }
+  if (table.size() == 1)
+    return;
+  fmt::print("\nchoices against their defaults (same run; above 1: the "
+             "choice is faster):\n");
+  printTable(table);
+}
+
+static int summary(const std::string &dir) {
+  std::string text;
+  if (!readBinary(dir + "/results.tsv", text))
+    return 1;
+  std::vector<std::vector<std::string>> rows = {
+      std::vector<std::string>(kColumns, kColumns + kNumColumns)};
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::vector<std::string> row;
+    std::istringstream fields(line);
+    std::string field;
+    while (std::getline(fields, field, '\t'))
+      row.push_back(field);
+    row.resize(kNumColumns, "-");
+    rows.push_back(row);
+  }
+  printTable(rows);
+  bool failed = false;
+  for (size_t r = 1; r < rows.size(); ++r)
+    failed |= rows[r].back() == "NO";
+  compareChoices(dir, rows);
+  return failed ? 1 : 0;
 }
 
 int main(int argc, char **argv) {

@@ -1080,7 +1080,8 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
         << " net.expected\ncheck wrong net.cubin " << n
         << " wrong.expected\nbench big net.cubin 5000 net.so\n"
         << "bench huge net.cubin 999999999999 net.so\n"
-        << "choice variant net.cubin 4000 net.so\n";
+        << "choice variant net.cubin 5000 net.so\n"
+        << "choice alone net.cubin 4000 net.so\n";
     // The bench entry's reference: the CPU backend's net.so.
     {
       mlir::MLIRContext context;
@@ -1129,6 +1130,7 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
           << out;
       EXPECT_NE(out.find("variant: entry done in "), std::string::npos) << out;
     }
+    EXPECT_EQ(sh("'" + dir.path + "' alone"), 0);
     // 10^12 samples: refused before any host memory is taken.
     EXPECT_NE(sh("'" + dir.path + "' huge"), 0);
     EXPECT_NE(readText(dir.file("out.txt")).find("GB of host memory"),
@@ -1139,7 +1141,7 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
         << "bench broken net.cubin\n";
     EXPECT_NE(sh("'" + dir.path + "' big"), 0);
     EXPECT_NE(readText(dir.file("out.txt"))
-                  .find("manifest.txt:8: error: expected 'kind name module "
+                  .find("manifest.txt:9: error: expected 'kind name module "
                         "samples [reference]'"),
               std::string::npos)
         << readText(dir.file("out.txt"));
@@ -1149,13 +1151,13 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
     EXPECT_NE(summary.find("| net "), std::string::npos) << summary;
     EXPECT_NE(summary.find("| yes"), std::string::npos) << summary;
     EXPECT_NE(summary.find("| big "), std::string::npos) << summary;
-    // Four rows bit-exact (against the interpreter twice, against the
-    // net.so twice), and `wrong` not.
+    // Five rows bit-exact (against the interpreter twice, against the
+    // net.so three times), and `wrong` not.
     size_t yes = 0;
     for (size_t at = summary.find("| yes"); at != std::string::npos;
          at = summary.find("| yes", at + 1))
       ++yes;
-    EXPECT_EQ(yes, 4u) << summary;
+    EXPECT_EQ(yes, 5u) << summary;
     size_t wrong = summary.find("| wrong ");
     ASSERT_NE(wrong, std::string::npos) << summary;
     EXPECT_EQ(summary.find("NO"), summary.find("| NO", wrong) + 2) << summary;
@@ -1163,6 +1165,22 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
     // 128 threads, 8 warps.
     EXPECT_NE(summary.find("| warps/SM "), std::string::npos) << summary;
     EXPECT_NE(summary.find("| 8 "), std::string::npos) << summary;
+    // A choice beside its default (the bench entry of the same net.so and
+    // samples: `variant` against `big`) gets each speed's ratio; `alone`
+    // (4,000 samples) has no default. The manifest's malformed last row
+    // leaves no comparison.
+    EXPECT_NE(summary.find("choices not compared"), std::string::npos)
+        << summary;
+    std::string manifest = readText(dir.file("manifest.txt"));
+    manifest.erase(manifest.find("bench broken"));
+    std::ofstream(dir.file("manifest.txt")) << manifest;
+    EXPECT_NE(sh("--summary '" + dir.path + "'"), 0);
+    summary = readText(dir.file("out.txt"));
+    size_t compared = summary.find("choices against their defaults");
+    ASSERT_NE(compared, std::string::npos) << summary;
+    EXPECT_NE(summary.find("\n| variant | big "), std::string::npos) << summary;
+    EXPECT_EQ(summary.find("\n| alone ", compared), std::string::npos)
+        << summary;
   }
 
   // Errors stay errors: a null input, a module the driver rejects.
@@ -1187,6 +1205,55 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
 } // namespace
 
 namespace {
+
+/// lgc-gpu-check --summary: each choice's speeds over its default's (the
+/// bench entry of the same reference and samples), from fixed results.
+TEST(GPUKernel, GpuCheckSummaryComparesChoices) {
+  test::TempDir dir;
+  std::ofstream(dir.file("manifest.txt"))
+      << "bench base net.cubin 4000000 net.so\n"
+      << "bench base1M net.cubin 1000000 net.so\n"
+      << "choice faster net.cubin 4000000 net.so\n"
+      << "choice small net.cubin 1000000 net.so\n"
+      << "choice other net.cubin 4000000 other.so\n"
+      << "choice notrun net.cubin 4000000 net.so\n";
+  // Columns: net, gates, samples, load s, u8 device, bits device, u8
+  // +copies, bits +copies M/s and GB/s, CPU, gate kernel, pack GB/s,
+  // warps/SM, u8 pack+net, bit-exact. `faster` ran twice: its last row
+  // counts.
+  std::ofstream(dir.file("results.tsv"))
+      << "base\t10\t4000000\t0.1\t800.0\t1000.0\t60\t400.0\t40\t50"
+         "\t1200.0\t3000\t16\t900.0\tyes\n"
+      << "faster\t10\t4000000\t0.1\t1.0\t1.0\t1\t1.0\t1\t1\t1.0\t1\t16"
+         "\t1.0\tyes\n"
+      << "faster\t10\t4000000\t0.1\t1000.0\t1100.0\t60\t400.0\t40\t50"
+         "\t1500.0\t2700\t16\t-\tyes\n"
+      << "small\t10\t1000000\t0.1\t60.0\t-\t-\t-\t-\t-\t-\t-\t16\t-"
+         "\tyes\n"
+      << "other\t10\t4000000\t0.1\t500.0\t-\t-\t-\t-\t-\t-\t-\t16\t-"
+         "\tyes\n";
+  std::string out = dir.file("out.txt");
+  ASSERT_EQ(std::system(("'" LGC_GPU_CHECK "' --summary '" + dir.path +
+                         "' > '" + out + "' 2>&1")
+                            .c_str()),
+            0);
+  std::string text;
+  ASSERT_TRUE(readFile(out, text).ok());
+  size_t compared = text.find("choices against their defaults");
+  ASSERT_NE(compared, std::string::npos) << text;
+  // u8 device, bits device, bits +copies, gate kernel, pack, u8 pack+net.
+  EXPECT_NE(
+      text.find("| faster | base    | 1.250               | 1.100         "
+                "        | 1.000                  | 1.250               "
+                "  | 0.900              | -                     |",
+                compared),
+      std::string::npos)
+      << text;
+  // `small` has no default run (base1M is not in the results), `other` no
+  // bench entry of its reference, `notrun` no results.
+  for (const char *name : {"| small ", "| other ", "| notrun "})
+    EXPECT_EQ(text.find(name, compared), std::string::npos) << name << text;
+}
 
 /// The PTX through the CUDA driver, bit-exact against the interpreter. Where
 /// there is no GPU the test checks the runtime's clean error and reports
