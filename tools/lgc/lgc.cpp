@@ -555,15 +555,13 @@ int main(int argc, char **argv) {
     return fail("--output-locality needs --gpu-kernel=thread or "
                 "--gpu-kernel=both (the block kernel keeps each class's "
                 "outputs in order)");
-  if (ptxasLevel > 3)
-    return fail("invalid --ptxas-O=" + Twine(ptxasLevel) + " (0-3)");
+  for (const cl::opt<unsigned> *level :
+       {&ptxasLevel, &ptxasKernelLevel, &ptxLevel})
+    if (*level > 3)
+      return fail("invalid --" + level->ArgStr + "=" + Twine(*level) +
+                  " (0-3)");
   opts.ptxasLevel = ptxasLevel;
-  if (ptxasKernelLevel > 3)
-    return fail("invalid --ptxas-kernel-O=" + Twine(ptxasKernelLevel) +
-                " (0-3)");
   opts.ptxasKernelLevel = ptxasKernelLevel;
-  if (ptxLevel > 3)
-    return fail("invalid --ptx-O=" + Twine(ptxLevel) + " (0-3)");
   opts.ptxLevel = ptxLevel;
   if (gpuThreadWordBits != 32 && gpuThreadWordBits != 64)
     return fail("invalid --gpu-thread-word-bits=" + Twine(gpuThreadWordBits) +

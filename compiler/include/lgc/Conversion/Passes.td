@@ -39,12 +39,6 @@ def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
            "many gates, one after the other in reused scratch "
            "(__lgc_gen_eval_part); 0: one part. Only the direct LLVM IR "
            "emitter splits; the pass always makes one part">,
-    Option<"prefetchDistance", "prefetch-distance", "unsigned", "0",
-           "Thread kernel: prefetch the input or scratch row of each load "
-           "this many loads before it in its gate or count function (PTX "
-           "prefetch, no register for the value); 0: no prefetches">,
-    Option<"prefetchLevel", "prefetch-level", "unsigned", "2",
-           "Thread kernel: the cache the prefetches fill, 2 (L2) or 1 (L1)">,
     Option<"countInCode", "count-in-code", "bool", "false",
            "The GroupSum in the generated code: each output added to its "
            "class's count as its gate completes it, each part's counts "

@@ -80,7 +80,7 @@ SmallVector<LLVM::LLVMFuncOp> NVVMLowering::countFunctions(unsigned K) {
       auto args = fn.getBody().front().getArguments();
       inBase = inputBase(args[0]);
       scratchBase = args[1];
-      recordingLoads = prefetchDistance > 0 && !hostMode;
+      recordLoads();
       Value planes = args[2];
       // The count so far is bit j of weight 2^j: it enters column j.
       Counter counter(*this, K);
@@ -99,7 +99,6 @@ SmallVector<LLVM::LLVMFuncOp> NVVMLowering::countFunctions(unsigned K) {
         b.create<LLVM::StoreOp>(loc, sum[j], row64(planes, int64_t(c) * K + j),
                                 wordBytes());
       insertPrefetches();
-      recordingLoads = false;
       b.create<LLVM::ReturnOp>(loc, ValueRange{});
       fns.push_back(fn);
     }
@@ -264,10 +263,9 @@ void NVVMLowering::run(unsigned threadBits, bool readOnly) {
     auto args = fn.getBody().front().getArguments();
     inBase = inputBase(args[0]);
     scratchBase = args[1];
-    recordingLoads = prefetchDistance > 0 && !hostMode;
+    recordLoads();
     emit();
     insertPrefetches();
-    recordingLoads = false;
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
     return fn;
   };
@@ -372,6 +370,7 @@ void NVVMLowering::insertPrefetches() {
                                 LLVM::AsmDialectAttr(), ArrayAttr());
   }
   rowLoads.clear();
+  recordingLoads = false;
 }
 
 //===----------------------------------------------------------------------===//

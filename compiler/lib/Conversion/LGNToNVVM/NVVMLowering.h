@@ -307,7 +307,7 @@ private:
 
   /// Prefetches (setPrefetch): a gate or count function's loads of rows,
   /// in the order emitted, each with its array's base and its byte offset
-  /// from it, while `recordingLoads`.
+  /// from it, from recordLoads() to insertPrefetches().
   struct RowLoad {
     Operation *load;
     Value base;
@@ -317,8 +317,10 @@ private:
     if (recordingLoads)
       rowLoads.push_back({load, base, offset});
   }
+  /// Starts recording the current function's loads, where it prefetches.
+  void recordLoads() { recordingLoads = prefetchDistance > 0 && !hostMode; }
   /// Inserts the prefetches of the loads recorded in the function just
-  /// emitted, and clears them.
+  /// emitted, and stops recording.
   void insertPrefetches();
   unsigned prefetchDistance = 0, prefetchLevel = 2;
   bool recordingLoads = false;
