@@ -364,6 +364,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   ConvertLGNToNVVMOptions lowering;
   lowering.gatesPerFunction = opts.cpu.gatesPerFunction;
   lowering.outputLocality = opts.gpuOutputLocality;
+  lowering.rematDepth = opts.gpuRematDepth;
   lowering.registerWindow = opts.gpuRegisterWindow;
   lowering.blockKernel = opts.gpuBlockKernel;
   lowering.blockWords = opts.gpuBlockWords;

@@ -396,6 +396,15 @@ static cl::opt<unsigned> gpuPrefetchDistance(
              "for the value, so more rows on their way from DRAM at once; "
              "default 0: no prefetches)"),
     cl::value_desc("N"), cl::init(0), cl::cat(lgcCategory));
+static cl::opt<unsigned> gpuRematDepth(
+    "gpu-remat-depth",
+    cl::desc("GPU thread kernel: recompute a gate that an earlier gate "
+             "function made, where every operand it needs is one the "
+             "function reads anyway, up to this many gates deep, instead of "
+             "loading it back from the scratch array (default 2; 0: always "
+             "load)"),
+    cl::value_desc("N"), cl::init(lgc::kDefaultGpuRematDepth),
+    cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuPrefetchLevel(
     "gpu-prefetch-level",
     cl::desc("GPU thread kernel: the cache --gpu-prefetch-distance fills, "
@@ -537,7 +546,7 @@ int main(int argc, char **argv) {
   bool blockKernelAlone = opts.gpuBlockKernel && !opts.gpuBothKernels;
   for (const cl::Option *threadOnly : std::initializer_list<const cl::Option *>{
            &gpuThreadWordBits, &gpuReadOnlyInputs, &gpuCountInCode,
-           &gpuPrefetchDistance, &gpuPrefetchLevel})
+           &gpuPrefetchDistance, &gpuPrefetchLevel, &gpuRematDepth})
     if (threadOnly->getNumOccurrences() && blockKernelAlone)
       return fail("--" + threadOnly->ArgStr +
                   " needs --gpu-kernel=thread or --gpu-kernel=both");
@@ -575,6 +584,14 @@ int main(int argc, char **argv) {
   if (gpuPrefetchLevel.getNumOccurrences() && !gpuPrefetchDistance)
     return fail("--gpu-prefetch-level needs --gpu-prefetch-distance");
   opts.gpuPrefetchDistance = gpuPrefetchDistance;
+  // Recomputing reads values from registers for the rest of a function,
+  // which a window would have dropped.
+  if (gpuRematDepth && gpuRegisterWindow != lgc::kUnlimitedWindow) {
+    if (gpuRematDepth.getNumOccurrences())
+      return fail("--gpu-remat-depth needs no --gpu-register-window");
+    gpuRematDepth = 0;
+  }
+  opts.gpuRematDepth = gpuRematDepth;
   opts.gpuPrefetchLevel = gpuPrefetchLevel;
   // ptxas accepts 16..255; 0 leaves the choice to it.
   if (gpuMaxRegisters && (gpuMaxRegisters < 16 || gpuMaxRegisters > 255))

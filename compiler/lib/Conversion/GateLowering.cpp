@@ -9,6 +9,8 @@
 #include "lgc/Runtime/Net.h"
 
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SetVector.h"
+#include <functional>
 #include <queue>
 
 using namespace mlir;
@@ -262,7 +264,7 @@ unsigned lgc::countNetParts(NetOp net, unsigned partGates) {
 NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
                            unsigned window, unsigned partGates,
                            bool countInCode, bool frameInputs,
-                           unsigned outputLocality)
+                           unsigned outputLocality, unsigned rematDepth)
     : windowSize(window), countInCode(countInCode) {
   Block &body = net.getBodyBlock();
   for (BlockArgument arg : body.getArguments())
@@ -361,6 +363,12 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
       }
   }
 
+  // Recomputing needs every value of a function in a register for the
+  // rest of it (no window): the operands it reads may be read much later
+  // than the function would otherwise have read them.
+  if (rematDepth && window == kUnlimitedWindow)
+    planRemat(rematDepth, position, chunkOf);
+
   // A gate needs a home when the GroupSum, a later function, or a use
   // beyond the window reads it; its slot is free after its last use. With
   // counting in code the GroupSum is a reader like the gates, at its count
@@ -390,6 +398,9 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
       auto it = position.find(user);
       if (it == position.end())
         continue; // a dead gate
+      // A function that recomputes the gate does not read it.
+      if (recomputes(chunkOf[it->second], order[p]))
+        continue;
       readAt(p, it->second, last, home);
     }
     lastUse[p] = last;
@@ -458,6 +469,104 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
     countStateBase = scratchSlots;
     countPlanesBase = countStateBase + 2 * int64_t(planes);
     scratchSlots = countPlanesBase + int64_t(classes) * planes;
+  }
+}
+
+// Recomputing a gate in a later function trades a load from the scratch
+// array (and, where no function loads the gate any more, its store) for a
+// logic instruction: the thread kernel waits on memory, not on its logic
+// (about one instruction issued in twenty cycles, docs/gpu-backend.md).
+// Only operands the function reads anyway are allowed, so no load is added:
+// an input some gate of the function reads, a gate of an earlier function
+// that some gate of the function loads (which then stays loaded: "pinned"),
+// or a gate recomputed in turn, `depth` gates deep at most. A gate's
+// operands come before it, so a gate of an earlier function never reads
+// one of this function's gates. Gates are taken in the order the function
+// first reads them, so a recomputed gate is in its register before any
+// later one reads it. Recomputing reads no value at a later position than
+// the function read it before (a pinned gate is read where the function
+// reads it anyway, or earlier, from its register or its home, which its
+// own reads keep until then), so the values' lifetimes stay as they were.
+void NetPartition::planRemat(unsigned depth,
+                             const llvm::DenseMap<Operation *, size_t> &position,
+                             ArrayRef<unsigned> chunkOf) {
+  rematOf.assign(chunkStarts.size(), {});
+  for (unsigned k = 0; k < chunkStarts.size(); ++k) {
+    ArrayRef<GateOp> gates = chunk(k);
+    size_t start = chunkStarts[k];
+    // Gates of earlier functions this one reads, in the order of their first
+    // read, and the inputs it reads.
+    llvm::SetVector<Operation *> loaded;
+    llvm::DenseSet<Value> inputs;
+    for (size_t i = 0; i < gates.size(); ++i)
+      for (Value operand : gates[i]->getOperands()) {
+        if (isa<BlockArgument>(operand)) {
+          inputs.insert(operand);
+          continue;
+        }
+        auto producer = operand.getDefiningOp<GateOp>();
+        if (producer && chunkOf[position.lookup(producer)] != k)
+          loaded.insert(producer);
+      }
+    // An output counted in this function is read by its count event too,
+    // which reads it as a value of the function's own.
+    llvm::DenseSet<Operation *> counted;
+    if (countInCode)
+      for (const CountEvent &e : countEventsOf[partOfChunk(k)])
+        if (e.at != kCountAtTail && e.at >= start &&
+            e.at < start + gates.size())
+          if (auto gate = e.bit.getDefiningOp<GateOp>())
+            counted.insert(gate);
+    llvm::DenseSet<Operation *> &remat = rematOf[k];
+    llvm::DenseSet<Operation *> pinned;
+    SmallVector<GateOp> nested;
+    SmallVector<Operation *> pins;
+    // Whether `gate` can be recomputed from what the function reads, `d`
+    // gates deep; collects the gates recomputed with it and those pinned.
+    std::function<bool(GateOp, unsigned)> computable = [&](GateOp gate,
+                                                           unsigned d) {
+      size_t nestedBefore = nested.size(), pinsBefore = pins.size();
+      auto fail = [&] {
+        nested.truncate(nestedBefore);
+        pins.truncate(pinsBefore);
+        return false;
+      };
+      for (Value operand : gate->getOperands()) {
+        if (operand.getDefiningOp<ConstantOp>())
+          continue;
+        if (isa<BlockArgument>(operand)) {
+          if (!inputs.contains(operand))
+            return fail();
+          continue;
+        }
+        auto producer = operand.getDefiningOp<GateOp>();
+        if (!producer)
+          return fail(); // a block's result
+        if (remat.contains(producer) || llvm::is_contained(nested, producer))
+          continue;
+        if (loaded.contains(producer)) {
+          pins.push_back(producer);
+          continue;
+        }
+        if (d <= 1 || !computable(producer, d - 1))
+          return fail();
+        nested.push_back(producer);
+      }
+      return true;
+    };
+    for (Operation *op : loaded) {
+      if (pinned.contains(op) || counted.contains(op))
+        continue;
+      nested.clear();
+      pins.clear();
+      if (!computable(cast<GateOp>(op), depth))
+        continue;
+      nested.push_back(cast<GateOp>(op));
+      for (GateOp g : nested)
+        remat.insert(g);
+      pinned.insert(pins.begin(), pins.end());
+      recomputed += nested.size();
+    }
   }
 }
 
@@ -804,6 +913,16 @@ template <typename V> V GateEmitterBase<V>::use(Value v, size_t at) {
   auto it = local.find(v);
   if (it != local.end() && at - it->second.at <= partition.window())
     return it->second.value;
+  // A gate of an earlier function that this one recomputes: from operands
+  // the function reads anyway (NetPartition::planRemat).
+  if (auto producer = v.getDefiningOp<GateOp>();
+      producer && partition.recomputes(currentChunk, producer)) {
+    V lhs = use(producer.getLhs(), at);
+    V rhs = use(producer.getRhs(), at);
+    V result = gate(producer.getKind(), lhs, rhs);
+    local[v] = Local{result, at};
+    return result;
+  }
   std::optional<ValueHome> home = partition.home(v);
   // A value without a home stays in its register (a fused gate may read
   // its operands a little later than the partition planned).
@@ -871,6 +990,7 @@ template <typename V> void GateEmitterBase<V>::emitChunk(unsigned k) {
       }
     }
   size_t at = partition.chunkStart(k);
+  currentChunk = k;
   // Count events from the first one at or after this function's first gate.
   if (partition.countsInCode()) {
     unsigned part = partition.partOfChunk(k);
@@ -917,6 +1037,7 @@ template <typename V> void GateEmitterBase<V>::emitChunk(unsigned k) {
   }
   if (partition.countsInCode())
     saveCounts();
+  currentChunk = ~0u;
 }
 
 //===----------------------------------------------------------------------===//

@@ -119,13 +119,15 @@ struct BlockOptions {
 /// lowering (a malformed module for the runtime's checks).
 /// `countColumns` > 0: the thread kernel counts in its gate functions with
 /// so many counter columns in registers (lgc's default); 0: count functions
-/// after the gates.
+/// after the gates. `rematDepth`: how deep the thread kernel recomputes
+/// gates of earlier functions.
 bool buildHostModeLibrary(
     const Net &net, unsigned gatesPerFunction, unsigned window,
     const std::string &so, const BlockOptions *block = nullptr,
     unsigned threadBits = 64,
     llvm::function_ref<void(std::vector<int32_t> &)> editShape = nullptr,
-    unsigned countColumns = kDefaultGpuCountRegisterColumns) {
+    unsigned countColumns = kDefaultGpuCountRegisterColumns,
+    unsigned rematDepth = kDefaultGpuRematDepth) {
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
@@ -140,6 +142,7 @@ bool buildHostModeLibrary(
   lowering.hostMode = true;
   lowering.threadWordBits = threadBits;
   lowering.countInCode = countColumns > 0;
+  lowering.rematDepth = rematDepth;
   if (countColumns)
     lowering.countRegisterColumns = countColumns;
   if (block) {
@@ -195,9 +198,11 @@ bool buildHostModeLibrary(
 bool buildHostModule(const Net &net, unsigned gatesPerFunction, unsigned window,
                      const std::string &so, const std::string &module,
                      const BlockOptions *block = nullptr,
-                     unsigned threadBits = 64) {
+                     unsigned threadBits = 64,
+                     unsigned countColumns = kDefaultGpuCountRegisterColumns,
+                     unsigned rematDepth = kDefaultGpuRematDepth) {
   if (!buildHostModeLibrary(net, gatesPerFunction, window, so, block,
-                            threadBits))
+                            threadBits, nullptr, countColumns, rematDepth))
     return false;
   std::ofstream os(module);
   os << "lgc-host-module:" << so;
@@ -991,6 +996,52 @@ TEST(GPUKernel, HalfWordThreadKernelOverEmulatedDriver) {
       EXPECT_EQ(got, samples.want);
     }
   }
+}
+
+/// The thread kernel recomputing gates of earlier functions (0 to 4 gates
+/// deep; small functions, so that many values cross them), in 64- and
+/// 32-bit words, counting in its gate functions or in count functions after
+/// them: bit for bit with the interpreter, in no more scratch slots than
+/// without (fewer, counting in the gate functions).
+TEST(GPUKernel, RecomputedGatesOverEmulatedDriver) {
+  Net net = runtimeTestNet(9);
+  test::TempDir dir;
+  Samples samples(net, 5000, 17);
+  for (unsigned bits : {64u, 32u})
+    for (unsigned countColumns : {kDefaultGpuCountRegisterColumns, 0u}) {
+      int64_t loadedSlots = 0;
+      for (unsigned depth : {0u, 1u, 2u, 4u}) {
+        std::string name = std::to_string(bits) + "_" +
+                           std::to_string(countColumns) + "_" +
+                           std::to_string(depth);
+        SCOPED_TRACE(name);
+        std::string so = dir.file(name + ".so"),
+                    module = dir.file(name + ".cubin");
+        ASSERT_TRUE(buildHostModule(net, 40, kDefaultGpuRegisterWindow, so,
+                                    module, nullptr, bits, countColumns,
+                                    depth));
+        void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+        ASSERT_NE(h, nullptr) << dlerror();
+        auto shape = static_cast<const int32_t *>(dlsym(h, "__lgc_gen_shape"));
+        ASSERT_NE(shape, nullptr);
+        int64_t slots = shape[lgc::abi::kScratchSlots];
+        dlclose(h);
+        // With count functions every output waits in scratch until the
+        // gates are done, which sets the slots' peak there.
+        if (depth == 0)
+          loadedSlots = slots;
+        else if (countColumns)
+          EXPECT_LT(slots, loadedSlots);
+        else
+          EXPECT_LE(slots, loadedSlots);
+        ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+        std::unique_ptr<CudaNet> gpu;
+        Status s = CudaNet::open(module, gpu);
+        unsetenv("LGC_CUDA_DRIVER");
+        ASSERT_TRUE(s.ok()) << s.message();
+        expectRunsMatch(*gpu, net, samples);
+      }
+    }
 }
 
 /// CudaNet over the emulated driver (EmulatedCudaDriver.cpp), whose module

@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -391,4 +392,149 @@ TEST(NetPartition, LocalityLeavesFewerValuesCrossingFunctions) {
         checkPartition(op, perFunction, kDefaultRegisterWindow, locality);
       }
   }
+}
+
+/// Replays what a function that recomputes gates reads (as the emitter
+/// does: a recomputed gate at the first gate of its function that reads it,
+/// its operands then) and checks that recomputing adds no load, that every
+/// value loaded has a home whose slot no other value takes while it is
+/// still read, and that a value no function loads has no home.
+void checkRemat(lgn::NetOp net, unsigned perFunction, unsigned depth,
+                size_t &recomputed) {
+  NetPartition p(net, perFunction, kUnlimitedWindow, /*partGates=*/0,
+                 /*countInCode=*/false, /*frameInputs=*/false,
+                 kDefaultGpuOutputLocality, depth);
+  llvm::DenseMap<mlir::Operation *, size_t> position;
+  std::vector<unsigned> chunkAt;
+  for (unsigned k = 0; k < p.numChunks(); ++k)
+    for (lgn::GateOp gate : p.chunk(k)) {
+      position[gate] = chunkAt.size();
+      chunkAt.push_back(k);
+    }
+  constexpr size_t kEnd = ~size_t(0);
+  // Every read of a gate's home: (value, position).
+  std::map<mlir::Operation *, size_t> lastRead;
+  auto readHome = [&](mlir::Operation *v, size_t at) {
+    EXPECT_TRUE(p.home(v->getResult(0)))
+        << "a value loaded at " << at << " needs a home";
+    size_t &last = lastRead[v];
+    if (last != kEnd)
+      last = std::max(last, at);
+  };
+  size_t counted = 0;
+  for (unsigned k = 0; k < p.numChunks(); ++k) {
+    llvm::ArrayRef<lgn::GateOp> gates = p.chunk(k);
+    // What the function reads directly: the loads it has without
+    // recomputing anything.
+    std::set<mlir::Operation *> direct;
+    llvm::DenseSet<mlir::Value> inputs;
+    for (lgn::GateOp gate : gates)
+      for (mlir::Value v : gate->getOperands()) {
+        if (mlir::isa<mlir::BlockArgument>(v))
+          inputs.insert(v);
+        else if (auto g = v.getDefiningOp<lgn::GateOp>();
+                 g && chunkAt[position.lookup(g)] != k)
+          direct.insert(g);
+      }
+    std::set<mlir::Operation *> done;
+    std::function<void(mlir::Value, size_t, unsigned)> use =
+        [&](mlir::Value v, size_t at, unsigned d) {
+          auto g = v.getDefiningOp<lgn::GateOp>();
+          if (!g) {
+            if (mlir::isa<mlir::BlockArgument>(v))
+              EXPECT_TRUE(inputs.contains(v)) << "recomputing loads an input";
+            return;
+          }
+          if (chunkAt[position.lookup(g)] == k || done.count(g))
+            return;
+          done.insert(g);
+          if (!p.recomputes(k, g)) {
+            EXPECT_TRUE(direct.count(g)) << "recomputing loads a value";
+            readHome(g, at);
+            return;
+          }
+          ++counted;
+          EXPECT_LT(d, depth) << "recomputed deeper than the depth";
+          for (mlir::Value operand : g->getOperands())
+            use(operand, at, d + 1);
+        };
+    for (size_t i = 0; i < gates.size(); ++i)
+      for (mlir::Value v : gates[i]->getOperands())
+        use(v, p.chunkStart(k) + i, 0);
+  }
+  recomputed += counted;
+  EXPECT_EQ(counted, p.numRecomputed());
+  std::map<int64_t, std::vector<Lifetime>> bySlot;
+  for (auto [op, def] : position) {
+    std::optional<ValueHome> home = p.home(op->getResult(0));
+    bool output = llvm::any_of(op->getUsers(), [](mlir::Operation *u) {
+      return mlir::isa<lgn::OutputOp>(u);
+    });
+    if (output)
+      lastRead[op] = kEnd;
+    EXPECT_EQ(home.has_value(), lastRead.count(op) > 0)
+        << "a value is stored exactly where something loads it";
+    if (home)
+      bySlot[home->index].push_back({def, lastRead[op]});
+  }
+  for (auto &[slot, lives] : bySlot) {
+    std::sort(
+        lives.begin(), lives.end(),
+        [](const Lifetime &a, const Lifetime &b) { return a.def < b.def; });
+    for (size_t i = 1; i < lives.size(); ++i)
+      EXPECT_GT(lives[i].def, lives[i - 1].lastUse)
+          << "slot " << slot << " is shared by overlapping values";
+  }
+}
+
+TEST(NetPartition, RecomputedGatesAddNoLoads) {
+  // Recomputing leaves fewer values stored, at every depth, and adds no
+  // load and shares no slot early.
+  mlir::MLIRContext context;
+  for (uint64_t seed : {1, 2}) {
+    GenerateOptions g;
+    g.inputs = 100;
+    g.widths = {400, 400, 400, 400};
+    g.classes = 4;
+    g.passThroughShare = 0.3;
+    g.seed = seed;
+    Net net;
+    ASSERT_TRUE(generateNet(g, net).ok());
+    auto module = importNet(net, &context);
+    lgn::NetOp op = *module->getOps<lgn::NetOp>().begin();
+    for (unsigned perFunction : {1u, 37u, 200u}) {
+      size_t homesLoaded = 0;
+      for (unsigned depth : {0u, 1u, 2u, 4u}) {
+        SCOPED_TRACE("seed " + std::to_string(seed) + " per " +
+                     std::to_string(perFunction) + " depth " +
+                     std::to_string(depth));
+        size_t recomputed = 0;
+        checkRemat(op, perFunction, depth, recomputed);
+        NetPartition p(op, perFunction, kUnlimitedWindow, 0, false, false,
+                       kDefaultGpuOutputLocality, depth);
+        size_t homes = 0;
+        for (unsigned k = 0; k < p.numChunks(); ++k)
+          for (lgn::GateOp gate : p.chunk(k))
+            homes += p.home(gate.getResult()).has_value();
+        if (depth == 0) {
+          EXPECT_EQ(recomputed, 0u);
+          homesLoaded = homes;
+        } else if (perFunction > 1) {
+          EXPECT_GT(recomputed, 0u);
+          EXPECT_LT(homes, homesLoaded);
+        }
+      }
+    }
+  }
+  // A window turns recomputing off: values leave registers.
+  GenerateOptions g;
+  g.inputs = 50;
+  g.widths = {200, 200};
+  g.classes = 2;
+  Net net;
+  ASSERT_TRUE(generateNet(g, net).ok());
+  auto module = importNet(net, &context);
+  lgn::NetOp op = *module->getOps<lgn::NetOp>().begin();
+  NetPartition windowed(op, 30, kDefaultRegisterWindow, 0, false, false, 0, 2);
+  EXPECT_EQ(windowed.numRecomputed(), 0u);
 }

@@ -117,6 +117,9 @@ struct DriverOptions {
   unsigned gpuRegisterWindow = kDefaultGpuRegisterWindow;
   /// The GPU thread kernel's order of each class's outputs (GateLowering.h).
   unsigned gpuOutputLocality = kDefaultGpuOutputLocality;
+  /// How deep the thread kernel recomputes gates of earlier functions
+  /// instead of loading them (GateLowering.h).
+  unsigned gpuRematDepth = kDefaultGpuRematDepth;
   /// lgc_net as the block kernel (a level of gates at a time over a block's
   /// threads, values in shared memory) instead of a thread per word, and
   /// its words per block (0: as many as fit) and gates per thread and round

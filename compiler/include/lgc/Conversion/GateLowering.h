@@ -24,6 +24,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/IR/Value.h"
 
 #include <optional>
@@ -53,6 +54,16 @@ constexpr unsigned kDefaultGatesPerFunction = 1000;
 /// (2.5 s instead of 1.9; 3.5 s before the token-factor limit of
 /// CPUTarget.cpp).
 constexpr unsigned kDefaultGpuOutputLocality = 4;
+
+/// How deep the GPU thread kernel recomputes a value that an earlier
+/// function made instead of loading it back from the scratch array
+/// (NetPartition, `rematDepth`): a gate whose operands the reading function
+/// has anyway (inputs and values it loads, or gates it recomputes too, up
+/// to this many gates deep) costs one logic instruction there instead of a
+/// load, and its store where no function loads it any more. Counted on
+/// 784-6x8000 (docs/gpu-backend.md): depth 1 and 2 remove most of what
+/// depth 3 does.
+constexpr unsigned kDefaultGpuRematDepth = 2;
 
 /// The fewest gates (and block positions) a part of an ensemble has when
 /// the CPU lowering evaluates it part by part (NetPartition): splitting
@@ -226,10 +237,25 @@ public:
   /// outputs are visited in the order that keeps shared cones in one
   /// function (the output whose cone, within that many gates, holds the
   /// most gates of the current function comes next); 0: in output order.
+  ///
+  /// With `rematDepth` > 0 (and no window), a function recomputes a gate of
+  /// an earlier function that it reads, rather than loading it, where every
+  /// operand of that gate is one the function reads anyway (an input it
+  /// reads, a value it loads) or a gate it recomputes in turn, at most
+  /// `rematDepth` gates deep (recomputes()). A value no function loads
+  /// any more needs no home.
   NetPartition(lgn::NetOp net, unsigned gatesPerFunction,
                unsigned window = kUnlimitedWindow, unsigned partGates = 0,
                bool countInCode = false, bool frameInputs = false,
-               unsigned outputLocality = 0);
+               unsigned outputLocality = 0, unsigned rematDepth = 0);
+
+  /// Whether function k recomputes `gate` (made by an earlier function)
+  /// where it first reads it, instead of loading it.
+  bool recomputes(unsigned k, lgn::GateOp gate) const {
+    return k < rematOf.size() && rematOf[k].contains(gate);
+  }
+  /// Gates recomputed, summed over the functions that recompute them.
+  size_t numRecomputed() const { return recomputed; }
 
   /// The inputs' frame: the image's height and width and the padding
   /// around each channel's plane; all 0 where the inputs are not framed
@@ -304,6 +330,10 @@ private:
   void planBlocks(lgn::NetOp net, unsigned parts,
                   const llvm::DenseMap<mlir::Operation *, unsigned> &partOf,
                   bool frameInputs);
+  /// Fills rematOf (the constructor's `rematDepth`).
+  void planRemat(unsigned depth,
+                 const llvm::DenseMap<mlir::Operation *, size_t> &position,
+                 llvm::ArrayRef<unsigned> chunkOf);
 
   std::vector<lgn::GateOp> order;
   std::vector<unsigned> partBlockStarts, partChunkStarts;
@@ -320,6 +350,8 @@ private:
   unsigned planes = 0, classes = 0;
   int64_t countStateBase = 0, countPlanesBase = 0;
   std::vector<llvm::SmallVector<CountEvent, 0>> countEventsOf;
+  std::vector<llvm::DenseSet<mlir::Operation *>> rematOf;
+  size_t recomputed = 0;
 };
 
 /// The net's independent parts, for outputs laid out as an ensemble's:
@@ -424,6 +456,9 @@ private:
   };
   llvm::DenseMap<mlir::Value, Local> local;
   V onesCache = V(), zerosCache = V();
+  /// The function emitChunk is emitting (for NetPartition::recomputes);
+  /// none outside it.
+  unsigned currentChunk = ~0u;
 
   /// Counting in code: the carry-save counter of the open class. Column j
   /// holds up to two bits of weight 2^j (a third is reduced at once), so

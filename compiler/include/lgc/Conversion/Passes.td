@@ -90,6 +90,12 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "lgc::kDefaultGpuOutputLocality",
            "Visit each class's outputs so that those sharing gates within "
            "this depth share a function (0: in output order)">,
+    Option<"rematDepth", "remat-depth", "unsigned",
+           "lgc::kDefaultGpuRematDepth",
+           "Thread kernel: recompute a gate of an earlier function from "
+           "operands the function reads anyway, up to this many gates deep, "
+           "instead of loading it from scratch (0: always load; needs no "
+           "register window)">,
     Option<"registerWindow", "register-window", "unsigned",
            "lgc::kDefaultGpuRegisterWindow",
            "Reload a value used more than this many gates after it was "

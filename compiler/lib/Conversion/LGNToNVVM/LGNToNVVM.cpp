@@ -479,7 +479,8 @@ struct ConvertLGNToNVVMPass
       NetPartition partition(net, gatesPerFunction, registerWindow,
                              /*partGates=*/0, counting,
                              /*frameInputs=*/false,
-                             blockKernel && !bothKernels ? 0 : outputLocality);
+                             blockKernel && !bothKernels ? 0 : outputLocality,
+                             blockKernel && !bothKernels ? 0 : rematDepth);
       if (countRegisterColumns == 0)
         return net.emitError("count-register-columns must be at least 1");
       NVVMLowering lowering(net, b, partition, gatesPerFunction, hostMode);
