@@ -175,6 +175,14 @@ for d in 16 32; do
   choice bench_6x64000_pf$d bench_6x64000 4000000 --gpu-prefetch-distance=$d
 done
 entry choice bench_6x64000_pf32_1M bench_6x64000_pf32.cubin 1000000 bench_6x64000.so
+# Without recomputing gates of earlier functions (--gpu-remat-depth=0,
+# _remat0: the default before it), and one gate deep (_remat1): the
+# default, two deep, loads 5.9 % fewer bytes an image on 6x8000 and 5.7 %
+# fewer on 6x64000 (PTX and ptxas's spills), for 0.4-0.8 % more SASS
+# instructions.
+choice bench_6x8000_remat0 bench_6x8000 4000000 --gpu-remat-depth=0
+choice bench_6x8000_remat1 bench_6x8000 4000000 --gpu-remat-depth=1
+choice bench_6x64000_remat0 bench_6x64000 4000000 --gpu-remat-depth=0
 # The block kernel on 6x8000 (bench_6x8000_blockS_uU_{rR|tT}[SUFFIX]: S
 # words per block, U gates per thread and round, blocks of 256 threads at
 # R registers or of T threads): four words and four gates a round, the

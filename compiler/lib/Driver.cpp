@@ -365,6 +365,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.gatesPerFunction = opts.cpu.gatesPerFunction;
   lowering.outputLocality = opts.gpuOutputLocality;
   lowering.rematDepth = opts.gpuRematDepth;
+  lowering.rematInputs = opts.gpuRematInputs;
   lowering.registerWindow = opts.gpuRegisterWindow;
   lowering.blockKernel = opts.gpuBlockKernel;
   lowering.blockWords = opts.gpuBlockWords;

@@ -405,6 +405,13 @@ static cl::opt<unsigned> gpuRematDepth(
              "load)"),
     cl::value_desc("N"), cl::init(lgc::kDefaultGpuRematDepth),
     cl::cat(lgcCategory));
+static cl::opt<bool> gpuRematInputs(
+    "gpu-remat-inputs",
+    cl::desc("GPU thread kernel: also recompute a gate, one gate deep, where "
+             "the functions reading it would load inputs for it that they do "
+             "not read, if that saves more loads and stores than it adds "
+             "(default on; =false: only from what a function reads anyway)"),
+    cl::init(true), cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuPrefetchLevel(
     "gpu-prefetch-level",
     cl::desc("GPU thread kernel: the cache --gpu-prefetch-distance fills, "
@@ -546,7 +553,8 @@ int main(int argc, char **argv) {
   bool blockKernelAlone = opts.gpuBlockKernel && !opts.gpuBothKernels;
   for (const cl::Option *threadOnly : std::initializer_list<const cl::Option *>{
            &gpuThreadWordBits, &gpuReadOnlyInputs, &gpuCountInCode,
-           &gpuPrefetchDistance, &gpuPrefetchLevel, &gpuRematDepth})
+           &gpuPrefetchDistance, &gpuPrefetchLevel, &gpuRematDepth,
+           &gpuRematInputs})
     if (threadOnly->getNumOccurrences() && blockKernelAlone)
       return fail("--" + threadOnly->ArgStr +
                   " needs --gpu-kernel=thread or --gpu-kernel=both");
@@ -592,6 +600,9 @@ int main(int argc, char **argv) {
     gpuRematDepth = 0;
   }
   opts.gpuRematDepth = gpuRematDepth;
+  if (gpuRematInputs.getNumOccurrences() && !gpuRematDepth)
+    return fail("--gpu-remat-inputs needs --gpu-remat-depth of 1 or more");
+  opts.gpuRematInputs = gpuRematInputs;
   opts.gpuPrefetchLevel = gpuPrefetchLevel;
   // ptxas accepts 16..255; 0 leaves the choice to it.
   if (gpuMaxRegisters && (gpuMaxRegisters < 16 || gpuMaxRegisters > 255))

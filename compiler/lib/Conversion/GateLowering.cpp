@@ -264,7 +264,8 @@ unsigned lgc::countNetParts(NetOp net, unsigned partGates) {
 NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
                            unsigned window, unsigned partGates,
                            bool countInCode, bool frameInputs,
-                           unsigned outputLocality, unsigned rematDepth)
+                           unsigned outputLocality, unsigned rematDepth,
+                           bool rematLoadsInputs)
     : windowSize(window), countInCode(countInCode) {
   Block &body = net.getBodyBlock();
   for (BlockArgument arg : body.getArguments())
@@ -367,7 +368,7 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
   // rest of it (no window): the operands it reads may be read much later
   // than the function would otherwise have read them.
   if (rematDepth && window == kUnlimitedWindow)
-    planRemat(rematDepth, position, chunkOf);
+    planRemat(rematDepth, rematLoadsInputs, position, chunkOf);
 
   // A gate needs a home when the GroupSum, a later function, or a use
   // beyond the window reads it; its slot is free after its last use. With
@@ -487,17 +488,22 @@ NetPartition::NetPartition(NetOp net, unsigned gatesPerFunction,
 // the function read it before (a pinned gate is read where the function
 // reads it anyway, or earlier, from its register or its home, which its
 // own reads keep until then), so the values' lifetimes stay as they were.
-void NetPartition::planRemat(unsigned depth,
+void NetPartition::planRemat(unsigned depth, bool loadInputs,
                              const llvm::DenseMap<Operation *, size_t> &position,
                              ArrayRef<unsigned> chunkOf) {
-  rematOf.assign(chunkStarts.size(), {});
-  for (unsigned k = 0; k < chunkStarts.size(); ++k) {
+  unsigned chunks = numChunks();
+  rematOf.assign(chunks, {});
+  // Per function: the gates of earlier functions it loads (in the order of
+  // their first read), the inputs it reads, the outputs it counts and the
+  // loaded gates that recomputed ones read.
+  std::vector<llvm::SetVector<Operation *>> loadedOf(chunks);
+  std::vector<llvm::DenseSet<Value>> inputsOf(chunks);
+  std::vector<llvm::DenseSet<Operation *>> countedOf(chunks), pinnedOf(chunks);
+  for (unsigned k = 0; k < chunks; ++k) {
     ArrayRef<GateOp> gates = chunk(k);
     size_t start = chunkStarts[k];
-    // Gates of earlier functions this one reads, in the order of their first
-    // read, and the inputs it reads.
-    llvm::SetVector<Operation *> loaded;
-    llvm::DenseSet<Value> inputs;
+    llvm::SetVector<Operation *> &loaded = loadedOf[k];
+    llvm::DenseSet<Value> &inputs = inputsOf[k];
     for (size_t i = 0; i < gates.size(); ++i)
       for (Value operand : gates[i]->getOperands()) {
         if (isa<BlockArgument>(operand)) {
@@ -510,7 +516,7 @@ void NetPartition::planRemat(unsigned depth,
       }
     // An output counted in this function is read by its count event too,
     // which reads it as a value of the function's own.
-    llvm::DenseSet<Operation *> counted;
+    llvm::DenseSet<Operation *> &counted = countedOf[k];
     if (countInCode)
       for (const CountEvent &e : countEventsOf[partOfChunk(k)])
         if (e.at != kCountAtTail && e.at >= start &&
@@ -518,7 +524,7 @@ void NetPartition::planRemat(unsigned depth,
           if (auto gate = e.bit.getDefiningOp<GateOp>())
             counted.insert(gate);
     llvm::DenseSet<Operation *> &remat = rematOf[k];
-    llvm::DenseSet<Operation *> pinned;
+    llvm::DenseSet<Operation *> &pinned = pinnedOf[k];
     SmallVector<GateOp> nested;
     SmallVector<Operation *> pins;
     // Whether `gate` can be recomputed from what the function reads, `d`
@@ -567,6 +573,86 @@ void NetPartition::planRemat(unsigned depth,
       pinned.insert(pins.begin(), pins.end());
       recomputed += nested.size();
     }
+  }
+  if (!loadInputs)
+    return;
+
+  // Then a gate that the functions reading it could recompute, one gate
+  // deep, by loading inputs they do not read yet, where that saves more
+  // accesses than it adds: a load in each such function, and the gate's
+  // store where nothing else reads its home (the GroupSum in another
+  // function or from memory), against the inputs loaded. A level-1 gate
+  // read by one later function that reads one of its inputs already: one
+  // load instead of a load and a store. Gates in position order: a gate's
+  // operands are decided before it. Functions where the gate is pinned, or
+  // counted, keep loading it (so that no recomputed gate reads deeper than
+  // `depth`).
+  llvm::DenseSet<Operation *> storeKept;
+  for (auto &events : countEventsOf)
+    for (const CountEvent &e : events)
+      if (auto gate = e.bit.getDefiningOp<GateOp>())
+        if (e.at == kCountAtTail ||
+            chunkOf[e.at] != chunkOf[position.lookup(gate)])
+          storeKept.insert(gate);
+  for (size_t p = 0; p < order.size(); ++p) {
+    GateOp gate = order[p];
+    unsigned own = chunkOf[p];
+    bool keepStore = storeKept.contains(gate);
+    SmallVector<unsigned, 4> loading;
+    for (Operation *user : gate->getUsers()) {
+      if (isa<OutputOp>(user)) {
+        keepStore |= !countInCode;
+        continue;
+      }
+      auto it = position.find(user);
+      if (it == position.end())
+        continue;
+      unsigned k = chunkOf[it->second];
+      if (k != own && !rematOf[k].contains(gate) &&
+          !llvm::is_contained(loading, k))
+        loading.push_back(k);
+    }
+    if (loading.empty())
+      continue;
+    SmallVector<std::pair<unsigned, Value>, 4> added;
+    bool possible = true;
+    for (unsigned k : loading) {
+      if (pinnedOf[k].contains(gate) || countedOf[k].contains(gate)) {
+        possible = false;
+        break;
+      }
+      for (Value operand : gate->getOperands()) {
+        if (operand.getDefiningOp<ConstantOp>())
+          continue;
+        if (isa<BlockArgument>(operand)) {
+          if (!inputsOf[k].contains(operand) &&
+              !llvm::is_contained(added, std::make_pair(k, operand)))
+            added.push_back({k, operand});
+          continue;
+        }
+        auto producer = operand.getDefiningOp<GateOp>();
+        if (!producer || !loadedOf[k].contains(producer) ||
+            rematOf[k].contains(producer)) {
+          possible = false;
+          break;
+        }
+      }
+      if (!possible)
+        break;
+    }
+    size_t saved = loading.size() + (keepStore ? 0 : 1);
+    if (!possible || added.size() >= saved)
+      continue;
+    for (unsigned k : loading) {
+      rematOf[k].insert(gate);
+      // Its operands are loaded there: they stay loaded.
+      for (Value operand : gate->getOperands())
+        if (auto producer = operand.getDefiningOp<GateOp>())
+          pinnedOf[k].insert(producer);
+    }
+    for (auto [k, input] : added)
+      inputsOf[k].insert(input);
+    recomputed += loading.size();
   }
 }
 

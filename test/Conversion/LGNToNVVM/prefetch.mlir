@@ -1,8 +1,8 @@
-// RUN: lgc-opt %s --convert-lgn-to-nvvm="gates-per-function=2 prefetch-distance=1" | FileCheck %s
-// RUN: lgc-opt %s --convert-lgn-to-nvvm="gates-per-function=2 prefetch-distance=1 count-in-code=true" | FileCheck %s --check-prefix=TAIL
-// RUN: lgc-opt %s --convert-lgn-to-nvvm="gates-per-function=2 prefetch-distance=2 prefetch-level=1 thread-word-bits=32" | FileCheck %s --check-prefix=L1
-// RUN: lgc-opt %s --convert-lgn-to-nvvm="gates-per-function=2" | FileCheck %s --check-prefix=NONE
-// RUN: lgc-opt %s --convert-lgn-to-nvvm="gates-per-function=2 prefetch-distance=4 host-mode=true" | FileCheck %s --check-prefix=NONE
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="gates-per-function=2 remat-depth=0 prefetch-distance=1" | FileCheck %s
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="gates-per-function=2 remat-depth=0 prefetch-distance=1 count-in-code=true" | FileCheck %s --check-prefix=TAIL
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="gates-per-function=2 remat-depth=0 prefetch-distance=2 prefetch-level=1 thread-word-bits=32" | FileCheck %s --check-prefix=L1
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="gates-per-function=2 remat-depth=0" | FileCheck %s --check-prefix=NONE
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="gates-per-function=2 remat-depth=0 prefetch-distance=4 host-mode=true" | FileCheck %s --check-prefix=NONE
 // RUN: not lgc-opt %s --convert-lgn-to-nvvm="prefetch-distance=4 prefetch-level=3" 2>&1 | FileCheck %s --check-prefix=LEVEL
 
 // Prefetches in the thread kernel: the row of each load of a gate or count

@@ -396,14 +396,16 @@ TEST(NetPartition, LocalityLeavesFewerValuesCrossingFunctions) {
 
 /// Replays what a function that recomputes gates reads (as the emitter
 /// does: a recomputed gate at the first gate of its function that reads it,
-/// its operands then) and checks that recomputing adds no load, that every
-/// value loaded has a home whose slot no other value takes while it is
-/// still read, and that a value no function loads has no home.
-void checkRemat(lgn::NetOp net, unsigned perFunction, unsigned depth,
-                size_t &recomputed) {
+/// its operands then) and checks that recomputing adds no load (with
+/// `loadInputs`, none but inputs), that every value loaded has a home whose
+/// slot no other value takes while it is still read, and that a value no
+/// function loads has no home. Returns the accesses: each function's
+/// distinct inputs and homes loaded, and the stores.
+size_t checkRemat(lgn::NetOp net, unsigned perFunction, unsigned depth,
+                  bool loadInputs, bool countInCode, size_t &recomputed) {
   NetPartition p(net, perFunction, kUnlimitedWindow, /*partGates=*/0,
-                 /*countInCode=*/false, /*frameInputs=*/false,
-                 kDefaultGpuOutputLocality, depth);
+                 countInCode, /*frameInputs=*/false, kDefaultGpuOutputLocality,
+                 depth, loadInputs);
   llvm::DenseMap<mlir::Operation *, size_t> position;
   std::vector<unsigned> chunkAt;
   for (unsigned k = 0; k < p.numChunks(); ++k)
@@ -421,7 +423,7 @@ void checkRemat(lgn::NetOp net, unsigned perFunction, unsigned depth,
     if (last != kEnd)
       last = std::max(last, at);
   };
-  size_t counted = 0;
+  size_t counted = 0, accesses = 0;
   for (unsigned k = 0; k < p.numChunks(); ++k) {
     llvm::ArrayRef<lgn::GateOp> gates = p.chunk(k);
     // What the function reads directly: the loads it has without
@@ -437,12 +439,16 @@ void checkRemat(lgn::NetOp net, unsigned perFunction, unsigned depth,
           direct.insert(g);
       }
     std::set<mlir::Operation *> done;
+    llvm::DenseSet<mlir::Value> inputsLoaded;
     std::function<void(mlir::Value, size_t, unsigned)> use =
         [&](mlir::Value v, size_t at, unsigned d) {
           auto g = v.getDefiningOp<lgn::GateOp>();
           if (!g) {
-            if (mlir::isa<mlir::BlockArgument>(v))
-              EXPECT_TRUE(inputs.contains(v)) << "recomputing loads an input";
+            if (mlir::isa<mlir::BlockArgument>(v)) {
+              EXPECT_TRUE(loadInputs || inputs.contains(v))
+                  << "recomputing loads an input";
+              accesses += inputsLoaded.insert(v).second;
+            }
             return;
           }
           if (chunkAt[position.lookup(g)] == k || done.count(g))
@@ -451,6 +457,7 @@ void checkRemat(lgn::NetOp net, unsigned perFunction, unsigned depth,
           if (!p.recomputes(k, g)) {
             EXPECT_TRUE(direct.count(g)) << "recomputing loads a value";
             readHome(g, at);
+            ++accesses;
             return;
           }
           ++counted;
@@ -464,18 +471,31 @@ void checkRemat(lgn::NetOp net, unsigned perFunction, unsigned depth,
   }
   recomputed += counted;
   EXPECT_EQ(counted, p.numRecomputed());
+  // Counting in code, the count events read outputs: at their position,
+  // as a value of that function, or from memory at the tail.
+  if (countInCode)
+    for (const NetPartition::CountEvent &e : p.countEvents(0))
+      if (auto g = e.bit.getDefiningOp<lgn::GateOp>()) {
+        size_t def = position.lookup(g);
+        if (e.at == NetPartition::kCountAtTail)
+          lastRead[g] = kEnd;
+        else if (chunkAt[e.at] != chunkAt[def])
+          readHome(g, e.at);
+      }
   std::map<int64_t, std::vector<Lifetime>> bySlot;
   for (auto [op, def] : position) {
     std::optional<ValueHome> home = p.home(op->getResult(0));
     bool output = llvm::any_of(op->getUsers(), [](mlir::Operation *u) {
       return mlir::isa<lgn::OutputOp>(u);
     });
-    if (output)
+    if (output && !countInCode)
       lastRead[op] = kEnd;
     EXPECT_EQ(home.has_value(), lastRead.count(op) > 0)
         << "a value is stored exactly where something loads it";
-    if (home)
+    if (home) {
       bySlot[home->index].push_back({def, lastRead[op]});
+      ++accesses;
+    }
   }
   for (auto &[slot, lives] : bySlot) {
     std::sort(
@@ -485,6 +505,7 @@ void checkRemat(lgn::NetOp net, unsigned perFunction, unsigned depth,
       EXPECT_GT(lives[i].def, lives[i - 1].lastUse)
           << "slot " << slot << " is shared by overlapping values";
   }
+  return accesses;
 }
 
 TEST(NetPartition, RecomputedGatesAddNoLoads) {
@@ -502,29 +523,41 @@ TEST(NetPartition, RecomputedGatesAddNoLoads) {
     ASSERT_TRUE(generateNet(g, net).ok());
     auto module = importNet(net, &context);
     lgn::NetOp op = *module->getOps<lgn::NetOp>().begin();
-    for (unsigned perFunction : {1u, 37u, 200u}) {
-      size_t homesLoaded = 0;
-      for (unsigned depth : {0u, 1u, 2u, 4u}) {
-        SCOPED_TRACE("seed " + std::to_string(seed) + " per " +
-                     std::to_string(perFunction) + " depth " +
-                     std::to_string(depth));
-        size_t recomputed = 0;
-        checkRemat(op, perFunction, depth, recomputed);
-        NetPartition p(op, perFunction, kUnlimitedWindow, 0, false, false,
-                       kDefaultGpuOutputLocality, depth);
-        size_t homes = 0;
-        for (unsigned k = 0; k < p.numChunks(); ++k)
-          for (lgn::GateOp gate : p.chunk(k))
-            homes += p.home(gate.getResult()).has_value();
-        if (depth == 0) {
-          EXPECT_EQ(recomputed, 0u);
-          homesLoaded = homes;
-        } else if (perFunction > 1) {
-          EXPECT_GT(recomputed, 0u);
-          EXPECT_LT(homes, homesLoaded);
+    for (bool count : {false, true})
+      for (unsigned perFunction : {1u, 37u, 200u}) {
+        size_t homesLoaded = 0, accessesLoaded = 0;
+        for (unsigned depth : {0u, 1u, 2u, 4u}) {
+          SCOPED_TRACE("seed " + std::to_string(seed) + " count " +
+                       std::to_string(count) + " per " +
+                       std::to_string(perFunction) + " depth " +
+                       std::to_string(depth));
+          size_t recomputed = 0, withInputs = 0;
+          size_t accesses = checkRemat(op, perFunction, depth, false, count,
+                                       recomputed);
+          // Loading inputs for more recomputing never costs accesses.
+          size_t accessesInputs =
+              checkRemat(op, perFunction, depth, true, count, withInputs);
+          NetPartition p(op, perFunction, kUnlimitedWindow, 0, count, false,
+                         kDefaultGpuOutputLocality, depth);
+          size_t homes = 0;
+          for (unsigned k = 0; k < p.numChunks(); ++k)
+            for (lgn::GateOp gate : p.chunk(k))
+              homes += p.home(gate.getResult()).has_value();
+          if (depth == 0) {
+            EXPECT_EQ(recomputed, 0u);
+            EXPECT_EQ(withInputs, 0u);
+            EXPECT_EQ(accessesInputs, accesses);
+            homesLoaded = homes;
+            accessesLoaded = accesses;
+          } else if (perFunction > 1) {
+            EXPECT_GT(recomputed, 0u);
+            EXPECT_LT(homes, homesLoaded);
+            EXPECT_LT(accesses, accessesLoaded);
+            EXPECT_GT(withInputs, recomputed);
+            EXPECT_LT(accessesInputs, accesses);
+          }
         }
       }
-    }
   }
   // A window turns recomputing off: values leave registers.
   GenerateOptions g;

@@ -120,6 +120,7 @@ struct DriverOptions {
   /// How deep the thread kernel recomputes gates of earlier functions
   /// instead of loading them (GateLowering.h).
   unsigned gpuRematDepth = kDefaultGpuRematDepth;
+  bool gpuRematInputs = true;
   /// lgc_net as the block kernel (a level of gates at a time over a block's
   /// threads, values in shared memory) instead of a thread per word, and
   /// its words per block (0: as many as fit) and gates per thread and round

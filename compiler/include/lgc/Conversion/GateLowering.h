@@ -242,12 +242,15 @@ public:
   /// an earlier function that it reads, rather than loading it, where every
   /// operand of that gate is one the function reads anyway (an input it
   /// reads, a value it loads) or a gate it recomputes in turn, at most
-  /// `rematDepth` gates deep (recomputes()). A value no function loads
-  /// any more needs no home.
+  /// `rematDepth` gates deep (recomputes()). With `rematLoadsInputs`, a
+  /// gate is also recomputed, one gate deep, by functions that load inputs
+  /// for it that they did not read, where that saves more loads and stores
+  /// than the inputs add. A value no function loads any more needs no home.
   NetPartition(lgn::NetOp net, unsigned gatesPerFunction,
                unsigned window = kUnlimitedWindow, unsigned partGates = 0,
                bool countInCode = false, bool frameInputs = false,
-               unsigned outputLocality = 0, unsigned rematDepth = 0);
+               unsigned outputLocality = 0, unsigned rematDepth = 0,
+               bool rematLoadsInputs = false);
 
   /// Whether function k recomputes `gate` (made by an earlier function)
   /// where it first reads it, instead of loading it.
@@ -330,8 +333,8 @@ private:
   void planBlocks(lgn::NetOp net, unsigned parts,
                   const llvm::DenseMap<mlir::Operation *, unsigned> &partOf,
                   bool frameInputs);
-  /// Fills rematOf (the constructor's `rematDepth`).
-  void planRemat(unsigned depth,
+  /// Fills rematOf (the constructor's `rematDepth`, `rematLoadsInputs`).
+  void planRemat(unsigned depth, bool loadInputs,
                  const llvm::DenseMap<mlir::Operation *, size_t> &position,
                  llvm::ArrayRef<unsigned> chunkOf);
 

@@ -96,6 +96,11 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "operands the function reads anyway, up to this many gates deep, "
            "instead of loading it from scratch (0: always load; needs no "
            "register window)">,
+    Option<"rematInputs", "remat-inputs", "bool", "true",
+           "Thread kernel, with remat-depth: also recompute a gate one gate "
+           "deep where the functions reading it load inputs for it that "
+           "they did not read, if that saves more loads and stores than "
+           "the inputs add">,
     Option<"registerWindow", "register-window", "unsigned",
            "lgc::kDefaultGpuRegisterWindow",
            "Reload a value used more than this many gates after it was "

@@ -480,7 +480,8 @@ struct ConvertLGNToNVVMPass
                              /*partGates=*/0, counting,
                              /*frameInputs=*/false,
                              blockKernel && !bothKernels ? 0 : outputLocality,
-                             blockKernel && !bothKernels ? 0 : rematDepth);
+                             blockKernel && !bothKernels ? 0 : rematDepth,
+                             rematInputs);
       if (countRegisterColumns == 0)
         return net.emitError("count-register-columns must be at least 1");
       NVVMLowering lowering(net, b, partition, gatesPerFunction, hostMode);
