@@ -176,12 +176,14 @@ for d in 16 32; do
 done
 entry choice bench_6x64000_pf32_1M bench_6x64000_pf32.cubin 1000000 bench_6x64000.so
 # Without recomputing gates of earlier functions (--gpu-remat-depth=0,
-# _remat0: the default before it), and one gate deep (_remat1): the
-# default, two deep, loads 5.9 % fewer bytes an image on 6x8000 and 5.7 %
-# fewer on 6x64000 (PTX and ptxas's spills), for 0.4-0.8 % more SASS
-# instructions.
+# _remat0: the default before it), one gate deep (_remat1), and only from
+# what a function reads anyway (--gpu-remat-inputs=false, _reads): the
+# default (two deep, loading inputs where that saves accesses) moves 8.6 %
+# fewer bytes an image on 6x8000 and 9.8 % fewer on 6x64000 (PTX and
+# ptxas's spills), in about as many SASS instructions.
 choice bench_6x8000_remat0 bench_6x8000 4000000 --gpu-remat-depth=0
 choice bench_6x8000_remat1 bench_6x8000 4000000 --gpu-remat-depth=1
+choice bench_6x8000_reads bench_6x8000 4000000 --gpu-remat-inputs=false
 choice bench_6x64000_remat0 bench_6x64000 4000000 --gpu-remat-depth=0
 # The block kernel on 6x8000 (bench_6x8000_blockS_uU_{rR|tT}[SUFFIX]: S
 # words per block, U gates per thread and round, blocks of 256 threads at

@@ -594,13 +594,14 @@ int main(int argc, char **argv) {
   opts.gpuPrefetchDistance = gpuPrefetchDistance;
   // Recomputing reads values from registers for the rest of a function,
   // which a window would have dropped.
-  if (gpuRematDepth && gpuRegisterWindow != lgc::kUnlimitedWindow) {
+  unsigned rematDepth = gpuRematDepth;
+  if (rematDepth && gpuRegisterWindow != lgc::kUnlimitedWindow) {
     if (gpuRematDepth.getNumOccurrences())
       return fail("--gpu-remat-depth needs no --gpu-register-window");
-    gpuRematDepth = 0;
+    rematDepth = 0;
   }
-  opts.gpuRematDepth = gpuRematDepth;
-  if (gpuRematInputs.getNumOccurrences() && !gpuRematDepth)
+  opts.gpuRematDepth = rematDepth;
+  if (gpuRematInputs.getNumOccurrences() && !rematDepth)
     return fail("--gpu-remat-inputs needs --gpu-remat-depth of 1 or more");
   opts.gpuRematInputs = gpuRematInputs;
   opts.gpuPrefetchLevel = gpuPrefetchLevel;
