@@ -185,6 +185,17 @@ choice bench_6x8000_remat0 bench_6x8000 4000000 --gpu-remat-depth=0
 choice bench_6x8000_remat1 bench_6x8000 4000000 --gpu-remat-depth=1
 choice bench_6x8000_reads bench_6x8000 4000000 --gpu-remat-inputs=false
 choice bench_6x64000_remat0 bench_6x64000 4000000 --gpu-remat-depth=0
+# Larger gate functions read more of a recomputed gate's operands anyway:
+# with recomputing, 2,000 gates a function (_g2000) move 15.5 % fewer
+# bytes an image than the default's 1,000 on 6x8000 (1,594 against 1,887,
+# spills counted) and 18 % fewer on 6x64000 (12,370 against 15,090), and
+# 3,000 (_g3000) 20 % fewer on 6x8000, for more spills (467 bytes an image
+# against 140) and a longer compile (6x8000 7.0 s, 6x64000 at 2,000 35 s).
+# Without recomputing, 2,000 were 7 % fewer bytes and ran 1.2 % slower on
+# an H200 (1,197 against 1,212 M images/s, latency-bound then).
+choice bench_6x8000_g2000 bench_6x8000 4000000 --gates-per-function=2000
+choice bench_6x8000_g3000 bench_6x8000 4000000 --gates-per-function=3000
+choice bench_6x64000_g2000 bench_6x64000 4000000 --gates-per-function=2000
 # The block kernel on 6x8000 (bench_6x8000_blockS_uU_{rR|tT}[SUFFIX]: S
 # words per block, U gates per thread and round, blocks of 256 threads at
 # R registers or of T threads): four words and four gates a round, the
@@ -223,7 +234,7 @@ if [ $SWEEP = 1 ]; then
   # same run, before the gate functions went to -O1): _generic, the
   # thread kernel's inputs by generic loads (--gpu-readonly-inputs=false;
   # 6x8000 1,098 against 1,212); _t32, 32-bit words (878; 6x64000 102
-  # against 142); _g2000, 2,000 gates a function (1,197; 139); _countfns,
+  # against 142); _countfns,
   # the GroupSum in count functions after the gates (1,179; 140); _order,
   # each class's outputs in output order (--output-locality=0; 1,097; 129);
   # the block kernel's rounds each loading their own table entries (e;
@@ -232,8 +243,6 @@ if [ $SWEEP = 1 ]; then
   choice bench_6x8000_generic bench_6x8000 4000000 --gpu-readonly-inputs=false
   choice bench_6x64000_generic bench_6x64000 4000000 --gpu-readonly-inputs=false
   choice bench_6x8000_t32 bench_6x8000 4000000 --gpu-thread-word-bits=32
-  choice bench_6x8000_g2000 bench_6x8000 4000000 --gates-per-function=2000
-  choice bench_6x64000_g2000 bench_6x64000 4000000 --gates-per-function=2000
   choice bench_6x8000_countfns bench_6x8000 4000000 --gpu-count-in-code=false
   choice bench_6x64000_countfns bench_6x64000 4000000 --gpu-count-in-code=false
   choice bench_6x8000_order bench_6x8000 4000000 --output-locality=0
