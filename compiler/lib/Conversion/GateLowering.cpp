@@ -999,8 +999,9 @@ template <typename V> V GateEmitterBase<V>::use(Value v, size_t at) {
   auto it = local.find(v);
   if (it != local.end() && at - it->second.at <= partition.window())
     return it->second.value;
-  // A gate of an earlier function that this one recomputes: from operands
-  // the function reads anyway (NetPartition::planRemat).
+  // A gate of an earlier function that this one recomputes instead of
+  // loading it: from values the function reads anyway, or inputs it loads
+  // for it (NetPartition::planRemat).
   if (auto producer = v.getDefiningOp<GateOp>();
       producer && partition.recomputes(currentChunk, producer)) {
     V lhs = use(producer.getLhs(), at);
