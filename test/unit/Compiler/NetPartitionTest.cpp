@@ -30,6 +30,34 @@ struct Lifetime {
   size_t def, lastUse;
 };
 
+/// A value is stored at its definition and read until its last use; the
+/// next owner of its slot may only be stored after that.
+void expectSlotsNotShared(std::map<int64_t, std::vector<Lifetime>> &bySlot) {
+  for (auto &[slot, lives] : bySlot) {
+    std::sort(
+        lives.begin(), lives.end(),
+        [](const Lifetime &a, const Lifetime &b) { return a.def < b.def; });
+    for (size_t i = 1; i < lives.size(); ++i)
+      EXPECT_GT(lives[i].def, lives[i - 1].lastUse)
+          << "slot " << slot << " is shared by overlapping values";
+  }
+}
+
+/// A random net of four layers of 400 gates over 100 inputs, four classes.
+mlir::OwningOpRef<mlir::ModuleOp> wideNet(mlir::MLIRContext &context,
+                                          uint64_t seed, double pass = -1) {
+  GenerateOptions g;
+  g.inputs = 100;
+  g.widths = {400, 400, 400, 400};
+  g.classes = 4;
+  if (pass >= 0)
+    g.passThroughShare = pass;
+  g.seed = seed;
+  Net net;
+  EXPECT_TRUE(generateNet(g, net).ok());
+  return importNet(net, &context);
+}
+
 void checkPartition(lgn::NetOp net, unsigned perFunction, unsigned window,
                     unsigned locality = kDefaultGpuOutputLocality) {
   NetPartition p(net, perFunction, window, /*partGates=*/0,
@@ -72,16 +100,7 @@ void checkPartition(lgn::NetOp net, unsigned perFunction, unsigned window,
       bySlot[home->index].push_back({def, last});
     }
   }
-  for (auto &[slot, lives] : bySlot) {
-    std::sort(
-        lives.begin(), lives.end(),
-        [](const Lifetime &a, const Lifetime &b) { return a.def < b.def; });
-    // A value is stored at its definition and read until its last use; the
-    // next owner of the slot may only be stored after that.
-    for (size_t i = 1; i < lives.size(); ++i)
-      EXPECT_GT(lives[i].def, lives[i - 1].lastUse)
-          << "slot " << slot << " is shared by overlapping values";
-  }
+  expectSlotsNotShared(bySlot);
 }
 
 TEST(NetPartition, HomesAndSlotLifetimes) {
@@ -365,14 +384,8 @@ TEST(NetPartition, LocalityLeavesFewerValuesCrossingFunctions) {
   // invariant of the partition holds in either order.
   mlir::MLIRContext context;
   for (uint64_t seed : {1, 2}) {
-    GenerateOptions g;
-    g.inputs = 100;
-    g.widths = {400, 400, 400, 400};
-    g.classes = 4;
-    g.seed = seed;
-    Net net;
-    ASSERT_TRUE(generateNet(g, net).ok());
-    auto module = importNet(net, &context);
+    auto module = wideNet(context, seed);
+    ASSERT_TRUE(module);
     lgn::NetOp op = *module->getOps<lgn::NetOp>().begin();
     auto homes = [&](unsigned locality) {
       NetPartition p(op, 100, kUnlimitedWindow, 0, /*countInCode=*/true, false,
@@ -497,14 +510,7 @@ size_t checkRemat(lgn::NetOp net, unsigned perFunction, unsigned depth,
       ++accesses;
     }
   }
-  for (auto &[slot, lives] : bySlot) {
-    std::sort(
-        lives.begin(), lives.end(),
-        [](const Lifetime &a, const Lifetime &b) { return a.def < b.def; });
-    for (size_t i = 1; i < lives.size(); ++i)
-      EXPECT_GT(lives[i].def, lives[i - 1].lastUse)
-          << "slot " << slot << " is shared by overlapping values";
-  }
+  expectSlotsNotShared(bySlot);
   return accesses;
 }
 
@@ -513,15 +519,8 @@ TEST(NetPartition, RecomputedGatesAddNoLoads) {
   // load and shares no slot early.
   mlir::MLIRContext context;
   for (uint64_t seed : {1, 2}) {
-    GenerateOptions g;
-    g.inputs = 100;
-    g.widths = {400, 400, 400, 400};
-    g.classes = 4;
-    g.passThroughShare = 0.3;
-    g.seed = seed;
-    Net net;
-    ASSERT_TRUE(generateNet(g, net).ok());
-    auto module = importNet(net, &context);
+    auto module = wideNet(context, seed, 0.3);
+    ASSERT_TRUE(module);
     lgn::NetOp op = *module->getOps<lgn::NetOp>().begin();
     for (bool count : {false, true})
       for (unsigned perFunction : {1u, 37u, 200u}) {
