@@ -596,8 +596,11 @@ int main(int argc, char **argv) {
   // which a window would have dropped.
   unsigned rematDepth = gpuRematDepth;
   if (rematDepth && gpuRegisterWindow != lgc::kUnlimitedWindow) {
-    if (gpuRematDepth.getNumOccurrences())
-      return fail("--gpu-remat-depth needs no --gpu-register-window");
+    for (const cl::Option *remat :
+         std::initializer_list<const cl::Option *>{&gpuRematDepth,
+                                                   &gpuRematInputs})
+      if (remat->getNumOccurrences())
+        return fail("--" + remat->ArgStr + " needs no --gpu-register-window");
     rematDepth = 0;
   }
   opts.gpuRematDepth = rematDepth;
