@@ -396,6 +396,11 @@ static cl::opt<unsigned> gpuPrefetchDistance(
              "for the value, so more rows on their way from DRAM at once; "
              "default 0: no prefetches)"),
     cl::value_desc("N"), cl::init(0), cl::cat(lgcCategory));
+static cl::opt<unsigned> gpuPrefetchLevel(
+    "gpu-prefetch-level",
+    cl::desc("GPU thread kernel: the cache --gpu-prefetch-distance fills, "
+             "2 (L2, default) or 1 (L1)"),
+    cl::value_desc("1|2"), cl::init(2), cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuRematDepth(
     "gpu-remat-depth",
     cl::desc("GPU thread kernel: recompute a gate that an earlier gate "
@@ -412,11 +417,6 @@ static cl::opt<bool> gpuRematInputs(
              "not read, if that saves more loads and stores than it adds "
              "(default on; =false: only from what a function reads anyway)"),
     cl::init(true), cl::cat(lgcCategory));
-static cl::opt<unsigned> gpuPrefetchLevel(
-    "gpu-prefetch-level",
-    cl::desc("GPU thread kernel: the cache --gpu-prefetch-distance fills, "
-             "2 (L2, default) or 1 (L1)"),
-    cl::value_desc("1|2"), cl::init(2), cl::cat(lgcCategory));
 static cl::opt<bool> gpuCountInCode(
     "gpu-count-in-code",
     cl::desc("GPU thread kernel: add each output to its class's count in "
@@ -592,6 +592,7 @@ int main(int argc, char **argv) {
   if (gpuPrefetchLevel.getNumOccurrences() && !gpuPrefetchDistance)
     return fail("--gpu-prefetch-level needs --gpu-prefetch-distance");
   opts.gpuPrefetchDistance = gpuPrefetchDistance;
+  opts.gpuPrefetchLevel = gpuPrefetchLevel;
   // Recomputing reads values from registers for the rest of a function,
   // which a window would have dropped.
   unsigned rematDepth = gpuRematDepth;
@@ -607,7 +608,6 @@ int main(int argc, char **argv) {
   if (gpuRematInputs.getNumOccurrences() && !rematDepth)
     return fail("--gpu-remat-inputs needs --gpu-remat-depth of 1 or more");
   opts.gpuRematInputs = gpuRematInputs;
-  opts.gpuPrefetchLevel = gpuPrefetchLevel;
   // ptxas accepts 16..255; 0 leaves the choice to it.
   if (gpuMaxRegisters && (gpuMaxRegisters < 16 || gpuMaxRegisters > 255))
     return fail("invalid --gpu-max-registers=" + Twine(gpuMaxRegisters) +

@@ -499,9 +499,15 @@ void NetPartition::planRemat(unsigned depth, bool loadInputs,
   std::vector<llvm::SetVector<Operation *>> loadedOf(chunks);
   std::vector<llvm::DenseSet<Value>> inputsOf(chunks);
   std::vector<llvm::DenseSet<Operation *>> countedOf(chunks), pinnedOf(chunks);
+  // An output counted in a function is read by its count event too, which
+  // reads it as a value of the function's own.
+  for (auto &events : countEventsOf)
+    for (const CountEvent &e : events)
+      if (e.at != kCountAtTail)
+        if (auto gate = e.bit.getDefiningOp<GateOp>())
+          countedOf[chunkOf[e.at]].insert(gate);
   for (unsigned k = 0; k < chunks; ++k) {
     ArrayRef<GateOp> gates = chunk(k);
-    size_t start = chunkStarts[k];
     llvm::SetVector<Operation *> &loaded = loadedOf[k];
     llvm::DenseSet<Value> &inputs = inputsOf[k];
     for (size_t i = 0; i < gates.size(); ++i)
@@ -514,15 +520,7 @@ void NetPartition::planRemat(unsigned depth, bool loadInputs,
         if (producer && chunkOf[position.lookup(producer)] != k)
           loaded.insert(producer);
       }
-    // An output counted in this function is read by its count event too,
-    // which reads it as a value of the function's own.
-    llvm::DenseSet<Operation *> &counted = countedOf[k];
-    if (countInCode)
-      for (const CountEvent &e : countEventsOf[partOfChunk(k)])
-        if (e.at != kCountAtTail && e.at >= start &&
-            e.at < start + gates.size())
-          if (auto gate = e.bit.getDefiningOp<GateOp>())
-            counted.insert(gate);
+    const llvm::DenseSet<Operation *> &counted = countedOf[k];
     llvm::DenseSet<Operation *> &remat = rematOf[k];
     llvm::DenseSet<Operation *> &pinned = pinnedOf[k];
     SmallVector<GateOp> nested;
