@@ -2,7 +2,9 @@
 
     net = lgc.load("net.so")          # a compiled net; "net.lgn" runs on the
                                       # reference interpreter
-    classes = net.predict(x)          # x: (n, features) uint8 or float32
+    classes = net.predict(x)          # x: (n, features) uint8 or float32;
+                                      # for a GPU net also a uint8 CUDA array
+                                      # (PyTorch, CuPy), read where it is
     counts = net.counts(x)            # (n, classes) uint32
     lgc.compile("net.lgn", "net.so")  # the lgc tool
     lgn = lgc.read_lgn("net.lgn")     # the format as numpy arrays
@@ -96,6 +98,24 @@ class Net:
             raise LgcError("the net is closed")
         return _native.cascade_samples(self._lib, self._handle)
 
+    def _rows(self, shape):
+        """The samples in an array of `shape`: (features,) is one sample,
+        (n, features) or (n, ...) whose trailing sizes multiply to features
+        is n of them."""
+        features = self.info.features
+        if len(shape) == 1:
+            if shape[0] != features:
+                raise ValueError(f"a sample has {shape[0]} features, the net reads {features}")
+            return 1
+        if len(shape) >= 2:
+            per = int(np.prod(shape[1:]))
+            if per != features:
+                raise ValueError(
+                    f"samples of shape {tuple(shape[1:])} have {per} features, "
+                    f"the net reads {features}")
+            return shape[0]
+        raise ValueError("samples must be an array of shape (n, features)")
+
     def _samples(self, x):
         """x as a C-contiguous (n, features) uint8 or float32 array (no copy
         when it already is one)."""
@@ -109,29 +129,54 @@ class Net:
             x, dtype = x.astype(np.float32), np.float32
         else:
             raise TypeError(f"samples must be uint8 (0..255) or float (0..1), not {x.dtype}")
-        features = self.info.features
-        if x.ndim == 1:
-            if x.shape[0] != features:
-                raise ValueError(f"a sample has {x.shape[0]} features, the net reads {features}")
-            x = x.reshape(1, features)
-        elif x.ndim >= 2:
-            per = int(np.prod(x.shape[1:]))
-            if per != features:
-                raise ValueError(
-                    f"samples of shape {x.shape[1:]} have {per} features, the net reads {features}")
-            x = x.reshape(x.shape[0], features)
-        else:
-            raise ValueError("samples must be an array of shape (n, features)")
-        return np.ascontiguousarray(x, dtype=dtype)
+        n = self._rows(x.shape)
+        return np.ascontiguousarray(x.reshape(n, self.info.features), dtype=dtype)
+
+    def _device_samples(self, cai):
+        """(address, n, stream) of uint8 samples in GPU memory, from an
+        array's __cuda_array_interface__ (PyTorch, CuPy, Numba)."""
+        if not isinstance(cai, dict) or not {"shape", "typestr", "data"} <= cai.keys():
+            raise TypeError("__cuda_array_interface__ needs shape, typestr and data")
+        dtype = np.dtype(cai["typestr"])
+        if dtype != np.uint8:
+            raise TypeError(f"samples in GPU memory must be uint8 (0..255), not {dtype}: "
+                            "the GPU reads 8-bit features")
+        shape = tuple(int(d) for d in cai["shape"])
+        n = self._rows(shape)
+        strides = cai.get("strides")
+        if strides is not None:
+            expected, step = [], 1
+            for d in reversed(shape):
+                expected.append(step)
+                step *= d
+            if any(d > 1 and s != e for d, s, e in zip(shape, strides, reversed(expected))):
+                raise ValueError(f"samples in GPU memory must be C-contiguous, not strides "
+                                 f"{tuple(strides)} for shape {shape} (.contiguous() copies them)")
+        if cai.get("mask") is not None:
+            raise ValueError("masked CUDA arrays are not supported")
+        stream = cai.get("stream") or 0
+        if isinstance(stream, bool) or not isinstance(stream, int) or stream < 0:
+            raise TypeError(f"__cuda_array_interface__ stream must be an integer, not {stream!r}")
+        address = int(cai["data"][0]) if cai["data"] else 0
+        return address, n, stream
 
     def run(self, x, want_counts=True, want_classes=True, threads=None):
-        """(classes, counts) for samples x; either may be None if not wanted."""
+        """(classes, counts) for samples x; either may be None if not wanted.
+        x may also be a uint8 array in GPU memory (anything with
+        __cuda_array_interface__: PyTorch CUDA tensors, CuPy arrays) for a
+        GPU net, which reads it there; the results are numpy arrays."""
         if not self._handle:
             raise LgcError("the net is closed")
-        x = self._samples(x)
-        n = x.shape[0]
         threads = self.threads if threads is None else threads
         _check_threads(threads)
+        try:
+            cai = x.__cuda_array_interface__
+        except AttributeError:
+            cai = None
+        if cai is not None:
+            return self._run_device(cai, want_counts, want_classes)
+        x = self._samples(x)
+        n = x.shape[0]
         classes = np.empty(n, dtype=np.uint32) if want_classes else None
         counts = np.empty((n, self.info.classes), dtype=np.uint32) if want_counts else None
         fn = self._lib.lgc_rt_run_u8 if x.dtype == np.uint8 else self._lib.lgc_rt_run_f32
@@ -140,6 +185,22 @@ class Net:
                 counts.ctypes.data if counts is not None and n else None,
                 classes.ctypes.data if classes is not None and n else None,
                 threads, err, len(err))
+        if rc != 0:
+            raise LgcError(_native.message(err))
+        return classes, counts
+
+    def _run_device(self, cai, want_counts, want_classes):
+        address, n, stream = self._device_samples(cai)
+        classes = np.empty(n, dtype=np.uint32) if want_classes else None
+        counts = np.empty((n, self.info.classes), dtype=np.uint32) if want_counts else None
+        if n == 0:
+            return classes, counts
+        err = _native.error_buffer()
+        rc = self._lib.lgc_rt_run_device(
+            self._handle, 0, address, n,
+            counts.ctypes.data if counts is not None else None,
+            classes.ctypes.data if classes is not None else None,
+            stream, err, len(err))
         if rc != 0:
             raise LgcError(_native.message(err))
         return classes, counts

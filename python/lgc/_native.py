@@ -131,6 +131,9 @@ def lib():
         fn = getattr(handle, name)
         fn.restype = ctypes.c_int
         fn.argtypes = [p, p, size, p, p, ctypes.c_uint, err, size]
+    handle.lgc_rt_run_device.restype = ctypes.c_int
+    handle.lgc_rt_run_device.argtypes = [p, ctypes.c_int, ctypes.c_uint64, size, p, p,
+                                         ctypes.c_uint64, err, size]
     handle.lgc_lgn_read.restype = ctypes.POINTER(LgnNetView)
     handle.lgc_lgn_read.argtypes = [ctypes.c_char_p, err, size]
     handle.lgc_lgn_free.restype = None

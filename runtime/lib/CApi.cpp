@@ -157,6 +157,29 @@ extern "C" LGC_RT_EXPORT int lgc_rt_run_f32(const lgc_rt_net *net,
   return run(net, x, n, counts, classes, threads, error, size);
 }
 
+extern "C" LGC_RT_EXPORT int
+lgc_rt_run_device(const lgc_rt_net *net, int form, uint64_t x, size_t n,
+                  uint32_t *counts, uint32_t *classes, uint64_t stream,
+                  char *error, size_t size) {
+  if (!net) {
+    copyError(Status::error("null argument"), error, size);
+    return LGC_ERR_ARGUMENT;
+  }
+  if (form != LGC_RT_DEVICE_U8 && form != LGC_RT_DEVICE_PACKED) {
+    copyError(Status::error("invalid device input form " +
+                            std::to_string(form) +
+                            " (LGC_RT_DEVICE_U8 or LGC_RT_DEVICE_PACKED)"),
+              error, size);
+    return LGC_ERR_ARGUMENT;
+  }
+  Status s = net->runner->runDevice(form == LGC_RT_DEVICE_U8
+                                        ? Runner::DeviceInput::U8
+                                        : Runner::DeviceInput::Packed,
+                                    x, n, counts, classes, stream);
+  copyError(s, error, size);
+  return s ? LGC_OK : LGC_ERR_ARGUMENT;
+}
+
 //===----------------------------------------------------------------------===//
 // .lgn as arrays
 //===----------------------------------------------------------------------===//

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -28,6 +29,12 @@ constexpr CUresult CUDA_ERROR_NO_DEVICE = 100;
 constexpr int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
 constexpr int CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97;
 constexpr int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
+// cuPointerGetAttribute's attributes and CUmemorytype (cuda.h).
+constexpr int CU_POINTER_ATTRIBUTE_MEMORY_TYPE = 2;
+constexpr int CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL = 9;
+constexpr int CU_POINTER_ATTRIBUTE_RANGE_START_ADDR = 11;
+constexpr int CU_POINTER_ATTRIBUTE_RANGE_SIZE = 12;
+constexpr unsigned CU_MEMORYTYPE_HOST = 1;
 constexpr int CU_JIT_ERROR_LOG_BUFFER = 5;
 constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 
@@ -75,6 +82,7 @@ struct CudaNet::Driver {
   CUresult (*cuOccupancyMaxActiveBlocksPerMultiprocessor)(int *, void *, int,
                                                           size_t);
   CUresult (*cuFuncSetAttribute)(void *, int, int);
+  CUresult (*cuPointerGetAttribute)(void *, int, CUdeviceptr);
 
   ~Driver() {
     if (lib)
@@ -127,6 +135,7 @@ struct CudaNet::Driver {
     sym(d->cuOccupancyMaxActiveBlocksPerMultiprocessor,
         "cuOccupancyMaxActiveBlocksPerMultiprocessor");
     sym(d->cuFuncSetAttribute, "cuFuncSetAttribute");
+    sym(d->cuPointerGetAttribute, "cuPointerGetAttribute");
     if (!ok)
       return Status::error("libcuda.so.1 lacks driver API entry points");
     CUresult rc = d->cuInit(0);
@@ -422,9 +431,75 @@ Status CudaNet::timeKernels(Input form, const void *hostInput, size_t n,
 Status CudaNet::runOnDevice(Input form, uint64_t input, size_t n,
                             uint32_t *counts, uint32_t *classes,
                             double *deviceSeconds, unsigned repeat) {
-  if (!input && n)
+  if (n == 0)
+    return Status::success();
+  if (!input)
     return Status::errorAt(path, "null device input");
+  if (Status s = checkDeviceInput(form, input, n); !s)
+    return s;
   return run(form, nullptr, input, n, counts, classes, deviceSeconds, repeat);
+}
+
+Status CudaNet::checkDeviceInput(Input form, uint64_t input, size_t n) const {
+  Driver &d = *driver;
+  if (Status s = check(d.cuCtxSetCurrent(context), "cuCtxSetCurrent"); !s)
+    return s;
+  auto hex = [](uint64_t v) {
+    char text[24];
+    std::snprintf(text, sizeof(text), "0x%llx", (unsigned long long)v);
+    return std::string(text);
+  };
+  const char *what = form == Input::U8 ? "8-bit features" : "packed bits";
+  // The kernels would fault on anything else, and a fault leaves the
+  // context unusable for every later launch: a host pointer, memory freed,
+  // memory of another device, or an allocation that ends too soon.
+  unsigned type = 0;
+  if (d.cuPointerGetAttribute(&type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE,
+                              CUdeviceptr(input)) != CUDA_SUCCESS)
+    return Status::errorAt(
+        path, "device input " + hex(input) +
+                  " is not memory the CUDA driver knows (a host pointer, "
+                  "or memory already freed?): it must come from cuMemAlloc, "
+                  "cudaMalloc or a CUDA array of PyTorch, CuPy or Numba");
+  int ordinal = deviceId;
+  if (type != CU_MEMORYTYPE_HOST &&
+      d.cuPointerGetAttribute(&ordinal, CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL,
+                              CUdeviceptr(input)) == CUDA_SUCCESS &&
+      ordinal != deviceId)
+    return Status::errorAt(
+        path, "device input " + hex(input) + " is memory of device " +
+                  std::to_string(ordinal) + "; the net runs on device " +
+                  std::to_string(deviceId));
+  // lgc_pack_bits loads whole 64-bit words.
+  if (form == Input::Packed && input % 8)
+    return Status::errorAt(path, "device input " + hex(input) +
+                                     " of packed bits is not 8-byte aligned");
+  // Where the driver gives the allocation's range (memory reserved for
+  // mapping reports its whole reservation), the input must end within it.
+  CUdeviceptr start = 0;
+  size_t size = 0;
+  size_t bytes = inputBytes(form, n);
+  if (d.cuPointerGetAttribute(&start, CU_POINTER_ATTRIBUTE_RANGE_START_ADDR,
+                              CUdeviceptr(input)) == CUDA_SUCCESS &&
+      d.cuPointerGetAttribute(&size, CU_POINTER_ATTRIBUTE_RANGE_SIZE,
+                              CUdeviceptr(input)) == CUDA_SUCCESS &&
+      start <= input && input - start <= size && bytes > size - (input - start))
+    return Status::errorAt(path, std::to_string(n) + " samples of " + what +
+                                     " take " + std::to_string(bytes) +
+                                     " bytes, but the allocation at " +
+                                     hex(start) + " holds " +
+                                     std::to_string(size - (input - start)) +
+                                     " from " + hex(input));
+  return Status::success();
+}
+
+Status CudaNet::waitForStream(uint64_t stream) {
+  if (!stream)
+    return Status::success();
+  if (Status s = check(driver->cuCtxSetCurrent(context), "cuCtxSetCurrent"); !s)
+    return s;
+  return check(driver->cuStreamSynchronize(reinterpret_cast<void *>(stream)),
+               "waiting for the input's stream");
 }
 
 void CudaNet::bufferSizes(size_t inputBytes, uint64_t words,

@@ -97,6 +97,14 @@ public:
     return Status::error("the GPU backend reads 8-bit features only "
                          "(use --input u8)");
   }
+  Status runDevice(DeviceInput form, uint64_t x, size_t n, uint32_t *counts,
+                   uint32_t *classes, uint64_t stream) override {
+    if (Status s = net->waitForStream(stream); !s)
+      return s;
+    return net->runOnDevice(form == DeviceInput::U8 ? CudaNet::Input::U8
+                                                    : CudaNet::Input::Packed,
+                            x, n, counts, classes, &lastDeviceSeconds);
+  }
   double deviceSeconds() const override { return lastDeviceSeconds; }
 
 private:
@@ -106,6 +114,13 @@ private:
 };
 
 } // namespace
+
+Status Runner::runDevice(DeviceInput, uint64_t, size_t, uint32_t *, uint32_t *,
+                         uint64_t) {
+  return Status::error("input in device memory needs a GPU net (a .ptx, "
+                       ".cubin or .fatbin from lgc), not a " +
+                       info().backend);
+}
 
 bool lgc::isGpuModulePath(const std::string &path) {
   return pathEndsWith(path, ".ptx") || pathEndsWith(path, ".cubin") ||

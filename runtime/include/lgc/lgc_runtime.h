@@ -48,6 +48,27 @@ int lgc_rt_run_f32(const lgc_rt_net *net, const float *x, size_t n,
                    uint32_t *counts, uint32_t *classes, unsigned threads,
                    char *error, size_t error_size);
 
+/* The forms of lgc_rt_run_device's input. */
+enum {
+  LGC_RT_DEVICE_U8 = 0,    /* n x features bytes, row-major, as lgc_rt_run_u8 */
+  LGC_RT_DEVICE_PACKED = 1 /* (n + 63) / 64 x inputs 64-bit words, lgc_net.h's
+                              packed layout; 8-byte aligned */
+};
+/* Runs a GPU net (from a .ptx, .cubin or .fatbin) on n samples already in
+ * GPU memory, copying nothing to the device: `x` is a device address in the
+ * primary context of the net's device (device 0), the context that the CUDA
+ * runtime, PyTorch and CuPy use. `counts` and `classes` are host memory, as
+ * for lgc_rt_run_u8. `stream`: a CUstream, as an integer, whose queued work
+ * writes x; the run waits for it first (0: none; 1 and 2 are the legacy and
+ * per-thread default streams). The run is synchronous: x may be reused when
+ * it returns. Fails with a message, before any launch, for a net that does
+ * not run on a GPU (cascades included) and for an x that the driver does not
+ * know as memory of that device, or whose allocation ends before n samples
+ * do. */
+int lgc_rt_run_device(const lgc_rt_net *net, int form, uint64_t x, size_t n,
+                      uint32_t *counts, uint32_t *classes, uint64_t stream,
+                      char *error, size_t error_size);
+
 /* The .lgn format as arrays, for bindings that build or inspect nets (the
  * Python package's read_lgn/write_lgn): the same reader and writer as every
  * lgc tool, so the errors carry file:line:col. Node ids: 0 .. inputs-1 are

@@ -1,5 +1,4 @@
-//===- EmulatedCudaDriver.cpp - The CUDA driver API over host memory
-//-------===//
+//===- EmulatedCudaDriver.cpp - The CUDA driver API over host memory ------===//
 //
 // Part of lgc. A test stand-in for libcuda.so.1 (CudaNet opens it when
 // LGC_CUDA_DRIVER names it): the entry points CudaNet uses, over host
@@ -15,10 +14,13 @@
 
 #include "lgc/Runtime/GeneratedABI.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,28 @@ struct Function {
 };
 
 int context;
+
+// cuPointerGetAttribute's attributes and memory types (cuda.h).
+constexpr int kPointerMemoryType = 2, kPointerDeviceOrdinal = 9,
+              kPointerRangeStart = 11, kPointerRangeSize = 12;
+constexpr unsigned kMemoryTypeHost = 1, kMemoryTypeDevice = 2;
+
+/// The memory cuMemAlloc and cuMemAllocHost handed out, by address.
+struct Allocation {
+  size_t bytes;
+  unsigned type;
+};
+std::map<CUdeviceptr, Allocation> allocations;
+std::mutex allocationsMutex;
+
+void remember(CUdeviceptr p, size_t bytes, unsigned type) {
+  std::lock_guard<std::mutex> lock(allocationsMutex);
+  allocations[p] = Allocation{bytes, type};
+}
+void forget(CUdeviceptr p) {
+  std::lock_guard<std::mutex> lock(allocationsMutex);
+  allocations.erase(p);
+}
 /// Launches of lgc_net, lgc_net_block and the u8 kernels so far
 /// (lgc_emulated_launches).
 long netLaunches, netBlockLaunches, u8Launches;
@@ -207,19 +231,51 @@ CUresult cuMemAlloc_v2(CUdeviceptr *ptr, size_t bytes) {
     return kInvalidValue;
   std::memset(p, 0xa5, bytes);
   *ptr = CUdeviceptr(uintptr_t(p));
+  remember(*ptr, bytes, kMemoryTypeDevice);
   return kSuccess;
 }
 CUresult cuMemFree_v2(CUdeviceptr ptr) {
+  forget(ptr);
   std::free(reinterpret_cast<void *>(uintptr_t(ptr)));
   return kSuccess;
 }
 CUresult cuMemAllocHost_v2(void **p, size_t bytes) {
   *p = std::malloc(bytes);
+  if (*p)
+    remember(CUdeviceptr(uintptr_t(*p)), bytes, kMemoryTypeHost);
   return *p ? kSuccess : kInvalidValue;
 }
 CUresult cuMemFreeHost(void *p) {
+  forget(CUdeviceptr(uintptr_t(p)));
   std::free(p);
   return kSuccess;
+}
+/// The attributes CudaNet asks for, of memory from cuMemAlloc and
+/// cuMemAllocHost; anything else is unknown to the driver, as a pageable
+/// host pointer or freed memory is to a real one.
+CUresult cuPointerGetAttribute(void *data, int attribute, CUdeviceptr ptr) {
+  std::lock_guard<std::mutex> lock(allocationsMutex);
+  auto it = allocations.upper_bound(ptr);
+  if (it == allocations.begin())
+    return kInvalidValue;
+  --it;
+  if (ptr - it->first >= std::max<size_t>(1, it->second.bytes))
+    return kInvalidValue;
+  switch (attribute) {
+  case kPointerMemoryType:
+    *static_cast<unsigned *>(data) = it->second.type;
+    return kSuccess;
+  case kPointerDeviceOrdinal:
+    *static_cast<int *>(data) = 0;
+    return kSuccess;
+  case kPointerRangeStart:
+    *static_cast<CUdeviceptr *>(data) = it->first;
+    return kSuccess;
+  case kPointerRangeSize:
+    *static_cast<size_t *>(data) = it->second.bytes;
+    return kSuccess;
+  }
+  return kInvalidValue;
 }
 CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t bytes) {
   std::memcpy(reinterpret_cast<void *>(uintptr_t(dst)), src, bytes);

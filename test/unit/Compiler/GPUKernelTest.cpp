@@ -20,9 +20,11 @@
 #include "lgc/Runtime/Interpreter.h"
 #include "lgc/Target/CPU/CPUTarget.h"
 #include "lgc/Target/GPU/GPUTarget.h"
+#include "lgc/lgc_runtime.h"
 
 #include "../TestUtil.h"
 #include "ConvNets.h"
+#include "HostModule.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -37,6 +39,9 @@
 #include <unistd.h>
 
 using namespace lgc;
+using lgc::test::BlockOptions;
+using lgc::test::buildHostModeLibrary;
+using lgc::test::buildHostModule;
 
 namespace {
 
@@ -91,122 +96,6 @@ void expectRunsMatch(CudaNet &gpu, const Net &net, const Samples &d) {
   ASSERT_TRUE(gpu.runPacked(d.bits.data(), n, counts.data(), got.data()).ok());
   EXPECT_EQ(got, d.want);
   EXPECT_EQ(counts, d.wantCounts);
-}
-
-/// The block kernel's lowering options for buildHostModeLibrary; 0 leaves
-/// the lowering's default (words: the most that fit).
-struct BlockOptions {
-  /// wordBits: 64 or 32 (0: the lowering's choice).
-  unsigned words = 0, threads = 0, unroll = 0, wordBits = 0;
-  /// Shared memory (limit and target): less than the values sends the
-  /// slots past it to global memory.
-  unsigned sharedLimit = 0;
-  bool interleave = false, bothKernels = false, wordArgmax = false;
-  /// Gates read by one gate only evaluated in its entry; U consecutive
-  /// entries a thread (the earlier mapping); entries and slots in the
-  /// net's order (no bank spread).
-  bool fuse = false, threadRuns = false, noBankSpread = false;
-  /// Each round loads its own table entries (the earlier form) instead of
-  /// the previous round loading them.
-  bool noPrefetch = false;
-};
-
-/// Compiles `net` (optimised) to the kernels' host-mode functions in a
-/// shared library at `so`; with `block`, lgc_net is the block kernel (or,
-/// with block->bothKernels, lgc_net_block beside the thread kernel); the
-/// thread kernel's words are `threadBits` bits.
-/// `editShape`, where given, rewrites the shape table's slots after the
-/// lowering (a malformed module for the runtime's checks).
-/// `countColumns` > 0: the thread kernel counts in its gate functions with
-/// so many counter columns in registers (lgc's default); 0: count functions
-/// after the gates. `rematDepth`: how deep the thread kernel recomputes
-/// gates of earlier functions.
-bool buildHostModeLibrary(
-    const Net &net, unsigned gatesPerFunction, unsigned window,
-    const std::string &so, const BlockOptions *block = nullptr,
-    unsigned threadBits = 64,
-    llvm::function_ref<void(std::vector<int32_t> &)> editShape = nullptr,
-    unsigned countColumns = kDefaultGpuCountRegisterColumns,
-    unsigned rematDepth = kDefaultGpuRematDepth) {
-  mlir::MLIRContext context;
-  context.disableMultithreading();
-  auto module = importNet(net, &context);
-  mlir::PassManager pm(&context);
-  lgn::buildDefaultPipeline(pm, lgn::PipelineOptions());
-  if (mlir::failed(pm.run(*module)))
-    return false;
-  mlir::PassManager lower(&context);
-  ConvertLGNToNVVMOptions lowering;
-  lowering.gatesPerFunction = gatesPerFunction;
-  lowering.registerWindow = window;
-  lowering.hostMode = true;
-  lowering.threadWordBits = threadBits;
-  lowering.countInCode = countColumns > 0;
-  lowering.rematDepth = rematDepth;
-  if (countColumns)
-    lowering.countRegisterColumns = countColumns;
-  if (block) {
-    lowering.blockKernel = true;
-    lowering.blockWords = block->words;
-    if (block->threads)
-      lowering.blockThreads = block->threads;
-    if (block->unroll)
-      lowering.blockUnroll = block->unroll;
-    lowering.blockInterleaveWords = block->interleave;
-    lowering.bothKernels = block->bothKernels;
-    lowering.blockWordArgmax = block->wordArgmax;
-    lowering.blockWordBits = block->wordBits;
-    lowering.blockFuseGates = block->fuse;
-    lowering.blockThreadRuns = block->threadRuns;
-    lowering.blockSpreadBanks = !block->noBankSpread;
-    lowering.blockPrefetch = !block->noPrefetch;
-    if (block->sharedLimit)
-      lowering.blockSharedLimit = lowering.blockSharedTarget =
-          block->sharedLimit;
-  }
-  lower.addPass(createConvertLGNToNVVM(lowering));
-  if (mlir::failed(lower.run(*module)))
-    return false;
-  if (editShape) {
-    auto global =
-        module->lookupSymbol<mlir::LLVM::GlobalOp>(lgc::abi::kShapeSymbol);
-    auto values = llvm::dyn_cast_or_null<mlir::DenseIntElementsAttr>(
-        global.getValueOrNull());
-    if (!values)
-      return false;
-    std::vector<int32_t> slots(values.getValues<int32_t>().begin(),
-                               values.getValues<int32_t>().end());
-    editShape(slots);
-    global.setValueAttr(mlir::DenseIntElementsAttr::get(
-        values.getType(), llvm::ArrayRef<int32_t>(slots)));
-  }
-  std::string object;
-  mlir::Location loc = module->getLoc();
-  auto tm = createCPUTargetMachine(CPUTargetOptions(), loc);
-  if (!tm)
-    return false;
-  llvm::LLVMContext llvmContext;
-  auto llvmModule = translateToLLVMIR(*module, llvmContext, *tm);
-  return llvmModule &&
-         mlir::succeeded(
-             emitMachineCode(*llvmModule, *tm, false, object, loc)) &&
-         mlir::succeeded(linkSharedLibrary(object, so, "", loc, "__lgc_*"));
-}
-
-/// buildHostModeLibrary, then the module file the emulated CUDA driver
-/// loads in its place ("lgc-host-module:" and the library's path).
-bool buildHostModule(const Net &net, unsigned gatesPerFunction, unsigned window,
-                     const std::string &so, const std::string &module,
-                     const BlockOptions *block = nullptr,
-                     unsigned threadBits = 64,
-                     unsigned countColumns = kDefaultGpuCountRegisterColumns,
-                     unsigned rematDepth = kDefaultGpuRematDepth) {
-  if (!buildHostModeLibrary(net, gatesPerFunction, window, so, block,
-                            threadBits, nullptr, countColumns, rematDepth))
-    return false;
-  std::ofstream os(module);
-  os << "lgc-host-module:" << so;
-  return bool(os);
 }
 
 /// `net`'s block-kernel module made with `block` (files `name`.so and
@@ -1047,6 +936,142 @@ TEST(GPUKernel, RecomputedGatesOverEmulatedDriver) {
 /// CudaNet over the emulated driver (EmulatedCudaDriver.cpp), whose module
 /// is the kernels' host-mode functions: every run path of the runtime, bit
 /// for bit against the interpreter, without a GPU.
+/// lgc_rt_run_device (the C runtime, as Python's ctypes calls it) on
+/// memory of the emulated device: bit-exact from 8-bit features and packed
+/// bits, and every bad pointer, form or net an error before any launch.
+TEST(GPUKernel, DeviceInputThroughCApi) {
+  Net net = runtimeTestNet(11);
+  test::TempDir dir;
+  std::string module = dir.file("net.cubin"), lgn = dir.file("net.lgn");
+  ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow,
+                              dir.file("kernels.so"), module));
+  ASSERT_TRUE(writeNetFile(lgn, net).ok());
+  void *rt = dlopen(LGC_RUNTIME_SO, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(rt, nullptr) << dlerror();
+  // The runtime opens the same library: the same allocations.
+  void *driver = dlopen(LGC_EMULATED_CUDA_DRIVER, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(driver, nullptr) << dlerror();
+  auto open =
+      reinterpret_cast<decltype(&lgc_rt_open)>(dlsym(rt, "lgc_rt_open"));
+  auto close =
+      reinterpret_cast<decltype(&lgc_rt_close)>(dlsym(rt, "lgc_rt_close"));
+  auto runDevice = reinterpret_cast<decltype(&lgc_rt_run_device)>(
+      dlsym(rt, "lgc_rt_run_device"));
+  using MemAlloc = int (*)(unsigned long long *, size_t);
+  using MemFree = int (*)(unsigned long long);
+  using CopyIn = int (*)(unsigned long long, const void *, size_t);
+  auto memAlloc = reinterpret_cast<MemAlloc>(dlsym(driver, "cuMemAlloc_v2"));
+  auto memFree = reinterpret_cast<MemFree>(dlsym(driver, "cuMemFree_v2"));
+  auto copyIn = reinterpret_cast<CopyIn>(dlsym(driver, "cuMemcpyHtoD_v2"));
+  auto launches = reinterpret_cast<void (*)(long *, long *, long *)>(
+      dlsym(driver, "lgc_emulated_launches"));
+  ASSERT_TRUE(open && close && runDevice && memAlloc && memFree && copyIn &&
+              launches);
+  char error[512] = {};
+  ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+  lgc_rt_net *gpu = open(module.c_str(), error, sizeof(error));
+  unsetenv("LGC_CUDA_DRIVER");
+  ASSERT_NE(gpu, nullptr) << error;
+  lgc_rt_net *host = open(lgn.c_str(), error, sizeof(error));
+  ASSERT_NE(host, nullptr) << error;
+  auto upload = [&](const void *data, size_t bytes) {
+    unsigned long long p = 0;
+    EXPECT_EQ(memAlloc(&p, bytes), 0);
+    EXPECT_EQ(copyIn(p, data, bytes), 0);
+    return p;
+  };
+  const size_t K = net.numClasses;
+  for (size_t n : {size_t(1), size_t(100), size_t(5000)}) {
+    SCOPED_TRACE(n);
+    Samples d(net, n, 40 + n);
+    unsigned long long x = upload(d.x.data(), d.x.size());
+    unsigned long long bits = upload(d.bits.data(), d.bits.size() * 8);
+    // Waiting for a stream first (1: the legacy default stream) and not.
+    for (uint64_t stream : {uint64_t(0), uint64_t(1)}) {
+      std::vector<uint32_t> classes(n, 999), counts(n * K, 999);
+      ASSERT_EQ(runDevice(gpu, LGC_RT_DEVICE_U8, x, n, counts.data(),
+                          classes.data(), stream, error, sizeof(error)),
+                LGC_OK)
+          << error;
+      EXPECT_EQ(classes, d.want);
+      EXPECT_EQ(counts, d.wantCounts);
+      std::fill(classes.begin(), classes.end(), 999);
+      ASSERT_EQ(runDevice(gpu, LGC_RT_DEVICE_PACKED, bits, n, nullptr,
+                          classes.data(), stream, error, sizeof(error)),
+                LGC_OK)
+          << error;
+      EXPECT_EQ(classes, d.want);
+    }
+    memFree(x);
+    memFree(bits);
+  }
+
+  // Bad input: a message, no launch, the outputs untouched.
+  size_t n = 300;
+  Samples d(net, n, 5);
+  unsigned long long x = upload(d.x.data(), d.x.size());
+  unsigned long long bits = upload(d.bits.data(), d.bits.size() * 8);
+  unsigned long long freed = upload(d.x.data(), d.x.size());
+  memFree(freed);
+  struct Bad {
+    const char *what;
+    lgc_rt_net *net;
+    int form;
+    unsigned long long x;
+    size_t n;
+    const char *message;
+  } bad[] = {{"host memory", gpu, LGC_RT_DEVICE_U8,
+              (unsigned long long)(uintptr_t)d.x.data(), n,
+              "is not memory the CUDA driver knows"},
+             {"freed memory", gpu, LGC_RT_DEVICE_U8, freed, n,
+              "is not memory the CUDA driver knows"},
+             {"more samples than the allocation", gpu, LGC_RT_DEVICE_U8, x,
+              n + 1, "but the allocation at"},
+             {"starting inside it, too few bytes left", gpu, LGC_RT_DEVICE_U8,
+              x + 1, n, "but the allocation at"},
+             {"packed bits, more words than the allocation", gpu,
+              LGC_RT_DEVICE_PACKED, bits, n + 64, "but the allocation at"},
+             {"packed bits, misaligned", gpu, LGC_RT_DEVICE_PACKED, bits + 4, 1,
+              "is not 8-byte aligned"},
+             {"null input", gpu, LGC_RT_DEVICE_U8, 0, n, "null device input"},
+             {"unknown form", gpu, 7, x, n, "invalid device input form 7"},
+             {"a net on the host", host, LGC_RT_DEVICE_U8, x, n,
+              "needs a GPU net (a .ptx, .cubin or .fatbin from lgc), not a "
+              "reference interpreter"},
+             {"no net", nullptr, LGC_RT_DEVICE_U8, x, n, "null argument"}};
+  long before[3], after[3];
+  for (const Bad &b : bad) {
+    SCOPED_TRACE(b.what);
+    std::vector<uint32_t> classes(b.n, 999), counts(b.n * K, 999);
+    launches(&before[0], &before[1], &before[2]);
+    std::memset(error, 0, sizeof(error));
+    EXPECT_EQ(runDevice(b.net, b.form, b.x, b.n, counts.data(), classes.data(),
+                        0, error, sizeof(error)),
+              LGC_ERR_ARGUMENT);
+    EXPECT_NE(std::string(error).find(b.message), std::string::npos) << error;
+    launches(&after[0], &after[1], &after[2]);
+    EXPECT_EQ(std::vector<long>(before, before + 3),
+              std::vector<long>(after, after + 3));
+    EXPECT_EQ(classes, std::vector<uint32_t>(b.n, 999));
+    EXPECT_EQ(counts, std::vector<uint32_t>(b.n * K, 999));
+  }
+  // No samples: nothing to read, nothing fails; and the net still runs.
+  EXPECT_EQ(runDevice(gpu, LGC_RT_DEVICE_U8, 0, 0, nullptr, nullptr, 0, error,
+                      sizeof(error)),
+            LGC_OK)
+      << error;
+  std::vector<uint32_t> classes(n, 999);
+  ASSERT_EQ(runDevice(gpu, LGC_RT_DEVICE_U8, x, n, nullptr, classes.data(), 0,
+                      error, sizeof(error)),
+            LGC_OK)
+      << error;
+  EXPECT_EQ(classes, d.want);
+  memFree(x);
+  memFree(bits);
+  close(host);
+  close(gpu);
+}
+
 TEST(GPUKernel, RuntimeOverEmulatedDriver) {
   Net net = runtimeTestNet(5);
   test::TempDir dir;

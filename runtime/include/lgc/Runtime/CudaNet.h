@@ -53,10 +53,23 @@ public:
   enum class Input { U8, Packed };
   /// The same from input already in device memory (a CUdeviceptr of this
   /// net's context, inputBytes(form, n) bytes), for callers whose data is on
-  /// the GPU: nothing is copied to the device.
+  /// the GPU: nothing is copied to the device. The pointer is checked first
+  /// (checkDeviceInput): a bad one is an error, not a fault of the kernels.
   Status runOnDevice(Input form, uint64_t input, size_t n, uint32_t *counts,
                      uint32_t *classes, double *deviceSeconds = nullptr,
                      unsigned repeat = 1);
+  /// Whether n samples of `form` at device address `input` are memory the
+  /// kernels can read, by the driver's attributes of the pointer: memory
+  /// the driver knows (device, managed or mapped pinned host memory), of
+  /// this net's device, 8-byte aligned for packed bits, and, where the
+  /// driver reports the allocation's range, inputBytes(form, n) bytes
+  /// within it.
+  Status checkDeviceInput(Input form, uint64_t input, size_t n) const;
+  /// Blocks until the work queued on `stream` (a CUstream of this net's
+  /// context as an integer; 1 and 2 are the legacy and per-thread default
+  /// streams; 0: none) has finished: for device input a caller produces
+  /// there, before runOnDevice reads it.
+  Status waitForStream(uint64_t stream);
   /// Each kernel's time alone on n samples of `form` from host memory, in
   /// seconds per launch averaged over `repeat` launches after a warm-up:
   /// the packing kernel, and lgc_net (gates, GroupSum, argmax). For

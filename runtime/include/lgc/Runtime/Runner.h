@@ -54,6 +54,20 @@ public:
   virtual Status runF32(const float *x, size_t n, uint32_t *counts,
                         uint32_t *classes, unsigned threads = 1) = 0;
 
+  /// The forms of input already in device memory (runDevice): 8-bit
+  /// features, `features` bytes a sample, or bits packed as lgc_net.h
+  /// lays them out (64 samples a 64-bit word, a word per input bit).
+  enum class DeviceInput { U8, Packed };
+  /// Classifies n samples at device address `x` (a CUdeviceptr of the
+  /// primary context of the net's device, which the CUDA runtime, PyTorch
+  /// and CuPy use) after the work queued on `stream` (a CUstream as an
+  /// integer; 0: none) has finished; `counts` and `classes` are host
+  /// memory, as for runU8. Only a GPU net runs it; the others, and a bad
+  /// pointer, give an error before anything runs.
+  virtual Status runDevice(DeviceInput form, uint64_t x, size_t n,
+                           uint32_t *counts, uint32_t *classes,
+                           uint64_t stream);
+
   /// Seconds the last run spent on an accelerator alone (no transfers), or
   /// a negative number for host backends.
   virtual double deviceSeconds() const { return -1; }

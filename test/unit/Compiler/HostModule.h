@@ -1,0 +1,71 @@
+//===- HostModule.h - GPU kernels compiled for the host ---------*- C++ -*-===//
+//
+// Part of lgc. The GPU lowering in host mode (convert-lgn-to-nvvm
+// host-mode=true), compiled for this CPU into a shared library, and the
+// module file the emulated CUDA driver (EmulatedCudaDriver.cpp) loads in a
+// cubin's place: the GPU runtime's tests without a GPU.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LGC_TEST_UNIT_COMPILER_HOSTMODULE_H
+#define LGC_TEST_UNIT_COMPILER_HOSTMODULE_H
+
+#include "lgc/Conversion/GateLowering.h"
+#include "lgc/Runtime/Net.h"
+
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lgc::test {
+
+/// The block kernel's lowering options for buildHostModeLibrary; 0 leaves
+/// the lowering's default (words: the most that fit).
+struct BlockOptions {
+  /// wordBits: 64 or 32 (0: the lowering's choice).
+  unsigned words = 0, threads = 0, unroll = 0, wordBits = 0;
+  /// Shared memory (limit and target): less than the values sends the
+  /// slots past it to global memory.
+  unsigned sharedLimit = 0;
+  bool interleave = false, bothKernels = false, wordArgmax = false;
+  /// Gates read by one gate only evaluated in its entry; U consecutive
+  /// entries a thread (the earlier mapping); entries and slots in the
+  /// net's order (no bank spread).
+  bool fuse = false, threadRuns = false, noBankSpread = false;
+  /// Each round loads its own table entries (the earlier form) instead of
+  /// the previous round loading them.
+  bool noPrefetch = false;
+};
+
+/// Compiles `net` (optimised) to the kernels' host-mode functions in a
+/// shared library at `so`; with `block`, lgc_net is the block kernel (or,
+/// with block->bothKernels, lgc_net_block beside the thread kernel); the
+/// thread kernel's words are `threadBits` bits.
+/// `editShape`, where given, rewrites the shape table's slots after the
+/// lowering (a malformed module for the runtime's checks).
+/// `countColumns` > 0: the thread kernel counts in its gate functions with
+/// so many counter columns in registers (lgc's default); 0: count functions
+/// after the gates. `rematDepth`: how deep the thread kernel recomputes
+/// gates of earlier functions.
+bool buildHostModeLibrary(
+    const Net &net, unsigned gatesPerFunction, unsigned window,
+    const std::string &so, const BlockOptions *block = nullptr,
+    unsigned threadBits = 64,
+    llvm::function_ref<void(std::vector<int32_t> &)> editShape = nullptr,
+    unsigned countColumns = kDefaultGpuCountRegisterColumns,
+    unsigned rematDepth = kDefaultGpuRematDepth);
+
+/// buildHostModeLibrary, then the module file the emulated CUDA driver
+/// loads in its place ("lgc-host-module:" and the library's path).
+bool buildHostModule(const Net &net, unsigned gatesPerFunction, unsigned window,
+                     const std::string &so, const std::string &module,
+                     const BlockOptions *block = nullptr,
+                     unsigned threadBits = 64,
+                     unsigned countColumns = kDefaultGpuCountRegisterColumns,
+                     unsigned rematDepth = kDefaultGpuRematDepth);
+
+} // namespace lgc::test
+
+#endif // LGC_TEST_UNIT_COMPILER_HOSTMODULE_H
