@@ -378,6 +378,42 @@ static bool runEntry(const std::string &dir, const Entry &entry,
     got.resize(n);
     compare(got, u8 ? "streamed u8" : "streamed packed");
   }
+  // Check entries: the pixels already in device memory (runOnDevice, what
+  // lgc_rt_run_device and Python's CUDA arrays reach), and pointers the
+  // runtime must refuse before any launch, since a kernel's fault would
+  // leave the context unusable: host memory, memory already freed, and an
+  // allocation of half the samples. The net must then still run.
+  if (kind == "check" && !want.empty()) {
+    uint64_t onDevice = 0, freed = 0, half = 0;
+    Status s = net->upload(x.data(), x.size(), &onDevice);
+    if (s)
+      s = net->upload(x.data(), x.size(), &freed);
+    if (s)
+      s = net->upload(x.data(), x.size() / 2, &half);
+    net->freeDevice(freed);
+    unsigned refused = 0;
+    std::vector<uint32_t> got(n, ~0u);
+    if (s) {
+      for (uint64_t bad : {uint64_t(uintptr_t(x.data())), freed, half})
+        refused +=
+            !net->runOnDevice(CudaNet::Input::U8, bad, n, nullptr, got.data());
+      s = net->runOnDevice(CudaNet::Input::U8, onDevice, n, nullptr,
+                           got.data());
+    }
+    net->freeDevice(onDevice);
+    net->freeDevice(half);
+    if (!s) {
+      say(s.message());
+      exact = false;
+    } else {
+      say(fmt::format("u8 from device memory: {}; bad device pointers "
+                      "refused: {} of 3",
+                      got == want ? "the same classes" : "classes differ",
+                      refused));
+      exact &= refused == 3;
+      compare(got, "u8 from device memory");
+    }
+  }
   if (!want.empty()) {
     row.back() = exact ? "yes" : "NO";
     ok &= exact;

@@ -1186,14 +1186,21 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
       std::ofstream(dir.file("wrong.expected"), std::ios::binary) << expected;
     }
     EXPECT_NE(sh("'" + dir.path + "' wrong"), 0);
-    EXPECT_EQ(sh("'" + dir.path + "' net"), 0);
-    EXPECT_EQ(sh("'" + dir.path + "' shared"), 0);
-    EXPECT_EQ(sh("'" + dir.path + "' big"), 0);
     auto readText = [](const std::string &path) {
       std::string text;
       EXPECT_TRUE(readFile(path, text).ok()) << path;
       return text;
     };
+    EXPECT_EQ(sh("'" + dir.path + "' net"), 0);
+    // A check entry also runs the pixels from device memory and has the
+    // runtime refuse three bad pointers.
+    EXPECT_NE(readText(dir.file("out.txt"))
+                  .find("u8 from device memory: the same classes; bad "
+                        "device pointers refused: 3 of 3"),
+              std::string::npos)
+        << readText(dir.file("out.txt"));
+    EXPECT_EQ(sh("'" + dir.path + "' shared"), 0);
+    EXPECT_EQ(sh("'" + dir.path + "' big"), 0);
     // A choice entry is timed like a bench entry (each kernel alone, the
     // CPU backend) and says how long it took.
     EXPECT_EQ(sh("'" + dir.path + "' variant"), 0);
