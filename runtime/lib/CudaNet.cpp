@@ -603,10 +603,58 @@ size_t CudaNet::inputBytes(Input form, size_t n) const {
                            : (n + 63) / 64 * size_t(inputs()) * 8;
 }
 
+size_t CudaNet::launchSamples() const {
+  const size_t tileSamples = 64 * abi::kGpuTileWords;
+  if (launchLimit)
+    return std::max(tileSamples, launchLimit / tileSamples * tileSamples);
+  // Device bytes a sample takes at most: its 8-bit features, its packed
+  // bits, its share of the scratch rows, of the count's planes and of the
+  // classes.
+  size_t rows = size_t(inputs()) +
+                size_t(std::max(1, shape[abi::kScratchSlots])) +
+                size_t(classes()) * size_t(shape[abi::kPlanes]);
+  size_t perSample = size_t(features()) + rows * 8 / 64 + 4 + 1;
+  size_t samples = std::max(waveSamples, kLaunchBytes / perSample);
+  return std::max(tileSamples, samples / tileSamples * tileSamples);
+}
+
 Status CudaNet::run(Input form, const void *hostInput, uint64_t deviceInput,
                     size_t n, uint32_t *countsOut, uint32_t *classesOut,
                     double *deviceSeconds, unsigned repeat,
                     KernelTimes *times) {
+  size_t limit = launchSamples();
+  if (times || n <= limit)
+    return launchRun(form, hostInput, deviceInput, n, countsOut, classesOut,
+                     deviceSeconds, repeat, times);
+  // Launches of at most `limit` samples (whole tiles, so packed input's
+  // 64-sample blocks and the outputs continue where the last one ended):
+  // device memory for a batch of any size, and each launch a wave or more
+  // of the gate kernel.
+  double total = 0;
+  for (size_t start = 0; start < n; start += limit) {
+    size_t m = std::min(limit, n - start);
+    double seconds = 0;
+    size_t offset = inputBytes(form, start);
+    if (Status s = launchRun(
+            form,
+            hostInput ? static_cast<const char *>(hostInput) + offset : nullptr,
+            hostInput ? 0 : deviceInput + offset, m,
+            countsOut ? countsOut + start * classes() : nullptr,
+            classesOut ? classesOut + start : nullptr, &seconds, repeat,
+            nullptr);
+        !s)
+      return s;
+    total += seconds;
+  }
+  if (deviceSeconds)
+    *deviceSeconds = total;
+  return Status::success();
+}
+
+Status CudaNet::launchRun(Input form, const void *hostInput,
+                          uint64_t deviceInput, size_t n, uint32_t *countsOut,
+                          uint32_t *classesOut, double *deviceSeconds,
+                          unsigned repeat, KernelTimes *times) {
   if (n == 0)
     return Status::success();
   if (!hostInput && !deviceInput)

@@ -1078,6 +1078,11 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
   std::string so = dir.file("kernels.so"), module = dir.file("net.cubin");
   ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, so, module));
   ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+  void *driver = dlopen(LGC_EMULATED_CUDA_DRIVER, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(driver, nullptr) << dlerror();
+  auto launches = reinterpret_cast<void (*)(long *, long *, long *)>(
+      dlsym(driver, "lgc_emulated_launches"));
+  ASSERT_NE(launches, nullptr);
   std::unique_ptr<CudaNet> gpu;
   Status s = CudaNet::open(module, gpu);
   unsetenv("LGC_CUDA_DRIVER");
@@ -1104,6 +1109,36 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
                     .ok());
     gpu->freeDevice(onDevice);
     EXPECT_EQ(got, want);
+    // Batches in launches of at most 2,048 samples (one tile), counts
+    // included, from every input path: the same outputs, in ceil(n / 2,048)
+    // launches of lgc_net.
+    gpu->setLaunchSamples(2048);
+    EXPECT_EQ(gpu->launchSamples(), size_t(2048));
+    {
+      long before[3], after[3];
+      launches(&before[0], &before[1], &before[2]);
+      expectRunsMatch(*gpu, net, samples);
+      launches(&after[0], &after[1], &after[2]);
+      EXPECT_EQ(after[0] - before[0], long(2 * ((n + 2047) / 2048)));
+      for (CudaNet::Input form : {CudaNet::Input::U8, CudaNet::Input::Packed}) {
+        const void *input = form == CudaNet::Input::U8
+                                ? static_cast<const void *>(x.data())
+                                : bits.data();
+        ASSERT_TRUE(
+            gpu->upload(input, gpu->inputBytes(form, n), &onDevice).ok());
+        std::vector<uint32_t> counts(n * net.numClasses, 999);
+        std::fill(got.begin(), got.end(), 999);
+        ASSERT_TRUE(
+            gpu->runOnDevice(form, onDevice, n, counts.data(), got.data())
+                .ok());
+        gpu->freeDevice(onDevice);
+        EXPECT_EQ(got, want);
+        EXPECT_EQ(counts, samples.wantCounts);
+      }
+    }
+    gpu->setLaunchSamples(0);
+    // The default: kLaunchBytes of buffers, at least a wave.
+    EXPECT_GE(gpu->launchSamples(), gpu->samplesPerWave());
     // Streams of one-tile chunks (several in flight), of one chunk, and of
     // the default chunks.
     EXPECT_EQ(gpu->samplesPerWave(), size_t(16384));

@@ -158,6 +158,18 @@ public:
   bool launchesBlockKernel(size_t n) const {
     return netBlockKernel && n < waveSamples;
   }
+  /// The most samples one launch of runU8, runPacked or runOnDevice takes;
+  /// larger batches go in launches of that many, one after the other, so
+  /// that their device buffers stay bounded whatever the batch: by default
+  /// the samples whose buffers fill kLaunchBytes, and at least a wave of
+  /// the gate kernel (samplesPerWave()), in whole tiles of 2,048 samples.
+  size_t launchSamples() const;
+  /// Sets launchSamples() (rounded down to whole tiles, at least one; 0:
+  /// the default), for callers short of device memory and for tests.
+  void setLaunchSamples(size_t samples) { launchLimit = samples; }
+  /// The device memory whose buffers set the default launchSamples().
+  static constexpr size_t kLaunchBytes = size_t(4) << 30;
+
   /// Device memory of this net's context holding a copy of `data` (for
   /// runOnDevice); freeDevice releases it.
   Status upload(const void *data, size_t bytes, uint64_t *devicePtr);
@@ -188,10 +200,15 @@ private:
                 const unsigned long long buffers[5], uint64_t words,
                 void *stream, bool pack = true, bool net = true);
   /// Runs the kernels on input from the host (`hostInput`) or the device;
-  /// with `times`, also each kernel alone.
+  /// with `times`, also each kernel alone. Batches of more than
+  /// launchSamples() go in launches of that many (without `times`).
   Status run(Input form, const void *hostInput, uint64_t deviceInput, size_t n,
              uint32_t *counts, uint32_t *classes, double *deviceSeconds,
              unsigned repeat, KernelTimes *times = nullptr);
+  /// One launch of run's: buffers for all n samples.
+  Status launchRun(Input form, const void *hostInput, uint64_t deviceInput,
+                   size_t n, uint32_t *counts, uint32_t *classes,
+                   double *deviceSeconds, unsigned repeat, KernelTimes *times);
 
   /// The kernel that takes a launch of n samples of `form` from the input
   /// itself, without the packing kernel: lgc_net_u8 or lgc_net_block_u8,
@@ -209,6 +226,8 @@ private:
   int32_t blockShape[abi::kNumShapeSlots] = {};
   double tauValue = 1;
   size_t waveSamples = size_t(1) << 20;
+  /// setLaunchSamples's limit (0: the default).
+  size_t launchLimit = 0;
   unsigned netResident = 1, besideResident = 0;
   /// Threads per block of lgc_net.
   static constexpr unsigned kNetBlock = 128;
