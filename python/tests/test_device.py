@@ -142,6 +142,9 @@ def test_device_errors(nets, driver):
             with pytest.raises(error, match=message):
                 gpu.predict(array)
             array.free()
+        # Float samples from host memory: the GPU reads 8-bit features.
+        with pytest.raises(lgc.LgcError, match="8-bit features only: uint8 samples"):
+            gpu.predict(x.astype(np.float32) / 255)
         # Nets that do not run on the GPU.
         for net in (ref, cpu):
             with pytest.raises(lgc.LgcError, match="needs a GPU net"):

@@ -94,8 +94,8 @@ public:
   }
   Status runF32(const float *, size_t, uint32_t *, uint32_t *,
                 unsigned) override {
-    return Status::error("the GPU backend reads 8-bit features only "
-                         "(use --input u8)");
+    return Status::error("the GPU backend reads 8-bit features only: "
+                         "uint8 samples, 0..255 (lgn-run --input u8)");
   }
   Status runDevice(DeviceInput form, uint64_t x, size_t n, uint32_t *counts,
                    uint32_t *classes, uint64_t stream) override {
