@@ -192,7 +192,11 @@ choice bench_6x64000_remat0 bench_6x64000 4000000 --gpu-remat-depth=0
 # 3,000 (_g3000) 20 % fewer on 6x8000, for more spills (467 bytes an image
 # against 140) and a longer compile (6x8000 7.0 s, 6x64000 at 2,000 35 s).
 # Without recomputing, 2,000 were 7 % fewer bytes and ran 1.2 % slower on
-# an H200 (1,197 against 1,212 M images/s, latency-bound then).
+# an H200 (1,197 against 1,212 M images/s, latency-bound then): a spilled
+# byte cost about 2.7 of the scratch array's there. At that rate 1,500
+# gates (_g1500: 1,502 + 195 bytes of spills against 1,747 + 140) would be
+# the fastest of these, by about 4 % (2,000 about even, 3,000 8 % slower).
+choice bench_6x8000_g1500 bench_6x8000 4000000 --gates-per-function=1500
 choice bench_6x8000_g2000 bench_6x8000 4000000 --gates-per-function=2000
 choice bench_6x8000_g3000 bench_6x8000 4000000 --gates-per-function=3000
 choice bench_6x64000_g2000 bench_6x64000 4000000 --gates-per-function=2000
