@@ -49,15 +49,21 @@ class NetInfo:
 class Net:
     """A net opened by the C runtime: a net.so, a .lgn or a GPU module."""
 
-    def __init__(self, path, threads=0, _open=None):
+    def __init__(self, path, threads=0, _open=None, device=None):
         _check_threads(threads)
+        if device is not None and (isinstance(device, bool) or not isinstance(device, int)
+                                   or device < 0):
+            raise ValueError(f"device must be a CUDA device ordinal (0, 1, ...), not {device!r}")
         self._lib = _native.lib()
         err = _native.error_buffer()
         if _open is None:
             path = os.fspath(path)
             if not os.path.exists(path):
                 raise FileNotFoundError(path)
-            self._handle = self._lib.lgc_rt_open(path.encode(), err, len(err))
+            if device is None:
+                self._handle = self._lib.lgc_rt_open(path.encode(), err, len(err))
+            else:
+                self._handle = self._lib.lgc_rt_open_cuda(path.encode(), device, err, len(err))
         else:
             self._handle = _open(self._lib, err)
         if not self._handle:
@@ -252,11 +258,12 @@ def cascade(nets, margins, threads=0):
     return Net(", ".join(paths), threads, _open=open_cascade)
 
 
-def load(path, threads=0):
+def load(path, threads=0, device=None):
     """Opens a net.so (from lgc), a .lgn (the reference interpreter) or a
     .ptx, .cubin or .fatbin (the GPU). `threads`: host threads per batch of
-    a net.so, 0 for all cores."""
-    return Net(path, threads)
+    a net.so, 0 for all cores. `device`: for a GPU module, the CUDA device
+    it runs on (default 0), where CUDA arrays passed to it must live."""
+    return Net(path, threads, device=device)
 
 
 def compile(source, output, opt=2, target=None, emit=None, extra=()):

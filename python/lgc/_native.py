@@ -116,6 +116,8 @@ def lib():
     err = ctypes.c_char_p
     handle.lgc_rt_open.restype = p
     handle.lgc_rt_open.argtypes = [ctypes.c_char_p, err, size]
+    handle.lgc_rt_open_cuda.restype = p
+    handle.lgc_rt_open_cuda.argtypes = [ctypes.c_char_p, ctypes.c_int, err, size]
     handle.lgc_rt_close.restype = None
     handle.lgc_rt_close.argtypes = [p]
     handle.lgc_rt_info.restype = ctypes.POINTER(NetInfo)

@@ -149,6 +149,16 @@ def test_device_errors(nets, driver):
         for net in (ref, cpu):
             with pytest.raises(lgc.LgcError, match="needs a GPU net"):
                 net.predict(d)
+        # The CUDA device a GPU module runs on: the emulated driver has one.
+        with lgc.load(gpu.info.path, device=0) as again:
+            np.testing.assert_array_equal(again.predict(d), ref.predict(x))
+        with pytest.raises(lgc.LgcError, match=r"no CUDA device 1 \(this machine has 1\)"):
+            lgc.load(gpu.info.path, device=1)
+        with pytest.raises(lgc.LgcError, match="GPU modules .* only"):
+            lgc.load(ref.info.path, device=0)
+        for bad in (-1, "cuda:1", True, 1.0):
+            with pytest.raises(ValueError, match="CUDA device ordinal"):
+                lgc.load(gpu.info.path, device=bad)
         # The net still runs after every refusal.
         np.testing.assert_array_equal(gpu.predict(d), ref.predict(x))
     finally:

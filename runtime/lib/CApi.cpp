@@ -71,6 +71,26 @@ extern "C" LGC_RT_EXPORT lgc_rt_net *lgc_rt_open(const char *path, char *error,
 }
 
 extern "C" LGC_RT_EXPORT lgc_rt_net *
+lgc_rt_open_cuda(const char *path, int device, char *error, size_t size) {
+  if (!path) {
+    copyError(Status::error("no path"), error, size);
+    return nullptr;
+  }
+  if (!isGpuModulePath(path)) {
+    copyError(Status::errorAt(path, "lgc_rt_open_cuda opens GPU modules "
+                                    "(.ptx, .cubin, .fatbin) only"),
+              error, size);
+    return nullptr;
+  }
+  std::unique_ptr<Runner> runner;
+  if (Status s = Runner::open(path, runner, device); !s) {
+    copyError(s, error, size);
+    return nullptr;
+  }
+  return wrap(std::move(runner), error, size);
+}
+
+extern "C" LGC_RT_EXPORT lgc_rt_net *
 lgc_rt_open_cascade(const char *const *paths, size_t n, const double *margins,
                     char *error, size_t size) {
   if (!paths || (n > 1 && !margins)) {

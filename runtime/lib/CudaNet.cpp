@@ -165,8 +165,8 @@ Status CudaNet::check(int rc, const char *what,
                                    std::to_string(rc) + ")" + detail);
 }
 
-Status CudaNet::open(const std::string &ptxPath,
-                     std::unique_ptr<CudaNet> &out) {
+Status CudaNet::open(const std::string &ptxPath, std::unique_ptr<CudaNet> &out,
+                     int device) {
   // PTX is text the driver compiles (JIT); a cubin or fatbin (from
   // lgc --emit=cubin|fatbin) loads as it is. cuModuleLoadDataEx tells them
   // apart by their headers; PTX needs its terminating NUL.
@@ -178,8 +178,15 @@ Status CudaNet::open(const std::string &ptxPath,
   if (Status s = Driver::load(net->driver); !s)
     return s.withContext(ptxPath + ": ");
   Driver &d = *net->driver;
+  int count = 0;
+  if (Status s = net->check(d.cuDeviceGetCount(&count), "cuDeviceGetCount"); !s)
+    return s;
+  if (device < 0 || device >= count)
+    return Status::errorAt(ptxPath, "no CUDA device " + std::to_string(device) +
+                                        " (this machine has " +
+                                        std::to_string(count) + ")");
   CUdevice dev;
-  if (Status s = net->check(d.cuDeviceGet(&dev, 0), "cuDeviceGet"); !s)
+  if (Status s = net->check(d.cuDeviceGet(&dev, device), "cuDeviceGet"); !s)
     return s;
   net->deviceId = dev;
   char name[256] = {};
@@ -469,7 +476,9 @@ Status CudaNet::checkDeviceInput(Input form, uint64_t input, size_t n) const {
     return Status::errorAt(
         path, "device input " + hex(input) + " is memory of device " +
                   std::to_string(ordinal) + "; the net runs on device " +
-                  std::to_string(deviceId));
+                  std::to_string(deviceId) +
+                  " (lgc_rt_open_cuda, or lgc.load(path, device=N) in "
+                  "Python, opens it on another)");
   // lgc_pack_bits loads whole 64-bit words.
   if (form == Input::Packed && input % 8)
     return Status::errorAt(path, "device input " + hex(input) +

@@ -131,7 +131,11 @@ bool lgc::isNetLibraryPath(const std::string &path) {
   return pathEndsWith(path, ".so");
 }
 
-Status Runner::open(const std::string &path, std::unique_ptr<Runner> &out) {
+Status Runner::open(const std::string &path, std::unique_ptr<Runner> &out,
+                    int cudaDevice) {
+  if (cudaDevice != 0 && !isGpuModulePath(path))
+    return Status::errorAt(path, "a CUDA device is chosen for GPU modules "
+                                 "(.ptx, .cubin, .fatbin) only");
   if (isCascadePath(path)) {
     std::unique_ptr<Cascade> cascade;
     if (Status s = readCascadeFile(path, cascade); !s)
@@ -148,7 +152,7 @@ Status Runner::open(const std::string &path, std::unique_ptr<Runner> &out) {
   }
   if (isGpuModulePath(path)) {
     std::unique_ptr<CudaNet> net;
-    if (Status s = CudaNet::open(path, net); !s)
+    if (Status s = CudaNet::open(path, net, cudaDevice); !s)
       return s;
     out = std::make_unique<CudaRunner>(std::move(net));
     return Status::success();

@@ -23,6 +23,11 @@ extern "C" {
 typedef struct lgc_rt_net lgc_rt_net;
 
 lgc_rt_net *lgc_rt_open(const char *path, char *error, size_t error_size);
+/* lgc_rt_open for a GPU module (.ptx, .cubin, .fatbin) on CUDA device
+ * `device` (an ordinal; lgc_rt_open takes device 0), in that device's
+ * primary context: where lgc_rt_run_device's input must live. */
+lgc_rt_net *lgc_rt_open_cuda(const char *path, int device, char *error,
+                             size_t error_size);
 void lgc_rt_close(lgc_rt_net *net);
 const lgc_net_info *lgc_rt_info(const lgc_rt_net *net);
 /* What runs the net ("compiled library (512-bit vectors)", "reference
@@ -56,15 +61,15 @@ enum {
 };
 /* Runs a GPU net (from a .ptx, .cubin or .fatbin) on n samples already in
  * GPU memory, copying nothing to the device: `x` is a device address in the
- * primary context of the net's device (device 0), the context that the CUDA
- * runtime, PyTorch and CuPy use. `counts` and `classes` are host memory, as
- * for lgc_rt_run_u8. `stream`: a CUstream, as an integer, whose queued work
- * writes x; the run waits for it first (0: none; 1 and 2 are the legacy and
- * per-thread default streams). The run is synchronous: x may be reused when
- * it returns. Fails with a message, before any launch, for a net that does
- * not run on a GPU (cascades included) and for an x that the driver does not
- * know as memory of that device, or whose allocation ends before n samples
- * do. */
+ * primary context of the net's device (0, or lgc_rt_open_cuda's), the
+ * context that the CUDA runtime, PyTorch and CuPy use. `counts` and `classes`
+ * are host memory, as for lgc_rt_run_u8. `stream`: a CUstream, as an integer,
+ * whose queued work writes x; the run waits for it first (0: none; 1 and 2 are
+ * the legacy and per-thread default streams). The run is synchronous: x may be
+ * reused when it returns. Fails with a message, before any launch, for a net
+ * that does not run on a GPU (cascades included) and for an x that the driver
+ * does not know as memory of that device, or whose allocation ends before n
+ * samples do. */
 int lgc_rt_run_device(const lgc_rt_net *net, int form, uint64_t x, size_t n,
                       uint32_t *counts, uint32_t *classes, uint64_t stream,
                       char *error, size_t error_size);

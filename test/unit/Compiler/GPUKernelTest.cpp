@@ -953,6 +953,8 @@ TEST(GPUKernel, DeviceInputThroughCApi) {
   ASSERT_NE(driver, nullptr) << dlerror();
   auto open =
       reinterpret_cast<decltype(&lgc_rt_open)>(dlsym(rt, "lgc_rt_open"));
+  auto openCuda = reinterpret_cast<decltype(&lgc_rt_open_cuda)>(
+      dlsym(rt, "lgc_rt_open_cuda"));
   auto close =
       reinterpret_cast<decltype(&lgc_rt_close)>(dlsym(rt, "lgc_rt_close"));
   auto runDevice = reinterpret_cast<decltype(&lgc_rt_run_device)>(
@@ -965,13 +967,30 @@ TEST(GPUKernel, DeviceInputThroughCApi) {
   auto copyIn = reinterpret_cast<CopyIn>(dlsym(driver, "cuMemcpyHtoD_v2"));
   auto launches = reinterpret_cast<void (*)(long *, long *, long *)>(
       dlsym(driver, "lgc_emulated_launches"));
-  ASSERT_TRUE(open && close && runDevice && memAlloc && memFree && copyIn &&
-              launches);
+  ASSERT_TRUE(open && openCuda && close && runDevice && memAlloc && memFree &&
+              copyIn && launches);
   char error[512] = {};
   ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
   lgc_rt_net *gpu = open(module.c_str(), error, sizeof(error));
-  unsetenv("LGC_CUDA_DRIVER");
   ASSERT_NE(gpu, nullptr) << error;
+  // A chosen device: the emulated driver has one. Devices it lacks, and
+  // nets that are no GPU module, are errors.
+  lgc_rt_net *gpu0 = openCuda(module.c_str(), 0, error, sizeof(error));
+  EXPECT_NE(gpu0, nullptr) << error;
+  for (int device : {1, -1}) {
+    EXPECT_EQ(openCuda(module.c_str(), device, error, sizeof(error)), nullptr);
+    EXPECT_NE(std::string(error).find("no CUDA device " +
+                                      std::to_string(device) +
+                                      " (this machine has 1)"),
+              std::string::npos)
+        << error;
+  }
+  EXPECT_EQ(openCuda(lgn.c_str(), 0, error, sizeof(error)), nullptr);
+  EXPECT_NE(std::string(error).find("opens GPU modules (.ptx, .cubin, .fatbin) "
+                                    "only"),
+            std::string::npos)
+      << error;
+  unsetenv("LGC_CUDA_DRIVER");
   lgc_rt_net *host = open(lgn.c_str(), error, sizeof(error));
   ASSERT_NE(host, nullptr) << error;
   auto upload = [&](const void *data, size_t bytes) {
@@ -1066,6 +1085,16 @@ TEST(GPUKernel, DeviceInputThroughCApi) {
             LGC_OK)
       << error;
   EXPECT_EQ(classes, d.want);
+  // The net opened on device 0 by choice runs the same.
+  if (gpu0) {
+    std::fill(classes.begin(), classes.end(), 999);
+    EXPECT_EQ(runDevice(gpu0, LGC_RT_DEVICE_U8, x, n, nullptr, classes.data(),
+                        0, error, sizeof(error)),
+              LGC_OK)
+        << error;
+    EXPECT_EQ(classes, d.want);
+    close(gpu0);
+  }
   memFree(x);
   memFree(bits);
   close(host);

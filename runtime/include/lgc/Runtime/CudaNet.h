@@ -23,8 +23,10 @@ namespace lgc {
 
 class CudaNet {
 public:
-  /// Loads `ptxPath` (from `lgc --emit=ptx|cubin|fatbin`) on device 0.
-  static Status open(const std::string &ptxPath, std::unique_ptr<CudaNet> &out);
+  /// Loads `ptxPath` (from `lgc --emit=ptx|cubin|fatbin`) into the primary
+  /// context of CUDA device `device` (an ordinal, as cuDeviceGet takes).
+  static Status open(const std::string &ptxPath, std::unique_ptr<CudaNet> &out,
+                     int device = 0);
   ~CudaNet();
 
   uint32_t inputs() const { return shape[abi::kInputs]; }

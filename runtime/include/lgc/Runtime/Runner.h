@@ -39,7 +39,10 @@ public:
   /// Opens a net by its extension: .so (compiled library), .ptx, .cubin or
   /// .fatbin (GPU module through the CUDA driver), .cascade (nets run as a
   /// cascade, lgc/Runtime/Cascade.h), anything else as .lgn (interpreter).
-  static Status open(const std::string &path, std::unique_ptr<Runner> &out);
+  /// `cudaDevice`: the CUDA device a GPU module runs on; another device
+  /// than 0 for any other kind of net is an error.
+  static Status open(const std::string &path, std::unique_ptr<Runner> &out,
+                     int cudaDevice = 0);
   /// The reference interpreter on a net already in memory.
   static std::unique_ptr<Runner> interpreter(Net net);
 
