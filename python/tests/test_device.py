@@ -163,3 +163,16 @@ def test_device_errors(nets, driver):
         np.testing.assert_array_equal(gpu.predict(d), ref.predict(x))
     finally:
         d.free()
+
+
+def test_torch_cpu_tensors_stay_on_the_host_path(nets):
+    """A PyTorch tensor in host memory has no CUDA array interface (its
+    property raises AttributeError): it runs as a host array, on the GPU
+    net and the CPU's alike."""
+    torch = pytest.importorskip("torch")
+    ref, gpu, cpu = nets
+    x = np.random.default_rng(4).integers(0, 256, size=(70, 40), dtype=np.uint8)
+    t = torch.from_numpy(x)
+    want = ref.predict(x)
+    np.testing.assert_array_equal(gpu.predict(t), want)
+    np.testing.assert_array_equal(cpu.predict(t), want)
