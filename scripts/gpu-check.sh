@@ -361,8 +361,13 @@ fi
 start=$SECONDS
 rm -f results.tsv
 for name in "${names[@]}"; do
-  if ! timeout "$limit" stdbuf -oL -eL ./lgc-gpu-check . "$name"; then
-    echo "$name: FAILED or over ${limit} s"
+  timeout "$limit" stdbuf -oL -eL ./lgc-gpu-check . "$name"
+  rc=$?
+  if [ $rc = 124 ]; then
+    echo "$name: stopped after ${limit} s (LGC_GPU_CHECK_TIMEOUT)"
+    status=1
+  elif [ $rc != 0 ]; then
+    echo "$name: FAILED"
     status=1
   fi
 done
@@ -416,7 +421,7 @@ for name in "$@"; do
     --section SpeedOfLight --section MemoryWorkloadAnalysis_Tables \
     --section Occupancy --section SchedulerStats --section WarpStateStats \
     --section LaunchStats ./lgc-gpu-check . "$name"; then
-    echo "$name: FAILED or over ${LGC_GPU_CHECK_TIMEOUT:-120} s"
+    echo "$name: FAILED, or stopped after ${LGC_GPU_CHECK_TIMEOUT:-120} s"
     status=1
   fi
 done
