@@ -673,8 +673,6 @@ Status CudaNet::launchRun(Input form, const void *hostInput,
     return s;
   // Whole tiles of threads (GeneratedABI.h): the arrays are tile-major.
   long long words = (long long)abi::gpuWords(n);
-  size_t K = size_t(shape[abi::kPlanes]);
-  size_t planeRows = size_t(classes()) * K;
   size_t sizes[5];
   bufferSizes(hostInput ? inputBytes(form, n) : 0, uint64_t(words), sizes);
   CUdeviceptr buf[5] = {};
@@ -729,21 +727,28 @@ Status CudaNet::launchRun(Input form, const void *hostInput,
     std::vector<uint64_t> planes(sizes[3] / 8);
     status = check(d.cuMemcpyDtoH(planes.data(), buf[3], sizes[3]),
                    "copying counts back");
-    for (size_t s = 0; status && s < n; ++s)
-      for (uint32_t c = 0; c < classes(); ++c) {
-        uint32_t count = 0;
-        for (size_t j = 0; j < K; ++j)
-          count |=
-              uint32_t(
-                  (planes[abi::gpuTileIndex(planeRows, c * K + j, s / 64)] >>
-                   (s % 64)) &
-                  1)
-              << j;
-        countsOut[s * classes() + c] = count;
-      }
+    if (status)
+      decodeCounts(planes.data(), n, countsOut);
   }
   release();
   return status;
+}
+
+void CudaNet::decodeCounts(const uint64_t *planes, size_t n,
+                           uint32_t *countsOut) const {
+  size_t K = size_t(shape[abi::kPlanes]);
+  size_t planeRows = size_t(classes()) * K;
+  for (size_t s = 0; s < n; ++s)
+    for (uint32_t c = 0; c < classes(); ++c) {
+      uint32_t count = 0;
+      for (size_t j = 0; j < K; ++j)
+        count |=
+            uint32_t((planes[abi::gpuTileIndex(planeRows, c * K + j, s / 64)] >>
+                      (s % 64)) &
+                     1)
+            << j;
+      countsOut[s * classes() + c] = count;
+    }
 }
 
 Status CudaNet::allocatePinned(size_t bytes, void **out) {
@@ -760,10 +765,11 @@ void CudaNet::freePinned(void *p) {
 }
 
 Status CudaNet::stream(Input form, const void *input, size_t n,
-                       uint32_t *classesOut, size_t chunk, double *seconds) {
+                       uint32_t *classesOut, size_t chunk, double *seconds,
+                       uint32_t *countsOut) {
   if (n == 0)
     return Status::success();
-  if (!input || !classesOut)
+  if (!input || (!classesOut && !countsOut))
     return Status::errorAt(path, "null input or output");
   Driver &d = *driver;
   if (Status s = check(d.cuCtxSetCurrent(context), "cuCtxSetCurrent"); !s)
@@ -793,7 +799,7 @@ Status CudaNet::stream(Input form, const void *input, size_t n,
   constexpr int kSlots = 2;
   CUdeviceptr buf[kSlots][5] = {};
   void *streams[kSlots] = {};
-  void *pinnedOut[kSlots] = {};
+  void *pinnedOut[kSlots] = {}, *pinnedPlanes[kSlots] = {};
   Status status = Status::success();
   for (int k = 0; k < kSlots && status; ++k) {
     for (int i = 0; i < 5 && status; ++i)
@@ -804,6 +810,9 @@ Status CudaNet::stream(Input form, const void *input, size_t n,
     if (status)
       status = check(d.cuMemAllocHost(&pinnedOut[k], sizes[4]),
                      "allocating pinned host memory");
+    if (status && countsOut)
+      status = check(d.cuMemAllocHost(&pinnedPlanes[k], sizes[3]),
+                     "allocating pinned host memory");
   }
   // The classes of a finished chunk, from its pinned buffer to the caller.
   std::vector<size_t> pending(kSlots, SIZE_MAX);
@@ -813,9 +822,12 @@ Status CudaNet::stream(Input form, const void *input, size_t n,
     if (Status s = check(d.cuStreamSynchronize(streams[k]), "running a chunk");
         !s)
       return s;
-    size_t first = pending[k];
-    std::memcpy(classesOut + first, pinnedOut[k],
-                std::min(chunk, n - first) * 4);
+    size_t first = pending[k], count = std::min(chunk, n - first);
+    if (classesOut)
+      std::memcpy(classesOut + first, pinnedOut[k], count * 4);
+    if (countsOut)
+      decodeCounts(static_cast<const uint64_t *>(pinnedPlanes[k]), count,
+                   countsOut + first * classes());
     pending[k] = SIZE_MAX;
     return Status::success();
   };
@@ -836,10 +848,14 @@ Status CudaNet::stream(Input form, const void *input, size_t n,
               "copying a chunk to the device");
     if (status)
       status = launch(form, buf[k][0], count, buf[k], words, streams[k]);
-    if (status)
+    if (status && classesOut)
       status = check(
           d.cuMemcpyDtoHAsync(pinnedOut[k], buf[k][4], count * 4, streams[k]),
           "copying classes back");
+    if (status && countsOut)
+      status = check(
+          d.cuMemcpyDtoHAsync(pinnedPlanes[k], buf[k][3], sizes[3], streams[k]),
+          "copying counts back");
     if (status)
       pending[k] = first;
   }
@@ -859,6 +875,8 @@ Status CudaNet::stream(Input form, const void *input, size_t n,
       d.cuStreamDestroy(streams[k]);
     if (pinnedOut[k])
       d.cuMemFreeHost(pinnedOut[k]);
+    if (pinnedPlanes[k])
+      d.cuMemFreeHost(pinnedPlanes[k]);
   }
   return status;
 }

@@ -1114,8 +1114,13 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
   ASSERT_NE(launches, nullptr);
   std::unique_ptr<CudaNet> gpu;
   Status s = CudaNet::open(module, gpu);
+  // The same module through Runner: the C runtime's, Python's and
+  // lgn-run's path.
+  std::unique_ptr<Runner> runner;
+  Status opened = Runner::open(module, runner);
   unsetenv("LGC_CUDA_DRIVER");
   ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(opened.ok()) << opened.message();
   EXPECT_EQ(gpu->deviceName(), "emulated CUDA device");
   EXPECT_EQ(gpu->inputs(), net.numInputs);
   EXPECT_EQ(gpu->classes(), net.numClasses);
@@ -1168,6 +1173,20 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
     gpu->setLaunchSamples(0);
     // The default: kLaunchBytes of buffers, at least a wave.
     EXPECT_GE(gpu->launchSamples(), gpu->samplesPerWave());
+    // Runner: past half a wave (8,192 samples here) streamed in chunks,
+    // counts included, with no time of the kernels alone; below it one
+    // launch, timed.
+    {
+      std::vector<uint32_t> classes(n, 999), counts(n * net.numClasses, 999);
+      ASSERT_TRUE(
+          runner->runU8(x.data(), n, counts.data(), classes.data()).ok());
+      EXPECT_EQ(classes, want);
+      EXPECT_EQ(counts, samples.wantCounts);
+      EXPECT_EQ(runner->deviceSeconds() < 0, n > size_t(8192));
+      std::fill(counts.begin(), counts.end(), 999);
+      ASSERT_TRUE(runner->runU8(x.data(), n, counts.data(), nullptr).ok());
+      EXPECT_EQ(counts, samples.wantCounts);
+    }
     // Streams of one-tile chunks (several in flight), of one chunk, and of
     // the default chunks.
     EXPECT_EQ(gpu->samplesPerWave(), size_t(16384));
@@ -1182,6 +1201,19 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
             gpu->stream(form, input, n, got.data(), chunk, &seconds).ok());
         EXPECT_EQ(got, want) << "chunk " << chunk;
         EXPECT_GE(seconds, 0);
+        // With the counts too, and the counts alone.
+        std::vector<uint32_t> counts(n * net.numClasses, 999);
+        std::fill(got.begin(), got.end(), 999);
+        ASSERT_TRUE(gpu->stream(form, input, n, got.data(), chunk, nullptr,
+                                counts.data())
+                        .ok());
+        EXPECT_EQ(got, want) << "chunk " << chunk;
+        EXPECT_EQ(counts, samples.wantCounts) << "chunk " << chunk;
+        std::fill(counts.begin(), counts.end(), 999);
+        ASSERT_TRUE(
+            gpu->stream(form, input, n, nullptr, chunk, nullptr, counts.data())
+                .ok());
+        EXPECT_EQ(counts, samples.wantCounts) << "chunk " << chunk;
       }
     // Each kernel timed alone (the GPU check's pack and gate columns).
     for (CudaNet::Input form : {CudaNet::Input::U8, CudaNet::Input::Packed}) {

@@ -97,9 +97,11 @@ public:
   /// classes come back, so copies and compute overlap. Input in pinned
   /// memory (allocatePinned) is copied by DMA at the bus's speed; other
   /// memory works too, through the driver's staging. `seconds` receives the
-  /// wall time of the whole run, copies included.
+  /// wall time of the whole run, copies included. `counts` (n x classes),
+  /// if given, also receives the class counts; `classes` may then be null.
   Status stream(Input form, const void *input, size_t n, uint32_t *classes,
-                size_t chunk = 0, double *seconds = nullptr);
+                size_t chunk = 0, double *seconds = nullptr,
+                uint32_t *counts = nullptr);
   /// The samples of one full wave of the gate kernel on this device
   /// (multiprocessors x resident blocks x words per block x 64): for the
   /// thread kernel smaller launches take about as long, since each thread
@@ -207,6 +209,9 @@ private:
   Status run(Input form, const void *hostInput, uint64_t deviceInput, size_t n,
              uint32_t *counts, uint32_t *classes, double *deviceSeconds,
              unsigned repeat, KernelTimes *times = nullptr);
+  /// The class counts of samples 0 .. n - 1 from the planes array of
+  /// their launch (tile-major rows, GeneratedABI.h).
+  void decodeCounts(const uint64_t *planes, size_t n, uint32_t *counts) const;
   /// One launch of run's: buffers for all n samples.
   Status launchRun(Input form, const void *hostInput, uint64_t deviceInput,
                    size_t n, uint32_t *counts, uint32_t *classes,

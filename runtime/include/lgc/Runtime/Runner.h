@@ -72,7 +72,9 @@ public:
                            uint64_t stream);
 
   /// Seconds the last run spent on an accelerator alone (no transfers), or
-  /// a negative number for host backends.
+  /// a negative number where there is none apart from the copies: host
+  /// backends, and GPU runs whose copies overlap their kernels (runU8 past
+  /// half a wave of the gate kernel).
   virtual double deviceSeconds() const { return -1; }
 
   /// The cascade this runner is, or null (the C runtime reports a cascade's
