@@ -616,14 +616,13 @@ size_t CudaNet::launchSamples() const {
   const size_t tileSamples = 64 * abi::kGpuTileWords;
   if (launchLimit)
     return std::max(tileSamples, launchLimit / tileSamples * tileSamples);
-  // Device bytes a sample takes at most: its 8-bit features, its packed
-  // bits, its share of the scratch rows, of the count's planes and of the
-  // classes.
-  size_t rows = size_t(inputs()) +
-                size_t(std::max(1, shape[abi::kScratchSlots])) +
-                size_t(classes()) * size_t(shape[abi::kPlanes]);
-  size_t perSample = size_t(features()) + rows * 8 / 64 + 4 + 1;
-  size_t samples = std::max(waveSamples, kLaunchBytes / perSample);
+  // Device bytes a tile of samples takes at most: launchRun's buffers
+  // for it, its input as 8-bit features.
+  size_t sizes[5];
+  bufferSizes(inputBytes(Input::U8, tileSamples), abi::gpuWords(tileSamples),
+              sizes);
+  size_t perTile = sizes[0] + sizes[1] + sizes[2] + sizes[3] + sizes[4];
+  size_t samples = std::max(waveSamples, kLaunchBytes / perTile * tileSamples);
   return std::max(tileSamples, samples / tileSamples * tileSamples);
 }
 

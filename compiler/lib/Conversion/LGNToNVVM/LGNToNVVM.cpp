@@ -469,19 +469,19 @@ struct ConvertLGNToNVVMPass
     auto lower = [&](NetOp net, OpBuilder &b) -> LogicalResult {
       if (failed(checkNoBlocks(net, "convert-lgn-to-nvvm")))
         return failure();
-      // Counting in code changes only the thread kernel's homes and slots;
-      // the block kernel reads the partition's order of gates alone.
-      bool counting = countInCode && (!blockKernel || bothKernels);
+      // Counting in code and recomputing change only the thread kernel's
+      // homes and slots; the block kernel reads the partition's order of
+      // gates alone.
+      bool threadKernel = !blockKernel || bothKernels;
       // Visiting outputs for locality serves the thread kernel's functions;
       // the block kernel keeps its values in shared memory, and its count's
       // reductions spread over the banks less well in that order (784-3x2000,
       // two words: 2.09 to 2.31 wavefronts an access).
       NetPartition partition(net, gatesPerFunction, registerWindow,
-                             /*partGates=*/0, counting,
+                             /*partGates=*/0, countInCode && threadKernel,
                              /*frameInputs=*/false,
-                             blockKernel && !bothKernels ? 0 : outputLocality,
-                             blockKernel && !bothKernels ? 0 : rematDepth,
-                             rematInputs);
+                             threadKernel ? outputLocality : 0,
+                             threadKernel ? rematDepth : 0, rematInputs);
       if (countRegisterColumns == 0)
         return net.emitError("count-register-columns must be at least 1");
       NVVMLowering lowering(net, b, partition, gatesPerFunction, hostMode);
