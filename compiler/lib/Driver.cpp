@@ -384,6 +384,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.prefetchDistance = opts.gpuPrefetchDistance;
   lowering.prefetchLevel = opts.gpuPrefetchLevel;
   lowering.countInCode = opts.gpuCountInCode;
+  lowering.packTiled = opts.gpuPackTiled;
   lowering.blockSharedTarget = opts.gpuBlockShared;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();

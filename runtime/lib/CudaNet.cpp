@@ -351,6 +351,21 @@ Status CudaNet::open(const std::string &ptxPath, std::unique_ptr<CudaNet> &out,
       }
     }
   }
+  // The packing kernel staged through shared memory (GeneratedABI.h):
+  // optional, and left unused where this device lacks its shared memory.
+  void *tiledFn = nullptr;
+  if (net->shape[abi::kLevels] &&
+      d.cuModuleGetFunction(&tiledFn, net->module, abi::kPackU8TiledKernel) ==
+          CUDA_SUCCESS) {
+    size_t bytes = abi::gpuPackTiledSharedBytes(uint32_t(net->features()));
+    if (bytes <= size_t(optin)) {
+      if (Status s = grant(tiledFn, bytes,
+                           "granting lgc_pack_u8_tiled its shared memory");
+          !s)
+        return s;
+      net->packTiledKernel = tiledFn;
+    }
+  }
   // One wave of lgc_net: the samples whose threads the GPU runs at once.
   // A thread of the thread kernel evaluates the whole net for its samples,
   // so a launch takes about as long for a few tiles as for a full wave:
@@ -540,15 +555,27 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
           reinterpret_cast<const uint32_t *>(shape)) == 4 &&
       input % 4)
     u8 = nullptr;
-  if (pack && !(net && u8))
-    if (Status s = check(driver->cuLaunchKernel(
-                             form == Input::U8 ? packKernel : packBitsKernel,
-                             unsigned((packThreads + 255) / 256), 1, 1, 256, 1,
-                             1, 0, stream, packArgs, nullptr),
-                         form == Input::U8 ? "launching lgc_pack_u8"
-                                           : "launching lgc_pack_bits");
+  if (pack && !(net && u8)) {
+    // lgc_pack_u8_tiled, where the module has it: a block per word, its
+    // samples' bytes staged in shared memory; else a thread per row of a
+    // word.
+    bool tiled = form == Input::U8 && packsTiled(input);
+    void *fn = tiled               ? packTiledKernel
+               : form == Input::U8 ? packKernel
+                                   : packBitsKernel;
+    unsigned grid = tiled ? unsigned(w) : unsigned((packThreads + 255) / 256);
+    unsigned block = tiled ? unsigned(abi::kGpuPackTiledThreads) : 256;
+    unsigned shared =
+        tiled ? unsigned(abi::gpuPackTiledSharedBytes(features())) : 0;
+    if (Status s =
+            check(driver->cuLaunchKernel(fn, grid, 1, 1, block, 1, 1, shared,
+                                         stream, packArgs, nullptr),
+                  tiled               ? "launching lgc_pack_u8_tiled"
+                  : form == Input::U8 ? "launching lgc_pack_u8"
+                                      : "launching lgc_pack_bits");
         !s)
       return s;
+  }
   void *netArgs[] = {&packed, &scratch, &planes, &classOut, &w};
   if (!net)
     return Status::success();

@@ -357,6 +357,15 @@ static cl::opt<bool> gpuBlockU8(
              "encoding is a thermometer (default on; "
              "--gpu-block-u8=false leaves it out)"),
     cl::init(true), cl::cat(lgcCategory));
+static cl::opt<std::string> gpuPack(
+    "gpu-pack",
+    cl::desc("GPU packing of 8-bit features with a thermometer encoding: "
+             "thread (default: a thread per four features of a 64-sample "
+             "word) or tiled (also lgc_pack_u8_tiled, which the runtime "
+             "launches instead: a block per word copies its 64 samples' "
+             "contiguous bytes into shared memory, 16 bytes a load, then "
+             "thresholds them there)"),
+    cl::init("thread"), cl::cat(lgcCategory));
 static cl::opt<bool> gpuBlockPrefetch(
     "gpu-block-prefetch",
     cl::desc("GPU block kernel: each thread loads its next round's gate "
@@ -529,6 +538,9 @@ int main(int argc, char **argv) {
   opts.gpuBlockThreadRuns = gpuBlockThreadRuns;
   opts.gpuBlockWordArgmax = gpuBlockWordArgmax;
   opts.gpuBlockU8 = gpuBlockU8;
+  if (gpuPack != "thread" && gpuPack != "tiled")
+    return fail("invalid --gpu-pack=" + Twine(gpuPack) + " (thread or tiled)");
+  opts.gpuPackTiled = gpuPack == "tiled";
   opts.gpuBlockPrefetch = gpuBlockPrefetch;
   if (gpuBlockWordBits.getNumOccurrences() && gpuBlockWordBits != 32 &&
       gpuBlockWordBits != 64)

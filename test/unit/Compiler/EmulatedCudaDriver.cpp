@@ -43,6 +43,8 @@ using BlockPhaseFn = void (*)(const uint64_t *, uint64_t *, uint64_t *,
                               int64_t);
 using BlockInputsU8Fn = void (*)(const void *, int64_t, uint64_t *, uint64_t *,
                                  int64_t, int64_t);
+using PackTiledFn = void (*)(const void *, int64_t, uint64_t *, void *, int64_t,
+                             int64_t, int64_t);
 
 struct Module {
   void *library;
@@ -56,13 +58,15 @@ struct Module {
   const uint32_t *blockShape;
   /// The block kernel's phase 0 from 8-bit features, where it has one.
   BlockInputsU8Fn inputsU8;
+  /// lgc_pack_u8_tiled's phases, where the module has it.
+  PackTiledFn packTiled = nullptr;
   /// Shared memory granted with cuFuncSetAttribute.
   int sharedGranted = 48 * 1024;
 };
 
 struct Function {
   Module *module;
-  enum { PackU8, PackBits, Net, NetBlock, NetU8, NetBlockU8 } kind;
+  enum { PackU8, PackBits, Net, NetBlock, NetU8, NetBlockU8, PackU8Tiled } kind;
 };
 
 int context;
@@ -91,6 +95,8 @@ void forget(CUdeviceptr p) {
 /// Launches of lgc_net, lgc_net_block and the u8 kernels so far
 /// (lgc_emulated_launches).
 long netLaunches, netBlockLaunches, u8Launches;
+/// Launches of lgc_pack_u8 and lgc_pack_u8_tiled (lgc_emulated_pack_launches).
+long packLaunches, packTiledLaunches;
 } // namespace
 
 extern "C" {
@@ -139,6 +145,8 @@ CUresult cuModuleLoadDataEx(void **out, const void *image, unsigned, int *,
       static_cast<const uint32_t *>(dlsym(library, abi::kBlockShapeSymbol)),
       reinterpret_cast<BlockInputsU8Fn>(
           dlsym(library, abi::kGpuBlockInputsU8Function))};
+  m->packTiled =
+      reinterpret_cast<PackTiledFn>(dlsym(library, abi::kGpuPackTiledFunction));
   if (!(m->thread || m->blockPhase) || !m->packU8 || !m->packBits ||
       !m->shape) {
     dlclose(library);
@@ -190,6 +198,8 @@ CUresult cuModuleGetFunction(void **out, void *module, const char *name) {
   auto *m = static_cast<Module *>(module);
   if (!std::strcmp(name, abi::kPackKernel))
     *out = new Function{m, Function::PackU8};
+  else if (!std::strcmp(name, abi::kPackU8TiledKernel) && m->packTiled)
+    *out = new Function{m, Function::PackU8Tiled};
   else if (!std::strcmp(name, abi::kPackBitsKernel))
     *out = new Function{m, Function::PackBits};
   else if (!std::strcmp(name, abi::kNetKernel))
@@ -355,6 +365,29 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
     }
     return kSuccess;
   }
+  if (f->kind == Function::PackU8Tiled) {
+    // A block per word, all of its threads' copies before any of them
+    // thresholds (the barrier); the shared memory the ABI gives, granted.
+    ++packTiledLaunches;
+    if (bx != abi::kGpuPackTiledThreads ||
+        sharedBytes !=
+            abi::gpuPackTiledSharedBytes(f->module->shape[abi::kFeatures]) ||
+        (sharedBytes > 48 * 1024 &&
+         int(sharedBytes) > f->module->sharedGranted))
+      return kInvalidValue;
+    int64_t words = i64(3);
+    std::vector<uint64_t> shared((sharedBytes + 7) / 8);
+    for (int64_t block = 0; block < int64_t(gx); ++block) {
+      if (block >= words)
+        continue;
+      std::fill(shared.begin(), shared.end(), 0xa5a5a5a5a5a5a5a5ull);
+      for (int64_t phase = 0; phase < 2; ++phase)
+        for (int64_t tid = bx; tid-- > 0;)
+          f->module->packTiled(ptr(0), i64(1), static_cast<uint64_t *>(ptr(2)),
+                               shared.data(), block, tid, phase);
+    }
+    return kSuccess;
+  }
   if (f->kind == Function::Net) {
     ++netLaunches;
     // The kernel's bounds check: a thread per word of its bits.
@@ -368,6 +401,8 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
                           static_cast<uint32_t *>(ptr(3)), int64_t(gid));
     return kSuccess;
   }
+  if (f->kind == Function::PackU8)
+    ++packLaunches;
   PackFn pack =
       f->kind == Function::PackU8 ? f->module->packU8 : f->module->packBits;
   int64_t words = i64(3);
@@ -388,6 +423,13 @@ void lgc_emulated_launches(long *net, long *netBlock, long *u8) {
   *net = netLaunches;
   *netBlock = netBlockLaunches;
   *u8 = u8Launches;
+}
+
+/// Not a driver entry point: how many launches lgc_pack_u8 and
+/// lgc_pack_u8_tiled have had.
+void lgc_emulated_pack_launches(long *thread, long *tiled) {
+  *thread = packLaunches;
+  *tiled = packTiledLaunches;
 }
 
 CUresult cuGetErrorString(CUresult, const char **text) {

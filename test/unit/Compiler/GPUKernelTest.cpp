@@ -54,6 +54,9 @@ using PackBitsFn = void (*)(const uint64_t *, int64_t, uint64_t *, int64_t,
 using BlockPhaseFn = void (*)(const uint64_t *, uint64_t *, uint64_t *,
                               uint32_t *, uint64_t *, int64_t, int64_t,
                               int64_t);
+/// __lgc_gpu_pack_u8_tiled(x, n, in, shared, block, tid, phase).
+using PackTiledFn = void (*)(const uint8_t *, int64_t, uint64_t *, void *,
+                             int64_t, int64_t, int64_t);
 /// __lgc_gpu_block_inputs_u8(x, n, scratch, shared, block, tid).
 using BlockInputsU8Fn = void (*)(const uint8_t *, int64_t, uint64_t *,
                                  uint64_t *, int64_t, int64_t);
@@ -205,7 +208,9 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
         "counter columns in registers: " + std::to_string(countColumns) +
         (count32 ? "" : "; 32-bit words: count functions"));
     ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window, so,
-                                     nullptr, 64, nullptr, countColumns));
+                                     nullptr, 64, nullptr, countColumns,
+                                     kDefaultGpuRematDepth,
+                                     /*packTiled=*/true));
     void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
     ASSERT_NE(h, nullptr) << dlerror();
     auto thread = reinterpret_cast<ThreadFn>(dlsym(h, "__lgc_gpu_thread"));
@@ -227,6 +232,10 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
         reinterpret_cast<PackBitsFn>(dlsym(h, lgc::abi::kGpuPackBitsFunction));
     auto shape = static_cast<const int32_t *>(dlsym(h, "__lgc_gen_shape"));
     ASSERT_TRUE(thread && pack && packBits && shape);
+    // lgc_pack_u8_tiled's phases: made for thermometer encodings only.
+    auto tiled = reinterpret_cast<PackTiledFn>(
+        dlsym(h, lgc::abi::kGpuPackTiledFunction));
+    EXPECT_EQ(tiled != nullptr, !net.thermometerLevels().empty());
     EXPECT_EQ(uint32_t(shape[lgc::abi::kABIVersion]),
               lgc::abi::kGeneratedABIVersion);
     EXPECT_EQ(uint32_t(shape[lgc::abi::kInputs]), net.numInputs);
@@ -363,6 +372,33 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
           pack(shifted.data() + 1, int64_t(n), other.data(), words, gid);
         ASSERT_EQ(other, in);
       }
+      // lgc_pack_u8_tiled: a block per word, every thread's copy before
+      // any thread's words (the barrier), the threads in reverse order,
+      // shared memory starting as garbage; from pixels 16-byte aligned (the
+      // 16-byte copies) and 1, 4 and 8 bytes off (the checked copy), the
+      // same array.
+      if (tiled)
+        for (size_t offset : {0, 1, 4, 8}) {
+          SCOPED_TRACE("tiled packing, pixels 16 k + " +
+                       std::to_string(offset));
+          std::vector<uint64_t> storage((x.size() + 40) / 8);
+          auto *base = reinterpret_cast<uint8_t *>(
+              (reinterpret_cast<uintptr_t>(storage.data()) + 15) &
+              ~uintptr_t(15));
+          std::copy(x.begin(), x.end(), base + offset);
+          std::vector<uint64_t> other(in.size(), 0x99);
+          std::vector<uint64_t> sharedMem(
+              (lgc::abi::gpuPackTiledSharedBytes(net.numFeatures) + 7) / 8);
+          for (int64_t block = 0; block < words; ++block) {
+            std::fill(sharedMem.begin(), sharedMem.end(),
+                      0xa5a5a5a5a5a5a5a5ull);
+            for (int64_t phase = 0; phase < 2; ++phase)
+              for (int64_t tid = lgc::abi::kGpuPackTiledThreads; tid-- > 0;)
+                tiled(base + offset, int64_t(n), other.data(), sharedMem.data(),
+                      block, tid, phase);
+          }
+          ASSERT_EQ(other, in);
+        }
       size_t blocks = want.size() / std::max<uint32_t>(1, net.numInputs);
       // The device packing equals the interpreter's, in the tile layout;
       // words past the data are zero.
@@ -892,6 +928,92 @@ TEST(GPUKernel, HalfWordThreadKernelOverEmulatedDriver) {
 /// 32-bit words, counting in its gate functions or in count functions after
 /// them: bit for bit with the interpreter, in no more scratch slots than
 /// without (fewer, counting in the gate functions).
+/// lgc_pack_u8_tiled through CudaNet over the emulated driver: launched
+/// for 8-bit features from the runtime's buffers and from 16-byte aligned
+/// device pointers (with its shared memory granted past 48 KB), lgc_pack_u8
+/// for other pointers and where the device lacks the shared memory; every
+/// run bit-exact with the interpreter.
+TEST(GPUKernel, TiledPackingOverEmulatedDriver) {
+  test::TempDir dir;
+  void *driver = dlopen(LGC_EMULATED_CUDA_DRIVER, RTLD_NOW | RTLD_GLOBAL);
+  ASSERT_NE(driver, nullptr) << dlerror();
+  auto packLaunches = reinterpret_cast<void (*)(long *, long *)>(
+      dlsym(driver, "lgc_emulated_pack_launches"));
+  ASSERT_NE(packLaunches, nullptr);
+  // Launches of (lgc_pack_u8, lgc_pack_u8_tiled) that `run` makes.
+  auto count = [&](auto run) {
+    long thread0, tiled0, thread1, tiled1;
+    packLaunches(&thread0, &tiled0);
+    run();
+    packLaunches(&thread1, &tiled1);
+    return std::pair{thread1 - thread0, tiled1 - tiled0};
+  };
+  // 40 features at three levels (2,560 bytes of shared memory a block);
+  // 784 at one (50,176: past the 48 KB a launch has without asking).
+  Net small = runtimeTestNet(13);
+  Net wide = test::randomNet(784, {300, 200}, 10, 0.3, 14);
+  wide.numFeatures = 784;
+  wide.levels = {0.5f};
+  int index = 0;
+  for (const Net *net : {&small, &wide}) {
+    SCOPED_TRACE(net->numFeatures);
+    std::string name = "n" + std::to_string(index++);
+    std::string module = dir.file(name + ".cubin");
+    ASSERT_TRUE(buildHostModule(*net, 100, kDefaultGpuRegisterWindow,
+                                dir.file(name + ".so"), module, nullptr, 64,
+                                kDefaultGpuCountRegisterColumns,
+                                kDefaultGpuRematDepth, /*packTiled=*/true));
+    ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+    std::unique_ptr<CudaNet> gpu;
+    Status s = CudaNet::open(module, gpu);
+    ASSERT_TRUE(s.ok()) << s.message();
+    // Three tiles, the last partly used; and one sample.
+    for (size_t n : {size_t(1), size_t(4100)}) {
+      SCOPED_TRACE(n);
+      Samples samples(*net, n, 19 + n);
+      // From the host: the runtime's buffer, one tiled launch.
+      auto [thread, tiled] =
+          count([&] { expectRunsMatch(*gpu, *net, samples); });
+      EXPECT_EQ(thread, 0);
+      EXPECT_EQ(tiled, 1);
+      // From the device, 16 bytes and 1 byte past an allocation's start.
+      std::vector<uint8_t> shifted(samples.x.size() + 16);
+      uint64_t device = 0;
+      for (size_t offset : {16, 1}) {
+        SCOPED_TRACE(offset);
+        std::fill(shifted.begin(), shifted.end(), 0xee);
+        std::copy(samples.x.begin(), samples.x.end(), shifted.begin() + offset);
+        ASSERT_TRUE(gpu->upload(shifted.data(), shifted.size(), &device).ok());
+        ASSERT_EQ(device % 16, 0u);
+        std::vector<uint32_t> got(n, 999), counts(n * net->numClasses, 999);
+        auto [thread, tiled] = count([&] {
+          ASSERT_TRUE(gpu->runOnDevice(CudaNet::Input::U8, device + offset, n,
+                                       counts.data(), got.data())
+                          .ok());
+        });
+        gpu->freeDevice(device);
+        EXPECT_EQ(got, samples.want);
+        EXPECT_EQ(counts, samples.wantCounts);
+        EXPECT_EQ(thread, offset == 16 ? 0 : 1);
+        EXPECT_EQ(tiled, offset == 16 ? 1 : 0);
+      }
+    }
+    gpu.reset();
+    // A device whose blocks have less shared memory than the kernel's:
+    // lgc_pack_u8 for every launch, the same results.
+    ASSERT_EQ(setenv("LGC_EMULATED_SHARED_OPTIN", "2048", 1), 0);
+    s = CudaNet::open(module, gpu);
+    unsetenv("LGC_EMULATED_SHARED_OPTIN");
+    unsetenv("LGC_CUDA_DRIVER");
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_FALSE(gpu->packsTiled(0));
+    Samples samples(*net, 300, 23);
+    auto [thread, tiled] = count([&] { expectRunsMatch(*gpu, *net, samples); });
+    EXPECT_EQ(thread, 1);
+    EXPECT_EQ(tiled, 0);
+  }
+}
+
 TEST(GPUKernel, RecomputedGatesOverEmulatedDriver) {
   Net net = runtimeTestNet(9);
   test::TempDir dir;

@@ -27,7 +27,7 @@ bool buildHostModeLibrary(
     const Net &net, unsigned gatesPerFunction, unsigned window,
     const std::string &so, const BlockOptions *block, unsigned threadBits,
     llvm::function_ref<void(std::vector<int32_t> &)> editShape,
-    unsigned countColumns, unsigned rematDepth) {
+    unsigned countColumns, unsigned rematDepth, bool packTiled) {
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
@@ -43,6 +43,7 @@ bool buildHostModeLibrary(
   lowering.threadWordBits = threadBits;
   lowering.countInCode = countColumns > 0;
   lowering.rematDepth = rematDepth;
+  lowering.packTiled = packTiled;
   if (countColumns)
     lowering.countRegisterColumns = countColumns;
   if (block) {
@@ -96,9 +97,11 @@ bool buildHostModeLibrary(
 bool buildHostModule(const Net &net, unsigned gatesPerFunction, unsigned window,
                      const std::string &so, const std::string &module,
                      const BlockOptions *block, unsigned threadBits,
-                     unsigned countColumns, unsigned rematDepth) {
+                     unsigned countColumns, unsigned rematDepth,
+                     bool packTiled) {
   if (!buildHostModeLibrary(net, gatesPerFunction, window, so, block,
-                            threadBits, nullptr, countColumns, rematDepth))
+                            threadBits, nullptr, countColumns, rematDepth,
+                            packTiled))
     return false;
   std::ofstream os(module);
   os << "lgc-host-module:" << so;

@@ -48,14 +48,15 @@ struct BlockOptions {
 /// `countColumns` > 0: the thread kernel counts in its gate functions with
 /// so many counter columns in registers (lgc's default); 0: count functions
 /// after the gates. `rematDepth`: how deep the thread kernel recomputes
-/// gates of earlier functions.
+/// gates of earlier functions. `packTiled`: also lgc_pack_u8_tiled's
+/// function (thermometer encodings).
 bool buildHostModeLibrary(
     const Net &net, unsigned gatesPerFunction, unsigned window,
     const std::string &so, const BlockOptions *block = nullptr,
     unsigned threadBits = 64,
     llvm::function_ref<void(std::vector<int32_t> &)> editShape = nullptr,
     unsigned countColumns = kDefaultGpuCountRegisterColumns,
-    unsigned rematDepth = kDefaultGpuRematDepth);
+    unsigned rematDepth = kDefaultGpuRematDepth, bool packTiled = false);
 
 /// buildHostModeLibrary, then the module file the emulated CUDA driver
 /// loads in its place ("lgc-host-module:" and the library's path).
@@ -64,7 +65,8 @@ bool buildHostModule(const Net &net, unsigned gatesPerFunction, unsigned window,
                      const BlockOptions *block = nullptr,
                      unsigned threadBits = 64,
                      unsigned countColumns = kDefaultGpuCountRegisterColumns,
-                     unsigned rematDepth = kDefaultGpuRematDepth);
+                     unsigned rematDepth = kDefaultGpuRematDepth,
+                     bool packTiled = false);
 
 } // namespace lgc::test
 

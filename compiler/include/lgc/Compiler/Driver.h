@@ -151,6 +151,9 @@ struct DriverOptions {
   /// The block kernel's form that reads 8-bit features itself
   /// (lgc_net_u8), where the encoding is a thermometer.
   bool gpuBlockU8 = true;
+  /// Also lgc_pack_u8_tiled, the u8 packing kernel staged through shared
+  /// memory (lgc --gpu-pack=tiled).
+  bool gpuPackTiled = false;
   /// The block kernel's table entries loaded a round ahead.
   bool gpuBlockPrefetch = true;
   /// Bits of the block kernel's words, 64 or 32 (0: 32 where only those

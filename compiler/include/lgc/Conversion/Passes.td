@@ -181,6 +181,11 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "Block kernel: each thread loads its next round's table entries "
            "while it evaluates the current round (false: each round loads "
            "its entries first, the earlier form)">,
+    Option<"packTiled", "pack-tiled", "bool", "false",
+           "Also lgc_pack_u8_tiled: the u8 packing kernel with a block per "
+           "64-sample word, whose contiguous pixels it copies into shared "
+           "memory 16 bytes a load before thresholding them (a thermometer "
+           "encoding; the runtime launches it in place of lgc_pack_u8)">,
     Option<"blockU8", "block-u8", "bool", "true",
            "Block kernel: also its form that reads 8-bit features itself "
            "(lgc_net_u8, or lgc_net_block_u8 beside the thread kernel) in "

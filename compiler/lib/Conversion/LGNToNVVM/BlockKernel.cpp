@@ -848,11 +848,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     std::tie(packU8, packBits) = packFunctions(encoding);
   if (hostMode)
     return success();
-  // Dynamic shared memory: the launch gives its size.
-  b.create<LLVM::GlobalOp>(loc, LLVM::LLVMArrayType::get(i64, 0),
-                           /*isConstant=*/false, LLVM::Linkage::External,
-                           "__lgc_block_shared", Attribute(),
-                           /*alignment=*/16, sharedSpace);
+  declareDynamicShared();
   // A block's phases in order, a barrier after each: phase 0 by
   // inputsU8Fn from (x, n) where `u8` (args x, n, scratch, planes,
   // classes, words), else by the phase function from the packed input
@@ -866,8 +862,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::ThreadIdXOp>(loc, i32));
     Value bid =
         b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
-    Value shared =
-        b.create<LLVM::AddressOfOp>(loc, sharedPtr, "__lgc_block_shared");
+    Value shared = dynamicShared();
     // The grid is exact (gpuBlockGrid); a block past it leaves before
     // any barrier, as a whole.
     Value first = b.create<LLVM::MulOp>(loc, bid, constI64(S));

@@ -211,6 +211,34 @@ void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8,
             b.create<LLVM::CallOp>(
                 loc, fn, ValueRange{args[0], args[1], args[2], args[3], gid});
           });
+  // lgc_pack_u8_tiled: a block per word, its two phases a barrier apart
+  // (the grid is exact; a block past the words leaves as a whole).
+  if (packU8 && packTiledFn) {
+    declareDynamicShared();
+    OpBuilder::InsertionGuard guard(b);
+    LLVM::LLVMFuncOp fn = function(
+        abi::kPackU8TiledKernel, {ptr, i64, ptr, i64}, LLVM::Linkage::External);
+    fn->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(), b.getUnitAttr());
+    fn->setAttr(
+        NVVM::NVVMDialect::getMaxntidAttrName(),
+        b.getDenseI32ArrayAttr({int32_t(abi::kGpuPackTiledThreads), 1, 1}));
+    auto args = fn.getBody().front().getArguments();
+    Value tid =
+        b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::ThreadIdXOp>(loc, i32));
+    Value bid =
+        b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
+    Value shared = dynamicShared();
+    ifThen(cmp(LLVM::ICmpPredicate::ult, bid, args[3]), [&] {
+      for (int64_t phase : {0, 1}) {
+        b.create<LLVM::CallOp>(loc, packTiledFn,
+                               ValueRange{args[0], args[1], args[2], shared,
+                                          bid, tid, constI64(phase)});
+        if (phase == 0)
+          b.create<NVVM::Barrier0Op>(loc);
+      }
+    });
+    b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  }
   if (netBody) {
     OpBuilder::InsertionGuard guard(b);
     LLVM::LLVMFuncOp fn =
@@ -490,6 +518,7 @@ struct ConvertLGNToNVVMPass
         return net.emitError("prefetch-level must be 1 (L1) or 2 (L2), not ")
                << unsigned(prefetchLevel);
       lowering.setPrefetch(prefetchDistance, prefetchLevel);
+      lowering.setPackTiled(packTiled);
       if (threadWordBits != 32 && threadWordBits != 64)
         return net.emitError("thread-word-bits must be 32 or 64, not ")
                << unsigned(threadWordBits);

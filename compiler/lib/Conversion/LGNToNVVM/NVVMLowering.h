@@ -39,6 +39,9 @@ public:
   /// The thread kernel, a thread per `threadBits` (64 or 32) samples;
   /// `readOnly`: its inputs by ld.global.nc (loadInput).
   void run(unsigned threadBits = 64, bool readOnly = true);
+  /// Also lgc_pack_u8_tiled, the packing kernel staged through shared
+  /// memory (GeneratedABI.h), where the encoding is a thermometer.
+  void setPackTiled(bool tiled) { packTiled = tiled; }
   /// Thread kernel: in each gate and count function, a prefetch of the
   /// input or scratch row that the load `distance` loads later reads, into
   /// the L2 (`level` 2) or the L1 (1); 0: none. Device code only (host
@@ -258,9 +261,20 @@ private:
   /// or 32) of x (n x features), none checked against n (wholeWord): word
   /// k L + j (`bits` wide) is level j of feature f + k, bit s sample first
   /// + s. The pixels are read through the global address space as
-  /// invariant loads (ld.global.nc: no kernel writes x while it runs).
+  /// invariant loads (ld.global.nc: no kernel writes x while it runs), or,
+  /// `fromShared`, from x in shared memory (lgc_pack_u8_tiled's copy).
   SmallVector<Value> thermometerWords(const EncodingTables &encoding, Value x,
-                                      Value first, Value f, unsigned bits);
+                                      Value first, Value f, unsigned bits,
+                                      bool fromShared = false);
+  /// __lgc_gpu_pack_u8_tiled (GeneratedABI.h), or null where the encoding
+  /// is not a thermometer or a word's samples do not fit shared memory
+  /// (with a remark).
+  LLVM::LLVMFuncOp packU8TiledFunction(const EncodingTables &encoding);
+  /// Declares the module's dynamic shared memory (__lgc_block_shared, one
+  /// for the block kernel and lgc_pack_u8_tiled alike) at the insertion
+  /// point, unless the module has it; dynamicShared() is its address.
+  void declareDynamicShared();
+  Value dynamicShared();
   LLVM::LLVMFuncOp packBitsFunction();
   /// The block kernel's phase 0 from 8-bit features x (n x features) with
   /// a thermometer encoding: the block's `S` words of `bits` bits, from word
@@ -269,13 +283,19 @@ private:
   void inputsFromU8(const EncodingTables &encoding, Value x, Value n, Value w0,
                     Value tid, unsigned S, unsigned B, unsigned bits,
                     function_ref<Value(Value, Value)> at);
-  /// Both packing functions (the same for either lgc_net).
+  /// Both packing functions (the same for either lgc_net), and
+  /// lgc_pack_u8_tiled's where asked for (packTiledFn).
   std::pair<LLVM::LLVMFuncOp, LLVM::LLVMFuncOp>
   packFunctions(const EncodingTables &encoding) {
     OpBuilder::InsertionGuard guard(b);
     LLVM::LLVMFuncOp u8 = packU8Function(encoding);
     b.setInsertionPointToEnd(u8->getBlock());
-    return {u8, packBitsFunction()};
+    LLVM::LLVMFuncOp bits = packBitsFunction();
+    if (packTiled && !packTiledFn) {
+      b.setInsertionPointToEnd(bits->getBlock());
+      packTiledFn = packU8TiledFunction(encoding);
+    }
+    return {u8, bits};
   }
   /// packU8Rows: threads per word of the u8 packing kernel.
   /// `netBody`, where given, is lgc_net's body instead of a thread per
@@ -324,6 +344,10 @@ private:
   void insertPrefetches();
   unsigned prefetchDistance = 0, prefetchLevel = 2;
   bool recordingLoads = false;
+  /// setPackTiled, and the function made for it (packFunctions): made once
+  /// per module, its kernel by kernels().
+  bool packTiled = false;
+  LLVM::LLVMFuncOp packTiledFn;
   SmallVector<RowLoad> rowLoads;
 };
 

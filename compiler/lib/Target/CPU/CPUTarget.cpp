@@ -205,7 +205,8 @@ static bool isGateFunction(const llvm::Function &f) {
          name != lgc::abi::kGpuBlockInputsU8Function &&
          name != lgc::abi::kGpuThreadFunction &&
          name != lgc::abi::kGpuPackFunction &&
-         name != lgc::abi::kGpuPackBitsFunction;
+         name != lgc::abi::kGpuPackBitsFunction &&
+         name != lgc::abi::kGpuPackTiledFunction;
 }
 
 unsigned lgc::partCount(unsigned jobs, size_t units) {

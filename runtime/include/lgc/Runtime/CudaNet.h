@@ -158,6 +158,13 @@ public:
   bool launchesU8Kernel(size_t n) const {
     return u8KernelFor(Input::U8, n) != nullptr;
   }
+  /// Whether packing 8-bit features from `input` (a device address) takes
+  /// lgc_pack_u8_tiled (GeneratedABI.h: lgc --gpu-pack=tiled, a device
+  /// that gives its shared memory, input 16-byte aligned) instead of
+  /// lgc_pack_u8.
+  bool packsTiled(uint64_t input) const {
+    return packTiledKernel && input % 16 == 0;
+  }
   /// Whether a launch of n samples takes lgc_net_block.
   bool launchesBlockKernel(size_t n) const {
     return netBlockKernel && n < waveSamples;
@@ -226,7 +233,7 @@ private:
   void *context = nullptr, *module = nullptr, *packKernel = nullptr,
        *packBitsKernel = nullptr, *netKernel = nullptr,
        *netBlockKernel = nullptr, *netU8Kernel = nullptr,
-       *netBlockU8Kernel = nullptr;
+       *netBlockU8Kernel = nullptr, *packTiledKernel = nullptr;
   int deviceId = 0;
   int32_t shape[abi::kNumShapeSlots] = {};
   /// lgc_net_block's shape table, where the module has it.

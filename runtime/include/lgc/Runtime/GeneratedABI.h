@@ -91,6 +91,17 @@
 //     thresholds it itself, instead of lgc_pack_u8 and then lgc_net;
 //     lgc_net_block_u8 the same beside lgc_net_block. Optional: a runtime
 //     that does not look for them launches the packing kernel.
+//   With a thermometer encoding a module may also carry (lgc
+//   --gpu-pack=tiled)
+//   kernel lgc_pack_u8_tiled(ptr x, i64 n, ptr in, i64 words)
+//     lgc_pack_u8's result from a grid of `words` blocks of
+//     kGpuPackTiledThreads threads with gpuPackTiledSharedBytes(features)
+//     bytes of dynamic shared memory: block t copies the 64 samples of word
+//     t (64 x features contiguous bytes of x, 16 bytes a load where x is
+//     16-byte aligned) into shared memory, then thresholds them there.
+//     Correct for any x; a runtime may launch lgc_pack_u8 instead (for a
+//     pointer that is not 16-byte aligned, or where the device cannot give
+//     the shared memory). Optional, as the u8 kernels above.
 //   In host mode (the same code run on the CPU by tests) the kernels are
 //   left out and the per-thread functions are exported instead:
 //   __lgc_gpu_thread(in, scratch, planes, classes, t), or for the block
@@ -99,8 +110,11 @@
 //   in order, each for every thread of the block (the barrier), phase 0
 //   of the u8 form being __lgc_gpu_block_inputs_u8(x, n, scratch, shared,
 //   block, tid) instead,
-//   __lgc_gpu_pack_u8(x, n, in, words, gid) and
-//   __lgc_gpu_pack_bits(bits, n, in, words, gid).
+//   __lgc_gpu_pack_u8(x, n, in, words, gid),
+//   __lgc_gpu_pack_bits(bits, n, in, words, gid) and, with
+//   lgc_pack_u8_tiled, __lgc_gpu_pack_u8_tiled(x, n, in, shared, block,
+//   tid, phase), phases 0 (the copy) and 1 (the words), each for every
+//   thread of the block.
 //
 //===----------------------------------------------------------------------===//
 
@@ -148,6 +162,8 @@ constexpr const char *kCpuCodeSectionPrefix = "lgc_gen_";
 /// GPU kernels and their host-mode per-thread equivalents.
 constexpr const char *kPackKernel = "lgc_pack_u8";
 constexpr const char *kPackBitsKernel = "lgc_pack_bits";
+/// The u8 packing kernel staged through shared memory (optional).
+constexpr const char *kPackU8TiledKernel = "lgc_pack_u8_tiled";
 constexpr const char *kNetKernel = "lgc_net";
 /// The block kernel of a module that carries both designs, and its shape.
 constexpr const char *kNetBlockKernel = "lgc_net_block";
@@ -164,6 +180,7 @@ constexpr const char *kGpuThreadFunction = "__lgc_gpu_thread";
 constexpr const char *kGpuBlockPhaseFunction = "__lgc_gpu_block_phase";
 constexpr const char *kGpuPackFunction = "__lgc_gpu_pack_u8";
 constexpr const char *kGpuPackBitsFunction = "__lgc_gpu_pack_bits";
+constexpr const char *kGpuPackTiledFunction = "__lgc_gpu_pack_u8_tiled";
 
 //===----------------------------------------------------------------------===//
 // GPU array layout
@@ -312,6 +329,15 @@ constexpr uint64_t gpuPackU8FeaturesPerThread(uint32_t levels,
 }
 constexpr uint64_t gpuPackU8FeaturesPerThread(const uint32_t *shape) {
   return gpuPackU8FeaturesPerThread(shape[kLevels], shape[kFeatures]);
+}
+
+/// Threads per block of lgc_pack_u8_tiled (a block per word).
+constexpr uint64_t kGpuPackTiledThreads = 256;
+
+/// Dynamic shared memory of lgc_pack_u8_tiled: a word's 64 samples of
+/// `features` bytes, in whole 16-byte pieces.
+constexpr uint64_t gpuPackTiledSharedBytes(uint32_t features) {
+  return (64 * uint64_t(features) + 15) / 16 * 16;
 }
 
 /// Threads per word of lgc_pack_u8: one per gpuPackU8FeaturesPerThread
