@@ -104,13 +104,16 @@ for spec in "2x1000 10 0.45" "4x2000 10 -1" "3x600 25 0.2" "2x500 1 0.6"; do
   # threads (313 blocks). both: both designs in one module
   # (--gpu-kernel=both): 10,000 images are under a wave of the thread
   # kernel, so the block kernel runs them. pf: the thread kernel with
-  # prefetches 16 loads ahead (--gpu-prefetch-distance=16).
-  for variant in t32 pf block blocki blockt blockh both; do
+  # prefetches 16 loads ahead (--gpu-prefetch-distance=16). pt: the pixels
+  # packed by lgc_pack_u8_tiled (--gpu-pack=tiled: a block a word, its
+  # bytes copied into shared memory by cp.async).
+  for variant in t32 pf pt block blocki blockt blockh both; do
     name="check${i}_$variant"
     extra=()
     case $variant in
       t32) extra=(--gpu-thread-word-bits=32) ;;
       pf) extra=(--gpu-prefetch-distance=16) ;;
+      pt) extra=(--gpu-pack=tiled) ;;
       block) extra=(--gpu-kernel=block) ;;
       blocki) extra=(--gpu-kernel=block --gpu-block-interleave) ;;
       blockt) extra=(--gpu-kernel=block --gpu-block-words=1 --gpu-block-threads=1024) ;;
@@ -200,6 +203,20 @@ choice bench_6x8000_g1500 bench_6x8000 4000000 --gates-per-function=1500
 choice bench_6x8000_g2000 bench_6x8000 4000000 --gates-per-function=2000
 choice bench_6x8000_g3000 bench_6x8000 4000000 --gates-per-function=3000
 choice bench_6x64000_g2000 bench_6x64000 4000000 --gates-per-function=2000
+# The pixels packed by lgc_pack_u8_tiled (--gpu-pack=tiled, _packtiled):
+# lgc_pack_u8 read 3.1 TB/s on an H200 (65 % of the DRAM's bandwidth;
+# 1.13 of the 4.36 ms that 4M images of 6x8000 took from u8), a warp's
+# 128 bytes from each of 64 rows 784 bytes apart; the tiled kernel reads a
+# word's 64 samples as one contiguous 50 KB run, 16 bytes a cp.async. At
+# 85 % of the bandwidth the packing would take about 0.85 ms.
+choice bench_6x8000_packtiled bench_6x8000 4000000 --gpu-pack=tiled
+# With 1,500 gates a function (above: about 4 % faster by the spills'
+# rate), the pair that 1e9 images/s from u8 would need if both hold; and
+# 6x64000 from u8 (149.3 M images/s on 4M, against 1.5e8), a quarter of a
+# millisecond less packing in 26.8.
+choice bench_6x8000_packtiled_g1500 bench_6x8000 4000000 --gpu-pack=tiled \
+  --gates-per-function=1500
+choice bench_6x64000_packtiled bench_6x64000 4000000 --gpu-pack=tiled
 # The block kernel on 6x8000 (bench_6x8000_blockS_uU_{rR|tT}[SUFFIX]: S
 # words per block, U gates per thread and round, blocks of 256 threads at
 # R registers or of T threads): four words and four gates a round, the
