@@ -261,8 +261,9 @@ def cascade(nets, margins, threads=0):
 def load(path, threads=0, device=None):
     """Opens a net.so (from lgc), a .lgn (the reference interpreter) or a
     .ptx, .cubin or .fatbin (the GPU). `threads`: host threads per batch of
-    a net.so, 0 for all cores. `device`: for a GPU module, the CUDA device
-    it runs on (default 0), where CUDA arrays passed to it must live."""
+    a net.so, 0 for all cores. `device`: for a GPU module (or a .cascade
+    file's GPU modules), the CUDA device it runs on (default 0), where CUDA
+    arrays passed to it must live."""
     return Net(path, threads, device=device)
 
 

@@ -119,7 +119,7 @@ def test_device_layouts(nets, driver):
             d.free()
 
 
-def test_device_errors(nets, driver):
+def test_device_errors(nets, driver, tmp_path):
     ref, gpu, cpu = nets
     x = np.random.default_rng(2).integers(0, 256, size=(100, 40), dtype=np.uint8)
     d = DeviceArray(driver, x)
@@ -159,6 +159,17 @@ def test_device_errors(nets, driver):
         for bad in (-1, "cuda:1", True, 1.0):
             with pytest.raises(ValueError, match="CUDA device ordinal"):
                 lgc.load(gpu.info.path, device=bad)
+        # A cascade file opens its GPU modules on the device asked for.
+        mixed = tmp_path / "mixed.cascade"
+        mixed.write_text(f"lgc-cascade 1\nnet {gpu.info.path}\nmargin 2\nnet {ref.info.path}\n")
+        host_only = tmp_path / "host.cascade"
+        host_only.write_text(f"lgc-cascade 1\nnet {ref.info.path}\nmargin 2\nnet {ref.info.path}\n")
+        with lgc.load(mixed, device=0) as cascade, lgc.load(host_only) as reference:
+            np.testing.assert_array_equal(cascade.predict(x), reference.predict(x))
+        with pytest.raises(lgc.LgcError, match=r"no CUDA device 1 \(this machine has 1\)"):
+            lgc.load(mixed, device=1)
+        with pytest.raises(lgc.LgcError, match="has none"):
+            lgc.load(host_only, device=1)
         # The net still runs after every refusal.
         np.testing.assert_array_equal(gpu.predict(d), ref.predict(x))
     finally:

@@ -76,9 +76,10 @@ lgc_rt_open_cuda(const char *path, int device, char *error, size_t size) {
     copyError(Status::error("no path"), error, size);
     return nullptr;
   }
-  if (!isGpuModulePath(path)) {
+  if (!isGpuModulePath(path) && !isCascadePath(path)) {
     copyError(Status::errorAt(path, "lgc_rt_open_cuda opens GPU modules "
-                                    "(.ptx, .cubin, .fatbin) only"),
+                                    "(.ptx, .cubin, .fatbin) and cascade "
+                                    "files only"),
               error, size);
     return nullptr;
   }

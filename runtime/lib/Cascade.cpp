@@ -257,18 +257,24 @@ Status lgc::openCascade(const std::vector<std::string> &paths,
                         std::vector<double> margins,
                         std::unique_ptr<Cascade> &out,
                         const std::vector<std::string> &where,
-                        const std::string &context) {
+                        const std::string &context, int cudaDevice) {
   // Checked before any net is opened: a count out of range would otherwise
   // open hundreds of nets only to refuse them.
   if (Status s = checkCascadeSize(paths.size()); !s)
     return s;
+  if (cudaDevice != 0 &&
+      std::none_of(paths.begin(), paths.end(), isGpuModulePath))
+    return Status::error(context + "a CUDA device is chosen for a cascade "
+                                   "with GPU modules (.ptx, .cubin, .fatbin) "
+                                   "among its nets; this one has none");
   std::vector<std::unique_ptr<Runner>> nets(paths.size());
   for (size_t i = 0; i < paths.size(); ++i) {
     // A nested cascade's early exits would mix sums of different taus.
     Status s = isCascadePath(paths[i])
                    ? Status::error("a cascade's nets cannot be cascades (" +
                                    paths[i] + ")")
-                   : Runner::open(paths[i], nets[i]);
+                   : Runner::open(paths[i], nets[i],
+                                  isGpuModulePath(paths[i]) ? cudaDevice : 0);
     if (!s)
       return s.withContext(
           (i < where.size() ? where[i] : "net " + std::to_string(i + 1)) +
@@ -280,7 +286,7 @@ Status lgc::openCascade(const std::vector<std::string> &paths,
 }
 
 Status lgc::readCascadeFile(const std::string &path,
-                            std::unique_ptr<Cascade> &out) {
+                            std::unique_ptr<Cascade> &out, int cudaDevice) {
   std::string text;
   if (Status s = readFile(path, text); !s)
     return s;
@@ -294,5 +300,5 @@ Status lgc::readCascadeFile(const std::string &path,
     if (net[0] != '/')
       net = dir + net;
   return openCascade(spec.nets, std::move(spec.margins), out, spec.netLocations,
-                     path + ": ");
+                     path + ": ", cudaDevice);
 }

@@ -141,12 +141,13 @@ bool lgc::isNetLibraryPath(const std::string &path) {
 
 Status Runner::open(const std::string &path, std::unique_ptr<Runner> &out,
                     int cudaDevice) {
-  if (cudaDevice != 0 && !isGpuModulePath(path))
+  if (cudaDevice != 0 && !isGpuModulePath(path) && !isCascadePath(path))
     return Status::errorAt(path, "a CUDA device is chosen for GPU modules "
-                                 "(.ptx, .cubin, .fatbin) only");
+                                 "(.ptx, .cubin, .fatbin) and cascades of "
+                                 "them only");
   if (isCascadePath(path)) {
     std::unique_ptr<Cascade> cascade;
-    if (Status s = readCascadeFile(path, cascade); !s)
+    if (Status s = readCascadeFile(path, cascade, cudaDevice); !s)
       return s;
     out = std::move(cascade);
     return Status::success();

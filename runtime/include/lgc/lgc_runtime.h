@@ -25,7 +25,8 @@ typedef struct lgc_rt_net lgc_rt_net;
 lgc_rt_net *lgc_rt_open(const char *path, char *error, size_t error_size);
 /* lgc_rt_open for a GPU module (.ptx, .cubin, .fatbin) on CUDA device
  * `device` (an ordinal; lgc_rt_open takes device 0), in that device's
- * primary context: where lgc_rt_run_device's input must live. */
+ * primary context: where lgc_rt_run_device's input must live. A cascade
+ * file opens its GPU modules there (and needs one among its nets). */
 lgc_rt_net *lgc_rt_open_cuda(const char *path, int device, char *error,
                              size_t error_size);
 void lgc_rt_close(lgc_rt_net *net);

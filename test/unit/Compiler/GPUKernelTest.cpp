@@ -869,6 +869,43 @@ TEST(GPUKernel, CascadeOfModulesOverEmulatedDriver) {
   EXPECT_LT(gpu->stageSamples()[1], n);
   EXPECT_GE(gpu->deviceSeconds(), 0);
   EXPECT_LT(host->deviceSeconds(), 0);
+  // A cascade file opens its GPU modules on the device asked for (the
+  // emulated driver has one: device 1 is refused, at the net's line), and
+  // a device for a cascade without GPU modules is an error.
+  auto write = [&](const std::string &name, const std::string &text) {
+    std::string path = dir.file(name);
+    std::ofstream(path) << text;
+    return path;
+  };
+  std::string lgn = dir.file("net1.lgn");
+  ASSERT_TRUE(writeNetFile(lgn, nets[1]).ok());
+  std::string mixed = write("mixed.cascade", "lgc-cascade 1\nnet net0.cubin\n"
+                                             "margin 4\nnet net1.lgn\n");
+  std::string hostOnly = write("host.cascade", "lgc-cascade 1\nnet net1.lgn\n"
+                                               "margin 4\nnet net1.lgn\n");
+  ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+  std::unique_ptr<Runner> onDevice, refused, noGpu;
+  Status s0 = Runner::open(mixed, onDevice, 0);
+  Status s1 = Runner::open(mixed, refused, 1);
+  Status s2 = Runner::open(hostOnly, noGpu, 1);
+  unsetenv("LGC_CUDA_DRIVER");
+  ASSERT_TRUE(s0.ok()) << s0.message();
+  std::vector<uint32_t> mixedClasses(n);
+  ASSERT_TRUE(
+      onDevice->runU8(samples.x.data(), n, nullptr, mixedClasses.data()).ok());
+  EXPECT_EQ(mixedClasses, hostClasses);
+  EXPECT_FALSE(s1.ok());
+  EXPECT_NE(s1.message().find("mixed.cascade:2:5: "), std::string::npos)
+      << s1.message();
+  EXPECT_NE(s1.message().find("net0.cubin: error: no CUDA device 1 (this "
+                              "machine has 1)"),
+            std::string::npos)
+      << s1.message();
+  EXPECT_FALSE(s2.ok());
+  EXPECT_NE(s2.message().find("host.cascade: a CUDA device is chosen for a "
+                              "cascade with GPU modules"),
+            std::string::npos)
+      << s2.message();
 }
 
 /// CudaNet with the thread kernel in 32-bit words over the emulated driver:
@@ -1109,7 +1146,7 @@ TEST(GPUKernel, DeviceInputThroughCApi) {
   }
   EXPECT_EQ(openCuda(lgn.c_str(), 0, error, sizeof(error)), nullptr);
   EXPECT_NE(std::string(error).find("opens GPU modules (.ptx, .cubin, .fatbin) "
-                                    "only"),
+                                    "and cascade files only"),
             std::string::npos)
       << error;
   unsetenv("LGC_CUDA_DRIVER");

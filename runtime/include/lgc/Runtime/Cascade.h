@@ -131,15 +131,18 @@ Status checkCascadeSize(size_t nets);
 /// anything Runner::open takes but a cascade) and joins them
 /// with `margins` (Cascade::create). An error opening net i names it by
 /// `where[i]` when given, else as "net i + 1"; an error joining them is
-/// prefixed with `context`.
+/// prefixed with `context`. `cudaDevice`: the CUDA device of the nets that
+/// are GPU modules; another than 0 where none is, an error.
 Status openCascade(const std::vector<std::string> &paths,
                    std::vector<double> margins, std::unique_ptr<Cascade> &out,
                    const std::vector<std::string> &where = {},
-                   const std::string &context = "");
+                   const std::string &context = "", int cudaDevice = 0);
 
-/// Reads and parses a cascade file and opens its nets (openCascade): a
-/// relative PATH is read from the file's directory.
-Status readCascadeFile(const std::string &path, std::unique_ptr<Cascade> &out);
+/// Reads and parses a cascade file and opens its nets (openCascade, its GPU
+/// modules on `cudaDevice`): a relative PATH is read from the file's
+/// directory.
+Status readCascadeFile(const std::string &path, std::unique_ptr<Cascade> &out,
+                       int cudaDevice = 0);
 
 /// Whether `path` names a cascade file (.cascade).
 bool isCascadePath(const std::string &path);

@@ -39,8 +39,9 @@ public:
   /// Opens a net by its extension: .so (compiled library), .ptx, .cubin or
   /// .fatbin (GPU module through the CUDA driver), .cascade (nets run as a
   /// cascade, lgc/Runtime/Cascade.h), anything else as .lgn (interpreter).
-  /// `cudaDevice`: the CUDA device a GPU module runs on; another device
-  /// than 0 for any other kind of net is an error.
+  /// `cudaDevice`: the CUDA device a GPU module runs on, or a cascade's GPU
+  /// modules; another device than 0 for any other kind of net (or a
+  /// cascade without GPU modules) is an error.
   static Status open(const std::string &path, std::unique_ptr<Runner> &out,
                      int cudaDevice = 0);
   /// The reference interpreter on a net already in memory.
