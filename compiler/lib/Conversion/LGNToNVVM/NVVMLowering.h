@@ -266,6 +266,11 @@ private:
   SmallVector<Value> thermometerWords(const EncodingTables &encoding, Value x,
                                       Value first, Value f, unsigned bits,
                                       bool fromShared = false);
+  /// Stores the thermometer words of features f .. (thermometerWords'
+  /// order: word k L + j is level j of feature f + k) in their input rows
+  /// j F + f + k of word t of the tile-major input array `in`.
+  void storeThermometerWords(const EncodingTables &encoding, Value in, Value t,
+                             Value f, ArrayRef<Value> words);
   /// __lgc_gpu_pack_u8_tiled (GeneratedABI.h), or null where the encoding
   /// is not a thermometer or a word's samples do not fit shared memory
   /// (with a remark).

@@ -103,8 +103,8 @@ NVVMLowering::thermometerWords(const EncodingTables &encoding, Value x,
         ArrayRef<LLVM::GEPArg>{int32_t(int64_t(sample) * F)});
     auto load =
         b.create<LLVM::LoadOp>(loc, V == 1 ? i8 : i32, p, V == 1 ? 1 : 4);
-    // Shared memory is written again by the next launch's copy; the pixels
-    // are not written while a kernel runs.
+    // Shared memory is written again by the multiprocessor's next block;
+    // the pixels are not written while a kernel runs.
     if (!fromShared)
       load.setInvariant(true);
     if (V == 1) {
@@ -298,6 +298,17 @@ NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
     b.create<LLVM::BrOp>(loc, words, done);
   }
   b.setInsertionPointToStart(done);
+  storeThermometerWords(encoding, in, t, f,
+                        SmallVector<Value>(done->getArguments()));
+  b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  return fn;
+}
+
+void NVVMLowering::storeThermometerWords(const EncodingTables &encoding,
+                                         Value in, Value t, Value f,
+                                         ArrayRef<Value> words) {
+  int64_t F = encoding.numFeatures, L = int64_t(encoding.levels.size());
+  int64_t V = int64_t(words.size()) / L;
   Value base = tileBase(in, net.getNumInputs(), t);
   for (int64_t k = 0; k < V; ++k)
     for (int64_t j = 0; j < L; ++j) {
@@ -306,11 +317,8 @@ NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
           b.create<LLVM::GEPOp>(loc, ptr, i64, base,
                                 ValueRange{b.create<LLVM::MulOp>(
                                     loc, row, constI64(abi::kGpuTileWords))});
-      b.create<LLVM::StoreOp>(loc, done->getArgument(unsigned(k * L + j)), at,
-                              8);
+      b.create<LLVM::StoreOp>(loc, words[k * L + j], at, 8);
     }
-  b.create<LLVM::ReturnOp>(loc, ValueRange{});
-  return fn;
 }
 
 /// __lgc_gpu_pack_bits(bits, n, in, words, gid): word t of input bit i from
@@ -368,9 +376,9 @@ Value NVVMLowering::dynamicShared() {
 }
 
 /// __lgc_gpu_pack_u8_tiled(x, n, in, shared, block, tid, phase): word
-/// `block`'s samples in two phases with a barrier between them. The thread
-/// kernel's packing (a thread per four features, its 64 samples' bytes
-/// 784 bytes apart) read a warp's 128 bytes from each of 64 rows: on an
+/// `block`'s samples in two phases with a barrier between them.
+/// lgc_pack_u8 (a thread per four features, its 64 samples' bytes 784
+/// bytes apart) reads a warp's 128 bytes from each of 64 rows: on an
 /// H200 3.1 TB/s, 65 % of the DRAM's bandwidth, for 4M images of 784
 /// features. Here a word's 64 samples are one contiguous run of 64 x
 /// features bytes, which phase 0 copies into shared memory 16 bytes a
@@ -456,8 +464,9 @@ NVVMLowering::packU8TiledFunction(const EncodingTables &encoding) {
       };
       if (!hostMode) {
         // cp.async: the copies hold no registers, so all of a thread's
-        // pieces are in flight at once (plain loads: ptxas kept a few in
-        // flight at 24 registers); one wait for all before the barrier.
+        // pieces may be in flight at once (plain 16-byte loads and stores
+        // took 24 registers, room for the values of few loads at a time);
+        // one wait for all before the barrier.
         for (int64_t r = 0; r < rounds; ++r)
           eachRound(r, [&](Value index) {
             b.create<NVVM::CpAsyncOp>(loc, to(index), from(index), 16,
@@ -507,21 +516,14 @@ NVVMLowering::packU8TiledFunction(const EncodingTables &encoding) {
                 loc, constI64(1),
                 b.create<LLVM::AndOp>(loc, below, constI64(63))),
             constI64(1)));
-    Value base = tileBase(in, net.getNumInputs(), block);
     loop(tid, constI64(F / V), constI64(B), [&](Value q) {
       Value f = V == 1 ? q : b.create<LLVM::MulOp>(loc, q, constI64(V));
       SmallVector<Value> words =
           thermometerWords(encoding, shared, constI64(0), f, 64,
                            /*fromShared=*/true);
-      for (int64_t k = 0; k < V; ++k)
-        for (int64_t j = 0; j < L; ++j) {
-          Value row = b.create<LLVM::AddOp>(loc, constI64(j * F + k), f);
-          Value at = b.create<LLVM::GEPOp>(
-              loc, ptr, i64, base,
-              ValueRange{b.create<LLVM::MulOp>(loc, row,
-                                               constI64(abi::kGpuTileWords))});
-          b.create<LLVM::StoreOp>(loc, a(words[k * L + j], mask), at, 8);
-        }
+      for (Value &word : words)
+        word = a(word, mask);
+      storeThermometerWords(encoding, in, block, f, words);
     });
   });
   b.create<LLVM::ReturnOp>(loc, ValueRange{});
