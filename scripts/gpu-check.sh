@@ -414,7 +414,9 @@ cat > "$DIR/profile.sh" <<'PROFILE'
 #   KERNEL                  the kernels to profile, as ncu --kernel-name
 #                           takes them (default regex:^lgc_net; e.g.
 #                           lgc_net to profile a block-kernel entry's
-#                           lgc_net from packed input, not its u8 form)
+#                           lgc_net from packed input, not its u8 form;
+#                           regex:^lgc_pack_u8 for the packing kernels,
+#                           lgc_pack_u8 or lgc_pack_u8_tiled)
 #   LGC_GPU_CHECK_TIMEOUT   seconds per entry (default 120)
 set -u
 cd "$(dirname "$0")"
