@@ -106,14 +106,16 @@ for spec in "2x1000 10 0.45" "4x2000 10 -1" "3x600 25 0.2" "2x500 1 0.6"; do
   # kernel, so the block kernel runs them. pf: the thread kernel with
   # prefetches 16 loads ahead (--gpu-prefetch-distance=16). pt: the pixels
   # packed by lgc_pack_u8_tiled (--gpu-pack=tiled: a block a word, its
-  # bytes copied into shared memory by cp.async).
-  for variant in t32 pf pt block blocki blockt blockh both; do
+  # bytes copied into shared memory by cp.async); pt4: four words a block,
+  # each row's four written together (--gpu-pack-words=4).
+  for variant in t32 pf pt pt4 block blocki blockt blockh both; do
     name="check${i}_$variant"
     extra=()
     case $variant in
       t32) extra=(--gpu-thread-word-bits=32) ;;
       pf) extra=(--gpu-prefetch-distance=16) ;;
       pt) extra=(--gpu-pack=tiled) ;;
+      pt4) extra=(--gpu-pack=tiled --gpu-pack-words=4) ;;
       block) extra=(--gpu-kernel=block) ;;
       blocki) extra=(--gpu-kernel=block --gpu-block-interleave) ;;
       blockt) extra=(--gpu-kernel=block --gpu-block-words=1 --gpu-block-threads=1024) ;;
@@ -210,6 +212,11 @@ choice bench_6x64000_g2000 bench_6x64000 4000000 --gates-per-function=2000
 # word's 64 samples as one contiguous 50 KB run, 16 bytes a cp.async. At
 # 85 % of the bandwidth the packing would take about 0.85 ms.
 choice bench_6x8000_packtiled bench_6x8000 4000000 --gpu-pack=tiled
+# Four words a block (_packtiled4): a word a thread leaves each 32-byte
+# sector of a row to four blocks; here a block writes it whole (75 KB of
+# shared memory a block, three a multiprocessor).
+choice bench_6x8000_packtiled4 bench_6x8000 4000000 --gpu-pack=tiled \
+  --gpu-pack-words=4
 # With 1,500 gates a function (above: about 4 % faster by the spills'
 # rate), the pair that 1e9 images/s from u8 would need if both hold; and
 # 6x64000 from u8 (149.3 M images/s on 4M, against 1.5e8), a quarter of a

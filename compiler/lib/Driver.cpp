@@ -385,6 +385,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.prefetchLevel = opts.gpuPrefetchLevel;
   lowering.countInCode = opts.gpuCountInCode;
   lowering.packTiled = opts.gpuPackTiled;
+  lowering.packTiledWords = opts.gpuPackWords;
   lowering.blockSharedTarget = opts.gpuBlockShared;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();

@@ -357,7 +357,21 @@ Status CudaNet::open(const std::string &ptxPath, std::unique_ptr<CudaNet> &out,
   if (net->shape[abi::kLevels] &&
       d.cuModuleGetFunction(&tiledFn, net->module, abi::kPackU8TiledKernel) ==
           CUDA_SUCCESS) {
-    size_t bytes = abi::gpuPackTiledSharedBytes(uint32_t(net->features()));
+    // Its words a block: 1 where the module does not say.
+    uint32_t words = 1;
+    CUdeviceptr at;
+    size_t size;
+    if (d.cuModuleGetGlobal(&at, &size, net->module,
+                            abi::kPackTiledWordsSymbol) == CUDA_SUCCESS)
+      if (Status s = net->readGlobal(abi::kPackTiledWordsSymbol, &words,
+                                     sizeof(words));
+          !s)
+        return s;
+    if (words != 1 && words != 2 && words != 4)
+      return Status::errorAt(
+          ptxPath, "malformed " + std::string(abi::kPackTiledWordsSymbol));
+    net->packTiledWords = words;
+    size_t bytes = net->packTiledSharedBytes();
     if (bytes <= size_t(optin)) {
       if (Status s = grant(tiledFn, bytes,
                            "granting lgc_pack_u8_tiled its shared memory");
@@ -556,17 +570,17 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
       input % 4)
     u8 = nullptr;
   if (pack && !(net && u8)) {
-    // lgc_pack_u8_tiled, where the module has it: a block per word, its
-    // samples' bytes staged in shared memory; else a thread per row of a
-    // word.
+    // lgc_pack_u8_tiled, where the module has it: a block per
+    // packTiledWords words, their samples' bytes staged in shared memory;
+    // else a thread per row of a word.
     bool tiled = form == Input::U8 && packsTiled(input);
     void *fn = tiled               ? packTiledKernel
                : form == Input::U8 ? packKernel
                                    : packBitsKernel;
-    unsigned grid = tiled ? unsigned(w) : unsigned((packThreads + 255) / 256);
+    unsigned grid = tiled ? unsigned(w / packTiledWords)
+                          : unsigned((packThreads + 255) / 256);
     unsigned block = tiled ? unsigned(abi::kGpuPackTiledThreads) : 256;
-    unsigned shared =
-        tiled ? unsigned(abi::gpuPackTiledSharedBytes(features())) : 0;
+    unsigned shared = tiled ? unsigned(packTiledSharedBytes()) : 0;
     if (Status s =
             check(driver->cuLaunchKernel(fn, grid, 1, 1, block, 1, 1, shared,
                                          stream, packArgs, nullptr),

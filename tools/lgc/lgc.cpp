@@ -366,6 +366,13 @@ static cl::opt<std::string> gpuPack(
              "contiguous bytes into shared memory, 16 bytes a load, then "
              "thresholds them there)"),
     cl::init("thread"), cl::cat(lgcCategory));
+static cl::opt<unsigned> gpuPackWords(
+    "gpu-pack-words",
+    cl::desc("GPU lgc_pack_u8_tiled (--gpu-pack=tiled): the 64-sample words "
+             "a block packs, 1 (default), 2 or 4; with more than one, each "
+             "input row's words are written together from shared memory (4: "
+             "a whole 32-byte sector)"),
+    cl::init(1), cl::cat(lgcCategory));
 static cl::opt<bool> gpuBlockPrefetch(
     "gpu-block-prefetch",
     cl::desc("GPU block kernel: each thread loads its next round's gate "
@@ -541,6 +548,12 @@ int main(int argc, char **argv) {
   if (gpuPack != "thread" && gpuPack != "tiled")
     return fail("invalid --gpu-pack=" + Twine(gpuPack) + " (thread or tiled)");
   opts.gpuPackTiled = gpuPack == "tiled";
+  if (gpuPackWords != 1 && gpuPackWords != 2 && gpuPackWords != 4)
+    return fail("invalid --gpu-pack-words=" + Twine(gpuPackWords) +
+                " (1, 2 or 4)");
+  if (gpuPackWords.getNumOccurrences() && !opts.gpuPackTiled)
+    return fail("--gpu-pack-words needs --gpu-pack=tiled");
+  opts.gpuPackWords = gpuPackWords;
   opts.gpuBlockPrefetch = gpuBlockPrefetch;
   if (gpuBlockWordBits.getNumOccurrences() && gpuBlockWordBits != 32 &&
       gpuBlockWordBits != 64)

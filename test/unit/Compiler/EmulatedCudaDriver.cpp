@@ -58,8 +58,10 @@ struct Module {
   const uint32_t *blockShape;
   /// The block kernel's phase 0 from 8-bit features, where it has one.
   BlockInputsU8Fn inputsU8;
-  /// lgc_pack_u8_tiled's phases, where the module has it.
+  /// lgc_pack_u8_tiled's phases, where the module has it, and its words a
+  /// block.
   PackTiledFn packTiled = nullptr;
+  uint32_t packTiledWords = 1;
   /// Shared memory granted with cuFuncSetAttribute.
   int sharedGranted = 48 * 1024;
 };
@@ -147,6 +149,9 @@ CUresult cuModuleLoadDataEx(void **out, const void *image, unsigned, int *,
           dlsym(library, abi::kGpuBlockInputsU8Function))};
   m->packTiled =
       reinterpret_cast<PackTiledFn>(dlsym(library, abi::kGpuPackTiledFunction));
+  if (auto *words = static_cast<const uint32_t *>(
+          dlsym(library, abi::kPackTiledWordsSymbol)))
+    m->packTiledWords = *words;
   if (!(m->thread || m->blockPhase) || !m->packU8 || !m->packBits ||
       !m->shape) {
     dlclose(library);
@@ -229,6 +234,8 @@ CUresult cuModuleGetGlobal_v2(CUdeviceptr *ptr, size_t *bytes, void *module,
     *bytes = abi::kNumShapeSlots * 4;
   else if (!std::strcmp(name, abi::kTauSymbol))
     *bytes = 8;
+  else if (!std::strcmp(name, abi::kPackTiledWordsSymbol))
+    *bytes = 4;
   else
     *bytes = size_t(m->shape[abi::kInputs]) * 4;
   return kSuccess;
@@ -366,22 +373,24 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
     return kSuccess;
   }
   if (f->kind == Function::PackU8Tiled) {
-    // A block per word, all of its threads' copies before any of them
-    // thresholds (the barrier); the shared memory the ABI gives, granted.
+    // A block per G words, every thread of a phase before any of the next
+    // (the barrier); the grid, block and shared memory the ABI gives, the
+    // shared memory granted.
     ++packTiledLaunches;
-    if (bx != abi::kGpuPackTiledThreads ||
-        sharedBytes !=
-            abi::gpuPackTiledSharedBytes(f->module->shape[abi::kFeatures]) ||
+    const uint32_t *shape = f->module->shape;
+    uint32_t G = f->module->packTiledWords;
+    int64_t words = i64(3);
+    if (bx != abi::kGpuPackTiledThreads || int64_t(gx) * G != words ||
+        sharedBytes != abi::gpuPackTiledSharedBytes(shape[abi::kFeatures],
+                                                    shape[abi::kInputs], G) ||
         (sharedBytes > 48 * 1024 &&
          int(sharedBytes) > f->module->sharedGranted))
       return kInvalidValue;
-    int64_t words = i64(3);
     std::vector<uint64_t> shared((sharedBytes + 7) / 8);
     for (int64_t block = 0; block < int64_t(gx); ++block) {
-      if (block >= words)
-        continue;
       std::fill(shared.begin(), shared.end(), 0xa5a5a5a5a5a5a5a5ull);
-      for (int64_t phase = 0; phase < 2; ++phase)
+      for (int64_t phase = 0; phase < int64_t(abi::gpuPackTiledPhases(G));
+           ++phase)
         for (int64_t tid = bx; tid-- > 0;)
           f->module->packTiled(ptr(0), i64(1), static_cast<uint64_t *>(ptr(2)),
                                shared.data(), block, tid, phase);

@@ -207,10 +207,11 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     SCOPED_TRACE(
         "counter columns in registers: " + std::to_string(countColumns) +
         (count32 ? "" : "; 32-bit words: count functions"));
+    // lgc_pack_u8_tiled packing 1, 2 or 4 words a block.
+    unsigned tiledWords = std::array{1u, 2u, 4u}[index % 3];
     ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window, so,
                                      nullptr, 64, nullptr, countColumns,
-                                     kDefaultGpuRematDepth,
-                                     /*packTiled=*/true));
+                                     kDefaultGpuRematDepth, tiledWords));
     void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
     ASSERT_NE(h, nullptr) << dlerror();
     auto thread = reinterpret_cast<ThreadFn>(dlsym(h, "__lgc_gpu_thread"));
@@ -372,14 +373,15 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
           pack(shifted.data() + 1, int64_t(n), other.data(), words, gid);
         ASSERT_EQ(other, in);
       }
-      // lgc_pack_u8_tiled: a block per word, every thread's copy before
-      // any thread's words (the barrier), the threads in reverse order,
-      // shared memory starting as garbage; from pixels 16-byte aligned (the
-      // 16-byte copies) and 1, 4 and 8 bytes off (the checked copy), the
-      // same array.
+      // lgc_pack_u8_tiled: a block per tiledWords words, every thread of
+      // a phase before any of the next (the barrier), the threads in
+      // reverse order, shared memory starting as garbage; from pixels
+      // 16-byte aligned (the 16-byte copies) and 1, 4 and 8 bytes off (the
+      // checked copy), the same array.
       if (tiled)
         for (size_t offset : {0, 1, 4, 8}) {
-          SCOPED_TRACE("tiled packing, pixels 16 k + " +
+          SCOPED_TRACE("tiled packing, " + std::to_string(tiledWords) +
+                       " words a block, pixels 16 k + " +
                        std::to_string(offset));
           std::vector<uint64_t> storage((x.size() + 40) / 8);
           auto *base = reinterpret_cast<uint8_t *>(
@@ -388,11 +390,17 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
           std::copy(x.begin(), x.end(), base + offset);
           std::vector<uint64_t> other(in.size(), 0x99);
           std::vector<uint64_t> sharedMem(
-              (lgc::abi::gpuPackTiledSharedBytes(net.numFeatures) + 7) / 8);
-          for (int64_t block = 0; block < words; ++block) {
+              (lgc::abi::gpuPackTiledSharedBytes(net.numFeatures, net.numInputs,
+                                                 tiledWords) +
+               7) /
+              8);
+          ASSERT_EQ(words % tiledWords, 0);
+          for (int64_t block = 0; block < words / tiledWords; ++block) {
             std::fill(sharedMem.begin(), sharedMem.end(),
                       0xa5a5a5a5a5a5a5a5ull);
-            for (int64_t phase = 0; phase < 2; ++phase)
+            for (int64_t phase = 0;
+                 phase < int64_t(lgc::abi::gpuPackTiledPhases(tiledWords));
+                 ++phase)
               for (int64_t tid = lgc::abi::kGpuPackTiledThreads; tid-- > 0;)
                 tiled(base + offset, int64_t(n), other.data(), sharedMem.data(),
                       block, tid, phase);
@@ -992,63 +1000,72 @@ TEST(GPUKernel, TiledPackingOverEmulatedDriver) {
   wide.numFeatures = 784;
   wide.levels = {0.5f};
   int index = 0;
-  for (const Net *net : {&small, &wide}) {
-    SCOPED_TRACE(net->numFeatures);
-    std::string name = "n" + std::to_string(index++);
-    std::string module = dir.file(name + ".cubin");
-    ASSERT_TRUE(buildHostModule(*net, 100, kDefaultGpuRegisterWindow,
-                                dir.file(name + ".so"), module, nullptr, 64,
-                                kDefaultGpuCountRegisterColumns,
-                                kDefaultGpuRematDepth, /*packTiled=*/true));
-    ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
-    std::unique_ptr<CudaNet> gpu;
-    Status s = CudaNet::open(module, gpu);
-    ASSERT_TRUE(s.ok()) << s.message();
-    // Three tiles, the last partly used; and one sample.
-    for (size_t n : {size_t(1), size_t(4100)}) {
-      SCOPED_TRACE(n);
-      Samples samples(*net, n, 19 + n);
-      // From the host: the runtime's buffer, one tiled launch.
+  for (const Net *net : {&small, &wide})
+    for (unsigned tiledWords : {1u, 4u}) {
+      SCOPED_TRACE(std::to_string(net->numFeatures) + " features, " +
+                   std::to_string(tiledWords) + " words a block");
+      std::string name = "n" + std::to_string(index++);
+      std::string module = dir.file(name + ".cubin");
+      ASSERT_TRUE(buildHostModule(*net, 100, kDefaultGpuRegisterWindow,
+                                  dir.file(name + ".so"), module, nullptr, 64,
+                                  kDefaultGpuCountRegisterColumns,
+                                  kDefaultGpuRematDepth, tiledWords));
+      ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+      std::unique_ptr<CudaNet> gpu;
+      Status s = CudaNet::open(module, gpu);
+      ASSERT_TRUE(s.ok()) << s.message();
+      EXPECT_EQ(gpu->packTiledWordsPerBlock(), tiledWords);
+      EXPECT_EQ(gpu->packTiledSharedBytes(),
+                lgc::abi::gpuPackTiledSharedBytes(net->numFeatures,
+                                                  net->numInputs, tiledWords));
+      // Three tiles, the last partly used; and one sample.
+      for (size_t n : {size_t(1), size_t(4100)}) {
+        SCOPED_TRACE(n);
+        Samples samples(*net, n, 19 + n);
+        // From the host: the runtime's buffer, one tiled launch.
+        auto [thread, tiled] =
+            count([&] { expectRunsMatch(*gpu, *net, samples); });
+        EXPECT_EQ(thread, 0);
+        EXPECT_EQ(tiled, 1);
+        // From the device, 16 bytes and 1 byte past an allocation's start.
+        std::vector<uint8_t> shifted(samples.x.size() + 16);
+        uint64_t device = 0;
+        for (size_t offset : {16, 1}) {
+          SCOPED_TRACE(offset);
+          std::fill(shifted.begin(), shifted.end(), 0xee);
+          std::copy(samples.x.begin(), samples.x.end(),
+                    shifted.begin() + offset);
+          ASSERT_TRUE(
+              gpu->upload(shifted.data(), shifted.size(), &device).ok());
+          ASSERT_EQ(device % 16, 0u);
+          std::vector<uint32_t> got(n, 999), counts(n * net->numClasses, 999);
+          auto [thread, tiled] = count([&] {
+            ASSERT_TRUE(gpu->runOnDevice(CudaNet::Input::U8, device + offset, n,
+                                         counts.data(), got.data())
+                            .ok());
+          });
+          gpu->freeDevice(device);
+          EXPECT_EQ(got, samples.want);
+          EXPECT_EQ(counts, samples.wantCounts);
+          EXPECT_EQ(thread, offset == 16 ? 0 : 1);
+          EXPECT_EQ(tiled, offset == 16 ? 1 : 0);
+        }
+      }
+      gpu.reset();
+      // A device whose blocks have less shared memory than the kernel's:
+      // lgc_pack_u8 for every launch, the same results.
+      ASSERT_EQ(setenv("LGC_EMULATED_SHARED_OPTIN", "2048", 1), 0);
+      s = CudaNet::open(module, gpu);
+      unsetenv("LGC_EMULATED_SHARED_OPTIN");
+      unsetenv("LGC_CUDA_DRIVER");
+      ASSERT_TRUE(s.ok()) << s.message();
+      EXPECT_FALSE(gpu->packsTiled(0));
+      Samples samples(*net, 300, 23);
       auto [thread, tiled] =
           count([&] { expectRunsMatch(*gpu, *net, samples); });
-      EXPECT_EQ(thread, 0);
-      EXPECT_EQ(tiled, 1);
-      // From the device, 16 bytes and 1 byte past an allocation's start.
-      std::vector<uint8_t> shifted(samples.x.size() + 16);
-      uint64_t device = 0;
-      for (size_t offset : {16, 1}) {
-        SCOPED_TRACE(offset);
-        std::fill(shifted.begin(), shifted.end(), 0xee);
-        std::copy(samples.x.begin(), samples.x.end(), shifted.begin() + offset);
-        ASSERT_TRUE(gpu->upload(shifted.data(), shifted.size(), &device).ok());
-        ASSERT_EQ(device % 16, 0u);
-        std::vector<uint32_t> got(n, 999), counts(n * net->numClasses, 999);
-        auto [thread, tiled] = count([&] {
-          ASSERT_TRUE(gpu->runOnDevice(CudaNet::Input::U8, device + offset, n,
-                                       counts.data(), got.data())
-                          .ok());
-        });
-        gpu->freeDevice(device);
-        EXPECT_EQ(got, samples.want);
-        EXPECT_EQ(counts, samples.wantCounts);
-        EXPECT_EQ(thread, offset == 16 ? 0 : 1);
-        EXPECT_EQ(tiled, offset == 16 ? 1 : 0);
-      }
+      EXPECT_EQ(thread, 1);
+      EXPECT_EQ(tiled, 0);
     }
-    gpu.reset();
-    // A device whose blocks have less shared memory than the kernel's:
-    // lgc_pack_u8 for every launch, the same results.
-    ASSERT_EQ(setenv("LGC_EMULATED_SHARED_OPTIN", "2048", 1), 0);
-    s = CudaNet::open(module, gpu);
-    unsetenv("LGC_EMULATED_SHARED_OPTIN");
-    unsetenv("LGC_CUDA_DRIVER");
-    ASSERT_TRUE(s.ok()) << s.message();
-    EXPECT_FALSE(gpu->packsTiled(0));
-    Samples samples(*net, 300, 23);
-    auto [thread, tiled] = count([&] { expectRunsMatch(*gpu, *net, samples); });
-    EXPECT_EQ(thread, 1);
-    EXPECT_EQ(tiled, 0);
-  }
 }
 
 TEST(GPUKernel, RecomputedGatesOverEmulatedDriver) {

@@ -27,7 +27,7 @@ bool buildHostModeLibrary(
     const Net &net, unsigned gatesPerFunction, unsigned window,
     const std::string &so, const BlockOptions *block, unsigned threadBits,
     llvm::function_ref<void(std::vector<int32_t> &)> editShape,
-    unsigned countColumns, unsigned rematDepth, bool packTiled) {
+    unsigned countColumns, unsigned rematDepth, unsigned packTiled) {
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
@@ -43,7 +43,9 @@ bool buildHostModeLibrary(
   lowering.threadWordBits = threadBits;
   lowering.countInCode = countColumns > 0;
   lowering.rematDepth = rematDepth;
-  lowering.packTiled = packTiled;
+  lowering.packTiled = packTiled > 0;
+  if (packTiled)
+    lowering.packTiledWords = packTiled;
   if (countColumns)
     lowering.countRegisterColumns = countColumns;
   if (block) {
@@ -98,7 +100,7 @@ bool buildHostModule(const Net &net, unsigned gatesPerFunction, unsigned window,
                      const std::string &so, const std::string &module,
                      const BlockOptions *block, unsigned threadBits,
                      unsigned countColumns, unsigned rematDepth,
-                     bool packTiled) {
+                     unsigned packTiled) {
   if (!buildHostModeLibrary(net, gatesPerFunction, window, so, block,
                             threadBits, nullptr, countColumns, rematDepth,
                             packTiled))

@@ -48,15 +48,15 @@ struct BlockOptions {
 /// `countColumns` > 0: the thread kernel counts in its gate functions with
 /// so many counter columns in registers (lgc's default); 0: count functions
 /// after the gates. `rematDepth`: how deep the thread kernel recomputes
-/// gates of earlier functions. `packTiled`: also lgc_pack_u8_tiled's
-/// function (thermometer encodings).
+/// gates of earlier functions. `packTiled` > 0: also lgc_pack_u8_tiled's
+/// function (thermometer encodings), packing so many words a block.
 bool buildHostModeLibrary(
     const Net &net, unsigned gatesPerFunction, unsigned window,
     const std::string &so, const BlockOptions *block = nullptr,
     unsigned threadBits = 64,
     llvm::function_ref<void(std::vector<int32_t> &)> editShape = nullptr,
     unsigned countColumns = kDefaultGpuCountRegisterColumns,
-    unsigned rematDepth = kDefaultGpuRematDepth, bool packTiled = false);
+    unsigned rematDepth = kDefaultGpuRematDepth, unsigned packTiled = 0);
 
 /// buildHostModeLibrary, then the module file the emulated CUDA driver
 /// loads in its place ("lgc-host-module:" and the library's path).
@@ -66,7 +66,7 @@ bool buildHostModule(const Net &net, unsigned gatesPerFunction, unsigned window,
                      unsigned threadBits = 64,
                      unsigned countColumns = kDefaultGpuCountRegisterColumns,
                      unsigned rematDepth = kDefaultGpuRematDepth,
-                     bool packTiled = false);
+                     unsigned packTiled = 0);
 
 } // namespace lgc::test
 

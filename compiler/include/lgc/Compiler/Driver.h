@@ -154,6 +154,8 @@ struct DriverOptions {
   /// Also lgc_pack_u8_tiled, the u8 packing kernel staged through shared
   /// memory (lgc --gpu-pack=tiled).
   bool gpuPackTiled = false;
+  /// lgc_pack_u8_tiled's words a block (lgc --gpu-pack-words): 1, 2 or 4.
+  unsigned gpuPackWords = 1;
   /// The block kernel's table entries loaded a round ahead.
   bool gpuBlockPrefetch = true;
   /// Bits of the block kernel's words, 64 or 32 (0: 32 where only those

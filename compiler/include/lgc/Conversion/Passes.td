@@ -186,6 +186,10 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "64-sample word, whose contiguous pixels it copies into shared "
            "memory 16 bytes a load before thresholding them (a thermometer "
            "encoding; the runtime launches it in place of lgc_pack_u8)">,
+    Option<"packTiledWords", "pack-tiled-words", "unsigned", "1",
+           "lgc_pack_u8_tiled: the 64-sample words a block packs, 1, 2 or 4 "
+           "(more than one: each row's words written together, from shared "
+           "memory)">,
     Option<"blockU8", "block-u8", "bool", "true",
            "Block kernel: also its form that reads 8-bit features itself "
            "(lgc_net_u8, or lgc_net_block_u8 beside the thread kernel) in "

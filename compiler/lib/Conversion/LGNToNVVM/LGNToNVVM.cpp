@@ -211,7 +211,7 @@ void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8,
             b.create<LLVM::CallOp>(
                 loc, fn, ValueRange{args[0], args[1], args[2], args[3], gid});
           });
-  // lgc_pack_u8_tiled: a block per word, its two phases a barrier apart
+  // lgc_pack_u8_tiled: a block per G words, its phases a barrier apart
   // (the grid is exact; a block past the words leaves as a whole).
   if (packU8 && packTiledFn) {
     declareDynamicShared();
@@ -228,12 +228,16 @@ void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8,
     Value bid =
         b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
     Value shared = dynamicShared();
-    ifThen(cmp(LLVM::ICmpPredicate::ult, bid, args[3]), [&] {
-      for (int64_t phase : {0, 1}) {
+    // Block b packs words b G .. b G + G - 1 (the grid is words / G).
+    int64_t G = int64_t(packTiledWords);
+    Value blocks = b.create<LLVM::UDivOp>(loc, args[3], constI64(G));
+    ifThen(cmp(LLVM::ICmpPredicate::ult, bid, blocks), [&] {
+      int64_t phases = int64_t(abi::gpuPackTiledPhases(uint32_t(G)));
+      for (int64_t phase = 0; phase < phases; ++phase) {
         b.create<LLVM::CallOp>(loc, packTiledFn,
                                ValueRange{args[0], args[1], args[2], shared,
                                           bid, tid, constI64(phase)});
-        if (phase == 0)
+        if (phase + 1 < phases)
           b.create<NVVM::Barrier0Op>(loc);
       }
     });
@@ -518,7 +522,10 @@ struct ConvertLGNToNVVMPass
         return net.emitError("prefetch-level must be 1 (L1) or 2 (L2), not ")
                << unsigned(prefetchLevel);
       lowering.setPrefetch(prefetchDistance, prefetchLevel);
-      lowering.setPackTiled(packTiled);
+      if (packTiledWords != 1 && packTiledWords != 2 && packTiledWords != 4)
+        return net.emitError("pack-tiled-words must be 1, 2 or 4, not ")
+               << unsigned(packTiledWords);
+      lowering.setPackTiled(packTiled, packTiledWords);
       if (threadWordBits != 32 && threadWordBits != 64)
         return net.emitError("thread-word-bits must be 32 or 64, not ")
                << unsigned(threadWordBits);

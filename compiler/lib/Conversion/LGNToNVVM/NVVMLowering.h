@@ -41,7 +41,11 @@ public:
   void run(unsigned threadBits = 64, bool readOnly = true);
   /// Also lgc_pack_u8_tiled, the packing kernel staged through shared
   /// memory (GeneratedABI.h), where the encoding is a thermometer.
-  void setPackTiled(bool tiled) { packTiled = tiled; }
+  /// `words`: the 64-sample words a block of it packs (1, 2 or 4).
+  void setPackTiled(bool tiled, unsigned words = 1) {
+    packTiled = tiled;
+    packTiledWords = words;
+  }
   /// Thread kernel: in each gate and count function, a prefetch of the
   /// input or scratch row that the load `distance` loads later reads, into
   /// the L2 (`level` 2) or the L1 (1); 0: none. Device code only (host
@@ -352,6 +356,7 @@ private:
   /// setPackTiled, and the function made for it (packFunctions): made once
   /// per module, its kernel by kernels().
   bool packTiled = false;
+  unsigned packTiledWords = 1;
   LLVM::LLVMFuncOp packTiledFn;
   SmallVector<RowLoad> rowLoads;
 };

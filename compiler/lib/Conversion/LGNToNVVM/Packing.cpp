@@ -375,20 +375,24 @@ Value NVVMLowering::dynamicShared() {
       "__lgc_block_shared");
 }
 
-/// __lgc_gpu_pack_u8_tiled(x, n, in, shared, block, tid, phase): word
-/// `block`'s samples in two phases with a barrier between them.
+/// __lgc_gpu_pack_u8_tiled(x, n, in, shared, block, tid, phase): the G
+/// words of block `block` (G = packTiledWords), each in two phases with a
+/// barrier between them, and with G > 1 a last phase writing the rows.
 /// lgc_pack_u8 (a thread per four features, its 64 samples' bytes 784
 /// bytes apart) reads a warp's 128 bytes from each of 64 rows: on an
 /// H200 3.1 TB/s, 65 % of the DRAM's bandwidth, for 4M images of 784
 /// features. Here a word's 64 samples are one contiguous run of 64 x
-/// features bytes, which phase 0 copies into shared memory 16 bytes a
+/// features bytes, which phase 2 g copies into shared memory 16 bytes a
 /// thread and a copy (cp.async: global to shared without registers, all of
 /// a thread's copies in flight at once), consecutive threads consecutive
-/// pieces (the block's reads are one sequential stream); phase 1 makes the
-/// words from shared memory with the compare of thermometerWords (consecutive
-/// threads consecutive features: no bank conflicts) and stores them as
-/// lgc_pack_u8 does. The last word, and x that is not 16-byte aligned, go
-/// a byte at a time; samples past n are masked off.
+/// pieces (the block's reads are one sequential stream); phase 2 g + 1
+/// makes the words from shared memory with the compare of thermometerWords
+/// (consecutive threads consecutive features: no bank conflicts) and
+/// stores them as lgc_pack_u8 does (G = 1), or into shared memory, from
+/// where phase 2 G writes each row's G words together (a whole 32-byte
+/// sector for G = 4, where a word a thread leaves a sector's four words to
+/// four blocks). The last word, and x that is not 16-byte aligned, go a
+/// byte at a time; samples past n are masked off.
 LLVM::LLVMFuncOp
 NVVMLowering::packU8TiledFunction(const EncodingTables &encoding) {
   int64_t F = encoding.numFeatures, L = int64_t(encoding.levels.size());
@@ -399,15 +403,21 @@ NVVMLowering::packU8TiledFunction(const EncodingTables &encoding) {
            "are explicit bits";
     return nullptr;
   }
-  uint64_t sharedBytes = abi::gpuPackTiledSharedBytes(uint32_t(F));
+  const int64_t G = int64_t(packTiledWords);
+  const int64_t inputs = int64_t(net.getNumInputs());
+  uint64_t sharedBytes =
+      abi::gpuPackTiledSharedBytes(uint32_t(F), uint32_t(inputs), uint32_t(G));
   if (sharedBytes > kDefaultGpuBlockSharedLimit) {
     mlir::emitRemark(net.getLoc())
-        << "no " << abi::kPackU8TiledKernel << ": 64 samples of " << F
-        << " features take " << sharedBytes << " bytes of shared memory, more "
-        << "than a block has (" << kDefaultGpuBlockSharedLimit << ")";
+        << "no " << abi::kPackU8TiledKernel << ": " << G * 64 << " samples of "
+        << F << " features take " << sharedBytes
+        << " bytes of shared memory, more than a block has ("
+        << kDefaultGpuBlockSharedLimit << ")";
     return nullptr;
   }
   using P = LLVM::ICmpPredicate;
+  createConstantArray(b, loc, abi::kPackTiledWordsSymbol,
+                      ArrayRef<int32_t>{int32_t(G)}, globalSpace);
   unsigned sharedSpace = hostMode ? 0 : 3;
   Type sharedPtr = LLVM::LLVMPointerType::get(b.getContext(), sharedSpace);
   LLVM::LLVMFuncOp fn = function(
@@ -423,9 +433,25 @@ NVVMLowering::packU8TiledFunction(const EncodingTables &encoding) {
   const int64_t B = int64_t(abi::kGpuPackTiledThreads);
   int64_t V =
       int64_t(abi::gpuPackU8FeaturesPerThread(uint32_t(L), uint32_t(F)));
-  Value first = b.create<LLVM::MulOp>(loc, block, constI64(64));
+  // The rows of the block's words (G > 1), after the pixels: row r of
+  // word g at 8-byte slot g x inputs + r, so that phase 2 G's threads read
+  // consecutive rows.
+  int64_t pixelBytes = int64_t(abi::gpuPackTiledSharedBytes(uint32_t(F), 0, 1));
+  Value rowsBase = b.create<LLVM::GEPOp>(loc, sharedPtr, i8, shared,
+                                         ArrayRef<LLVM::GEPArg>{pixelBytes});
+  // Word g of the block: g = phase / 2 (G = 1: the phase's only word).
+  Value g = b.create<LLVM::UDivOp>(loc, phase, constI64(2));
+  Value word = b.create<LLVM::AddOp>(
+      loc, b.create<LLVM::MulOp>(loc, block, constI64(G)), g);
+  Value first = b.create<LLVM::MulOp>(loc, word, constI64(64));
   Value firstByte = b.create<LLVM::MulOp>(loc, first, constI64(F));
-  Value isCopy = cmp(P::eq, phase, constI64(0));
+  Value odd = b.create<LLVM::TruncOp>(loc, b.getI1Type(), phase);
+  Value wordPhase = cmp(P::ult, phase, constI64(2 * G));
+  Value isCopy = b.create<LLVM::AndOp>(
+      loc, wordPhase,
+      b.create<LLVM::XOrOp>(
+          loc, odd,
+          b.create<LLVM::ConstantOp>(loc, b.getI1Type(), b.getBoolAttr(true))));
   ifThen(isCopy, [&] {
     Value aligned =
         cmp(P::eq,
@@ -504,7 +530,7 @@ NVVMLowering::packU8TiledFunction(const EncodingTables &encoding) {
              });
            });
   });
-  ifThen(cmp(P::ne, phase, constI64(0)), [&] {
+  ifThen(b.create<LLVM::AndOp>(loc, wordPhase, odd), [&] {
     // Bits of samples past n (the last word's, whose shared bytes were
     // not written) cleared.
     Value below = samplesBelow(first, n, 64);
@@ -521,11 +547,52 @@ NVVMLowering::packU8TiledFunction(const EncodingTables &encoding) {
       SmallVector<Value> words =
           thermometerWords(encoding, shared, constI64(0), f, 64,
                            /*fromShared=*/true);
-      for (Value &word : words)
-        word = a(word, mask);
-      storeThermometerWords(encoding, in, block, f, words);
+      for (Value &w : words)
+        w = a(w, mask);
+      if (G == 1) {
+        storeThermometerWords(encoding, in, word, f, words);
+        return;
+      }
+      Value slots = b.create<LLVM::MulOp>(loc, g, constI64(inputs));
+      for (int64_t k = 0; k < V; ++k)
+        for (int64_t j = 0; j < L; ++j) {
+          Value row = b.create<LLVM::AddOp>(loc, constI64(j * F + k), f);
+          b.create<LLVM::StoreOp>(
+              loc, words[k * L + j],
+              b.create<LLVM::GEPOp>(
+                  loc, sharedPtr, i64, rowsBase,
+                  ValueRange{b.create<LLVM::AddOp>(loc, slots, row)}),
+              8);
+        }
     });
   });
+  if (G > 1)
+    ifThen(cmp(P::eq, phase, constI64(2 * G)), [&] {
+      // Each row's G words, consecutive in its tile (G divides a tile's
+      // 32 words), in one store of 8 G bytes.
+      Value base =
+          tileBase(in, inputs, b.create<LLVM::MulOp>(loc, block, constI64(G)));
+      Type rowWords = VectorType::get({G}, i64);
+      loop(tid, constI64(inputs), constI64(B), [&](Value r) {
+        Value value = b.create<LLVM::UndefOp>(loc, rowWords);
+        for (int64_t k = 0; k < G; ++k) {
+          Value w = b.create<LLVM::LoadOp>(
+              loc, i64,
+              b.create<LLVM::GEPOp>(loc, sharedPtr, i64, rowsBase,
+                                    ValueRange{b.create<LLVM::AddOp>(
+                                        loc, r, constI64(k * inputs))}),
+              8);
+          value = b.create<LLVM::InsertElementOp>(loc, value, w,
+                                                  constI32(int32_t(k)));
+        }
+        b.create<LLVM::StoreOp>(
+            loc, value,
+            b.create<LLVM::GEPOp>(loc, ptr, i64, base,
+                                  ValueRange{b.create<LLVM::MulOp>(
+                                      loc, r, constI64(abi::kGpuTileWords))}),
+            unsigned(8 * G));
+      });
+    });
   b.create<LLVM::ReturnOp>(loc, ValueRange{});
   return fn;
 }

@@ -165,6 +165,12 @@ public:
   bool packsTiled(uint64_t input) const {
     return packTiledKernel && input % 16 == 0;
   }
+  /// lgc_pack_u8_tiled's words a block (lgc --gpu-pack-words) and its
+  /// shared memory, where the module has it.
+  unsigned packTiledWordsPerBlock() const { return packTiledWords; }
+  size_t packTiledSharedBytes() const {
+    return abi::gpuPackTiledSharedBytes(features(), inputs(), packTiledWords);
+  }
   /// Whether a launch of n samples takes lgc_net_block.
   bool launchesBlockKernel(size_t n) const {
     return netBlockKernel && n < waveSamples;
@@ -243,6 +249,8 @@ private:
   /// setLaunchSamples's limit (0: the default).
   size_t launchLimit = 0;
   unsigned netResident = 1, besideResident = 0;
+  /// lgc_pack_u8_tiled's words a block.
+  unsigned packTiledWords = 1;
   /// Threads per block of lgc_net.
   static constexpr unsigned kNetBlock = 128;
   std::string path, device;

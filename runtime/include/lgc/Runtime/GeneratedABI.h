@@ -94,14 +94,17 @@
 //   With a thermometer encoding a module may also carry (lgc
 //   --gpu-pack=tiled)
 //   kernel lgc_pack_u8_tiled(ptr x, i64 n, ptr in, i64 words)
-//     lgc_pack_u8's result from a grid of `words` blocks of
-//     kGpuPackTiledThreads threads with gpuPackTiledSharedBytes(features)
-//     bytes of dynamic shared memory: block t copies the 64 samples of word
-//     t (64 x features contiguous bytes of x, 16 bytes a load where x is
-//     16-byte aligned) into shared memory, then thresholds them there.
-//     Correct for any x; a runtime may launch lgc_pack_u8 instead (for a
-//     pointer that is not 16-byte aligned, or where the device cannot give
-//     the shared memory). Optional, as the u8 kernels above.
+//     lgc_pack_u8's result from a grid of words / G blocks of
+//     kGpuPackTiledThreads threads with gpuPackTiledSharedBytes bytes of
+//     dynamic shared memory, G = __lgc_gen_pack_tiled_words (u32: 1, 2 or
+//     4; 1 where the module lacks it): block b packs words b G .. b G + G
+//     - 1, each word's 64 samples (64 x features contiguous bytes of x, 16
+//     bytes a copy where x is 16-byte aligned) copied into shared memory,
+//     then thresholded there; with G > 1 a row's G words are written
+//     together. Correct for any x; a runtime may launch lgc_pack_u8
+//     instead (for a pointer that is not 16-byte aligned, or where the
+//     device cannot give the shared memory). Optional, as the u8 kernels
+//     above.
 //   In host mode (the same code run on the CPU by tests) the kernels are
 //   left out and the per-thread functions are exported instead:
 //   __lgc_gpu_thread(in, scratch, planes, classes, t), or for the block
@@ -113,8 +116,9 @@
 //   __lgc_gpu_pack_u8(x, n, in, words, gid),
 //   __lgc_gpu_pack_bits(bits, n, in, words, gid) and, with
 //   lgc_pack_u8_tiled, __lgc_gpu_pack_u8_tiled(x, n, in, shared, block,
-//   tid, phase), phases 0 (the copy) and 1 (the words), each for every
-//   thread of the block.
+//   tid, phase), phases 0 .. gpuPackTiledPhases(G) - 1 in order, each for
+//   every thread of the block (2 g: word g's copy, 2 g + 1: its words;
+//   with G > 1, 2 G: the rows written).
 //
 //===----------------------------------------------------------------------===//
 
@@ -181,6 +185,7 @@ constexpr const char *kGpuBlockPhaseFunction = "__lgc_gpu_block_phase";
 constexpr const char *kGpuPackFunction = "__lgc_gpu_pack_u8";
 constexpr const char *kGpuPackBitsFunction = "__lgc_gpu_pack_bits";
 constexpr const char *kGpuPackTiledFunction = "__lgc_gpu_pack_u8_tiled";
+constexpr const char *kPackTiledWordsSymbol = "__lgc_gen_pack_tiled_words";
 
 //===----------------------------------------------------------------------===//
 // GPU array layout
@@ -334,10 +339,19 @@ constexpr uint64_t gpuPackU8FeaturesPerThread(const uint32_t *shape) {
 /// Threads per block of lgc_pack_u8_tiled (a block per word).
 constexpr uint64_t kGpuPackTiledThreads = 256;
 
-/// Dynamic shared memory of lgc_pack_u8_tiled: a word's 64 samples of
-/// `features` bytes, in whole 16-byte pieces.
-constexpr uint64_t gpuPackTiledSharedBytes(uint32_t features) {
-  return (64 * uint64_t(features) + 15) / 16 * 16;
+/// Dynamic shared memory of lgc_pack_u8_tiled packing `words` words a
+/// block: a word's 64 samples of `features` bytes, in whole 16-byte
+/// pieces, and with more than one word their `inputs` rows of 8 bytes each.
+constexpr uint64_t gpuPackTiledSharedBytes(uint32_t features, uint32_t inputs,
+                                           uint32_t words) {
+  return (64 * uint64_t(features) + 15) / 16 * 16 +
+         (words > 1 ? uint64_t(words) * inputs * 8 : 0);
+}
+
+/// Phases of lgc_pack_u8_tiled for `words` words a block: a copy and the
+/// words for each, and with more than one a phase writing the rows.
+constexpr uint32_t gpuPackTiledPhases(uint32_t words) {
+  return words > 1 ? 2 * words + 1 : 2;
 }
 
 /// Threads per word of lgc_pack_u8: one per gpuPackU8FeaturesPerThread
