@@ -40,8 +40,8 @@
 // CHECK-NEXT:    llvm.getelementptr %arg3[%{{.*}}] : (!llvm.ptr<3>, i64) -> !llvm.ptr<3>, i8
 // CHECK-NEXT:    llvm.store %{{.*}} {alignment = 1 : i64} : i8, !llvm.ptr<3>
 // Phase 1: the mask of samples below n, then four features a load.
-// CHECK:         llvm.shl %{{.*}}, %{{.*}} : i64
-// CHECK:         llvm.sub %{{.*}}, %{{.*}} : i64
+// CHECK:         %[[ONES:.*]] = llvm.mlir.constant(-1 : i64) : i64
+// CHECK-NEXT:    llvm.lshr %[[ONES]], %{{.*}} : i64
 // CHECK-NEXT:    %[[MASK:.*]] = llvm.select %{{.*}}, %{{.*}}, %{{.*}} : i1, i64
 // CHECK:         %[[L0:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr<3> -> i32
 // CHECK-NOT:     invariant

@@ -99,6 +99,31 @@ void forget(CUdeviceptr p) {
 long netLaunches, netBlockLaunches, u8Launches;
 /// Launches of lgc_pack_u8 and lgc_pack_u8_tiled (lgc_emulated_pack_launches).
 long packLaunches, packTiledLaunches;
+
+/// Whether a launch's dynamic shared memory is what a launch may have: up
+/// to 48 KB, or as much as cuFuncSetAttribute granted.
+bool sharedGranted(const Module &m, unsigned bytes) {
+  return bytes <= 48 * 1024 || int(bytes) <= m.sharedGranted;
+}
+
+/// A launch's blocks as a GPU's barriers order them: each block's phases
+/// in order, every thread of a phase (in reverse order: no thread may rely
+/// on a later one of the same phase) before any of the next, its shared
+/// memory starting as garbage. `phase(shared, block, tid, p)` runs one
+/// thread's phase p; blocks for which `skip(block)` holds are left out.
+template <typename Phase, typename Skip>
+void runBlocks(unsigned blocks, unsigned threads, unsigned sharedBytes,
+               int64_t phases, Phase phase, Skip skip) {
+  std::vector<uint64_t> shared((sharedBytes + 7) / 8);
+  for (int64_t block = 0; block < int64_t(blocks); ++block) {
+    if (skip(block))
+      continue;
+    std::fill(shared.begin(), shared.end(), 0xa5a5a5a5a5a5a5a5ull);
+    for (int64_t p = 0; p < phases; ++p)
+      for (int64_t tid = threads; tid-- > 0;)
+        phase(shared.data(), block, tid, p);
+  }
+}
 } // namespace
 
 extern "C" {
@@ -347,35 +372,29 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
     int at = u8 ? 1 : 0;
     if (bx != shape[abi::kGpuBlockThreads] ||
         sharedBytes != shape[abi::kGpuSharedBytes] ||
-        (sharedBytes > 48 * 1024 &&
-         int(sharedBytes) > f->module->sharedGranted))
+        !sharedGranted(*f->module, sharedBytes))
       return kInvalidValue;
     int64_t words = i64(at + 4), samples = int64_t(abi::gpuBlockSamples(shape));
     auto *scratch = static_cast<uint64_t *>(ptr(at + 1));
-    std::vector<uint64_t> shared((sharedBytes + 7) / 8);
-    for (int64_t block = 0; block < int64_t(gx); ++block) {
-      if (block * samples >= words * 64)
-        continue;
-      std::fill(shared.begin(), shared.end(), 0xa5a5a5a5a5a5a5a5ull);
-      if (u8)
-        for (int64_t tid = bx; tid-- > 0;)
-          f->module->inputsU8(ptr(0), i64(1), scratch, shared.data(), block,
-                              tid);
-      for (int64_t p = u8 ? 1 : 0; p < int64_t(shape[abi::kGpuBlockPhases]);
-           ++p)
-        for (int64_t tid = bx; tid-- > 0;)
-          f->module->blockPhase(u8 ? nullptr
-                                   : static_cast<const uint64_t *>(ptr(0)),
-                                scratch, static_cast<uint64_t *>(ptr(at + 2)),
-                                static_cast<uint32_t *>(ptr(at + 3)),
-                                shared.data(), block, tid, p);
-    }
+    // The u8 forms' phase 0 reads the pixels (inputsU8); every other
+    // phase is the phase function's.
+    runBlocks(
+        gx, bx, sharedBytes, int64_t(shape[abi::kGpuBlockPhases]),
+        [&](uint64_t *shared, int64_t block, int64_t tid, int64_t p) {
+          if (u8 && p == 0)
+            f->module->inputsU8(ptr(0), i64(1), scratch, shared, block, tid);
+          else
+            f->module->blockPhase(
+                u8 ? nullptr : static_cast<const uint64_t *>(ptr(0)), scratch,
+                static_cast<uint64_t *>(ptr(at + 2)),
+                static_cast<uint32_t *>(ptr(at + 3)), shared, block, tid, p);
+        },
+        [&](int64_t block) { return block * samples >= words * 64; });
     return kSuccess;
   }
   if (f->kind == Function::PackU8Tiled) {
-    // A block per G words, every thread of a phase before any of the next
-    // (the barrier); the grid, block and shared memory the ABI gives, the
-    // shared memory granted.
+    // A block per G words, its phases as the block kernel's; the grid,
+    // block and shared memory the ABI gives, the shared memory granted.
     ++packTiledLaunches;
     const uint32_t *shape = f->module->shape;
     uint32_t G = f->module->packTiledWords;
@@ -383,18 +402,15 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
     if (bx != abi::kGpuPackTiledThreads || int64_t(gx) * G != words ||
         sharedBytes != abi::gpuPackTiledSharedBytes(shape[abi::kFeatures],
                                                     shape[abi::kInputs], G) ||
-        (sharedBytes > 48 * 1024 &&
-         int(sharedBytes) > f->module->sharedGranted))
+        !sharedGranted(*f->module, sharedBytes))
       return kInvalidValue;
-    std::vector<uint64_t> shared((sharedBytes + 7) / 8);
-    for (int64_t block = 0; block < int64_t(gx); ++block) {
-      std::fill(shared.begin(), shared.end(), 0xa5a5a5a5a5a5a5a5ull);
-      for (int64_t phase = 0; phase < int64_t(abi::gpuPackTiledPhases(G));
-           ++phase)
-        for (int64_t tid = bx; tid-- > 0;)
+    runBlocks(
+        gx, bx, sharedBytes, int64_t(abi::gpuPackTiledPhases(G)),
+        [&](uint64_t *shared, int64_t block, int64_t tid, int64_t p) {
           f->module->packTiled(ptr(0), i64(1), static_cast<uint64_t *>(ptr(2)),
-                               shared.data(), block, tid, phase);
-    }
+                               shared, block, tid, p);
+        },
+        [](int64_t) { return false; });
     return kSuccess;
   }
   if (f->kind == Function::Net) {

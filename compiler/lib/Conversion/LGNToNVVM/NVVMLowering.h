@@ -247,6 +247,9 @@ private:
   /// The samples of a word from sample `first` that are below n: n -
   /// first, clamped to 0 .. bits.
   Value samplesBelow(Value first, Value n, unsigned bits);
+  /// The 64-bit mask of those samples (samplesBelow's low bits set): the
+  /// packing kernels clear the bits of samples past n with it.
+  Value samplesMask(Value first, Value n);
   /// Byte f + k of the sample starting at byte `row` of x, zero-extended
   /// (the checked paths' load: any alignment, x generic).
   Value featureByte(Value x, Value row, Value f, int64_t k);
@@ -271,10 +274,14 @@ private:
                                       Value first, Value f, unsigned bits,
                                       bool fromShared = false);
   /// Stores the thermometer words of features f .. (thermometerWords'
-  /// order: word k L + j is level j of feature f + k) in their input rows
-  /// j F + f + k of word t of the tile-major input array `in`.
-  void storeThermometerWords(const EncodingTables &encoding, Value in, Value t,
-                             Value f, ArrayRef<Value> words);
+  /// order: word k L + j is level j of feature f + k) at rowAt(their input
+  /// row j F + f + k).
+  void storeThermometerWords(const EncodingTables &encoding, Value f,
+                             ArrayRef<Value> words,
+                             function_ref<Value(Value)> rowAt);
+  /// The address of input row `row` of word t of the tile-major input
+  /// array `in` (lgc_pack_u8's stores).
+  std::function<Value(Value)> inputRowAt(Value in, Value t);
   /// __lgc_gpu_pack_u8_tiled (GeneratedABI.h), or null where the encoding
   /// is not a thermometer or a word's samples do not fit shared memory
   /// (with a remark).

@@ -175,6 +175,17 @@ Value NVVMLowering::samplesBelow(Value first, Value n, unsigned bits) {
                                   constI64(bits));
 }
 
+Value NVVMLowering::samplesMask(Value first, Value n) {
+  Value below = samplesBelow(first, n, 64);
+  // below is 0 .. 64: all-ones shifted right by 64 - below, the shift kept
+  // below 64 (a shift by 64 is undefined) and below = 0 selected apart.
+  Value shift = b.create<LLVM::AndOp>(
+      loc, b.create<LLVM::SubOp>(loc, constI64(64), below), constI64(63));
+  return b.create<LLVM::SelectOp>(
+      loc, cmp(LLVM::ICmpPredicate::eq, below, constI64(0)), constI64(0),
+      b.create<LLVM::LShrOp>(loc, ones(), shift));
+}
+
 Value NVVMLowering::featureByte(Value x, Value row, Value f, int64_t k) {
   Value byte = b.create<LLVM::LoadOp>(
       loc, i8,
@@ -298,27 +309,31 @@ NVVMLowering::packU8Thermometer(const EncodingTables &encoding) {
     b.create<LLVM::BrOp>(loc, words, done);
   }
   b.setInsertionPointToStart(done);
-  storeThermometerWords(encoding, in, t, f,
-                        SmallVector<Value>(done->getArguments()));
+  storeThermometerWords(encoding, f, SmallVector<Value>(done->getArguments()),
+                        inputRowAt(in, t));
   b.create<LLVM::ReturnOp>(loc, ValueRange{});
   return fn;
 }
 
 void NVVMLowering::storeThermometerWords(const EncodingTables &encoding,
-                                         Value in, Value t, Value f,
-                                         ArrayRef<Value> words) {
+                                         Value f, ArrayRef<Value> words,
+                                         function_ref<Value(Value)> rowAt) {
   int64_t F = encoding.numFeatures, L = int64_t(encoding.levels.size());
   int64_t V = int64_t(words.size()) / L;
-  Value base = tileBase(in, net.getNumInputs(), t);
   for (int64_t k = 0; k < V; ++k)
-    for (int64_t j = 0; j < L; ++j) {
-      Value row = b.create<LLVM::AddOp>(loc, constI64(j * F + k), f);
-      Value at =
-          b.create<LLVM::GEPOp>(loc, ptr, i64, base,
-                                ValueRange{b.create<LLVM::MulOp>(
-                                    loc, row, constI64(abi::kGpuTileWords))});
-      b.create<LLVM::StoreOp>(loc, words[k * L + j], at, 8);
-    }
+    for (int64_t j = 0; j < L; ++j)
+      b.create<LLVM::StoreOp>(
+          loc, words[k * L + j],
+          rowAt(b.create<LLVM::AddOp>(loc, constI64(j * F + k), f)), 8);
+}
+
+std::function<Value(Value)> NVVMLowering::inputRowAt(Value in, Value t) {
+  Value base = tileBase(in, net.getNumInputs(), t);
+  return [this, base](Value row) -> Value {
+    return b.create<LLVM::GEPOp>(loc, ptr, i64, base,
+                                 ValueRange{b.create<LLVM::MulOp>(
+                                     loc, row, constI64(abi::kGpuTileWords))});
+  };
 }
 
 /// __lgc_gpu_pack_bits(bits, n, in, words, gid): word t of input bit i from
@@ -345,15 +360,8 @@ LLVM::LLVMFuncOp NVVMLowering::packBitsFunction() {
               b.create<LLVM::MulOp>(loc, block, constI64(net.getNumInputs())),
               i)}),
       8);
-  // The samples of this word below n: all 64, or the low n - first bits.
-  Value left = b.create<LLVM::SubOp>(loc, n, first);
-  Value full =
-      b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::uge, left, constI64(64));
-  Value shift = b.create<LLVM::SelectOp>(
-      loc, full, constI64(0), b.create<LLVM::SubOp>(loc, constI64(64), left));
-  Value mask = b.create<LLVM::SelectOp>(
-      loc, any, b.create<LLVM::LShrOp>(loc, ones(), shift), constI64(0));
-  b.create<LLVM::StoreOp>(loc, b.create<LLVM::AndOp>(loc, word, mask), at, 8);
+  b.create<LLVM::StoreOp>(
+      loc, b.create<LLVM::AndOp>(loc, word, samplesMask(first, n)), at, 8);
   b.create<LLVM::ReturnOp>(loc, ValueRange{});
   return fn;
 }
@@ -533,15 +541,7 @@ NVVMLowering::packU8TiledFunction(const EncodingTables &encoding) {
   ifThen(b.create<LLVM::AndOp>(loc, wordPhase, odd), [&] {
     // Bits of samples past n (the last word's, whose shared bytes were
     // not written) cleared.
-    Value below = samplesBelow(first, n, 64);
-    Value mask = b.create<LLVM::SelectOp>(
-        loc, cmp(P::uge, below, constI64(64)), constI64(-1),
-        b.create<LLVM::SubOp>(
-            loc,
-            b.create<LLVM::ShlOp>(
-                loc, constI64(1),
-                b.create<LLVM::AndOp>(loc, below, constI64(63))),
-            constI64(1)));
+    Value mask = samplesMask(first, n);
     loop(tid, constI64(F / V), constI64(B), [&](Value q) {
       Value f = V == 1 ? q : b.create<LLVM::MulOp>(loc, q, constI64(V));
       SmallVector<Value> words =
@@ -550,20 +550,15 @@ NVVMLowering::packU8TiledFunction(const EncodingTables &encoding) {
       for (Value &w : words)
         w = a(w, mask);
       if (G == 1) {
-        storeThermometerWords(encoding, in, word, f, words);
+        storeThermometerWords(encoding, f, words, inputRowAt(in, word));
         return;
       }
       Value slots = b.create<LLVM::MulOp>(loc, g, constI64(inputs));
-      for (int64_t k = 0; k < V; ++k)
-        for (int64_t j = 0; j < L; ++j) {
-          Value row = b.create<LLVM::AddOp>(loc, constI64(j * F + k), f);
-          b.create<LLVM::StoreOp>(
-              loc, words[k * L + j],
-              b.create<LLVM::GEPOp>(
-                  loc, sharedPtr, i64, rowsBase,
-                  ValueRange{b.create<LLVM::AddOp>(loc, slots, row)}),
-              8);
-        }
+      storeThermometerWords(encoding, f, words, [&](Value row) -> Value {
+        return b.create<LLVM::GEPOp>(
+            loc, sharedPtr, i64, rowsBase,
+            ValueRange{b.create<LLVM::AddOp>(loc, slots, row)});
+      });
     });
   });
   if (G > 1)
