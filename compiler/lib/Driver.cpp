@@ -386,6 +386,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.countInCode = opts.gpuCountInCode;
   lowering.packTiled = opts.gpuPackTiled;
   lowering.packTiledWords = opts.gpuPackWords;
+  lowering.packBitsWords = opts.gpuPackBitsWords;
   lowering.blockSharedTarget = opts.gpuBlockShared;
   if (failed(convert(module, createConvertLGNToNVVM(lowering))))
     return failure();

@@ -351,6 +351,14 @@ Status CudaNet::open(const std::string &ptxPath, std::unique_ptr<CudaNet> &out,
       }
     }
   }
+  // lgc_pack_bits's words a thread: 1 where the module does not say.
+  uint32_t bitsWords = 1;
+  if (Status s = net->readOptionalU32(abi::kPackBitsWordsSymbol, bitsWords); !s)
+    return s;
+  if (bitsWords != 1 && bitsWords != 4)
+    return Status::errorAt(ptxPath, "malformed " +
+                                        std::string(abi::kPackBitsWordsSymbol));
+  net->packBitsWords = bitsWords;
   // The packing kernel staged through shared memory (GeneratedABI.h):
   // optional, and left unused where this device lacks its shared memory.
   void *tiledFn = nullptr;
@@ -359,14 +367,8 @@ Status CudaNet::open(const std::string &ptxPath, std::unique_ptr<CudaNet> &out,
           CUDA_SUCCESS) {
     // Its words a block: 1 where the module does not say.
     uint32_t words = 1;
-    CUdeviceptr at;
-    size_t size;
-    if (d.cuModuleGetGlobal(&at, &size, net->module,
-                            abi::kPackTiledWordsSymbol) == CUDA_SUCCESS)
-      if (Status s = net->readGlobal(abi::kPackTiledWordsSymbol, &words,
-                                     sizeof(words));
-          !s)
-        return s;
+    if (Status s = net->readOptionalU32(abi::kPackTiledWordsSymbol, words); !s)
+      return s;
     if (words != 1 && words != 2 && words != 4)
       return Status::errorAt(
           ptxPath, "malformed " + std::string(abi::kPackTiledWordsSymbol));
@@ -415,6 +417,19 @@ Status CudaNet::open(const std::string &ptxPath, std::unique_ptr<CudaNet> &out,
       size_t(std::max(1, sms)) * size_t(blocks) * net->netBlockSamples();
   out = std::move(net);
   return Status::success();
+}
+
+Status CudaNet::readOptionalU32(const char *name, uint32_t &value) const {
+  CUdeviceptr ptr;
+  size_t bytes;
+  if (driver->cuModuleGetGlobal(&ptr, &bytes, module, name) != CUDA_SUCCESS)
+    return Status::success();
+  if (bytes != sizeof(value))
+    return Status::errorAt(path, std::string("unexpected size of ") + name +
+                                     " (" + std::to_string(bytes) +
+                                     " bytes, expected 4)");
+  std::string what = std::string("reading ") + name;
+  return check(driver->cuMemcpyDtoH(&value, ptr, sizeof(value)), what.c_str());
 }
 
 Status CudaNet::readGlobal(const char *name, void *out, size_t size,
@@ -557,7 +572,10 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
   long long nn = (long long)n, w = (long long)words;
   CUdeviceptr in = input, packed = buffers[1], scratch = buffers[2],
               planes = buffers[3], classOut = buffers[4];
-  long long packThreads = (long long)packRows(form) * w;
+  long long packThreads =
+      form == Input::U8
+          ? (long long)packRows(form) * w
+          : (long long)abi::gpuPackBitsThreads(inputs(), words, packBitsWords);
   void *packArgs[] = {&in, &nn, &packed, &w};
   // The u8 kernel reads four features a load where they come in fours;
   // from a pointer that is not 4-byte aligned (a caller's device input)

@@ -373,6 +373,12 @@ static cl::opt<unsigned> gpuPackWords(
              "input row's words are written together from shared memory (4: "
              "a whole 32-byte sector)"),
     cl::init(1), cl::cat(lgcCategory));
+static cl::opt<unsigned> gpuPackBitsWords(
+    "gpu-pack-bits-words",
+    cl::desc("GPU lgc_pack_bits (packed-bit input): the 64-sample words a "
+             "thread copies, 1 (default) or 4 (a row's four words, a whole "
+             "32-byte sector, written by one thread in two 16-byte stores)"),
+    cl::init(1), cl::cat(lgcCategory));
 static cl::opt<bool> gpuBlockPrefetch(
     "gpu-block-prefetch",
     cl::desc("GPU block kernel: each thread loads its next round's gate "
@@ -554,6 +560,10 @@ int main(int argc, char **argv) {
   if (gpuPackWords.getNumOccurrences() && !opts.gpuPackTiled)
     return fail("--gpu-pack-words needs --gpu-pack=tiled");
   opts.gpuPackWords = gpuPackWords;
+  if (gpuPackBitsWords != 1 && gpuPackBitsWords != 4)
+    return fail("invalid --gpu-pack-bits-words=" + Twine(gpuPackBitsWords) +
+                " (1 or 4)");
+  opts.gpuPackBitsWords = gpuPackBitsWords;
   opts.gpuBlockPrefetch = gpuBlockPrefetch;
   if (gpuBlockWordBits.getNumOccurrences() && gpuBlockWordBits != 32 &&
       gpuBlockWordBits != 64)
@@ -622,9 +632,8 @@ int main(int argc, char **argv) {
   // which a window would have dropped.
   unsigned rematDepth = gpuRematDepth;
   if (rematDepth && gpuRegisterWindow != lgc::kUnlimitedWindow) {
-    for (const cl::Option *remat :
-         std::initializer_list<const cl::Option *>{&gpuRematDepth,
-                                                   &gpuRematInputs})
+    for (const cl::Option *remat : std::initializer_list<const cl::Option *>{
+             &gpuRematDepth, &gpuRematInputs})
       if (remat->getNumOccurrences())
         return fail("--" + remat->ArgStr + " needs no --gpu-register-window");
     rematDepth = 0;

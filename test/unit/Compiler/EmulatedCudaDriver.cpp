@@ -62,6 +62,8 @@ struct Module {
   /// block.
   PackTiledFn packTiled = nullptr;
   uint32_t packTiledWords = 1;
+  /// lgc_pack_bits's words a thread.
+  uint32_t packBitsWords = 1;
   /// Shared memory granted with cuFuncSetAttribute.
   int sharedGranted = 48 * 1024;
 };
@@ -177,6 +179,9 @@ CUresult cuModuleLoadDataEx(void **out, const void *image, unsigned, int *,
   if (auto *words = static_cast<const uint32_t *>(
           dlsym(library, abi::kPackTiledWordsSymbol)))
     m->packTiledWords = *words;
+  if (auto *words = static_cast<const uint32_t *>(
+          dlsym(library, abi::kPackBitsWordsSymbol)))
+    m->packBitsWords = *words;
   if (!(m->thread || m->blockPhase) || !m->packU8 || !m->packBits ||
       !m->shape) {
     dlclose(library);
@@ -259,7 +264,8 @@ CUresult cuModuleGetGlobal_v2(CUdeviceptr *ptr, size_t *bytes, void *module,
     *bytes = abi::kNumShapeSlots * 4;
   else if (!std::strcmp(name, abi::kTauSymbol))
     *bytes = 8;
-  else if (!std::strcmp(name, abi::kPackTiledWordsSymbol))
+  else if (!std::strcmp(name, abi::kPackTiledWordsSymbol) ||
+           !std::strcmp(name, abi::kPackBitsWordsSymbol))
     *bytes = 4;
   else
     *bytes = size_t(m->shape[abi::kInputs]) * 4;
@@ -430,10 +436,13 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
     ++packLaunches;
   PackFn pack =
       f->kind == Function::PackU8 ? f->module->packU8 : f->module->packBits;
+  // The kernel's bounds check (GeneratedABI.h).
   int64_t words = i64(3);
-  int64_t limit = words * int64_t(f->kind == Function::PackU8
-                                      ? abi::gpuPackU8Rows(f->module->shape)
-                                      : f->module->shape[abi::kInputs]);
+  int64_t limit = f->kind == Function::PackU8
+                      ? words * int64_t(abi::gpuPackU8Rows(f->module->shape))
+                      : int64_t(abi::gpuPackBitsThreads(
+                            f->module->shape[abi::kInputs], uint64_t(words),
+                            f->module->packBitsWords));
   for (uint64_t gid = 0; gid < threads; ++gid)
     if (int64_t(gid) < limit)
       pack(ptr(0), i64(1), static_cast<uint64_t *>(ptr(2)), words,

@@ -207,11 +207,16 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     SCOPED_TRACE(
         "counter columns in registers: " + std::to_string(countColumns) +
         (count32 ? "" : "; 32-bit words: count functions"));
-    // lgc_pack_u8_tiled packing 1, 2 or 4 words a block.
+    // lgc_pack_u8_tiled packing 1, 2 or 4 words a block; lgc_pack_bits
+    // copying 1 or 4 words a thread.
     unsigned tiledWords = std::array{1u, 2u, 4u}[index % 3];
+    unsigned bitsWords = (index / 2) % 2 ? 4 : 1;
+    SCOPED_TRACE("lgc_pack_bits: " + std::to_string(bitsWords) +
+                 " words a thread");
     ASSERT_TRUE(buildHostModeLibrary(net, c.gatesPerFunction, c.window, so,
                                      nullptr, 64, nullptr, countColumns,
-                                     kDefaultGpuRematDepth, tiledWords));
+                                     kDefaultGpuRematDepth,
+                                     test::PackOptions{tiledWords, bitsWords}));
     void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
     ASSERT_NE(h, nullptr) << dlerror();
     auto thread = reinterpret_cast<ThreadFn>(dlsym(h, "__lgc_gpu_thread"));
@@ -237,6 +242,13 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     auto tiled = reinterpret_cast<PackTiledFn>(
         dlsym(h, lgc::abi::kGpuPackTiledFunction));
     EXPECT_EQ(tiled != nullptr, !net.thermometerLevels().empty());
+    // Only a module of more than one word a thread says how many.
+    auto bitsWordsSymbol =
+        static_cast<const uint32_t *>(dlsym(h, lgc::abi::kPackBitsWordsSymbol));
+    if (bitsWords == 1)
+      EXPECT_EQ(bitsWordsSymbol, nullptr);
+    else
+      ASSERT_TRUE(bitsWordsSymbol && *bitsWordsSymbol == bitsWords);
     EXPECT_EQ(uint32_t(shape[lgc::abi::kABIVersion]),
               lgc::abi::kGeneratedABIVersion);
     EXPECT_EQ(uint32_t(shape[lgc::abi::kInputs]), net.numInputs);
@@ -416,13 +428,16 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
                     size_t(t) < blocks ? want[t * net.numInputs + i] : 0)
               << i << " " << t;
       // Already-packed bits give the same array, bits past n cleared even
-      // where the caller left them set.
+      // where the caller left them set; bitsWords words a thread, the
+      // threads in reverse.
       std::vector<uint64_t> dirty = want;
       if (n % 64)
         for (uint32_t i = 0; i < net.numInputs; ++i)
           dirty[(blocks - 1) * net.numInputs + i] |= ~0ull << (n % 64);
       std::vector<uint64_t> fromBits(in.size(), 0x5555);
-      for (int64_t gid = 0; gid < int64_t(net.numInputs) * words; ++gid)
+      for (int64_t gid = int64_t(lgc::abi::gpuPackBitsThreads(
+               net.numInputs, uint64_t(words), bitsWords));
+           gid-- > 0;)
         packBits(dirty.data(), int64_t(n), fromBits.data(), words, gid);
       ASSERT_EQ(fromBits, in);
       for (int64_t t = words; t-- > 0;)
@@ -1002,19 +1017,22 @@ TEST(GPUKernel, TiledPackingOverEmulatedDriver) {
   int index = 0;
   for (const Net *net : {&small, &wide})
     for (unsigned tiledWords : {1u, 4u}) {
+      // lgc_pack_bits copies as many words a thread (1 or 4): the runs'
+      // packed-bit inputs (expectRunsMatch) go through it.
       SCOPED_TRACE(std::to_string(net->numFeatures) + " features, " +
-                   std::to_string(tiledWords) + " words a block");
+                   std::to_string(tiledWords) + " words a block or thread");
       std::string name = "n" + std::to_string(index++);
       std::string module = dir.file(name + ".cubin");
-      ASSERT_TRUE(buildHostModule(*net, 100, kDefaultGpuRegisterWindow,
-                                  dir.file(name + ".so"), module, nullptr, 64,
-                                  kDefaultGpuCountRegisterColumns,
-                                  kDefaultGpuRematDepth, tiledWords));
+      ASSERT_TRUE(buildHostModule(
+          *net, 100, kDefaultGpuRegisterWindow, dir.file(name + ".so"), module,
+          nullptr, 64, kDefaultGpuCountRegisterColumns, kDefaultGpuRematDepth,
+          test::PackOptions{tiledWords, tiledWords}));
       ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
       std::unique_ptr<CudaNet> gpu;
       Status s = CudaNet::open(module, gpu);
       ASSERT_TRUE(s.ok()) << s.message();
       EXPECT_EQ(gpu->packTiledWordsPerBlock(), tiledWords);
+      EXPECT_EQ(gpu->packBitsWordsPerThread(), tiledWords);
       EXPECT_EQ(gpu->packTiledSharedBytes(),
                 lgc::abi::gpuPackTiledSharedBytes(net->numFeatures,
                                                   net->numInputs, tiledWords));

@@ -27,7 +27,7 @@ bool buildHostModeLibrary(
     const Net &net, unsigned gatesPerFunction, unsigned window,
     const std::string &so, const BlockOptions *block, unsigned threadBits,
     llvm::function_ref<void(std::vector<int32_t> &)> editShape,
-    unsigned countColumns, unsigned rematDepth, unsigned packTiled) {
+    unsigned countColumns, unsigned rematDepth, PackOptions pack) {
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
@@ -43,9 +43,10 @@ bool buildHostModeLibrary(
   lowering.threadWordBits = threadBits;
   lowering.countInCode = countColumns > 0;
   lowering.rematDepth = rematDepth;
-  lowering.packTiled = packTiled > 0;
-  if (packTiled)
-    lowering.packTiledWords = packTiled;
+  lowering.packTiled = pack.tiledWords > 0;
+  if (pack.tiledWords)
+    lowering.packTiledWords = pack.tiledWords;
+  lowering.packBitsWords = pack.bitsWords;
   if (countColumns)
     lowering.countRegisterColumns = countColumns;
   if (block) {
@@ -100,10 +101,10 @@ bool buildHostModule(const Net &net, unsigned gatesPerFunction, unsigned window,
                      const std::string &so, const std::string &module,
                      const BlockOptions *block, unsigned threadBits,
                      unsigned countColumns, unsigned rematDepth,
-                     unsigned packTiled) {
+                     PackOptions pack) {
   if (!buildHostModeLibrary(net, gatesPerFunction, window, so, block,
                             threadBits, nullptr, countColumns, rematDepth,
-                            packTiled))
+                            pack))
     return false;
   std::ofstream os(module);
   os << "lgc-host-module:" << so;

@@ -39,6 +39,15 @@ struct BlockOptions {
   bool noPrefetch = false;
 };
 
+/// The packing kernels' forms for buildHostModeLibrary.
+struct PackOptions {
+  /// > 0: also lgc_pack_u8_tiled's function (thermometer encodings),
+  /// packing so many words a block.
+  unsigned tiledWords = 0;
+  /// lgc_pack_bits's words a thread (1 or 4).
+  unsigned bitsWords = 1;
+};
+
 /// Compiles `net` (optimised) to the kernels' host-mode functions in a
 /// shared library at `so`; with `block`, lgc_net is the block kernel (or,
 /// with block->bothKernels, lgc_net_block beside the thread kernel); the
@@ -48,15 +57,14 @@ struct BlockOptions {
 /// `countColumns` > 0: the thread kernel counts in its gate functions with
 /// so many counter columns in registers (lgc's default); 0: count functions
 /// after the gates. `rematDepth`: how deep the thread kernel recomputes
-/// gates of earlier functions. `packTiled` > 0: also lgc_pack_u8_tiled's
-/// function (thermometer encodings), packing so many words a block.
+/// gates of earlier functions. `pack`: the packing kernels' forms.
 bool buildHostModeLibrary(
     const Net &net, unsigned gatesPerFunction, unsigned window,
     const std::string &so, const BlockOptions *block = nullptr,
     unsigned threadBits = 64,
     llvm::function_ref<void(std::vector<int32_t> &)> editShape = nullptr,
     unsigned countColumns = kDefaultGpuCountRegisterColumns,
-    unsigned rematDepth = kDefaultGpuRematDepth, unsigned packTiled = 0);
+    unsigned rematDepth = kDefaultGpuRematDepth, PackOptions pack = {});
 
 /// buildHostModeLibrary, then the module file the emulated CUDA driver
 /// loads in its place ("lgc-host-module:" and the library's path).
@@ -66,7 +74,7 @@ bool buildHostModule(const Net &net, unsigned gatesPerFunction, unsigned window,
                      unsigned threadBits = 64,
                      unsigned countColumns = kDefaultGpuCountRegisterColumns,
                      unsigned rematDepth = kDefaultGpuRematDepth,
-                     unsigned packTiled = 0);
+                     PackOptions pack = {});
 
 } // namespace lgc::test
 

@@ -156,6 +156,8 @@ struct DriverOptions {
   bool gpuPackTiled = false;
   /// lgc_pack_u8_tiled's words a block (lgc --gpu-pack-words): 1, 2 or 4.
   unsigned gpuPackWords = 1;
+  /// lgc_pack_bits's words a thread (lgc --gpu-pack-bits-words): 1 or 4.
+  unsigned gpuPackBitsWords = 1;
   /// The block kernel's table entries loaded a round ahead.
   bool gpuBlockPrefetch = true;
   /// Bits of the block kernel's words, 64 or 32 (0: 32 where only those

@@ -190,6 +190,10 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "lgc_pack_u8_tiled: the 64-sample words a block packs, 1, 2 or 4 "
            "(more than one: each row's words written together, from shared "
            "memory)">,
+    Option<"packBitsWords", "pack-bits-words", "unsigned", "1",
+           "lgc_pack_bits: the 64-sample words a thread copies, 1 or 4 (4: "
+           "a row's four words written by one thread, a whole 32-byte "
+           "sector, in two 16-byte stores)">,
     Option<"blockU8", "block-u8", "bool", "true",
            "Block kernel: also its form that reads 8-bit features itself "
            "(lgc_net_u8, or lgc_net_block_u8 beside the thread kernel) in "

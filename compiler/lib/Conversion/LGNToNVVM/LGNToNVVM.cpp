@@ -196,15 +196,20 @@ void NVVMLowering::kernels(LLVM::LLVMFuncOp threadFn, LLVM::LLVMFuncOp packU8,
     b.setInsertionPointToStart(exit);
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
   };
-  for (auto [name, fn, rows] :
-       {std::tuple{abi::kPackKernel, packU8, packU8Rows},
-        std::tuple{abi::kPackBitsKernel, packBits,
-                   int64_t(net.getNumInputs())}})
+  // A thread per row of `perThread` words (gpuPackBitsThreads): words is
+  // a multiple of kGpuTileWords, so the division is exact.
+  for (auto [name, fn, rows, perThread] :
+       {std::tuple{abi::kPackKernel, packU8, packU8Rows, int64_t(1)},
+        std::tuple{abi::kPackBitsKernel, packBits, int64_t(net.getNumInputs()),
+                   int64_t(packBitsWords)}})
     if (fn)
       kernel(
           name, {ptr, i64, ptr, i64},
-          [&, rows = rows](auto args) {
-            return b.create<LLVM::MulOp>(loc, args[3], constI64(rows))
+          [&, rows = rows, perThread = perThread](auto args) {
+            Value words = args[3];
+            if (perThread > 1)
+              words = b.create<LLVM::UDivOp>(loc, words, constI64(perThread));
+            return b.create<LLVM::MulOp>(loc, words, constI64(rows))
                 .getResult();
           },
           [&, fn = fn](auto args, Value gid) {
@@ -526,6 +531,10 @@ struct ConvertLGNToNVVMPass
         return net.emitError("pack-tiled-words must be 1, 2 or 4, not ")
                << unsigned(packTiledWords);
       lowering.setPackTiled(packTiled, packTiledWords);
+      if (packBitsWords != 1 && packBitsWords != 4)
+        return net.emitError("pack-bits-words must be 1 or 4, not ")
+               << unsigned(packBitsWords);
+      lowering.setPackBitsWords(packBitsWords);
       if (threadWordBits != 32 && threadWordBits != 64)
         return net.emitError("thread-word-bits must be 32 or 64, not ")
                << unsigned(threadWordBits);

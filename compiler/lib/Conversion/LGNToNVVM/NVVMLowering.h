@@ -46,6 +46,8 @@ public:
     packTiled = tiled;
     packTiledWords = words;
   }
+  /// lgc_pack_bits's words a thread (1 or 4; GeneratedABI.h).
+  void setPackBitsWords(unsigned words) { packBitsWords = words; }
   /// Thread kernel: in each gate and count function, a prefetch of the
   /// input or scratch row that the load `distance` loads later reads, into
   /// the L2 (`level` 2) or the L1 (1); 0: none. Device code only (host
@@ -236,10 +238,11 @@ private:
     return b.create<LLVM::ZExtOp>(
         loc, i64, tableLoad(i32, table, index, 4, /*invariant=*/false));
   }
-  /// Input bit i and word t of packing thread `gid` (consecutive threads
-  /// take consecutive bits of one word), and the address of that word in
-  /// the tile-major input array.
-  std::pair<Value, Value> packThread(Value gid, Value in, Value &at);
+  /// Input bit i and first word t of packing thread `gid` (consecutive
+  /// threads take consecutive bits of the same `words` words, t a multiple
+  /// of `words`), and the address of word t in the tile-major input array.
+  std::pair<Value, Value> packThread(Value gid, Value in, Value &at,
+                                     int64_t words = 1);
   /// Byte `feature` of sample first + s of x (n x features), zero-extended;
   /// `valid` is whether the sample is below n (else sample 0 is read).
   Value checkedSample(Value x, Value n, Value first, unsigned s,
@@ -282,6 +285,9 @@ private:
   /// The address of input row `row` of word t of the tile-major input
   /// array `in` (lgc_pack_u8's stores).
   std::function<Value(Value)> inputRowAt(Value in, Value t);
+  /// The 64-bit words as one vector (a row's consecutive words, stored
+  /// together).
+  Value wordVector(ArrayRef<Value> words);
   /// __lgc_gpu_pack_u8_tiled (GeneratedABI.h), or null where the encoding
   /// is not a thermometer or a word's samples do not fit shared memory
   /// (with a remark).
@@ -365,6 +371,7 @@ private:
   bool packTiled = false;
   unsigned packTiledWords = 1;
   LLVM::LLVMFuncOp packTiledFn;
+  unsigned packBitsWords = 1;
   SmallVector<RowLoad> rowLoads;
 };
 

@@ -171,6 +171,8 @@ public:
   size_t packTiledSharedBytes() const {
     return abi::gpuPackTiledSharedBytes(features(), inputs(), packTiledWords);
   }
+  /// lgc_pack_bits's words a thread (lgc --gpu-pack-bits-words).
+  unsigned packBitsWordsPerThread() const { return packBitsWords; }
   /// Whether a launch of n samples takes lgc_net_block.
   bool launchesBlockKernel(size_t n) const {
     return netBlockKernel && n < waveSamples;
@@ -201,6 +203,9 @@ private:
   CudaNet() = default;
   /// A failed driver call as "path: error: what failed: ...detail".
   Status check(int rc, const char *what, const std::string &detail = "") const;
+  /// Reads the u32 global `name` into `value` where the module has it;
+  /// leaves `value` as it is where not.
+  Status readOptionalU32(const char *name, uint32_t &value) const;
   /// Copies the module's global `name` (exactly `size` bytes, or its first
   /// `size` bytes with `prefix`) to `out`.
   Status readGlobal(const char *name, void *out, size_t size,
@@ -251,6 +256,8 @@ private:
   unsigned netResident = 1, besideResident = 0;
   /// lgc_pack_u8_tiled's words a block.
   unsigned packTiledWords = 1;
+  /// lgc_pack_bits's words a thread (GeneratedABI.h: 1 or 4).
+  unsigned packBitsWords = 1;
   /// Threads per block of lgc_net.
   static constexpr unsigned kNetBlock = 128;
   std::string path, device;

@@ -53,9 +53,13 @@
 //     features V * (gid % (features / V)) .. + V - 1, for word
 //     gid / (features / V); else input bit gid % inputs.
 //   kernel lgc_pack_bits(ptr bits, i64 n, ptr in, i64 words)
-//     the same grid: copies input bits in lgc_net.h's packed layout
-//     (bits[w * inputs + i], ceil(n / 64) blocks) into in; samples past n
-//     are 0.
+//     grid over inputs x words / P threads (gpuPackBitsThreads), P =
+//     __lgc_gen_pack_bits_words (u32: 1 or 4; 1 where the module lacks
+//     it): copies input bits in lgc_net.h's packed layout (bits[w * inputs
+//     + i], ceil(n / 64) blocks) into in; samples past n are 0. Thread gid
+//     copies words P q .. P q + P - 1 of input bit gid % inputs (q = gid /
+//     inputs). Threads past the grid return, so a runtime that launches
+//     inputs x words threads whatever P is still gets the same result.
 //   kernel lgc_net(ptr in, ptr scratch, ptr planes, ptr classes, i64 words)
 //     grid over `words` threads: classes[64 t + s] (u32) is the argmax for
 //     sample 64 t + s (ties to the lowest class); row c * K + j of planes
@@ -186,6 +190,7 @@ constexpr const char *kGpuPackFunction = "__lgc_gpu_pack_u8";
 constexpr const char *kGpuPackBitsFunction = "__lgc_gpu_pack_bits";
 constexpr const char *kGpuPackTiledFunction = "__lgc_gpu_pack_u8_tiled";
 constexpr const char *kPackTiledWordsSymbol = "__lgc_gen_pack_tiled_words";
+constexpr const char *kPackBitsWordsSymbol = "__lgc_gen_pack_bits_words";
 
 //===----------------------------------------------------------------------===//
 // GPU array layout
@@ -352,6 +357,14 @@ constexpr uint64_t gpuPackTiledSharedBytes(uint32_t features, uint32_t inputs,
 /// words for each, and with more than one a phase writing the rows.
 constexpr uint32_t gpuPackTiledPhases(uint32_t words) {
   return words > 1 ? 2 * words + 1 : 2;
+}
+
+/// Threads of lgc_pack_bits for `words` words (a multiple of
+/// kGpuTileWords) of `inputs` input bits, `perThread` words (1 or 4) a
+/// thread.
+constexpr uint64_t gpuPackBitsThreads(uint64_t inputs, uint64_t words,
+                                      uint32_t perThread) {
+  return inputs * (words / (perThread ? perThread : 1));
 }
 
 /// Threads per word of lgc_pack_u8: one per gpuPackU8FeaturesPerThread
