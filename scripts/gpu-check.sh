@@ -201,7 +201,10 @@ choice bench_6x64000_remat0 bench_6x64000 4000000 --gpu-remat-depth=0
 # an H200 (1,197 against 1,212 M images/s, latency-bound then): a spilled
 # byte cost about 2.7 of the scratch array's there. At that rate 1,500
 # gates (_g1500: 1,502 + 195 bytes of spills against 1,747 + 140) would be
-# the fastest of these, by about 4 % (2,000 about even, 3,000 8 % slower).
+# the fastest of these, by about 4 % (2,000 about even, 3,000 8 % slower);
+# measured with recomputing (H200, 4M images, lgc_net alone), 1,500 were
+# 0.6 % slower than 1,000 (1,235.2 against 1,242.4 M images/s), so that
+# rate does not hold.
 choice bench_6x8000_g1500 bench_6x8000 4000000 --gates-per-function=1500
 choice bench_6x8000_g2000 bench_6x8000 4000000 --gates-per-function=2000
 choice bench_6x8000_g3000 bench_6x8000 4000000 --gates-per-function=3000
@@ -222,12 +225,8 @@ choice bench_6x8000_packtiled bench_6x8000 4000000 --gpu-pack=tiled
 # bandwidth (0.66 of the 3.88 ms from packed bits).
 choice bench_6x8000_packtiled4 bench_6x8000 4000000 --gpu-pack=tiled \
   --gpu-pack-words=4 --gpu-pack-bits-words=4
-# With 1,500 gates a function (above: about 4 % faster by the spills'
-# rate), the pair that 1e9 images/s from u8 would need if both hold; and
-# 6x64000 from u8 (149.3 M images/s on 4M, against 1.5e8), a quarter of a
+# 6x64000 from u8 (149.3 M images/s on 4M, against 1.5e8): a quarter of a
 # millisecond less packing in 26.8.
-choice bench_6x8000_packtiled_g1500 bench_6x8000 4000000 --gpu-pack=tiled \
-  --gates-per-function=1500
 choice bench_6x64000_packtiled bench_6x64000 4000000 --gpu-pack=tiled
 # The block kernel on 6x8000 (bench_6x8000_blockS_uU_{rR|tT}[SUFFIX]: S
 # words per block, U gates per thread and round, blocks of 256 threads at
