@@ -9,7 +9,10 @@
 //       each choice entry's speeds over its default's (the manifest's bench
 //       entry of the same reference and samples)
 //   lgc-gpu-check --expect NET.lgn IMAGES.u8 N OUT   (when making the bundle)
-// Manifest rows are `kind name module samples [reference]`. A `check` entry
+// Manifest rows are `kind name module samples [reference]`, or `target
+// name column >=|<= value`: a figure the summary holds the entry (and the
+// best of its choices) to, the column named as in the summary with `_` for
+// each space (`u8_device_M/s`). A `check` entry
 // must equal the reference interpreter's classes and counts (computed where
 // the bundle was made, in its reference file, which several modules of one
 // net share; NAME.expected where the row names none) through every input
@@ -102,6 +105,15 @@ constexpr size_t kNumColumns = sizeof(kColumns) / sizeof(kColumns[0]);
 struct Entry {
   std::string kind, name, module, reference;
   size_t samples = 0;
+};
+
+/// A manifest `target` row: entry `name`'s column `column` at least
+/// (`atLeast`) or at most `value`.
+struct Target {
+  std::string name;
+  size_t column = 0;
+  bool atLeast = true;
+  double value = 0;
 };
 
 /// Runs one manifest entry; returns false when a figure could not be
@@ -432,8 +444,46 @@ static bool parseSamples(const std::string &text, size_t &n) {
 
 /// Parses the manifest's rows (blank lines and lines starting with # aside);
 /// a malformed row is an error at its line.
+/// A `target` row's fields after its kind into `t`; false (and `error`
+/// set) where one is malformed.
+static bool parseTarget(std::istringstream &fields, Target &t,
+                        std::string &error) {
+  std::string column, op, value, extra;
+  fields >> t.name >> column >> op >> value >> extra;
+  if (value.empty() || !extra.empty()) {
+    error = "expected 'target name column >=|<= value'";
+    return false;
+  }
+  std::string spaced = column;
+  std::replace(spaced.begin(), spaced.end(), '_', ' ');
+  auto known = std::find_if(std::begin(kColumns), std::end(kColumns),
+                            [&](const char *c) { return spaced == c; });
+  // The first three columns and the last are not figures.
+  if (known == std::end(kColumns) || known - std::begin(kColumns) < 3 ||
+      known == std::end(kColumns) - 1) {
+    error = "no figure '" + column +
+            "' (a column of the summary, with _ "
+            "for each space: u8_device_M/s, gate_kernel_M/s, load_s, ...)";
+    return false;
+  }
+  t.column = size_t(known - std::begin(kColumns));
+  if (op != ">=" && op != "<=") {
+    error = "expected >= or <=, not '" + op + "'";
+    return false;
+  }
+  t.atLeast = op == ">=";
+  char *end = nullptr;
+  t.value = std::strtod(value.c_str(), &end);
+  if (*end || !(t.value > 0)) {
+    error = "a target must be a positive number, not '" + value + "'";
+    return false;
+  }
+  return true;
+}
+
 static bool parseManifest(const std::string &path, const std::string &text,
-                          std::vector<Entry> &entries) {
+                          std::vector<Entry> &entries,
+                          std::vector<Target> *targets = nullptr) {
   std::istringstream lines(text);
   std::string line;
   for (unsigned number = 1; std::getline(lines, line); ++number) {
@@ -443,13 +493,23 @@ static bool parseManifest(const std::string &path, const std::string &text,
     fields >> e.kind;
     if (e.kind.empty() || e.kind[0] == '#')
       continue;
-    fields >> e.name >> e.module >> samples >> e.reference >> extra;
     auto fail = [&](const std::string &what) {
       fmt::print(stderr, "{}:{}: error: {}\n", path, number, what);
       return false;
     };
+    if (e.kind == "target") {
+      Target t;
+      std::string error;
+      if (!parseTarget(fields, t, error))
+        return fail(error);
+      if (targets)
+        targets->push_back(t);
+      continue;
+    }
+    fields >> e.name >> e.module >> samples >> e.reference >> extra;
     if (e.kind != "check" && e.kind != "bench" && e.kind != "choice")
-      return fail("unknown kind '" + e.kind + "' (check, bench or choice)");
+      return fail("unknown kind '" + e.kind +
+                  "' (check, bench, choice or target)");
     if (samples.empty() || !extra.empty())
       return fail("expected 'kind name module samples [reference]'");
     if (!parseSamples(samples, e.samples))
@@ -493,25 +553,15 @@ static bool figure(const std::string &text, double &value) {
   return value > 0;
 }
 
-/// Each choice run beside its default, the bench entry of the manifest with
-/// the same reference (the net's net.so) and samples (bench_6x8000_pf16
-/// against bench_6x8000): each speed's ratio, the choice's over the
-/// default's, both from this run's results (the last row of each name).
-static void compareChoices(const std::string &dir,
-                           const std::vector<std::vector<std::string>> &rows) {
-  std::string text;
-  std::vector<Entry> entries;
-  if (!readFile(dir + "/manifest.txt", text).ok() ||
-      !parseManifest(dir + "/manifest.txt", text, entries)) {
-    fmt::print("(no readable manifest.txt: choices not compared)\n");
-    return;
-  }
-  std::map<std::string, const std::vector<std::string> *> last;
-  for (size_t r = 1; r < rows.size(); ++r)
-    last[rows[r][0]] = &rows[r];
-  std::vector<std::vector<std::string>> table = {{"choice", "default"}};
-  for (size_t c : kComparedColumns)
-    table[0].push_back(std::string(kColumns[c]) + " ratio");
+/// The last row of each name in results.tsv.
+using LastRows = std::map<std::string, const std::vector<std::string> *>;
+
+/// Each choice's default in this run: the bench entry of the manifest with
+/// the same reference (the net's net.so) and samples (bench_6x8000_pf16's is
+/// bench_6x8000), where both have results.
+static std::map<std::string, std::string>
+choiceDefaults(const std::vector<Entry> &entries, const LastRows &last) {
+  std::map<std::string, std::string> defaults;
   for (const Entry &choice : entries) {
     if (choice.kind != "choice" || !last.count(choice.name))
       continue;
@@ -520,13 +570,29 @@ static void compareChoices(const std::string &dir,
              e.reference == choice.reference && e.samples == choice.samples &&
              last.count(e.name);
     });
-    if (base == entries.end())
+    if (base != entries.end())
+      defaults[choice.name] = base->name;
+  }
+  return defaults;
+}
+
+/// Each choice run beside its default: each speed's ratio, the choice's over
+/// the default's, both from this run's results (the last row of each name).
+static void compareChoices(const std::vector<Entry> &entries,
+                           const LastRows &last,
+                           const std::map<std::string, std::string> &defaults) {
+  std::vector<std::vector<std::string>> table = {{"choice", "default"}};
+  for (size_t c : kComparedColumns)
+    table[0].push_back(std::string(kColumns[c]) + " ratio");
+  for (const Entry &choice : entries) {
+    auto base = defaults.find(choice.name);
+    if (choice.kind != "choice" || base == defaults.end())
       continue;
-    std::vector<std::string> row = {choice.name, base->name};
+    std::vector<std::string> row = {choice.name, base->second};
     for (size_t c : kComparedColumns) {
       double mine, theirs;
-      row.push_back(figure((*last[choice.name])[c], mine) &&
-                            figure((*last[base->name])[c], theirs)
+      row.push_back(figure((*last.at(choice.name))[c], mine) &&
+                            figure((*last.at(base->second))[c], theirs)
                         ? fmt::format("{:.3f}", mine / theirs)
                         : "-");
     }
@@ -536,6 +602,50 @@ static void compareChoices(const std::string &dir,
     return;
   fmt::print("\nchoices against their defaults (same run; above 1: the "
              "choice is faster):\n");
+  printTable(table);
+}
+
+/// The manifest's targets: each entry's figure, the best of its choices'
+/// (defaults) in the same column, and whether either meets the target.
+static void checkTargets(const std::vector<Target> &targets,
+                         const LastRows &last,
+                         const std::map<std::string, std::string> &defaults) {
+  if (targets.empty())
+    return;
+  std::vector<std::vector<std::string>> table = {
+      {"entry", "figure", "target", "entry's", "best choice", "met"}};
+  for (const Target &t : targets) {
+    auto meets = [&](double v) {
+      return t.atLeast ? v >= t.value : v <= t.value;
+    };
+    std::vector<std::string> row = {
+        t.name, kColumns[t.column],
+        fmt::format("{} {}", t.atLeast ? ">=" : "<=", t.value)};
+    double mine = 0;
+    bool ran = last.count(t.name) && figure((*last.at(t.name))[t.column], mine);
+    row.push_back(ran ? (*last.at(t.name))[t.column] : "-");
+    // The best choice: the largest figure for a lower bound, the smallest
+    // for an upper one.
+    std::string best;
+    double bestValue = 0;
+    for (const auto &[choice, base] : defaults) {
+      double v;
+      if (base != t.name || !figure((*last.at(choice))[t.column], v))
+        continue;
+      if (best.empty() || (t.atLeast ? v > bestValue : v < bestValue)) {
+        best = choice;
+        bestValue = v;
+      }
+    }
+    row.push_back(
+        best.empty() ? "-" : (*last.at(best))[t.column] + " (" + best + ")");
+    row.push_back(ran && meets(mine)                  ? "yes"
+                  : !best.empty() && meets(bestValue) ? "with " + best
+                                                      : "no");
+    table.push_back(row);
+  }
+  fmt::print("\ntargets (the manifest's; 'with NAME': only that choice meets "
+             "it):\n");
   printTable(table);
 }
 
@@ -560,7 +670,26 @@ static int summary(const std::string &dir) {
   bool failed = false;
   for (size_t r = 1; r < rows.size(); ++r)
     failed |= rows[r].back() == "NO";
-  compareChoices(dir, rows);
+  std::string manifest;
+  std::vector<Entry> entries;
+  std::vector<Target> targets;
+  if (!readFile(dir + "/manifest.txt", manifest).ok()) {
+    fmt::print("(no readable manifest.txt: choices and targets not "
+               "compared)\n");
+    return failed ? 1 : 0;
+  }
+  // A malformed row has been reported at its line, and fails the summary.
+  if (!parseManifest(dir + "/manifest.txt", manifest, entries, &targets)) {
+    fmt::print("(a malformed manifest.txt: choices and targets not "
+               "compared)\n");
+    return 1;
+  }
+  LastRows last;
+  for (size_t r = 1; r < rows.size(); ++r)
+    last[rows[r][0]] = &rows[r];
+  auto defaults = choiceDefaults(entries, last);
+  compareChoices(entries, last, defaults);
+  checkTargets(targets, last, defaults);
   return failed ? 1 : 0;
 }
 

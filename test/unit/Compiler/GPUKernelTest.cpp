@@ -1542,7 +1542,8 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
     // samples: `variant` against `big`) gets each speed's ratio; `alone`
     // (4,000 samples) has no default. The manifest's malformed last row
     // leaves no comparison.
-    EXPECT_NE(summary.find("choices not compared"), std::string::npos)
+    EXPECT_NE(summary.find("choices and targets not compared"),
+              std::string::npos)
         << summary;
     std::string manifest = readText(dir.file("manifest.txt"));
     manifest.erase(manifest.find("bench broken"));
@@ -1626,6 +1627,74 @@ TEST(GPUKernel, GpuCheckSummaryComparesChoices) {
   // bench entry of its reference, `notrun` no results.
   for (const char *name : {"| small ", "| other ", "| notrun "})
     EXPECT_EQ(text.find(name, compared), std::string::npos) << name << text;
+}
+
+TEST(GPUKernel, GpuCheckSummaryHoldsTargets) {
+  test::TempDir dir;
+  std::string manifest = dir.file("manifest.txt");
+  std::ofstream(manifest) << "bench base net.cubin 4000000 net.so\n"
+                          << "choice faster net.cubin 4000000 net.so\n"
+                          << "choice quick net.cubin 4000000 net.so\n"
+                          << "choice other net.cubin 4000000 other.so\n"
+                          << "target base u8_device_M/s >= 900\n"
+                          << "target base gate_kernel_M/s >= 1000\n"
+                          << "target base load_s <= 0.05\n"
+                          << "target base pack_u8_GB/s >= 5000\n"
+                          << "target missing u8_device_M/s >= 1\n";
+  // `other` (another net) beats every target but is not base's choice.
+  std::ofstream(dir.file("results.tsv"))
+      << "base\t10\t4000000\t0.1\t800.0\t1000.0\t60\t400.0\t40\t50"
+         "\t1200.0\t3000\t16\t900.0\tyes\n"
+      << "faster\t10\t4000000\t0.2\t1000.0\t1100.0\t60\t400.0\t40\t50"
+         "\t1500.0\t2700\t16\t-\tyes\n"
+      << "quick\t10\t4000000\t0.04\t950.0\t-\t-\t-\t-\t-\t-\t3100\t16"
+         "\t-\tyes\n"
+      << "other\t10\t4000000\t0.01\t9000.0\t-\t-\t-\t-\t-\t9000.0\t9000"
+         "\t16\t-\tyes\n";
+  auto summary = [&](std::string &text) {
+    std::string out = dir.file("out.txt");
+    int rc = std::system(("'" LGC_GPU_CHECK "' --summary '" + dir.path +
+                          "' > '" + out + "' 2>&1")
+                             .c_str());
+    EXPECT_TRUE(readFile(out, text).ok());
+    return rc;
+  };
+  std::string text;
+  ASSERT_EQ(summary(text), 0) << text;
+  size_t targets = text.find("targets (the manifest's");
+  ASSERT_NE(targets, std::string::npos) << text;
+  // Per target: the entry's figure, the best of its choices (largest for
+  // >=, smallest for <=) and whether either meets it.
+  for (const char *row :
+       {"| base    | u8 device M/s   | >= 900  | 800.0   | 1000.0 (faster) "
+        "| with faster |",
+        "| base    | gate kernel M/s | >= 1000 | 1200.0  | 1500.0 (faster) "
+        "| yes         |",
+        "| base    | load s          | <= 0.05 | 0.1     | 0.04 (quick)    "
+        "| with quick  |",
+        "| base    | pack u8 GB/s    | >= 5000 | 3000    | 3100 (quick)    "
+        "| no          |",
+        "| missing | u8 device M/s   | >= 1    | -       | -               "
+        "| no          |"})
+    EXPECT_NE(text.find(row, targets), std::string::npos) << row << "\n"
+                                                          << text;
+  EXPECT_EQ(text.find("(other)", targets), std::string::npos) << text;
+  // A malformed target row: an error at its line, and a failed summary.
+  for (auto [row, error] :
+       {std::pair{"target base u8_device_M/s 900",
+                  "expected 'target name column >=|<= value'"},
+        std::pair{"target base u8_device >= 900", "no figure 'u8_device'"},
+        std::pair{"target base bit-exact >= 1", "no figure 'bit-exact'"},
+        std::pair{"target base load_s == 1", "expected >= or <=, not '=='"},
+        std::pair{"target base load_s <= -1",
+                  "a target must be a positive number, not '-1'"}}) {
+    std::ofstream(manifest) << "bench base net.cubin 4000000 net.so\n"
+                            << row << "\n";
+    EXPECT_NE(summary(text), 0) << row;
+    EXPECT_NE(text.find("manifest.txt:2: error: " + std::string(error)),
+              std::string::npos)
+        << text;
+  }
 }
 
 /// The PTX through the CUDA driver, bit-exact against the interpreter. Where
