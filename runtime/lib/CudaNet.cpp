@@ -572,10 +572,7 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
   long long nn = (long long)n, w = (long long)words;
   CUdeviceptr in = input, packed = buffers[1], scratch = buffers[2],
               planes = buffers[3], classOut = buffers[4];
-  long long packThreads =
-      form == Input::U8
-          ? (long long)packRows(form) * w
-          : (long long)abi::gpuPackBitsThreads(inputs(), words, packBitsWords);
+  long long threads = (long long)packThreads(form, words);
   void *packArgs[] = {&in, &nn, &packed, &w};
   // The u8 kernel reads four features a load where they come in fours;
   // from a pointer that is not 4-byte aligned (a caller's device input)
@@ -595,8 +592,8 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
     void *fn = tiled               ? packTiledKernel
                : form == Input::U8 ? packKernel
                                    : packBitsKernel;
-    unsigned grid = tiled ? unsigned(w / packTiledWords)
-                          : unsigned((packThreads + 255) / 256);
+    unsigned grid =
+        tiled ? unsigned(w / packTiledWords) : unsigned((threads + 255) / 256);
     unsigned block = tiled ? unsigned(abi::kGpuPackTiledThreads) : 256;
     unsigned shared = tiled ? unsigned(packTiledSharedBytes()) : 0;
     if (Status s =
@@ -660,10 +657,11 @@ void *CudaNet::u8KernelFor(Input form, size_t n) const {
   return blockKernel() ? netU8Kernel : nullptr;
 }
 
-uint64_t CudaNet::packRows(Input form) const {
+uint64_t CudaNet::packThreads(Input form, uint64_t words) const {
   return form == Input::U8
-             ? abi::gpuPackU8Rows(reinterpret_cast<const uint32_t *>(shape))
-             : inputs();
+             ? abi::gpuPackU8Rows(reinterpret_cast<const uint32_t *>(shape)) *
+                   words
+             : abi::gpuPackBitsThreads(inputs(), words, packBitsWords);
 }
 
 size_t CudaNet::inputBytes(Input form, size_t n) const {
@@ -865,7 +863,7 @@ Status CudaNet::stream(Input form, const void *input, size_t n,
                      "cuMemAlloc");
     if (status)
       status = check(d.cuStreamCreate(&streams[k], 0), "cuStreamCreate");
-    if (status)
+    if (status && classesOut)
       status = check(d.cuMemAllocHost(&pinnedOut[k], sizes[4]),
                      "allocating pinned host memory");
     if (status && countsOut)

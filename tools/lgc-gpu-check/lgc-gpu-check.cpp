@@ -442,8 +442,17 @@ static bool parseSamples(const std::string &text, size_t &n) {
   return n > 0;
 }
 
-/// Parses the manifest's rows (blank lines and lines starting with # aside);
-/// a malformed row is an error at its line.
+/// A figure of results.tsv as a number (false for "-" and the like, and
+/// for text such as "." or "1.2.3" that is not one number whole).
+static bool figure(const std::string &text, double &value) {
+  if (text.empty() ||
+      text.find_first_not_of("0123456789.") != std::string::npos)
+    return false;
+  char *end = nullptr;
+  value = std::strtod(text.c_str(), &end);
+  return *end == '\0' && value > 0;
+}
+
 /// A `target` row's fields after its kind into `t`; false (and `error`
 /// set) where one is malformed.
 static bool parseTarget(std::istringstream &fields, Target &t,
@@ -472,15 +481,16 @@ static bool parseTarget(std::istringstream &fields, Target &t,
     return false;
   }
   t.atLeast = op == ">=";
-  char *end = nullptr;
-  t.value = std::strtod(value.c_str(), &end);
-  if (*end || !(t.value > 0)) {
+  // A figure as results.tsv writes them.
+  if (!figure(value, t.value)) {
     error = "a target must be a positive number, not '" + value + "'";
     return false;
   }
   return true;
 }
 
+/// Parses the manifest's rows (blank lines and lines starting with # aside);
+/// a malformed row is an error at its line.
 static bool parseManifest(const std::string &path, const std::string &text,
                           std::vector<Entry> &entries,
                           std::vector<Target> *targets = nullptr) {
@@ -543,15 +553,6 @@ static void printTable(const std::vector<std::vector<std::string>> &rows) {
 
 /// The speeds a choice is compared on (columns of kColumns).
 static const size_t kComparedColumns[] = {4, 5, 7, 10, 11, 13};
-
-/// A figure of results.tsv as a number (false for "-" and the like).
-static bool figure(const std::string &text, double &value) {
-  if (text.empty() ||
-      text.find_first_not_of("0123456789.") != std::string::npos)
-    return false;
-  value = std::stod(text);
-  return value > 0;
-}
 
 /// The last row of each name in results.tsv.
 using LastRows = std::map<std::string, const std::vector<std::string> *>;

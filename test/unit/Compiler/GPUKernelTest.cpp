@@ -983,16 +983,12 @@ TEST(GPUKernel, HalfWordThreadKernelOverEmulatedDriver) {
   }
 }
 
-/// The thread kernel recomputing gates of earlier functions (0 to 4 gates
-/// deep; small functions, so that many values cross them), in 64- and
-/// 32-bit words, counting in its gate functions or in count functions after
-/// them: bit for bit with the interpreter, in no more scratch slots than
-/// without (fewer, counting in the gate functions).
 /// lgc_pack_u8_tiled through CudaNet over the emulated driver: launched
 /// for 8-bit features from the runtime's buffers and from 16-byte aligned
 /// device pointers (with its shared memory granted past 48 KB), lgc_pack_u8
-/// for other pointers and where the device lacks the shared memory; every
-/// run bit-exact with the interpreter.
+/// for other pointers and where the device lacks the shared memory; packed
+/// bits through lgc_pack_bits at one and four words a thread; every run
+/// bit-exact with the interpreter.
 TEST(GPUKernel, TiledPackingOverEmulatedDriver) {
   test::TempDir dir;
   void *driver = dlopen(LGC_EMULATED_CUDA_DRIVER, RTLD_NOW | RTLD_GLOBAL);
@@ -1086,6 +1082,11 @@ TEST(GPUKernel, TiledPackingOverEmulatedDriver) {
     }
 }
 
+/// The thread kernel recomputing gates of earlier functions (0 to 4 gates
+/// deep; small functions, so that many values cross them), in 64- and
+/// 32-bit words, counting in its gate functions or in count functions after
+/// them: bit for bit with the interpreter, in no more scratch slots than
+/// without (fewer, counting in the gate functions).
 TEST(GPUKernel, RecomputedGatesOverEmulatedDriver) {
   Net net = runtimeTestNet(9);
   test::TempDir dir;
@@ -1687,7 +1688,13 @@ TEST(GPUKernel, GpuCheckSummaryHoldsTargets) {
         std::pair{"target base bit-exact >= 1", "no figure 'bit-exact'"},
         std::pair{"target base load_s == 1", "expected >= or <=, not '=='"},
         std::pair{"target base load_s <= -1",
-                  "a target must be a positive number, not '-1'"}}) {
+                  "a target must be a positive number, not '-1'"},
+        std::pair{"target base load_s <= .",
+                  "a target must be a positive number, not '.'"},
+        std::pair{"target base load_s <= 1.2.3",
+                  "a target must be a positive number, not '1.2.3'"},
+        std::pair{"target base load_s <= 1e9",
+                  "a target must be a positive number, not '1e9'"}}) {
     std::ofstream(manifest) << "bench base net.cubin 4000000 net.so\n"
                             << row << "\n";
     EXPECT_NE(summary(text), 0) << row;

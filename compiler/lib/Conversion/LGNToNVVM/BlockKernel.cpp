@@ -92,9 +92,7 @@ void NVVMLowering::inputsFromU8(const EncodingTables &encoding, Value x,
     Value full = wholeWord(x, n, first, bits, V);
     ifThen(full,
            [&] { storeWords(thermometerWords(encoding, x, first, f, bits)); });
-    Value partial = b.create<LLVM::XOrOp>(
-        loc, full,
-        b.create<LLVM::ConstantOp>(loc, b.getI1Type(), b.getBoolAttr(true)));
+    Value partial = notI1(full);
     // The last word (or an unaligned x): its slots cleared, then each
     // sample below n checked and its bits or'ed in one at a time, a loop
     // rather than the fast path's unrolled one (whose loads, unrolled a

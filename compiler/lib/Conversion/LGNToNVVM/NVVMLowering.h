@@ -106,6 +106,12 @@ private:
   Value x(Value p, Value q) { return b.create<LLVM::XOrOp>(loc, p, q); }
   Value a(Value p, Value q) { return b.create<LLVM::AndOp>(loc, p, q); }
   Value o(Value p, Value q) { return b.create<LLVM::OrOp>(loc, p, q); }
+  /// The negation of an i1 (`p` xor true).
+  Value notI1(Value p) {
+    return b.create<LLVM::XOrOp>(
+        loc, p,
+        b.create<LLVM::ConstantOp>(loc, b.getI1Type(), b.getBoolAttr(true)));
+  }
   Value constI64(int64_t v) {
     return b.create<LLVM::ConstantOp>(loc, i64, b.getI64IntegerAttr(v));
   }

@@ -489,11 +489,7 @@ NVVMLowering::packU8TiledFunction(const EncodingTables &encoding) {
   Value firstByte = b.create<LLVM::MulOp>(loc, first, constI64(F));
   Value odd = b.create<LLVM::TruncOp>(loc, b.getI1Type(), phase);
   Value wordPhase = cmp(P::ult, phase, constI64(2 * G));
-  Value isCopy = b.create<LLVM::AndOp>(
-      loc, wordPhase,
-      b.create<LLVM::XOrOp>(
-          loc, odd,
-          b.create<LLVM::ConstantOp>(loc, b.getI1Type(), b.getBoolAttr(true))));
+  Value isCopy = b.create<LLVM::AndOp>(loc, wordPhase, notI1(odd));
   ifThen(isCopy, [&] {
     Value aligned =
         cmp(P::eq,
@@ -551,26 +547,22 @@ NVVMLowering::packU8TiledFunction(const EncodingTables &encoding) {
           });
       }
     });
-    ifThen(b.create<LLVM::XOrOp>(loc, full,
-                                 b.create<LLVM::ConstantOp>(
-                                     loc, b.getI1Type(), b.getBoolAttr(true))),
-           [&] {
-             Value bytes = b.create<LLVM::MulOp>(
-                 loc, samplesBelow(first, n, 64), constI64(F));
-             loop(tid, bytes, constI64(B), [&](Value i) {
-               Value byte = b.create<LLVM::LoadOp>(
-                   loc, i8,
-                   b.create<LLVM::GEPOp>(
-                       loc, ptr, i8, x,
-                       ValueRange{b.create<LLVM::AddOp>(loc, firstByte, i)}),
-                   1);
-               b.create<LLVM::StoreOp>(loc, byte,
-                                       b.create<LLVM::GEPOp>(loc, sharedPtr, i8,
-                                                             shared,
-                                                             ValueRange{i}),
-                                       1);
-             });
-           });
+    ifThen(notI1(full), [&] {
+      Value bytes =
+          b.create<LLVM::MulOp>(loc, samplesBelow(first, n, 64), constI64(F));
+      loop(tid, bytes, constI64(B), [&](Value i) {
+        Value byte = b.create<LLVM::LoadOp>(
+            loc, i8,
+            b.create<LLVM::GEPOp>(
+                loc, ptr, i8, x,
+                ValueRange{b.create<LLVM::AddOp>(loc, firstByte, i)}),
+            1);
+        b.create<LLVM::StoreOp>(
+            loc, byte,
+            b.create<LLVM::GEPOp>(loc, sharedPtr, i8, shared, ValueRange{i}),
+            1);
+      });
+    });
   });
   ifThen(b.create<LLVM::AndOp>(loc, wordPhase, odd), [&] {
     // Bits of samples past n (the last word's, whose shared bytes were
@@ -599,8 +591,8 @@ NVVMLowering::packU8TiledFunction(const EncodingTables &encoding) {
     ifThen(cmp(P::eq, phase, constI64(2 * G)), [&] {
       // Each row's G words, consecutive in its tile (G divides a tile's
       // 32 words), in one store of 8 G bytes.
-      Value base =
-          tileBase(in, inputs, b.create<LLVM::MulOp>(loc, block, constI64(G)));
+      auto rowAt =
+          inputRowAt(in, b.create<LLVM::MulOp>(loc, block, constI64(G)));
       loop(tid, constI64(inputs), constI64(B), [&](Value r) {
         SmallVector<Value, 4> words;
         for (int64_t k = 0; k < G; ++k)
@@ -610,12 +602,8 @@ NVVMLowering::packU8TiledFunction(const EncodingTables &encoding) {
                                     ValueRange{b.create<LLVM::AddOp>(
                                         loc, r, constI64(k * inputs))}),
               8));
-        b.create<LLVM::StoreOp>(
-            loc, wordVector(words),
-            b.create<LLVM::GEPOp>(loc, ptr, i64, base,
-                                  ValueRange{b.create<LLVM::MulOp>(
-                                      loc, r, constI64(abi::kGpuTileWords))}),
-            unsigned(8 * G));
+        b.create<LLVM::StoreOp>(loc, wordVector(words), rowAt(r),
+                                unsigned(8 * G));
       });
     });
   b.create<LLVM::ReturnOp>(loc, ValueRange{});

@@ -210,8 +210,10 @@ private:
   /// `size` bytes with `prefix`) to `out`.
   Status readGlobal(const char *name, void *out, size_t size,
                     bool prefix = false) const;
-  /// Threads per word of the packing kernel for `form`.
-  uint64_t packRows(Input form) const;
+  /// Threads of the packing kernel for `words` words of `form`
+  /// (lgc_pack_u8: gpuPackU8Rows a word; lgc_pack_bits:
+  /// gpuPackBitsThreads).
+  uint64_t packThreads(Input form, uint64_t words) const;
   /// Bytes of the device buffers for `words` threads: input (given), packed
   /// input, scratch, planes, classes.
   void bufferSizes(size_t inputBytes, uint64_t words, size_t sizes[5]) const;
