@@ -65,8 +65,9 @@
 // CHECK:         llvm.store {{.*}} : i64, !llvm.ptr
 // CHECK:         llvm.load {{.*}} : !llvm.ptr -> i8
 // CHECK-NOT:     llvm.load {{.*}} -> i8
+// Packed bits: invariant loads through the global address space too.
 // CHECK-LABEL: llvm.func internal @__lgc_gpu_pack_bits
-// CHECK:         llvm.load {{.*}} : !llvm.ptr -> i64
+// CHECK:         llvm.load {{.*}} invariant {{.*}} : !llvm.ptr<1> -> i64
 // CHECK:         llvm.lshr
 // CHECK:         llvm.store
 

@@ -5,14 +5,17 @@
 
 // lgc_pack_bits copies packed input bits (bits[t * inputs + i]) into the
 // tile-major input array. One word a thread (the default): input bit
-// i = gid % 3 of word t = gid / 3, one 8-byte store, no symbol saying so,
-// a grid of words x inputs threads.
+// i = gid % 3 of word t = gid / 3, read through the global address space
+// as an invariant load (ld.global.nc: no kernel writes the bits), one
+// 8-byte store, no symbol saying so, a grid of words x inputs threads.
 // W1-NOT:      __lgc_gen_pack_bits_words
 // W1-LABEL:    llvm.func internal @__lgc_gpu_pack_bits
+// W1-NEXT:       %[[BITS:.*]] = llvm.addrspacecast %arg0 : !llvm.ptr to !llvm.ptr<1>
 // W1:            %[[T:.*]] = llvm.udiv %arg4, %{{.*}} : i64
 // W1-NEXT:       llvm.mlir.constant(32 : i64) : i64
 // W1-NEXT:       llvm.udiv %[[T]]
-// W1:            llvm.load {{.*}} : !llvm.ptr -> i64
+// W1:            %[[AT:.*]] = llvm.getelementptr %[[BITS]][%{{.*}}] : (!llvm.ptr<1>, i64) -> !llvm.ptr<1>, i64
+// W1-NEXT:       llvm.load %[[AT]] invariant {alignment = 8 : i64} : !llvm.ptr<1> -> i64
 // W1-NOT:        llvm.load
 // W1:            llvm.store %{{.*}}, %{{.*}} {alignment = 8 : i64} : i64, !llvm.ptr
 // W1-NEXT:       llvm.return
@@ -30,7 +33,7 @@
 // W4:            %[[Q:.*]] = llvm.udiv %arg4, %{{.*}} : i64
 // W4-NEXT:       %[[FOUR:.*]] = llvm.mlir.constant(4 : i64) : i64
 // W4-NEXT:       %[[T0:.*]] = llvm.mul %[[Q]], %[[FOUR]] : i64
-// W4-COUNT-4:    llvm.load {{.*}} {alignment = 8 : i64} : !llvm.ptr -> i64
+// W4-COUNT-4:    llvm.load {{.*}} invariant {alignment = 8 : i64} : !llvm.ptr<1> -> i64
 // W4-NOT:        llvm.load
 // W4:            llvm.mlir.undef : vector<4xi64>
 // W4-COUNT-4:    llvm.insertelement

@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <link.h>
 #include <map>
 #include <mutex>
 #include <string>
@@ -258,17 +259,16 @@ CUresult cuModuleGetGlobal_v2(CUdeviceptr *ptr, size_t *bytes, void *module,
   void *p = dlsym(m->library, name);
   if (!p)
     return kNotFound;
+  // The global's size from the library's symbol table, as a driver gives
+  // it from the module, so that the runtime's size checks see what the
+  // lowering emitted.
+  Dl_info info;
+  void *entry = nullptr;
+  if (!dladdr1(p, &info, &entry, RTLD_DL_SYMENT) || !entry)
+    return kNotFound;
+  auto *symbol = static_cast<const ElfW(Sym) *>(entry);
   *ptr = CUdeviceptr(uintptr_t(p));
-  if (!std::strcmp(name, abi::kShapeSymbol) ||
-      !std::strcmp(name, abi::kBlockShapeSymbol))
-    *bytes = abi::kNumShapeSlots * 4;
-  else if (!std::strcmp(name, abi::kTauSymbol))
-    *bytes = 8;
-  else if (!std::strcmp(name, abi::kPackTiledWordsSymbol) ||
-           !std::strcmp(name, abi::kPackBitsWordsSymbol))
-    *bytes = 4;
-  else
-    *bytes = size_t(m->shape[abi::kInputs]) * 4;
+  *bytes = size_t(symbol->st_size);
   return kSuccess;
 }
 

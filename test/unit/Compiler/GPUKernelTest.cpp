@@ -1082,6 +1082,66 @@ TEST(GPUKernel, TiledPackingOverEmulatedDriver) {
     }
 }
 
+/// The packing kernels' words (__lgc_gen_pack_bits_words,
+/// __lgc_gen_pack_tiled_words) as a module may say them wrongly: a value
+/// the runtime has no grid for, or a global of another size, is refused
+/// when the module loads, naming the global, before any launch; the values
+/// the lowering emits load.
+TEST(GPUKernel, MalformedPackingWordsRefused) {
+  test::TempDir dir;
+  Net net = runtimeTestNet(13);
+  struct Case {
+    const char *symbol;
+    std::vector<int32_t> values;
+    const char *error; // null: the module loads
+  };
+  const char *bits = lgc::abi::kPackBitsWordsSymbol,
+             *tiled = lgc::abi::kPackTiledWordsSymbol;
+  const Case cases[] = {
+      {bits, {4}, nullptr},
+      {bits, {1}, nullptr},
+      {bits, {3}, "malformed __lgc_gen_pack_bits_words"},
+      {bits, {0}, "malformed __lgc_gen_pack_bits_words"},
+      {bits,
+       {4, 4},
+       "unexpected size of __lgc_gen_pack_bits_words (8 bytes, expected 4)"},
+      {tiled, {2}, nullptr},
+      {tiled, {3}, "malformed __lgc_gen_pack_tiled_words"},
+      {tiled, {8}, "malformed __lgc_gen_pack_tiled_words"},
+      {tiled,
+       {1, 1},
+       "unexpected size of __lgc_gen_pack_tiled_words (8 bytes, expected 4)"},
+  };
+  int index = 0;
+  for (const Case &c : cases) {
+    std::string name = "m" + std::to_string(index++);
+    SCOPED_TRACE(name + ": " + c.symbol);
+    std::string so = dir.file(name + ".so"), module = dir.file(name + ".cubin");
+    test::GlobalEdit edit{c.symbol, c.values};
+    ASSERT_TRUE(buildHostModeLibrary(
+        net, 100, kDefaultGpuRegisterWindow, so, nullptr, 64, nullptr,
+        kDefaultGpuCountRegisterColumns, kDefaultGpuRematDepth,
+        test::PackOptions{1, 1}, llvm::ArrayRef(edit)));
+    std::ofstream(module) << "lgc-host-module:" << so;
+    ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+    std::unique_ptr<CudaNet> gpu;
+    Status s = CudaNet::open(module, gpu);
+    unsetenv("LGC_CUDA_DRIVER");
+    if (!c.error) {
+      ASSERT_TRUE(s.ok()) << s.message();
+      if (c.symbol == bits)
+        EXPECT_EQ(gpu->packBitsWordsPerThread(), unsigned(c.values[0]));
+      else
+        EXPECT_EQ(gpu->packTiledWordsPerBlock(), unsigned(c.values[0]));
+      continue;
+    }
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(gpu, nullptr);
+    EXPECT_NE(s.message().find(c.error), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find(module), std::string::npos) << s.message();
+  }
+}
+
 /// The thread kernel recomputing gates of earlier functions (0 to 4 gates
 /// deep; small functions, so that many values cross them), in 64- and
 /// 32-bit words, counting in its gate functions or in count functions after

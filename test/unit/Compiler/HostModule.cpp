@@ -27,7 +27,8 @@ bool buildHostModeLibrary(
     const Net &net, unsigned gatesPerFunction, unsigned window,
     const std::string &so, const BlockOptions *block, unsigned threadBits,
     llvm::function_ref<void(std::vector<int32_t> &)> editShape,
-    unsigned countColumns, unsigned rematDepth, PackOptions pack) {
+    unsigned countColumns, unsigned rematDepth, PackOptions pack,
+    llvm::ArrayRef<GlobalEdit> editGlobals) {
   mlir::MLIRContext context;
   context.disableMultithreading();
   auto module = importNet(net, &context);
@@ -84,8 +85,14 @@ bool buildHostModeLibrary(
     global.setValueAttr(mlir::DenseIntElementsAttr::get(
         values.getType(), llvm::ArrayRef<int32_t>(slots)));
   }
-  std::string object;
   mlir::Location loc = module->getLoc();
+  for (const GlobalEdit &edit : editGlobals) {
+    if (auto old = module->lookupSymbol<mlir::LLVM::GlobalOp>(edit.name))
+      old.erase();
+    mlir::OpBuilder b = mlir::OpBuilder::atBlockEnd(module->getBody());
+    createConstantArray(b, loc, edit.name, llvm::ArrayRef(edit.values));
+  }
+  std::string object;
   auto tm = createCPUTargetMachine(CPUTargetOptions(), loc);
   if (!tm)
     return false;

@@ -13,6 +13,7 @@
 #include "lgc/Conversion/GateLowering.h"
 #include "lgc/Runtime/Net.h"
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <cstdint>
@@ -48,6 +49,13 @@ struct PackOptions {
   unsigned bitsWords = 1;
 };
 
+/// A constant global of the host-mode module replaced (or added) after the
+/// lowering by an array of 32-bit `values`: a malformed module for the
+/// runtime's checks (a value it must refuse, or a size).
+struct GlobalEdit {
+  std::string name;
+  std::vector<int32_t> values;
+};
 /// Compiles `net` (optimised) to the kernels' host-mode functions in a
 /// shared library at `so`; with `block`, lgc_net is the block kernel (or,
 /// with block->bothKernels, lgc_net_block beside the thread kernel); the
@@ -58,13 +66,15 @@ struct PackOptions {
 /// so many counter columns in registers (lgc's default); 0: count functions
 /// after the gates. `rematDepth`: how deep the thread kernel recomputes
 /// gates of earlier functions. `pack`: the packing kernels' forms.
+/// `editGlobals`: globals replaced after the lowering.
 bool buildHostModeLibrary(
     const Net &net, unsigned gatesPerFunction, unsigned window,
     const std::string &so, const BlockOptions *block = nullptr,
     unsigned threadBits = 64,
     llvm::function_ref<void(std::vector<int32_t> &)> editShape = nullptr,
     unsigned countColumns = kDefaultGpuCountRegisterColumns,
-    unsigned rematDepth = kDefaultGpuRematDepth, PackOptions pack = {});
+    unsigned rematDepth = kDefaultGpuRematDepth, PackOptions pack = {},
+    llvm::ArrayRef<GlobalEdit> editGlobals = {});
 
 /// buildHostModeLibrary, then the module file the emulated CUDA driver
 /// loads in its place ("lgc-host-module:" and the library's path).

@@ -369,6 +369,12 @@ LLVM::LLVMFuncOp NVVMLowering::packBitsFunction() {
                hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
   auto args = fn.getBody().front().getArguments();
   Value bits = args[0], n = args[1], in = args[2], gid = args[4];
+  // On the device the bits are read through the global address space as
+  // invariant loads (ld.global.nc): no kernel writes them while this one
+  // runs, and the kernel writes only `in`, the runtime's own buffer.
+  Type bitsPtr = hostMode ? ptr : LLVM::LLVMPointerType::get(b.getContext(), 1);
+  if (!hostMode)
+    bits = b.create<LLVM::AddrSpaceCastOp>(loc, bitsPtr, bits);
   Value at;
   auto [i, t0] = packThread(gid, in, at, P);
   SmallVector<Value, 4> words;
@@ -378,15 +384,16 @@ LLVM::LLVMFuncOp NVVMLowering::packBitsFunction() {
     Value any = b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ult, first, n);
     // Blocks past the data read block 0 (always in bounds) and are cleared.
     Value block = b.create<LLVM::SelectOp>(loc, any, t, constI64(0));
-    Value word = b.create<LLVM::LoadOp>(
+    auto word = b.create<LLVM::LoadOp>(
         loc, i64,
         b.create<LLVM::GEPOp>(
-            loc, ptr, i64, bits,
+            loc, bitsPtr, i64, bits,
             ValueRange{b.create<LLVM::AddOp>(
                 loc,
                 b.create<LLVM::MulOp>(loc, block, constI64(net.getNumInputs())),
                 i)}),
         8);
+    word.setInvariant(!hostMode);
     words.push_back(b.create<LLVM::AndOp>(loc, word, samplesMask(first, n)));
   }
   if (P == 1) {
