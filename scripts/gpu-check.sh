@@ -262,12 +262,22 @@ block() {
     m) extra=(--gpu-block-thread-runs) ;;
     f) extra=(--gpu-block-fuse) ;;
     e) extra=(--gpu-block-prefetch=false) ;;
+    p) extra=(--gpu-block-u8-prefetch) ;;
   esac
   choice "bench_6x8000_block${S}_u${U}_$size$suffix" bench_6x8000 4000000 \
     --gpu-kernel=block --gpu-block-words=$S --gpu-block-unroll=$U \
     --gpu-block-threads=$T --gpu-max-registers=128 "${extra[@]}"
 }
 block 4 4 256
+# Suffix p: its u8 form prefetching into the L2, after each block's phase
+# 0, the pixels of the block that takes its place (--gpu-block-u8-prefetch).
+# Each wave's blocks read their pixels in the same few microseconds and
+# then leave the DRAM idle through their level phases: 911 M images/s from
+# u8 against 1,094 for lgc_net from packed rows (the last H200 run), about
+# 0.7 ms of 4.4 in the pixels' reads. Its `u8 device M/s` against the row
+# above (and against bench_6x8000's 1e9 target) says whether they now come
+# from the L2.
+block 4 4 256 p
 if [ $SWEEP = 1 ]; then
   # Settled on an H200 (4M images, same run as the default; lgc_net alone,
   # M images/s): everything at ptxas -O1 (_kernelO1: 1,241, but the packing

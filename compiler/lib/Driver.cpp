@@ -377,6 +377,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.bothKernels = opts.gpuBothKernels;
   lowering.blockWordArgmax = opts.gpuBlockWordArgmax;
   lowering.blockU8 = opts.gpuBlockU8;
+  lowering.blockU8Prefetch = opts.gpuBlockU8Prefetch;
   lowering.blockPrefetch = opts.gpuBlockPrefetch;
   lowering.blockWordBits = opts.gpuBlockWordBits;
   lowering.threadWordBits = opts.gpuThreadWordBits;

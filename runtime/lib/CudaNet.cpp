@@ -415,6 +415,27 @@ Status CudaNet::open(const std::string &ptxPath, std::unique_ptr<CudaNet> &out,
   net->netResident = unsigned(blocks);
   net->waveSamples =
       size_t(std::max(1, sms)) * size_t(blocks) * net->netBlockSamples();
+  // The block kernel's u8 form may prefetch the pixels of the block that
+  // takes each block's place (GeneratedABI.h): as many blocks ahead as the
+  // device runs of it at once.
+  CUdeviceptr aheadPtr;
+  size_t aheadBytes;
+  if (d.cuModuleGetGlobal(&aheadPtr, &aheadBytes, net->module,
+                          abi::kBlockU8AheadSymbol) == CUDA_SUCCESS) {
+    if (aheadBytes != sizeof(uint32_t))
+      return Status::errorAt(ptxPath, std::string("unexpected size of ") +
+                                          abi::kBlockU8AheadSymbol + " (" +
+                                          std::to_string(aheadBytes) +
+                                          " bytes, expected 4)");
+    uint32_t ahead =
+        uint32_t(std::max(1, sms)) *
+        (net->blockKernel() ? net->netResident : net->besideResident);
+    if (Status s = net->check(d.cuMemcpyHtoD(aheadPtr, &ahead, sizeof(ahead)),
+                              "writing __lgc_gen_block_u8_ahead");
+        !s)
+      return s;
+    net->blockU8Ahead = ahead;
+  }
   out = std::move(net);
   return Status::success();
 }

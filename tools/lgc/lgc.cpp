@@ -357,6 +357,13 @@ static cl::opt<bool> gpuBlockU8(
              "encoding is a thermometer (default on; "
              "--gpu-block-u8=false leaves it out)"),
     cl::init(true), cl::cat(lgcCategory));
+static cl::opt<bool> gpuBlockU8Prefetch(
+    "gpu-block-u8-prefetch",
+    cl::desc("GPU block kernel's u8 form: after reading its pixels each "
+             "block prefetches into the L2 the pixels of the block that "
+             "will take its place, so that its reads come from the L2 while "
+             "the level phases leave the DRAM idle (default off)"),
+    cl::init(false), cl::cat(lgcCategory));
 static cl::opt<std::string> gpuPack(
     "gpu-pack",
     cl::desc("GPU packing of 8-bit features with a thermometer encoding: "
@@ -551,6 +558,9 @@ int main(int argc, char **argv) {
   opts.gpuBlockThreadRuns = gpuBlockThreadRuns;
   opts.gpuBlockWordArgmax = gpuBlockWordArgmax;
   opts.gpuBlockU8 = gpuBlockU8;
+  if (gpuBlockU8Prefetch && !gpuBlockU8)
+    return fail("--gpu-block-u8-prefetch needs --gpu-block-u8");
+  opts.gpuBlockU8Prefetch = gpuBlockU8Prefetch;
   if (gpuPack != "thread" && gpuPack != "tiled")
     return fail("invalid --gpu-pack=" + Twine(gpuPack) + " (thread or tiled)");
   opts.gpuPackTiled = gpuPack == "tiled";
@@ -581,7 +591,8 @@ int main(int argc, char **argv) {
   for (const cl::Option *blockOnly : std::initializer_list<const cl::Option *>{
            &gpuBlockWords, &gpuBlockUnroll, &gpuBlockThreads, &gpuBlockShared,
            &gpuBlockInterleave, &gpuBlockWordArgmax, &gpuBlockWordBits,
-           &gpuBlockFuse, &gpuBlockThreadRuns, &gpuBlockU8, &gpuBlockPrefetch})
+           &gpuBlockFuse, &gpuBlockThreadRuns, &gpuBlockU8, &gpuBlockPrefetch,
+           &gpuBlockU8Prefetch})
     if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
       return fail("--" + blockOnly->ArgStr +
                   " needs --gpu-kernel=block or --gpu-kernel=both");

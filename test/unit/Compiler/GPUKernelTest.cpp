@@ -711,6 +711,75 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
   dlclose(driver);
 }
 
+/// The block kernel's u8 form with pixel prefetching: the runtime writes
+/// the blocks the device runs at once (the emulated device: one
+/// multiprocessor times the resident blocks) into the module's
+/// __lgc_gen_block_u8_ahead, alone and beside the thread kernel; a module
+/// without it gets nothing written, one whose global has another size is
+/// refused; the runs stay bit-exact (host mode prefetches nothing).
+TEST(GPUKernel, BlockU8PrefetchAheadWritten) {
+  Net net = runtimeTestNet(7);
+  test::TempDir dir;
+  int index = 0;
+  for (bool both : {false, true})
+    for (bool prefetch : {true, false}) {
+      std::string name = "p" + std::to_string(index++);
+      SCOPED_TRACE(name + (both ? " both" : " block") +
+                   (prefetch ? " prefetch" : ""));
+      std::string so = dir.file(name + ".so"),
+                  module = dir.file(name + ".cubin");
+      BlockOptions block;
+      block.words = 2;
+      block.threads = 64;
+      block.bothKernels = both;
+      block.u8Prefetch = prefetch;
+      ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, so,
+                                  module, &block));
+      ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+      std::unique_ptr<CudaNet> gpu;
+      Status s = CudaNet::open(module, gpu);
+      unsetenv("LGC_CUDA_DRIVER");
+      ASSERT_TRUE(s.ok()) << s.message();
+      unsigned resident =
+          both ? gpu->besideResidentBlocks() : gpu->residentBlocks();
+      EXPECT_EQ(resident, 2u);
+      EXPECT_EQ(gpu->blockU8PrefetchAhead(), prefetch ? resident : 0u);
+      // The module's own global holds what the runtime wrote (the
+      // emulated device's memory is the library's).
+      void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+      ASSERT_NE(h, nullptr) << dlerror();
+      auto ahead = static_cast<const uint32_t *>(
+          dlsym(h, lgc::abi::kBlockU8AheadSymbol));
+      EXPECT_EQ(ahead != nullptr, prefetch);
+      if (ahead)
+        EXPECT_EQ(*ahead, resident);
+      dlclose(h);
+      Samples samples(net, 5000, 23);
+      expectRunsMatch(*gpu, net, samples);
+    }
+  // Another size: refused when the module loads.
+  std::string so = dir.file("bad.so"), module = dir.file("bad.cubin");
+  BlockOptions block;
+  block.words = 2;
+  block.threads = 64;
+  block.u8Prefetch = true;
+  test::GlobalEdit edit{lgc::abi::kBlockU8AheadSymbol, {0, 0}};
+  ASSERT_TRUE(
+      buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so, &block, 64,
+                           nullptr, kDefaultGpuCountRegisterColumns,
+                           kDefaultGpuRematDepth, {}, llvm::ArrayRef(edit)));
+  std::ofstream(module) << "lgc-host-module:" << so;
+  ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+  std::unique_ptr<CudaNet> gpu;
+  Status s = CudaNet::open(module, gpu);
+  unsetenv("LGC_CUDA_DRIVER");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("unexpected size of __lgc_gen_block_u8_ahead (8 "
+                             "bytes, expected 4)"),
+            std::string::npos)
+      << s.message();
+}
+
 /// A module with both kernels (lgc --gpu-kernel=both) over the emulated
 /// driver: launches of fewer samples than a wave of the thread kernel take
 /// lgc_net_block, larger ones lgc_net, through every input path and stream

@@ -151,6 +151,9 @@ struct DriverOptions {
   /// The block kernel's form that reads 8-bit features itself
   /// (lgc_net_u8), where the encoding is a thermometer.
   bool gpuBlockU8 = true;
+  /// Its blocks prefetch the next blocks' pixels into the L2 (lgc
+  /// --gpu-block-u8-prefetch).
+  bool gpuBlockU8Prefetch = false;
   /// Also lgc_pack_u8_tiled, the u8 packing kernel staged through shared
   /// memory (lgc --gpu-pack=tiled).
   bool gpuPackTiled = false;

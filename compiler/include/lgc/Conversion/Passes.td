@@ -181,6 +181,12 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "Block kernel: each thread loads its next round's table entries "
            "while it evaluates the current round (false: each round loads "
            "its entries first, the earlier form)">,
+    Option<"blockU8Prefetch", "block-u8-prefetch", "bool", "false",
+           "Block kernel's u8 form: after phase 0 each block prefetches into "
+           "the L2 the pixels of the block that will take its place (the "
+           "runtime writes how many blocks ahead, "
+           "__lgc_gen_block_u8_ahead), so that its phase 0 reads them from "
+           "the L2 while the level phases leave the DRAM idle">,
     Option<"packTiled", "pack-tiled", "bool", "false",
            "Also lgc_pack_u8_tiled: the u8 packing kernel with a block per "
            "64-sample word, whose contiguous pixels it copies into shared "

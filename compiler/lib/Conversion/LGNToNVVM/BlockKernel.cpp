@@ -322,6 +322,16 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     for (size_t i = 0; i + 1 < sched.inputs.size(); i += 2)
       slotOf[sched.inputs[i]] = sched.inputs[i + 1];
     table(kBlockInputSlots, slotOf);
+    // Written by the runtime (GeneratedABI.h), so not a constant.
+    if (options.blockU8Prefetch) {
+      auto type = LLVM::LLVMArrayType::get(i32, 1);
+      b.create<LLVM::GlobalOp>(
+          loc, type, /*isConstant=*/false, LLVM::Linkage::External,
+          abi::kBlockU8AheadSymbol,
+          DenseIntElementsAttr::get(RankedTensorType::get({1}, i32),
+                                    ArrayRef<int32_t>{0}),
+          /*alignment=*/4, globalSpace);
+    }
   }
   table("__lgc_gen_block_gates", sched.gates);
   table("__lgc_gen_block_levels", sched.levelStarts);
@@ -847,6 +857,55 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   if (hostMode)
     return success();
   declareDynamicShared();
+  // After phase 0, the pixels of block bid + ahead (ahead: the blocks the
+  // device runs at once, which the runtime writes) into the L2: that block
+  // takes this one's place, and its phase 0 then reads the L2 while this
+  // block's level phases leave the DRAM idle. Without it every block reads
+  // its pixels in the same few microseconds as the others of its wave.
+  // Thread tid takes the 128-byte lines tid, tid + B, ... of the block's
+  // samples' bytes (clamped to the n samples); each line holds one of its
+  // pixels, so no address is outside the caller's array. A prefetch holds
+  // no register and changes no value.
+  auto prefetchPixels = [&](Value x, Value n, Value bid, Value tid) {
+    auto ahead =
+        b.create<LLVM::LoadOp>(loc, i32, global(abi::kBlockU8AheadSymbol), 4);
+    // No kernel writes it; the runtime writes it before any launch.
+    ahead.setInvariant(true);
+    Value next = b.create<LLVM::AddOp>(loc, bid,
+                                       b.create<LLVM::ZExtOp>(loc, i64, ahead));
+    const int64_t blockBytes =
+        int64_t(S) * int64_t(bits) * int64_t(encoding.numFeatures);
+    Value lo = b.create<LLVM::MulOp>(loc, next, constI64(blockBytes));
+    Value total = b.create<LLVM::MulOp>(loc, n, constI64(encoding.numFeatures));
+    Value any = b.create<LLVM::AndOp>(
+        loc, cmp(LLVM::ICmpPredicate::ne, ahead, constI32(0)),
+        cmp(LLVM::ICmpPredicate::ult, lo, total));
+    ifThen(any, [&] {
+      Value end = b.create<LLVM::AddOp>(loc, lo, constI64(blockBytes));
+      end = b.create<LLVM::SelectOp>(
+          loc, cmp(LLVM::ICmpPredicate::ult, end, total), end, total);
+      // Offsets from x: the first line's start, which may lie before the
+      // block's first byte (not before x: lo is at least one block).
+      Type globalPtr = LLVM::LLVMPointerType::get(b.getContext(), globalSpace);
+      Value pixels = b.create<LLVM::AddrSpaceCastOp>(loc, globalPtr, x);
+      Value address = b.create<LLVM::PtrToIntOp>(loc, i64, x);
+      Value lineStart = b.create<LLVM::SubOp>(
+          loc,
+          b.create<LLVM::AndOp>(loc, b.create<LLVM::AddOp>(loc, address, lo),
+                                constI64(~int64_t(127))),
+          address);
+      Value first = b.create<LLVM::AddOp>(
+          loc, lineStart, b.create<LLVM::MulOp>(loc, tid, constI64(128)));
+      loop(first, end, constI64(128 * int64_t(B)), [&](Value offset) {
+        Value line = b.create<LLVM::GEPOp>(loc, globalPtr, i8, pixels,
+                                           ValueRange{offset});
+        b.create<LLVM::InlineAsmOp>(
+            loc, TypeRange{}, ValueRange{line}, "prefetch.global.L2 [$0];", "l",
+            /*has_side_effects=*/true,
+            /*is_align_stack=*/false, LLVM::AsmDialectAttr(), ArrayAttr());
+      });
+    });
+  };
   // A block's phases in order, a barrier after each: phase 0 by
   // inputsU8Fn from (x, n) where `u8` (args x, n, scratch, planes,
   // classes, words), else by the phase function from the packed input
@@ -874,6 +933,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
             loc, inputsU8Fn,
             ValueRange{args[0], args[1], scratch, shared, bid, tid});
         b.create<NVVM::Barrier0Op>(loc);
+        if (options.blockU8Prefetch)
+          prefetchPixels(args[0], args[1], bid, tid);
       }
       loop(constI64(u8 ? 1 : 0), constI64(phases), constI64(1), [&](Value p) {
         b.create<LLVM::CallOp>(

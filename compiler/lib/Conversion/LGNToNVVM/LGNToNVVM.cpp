@@ -551,6 +551,7 @@ struct ConvertLGNToNVVMPass
         options.blockThreadRuns = blockThreadRuns;
         options.blockWordArgmax = blockWordArgmax;
         options.blockU8 = blockU8;
+        options.blockU8Prefetch = blockU8Prefetch;
         options.blockPrefetch = blockPrefetch;
         options.blockWordBits = blockWordBits;
         if (!bothKernels)

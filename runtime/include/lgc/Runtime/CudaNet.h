@@ -137,6 +137,10 @@ public:
   unsigned residentBlocks() const { return netResident; }
   /// The same for lgc_net_block, where hasBlockKernelBeside().
   unsigned besideResidentBlocks() const { return besideResident; }
+  /// How many blocks ahead the block kernel's u8 form prefetches pixels
+  /// (GeneratedABI.h, kBlockU8AheadSymbol: the multiprocessors times its
+  /// resident blocks); 0 where the module does not prefetch them.
+  uint32_t blockU8PrefetchAhead() const { return blockU8Ahead; }
   /// lgc_net_block's threads per block, where hasBlockKernelBeside().
   unsigned besideBlockThreads() const {
     return unsigned(blockShape[abi::kGpuBlockThreads]);
@@ -256,6 +260,8 @@ private:
   /// setLaunchSamples's limit (0: the default).
   size_t launchLimit = 0;
   unsigned netResident = 1, besideResident = 0;
+  /// What open() wrote to __lgc_gen_block_u8_ahead (0: the module has none).
+  uint32_t blockU8Ahead = 0;
   /// lgc_pack_u8_tiled's words a block.
   unsigned packTiledWords = 1;
   /// lgc_pack_bits's words a thread (GeneratedABI.h: 1 or 4).

@@ -191,6 +191,14 @@ constexpr const char *kGpuPackBitsFunction = "__lgc_gpu_pack_bits";
 constexpr const char *kGpuPackTiledFunction = "__lgc_gpu_pack_u8_tiled";
 constexpr const char *kPackTiledWordsSymbol = "__lgc_gen_pack_tiled_words";
 constexpr const char *kPackBitsWordsSymbol = "__lgc_gen_pack_bits_words";
+/// The block kernel's u8 form with pixel prefetching (lgc
+/// --gpu-block-u8-prefetch): a writable u32, 0 as emitted, that the runtime
+/// sets when it loads the module to the blocks of that kernel the device
+/// runs at once (multiprocessors x resident blocks). After its phase 0,
+/// block b prefetches into the L2 the pixels of block b + that value, the
+/// block that will take its place. Left 0 (a runtime that does not know
+/// it), the kernel prefetches nothing.
+constexpr const char *kBlockU8AheadSymbol = "__lgc_gen_block_u8_ahead";
 
 //===----------------------------------------------------------------------===//
 // GPU array layout
