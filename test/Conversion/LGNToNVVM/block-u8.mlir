@@ -86,27 +86,20 @@
 // HOST-NOT: lgc_net_u8
 
 // Pixels prefetched (block-u8-prefetch): a writable global, 0 until the
-// runtime writes the blocks resident at once; after phase 0, where it is
-// not 0 and block bid + ahead has samples below n, the bytes of that
-// block's samples (one 64-sample word of 8 features: 512 bytes), clamped
-// to n x 8, a 128-byte line a thread from the line of its first byte,
-// B x 128 = 32,768 bytes apart, by prefetch.global.L2.
+// runtime writes the blocks resident at once. The prefetch function:
+// where ahead is not 0 and block bid + ahead has samples below n, the
+// bytes of that block's samples (one 64-sample word of 8 features: 512
+// bytes), clamped to n x 8, a 128-byte line a thread from the line of its
+// first byte, B x 128 = 32,768 bytes apart, by prefetch.global.L2.
 // PF: llvm.mlir.global external @__lgc_gen_block_u8_ahead(dense<0> : tensor<1xi32>) {addr_space = 1 : i32, alignment = 4 : i64} : !llvm.array<1 x i32>
-// PF-LABEL: llvm.func @lgc_net_u8(
-// PF:         %[[TID:.*]] = llvm.zext %{{.*}} : i32 to i64
-// PF:         %[[BID:.*]] = llvm.zext %{{.*}} : i32 to i64
-// PF:         llvm.call @__lgc_gpu_block_inputs_u8(
-// PF-NEXT:    nvvm.barrier0
-// PF-NEXT:    %[[AT:.*]] = llvm.mlir.addressof @__lgc_gen_block_u8_ahead : !llvm.ptr<1>
-// PF-NEXT:    %[[AHEAD:.*]] = llvm.load %[[AT]] invariant {alignment = 4 : i64} : !llvm.ptr<1> -> i32
-// PF-NEXT:    %[[A64:.*]] = llvm.zext %[[AHEAD]] : i32 to i64
-// PF-NEXT:    %[[NEXT:.*]] = llvm.add %[[BID]], %[[A64]] : i64
+// PF-LABEL: llvm.func internal @__lgc_gpu_block_prefetch_u8(%arg0: !llvm.ptr, %arg1: i64, %arg2: i64, %arg3: i64, %arg4: i64) attributes {passthrough = ["nounwind", "alwaysinline"]}
+// PF-NEXT:    %[[NEXT:.*]] = llvm.add %arg2, %arg4 : i64
 // PF-NEXT:    %[[BYTES:.*]] = llvm.mlir.constant(512 : i64) : i64
 // PF-NEXT:    %[[LO:.*]] = llvm.mul %[[NEXT]], %[[BYTES]] : i64
 // PF-NEXT:    %[[F:.*]] = llvm.mlir.constant(8 : i64) : i64
 // PF-NEXT:    %[[TOTAL:.*]] = llvm.mul %arg1, %[[F]] : i64
-// PF-NEXT:    %[[ZERO:.*]] = llvm.mlir.constant(0 : i32) : i32
-// PF-NEXT:    %[[ON:.*]] = llvm.icmp "ne" %[[AHEAD]], %[[ZERO]] : i32
+// PF-NEXT:    %[[ZERO:.*]] = llvm.mlir.constant(0 : i64) : i64
+// PF-NEXT:    %[[ON:.*]] = llvm.icmp "ne" %arg4, %[[ZERO]] : i64
 // PF-NEXT:    %[[HAS:.*]] = llvm.icmp "ult" %[[LO]], %[[TOTAL]] : i64
 // PF-NEXT:    %[[ANY:.*]] = llvm.and %[[ON]], %[[HAS]]
 // PF-NEXT:    llvm.cond_br %[[ANY]]
@@ -121,7 +114,7 @@
 // PF-NEXT:    %[[LINEA:.*]] = llvm.and %[[FIRSTA]], %[[MASK]]
 // PF-NEXT:    %[[LINE:.*]] = llvm.sub %[[LINEA]], %[[XA]] : i64
 // PF-NEXT:    %[[L128:.*]] = llvm.mlir.constant(128 : i64) : i64
-// PF-NEXT:    %[[MINE:.*]] = llvm.mul %[[TID]], %[[L128]] : i64
+// PF-NEXT:    %[[MINE:.*]] = llvm.mul %arg3, %[[L128]] : i64
 // PF-NEXT:    %[[START:.*]] = llvm.add %[[LINE]], %[[MINE]] : i64
 // PF-NEXT:    %[[STEP:.*]] = llvm.mlir.constant(32768 : i64) : i64
 // PF-NEXT:    llvm.br ^[[HEAD:bb[0-9]+]](%[[START]] : i64)
@@ -130,11 +123,27 @@
 // PF:         %[[P:.*]] = llvm.getelementptr %[[X]][%[[AT_LINE]]] : (!llvm.ptr<1>, i64) -> !llvm.ptr<1>, i8
 // PF-NEXT:    llvm.inline_asm has_side_effects "prefetch.global.L2 [$0];", "l" %[[P]] : (!llvm.ptr<1>) -> ()
 // PF-NEXT:    llvm.add %[[AT_LINE]], %[[STEP]] : i64
-// The level phases follow as without it.
+// The kernel calls it after phase 0 with the runtime's value, then the
+// level phases as without it.
+// PF-LABEL: llvm.func @lgc_net_u8(
+// PF:         %[[TID:.*]] = llvm.zext %{{.*}} : i32 to i64
+// PF:         %[[BID:.*]] = llvm.zext %{{.*}} : i32 to i64
+// PF:         llvm.call @__lgc_gpu_block_inputs_u8(
+// PF-NEXT:    nvvm.barrier0
+// PF-NEXT:    %[[AT:.*]] = llvm.mlir.addressof @__lgc_gen_block_u8_ahead : !llvm.ptr<1>
+// PF-NEXT:    %[[AHEAD:.*]] = llvm.load %[[AT]] invariant {alignment = 4 : i64} : !llvm.ptr<1> -> i32
+// PF-NEXT:    %[[A64:.*]] = llvm.zext %[[AHEAD]] : i32 to i64
+// PF-NEXT:    llvm.call @__lgc_gpu_block_prefetch_u8(%arg0, %arg1, %[[BID]], %[[TID]], %[[A64]])
 // PF:         llvm.call @__lgc_gpu_block_phase(
-// Host mode has the global (the runtime writes it) and prefetches nothing.
+// Host mode has the global (the runtime writes it) and exports the
+// function, which calls its last argument with each line's address and
+// prefetches nothing.
 // PFHOST: llvm.mlir.global external @__lgc_gen_block_u8_ahead(dense<0> : tensor<1xi32>) {addr_space = 0 : i32, alignment = 4 : i64} : !llvm.array<1 x i32>
-// PFHOST-NOT: prefetch
+// PFHOST-LABEL: llvm.func @__lgc_gpu_block_prefetch_u8(%arg0: !llvm.ptr, %arg1: i64, %arg2: i64, %arg3: i64, %arg4: i64, %arg5: !llvm.ptr)
+// PFHOST-NOT: addrspacecast
+// PFHOST:       %[[P:.*]] = llvm.getelementptr %arg0[%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+// PFHOST-NEXT:  llvm.call %arg5(%[[P]]) : !llvm.ptr, (!llvm.ptr) -> ()
+// PFHOST-NOT: prefetch.global
 
 // Beside the thread kernel: lgc_net_block_u8.
 // BOTH: llvm.func @lgc_net_block(

@@ -711,6 +711,81 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
   dlclose(driver);
 }
 
+/// The lines the block kernel's u8 form prefetches after phase 0
+/// (__lgc_gpu_block_prefetch_u8, exported by host mode with a callback in
+/// place of the prefetch): over a block's threads, each 128-byte line that
+/// holds a byte of block bid + ahead's samples below n exactly once and no
+/// other, from pixel arrays at any alignment (the addresses are only
+/// collected, never read); none where ahead is 0 or that block has no
+/// sample below n. In 64- and 32-bit words.
+std::vector<uintptr_t> *prefetchedLines = nullptr;
+TEST(GPUKernel, BlockU8PrefetchLines) {
+  Net net = runtimeTestNet(7);
+  test::TempDir dir;
+  for (unsigned wordBits : {64u, 32u}) {
+    SCOPED_TRACE(wordBits);
+    std::string so = dir.file("p" + std::to_string(wordBits) + ".so");
+    BlockOptions block;
+    block.words = 2;
+    block.threads = 64;
+    block.wordBits = wordBits;
+    block.u8Prefetch = true;
+    ASSERT_TRUE(
+        buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so, &block));
+    void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+    ASSERT_NE(h, nullptr) << dlerror();
+    using Visit = void (*)(const void *);
+    using Prefetch =
+        void (*)(const void *, int64_t, int64_t, int64_t, int64_t, Visit);
+    auto prefetch = reinterpret_cast<Prefetch>(
+        dlsym(h, lgc::abi::kGpuBlockPrefetchU8Function));
+    auto shape = static_cast<const int32_t *>(dlsym(h, lgc::abi::kShapeSymbol));
+    ASSERT_TRUE(prefetch && shape);
+    const uint64_t S = uint64_t(shape[lgc::abi::kGpuBlockWords]),
+                   bits = uint64_t(shape[lgc::abi::kGpuWordBits]),
+                   B = uint64_t(shape[lgc::abi::kGpuBlockThreads]),
+                   F = net.numFeatures;
+    EXPECT_EQ(S, 2u);
+    EXPECT_EQ(bits, wordBits);
+    const uint64_t blockSamples = S * bits, blockBytes = blockSamples * F;
+    std::vector<uintptr_t> seen;
+    prefetchedLines = &seen;
+    Visit visit = [](const void *line) {
+      prefetchedLines->push_back(reinterpret_cast<uintptr_t>(line));
+    };
+    size_t nonEmpty = 0;
+    for (uintptr_t x :
+         {uintptr_t(0x100000), uintptr_t(0x100005), uintptr_t(0x10007f)})
+      for (uint64_t n : {uint64_t(1), 3 * blockSamples, 3 * blockSamples + 1,
+                         5 * blockSamples - 7, uint64_t(100000)})
+        for (uint64_t ahead : {0, 1, 3})
+          for (uint64_t bid : {0, 1, 2}) {
+            SCOPED_TRACE("x " + std::to_string(x) + " n " + std::to_string(n) +
+                         " ahead " + std::to_string(ahead) + " block " +
+                         std::to_string(bid));
+            seen.clear();
+            for (uint64_t tid = 0; tid < B; ++tid)
+              prefetch(reinterpret_cast<const void *>(x), int64_t(n),
+                       int64_t(bid), int64_t(tid), int64_t(ahead), visit);
+            std::sort(seen.begin(), seen.end());
+            uint64_t lo = (bid + ahead) * blockBytes, total = n * F;
+            std::vector<uintptr_t> want;
+            if (ahead != 0 && lo < total) {
+              uint64_t end = std::min(lo + blockBytes, total);
+              for (uintptr_t line = (x + lo) & ~uintptr_t(127); line < x + end;
+                   line += 128)
+                want.push_back(line);
+            }
+            nonEmpty += !want.empty();
+            EXPECT_EQ(seen, want);
+          }
+    // Enough cases prefetch something for the comparison to mean it.
+    EXPECT_GT(nonEmpty, size_t(40));
+    prefetchedLines = nullptr;
+    dlclose(h);
+  }
+}
+
 /// The block kernel's u8 form with pixel prefetching: the runtime writes
 /// the blocks the device runs at once (the emulated device: one
 /// multiprocessor times the resident blocks) into the module's

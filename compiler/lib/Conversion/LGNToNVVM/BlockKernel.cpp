@@ -851,34 +851,38 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   if (fromU8)
     inputsU8Fn = phaseFunction(/*u8=*/true);
 
-  LLVM::LLVMFuncOp packU8, packBits;
-  if (!alongside)
-    std::tie(packU8, packBits) = packFunctions(encoding);
-  if (hostMode)
-    return success();
-  declareDynamicShared();
   // After phase 0, the pixels of block bid + ahead (ahead: the blocks the
   // device runs at once, which the runtime writes) into the L2: that block
   // takes this one's place, and its phase 0 then reads the L2 while this
   // block's level phases leave the DRAM idle. Without it every block reads
   // its pixels in the same few microseconds as the others of its wave.
-  // Thread tid takes the 128-byte lines tid, tid + B, ... of the block's
-  // samples' bytes (clamped to the n samples); each line holds one of its
-  // pixels, so no address is outside the caller's array. A prefetch holds
-  // no register and changes no value.
-  auto prefetchPixels = [&](Value x, Value n, Value bid, Value tid) {
-    auto ahead =
-        b.create<LLVM::LoadOp>(loc, i32, global(abi::kBlockU8AheadSymbol), 4);
-    // No kernel writes it; the runtime writes it before any launch.
-    ahead.setInvariant(true);
-    Value next = b.create<LLVM::AddOp>(loc, bid,
-                                       b.create<LLVM::ZExtOp>(loc, i64, ahead));
+  // __lgc_gpu_block_prefetch_u8(x, n, block, tid, ahead): thread tid takes
+  // the 128-byte lines tid, tid + B, ... of the block's samples' bytes
+  // (clamped to the n samples); each line holds one of its pixels, so no
+  // address is outside the caller's array. A prefetch holds no register
+  // and changes no value. Host mode exports it with a last argument, a
+  // function it calls with each line's address instead of prefetching it
+  // (the tests collect the lines).
+  LLVM::LLVMFuncOp prefetchU8Fn;
+  if (fromU8 && options.blockU8Prefetch) {
+    OpBuilder::InsertionGuard guard(b);
+    SmallVector<Type> params = {ptr, i64, i64, i64, i64};
+    if (hostMode)
+      params.push_back(ptr);
+    prefetchU8Fn = function(abi::kGpuBlockPrefetchU8Function, params, linkage);
+    if (!hostMode)
+      prefetchU8Fn.setPassthroughAttr(b.getArrayAttr(
+          {b.getStringAttr("nounwind"), b.getStringAttr("alwaysinline")}));
+    auto args = prefetchU8Fn.getBody().front().getArguments();
+    Value x = args[0], n = args[1], bid = args[2], tid = args[3],
+          ahead = args[4];
+    Value next = b.create<LLVM::AddOp>(loc, bid, ahead);
     const int64_t blockBytes =
         int64_t(S) * int64_t(bits) * int64_t(encoding.numFeatures);
     Value lo = b.create<LLVM::MulOp>(loc, next, constI64(blockBytes));
     Value total = b.create<LLVM::MulOp>(loc, n, constI64(encoding.numFeatures));
     Value any = b.create<LLVM::AndOp>(
-        loc, cmp(LLVM::ICmpPredicate::ne, ahead, constI32(0)),
+        loc, cmp(LLVM::ICmpPredicate::ne, ahead, constI64(0)),
         cmp(LLVM::ICmpPredicate::ult, lo, total));
     ifThen(any, [&] {
       Value end = b.create<LLVM::AddOp>(loc, lo, constI64(blockBytes));
@@ -887,7 +891,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       // Offsets from x: the first line's start, which may lie before the
       // block's first byte (not before x: lo is at least one block).
       Type globalPtr = LLVM::LLVMPointerType::get(b.getContext(), globalSpace);
-      Value pixels = b.create<LLVM::AddrSpaceCastOp>(loc, globalPtr, x);
+      Value pixels =
+          hostMode ? x : b.create<LLVM::AddrSpaceCastOp>(loc, globalPtr, x);
       Value address = b.create<LLVM::PtrToIntOp>(loc, i64, x);
       Value lineStart = b.create<LLVM::SubOp>(
           loc,
@@ -897,15 +902,28 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       Value first = b.create<LLVM::AddOp>(
           loc, lineStart, b.create<LLVM::MulOp>(loc, tid, constI64(128)));
       loop(first, end, constI64(128 * int64_t(B)), [&](Value offset) {
-        Value line = b.create<LLVM::GEPOp>(loc, globalPtr, i8, pixels,
+        Value line = b.create<LLVM::GEPOp>(loc, pixels.getType(), i8, pixels,
                                            ValueRange{offset});
+        if (hostMode) {
+          b.create<LLVM::CallOp>(loc, LLVM::LLVMFunctionType::get(voidTy, ptr),
+                                 ValueRange{args[5], line});
+          return;
+        }
         b.create<LLVM::InlineAsmOp>(
             loc, TypeRange{}, ValueRange{line}, "prefetch.global.L2 [$0];", "l",
             /*has_side_effects=*/true,
             /*is_align_stack=*/false, LLVM::AsmDialectAttr(), ArrayAttr());
       });
     });
-  };
+    b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  }
+
+  LLVM::LLVMFuncOp packU8, packBits;
+  if (!alongside)
+    std::tie(packU8, packBits) = packFunctions(encoding);
+  if (hostMode)
+    return success();
+  declareDynamicShared();
   // A block's phases in order, a barrier after each: phase 0 by
   // inputsU8Fn from (x, n) where `u8` (args x, n, scratch, planes,
   // classes, words), else by the phase function from the packed input
@@ -933,8 +951,16 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
             loc, inputsU8Fn,
             ValueRange{args[0], args[1], scratch, shared, bid, tid});
         b.create<NVVM::Barrier0Op>(loc);
-        if (options.blockU8Prefetch)
-          prefetchPixels(args[0], args[1], bid, tid);
+        if (prefetchU8Fn) {
+          auto ahead = b.create<LLVM::LoadOp>(
+              loc, i32, global(abi::kBlockU8AheadSymbol), 4);
+          // No kernel writes it; the runtime writes it before any launch.
+          ahead.setInvariant(true);
+          b.create<LLVM::CallOp>(
+              loc, prefetchU8Fn,
+              ValueRange{args[0], args[1], bid, tid,
+                         b.create<LLVM::ZExtOp>(loc, i64, ahead)});
+        }
       }
       loop(constI64(u8 ? 1 : 0), constI64(phases), constI64(1), [&](Value p) {
         b.create<LLVM::CallOp>(

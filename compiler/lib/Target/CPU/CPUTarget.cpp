@@ -192,17 +192,20 @@ LogicalResult lgc::emitMachineCode(llvm::Module &module,
 /// The gate functions: the module's defined functions of local linkage
 /// (the entry point and the tables are external). The GPU kernels' own
 /// functions are not: the block kernel's phase function and its u8 form's
-/// phase 0 stay in part 0 with their kernels, so that they are inlined (a
-/// call across parts spills at every phase; nvlink refuses one from a
-/// kernel of fewer registers than its callee's), and so do the thread
-/// kernel's loop over the gate functions and the packing kernels' bodies,
-/// which are assembled with the kernels (CubinOptions' levels).
+/// phase 0 and pixel prefetch stay in part 0 with their kernels, so that
+/// they are inlined (a call across parts spills at every phase, and
+/// relocatable code took the block kernels from 79 registers to 128; nvlink
+/// refuses a call from a kernel of fewer registers than its callee's), and
+/// so do the thread kernel's loop over the gate functions and the packing
+/// kernels' bodies, which are assembled with the kernels (CubinOptions'
+/// levels).
 static bool isGateFunction(const llvm::Function &f) {
   if (f.isDeclaration() || !f.hasLocalLinkage())
     return false;
   llvm::StringRef name = f.getName();
   return name != lgc::abi::kGpuBlockPhaseFunction &&
          name != lgc::abi::kGpuBlockInputsU8Function &&
+         name != lgc::abi::kGpuBlockPrefetchU8Function &&
          name != lgc::abi::kGpuThreadFunction &&
          name != lgc::abi::kGpuPackFunction &&
          name != lgc::abi::kGpuPackBitsFunction &&

@@ -199,6 +199,11 @@ constexpr const char *kPackBitsWordsSymbol = "__lgc_gen_pack_bits_words";
 /// block that will take its place. Left 0 (a runtime that does not know
 /// it), the kernel prefetches nothing.
 constexpr const char *kBlockU8AheadSymbol = "__lgc_gen_block_u8_ahead";
+/// That prefetch: (x, n, block, tid, ahead); exported by host mode with a
+/// last argument, a `void (*)(const void *line)` it calls for each 128-byte
+/// line instead of prefetching it.
+constexpr const char *kGpuBlockPrefetchU8Function =
+    "__lgc_gpu_block_prefetch_u8";
 
 //===----------------------------------------------------------------------===//
 // GPU array layout
