@@ -189,27 +189,28 @@ LogicalResult lgc::emitMachineCode(llvm::Module &module,
   return success();
 }
 
-/// The gate functions: the module's defined functions of local linkage
-/// (the entry point and the tables are external). The GPU kernels' own
-/// functions are not: the block kernel's phase function and its u8 form's
-/// phase 0 and pixel prefetch stay in part 0 with their kernels, so that
-/// they are inlined (a call across parts spills at every phase, and
-/// relocatable code took the block kernels from 79 registers to 128; nvlink
-/// refuses a call from a kernel of fewer registers than its callee's), and
-/// so do the thread kernel's loop over the gate functions and the packing
-/// kernels' bodies, which are assembled with the kernels (CubinOptions'
-/// levels).
+/// The gate functions, which the parts share out: the module's defined
+/// functions of local linkage (the entry point and the tables are external)
+/// named as the lowerings name their gate, count and block functions
+/// (GeneratedABI.h). Any other function (the GPU kernels' own: the block
+/// kernel's phases, its u8 form's phase 0 and pixel prefetch, the thread
+/// kernel's loop over the gate functions, the packing kernels' bodies)
+/// stays in part 0 with the kernels that call it, where it is inlined and
+/// assembled at the kernels' level (CubinOptions). A call across parts
+/// spills at every phase, and relocatable code took the block kernels from
+/// 79 registers to 128; nvlink refuses a call from a kernel of fewer
+/// registers than its callee's. By name rather than by exception, so that
+/// a new helper of a kernel cannot leave part 0 unnoticed.
 static bool isGateFunction(const llvm::Function &f) {
   if (f.isDeclaration() || !f.hasLocalLinkage())
     return false;
   llvm::StringRef name = f.getName();
-  return name != lgc::abi::kGpuBlockPhaseFunction &&
-         name != lgc::abi::kGpuBlockInputsU8Function &&
-         name != lgc::abi::kGpuBlockPrefetchU8Function &&
-         name != lgc::abi::kGpuThreadFunction &&
-         name != lgc::abi::kGpuPackFunction &&
-         name != lgc::abi::kGpuPackBitsFunction &&
-         name != lgc::abi::kGpuPackTiledFunction;
+  return llvm::any_of(
+      std::initializer_list<const char *>{
+          lgc::abi::kCpuGatesFunction, lgc::abi::kCpuBlockFunction,
+          lgc::abi::kCpuCountFunction, lgc::abi::kGpuGatesFunction,
+          lgc::abi::kGpuCountFunction},
+      [&](const char *prefix) { return name.starts_with(prefix); });
 }
 
 unsigned lgc::partCount(unsigned jobs, size_t units) {
