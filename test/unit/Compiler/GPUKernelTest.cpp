@@ -42,6 +42,7 @@ using namespace lgc;
 using lgc::test::BlockOptions;
 using lgc::test::buildHostModeLibrary;
 using lgc::test::buildHostModule;
+using lgc::test::writeHostModuleFile;
 
 namespace {
 
@@ -84,6 +85,17 @@ Net runtimeTestNet(uint64_t seed) {
   net.numFeatures = 40;
   net.levels = {0.25f, 0.5f, 0.75f};
   return net;
+}
+
+/// CudaNet::open over the emulated CUDA driver (EmulatedCudaDriver.cpp),
+/// which LGC_CUDA_DRIVER names for the call only.
+Status openOverEmulatedDriver(const std::string &module,
+                              std::unique_ptr<CudaNet> &out) {
+  if (setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1) != 0)
+    return Status::error("setenv failed");
+  Status s = CudaNet::open(module, out);
+  unsetenv("LGC_CUDA_DRIVER");
+  return s;
 }
 
 /// `gpu` runs the samples from 8-bit features and from packed bits with
@@ -810,10 +822,8 @@ TEST(GPUKernel, BlockU8PrefetchAheadWritten) {
       block.u8Prefetch = prefetch;
       ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, so,
                                   module, &block));
-      ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
       std::unique_ptr<CudaNet> gpu;
-      Status s = CudaNet::open(module, gpu);
-      unsetenv("LGC_CUDA_DRIVER");
+      Status s = openOverEmulatedDriver(module, gpu);
       ASSERT_TRUE(s.ok()) << s.message();
       unsigned resident =
           both ? gpu->besideResidentBlocks() : gpu->residentBlocks();
@@ -843,11 +853,9 @@ TEST(GPUKernel, BlockU8PrefetchAheadWritten) {
       buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so, &block, 64,
                            nullptr, kDefaultGpuCountRegisterColumns,
                            kDefaultGpuRematDepth, {}, llvm::ArrayRef(edit)));
-  std::ofstream(module) << "lgc-host-module:" << so;
-  ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+  ASSERT_TRUE(writeHostModuleFile(module, so));
   std::unique_ptr<CudaNet> gpu;
-  Status s = CudaNet::open(module, gpu);
-  unsetenv("LGC_CUDA_DRIVER");
+  Status s = openOverEmulatedDriver(module, gpu);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("unexpected size of __lgc_gen_block_u8_ahead (8 "
                              "bytes, expected 4)"),
@@ -1084,10 +1092,8 @@ TEST(GPUKernel, HalfWordThreadKernelOverEmulatedDriver) {
   std::string so = dir.file("kernels.so"), module = dir.file("net.cubin");
   ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow, so, module,
                               nullptr, /*threadBits=*/32));
-  ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
   std::unique_ptr<CudaNet> gpu;
-  Status s = CudaNet::open(module, gpu);
-  unsetenv("LGC_CUDA_DRIVER");
+  Status s = openOverEmulatedDriver(module, gpu);
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_FALSE(gpu->blockKernel());
   EXPECT_EQ(gpu->netBlockWordBits(), 32u);
@@ -1101,11 +1107,9 @@ TEST(GPUKernel, HalfWordThreadKernelOverEmulatedDriver) {
                                      [](std::vector<int32_t> &shape) {
                                        shape[lgc::abi::kGpuWordBits] = 48;
                                      }));
-    std::ofstream(badModule) << "lgc-host-module:" << badSo;
-    ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+    ASSERT_TRUE(writeHostModuleFile(badModule, badSo));
     std::unique_ptr<CudaNet> bad;
-    Status refused = CudaNet::open(badModule, bad);
-    unsetenv("LGC_CUDA_DRIVER");
+    Status refused = openOverEmulatedDriver(badModule, bad);
     ASSERT_FALSE(refused.ok());
     EXPECT_NE(refused.message().find("malformed __lgc_gen_shape"),
               std::string::npos)
@@ -1266,11 +1270,9 @@ TEST(GPUKernel, MalformedPackingWordsRefused) {
         net, 100, kDefaultGpuRegisterWindow, so, nullptr, 64, nullptr,
         kDefaultGpuCountRegisterColumns, kDefaultGpuRematDepth,
         test::PackOptions{1, 1}, llvm::ArrayRef(edit)));
-    std::ofstream(module) << "lgc-host-module:" << so;
-    ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
+    ASSERT_TRUE(writeHostModuleFile(module, so));
     std::unique_ptr<CudaNet> gpu;
-    Status s = CudaNet::open(module, gpu);
-    unsetenv("LGC_CUDA_DRIVER");
+    Status s = openOverEmulatedDriver(module, gpu);
     if (!c.error) {
       ASSERT_TRUE(s.ok()) << s.message();
       if (c.symbol == bits)
@@ -1322,10 +1324,8 @@ TEST(GPUKernel, RecomputedGatesOverEmulatedDriver) {
           EXPECT_LT(slots, loadedSlots);
         else
           EXPECT_LE(slots, loadedSlots);
-        ASSERT_EQ(setenv("LGC_CUDA_DRIVER", LGC_EMULATED_CUDA_DRIVER, 1), 0);
         std::unique_ptr<CudaNet> gpu;
-        Status s = CudaNet::open(module, gpu);
-        unsetenv("LGC_CUDA_DRIVER");
+        Status s = openOverEmulatedDriver(module, gpu);
         ASSERT_TRUE(s.ok()) << s.message();
         expectRunsMatch(*gpu, net, samples);
       }

@@ -114,6 +114,10 @@ bool buildHostModule(const Net &net, unsigned gatesPerFunction, unsigned window,
                             threadBits, nullptr, countColumns, rematDepth,
                             pack))
     return false;
+  return writeHostModuleFile(module, so);
+}
+
+bool writeHostModuleFile(const std::string &module, const std::string &so) {
   std::ofstream os(module);
   os << "lgc-host-module:" << so;
   return bool(os);

@@ -79,8 +79,10 @@ bool buildHostModeLibrary(
     unsigned rematDepth = kDefaultGpuRematDepth, PackOptions pack = {},
     llvm::ArrayRef<GlobalEdit> editGlobals = {});
 
-/// buildHostModeLibrary, then the module file the emulated CUDA driver
-/// loads in its place ("lgc-host-module:" and the library's path).
+/// The module file the emulated CUDA driver loads in the place of a cubin
+/// ("lgc-host-module:" and the path of a library from buildHostModeLibrary).
+bool writeHostModuleFile(const std::string &module, const std::string &so);
+/// buildHostModeLibrary, then its module file (writeHostModuleFile).
 bool buildHostModule(const Net &net, unsigned gatesPerFunction, unsigned window,
                      const std::string &so, const std::string &module,
                      const BlockOptions *block = nullptr,
