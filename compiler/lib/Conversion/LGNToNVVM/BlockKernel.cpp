@@ -192,6 +192,11 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   if (bits == 32 && options.blockWordArgmax)
     return mlir::emitError(net.getLoc())
            << "block-word-argmax needs 64-bit words (block-word-bits=64)";
+  // The prefetch is part of the u8 form (which a net with an explicit
+  // encoding does not have, and then neither).
+  if (options.blockU8Prefetch && !options.blockU8)
+    return mlir::emitError(net.getLoc())
+           << "block-u8-prefetch needs the u8 form (block-u8=true)";
   // Registers: ptxas fits a thread's to the blocks declared resident
   // (.minnctapersm, below), and a round's U entries of S words keep about
   // 2 U S values in flight, which spill where U S passes a quarter of the
