@@ -8,11 +8,14 @@
 #       and copy everything the GPU machine needs into DIR (default
 #       build/gpu-bundle; its large files gzip-compressed): lgc-gpu-check
 #       (glibc + driver only), nets, Fashion-MNIST test images, expected
-#       outputs, run.sh. The check's entries are the check nets in every
-#       kernel design and the nets with lgc's defaults (43 entries);
-#       `choice` entries, outside the check, are the few variants the next
-#       run is to choose among (15); --sweep adds the variants around them
-#       and those settled (53 more).
+#       outputs, run.sh, and resources.txt (each cubin's kernels:
+#       registers, stack frames, SASS instructions, lgc_net's warps a
+#       multiprocessor; bench/gpu_resources.py). The check's entries are
+#       the check nets in every kernel design and the nets with
+#       lgc's defaults; `choice` entries, outside the check, are the few
+#       variants the next run is to choose among; --sweep adds the
+#       variants around them and those settled (the bundle's last lines
+#       count each kind).
 #   DIR/run.sh [--all] [NAME...]        on any machine with an NVIDIA GPU
 #       (sm_90: H100, H200) and its driver (no CUDA toolkit, compiler or LLVM
 #       needed): copy DIR there (scp -r, a shared disk, ...) and run it.
@@ -372,6 +375,12 @@ if [ $SWEEP = 1 ]; then
   choice bench_6x64000_both bench_6x64000 1000000 --gpu-kernel=both \
     --gpu-block-threads=1024
 fi
+# What each module's kernels ask of the hardware, from the cubins (no GPU
+# needed): registers, stack frames (spills), SASS instructions, and lgc_net's
+# block, shared memory and warps a multiprocessor; beside the figures the
+# GPU run gives.
+step "resources.txt: each cubin's kernels (bench/gpu_resources.py)"
+python3 bench/gpu_resources.py "$DIR" > "$DIR/resources.txt"
 rm -f "$DIR"/*.lgn
 # The large files travel compressed (a 6x64000 cubin, 10 MB, is 3.4 MB in
 # gzip); run.sh and profile.sh unpack them where they run.
