@@ -7,10 +7,11 @@ to PTX and to a loadable cubin: wall time and peak memory of each (the peak
 of lgc or of one of its ptxas processes), then what ptxas and the cubin say
 about the code: functions that spill and their spill stores (ptxas -v), and
 SASS instructions per gate (the cubin's .text sections, 16 bytes per
-instruction), and lgc_net's registers per thread (ptxas -v), threads per
-block and shared memory (its shape table), and the warps of it an sm_90
-multiprocessor (H100, H200) holds by the occupancy rules. Images/s need a
-GPU: scripts/gpu-check.sh.
+instruction), and lgc_net's registers per thread (the linked count),
+threads per block and shared memory (its shape table), and the warps of it
+an sm_90 multiprocessor (H100, H200) holds by the occupancy rules, all read
+from the cubin as bench/gpu_resources.py reads them (which reports every
+kernel). Images/s need a GPU: scripts/gpu-check.sh.
 
     python3 bench/gpu.py [--build build] [--nets 6x8000,6x64000]
                          [--pass-through P] [--arch sm_90] [--jobs N]
@@ -21,11 +22,12 @@ import json
 import os
 import re
 import shlex
-import struct
 import subprocess
 import sys
 import tempfile
 import time
+
+from gpu_resources import read_module, resources, warps_per_sm
 
 
 def run_measured(cmd, log=None):
@@ -42,25 +44,10 @@ def run_measured(cmd, log=None):
     return wall, usage.ru_maxrss / 1024
 
 
-def cubin_sections(cubin):
-    """(name, section header, the file's bytes) for each section of a cubin
-    (ELF64; header fields: name, type, flags, addr, offset, size, link,
-    info, addralign, entsize)."""
-    with open(cubin, "rb") as f:
-        d = f.read()
-    shoff, = struct.unpack_from("<Q", d, 0x28)
-    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", d, 0x3A)
-    header = lambda i: struct.unpack_from("<IIQQQQIIQQ", d, shoff + i * shentsize)
-    names = header(shstrndx)[4]
-    for i in range(shnum):
-        h = header(i)
-        yield d[names + h[0]:d.index(b"\0", names + h[0])].decode(), h, d
-
-
 def sass_instructions(cubin):
     """Instructions in the cubin's code sections (16 bytes each)."""
-    return sum(h[5] // 16 for name, h, _ in cubin_sections(cubin)
-               if name.startswith(".text."))
+    kernels, functions = resources(read_module(cubin))
+    return sum(f["sass"] for f in kernels + functions)
 
 
 def spills(log):
@@ -75,50 +62,12 @@ def spills(log):
     return count, total
 
 
-def kernel_registers(cubin, kernel="lgc_net"):
-    """Registers per thread of `kernel` in a cubin, the linked count (ptxas
-    -v reports each relocatable part's functions without their callees):
-    the .nv.info section's EIATTR_REGCOUNT entry (format 4, attribute 0x2f:
-    symbol index, registers) for the symbol that the kernel's .text section
-    names in its sh_info."""
-    symbol, counts = None, {}
-    for name, h, d in cubin_sections(cubin):
-        if name == ".text." + kernel:
-            symbol = h[7]
-        elif name == ".nv.info":
-            at, end = h[4], h[4] + h[5]
-            while at < end:
-                fmt, attr, size = struct.unpack_from("<BBH", d, at)
-                if fmt == 4 and attr == 0x2F:
-                    sym, regs = struct.unpack_from("<II", d, at + 4)
-                    counts[sym] = regs
-                at += 4 + (size if fmt == 4 else 0)
-    return counts.get(symbol, 0)
-
-
-def net_kernel(cubin, ptx):
-    """(registers, threads per block, dynamic shared bytes) of lgc_net."""
-    regs = kernel_registers(cubin)
-    with open(ptx) as f:
-        m = re.search(r"__lgc_gen_shape\[\d+\] = \{([^}]*)\}", f.read())
-    shape = [int(v) for v in m.group(1).split(",")]
-    slot = lambda i: int.from_bytes(bytes(shape[4 * i:4 * i + 4]), "little")
-    # GeneratedABI.h: kGpuBlockWords 10, kGpuBlockThreads 11, kGpuSharedBytes
-    # 12; the thread kernel's blocks have 128 threads (CudaNet).
-    if slot(10) > 0:
-        return regs, slot(11), slot(12)
-    return regs, 128, 0
-
-
-def warps_per_sm(regs, threads, shared):
-    """Resident warps on an sm_90 multiprocessor: 64 warps, 32 blocks,
-    65,536 registers (allocated per warp in units of 256), 228 KB of shared
-    memory with 1 KB reserved per block."""
-    warps = (threads + 31) // 32
-    per_warp = -(-max(regs, 1) * 32 // 256) * 256
-    blocks = min(32, 64 // warps, (65536 // per_warp) // warps,
-                 (228 * 1024) // (shared + 1024))
-    return blocks * warps
+def net_kernel(cubin):
+    """(registers, threads per block, dynamic shared bytes) of lgc_net
+    (bench/gpu_resources.py)."""
+    kernels, _ = resources(read_module(cubin))
+    net = next(k for k in kernels if k["name"] == "lgc_net")
+    return net["registers"], net["threads"], net["shared"]
 
 
 def main():
@@ -156,7 +105,7 @@ def main():
                                           "-o", cubin] + extra, log)
             fns, spilled = spills(log)
             per_gate = sass_instructions(cubin) / max(1, gates)
-            regs, threads, shared = net_kernel(cubin, os.path.join(tmp, "net.ptx"))
+            regs, threads, shared = net_kernel(cubin)
             print(f"{layers:<10} {gates:>8} {ptx_s:>7.2f} {cubin_s:>8.2f} {peak:>9.0f} "
                   f"{fns:>12} {spilled:>8} {per_gate:>9.2f} {regs:>5} {threads:>7} "
                   f"{shared:>8} {warps_per_sm(regs, threads, shared):>8}", flush=True)

@@ -31,9 +31,6 @@ import re
 import struct
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gpu import warps_per_sm  # noqa: E402
-
 # .nv.info attributes (format 4: a 16-bit size, then the symbol index and a
 # 32-bit value).
 EIATTR_FRAME_SIZE = 0x11
@@ -43,6 +40,17 @@ EIATTR_REGCOUNT = 0x2F
 # thread kernel's blocks (CudaNet::kNetBlock).
 SHAPE_BLOCK_WORDS, SHAPE_BLOCK_THREADS, SHAPE_SHARED_BYTES = 10, 11, 12
 THREAD_KERNEL_BLOCK = 128
+
+
+def warps_per_sm(regs, threads, shared):
+    """Resident warps on an sm_90 multiprocessor: 64 warps, 32 blocks,
+    65,536 registers (allocated per warp in units of 256), 228 KB of shared
+    memory with 1 KB reserved per block."""
+    warps = (threads + 31) // 32
+    per_warp = -(-max(regs, 1) * 32 // 256) * 256
+    blocks = min(32, 64 // warps, (65536 // per_warp) // warps,
+                 (228 * 1024) // (shared + 1024))
+    return blocks * warps
 
 
 class Cubin:
