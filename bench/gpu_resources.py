@@ -15,10 +15,11 @@ table, as CudaNet launches them) and the warps of it that an sm_90
 multiprocessor holds by the occupancy rules. Then the device functions:
 how many, their SASS instructions, and those with a stack frame. With
 --ptxas-log (lgc --ptxas-verbose's report), the spill stores and loads
-ptxas reported for each kernel and function are added.
+ptxas reported for each kernel and function are added; with --functions,
+a row for each device function as well.
 
     lgc -O2 net.lgn --emit=cubin [--ptxas-verbose 2> ptxas.log] -o net.cubin
-    python3 bench/gpu_resources.py net.cubin [--ptxas-log ptxas.log]
+    python3 bench/gpu_resources.py net.cubin [--ptxas-log ptxas.log] [--functions]
     python3 bench/gpu_resources.py DIR
 
 DIR: a GPU check bundle (scripts/gpu-check.sh bundle): every cubin of its
@@ -205,6 +206,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("modules", nargs="+", help="cubins, or one GPU check bundle directory")
     ap.add_argument("--ptxas-log", help="lgc --ptxas-verbose's report of the (one) cubin")
+    ap.add_argument("--functions", action="store_true",
+                    help="a row for each device function too (after its module's kernels)")
     args = ap.parse_args()
     paths = args.modules
     if len(paths) == 1 and os.path.isdir(paths[0]):
@@ -212,7 +215,7 @@ def main():
     if args.ptxas_log and len(paths) != 1:
         sys.exit("--ptxas-log goes with one cubin")
     spills = spill_report(args.ptxas_log) if args.ptxas_log else None
-    header = (f"{'module':<40} {'kernel':<18} {'regs':>5} {'frame B':>8} {'stack B':>8} "
+    header = (f"{'module':<40} {'function':<26} {'regs':>5} {'frame B':>8} {'stack B':>8} "
               f"{'SASS':>8} {'threads':>7} {'shared B':>9} {'warps/SM':>8}")
     if spills is not None:
         header += f" {'spill st/ld B':>14}"
@@ -239,8 +242,8 @@ def main():
                 if frame is not None and frame != f["frame"]:
                     mismatches.append(f"{f['name']}: a stack frame of {f['frame']:,} B in the "
                                       f"cubin, {frame:,} B in the ptxas report")
-        for k in kernels:
-            line = (f"{cubin.name:<40} {k['name']:<18} {k['registers']:>5} {k['frame']:>8,} "
+        for k in kernels + (functions if args.functions else []):
+            line = (f"{cubin.name:<40} {k['name']:<26} {k['registers']:>5} {k['frame']:>8,} "
                     f"{k['stack']:>8,} {k['sass']:>8,} {column(k['threads']):>7} "
                     f"{column(k['shared']):>9} {column(k['warps']):>8}")
             if spills is not None:
@@ -263,6 +266,7 @@ def main():
         print(summary)
     if mismatches:
         sys.exit("error: " + "\nerror: ".join(mismatches))
+
 
 if __name__ == "__main__":
     main()
