@@ -255,7 +255,8 @@ def main():
                    f"{sum(f['sass'] for f in functions):,} SASS; ")
         if framed:
             largest = max(framed, key=lambda f: f["frame"])
-            summary += (f"{len(framed):,} with a stack frame ({sum(f['frame'] for f in framed):,} B, "
+            total = sum(f["frame"] for f in framed)
+            summary += (f"{len(framed):,} with a stack frame ({total:,} B, "
                         f"the largest {largest['frame']:,} B: {largest['name']})")
         else:
             summary += "none with a stack frame"
