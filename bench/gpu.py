@@ -20,14 +20,13 @@ kernel). Images/s need a GPU: scripts/gpu-check.sh.
 import argparse
 import json
 import os
-import re
 import shlex
 import subprocess
 import sys
 import tempfile
 import time
 
-from gpu_resources import read_module, resources, warps_per_sm
+from gpu_resources import read_module, resources, spill_report, warps_per_sm
 
 
 def run_measured(cmd, log=None):
@@ -42,32 +41,6 @@ def run_measured(cmd, log=None):
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"failed: {' '.join(cmd)}" + (f" (see {log})" if log else ""))
     return wall, usage.ru_maxrss / 1024
-
-
-def sass_instructions(cubin):
-    """Instructions in the cubin's code sections (16 bytes each)."""
-    kernels, functions = resources(read_module(cubin))
-    return sum(f["sass"] for f in kernels + functions)
-
-
-def spills(log):
-    """(functions with spill stores, their bytes in all) from ptxas -v."""
-    count = total = 0
-    with open(log) as f:
-        for line in f:
-            m = re.search(r"(\d+) bytes spill stores", line)
-            if m and int(m.group(1)) > 0:
-                count += 1
-                total += int(m.group(1))
-    return count, total
-
-
-def net_kernel(cubin):
-    """(registers, threads per block, dynamic shared bytes) of lgc_net
-    (bench/gpu_resources.py)."""
-    kernels, _ = resources(read_module(cubin))
-    net = next(k for k in kernels if k["name"] == "lgc_net")
-    return net["registers"], net["threads"], net["shared"]
 
 
 def main():
@@ -103,9 +76,14 @@ def main():
             cubin = os.path.join(tmp, "net.cubin")
             cubin_s, peak = run_measured([lgc, "-O2", lgn, "--emit=cubin", "--ptxas-verbose",
                                           "-o", cubin] + extra, log)
-            fns, spilled = spills(log)
-            per_gate = sass_instructions(cubin) / max(1, gates)
-            regs, threads, shared = net_kernel(cubin)
+            # Functions with spill stores, and their bytes in all (ptxas -v).
+            spilling = [s for s in spill_report(log).values() if s[1] > 0]
+            fns, spilled = len(spilling), sum(s[1] for s in spilling)
+            # The cubin read once: every function's SASS, lgc_net's shape.
+            kernels, functions = resources(read_module(cubin))
+            per_gate = sum(f["sass"] for f in kernels + functions) / max(1, gates)
+            net = next(k for k in kernels if k["name"] == "lgc_net")
+            regs, threads, shared = net["registers"], net["threads"], net["shared"]
             print(f"{layers:<10} {gates:>8} {ptx_s:>7.2f} {cubin_s:>8.2f} {peak:>9.0f} "
                   f"{fns:>12} {spilled:>8} {per_gate:>9.2f} {regs:>5} {threads:>7} "
                   f"{shared:>8} {warps_per_sm(regs, threads, shared):>8}", flush=True)

@@ -73,9 +73,9 @@ class Cubin:
             if h[1] == 2:  # SHT_SYMTAB
                 strings = self.sections[h[6]][1][4]
                 for i in range(h[5] // 24):
-                    nm, info, _, shndx, value, size = struct.unpack_from(
+                    nm, _, _, shndx, value, size = struct.unpack_from(
                         "<IBBHQQ", data, h[4] + 24 * i)
-                    self.symbols.append((self.string(strings, nm), info, shndx, value, size))
+                    self.symbols.append((self.string(strings, nm), shndx, value, size))
 
     def string(self, at, offset):
         return self.d[at + offset:self.d.index(b"\0", at + offset)].decode()
@@ -100,7 +100,7 @@ class Cubin:
 
     def symbol_value(self, name, count):
         """`count` u32 of a global's initial value, or None."""
-        for sym, _, shndx, value, size in self.symbols:
+        for sym, shndx, value, size in self.symbols:
             if sym == name and 0 < shndx < len(self.sections) and size >= 4 * count:
                 h = self.sections[shndx][1]
                 return list(struct.unpack_from(f"<{count}I", self.d, h[4] + value))
@@ -129,7 +129,7 @@ def spill_report(log):
 
 
 def resources(cubin):
-    """(kernel rows, device function summary) of one cubin."""
+    """(kernel rows, device function rows) of one cubin."""
     attrs = cubin.attributes()
     frames = attrs.get(EIATTR_FRAME_SIZE, {})
     stacks = attrs.get(EIATTR_MIN_STACK_SIZE, {})
