@@ -6,13 +6,16 @@ lgc --gpu-kernel=block evaluates each level of gates from a table: thread t
 of B takes entries u * B + t of each round of B * U (t * U + u with
 --gpu-block-thread-runs), and every gate loads two 8-byte slots and stores
 one, for each of the S words of a block (docs/gpu-backend.md); an entry
-with fused gates (--gpu-block-fuse) loads three or four. This replays those accesses warp by warp from the
-tables lgc wrote (--emit=gpu-mlir) and counts wavefronts the way shared
-memory serves 8-byte accesses: a half warp at a time, 16 pairs of banks,
-lanes that hit the same pair at different addresses wait for each other
-(the same address is a broadcast). Two wavefronts per warp access is the
-floor. 32-bit words (--gpu-block-word-bits=32) make 4-byte accesses,
-served a whole warp at a time from 32 banks: one wavefront is the floor.
+with fused gates (--gpu-block-fuse) loads three or four. A level takes
+its entries / (B U) rounds, rounded up (--gpu-block-balance-levels fills
+them), which the last field counts. This replays those accesses warp by
+warp from the tables lgc wrote (--emit=gpu-mlir) and counts wavefronts
+the way shared memory serves 8-byte accesses: a half warp at a time, 16
+pairs of banks, lanes that hit the same pair at different addresses
+wait for each other (the same address is a broadcast). Two wavefronts
+per warp access is the floor. 32-bit words (--gpu-block-word-bits=32)
+make 4-byte accesses, served a whole warp at a time from 32 banks: one
+wavefront is the floor.
 Accesses to slots past the shared memory (nets too wide for it) go to
 global memory and are counted apart. The table loads go through the same
 L1: each warp load is counted by the 128-byte lines it touches (a warp
@@ -135,9 +138,13 @@ def main():
     def position(g, u):
         return g * U + u if args.thread_runs else u * G + g
 
+    # Rounds of G x U entries: a level of n entries takes n / (G U) of
+    # them, rounded up, each kind of entry a loop of its own.
+    rounds = 0
     for entries, starts, entry_bytes in kinds:
         for first, end in zip(starts, starts[1:]):
             for base in range(first, end, G * U):
+                rounds += 1
                 for warp in range((B + 31) // 32):
                     for u in range(U):
                         # The warp's table load: the 128-byte lines it
@@ -284,7 +291,7 @@ def main():
           f"{table_lines / samples:.1f} per sample; the count's reductions: "
           f"{count_accesses} warp accesses, {count_waves} wavefronts "
           f"({count_waves / max(1, count_accesses):.2f} per access)"
-          + phase0)
+          + phase0 + f"; levels: {len(levels) - 1} in {rounds} rounds")
     # Each bound given: (limit, measured value, what exceeded it).
     for limit, value, what in [
             (args.max_per_access, waves / max(1, accesses),

@@ -374,6 +374,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.blockInterleaveWords = opts.gpuBlockInterleave;
   lowering.blockFuseGates = opts.gpuBlockFuse;
   lowering.blockThreadRuns = opts.gpuBlockThreadRuns;
+  lowering.blockBalanceLevels = opts.gpuBlockBalanceLevels;
   lowering.bothKernels = opts.gpuBothKernels;
   lowering.blockWordArgmax = opts.gpuBlockWordArgmax;
   lowering.blockU8 = opts.gpuBlockU8;

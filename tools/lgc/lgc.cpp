@@ -336,6 +336,13 @@ static cl::opt<bool> gpuBlockFuse(
              "a fifth fewer shared-memory accesses on random nets, but more "
              "bank conflicts; off by default)"),
     cl::init(false), cl::cat(lgcCategory));
+static cl::opt<bool> gpuBlockBalanceLevels(
+    "gpu-block-balance-levels",
+    cl::desc("GPU block kernel: move gates to later levels, within what "
+             "their readers allow, so that each level fills whole rounds of "
+             "a block's gates (default on; =false: each gate at the level "
+             "after its operands', the earlier schedule)"),
+    cl::init(true), cl::cat(lgcCategory));
 static cl::opt<bool> gpuBlockThreadRuns(
     "gpu-block-thread-runs",
     cl::desc("GPU block kernel: each thread takes U consecutive table "
@@ -556,6 +563,7 @@ int main(int argc, char **argv) {
   opts.gpuBlockInterleave = gpuBlockInterleave;
   opts.gpuBlockFuse = gpuBlockFuse;
   opts.gpuBlockThreadRuns = gpuBlockThreadRuns;
+  opts.gpuBlockBalanceLevels = gpuBlockBalanceLevels;
   opts.gpuBlockWordArgmax = gpuBlockWordArgmax;
   opts.gpuBlockU8 = gpuBlockU8;
   if (gpuBlockU8Prefetch && !gpuBlockU8)
@@ -592,7 +600,7 @@ int main(int argc, char **argv) {
            &gpuBlockWords, &gpuBlockUnroll, &gpuBlockThreads, &gpuBlockShared,
            &gpuBlockInterleave, &gpuBlockWordArgmax, &gpuBlockWordBits,
            &gpuBlockFuse, &gpuBlockThreadRuns, &gpuBlockU8, &gpuBlockPrefetch,
-           &gpuBlockU8Prefetch})
+           &gpuBlockU8Prefetch, &gpuBlockBalanceLevels})
     if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
       return fail("--" + blockOnly->ArgStr +
                   " needs --gpu-kernel=block or --gpu-kernel=both");

@@ -65,6 +65,7 @@ bool buildHostModeLibrary(
     lowering.blockThreadRuns = block->threadRuns;
     lowering.blockSpreadBanks = !block->noBankSpread;
     lowering.blockPrefetch = !block->noPrefetch;
+    lowering.blockBalanceLevels = !block->noBalance;
     lowering.blockU8Prefetch = block->u8Prefetch;
     if (block->sharedLimit)
       lowering.blockSharedLimit = lowering.blockSharedTarget =

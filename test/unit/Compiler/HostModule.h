@@ -38,6 +38,9 @@ struct BlockOptions {
   /// Each round loads its own table entries (the earlier form) instead of
   /// the previous round loading them.
   bool noPrefetch = false;
+  /// Each gate at the level after its operands' instead of later where
+  /// that fills the levels' rounds.
+  bool noBalance = false;
   /// The u8 form prefetches the next blocks' pixels (on a GPU; host mode
   /// has the runtime-written global only).
   bool u8Prefetch = false;

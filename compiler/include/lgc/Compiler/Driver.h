@@ -142,6 +142,10 @@ struct DriverOptions {
   /// Block kernel: U consecutive entries a thread per round (the earlier
   /// mapping, to measure against; ConvertLGNToNVVM's block-thread-runs).
   bool gpuBlockThreadRuns = false;
+  /// Block kernel: gates moved to later levels so that the levels fill
+  /// whole rounds (ConvertLGNToNVVM's block-balance-levels; false: each
+  /// gate at the level after its operands', to measure against).
+  bool gpuBlockBalanceLevels = true;
   /// Both designs in one module (--gpu-kernel=both): lgc_net the thread
   /// kernel, lgc_net_block the block kernel, chosen per launch.
   bool gpuBothKernels = false;

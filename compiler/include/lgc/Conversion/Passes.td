@@ -165,6 +165,11 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "Block kernel: evaluate a gate whose only reader is another gate "
            "in that reader's table entry, in registers (up to two a reader), "
            "instead of through a shared-memory slot of its own">,
+    Option<"blockBalanceLevels", "block-balance-levels", "bool", "true",
+           "Block kernel: move gates to later levels, within what their "
+           "readers allow, so that each level fills whole rounds of a "
+           "block's gates (false: each gate at the level after its "
+           "operands')">,
     Option<"blockThreadRuns", "block-thread-runs", "bool", "false",
            "Block kernel: thread t takes entries t * U .. t * U + U - 1 of "
            "each round of a level (the earlier mapping, to measure against) "

@@ -146,9 +146,21 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
            << " (a CUDA block's limit), not " << B;
   unsigned U = std::max(1u, unsigned(options.blockUnroll));
   bool unrollCapped = false;
-  BlockSchedule sched = scheduleBlocks(
-      net, order, B, U, /*S=*/1, options.blockSpreadBanks, kBankPairs,
-      options.blockFuseGates, options.blockThreadRuns, /*freshSlots=*/false);
+  // The schedule for rounds of `roundGates` entries (the levels filled to
+  // whole rounds, block-balance-levels), words interleaved in groups of
+  // `groupWords`, lanes spread over `banks`.
+  auto schedule = [&](unsigned roundGates, unsigned groupWords, unsigned banks,
+                      bool freshSlots) {
+    return scheduleBlocks(
+        net, order, B, U, groupWords, options.blockSpreadBanks, banks,
+        options.blockFuseGates, options.blockThreadRuns, freshSlots,
+        options.blockBalanceLevels ? roundGates : 0);
+  };
+  // First for a word a thread and the unroll asked for: its slots choose
+  // the words and their width, which may change the round.
+  const unsigned firstRound = B * U;
+  BlockSchedule sched =
+      schedule(firstRound, /*groupWords=*/1, kBankPairs, /*freshSlots=*/false);
   unsigned C = net.getClasses(), K = sched.K;
   // Shared memory: S words of `bits` bits per slot.
   uint64_t slots = sched.values;
@@ -242,11 +254,15 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   // results may also take fresh slots out of order for their banks (the
   // model: 4,718 to 4,542 shared-memory wavefronts a block on 6x8000, for
   // 100 slots more), if the slots that makes still fit.
+  // The round these words make: B / S threads' entries with interleaved
+  // words, U each (capped above). Where it is not the first schedule's,
+  // the levels filled to it differ, and so may the values live at once.
+  unsigned groupWords = interleave ? S : 1;
+  unsigned round = B / groupWords * U;
+  bool sameLevels = !options.blockBalanceLevels || round == firstRound;
   bool rescheduled = false;
   if (options.blockSpreadBanks && !spills) {
-    BlockSchedule spread = scheduleBlocks(
-        net, order, B, U, interleave ? S : 1, options.blockSpreadBanks, banks,
-        options.blockFuseGates, options.blockThreadRuns, /*freshSlots=*/true);
+    BlockSchedule spread = schedule(round, groupWords, banks, true);
     if (spread.values <= kMaxBlockSlots &&
         spread.values * S * wordBytes <= room) {
       sched = std::move(spread);
@@ -254,12 +270,17 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       rescheduled = true;
     }
   }
-  if (!rescheduled && (interleave || bits == 32 || unrollCapped)) {
-    sched = scheduleBlocks(net, order, B, U, interleave ? S : 1,
-                           options.blockSpreadBanks, banks,
-                           options.blockFuseGates, options.blockThreadRuns,
-                           /*freshSlots=*/false);
-    assert(sched.values == slots && "slots depend on the order in a level");
+  if (!rescheduled &&
+      (interleave || bits == 32 || unrollCapped || !sameLevels)) {
+    BlockSchedule again = schedule(round, groupWords, banks, false);
+    // Levels filled to this round that need more slots than the words were
+    // chosen for keep the first schedule's levels.
+    if (again.values > slots)
+      again = schedule(firstRound, groupWords, banks, false);
+    assert((sameLevels ? again.values == slots : again.values <= slots) &&
+           "slots depend on the levels, not on the order in a level");
+    sched = std::move(again);
+    slots = sched.values;
   }
   uint64_t cap = slots;
   if (spills)

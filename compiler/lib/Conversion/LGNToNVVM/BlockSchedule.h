@@ -23,8 +23,9 @@ namespace lgc::nvvm {
 /// in a slot, and the GroupSum as a tree of reductions.
 ///
 /// Level 0 is the inputs and constants; a gate's level is one more than its
-/// operands' highest. Phase 0 copies the used inputs to their slots, phase
-/// l evaluates level l (a barrier between phases), so a slot whose value
+/// operands' highest, or later where that fills the levels' rounds (never
+/// past the depth of the net). Phase 0 copies the used inputs to their slots,
+/// phase l evaluates level l (a barrier between phases), so a slot whose value
 /// was last read in level l is free for a gate of level l + 1 or later:
 /// shared memory holds the most values live across one level boundary, not
 /// one slot per gate. Slots 0 and 1 are the constants 0 and 1. The output
@@ -100,11 +101,13 @@ constexpr const char *kBlockInputSlots = "__lgc_gen_block_input_slots";
 /// evaluated in its entry; `runs`: U consecutive entries a thread
 /// (laneGroups); `freshSlots`: a result may take a fresh slot out of order
 /// for its bank (so the slots may be a few more than the most values live
-/// at once).
+/// at once); `roundGates` > 0: entries move to later levels so that the
+/// levels fill whole rounds of that many entries (balanceLevels), 0: each
+/// entry at the level after its operands' highest.
 BlockSchedule scheduleBlocks(lgn::NetOp net, llvm::ArrayRef<lgn::GateOp> order,
                              unsigned B, unsigned U, unsigned S,
                              bool spreadBanks, unsigned banks, bool fuse,
-                             bool runs, bool freshSlots);
+                             bool runs, bool freshSlots, unsigned roundGates);
 
 } // namespace lgc::nvvm
 

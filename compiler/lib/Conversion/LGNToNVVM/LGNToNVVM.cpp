@@ -549,6 +549,7 @@ struct ConvertLGNToNVVMPass
         options.blockInterleaveWords = blockInterleaveWords;
         options.blockFuseGates = blockFuseGates;
         options.blockThreadRuns = blockThreadRuns;
+        options.blockBalanceLevels = blockBalanceLevels;
         options.blockWordArgmax = blockWordArgmax;
         options.blockU8 = blockU8;
         options.blockU8Prefetch = blockU8Prefetch;
