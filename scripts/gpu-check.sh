@@ -266,6 +266,7 @@ block() {
     f) extra=(--gpu-block-fuse) ;;
     e) extra=(--gpu-block-prefetch=false) ;;
     p) extra=(--gpu-block-u8-prefetch) ;;
+    a) extra=(--gpu-block-balance-levels=false) ;;
   esac
   choice "bench_6x8000_block${S}_u${U}_$size$suffix" bench_6x8000 4000000 \
     --gpu-kernel=block --gpu-block-words=$S --gpu-block-unroll=$U \
@@ -281,6 +282,15 @@ block 4 4 256
 # above (and against bench_6x8000's 1e9 target) says whether they now come
 # from the L2.
 block 4 4 256 p
+# Suffix a: each gate at the level after its operands' (the schedule the
+# measured rows above ran), where lgc now fills the levels to whole rounds
+# of 1,024 gates (--gpu-block-balance-levels): 15 rounds to 12 on this net,
+# 223,136 to 212,352 bytes of shared memory, 899 to 728 table lines a
+# block, 9,084 to 9,200 shared-memory wavefronts (bench/gpu_block_banks.py,
+# a model). A round lasts as long for its busiest thread however full it
+# is, so the default row against this one says how much of a level's time
+# is its rounds' latency and how much its accesses.
+block 4 4 256 a
 if [ $SWEEP = 1 ]; then
   # Settled on an H200 (4M images, same run as the default; lgc_net alone,
   # M images/s): everything at ptxas -O1 (_kernelO1: 1,241, but the packing
