@@ -233,11 +233,12 @@ TEST(BlockSchedule, PhasesAreRaceFreeAndCountAsTheInterpreter) {
       // Each gate at the level after its operands', and the levels filled
       // to the kernel's rounds (B / S threads, U entries each).
       unsigned round = c.B / c.S * c.U;
+      unsigned fresh = c.fresh ? unsigned(kMaxBlockSlots) : 0;
       BlockSchedule early = scheduleBlocks(op, order, c.B, c.U, c.S, c.spread,
-                                           c.banks, c.fuse, c.runs, c.fresh,
+                                           c.banks, c.fuse, c.runs, fresh,
                                            /*roundGates=*/0);
       BlockSchedule s = scheduleBlocks(op, order, c.B, c.U, c.S, c.spread,
-                                       c.banks, c.fuse, c.runs, c.fresh, round);
+                                       c.banks, c.fuse, c.runs, fresh, round);
       for (const BlockSchedule *x : {&early, &s}) {
         SCOPED_TRACE(x == &s ? "balanced" : "as early as possible");
         EXPECT_GT(x->levels(), 0u);
@@ -253,10 +254,27 @@ TEST(BlockSchedule, PhasesAreRaceFreeAndCountAsTheInterpreter) {
       if (!c.fresh)
         EXPECT_LE(s.values, early.values);
       balancedFewer += rounds(s, round) < rounds(early, round);
+      // Fresh slots only below their cap: a cap at or above the slots of
+      // the schedule without them is never passed, and the schedule stays
+      // race-free and exact.
+      if (c.fresh) {
+        BlockSchedule plain =
+            scheduleBlocks(op, order, c.B, c.U, c.S, c.spread, c.banks, c.fuse,
+                           c.runs, /*freshSlots=*/0, round);
+        for (unsigned extra : {0u, 1u, 5u, 40u}) {
+          unsigned cap = plain.values + extra;
+          BlockSchedule capped =
+              scheduleBlocks(op, order, c.B, c.U, c.S, c.spread, c.banks,
+                             c.fuse, c.runs, cap, round);
+          EXPECT_LE(capped.values, cap) << "cap " << cap;
+          EXPECT_LE(capped.values, s.values) << "cap " << cap;
+          EXPECT_EQ(runSchedule(capped, net.numClasses, words), want);
+        }
+      }
     }
   }
-  // Rounds of 33 to 1,024 entries over levels of about 300, 200 and 100
-  // gates: most cases have a partly filled round to spare.
+  // Rounds of 32 to 4,096 entries over levels of a few hundred gates or
+  // less: the small rounds leave partly filled ones to spare.
   EXPECT_GT(balancedFewer, 0u);
 }
 

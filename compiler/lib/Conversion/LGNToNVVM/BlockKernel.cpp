@@ -150,7 +150,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   // whole rounds, block-balance-levels), words interleaved in groups of
   // `groupWords`, lanes spread over `banks`.
   auto schedule = [&](unsigned roundGates, unsigned groupWords, unsigned banks,
-                      bool freshSlots) {
+                      unsigned freshSlots) {
     return scheduleBlocks(
         net, order, B, U, groupWords, options.blockSpreadBanks, banks,
         options.blockFuseGates, options.blockThreadRuns, freshSlots,
@@ -160,7 +160,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   // the words and their width, which may change the round.
   const unsigned firstRound = B * U;
   BlockSchedule sched =
-      schedule(firstRound, /*groupWords=*/1, kBankPairs, /*freshSlots=*/false);
+      schedule(firstRound, /*groupWords=*/1, kBankPairs, /*freshSlots=*/0);
   unsigned C = net.getClasses(), K = sched.K;
   // Shared memory: S words of `bits` bits per slot.
   uint64_t slots = sched.values;
@@ -262,7 +262,12 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   bool sameLevels = !options.blockBalanceLevels || round == firstRound;
   bool rescheduled = false;
   if (options.blockSpreadBanks && !spills) {
-    BlockSchedule spread = schedule(round, groupWords, banks, true);
+    // Fresh slots only while the slots fit: on 6x64000 the filled levels
+    // took fresh slots up to 64,567 where 46,261 held every value, and
+    // without the cap the whole schedule fell back to none.
+    unsigned freshCap = unsigned(
+        std::min<uint64_t>(kMaxBlockSlots, room / (uint64_t(S) * wordBytes)));
+    BlockSchedule spread = schedule(round, groupWords, banks, freshCap);
     if (spread.values <= kMaxBlockSlots &&
         spread.values * S * wordBytes <= room) {
       sched = std::move(spread);
@@ -272,11 +277,11 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   }
   if (!rescheduled &&
       (interleave || bits == 32 || unrollCapped || !sameLevels)) {
-    BlockSchedule again = schedule(round, groupWords, banks, false);
+    BlockSchedule again = schedule(round, groupWords, banks, 0);
     // Levels filled to this round that need more slots than the words were
     // chosen for keep the first schedule's levels.
     if (again.values > slots)
-      again = schedule(firstRound, groupWords, banks, false);
+      again = schedule(firstRound, groupWords, banks, 0);
     assert((sameLevels ? again.values == slots : again.values <= slots) &&
            "slots depend on the levels, not on the order in a level");
     sched = std::move(again);

@@ -198,11 +198,10 @@ LevelCost levelCost(ArrayRef<BlockEntry> entries, ValueRange outputs,
 
 } // namespace
 
-nvvm::BlockSchedule nvvm::scheduleBlocks(NetOp net, ArrayRef<GateOp> order,
-                                         unsigned B, unsigned U, unsigned S,
-                                         bool spreadBanks, unsigned banks,
-                                         bool fuse, bool runs, bool freshSlots,
-                                         unsigned roundGates) {
+nvvm::BlockSchedule
+nvvm::scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B, unsigned U,
+                     unsigned S, bool spreadBanks, unsigned banks, bool fuse,
+                     bool runs, unsigned freshSlots, unsigned roundGates) {
   BlockSchedule s;
   auto outputs = net.getOutputOp().getBits();
   // Fused gates: a gate whose one reader is another gate (not the count)
@@ -493,12 +492,12 @@ nvvm::BlockSchedule nvvm::scheduleBlocks(NetOp net, ArrayRef<GateOp> order,
               least = cost[k];
             }
           }
-          // With `freshSlots`, or one of the next M fresh slots where its
+          // Or, below `freshSlots`, one of the next M fresh slots where its
           // bank costs less than any free one's (those skipped join the
-          // free slots, so the slots may be a few more than the values
-          // live at once).
+          // free slots, so the slots may be more than the values live at
+          // once).
           unsigned fresh = M;
-          for (unsigned d = 0; freshSlots && d < M; ++d) {
+          for (unsigned d = 0; d < M && s.values + d < freshSlots; ++d) {
             unsigned k = (s.values + d) % M;
             if (!taken[k] && cost[k] < least) {
               fresh = d;

@@ -99,15 +99,17 @@ constexpr const char *kBlockInputSlots = "__lgc_gen_block_input_slots";
 /// evaluates its gates for every word; `banks`: kBankPairs for 64-bit
 /// words, kBanks for 32-bit ones; `fuse`: gates read by one gate only are
 /// evaluated in its entry; `runs`: U consecutive entries a thread
-/// (laneGroups); `freshSlots`: a result may take a fresh slot out of order
-/// for its bank (so the slots may be a few more than the most values live
-/// at once); `roundGates` > 0: entries move to later levels so that the
-/// levels fill whole rounds of that many entries (balanceLevels), 0: each
-/// entry at the level after its operands' highest.
+/// (laneGroups); `freshSlots` > 0: a result may take a fresh slot out of
+/// order for its bank while the slots stay under `freshSlots` (so they may
+/// be more than the most values live at once), 0: never; `roundGates` > 0:
+/// entries move to later levels so that the levels fill whole rounds of that
+/// many entries (balanceLevels), 0: each entry at the level after its operands'
+/// highest.
 BlockSchedule scheduleBlocks(lgn::NetOp net, llvm::ArrayRef<lgn::GateOp> order,
                              unsigned B, unsigned U, unsigned S,
                              bool spreadBanks, unsigned banks, bool fuse,
-                             bool runs, bool freshSlots, unsigned roundGates);
+                             bool runs, unsigned freshSlots,
+                             unsigned roundGates);
 
 } // namespace lgc::nvvm
 
