@@ -285,8 +285,8 @@ block 4 4 256 p
 # Suffix a: each gate at the level after its operands' (the schedule the
 # measured rows above ran), where lgc now fills the levels to whole rounds
 # of 1,024 gates (--gpu-block-balance-levels): 15 rounds to 12 on this net,
-# 223,136 to 212,352 bytes of shared memory, 899 to 728 table lines a
-# block, 9,084 to 9,200 shared-memory wavefronts (bench/gpu_block_banks.py,
+# 223,136 to 197,216 bytes of shared memory, 899 to 728 table lines a
+# block, 9,084 to 9,160 shared-memory wavefronts (bench/gpu_block_banks.py,
 # a model). A round lasts as long for its busiest thread however full it
 # is, so the default row against this one says how much of a level's time
 # is its rounds' latency and how much its accesses.

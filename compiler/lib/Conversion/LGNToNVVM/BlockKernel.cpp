@@ -262,11 +262,22 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   bool sameLevels = !options.blockBalanceLevels || round == firstRound;
   bool rescheduled = false;
   if (options.blockSpreadBanks && !spills) {
-    // Fresh slots only while the slots fit: on 6x64000 the filled levels
-    // took fresh slots up to 64,567 where 46,261 held every value, and
-    // without the cap the whole schedule fell back to none.
-    unsigned freshCap = unsigned(
-        std::min<uint64_t>(kMaxBlockSlots, room / (uint64_t(S) * wordBytes)));
+    // Fresh slots at most a 32nd more than the values need, and only
+    // while they fit and leave as many blocks a multiprocessor as the
+    // values alone would. Uncapped, the filled levels of 6x64000 took
+    // fresh slots up to 64,567 where 46,261 held every value (the whole
+    // schedule then fell back to none), and two words of 6x8000 passed the
+    // 112 KB that lets two blocks share a multiprocessor; the model
+    // (bench/gpu_block_banks.py, 6x8000, four words) gives 2.13
+    // wavefronts an access without fresh slots, 2.09 with a 32nd more,
+    // 2.09 with a tenth and 2.09 up to the multiprocessor's limit.
+    uint64_t perSlot = uint64_t(S) * wordBytes;
+    uint64_t sameBlocks =
+        kGpuSharedPerMultiprocessor / residentBlocks(slots * perSlot, B) -
+        kGpuSharedReservedPerBlock;
+    unsigned freshCap = unsigned(std::min<uint64_t>(
+        {kMaxBlockSlots, std::min(room, sameBlocks) / perSlot,
+         slots + slots / 32}));
     BlockSchedule spread = schedule(round, groupWords, banks, freshCap);
     if (spread.values <= kMaxBlockSlots &&
         spread.values * S * wordBytes <= room) {
