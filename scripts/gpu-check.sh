@@ -291,6 +291,13 @@ block 4 4 256 p
 # is, so the default row against this one says how much of a level's time
 # is its rounds' latency and how much its accesses.
 block 4 4 256 a
+# Four words in blocks of 1,024 threads, a gate each a round: rounds of
+# 1,024 gates as the row above, so the same 12 filled rounds, with 32 warps
+# a multiprocessor instead of 8 (64 registers, no spills; 1,784 SASS
+# instructions in lgc_net). Blocks of 1,024 at four gates a round (rounds
+# of 4,096, six whatever the levels) ran 1,062 M images/s (lgc_net alone,
+# an earlier H200 run).
+block 4 1 1024
 if [ $SWEEP = 1 ]; then
   # Settled on an H200 (4M images, same run as the default; lgc_net alone,
   # M images/s): everything at ptxas -O1 (_kernelO1: 1,241, but the packing
