@@ -254,13 +254,22 @@ TEST(BlockSchedule, PhasesAreRaceFreeAndCountAsTheInterpreter) {
       if (!c.fresh)
         EXPECT_LE(s.values, early.values);
       balancedFewer += rounds(s, round) < rounds(early, round);
+      // The levels for a round whatever the banks (the words' width): the
+      // lowering chooses the words from a first schedule and schedules
+      // again for them, and relies on the slots staying the same.
+      BlockSchedule width = scheduleBlocks(
+          op, order, c.B, c.U, c.S, c.spread,
+          c.banks == kBanks ? kBankPairs : kBanks, c.fuse, c.runs, 0, round);
+      BlockSchedule plain = scheduleBlocks(op, order, c.B, c.U, c.S, c.spread,
+                                           c.banks, c.fuse, c.runs, 0, round);
+      EXPECT_EQ(width.levelStarts, plain.levelStarts);
+      EXPECT_EQ(width.treeStarts[0], plain.treeStarts[0]);
+      EXPECT_EQ(width.treeStarts[1], plain.treeStarts[1]);
+      EXPECT_EQ(width.values, plain.values);
       // Fresh slots only below their cap: a cap at or above the slots of
       // the schedule without them is never passed, and the schedule stays
       // race-free and exact.
       if (c.fresh) {
-        BlockSchedule plain =
-            scheduleBlocks(op, order, c.B, c.U, c.S, c.spread, c.banks, c.fuse,
-                           c.runs, /*freshSlots=*/0, round);
         for (unsigned extra : {0u, 1u, 5u, 40u}) {
           unsigned cap = plain.values + extra;
           BlockSchedule capped =

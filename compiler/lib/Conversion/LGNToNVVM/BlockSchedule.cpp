@@ -105,10 +105,16 @@ unsigned truthTable(unsigned kind) {
 /// slots instead of 6,973 with fresh slots for the banks). The depth, and
 /// so the phases, stay the same: an entry never goes past its latest level.
 void balanceLevels(ArrayRef<BlockEntry> entries, unsigned top,
-                   unsigned roundGates, unsigned M,
+                   unsigned roundGates,
                    llvm::DenseMap<Value, unsigned> &level) {
-  // A value's bank (modulo M) where its slot is fixed before the levels
-  // are placed: input i in slot i + 2, the constants in slots 0 and 1.
+  // A value's bank (pair, modulo M) where its slot is fixed before the
+  // levels are placed: input i in slot i + 2, the constants in slots 0 and
+  // 1. M is the 16 pairs of 64-bit words whatever the words of the block:
+  // the lowering chooses the words and their width from a first schedule
+  // and schedules again for them, and the levels must be the same for the
+  // same round (so must the slots they need); pairs balanced modulo 16 are
+  // balanced modulo 8, 4 and 2 (interleaved words) and nearly so modulo 32.
+  const unsigned M = nvvm::kBankPairs;
   auto bankOf = [&](Value v) -> int {
     if (auto arg = dyn_cast<BlockArgument>(v))
       return int((arg.getArgNumber() + 2) % M);
@@ -208,6 +214,20 @@ void balanceLevels(ArrayRef<BlockEntry> entries, unsigned top,
   assert(ready.empty() && "an entry left unplaced");
 }
 
+/// The level in which each value read is read last under `level`: its
+/// readers' highest, top + 1 for the outputs (the count reads them).
+llvm::DenseMap<Value, unsigned>
+lastUses(ArrayRef<BlockEntry> entries, ValueRange outputs, unsigned top,
+         const llvm::DenseMap<Value, unsigned> &level) {
+  llvm::DenseMap<Value, unsigned> last;
+  for (const BlockEntry &e : entries)
+    for (Value v : e.leaves)
+      last[v] = std::max(last.lookup(v), level.lookup(e.result));
+  for (Value v : outputs)
+    last[v] = top + 1;
+  return last;
+}
+
 /// What a level assignment costs: rounds of `roundGates` entries (each
 /// kind its own loop), and the most values live in one level (read or
 /// written there, or live across it; the outputs to the count).
@@ -219,22 +239,15 @@ LevelCost levelCost(ArrayRef<BlockEntry> entries, ValueRange outputs,
                     const llvm::DenseMap<Value, unsigned> &level) {
   LevelCost cost;
   std::vector<std::array<size_t, 3>> count(top + 1, {0, 0, 0});
-  llvm::DenseMap<Value, unsigned> last;
-  for (const BlockEntry &e : entries) {
-    unsigned l = level.lookup(e.result);
-    ++count[l][e.kind];
-    for (Value v : e.leaves)
-      last[v] = std::max(last.lookup(v), l);
-  }
-  for (Value v : outputs)
-    last[v] = top + 1;
+  for (const BlockEntry &e : entries)
+    ++count[level.lookup(e.result)][e.kind];
   for (const auto &kinds : count)
     for (size_t n : kinds)
       cost.rounds += (n + roundGates - 1) / roundGates;
   // Live in levels level(v) .. last(v), constants aside (their slots are
   // fixed): +1 where a value starts, -1 after it ends.
   std::vector<long> delta(top + 3, 0);
-  for (auto [v, end] : last) {
+  for (auto [v, end] : lastUses(entries, outputs, top, level)) {
     if (v.getDefiningOp<ConstantOp>())
       continue;
     ++delta[level.lookup(v)];
@@ -314,18 +327,14 @@ nvvm::scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B, unsigned U,
     // Kept where it takes fewer rounds or fewer values live at once and
     // more of neither (so never a narrower block for fewer rounds).
     llvm::DenseMap<Value, unsigned> balanced = level;
-    balanceLevels(entries, top, roundGates, banks / S, balanced);
+    balanceLevels(entries, top, roundGates, balanced);
     LevelCost before = levelCost(entries, outputs, top, roundGates, level),
               after = levelCost(entries, outputs, top, roundGates, balanced);
     if (after.rounds <= before.rounds && after.live <= before.live &&
         (after.rounds < before.rounds || after.live < before.live))
       level = std::move(balanced);
   }
-  for (const BlockEntry &e : entries)
-    for (Value v : e.leaves)
-      lastUse[v] = std::max(lastUse.lookup(v), level.lookup(e.result));
-  for (Value v : outputs)
-    lastUse[v] = top + 1;
+  lastUse = lastUses(entries, outputs, top, level);
   // Freed after the level that last reads them.
   std::vector<std::vector<unsigned>> freedAfter(top + 2);
   std::vector<unsigned> freeSlots;
