@@ -182,6 +182,33 @@ size_t rounds(const BlockSchedule &s, unsigned round) {
   return n;
 }
 
+/// `net` optimised as lgc optimises it (constant outputs among them) into
+/// `module`, and its gates in the thread kernel's order (functions of
+/// `gatesPerFunction` gates), as the lowering takes them; empty after a
+/// failure.
+std::vector<lgn::GateOp>
+optimisedGates(const Net &net, mlir::MLIRContext &context,
+               mlir::OwningOpRef<mlir::ModuleOp> &module,
+               unsigned gatesPerFunction) {
+  module = importNet(net, &context);
+  if (!module) {
+    ADD_FAILURE() << "the net does not import";
+    return {};
+  }
+  mlir::PassManager pm(&context);
+  lgn::buildDefaultPipeline(pm, lgn::PipelineOptions());
+  if (mlir::failed(pm.run(*module))) {
+    ADD_FAILURE() << "the pipeline fails";
+    return {};
+  }
+  lgn::NetOp op = *module->getOps<lgn::NetOp>().begin();
+  NetPartition partition(op, gatesPerFunction, /*window=*/48);
+  std::vector<lgn::GateOp> order;
+  for (unsigned k = 0; k < partition.numChunks(); ++k)
+    llvm::append_range(order, partition.chunk(k));
+  return order;
+}
+
 struct ScheduleCase {
   unsigned B, U, S, banks;
   bool spread, fuse, runs, fresh;
@@ -207,20 +234,13 @@ TEST(BlockSchedule, PhasesAreRaceFreeAndCountAsTheInterpreter) {
   // Cases whose balanced levels take fewer rounds than the earliest ones.
   unsigned balancedFewer = 0;
   for (uint64_t seed : {1, 2, 3}) {
-    // Optimised as lgc optimises it (constant outputs among them).
     Net net = test::randomNet(96, {300, 200, 100}, 5, 0.3, seed);
     mlir::MLIRContext context;
-    auto module = importNet(net, &context);
-    ASSERT_TRUE(module);
-    mlir::PassManager pm(&context);
-    lgn::buildDefaultPipeline(pm, lgn::PipelineOptions());
-    ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
+    mlir::OwningOpRef<mlir::ModuleOp> module;
+    std::vector<lgn::GateOp> order =
+        optimisedGates(net, context, module, /*gatesPerFunction=*/200);
+    ASSERT_FALSE(order.empty());
     lgn::NetOp op = *module->getOps<lgn::NetOp>().begin();
-    // The gates in the thread kernel's order, as the lowering takes them.
-    NetPartition partition(op, /*gatesPerFunction=*/200, /*window=*/48);
-    std::vector<lgn::GateOp> order;
-    for (unsigned k = 0; k < partition.numChunks(); ++k)
-      llvm::append_range(order, partition.chunk(k));
     std::vector<uint64_t> words = test::randomWords(net.numInputs, 64, seed);
     std::vector<uint32_t> want(64 * net.numClasses), classes(64);
     interpret(net, words.data(), 64, want.data(), classes.data());
@@ -287,16 +307,11 @@ TEST(BlockSchedule, FilledLevelsDoNotDependOnTheWords) {
   for (uint64_t seed : {1, 2}) {
     Net net = test::randomNet(784, {2000, 2000, 2000}, 10, 0.45, seed);
     mlir::MLIRContext context;
-    auto module = importNet(net, &context);
-    ASSERT_TRUE(module);
-    mlir::PassManager pm(&context);
-    lgn::buildDefaultPipeline(pm, lgn::PipelineOptions());
-    ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
+    mlir::OwningOpRef<mlir::ModuleOp> module;
+    std::vector<lgn::GateOp> order =
+        optimisedGates(net, context, module, /*gatesPerFunction=*/1000);
+    ASSERT_FALSE(order.empty());
     lgn::NetOp op = *module->getOps<lgn::NetOp>().begin();
-    NetPartition partition(op, /*gatesPerFunction=*/1000, /*window=*/48);
-    std::vector<lgn::GateOp> order;
-    for (unsigned k = 0; k < partition.numChunks(); ++k)
-      llvm::append_range(order, partition.chunk(k));
     // Rounds of 256: a block of 256 threads at a gate a round, or of 512
     // in two interleaved words.
     BlockSchedule first = scheduleBlocks(op, order, 256, 1, 1, true, kBankPairs,
