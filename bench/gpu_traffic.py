@@ -32,6 +32,8 @@ import argparse
 import re
 import sys
 
+from gpu_resources import spill_report
+
 # Shape slots (lgc/Runtime/GeneratedABI.h).
 SCRATCH_SLOTS, BLOCK_WORDS, WORD_BITS = 8, 10, 19
 ACCESS = re.compile(r"^\s*(ld|st)\.((?:global\.nc\.|global\.)?)(?:[usb])(8|16|32|64)\s")
@@ -69,23 +71,16 @@ def thread_lines(text, header):
             yield line
 
 
-SPILLS = re.compile(r"(\d+) bytes spill stores, (\d+) bytes spill loads")
-PTXAS_FUNCTION = re.compile(r"Function properties for (\w+)")
 PTX_FUNCTION = re.compile(
     r"^(?:\.visible\s+|\.weak\s+)?\.(?:func|entry)\s+(?:\([^)]*\)\s*)?(\w+)")
 
 
 def spills(log):
     """(stores, loads, functions): the spill bytes ptxas -v reports for the
-    thread kernel's functions in `log`."""
-    stores = loads = functions = 0
-    for line in thread_lines(log, PTXAS_FUNCTION):
-        m = SPILLS.search(line)
-        if m:
-            stores += int(m.group(1))
-            loads += int(m.group(2))
-            functions += 1
-    return stores, loads, functions
+    thread kernel's functions in the file `log` (gpu_resources' parser)."""
+    report = [r for f, r in spill_report(log, required=False).items()
+              if thread_function(f)]
+    return (sum(r[1] for r in report), sum(r[2] for r in report), len(report))
 
 
 def count(ptx):
@@ -132,8 +127,7 @@ def main():
         sys.exit("no loads or stores in the thread kernel's functions")
     if args.ptxas_log:
         try:
-            with open(args.ptxas_log) as f:
-                stored, loaded, functions = spills(f.read())
+            stored, loaded, functions = spills(args.ptxas_log)
         except OSError as e:
             sys.exit(f"{args.ptxas_log}: {e.strerror}")
         if not functions:
