@@ -14,14 +14,16 @@
 // One fused operand, two i64 (16-byte aligned, one vector load): leaves
 // 2 (%a) and 5 (%d) of %3, result slot 6, %4's table transposed so that
 // its fused operand is its a (implies b, x: 0b1101 = 13), %3's table
-// (not_xor: 9); then %4's other operand, slot 3 (%b):
-// 2 | 5 << 16 | 6 << 32 | 13 << 48 | 9 << 52 = 44191597113704450.
-// CHECK: @__lgc_gen_block_trees1(dense<[44191597113704450, 3]> : tensor<2xi64>) {{.*}}alignment = 16
+// (not_xor: 9), each as the kernel's masks (f(0,0), f(0,0) ^ f(0,1),
+// f(1,0), f(1,0) ^ f(1,1): 13 as 7, 9 as 11); then %4's other operand,
+// slot 3 (%b): 2 | 5 << 16 | 6 << 32 | 7 << 48 | 11 << 52 =
+// 51509946508181506.
+// CHECK: @__lgc_gen_block_trees1(dense<[51509946508181506, 3]> : tensor<2xi64>) {{.*}}alignment = 16
 // CHECK: @__lgc_gen_block_trees1_levels(dense<[0, 1]>
-// Two: %0's leaves 2, 3, result 7, tables or (14), and (8), xor (6):
-// 2 | 3 << 16 | 7 << 32 | 14 << 48 | 8 << 52 | 6 << 56; then %1's
-// leaves 4 | 5 << 16 = 327684.
-// CHECK: @__lgc_gen_block_trees2(dense<[472315040985448450, 327684]> : tensor<2xi64>) {{.*}}alignment = 16
+// Two: %0's leaves 2, 3, result 7, tables or (14, masks 6), and (8,
+// masks 8), xor (6, masks 14): 2 | 3 << 16 | 7 << 32 | 6 << 48 | 8 << 52
+// | 14 << 56; then %1's leaves 4 | 5 << 16 = 327684.
+// CHECK: @__lgc_gen_block_trees2(dense<[1046523993475186690, 327684]> : tensor<2xi64>) {{.*}}alignment = 16
 // CHECK: @__lgc_gen_block_trees2_levels(dense<[0, 1]>
 // CHECK: @__lgc_gen_block_reduce0_in(dense<[7, 6]>
 // The level's loops: plain entries (one i64), then the entries of one and

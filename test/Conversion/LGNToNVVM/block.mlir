@@ -13,8 +13,10 @@
 // read take 2-4; level 1 (%0, %1) takes 5 and 6; level 2 takes back slot
 // 4, whose input (%c) was last read in level 1 (freed last, taken first);
 // slot 2 (%a) stays live, %a being an output. Gates, one i64 each:
-// a | b << 16 | result << 32 | table << 48 (and 8, xor 6, or 14), e.g.
-// 2 | 3 << 16 | 5 << 32 | 8 << 48 = 2251821288718338; level starts 0, 2, 3.
+// a | b << 16 | result << 32 | masks << 48, the masks of f(0,0),
+// f(0,0) ^ f(0,1), f(1,0) and f(1,0) ^ f(1,1) (and 8, xor 14, or 6; the
+// truth tables 8, 6 and 14), e.g. 2 | 3 << 16 | 5 << 32 | 8 << 48 =
+// 2251821288718338; level starts 0, 2, 3.
 // The count is one reduction (2 bits a class: one group): its inputs are
 // class 0's slots 4 (%2) and 2 (%a), class 1's 6 (%1) and 5 (%0); its
 // 2 x 2 planes take slot 3 (%b, free since level 1) and three new ones.
@@ -23,7 +25,7 @@
 // reduction, argmax), ..., 64-bit words.
 // CHECK: @__lgc_gen_shape(dense<[10, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0, 0, 0, 0, 64]>
 // CHECK: @__lgc_gen_block_inputs(dense<[0, 2, 1, 3, 2, 4]>
-// CHECK: @__lgc_gen_block_gates(dense<[2251821288718338, 1688875630329859, 3940666854211589]> : tensor<3xi64>
+// CHECK: @__lgc_gen_block_gates(dense<[2251821288718338, 3940675444015107, 1688867040526341]> : tensor<3xi64>
 // CHECK: @__lgc_gen_block_levels(dense<[0, 2, 3]>
 // CHECK: @__lgc_gen_block_reduce0_in(dense<[4, 2, 6, 5]>
 // CHECK: @__lgc_gen_block_reduce0_out(dense<[3, 7, 8, 9]>
@@ -41,37 +43,53 @@
 // words of 2 entries' values a thread fill a quarter of the 64 registers
 // that four blocks of 256 threads leave each).
 // Its table entries are loaded a round ahead (block-prefetch): the first
-// round's two (entries start and start + 256, as 32-bit indices clamped
-// to the table's last entry, 2) before the loop, the next round's at the
-// top of each iteration, carried into the next.
-// CHECK: %[[LAST:.*]] = llvm.sub
-// CHECK-NEXT: %[[START:.*]] = llvm.add %{{.*}}, %arg6 : i64
-// CHECK-NEXT: %[[ROUND:.*]] = llvm.mlir.constant(512 : i64)
-// CHECK-NEXT: %[[S32:.*]] = llvm.trunc %[[START]] : i64 to i32
+// round's two (entries start and start + 256, clamped to the table's last
+// entry, 2) before the loop, the next round's at the top of each
+// iteration, carried into the next. Entry indices are 32-bit, the loop's
+// too (a 64-bit add or compare is two instructions on the GPU).
+// CHECK: %[[LAST:.*]] = llvm.sub {{.*}} : i32
+// CHECK-NEXT: %[[TID:.*]] = llvm.trunc %arg6 : i64 to i32
+// CHECK-NEXT: %[[START:.*]] = llvm.add %{{.*}}, %[[TID]] : i32
+// CHECK-NEXT: %[[ROUND:.*]] = llvm.mlir.constant(512 : i32)
 // CHECK: llvm.intr.umin
 // CHECK: %[[E0:.*]] = llvm.load {{.*}} invariant {{.*}} -> i64
 // CHECK-NEXT: llvm.mlir.constant(256 : i32)
-// CHECK-NEXT: llvm.add %[[S32]]
+// CHECK-NEXT: llvm.add %[[START]]
 // CHECK-NEXT: %[[MAX:.*]] = llvm.mlir.constant(2 : i32)
 // CHECK-NEXT: llvm.intr.umin({{.*}}, %[[MAX]])
 // CHECK: %[[E1:.*]] = llvm.load {{.*}} invariant {{.*}} -> i64
-// CHECK-NEXT: llvm.br ^bb{{[0-9]+}}(%[[START]], %[[E0]], %[[E1]] : i64, i64, i64)
-// CHECK: ^bb{{[0-9]+}}(%[[E:.*]]: i64, %[[F0:.*]]: i64, %{{.*}}: i64):
-// CHECK: %[[NEXT:.*]] = llvm.add %[[E]], %[[ROUND]] : i64
-// CHECK-NEXT: llvm.trunc %[[NEXT]] : i64 to i32
+// CHECK-NEXT: llvm.br ^bb{{[0-9]+}}(%[[START]], %[[E0]], %[[E1]] : i32, i64, i64)
+// CHECK: ^bb{{[0-9]+}}(%[[E:.*]]: i32, %[[F0:.*]]: i64, %{{.*}}: i64):
+// CHECK-NEXT: llvm.icmp "slt" %[[E]], {{.*}} : i32
+// CHECK: %[[NEXT:.*]] = llvm.add %[[E]], %[[ROUND]] : i32
 // CHECK: %[[N0:.*]] = llvm.load {{.*}} invariant {{.*}} -> i64
 // CHECK: %[[N1:.*]] = llvm.load {{.*}} invariant {{.*}} -> i64
-// The current round's first entry is the carried one: its fields.
+// The current round's first entry is the carried one: its fields, and
+// each mask as two copies of a 32-bit 0 or -1 (not a sign extension, whose
+// high half ptxas computes).
 // CHECK: llvm.trunc %[[F0]] : i64 to i32
-// CHECK: llvm.br ^bb{{[0-9]+}}(%{{.*}}, %[[N0]], %[[N1]] : i64, i64, i64)
+// CHECK: llvm.ashr
+// CHECK-NEXT: llvm.mlir.undef : vector<2xi32>
+// CHECK-NEXT: llvm.mlir.constant(0 : i32)
+// CHECK-NEXT: llvm.insertelement
+// CHECK-NEXT: llvm.mlir.undef : vector<2xi32>
+// CHECK-NEXT: llvm.shufflevector {{.*}} [0, 0] : vector<2xi32>
+// CHECK-NEXT: llvm.bitcast {{.*}} : vector<2xi32> to i64
+// CHECK-NOT: llvm.sext
+// The second entry's stores, in a branch taken where it is in the level.
+// CHECK: llvm.cond_br %{{.*}}, ^bb[[ST:[0-9]+]], ^bb{{[0-9]+}}
+// CHECK: ^bb[[ST]]:
+// CHECK: llvm.store
+// CHECK: llvm.br ^bb{{[0-9]+}}(%{{.*}}, %[[N0]], %[[N1]] : i32, i64, i64)
 // Without it (block-prefetch=false), each round loads its own entries.
 // EACH-LABEL: llvm.func internal @__lgc_gpu_block_phase
 // EACH: llvm.mlir.addressof @__lgc_gen_block_levels
 // EACH: %[[LAST:.*]] = llvm.sub
-// EACH-NEXT: %[[START:.*]] = llvm.add %{{.*}}, %arg6 : i64
-// EACH-NEXT: llvm.mlir.constant(512 : i64)
-// EACH-NEXT: llvm.br ^bb{{[0-9]+}}(%[[START]] : i64)
-// EACH: ^bb{{[0-9]+}}(%[[E:.*]]: i64):
+// EACH-NEXT: llvm.trunc %arg6
+// EACH-NEXT: %[[START:.*]] = llvm.add %{{.*}} : i32
+// EACH-NEXT: llvm.mlir.constant(512 : i32)
+// EACH-NEXT: llvm.br ^bb{{[0-9]+}}(%[[START]] : i32)
+// EACH: ^bb{{[0-9]+}}(%[[E:.*]]: i32):
 // EACH: llvm.add %[[E]]
 // EACH-NEXT: llvm.getelementptr
 // EACH-NEXT: llvm.load {{.*}} invariant {{.*}} -> i64
@@ -131,16 +149,23 @@
 // INTER: llvm.urem %arg6
 // INTER: llvm.getelementptr %{{.*}}[%arg7]
 // INTER-NEXT: llvm.load
-// INTER-NEXT: %[[END:.*]] = llvm.zext {{.*}} : i32 to i64
-// INTER: %[[START:.*]] = llvm.add %{{.*}}, %[[G]]
+// INTER-NEXT: llvm.zext {{.*}} : i32 to i64
+// INTER-NEXT: %[[END:.*]] = llvm.trunc {{.*}} : i64 to i32
+// INTER: %[[G32:.*]] = llvm.trunc %[[G]] : i64 to i32
+// INTER-NEXT: %[[START:.*]] = llvm.add %{{.*}}, %[[G32]]
 // INTER-NEXT: %[[WHOLE:.*]] = llvm.mlir.constant(32 : i64)
 // INTER-NEXT: %[[IN:.*]] = llvm.icmp "ult" %arg6, %[[WHOLE]]
 // INTER-NEXT: llvm.select %[[IN]], %[[START]], %[[END]]
-// INTER-NEXT: llvm.mlir.constant(64 : i64)
-// INTER: ^bb{{[0-9]+}}(%[[E:[0-9]+]]: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64):
-// INTER: %[[SECOND:.*]] = llvm.mlir.constant(16 : i64)
-// INTER-NEXT: %[[AT:.*]] = llvm.add %[[E]], %[[SECOND]]
-// INTER-NEXT: llvm.icmp "slt" %[[AT]], %[[END]]
+// INTER-NEXT: llvm.mlir.constant(64 : i32)
+// INTER: ^bb{{[0-9]+}}(%[[E:[0-9]+]]: i32, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64):
+// INTER-NEXT: llvm.icmp "slt" %[[E]], %[[END]] : i32
+// The next round's second entry (t / 2 + 16 of its round), loaded ahead:
+// INTER: %[[SECOND:.*]] = llvm.mlir.constant(16 : i32)
+// INTER-NEXT: llvm.add %{{.*}}, %[[SECOND]] : i32
+// INTER-NEXT: llvm.mlir.constant(2 : i32)
+// INTER-NEXT: llvm.intr.umin
+// then this round's, stored where it is in the level:
+// INTER: llvm.icmp "slt" %{{[0-9]+}}, %[[END]] : i32
 // Blocks of 33 threads take two warps each: 16 of them make 1,024 threads.
 // INTER: llvm.func @lgc_net({{.*}}nvvm.maxntid = array<i32: 33, 1, 1>, nvvm.minctasm = 16 : i32
 

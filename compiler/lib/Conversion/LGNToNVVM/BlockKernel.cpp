@@ -19,6 +19,25 @@
 using namespace lgc;
 using namespace lgc::nvvm;
 
+/// The kernel's form of a table of entries whose truth tables are at bits
+/// 48, 52 and 56 (BlockSchedule: bit 2 x + y of one, the value for a = x,
+/// b = y), every `stride`-th entry (the others are fused entries' second
+/// halves): each becomes the masks of the kernel's multiplexers, f(0,0),
+/// f(0,0) ^ f(0,1), f(1,0) and f(1,0) ^ f(1,1), so that the kernel does
+/// not compute the two XORs for every gate (two of its instructions a
+/// gate; the constant 0 table stays 0).
+static std::vector<int64_t> kernelTables(std::vector<int64_t> entries,
+                                         unsigned stride) {
+  for (size_t i = 0; i < entries.size(); i += stride)
+    for (unsigned shift = 48; shift <= 56; shift += 4) {
+      uint64_t e = uint64_t(entries[i]), t = (e >> shift) & 15;
+      uint64_t m = (t & 1) | ((t ^ t >> 1) & 1) << 1 | (t >> 2 & 1) << 2 |
+                   ((t >> 2 ^ t >> 3) & 1) << 3;
+      entries[i] = int64_t((e & ~(uint64_t(15) << shift)) | m << shift);
+    }
+  return entries;
+}
+
 /// Thread tid takes items tid, tid + B, ...: item j is features V q ..
 /// V q + V - 1 (q = j % G, G = F / V, V as the packing kernel's) at every
 /// level, for the block's word j / G. Consecutive threads take consecutive
@@ -375,14 +394,14 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
           /*alignment=*/4, globalSpace);
     }
   }
-  table("__lgc_gen_block_gates", sched.gates);
+  table("__lgc_gen_block_gates", kernelTables(sched.gates, 1));
   table("__lgc_gen_block_levels", sched.levelStarts);
   // Fused entries are two i64 each, loaded as one 16-byte vector.
   for (unsigned k = 1; k <= 2; ++k) {
     if (sched.trees[k - 1].empty())
       continue;
     std::string name = ("__lgc_gen_block_trees" + Twine(k)).str();
-    table(name, sched.trees[k - 1]).setAlignment(16);
+    table(name, kernelTables(sched.trees[k - 1], 2)).setAlignment(16);
     table(name + "_levels", sched.treeStarts[k - 1]);
   }
   for (unsigned r = 0; r < R; ++r) {
@@ -602,10 +621,6 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       }
       int64_t G = int64_t(interleave ? B / S : B), roundGates = G * U;
       bool runs = options.blockThreadRuns;
-      // mux(sel, p, q) = sel ? p : q, bitwise (one LOP3 per 32 bits).
-      auto mux = [&](Value sel, Value p, Value q) {
-        return x(q, a(sel, x(p, q)));
-      };
       // The loop over a level's entries of `kind` fused operands: plain
       // gates (one i64), or gates with one or two operands evaluated in
       // the entry (two i64, one 16-byte load).
@@ -613,14 +628,20 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                          StringRef levelsName) {
         Value levels = global(levelsName);
         Value gates = global(tableName);
-        Value first = tableAt(levels, level);
-        Value end = tableAt(levels, phase);
-        Value last = b.create<LLVM::SubOp>(loc, end, constI64(1));
+        // Entry indices in 32 bits (a table has fewer than 2^31 entries):
+        // a 64-bit add or compare is two instructions on the GPU, and an
+        // entry's address from a 32-bit index one (IMAD.WIDE).
+        auto narrow = [&](Value v) -> Value {
+          return b.create<LLVM::TruncOp>(loc, i32, v);
+        };
+        Value first = narrow(tableAt(levels, level));
+        Value end = narrow(tableAt(levels, phase));
+        Value last = b.create<LLVM::SubOp>(loc, end, constI32(1));
         Value start = b.create<LLVM::AddOp>(
             loc, first,
-            runs ? b.create<LLVM::MulOp>(loc, gateThread, constI64(U))
-                       .getResult()
-                 : gateThread);
+            narrow(runs ? b.create<LLVM::MulOp>(loc, gateThread, constI64(U))
+                              .getResult()
+                        : gateThread));
         // Threads past the last whole set of S words evaluate nothing.
         if (interleave && B % S)
           start = b.create<LLVM::SelectOp>(
@@ -640,12 +661,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         int64_t tableSize = int64_t(sched.gates.size());
         auto fetchRound = [&](Value e) {
           SmallVector<Value> fetched;
-          // In 32 bits (a table has fewer than 2^31 entries): the clamp is
-          // one min instruction.
-          Value e32 = b.create<LLVM::TruncOp>(loc, i32, e);
           for (unsigned u = 0; u < U; ++u) {
             Value at = b.create<LLVM::AddOp>(
-                loc, e32, constI32(int32_t(runs ? u : u * G)));
+                loc, e, constI32(int32_t(runs ? u : u * G)));
             at = b.create<LLVM::UMinOp>(loc, at,
                                         constI32(int32_t(tableSize - 1)));
             fetched.push_back(
@@ -659,8 +677,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
           SmallVector<Value> valid(U), kr(U);
           SmallVector<SmallVector<Value>> results(U);
           for (unsigned u = 0; u < U; ++u) {
-            Value at =
-                b.create<LLVM::AddOp>(loc, e, constI64(runs ? u : u * G));
+            Value at = b.create<LLVM::AddOp>(
+                loc, e, constI32(int32_t(runs ? u : u * G)));
             if (u > 0) {
               valid[u] = cmp(P::slt, at, end);
               if (fetched.empty())
@@ -690,25 +708,43 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                     wide(b.create<LLVM::LShrOp>(loc, lo2, constI32(16))));
             }
             kr[u] = wide(a(hi, low));
-            // Truth table t's minterm masks: all ones where it (bits 16 +
-            // 4 t .. 19 + 4 t of hi) has a 1: the bit shifted to the top,
-            // then arithmetically down.
+            // Table t's four masks (bits 16 + 4 t .. 19 + 4 t of hi, in
+            // kernelTables' form): all ones where the bit is 1, the bit
+            // shifted to the top, then arithmetically down.
             auto masks = [&](unsigned t) {
               std::array<Value, 4> m;
               for (unsigned xy = 0; xy < 4; ++xy) {
                 Value top =
                     b.create<LLVM::ShlOp>(loc, hi, constI32(15 - 4 * t - xy));
                 m[xy] = b.create<LLVM::AShrOp>(loc, top, constI32(31));
-                if (bits == 64)
-                  m[xy] = b.create<LLVM::SExtOp>(loc, i64, m[xy]);
+                // Widened as two copies of the 32-bit mask, not a sign
+                // extension: ptxas computes a sign extension's high half
+                // (one more instruction a mask) not knowing it is the low.
+                if (bits == 64) {
+                  Type v2i32 = LLVM::getFixedVectorType(i32, 2);
+                  m[xy] = b.create<LLVM::BitcastOp>(
+                      loc, i64,
+                      b.create<LLVM::ShuffleVectorOp>(
+                          loc,
+                          b.create<LLVM::InsertElementOp>(
+                              loc, b.create<LLVM::UndefOp>(loc, v2i32), m[xy],
+                              constI32(0)),
+                          b.create<LLVM::UndefOp>(loc, v2i32),
+                          ArrayRef<int32_t>{0, 0}));
+                }
               }
               return m;
             };
             SmallVector<std::array<Value, 4>, 3> m;
             for (unsigned t = 0; t <= kind; ++t)
               m.push_back(masks(t));
+            // The table's masks are f(0,0), f(0,0) ^ f(0,1), f(1,0) and
+            // f(1,0) ^ f(1,1) (kernelTables): the gate is q ^ (a & (p ^
+            // q)) for q = m0 ^ (b & m1), p = m2 ^ (b & m3), three LOP3s a
+            // 32-bit half.
             auto gate = [&](const std::array<Value, 4> &t, Value va, Value vb) {
-              return mux(va, mux(vb, t[3], t[2]), mux(vb, t[1], t[0]));
+              Value q = x(t[0], a(vb, t[1])), p = x(t[2], a(vb, t[3]));
+              return x(q, a(va, x(p, q)));
             };
             for (Value s : words) {
               SmallVector<Value, 4> v;
@@ -723,6 +759,10 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
             }
           }
           for (unsigned u = 0; u < U; ++u) {
+            // (Their addresses made before the branch would save the three
+            // instructions an entry with which ptxas recomputes the shared
+            // window's base in it on sm_90, but made ptxas spill at 64
+            // registers: 784-6x8000, four words, 1,024 threads.)
             auto stores = [&] {
               for (auto [s, result] : llvm::zip(words, results[u]))
                 store(result, kr[u], s);
@@ -733,7 +773,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
               ifThen(valid[u], stores);
           }
         };
-        Value roundStep = constI64(roundGates);
+        Value roundStep = constI32(int32_t(roundGates));
         // Fused entries (16 bytes each, twice the registers a round ahead)
         // load theirs each round: prefetched, ptxas spilled in their u8
         // form (8 bytes on 784-4x2000 at 80 registers).

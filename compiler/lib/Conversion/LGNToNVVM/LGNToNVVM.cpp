@@ -428,7 +428,7 @@ NVVMLowering::loop(Value start, Value end, Value step, ValueRange init,
                    function_ref<SmallVector<Value>(Value, ValueRange)> body) {
   Region *region = b.getInsertionBlock()->getParent();
   Block *header = new Block, *inner = new Block, *exit = new Block;
-  header->addArgument(i64, loc);
+  header->addArgument(start.getType(), loc);
   for (Value v : init)
     header->addArgument(v.getType(), loc);
   region->push_back(header);

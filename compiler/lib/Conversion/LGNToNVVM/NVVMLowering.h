@@ -220,7 +220,8 @@ private:
     std::vector<SmallVector<Value, 3>> columns;
   };
   /// Loops and branches in the current function: `body(i)` for i = start,
-  /// start + step, ... while i < end (signed), then the insertion point
+  /// start + step, ... while i < end (signed; i of start's type, i64 or
+  /// i32, the others of the same), then the insertion point
   /// after the loop; `body()` where `cond` holds.
   void loop(Value start, Value end, Value step, function_ref<void(Value)> body);
   /// The same with values carried from one iteration to the next: `init`
