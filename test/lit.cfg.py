@@ -1,6 +1,8 @@
 # -*- Python -*- lit configuration for lgc.
 import os
+import re
 import shutil
+import subprocess
 
 import lit.formats
 
@@ -40,5 +42,18 @@ else:
     if ptxas:
         config.substitutions.append(("%ptxas", ptxas))
         config.substitutions.append(("%nvlink", os.path.join(os.path.dirname(ptxas), "nvlink")))
+    # nvdisasm (bench/gpu_sass.py), with --compat where it is older than
+    # ptxas (it reads a rewritten copy of the newer toolkit's cubins).
+    nvdisasm = shutil.which("nvdisasm", path=config.environment["PATH"])
+    if nvdisasm and ptxas:
+        config.available_features.add("nvdisasm")
+
+        def release(tool):
+            out = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout
+            m = re.search(r"release (\d+)\.(\d+)", out)
+            return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+        older = release(nvdisasm) < release(ptxas)
+        config.substitutions.append(("%sass_compat", "--compat" if older else ""))
     if os.path.exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"):
         config.available_features.add("fashion-mnist")
