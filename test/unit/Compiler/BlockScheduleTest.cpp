@@ -332,4 +332,56 @@ TEST(BlockSchedule, FilledLevelsDoNotDependOnTheWords) {
   }
 }
 
+// The count's first reduction for the block's words (countWords): a
+// thread per group of 32 bits and word, the groups of a word padded to
+// whole warps, can leave a last pass of the block's threads to a few of
+// them while the others wait at the barrier. Given the words, it takes more
+// bits a group (at most 63) where a thread then loads fewer in all, and
+// stays race-free and exact.
+TEST(BlockSchedule, CountFitsTheBlocksThreads) {
+  // Ten classes of 400 outputs.
+  Net net = test::randomNet(64, {600, 4000}, 10, 0.3, 5);
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::vector<lgn::GateOp> order =
+      optimisedGates(net, context, module, /*gatesPerFunction=*/500);
+  ASSERT_FALSE(order.empty());
+  lgn::NetOp op = *module->getOps<lgn::NetOp>().begin();
+  std::vector<uint64_t> words = test::randomWords(net.numInputs, 64, 5);
+  std::vector<uint32_t> want(64 * net.numClasses), classes(64);
+  interpret(net, words.data(), 64, want.data(), classes.data());
+  // The loads of a thread of the first reduction: passes x bits a group.
+  auto loads = [&](const BlockSchedule &s, unsigned B, unsigned S) {
+    const BlockSchedule::Reduction &r = s.reductions.front();
+    uint64_t rows = (uint64_t(net.numClasses) * r.groups + 31) / 32 * 32;
+    return (rows * S + B - 1) / B * r.F;
+  };
+  unsigned wider = 0;
+  for (auto [B, S] : {std::pair{64u, 2u}, std::pair{64u, 1u},
+                      std::pair{256u, 2u}, std::pair{256u, 4u},
+                      std::pair{512u, 4u}, std::pair{1024u, 8u}}) {
+    SCOPED_TRACE("B " + std::to_string(B) + " S " + std::to_string(S));
+    BlockSchedule plain = scheduleBlocks(op, order, B, 2, 1, true, kBankPairs,
+                                         false, false, 0, B * 2);
+    BlockSchedule counted = scheduleBlocks(
+        op, order, B, 2, 1, true, kBankPairs, false, false, 0, B * 2, S);
+    ASSERT_GT(plain.reductions.front().F * plain.reductions.front().groups,
+              320u);
+    EXPECT_EQ(plain.reductions.front().F, 32u);
+    EXPECT_LE(counted.reductions.front().F, 63u);
+    EXPECT_LE(loads(counted, B, S), loads(plain, B, S));
+    // Only where that saves loads.
+    if (counted.reductions.front().F != 32u)
+      EXPECT_LT(loads(counted, B, S), loads(plain, B, S));
+    wider += counted.reductions.front().F > 32u;
+    EXPECT_EQ(counted.levelStarts, plain.levelStarts);
+    EXPECT_LE(counted.values, plain.values);
+    EXPECT_EQ(runSchedule(counted, net.numClasses, words), want);
+  }
+  // About 346 bits a class: two words in 64 threads were 11 groups of 32 in
+  // four passes (128 loads a thread), now 6 of 58 in two (116); four words
+  // in 256 threads one pass instead of two.
+  EXPECT_GT(wider, 0u);
+}
+
 } // namespace

@@ -151,6 +151,9 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     int blockWords = 0;
     unsigned blockThreads = 0;
     unsigned blockShared = 0;
+    /// The block kernel's count takes more than 32 bits a group in its
+    /// first reduction (the words per thread form: its shape says so).
+    bool wideCount = false;
   } cases[] = {
       {8, {8, 8}, 2, -1, 3000, kDefaultGpuRegisterWindow, -1, 1, 32},
       {60, {120, 90}, 9, 0.45, 50, 4, -1, 2, 64, 1024},
@@ -168,6 +171,11 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       // 300 outputs per class: the block kernel's count in three
       // reductions (groups of 32 bits, then 8 counts, then 2).
       {41, {600}, 2, 0.3, 200, kDefaultGpuRegisterWindow, -1, 2, 64},
+      // 600 outputs a class in two words and 64 threads: groups of 32 bits
+      // would take two passes of the threads, so the first reduction takes
+      // more bits a group (its shape's F past 32, checked below).
+      {41, {1200}, 2, 0.3, 200, kDefaultGpuRegisterWindow, -1, 2, 64, 0,
+       true},
       // Every gate passes its first operand through: no gates are left
       // after -O2, the outputs are inputs (the block kernel has no level).
       {21, {30, 30}, 3, 1.0, 100, kDefaultGpuRegisterWindow, -1, 0, 32}};
@@ -343,6 +351,12 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
                        blockShape[lgc::abi::kGpuWordBits],
                        name};
       EXPECT_EQ(lib.bits, int64_t(options.wordBits));
+      if (c.wideCount && variant == 0) {
+        auto reduce0 = static_cast<const int32_t *>(
+            dlsym(hb, "__lgc_gen_block_reduce0_shape"));
+        ASSERT_NE(reduce0, nullptr);
+        EXPECT_GT(reduce0[0], 32) << "the count's first reduction's bits";
+      }
       int64_t S = lib.S;
       if (c.blockWords > 0)
         EXPECT_EQ(S, c.blockWords);

@@ -169,17 +169,20 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   // whole rounds, block-balance-levels), words interleaved in groups of
   // `groupWords`, lanes spread over `banks`.
   auto schedule = [&](unsigned roundGates, unsigned groupWords, unsigned banks,
-                      unsigned freshSlots) {
+                      unsigned freshSlots, unsigned countWords = 0) {
     return scheduleBlocks(
         net, order, B, U, groupWords, options.blockSpreadBanks, banks,
         options.blockFuseGates, options.blockThreadRuns, freshSlots,
-        options.blockBalanceLevels ? roundGates : 0);
+        options.blockBalanceLevels ? roundGates : 0, countWords);
   };
   // First for a word a thread and the unroll asked for: its slots choose
   // the words and their width, which may change the round.
   const unsigned firstRound = B * U;
   BlockSchedule sched =
       schedule(firstRound, /*groupWords=*/1, kBankPairs, /*freshSlots=*/0);
+  // The arguments of the schedule kept (round, group words, banks, fresh
+  // slots), to schedule its count again for the words chosen.
+  std::array<unsigned, 4> adopted = {firstRound, 1, kBankPairs, 0};
   unsigned C = net.getClasses(), K = sched.K;
   // Shared memory: S words of `bits` bits per slot.
   uint64_t slots = sched.values;
@@ -303,19 +306,35 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       sched = std::move(spread);
       slots = sched.values;
       rescheduled = true;
+      adopted = {round, groupWords, banks, freshCap};
     }
   }
   if (!rescheduled &&
       (interleave || bits == 32 || unrollCapped || !sameLevels)) {
     BlockSchedule again = schedule(round, groupWords, banks, 0);
+    adopted = {round, groupWords, banks, 0};
     // Levels filled to this round that need more slots than the words were
     // chosen for keep the first schedule's levels.
-    if (again.values > slots)
+    if (again.values > slots) {
       again = schedule(firstRound, groupWords, banks, 0);
+      adopted = {firstRound, groupWords, banks, 0};
+    }
     assert((sameLevels ? again.values == slots : again.values <= slots) &&
            "slots depend on the levels, not on the order in a level");
     sched = std::move(again);
     slots = sched.values;
+  }
+  // The count's first reduction for these S words (more bits a group where
+  // a pass of the block's threads fewer saves a thread loads): the same
+  // schedule otherwise, kept where its slots are no more.
+  {
+    BlockSchedule counted =
+        schedule(adopted[0], adopted[1], adopted[2], adopted[3], S);
+    if (counted.reductions[0].F != sched.reductions[0].F &&
+        counted.values <= slots) {
+      sched = std::move(counted);
+      slots = sched.values;
+    }
   }
   uint64_t cap = slots;
   if (spills)

@@ -264,7 +264,8 @@ LevelCost levelCost(ArrayRef<BlockEntry> entries, ValueRange outputs,
 nvvm::BlockSchedule
 nvvm::scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B, unsigned U,
                      unsigned S, bool spreadBanks, unsigned banks, bool fuse,
-                     bool runs, unsigned freshSlots, unsigned roundGates) {
+                     bool runs, unsigned freshSlots, unsigned roundGates,
+                     unsigned countWords) {
   BlockSchedule s;
   auto outputs = net.getOutputOp().getBits();
   // Fused gates: a gate whose one reader is another gate (not the count)
@@ -631,6 +632,24 @@ nvvm::scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B, unsigned U,
     // of several planes go 8 at a time.
     bool first = s.reductions.empty();
     r.F = std::max(1u, std::min(items, first ? 32u : 8u));
+    if (first && countWords && items > r.F) {
+      // A thread per group and word, the groups of a word padded to whole
+      // warps: C groups of 32 bits on 784-6x8000 (409 bits a class, 13
+      // groups) made 320 threads' work for two words, so a second pass of
+      // 64 threads over 32 loads each while the block's other threads
+      // waited at the barrier. More bits a group, where that
+      // takes fewer loads in all on a thread (passes x bits a group):
+      // there 12 groups of 35, one pass of 256 threads. (Up to 63, whose
+      // count six planes hold, as 32's.)
+      auto loads = [&](unsigned F) {
+        uint64_t groups = (items + F - 1) / F;
+        uint64_t threads = llvm::alignTo(uint64_t(C) * groups, 32) * countWords;
+        return (threads + B - 1) / B * F;
+      };
+      for (unsigned F = r.F + 1; F <= std::min(items, 63u); ++F)
+        if (loads(F) < loads(r.F))
+          r.F = F;
+    }
     r.kIn = kIn;
     r.groups = (items + r.F - 1) / r.F;
     unsigned maxOut = std::min(group, r.F * maxItem);

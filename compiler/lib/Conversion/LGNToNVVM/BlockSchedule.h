@@ -104,12 +104,14 @@ constexpr const char *kBlockInputSlots = "__lgc_gen_block_input_slots";
 /// be more than the most values live at once), 0: never; `roundGates` > 0:
 /// entries move to later levels so that the levels fill whole rounds of that
 /// many entries (balanceLevels), 0: each entry at the level after its operands'
-/// highest.
+/// highest; `countWords` > 0: the words of a block, for which the count's
+/// first reduction takes more bits a group where that leaves a thread fewer
+/// loads (a pass of the B threads fewer), 0: groups of 32 bits.
 BlockSchedule scheduleBlocks(lgn::NetOp net, llvm::ArrayRef<lgn::GateOp> order,
                              unsigned B, unsigned U, unsigned S,
                              bool spreadBanks, unsigned banks, bool fuse,
                              bool runs, unsigned freshSlots,
-                             unsigned roundGates);
+                             unsigned roundGates, unsigned countWords = 0);
 
 } // namespace lgc::nvvm
 
