@@ -10,7 +10,9 @@
 #       (glibc + driver only), nets, Fashion-MNIST test images, expected
 #       outputs, run.sh, and resources.txt (each cubin's kernels:
 #       registers, stack frames, SASS instructions, lgc_net's warps a
-#       multiprocessor; bench/gpu_resources.py). The check's entries are
+#       multiprocessor; bench/gpu_resources.py), and where nvdisasm is
+#       installed sass.txt (the block kernel modules' loops in SASS;
+#       bench/gpu_sass.py). The check's entries are
 #       the check nets in every kernel design and the issue's nets with
 #       lgc's defaults; `choice` entries, outside the check, are the few
 #       variants the next run is to choose among; --sweep adds the
@@ -398,6 +400,17 @@ fi
 # GPU run gives.
 step "resources.txt: each cubin's kernels (bench/gpu_resources.py)"
 python3 bench/gpu_resources.py "$DIR" > "$DIR/resources.txt"
+# Where the toolkit's nvdisasm is here too: the block kernel modules' loops
+# in SASS (bench/gpu_sass.py; --compat for an nvdisasm older than ptxas).
+if command -v "${NVDISASM:-nvdisasm}" > /dev/null; then
+  step "sass.txt: the block kernel modules' loops (bench/gpu_sass.py)"
+  for cubin in "$DIR"/*block*.cubin; do
+    [ -e "$cubin" ] || continue
+    python3 bench/gpu_sass.py "$cubin" --function lgc_net 2> /dev/null ||
+      python3 bench/gpu_sass.py "$cubin" --function lgc_net --compat ||
+      echo "$(basename "$cubin"): no SASS listing"
+  done > "$DIR/sass.txt"
+fi
 rm -f "$DIR"/*.lgn
 # The large files travel compressed (a 6x64000 cubin, 10 MB, is 3.4 MB in
 # gzip); run.sh and profile.sh unpack them where they run.

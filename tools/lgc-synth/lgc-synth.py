@@ -59,23 +59,41 @@ def stop_all():
 
 def run_yosys(args):
     """Runs Yosys in a process group of its own; returns (code, output)."""
-    with running_lock:
-        if stopping.is_set():
-            return -1, ""
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True,
-                                start_new_session=True)
-        running.add(proc)
+    proc = None
+    # In the main thread (the one-module run), where Python raises Ctrl-C
+    # and SIGTERM, both are held from Yosys's start until it is registered
+    # (they land once it is): raised inside Popen after the fork, or before
+    # the registration, no one would know of the process to kill it (a
+    # loaded machine can deschedule this thread there while Yosys starts
+    # its child). Yosys inherits them held, and runs in a session of its
+    # own, so no terminal signal reaches it anyway; it is stopped by kill.
+    held = threading.current_thread() is threading.main_thread()
     try:
+        if held:
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK,
+                                          {signal.SIGINT, signal.SIGTERM})
+        try:
+            with running_lock:
+                if stopping.is_set():
+                    return -1, ""
+                proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True,
+                                        start_new_session=True)
+                running.add(proc)
+        finally:
+            if held:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         out, _ = proc.communicate()
     except BaseException:
-        # Ctrl-C while this thread waits (the main thread's one-module run).
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        # Ctrl-C in the main thread's one-module run while it waits.
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
         raise
     finally:
-        with running_lock:
-            running.discard(proc)
+        if proc is not None:
+            with running_lock:
+                running.discard(proc)
     return proc.returncode, out
 
 
