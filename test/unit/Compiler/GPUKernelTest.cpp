@@ -169,7 +169,7 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       {0, {}, 0, -1, 100, kDefaultGpuRegisterWindow, 0},
       {0, {}, 0, -1, 3000, 4, 2, 1, 64, 256},
       // 300 outputs per class: the block kernel's count in three
-      // reductions (groups of 32 bits, then 8 counts, then 2).
+      // reductions (groups of 32 bits, then counts a few at a time).
       {41, {600}, 2, 0.3, 200, kDefaultGpuRegisterWindow, -1, 2, 64},
       // 600 outputs a class in two words and 64 threads: groups of 32 bits
       // would take two passes of the threads, so the first reduction takes

@@ -259,6 +259,39 @@ LevelCost levelCost(ArrayRef<BlockEntry> entries, ValueRange outputs,
   return cost;
 }
 
+/// The inputs a group of a later reduction of the count adds (up to 8
+/// counts of `kIn` planes, each at most `maxItem`, of `items` a class): the
+/// number that leaves a thread the fewest loads along the rest of the count,
+/// a further phase counted as 16 loads (its barrier), the last reduction's
+/// counts K planes; `cost`, where given, gets that number of loads. The
+/// first version took 8 a group: 784-6x8000's 12 counts of 6 planes were 48
+/// loads a thread, then 2 of 9 planes, 18 (66 along the path, of a block's
+/// threads 40 and 20 busy, two words); now 4 a group, 24, then 3 of 8
+/// planes, 24 (48; 60 and 20 threads busy).
+unsigned laterInputs(unsigned items, unsigned maxItem, unsigned kIn,
+                     unsigned group, unsigned K, unsigned *cost = nullptr) {
+  constexpr unsigned kPhaseLoads = 16;
+  unsigned best = std::max(1u, std::min(items, 8u)), bestCost = ~0u;
+  for (unsigned F = 2; F <= std::min(items, 8u); ++F) {
+    unsigned groups = (items + F - 1) / F;
+    unsigned maxOut = std::min(group, F * maxItem);
+    unsigned loads = F * kIn;
+    if (groups > 1) {
+      unsigned rest = 0;
+      laterInputs(groups, maxOut, abi::planesForGroup(maxOut), group, K,
+                  &rest);
+      loads += kPhaseLoads + rest;
+    }
+    if (loads < bestCost) {
+      best = F;
+      bestCost = loads;
+    }
+  }
+  if (cost)
+    *cost = items > 1 ? bestCost : 0;
+  return best;
+}
+
 } // namespace
 
 nvvm::BlockSchedule
@@ -629,9 +662,10 @@ nvvm::scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B, unsigned U,
   do {
     BlockSchedule::Reduction r;
     // Groups of 32 bits fill a thread's registers with one counter; counts
-    // of several planes go 8 at a time.
+    // of several planes go up to 8 at a time (laterInputs).
     bool first = s.reductions.empty();
-    r.F = std::max(1u, std::min(items, first ? 32u : 8u));
+    r.F = first ? std::max(1u, std::min(items, 32u))
+                : laterInputs(items, maxItem, kIn, group, s.K);
     if (first && countWords && items > r.F) {
       // A thread per group and word, the groups of a word padded to whole
       // warps: C groups of 32 bits on 784-6x8000 (409 bits a class, 13
@@ -713,7 +747,7 @@ nvvm::scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B, unsigned U,
     // free slot in a bank neither access has yet, where the 64 most
     // recently freed have one (else one in a bank the store lacks, else
     // the most recently freed).
-    unsigned nextF = std::max(1u, std::min(r.groups, 8u));
+    unsigned nextF = laterInputs(r.groups, maxOut, r.kOut, group, s.K);
     unsigned nextGroups = (r.groups + nextF - 1) / nextF;
     // The banks each access has so far: stores by (lane group, plane),
     // the next reduction's loads by (lane group, input, plane).
