@@ -214,6 +214,16 @@ struct ScheduleCase {
   bool spread, fuse, runs, fresh;
 };
 
+/// The interpreter's class counts of `net` on 64 random samples (`seed`),
+/// which go to `words`.
+std::vector<uint32_t> interpreted(const Net &net, uint64_t seed,
+                                  std::vector<uint64_t> &words) {
+  words = test::randomWords(net.numInputs, 64, seed);
+  std::vector<uint32_t> want(64 * net.numClasses), classes(64);
+  interpret(net, words.data(), 64, want.data(), classes.data());
+  return want;
+}
+
 TEST(BlockSchedule, PhasesAreRaceFreeAndCountAsTheInterpreter) {
   const ScheduleCase cases[] = {
       {256, 4, 1, kBankPairs, true, false, false, false},
@@ -241,9 +251,8 @@ TEST(BlockSchedule, PhasesAreRaceFreeAndCountAsTheInterpreter) {
         optimisedGates(net, context, module, /*gatesPerFunction=*/200);
     ASSERT_FALSE(order.empty());
     lgn::NetOp op = *module->getOps<lgn::NetOp>().begin();
-    std::vector<uint64_t> words = test::randomWords(net.numInputs, 64, seed);
-    std::vector<uint32_t> want(64 * net.numClasses), classes(64);
-    interpret(net, words.data(), 64, want.data(), classes.data());
+    std::vector<uint64_t> words;
+    std::vector<uint32_t> want = interpreted(net, seed, words);
     for (const ScheduleCase &c : cases) {
       SCOPED_TRACE("seed " + std::to_string(seed) + " B " +
                    std::to_string(c.B) + " U " + std::to_string(c.U) + " S " +
@@ -347,9 +356,8 @@ TEST(BlockSchedule, CountFitsTheBlocksThreads) {
       optimisedGates(net, context, module, /*gatesPerFunction=*/500);
   ASSERT_FALSE(order.empty());
   lgn::NetOp op = *module->getOps<lgn::NetOp>().begin();
-  std::vector<uint64_t> words = test::randomWords(net.numInputs, 64, 5);
-  std::vector<uint32_t> want(64 * net.numClasses), classes(64);
-  interpret(net, words.data(), 64, want.data(), classes.data());
+  std::vector<uint64_t> words;
+  std::vector<uint32_t> want = interpreted(net, 5, words);
   // The loads of a thread of the first reduction: passes x bits a group.
   auto loads = [&](const BlockSchedule &s, unsigned B, unsigned S) {
     const BlockSchedule::Reduction &r = s.reductions.front();
