@@ -214,15 +214,26 @@ struct ScheduleCase {
   bool spread, fuse, runs, fresh;
 };
 
-/// The interpreter's class counts of `net` on 64 random samples (`seed`),
-/// which go to `words`.
-std::vector<uint32_t> interpreted(const Net &net, uint64_t seed,
-                                  std::vector<uint64_t> &words) {
-  words = test::randomWords(net.numInputs, 64, seed);
-  std::vector<uint32_t> want(64 * net.numClasses), classes(64);
-  interpret(net, words.data(), 64, want.data(), classes.data());
-  return want;
-}
+/// A test net imported and optimised, its gates in the lowering's order
+/// (empty after a failure), 64 random samples (`seed`) and the
+/// interpreter's class counts of them.
+struct ScheduledNet {
+  ScheduledNet(const Net &net, unsigned gatesPerFunction, uint64_t seed)
+      : order(optimisedGates(net, context, module, gatesPerFunction)),
+        words(test::randomWords(net.numInputs, 64, seed)),
+        want(64 * net.numClasses) {
+    if (!order.empty())
+      op = *module->getOps<lgn::NetOp>().begin();
+    std::vector<uint32_t> classes(64);
+    interpret(net, words.data(), 64, want.data(), classes.data());
+  }
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::vector<lgn::GateOp> order;
+  lgn::NetOp op;
+  std::vector<uint64_t> words;
+  std::vector<uint32_t> want;
+};
 
 TEST(BlockSchedule, PhasesAreRaceFreeAndCountAsTheInterpreter) {
   const ScheduleCase cases[] = {
@@ -245,14 +256,12 @@ TEST(BlockSchedule, PhasesAreRaceFreeAndCountAsTheInterpreter) {
   unsigned balancedFewer = 0;
   for (uint64_t seed : {1, 2, 3}) {
     Net net = test::randomNet(96, {300, 200, 100}, 5, 0.3, seed);
-    mlir::MLIRContext context;
-    mlir::OwningOpRef<mlir::ModuleOp> module;
-    std::vector<lgn::GateOp> order =
-        optimisedGates(net, context, module, /*gatesPerFunction=*/200);
-    ASSERT_FALSE(order.empty());
-    lgn::NetOp op = *module->getOps<lgn::NetOp>().begin();
-    std::vector<uint64_t> words;
-    std::vector<uint32_t> want = interpreted(net, seed, words);
+    ScheduledNet t(net, /*gatesPerFunction=*/200, seed);
+    ASSERT_FALSE(t.order.empty());
+    lgn::NetOp op = t.op;
+    const std::vector<lgn::GateOp> &order = t.order;
+    const std::vector<uint64_t> &words = t.words;
+    const std::vector<uint32_t> &want = t.want;
     for (const ScheduleCase &c : cases) {
       SCOPED_TRACE("seed " + std::to_string(seed) + " B " +
                    std::to_string(c.B) + " U " + std::to_string(c.U) + " S " +
@@ -350,14 +359,8 @@ TEST(BlockSchedule, FilledLevelsDoNotDependOnTheWords) {
 TEST(BlockSchedule, CountFitsTheBlocksThreads) {
   // Ten classes of 400 outputs.
   Net net = test::randomNet(64, {600, 4000}, 10, 0.3, 5);
-  mlir::MLIRContext context;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-  std::vector<lgn::GateOp> order =
-      optimisedGates(net, context, module, /*gatesPerFunction=*/500);
-  ASSERT_FALSE(order.empty());
-  lgn::NetOp op = *module->getOps<lgn::NetOp>().begin();
-  std::vector<uint64_t> words;
-  std::vector<uint32_t> want = interpreted(net, 5, words);
+  ScheduledNet t(net, /*gatesPerFunction=*/500, 5);
+  ASSERT_FALSE(t.order.empty());
   // The loads of a thread of the first reduction: passes x bits a group.
   auto loads = [&](const BlockSchedule &s, unsigned B, unsigned S) {
     const BlockSchedule::Reduction &r = s.reductions.front();
@@ -369,10 +372,10 @@ TEST(BlockSchedule, CountFitsTheBlocksThreads) {
                       std::pair{256u, 2u}, std::pair{256u, 4u},
                       std::pair{512u, 4u}, std::pair{1024u, 8u}}) {
     SCOPED_TRACE("B " + std::to_string(B) + " S " + std::to_string(S));
-    BlockSchedule plain = scheduleBlocks(op, order, B, 2, 1, true, kBankPairs,
+    BlockSchedule plain = scheduleBlocks(t.op, t.order, B, 2, 1, true, kBankPairs,
                                          false, false, 0, B * 2);
     BlockSchedule counted = scheduleBlocks(
-        op, order, B, 2, 1, true, kBankPairs, false, false, 0, B * 2, S);
+        t.op, t.order, B, 2, 1, true, kBankPairs, false, false, 0, B * 2, S);
     ASSERT_GT(plain.reductions.front().F * plain.reductions.front().groups,
               320u);
     EXPECT_EQ(plain.reductions.front().F, 32u);
@@ -384,7 +387,7 @@ TEST(BlockSchedule, CountFitsTheBlocksThreads) {
     wider += counted.reductions.front().F > 32u;
     EXPECT_EQ(counted.levelStarts, plain.levelStarts);
     EXPECT_LE(counted.values, plain.values);
-    EXPECT_EQ(runSchedule(counted, net.numClasses, words), want);
+    EXPECT_EQ(runSchedule(counted, net.numClasses, t.words), t.want);
   }
   // About 346 bits a class: two words in 64 threads were 11 groups of 32 in
   // four passes (128 loads a thread), now 6 of 58 in two (116); four words
