@@ -910,6 +910,14 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                 ? b.create<LLVM::LShrOp>(loc, bit, constI64(5)).getResult()
                 : Value();
         Value shift = b.create<LLVM::TruncOp>(loc, i32, a(bit, constI64(31)));
+        // Plane w's bit goes to bit w of the count by a rotation (one
+        // funnel shift, its amount shift - w modulo 32 made once for all
+        // classes) and one AND-OR, where a shift down, an AND and an OR of
+        // it shifted up took three instructions a plane.
+        SmallVector<Value> rotation;
+        for (unsigned w = 0; w < K; ++w)
+          rotation.push_back(
+              b.create<LLVM::SubOp>(loc, shift, constI32(int32_t(w))));
         Value best, cls;
         for (unsigned c = 0; c < C; ++c) {
           Value count = constI32(0);
@@ -919,9 +927,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
               at = b.create<LLVM::GEPOp>(loc, at.getType(), i32, at,
                                          ValueRange{half});
             Value v = b.create<LLVM::LoadOp>(loc, i32, at, 4);
-            Value one = a(b.create<LLVM::LShrOp>(loc, v, shift).getResult(),
-                          constI32(1));
-            count = o(count, b.create<LLVM::ShlOp>(loc, one, constI32(w)));
+            Value rotated = b.create<LLVM::FshrOp>(loc, v, v, rotation[w]);
+            count = o(count, a(rotated, constI32(int32_t(1u << w))));
           }
           if (c == 0) {
             best = count;
