@@ -181,8 +181,10 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   BlockSchedule sched =
       schedule(firstRound, /*groupWords=*/1, kBankPairs, /*freshSlots=*/0);
   // The arguments of the schedule kept (round, group words, banks, fresh
-  // slots), to schedule its count again for the words chosen.
+  // slots), to schedule its count again for the words chosen; whether it
+  // was made for them.
   std::array<unsigned, 4> adopted = {firstRound, 1, kBankPairs, 0};
+  bool countedForWords = false;
   unsigned C = net.getClasses(), K = sched.K;
   // Shared memory: S words of `bits` bits per slot.
   uint64_t slots = sched.values;
@@ -300,13 +302,12 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     unsigned freshCap = unsigned(std::min<uint64_t>(
         {kMaxBlockSlots, std::min(room, sameBlocks) / perSlot,
          slots + slots / 32}));
-    BlockSchedule spread = schedule(round, groupWords, banks, freshCap);
+    BlockSchedule spread = schedule(round, groupWords, banks, freshCap, S);
     if (spread.values <= kMaxBlockSlots &&
         spread.values * S * wordBytes <= room) {
       sched = std::move(spread);
       slots = sched.values;
-      rescheduled = true;
-      adopted = {round, groupWords, banks, freshCap};
+      rescheduled = countedForWords = true;
     }
   }
   if (!rescheduled &&
@@ -324,14 +325,15 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     sched = std::move(again);
     slots = sched.values;
   }
-  // The count's first reduction for these S words (more bits a group where
-  // a pass of the block's threads fewer saves a thread loads): the same
-  // schedule otherwise, kept where its slots are no more.
-  {
+  // The count's first reduction for these S words (firstReductionInputs),
+  // where the schedule kept was not made for them and they change it: the
+  // same schedule otherwise, kept where its slots are no more.
+  if (!countedForWords &&
+      firstReductionInputs(sched.countBits, C, B, S) !=
+          sched.reductions[0].F) {
     BlockSchedule counted =
         schedule(adopted[0], adopted[1], adopted[2], adopted[3], S);
-    if (counted.reductions[0].F != sched.reductions[0].F &&
-        counted.values <= slots) {
+    if (counted.values <= slots) {
       sched = std::move(counted);
       slots = sched.values;
     }

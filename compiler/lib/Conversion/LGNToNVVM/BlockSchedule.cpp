@@ -262,14 +262,14 @@ LevelCost levelCost(ArrayRef<BlockEntry> entries, ValueRange outputs,
 /// The inputs a group of a later reduction of the count adds (up to 8
 /// counts of `kIn` planes, each at most `maxItem`, of `items` a class): the
 /// number that leaves a thread the fewest loads along the rest of the count,
-/// a further phase counted as 16 loads (its barrier), the last reduction's
-/// counts K planes; `cost`, where given, gets that number of loads. The
+/// a further phase counted as 16 loads (its barrier); `cost`, where given,
+/// gets that number of loads. The
 /// first version took 8 a group: 784-6x8000's 12 counts of 6 planes were 48
 /// loads a thread, then 2 of 9 planes, 18 (66 along the path, of a block's
 /// threads 40 and 20 busy, two words); now 4 a group, 24, then 3 of 8
 /// planes, 24 (48; 60 and 20 threads busy).
 unsigned laterInputs(unsigned items, unsigned maxItem, unsigned kIn,
-                     unsigned group, unsigned K, unsigned *cost = nullptr) {
+                     unsigned group, unsigned *cost = nullptr) {
   constexpr unsigned kPhaseLoads = 16;
   unsigned best = std::max(1u, std::min(items, 8u)), bestCost = ~0u;
   for (unsigned F = 2; F <= std::min(items, 8u); ++F) {
@@ -278,8 +278,7 @@ unsigned laterInputs(unsigned items, unsigned maxItem, unsigned kIn,
     unsigned loads = F * kIn;
     if (groups > 1) {
       unsigned rest = 0;
-      laterInputs(groups, maxOut, abi::planesForGroup(maxOut), group, K,
-                  &rest);
+      laterInputs(groups, maxOut, abi::planesForGroup(maxOut), group, &rest);
       loads += kPhaseLoads + rest;
     }
     if (loads < bestCost) {
@@ -293,6 +292,22 @@ unsigned laterInputs(unsigned items, unsigned maxItem, unsigned kIn,
 }
 
 } // namespace
+
+unsigned nvvm::firstReductionInputs(unsigned items, unsigned C, unsigned B,
+                                    unsigned countWords) {
+  unsigned best = std::max(1u, std::min(items, 32u));
+  if (!countWords)
+    return best;
+  auto loads = [&](unsigned F) {
+    uint64_t groups = (items + F - 1) / F;
+    uint64_t threads = llvm::alignTo(uint64_t(C) * groups, 32) * countWords;
+    return (threads + B - 1) / B * F;
+  };
+  for (unsigned F = best + 1; F <= std::min(items, 63u); ++F)
+    if (loads(F) < loads(best))
+      best = F;
+  return best;
+}
 
 nvvm::BlockSchedule
 nvvm::scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B, unsigned U,
@@ -658,32 +673,15 @@ nvvm::scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B, unsigned U,
   unsigned items = 1, maxItem = 1, kIn = 1;
   for (const std::vector<int32_t> &b : bits)
     items = std::max(items, unsigned(b.size()));
+  s.countBits = items;
   std::vector<int32_t> itemSlots;
   do {
     BlockSchedule::Reduction r;
     // Groups of 32 bits fill a thread's registers with one counter; counts
     // of several planes go up to 8 at a time (laterInputs).
     bool first = s.reductions.empty();
-    r.F = first ? std::max(1u, std::min(items, 32u))
-                : laterInputs(items, maxItem, kIn, group, s.K);
-    if (first && countWords && items > r.F) {
-      // A thread per group and word, the groups of a word padded to whole
-      // warps: C groups of 32 bits on 784-6x8000 (409 bits a class, 13
-      // groups) made 320 threads' work for two words, so a second pass of
-      // 64 threads over 32 loads each while the block's other threads
-      // waited at the barrier. More bits a group, where that
-      // takes fewer loads in all on a thread (passes x bits a group):
-      // there 12 groups of 35, one pass of 256 threads. (Up to 63, whose
-      // count six planes hold, as 32's.)
-      auto loads = [&](unsigned F) {
-        uint64_t groups = (items + F - 1) / F;
-        uint64_t threads = llvm::alignTo(uint64_t(C) * groups, 32) * countWords;
-        return (threads + B - 1) / B * F;
-      };
-      for (unsigned F = r.F + 1; F <= std::min(items, 63u); ++F)
-        if (loads(F) < loads(r.F))
-          r.F = F;
-    }
+    r.F = first ? firstReductionInputs(items, C, B, countWords)
+                : laterInputs(items, maxItem, kIn, group);
     r.kIn = kIn;
     r.groups = (items + r.F - 1) / r.F;
     unsigned maxOut = std::min(group, r.F * maxItem);
@@ -747,7 +745,7 @@ nvvm::scheduleBlocks(NetOp net, ArrayRef<GateOp> order, unsigned B, unsigned U,
     // free slot in a bank neither access has yet, where the 64 most
     // recently freed have one (else one in a bank the store lacks, else
     // the most recently freed).
-    unsigned nextF = laterInputs(r.groups, maxOut, r.kOut, group, s.K);
+    unsigned nextF = laterInputs(r.groups, maxOut, r.kOut, group);
     unsigned nextGroups = (r.groups + nextF - 1) / nextF;
     // The banks each access has so far: stores by (lane group, plane),
     // the next reduction's loads by (lane group, input, plane).

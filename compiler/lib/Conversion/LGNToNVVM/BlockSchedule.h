@@ -70,8 +70,9 @@ struct BlockSchedule {
     std::vector<int32_t> ones;
   };
   std::vector<Reduction> reductions;
-  /// Slots in all, and planes per class count.
-  unsigned values = 2, K = 1;
+  /// Slots in all, planes per class count, and the most output bits of a
+  /// class that are not constant (the first reduction's items).
+  unsigned values = 2, K = 1, countBits = 1;
   unsigned levels() const { return unsigned(levelStarts.size()) - 1; }
 };
 
@@ -91,6 +92,18 @@ constexpr uint64_t kMaxBlockSlots = 1 << 16;
 /// threads takes two).
 unsigned residentBlocks(uint64_t bytes, unsigned B);
 
+/// The bits a group of the count's first reduction adds, for `items` bits a
+/// class of `C` classes in blocks of `B` threads and `countWords` words
+/// (0: not known, groups of 32). A thread per group and word, the groups of
+/// a word padded to whole warps, in passes of the B threads: more bits a
+/// group (up to 63, whose count six planes hold, as 32's) where that leaves
+/// a thread fewer loads in all (passes x bits a group). 784-6x8000 has
+/// 385-408 bits a class not constant: 13 groups of 32 made 320 threads'
+/// work for two words, a second pass of 64 threads over 32 loads each while
+/// the block's other threads waited at the barrier; 12 of 34 make one pass.
+unsigned firstReductionInputs(unsigned items, unsigned C, unsigned B,
+                              unsigned countWords);
+
 /// The u8 kernel's table of each input bit's slot (-1: not read).
 constexpr const char *kBlockInputSlots = "__lgc_gen_block_input_slots";
 
@@ -104,9 +117,8 @@ constexpr const char *kBlockInputSlots = "__lgc_gen_block_input_slots";
 /// be more than the most values live at once), 0: never; `roundGates` > 0:
 /// entries move to later levels so that the levels fill whole rounds of that
 /// many entries (balanceLevels), 0: each entry at the level after its operands'
-/// highest; `countWords` > 0: the words of a block, for which the count's
-/// first reduction takes more bits a group where that leaves a thread fewer
-/// loads (a pass of the B threads fewer), 0: groups of 32 bits.
+/// highest; `countWords` > 0: the words of a block, for the count's first
+/// reduction (firstReductionInputs), 0: groups of 32 bits.
 BlockSchedule scheduleBlocks(lgn::NetOp net, llvm::ArrayRef<lgn::GateOp> order,
                              unsigned B, unsigned U, unsigned S,
                              bool spreadBanks, unsigned banks, bool fuse,
