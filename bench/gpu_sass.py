@@ -35,6 +35,8 @@ import subprocess
 import sys
 import tempfile
 
+from gpu_resources import Cubin
+
 LABEL = re.compile(r"^(\.L_x_\d+):")
 FUNCTION = re.compile(r"^\.text\.([\w.$]+):")
 INSTRUCTION = re.compile(
@@ -53,25 +55,19 @@ EF_CUDA_SM90_OLD = 0x5A055A  # sm_90, virtual sm_90, 64-bit, unified textures
 ELF_ABI_OLD = 7
 
 
-def compat_copy(data):
-    """(the cubin's bytes for an older nvdisasm, instructions rewritten)."""
+def compat_copy(data, name):
+    """(the bytes of cubin `name` for an older nvdisasm, instructions
+    rewritten)."""
+    sections = Cubin(data, name).sections
     d = bytearray(data)
-    if d[:4] != b"\x7fELF" or d[4] != 2:
-        raise ValueError("not an ELF64 cubin")
     flags, = struct.unpack_from("<I", d, 48)
     # The newer header holds the architecture in bits 8-15 (90: 0x5a).
     if (flags >> 8) & 0xFF != 90 and flags & 0xFF != 90:
         raise ValueError(f"--compat reads sm_90 cubins only (e_flags {flags:#x})")
     d[8] = ELF_ABI_OLD
     struct.pack_into("<I", d, 48, EF_CUDA_SM90_OLD)
-    shoff, = struct.unpack_from("<Q", d, 0x28)
-    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", d, 0x3A)
-    headers = [struct.unpack_from("<IIQQQQIIQQ", d, shoff + i * shentsize)
-               for i in range(shnum)]
-    names = headers[shstrndx][4]
     rewritten = 0
-    for h in headers:
-        name = d[names + h[0]:d.index(0, names + h[0])].decode()
+    for name, h in sections:
         if not name.startswith(".text."):
             continue
         for at in range(h[4], h[4] + h[5] - 15, 16):
@@ -140,7 +136,7 @@ def disassemble(cubin, nvdisasm, compat):
     with open(cubin, "rb") as f:
         data = f.read()
     if compat:
-        data, rewritten = compat_copy(data)
+        data, rewritten = compat_copy(data, os.path.basename(cubin))
         print(f"{cubin}: {rewritten:,} instructions rewritten for an older nvdisasm",
               flush=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -179,8 +175,11 @@ def main():
                      "--nvdisasm or NVDISASM names it)")
         try:
             listing = disassemble(args.cubin, args.nvdisasm, args.compat)
-        except (OSError, ValueError) as e:
-            sys.exit(f"{args.cubin}: {getattr(e, 'strerror', None) or e}")
+        except OSError as e:
+            sys.exit(f"{args.cubin}: {e.strerror}")
+        except (ValueError, struct.error, IndexError) as e:
+            # As gpu_resources.py reads a cubin that is not one.
+            sys.exit(f"{args.cubin}: cannot read it as a cubin ({e})")
     functions = parse(listing)
     if not functions:
         sys.exit("no functions in the listing (nvdisasm -c's form)")
