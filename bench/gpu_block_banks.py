@@ -93,7 +93,7 @@ def main():
                          "store than this")
     args = ap.parse_args()
     text = open(args.module).read()
-    # a | b << 16 | result << 32 | masks << 48 per gate: slots a, b
+    # a | b << 16 | result << 32 | masks in bits 48-63 per gate: slots a, b
     # loaded, the result stored.
     gates = table(text, "__lgc_gen_block_gates", bits=64)
     levels = table(text, "__lgc_gen_block_levels")

@@ -13,10 +13,13 @@
 // read take 2-4; level 1 (%0, %1) takes 5 and 6; level 2 takes back slot
 // 4, whose input (%c) was last read in level 1 (freed last, taken first);
 // slot 2 (%a) stays live, %a being an output. Gates, one i64 each:
-// a | b << 16 | result << 32 | masks << 48, the masks of f(0,0),
-// f(0,0) ^ f(0,1), f(1,0) and f(1,0) ^ f(1,1) (and 8, xor 14, or 6; the
-// truth tables 8, 6 and 14), e.g. 2 | 3 << 16 | 5 << 32 | 8 << 48 =
-// 2251821288718338; level starts 0, 2, 3.
+// a | b << 16 | result << 32, and the masks of f(0,0), f(0,0) ^ f(0,1),
+// f(1,0) and f(1,0) ^ f(1,1) at bits 55, 63, 54 and 62 (the sign bits of
+// bytes 6 and 7, and of the same bytes shifted left by one): and
+// 0x4000 << 48, xor 0xC040, or 0x8040 (the truth tables 8, 6 and 14),
+// e.g. 2 | 3 << 16 | 5 << 32 | 0x4000 << 48, printed little-endian; then
+// 256 zero entries, for the loads of a round's second entry (256 past its
+// first) where the first is the table's last; level starts 0, 2, 3.
 // The count is one reduction (2 bits a class: one group): its inputs are
 // class 0's slots 4 (%2) and 2 (%a), class 1's 6 (%1) and 5 (%0); its
 // 2 x 2 planes take slot 3 (%b, free since level 1) and three new ones.
@@ -25,7 +28,7 @@
 // reduction, argmax), ..., 64-bit words.
 // CHECK: @__lgc_gen_shape(dense<[10, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0, 0, 0, 0, 64]>
 // CHECK: @__lgc_gen_block_inputs(dense<[0, 2, 1, 3, 2, 4]>
-// CHECK: @__lgc_gen_block_gates(dense<[2251821288718338, 3940675444015107, 1688867040526341]> : tensor<3xi64>
+// CHECK: @__lgc_gen_block_gates(dense<"0x020003000500004003000400060040C00500060004004080{{(0000000000000000)+}}"> : tensor<259xi64>
 // CHECK: @__lgc_gen_block_levels(dense<[0, 2, 3]>
 // CHECK: @__lgc_gen_block_reduce0_in(dense<[4, 2, 6, 5]>
 // CHECK: @__lgc_gen_block_reduce0_out(dense<[3, 7, 8, 9]>
@@ -33,6 +36,11 @@
 // One phase function over shared memory (address space 3); the kernel runs
 // every phase with a barrier after each, for blocks inside the words.
 // CHECK: llvm.func internal @__lgc_gpu_block_phase(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: !llvm.ptr<3>, %arg5: i64, %arg6: i64, %arg7: i64)
+// The shared array's address, made once as a value (an inline move), not
+// the symbol, which inlined would be materialized in every block using it.
+// CHECK-NEXT: %[[RAW:.*]] = llvm.ptrtoint %arg4 : !llvm.ptr<3> to i64
+// CHECK-NEXT: %[[MOV:.*]] = llvm.inline_asm "mov.b64 $0, $1;", "=l,l" %[[RAW]] : (i64) -> i64
+// CHECK-NEXT: %[[SH:.*]] = llvm.inttoptr %[[MOV]] : i64 to !llvm.ptr<3>
 // Phase 0 copies an input's row of the block's 8 words (64 contiguous
 // bytes of the in array) in four 16-byte loads, then the levels.
 // CHECK-COUNT-4: llvm.load {{.*}} {alignment = 16 : i64} : !llvm.ptr -> vector<2xi64>
@@ -43,21 +51,25 @@
 // words of 2 entries' values a thread fill a quarter of the 64 registers
 // that four blocks of 256 threads leave each).
 // Its table entries are loaded a round ahead (block-prefetch): the first
-// round's two (entries start and start + 256, clamped to the table's last
-// entry, 2) before the loop, the next round's at the top of each
-// iteration, carried into the next. Entry indices are 32-bit, the loop's
-// too (a 64-bit add or compare is two instructions on the GPU).
+// round's two before the loop, the next round's at the top of each
+// iteration, carried into the next; each round's from one address (its
+// first entry, clamped to the table's last, 2) and constant offsets (0 and
+// 256 entries). Entry indices are 32-bit, the loop's too (a 64-bit add or
+// compare is two instructions on the GPU).
 // CHECK: %[[LAST:.*]] = llvm.sub {{.*}} : i32
 // CHECK-NEXT: %[[TID:.*]] = llvm.trunc %arg6 : i64 to i32
 // CHECK-NEXT: %[[START:.*]] = llvm.add %{{.*}}, %[[TID]] : i32
 // CHECK-NEXT: %[[ROUND:.*]] = llvm.mlir.constant(512 : i32)
-// CHECK: llvm.intr.umin
-// CHECK: %[[E0:.*]] = llvm.load {{.*}} invariant {{.*}} -> i64
-// CHECK-NEXT: llvm.mlir.constant(256 : i32)
-// CHECK-NEXT: llvm.add %[[START]]
 // CHECK-NEXT: %[[MAX:.*]] = llvm.mlir.constant(2 : i32)
-// CHECK-NEXT: llvm.intr.umin({{.*}}, %[[MAX]])
-// CHECK: %[[E1:.*]] = llvm.load {{.*}} invariant {{.*}} -> i64
+// CHECK-NEXT: %[[FIRST:.*]] = llvm.intr.umin(%[[START]], %[[MAX]])
+// CHECK-NEXT: %[[WIDE:.*]] = llvm.zext %[[FIRST]] : i32 to i64
+// CHECK-NEXT: %[[BASE:.*]] = llvm.getelementptr %{{.*}}[%[[WIDE]]]
+// CHECK-NEXT: llvm.mlir.constant(0 : i64)
+// CHECK-NEXT: llvm.getelementptr %[[BASE]]
+// CHECK-NEXT: %[[E0:.*]] = llvm.load {{.*}} invariant {{.*}} -> i64
+// CHECK-NEXT: llvm.mlir.constant(256 : i64)
+// CHECK-NEXT: llvm.getelementptr %[[BASE]]
+// CHECK-NEXT: %[[E1:.*]] = llvm.load {{.*}} invariant {{.*}} -> i64
 // CHECK-NEXT: llvm.br ^bb{{[0-9]+}}(%[[START]], %[[E0]], %[[E1]] : i32, i64, i64)
 // CHECK: ^bb{{[0-9]+}}(%[[E:.*]]: i32, %[[F0:.*]]: i64, %{{.*}}: i64):
 // CHECK-NEXT: llvm.icmp "slt" %[[E]], {{.*}} : i32
@@ -65,10 +77,14 @@
 // CHECK: %[[N0:.*]] = llvm.load {{.*}} invariant {{.*}} -> i64
 // CHECK: %[[N1:.*]] = llvm.load {{.*}} invariant {{.*}} -> i64
 // The current round's first entry is the carried one: its fields, and
-// each mask as two copies of a 32-bit 0 or -1 (not a sign extension, whose
-// high half ptxas computes).
+// each mask one byte permute of the high half (or of it shifted left by
+// one) replicating the sign of byte 2 (0xAAAA) or 3 (0xBBBB), as two
+// copies of a 32-bit 0 or -1 (not a sign extension, whose high half ptxas
+// computes).
 // CHECK: llvm.trunc %[[F0]] : i64 to i32
-// CHECK: llvm.ashr
+// CHECK: %[[HI:.*]] = llvm.trunc {{.*}} : i64 to i32
+// CHECK: llvm.mlir.constant(43690 : i32)
+// CHECK-NEXT: llvm.call_intrinsic "llvm.nvvm.prmt"(%[[HI]], %{{.*}}, %{{.*}})
 // CHECK-NEXT: llvm.mlir.undef : vector<2xi32>
 // CHECK-NEXT: llvm.mlir.constant(0 : i32)
 // CHECK-NEXT: llvm.insertelement
@@ -102,7 +118,7 @@
 // CHECK-NEXT: llvm.mlir.constant(10 : i64)
 // CHECK-NEXT: llvm.mul
 // CHECK-NEXT: llvm.add
-// CHECK-NEXT: llvm.getelementptr %arg4[{{.*}}] : (!llvm.ptr<3>, i64) -> !llvm.ptr<3>, i64
+// CHECK-NEXT: llvm.getelementptr %[[SH]][{{.*}}] : (!llvm.ptr<3>, i64) -> !llvm.ptr<3>, i64
 // CHECK-NEXT: llvm.getelementptr {{.*}} -> !llvm.ptr<3>, i32
 // CHECK-NEXT: llvm.load {{.*}} : !llvm.ptr<3> -> i32
 // CHECK: llvm.icmp "ugt" {{.*}} : i32
@@ -131,7 +147,8 @@
 // generic pointer to either.
 // SPILL: @__lgc_gen_shape(dense<[10, 3, 3, 2, 4, 3, 1, 2, 4, 1, 1, 256, 48, 5, 1, 0, 0, 0, 0, 64]>
 // SPILL-LABEL: llvm.func internal @__lgc_gpu_block_phase
-// SPILL: llvm.addrspacecast %arg4 : !llvm.ptr<3> to !llvm.ptr
+// SPILL: %[[SH:.*]] = llvm.inttoptr {{.*}} : i64 to !llvm.ptr<3>
+// SPILL: llvm.addrspacecast %[[SH]] : !llvm.ptr<3> to !llvm.ptr
 // SPILL: llvm.icmp "ult" {{.*}} : i64
 // SPILL-NEXT: llvm.select {{.*}} : i1, !llvm.ptr
 
@@ -142,6 +159,7 @@
 // load one contiguous run); thread 32, the odd one out of 33, takes none
 // (its start is the level's end).
 // INTER: @__lgc_gen_shape(dense<[10, 3, 3, 2, 4, 3, 1, 2, 0, 1, 2, 33, 384, 5, 1, 0, 0, 0, 0, 64]>
+// INTER: @__lgc_gen_block_gates(dense<[{{.*}}]> : tensor<51xi64>
 // INTER-LABEL: llvm.func internal @__lgc_gpu_block_phase
 // INTER: llvm.sub %arg7
 // INTER-NEXT: %[[TWO:.*]] = llvm.mlir.constant(2 : i64)
@@ -159,11 +177,18 @@
 // INTER-NEXT: llvm.mlir.constant(64 : i32)
 // INTER: ^bb{{[0-9]+}}(%[[E:[0-9]+]]: i32, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64):
 // INTER-NEXT: llvm.icmp "slt" %[[E]], %[[END]] : i32
-// The next round's second entry (t / 2 + 16 of its round), loaded ahead:
-// INTER: %[[SECOND:.*]] = llvm.mlir.constant(16 : i32)
-// INTER-NEXT: llvm.add %{{.*}}, %[[SECOND]] : i32
+// The next round's entries (t / 2 + 16 k of its round), loaded ahead from
+// its first, clamped to the table's last (2), at offsets of 16 entries (the
+// table padded with 3 x 16 entries for them):
+// INTER: %[[NEXT:.*]] = llvm.add %[[E]], %{{.*}} : i32
 // INTER-NEXT: llvm.mlir.constant(2 : i32)
-// INTER-NEXT: llvm.intr.umin
+// INTER-NEXT: %[[FIRST:.*]] = llvm.intr.umin(%[[NEXT]], %{{.*}})
+// INTER-NEXT: %[[WIDE:.*]] = llvm.zext %[[FIRST]] : i32 to i64
+// INTER-NEXT: %[[BASE:.*]] = llvm.getelementptr %{{.*}}[%[[WIDE]]]
+// INTER: llvm.mlir.constant(16 : i64)
+// INTER-NEXT: llvm.getelementptr %[[BASE]]
+// INTER: llvm.mlir.constant(48 : i64)
+// INTER-NEXT: llvm.getelementptr %[[BASE]]
 // then this round's, stored where it is in the level:
 // INTER: llvm.icmp "slt" %{{[0-9]+}}, %[[END]] : i32
 // Blocks of 33 threads take two warps each: 16 of them make 1,024 threads.

@@ -19,22 +19,34 @@
 using namespace lgc;
 using namespace lgc::nvvm;
 
+/// The bit of an entry's high 32 bits that holds mask j (4 t + xy: mask xy
+/// of truth table t) in the kernel's tables: the sign bit of byte 2 or 3
+/// of the high half shifted left by j / 2, so that a mask is one byte
+/// permute with sign replication (PRMT) of the high half or of one shift
+/// of it shared by two masks, where shifting the bit to the top and back
+/// took two instructions a mask.
+static unsigned maskBit(unsigned j) { return (j % 2 ? 31 : 23) - j / 2; }
+
 /// The kernel's form of a table of entries whose truth tables are at bits
 /// 48, 52 and 56 (BlockSchedule: bit 2 x + y of one, the value for a = x,
 /// b = y), every `stride`-th entry (the others are fused entries' second
 /// halves): each becomes the masks of the kernel's multiplexers, f(0,0),
 /// f(0,0) ^ f(0,1), f(1,0) and f(1,0) ^ f(1,1), so that the kernel does
 /// not compute the two XORs for every gate (two of its instructions a
-/// gate; the constant 0 table stays 0).
+/// gate; the constant 0 table stays 0), mask j at bit 32 + maskBit(j).
 static std::vector<int64_t> kernelTables(std::vector<int64_t> entries,
                                          unsigned stride) {
-  for (size_t i = 0; i < entries.size(); i += stride)
-    for (unsigned shift = 48; shift <= 56; shift += 4) {
-      uint64_t e = uint64_t(entries[i]), t = (e >> shift) & 15;
-      uint64_t m = (t & 1) | ((t ^ t >> 1) & 1) << 1 | (t >> 2 & 1) << 2 |
-                   ((t >> 2 ^ t >> 3) & 1) << 3;
-      entries[i] = int64_t((e & ~(uint64_t(15) << shift)) | m << shift);
+  for (size_t i = 0; i < entries.size(); i += stride) {
+    uint64_t e = uint64_t(entries[i]), out = e & 0xFFFFFFFFFFFFull;
+    for (unsigned table = 0; table < 3; ++table) {
+      uint64_t t = (e >> (48 + 4 * table)) & 15;
+      uint64_t m[4] = {t & 1, (t ^ t >> 1) & 1, t >> 2 & 1,
+                       (t >> 2 ^ t >> 3) & 1};
+      for (unsigned xy = 0; xy < 4; ++xy)
+        out |= m[xy] << (32 + maskBit(4 * table + xy));
     }
+    entries[i] = int64_t(out);
+  }
   return entries;
 }
 
@@ -415,7 +427,18 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
           /*alignment=*/4, globalSpace);
     }
   }
-  table("__lgc_gen_block_gates", kernelTables(sched.gates, 1));
+  // With block-prefetch a round's U entries are loaded from one address
+  // (its first entry's, clamped to the table's last) at constant offsets,
+  // up to (U - 1) G past it (U - 1 with thread runs): the table is padded
+  // with as many entries that no round stores (zeros: every slot 0).
+  std::vector<int64_t> gateTable = kernelTables(sched.gates, 1);
+  int64_t fetchedPast =
+      options.blockPrefetch && !gateTable.empty()
+          ? int64_t(U - 1) *
+                (options.blockThreadRuns ? 1 : int64_t(interleave ? B / S : B))
+          : 0;
+  gateTable.resize(gateTable.size() + fetchedPast, 0);
+  table("__lgc_gen_block_gates", gateTable);
   table("__lgc_gen_block_levels", sched.levelStarts);
   // Fused entries are two i64 each, loaded as one 16-byte vector.
   for (unsigned k = 1; k <= 2; ++k) {
@@ -476,6 +499,20 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     if ((alongside || fromU8) && !hostMode)
       fn.setPassthroughAttr(b.getArrayAttr(
           {b.getStringAttr("nounwind"), b.getStringAttr("alwaysinline")}));
+    // The shared array's address as a value made once: inlined, the
+    // argument is the symbol, which instruction selection materializes
+    // again in every block that uses it, and ptxas (sm_90) makes each of
+    // those from the CTA's id in its cluster, three instructions in each
+    // branch of a level's predicated stores.
+    if (!hostMode) {
+      Value raw = b.create<LLVM::PtrToIntOp>(loc, i64, shared);
+      raw = b.create<LLVM::InlineAsmOp>(
+                 loc, TypeRange{i64}, ValueRange{raw}, "mov.b64 $0, $1;",
+                 "=l,l", /*has_side_effects=*/false,
+                 /*is_align_stack=*/false, LLVM::AsmDialectAttr(), ArrayAttr())
+                .getResult(0);
+      shared = b.create<LLVM::IntToPtrOp>(loc, sharedPtr, raw);
+    }
     // The block's words w0 .. w0 + S - 1, of `bits` bits: with 32, word
     // h is half h % 2 of the arrays' 64-bit word h / 2 (little-endian:
     // half 0 the low bits, samples 64 (h / 2) .. + 31).
@@ -538,6 +575,22 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       return b.create<LLVM::SelectOp>(
           loc, cmp(LLVM::ICmpPredicate::ult, k, constI64(int64_t(cap))),
           inShared, inScratch);
+    };
+    // All ones where the top bit of byte `byte` of the 32-bit `x` is set:
+    // one PRMT replicating that byte's sign over the word (selector nibble
+    // 8 | byte in all four places), in host mode that bit shifted to the
+    // top and arithmetically down.
+    auto signOfByte = [&](Value x, unsigned byte) -> Value {
+      if (hostMode)
+        return b.create<LLVM::AShrOp>(
+            loc,
+            b.create<LLVM::ShlOp>(loc, x, constI32(int32_t(24 - 8 * byte))),
+            constI32(31));
+      return b
+          .create<LLVM::CallIntrinsicOp>(
+              loc, i32, "llvm.nvvm.prmt",
+              ValueRange{x, constI32(0), constI32(int32_t((8 | byte) * 0x1111))})
+          .getResult(0);
     };
     unsigned align = bits / 8;
     auto load = [&](Value k, Value s) -> Value {
@@ -677,19 +730,22 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                   b.create<LLVM::ExtractElementOp>(loc, pair, constI32(1))};
         };
         // With block-prefetch, the plain entries of the round from `e`,
-        // loaded a round ahead; indices past the table read its last entry
-        // (whose result is not stored).
+        // loaded a round ahead: from one address and U constant offsets
+        // (the table padded past its end for them), not U clamped indices
+        // (four instructions an entry on sm_90, one now). `e` is clamped
+        // to the table's last entry for the round after a thread's last,
+        // which does not run; a round that runs starts inside the table.
         int64_t tableSize = int64_t(sched.gates.size());
         auto fetchRound = [&](Value e) {
+          Value first = b.create<LLVM::UMinOp>(
+              loc, e, constI32(int32_t(tableSize - 1)));
+          Value base = b.create<LLVM::GEPOp>(
+              loc, gates.getType(), i64, gates,
+              ValueRange{b.create<LLVM::ZExtOp>(loc, i64, first)});
           SmallVector<Value> fetched;
-          for (unsigned u = 0; u < U; ++u) {
-            Value at = b.create<LLVM::AddOp>(
-                loc, e, constI32(int32_t(runs ? u : u * G)));
-            at = b.create<LLVM::UMinOp>(loc, at,
-                                        constI32(int32_t(tableSize - 1)));
-            fetched.push_back(
-                loadEntry(b.create<LLVM::ZExtOp>(loc, i64, at)).first);
-          }
+          for (unsigned u = 0; u < U; ++u)
+            fetched.push_back(tableLoad(
+                i64, base, constI64(runs ? int64_t(u) : int64_t(u) * G), 8));
           return fetched;
         };
         // One round from entry e: its entries `fetched` (fetchRound), or
@@ -729,15 +785,24 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                     wide(b.create<LLVM::LShrOp>(loc, lo2, constI32(16))));
             }
             kr[u] = wide(a(hi, low));
-            // Table t's four masks (bits 16 + 4 t .. 19 + 4 t of hi, in
-            // kernelTables' form): all ones where the bit is 1, the bit
-            // shifted to the top, then arithmetically down.
+            // Table t's four masks (bits maskBit(4 t + xy) of hi, in
+            // kernelTables' form): all ones where the bit is 1. On the GPU
+            // one PRMT each, replicating the sign of byte 2 or 3 of hi
+            // shifted left by (4 t + xy) / 2 (selector 0xAAAA or 0xBBBB);
+            // in host mode the bit shifted to the top, then arithmetically
+            // down.
+            SmallVector<Value, 6> shifted;
             auto masks = [&](unsigned t) {
               std::array<Value, 4> m;
               for (unsigned xy = 0; xy < 4; ++xy) {
-                Value top =
-                    b.create<LLVM::ShlOp>(loc, hi, constI32(15 - 4 * t - xy));
-                m[xy] = b.create<LLVM::AShrOp>(loc, top, constI32(31));
+                unsigned j = 4 * t + xy;
+                while (shifted.size() <= j / 2)
+                  shifted.push_back(
+                      shifted.empty()
+                          ? hi
+                          : b.create<LLVM::ShlOp>(
+                                 loc, hi, constI32(int32_t(shifted.size()))));
+                m[xy] = signOfByte(shifted[j / 2], j % 2 ? 3 : 2);
                 // Widened as two copies of the 32-bit mask, not a sign
                 // extension: ptxas computes a sign extension's high half
                 // (one more instruction a mask) not knowing it is the low.
