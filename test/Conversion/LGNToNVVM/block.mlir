@@ -117,8 +117,8 @@
 // CHECK: llvm.mlir.constant(3 : i64)
 // CHECK-NEXT: llvm.mlir.constant(10 : i64)
 // CHECK-NEXT: llvm.mul
-// CHECK-NEXT: llvm.add
 // CHECK-NEXT: llvm.getelementptr %[[SH]][{{.*}}] : (!llvm.ptr<3>, i64) -> !llvm.ptr<3>, i64
+// CHECK-NEXT: llvm.getelementptr {{.*}} : (!llvm.ptr<3>, i64) -> !llvm.ptr<3>, i64
 // CHECK-NEXT: llvm.getelementptr {{.*}} -> !llvm.ptr<3>, i32
 // CHECK-NEXT: llvm.load {{.*}} : !llvm.ptr<3> -> i32
 // CHECK: llvm.icmp "ugt" {{.*}} : i32

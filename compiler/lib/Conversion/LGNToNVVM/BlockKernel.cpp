@@ -562,11 +562,17 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     // 6x8000, two words, gates in the net's order: 4.85 instead of 7.06
     // wavefronts per warp access).
     auto sh = [&](Value k, Value s) -> Value {
-      Value at = b.create<LLVM::AddOp>(
-          loc, b.create<LLVM::MulOp>(loc, s, constI64(int64_t(cap))), k);
+      Value wordStart = b.create<LLVM::MulOp>(loc, s, constI64(int64_t(cap)));
+      // Word s's rows first, then slot k in them: where s is not a
+      // constant (the count's loops) the row's address is then one
+      // instruction a slot (LEA), not an IMAD and a LEA.
       if (!overflow)
-        return b.create<LLVM::GEPOp>(loc, sharedPtr, wordType, shared,
-                                     ValueRange{at});
+        return b.create<LLVM::GEPOp>(
+            loc, sharedPtr, wordType,
+            b.create<LLVM::GEPOp>(loc, sharedPtr, wordType, shared,
+                                  ValueRange{wordStart}),
+            ValueRange{k});
+      Value at = b.create<LLVM::AddOp>(loc, wordStart, k);
       Value inShared = b.create<LLVM::GEPOp>(loc, ptr, wordType, sharedGeneric,
                                              ValueRange{at});
       Value inScratch =
