@@ -199,6 +199,11 @@ def main():
         CG = C * groups
         rows = (CG + 31) // 32 * 32  # whole warps of groups a word
         per = F * k_in
+        # Each group's row of slots, padded to a multiple of 4 by lgc since
+        # it loads them 16 bytes at a time (unpadded in older modules):
+        # the row lengths from the tables' sizes.
+        in_row = len(red_in) // CG if CG else per
+        out_row = len(red_out) // CG if CG else k_out
         jobs = rows * S
         for warp in range(0, jobs, 32):
             lanes_j = [j for j in range(warp, warp + 32) if j % rows < CG]
@@ -208,8 +213,8 @@ def main():
                 addrs = []
                 for j in lanes_j:
                     cg, w = j % rows, j // rows
-                    k = (red_in[cg * per + x] if x < per
-                         else red_out[cg * k_out + x - per])
+                    k = (red_in[cg * in_row + x] if x < per
+                         else red_out[cg * out_row + x - per])
                     addrs.append(size * (w * cap + k) if k < cap else None)
                 if any(a is not None for a in addrs):
                     count_waves += wavefronts(addrs, size)

@@ -5,8 +5,11 @@
 // share of its class's 1s from a table. Class 0 is %0 and two 1s (and a
 // 0), class 1 is %1 and %a and a 1: two bits a class at most, one group
 // of two each (shape F 2, kIn 1, kOut K = 3 planes for 4 bits, 1 group).
-// Slots: 0 and 1 the constants, 2-4 the inputs, 5 and 6 the gates.
-// CHECK: @__lgc_gen_block_reduce0_in(dense<[5, 0, 6, 2]>
+// Slots: 0 and 1 the constants, 2-4 the inputs, 5 and 6 the gates. Each
+// group's row of slots is padded to four (a thread loads them 16 bytes at
+// a time), the outputs' three too.
+// CHECK: @__lgc_gen_block_reduce0_in(dense<[5, 0, 0, 0, 6, 2, 0, 0]> : tensor<8xi32>) {{.*}}alignment = 16
+// CHECK: @__lgc_gen_block_reduce0_out(dense<[4, 3, 7, 0, 8, 9, 10, 0]> : tensor<8xi32>) {{.*}}alignment = 16
 // CHECK: @__lgc_gen_block_reduce0_ones(dense<[2, 1]>
 // CHECK: @__lgc_gen_block_reduce0_shape(dense<[2, 1, 3, 1]>
 // The reduction's thread loads its group's number of 1s and adds bit j of
@@ -16,6 +19,13 @@
 // CHECK: llvm.lshr
 // CHECK: llvm.icmp "ne"
 // CHECK: llvm.select {{.*}} : i1, i64
+// CHECK: llvm.load {{.*}} invariant {alignment = 16 : i64} : !llvm.ptr<1> -> vector<4xi32>
+// CHECK-NEXT: llvm.mlir.constant(0 : i32)
+// CHECK-NEXT: llvm.extractelement
+// CHECK-NEXT: llvm.zext
+// CHECK-NEXT: llvm.mlir.constant(1 : i32)
+// CHECK-NEXT: llvm.extractelement
+// CHECK-NEXT: llvm.zext
 // CHECK: llvm.load {{.*}} : !llvm.ptr<3> -> i64
 
 lgn.net @net classes 2 tau 1.0 {

@@ -29,7 +29,7 @@
 // 4 | 5 << 16 = 327684.
 // CHECK: @__lgc_gen_block_trees2(dense<[-7186619075311501310, 327684]> : tensor<2xi64>) {{.*}}alignment = 16
 // CHECK: @__lgc_gen_block_trees2_levels(dense<[0, 1]>
-// CHECK: @__lgc_gen_block_reduce0_in(dense<[7, 6]>
+// CHECK: @__lgc_gen_block_reduce0_in(dense<[7, 0, 0, 0, 6, 0, 0, 0]>
 // The level's loops: plain entries (one i64), then the entries of one and
 // of two fused operands (a vector of two i64 each, four per round).
 // CHECK-LABEL: llvm.func internal @__lgc_gpu_block_phase

@@ -30,8 +30,9 @@
 // CHECK: @__lgc_gen_block_inputs(dense<[0, 2, 1, 3, 2, 4]>
 // CHECK: @__lgc_gen_block_gates(dense<"0x020003000500004003000400060040C00500060004004080{{(0000000000000000)+}}"> : tensor<259xi64>
 // CHECK: @__lgc_gen_block_levels(dense<[0, 2, 3]>
-// CHECK: @__lgc_gen_block_reduce0_in(dense<[4, 2, 6, 5]>
-// CHECK: @__lgc_gen_block_reduce0_out(dense<[3, 7, 8, 9]>
+// Each group's row of slots padded to four (16 bytes, one load a thread):
+// CHECK: @__lgc_gen_block_reduce0_in(dense<[4, 2, 0, 0, 6, 5, 0, 0]> : tensor<8xi32>) {{.*}}alignment = 16
+// CHECK: @__lgc_gen_block_reduce0_out(dense<[3, 7, 0, 0, 8, 9, 0, 0]> : tensor<8xi32>) {{.*}}alignment = 16
 
 // One phase function over shared memory (address space 3); the kernel runs
 // every phase with a barrier after each, for blocks inside the words.
@@ -217,11 +218,17 @@
 // BOTHHOST: llvm.func @__lgc_gpu_block_phase({{.*}}passthrough = ["nounwind"]
 // BOTHHOST-NOT: lgc_net
 
-// The earlier argmax (block-word-argmax): threads 0-7, one per word, read
-// the planes' slots from the last reduction's table.
+// The earlier argmax (block-word-argmax): threads 0-7, one per word, load
+// the planes from their slots, constants (3, 7, then 8, 9: the last
+// reduction's outputs), each of its own word (rows of 10 slots).
 // WORD-LABEL: llvm.func internal @__lgc_gpu_block_phase
 // WORD: llvm.icmp "ult" %arg6
-// WORD: llvm.mlir.addressof @__lgc_gen_block_reduce0_out
+// WORD: llvm.mlir.constant(3 : i64)
+// WORD-NEXT: llvm.mlir.constant(10 : i64)
+// WORD-NEXT: llvm.mul %arg6
+// WORD: llvm.load {{.*}} : !llvm.ptr<3> -> i64
+// WORD-NEXT: llvm.mlir.constant(7 : i64)
+// WORD-NOT: llvm.mlir.addressof @__lgc_gen_block_reduce0_out
 // WORD-NOT: llvm.icmp "ugt" {{.*}} : i32
 // WORD: llvm.return
 

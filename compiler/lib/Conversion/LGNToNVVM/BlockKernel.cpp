@@ -449,11 +449,26 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     table(name + "_levels", sched.treeStarts[k - 1]);
   }
   for (unsigned r = 0; r < R; ++r) {
-    table(("__lgc_gen_block_reduce" + Twine(r) + "_in").str(),
-          sched.reductions[r].in);
-    table(("__lgc_gen_block_reduce" + Twine(r) + "_out").str(),
-          sched.reductions[r].out);
     const BlockSchedule::Reduction &red = sched.reductions[r];
+    // A group's F x kIn input slots and its kOut output slots are one
+    // thread's, read in order: each group's row is padded to a multiple of
+    // 4 (16 bytes; the padding is never read as a slot), so that the
+    // thread loads four slots at a time.
+    auto paddedRows = [](const std::vector<int32_t> &slots, size_t per) {
+      std::vector<int32_t> rows;
+      for (size_t first = 0; first < slots.size(); first += per) {
+        rows.insert(rows.end(), slots.begin() + first,
+                    slots.begin() + first + per);
+        rows.resize(llvm::alignTo(rows.size(), 4), 0);
+      }
+      return rows;
+    };
+    table(("__lgc_gen_block_reduce" + Twine(r) + "_in").str(),
+          paddedRows(red.in, red.F * red.kIn))
+        .setAlignment(16);
+    table(("__lgc_gen_block_reduce" + Twine(r) + "_out").str(),
+          paddedRows(red.out, red.kOut))
+        .setAlignment(16);
     if (!red.ones.empty())
       table(("__lgc_gen_block_reduce" + Twine(r) + "_ones").str(), red.ones);
     // Not read by the kernel (its loops have these as constants): the
@@ -911,8 +926,25 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
           Value cg = b.create<LLVM::URemOp>(loc, j, constI64(rows));
           Value s = b.create<LLVM::UDivOp>(loc, j, constI64(rows));
           ifThen(cmp(P::ult, cg, constI64(CG)), [&] {
-            Value in0 =
-                b.create<LLVM::MulOp>(loc, cg, constI64(red.F * red.kIn));
+            // Group cg's `per` slots in `table` (rows padded to fours, as
+            // the tables are emitted), 16 bytes a load.
+            auto groupSlots = [&](Value table, unsigned per) {
+              Type quad = LLVM::getFixedVectorType(i32, 4);
+              Value row = b.create<LLVM::MulOp>(
+                  loc, cg, constI64(int64_t(llvm::alignTo(per, 4) / 4)));
+              SmallVector<Value> slots;
+              for (unsigned q = 0; q * 4 < per; ++q) {
+                Value four = tableLoad(
+                    quad, table, b.create<LLVM::AddOp>(loc, row, constI64(q)),
+                    16);
+                for (unsigned e = 4 * q; e < std::min(per, 4 * q + 4); ++e)
+                  slots.push_back(b.create<LLVM::ZExtOp>(
+                      loc, i64,
+                      b.create<LLVM::ExtractElementOp>(
+                          loc, four, constI32(int32_t(e - 4 * q)))));
+              }
+              return slots;
+            };
             Counter counter(*this, red.kOut, zeroWord);
             // The group's constant 1s: bit j of their number, all ones or
             // none, at weight 2^j.
@@ -929,17 +961,16 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                     j, b.create<LLVM::SelectOp>(loc, bit, onesWord, zeroWord));
               }
             }
-            for (unsigned i = 0; i < red.F; ++i)
-              for (unsigned w = 0; w < red.kIn; ++w)
-                counter.add(w, load(tableAt(in, b.create<LLVM::AddOp>(
-                                                    loc, in0,
-                                                    constI64(i * red.kIn + w))),
-                                    s));
+            // Slot i x kIn + w of the group holds plane w of input i.
+            SmallVector<Value> inSlots = groupSlots(in, red.F * red.kIn);
+            for (auto [e, k] : llvm::enumerate(inSlots))
+              counter.add(unsigned(e % red.kIn), load(k, s));
             SmallVector<Value> sum = counter.planes();
+            SmallVector<Value> outSlots = groupSlots(out, red.kOut);
             Value out0 = b.create<LLVM::MulOp>(loc, cg, constI64(red.kOut));
             for (unsigned w = 0; w < red.kOut; ++w) {
               Value row = b.create<LLVM::AddOp>(loc, out0, constI64(w));
-              store(sum[w], tableAt(out, row), s);
+              store(sum[w], outSlots[w], s);
               // The last reduction: one group per class, row c * K + w.
               if (r + 1 == R)
                 b.create<LLVM::StoreOp>(
@@ -963,11 +994,11 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       if (options.blockWordArgmax) {
         ifThen(cmp(P::ult, tid, constI64(S)), [&] {
           Value t = b.create<LLVM::AddOp>(loc, w0, tid);
-          Value finals =
-              global(("__lgc_gen_block_reduce" + Twine(R - 1) + "_out").str());
+          // The planes' slots are constants (the last reduction's outputs,
+          // one group a class), as in the argmax a thread per sample.
           argmax(
               [&](unsigned c, unsigned w) {
-                return load(tableAt(finals, constI64(int64_t(c * K + w))), tid);
+                return load(constI64(finalSlots[c * K + w]), tid);
               },
               classes, t, K);
         });
