@@ -97,7 +97,12 @@ def main():
     # loaded, the result stored.
     gates = table(text, "__lgc_gen_block_gates", bits=64)
     levels = table(text, "__lgc_gen_block_levels")
-    kinds = [([[g & 0xFFFF, (g >> 16) & 0xFFFF, (g >> 32) & 0xFFFF]
+    # The levels' tables hold each slot times this (its byte offset in its
+    # word's rows, where lgc chose that; 1 in modules without the global).
+    scale = (table(text, "__lgc_gen_block_slot_scale")[0]
+             if "@__lgc_gen_block_slot_scale(" in text else 1)
+    kinds = [([[(g & 0xFFFF) // scale, ((g >> 16) & 0xFFFF) // scale,
+                ((g >> 32) & 0xFFFF) // scale]
                for g in gates], levels, 8)]
     # Fused entries (two i64 each): leaves l0, l1 in the first, l2 (and l3
     # for two fused operands) in the second, then the result.
@@ -110,7 +115,8 @@ def main():
             leaves = [first & 0xFFFF, (first >> 16) & 0xFFFF, second & 0xFFFF]
             if k == 2:
                 leaves.append((second >> 16) & 0xFFFF)
-            entries.append(leaves + [(first >> 32) & 0xFFFF])
+            entries.append([v // scale for v in
+                            leaves + [(first >> 32) & 0xFFFF]])
         kinds.append((entries, table(text, "__lgc_gen_block_trees%d_levels" % k),
                       16))
     shape = table(text, "__lgc_gen_shape")

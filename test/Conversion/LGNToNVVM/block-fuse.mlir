@@ -19,15 +19,16 @@
 // table t, at bit 32 + (j odd ? 31 : 23) - j / 2, the sign bit of byte 6
 // or 7 of the entry shifted left by j / 2: table 0's at 55, 63, 54, 62,
 // table 1's at 53, 61, 52, 60, table 2's at 51, 59, 50, 58); then %4's
-// other operand, slot 3 (%b): 2 | 5 << 16 | 6 << 32 | bits 55, 63, 54
-// (7) and 53, 61, 60 (11) = 0xB0E0000600050002.
-// CHECK: @__lgc_gen_block_trees1(dense<[-5701557102480916478, 3]> : tensor<2xi64>) {{.*}}alignment = 16
+// other operand, slot 3 (%b); each slot as its byte offset (8 x the
+// slot): 16 | 40 << 16 | 48 << 32 | bits 55, 63, 54 (7) and 53, 61, 60
+// (11) = 0xB0E0003000280010, then 24.
+// CHECK: @__lgc_gen_block_trees1(dense<[-5701556922089996272, 24]> : tensor<2xi64>) {{.*}}alignment = 16
 // CHECK: @__lgc_gen_block_trees1_levels(dense<[0, 1]>
 // Two: %0's leaves 2, 3, result 7, tables or (14, masks 6), and (8,
-// masks 8), xor (6, masks 14): 2 | 3 << 16 | 7 << 32 | bits 63, 54 (6),
-// 60 (8) and 59, 50, 58 (14) = 0x9C44000700030002; then %1's leaves
-// 4 | 5 << 16 = 327684.
-// CHECK: @__lgc_gen_block_trees2(dense<[-7186619075311501310, 327684]> : tensor<2xi64>) {{.*}}alignment = 16
+// masks 8), xor (6, masks 14): 16 | 24 << 16 | 56 << 32 | bits 63, 54
+// (6), 60 (8) and 59, 50, 58 (14) = 0x9C44003800180010; then %1's leaves
+// 32 | 40 << 16 = 2621472.
+// CHECK: @__lgc_gen_block_trees2(dense<[-7186618864856727536, 2621472]> : tensor<2xi64>) {{.*}}alignment = 16
 // CHECK: @__lgc_gen_block_trees2_levels(dense<[0, 1]>
 // CHECK: @__lgc_gen_block_reduce0_in(dense<[7, 0, 0, 0, 6, 0, 0, 0]>
 // The level's loops: plain entries (one i64), then the entries of one and

@@ -13,13 +13,15 @@
 // read take 2-4; level 1 (%0, %1) takes 5 and 6; level 2 takes back slot
 // 4, whose input (%c) was last read in level 1 (freed last, taken first);
 // slot 2 (%a) stays live, %a being an output. Gates, one i64 each:
-// a | b << 16 | result << 32, and the masks of f(0,0), f(0,0) ^ f(0,1),
-// f(1,0) and f(1,0) ^ f(1,1) at bits 55, 63, 54 and 62 (the sign bits of
-// bytes 6 and 7, and of the same bytes shifted left by one): and
-// 0x4000 << 48, xor 0xC040, or 0x8040 (the truth tables 8, 6 and 14),
-// e.g. 2 | 3 << 16 | 5 << 32 | 0x4000 << 48, printed little-endian; then
-// 256 zero entries, for the loads of a round's second entry (256 past its
-// first) where the first is the table's last; level starts 0, 2, 3.
+// a | b << 16 | result << 32, each slot as its byte offset in its word's
+// rows (8 x the slot: the module's slot scale is 8, 10 slots of 8 bytes
+// being under 64 KB), and the masks of f(0,0), f(0,0) ^ f(0,1), f(1,0)
+// and f(1,0) ^ f(1,1) at bits 55, 63, 54 and 62 (the sign bits of bytes 6
+// and 7, and of the same bytes shifted left by one): and 0x4000 << 48,
+// xor 0xC040, or 0x8040 (the truth tables 8, 6 and 14), e.g. 16 | 24 <<
+// 16 | 40 << 32 | 0x4000 << 48, printed little-endian; then 256 zero
+// entries, for the loads of a round's second entry (256 past its first)
+// where the first is the table's last; level starts 0, 2, 3.
 // The count is one reduction (2 bits a class: one group): its inputs are
 // class 0's slots 4 (%2) and 2 (%a), class 1's 6 (%1) and 5 (%0); its
 // 2 x 2 planes take slot 3 (%b, free since level 1) and three new ones.
@@ -28,7 +30,8 @@
 // reduction, argmax), ..., 64-bit words.
 // CHECK: @__lgc_gen_shape(dense<[10, 3, 3, 2, 4, 3, 1, 2, 0, 1, 8, 256, 640, 5, 1, 0, 0, 0, 0, 64]>
 // CHECK: @__lgc_gen_block_inputs(dense<[0, 2, 1, 3, 2, 4]>
-// CHECK: @__lgc_gen_block_gates(dense<"0x020003000500004003000400060040C00500060004004080{{(0000000000000000)+}}"> : tensor<259xi64>
+// CHECK: @__lgc_gen_block_slot_scale(dense<8> : tensor<1xi32>)
+// CHECK: @__lgc_gen_block_gates(dense<"0x100018002800004018002000300040C02800300020004080{{(0000000000000000)+}}"> : tensor<259xi64>
 // CHECK: @__lgc_gen_block_levels(dense<[0, 2, 3]>
 // Each group's row of slots padded to four (16 bytes, one load a thread):
 // CHECK: @__lgc_gen_block_reduce0_in(dense<[4, 2, 0, 0, 6, 5, 0, 0]> : tensor<8xi32>) {{.*}}alignment = 16
@@ -147,6 +150,8 @@
 // of the scratch array (shape[kScratchSlots] = 4), reached through a
 // generic pointer to either.
 // SPILL: @__lgc_gen_shape(dense<[10, 3, 3, 2, 4, 3, 1, 2, 4, 1, 1, 256, 48, 5, 1, 0, 0, 0, 0, 64]>
+// Slots past shared memory: the levels' tables hold slot indices (scale 1).
+// SPILL: @__lgc_gen_block_slot_scale(dense<1> : tensor<1xi32>)
 // SPILL-LABEL: llvm.func internal @__lgc_gpu_block_phase
 // SPILL: %[[SH:.*]] = llvm.inttoptr {{.*}} : i64 to !llvm.ptr<3>
 // SPILL: llvm.addrspacecast %[[SH]] : !llvm.ptr<3> to !llvm.ptr
@@ -237,6 +242,8 @@
 // in array) into shared memory, gates load and store 4-byte words, and a
 // block runs where its word is below twice the 64-bit words.
 // HALF: @__lgc_gen_shape(dense<[10, 3, 3, 2, 4, 3, 1, 2, 0, 1, 1, 256, 40, 5, 1, 0, 0, 0, 0, 32]>
+// 32-bit words: the levels' slots are byte offsets, 4 x the slot.
+// HALF: @__lgc_gen_block_slot_scale(dense<4> : tensor<1xi32>)
 // HALF-LABEL: llvm.func internal @__lgc_gpu_block_phase
 // HALF: llvm.store {{.*}} : i32, !llvm.ptr<3>
 // HALF: %[[IN:.*]] = llvm.getelementptr %arg0[%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, i64

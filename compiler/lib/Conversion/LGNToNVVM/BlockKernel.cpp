@@ -50,6 +50,29 @@ static std::vector<int64_t> kernelTables(std::vector<int64_t> entries,
   return entries;
 }
 
+/// The table of entries `entries` (every `stride`-th a gate's first i64,
+/// slots at bits 0, 16 and 32; with stride 2 the next i64 a fused entry's
+/// further leaves at bits 0 and 16) with every slot multiplied by
+/// `factor`: a slot's byte offset in its word's rows, which the kernel adds
+/// to the rows' address as it is (one instruction a slot fewer than
+/// scaling an index).
+static std::vector<int64_t> slotOffsets(std::vector<int64_t> entries,
+                                        unsigned stride, unsigned factor) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    bool first = i % stride == 0;
+    uint64_t e = uint64_t(entries[i]);
+    for (unsigned shift : {0u, 16u, 32u}) {
+      if (!first && shift == 32)
+        break;
+      uint64_t slot = (e >> shift) & 0xFFFF;
+      assert(slot * factor <= 0xFFFF && "slot offset past 16 bits");
+      e = (e & ~(uint64_t(0xFFFF) << shift)) | (slot * factor) << shift;
+    }
+    entries[i] = int64_t(e);
+  }
+  return entries;
+}
+
 /// Thread tid takes items tid, tid + B, ...: item j is features V q ..
 /// V q + V - 1 (q = j % G, G = F / V, V as the packing kernel's) at every
 /// level, for the block's word j / G. Consecutive threads take consecutive
@@ -431,7 +454,14 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   // (its first entry's, clamped to the table's last) at constant offsets,
   // up to (U - 1) G past it (U - 1 with thread runs): the table is padded
   // with as many entries that no round stores (zeros: every slot 0).
-  std::vector<int64_t> gateTable = kernelTables(sched.gates, 1);
+  // Where every word's rows fit 64 KB, the levels' tables hold each slot's
+  // byte offset in its word's rows instead of its index (a module global
+  // says which, for tools that replay the tables).
+  bool slotBytes = !overflow && cap * wordBytes <= 0xFFFF;
+  unsigned slotScale = slotBytes ? unsigned(wordBytes) : 1;
+  table("__lgc_gen_block_slot_scale", std::vector<int32_t>{int32_t(slotScale)});
+  std::vector<int64_t> gateTable =
+      slotOffsets(kernelTables(sched.gates, 1), 1, slotScale);
   int64_t fetchedPast =
       options.blockPrefetch && !gateTable.empty()
           ? int64_t(U - 1) *
@@ -445,7 +475,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     if (sched.trees[k - 1].empty())
       continue;
     std::string name = ("__lgc_gen_block_trees" + Twine(k)).str();
-    table(name, kernelTables(sched.trees[k - 1], 2)).setAlignment(16);
+    table(name, slotOffsets(kernelTables(sched.trees[k - 1], 2), 2, slotScale))
+        .setAlignment(16);
     table(name + "_levels", sched.treeStarts[k - 1]);
   }
   for (unsigned r = 0; r < R; ++r) {
@@ -619,6 +650,22 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     };
     auto store = [&](Value v, Value k, Value s) {
       b.create<LLVM::StoreOp>(loc, v, sh(k, s), align);
+    };
+    // The levels' slots, as their tables hold them: byte offsets in the
+    // word's rows (slotBytes) or indices.
+    auto levelAt = [&](Value k, Value s) -> Value {
+      if (!slotBytes)
+        return sh(k, s);
+      Value rows = b.create<LLVM::GEPOp>(
+          loc, sharedPtr, wordType, shared,
+          ValueRange{b.create<LLVM::MulOp>(loc, s, constI64(int64_t(cap)))});
+      return b.create<LLVM::GEPOp>(loc, sharedPtr, i8, rows, ValueRange{k});
+    };
+    auto levelLoad = [&](Value k, Value s) -> Value {
+      return b.create<LLVM::LoadOp>(loc, wordType, levelAt(k, s), align);
+    };
+    auto levelStore = [&](Value v, Value k, Value s) {
+      b.create<LLVM::StoreOp>(loc, v, levelAt(k, s), align);
     };
     Value zero = constI64(0);
     Value zeroWord = bits == 64 ? zeros() : constI32(0);
@@ -856,7 +903,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
             for (Value s : words) {
               SmallVector<Value, 4> v;
               for (Value k : leaves)
-                v.push_back(load(k, s));
+                v.push_back(levelLoad(k, s));
               // The fused operands' values in registers, then the root's.
               Value ra = kind ? gate(m[1], v[0], v[1]) : v[0];
               Value rb = kind == 2   ? gate(m[2], v[2], v[3])
@@ -866,13 +913,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
             }
           }
           for (unsigned u = 0; u < U; ++u) {
-            // (Their addresses made before the branch would save the three
-            // instructions an entry with which ptxas recomputes the shared
-            // window's base in it on sm_90, but made ptxas spill at 64
-            // registers: 784-6x8000, four words, 1,024 threads.)
             auto stores = [&] {
               for (auto [s, result] : llvm::zip(words, results[u]))
-                store(result, kr[u], s);
+                levelStore(result, kr[u], s);
             };
             if (u == 0)
               stores();
