@@ -181,8 +181,14 @@
 // INTER-NEXT: %[[IN:.*]] = llvm.icmp "ult" %arg6, %[[WHOLE]]
 // INTER-NEXT: llvm.select %[[IN]], %[[START]], %[[END]]
 // INTER-NEXT: llvm.mlir.constant(64 : i32)
-// INTER: ^bb{{[0-9]+}}(%[[E:[0-9]+]]: i32, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64):
-// INTER-NEXT: llvm.icmp "slt" %[[E]], %[[END]] : i32
+// Whole rounds first, while a thread's last entry of the round (48 past
+// its first) is in the level, their stores with no bounds to check (the
+// round's first entry carried with its entries); then at most one round
+// with them.
+// INTER-NEXT: %[[LASTOFF:.*]] = llvm.mlir.constant(48 : i32)
+// INTER-NEXT: %[[WHOLEEND:.*]] = llvm.sub %[[END]], %[[LASTOFF]] : i32
+// INTER: ^bb{{[0-9]+}}(%[[E:[0-9]+]]: i32, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i32):
+// INTER-NEXT: llvm.icmp "slt" %[[E]], %[[WHOLEEND]] : i32
 // The next round's entries (t / 2 + 16 k of its round), loaded ahead from
 // its first, clamped to the table's last (2), at offsets of 16 entries (the
 // table padded with 3 x 16 entries for them):
@@ -195,7 +201,13 @@
 // INTER-NEXT: llvm.getelementptr %[[BASE]]
 // INTER: llvm.mlir.constant(48 : i64)
 // INTER-NEXT: llvm.getelementptr %[[BASE]]
-// then this round's, stored where it is in the level:
+// then this round's, stored with no bounds, and the loop's next round:
+// INTER-NOT: llvm.cond_br
+// INTER: llvm.br ^bb{{[0-9]+}}(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : i32, i64, i64, i64, i64, i32)
+// After the whole rounds, the one round that may pass the level's end,
+// where its first entry is in it, each later entry stored where it is:
+// INTER: ^bb{{[0-9]+}}:
+// INTER-NEXT: llvm.icmp "slt" %{{[0-9]+}}, %[[END]] : i32
 // INTER: llvm.icmp "slt" %{{[0-9]+}}, %[[END]] : i32
 // Blocks of 33 threads take two warps each: 16 of them make 1,024 threads.
 // INTER: llvm.func @lgc_net({{.*}}nvvm.maxntid = array<i32: 33, 1, 1>, nvvm.minctasm = 16 : i32

@@ -199,6 +199,11 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
            << "block-threads must be at most " << kMaxGpuBlockThreads
            << " (a CUDA block's limit), not " << B;
   unsigned U = std::max(1u, unsigned(options.blockUnroll));
+  // Whether the round's values leave registers to spare (U below the cap
+  // below): the level loop's code for whole rounds and one more round (a
+  // second copy of a round) spilled where they did not (784-6x8000, four
+  // words, 1,024 threads, 64 registers: 28 bytes).
+  bool unrollRoom = true;
   bool unrollCapped = false;
   // The schedule for rounds of `roundGates` entries (the levels filled to
   // whole rounds, block-balance-levels), words interleaved in groups of
@@ -284,6 +289,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                  (residentBlocks(blockBytes, B) * llvm::alignTo(B, 32)));
     unsigned words = options.blockInterleaveWords ? 1 : S;
     unsigned fit = unsigned(std::max<uint64_t>(1, registers / (4 * words)));
+    unrollRoom = U < fit;
     if (U > fit) {
       U = fit;
       unrollCapped = true;
@@ -818,13 +824,15 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         };
         // One round from entry e: its entries `fetched` (fetchRound), or
         // loaded here where that is empty.
-        auto round = [&](Value e, ValueRange fetched) {
+        // `whole`: every entry of the round is in the level (no bounds
+        // to check).
+        auto round = [&](Value e, ValueRange fetched, bool whole = false) {
           SmallVector<Value> valid(U), kr(U);
           SmallVector<SmallVector<Value>> results(U);
           for (unsigned u = 0; u < U; ++u) {
             Value at = b.create<LLVM::AddOp>(
                 loc, e, constI32(int32_t(runs ? u : u * G)));
-            if (u > 0) {
+            if (u > 0 && !whole) {
               valid[u] = cmp(P::slt, at, end);
               if (fetched.empty())
                 at = b.create<LLVM::SelectOp>(loc, valid[u], at, last);
@@ -917,7 +925,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
               for (auto [s, result] : llvm::zip(words, results[u]))
                 levelStore(result, kr[u], s);
             };
-            if (u == 0)
+            if (u == 0 || whole)
               stores();
             else
               ifThen(valid[u], stores);
@@ -931,18 +939,44 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
           loop(start, end, roundStep, [&](Value e) { round(e, {}); });
           return;
         }
+        if (!unrollRoom || U == 1) {
+          loop(start, end, roundStep, fetchRound(start),
+               [&](Value e, ValueRange fetched) {
+                 SmallVector<Value> next =
+                     fetchRound(b.create<LLVM::AddOp>(loc, e, roundStep));
+                 round(e, fetched);
+                 return next;
+               });
+          return;
+        }
         // The table entries come from L2 (a block's shared memory leaves
         // little of a multiprocessor's L1 to them), a latency that each
         // round waited for before its shared-memory loads; loaded a round
         // ahead, the loads of round r + 1 are in flight while round r
         // evaluates, at 2 U registers.
-        loop(start, end, roundStep, fetchRound(start),
-             [&](Value e, ValueRange fetched) {
-               SmallVector<Value> next =
-                   fetchRound(b.create<LLVM::AddOp>(loc, e, roundStep));
-               round(e, fetched);
-               return next;
-             });
+        // A thread's rounds whose last entry is in the level need no bounds
+        // (levels are filled to whole rounds by default: all of them but
+        // the last level's last, 6x8000), then at most one round that may
+        // end past it, with them (six instructions a round fewer, four
+        // entries).
+        int64_t lastOffset = runs ? int64_t(U - 1) : int64_t(U - 1) * G;
+        Value wholeEnd =
+            b.create<LLVM::SubOp>(loc, end, constI32(int32_t(lastOffset)));
+        SmallVector<Value> init = fetchRound(start);
+        init.push_back(start);
+        SmallVector<Value> after = loop(
+            start, wholeEnd, roundStep, init,
+            [&](Value e, ValueRange carried) {
+              Value e1 = b.create<LLVM::AddOp>(loc, e, roundStep);
+              SmallVector<Value> next = fetchRound(e1);
+              round(e, carried.drop_back(), /*whole=*/true);
+              next.push_back(e1);
+              return next;
+            });
+        Value e = after.back();
+        ifThen(cmp(P::slt, e, end), [&] {
+          round(e, ValueRange(after).drop_back());
+        });
       };
       entries(0, "__lgc_gen_block_gates", "__lgc_gen_block_levels");
       for (unsigned k = 1; k <= 2; ++k)
