@@ -488,8 +488,10 @@ cat > "$DIR/profile.sh" <<'PROFILE'
 # form, from the 8-bit features), e.g.
 #   ./profile.sh bench_6x8000 bench_6x8000_block2_u4_r128
 # printing the sections that say what bounds a kernel: each unit's
-# throughput, the memory traffic (shared-memory wavefronts and bank
-# conflicts, global sectors per request), occupancy and issue stalls.
+# throughput, each pipe's use and the instructions executed (whether a
+# block-kernel entry is bound by its instructions), the memory traffic
+# (shared-memory wavefronts and bank conflicts, global sectors per
+# request), occupancy and issue stalls.
 #   NCU                     the ncu to run (default ncu)
 #   KERNEL                  the kernels to profile, as ncu --kernel-name
 #                           takes them (default regex:^lgc_net; e.g.
@@ -517,7 +519,8 @@ for name in "$@"; do
   echo "== $name"
   if ! timeout "${LGC_GPU_CHECK_TIMEOUT:-120}" stdbuf -oL -eL "$NCU" \
     --kernel-name "${KERNEL:-regex:^lgc_net}" --launch-skip 1 --launch-count 1 \
-    --section SpeedOfLight --section MemoryWorkloadAnalysis_Tables \
+    --section SpeedOfLight --section ComputeWorkloadAnalysis \
+    --section InstructionStats --section MemoryWorkloadAnalysis_Tables \
     --section Occupancy --section SchedulerStats --section WarpStateStats \
     --section LaunchStats ./lgc-gpu-check . "$name"; then
     echo "$name: FAILED, or stopped after ${LGC_GPU_CHECK_TIMEOUT:-120} s"
