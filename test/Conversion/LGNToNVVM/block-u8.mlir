@@ -27,18 +27,17 @@
 // CHECK:         %[[FULL:.*]] = llvm.and %{{.*}}, %{{.*}} : i1
 // CHECK-NEXT:    llvm.cond_br %[[FULL]]
 // CHECK:         llvm.addrspacecast %arg0 : !llvm.ptr to !llvm.ptr<1>
-// Bytes 0 and 2 (mask 0x00ff00ff) and 1 and 3 (shifted by 8) plus 256 - t
-// in each 16-bit lane (level 0.25: 192 x 0x10001; level 0.75: 64 x
-// 0x10001): bit 8 of a lane is whether its byte is at least t. Sample 0's
-// bits go to bits 0 and 16 (shifted right by 8, mask 0x10001) of a
-// register of 16 samples.
+// Bytes 0 and 2 (mask 0x00ff00ff) and 1 and 3 (one byte permute: bytes 1,
+// zero, 3, zero, selector 0x4341) plus 256 - t in each 16-bit lane (level
+// 0.25: 192 x 0x10001; level 0.75: 64 x 0x10001): bit 8 of a lane is
+// whether its byte is at least t. Sample 0's bits go to bits 0 and 16
+// (shifted right by 8, mask 0x10001) of a register of 16 samples.
 // CHECK:         %[[X:.*]] = llvm.load %{{.*}} invariant {alignment = 4 : i64} : !llvm.ptr<1> -> i32
 // CHECK-NEXT:    %[[M:.*]] = llvm.mlir.constant(16711935 : i32) : i32
 // CHECK-NEXT:    %[[EVEN:.*]] = llvm.and %[[X]], %[[M]] : i32
-// CHECK-NEXT:    %[[EIGHT:.*]] = llvm.mlir.constant(8 : i32) : i32
-// CHECK-NEXT:    %[[SHIFTED:.*]] = llvm.lshr %[[X]], %[[EIGHT]] : i32
-// CHECK-NEXT:    %[[M2:.*]] = llvm.mlir.constant(16711935 : i32) : i32
-// CHECK-NEXT:    %[[ODD:.*]] = llvm.and %[[SHIFTED]], %[[M2]] : i32
+// CHECK-NEXT:    %[[ZERO:.*]] = llvm.mlir.constant(0 : i32) : i32
+// CHECK-NEXT:    %[[SEL:.*]] = llvm.mlir.constant(17217 : i32) : i32
+// CHECK-NEXT:    %[[ODD:.*]] = llvm.call_intrinsic "llvm.nvvm.prmt"(%[[X]], %[[ZERO]], %[[SEL]]) : (i32, i32, i32) -> i32
 // CHECK-NEXT:    %[[LOW:.*]] = llvm.mlir.constant(12583104 : i32) : i32
 // CHECK-NEXT:    %[[SUM:.*]] = llvm.add %[[EVEN]], %[[LOW]] : i32
 // CHECK-NEXT:    %[[BY:.*]] = llvm.mlir.constant(8 : i32) : i32

@@ -114,8 +114,9 @@ lgn.net @explicit classes 1 tau 1.0 attributes {features = 2 : i32, bit_features
 // CHECK:         llvm.load %{{.*}} invariant {alignment = 4 : i64} : !llvm.ptr<1> -> i32
 // CHECK-NEXT:    %[[EVEN:.*]] = llvm.mlir.constant(16711935 : i32) : i32
 // CHECK-NEXT:    llvm.and %{{.*}}, %[[EVEN]] : i32
-// CHECK-NEXT:    %[[EIGHT:.*]] = llvm.mlir.constant(8 : i32) : i32
-// CHECK-NEXT:    llvm.lshr %{{.*}}, %[[EIGHT]] : i32
+// CHECK-NEXT:    llvm.mlir.constant(0 : i32) : i32
+// CHECK-NEXT:    %[[SEL:.*]] = llvm.mlir.constant(17217 : i32) : i32
+// CHECK-NEXT:    llvm.call_intrinsic "llvm.nvvm.prmt"(%{{.*}}, %{{.*}}, %[[SEL]])
 // CHECK:         %[[C:.*]] = llvm.mlir.constant(8388736 : i32) : i32
 // CHECK-NEXT:    llvm.add %{{.*}}, %[[C]] : i32
 // CHECK:         llvm.mlir.constant(65537 : i32) : i32

@@ -636,19 +636,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     };
     // All ones where the top bit of byte `byte` of the 32-bit `x` is set:
     // one PRMT replicating that byte's sign over the word (selector nibble
-    // 8 | byte in all four places), in host mode that bit shifted to the
-    // top and arithmetically down.
+    // 8 | byte in all four places).
     auto signOfByte = [&](Value x, unsigned byte) -> Value {
-      if (hostMode)
-        return b.create<LLVM::AShrOp>(
-            loc,
-            b.create<LLVM::ShlOp>(loc, x, constI32(int32_t(24 - 8 * byte))),
-            constI32(31));
-      return b
-          .create<LLVM::CallIntrinsicOp>(
-              loc, i32, "llvm.nvvm.prmt",
-              ValueRange{x, constI32(0), constI32(int32_t((8 | byte) * 0x1111))})
-          .getResult(0);
+      return bytePermute(x, constI32(0), (8 | byte) * 0x1111);
     };
     unsigned align = bits / 8;
     auto load = [&](Value k, Value s) -> Value {

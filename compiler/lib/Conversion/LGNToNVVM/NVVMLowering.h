@@ -179,6 +179,41 @@ private:
     return b.create<LLVM::AddressOfOp>(
         loc, LLVM::LLVMPointerType::get(b.getContext(), globalSpace), name);
   }
+  /// PTX's prmt.b32 (its default mode) of the 32-bit `x` (bytes 0-3) and
+  /// `y` (bytes 4-7) by the constant `selector`: byte i of the result is
+  /// the byte that nibble i names (its low 3 bits), or that byte's sign
+  /// over all 8 bits where the nibble's bit 3 is set. On the GPU the one
+  /// instruction (PRMT); in host mode that definition, byte by byte, so
+  /// that the host-mode tests run the selectors the kernels use.
+  Value bytePermute(Value x, Value y, uint32_t selector) {
+    auto c32 = [&](uint32_t v) {
+      return b.create<LLVM::ConstantOp>(loc, i32, b.getI32IntegerAttr(v));
+    };
+    if (!hostMode)
+      return b
+          .create<LLVM::CallIntrinsicOp>(loc, i32, "llvm.nvvm.prmt",
+                                         ValueRange{x, y, c32(selector)})
+          .getResult(0);
+    Value out = c32(0);
+    for (unsigned i = 0; i < 4; ++i) {
+      unsigned nibble = selector >> (4 * i) & 15, src = nibble & 7;
+      Value from = src < 4 ? x : y;
+      unsigned at = 8 * (src % 4);
+      // The byte at bits 0-7, or its top bit shifted to bit 31 and then
+      // arithmetically over the word (masked to a byte below).
+      Value byte =
+          nibble & 8
+              ? b.create<LLVM::AShrOp>(
+                     loc, b.create<LLVM::ShlOp>(loc, from, c32(24 - at)),
+                     c32(31))
+                    .getResult()
+              : b.create<LLVM::LShrOp>(loc, from, c32(at)).getResult();
+      byte = b.create<LLVM::AndOp>(loc, byte, c32(0xff));
+      out = b.create<LLVM::OrOp>(
+          loc, out, b.create<LLVM::ShlOp>(loc, byte, c32(8 * i)));
+    }
+    return out;
+  }
   /// Element `index` of type `type` of the constant table `table`
   /// (global()), a load of `align` bytes; `invariant` for ld.global.nc.
   Value tableLoad(Type type, Value table, Value index, unsigned align,
