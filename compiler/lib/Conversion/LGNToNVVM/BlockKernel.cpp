@@ -73,6 +73,13 @@ static std::vector<int64_t> slotOffsets(std::vector<int64_t> entries,
   return entries;
 }
 
+/// The slots of a reduction group's row in the kernel's tables: its `per`
+/// slots padded to a multiple of 4, so that a thread loads them 16 bytes at
+/// a time.
+static unsigned groupRowSlots(unsigned per) {
+  return unsigned(llvm::alignTo(per, 4));
+}
+
 /// Thread tid takes items tid, tid + B, ...: item j is features V q ..
 /// V q + V - 1 (q = j % G, G = F / V, V as the packing kernel's) at every
 /// level, for the block's word j / G. Consecutive threads take consecutive
@@ -468,11 +475,13 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   table("__lgc_gen_block_slot_scale", std::vector<int32_t>{int32_t(slotScale)});
   std::vector<int64_t> gateTable =
       slotOffsets(kernelTables(sched.gates, 1), 1, slotScale);
+  // A round's entry u is u G past its first (G = B, B / S with interleaved
+  // words), u with thread runs: the last, this far.
+  int64_t lastEntryOffset =
+      int64_t(U - 1) *
+      (options.blockThreadRuns ? 1 : int64_t(interleave ? B / S : B));
   int64_t fetchedPast =
-      options.blockPrefetch && !gateTable.empty()
-          ? int64_t(U - 1) *
-                (options.blockThreadRuns ? 1 : int64_t(interleave ? B / S : B))
-          : 0;
+      options.blockPrefetch && !gateTable.empty() ? lastEntryOffset : 0;
   gateTable.resize(gateTable.size() + fetchedPast, 0);
   table("__lgc_gen_block_gates", gateTable);
   table("__lgc_gen_block_levels", sched.levelStarts);
@@ -491,12 +500,12 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     // thread's, read in order: each group's row is padded to a multiple of
     // 4 (16 bytes; the padding is never read as a slot), so that the
     // thread loads four slots at a time.
-    auto paddedRows = [](const std::vector<int32_t> &slots, size_t per) {
+    auto paddedRows = [](const std::vector<int32_t> &slots, unsigned per) {
       std::vector<int32_t> rows;
       for (size_t first = 0; first < slots.size(); first += per) {
         rows.insert(rows.end(), slots.begin() + first,
                     slots.begin() + first + per);
-        rows.resize(llvm::alignTo(rows.size(), 4), 0);
+        rows.resize(rows.size() + groupRowSlots(per) - per, 0);
       }
       return rows;
     };
@@ -613,18 +622,20 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     // slot-major (k * S + s) used 32 / S of them (bench/gpu_block_banks.py,
     // 6x8000, two words, gates in the net's order: 4.85 instead of 7.06
     // wavefronts per warp access).
+    // Word s's rows in shared memory, where slot k is then one more
+    // address step: where s is not a constant (the count's loops) a slot's
+    // address is one instruction (LEA), not an IMAD and an LEA.
+    auto wordRows = [&](Value s) -> Value {
+      return b.create<LLVM::GEPOp>(
+          loc, sharedPtr, wordType, shared,
+          ValueRange{b.create<LLVM::MulOp>(loc, s, constI64(int64_t(cap)))});
+    };
     auto sh = [&](Value k, Value s) -> Value {
-      Value wordStart = b.create<LLVM::MulOp>(loc, s, constI64(int64_t(cap)));
-      // Word s's rows first, then slot k in them: where s is not a
-      // constant (the count's loops) the row's address is then one
-      // instruction a slot (LEA), not an IMAD and a LEA.
       if (!overflow)
-        return b.create<LLVM::GEPOp>(
-            loc, sharedPtr, wordType,
-            b.create<LLVM::GEPOp>(loc, sharedPtr, wordType, shared,
-                                  ValueRange{wordStart}),
-            ValueRange{k});
-      Value at = b.create<LLVM::AddOp>(loc, wordStart, k);
+        return b.create<LLVM::GEPOp>(loc, sharedPtr, wordType, wordRows(s),
+                                     ValueRange{k});
+      Value at = b.create<LLVM::AddOp>(
+          loc, b.create<LLVM::MulOp>(loc, s, constI64(int64_t(cap))), k);
       Value inShared = b.create<LLVM::GEPOp>(loc, ptr, wordType, sharedGeneric,
                                              ValueRange{at});
       Value inScratch =
@@ -652,10 +663,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     auto levelAt = [&](Value k, Value s) -> Value {
       if (!slotBytes)
         return sh(k, s);
-      Value rows = b.create<LLVM::GEPOp>(
-          loc, sharedPtr, wordType, shared,
-          ValueRange{b.create<LLVM::MulOp>(loc, s, constI64(int64_t(cap)))});
-      return b.create<LLVM::GEPOp>(loc, sharedPtr, i8, rows, ValueRange{k});
+      return b.create<LLVM::GEPOp>(loc, sharedPtr, i8, wordRows(s),
+                                   ValueRange{k});
     };
     auto levelLoad = [&](Value k, Value s) -> Value {
       return b.create<LLVM::LoadOp>(loc, wordType, levelAt(k, s), align);
@@ -852,11 +861,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
             }
             kr[u] = wide(a(hi, low));
             // Table t's four masks (bits maskBit(4 t + xy) of hi, in
-            // kernelTables' form): all ones where the bit is 1. On the GPU
-            // one PRMT each, replicating the sign of byte 2 or 3 of hi
-            // shifted left by (4 t + xy) / 2 (selector 0xAAAA or 0xBBBB);
-            // in host mode the bit shifted to the top, then arithmetically
-            // down.
+            // kernelTables' form): all ones where the bit is 1, each one
+            // byte permute replicating the sign of byte 2 or 3 of hi
+            // shifted left by (4 t + xy) / 2 (selector 0xAAAA or 0xBBBB).
             SmallVector<Value, 6> shifted;
             auto masks = [&](unsigned t) {
               std::array<Value, 4> m;
@@ -949,9 +956,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         // the last level's last, 6x8000), then at most one round that may
         // end past it, with them (six instructions a round fewer, four
         // entries).
-        int64_t lastOffset = runs ? int64_t(U - 1) : int64_t(U - 1) * G;
-        Value wholeEnd =
-            b.create<LLVM::SubOp>(loc, end, constI32(int32_t(lastOffset)));
+        Value wholeEnd = b.create<LLVM::SubOp>(
+            loc, end, constI32(int32_t(lastEntryOffset)));
         SmallVector<Value> init = fetchRound(start);
         init.push_back(start);
         SmallVector<Value> after = loop(
@@ -998,7 +1004,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
             auto groupSlots = [&](Value table, unsigned per) {
               Type quad = LLVM::getFixedVectorType(i32, 4);
               Value row = b.create<LLVM::MulOp>(
-                  loc, cg, constI64(int64_t(llvm::alignTo(per, 4) / 4)));
+                  loc, cg, constI64(int64_t(groupRowSlots(per) / 4)));
               SmallVector<Value> slots;
               for (unsigned q = 0; q * 4 < per; ++q) {
                 Value four = tableLoad(

@@ -186,9 +186,7 @@ private:
   /// instruction (PRMT); in host mode that definition, byte by byte, so
   /// that the host-mode tests run the selectors the kernels use.
   Value bytePermute(Value x, Value y, uint32_t selector) {
-    auto c32 = [&](uint32_t v) {
-      return b.create<LLVM::ConstantOp>(loc, i32, b.getI32IntegerAttr(v));
-    };
+    auto c32 = [&](uint32_t v) { return constI32(int32_t(v)); };
     if (!hostMode)
       return b
           .create<LLVM::CallIntrinsicOp>(loc, i32, "llvm.nvvm.prmt",
