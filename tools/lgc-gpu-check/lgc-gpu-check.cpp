@@ -707,9 +707,23 @@ int main(int argc, char **argv) {
   }
   if (argc == 3 && std::string(argv[1]) == "--summary")
     return summary(argv[2]);
+  const char *usage = "usage: lgc-gpu-check BUNDLE_DIR [NAME]\n"
+                      "       lgc-gpu-check --summary BUNDLE_DIR\n";
+  if (argc >= 2 &&
+      (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h"))
+    return fmt::print("{}", usage), 0;
+  // A bundle directory never starts with '-' as the scripts name it; an
+  // option here is a typo, not a directory to look for a manifest in.
+  if (argc >= 2 && argv[1][0] == '-') {
+    std::string opt = argv[1];
+    if (opt == "--summary" || opt == "--expect")
+      fmt::print(stderr, "lgc-gpu-check: error: wrong arguments to {}\n", opt);
+    else
+      fmt::print(stderr, "lgc-gpu-check: error: unknown option '{}'\n", opt);
+    return fmt::print(stderr, "{}", usage), 2;
+  }
   if (argc != 2 && argc != 3) {
-    fmt::print(stderr, "usage: lgc-gpu-check BUNDLE_DIR [NAME]\n"
-                       "       lgc-gpu-check --summary BUNDLE_DIR\n");
+    fmt::print(stderr, "{}", usage);
     return 2;
   }
   std::string dir = argv[1], only = argc == 3 ? argv[2] : "";

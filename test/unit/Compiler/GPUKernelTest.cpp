@@ -1700,6 +1700,21 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
       std::ofstream(dir.file("wrong.expected"), std::ios::binary) << expected;
     }
     EXPECT_NE(sh("'" + dir.path + "' wrong"), 0);
+    // A mistyped option is an error, not a bundle directory named "-...".
+    auto readOut = [&] {
+      std::string text;
+      EXPECT_TRUE(readFile(dir.file("out.txt"), text).ok());
+      return text;
+    };
+    EXPECT_NE(sh("--bundle '" + dir.path + "'"), 0);
+    EXPECT_NE(readOut().find("unknown option '--bundle'"), std::string::npos)
+        << readOut();
+    EXPECT_NE(sh("--summary"), 0);
+    EXPECT_NE(readOut().find("wrong arguments to --summary"),
+              std::string::npos)
+        << readOut();
+    EXPECT_EQ(sh("--help"), 0);
+    EXPECT_NE(readOut().find("usage: lgc-gpu-check"), std::string::npos);
     auto readText = [](const std::string &path) {
       std::string text;
       EXPECT_TRUE(readFile(path, text).ok()) << path;

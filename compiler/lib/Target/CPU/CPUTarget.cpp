@@ -61,8 +61,10 @@ const llvm::Target *lgc::lookupTarget(const std::string &triple,
     emitError(loc) << error;
     return nullptr;
   }
+  // Probe with the default CPU: a subtarget made for an unknown one prints
+  // LLVM's own warning to stderr before the diagnostic below.
   std::unique_ptr<llvm::MCSubtargetInfo> probe(
-      target->createMCSubtargetInfo(triple, cpu, ""));
+      target->createMCSubtargetInfo(triple, "", ""));
   if (!probe || !probe->isCPUStringValid(cpu)) {
     emitError(loc) << what;
     return nullptr;
