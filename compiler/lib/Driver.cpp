@@ -379,6 +379,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.blockWordArgmax = opts.gpuBlockWordArgmax;
   lowering.blockU8 = opts.gpuBlockU8;
   lowering.blockU8Prefetch = opts.gpuBlockU8Prefetch;
+  lowering.blockTableShared = opts.gpuBlockTableShared;
   lowering.blockPrefetch = opts.gpuBlockPrefetch;
   lowering.blockWordBits = opts.gpuBlockWordBits;
   lowering.threadWordBits = opts.gpuThreadWordBits;

@@ -436,6 +436,21 @@ Status CudaNet::open(const std::string &ptxPath, std::unique_ptr<CudaNet> &out,
       return s;
     net->blockU8Ahead = ahead;
   }
+  // A block kernel whose blocks loop over the grid (its gate table in
+  // shared memory, copied once a block): launched with the blocks the
+  // device runs at once, so that each copies the table once.
+  CUdeviceptr stridePtr;
+  size_t strideBytes;
+  if (net->blockKernel() &&
+      d.cuModuleGetGlobal(&stridePtr, &strideBytes, net->module,
+                          abi::kBlockGridStrideSymbol) == CUDA_SUCCESS) {
+    if (strideBytes != sizeof(uint32_t))
+      return Status::errorAt(ptxPath, std::string("unexpected size of ") +
+                                          abi::kBlockGridStrideSymbol + " (" +
+                                          std::to_string(strideBytes) +
+                                          " bytes, expected 4)");
+    net->strideBlocks = uint32_t(std::max(1, sms)) * net->netResident;
+  }
   out = std::move(net);
   return Status::success();
 }
@@ -633,13 +648,16 @@ Status CudaNet::launch(Input form, uint64_t input, size_t n,
   // memory from that table.
   auto launchBlocks = [&](void *fn, const int32_t *kernelShape, void **args,
                           const char *what) {
+    uint64_t grid = abi::gpuBlockGrid(
+        reinterpret_cast<const uint32_t *>(kernelShape), words);
+    // Blocks that loop over the grid: as many as run at once.
+    if (kernelShape == shape && strideBlocks)
+      grid = std::min<uint64_t>(grid, strideBlocks);
     return check(
-        driver->cuLaunchKernel(
-            fn,
-            unsigned(abi::gpuBlockGrid(
-                reinterpret_cast<const uint32_t *>(kernelShape), words)),
-            1, 1, unsigned(kernelShape[abi::kGpuBlockThreads]), 1, 1,
-            unsigned(kernelShape[abi::kGpuSharedBytes]), stream, args, nullptr),
+        driver->cuLaunchKernel(fn, unsigned(grid), 1, 1,
+                               unsigned(kernelShape[abi::kGpuBlockThreads]), 1,
+                               1, unsigned(kernelShape[abi::kGpuSharedBytes]),
+                               stream, args, nullptr),
         what);
   };
   // Both kernels from 8-bit features: the block kernel's u8 form, where

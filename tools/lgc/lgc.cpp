@@ -371,6 +371,14 @@ static cl::opt<bool> gpuBlockU8Prefetch(
              "will take its place, so that its reads come from the L2 while "
              "the level phases leave the DRAM idle (default off)"),
     cl::init(false), cl::cat(lgcCategory));
+static cl::opt<std::string> gpuBlockTable(
+    "gpu-block-table",
+    cl::desc("GPU block kernel: where its gate table lives: global (the "
+             "default: each level's entries loaded from the L2) or shared "
+             "(copied into shared memory once a block beside the values, "
+             "the blocks then looping over the grid's words; where the two "
+             "do not fit together the table stays global, with a remark)"),
+    cl::value_desc("global|shared"), cl::init("global"), cl::cat(lgcCategory));
 static cl::opt<std::string> gpuPack(
     "gpu-pack",
     cl::desc("GPU packing of 8-bit features with a thermometer encoding: "
@@ -569,6 +577,10 @@ int main(int argc, char **argv) {
   if (gpuBlockU8Prefetch && !gpuBlockU8)
     return fail("--gpu-block-u8-prefetch needs --gpu-block-u8");
   opts.gpuBlockU8Prefetch = gpuBlockU8Prefetch;
+  if (gpuBlockTable != "global" && gpuBlockTable != "shared")
+    return fail("invalid --gpu-block-table=" + Twine(gpuBlockTable) +
+                " (global or shared)");
+  opts.gpuBlockTableShared = gpuBlockTable == "shared";
   if (gpuPack != "thread" && gpuPack != "tiled")
     return fail("invalid --gpu-pack=" + Twine(gpuPack) + " (thread or tiled)");
   opts.gpuPackTiled = gpuPack == "tiled";
@@ -600,7 +612,7 @@ int main(int argc, char **argv) {
            &gpuBlockWords, &gpuBlockUnroll, &gpuBlockThreads, &gpuBlockShared,
            &gpuBlockInterleave, &gpuBlockWordArgmax, &gpuBlockWordBits,
            &gpuBlockFuse, &gpuBlockThreadRuns, &gpuBlockU8, &gpuBlockPrefetch,
-           &gpuBlockU8Prefetch, &gpuBlockBalanceLevels})
+           &gpuBlockU8Prefetch, &gpuBlockBalanceLevels, &gpuBlockTable})
     if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
       return fail("--" + blockOnly->ArgStr +
                   " needs --gpu-kernel=block or --gpu-kernel=both");

@@ -46,6 +46,7 @@ using BlockInputsU8Fn = void (*)(const void *, int64_t, uint64_t *, uint64_t *,
                                  int64_t, int64_t);
 using PackTiledFn = void (*)(const void *, int64_t, uint64_t *, void *, int64_t,
                              int64_t, int64_t);
+using BlockTableFn = void (*)(uint64_t *, int64_t);
 
 struct Module {
   void *library;
@@ -65,6 +66,9 @@ struct Module {
   uint32_t packTiledWords = 1;
   /// lgc_pack_bits's words a thread.
   uint32_t packBitsWords = 1;
+  /// The block kernel's copy of its gate table into shared memory, where
+  /// its blocks loop over the grid (kBlockGridStrideSymbol).
+  BlockTableFn blockTable = nullptr;
   /// Shared memory granted with cuFuncSetAttribute.
   int sharedGranted = 48 * 1024;
 };
@@ -102,6 +106,9 @@ void forget(CUdeviceptr p) {
 long netLaunches, netBlockLaunches, u8Launches;
 /// Launches of lgc_pack_u8 and lgc_pack_u8_tiled (lgc_emulated_pack_launches).
 long packLaunches, packTiledLaunches;
+/// Blocks of the last launch of a block kernel, and the gpuBlockGrid blocks
+/// they evaluated (lgc_emulated_last_block_launch).
+long lastBlocks, lastGridBlocks;
 
 /// Whether a launch's dynamic shared memory is what a launch may have: up
 /// to 48 KB, or as much as cuFuncSetAttribute granted.
@@ -177,6 +184,8 @@ CUresult cuModuleLoadDataEx(void **out, const void *image, unsigned, int *,
           dlsym(library, abi::kGpuBlockInputsU8Function))};
   m->packTiled =
       reinterpret_cast<PackTiledFn>(dlsym(library, abi::kGpuPackTiledFunction));
+  m->blockTable = reinterpret_cast<BlockTableFn>(
+      dlsym(library, abi::kGpuBlockTableFunction));
   if (auto *words = static_cast<const uint32_t *>(
           dlsym(library, abi::kPackTiledWordsSymbol)))
     m->packTiledWords = *words;
@@ -384,18 +393,44 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
     auto *scratch = static_cast<uint64_t *>(ptr(at + 1));
     // The u8 forms' phase 0 reads the pixels (inputsU8); every other
     // phase is the phase function's.
-    runBlocks(
-        gx, bx, sharedBytes, int64_t(shape[abi::kGpuBlockPhases]),
-        [&](uint64_t *shared, int64_t block, int64_t tid, int64_t p) {
-          if (u8 && p == 0)
-            f->module->inputsU8(ptr(0), i64(1), scratch, shared, block, tid);
-          else
-            f->module->blockPhase(
-                u8 ? nullptr : static_cast<const uint64_t *>(ptr(0)), scratch,
-                static_cast<uint64_t *>(ptr(at + 2)),
-                static_cast<uint32_t *>(ptr(at + 3)), shared, block, tid, p);
-        },
-        [&](int64_t block) { return block * samples >= words * 64; });
+    auto phase = [&](uint64_t *shared, int64_t block, int64_t tid, int64_t p) {
+      if (u8 && p == 0)
+        f->module->inputsU8(ptr(0), i64(1), scratch, shared, block, tid);
+      else
+        f->module->blockPhase(
+            u8 ? nullptr : static_cast<const uint64_t *>(ptr(0)), scratch,
+            static_cast<uint64_t *>(ptr(at + 2)),
+            static_cast<uint32_t *>(ptr(at + 3)), shared, block, tid, p);
+    };
+    int64_t phases = int64_t(shape[abi::kGpuBlockPhases]);
+    lastBlocks = gx;
+    lastGridBlocks = 0;
+    bool strided = f->module->blockTable &&
+                   (f->kind == Function::Net || f->kind == Function::NetU8);
+    if (!strided) {
+      runBlocks(gx, bx, sharedBytes, phases, phase, [&](int64_t block) {
+        bool past = block * samples >= words * 64;
+        lastGridBlocks += !past;
+        return past;
+      });
+      return kSuccess;
+    }
+    // Blocks that loop over the grid: each copies the table into its
+    // garbage shared memory once, then evaluates blocks b, b + gx, ...,
+    // the same shared memory from one to the next (the table must survive
+    // their phases).
+    std::vector<uint64_t> shared((sharedBytes + 7) / 8);
+    for (int64_t first = 0; first < int64_t(gx); ++first) {
+      std::fill(shared.begin(), shared.end(), 0xa5a5a5a5a5a5a5a5ull);
+      for (int64_t tid = bx; tid-- > 0;)
+        f->module->blockTable(shared.data(), tid);
+      for (int64_t block = first; block * samples < words * 64; block += gx) {
+        ++lastGridBlocks;
+        for (int64_t p = 0; p < phases; ++p)
+          for (int64_t tid = bx; tid-- > 0;)
+            phase(shared.data(), block, tid, p);
+      }
+    }
     return kSuccess;
   }
   if (f->kind == Function::PackU8Tiled) {
@@ -457,6 +492,13 @@ void lgc_emulated_launches(long *net, long *netBlock, long *u8) {
   *net = netLaunches;
   *netBlock = netBlockLaunches;
   *u8 = u8Launches;
+}
+
+/// Not a driver entry point: the blocks the last launch of a block kernel
+/// had, and the gpuBlockGrid blocks they evaluated.
+void lgc_emulated_last_block_launch(long *blocks, long *gridBlocks) {
+  *blocks = lastBlocks;
+  *gridBlocks = lastGridBlocks;
 }
 
 /// Not a driver entry point: how many launches lgc_pack_u8 and

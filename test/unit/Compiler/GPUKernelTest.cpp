@@ -61,6 +61,8 @@ using PackTiledFn = void (*)(const uint8_t *, int64_t, uint64_t *, void *,
 /// __lgc_gpu_block_inputs_u8(x, n, scratch, shared, block, tid).
 using BlockInputsU8Fn = void (*)(const uint8_t *, int64_t, uint64_t *,
                                  uint64_t *, int64_t, int64_t);
+/// __lgc_gpu_block_table(shared, tid).
+using BlockTableFn = void (*)(uint64_t *, int64_t);
 
 /// n random samples of `net` as 8-bit features and packed bits, and the
 /// interpreter's classes and counts for them.
@@ -174,14 +176,15 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       // 600 outputs a class in two words and 64 threads: groups of 32 bits
       // would take two passes of the threads, so the first reduction takes
       // more bits a group (its shape's F past 32, checked below).
-      {41, {1200}, 2, 0.3, 200, kDefaultGpuRegisterWindow, -1, 2, 64, 0,
-       true},
+      {41, {1200}, 2, 0.3, 200, kDefaultGpuRegisterWindow, -1, 2, 64, 0, true},
       // Every gate passes its first operand through: no gates are left
       // after -O2, the outputs are inputs (the block kernel has no level).
       {21, {30, 30}, 3, 1.0, 100, kDefaultGpuRegisterWindow, -1, 0, 32}};
   char dir[] = "/tmp/lgc-gpu-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   int index = 0;
+  // Block libraries whose gate table went into shared memory.
+  int tablesShared = 0;
   for (const Case &c : cases) {
     SCOPED_TRACE(index);
     GenerateOptions g;
@@ -290,6 +293,9 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     struct BlockLibrary {
       void *handle;
       BlockPhaseFn phase;
+      /// The gate table's copy into shared memory, where the blocks loop
+      /// over the grid, else null.
+      BlockTableFn table;
       /// Phase 0 from 8-bit features (thermometer encodings), else null.
       BlockInputsU8Fn inputsU8;
       const int32_t *shape;
@@ -317,6 +323,12 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       options.wordBits = variant == 2 ? 32 : 64;
       options.fuse = variant >= 2;
       options.threadRuns = variant == 1 || (variant == 3 && index % 2);
+      // The gate table in shared memory in half the cases of the words per
+      // thread and the other half of the fused gates (it stays global,
+      // with a remark, where the values spill or the two do not fit).
+      options.tableShared =
+          (variant == 0 && index % 2) || (variant == 3 && index % 2 == 0);
+      SCOPED_TRACE(options.tableShared ? "gate table in shared memory" : "");
       // Table entries loaded a round ahead (the default) in every variant
       // but the interleaved one, and in half the cases there too.
       options.noPrefetch = variant == 1 && index % 2;
@@ -340,8 +352,17 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       auto inputsU8 = reinterpret_cast<BlockInputsU8Fn>(
           dlsym(hb, lgc::abi::kGpuBlockInputsU8Function));
       EXPECT_EQ(inputsU8 != nullptr, !net.thermometerLevels().empty());
+      auto table = reinterpret_cast<BlockTableFn>(
+          dlsym(hb, lgc::abi::kGpuBlockTableFunction));
+      if (!options.tableShared)
+        EXPECT_EQ(table, nullptr);
+      // The table's copy and the blocks' loop go together.
+      EXPECT_EQ(table != nullptr,
+                dlsym(hb, lgc::abi::kBlockGridStrideSymbol) != nullptr);
+      tablesShared += table != nullptr;
       BlockLibrary lib{hb,
                        phase,
+                       table,
                        inputsU8,
                        blockShape,
                        blockShape[lgc::abi::kGpuBlockWords],
@@ -365,9 +386,11 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       EXPECT_EQ(lib.B, c.blockThreads ? int64_t(std::max(32u, c.blockThreads))
                                       : int64_t(kDefaultGpuBlockThreads));
       EXPECT_EQ(blockShape[lgc::abi::kPlanes], K);
-      // Rows of `rows` slots, one a word.
+      // Rows of `rows` slots, one a word (the values alone: not where the
+      // table follows them).
       int64_t bytes = blockShape[lgc::abi::kGpuSharedBytes];
-      EXPECT_EQ(bytes % (S * lib.bits / 8), 0);
+      if (!table)
+        EXPECT_EQ(bytes % (S * lib.bits / 8), 0);
       int64_t rows = bytes / (S * lib.bits / 8);
       // Interleaved words: rows of banks / S slots modulo banks (the bank
       // spread; 16 pairs of banks for 64-bit words, 32 banks for 32-bit
@@ -511,11 +534,9 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
           auto runBlocks = [&](const uint8_t *pixels) {
             std::fill(blockPlanes.begin(), blockPlanes.end(), 0x3c3c);
             std::fill(blockClasses.begin(), blockClasses.end(), 777);
-            for (int64_t blk = lgc::abi::gpuBlockGrid(
-                     reinterpret_cast<const uint32_t *>(lib.shape), words);
-                 blk-- > 0;) {
-              std::vector<uint64_t> shared(lib.sharedWords,
-                                           0xa5a5a5a5a5a5a5a5ull);
+            int64_t grid = int64_t(lgc::abi::gpuBlockGrid(
+                reinterpret_cast<const uint32_t *>(lib.shape), words));
+            auto phases = [&](std::vector<uint64_t> &shared, int64_t blk) {
               for (int64_t p = 0; p < lib.phases; ++p)
                 for (int64_t i = 0; i < lib.B; ++i) {
                   int64_t tid = reverse ? lib.B - 1 - i : i;
@@ -527,6 +548,25 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
                               blockPlanes.data(), blockClasses.data(),
                               shared.data(), blk, tid, p);
                 }
+            };
+            if (!lib.table) {
+              for (int64_t blk = grid; blk-- > 0;) {
+                std::vector<uint64_t> shared(lib.sharedWords,
+                                             0xa5a5a5a5a5a5a5a5ull);
+                phases(shared, blk);
+              }
+              return;
+            }
+            // Blocks that loop over the grid, two of them (the first
+            // takes blocks 0, 2, ...): the table copied once into garbage
+            // shared memory must survive every block's phases.
+            for (int64_t first = 0; first < 2; ++first) {
+              std::vector<uint64_t> shared(lib.sharedWords,
+                                           0xa5a5a5a5a5a5a5a5ull);
+              for (int64_t i = 0; i < lib.B; ++i)
+                lib.table(shared.data(), reverse ? lib.B - 1 - i : i);
+              for (int64_t blk = first; blk < grid; blk += 2)
+                phases(shared, blk);
             }
           };
           runBlocks(nullptr);
@@ -565,6 +605,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
     for (const BlockLibrary &lib : blockLibraries)
       dlclose(lib.handle);
   }
+  // The nets whose tables fit shared memory beside their values.
+  EXPECT_GE(tablesShared, 6);
   std::system(("rm -rf '" + std::string(dir) + "'").c_str());
 }
 
@@ -716,6 +758,51 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
                                got.data(), 2048, nullptr)
                       .ok());
       EXPECT_EQ(got, samples.want);
+    }
+  }
+  // The gate table in shared memory: the blocks loop over the grid, so
+  // the runtime launches the blocks the device runs at once (the emulator:
+  // one multiprocessor) and each evaluates several of gpuBlockGrid's, its
+  // table copied once; every input path, in 64- and 32-bit words, and a
+  // launch smaller than those blocks.
+  {
+    auto lastLaunch = reinterpret_cast<void (*)(long *, long *)>(
+        dlsym(driver, "lgc_emulated_last_block_launch"));
+    ASSERT_NE(lastLaunch, nullptr);
+    for (unsigned wordBits : {64u, 32u}) {
+      SCOPED_TRACE(wordBits);
+      BlockOptions shared = block;
+      shared.tableShared = true;
+      shared.wordBits = wordBits;
+      std::unique_ptr<CudaNet> looped =
+          openBlockModule(net, shared, dir, wordBits == 64 ? "t64" : "t32");
+      ASSERT_TRUE(looped);
+      BlockOptions global = shared;
+      global.tableShared = false;
+      std::unique_ptr<CudaNet> plain =
+          openBlockModule(net, global, dir, wordBits == 64 ? "g64" : "g32");
+      ASSERT_TRUE(plain);
+      EXPECT_EQ(plain->gridStrideBlocks(), 0u);
+      // Its shared memory holds the table after the values.
+      EXPECT_GT(looped->netSharedBytes(), plain->netSharedBytes());
+      EXPECT_EQ(looped->gridStrideBlocks(), looped->residentBlocks());
+      for (size_t n : {size_t(1), size_t(5000)}) {
+        SCOPED_TRACE(n);
+        Samples samples(net, n, n + 3);
+        std::vector<uint32_t> got(n, 999);
+        ASSERT_TRUE(
+            looped->runPacked(samples.bits.data(), n, nullptr, got.data())
+                .ok());
+        EXPECT_EQ(got, samples.want);
+        long blocks = 0, gridBlocks = 0;
+        lastLaunch(&blocks, &gridBlocks);
+        uint64_t grid =
+            lgc::abi::gpuWords(n) * 64 / uint64_t(looped->netBlockSamples());
+        EXPECT_EQ(uint64_t(gridBlocks), grid);
+        EXPECT_EQ(uint64_t(blocks),
+                  std::min<uint64_t>(grid, looped->gridStrideBlocks()));
+        expectRunsMatch(*looped, net, samples);
+      }
     }
   }
   // The module refused with `expected` on a device that the emulator's
@@ -1710,8 +1797,7 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
     EXPECT_NE(readOut().find("unknown option '--bundle'"), std::string::npos)
         << readOut();
     EXPECT_NE(sh("--summary"), 0);
-    EXPECT_NE(readOut().find("wrong arguments to --summary"),
-              std::string::npos)
+    EXPECT_NE(readOut().find("wrong arguments to --summary"), std::string::npos)
         << readOut();
     EXPECT_EQ(sh("--help"), 0);
     EXPECT_NE(readOut().find("usage: lgc-gpu-check"), std::string::npos);

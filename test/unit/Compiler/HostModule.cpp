@@ -67,6 +67,7 @@ bool buildHostModeLibrary(
     lowering.blockPrefetch = !block->noPrefetch;
     lowering.blockBalanceLevels = !block->noBalance;
     lowering.blockU8Prefetch = block->u8Prefetch;
+    lowering.blockTableShared = block->tableShared;
     if (block->sharedLimit)
       lowering.blockSharedLimit = lowering.blockSharedTarget =
           block->sharedLimit;

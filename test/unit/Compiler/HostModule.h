@@ -44,6 +44,8 @@ struct BlockOptions {
   /// The u8 form prefetches the next blocks' pixels (on a GPU; host mode
   /// has the runtime-written global only).
   bool u8Prefetch = false;
+  /// The gate table in shared memory (the copy function exported).
+  bool tableShared = false;
 };
 
 /// The packing kernels' forms for buildHostModeLibrary.

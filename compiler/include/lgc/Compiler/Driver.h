@@ -158,6 +158,9 @@ struct DriverOptions {
   /// Its blocks prefetch the next blocks' pixels into the L2 (lgc
   /// --gpu-block-u8-prefetch).
   bool gpuBlockU8Prefetch = false;
+  /// The block kernel's gate table in shared memory and its blocks looping
+  /// over the grid (lgc --gpu-block-table=shared).
+  bool gpuBlockTableShared = false;
   /// Also lgc_pack_u8_tiled, the u8 packing kernel staged through shared
   /// memory (lgc --gpu-pack=tiled).
   bool gpuPackTiled = false;

@@ -192,6 +192,15 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "runtime writes how many blocks ahead, "
            "__lgc_gen_block_u8_ahead), so that its phase 0 reads them from "
            "the L2 while the level phases leave the DRAM idle">,
+    Option<"blockTableShared", "block-table-shared", "bool", "false",
+           "Block kernel: its gate table copied into shared memory, beside "
+           "the values, once a block, and its blocks looping over the "
+           "grid's words (the runtime launches as many as the device runs "
+           "at once), so that a level's entries are shared-memory loads, not "
+           "loads from the L2 after each barrier; where the table and the "
+           "values do not fit the shared-memory limit together, or the "
+           "values alone do not, the table stays in global memory (a "
+           "remark)">,
     Option<"packTiled", "pack-tiled", "bool", "false",
            "Also lgc_pack_u8_tiled: the u8 packing kernel with a block per "
            "64-sample word, whose contiguous pixels it copies into shared "

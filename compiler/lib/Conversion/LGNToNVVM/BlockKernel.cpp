@@ -264,9 +264,19 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   if (bits == 0)
     bits = halvedToFit ? 32 : 64;
   uint64_t wordBytes = bits / 8;
+  // With the gate table in shared memory (block-table-shared) its bytes,
+  // about (the gates and a round's padding), beside the values: not
+  // beside the thread kernel, whose block kernel runs small launches.
+  bool tableShared = options.blockTableShared && !alongside;
+  uint64_t tableReserve =
+      tableShared ? (sched.gates.size() + uint64_t(U) * B) * 8 + 16 : 0;
   if (S == 0) {
     S = 8;
     while (S > 1 && slots * S * wordBytes > target)
+      S /= 2;
+    // The words chosen leave the table room where one word does.
+    while (tableShared && S > 1 &&
+           slots * S * wordBytes + tableReserve > options.blockSharedLimit)
       S /= 2;
   }
   if (S != 1 && S != 2 && S != 4 && S != 8)
@@ -347,8 +357,11 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     uint64_t sameBlocks =
         kGpuSharedPerMultiprocessor / residentBlocks(slots * perSlot, B) -
         kGpuSharedReservedPerBlock;
+    // Nor take the room the table needs beside them.
+    uint64_t valuesRoom =
+        room > tableReserve + slots * perSlot ? room - tableReserve : room;
     unsigned freshCap = unsigned(std::min<uint64_t>(
-        {kMaxBlockSlots, std::min(room, sameBlocks) / perSlot,
+        {kMaxBlockSlots, std::min(valuesRoom, sameBlocks) / perSlot,
          slots + slots / 32}));
     BlockSchedule spread = schedule(round, groupWords, banks, freshCap, S);
     if (spread.values <= kMaxBlockSlots &&
@@ -377,8 +390,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   // where the schedule kept was not made for them and they change it: the
   // same schedule otherwise, kept where its slots are no more.
   if (!countedForWords &&
-      firstReductionInputs(sched.countBits, C, B, S) !=
-          sched.reductions[0].F) {
+      firstReductionInputs(sched.countBits, C, B, S) != sched.reductions[0].F) {
     BlockSchedule counted =
         schedule(adopted[0], adopted[1], adopted[2], adopted[3], S);
     if (counted.values <= slots) {
@@ -415,12 +427,39 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   }
   unsigned L = sched.levels(), R = unsigned(sched.reductions.size()),
            phases = L + R + 2;
+  // A round's entry u is u G past its first (G = B, B / S with interleaved
+  // words), u with thread runs: the last, this far.
+  int64_t lastEntryOffset =
+      int64_t(U - 1) *
+      (options.blockThreadRuns ? 1 : int64_t(interleave ? B / S : B));
+  int64_t fetchedPast =
+      options.blockPrefetch && !sched.gates.empty() ? lastEntryOffset : 0;
+  // The gate table in shared memory: after the values, 16-byte aligned and
+  // whole 16-byte copies (the table padded to them with zero entries).
+  uint64_t tableEntries = std::max<uint64_t>(
+      2, llvm::alignTo(sched.gates.size() + uint64_t(fetchedPast), 2));
+  uint64_t tableOffset = llvm::alignTo(bytes, 16),
+           tableBytes = tableEntries * 8;
+  if (tableShared && overflow) {
+    mlir::emitRemark(net.getLoc())
+        << "the gate table stays in global memory: " << overflow << " of "
+        << slots << " values do not fit shared memory already";
+    tableShared = false;
+  } else if (tableShared &&
+             tableOffset + tableBytes > options.blockSharedLimit) {
+    mlir::emitRemark(net.getLoc())
+        << "the gate table stays in global memory: its " << tableBytes
+        << " bytes and the values' " << bytes << " exceed the "
+        << options.blockSharedLimit << " bytes of shared memory a block";
+    tableShared = false;
+  }
+  uint64_t blockShared = tableShared ? tableOffset + tableBytes : bytes;
   // Blocks per multiprocessor (residentBlocks), declared to ptxas, which
   // otherwise fits the registers to one block: a word of 6x8000 (55 KB,
   // four blocks by shared memory) then took 128 registers a thread, so
   // only two blocks of 256 threads were resident; with 64, four (on an H200 its
   // lgc_net ran 714 instead of 603 M images/s).
-  unsigned resident = residentBlocks(bytes, B);
+  unsigned resident = residentBlocks(blockShared, B);
 
   EncodingTables encoding = encodingTables(net);
   SmallVector<int32_t> shape =
@@ -432,7 +471,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   shape[abi::kGpuBlockWords] = int32_t(S);
   shape[abi::kGpuWordBits] = int32_t(bits);
   shape[abi::kGpuBlockThreads] = int32_t(B);
-  shape[abi::kGpuSharedBytes] = int32_t(bytes);
+  shape[abi::kGpuSharedBytes] = int32_t(blockShared);
   shape[abi::kGpuBlockPhases] = int32_t(phases);
   if (alongside)
     createConstantArray(b, loc, abi::kBlockShapeSymbol, shape, globalSpace);
@@ -475,15 +514,15 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   table("__lgc_gen_block_slot_scale", std::vector<int32_t>{int32_t(slotScale)});
   std::vector<int64_t> gateTable =
       slotOffsets(kernelTables(sched.gates, 1), 1, slotScale);
-  // A round's entry u is u G past its first (G = B, B / S with interleaved
-  // words), u with thread runs: the last, this far.
-  int64_t lastEntryOffset =
-      int64_t(U - 1) *
-      (options.blockThreadRuns ? 1 : int64_t(interleave ? B / S : B));
-  int64_t fetchedPast =
-      options.blockPrefetch && !gateTable.empty() ? lastEntryOffset : 0;
   gateTable.resize(gateTable.size() + fetchedPast, 0);
-  table("__lgc_gen_block_gates", gateTable);
+  // Copied 16 bytes at a time into shared memory: whole copies.
+  if (tableShared)
+    gateTable.resize(tableEntries, 0);
+  auto gatesGlobal = table("__lgc_gen_block_gates", gateTable);
+  if (tableShared)
+    gatesGlobal.setAlignment(16);
+  if (tableShared)
+    table(abi::kBlockGridStrideSymbol, std::vector<int32_t>{1});
   table("__lgc_gen_block_levels", sched.levelStarts);
   // Fused entries are two i64 each, loaded as one 16-byte vector.
   for (unsigned k = 1; k <= 2; ++k) {
@@ -774,7 +813,16 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       auto entries = [&](unsigned kind, StringRef tableName,
                          StringRef levelsName) {
         Value levels = global(levelsName);
-        Value gates = global(tableName);
+        // The plain gates' table in shared memory (block-table-shared),
+        // after the values: written by the block's copy before its first
+        // phase, so not an invariant load.
+        bool inShared = tableShared && kind == 0;
+        Value gates = inShared
+                          ? b.create<LLVM::GEPOp>(
+                                 loc, sharedPtr, i8, shared,
+                                 ValueRange{constI64(int64_t(tableOffset))})
+                                .getResult()
+                          : global(tableName);
         // Entry indices in 32 bits (a table has fewer than 2^31 entries):
         // a 64-bit add or compare is two instructions on the GPU, and an
         // entry's address from a 32-bit index one (IMAD.WIDE).
@@ -797,7 +845,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         // Entry `at` of the table: (entry, more), `more` for fused entries.
         auto loadEntry = [&](Value at) -> std::pair<Value, Value> {
           if (kind == 0)
-            return {tableLoad(i64, gates, at, 8), Value()};
+            return {tableLoad(i64, gates, at, 8, !inShared), Value()};
           Value pair = tableLoad(pairType, gates, at, 16);
           return {b.create<LLVM::ExtractElementOp>(loc, pair, constI32(0)),
                   b.create<LLVM::ExtractElementOp>(loc, pair, constI32(1))};
@@ -810,15 +858,16 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         // which does not run; a round that runs starts inside the table.
         int64_t tableSize = int64_t(sched.gates.size());
         auto fetchRound = [&](Value e) {
-          Value first = b.create<LLVM::UMinOp>(
-              loc, e, constI32(int32_t(tableSize - 1)));
+          Value first =
+              b.create<LLVM::UMinOp>(loc, e, constI32(int32_t(tableSize - 1)));
           Value base = b.create<LLVM::GEPOp>(
               loc, gates.getType(), i64, gates,
               ValueRange{b.create<LLVM::ZExtOp>(loc, i64, first)});
           SmallVector<Value> fetched;
           for (unsigned u = 0; u < U; ++u)
             fetched.push_back(tableLoad(
-                i64, base, constI64(runs ? int64_t(u) : int64_t(u) * G), 8));
+                i64, base, constI64(runs ? int64_t(u) : int64_t(u) * G), 8,
+                !inShared));
           return fetched;
         };
         // One round from entry e: its entries `fetched` (fetchRound), or
@@ -874,7 +923,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                       shifted.empty()
                           ? hi
                           : b.create<LLVM::ShlOp>(
-                                 loc, hi, constI32(int32_t(shifted.size()))));
+                                loc, hi, constI32(int32_t(shifted.size()))));
                 m[xy] = signOfByte(shifted[j / 2], j % 2 ? 3 : 2);
                 // Widened as two copies of the 32-bit mask, not a sign
                 // extension: ptxas computes a sign extension's high half
@@ -956,13 +1005,12 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         // the last level's last, 6x8000), then at most one round that may
         // end past it, with them (six instructions a round fewer, four
         // entries).
-        Value wholeEnd = b.create<LLVM::SubOp>(
-            loc, end, constI32(int32_t(lastEntryOffset)));
+        Value wholeEnd =
+            b.create<LLVM::SubOp>(loc, end, constI32(int32_t(lastEntryOffset)));
         SmallVector<Value> init = fetchRound(start);
         init.push_back(start);
         SmallVector<Value> after = loop(
-            start, wholeEnd, roundStep, init,
-            [&](Value e, ValueRange carried) {
+            start, wholeEnd, roundStep, init, [&](Value e, ValueRange carried) {
               Value e1 = b.create<LLVM::AddOp>(loc, e, roundStep);
               SmallVector<Value> next = fetchRound(e1);
               round(e, carried.drop_back(), /*whole=*/true);
@@ -970,9 +1018,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
               return next;
             });
         Value e = after.back();
-        ifThen(cmp(P::slt, e, end), [&] {
-          round(e, ValueRange(after).drop_back());
-        });
+        ifThen(cmp(P::slt, e, end),
+               [&] { round(e, ValueRange(after).drop_back()); });
       };
       entries(0, "__lgc_gen_block_gates", "__lgc_gen_block_levels");
       for (unsigned k = 1; k <= 2; ++k)
@@ -1007,9 +1054,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                   loc, cg, constI64(int64_t(groupRowSlots(per) / 4)));
               SmallVector<Value> slots;
               for (unsigned q = 0; q * 4 < per; ++q) {
-                Value four = tableLoad(
-                    quad, table, b.create<LLVM::AddOp>(loc, row, constI64(q)),
-                    16);
+                Value four =
+                    tableLoad(quad, table,
+                              b.create<LLVM::AddOp>(loc, row, constI64(q)), 16);
                 for (unsigned e = 4 * q; e < std::min(per, 4 * q + 4); ++e)
                   slots.push_back(b.create<LLVM::ZExtOp>(
                       loc, i64,
@@ -1203,6 +1250,33 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
   }
 
+  // __lgc_gpu_block_table(shared, tid) (block-table-shared): the gate
+  // table copied into the block's shared memory after the values, 16 bytes
+  // a thread and step, consecutive threads consecutive copies (a warp's
+  // load is 512 contiguous bytes).
+  LLVM::LLVMFuncOp tableFn;
+  if (tableShared) {
+    OpBuilder::InsertionGuard guard(b);
+    tableFn = function(abi::kGpuBlockTableFunction, {sharedPtr, i64}, linkage);
+    if (!hostMode)
+      tableFn.setPassthroughAttr(b.getArrayAttr(
+          {b.getStringAttr("nounwind"), b.getStringAttr("alwaysinline")}));
+    auto args = tableFn.getBody().front().getArguments();
+    Type pair = LLVM::getFixedVectorType(i64, 2);
+    Value from = global("__lgc_gen_block_gates");
+    Value to =
+        b.create<LLVM::GEPOp>(loc, sharedPtr, i8, args[0],
+                              ValueRange{constI64(int64_t(tableOffset))});
+    loop(args[1], constI64(int64_t(tableEntries / 2)), constI64(B),
+         [&](Value i) {
+           b.create<LLVM::StoreOp>(
+               loc, tableLoad(pair, from, i, 16),
+               b.create<LLVM::GEPOp>(loc, sharedPtr, pair, to, ValueRange{i}),
+               16);
+         });
+    b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  }
+
   LLVM::LLVMFuncOp packU8, packBits;
   if (!alongside)
     std::tie(packU8, packBits) = packFunctions(encoding);
@@ -1223,28 +1297,26 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     Value bid =
         b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
     Value shared = dynamicShared();
-    // The grid is exact (gpuBlockGrid); a block past it leaves before
-    // any barrier, as a whole.
-    Value first = b.create<LLVM::MulOp>(loc, bid, constI64(S));
     Value words = args[at + 4];
     if (bits == 32)
       words = b.create<LLVM::MulOp>(loc, words, constI64(2));
-    Value inRange = cmp(LLVM::ICmpPredicate::ult, first, words);
-    ifThen(inRange, [&] {
+    // Block `blk` of gpuBlockGrid: its words' phases.
+    auto evaluate = [&](Value bid, Value ahead) {
       if (u8) {
         b.create<LLVM::CallOp>(
             loc, inputsU8Fn,
             ValueRange{args[0], args[1], scratch, shared, bid, tid});
         b.create<NVVM::Barrier0Op>(loc);
         if (prefetchU8Fn) {
-          auto ahead = b.create<LLVM::LoadOp>(
-              loc, i32, global(abi::kBlockU8AheadSymbol), 4);
-          // No kernel writes it; the runtime writes it before any launch.
-          ahead.setInvariant(true);
-          b.create<LLVM::CallOp>(
-              loc, prefetchU8Fn,
-              ValueRange{args[0], args[1], bid, tid,
-                         b.create<LLVM::ZExtOp>(loc, i64, ahead)});
+          if (!ahead) {
+            auto loaded = b.create<LLVM::LoadOp>(
+                loc, i32, global(abi::kBlockU8AheadSymbol), 4);
+            // No kernel writes it; the runtime writes it before any launch.
+            loaded.setInvariant(true);
+            ahead = b.create<LLVM::ZExtOp>(loc, i64, loaded);
+          }
+          b.create<LLVM::CallOp>(loc, prefetchU8Fn,
+                                 ValueRange{args[0], args[1], bid, tid, ahead});
         }
       }
       loop(constI64(u8 ? 1 : 0), constI64(phases), constI64(1), [&](Value p) {
@@ -1253,7 +1325,26 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
             ValueRange{in, scratch, planes, classes, shared, bid, tid, p});
         b.create<NVVM::Barrier0Op>(loc);
       });
-    });
+    };
+    if (!tableFn) {
+      // The grid is exact (gpuBlockGrid); a block past it leaves before
+      // any barrier, as a whole.
+      Value first = b.create<LLVM::MulOp>(loc, bid, constI64(S));
+      ifThen(cmp(LLVM::ICmpPredicate::ult, first, words),
+             [&] { evaluate(bid, Value()); });
+      return;
+    }
+    // The table copied once, then blocks bid, bid + grid, ... of
+    // gpuBlockGrid (the runtime launches the blocks the device holds at
+    // once, kBlockGridStrideSymbol): the next a block evaluates is `grid`
+    // blocks on, whose pixels its u8 form prefetches.
+    b.create<LLVM::CallOp>(loc, tableFn, ValueRange{shared, tid});
+    b.create<NVVM::Barrier0Op>(loc);
+    Value grid =
+        b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::GridDimXOp>(loc, i32));
+    Value blocks = b.create<LLVM::UDivOp>(
+        loc, b.create<LLVM::AddOp>(loc, words, constI64(S - 1)), constI64(S));
+    loop(bid, blocks, grid, [&](Value blk) { evaluate(blk, grid); });
   };
   kernels(
       LLVM::LLVMFuncOp(), packU8,

@@ -553,6 +553,7 @@ struct ConvertLGNToNVVMPass
         options.blockWordArgmax = blockWordArgmax;
         options.blockU8 = blockU8;
         options.blockU8Prefetch = blockU8Prefetch;
+        options.blockTableShared = blockTableShared;
         options.blockPrefetch = blockPrefetch;
         options.blockWordBits = blockWordBits;
         if (!bothKernels)

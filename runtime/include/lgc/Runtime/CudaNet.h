@@ -141,6 +141,11 @@ public:
   /// (GeneratedABI.h, kBlockU8AheadSymbol: the multiprocessors times its
   /// resident blocks); 0 where the module does not prefetch them.
   uint32_t blockU8PrefetchAhead() const { return blockU8Ahead; }
+  /// The blocks a launch of lgc_net (or lgc_net_u8) runs where its blocks
+  /// loop over the grid (GeneratedABI.h, kBlockGridStrideSymbol: the
+  /// multiprocessors times its resident blocks); 0 where they do not (a
+  /// block per gpuBlockGrid block).
+  uint32_t gridStrideBlocks() const { return strideBlocks; }
   /// lgc_net_block's threads per block, where hasBlockKernelBeside().
   unsigned besideBlockThreads() const {
     return unsigned(blockShape[abi::kGpuBlockThreads]);
@@ -262,6 +267,8 @@ private:
   unsigned netResident = 1, besideResident = 0;
   /// What open() wrote to __lgc_gen_block_u8_ahead (0: the module has none).
   uint32_t blockU8Ahead = 0;
+  /// gridStrideBlocks().
+  uint32_t strideBlocks = 0;
   /// lgc_pack_u8_tiled's words a block.
   unsigned packTiledWords = 1;
   /// lgc_pack_bits's words a thread (GeneratedABI.h: 1 or 4).

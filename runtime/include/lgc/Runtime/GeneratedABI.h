@@ -204,6 +204,18 @@ constexpr const char *kBlockU8AheadSymbol = "__lgc_gen_block_u8_ahead";
 /// line instead of prefetching it.
 constexpr const char *kGpuBlockPrefetchU8Function =
     "__lgc_gpu_block_prefetch_u8";
+/// A block kernel whose gate table lives in shared memory (lgc
+/// --gpu-block-table=shared) has this u32 global (1): each block of
+/// lgc_net and lgc_net_u8 copies the table into its shared memory once and
+/// then evaluates blocks b, b + grid, b + 2 grid, ... of gpuBlockGrid while
+/// they exist, so a runtime may launch any grid from 1 block up; it
+/// launches the blocks the device runs at once (multiprocessors x resident
+/// blocks), or fewer for a small launch. A runtime that does not know it
+/// launches gpuBlockGrid blocks, each of which then evaluates its own.
+constexpr const char *kBlockGridStrideSymbol = "__lgc_gen_block_grid_stride";
+/// That copy in host mode: (shared, tid), run for every thread of a block
+/// before its first phase.
+constexpr const char *kGpuBlockTableFunction = "__lgc_gpu_block_table";
 
 //===----------------------------------------------------------------------===//
 // GPU array layout
