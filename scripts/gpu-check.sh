@@ -269,6 +269,7 @@ block() {
     e) extra=(--gpu-block-prefetch=false) ;;
     p) extra=(--gpu-block-u8-prefetch) ;;
     a) extra=(--gpu-block-balance-levels=false) ;;
+    s) extra=(--gpu-block-table=shared) ;;
   esac
   choice "bench_6x8000_block${S}_u${U}_$size$suffix" bench_6x8000 4000000 \
     --gpu-kernel=block --gpu-block-words=$S --gpu-block-unroll=$U \
@@ -300,6 +301,18 @@ block 4 4 256 a
 # of 4,096, six whatever the levels) ran 1,062 M images/s (lgc_net alone,
 # an earlier H200 run).
 block 4 1 1024
+# Suffix s: the gate table in shared memory (--gpu-block-table=shared),
+# copied once a block, the blocks looping over the grid (a block a
+# multiprocessor: 99 KB of table and 99 KB of values for two words). Four
+# words a block ran fastest of the block kernels measured, ahead of two
+# and one, which read the table (an L2 load a gate, 93 KB a block) once
+# per 256 samples instead of per 128 or 64; here no block reads it again,
+# and a level's first entries wait for shared memory, not for the L2,
+# after each barrier. Two words at 8, 16 and 32 warps a multiprocessor
+# (rounds of 1,024 gates each, as the rows above; no spills, ptxas -v).
+block 2 4 256 s
+block 2 2 512 s
+block 2 1 1024 s
 if [ $SWEEP = 1 ]; then
   # Settled on an H200 (4M images, same run as the default; lgc_net alone,
   # M images/s): everything at ptxas -O1 (_kernelO1: 1,241, but the packing
@@ -500,6 +513,13 @@ cat > "$DIR/profile.sh" <<'PROFILE'
 #                           regex:^lgc_pack_u8 for the packing kernels,
 #                           lgc_pack_u8 or lgc_pack_u8_tiled)
 #   LGC_GPU_CHECK_TIMEOUT   seconds per entry (default 120)
+#   SOURCE_DIR              also sample where the warps stall, per SASS
+#                           instruction (the SourceCounters section), and
+#                           write DIR/NAME.ncu-rep and DIR/NAME.sass.csv
+#                           (ncu's source page: each instruction's address,
+#                           SASS and samples), so that the stalls can be
+#                           summed by loop (a level, the count, phase 0)
+#                           wherever the CSV is read
 set -u
 cd "$(dirname "$0")"
 . ./unpack.sh
@@ -517,14 +537,26 @@ for name in "$@"; do
     continue
   fi
   echo "== $name"
+  source=()
+  if [ -n "${SOURCE_DIR:-}" ]; then
+    mkdir -p "$SOURCE_DIR"
+    source=(--section SourceCounters --export "$SOURCE_DIR/$name" --force-overwrite)
+  fi
   if ! timeout "${LGC_GPU_CHECK_TIMEOUT:-120}" stdbuf -oL -eL "$NCU" \
     --kernel-name "${KERNEL:-regex:^lgc_net}" --launch-skip 1 --launch-count 1 \
     --section SpeedOfLight --section ComputeWorkloadAnalysis \
     --section InstructionStats --section MemoryWorkloadAnalysis_Tables \
     --section Occupancy --section SchedulerStats --section WarpStateStats \
-    --section LaunchStats ./lgc-gpu-check . "$name"; then
+    --section LaunchStats "${source[@]}" ./lgc-gpu-check . "$name"; then
     echo "$name: FAILED, or stopped after ${LGC_GPU_CHECK_TIMEOUT:-120} s"
     status=1
+  elif [ -n "${SOURCE_DIR:-}" ]; then
+    # With --export ncu prints nothing: the report's sections, then its
+    # source page as CSV.
+    "$NCU" --import "$SOURCE_DIR/$name.ncu-rep" || status=1
+    "$NCU" --import "$SOURCE_DIR/$name.ncu-rep" --page source --csv \
+      --print-source sass > "$SOURCE_DIR/$name.sass.csv" ||
+      { echo "$name: no source page (ncu --page source)"; status=1; }
   fi
 done
 exit $status

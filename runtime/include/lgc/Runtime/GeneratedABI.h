@@ -76,7 +76,9 @@
 //   64, or 32: the halves of the arrays' 64-bit words), the gates of one
 //   level at a time spread over its threads, the values in shared memory;
 //   scratch has shape[kScratchSlots] rows (0: unused) for the values past
-//   the shared memory of nets too wide for it.
+//   the shared memory of nets too wide for it. With the global
+//   __lgc_gen_block_grid_stride (below) its blocks loop over the grid's
+//   blocks, and a runtime may launch fewer.
 //   A module may carry both designs (lgc --gpu-kernel=both): lgc_net the
 //   thread kernel (shape[kGpuBlockWords] = 0), and
 //   kernel lgc_net_block(ptr in, ptr scratch, ptr planes, ptr classes,
