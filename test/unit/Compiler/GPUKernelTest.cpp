@@ -176,7 +176,8 @@ TEST(GPUKernel, HostModeMatchesInterpreter) {
       // 600 outputs a class in two words and 64 threads: groups of 32 bits
       // would take two passes of the threads, so the first reduction takes
       // more bits a group (its shape's F past 32, checked below).
-      {41, {1200}, 2, 0.3, 200, kDefaultGpuRegisterWindow, -1, 2, 64, 0, true},
+      {41, {1200}, 2, 0.3, 200, kDefaultGpuRegisterWindow, -1, 2, 64, 0,
+       true},
       // Every gate passes its first operand through: no gates are left
       // after -O2, the outputs are inputs (the block kernel has no level).
       {21, {30, 30}, 3, 1.0, 100, kDefaultGpuRegisterWindow, -1, 0, 32}};

@@ -390,7 +390,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   // where the schedule kept was not made for them and they change it: the
   // same schedule otherwise, kept where its slots are no more.
   if (!countedForWords &&
-      firstReductionInputs(sched.countBits, C, B, S) != sched.reductions[0].F) {
+      firstReductionInputs(sched.countBits, C, B, S) !=
+          sched.reductions[0].F) {
     BlockSchedule counted =
         schedule(adopted[0], adopted[1], adopted[2], adopted[3], S);
     if (counted.values <= slots) {
@@ -519,10 +520,10 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   if (tableShared)
     gateTable.resize(tableEntries, 0);
   auto gatesGlobal = table("__lgc_gen_block_gates", gateTable);
-  if (tableShared)
+  if (tableShared) {
     gatesGlobal.setAlignment(16);
-  if (tableShared)
     table(abi::kBlockGridStrideSymbol, std::vector<int32_t>{1});
+  }
   table("__lgc_gen_block_levels", sched.levelStarts);
   // Fused entries are two i64 each, loaded as one 16-byte vector.
   for (unsigned k = 1; k <= 2; ++k) {
@@ -858,8 +859,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         // which does not run; a round that runs starts inside the table.
         int64_t tableSize = int64_t(sched.gates.size());
         auto fetchRound = [&](Value e) {
-          Value first =
-              b.create<LLVM::UMinOp>(loc, e, constI32(int32_t(tableSize - 1)));
+          Value first = b.create<LLVM::UMinOp>(
+              loc, e, constI32(int32_t(tableSize - 1)));
           Value base = b.create<LLVM::GEPOp>(
               loc, gates.getType(), i64, gates,
               ValueRange{b.create<LLVM::ZExtOp>(loc, i64, first)});
@@ -923,7 +924,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                       shifted.empty()
                           ? hi
                           : b.create<LLVM::ShlOp>(
-                                loc, hi, constI32(int32_t(shifted.size()))));
+                                 loc, hi, constI32(int32_t(shifted.size()))));
                 m[xy] = signOfByte(shifted[j / 2], j % 2 ? 3 : 2);
                 // Widened as two copies of the 32-bit mask, not a sign
                 // extension: ptxas computes a sign extension's high half
@@ -1005,12 +1006,13 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
         // the last level's last, 6x8000), then at most one round that may
         // end past it, with them (six instructions a round fewer, four
         // entries).
-        Value wholeEnd =
-            b.create<LLVM::SubOp>(loc, end, constI32(int32_t(lastEntryOffset)));
+        Value wholeEnd = b.create<LLVM::SubOp>(
+            loc, end, constI32(int32_t(lastEntryOffset)));
         SmallVector<Value> init = fetchRound(start);
         init.push_back(start);
         SmallVector<Value> after = loop(
-            start, wholeEnd, roundStep, init, [&](Value e, ValueRange carried) {
+            start, wholeEnd, roundStep, init,
+            [&](Value e, ValueRange carried) {
               Value e1 = b.create<LLVM::AddOp>(loc, e, roundStep);
               SmallVector<Value> next = fetchRound(e1);
               round(e, carried.drop_back(), /*whole=*/true);
@@ -1018,8 +1020,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
               return next;
             });
         Value e = after.back();
-        ifThen(cmp(P::slt, e, end),
-               [&] { round(e, ValueRange(after).drop_back()); });
+        ifThen(cmp(P::slt, e, end), [&] {
+          round(e, ValueRange(after).drop_back());
+        });
       };
       entries(0, "__lgc_gen_block_gates", "__lgc_gen_block_levels");
       for (unsigned k = 1; k <= 2; ++k)
@@ -1054,9 +1057,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                   loc, cg, constI64(int64_t(groupRowSlots(per) / 4)));
               SmallVector<Value> slots;
               for (unsigned q = 0; q * 4 < per; ++q) {
-                Value four =
-                    tableLoad(quad, table,
-                              b.create<LLVM::AddOp>(loc, row, constI64(q)), 16);
+                Value four = tableLoad(
+                    quad, table, b.create<LLVM::AddOp>(loc, row, constI64(q)),
+                    16);
                 for (unsigned e = 4 * q; e < std::min(per, 4 * q + 4); ++e)
                   slots.push_back(b.create<LLVM::ZExtOp>(
                       loc, i64,
@@ -1297,6 +1300,10 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     Value bid =
         b.create<LLVM::ZExtOp>(loc, i64, b.create<NVVM::BlockIdXOp>(loc, i32));
     Value shared = dynamicShared();
+    // Without the table in shared memory the grid is exact (gpuBlockGrid);
+    // a block past it leaves before any barrier, as a whole.
+    Value first =
+        tableFn ? Value() : b.create<LLVM::MulOp>(loc, bid, constI64(S));
     Value words = args[at + 4];
     if (bits == 32)
       words = b.create<LLVM::MulOp>(loc, words, constI64(2));
@@ -1327,9 +1334,6 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       });
     };
     if (!tableFn) {
-      // The grid is exact (gpuBlockGrid); a block past it leaves before
-      // any barrier, as a whole.
-      Value first = b.create<LLVM::MulOp>(loc, bid, constI64(S));
       ifThen(cmp(LLVM::ICmpPredicate::ult, first, words),
              [&] { evaluate(bid, Value()); });
       return;
