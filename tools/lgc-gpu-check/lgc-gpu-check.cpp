@@ -175,6 +175,10 @@ static bool runEntry(const std::string &dir, const Entry &entry,
                                     net->netSharedBytes(), net->netBlockWords(),
                                     net->netBlockWordBits())
                       : std::string()));
+  if (net->gridStrideBlocks())
+    say(fmt::format("lgc_net: gate table in shared memory, at most {} blocks "
+                    "a launch, each looping over the grid",
+                    net->gridStrideBlocks()));
   if (net->hasBlockKernelBeside())
     say(fmt::format("{}: launches under {} samples take lgc_net_block (blocks "
                     "of {} threads, {} resident per multiprocessor, {}-bit "

@@ -1761,7 +1761,19 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
         << " wrong.expected\nbench big net.cubin 5000 net.so\n"
         << "bench huge net.cubin 999999999999 net.so\n"
         << "choice variant net.cubin 5000 net.so\n"
-        << "choice alone net.cubin 4000 net.so\n";
+        << "choice alone net.cubin 4000 net.so\n"
+        << "check table table.cubin " << n << " net.expected\n";
+    // A block kernel with its gate table in shared memory, its blocks
+    // looping over the grid.
+    {
+      BlockOptions block;
+      block.words = 2;
+      block.threads = 64;
+      block.tableShared = true;
+      ASSERT_TRUE(buildHostModule(net, 100, kDefaultGpuRegisterWindow,
+                                  dir.file("table.so"), dir.file("table.cubin"),
+                                  &block));
+    }
     // The bench entry's reference: the CPU backend's net.so.
     {
       mlir::MLIRContext context;
@@ -1832,6 +1844,14 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
       EXPECT_NE(out.find("variant: entry done in "), std::string::npos) << out;
     }
     EXPECT_EQ(sh("'" + dir.path + "' alone"), 0);
+    // The check says how many blocks a launch of it takes, and is exact.
+    EXPECT_EQ(sh("'" + dir.path + "' table"), 0)
+        << readText(dir.file("out.txt"));
+    EXPECT_NE(readText(dir.file("out.txt"))
+                  .find("lgc_net: gate table in shared memory, at most 2 "
+                        "blocks a launch, each looping over the grid"),
+              std::string::npos)
+        << readText(dir.file("out.txt"));
     // 10^12 samples: refused before any host memory is taken.
     EXPECT_NE(sh("'" + dir.path + "' huge"), 0);
     EXPECT_NE(readText(dir.file("out.txt")).find("GB of host memory"),
@@ -1842,7 +1862,7 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
         << "bench broken net.cubin\n";
     EXPECT_NE(sh("'" + dir.path + "' big"), 0);
     EXPECT_NE(readText(dir.file("out.txt"))
-                  .find("manifest.txt:9: error: expected 'kind name module "
+                  .find("manifest.txt:10: error: expected 'kind name module "
                         "samples [reference]'"),
               std::string::npos)
         << readText(dir.file("out.txt"));
@@ -1852,13 +1872,14 @@ TEST(GPUKernel, RuntimeOverEmulatedDriver) {
     EXPECT_NE(summary.find("| net "), std::string::npos) << summary;
     EXPECT_NE(summary.find("| yes"), std::string::npos) << summary;
     EXPECT_NE(summary.find("| big "), std::string::npos) << summary;
-    // Five rows bit-exact (against the interpreter twice, against the
-    // net.so three times), and `wrong` not.
+    // Six rows bit-exact (against the interpreter three times, the gate
+    // table in shared memory among them, against the net.so three times),
+    // and `wrong` not.
     size_t yes = 0;
     for (size_t at = summary.find("| yes"); at != std::string::npos;
          at = summary.find("| yes", at + 1))
       ++yes;
-    EXPECT_EQ(yes, 5u) << summary;
+    EXPECT_EQ(yes, 6u) << summary;
     size_t wrong = summary.find("| wrong ");
     ASSERT_NE(wrong, std::string::npos) << summary;
     EXPECT_EQ(summary.find("NO"), summary.find("| NO", wrong) + 2) << summary;
