@@ -970,6 +970,26 @@ TEST(GPUKernel, BlockU8PrefetchAheadWritten) {
                              "bytes, expected 4)"),
             std::string::npos)
       << s.message();
+  // The same for the global that says the blocks loop over the grid.
+  block.u8Prefetch = false;
+  block.tableShared = true;
+  test::GlobalEdit stride{lgc::abi::kBlockGridStrideSymbol, {1, 1}};
+  std::string strideSo = dir.file("stride.so"),
+              strideModule = dir.file("stride.cubin");
+  ASSERT_TRUE(buildHostModeLibrary(
+      net, 100, kDefaultGpuRegisterWindow, strideSo, &block, 64, nullptr,
+      kDefaultGpuCountRegisterColumns, kDefaultGpuRematDepth, {},
+      llvm::ArrayRef(stride)));
+  ASSERT_TRUE(writeHostModuleFile(strideModule, strideSo));
+  gpu.reset();
+  s = openOverEmulatedDriver(strideModule, gpu);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(gpu, nullptr);
+  EXPECT_NE(s.message().find("unexpected size of __lgc_gen_block_grid_stride "
+                             "(8 bytes, expected 4)"),
+            std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find(strideModule), std::string::npos) << s.message();
 }
 
 /// A module with both kernels (lgc --gpu-kernel=both) over the emulated
