@@ -151,35 +151,45 @@ def disassemble(cubin, nvdisasm, compat):
     return run.stdout
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("cubin", nargs="?")
+def add_listing_arguments(p):
+    """--listing, --nvdisasm and --compat, for read_listing."""
     p.add_argument("--listing", help="an nvdisasm -c listing instead of a cubin")
-    p.add_argument("--function", action="append",
-                   help="only this function (repeatable; default all)")
     p.add_argument("--nvdisasm", default=os.environ.get("NVDISASM") or "nvdisasm")
     p.add_argument("--compat", action="store_true",
                    help="rewrite a copy for an nvdisasm older than the cubin")
+
+
+def read_listing(cubin, listing, nvdisasm, compat):
+    """The listing: the file `listing`, or nvdisasm's of `cubin`; a clear
+    exit where either cannot be read."""
+    if listing:
+        try:
+            with open(listing) as f:
+                return f.read()
+        except OSError as e:
+            sys.exit(f"{listing}: {e.strerror}")
+    if not shutil.which(nvdisasm):
+        sys.exit(f"{nvdisasm}: not found (the CUDA Toolkit's nvdisasm; "
+                 "--nvdisasm or NVDISASM names it)")
+    try:
+        return disassemble(cubin, nvdisasm, compat)
+    except OSError as e:
+        sys.exit(f"{cubin}: {e.strerror}")
+    except (ValueError, struct.error, IndexError) as e:
+        # As gpu_resources.py reads a cubin that is not one.
+        sys.exit(f"{cubin}: cannot read it as a cubin ({e})")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("cubin", nargs="?")
+    p.add_argument("--function", action="append",
+                   help="only this function (repeatable; default all)")
+    add_listing_arguments(p)
     args = p.parse_args()
     if bool(args.cubin) == bool(args.listing):
         p.error("give a cubin or --listing, one of them")
-    if args.listing:
-        try:
-            with open(args.listing) as f:
-                listing = f.read()
-        except OSError as e:
-            sys.exit(f"{args.listing}: {e.strerror}")
-    else:
-        if not shutil.which(args.nvdisasm):
-            sys.exit(f"{args.nvdisasm}: not found (the CUDA Toolkit's nvdisasm; "
-                     "--nvdisasm or NVDISASM names it)")
-        try:
-            listing = disassemble(args.cubin, args.nvdisasm, args.compat)
-        except OSError as e:
-            sys.exit(f"{args.cubin}: {e.strerror}")
-        except (ValueError, struct.error, IndexError) as e:
-            # As gpu_resources.py reads a cubin that is not one.
-            sys.exit(f"{args.cubin}: cannot read it as a cubin ({e})")
+    listing = read_listing(args.cubin, args.listing, args.nvdisasm, args.compat)
     functions = parse(listing)
     if not functions:
         sys.exit("no functions in the listing (nvdisasm -c's form)")

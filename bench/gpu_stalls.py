@@ -22,10 +22,6 @@ checked by opcode: a CSV of another kernel or another build is refused.
 """
 import argparse
 import csv
-import os
-import re
-import shutil
-import struct
 import sys
 
 import gpu_sass
@@ -142,12 +138,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("csv", help="ncu's source page of one kernel, as CSV")
     p.add_argument("--cubin", help="the profiled module's cubin")
-    p.add_argument("--listing", help="an nvdisasm -c listing instead")
     p.add_argument("--function", default="lgc_net",
                    help="the profiled kernel (default lgc_net)")
-    p.add_argument("--nvdisasm", default=os.environ.get("NVDISASM") or "nvdisasm")
-    p.add_argument("--compat", action="store_true",
-                   help="rewrite a copy for an nvdisasm older than the cubin")
+    gpu_sass.add_listing_arguments(p)
     p.add_argument("--top", type=int, default=10,
                    help="also the instructions with the most samples")
     args = p.parse_args()
@@ -156,22 +149,8 @@ def main():
     if args.top < 0:
         p.error("--top must be 0 or more")
     rows = read_csv(args.csv)
-    if args.listing:
-        try:
-            with open(args.listing) as f:
-                listing = f.read()
-        except OSError as e:
-            sys.exit(f"{args.listing}: {e.strerror}")
-    else:
-        if not shutil.which(args.nvdisasm):
-            sys.exit(f"{args.nvdisasm}: not found (the CUDA Toolkit's nvdisasm; "
-                     "--nvdisasm or NVDISASM names it)")
-        try:
-            listing = gpu_sass.disassemble(args.cubin, args.nvdisasm, args.compat)
-        except OSError as e:
-            sys.exit(f"{args.cubin}: {e.strerror}")
-        except (ValueError, struct.error, IndexError) as e:
-            sys.exit(f"{args.cubin}: cannot read it as a cubin ({e})")
+    listing = gpu_sass.read_listing(args.cubin, args.listing, args.nvdisasm,
+                                    args.compat)
     functions = functions_of(listing)
     if args.function not in functions:
         sys.exit(f"{args.function}: no such function (the listing has "

@@ -439,18 +439,12 @@ Status CudaNet::open(const std::string &ptxPath, std::unique_ptr<CudaNet> &out,
   // A block kernel whose blocks loop over the grid (its gate table in
   // shared memory, copied once a block): launched with the blocks the
   // device runs at once, so that each copies the table once.
-  CUdeviceptr stridePtr;
-  size_t strideBytes;
-  if (net->blockKernel() &&
-      d.cuModuleGetGlobal(&stridePtr, &strideBytes, net->module,
-                          abi::kBlockGridStrideSymbol) == CUDA_SUCCESS) {
-    if (strideBytes != sizeof(uint32_t))
-      return Status::errorAt(ptxPath, std::string("unexpected size of ") +
-                                          abi::kBlockGridStrideSymbol + " (" +
-                                          std::to_string(strideBytes) +
-                                          " bytes, expected 4)");
+  uint32_t gridStride = 0;
+  if (Status s = net->readOptionalU32(abi::kBlockGridStrideSymbol, gridStride);
+      !s)
+    return s;
+  if (net->blockKernel() && gridStride)
     net->strideBlocks = uint32_t(std::max(1, sms)) * net->netResident;
-  }
   out = std::move(net);
   return Status::success();
 }
