@@ -259,18 +259,22 @@ choice bench_6x64000_packtiled bench_6x64000 4000000 --gpu-pack=tiled
 # fastest block kernel measured (lgc_net alone 1,094 M images/s on an H200,
 # 912 from u8 through its own u8 kernel against the thread kernel's 903).
 block() {
-  local S=$1 U=$2 T=$3 suffix=${4:-} size=r128 extra=()
+  local S=$1 U=$2 T=$3 suffix=${4:-} size=r128 extra=() i
   [ "$T" != 256 ] && size=t$T
-  case $suffix in
-    i) extra=(--gpu-block-interleave) ;;
-    w) extra=(--gpu-block-word-argmax) ;;
-    m) extra=(--gpu-block-thread-runs) ;;
-    f) extra=(--gpu-block-fuse) ;;
-    e) extra=(--gpu-block-prefetch=false) ;;
-    p) extra=(--gpu-block-u8-prefetch) ;;
-    a) extra=(--gpu-block-balance-levels=false) ;;
-    s) extra=(--gpu-block-table=shared) ;;
-  esac
+  # Each letter of the suffix its flag.
+  for ((i = 0; i < ${#suffix}; i++)); do
+    case ${suffix:i:1} in
+      i) extra+=(--gpu-block-interleave) ;;
+      w) extra+=(--gpu-block-word-argmax) ;;
+      m) extra+=(--gpu-block-thread-runs) ;;
+      f) extra+=(--gpu-block-fuse) ;;
+      e) extra+=(--gpu-block-prefetch=false) ;;
+      p) extra+=(--gpu-block-u8-prefetch) ;;
+      a) extra+=(--gpu-block-balance-levels=false) ;;
+      s) extra+=(--gpu-block-table=shared) ;;
+      *) echo "block: unknown suffix letter ${suffix:i:1}" >&2; exit 1 ;;
+    esac
+  done
   choice "bench_6x8000_block${S}_u${U}_$size$suffix" bench_6x8000 4000000 \
     --gpu-kernel=block --gpu-block-words=$S --gpu-block-unroll=$U \
     --gpu-block-threads=$T --gpu-max-registers=128 "${extra[@]}"
@@ -313,6 +317,10 @@ block 4 1 1024
 block 2 4 256 s
 block 2 2 512 s
 block 2 1 1024 s
+# With one block a multiprocessor nothing overlaps a block's phase 0, whose
+# pixels come from the DRAM; suffix sp: its u8 form also prefetching the
+# pixels of the block it takes next (ctaid + nctaid) into the L2.
+block 2 4 256 sp
 if [ $SWEEP = 1 ]; then
   # Settled on an H200 (4M images, same run as the default; lgc_net alone,
   # M images/s): everything at ptxas -O1 (_kernelO1: 1,241, but the packing

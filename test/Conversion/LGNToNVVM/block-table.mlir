@@ -3,6 +3,7 @@
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-threads=64" | FileCheck %s --check-prefix=GLOBAL
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-threads=64 block-table-shared=true both-kernels=true" | FileCheck %s --check-prefix=GLOBAL
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-threads=64 block-words=1 block-table-shared=true block-shared-limit=1024" 2>&1 | FileCheck %s --check-prefix=FIT
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-threads=64 block-table-shared=true block-u8-prefetch=true" | FileCheck %s --check-prefix=PF
 
 // The block kernel with its gate table in shared memory
 // (block-table-shared). Eight words of 10 slots (640 bytes), then the
@@ -51,6 +52,16 @@
 // CHECK:       llvm.call @__lgc_gpu_block_table(
 // CHECK-NEXT:  nvvm.barrier0
 // CHECK-NEXT:  nvvm.read.ptx.sreg.nctaid.x
+
+// With the u8 form's prefetch: the pixels of the block this one takes
+// next, nctaid on, not the runtime-written global's count.
+// PF-LABEL: llvm.func @lgc_net_u8(
+// PF:       %[[NCT:.*]] = nvvm.read.ptx.sreg.nctaid.x : i32
+// PF-NEXT:  %[[GRID:.*]] = llvm.zext %[[NCT]] : i32 to i64
+// PF:       ^bb1(%[[BLK:.*]]: i64):
+// PF:       llvm.call @__lgc_gpu_block_inputs_u8(%arg0, %arg1, %arg2, %{{.*}}, %[[BLK]],
+// PF-NEXT:  nvvm.barrier0
+// PF-NEXT:  llvm.call @__lgc_gpu_block_prefetch_u8(%arg0, %arg1, %[[BLK]], %{{.*}}, %[[GRID]])
 
 // Host mode exports the copy, which the tests run for every thread of a
 // block before its first phase.
