@@ -272,6 +272,7 @@ block() {
       p) extra+=(--gpu-block-u8-prefetch) ;;
       a) extra+=(--gpu-block-balance-levels=false) ;;
       s) extra+=(--gpu-block-table=shared) ;;
+      r) extra+=(--gpu-block-rows-prefetch) ;;
       *) echo "block: unknown suffix letter ${suffix:i:1}" >&2; exit 1 ;;
     esac
   done
@@ -318,9 +319,12 @@ block 2 4 256 s
 block 2 2 512 s
 block 2 1 1024 s
 # With one block a multiprocessor nothing overlaps a block's phase 0, whose
-# pixels come from the DRAM; suffix sp: its u8 form also prefetching the
-# pixels of the block it takes next (ctaid + nctaid) into the L2.
-block 2 4 256 sp
+# inputs come from the DRAM; suffix srp: lgc_net prefetching into the L2
+# the packed rows of the block it takes next (ctaid + nctaid; r,
+# --gpu-block-rows-prefetch), its u8 form that block's pixels (p): the
+# columns from packed bits and lgc_net alone say what the first is worth
+# against the s row above, the u8 column the second.
+block 2 4 256 srp
 if [ $SWEEP = 1 ]; then
   # Settled on an H200 (4M images, same run as the default; lgc_net alone,
   # M images/s): everything at ptxas -O1 (_kernelO1: 1,241, but the packing

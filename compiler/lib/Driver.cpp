@@ -380,6 +380,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.blockU8 = opts.gpuBlockU8;
   lowering.blockU8Prefetch = opts.gpuBlockU8Prefetch;
   lowering.blockTableShared = opts.gpuBlockTableShared;
+  lowering.blockRowsPrefetch = opts.gpuBlockRowsPrefetch;
   lowering.blockPrefetch = opts.gpuBlockPrefetch;
   lowering.blockWordBits = opts.gpuBlockWordBits;
   lowering.threadWordBits = opts.gpuThreadWordBits;

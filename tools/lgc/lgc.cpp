@@ -379,6 +379,13 @@ static cl::opt<std::string> gpuBlockTable(
              "the blocks then looping over the grid's words; where the two "
              "do not fit together the table stays global, with a remark)"),
     cl::value_desc("global|shared"), cl::init("global"), cl::cat(lgcCategory));
+static cl::opt<bool> gpuBlockRowsPrefetch(
+    "gpu-block-rows-prefetch",
+    cl::desc("GPU block kernel with --gpu-block-table=shared: after phase 0 "
+             "each block prefetches into the L2 the packed input rows of the "
+             "block it takes next, so that its next phase 0 reads them from "
+             "the L2 (default off)"),
+    cl::init(false), cl::cat(lgcCategory));
 static cl::opt<std::string> gpuPack(
     "gpu-pack",
     cl::desc("GPU packing of 8-bit features with a thermometer encoding: "
@@ -581,6 +588,9 @@ int main(int argc, char **argv) {
     return fail("invalid --gpu-block-table=" + Twine(gpuBlockTable) +
                 " (global or shared)");
   opts.gpuBlockTableShared = gpuBlockTable == "shared";
+  if (gpuBlockRowsPrefetch && !opts.gpuBlockTableShared)
+    return fail("--gpu-block-rows-prefetch needs --gpu-block-table=shared");
+  opts.gpuBlockRowsPrefetch = gpuBlockRowsPrefetch;
   if (gpuPack != "thread" && gpuPack != "tiled")
     return fail("invalid --gpu-pack=" + Twine(gpuPack) + " (thread or tiled)");
   opts.gpuPackTiled = gpuPack == "tiled";
@@ -612,7 +622,8 @@ int main(int argc, char **argv) {
            &gpuBlockWords, &gpuBlockUnroll, &gpuBlockThreads, &gpuBlockShared,
            &gpuBlockInterleave, &gpuBlockWordArgmax, &gpuBlockWordBits,
            &gpuBlockFuse, &gpuBlockThreadRuns, &gpuBlockU8, &gpuBlockPrefetch,
-           &gpuBlockU8Prefetch, &gpuBlockBalanceLevels, &gpuBlockTable})
+           &gpuBlockU8Prefetch, &gpuBlockBalanceLevels, &gpuBlockTable,
+           &gpuBlockRowsPrefetch})
     if (blockOnly->getNumOccurrences() && !opts.gpuBlockKernel)
       return fail("--" + blockOnly->ArgStr +
                   " needs --gpu-kernel=block or --gpu-kernel=both");

@@ -4,6 +4,8 @@
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-threads=64 block-table-shared=true both-kernels=true" | FileCheck %s --check-prefix=GLOBAL
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-threads=64 block-words=1 block-table-shared=true block-shared-limit=1024" 2>&1 | FileCheck %s --check-prefix=FIT
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-threads=64 block-table-shared=true block-u8-prefetch=true" | FileCheck %s --check-prefix=PF
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-threads=64 block-table-shared=true block-rows-prefetch=true" | FileCheck %s --check-prefix=ROWS
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true block-threads=64 block-table-shared=true block-rows-prefetch=true host-mode=true" | FileCheck %s --check-prefix=ROWSHOST
 
 // The block kernel with its gate table in shared memory
 // (block-table-shared). Eight words of 10 slots (640 bytes), then the
@@ -62,6 +64,30 @@
 // PF:       llvm.call @__lgc_gpu_block_inputs_u8(%arg0, %arg1, %arg2, %{{.*}}, %[[BLK]],
 // PF-NEXT:  nvvm.barrier0
 // PF-NEXT:  llvm.call @__lgc_gpu_block_prefetch_u8(%arg0, %arg1, %[[BLK]], %{{.*}}, %[[GRID]])
+
+// With the packed rows' prefetch (block-rows-prefetch): the rows of the
+// next block (bid + nctaid) after phase 0's barrier, one line a row read
+// (the inputs' table), into the L2; the other phases after it; the u8
+// form, whose phase 0 reads pixels, does not call it.
+// ROWS-LABEL: llvm.func internal @__lgc_gpu_block_prefetch_rows(%arg0: !llvm.ptr, %arg1: i64, %arg2: i64, %arg3: i64) attributes {passthrough = ["nounwind", "alwaysinline"]}
+// ROWS:       llvm.icmp "ult" %{{.*}}, %arg1 : i64
+// ROWS:       llvm.mlir.addressof @__lgc_gen_block_inputs
+// ROWS:       llvm.inline_asm has_side_effects "prefetch.global.L2 [$0];", "l"
+// ROWS-LABEL: llvm.func @lgc_net(
+// ROWS:       %[[NCT:.*]] = nvvm.read.ptx.sreg.nctaid.x : i32
+// ROWS-NEXT:  %[[GRID:.*]] = llvm.zext %[[NCT]] : i32 to i64
+// ROWS:       ^bb1(%[[BLK:.*]]: i64):
+// ROWS:       %[[ZERO:.*]] = llvm.mlir.constant(0 : i64) : i64
+// ROWS-NEXT:  llvm.call @__lgc_gpu_block_phase(%arg0, %arg1, %arg2, %arg3, %{{.*}}, %[[BLK]], %{{.*}}, %[[ZERO]])
+// ROWS-NEXT:  nvvm.barrier0
+// ROWS-NEXT:  %[[NEXT:.*]] = llvm.add %[[BLK]], %[[GRID]] : i64
+// ROWS-NEXT:  llvm.call @__lgc_gpu_block_prefetch_rows(%arg0, %arg4, %[[NEXT]], %{{.*}})
+// ROWS-NEXT:  %[[ONE:.*]] = llvm.mlir.constant(1 : i64) : i64
+// ROWS-LABEL: llvm.func @lgc_net_u8(
+// ROWS-NOT:   __lgc_gpu_block_prefetch_rows
+// In host mode the prefetch calls its last argument with each row's address.
+// ROWSHOST: llvm.func @__lgc_gpu_block_prefetch_rows(%arg0: !llvm.ptr, %arg1: i64, %arg2: i64, %arg3: i64, %arg4: !llvm.ptr)
+// ROWSHOST: llvm.call %arg4(%{{.*}}) : !llvm.ptr, (!llvm.ptr) -> ()
 
 // Host mode exports the copy, which the tests run for every thread of a
 // block before its first phase.

@@ -34,6 +34,7 @@
 #include <array>
 #include <cstring>
 #include <dlfcn.h>
+#include <link.h>
 #include <fstream>
 #include <iterator>
 #include <unistd.h>
@@ -903,6 +904,101 @@ TEST(GPUKernel, BlockU8PrefetchLines) {
     // Enough cases prefetch something for the comparison to mean it.
     EXPECT_GT(nonEmpty, size_t(40));
     prefetchedLines = nullptr;
+    dlclose(h);
+  }
+}
+
+/// The rows the block kernel prefetches after phase 0 where its blocks loop
+/// over the grid (__lgc_gpu_block_prefetch_rows, exported by host mode
+/// with a callback in place of the prefetch): over a block's threads, for
+/// block `next`, each row phase 0 reads (the net's inputs, in
+/// __lgc_gen_block_inputs) exactly once, at the address of that block's
+/// first word of the row (gpuTileIndex), and nothing where `next` is past
+/// the words. In 64- and 32-bit words; without the option, no such
+/// function.
+TEST(GPUKernel, BlockRowsPrefetchLines) {
+  Net net = runtimeTestNet(7);
+  test::TempDir dir;
+  for (unsigned wordBits : {64u, 32u}) {
+    SCOPED_TRACE(wordBits);
+    std::string so = dir.file("r" + std::to_string(wordBits) + ".so");
+    BlockOptions block;
+    block.words = 2;
+    block.threads = 64;
+    block.wordBits = wordBits;
+    block.tableShared = true;
+    block.rowsPrefetch = true;
+    ASSERT_TRUE(
+        buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so, &block));
+    void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+    ASSERT_NE(h, nullptr) << dlerror();
+    using Visit = void (*)(const void *);
+    using Prefetch =
+        void (*)(const void *, int64_t, int64_t, int64_t, Visit);
+    auto prefetch = reinterpret_cast<Prefetch>(
+        dlsym(h, lgc::abi::kGpuBlockPrefetchRowsFunction));
+    auto shape = static_cast<const int32_t *>(dlsym(h, lgc::abi::kShapeSymbol));
+    auto inputs = static_cast<const int32_t *>(
+        dlsym(h, "__lgc_gen_block_inputs"));
+    ASSERT_TRUE(prefetch && shape && inputs);
+    ASSERT_NE(dlsym(h, lgc::abi::kBlockGridStrideSymbol), nullptr);
+    const uint64_t S = uint64_t(shape[lgc::abi::kGpuBlockWords]),
+                   bits = uint64_t(shape[lgc::abi::kGpuWordBits]),
+                   B = uint64_t(shape[lgc::abi::kGpuBlockThreads]);
+    EXPECT_EQ(bits, wordBits);
+    // The inputs phase 0 reads: the first of each (input, slot) pair of
+    // the table, whose size the library's symbol table gives.
+    Dl_info info;
+    void *entry = nullptr;
+    ASSERT_TRUE(dladdr1(inputs, &info, &entry, RTLD_DL_SYMENT) && entry);
+    std::vector<uint32_t> read;
+    for (size_t k = 0; k < static_cast<const ElfW(Sym) *>(entry)->st_size / 8;
+         ++k)
+      read.push_back(uint32_t(inputs[2 * k]));
+    ASSERT_GT(read.size(), size_t(10));
+    for (uint32_t input : read)
+      ASSERT_LT(input, net.numInputs);
+    std::vector<uintptr_t> seen;
+    prefetchedLines = &seen;
+    Visit visit = [](const void *line) {
+      prefetchedLines->push_back(reinterpret_cast<uintptr_t>(line));
+    };
+    const uintptr_t in = 0x200000;
+    size_t nonEmpty = 0;
+    // words: the kernel's, in its own words (twice the 64-bit ones for
+    // 32-bit words); 96 64-bit words are three tiles.
+    const int64_t words = 96 * int64_t(64 / bits);
+    for (int64_t next : {0, 1, 5, 16, 17, 47, 48, 100})
+      for (int64_t w : {words, int64_t(S), int64_t(2 * S)}) {
+        SCOPED_TRACE("next " + std::to_string(next) + " words " +
+                     std::to_string(w));
+        seen.clear();
+        for (uint64_t tid = 0; tid < B; ++tid)
+          prefetch(reinterpret_cast<const void *>(in), w, next, int64_t(tid),
+                   visit);
+        std::sort(seen.begin(), seen.end());
+        std::vector<uintptr_t> want;
+        if (uint64_t(next) * S < uint64_t(w)) {
+          uint64_t a0 = uint64_t(next) * S / (64 / bits);
+          for (uint32_t input : read)
+            want.push_back(in + 8 * lgc::abi::gpuTileIndex(net.numInputs,
+                                                           input, a0));
+          std::sort(want.begin(), want.end());
+        }
+        nonEmpty += !want.empty();
+        EXPECT_EQ(seen, want);
+      }
+    EXPECT_GT(nonEmpty, size_t(8));
+    prefetchedLines = nullptr;
+    dlclose(h);
+    // Without the option: no such function.
+    block.rowsPrefetch = false;
+    std::string plain = dir.file("n" + std::to_string(wordBits) + ".so");
+    ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow,
+                                     plain, &block));
+    h = dlopen(plain.c_str(), RTLD_NOW | RTLD_LOCAL);
+    ASSERT_NE(h, nullptr) << dlerror();
+    EXPECT_EQ(dlsym(h, lgc::abi::kGpuBlockPrefetchRowsFunction), nullptr);
     dlclose(h);
   }
 }

@@ -68,6 +68,7 @@ bool buildHostModeLibrary(
     lowering.blockBalanceLevels = !block->noBalance;
     lowering.blockU8Prefetch = block->u8Prefetch;
     lowering.blockTableShared = block->tableShared;
+    lowering.blockRowsPrefetch = block->rowsPrefetch;
     if (block->sharedLimit)
       lowering.blockSharedLimit = lowering.blockSharedTarget =
           block->sharedLimit;

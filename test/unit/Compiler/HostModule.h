@@ -46,6 +46,8 @@ struct BlockOptions {
   bool u8Prefetch = false;
   /// The gate table in shared memory (the copy function exported).
   bool tableShared = false;
+  /// With it, the next block's packed rows prefetched after phase 0.
+  bool rowsPrefetch = false;
 };
 
 /// The packing kernels' forms for buildHostModeLibrary.

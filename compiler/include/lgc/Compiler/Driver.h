@@ -161,6 +161,9 @@ struct DriverOptions {
   /// The block kernel's gate table in shared memory and its blocks looping
   /// over the grid (lgc --gpu-block-table=shared).
   bool gpuBlockTableShared = false;
+  /// Its blocks prefetch the next block's packed input rows into the L2
+  /// (lgc --gpu-block-rows-prefetch).
+  bool gpuBlockRowsPrefetch = false;
   /// Also lgc_pack_u8_tiled, the u8 packing kernel staged through shared
   /// memory (lgc --gpu-pack=tiled).
   bool gpuPackTiled = false;

@@ -201,6 +201,11 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "values do not fit the shared-memory limit together, or the "
            "values alone do not, the table stays in global memory (a "
            "remark)">,
+    Option<"blockRowsPrefetch", "block-rows-prefetch", "bool", "false",
+           "Block kernel whose blocks loop over the grid "
+           "(block-table-shared): after phase 0 each block prefetches into "
+           "the L2 the packed input rows of the block it takes next, so "
+           "that its next phase 0 reads them from the L2">,
     Option<"packTiled", "pack-tiled", "bool", "false",
            "Also lgc_pack_u8_tiled: the u8 packing kernel with a block per "
            "64-sample word, whose contiguous pixels it copies into shared "

@@ -1280,6 +1280,66 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
   }
 
+  // __lgc_gpu_block_prefetch_rows(in, words, next, tid) (block-rows-
+  // prefetch, blocks looping over the grid): the line of each packed input
+  // row that phase 0 of block `next` reads (its S words lie in one line:
+  // S x bits / 8 bytes at a multiple of that), into the L2, the rows spread
+  // over the threads as phase 0 spreads them; nothing where `next` is past
+  // the words. Host mode exports it with a last argument, a function it
+  // calls with each line's address instead (the tests collect the lines).
+  LLVM::LLVMFuncOp prefetchRowsFn;
+  if (tableShared && options.blockRowsPrefetch) {
+    OpBuilder::InsertionGuard guard(b);
+    SmallVector<Type> params = {ptr, i64, i64, i64};
+    if (hostMode)
+      params.push_back(ptr);
+    prefetchRowsFn =
+        function(abi::kGpuBlockPrefetchRowsFunction, params, linkage);
+    if (!hostMode)
+      prefetchRowsFn.setPassthroughAttr(b.getArrayAttr(
+          {b.getStringAttr("nounwind"), b.getStringAttr("alwaysinline")}));
+    auto args = prefetchRowsFn.getBody().front().getArguments();
+    Value in = args[0], words = args[1], next = args[2], tid = args[3];
+    Value w0 = b.create<LLVM::MulOp>(loc, next, constI64(S));
+    ifThen(cmp(LLVM::ICmpPredicate::ult, w0, words), [&] {
+      // The block's first word's place in the tile-major array (rowOf).
+      Value a0 = bits == 64
+                     ? w0
+                     : b.create<LLVM::LShrOp>(loc, w0, constI64(1)).getResult();
+      Value tile = constI64(int64_t(abi::kGpuTileWords));
+      Value base = b.create<LLVM::AddOp>(
+          loc,
+          b.create<LLVM::MulOp>(
+              loc, b.create<LLVM::UDivOp>(loc, a0, tile),
+              constI64(int64_t(abi::kGpuTileWords) * net.getNumInputs())),
+          b.create<LLVM::URemOp>(loc, a0, tile));
+      Type globalPtr = LLVM::LLVMPointerType::get(b.getContext(), globalSpace);
+      Value rows =
+          hostMode ? in : b.create<LLVM::AddrSpaceCastOp>(loc, globalPtr, in);
+      Value inTable = global("__lgc_gen_block_inputs");
+      loop(tid, constI64(int64_t(sched.inputs.size() / 2)), constI64(B),
+           [&](Value i) {
+             Value input = tableAt(
+                 inTable, b.create<LLVM::MulOp>(loc, i, constI64(2)));
+             Value at = b.create<LLVM::AddOp>(
+                 loc, base, b.create<LLVM::MulOp>(loc, input, tile));
+             Value line = b.create<LLVM::GEPOp>(loc, rows.getType(), i64,
+                                                rows, ValueRange{at});
+             if (hostMode) {
+               b.create<LLVM::CallOp>(
+                   loc, LLVM::LLVMFunctionType::get(voidTy, ptr),
+                   ValueRange{args[4], line});
+               return;
+             }
+             b.create<LLVM::InlineAsmOp>(
+                 loc, TypeRange{}, ValueRange{line},
+                 "prefetch.global.L2 [$0];", "l", /*has_side_effects=*/true,
+                 /*is_align_stack=*/false, LLVM::AsmDialectAttr(), ArrayAttr());
+           });
+    });
+    b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  }
+
   LLVM::LLVMFuncOp packU8, packBits;
   if (!alongside)
     std::tie(packU8, packBits) = packFunctions(encoding);
@@ -1326,12 +1386,22 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                                  ValueRange{args[0], args[1], bid, tid, ahead});
         }
       }
-      loop(constI64(u8 ? 1 : 0), constI64(phases), constI64(1), [&](Value p) {
+      auto phase = [&](Value p) {
         b.create<LLVM::CallOp>(
             loc, phaseFn,
             ValueRange{in, scratch, planes, classes, shared, bid, tid, p});
         b.create<NVVM::Barrier0Op>(loc);
-      });
+      };
+      // Phase 0 from the packed rows, then the next block's rows into the
+      // L2 (block-rows-prefetch), then the other phases.
+      bool rows = !u8 && prefetchRowsFn;
+      if (rows) {
+        phase(constI64(0));
+        b.create<LLVM::CallOp>(
+            loc, prefetchRowsFn,
+            ValueRange{in, words, b.create<LLVM::AddOp>(loc, bid, ahead), tid});
+      }
+      loop(constI64(u8 || rows ? 1 : 0), constI64(phases), constI64(1), phase);
     };
     if (!tableFn) {
       ifThen(cmp(LLVM::ICmpPredicate::ult, first, words),

@@ -554,6 +554,7 @@ struct ConvertLGNToNVVMPass
         options.blockU8 = blockU8;
         options.blockU8Prefetch = blockU8Prefetch;
         options.blockTableShared = blockTableShared;
+        options.blockRowsPrefetch = blockRowsPrefetch;
         options.blockPrefetch = blockPrefetch;
         options.blockWordBits = blockWordBits;
         if (!bothKernels)

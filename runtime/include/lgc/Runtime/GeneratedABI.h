@@ -218,6 +218,13 @@ constexpr const char *kBlockGridStrideSymbol = "__lgc_gen_block_grid_stride";
 /// That copy in host mode: (shared, tid), run for every thread of a block
 /// before its first phase.
 constexpr const char *kGpuBlockTableFunction = "__lgc_gpu_block_table";
+/// With lgc --gpu-block-rows-prefetch, after phase 0 block b of such a
+/// kernel prefetches into the L2 the lines of the packed input rows that
+/// phase 0 of block b + grid reads: (in, words, next, tid), exported by
+/// host mode with a last argument, a `void (*)(const void *line)` it calls
+/// for each line instead of prefetching it.
+constexpr const char *kGpuBlockPrefetchRowsFunction =
+    "__lgc_gpu_block_prefetch_rows";
 
 //===----------------------------------------------------------------------===//
 // GPU array layout
