@@ -34,9 +34,9 @@
 #include <array>
 #include <cstring>
 #include <dlfcn.h>
-#include <link.h>
 #include <fstream>
 #include <iterator>
+#include <link.h>
 #include <unistd.h>
 
 using namespace lgc;
@@ -841,21 +841,37 @@ TEST(GPUKernel, BlockKernelOverEmulatedDriver) {
 /// collected, never read); none where ahead is 0 or that block has no
 /// sample below n. In 64- and 32-bit words.
 std::vector<uintptr_t> *prefetchedLines = nullptr;
+
+/// The host-mode library of `net`'s block kernel in two words of
+/// `wordBits` bits a block of 64 threads, `more` set on its options, built
+/// into `so` and opened (null after a failure, reported).
+void *openTwoWordBlockLibrary(const Net &net, const std::string &so,
+                              unsigned wordBits,
+                              llvm::function_ref<void(BlockOptions &)> more) {
+  BlockOptions block;
+  block.words = 2;
+  block.threads = 64;
+  block.wordBits = wordBits;
+  more(block);
+  if (!buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so, &block)) {
+    ADD_FAILURE() << "cannot build " << so;
+    return nullptr;
+  }
+  void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!h)
+    ADD_FAILURE() << dlerror();
+  return h;
+}
+
 TEST(GPUKernel, BlockU8PrefetchLines) {
   Net net = runtimeTestNet(7);
   test::TempDir dir;
   for (unsigned wordBits : {64u, 32u}) {
     SCOPED_TRACE(wordBits);
-    std::string so = dir.file("p" + std::to_string(wordBits) + ".so");
-    BlockOptions block;
-    block.words = 2;
-    block.threads = 64;
-    block.wordBits = wordBits;
-    block.u8Prefetch = true;
-    ASSERT_TRUE(
-        buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so, &block));
-    void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
-    ASSERT_NE(h, nullptr) << dlerror();
+    void *h = openTwoWordBlockLibrary(
+        net, dir.file("p" + std::to_string(wordBits) + ".so"), wordBits,
+        [](BlockOptions &block) { block.u8Prefetch = true; });
+    ASSERT_NE(h, nullptr);
     using Visit = void (*)(const void *);
     using Prefetch =
         void (*)(const void *, int64_t, int64_t, int64_t, int64_t, Visit);
@@ -921,25 +937,20 @@ TEST(GPUKernel, BlockRowsPrefetchLines) {
   test::TempDir dir;
   for (unsigned wordBits : {64u, 32u}) {
     SCOPED_TRACE(wordBits);
-    std::string so = dir.file("r" + std::to_string(wordBits) + ".so");
-    BlockOptions block;
-    block.words = 2;
-    block.threads = 64;
-    block.wordBits = wordBits;
-    block.tableShared = true;
-    block.rowsPrefetch = true;
-    ASSERT_TRUE(
-        buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, so, &block));
-    void *h = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
-    ASSERT_NE(h, nullptr) << dlerror();
+    void *h = openTwoWordBlockLibrary(
+        net, dir.file("r" + std::to_string(wordBits) + ".so"), wordBits,
+        [](BlockOptions &block) {
+          block.tableShared = true;
+          block.rowsPrefetch = true;
+        });
+    ASSERT_NE(h, nullptr);
     using Visit = void (*)(const void *);
-    using Prefetch =
-        void (*)(const void *, int64_t, int64_t, int64_t, Visit);
+    using Prefetch = void (*)(const void *, int64_t, int64_t, int64_t, Visit);
     auto prefetch = reinterpret_cast<Prefetch>(
         dlsym(h, lgc::abi::kGpuBlockPrefetchRowsFunction));
     auto shape = static_cast<const int32_t *>(dlsym(h, lgc::abi::kShapeSymbol));
-    auto inputs = static_cast<const int32_t *>(
-        dlsym(h, "__lgc_gen_block_inputs"));
+    auto inputs =
+        static_cast<const int32_t *>(dlsym(h, "__lgc_gen_block_inputs"));
     ASSERT_TRUE(prefetch && shape && inputs);
     ASSERT_NE(dlsym(h, lgc::abi::kBlockGridStrideSymbol), nullptr);
     const uint64_t S = uint64_t(shape[lgc::abi::kGpuBlockWords]),
@@ -981,8 +992,8 @@ TEST(GPUKernel, BlockRowsPrefetchLines) {
         if (uint64_t(next) * S < uint64_t(w)) {
           uint64_t a0 = uint64_t(next) * S / (64 / bits);
           for (uint32_t input : read)
-            want.push_back(in + 8 * lgc::abi::gpuTileIndex(net.numInputs,
-                                                           input, a0));
+            want.push_back(
+                in + 8 * lgc::abi::gpuTileIndex(net.numInputs, input, a0));
           std::sort(want.begin(), want.end());
         }
         nonEmpty += !want.empty();
@@ -992,12 +1003,10 @@ TEST(GPUKernel, BlockRowsPrefetchLines) {
     prefetchedLines = nullptr;
     dlclose(h);
     // Without the option: no such function.
-    block.rowsPrefetch = false;
-    std::string plain = dir.file("n" + std::to_string(wordBits) + ".so");
-    ASSERT_TRUE(buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow,
-                                     plain, &block));
-    h = dlopen(plain.c_str(), RTLD_NOW | RTLD_LOCAL);
-    ASSERT_NE(h, nullptr) << dlerror();
+    h = openTwoWordBlockLibrary(
+        net, dir.file("n" + std::to_string(wordBits) + ".so"), wordBits,
+        [](BlockOptions &block) { block.tableShared = true; });
+    ASSERT_NE(h, nullptr);
     EXPECT_EQ(dlsym(h, lgc::abi::kGpuBlockPrefetchRowsFunction), nullptr);
     dlclose(h);
   }
@@ -1072,10 +1081,10 @@ TEST(GPUKernel, BlockU8PrefetchAheadWritten) {
   test::GlobalEdit stride{lgc::abi::kBlockGridStrideSymbol, {1, 1}};
   std::string strideSo = dir.file("stride.so"),
               strideModule = dir.file("stride.cubin");
-  ASSERT_TRUE(buildHostModeLibrary(
-      net, 100, kDefaultGpuRegisterWindow, strideSo, &block, 64, nullptr,
-      kDefaultGpuCountRegisterColumns, kDefaultGpuRematDepth, {},
-      llvm::ArrayRef(stride)));
+  ASSERT_TRUE(
+      buildHostModeLibrary(net, 100, kDefaultGpuRegisterWindow, strideSo,
+                           &block, 64, nullptr, kDefaultGpuCountRegisterColumns,
+                           kDefaultGpuRematDepth, {}, llvm::ArrayRef(stride)));
   ASSERT_TRUE(writeHostModuleFile(strideModule, strideSo));
   gpu.reset();
   s = openOverEmulatedDriver(strideModule, gpu);
