@@ -597,9 +597,8 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     // parts, where ptxas keeps the call (16 bytes of stack at 24 registers
     // on 6x8000), and with the u8 kernel two kernels call it: LLVM inlines
     // it instead.
-    if ((alongside || fromU8) && !hostMode)
-      fn.setPassthroughAttr(b.getArrayAttr(
-          {b.getStringAttr("nounwind"), b.getStringAttr("alwaysinline")}));
+    if (alongside || fromU8)
+      inlineOnDevice(fn);
     // The shared array's address as a value made once: inlined, the
     // argument is the symbol, which instruction selection materializes
     // again in every block that uses it, and ptxas (sm_90) makes each of
@@ -1205,9 +1204,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
     if (hostMode)
       params.push_back(ptr);
     prefetchU8Fn = function(abi::kGpuBlockPrefetchU8Function, params, linkage);
-    if (!hostMode)
-      prefetchU8Fn.setPassthroughAttr(b.getArrayAttr(
-          {b.getStringAttr("nounwind"), b.getStringAttr("alwaysinline")}));
+    inlineOnDevice(prefetchU8Fn);
     auto args = prefetchU8Fn.getBody().front().getArguments();
     Value x = args[0], n = args[1], bid = args[2], tid = args[3],
           ahead = args[4];
@@ -1237,17 +1234,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       Value first = b.create<LLVM::AddOp>(
           loc, lineStart, b.create<LLVM::MulOp>(loc, tid, constI64(128)));
       loop(first, end, constI64(128 * int64_t(B)), [&](Value offset) {
-        Value line = b.create<LLVM::GEPOp>(loc, pixels.getType(), i8, pixels,
-                                           ValueRange{offset});
-        if (hostMode) {
-          b.create<LLVM::CallOp>(loc, LLVM::LLVMFunctionType::get(voidTy, ptr),
-                                 ValueRange{args[5], line});
-          return;
-        }
-        b.create<LLVM::InlineAsmOp>(
-            loc, TypeRange{}, ValueRange{line}, "prefetch.global.L2 [$0];", "l",
-            /*has_side_effects=*/true,
-            /*is_align_stack=*/false, LLVM::AsmDialectAttr(), ArrayAttr());
+        prefetchL2(b.create<LLVM::GEPOp>(loc, pixels.getType(), i8, pixels,
+                                         ValueRange{offset}),
+                   hostMode ? args[5] : Value());
       });
     });
     b.create<LLVM::ReturnOp>(loc, ValueRange{});
@@ -1261,9 +1250,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
   if (tableShared) {
     OpBuilder::InsertionGuard guard(b);
     tableFn = function(abi::kGpuBlockTableFunction, {sharedPtr, i64}, linkage);
-    if (!hostMode)
-      tableFn.setPassthroughAttr(b.getArrayAttr(
-          {b.getStringAttr("nounwind"), b.getStringAttr("alwaysinline")}));
+    inlineOnDevice(tableFn);
     auto args = tableFn.getBody().front().getArguments();
     Type pair = LLVM::getFixedVectorType(i64, 2);
     Value from = global("__lgc_gen_block_gates");
@@ -1295,9 +1282,7 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
       params.push_back(ptr);
     prefetchRowsFn =
         function(abi::kGpuBlockPrefetchRowsFunction, params, linkage);
-    if (!hostMode)
-      prefetchRowsFn.setPassthroughAttr(b.getArrayAttr(
-          {b.getStringAttr("nounwind"), b.getStringAttr("alwaysinline")}));
+    inlineOnDevice(prefetchRowsFn);
     auto args = prefetchRowsFn.getBody().front().getArguments();
     Value in = args[0], words = args[1], next = args[2], tid = args[3];
     Value w0 = b.create<LLVM::MulOp>(loc, next, constI64(S));
@@ -1323,18 +1308,9 @@ LogicalResult NVVMLowering::runBlock(const ConvertLGNToNVVMOptions &options,
                  inTable, b.create<LLVM::MulOp>(loc, i, constI64(2)));
              Value at = b.create<LLVM::AddOp>(
                  loc, base, b.create<LLVM::MulOp>(loc, input, tile));
-             Value line = b.create<LLVM::GEPOp>(loc, rows.getType(), i64,
-                                                rows, ValueRange{at});
-             if (hostMode) {
-               b.create<LLVM::CallOp>(
-                   loc, LLVM::LLVMFunctionType::get(voidTy, ptr),
-                   ValueRange{args[4], line});
-               return;
-             }
-             b.create<LLVM::InlineAsmOp>(
-                 loc, TypeRange{}, ValueRange{line},
-                 "prefetch.global.L2 [$0];", "l", /*has_side_effects=*/true,
-                 /*is_align_stack=*/false, LLVM::AsmDialectAttr(), ArrayAttr());
+             prefetchL2(b.create<LLVM::GEPOp>(loc, rows.getType(), i64, rows,
+                                              ValueRange{at}),
+                        hostMode ? args[4] : Value());
            });
     });
     b.create<LLVM::ReturnOp>(loc, ValueRange{});

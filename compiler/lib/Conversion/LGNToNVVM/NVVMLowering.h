@@ -212,6 +212,26 @@ private:
     }
     return out;
   }
+  /// On the GPU, `fn` inlined into its callers (host mode exports it as it
+  /// is, for the tests to call).
+  void inlineOnDevice(LLVM::LLVMFuncOp fn) {
+    if (!hostMode)
+      fn.setPassthroughAttr(b.getArrayAttr(
+          {b.getStringAttr("nounwind"), b.getStringAttr("alwaysinline")}));
+  }
+  /// The global-memory line at `line` prefetched into the L2; in host mode
+  /// `visit(line)` instead (a function the tests pass to collect the lines).
+  void prefetchL2(Value line, Value visit) {
+    if (hostMode) {
+      b.create<LLVM::CallOp>(loc, LLVM::LLVMFunctionType::get(voidTy, ptr),
+                             ValueRange{visit, line});
+      return;
+    }
+    b.create<LLVM::InlineAsmOp>(
+        loc, TypeRange{}, ValueRange{line}, "prefetch.global.L2 [$0];", "l",
+        /*has_side_effects=*/true,
+        /*is_align_stack=*/false, LLVM::AsmDialectAttr(), ArrayAttr());
+  }
   /// Element `index` of type `type` of the constant table `table`
   /// (global()), a load of `align` bytes; `invariant` for ld.global.nc.
   Value tableLoad(Type type, Value table, Value index, unsigned align,

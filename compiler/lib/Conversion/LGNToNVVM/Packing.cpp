@@ -474,9 +474,7 @@ NVVMLowering::packU8TiledFunction(const EncodingTables &encoding) {
       abi::kGpuPackTiledFunction, {ptr, i64, ptr, sharedPtr, i64, i64, i64},
       hostMode ? LLVM::Linkage::External : LLVM::Linkage::Internal);
   // The kernel calls it once a phase: inlined, the phase is a constant.
-  if (!hostMode)
-    fn.setPassthroughAttr(b.getArrayAttr(
-        {b.getStringAttr("nounwind"), b.getStringAttr("alwaysinline")}));
+  inlineOnDevice(fn);
   auto args = fn.getBody().front().getArguments();
   Value x = args[0], n = args[1], in = args[2], shared = args[3],
         block = args[4], tid = args[5], phase = args[6];
