@@ -83,9 +83,11 @@ def compat_copy(data, name):
     return bytes(d), rewritten
 
 
-def parse(listing):
-    """{function: (instructions, skipped, loops)} of an nvdisasm -c listing;
-    a loop is (address, [opcode, ...]) from its label to its branch."""
+def instructions(listing):
+    """{function: (ins, skipped, loops)} of an nvdisasm -c listing: its
+    instructions as (address, opcode, operands), the addresses the listing
+    skips, and its loops as (first, last) indices into ins, from a label
+    to a backward branch to it."""
     functions = {}
     name, ins, labels, skipped, last = None, [], {}, 0, None
 
@@ -97,9 +99,8 @@ def parse(listing):
             m = TARGET.search(args)
             if op.startswith("BRA") and m and labels.get(m.group(1), i + 1) < i:
                 # (A branch to itself is the function's end, not a loop.)
-                first = labels[m.group(1)]
-                loops.append((ins[first][0], [o for _, o, _ in ins[first:i + 1]]))
-        functions[name] = (len(ins) + skipped, skipped, sorted(loops))
+                loops.append((labels[m.group(1)], i))
+        functions[name] = (ins, skipped, loops)
 
     for line in listing.splitlines():
         m = FUNCTION.match(line)
@@ -122,6 +123,15 @@ def parse(listing):
             ins.append((address, m.group(2), m.group(3)))
     close()
     return functions
+
+
+def parse(listing):
+    """{function: (instructions, skipped, loops)} of an nvdisasm -c listing;
+    a loop is (address, [opcode, ...]) from its label to its branch."""
+    return {name: (len(ins) + skipped, skipped,
+                   sorted((ins[first][0], [o for _, o, _ in ins[first:last + 1]])
+                          for first, last in loops))
+            for name, (ins, skipped, loops) in instructions(listing).items()}
 
 
 def mix(ops):

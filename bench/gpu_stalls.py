@@ -33,36 +33,9 @@ NOT_ISSUED = ("Warp Stall Sampling (Not-issued Samples)",
 
 def functions_of(listing):
     """{function: ([(offset, opcode)], [(first, last) offsets of loops])}."""
-    out = {}
-    name, ins, labels = None, [], {}
-
-    def close():
-        if name is None:
-            return
-        loops = []
-        for i, (address, op, args) in enumerate(ins):
-            m = gpu_sass.TARGET.search(args)
-            if op.startswith("BRA") and m and labels.get(m.group(1), i + 1) < i:
-                loops.append((ins[labels[m.group(1)]][0], address))
-        out[name] = ([(a, op) for a, op, _ in ins], loops)
-
-    for line in listing.splitlines():
-        m = gpu_sass.FUNCTION.match(line)
-        if m:
-            close()
-            name, ins, labels = m.group(1), [], {}
-            continue
-        if name is None:
-            continue
-        m = gpu_sass.LABEL.match(line)
-        if m:
-            labels[m.group(1)] = len(ins)
-            continue
-        m = gpu_sass.INSTRUCTION.match(line)
-        if m:
-            ins.append((int(m.group(1), 16), m.group(2), m.group(3)))
-    close()
-    return out
+    return {name: ([(a, op) for a, op, _ in ins],
+                   [(ins[first][0], ins[last][0]) for first, last in loops])
+            for name, (ins, _, loops) in gpu_sass.instructions(listing).items()}
 
 
 def column(header, names, path, required=True):
