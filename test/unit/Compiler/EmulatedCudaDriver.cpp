@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <functional>
 #include <link.h>
 #include <map>
 #include <mutex>
@@ -116,23 +117,38 @@ bool sharedGranted(const Module &m, unsigned bytes) {
   return bytes <= 48 * 1024 || int(bytes) <= m.sharedGranted;
 }
 
-/// A launch's blocks as a GPU's barriers order them: each block's phases
-/// in order, every thread of a phase (in reverse order: no thread may rely
-/// on a later one of the same phase) before any of the next, its shared
-/// memory starting as garbage. `phase(shared, block, tid, p)` runs one
-/// thread's phase p; blocks for which `skip(block)` holds are left out.
-template <typename Phase, typename Skip>
-void runBlocks(unsigned blocks, unsigned threads, unsigned sharedBytes,
-               int64_t phases, Phase phase, Skip skip) {
+/// A launch's `launched` blocks as a GPU's barriers order them, of the
+/// `blocks` a kernel evaluates: launched block b evaluates block b (where
+/// b < blocks), or with `loops` blocks b, b + launched, ... below
+/// `blocks`, each one's phases in order, every thread of a phase (in
+/// reverse order: no thread may rely on a later one of the same phase)
+/// before any of the next. Its shared memory starts as garbage; where
+/// `prologue(shared, tid)` is given it runs first for every thread, once a
+/// launched block (the gate table's copy), and the shared memory then
+/// stays from one evaluated block to the next. `phase(shared, block, tid,
+/// p)` runs one thread's phase p. Returns the blocks evaluated.
+template <typename Phase>
+long runBlocks(unsigned launched, unsigned threads, unsigned sharedBytes,
+               int64_t phases, int64_t blocks, bool loops, Phase phase,
+               const std::function<void(uint64_t *, int64_t)> &prologue = {}) {
   std::vector<uint64_t> shared((sharedBytes + 7) / 8);
-  for (int64_t block = 0; block < int64_t(blocks); ++block) {
-    if (skip(block))
-      continue;
+  long evaluated = 0;
+  for (int64_t first = 0; first < int64_t(launched) && first < blocks;
+       ++first) {
     std::fill(shared.begin(), shared.end(), 0xa5a5a5a5a5a5a5a5ull);
-    for (int64_t p = 0; p < phases; ++p)
+    if (prologue)
       for (int64_t tid = threads; tid-- > 0;)
-        phase(shared.data(), block, tid, p);
+        prologue(shared.data(), tid);
+    for (int64_t block = first; block < blocks; block += launched) {
+      ++evaluated;
+      for (int64_t p = 0; p < phases; ++p)
+        for (int64_t tid = threads; tid-- > 0;)
+          phase(shared.data(), block, tid, p);
+      if (!loops)
+        break;
+    }
   }
+  return evaluated;
 }
 } // namespace
 
@@ -402,35 +418,18 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
             static_cast<uint64_t *>(ptr(at + 2)),
             static_cast<uint32_t *>(ptr(at + 3)), shared, block, tid, p);
     };
-    int64_t phases = int64_t(shape[abi::kGpuBlockPhases]);
+    // Blocks that loop over the grid (kBlockGridStrideSymbol) copy the
+    // gate table into their shared memory once, and it must survive every
+    // block's phases.
+    bool loops = f->module->blockTable &&
+                 (f->kind == Function::Net || f->kind == Function::NetU8);
+    std::function<void(uint64_t *, int64_t)> copy;
+    if (loops)
+      copy = f->module->blockTable;
     lastBlocks = gx;
-    lastGridBlocks = 0;
-    bool strided = f->module->blockTable &&
-                   (f->kind == Function::Net || f->kind == Function::NetU8);
-    if (!strided) {
-      runBlocks(gx, bx, sharedBytes, phases, phase, [&](int64_t block) {
-        bool past = block * samples >= words * 64;
-        lastGridBlocks += !past;
-        return past;
-      });
-      return kSuccess;
-    }
-    // Blocks that loop over the grid: each copies the table into its
-    // garbage shared memory once, then evaluates blocks b, b + gx, ...,
-    // the same shared memory from one to the next (the table must survive
-    // their phases).
-    std::vector<uint64_t> shared((sharedBytes + 7) / 8);
-    for (int64_t first = 0; first < int64_t(gx); ++first) {
-      std::fill(shared.begin(), shared.end(), 0xa5a5a5a5a5a5a5a5ull);
-      for (int64_t tid = bx; tid-- > 0;)
-        f->module->blockTable(shared.data(), tid);
-      for (int64_t block = first; block * samples < words * 64; block += gx) {
-        ++lastGridBlocks;
-        for (int64_t p = 0; p < phases; ++p)
-          for (int64_t tid = bx; tid-- > 0;)
-            phase(shared.data(), block, tid, p);
-      }
-    }
+    lastGridBlocks =
+        runBlocks(gx, bx, sharedBytes, int64_t(shape[abi::kGpuBlockPhases]),
+                  (words * 64 + samples - 1) / samples, loops, phase, copy);
     return kSuccess;
   }
   if (f->kind == Function::PackU8Tiled) {
@@ -445,13 +444,13 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
                                                     shape[abi::kInputs], G) ||
         !sharedGranted(*f->module, sharedBytes))
       return kInvalidValue;
-    runBlocks(
-        gx, bx, sharedBytes, int64_t(abi::gpuPackTiledPhases(G)),
-        [&](uint64_t *shared, int64_t block, int64_t tid, int64_t p) {
-          f->module->packTiled(ptr(0), i64(1), static_cast<uint64_t *>(ptr(2)),
-                               shared, block, tid, p);
-        },
-        [](int64_t) { return false; });
+    runBlocks(gx, bx, sharedBytes, int64_t(abi::gpuPackTiledPhases(G)), gx,
+              /*loops=*/false,
+              [&](uint64_t *shared, int64_t block, int64_t tid, int64_t p) {
+                f->module->packTiled(ptr(0), i64(1),
+                                     static_cast<uint64_t *>(ptr(2)), shared,
+                                     block, tid, p);
+              });
     return kSuccess;
   }
   if (f->kind == Function::Net) {
