@@ -388,6 +388,7 @@ LogicalResult Driver::lowerToNVVM(ModuleOp module) {
   lowering.prefetchDistance = opts.gpuPrefetchDistance;
   lowering.prefetchLevel = opts.gpuPrefetchLevel;
   lowering.countInCode = opts.gpuCountInCode;
+  lowering.lop3Adders = opts.gpuLop3Adders;
   lowering.packTiled = opts.gpuPackTiled;
   lowering.packTiledWords = opts.gpuPackWords;
   lowering.packBitsWords = opts.gpuPackBitsWords;

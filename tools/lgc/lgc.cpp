@@ -476,6 +476,13 @@ static cl::opt<bool> gpuCountInCode(
              "(default on; =false: the earlier count functions, for "
              "measurements)"),
     cl::init(true), cl::cat(lgcCategory));
+static cl::opt<bool> gpuLop3Adders(
+    "gpu-lop3-adders",
+    cl::desc("GPU: each full adder of the GroupSum's count as PTX lop3 "
+             "instructions, its carry one LOP3 a 32-bit half (default on; "
+             "=false: ANDs and ORs, of which ptxas makes two, for "
+             "measurements)"),
+    cl::init(true), cl::cat(lgcCategory));
 static cl::opt<unsigned> gpuMaxRegisters("gpu-max-registers",
                                          cl::desc(gpuMaxRegistersHelp),
                                          cl::value_desc("N"),
@@ -663,6 +670,7 @@ int main(int argc, char **argv) {
   opts.gpuThreadWordBits = gpuThreadWordBits;
   opts.gpuReadOnlyInputs = gpuReadOnlyInputs;
   opts.gpuCountInCode = gpuCountInCode;
+  opts.gpuLop3Adders = gpuLop3Adders;
   if (gpuPrefetchLevel != 1 && gpuPrefetchLevel != 2)
     return fail("invalid --gpu-prefetch-level=" + Twine(gpuPrefetchLevel) +
                 " (1 or 2)");

@@ -1199,7 +1199,7 @@ template <typename V> V GateEmitterBase<V>::majority(V a, V b, V c) {
   if (vars.size() == 2)
     return bitwise(numOnes ? lgn::GateKind::Or : lgn::GateKind::And, vars[0],
                    vars[1]);
-  if (hasTernary())
+  if (hasTernaryAdders())
     return ternary(0xE8, a, b, c);
   return bitwise(
       lgn::GateKind::Or, bitwise(lgn::GateKind::And, a, b),
@@ -1216,7 +1216,7 @@ template <typename V> V GateEmitterBase<V>::xor3(V a, V b, V c) {
       vars.push_back(v);
   }
   if (vars.size() == 3) {
-    if (hasTernary())
+    if (hasTernaryAdders())
       return ternary(0x96, a, b, c);
     return bitwise(lgn::GateKind::Xor, bitwise(lgn::GateKind::Xor, a, b), c);
   }

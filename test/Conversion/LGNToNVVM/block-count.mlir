@@ -1,4 +1,5 @@
 // RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true" | FileCheck %s
+// RUN: lgc-opt %s --convert-lgn-to-nvvm="block-kernel=true lop3-adders=false" | FileCheck %s --check-prefix=ANDOR
 
 // The block kernel's count leaves the constant output bits out of its
 // loads: a 0 adds nothing, and each group of the first reduction adds its
@@ -27,6 +28,13 @@
 // CHECK-NEXT: llvm.extractelement
 // CHECK-NEXT: llvm.zext
 // CHECK: llvm.load {{.*}} : !llvm.ptr<3> -> i64
+// Column 0's three bits (the 1s' bit 0 and the two loaded) make a full
+// adder, its carry the majority as a lop3 a half (0xe8 = 232).
+// CHECK: llvm.load {{.*}} : !llvm.ptr<3> -> i64
+// CHECK: llvm.inline_asm "{{.*}}lop3.b32 dl, pl, ql, rl, 232;{{.*}}lop3.b32 dh, ph, qh, rh, 232;{{.*}}", "=l,l,l,l"
+// ANDOR-LABEL: llvm.func internal @__lgc_gpu_block_phase
+// ANDOR-NOT: lop3
+// ANDOR: llvm.return
 
 lgn.net @net classes 2 tau 1.0 {
 ^bb0(%a: i1, %b: i1, %c: i1):

@@ -1,5 +1,6 @@
 // RUN: lgc-opt %s --split-input-file --convert-lgn-to-nvvm=count-in-code=true | FileCheck %s
-// RUN: lgc-opt %s --split-input-file --convert-lgn-to-nvvm="count-in-code=true count-register-columns=1" | FileCheck %s --check-prefix=COLUMNS
+// RUN: lgc-opt %s --split-input-file --convert-lgn-to-nvvm="count-in-code=true lop3-adders=false" | FileCheck %s --check-prefix=ANDOR
+// RUN: lgc-opt %s --split-input-file --convert-lgn-to-nvvm="count-in-code=true count-register-columns=1 lop3-adders=false" | FileCheck %s --check-prefix=COLUMNS
 // RUN: lgc-opt %s --split-input-file --convert-lgn-to-nvvm="count-in-code=true thread-word-bits=32" | FileCheck %s --check-prefix=HALF
 // RUN: not lgc-opt %s --split-input-file --convert-lgn-to-nvvm="count-in-code=true count-register-columns=0" 2>&1 | FileCheck %s --check-prefix=ZERO
 // RUN: lgc-opt %s --split-input-file --convert-lgn-to-nvvm="count-in-code=true block-kernel=true both-kernels=true" | FileCheck %s --check-prefix=BOTH
@@ -18,13 +19,22 @@
 // CHECK-NOT:     llvm.load {{.*}} : !llvm.ptr -> i64
 // CHECK:         %[[AND:.*]] = llvm.and %{{.*}}, %{{.*}} : i64
 // CHECK:         %[[OR:.*]] = llvm.or %[[AND]], %{{.*}} : i64
-// A full adder of the first three outputs: sum to plane 0, carry to plane 1.
-// CHECK:         %[[A1:.*]] = llvm.and %[[AND]], %[[OR]]
-// CHECK-NEXT:    %[[O1:.*]] = llvm.or %[[AND]], %[[OR]]
-// CHECK-NEXT:    %[[A2:.*]] = llvm.and %{{.*}}, %[[O1]]
-// CHECK-NEXT:    %[[CARRY:.*]] = llvm.or %[[A1]], %[[A2]]
-// CHECK-NEXT:    %[[X1:.*]] = llvm.xor %[[AND]], %[[OR]]
-// CHECK-NEXT:    %[[SUM:.*]] = llvm.xor %[[X1]], %{{.*}}
+// A full adder of the first three outputs: sum to plane 0, carry to plane 1,
+// each a lop3 a 32-bit half (the majority 0xe8 = 232, the xor 0x96 = 150).
+// CHECK:         %[[CARRY:.*]] = llvm.inline_asm "{{.*}}lop3.b32 dl, pl, ql, rl, 232;{{.*}}lop3.b32 dh, ph, qh, rh, 232;{{.*}}", "=l,l,l,l" %[[AND]], %[[OR]], %{{.*}} : (i64, i64, i64) -> i64
+// CHECK-NEXT:    %[[SUM:.*]] = llvm.inline_asm "{{.*}}lop3.b32 dl, pl, ql, rl, 150;{{.*}}", "=l,l,l,l" %[[AND]], %[[OR]], %{{.*}} : (i64, i64, i64) -> i64
+// With lop3-adders=false, the earlier ANDs, ORs and XORs.
+// ANDOR-LABEL: llvm.func internal @__lgc_gpu_gates_0(
+// ANDOR:         %[[AND:.*]] = llvm.and %{{.*}}, %{{.*}} : i64
+// ANDOR:         %[[OR:.*]] = llvm.or %[[AND]], %{{.*}} : i64
+// ANDOR:         %[[A1:.*]] = llvm.and %[[AND]], %[[OR]]
+// ANDOR-NEXT:    %[[O1:.*]] = llvm.or %[[AND]], %[[OR]]
+// ANDOR-NEXT:    %[[A2:.*]] = llvm.and %{{.*}}, %[[O1]]
+// ANDOR-NEXT:    %[[CARRY:.*]] = llvm.or %[[A1]], %[[A2]]
+// ANDOR-NEXT:    %[[X1:.*]] = llvm.xor %[[AND]], %[[OR]]
+// ANDOR-NEXT:    %[[SUM:.*]] = llvm.xor %[[X1]], %{{.*}}
+// ANDOR-NOT:     llvm.inline_asm
+// ANDOR:         llvm.return
 // CHECK:         %[[P0:.*]] = llvm.getelementptr %arg1[128]
 // CHECK-NEXT:    llvm.store %[[SUM]], %[[P0]]
 // CHECK-NEXT:    %[[P1:.*]] = llvm.getelementptr %arg1[160]

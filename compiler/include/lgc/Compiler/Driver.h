@@ -187,6 +187,9 @@ struct DriverOptions {
   /// The thread kernel counts the outputs in its gate functions (false:
   /// count functions read every output back from scratch after them).
   bool gpuCountInCode = true;
+  /// The GroupSum's full adders as PTX lop3 (both kernels; false: ANDs and
+  /// ORs, the earlier form).
+  bool gpuLop3Adders = true;
   /// The block kernel's shared memory per block that words per block aim
   /// at, and where values that do not fit stop (the rest in global memory).
   unsigned gpuBlockShared = kDefaultGpuBlockSharedTarget;

@@ -433,6 +433,10 @@ protected:
   /// memory, is emitted together with it as one. Otherwise gates are
   /// bitwise ops (`bitwise`).
   virtual bool hasTernary() const { return false; }
+  /// Whether the count's full adders (majority and xor3) are each one
+  /// `ternary`, even where the gates are not (the GPU: ptxas fuses a gate's
+  /// and/or/xor into one LOP3 itself, but takes two for a majority).
+  virtual bool hasTernaryAdders() const { return hasTernary(); }
   virtual V ternary(unsigned table, V a, V b, V c) {
     llvm_unreachable("the target has no ternary logic");
   }

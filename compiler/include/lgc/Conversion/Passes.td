@@ -39,6 +39,10 @@ def ConvertLGNToLLVM : Pass<"convert-lgn-to-llvm", "mlir::ModuleOp"> {
            "many gates, one after the other in reused scratch "
            "(__lgc_gen_eval_part); 0: one part. Only the direct LLVM IR "
            "emitter splits; the pass always makes one part">,
+    Option<"lop3Adders", "lop3-adders", "bool", "true",
+           "The GroupSum's full adders as PTX lop3 instructions, a carry one "
+           "LOP3 a 32-bit half (false: ANDs and ORs, of which ptxas makes "
+           "two)">,
     Option<"countInCode", "count-in-code", "bool", "false",
            "The GroupSum in the generated code: each output added to its "
            "class's count as its gate completes it, each part's counts "
@@ -121,6 +125,10 @@ def ConvertLGNToNVVM : Pass<"convert-lgn-to-nvvm", "mlir::ModuleOp"> {
            "prefetch, no register for the value); 0: no prefetches">,
     Option<"prefetchLevel", "prefetch-level", "unsigned", "2",
            "Thread kernel: the cache the prefetches fill, 2 (L2) or 1 (L1)">,
+    Option<"lop3Adders", "lop3-adders", "bool", "true",
+           "The GroupSum's full adders as PTX lop3 instructions, a carry one "
+           "LOP3 a 32-bit half (false: ANDs and ORs, of which ptxas makes "
+           "two)">,
     Option<"countInCode", "count-in-code", "bool", "false",
            "Thread kernel: add each output to its class's count right after "
            "the gate that completes it (the GroupSum in the gate functions), "

@@ -480,7 +480,11 @@ void NVVMLowering::Counter::add(unsigned w, Value v) {
   Value p = col[0], q = col[1], r = col[2];
   Value pq = l.x(p, q);
   col.assign({l.x(pq, r)});
-  add(w + 1, l.o(l.a(p, q), l.a(pq, r)));
+  // The carry, the majority of the three: one LOP3 a half, where the same
+  // function in ANDs and ORs took ptxas two (6x8000's block kernel, two
+  // words: its first reduction's loop 343 SASS instructions, 279 so).
+  add(w + 1,
+      l.lop3Adders ? l.lop3(p, q, r, kMajority) : l.o(l.a(p, q), l.a(pq, r)));
 }
 
 SmallVector<Value> NVVMLowering::Counter::planes() {
@@ -527,6 +531,7 @@ struct ConvertLGNToNVVMPass
         return net.emitError("prefetch-level must be 1 (L1) or 2 (L2), not ")
                << unsigned(prefetchLevel);
       lowering.setPrefetch(prefetchDistance, prefetchLevel);
+      lowering.setLop3Adders(lop3Adders);
       if (packTiledWords != 1 && packTiledWords != 2 && packTiledWords != 4)
         return net.emitError("pack-tiled-words must be 1, 2 or 4, not ")
                << unsigned(packTiledWords);

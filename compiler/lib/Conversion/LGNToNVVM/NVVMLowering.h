@@ -46,6 +46,10 @@ public:
     packTiled = tiled;
     packTiledWords = words;
   }
+  /// The count's full adders' carries (and sums) as one lop3 a 32-bit
+  /// half (the default), or as ANDs and ORs (the earlier form, in which
+  /// ptxas took two LOP3s for a carry).
+  void setLop3Adders(bool on) { lop3Adders = on; }
   /// lgc_pack_bits's words a thread (1 or 4; GeneratedABI.h).
   void setPackBitsWords(unsigned words) { packBitsWords = words; }
   /// Thread kernel: in each gate and count function, a prefetch of the
@@ -65,6 +69,15 @@ public:
                          bool alongside = false);
 
 protected:
+  /// The count's full adders as PTX's lop3 (host mode: its definition);
+  /// the gates stay and/or/xor, which ptxas fuses into LOP3s itself (as
+  /// lop3s, each gate and each gate absorbing the one before it, the
+  /// 784-6x8000 thread kernel's gate functions took 2.6 % more SASS
+  /// instructions and 3.4 % more spill bytes than with the adders alone).
+  bool hasTernaryAdders() const override { return lop3Adders; }
+  Value ternary(unsigned table, Value p, Value q, Value r) override {
+    return lop3(p, q, r, uint8_t(table));
+  }
   Value constant(bool one) override {
     return wordTy == i32 ? constI32(one ? -1 : 0) : constI64(one ? -1 : 0);
   }
@@ -209,6 +222,48 @@ private:
       byte = b.create<LLVM::AndOp>(loc, byte, c32(0xff));
       out = b.create<LLVM::OrOp>(
           loc, out, b.create<LLVM::ShlOp>(loc, byte, c32(8 * i)));
+    }
+    return out;
+  }
+  /// PTX's lop3.b32 of `p`, `q`, `r` (i32, or i64 as two halves): the
+  /// bitwise function whose truth table is `lut`, bit 4 p + 2 q + r of it
+  /// the result where p, q, r have those bits (so f(0xf0, 0xcc, 0xaa) is
+  /// f's table). On the GPU one LOP3 a half, which ptxas does not find for
+  /// every three-input function (a majority written with ANDs and ORs took
+  /// two); in host mode that definition, minterm by minterm, so that the
+  /// host-mode tests run the tables the kernels use.
+  /// lop3's table of the majority of three: 0xe8.
+  static constexpr uint8_t kMajority =
+      (0xf0 & 0xcc) | (0xf0 & 0xaa) | (0xcc & 0xaa);
+  Value lop3(Value p, Value q, Value r, uint8_t lut) {
+    bool wide = p.getType() == i64;
+    if (!hostMode) {
+      std::string l = std::to_string(unsigned(lut));
+      // A 64-bit word as its two halves, one lop3 each.
+      std::string text = "lop3.b32 $0, $1, $2, $3, " + l + ";";
+      if (wide)
+        text = "{\n.reg .b32 pl, ph, ql, qh, rl, rh, dl, dh;\n"
+               "mov.b64 {pl, ph}, $1;\nmov.b64 {ql, qh}, $2;\n"
+               "mov.b64 {rl, rh}, $3;\n"
+               "lop3.b32 dl, pl, ql, rl, " +
+               l + ";\nlop3.b32 dh, ph, qh, rh, " + l +
+               ";\nmov.b64 $0, {dl, dh};\n}";
+      return b
+          .create<LLVM::InlineAsmOp>(
+              loc, TypeRange{p.getType()}, ValueRange{p, q, r}, text,
+              wide ? "=l,l,l,l" : "=r,r,r,r", /*has_side_effects=*/false,
+              /*is_align_stack=*/false, LLVM::AsmDialectAttr(), ArrayAttr())
+          .getResult(0);
+    }
+    Value ones = wide ? constI64(-1) : constI32(-1);
+    Value out = wide ? constI64(0) : constI32(0);
+    for (unsigned m = 0; m < 8; ++m) {
+      if (!(lut >> m & 1))
+        continue;
+      Value term = ones;
+      for (auto [bit, v] : llvm::enumerate(ArrayRef<Value>{p, q, r}))
+        term = a(term, m >> (2 - bit) & 1 ? v : x(v, ones));
+      out = o(out, term);
     }
     return out;
   }
@@ -397,6 +452,7 @@ private:
   NetOp net;
   unsigned bitsPerFunction;
   bool hostMode;
+  bool lop3Adders = true;
   Type i8, i32, i64, ptr, voidTy;
   unsigned globalSpace;
   /// The current thread's tile bases of the input and scratch arrays.
